@@ -1,0 +1,82 @@
+import { Link } from "react-router";
+import { formatPrice } from "../../../shared/money";
+import type { EnforcementMode } from "../../../shared/plans";
+import { paths } from "../../app/paths";
+import { formatCount, formatDate } from "../../lib/format";
+import { Badge } from "../../ui/badge";
+import { Card } from "../../ui/card";
+import { PageHeader } from "../../ui/page-header";
+import { ErrorState, LoadingBlock } from "../../ui/states";
+import { UsageMeter } from "../../ui/usage-meter";
+import { useUsageOverview } from "./use-usage-overview";
+
+const MODE_TEXT: Record<EnforcementMode, { label: string; tone: "neutral" | "warn" | "bad"; text: string }> = {
+  off: { label: "Metering only", tone: "neutral", text: "Your calls are counted but never limited by your plan's caps." },
+  shadow: { label: "Caps not enforced yet", tone: "warn", text: "Calls over a cap are still served and counted as “would be throttled”. Nothing changes without a notice first." },
+  enforce: { label: "Caps enforced", tone: "bad", text: "Calls over a cap are refused after you have been notified and the grace period has passed." },
+};
+
+export function UsagePage() {
+  const overview = useUsageOverview();
+  if (overview.isPending) return <><PageHeader title="Usage" /><LoadingBlock /></>;
+  if (overview.isError) return <><PageHeader title="Usage" /><ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
+  const data = overview.data;
+  const mode = MODE_TEXT[data.account.enforcement];
+  const over = data.limits.filter((l) => l.state === "over");
+  const today = data.today;
+
+  return (
+    <>
+      <PageHeader
+        title="Usage"
+        description={
+          <>
+            {data.account.name} · <span className="font-medium text-slate-800">{data.plan.name}</span> plan ({formatPrice(data.plan.priceMinor, data.plan.currency)}) · billing period{" "}
+            {formatDate(data.period.startMs)} – {formatDate(data.period.endMs - 1)}
+          </>
+        }
+        actions={
+          <Link to={paths.plans} className="rounded-lg bg-white px-3.5 py-2 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-50">
+            Compare plans
+          </Link>
+        }
+      />
+
+      <div className="mb-6 flex flex-wrap items-center gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 text-sm shadow-sm">
+        <Badge tone={mode.tone}>{mode.label}</Badge>
+        <p className="text-slate-700">{mode.text}</p>
+      </div>
+
+      {over.length > 0 && (
+        <p className="mb-4 text-sm text-slate-700" data-testid="usage-summary">
+          You are over your {data.plan.name} cap {over.map((l) => (l.window === "month" ? "for the billing month" : `per ${l.window}`)).join(" and ")}.{" "}
+          <Link to={paths.plans} className="font-medium text-brand-700 underline">See which plan fits your traffic</Link>.
+        </p>
+      )}
+
+      <section aria-label="Caps" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        {data.limits.map((status) => (
+          <UsageMeter key={status.window} status={status} nowMs={data.nowMs} />
+        ))}
+      </section>
+
+      <Card title="Today" description="Calls since 00:00 UTC" className="mt-6">
+        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+          <Stat label="Served within cap" value={today.allowed} />
+          <Stat label="Would be throttled" value={today.wouldThrottle} hint="Served in shadow mode, over a cap" />
+          <Stat label="Refused for a cap" value={today.throttled} />
+          <Stat label="Refused by safety limit" value={today.ceiling} />
+        </dl>
+      </Card>
+    </>
+  );
+}
+
+function Stat({ label, value, hint }: { label: string; value: number; hint?: string }) {
+  return (
+    <div>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">{label}</dt>
+      <dd className="mt-1 text-xl font-semibold text-slate-900" title={hint}>{formatCount(value)}</dd>
+    </div>
+  );
+}

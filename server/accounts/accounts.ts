@@ -1,0 +1,86 @@
+import { asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type PlanId } from "../../shared/plans";
+import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
+import type { Db } from "../db/client";
+import { accounts, type AccountRow } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { DomainError } from "../lib/domain-error";
+import { newId } from "../lib/ids";
+
+export const createAccountInput = z.object({
+  name: z.string().trim().min(1, "name is required").max(120),
+  email: z.string().trim().toLowerCase().pipe(z.email("email must be an e-mail address")),
+  planId: z.string().refine(isPlanId, { message: "planId must be one of free, starter, pro, business, enterprise" }),
+});
+export type CreateAccountInput = z.input<typeof createAccountInput>;
+
+/** An account as the rest of the server sees it: its plan resolved and overrides applied. */
+export interface Account {
+  id: string;
+  name: string;
+  email: string;
+  plan: Plan;
+  currency: string;
+  billingAnchorMs: number;
+  enforcement: EnforcementMode;
+  caps: Caps;
+  createdAtMs: number;
+}
+
+export function toAccount(row: AccountRow): Account {
+  const planId: PlanId = isPlanId(row.planId) ? row.planId : "free";
+  const plan = PLANS[planId];
+  const overrides = row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {};
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    plan,
+    currency: row.currency,
+    billingAnchorMs: row.billingAnchorMs,
+    enforcement: row.enforcementOverride ?? plan.enforcement,
+    caps: { ...plan.caps, ...overrides },
+    createdAtMs: row.createdAtMs,
+  };
+}
+
+export function currentPeriod(account: Pick<Account, "billingAnchorMs">, nowMs: number): BillingPeriod {
+  return billingPeriodAt(account.billingAnchorMs, nowMs);
+}
+
+export function createAccount(db: Db, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Account {
+  const input = createAccountInput.parse(raw);
+  const now = clock.now();
+  const existing = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, input.email)).get();
+  if (existing) throw new DomainError("CONFLICT", `An account with e-mail ${input.email} already exists (${existing.id}).`);
+  const row = db
+    .insert(accounts)
+    .values({
+      id: opts.id ?? newId("acc"),
+      name: input.name,
+      email: input.email,
+      planId: input.planId,
+      currency: PLANS[input.planId as PlanId].currency,
+      billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
+      createdAtMs: now,
+    })
+    .returning()
+    .get();
+  return toAccount(row);
+}
+
+export function listAccounts(db: Db): Account[] {
+  return db.select().from(accounts).orderBy(asc(accounts.createdAtMs), asc(accounts.name)).all().map(toAccount);
+}
+
+export function findAccount(db: Db, id: string): Account | undefined {
+  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
+  return row ? toAccount(row) : undefined;
+}
+
+export function getAccount(db: Db, id: string): Account {
+  const account = findAccount(db, id);
+  if (!account) throw new DomainError("NOT_FOUND", `No account ${id}.`);
+  return account;
+}

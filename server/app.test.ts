@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccount } from "./accounts/accounts";
+import { createSignInLink } from "./auth/sign-in";
+import { ManualClock } from "./lib/clock";
+import { cookieFrom, startTestServer, TEST_SERVER_TOKEN, type TestServer } from "./testing/test-server";
+
+const auth = { authorization: `Bearer ${TEST_SERVER_TOKEN}` };
+const clock = new ManualClock(Date.parse("2026-11-25T14:02:31Z"));
+let srv: TestServer;
+let accountA: string;
+let accountB: string;
+
+async function signIn(accountId: string): Promise<string> {
+  const res = await fetch(`${srv.url}/v1/portal-sessions`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({ accountId, returnUrl: "https://app.example.com/settings" }),
+  });
+  expect(res.status).toBe(201);
+  const { url } = (await res.json()) as { url: string };
+  const landed = await fetch(url, { redirect: "manual" });
+  expect(landed.status).toBe(303);
+  expect(landed.headers.get("location")).toBe("/usage");
+  return cookieFrom(landed);
+}
+
+async function trpcQuery(path: string, cookie?: string) {
+  const res = await fetch(`${srv.url}/trpc/${path}`, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, body: (await res.json()) as { result?: { data: unknown }; error?: { data: { code: string } } } };
+}
+
+beforeAll(async () => {
+  srv = await startTestServer({ clock });
+  accountA = createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" }).id;
+  accountB = createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" }).id;
+  srv.deps.sqlite
+    .prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 3016, 0, 0, 268)")
+    .run(Date.parse("2026-11-25T00:00:00Z"), accountA);
+});
+afterAll(() => srv.stop());
+
+describe("health and REST auth", () => {
+  it("answers /healthz", async () => {
+    const res = await fetch(`${srv.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("refuses /v1 without or with a wrong server token, as problem+json", async () => {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: TEST_SERVER_TOKEN }];
+    for (const headers of attempts) {
+      const res = await fetch(`${srv.url}/v1/accounts/${accountA}`, { headers });
+      expect(res.status).toBe(401);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body).toMatchObject({ status: 401, title: expect.any(String) });
+      expect(body.instance).toBe(res.headers.get("x-request-id"));
+    }
+  });
+
+  it("answers an unknown account with 404 and malformed input with a 400 naming the field", async () => {
+    const missing = await fetch(`${srv.url}/v1/accounts/acc_nope`, { headers: auth });
+    expect(missing.status).toBe(404);
+    const bad = await fetch(`${srv.url}/v1/portal-sessions`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ accountId: accountA, returnUrl: "javascript:alert(1)" }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/^returnUrl/);
+    const notJson = await fetch(`${srv.url}/v1/portal-sessions`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{oops" });
+    expect(notJson.status).toBe(400);
+  });
+
+  it("reports the account's limits with the same numbers as the portal", async () => {
+    const res = await fetch(`${srv.url}/v1/accounts/${accountA}`, { headers: auth });
+    const body = (await res.json()) as { limits: Array<{ window: string; limit: number | null; used: number; remaining: number | null; resetAt: string }> };
+    expect(body.limits.find((l) => l.window === "day")).toEqual({ window: "day", limit: 1000, used: 4016, remaining: 0, resetAt: "2026-11-26T00:00:00.000Z", state: "over" });
+    expect(body.limits.find((l) => l.window === "month")).toMatchObject({ limit: null, used: 4016, remaining: null, state: "unlimited" });
+  });
+});
+
+describe("portal sign-in and isolation", () => {
+  it("signs in with a one-time link and shows the customer's own plan and usage", async () => {
+    const cookie = await signIn(accountA);
+    expect(cookie).toMatch(/^headroom_session=/);
+    const me = await trpcQuery("session.me", cookie);
+    expect(me.body.result?.data).toMatchObject({ role: "customer", account: { id: accountA, planId: "starter" }, returnUrl: "https://app.example.com/settings" });
+    const overview = await trpcQuery("usage.overview", cookie);
+    const data = overview.body.result?.data as { account: { id: string }; plan: { id: string }; today: { allowed: number; wouldThrottle: number } };
+    expect(data.account.id).toBe(accountA);
+    expect(data.plan.id).toBe("starter");
+    expect(data.today).toMatchObject({ allowed: 1000, wouldThrottle: 3016 });
+  });
+
+  it("gives each customer only their own account", async () => {
+    const cookieB = await signIn(accountB);
+    const overview = await trpcQuery("usage.overview", cookieB);
+    const data = overview.body.result?.data as { account: { id: string }; today: { allowed: number } };
+    expect(data.account.id).toBe(accountB);
+    expect(data.today.allowed).toBe(0);
+  });
+
+  it("refuses a used link and an expired link with a clear page", async () => {
+    const link = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    const first = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
+    expect(first.headers.get("location")).toBe("/usage");
+    const again = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
+    expect(again.headers.get("location")).toBe("/sign-in?error=used");
+    expect(again.headers.get("set-cookie")).toBeNull();
+
+    const old = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    clock.advance(10 * 60_000 + 1);
+    const expired = await fetch(`${srv.url}/auth/link?token=${old.token}`, { redirect: "manual" });
+    expect(expired.headers.get("location")).toBe("/sign-in?error=expired");
+    const bogus = await fetch(`${srv.url}/auth/link?token=nonsense`, { redirect: "manual" });
+    expect(bogus.headers.get("location")).toBe("/sign-in?error=invalid");
+  });
+
+  it("answers customer procedures without a session with UNAUTHORIZED and operator ones with FORBIDDEN", async () => {
+    expect((await trpcQuery("usage.overview")).status).toBe(401);
+    const cookie = await signIn(accountA);
+    const op = await trpcQuery("operator.accounts", cookie);
+    expect(op.status).toBe(403);
+    expect(op.body.error?.data.code).toBe("FORBIDDEN");
+  });
+
+  it("refuses a cross-site form post to a mutation before any procedure runs", async () => {
+    const cookie = await signIn(accountA);
+    const form = await fetch(`${srv.url}/trpc/session.signOut`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: "x=1",
+    });
+    expect(form.status).toBe(403);
+    const crossSiteJson = await fetch(`${srv.url}/trpc/session.signOut`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json", origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+      body: "{}",
+    });
+    expect(crossSiteJson.status).toBe(403);
+    // The session survived both attempts.
+    expect((await trpcQuery("session.me", cookie)).body.result?.data).toMatchObject({ role: "customer" });
+    const out = await fetch(`${srv.url}/trpc/session.signOut`, { method: "POST", headers: { cookie, "content-type": "application/json", origin: srv.url }, body: "{}" });
+    expect(out.status).toBe(200);
+    expect((await trpcQuery("session.me", cookie)).body.result?.data).toBeNull();
+  });
+});

@@ -1,0 +1,77 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import express, { type Express } from "express";
+import { createExpressMiddleware } from "@trpc/server/adapters/express";
+import { readSession } from "./auth/sign-in";
+import type { Deps } from "./deps";
+import { authRoutes } from "./http/auth-routes";
+import { clearedSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies";
+import { requireSameOriginJson } from "./http/same-origin";
+import { v1Routes } from "./http/v1";
+import { appRouter } from "./trpc/router";
+import type { Context } from "./trpc/trpc";
+
+/** The Express app: everything except the two hot metering routes, which the lean handler serves. */
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+
+  app.use((req, res, next) => {
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader("x-request-id", id);
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      deps.logger.info(
+        { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        "request",
+      );
+    });
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    deps.sqlite.prepare("select 1").get();
+    res.json({ status: "ok" });
+  });
+
+  app.use("/v1", v1Routes(deps));
+  app.use(authRoutes(deps));
+
+  app.use(
+    "/trpc",
+    requireSameOriginJson(deps.baseUrl),
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: ({ req, res }): Context => {
+        const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
+        const session = sessionId ? readSession(deps.db, deps.clock, sessionId, deps.config.SESSION_TTL_MINUTES * 60_000) : null;
+        return {
+          deps,
+          session,
+          sessionId,
+          requestId: String(res.getHeader("x-request-id")),
+          ip: req.ip ?? null,
+          userAgent: req.headers["user-agent"] ?? null,
+          clearSessionCookie: () => res.setHeader("set-cookie", clearedSessionCookie(deps.baseUrl().startsWith("https:"))),
+        };
+      },
+    }),
+  );
+
+  // The SPA: hashed assets cached for a year, index.html never, client-side routes fall back to it.
+  const indexHtml = join(deps.clientDir, "index.html");
+  app.use("/assets", express.static(join(deps.clientDir, "assets"), { immutable: true, maxAge: "365d", fallthrough: false }));
+  app.use(express.static(deps.clientDir, { index: false, maxAge: "1h" }));
+  app.get("/{*splat}", (_req, res) => {
+    if (!existsSync(indexHtml)) {
+      res.status(503).type("text/plain").send("The portal has not been built yet. Run `npm run build` (npm start does it for you).");
+      return;
+    }
+    res.setHeader("cache-control", "no-cache");
+    res.sendFile(indexHtml);
+  });
+  return app;
+}

@@ -1,0 +1,232 @@
+import { parseArgs } from "node:util";
+import { ZodError } from "zod";
+import { createAccount, getAccount, listAccounts } from "./accounts/accounts";
+import { createSignInLink } from "./auth/sign-in";
+import { buildClient, clientIsStale } from "./build-client";
+import { ConfigError, loadConfig, publicBaseUrl, type Config } from "./config";
+import { seedDemo } from "./demo/seed-demo";
+import { createKey, revokeKey } from "./keys/keys";
+import { DomainError } from "./lib/domain-error";
+import { createLogger } from "./lib/logger";
+import { createRuntime, resolveServerToken, ROOT_DIR, startServer, type Runtime } from "./main";
+
+const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
+
+Commands:
+  start                                         serve the portal, console and API (default port 3000)
+  migrate                                       apply database migrations
+  seed-demo                                     seed demo accounts and 35 days of usage into an empty database
+  accounts list                                 list accounts
+  accounts create --name <n> --email <e> --plan <planId>
+                                                create an account (plans: free, starter, pro, business, enterprise)
+  keys create --account <id> [--name <n>]       create an API key; the full key is printed once
+  keys revoke <keyId>                           revoke an API key (effective on the next call)
+  portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
+  operator-link                                 one-time sign-in URL for the operator console (10 minutes)
+
+Every command takes --json for machine-readable output.`;
+
+class UsageError extends Error {}
+
+type Out = { json: boolean };
+
+function print(out: Out, human: string, data: unknown): void {
+  process.stdout.write(out.json ? JSON.stringify(data, null, 2) + "\n" : human + "\n");
+}
+
+function requireOption(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v.trim() === "") throw new UsageError(`Missing --${name}.`);
+  return v;
+}
+
+function withRuntime<T>(config: Config, fn: (rt: Runtime) => T): T {
+  const rt = createRuntime({ config, logger: createLogger("warn", process.stderr) });
+  try {
+    return fn(rt);
+  } finally {
+    rt.database.close();
+  }
+}
+
+async function start(config: Config, out: Out): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL);
+  if (clientIsStale(ROOT_DIR)) {
+    logger.info("building the portal (dist/client is missing or older than its sources)");
+    await buildClient(ROOT_DIR);
+  }
+  const runtime = createRuntime({ config, logger });
+  const { deps } = runtime;
+  const seeded = config.HEADROOM_DEMO ? seedDemo(deps.db, deps.clock) : null;
+  const started = await startServer(runtime);
+  const base = deps.baseUrl();
+  const token = resolveServerToken(config);
+  const accounts = listAccounts(deps.db);
+  const demoAccount = accounts.find((a) => a.id === "acc_demo_acme") ?? accounts[0];
+  const portal = demoAccount ? createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
+  const operator = createSignInLink(deps.db, deps.clock, { role: "operator" });
+  const info = {
+    url: base,
+    seeded: seeded ? { accounts: seeded.accounts.length, minuteRows: seeded.minuteRows } : null,
+    portalLink: portal && demoAccount ? { account: demoAccount.id, url: `${base}/auth/link?token=${portal.token}` } : null,
+    operatorLink: `${base}/auth/link?token=${operator.token}`,
+    serverToken: token.path ? { storedIn: token.path, value: token.token } : { fromEnvironment: "HEADROOM_SERVER_TOKEN" },
+  };
+  if (out.json) print(out, "", info);
+  else {
+    const lines = [
+      "",
+      `  Headroom is running at ${base}`,
+      seeded ? `  Demo data seeded: ${seeded.accounts.length} accounts, 35 days of usage.` : "",
+      portal && demoAccount ? `  Customer portal (${demoAccount.name}, one-time link, 10 min):\n    ${info.portalLink!.url}` : "",
+      `  Operator console (one-time link, 10 min):\n    ${info.operatorLink}`,
+      token.path ? `  Server token for /v1 (kept in ${token.path}):\n    ${token.token}` : "  Server token: HEADROOM_SERVER_TOKEN",
+      demoAccount
+        ? `  Try the API:\n    curl -s -H "Authorization: Bearer ${token.path ? token.token : "$HEADROOM_SERVER_TOKEN"}" ${base}/v1/accounts/${demoAccount.id}`
+        : "",
+      `  New links any time: npm run headroom -- portal-link --account <id> | operator-link`,
+      "",
+    ];
+    process.stdout.write(lines.filter(Boolean).join("\n\n") + "\n\n");
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error("shutdown took longer than 5 s; exiting");
+      process.exit(1);
+    }, 5_000);
+    force.unref();
+    started.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      name: { type: "string" },
+      email: { type: "string" },
+      plan: { type: "string" },
+      account: { type: "string" },
+    },
+  });
+  const out: Out = { json: values.json ?? false };
+  const [command, sub, arg] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + "\n");
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+
+  switch (command) {
+    case "start":
+      await start(config, out);
+      return -1; // keep running
+    case "migrate":
+      withRuntime(config, () => undefined);
+      print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
+      return 0;
+    case "seed-demo": {
+      const result = withRuntime(config, (rt) => seedDemo(rt.deps.db, rt.deps.clock));
+      if (!result) {
+        print(out, "The database already has accounts; the demo is seeded only into an empty database.", { seeded: false });
+        return 1;
+      }
+      print(out, `Seeded ${result.accounts.length} demo accounts with 35 days of usage (${result.minuteRows} minute rows).`, {
+        seeded: true,
+        accounts: result.accounts.map((a) => ({ id: a.id, name: a.name, plan: a.plan.id })),
+      });
+      return 0;
+    }
+    case "accounts":
+      if (sub === "list") {
+        const list = withRuntime(config, (rt) => listAccounts(rt.deps.db));
+        const rows = list.map((a) => ({ id: a.id, name: a.name, email: a.email, plan: a.plan.id, enforcement: a.enforcement }));
+        const human = rows.length
+          ? rows.map((r) => `${r.id.padEnd(24)} ${r.plan.padEnd(11)} ${r.name}  <${r.email}>`).join("\n")
+          : "No accounts yet. Create one with: npm run headroom -- accounts create --name <n> --email <e> --plan <planId>";
+        print(out, human, rows);
+        return 0;
+      }
+      if (sub === "create") {
+        const input = { name: requireOption(values, "name"), email: requireOption(values, "email"), planId: requireOption(values, "plan") };
+        const account = withRuntime(config, (rt) => createAccount(rt.deps.db, rt.deps.clock, input));
+        print(out, `Created ${account.id} (${account.name}, ${account.plan.name}).`, { id: account.id, name: account.name, email: account.email, plan: account.plan.id });
+        return 0;
+      }
+      throw new UsageError(`Unknown command: accounts ${sub ?? ""}`.trim());
+    case "keys":
+      if (sub === "create") {
+        const accountId = requireOption(values, "account");
+        const key = withRuntime(config, (rt) => createKey(rt.deps.db, rt.deps.clock, { accountId, name: values.name }));
+        print(out, `Created key ${key.id} "${key.name}" for ${accountId}.\n\n  ${key.key}\n\nStore it now: it will not be shown again.`, key);
+        return 0;
+      }
+      if (sub === "revoke") {
+        if (!arg) throw new UsageError("Missing <keyId>.");
+        const key = withRuntime(config, (rt) => revokeKey(rt.deps.db, rt.deps.clock, { keyId: arg }));
+        print(out, `Revoked ${key.id} (${key.prefix}…); calls with it are refused from now on.`, key);
+        return 0;
+      }
+      throw new UsageError(`Unknown command: keys ${sub ?? ""}`.trim());
+    case "portal-link":
+    case "operator-link": {
+      const accountId = command === "portal-link" ? requireOption(values, "account") : null;
+      const link = withRuntime(config, (rt) => {
+        if (accountId) getAccount(rt.deps.db, accountId);
+        return createSignInLink(rt.deps.db, rt.deps.clock, { role: accountId ? "customer" : "operator", accountId });
+      });
+      const url = `${publicBaseUrl(config, config.PORT)}/auth/link?token=${link.token}`;
+      print(out, `${url}\n(one-time link, valid until ${new Date(link.expiresAtMs).toISOString()})`, { url, expiresAt: new Date(link.expiresAtMs).toISOString() });
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command: ${command}`);
+  }
+}
+
+async function main(): Promise<void> {
+  try {
+    const code = await runCli(process.argv.slice(2));
+    if (code >= 0) process.exitCode = code;
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof ConfigError) {
+      process.stderr.write(err.message + "\n");
+      process.exitCode = 2;
+    } else if (err instanceof DomainError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 1;
+    } else if (err instanceof ZodError) {
+      const issue = err.issues[0]!;
+      process.stderr.write(`${issue.path.join(".") || "input"}: ${issue.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, publicBaseUrl } from "./config";
+
+describe("loadConfig", () => {
+  it("has documented defaults", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", DATABASE_PATH: "./data/headroom.db", HEADROOM_DEMO: true, METER_FLUSH_MS: 250 });
+    expect(publicBaseUrl(c, 3000)).toBe("http://localhost:3000");
+    expect(publicBaseUrl(loadConfig({ PUBLIC_URL: "https://api.example.com/" }), 3000)).toBe("https://api.example.com");
+  });
+
+  it.each([
+    ["PORT", "abc", /PORT="abc": expected a whole number/],
+    ["PORT", "70000", /PORT="70000": expected at most 65535/],
+    ["HEADROOM_DEMO", "maybe", /HEADROOM_DEMO="maybe"/],
+    ["SMTP_URL", "http://mail", /SMTP_URL=.*smtp/],
+    ["STRIPE_SECRET_KEY", "pk_test_123", /STRIPE_SECRET_KEY=/],
+    ["PUBLIC_URL", "not a url", /PUBLIC_URL=/],
+  ])("rejects %s=%s with one line naming the variable", (name, value, pattern) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(pattern);
+    expect((error as Error).message).not.toContain("\n");
+  });
+
+  it("reads booleans in the usual spellings and treats empty as unset", () => {
+    expect(loadConfig({ HEADROOM_DEMO: "0" }).HEADROOM_DEMO).toBe(false);
+    expect(loadConfig({ HEADROOM_DEMO: "off" }).HEADROOM_DEMO).toBe(false);
+    expect(loadConfig({ PORT: "" }).PORT).toBe(3000);
+  });
+});

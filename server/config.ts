@@ -1,0 +1,61 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], { message: "expected true/false (or 1/0, yes/no, on/off)" })
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url({ message: "expected an absolute URL" })
+    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { message: `expected a ${protocols.join(" or ").replace(/:/g, "")} URL` });
+
+const intIn = (min: number, max: number) =>
+  z.coerce
+    .number({ message: "expected a whole number" })
+    .int({ message: "expected a whole number" })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+/** Every setting Headroom reads from the environment; documented in the README. */
+export const configSchema = z.object({
+  PORT: intIn(0, 65_535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_PATH: z.string().min(1).default("./data/headroom.db"),
+  PUBLIC_URL: url(["http:", "https:"]).optional(),
+  HEADROOM_SERVER_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+  HEADROOM_ADMIN_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
+  HEADROOM_DEMO: bool.default(true),
+  SMTP_URL: url(["smtp:", "smtps:"]).optional(),
+  MAIL_FROM: z.string().min(3).default("Headroom <no-reply@headroom.local>"),
+  STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { message: "expected a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, { message: "expected a webhook signing secret (whsec_…)" }).optional(),
+  STRIPE_API_BASE: url(["http:", "https:"]).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METER_FLUSH_MS: intIn(10, 60_000).default(250),
+  SESSION_TTL_MINUTES: intIn(5, 60 * 24 * 30).default(60 * 12),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; a bad value throws one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0] ?? "environment");
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(cleaned[name] ?? "")}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** The base URL links point at: PUBLIC_URL, or the address the server listens on. */
+export function publicBaseUrl(config: Config, port: number): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/+$/, "");
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" || config.HOST === "127.0.0.1" ? "localhost" : config.HOST;
+  return `http://${host}:${port}`;
+}

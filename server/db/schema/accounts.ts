@@ -1,0 +1,23 @@
+import { sql } from "drizzle-orm";
+import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    email: text("email").notNull().unique(),
+    planId: text("plan_id").notNull(),
+    currency: text("currency").notNull().default("USD"),
+    /** Unix ms of a UTC midnight; billing periods are whole months from it. */
+    billingAnchorMs: integer("billing_anchor_ms").notNull(),
+    /** Overrides the plan's enforcement mode for this account (null = follow the plan). */
+    enforcementOverride: text("enforcement_override", { enum: ["off", "shadow", "enforce"] }),
+    /** JSON object of per-window caps that replace the plan's for this account (null = plan caps). */
+    capOverridesJson: text("cap_overrides_json"),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [index("accounts_plan_idx").on(t.planId), check("accounts_email_lower", sql`${t.email} = lower(${t.email})`)],
+);
+
+export type AccountRow = typeof accounts.$inferSelect;

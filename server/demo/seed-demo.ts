@@ -1,0 +1,181 @@
+import { sql } from "drizzle-orm";
+import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
+import { PLANS, type Caps, type PlanId } from "../../shared/plans";
+import type { Db } from "../db/client";
+import { accounts } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { createAccount, currentPeriod, type Account } from "../accounts/accounts";
+import { createKey } from "../keys/keys";
+
+/** How a demo account calls the API: a base rate plus optional daily bursts, in calls per minute. */
+interface TrafficShape {
+  /** Mean calls per minute during the account's working hours. */
+  baseRate: number;
+  /** UTC hours during which the base traffic runs, [from, to). */
+  hours: [number, number];
+  /** A daily batch job of `total` calls at `rate` calls/min starting at `atHour` UTC. */
+  burst?: { atHour: number; total: number; rate: number };
+  /** Share of days with traffic (weekends off when below 1). */
+  activeDays?: number;
+}
+
+interface DemoAccount {
+  id: string;
+  name: string;
+  email: string;
+  planId: PlanId;
+  /** Days since the billing anchor (start of the first period). */
+  anchorDaysAgo: number;
+  traffic: TrafficShape;
+  keys: string[];
+}
+
+/**
+ * Ten accounts across every plan. Three Starter accounts run steadily over their caps (Acme at
+ * 268 calls/min in a daily batch and 4,016 calls/day: Business-scale usage on a Starter plan), one
+ * Free account is near its monthly cap, one Enterprise account has a large metered bill.
+ */
+export const DEMO_ACCOUNTS: DemoAccount[] = [
+  { id: "acc_demo_acme", name: "Acme Analytics", email: "ops@acme-analytics.example", planId: "starter", anchorDaysAgo: 130, keys: ["Production", "Nightly batch"],
+    traffic: { baseRate: 0, hours: [0, 0], burst: { atHour: 2, total: 4_016, rate: 268 } } },
+  { id: "acc_demo_brightline", name: "Brightline Labs", email: "dev@brightline.example", planId: "starter", anchorDaysAgo: 75, keys: ["Production"],
+    traffic: { baseRate: 1.6, hours: [8, 20], burst: { atHour: 13, total: 1_120, rate: 140 } } },
+  { id: "acc_demo_copperleaf", name: "Copperleaf Retail", email: "it@copperleaf.example", planId: "starter", anchorDaysAgo: 210, keys: ["Storefront"],
+    traffic: { baseRate: 2.2, hours: [7, 19], burst: { atHour: 18, total: 475, rate: 95 } } },
+  { id: "acc_demo_dovetail", name: "Dovetail Studio", email: "hello@dovetail.example", planId: "starter", anchorDaysAgo: 48, keys: ["Website"],
+    traffic: { baseRate: 0.7, hours: [9, 21], activeDays: 0.75 } },
+  { id: "acc_demo_evergreen", name: "Evergreen Health", email: "team@evergreen.example", planId: "free", anchorDaysAgo: 20, keys: ["Prototype"],
+    traffic: { baseRate: 0.055, hours: [8, 22] } },
+  { id: "acc_demo_fjord", name: "Fjord Mobile", email: "founders@fjord.example", planId: "free", anchorDaysAgo: 12, keys: ["App"],
+    traffic: { baseRate: 0.01, hours: [10, 18], activeDays: 0.5 } },
+  { id: "acc_demo_granite", name: "Granite Systems", email: "platform@granite.example", planId: "pro", anchorDaysAgo: 95, keys: ["Backend", "Staging"],
+    traffic: { baseRate: 0.15, hours: [6, 22], burst: { atHour: 4, total: 150, rate: 150 } } },
+  { id: "acc_demo_harbor", name: "Harbor Logistics", email: "api@harbor.example", planId: "business", anchorDaysAgo: 300, keys: ["Tracking"],
+    traffic: { baseRate: 3.2, hours: [5, 23], burst: { atHour: 6, total: 1_100, rate: 110 } } },
+  { id: "acc_demo_juniper", name: "Juniper Apps", email: "eng@juniper.example", planId: "business", anchorDaysAgo: 160, keys: ["Production"],
+    traffic: { baseRate: 2.5, hours: [0, 24] } },
+  { id: "acc_demo_ionic", name: "Ionic Data", email: "billing@ionic.example", planId: "enterprise", anchorDaysAgo: 400, keys: ["Ingest", "Query"],
+    traffic: { baseRate: 420, hours: [0, 24] } },
+];
+
+export const DEMO_HISTORY_DAYS = 35;
+
+/** Small deterministic PRNG (mulberry32) so every seed of the demo tells the same story. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Calls in one minute for a shape; a Poisson-ish draw around the rate. */
+function callsInMinute(shape: TrafficShape, minuteOfDay: number, rand: () => number): number {
+  const hour = Math.floor(minuteOfDay / 60);
+  let rate = 0;
+  if (hour >= shape.hours[0] && hour < shape.hours[1]) rate += shape.baseRate;
+  const b = shape.burst;
+  const intoBurst = b ? minuteOfDay - b.atHour * 60 : -1;
+  if (b && intoBurst >= 0 && intoBurst * b.rate < b.total) rate += Math.min(b.rate, b.total - intoBurst * b.rate);
+  if (rate === 0) return 0;
+  if (rate < 1) return rand() < rate ? 1 : 0;
+  // Bursts are steady (a batch job); base traffic varies ±15%.
+  const jitter = b && intoBurst >= 0 && intoBurst * b.rate < b.total ? 1 : 0.85 + rand() * 0.3;
+  return Math.max(0, Math.round(rate * jitter));
+}
+
+export interface SeedResult {
+  accounts: Account[];
+  minuteRows: number;
+}
+
+/** Seeds the demo into an empty database; refuses (returns null) if any account exists. */
+export function seedDemo(db: Db, clock: Clock): SeedResult | null {
+  const existing = db.select({ n: sql<number>`count(*)` }).from(accounts).get()!.n;
+  if (existing > 0) return null;
+  const now = clock.now();
+  const today = startOfUtcDay(now);
+  const lastMinute = startOfMinute(now);
+  const firstMinute = today - DEMO_HISTORY_DAYS * DAY_MS;
+
+  const tx = db;
+  return db.$client.transaction(() => {
+    const created: Account[] = [];
+    let minuteRows = 0;
+    const insertMinute = tx.$client.prepare(
+      "insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)",
+    );
+    const insertDay = tx.$client.prepare(
+      "insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, ?, 0, 0, ?)",
+    );
+
+    for (const demo of DEMO_ACCOUNTS) {
+      const anchor = today - demo.anchorDaysAgo * DAY_MS;
+      // The demo ids are fixed so that links in the README and tests stay valid across seeds.
+      const acc = createAccount(tx, { now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
+      created.push(acc);
+      const keyIds = demo.keys.map((name) => createKey(tx, { now: () => anchor + DAY_MS }, { accountId: demo.id, name }).id);
+
+      const caps: Caps = PLANS[demo.planId].caps;
+      const rand = prng(hash(demo.id));
+      let periodStart = currentPeriod(acc, firstMinute).startMs;
+      let monthServed = 0;
+      // No traffic before the account existed.
+      for (let day = Math.max(firstMinute, anchor); day <= today; day += DAY_MS) {
+        const period = currentPeriod(acc, day);
+        if (period.startMs !== periodStart) {
+          periodStart = period.startMs;
+          monthServed = 0;
+        }
+        const dayIndex = Math.floor(day / DAY_MS);
+        const active = demo.traffic.activeDays === undefined || hash(`${demo.id}:${dayIndex}`) / 4294967296 < demo.traffic.activeDays;
+        let dayAllowed = 0;
+        let dayOver = 0;
+        let peak = 0;
+        for (let m = 0; m < 1440 && active; m++) {
+          const minuteMs = day + m * MINUTE_MS;
+          if (minuteMs >= lastMinute) break;
+          const n = callsInMinute(demo.traffic, m, rand);
+          if (n === 0) continue;
+          // Shadow mode serves every call; those beyond a cap are counted as would_throttle.
+          const room = Math.min(
+            caps.minute ?? Infinity,
+            caps.day === undefined ? Infinity : Math.max(0, caps.day - dayAllowed - dayOver),
+            caps.month === undefined ? Infinity : Math.max(0, caps.month - monthServed),
+          );
+          const allowed = Math.min(n, room);
+          const over = n - allowed;
+          // Spread the minute over the account's keys, the first key taking the larger share.
+          const split = keyIds.length > 1 ? Math.ceil(n * 0.7) : n;
+          let allowedLeft = allowed;
+          let overLeft = over;
+          keyIds.forEach((keyId, i) => {
+            const share = i === keyIds.length - 1 ? allowedLeft + overLeft : i === 0 ? split : Math.floor((n - split) / (keyIds.length - 1));
+            if (share <= 0) return;
+            const a = Math.min(share, allowedLeft);
+            const o = share - a;
+            allowedLeft -= a;
+            overLeft -= o;
+            insertMinute.run(minuteMs, keyId, demo.id, a, o);
+            minuteRows++;
+          });
+          dayAllowed += allowed;
+          dayOver += over;
+          monthServed += n;
+          peak = Math.max(peak, n);
+        }
+        if (dayAllowed + dayOver > 0) insertDay.run(day, demo.id, dayAllowed, dayOver, peak);
+      }
+    }
+    return { accounts: created, minuteRows };
+  })();
+}

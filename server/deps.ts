@@ -1,0 +1,20 @@
+import type { Config } from "./config";
+import type { Db } from "./db/client";
+import type Database from "better-sqlite3";
+import type { Clock } from "./lib/clock";
+import type { Logger } from "./lib/logger";
+
+/** Everything the transports need, built once in main and passed down. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  sqlite: Database.Database;
+  clock: Clock;
+  logger: Logger;
+  /** Bearer token the provider's backend uses for /v1. */
+  serverToken: string;
+  /** Absolute base URL for links ("http://localhost:3000"); set once the port is known. */
+  baseUrl: () => string;
+  /** Directory of the built SPA. */
+  clientDir: string;
+}

@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../config";
+import type { Clock } from "../lib/clock";
+import { createLogger } from "../lib/logger";
+import { createRuntime, startServer, type Started } from "../main";
+
+export const TEST_SERVER_TOKEN = "test-server-token-0123456789abcdef";
+
+export interface TestServer {
+  url: string;
+  started: Started;
+  deps: Started["runtime"]["deps"];
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** A real server on an ephemeral loopback port with its own SQLite file in a temp directory. */
+export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "headroom.db"),
+    PORT: "0",
+    HOST: "127.0.0.1",
+    HEADROOM_DEMO: "false",
+    HEADROOM_SERVER_TOKEN: TEST_SERVER_TOKEN,
+    LOG_LEVEL: "silent",
+    ...opts.env,
+  });
+  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent") });
+  const started = await startServer(runtime);
+  return {
+    url: `http://127.0.0.1:${started.http.port}`,
+    started,
+    deps: runtime.deps,
+    dir,
+    stop: async () => {
+      await started.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The value of a Set-Cookie header without its attributes ("name=value"). */
+export function cookieFrom(res: Response): string {
+  const raw = res.headers.get("set-cookie") ?? "";
+  return raw.split(";")[0] ?? "";
+}
