@@ -6,9 +6,11 @@ import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import { readSession } from "./auth/sign-in";
 import type { Deps } from "./deps";
 import { authRoutes } from "./http/auth-routes";
-import { clearedSessionCookie, readCookie, SESSION_COOKIE } from "./http/cookies";
+import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./http/cookies";
 import { requireSameOriginJson } from "./http/same-origin";
 import { v1Routes } from "./http/v1";
+import { demoApi } from "./demo/demo-api";
+import { embedRoutes } from "./http/embed-routes";
 import { appRouter } from "./trpc/router";
 import type { Context } from "./trpc/trpc";
 
@@ -38,7 +40,9 @@ export function createApp(deps: Deps): Express {
   });
 
   app.use("/v1", v1Routes(deps));
+  app.use("/demo-api", demoApi(deps));
   app.use(authRoutes(deps));
+  app.use(embedRoutes(deps));
 
   app.use(
     "/trpc",
@@ -56,6 +60,7 @@ export function createApp(deps: Deps): Express {
           ip: req.ip ?? null,
           userAgent: req.headers["user-agent"] ?? null,
           clearSessionCookie: () => res.setHeader("set-cookie", clearedSessionCookie(deps.baseUrl().startsWith("https:"))),
+          startSession: (id, ttlMs) => res.setHeader("set-cookie", sessionCookie(id, { secure: deps.baseUrl().startsWith("https:"), maxAgeSeconds: Math.floor(ttlMs / 1000) })),
         };
       },
     }),

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
 import { createAccount, getAccount, listAccounts } from "./accounts/accounts";
@@ -8,7 +9,7 @@ import { seedDemo } from "./demo/seed-demo";
 import { createKey, revokeKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
 import { createLogger } from "./lib/logger";
-import { createRuntime, resolveServerToken, ROOT_DIR, startServer, type Runtime } from "./main";
+import { createRuntime, demoKeyFile, resolveServerToken, ROOT_DIR, startServer, type Runtime } from "./main";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
 
@@ -55,9 +56,12 @@ async function start(config: Config, out: Out): Promise<void> {
     logger.info("building the portal (dist/client is missing or older than its sources)");
     await buildClient(ROOT_DIR);
   }
-  const runtime = createRuntime({ config, logger });
+  // A short busy timeout: a second process holding the write lock must not stall the event loop.
+  const runtime = createRuntime({ config, logger, busyTimeoutMs: 250 });
   const { deps } = runtime;
   const seeded = config.HEADROOM_DEMO ? seedDemo(deps.db, deps.clock) : null;
+  if (seeded) writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
+  const demoKey = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as { accountId: string; key: string }) : null;
   const started = await startServer(runtime);
   const base = deps.baseUrl();
   const token = resolveServerToken(config);
@@ -71,7 +75,9 @@ async function start(config: Config, out: Out): Promise<void> {
     portalLink: portal && demoAccount ? { account: demoAccount.id, url: `${base}/auth/link?token=${portal.token}` } : null,
     operatorLink: `${base}/auth/link?token=${operator.token}`,
     serverToken: token.path ? { storedIn: token.path, value: token.token } : { fromEnvironment: "HEADROOM_SERVER_TOKEN" },
+    demoApiKey: demoKey,
   };
+  const bearer = token.path ? token.token : "$HEADROOM_SERVER_TOKEN";
   if (out.json) print(out, "", info);
   else {
     const lines = [
@@ -81,9 +87,14 @@ async function start(config: Config, out: Out): Promise<void> {
       portal && demoAccount ? `  Customer portal (${demoAccount.name}, one-time link, 10 min):\n    ${info.portalLink!.url}` : "",
       `  Operator console (one-time link, 10 min):\n    ${info.operatorLink}`,
       token.path ? `  Server token for /v1 (kept in ${token.path}):\n    ${token.token}` : "  Server token: HEADROOM_SERVER_TOKEN",
-      demoAccount
-        ? `  Try the API:\n    curl -s -H "Authorization: Bearer ${token.path ? token.token : "$HEADROOM_SERVER_TOKEN"}" ${base}/v1/accounts/${demoAccount.id}`
-        : "",
+      demoKey
+        ? [
+            `  Try it (the demo API is metered with the demo customer's key):`,
+            `    curl -i -H "Authorization: Bearer ${demoKey.key}" ${base}/demo-api/weather?city=Oslo`,
+            `    curl -s -X POST -H "Authorization: Bearer ${bearer}" -H "content-type: application/json" \\`,
+            `      -d '{"key":"${demoKey.key}","cost":1}' ${base}/v1/check`,
+          ].join("\n")
+        : `  Try the API:\n    curl -s -H "Authorization: Bearer ${bearer}" ${base}/v1/plans`,
       `  New links any time: npm run headroom -- portal-link --account <id> | operator-link`,
       "",
     ];
@@ -151,6 +162,7 @@ export async function runCli(argv: string[]): Promise<number> {
         print(out, "The database already has accounts; the demo is seeded only into an empty database.", { seeded: false });
         return 1;
       }
+      writeFileSync(demoKeyFile(config), JSON.stringify(result.demoKey) + "\n", { mode: 0o600 });
       print(out, `Seeded ${result.accounts.length} demo accounts with 35 days of usage (${result.minuteRows} minute rows).`, {
         seeded: true,
         accounts: result.accounts.map((a) => ({ id: a.id, name: a.name, plan: a.plan.id })),

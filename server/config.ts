@@ -31,8 +31,14 @@ export const configSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { message: "expected a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, { message: "expected a webhook signing secret (whsec_…)" }).optional(),
   STRIPE_API_BASE: url(["http:", "https:"]).optional(),
+  NOTIFY_WEBHOOK_URL: url(["http:", "https:"]).optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   METER_FLUSH_MS: intIn(10, 60_000).default(250),
+  KEY_CEILING_PER_MINUTE: intIn(1, 10_000_000).default(1_000),
+  ENFORCEMENT_GRACE_HOURS: intIn(0, 24 * 90).default(72),
+  EVENTS_MAX_LATENESS_HOURS: intIn(1, 47).default(24),
+  MAX_ACTIVE_KEYS: intIn(1, 1_000).default(10),
   SESSION_TTL_MINUTES: intIn(5, 60 * 24 * 30).default(60 * 12),
 });
 
@@ -44,7 +50,9 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means "not set", as in most shells' `FOO= cmd`.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const result = configSchema.safeParse(cleaned);
+  const result = configSchema
+    .refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: "required when NOTIFY_WEBHOOK_URL is set", path: ["NOTIFY_WEBHOOK_SECRET"] })
+    .safeParse(cleaned);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? "environment");

@@ -3,6 +3,11 @@ import type { Db } from "./db/client";
 import type Database from "better-sqlite3";
 import type { Clock } from "./lib/clock";
 import type { Logger } from "./lib/logger";
+import type { Meter } from "./metering/meter";
+import type { Detector } from "./detection/detect";
+import type { DeliveryWorker } from "./notify/delivery-worker";
+import type { NotifyContext } from "./notify/notices";
+import type { RecommendationCache } from "./plans/recommendations";
 
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
@@ -15,6 +20,11 @@ export interface Deps {
   serverToken: string;
   /** Absolute base URL for links ("http://localhost:3000"); set once the port is known. */
   baseUrl: () => string;
+  meter: Meter;
+  detector: Detector;
+  notify: NotifyContext;
+  delivery: DeliveryWorker;
+  recommendations: RecommendationCache;
   /** Directory of the built SPA. */
   clientDir: string;
 }

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp } from "./app";
+import { listAccounts } from "./accounts/accounts";
 import { loadConfig, publicBaseUrl, type Config } from "./config";
 import { migrateDatabase, openDatabase, type Database_ } from "./db/client";
 import type { Deps } from "./deps";
@@ -9,6 +10,13 @@ import { systemClock, type Clock } from "./lib/clock";
 import { newSecret } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/logger";
 import { listen, type RunningServer } from "./server";
+import { Meter } from "./metering/meter";
+import { meteringRoutes } from "./http/metering-routes";
+import { Detector } from "./detection/detect";
+import { DeliveryWorker } from "./notify/delivery-worker";
+import { smtpMailer } from "./notify/mailer";
+import type { NotifyContext } from "./notify/notices";
+import { RecommendationCache } from "./plans/recommendations";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -16,6 +24,11 @@ export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
 /** The directory beside the database file, where the generated server token is kept. */
 function dataDir(config: Config): string {
   return config.DATABASE_PATH === ":memory:" ? resolve(ROOT_DIR, "data") : dirname(resolve(config.DATABASE_PATH));
+}
+
+/** The demo's API key, kept beside the database when the demo is seeded so `start` can print it. */
+export function demoKeyFile(config: Config): string {
+  return resolve(dataDir(config), "demo-api-key");
 }
 
 /** HEADROOM_SERVER_TOKEN, or one generated on first start and kept in the data directory. */
@@ -38,19 +51,59 @@ export interface Runtime {
 }
 
 /** Opens and migrates the database and builds the dependencies; nothing listens yet. */
-export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger } = {}): Runtime {
+export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number } = {}): Runtime {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
-  const database = openDatabase(config.DATABASE_PATH);
+  const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
   migrateDatabase(database.db);
   let baseUrl = publicBaseUrl(config, config.PORT);
+  const clock = opts.clock ?? systemClock;
+  const recommendations = new RecommendationCache(database.db, clock, (accountId) => {
+    const limits = meter.limitsFor(accountId).limits;
+    return { minute: limits[0]!.used, day: limits[1]!.used };
+  });
+  const serverToken = resolveServerToken(config).token;
+  const notify: NotifyContext = {
+    db: database.db,
+    clock,
+    baseUrl: () => baseUrl,
+    linkSecret: serverToken,
+    webhookUrl: config.NOTIFY_WEBHOOK_URL ?? null,
+    smtp: Boolean(config.SMTP_URL),
+  };
+  let detector: Detector | null = null;
+  const meter = new Meter({
+    sqlite: database.sqlite,
+    clock,
+    logger,
+    flushMs: config.METER_FLUSH_MS,
+    ceilingPerMinute: config.KEY_CEILING_PER_MINUTE,
+    graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000,
+    maxLatenessMs: config.EVENTS_MAX_LATENESS_HOURS * 3_600_000,
+    recommendPlan: (accountId) => recommendations.get(accountId)?.planId ?? null,
+    onFlushed: (accountIds) => detector?.evaluate(accountIds),
+  });
+  detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => recommendations.get(id) });
+  const delivery = new DeliveryWorker({
+    db: database.db,
+    clock,
+    logger,
+    mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : null,
+    webhookSecret: config.NOTIFY_WEBHOOK_SECRET ?? null,
+    onDelivered: (accountId) => meter.invalidateAccount(accountId),
+  });
   const deps: Deps = {
     config,
     db: database.db,
     sqlite: database.sqlite,
-    clock: opts.clock ?? systemClock,
+    clock,
     logger,
-    serverToken: resolveServerToken(config).token,
+    meter,
+    detector,
+    notify,
+    delivery,
+    recommendations,
+    serverToken,
     baseUrl: () => baseUrl,
     clientDir: CLIENT_DIR,
   };
@@ -73,12 +126,23 @@ export interface Started {
 export async function startServer(runtime: Runtime): Promise<Started> {
   const { deps, database } = runtime;
   const app = createApp(deps);
-  const http = await listen(app, { port: deps.config.PORT, host: deps.config.HOST });
+  const http = await listen(app, { port: deps.config.PORT, host: deps.config.HOST, lean: meteringRoutes(deps, deps.meter) });
   runtime.setPort(http.port);
+  deps.meter.start();
+  deps.delivery.start();
+  // Usage that arrived while the server was down (or seeded) is evaluated once at start.
+  deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
+  // Forget idempotency ids past their 48 h retention, hourly.
+  const prune = setInterval(() => deps.meter.pruneIds(48 * 3_600_000), 3_600_000);
+  prune.unref();
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      await http.close();
+      clearInterval(prune);
+      await http.close(2_500);
+      // Everything counted before the last request finished is written before the database closes.
+      await deps.meter.stop(2_000);
+      await deps.delivery.stop();
       database.close();
     })());
   return { runtime, http, stop };

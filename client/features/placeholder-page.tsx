@@ -10,7 +10,6 @@ function Placeholder({ title, text }: { title: string; text: string }) {
   );
 }
 
-export const KeysPlaceholder = () => <Placeholder title="API keys" text="Creating and revoking API keys from the portal is coming soon. Until then, your provider can issue keys for you." />;
 export const BillingPlaceholder = () => <Placeholder title="Billing" text="Invoices, the next invoice estimate and your consent records will appear here." />;
 export const NoticesPlaceholder = () => <Placeholder title="Notices" text="Warnings about your caps and confirmations of plan changes will be listed here." />;
 export const SettingsPlaceholder = () => <Placeholder title="Settings" text="E-mail preferences for notices will be set here." />;

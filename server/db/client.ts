@@ -21,12 +21,12 @@ const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrati
  * WAL so readers never block the meter's flush, synchronous=NORMAL (a committed flush survives a
  * process crash), a busy timeout for a second writer, and foreign keys on.
  */
-export function openDatabase(path: string): Database_ {
+export function openDatabase(path: string, opts: { busyTimeoutMs?: number } = {}): Database_ {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   sqlite.pragma("foreign_keys = ON");
   const db = drizzle(sqlite, { schema });
   return {

@@ -4,6 +4,7 @@ import { ManualClock } from "../lib/clock";
 import { getAccount } from "../accounts/accounts";
 import { getUsageOverview } from "../metering/usage-summary";
 import { seedDemo } from "./seed-demo";
+import { testMeter } from "../testing/test-meter";
 
 describe("seedDemo", () => {
   const database = openDatabase(":memory:");
@@ -31,10 +32,10 @@ describe("seedDemo", () => {
   });
 
   it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", () => {
-    const free = getUsageOverview(database.db, getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
+    const free = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
     expect(free.ratio).toBeGreaterThan(0.8);
     expect(free.ratio).toBeLessThan(1);
-    const ent = getUsageOverview(database.db, getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
+    const ent = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
     expect(ent.limit).toBeNull();
     expect(ent.used).toBeGreaterThan(1_000_000);
   });

@@ -96,6 +96,8 @@ function callsInMinute(shape: TrafficShape, minuteOfDay: number, rand: () => num
 export interface SeedResult {
   accounts: Account[];
   minuteRows: number;
+  /** A full API key of the first demo account, so the demo can be driven with curl. */
+  demoKey: { accountId: string; key: string };
 }
 
 /** Seeds the demo into an empty database; refuses (returns null) if any account exists. */
@@ -111,6 +113,7 @@ export function seedDemo(db: Db, clock: Clock): SeedResult | null {
   return db.$client.transaction(() => {
     const created: Account[] = [];
     let minuteRows = 0;
+    let demoKey: SeedResult["demoKey"] | null = null;
     const insertMinute = tx.$client.prepare(
       "insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)",
     );
@@ -123,7 +126,9 @@ export function seedDemo(db: Db, clock: Clock): SeedResult | null {
       // The demo ids are fixed so that links in the README and tests stay valid across seeds.
       const acc = createAccount(tx, { now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
       created.push(acc);
-      const keyIds = demo.keys.map((name) => createKey(tx, { now: () => anchor + DAY_MS }, { accountId: demo.id, name }).id);
+      const keys = demo.keys.map((name) => createKey(tx, { now: () => anchor + DAY_MS }, { accountId: demo.id, name }));
+      demoKey ??= { accountId: demo.id, key: keys[0]!.key };
+      const keyIds = keys.map((k) => k.id);
 
       const caps: Caps = PLANS[demo.planId].caps;
       const rand = prng(hash(demo.id));
@@ -175,7 +180,10 @@ export function seedDemo(db: Db, clock: Clock): SeedResult | null {
         }
         if (dayAllowed + dayOver > 0) insertDay.run(day, demo.id, dayAllowed, dayOver, peak);
       }
+      for (const keyId of keyIds) {
+        tx.$client.prepare("update api_keys set last_used_at_ms = (select max(minute_ms) from usage_minute where key_id = ?) where id = ?").run(keyId, keyId);
+      }
     }
-    return { accounts: created, minuteRows };
+    return { accounts: created, minuteRows, demoKey: demoKey! };
   })();
 }

@@ -1,24 +1,34 @@
 import express, { Router, type ErrorRequestHandler } from "express";
-import { z } from "zod";
 import { PLAN_LIST } from "../../shared/plans";
 import { createSignInLink } from "../auth/sign-in";
-import { getAccount } from "../accounts/accounts";
+import { createAccount, createAccountInput, getAccount } from "../accounts/accounts";
+import { createKey, listKeys, revokeKey } from "../keys/keys";
 import { getUsageOverview } from "../metering/usage-summary";
+import { wireLimits } from "../metering/responses";
 import { DomainError, HTTP_STATUS_BY_CODE } from "../lib/domain-error";
 import type { Deps } from "../deps";
 import { PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { parseOrThrow } from "./validate";
+import { openApiDocument } from "./openapi";
+import { bannerOnWire, bannerToken, showBanner } from "../notify/banner";
+import { createKeyBody, portalSessionBody } from "./v1-schemas";
 
-const portalSessionBody = z.object({
-  accountId: z.string().min(1, "accountId is required"),
-  returnUrl: z.url({ protocol: /^https?$/, message: "returnUrl must be an http(s) URL" }).optional(),
-});
+
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+function keyOnWire(k: { id: string; accountId: string; name: string; prefix: string; createdAtMs: number; lastUsedAtMs: number | null; revokedAtMs: number | null }) {
+  return { id: k.id, accountId: k.accountId, name: k.name, prefix: k.prefix, createdAt: iso(k.createdAtMs), lastUsedAt: iso(k.lastUsedAtMs), revokedAt: iso(k.revokedAtMs) };
+}
 
 /** REST for the provider's backend. Every route needs the server token; errors are problem+json. */
 export function v1Routes(deps: Deps): Router {
   const r = Router();
   r.use(express.json({ limit: "1mb" }));
+  // The API description is public: it holds no secrets and tools fetch it without credentials.
+  r.get("/openapi.json", (_req, res) => {
+    res.json(openApiDocument(deps.baseUrl()));
+  });
   r.use((req, res, next) => {
     if (hasServerToken(req, deps.serverToken)) return next();
     sendProblem(res, {
@@ -36,15 +46,53 @@ export function v1Routes(deps: Deps): Router {
 
   r.get("/accounts/:accountId", (req, res) => {
     const account = getAccount(deps.db, req.params.accountId);
-    const overview = getUsageOverview(deps.db, account, deps.clock.now());
+    const overview = getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
     res.json({
       id: account.id,
       name: account.name,
+      email: account.email,
       plan: account.plan.id,
       mode: account.enforcement,
-      period: overview.period,
-      limits: overview.limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, remaining: l.remaining, resetAt: new Date(l.resetAtMs).toISOString(), state: l.state })),
+      period: { start: iso(overview.period.startMs), end: iso(overview.period.endMs) },
+      limits: overview.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })),
     });
+  });
+
+  r.post("/accounts", (req, res) => {
+    const body = parseOrThrow(createAccountInput, req.body);
+    const account = createAccount(deps.db, deps.clock, body);
+    res.status(201).json({ id: account.id, name: account.name, email: account.email, plan: account.plan.id });
+  });
+
+  r.get("/accounts/:accountId/keys", (req, res) => {
+    const account = getAccount(deps.db, req.params.accountId);
+    res.json({ keys: listKeys(deps.db, account.id, { includeRevoked: req.query.includeRevoked === "true" }).map(keyOnWire) });
+  });
+
+  /** Creates a key; the answer is the only time the full key is shown. */
+  r.post("/accounts/:accountId/keys", (req, res) => {
+    const body = parseOrThrow(createKeyBody, req.body ?? {});
+    const created = createKey(deps.db, deps.clock, { accountId: req.params.accountId, name: body.name }, { maxActiveKeys: deps.config.MAX_ACTIVE_KEYS });
+    res.status(201).setHeader("cache-control", "no-store").json({ ...keyOnWire(created), key: created.key });
+  });
+
+  r.delete("/keys/:keyId", (req, res) => {
+    const revoked = revokeKey(deps.db, deps.clock, { keyId: req.params.keyId });
+    deps.meter.invalidateKeys();
+    res.json(keyOnWire(revoked));
+  });
+
+  /** The in-app banner for the provider's own app: the same notice and words as the portal shows. */
+  r.get("/accounts/:accountId/banner", (req, res) => {
+    res.setHeader("cache-control", "no-store");
+    res.json({ banner: bannerOnWire(showBanner(deps, req.params.accountId)) });
+  });
+
+  /** A short-lived token for the embeddable banner script (/embed/banner.js). */
+  r.post("/accounts/:accountId/banner-tokens", (req, res) => {
+    const account = getAccount(deps.db, req.params.accountId);
+    const t = bannerToken(deps.serverToken, account.id, deps.clock.now());
+    res.status(201).setHeader("cache-control", "no-store").json({ token: t.token, expiresAt: iso(t.expiresAtMs) });
   });
 
   /** A one-time link that signs the customer into the portal (like Stripe's billing portal sessions). */

@@ -28,7 +28,7 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     LOG_LEVEL: "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent") });
+  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250 });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,

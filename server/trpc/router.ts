@@ -1,4 +1,6 @@
 import { router } from "./trpc";
+import { keysRouter } from "./routers/keys";
+import { noticesRouter } from "./routers/notices";
 import { operatorRouter } from "./routers/operator";
 import { plansRouter } from "./routers/plans";
 import { sessionRouter } from "./routers/session";
@@ -8,6 +10,8 @@ export const appRouter = router({
   session: sessionRouter,
   usage: usageRouter,
   plans: plansRouter,
+  keys: keysRouter,
+  notices: noticesRouter,
   operator: operatorRouter,
 });
 

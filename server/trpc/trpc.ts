@@ -13,6 +13,8 @@ export interface Context {
   ip: string | null;
   userAgent: string | null;
   clearSessionCookie: () => void;
+  /** Starts a browser session (operator sign-in with the admin token). */
+  startSession: (sessionId: string, ttlMs: number) => void;
 }
 
 const t = initTRPC.context<Context>().create({

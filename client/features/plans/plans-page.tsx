@@ -1,75 +1,39 @@
-import { useQuery } from "@tanstack/react-query";
-import { formatMoney, formatPrice } from "../../../shared/money";
-import { WINDOWS, WINDOW_LABELS, type Plan } from "../../../shared/plans";
-import { formatCount } from "../../lib/format";
-import { useTRPC } from "../../lib/trpc";
-import { Badge } from "../../ui/badge";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
-import { useSession } from "../session/use-session";
-
-function atTheCap(plan: Plan): string {
-  if (plan.metered) return "No cap: every call is billed";
-  if (plan.overagePer1000Minor !== undefined) return `Over the monthly quota: ${formatMoney(plan.overagePer1000Minor, plan.currency)} per 1,000 calls`;
-  return "A warning first, then calls over the cap are refused";
-}
+import { PlanCards } from "./components/plan-cards";
+import { PlanComparisonTable } from "./components/plan-comparison-table";
+import { RecommendationCard } from "./components/recommendation-card";
+import { PLAN_CHANGE_SOON_ID } from "./components/switch-plan-button";
+import { usePlanComparison } from "./use-plan-comparison";
 
 export function PlansPage() {
-  const trpc = useTRPC();
-  const plans = useQuery(trpc.plans.list.queryOptions());
-  const session = useSession();
-  const currentPlanId = session.data?.role === "customer" ? session.data.account.planId : null;
-
+  const comparison = usePlanComparison();
   return (
     <>
-      <PageHeader title="Plans" description="Compare what each plan allows. Changing plan always shows the exact price first and needs your consent." />
-      {plans.isPending && <LoadingBlock rows={2} />}
-      {plans.isError && <ErrorState message={plans.error.message} onRetry={() => plans.refetch()} />}
-      {plans.data && (
-        <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-          <table className="w-full min-w-[720px] text-left text-sm">
-            <caption className="sr-only">Plan comparison</caption>
-            <thead>
-              <tr className="border-b border-slate-200">
-                <th scope="col" className="w-48 px-4 py-3 font-medium text-slate-600">Plan</th>
-                {plans.data.map((p) => (
-                  <th key={p.id} scope="col" className={`px-4 py-3 align-top ${p.id === currentPlanId ? "bg-brand-50" : ""}`}>
-                    <span className="block text-base font-semibold text-slate-900">{p.name}</span>
-                    {p.id === currentPlanId && <Badge tone="brand">Your plan</Badge>}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              <tr>
-                <th scope="row" className="px-4 py-3 font-medium text-slate-600">Price</th>
-                {plans.data.map((p) => (
-                  <td key={p.id} className={`px-4 py-3 font-semibold text-slate-900 ${p.id === currentPlanId ? "bg-brand-50" : ""}`}>{formatPrice(p.priceMinor, p.currency)}</td>
-                ))}
-              </tr>
-              {WINDOWS.map((w) => (
-                <tr key={w}>
-                  <th scope="row" className="px-4 py-3 font-medium text-slate-600">Calls {WINDOW_LABELS[w].per}</th>
-                  {plans.data.map((p) => (
-                    <td key={p.id} className={`px-4 py-3 ${p.id === currentPlanId ? "bg-brand-50" : ""}`}>{p.caps[w] === undefined ? <span className="text-slate-500">Unlimited</span> : formatCount(p.caps[w])}</td>
-                  ))}
-                </tr>
-              ))}
-              <tr>
-                <th scope="row" className="px-4 py-3 font-medium text-slate-600">At the cap</th>
-                {plans.data.map((p) => (
-                  <td key={p.id} className={`px-4 py-3 text-slate-700 ${p.id === currentPlanId ? "bg-brand-50" : ""}`}>{atTheCap(p)}</td>
-                ))}
-              </tr>
-              <tr>
-                <th scope="row" className="px-4 py-3 font-medium text-slate-600">Best for</th>
-                {plans.data.map((p) => (
-                  <td key={p.id} className={`px-4 py-3 text-slate-700 ${p.id === currentPlanId ? "bg-brand-50" : ""}`}>{p.summary}</td>
-                ))}
-              </tr>
-            </tbody>
-          </table>
-        </div>
+      <PageHeader title="Plans" description="Every plan checked against your own traffic of the last 30 days. Changing plan will always show the exact price first and need your consent." />
+      {comparison.isPending && <LoadingBlock rows={3} />}
+      {comparison.isError && <ErrorState message={comparison.error.message} onRetry={() => comparison.refetch()} />}
+      {comparison.data && (
+        <>
+          <RecommendationCard data={comparison.data} />
+          <h2 className="mb-3 text-lg font-semibold tracking-tight text-slate-900">Compare plans</h2>
+          {/* Cards on phones, a side-by-side table from tablet width; the hidden one is out of the accessibility tree. */}
+          <div className="md:hidden">
+            <PlanCards data={comparison.data} />
+          </div>
+          <div className="hidden md:block">
+            <PlanComparisonTable data={comparison.data} />
+          </div>
+          <div className="mt-4 space-y-1 text-sm text-slate-600">
+            <p id={PLAN_CHANGE_SOON_ID}>
+              <span className="font-medium text-slate-800">Self-serve plan changes are coming soon.</span> Until then, ask your provider to change your plan.
+            </p>
+            <p>
+              “Over on N of 30 days” counts the UTC days on which your calls that day, or in your busiest minute, went over that plan's cap. Costs are estimates for a month like your last 30
+              days, before tax.
+            </p>
+          </div>
+        </>
       )}
     </>
   );

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from "react";
 import { Link } from "react-router";
 import { formatPrice } from "../../../shared/money";
 import type { EnforcementMode } from "../../../shared/plans";
@@ -8,7 +9,13 @@ import { Card } from "../../ui/card";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { UsageMeter } from "../../ui/usage-meter";
-import { useUsageOverview } from "./use-usage-overview";
+import { FirstCall } from "./components/first-call";
+import { PeakSummary } from "./components/peak-summary";
+import { useUsageHistory } from "./use-usage-history";
+import { useUsageOverview, type UsageOverviewData } from "./use-usage-overview";
+
+// The charting library is the heaviest code of the portal: it loads after the meters are on screen.
+const UsageCharts = lazy(async () => ({ default: (await import("./components/usage-charts")).UsageCharts }));
 
 const MODE_TEXT: Record<EnforcementMode, { label: string; tone: "neutral" | "warn" | "bad"; text: string }> = {
   off: { label: "Metering only", tone: "neutral", text: "Your calls are counted but never limited by your plan's caps." },
@@ -60,6 +67,8 @@ export function UsagePage() {
         ))}
       </section>
 
+      <UsageHistorySection overview={data} />
+
       <Card title="Today" description="Calls since 00:00 UTC" className="mt-6">
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
           <Stat label="Served within cap" value={today.allowed} />
@@ -69,6 +78,26 @@ export function UsagePage() {
         </dl>
       </Card>
     </>
+  );
+}
+
+function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
+  const history = useUsageHistory();
+  return (
+    <section aria-labelledby="history-heading" className="mt-8">
+      <h2 id="history-heading" className="mb-3 text-lg font-semibold tracking-tight text-slate-900">History</h2>
+      {history.isPending && <LoadingBlock rows={2} label="Loading your usage history…" />}
+      {history.isError && <ErrorState title="We could not load your usage history" message={history.error.message} onRetry={() => history.refetch()} />}
+      {history.data && !history.data.hasCalls && <FirstCall />}
+      {history.data?.hasCalls && (
+        <div className="space-y-6">
+          <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />
+          <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
+            <UsageCharts history={history.data} />
+          </Suspense>
+        </div>
+      )}
+    </section>
   );
 }
 

@@ -1,4 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "../../../server/trpc/router";
 import { useTRPC } from "../../lib/trpc";
 
 /** Live usage: refreshed every 5 s while the tab is visible (react-query pauses in the background). */
@@ -6,3 +8,5 @@ export function useUsageOverview() {
   const trpc = useTRPC();
   return useQuery({ ...trpc.usage.overview.queryOptions(), refetchInterval: 5_000, refetchIntervalInBackground: false });
 }
+
+export type UsageOverviewData = inferRouterOutputs<AppRouter>["usage"]["overview"];

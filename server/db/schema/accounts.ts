@@ -15,6 +15,10 @@ export const accounts = sqliteTable(
     enforcementOverride: text("enforcement_override", { enum: ["off", "shadow", "enforce"] }),
     /** JSON object of per-window caps that replace the plan's for this account (null = plan caps). */
     capOverridesJson: text("cap_overrides_json"),
+    /** Current terms kept until then: no plan charge and no enforcement (unix ms; null = not grandfathered). */
+    grandfatheredUntilMs: integer("grandfathered_until_ms"),
+    /** Calls beyond the monthly quota are billed per 1,000 instead of limited (overage plans, with consent). */
+    overageOptIn: integer("overage_opt_in", { mode: "boolean" }).notNull().default(false),
     createdAtMs: integer("created_at_ms").notNull(),
   },
   (t) => [index("accounts_plan_idx").on(t.planId), check("accounts_email_lower", sql`${t.email} = lower(${t.email})`)],

@@ -13,7 +13,7 @@ export const operatorRouter = router({
       planId: a.plan.id,
       planName: a.plan.name,
       enforcement: a.enforcement,
-      today: getUsageOverview(ctx.deps.db, a, now).today,
+      today: getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now).today,
     }));
   }),
 });

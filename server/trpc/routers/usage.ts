@@ -1,4 +1,5 @@
 import { getAccount } from "../../accounts/accounts";
+import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
 import { customerProcedure, router } from "../trpc";
 
@@ -8,7 +9,7 @@ export const usageRouter = router({
     const { db, clock } = ctx.deps;
     const account = getAccount(db, ctx.accountId);
     const now = clock.now();
-    const overview = getUsageOverview(db, account, now);
+    const overview = getUsageOverview(db, ctx.deps.meter, account, now);
     return {
       nowMs: now,
       account: { id: account.id, name: account.name, email: account.email, enforcement: account.enforcement },
@@ -21,5 +22,12 @@ export const usageRouter = router({
       },
       ...overview,
     };
+  }),
+  /** The last 60 minutes per minute and the last 30 UTC days per day, with the caps for the charts' cap lines. */
+  history: customerProcedure.query(({ ctx }) => {
+    const { db, clock } = ctx.deps;
+    const nowMs = clock.now();
+    // The grace period goes with the history so the portal says what enforcement will actually do.
+    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, ...getUsageHistory(db, getAccount(db, ctx.accountId), nowMs) };
   }),
 });

@@ -1,0 +1,75 @@
+import { WINDOWS, WINDOW_LABELS, type Plan } from "../../../../shared/plans";
+import { Badge } from "../../../ui/badge";
+import type { PlanComparisonData } from "../use-plan-comparison";
+import { CapValue, CostValue, Verdict } from "./plan-facts";
+import { atTheCap, overageText, priceText } from "./plan-text";
+import { SwitchPlanButton } from "./switch-plan-button";
+
+/** One card per plan (small screens): the same facts as the table, read top to bottom. */
+export function PlanCards({ data }: { data: PlanComparisonData }) {
+  const recommendedId = data.recommendation?.planId;
+  const verdictOf = (p: Plan) => data.verdicts.find((v) => v.planId === p.id)!;
+  // The recommended plan, then the current one, first: on a phone, that is what the customer came to compare.
+  const rank = (p: Plan) => (p.id === recommendedId ? 0 : p.id === data.currentPlanId ? 1 : 2);
+  const ordered = [...data.plans].sort((a, b) => rank(a) - rank(b));
+
+  return (
+    <ul className="space-y-4" aria-label="Plans compared with your last 30 days">
+      {ordered.map((p) => {
+        const price = priceText(p);
+        const recommended = p.id === recommendedId;
+        return (
+          <li key={p.id} className={`rounded-xl border bg-white p-4 shadow-sm ${recommended ? "border-brand-500 ring-1 ring-brand-500" : "border-slate-200"}`} data-testid={`plan-card-${p.id}`}>
+            <div className="flex items-start justify-between gap-3">
+              <div>
+                <h3 className="text-base font-semibold text-slate-900">{p.name}</h3>
+                <p className="mt-0.5">
+                  <span className="text-lg font-semibold text-slate-900">{price.amount}</span>
+                  <span className="text-sm text-slate-600">{price.per}</span>
+                </p>
+              </div>
+              <div className="flex flex-col items-end gap-1">
+                {p.id === data.currentPlanId && <Badge tone="neutral">Your plan</Badge>}
+                {recommended && <Badge tone="brand">Recommended</Badge>}
+              </div>
+            </div>
+            <div className="mt-3 flex flex-wrap items-center justify-between gap-2 rounded-lg bg-slate-50 px-3 py-2">
+              <span className="text-sm text-slate-700">
+                <span className="block text-xs text-slate-600">Your last 30 days</span>
+                <Verdict verdict={verdictOf(p)} />
+              </span>
+              <CostValue plan={p} verdict={verdictOf(p)} />
+            </div>
+            <dl className="mt-3 space-y-1.5 text-sm">
+              {WINDOWS.map((w) => (
+                <div key={w} className="flex justify-between gap-3">
+                  <dt className="text-slate-600">Calls {WINDOW_LABELS[w].per}</dt>
+                  <dd><CapValue plan={p} window={w} peak={data.peaks[w]} /></dd>
+                </div>
+              ))}
+            </dl>
+            <dl className="mt-3 space-y-1.5 border-t border-slate-100 pt-3 text-sm">
+              <div>
+                <dt className="text-slate-600">At a cap</dt>
+                <dd className="text-slate-900">{atTheCap(p)}</dd>
+              </div>
+              {overageText(p) && (
+                <div>
+                  <dt className="text-slate-600">Usage pricing</dt>
+                  <dd className="text-slate-900">{overageText(p)}</dd>
+                </div>
+              )}
+            </dl>
+            <div className="mt-4">
+              {p.id === data.currentPlanId ? (
+                <p className="text-sm font-medium text-slate-600">This is your current plan.</p>
+              ) : (
+                <SwitchPlanButton plan={p} primary={recommended} className="w-full" />
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

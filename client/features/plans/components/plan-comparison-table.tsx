@@ -1,0 +1,116 @@
+import { WINDOWS, WINDOW_LABELS, type Plan, type WindowName } from "../../../../shared/plans";
+import { formatCount } from "../../../lib/format";
+import { Badge } from "../../../ui/badge";
+import type { PlanComparisonData } from "../use-plan-comparison";
+import { CapValue, CostValue, Verdict } from "./plan-facts";
+import { atTheCap, overageText, priceText } from "./plan-text";
+import { SwitchPlanButton } from "./switch-plan-button";
+
+const PEAK_LABEL: Record<WindowName, string> = { minute: "Your busiest minute", day: "Your busiest day", month: "Your last 30 days" };
+
+/** Plans side by side (wide screens), the customer's own peaks against each cap. */
+export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
+  const recommendedId = data.recommendation?.planId;
+  const verdictOf = (p: Plan) => data.verdicts.find((v) => v.planId === p.id)!;
+  const column = (p: Plan) => (p.id === recommendedId ? "bg-brand-50/70" : "");
+  const rowHead = "px-4 py-3 text-left align-top font-medium text-slate-700";
+  const cell = "px-3 py-3 align-top";
+
+  return (
+    <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
+      <table className="w-full min-w-[760px] table-fixed text-sm" data-testid="plan-table">
+        <caption className="sr-only">Plans compared with your last 30 days</caption>
+        <colgroup>
+          <col className="w-44" />
+          {data.plans.map((p) => (
+            <col key={p.id} />
+          ))}
+        </colgroup>
+        <thead>
+          <tr className="border-b border-slate-200">
+            <td className="px-4 py-4" />
+            {data.plans.map((p) => {
+              const price = priceText(p);
+              return (
+                <th key={p.id} scope="col" className={`px-3 py-4 text-left align-top ${column(p)}`} data-testid={`plan-col-${p.id}`}>
+                  <span className="block text-base font-semibold text-slate-900">{p.name}</span>
+                  <span className="mt-1 flex min-h-5 flex-wrap gap-1">
+                    {p.id === data.currentPlanId && <Badge tone="neutral">Your plan</Badge>}
+                    {p.id === recommendedId && <Badge tone="brand">Recommended</Badge>}
+                  </span>
+                  <span className="mt-2 block font-normal">
+                    <span className="text-lg font-semibold text-slate-900">{price.amount}</span>
+                    <span className="text-slate-600">{price.per}</span>
+                  </span>
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {WINDOWS.map((w) => (
+            <tr key={w}>
+              <th scope="row" className={rowHead}>
+                Calls {WINDOW_LABELS[w].per}
+                <span className="mt-0.5 block text-xs font-normal text-slate-600">
+                  {PEAK_LABEL[w]}: <span className="font-semibold text-slate-800">{formatCount(data.peaks[w])}</span>
+                </span>
+              </th>
+              {data.plans.map((p) => (
+                <td key={p.id} className={`${cell} ${column(p)}`}>
+                  <CapValue plan={p} window={w} peak={data.peaks[w]} />
+                </td>
+              ))}
+            </tr>
+          ))}
+          <tr>
+            <th scope="row" className={rowHead}>At a cap</th>
+            {data.plans.map((p) => (
+              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>{atTheCap(p)}</td>
+            ))}
+          </tr>
+          <tr>
+            <th scope="row" className={rowHead}>Usage pricing</th>
+            {data.plans.map((p) => (
+              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>{overageText(p) ?? <span className="text-slate-600">None</span>}</td>
+            ))}
+          </tr>
+          <tr>
+            <th scope="row" className={rowHead}>Your last 30 days on it</th>
+            {data.plans.map((p) => (
+              <td key={p.id} className={`${cell} ${column(p)}`} data-testid={`verdict-${p.id}`}>
+                <Verdict verdict={verdictOf(p)} />
+              </td>
+            ))}
+          </tr>
+          <tr>
+            <th scope="row" className={rowHead}>
+              Estimated monthly cost
+              <span className="mt-0.5 block text-xs font-normal text-slate-600">for a month like your last 30 days</span>
+            </th>
+            {data.plans.map((p) => (
+              <td key={p.id} className={`${cell} ${column(p)}`}>
+                <CostValue plan={p} verdict={verdictOf(p)} />
+              </td>
+            ))}
+          </tr>
+          <tr>
+            <td className="px-4 py-4" />
+            {data.plans.map((p) => (
+              <td key={p.id} className={`px-2 py-4 align-top ${column(p)}`}>
+                {p.id === data.currentPlanId ? (
+                  <span className="inline-flex items-center gap-1.5 py-2 text-sm font-medium text-slate-600">
+                    <svg viewBox="0 0 24 24" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden><path d="m5 12 5 5L20 7" /></svg>
+                    Current plan
+                  </span>
+                ) : (
+                  <SwitchPlanButton plan={p} primary={p.id === recommendedId} compact className="w-full" />
+                )}
+              </td>
+            ))}
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  );
+}

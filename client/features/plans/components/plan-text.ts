@@ -1,0 +1,36 @@
+import { formatMoney } from "../../../../shared/money";
+import type { Plan, WindowName } from "../../../../shared/plans";
+import type { FitKind } from "../../../../shared/recommend";
+
+/** What happens when a customer on this plan reaches a cap, in a few words. */
+export function atTheCap(plan: Plan): string {
+  if (plan.metered) return "No caps to reach";
+  if (plan.overagePer1000Minor !== undefined) return "Minute cap: a notice, then refused. Monthly quota: overage billed";
+  return "A notice, then calls over the cap are refused";
+}
+
+/** "$3.00 per 1,000 calls over the quota", or null when calls over a cap are not billed. */
+export function overageText(plan: Plan): string | null {
+  if (plan.overagePer1000Minor === undefined) return null;
+  const price = formatMoney(plan.overagePer1000Minor, plan.currency);
+  return plan.metered ? `${price} per 1,000 calls, every call` : `${price} per 1,000 calls over the quota`;
+}
+
+/** "$29.00" + "/month", "$990.00" + "/month + usage". */
+export function priceText(plan: Plan): { amount: string; per: string } {
+  return { amount: formatMoney(plan.priceMinor, plan.currency), per: plan.metered ? "/month + usage" : "/month" };
+}
+
+export const VERDICT_STYLE: Record<FitKind, { className: string; icon: string }> = {
+  fits: { className: "text-emerald-700", icon: "m5 12 5 5L20 7" },
+  fits_with_overage: { className: "text-amber-800", icon: "M12 5v14M5 12h14" },
+  over: { className: "text-rose-700", icon: "M6 6l12 12M18 6 6 18" },
+};
+
+/** Whether the customer's peak in a window is within this plan's cap there. */
+export function windowFit(plan: Plan, window: WindowName, peak: number): "within" | "over" | "billed" | "none" {
+  const cap = plan.caps[window];
+  if (cap === undefined || plan.metered) return "none";
+  if (peak <= cap) return "within";
+  return window === "month" && plan.overagePer1000Minor !== undefined ? "billed" : "over";
+}

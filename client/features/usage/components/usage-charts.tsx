@@ -1,0 +1,72 @@
+import { DAY_MS, MINUTE_MS } from "../../../../shared/limits";
+import { formatCount } from "../../../lib/format";
+import type { UsageHistoryData } from "../use-usage-history";
+import { totalOf, type UsageCounts } from "./series";
+import { UsageBarChart, type ChartPoint } from "./usage-bar-chart";
+
+// Minutes in the viewer's time zone (that is when they made the calls); days are UTC days, as the caps are.
+const hhmm = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const minuteLong = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+const dayShort = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+const dayLong = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "short", day: "numeric", timeZone: "UTC" });
+
+const served = (p: UsageCounts) => p.allowed + p.wouldThrottle;
+
+/** "4,016 calls in the last 30 days. Busiest day: …. 30 of 30 days went over your cap of 1,000." */
+function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number) => string, noun: string, range: string): string {
+  const total = points.reduce((s, p) => s + totalOf(p), 0);
+  if (total === 0) return `No calls ${range}.`;
+  const peak = points.reduce((best, p) => (totalOf(p) > totalOf(best) ? p : best));
+  const parts = [`${formatCount(total)} calls ${range}.`, `Busiest ${noun}: ${bucket(peak.startMs)}, ${formatCount(totalOf(peak))} calls.`];
+  if (cap !== null) {
+    const over = points.filter((p) => served(p) > cap).length;
+    parts.push(over === 0 ? `Every ${noun} was within your cap of ${formatCount(cap)}.` : `${over} of ${points.length} ${noun}s went over your cap of ${formatCount(cap)}.`);
+  }
+  const wouldThrottle = points.reduce((s, p) => s + p.wouldThrottle, 0);
+  const throttled = points.reduce((s, p) => s + p.throttled, 0);
+  if (wouldThrottle > 0) parts.push(`${formatCount(wouldThrottle)} calls would have been throttled.`);
+  if (throttled > 0) parts.push(`${formatCount(throttled)} calls were refused for a cap.`);
+  return parts.join(" ");
+}
+
+/** The last-hour and last-30-days charts. Its own chunk: the charting library loads after the meters. */
+export function UsageCharts({ history }: { history: UsageHistoryData }) {
+  const { minutes, days, caps } = history;
+  const lastMinute = minutes.at(-1)?.startMs ?? 0;
+  const today = days.at(-1)?.startMs ?? 0;
+  // Every 15 minutes back from now, and every 7 days back from today, so the latest bucket is always labelled.
+  const minuteTicks = [45, 30, 15, 0].map((n) => lastMinute - n * MINUTE_MS);
+  const dayTicks = [28, 21, 14, 7, 0].map((n) => today - n * DAY_MS);
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+  return (
+    <div className="grid gap-6">
+      <UsageBarChart
+        testId="chart-minutes"
+        title="Last 60 minutes"
+        subtitle={`Calls per minute · your time (${tz})`}
+        points={minutes}
+        cap={caps.minute}
+        unit="min"
+        formatTick={(ms) => hhmm.format(ms)}
+        formatBucket={(ms) => minuteLong.format(ms)}
+        ticks={minuteTicks}
+        summary={describe(minutes, caps.minute, (ms) => hhmm.format(ms), "minute", "in the last 60 minutes")}
+        emptyText="No calls in the last 60 minutes"
+      />
+      <UsageBarChart
+        testId="chart-days"
+        title="Last 30 days"
+        subtitle="Calls per day · UTC days, as your daily cap counts them"
+        points={days}
+        cap={caps.day}
+        unit="day"
+        formatTick={(ms) => dayShort.format(ms)}
+        formatBucket={(ms) => dayLong.format(ms)}
+        ticks={dayTicks}
+        summary={describe(days, caps.day, (ms) => dayLong.format(ms), "day", "in the last 30 days")}
+        emptyText="No calls in the last 30 days"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import { and, eq, gte, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { accounts, outbox } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { newId } from "../lib/ids";
+import { createSignInLink, SIGN_IN_LINK_TTL_MS } from "./sign-in";
+
+/** At most this many sign-in e-mails per address per hour. */
+const MAX_PER_HOUR = 5;
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+/**
+ * Queues a one-time sign-in link for the account with this e-mail, if there is one. The caller
+ * answers the same either way, so the form does not reveal which addresses have accounts.
+ */
+export function requestEmailSignIn(db: Db, clock: Clock, input: { email: string; baseUrl: string; smtp: boolean }): void {
+  const email = input.email.trim().toLowerCase();
+  const account = db.select().from(accounts).where(eq(accounts.email, email)).get();
+  if (!account) return;
+  const now = clock.now();
+  const recent = db
+    .select({ n: sql<number>`count(*)` })
+    .from(outbox)
+    .where(and(eq(outbox.accountId, account.id), eq(outbox.subject, "Your sign-in link"), gte(outbox.createdAtMs, now - 3_600_000)))
+    .get()!.n;
+  if (recent >= MAX_PER_HOUR) return;
+  const link = createSignInLink(db, clock, { role: "customer", accountId: account.id });
+  const url = `${input.baseUrl}/auth/link?token=${link.token}`;
+  const minutes = Math.round(SIGN_IN_LINK_TTL_MS / 60_000);
+  const text = `Hello ${account.name},\n\nOpen this link to sign in to your API portal. It works once and expires in ${minutes} minutes:\n\n${url}\n\nIf you did not ask for it, you can ignore this e-mail.`;
+  const html = `<p>Hello ${esc(account.name)},</p><p>Open this link to sign in to your API portal. It works once and expires in ${minutes} minutes:</p><p><a href="${esc(url)}">Sign in to the portal</a></p><p style="color:#64748b">If you did not ask for it, you can ignore this e-mail.</p>`;
+  db.insert(outbox)
+    .values({
+      id: newId("msg"),
+      accountId: account.id,
+      channel: "email",
+      dedupeKey: `sign-in:${link.token.slice(0, 16)}`,
+      recipient: account.email,
+      subject: "Your sign-in link",
+      payloadJson: JSON.stringify({ text, html, headers: {} }),
+      status: input.smtp ? "pending" : "stored",
+      nextAttemptAtMs: now,
+      createdAtMs: now,
+    })
+    .run();
+}

@@ -1,0 +1,30 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * Idempotency ids of metered calls and events, written in the same transaction as the counts they
+ * produced: a retried call or a replayed batch finds its id and is not counted again. Kept 48 h+.
+ */
+export const meteredIds = sqliteTable(
+  "metered_ids",
+  {
+    accountId: text("account_id").notNull(),
+    id: text("id").notNull(),
+    /** The decision given the first time, replayed to a retry. */
+    decision: text("decision").notNull(),
+    seenAtMs: integer("seen_at_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.id] }), index("metered_ids_seen_idx").on(t.seenAtMs)],
+);
+
+/** Per-minute audit of limit decisions other than a plain allow: which window, what happened, how often. */
+export const limitEvents = sqliteTable(
+  "limit_events",
+  {
+    minuteMs: integer("minute_ms").notNull(),
+    accountId: text("account_id").notNull(),
+    window: text("window").notNull(),
+    decision: text("decision", { enum: ["would_throttle", "throttle", "ceiling"] }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minuteMs, t.accountId, t.window, t.decision] }), index("limit_events_account_idx").on(t.accountId, t.minuteMs)],
+);

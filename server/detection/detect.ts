@@ -1,0 +1,176 @@
+import { and, eq, gte } from "drizzle-orm";
+import { DAY_MS, startOfUtcDay } from "../../shared/limits";
+import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
+import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
+import type { Db } from "../db/client";
+import { usageDay } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import type { Logger } from "../lib/logger";
+import type { Meter } from "../metering/meter";
+import { dedupeKeyFor, raiseNotice, type NotifyContext, type NoticeView } from "../notify/notices";
+
+export interface Recommended {
+  planId: string;
+  name: string;
+  /** "$199.00/month" */
+  price: string;
+}
+
+export interface DetectorOptions {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  meter: Meter;
+  notify: NotifyContext;
+  graceMs: number;
+  /** The plan to suggest to an account (null when its current plan is already the best fit). */
+  recommend: (accountId: string) => Recommended | null;
+}
+
+/** Days over a cap among the last 7 that make usage "sustained" (Business-scale usage on a Starter plan). */
+export const SUSTAINED_DAYS = 3;
+const SUSTAINED_RECHECK_MS = 15 * 60_000;
+
+/**
+ * Runs after each meter flush on the accounts whose counts changed: raises `approaching`,
+ * `reached` and `sustained` notices, each once per cap per billing period.
+ */
+export class Detector {
+  /** Dedupe keys known to exist, so a busy account does not cost a write per flush. */
+  private readonly known = new Set<string>();
+  private readonly sustainedCheckedAt = new Map<string, number>();
+
+  constructor(private readonly o: DetectorOptions) {}
+
+  evaluate(accountIds: Iterable<string>): NoticeView[] {
+    const raised: NoticeView[] = [];
+    for (const id of accountIds) {
+      try {
+        raised.push(...this.evaluateAccount(id));
+      } catch (err) {
+        this.o.logger.error({ err, accountId: id }, "detection failed for an account");
+      }
+    }
+    return raised;
+  }
+
+  private evaluateAccount(accountId: string): NoticeView[] {
+    const now = this.o.clock.now();
+    const s = this.o.meter.standing(accountId);
+    const out: NoticeView[] = [];
+    const approaching = s.plan.thresholds[0] ?? 0.8;
+    let recommended: Recommended | null | undefined;
+    const rec = () => (recommended === undefined ? (recommended = this.o.recommend(accountId)) : recommended);
+
+    const facts = (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
+      const delivered = window ? s.noticeDeliveredAtMs[window] : undefined;
+      return {
+        kind,
+        planId: s.plan.id,
+        planName: s.plan.name,
+        window,
+        limit,
+        used,
+        resetAtMs,
+        mode: s.mode,
+        refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
+        recommended: rec(),
+        fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
+        ...extra,
+      };
+    };
+
+    for (const l of s.limits) {
+      if (l.limit === null || l.ratio === null || l.ratio < approaching) continue;
+      const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
+      const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs);
+      if (this.known.has(key)) continue;
+      const n = raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
+      this.known.add(key);
+      if (n) out.push(n);
+    }
+
+    const lastCheck = this.sustainedCheckedAt.get(accountId) ?? 0;
+    if (now - lastCheck >= SUSTAINED_RECHECK_MS) {
+      this.sustainedCheckedAt.set(accountId, now);
+      const key = dedupeKeyFor(accountId, "sustained", null, s.period.startMs);
+      if (!this.known.has(key)) {
+        const over = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+        if (over.days >= SUSTAINED_DAYS) {
+          const window = over.window;
+          const n = raiseNotice(this.o.notify, {
+            accountId,
+            kind: "sustained",
+            window: null,
+            periodStartMs: s.period.startMs,
+            facts: facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
+          });
+          this.known.add(key);
+          if (n) out.push(n);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An operator flipped enforcement on: every account that would be refused now (over a cap today,
+   * or on 3 of the last 7 days) is told the date refusals can start.
+   */
+  scheduleEnforcement(accountIds: Iterable<string>): NoticeView[] {
+    const now = this.o.clock.now();
+    const out: NoticeView[] = [];
+    for (const accountId of accountIds) {
+      const s = this.o.meter.standing(accountId);
+      const overNow = s.limits.find((l) => l.state === "over");
+      const week = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+      if (!overNow && week.days === 0) continue;
+      const window: WindowName = overNow?.window ?? week.window;
+      const n = raiseNotice(this.o.notify, {
+        accountId,
+        kind: "enforcement_scheduled",
+        window: null,
+        periodStartMs: s.period.startMs,
+        facts: {
+          kind: "enforcement_scheduled",
+          planId: s.plan.id,
+          planName: s.plan.name,
+          window,
+          limit: s.caps[window] ?? null,
+          used: overNow?.used ?? (window === "minute" ? week.peakMinute : week.peakDay),
+          resetAtMs: overNow?.resetAtMs ?? null,
+          mode: "enforce",
+          refusalsFromMs: now + this.o.graceMs,
+          daysOver: week.days,
+          recommended: this.o.recommend(accountId),
+          fitsRate: s.caps[window] !== undefined ? `${s.caps[window]!.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
+        },
+      });
+      if (n) out.push(n);
+    }
+    return out;
+  }
+}
+
+/** Days of the last 7 (today included) over the per-minute or daily cap, and which cap it was most. */
+export function daysOverLastWeek(db: Db, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
+  const from = startOfUtcDay(nowMs) - 6 * DAY_MS;
+  const rows = db.select().from(usageDay).where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, from))).all();
+  let minuteDays = 0;
+  let dayDays = 0;
+  let days = 0;
+  let peakMinute = 0;
+  let peakDay = 0;
+  for (const r of rows) {
+    const served = r.allowed + r.wouldThrottle;
+    const overMinute = caps.minute !== undefined && r.peakMinute > caps.minute;
+    const overDay = caps.day !== undefined && served > caps.day;
+    if (overMinute) minuteDays++;
+    if (overDay) dayDays++;
+    if (overMinute || overDay) days++;
+    peakMinute = Math.max(peakMinute, r.peakMinute);
+    peakDay = Math.max(peakDay, served);
+  }
+  const window: WindowName = minuteDays >= dayDays && caps.minute !== undefined ? "minute" : "day";
+  return { days, window, peakMinute, peakDay };
+}

@@ -1,0 +1,264 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAccount } from "../accounts/accounts";
+import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { createKey, revokeKey } from "../keys/keys";
+import { ManualClock } from "../lib/clock";
+import { testMeter } from "../testing/test-meter";
+import type { CheckResult, Meter } from "./meter";
+
+const HOUR = 3_600_000;
+const T0 = Date.parse("2026-11-25T14:00:00Z");
+
+let dir: string;
+let database: Database_;
+let clock: ManualClock;
+let meter: Meter;
+
+function setup(planId = "starter", opts: { mode?: "off" | "shadow" | "enforce"; anchor?: number } = {}) {
+  const acc = createAccount(database.db, clock, { name: `Acct ${Math.random()}`, email: `a${Math.random()}@example.com`, planId }, { billingAnchorMs: opts.anchor });
+  if (opts.mode) database.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(opts.mode, acc.id);
+  const key = createKey(database.db, clock, { accountId: acc.id, name: "k" });
+  return { accountId: acc.id, key: key.key, keyId: key.id };
+}
+
+const ok = (r: CheckResult) => {
+  if (!r.ok) throw new Error(`expected a decision, got ${r.reason}`);
+  return r;
+};
+const minuteOf = (r: CheckResult) => ok(r).limits.find((l) => l.window === "minute")!;
+const served = (accountId: string) =>
+  database.sqlite.prepare("select coalesce(sum(allowed), 0) a, coalesce(sum(would_throttle), 0) w, coalesce(sum(throttled), 0) t, coalesce(sum(ceiling), 0) c from usage_minute where account_id = ?").get(accountId) as {
+    a: number;
+    w: number;
+    t: number;
+    c: number;
+  };
+function notify(accountId: string, window: string | null, deliveredAtMs: number) {
+  database.sqlite
+    .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', ?, 0, ?, ?, ?)")
+    .run(`n${Math.random()}`, accountId, window, `d${Math.random()}`, deliveredAtMs, deliveredAtMs);
+  meter.invalidateAccount(accountId);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "headroom-meter-"));
+  database = openDatabase(join(dir, "h.db"));
+  migrateDatabase(database.db);
+  clock = new ManualClock(T0);
+  meter = testMeter(database.sqlite, clock);
+});
+afterEach(() => {
+  database.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("windows", () => {
+  it("slides the minute window: 60 calls fill it, the 61st waits for the oldest to age out", () => {
+    const { key } = setup("starter", { mode: "enforce" });
+    for (let i = 0; i < 30; i++) ok(meter.check(key, 1));
+    clock.advance(30_000);
+    for (let i = 0; i < 30; i++) ok(meter.check(key, 1));
+    const over = ok(meter.check(key, 1));
+    expect(over.decision).toBe("would_throttle"); // not notified yet: served, counted as would_throttle
+    expect(over.violated).toEqual(["minute"]);
+    // At the calendar minute boundary a fixed window would reset; the sliding one does not.
+    clock.set(T0 + 60_000);
+    expect(minuteOf(meter.check(key, 1)).used).toBeGreaterThan(60 - 30);
+    clock.set(T0 + 91_000);
+    expect(minuteOf(meter.check(key, 1)).used).toBe(2);
+  });
+
+  it("resets the day window at UTC midnight", () => {
+    const { key } = setup("starter");
+    clock.set(Date.parse("2026-11-25T23:59:59Z"));
+    ok(meter.check(key, 50));
+    expect(ok(meter.check(key, 1)).limits.find((l) => l.window === "day")).toMatchObject({ used: 51, resetAtMs: Date.parse("2026-11-26T00:00:00Z") });
+    clock.set(Date.parse("2026-11-26T00:00:00Z"));
+    expect(ok(meter.check(key, 1)).limits.find((l) => l.window === "day")!.used).toBe(1);
+  });
+
+  it("follows the account's billing period for the month window, not the calendar month", () => {
+    const { key } = setup("free", { anchor: Date.parse("2026-10-15T00:00:00Z") });
+    clock.set(Date.parse("2026-11-20T12:00:00Z")); // period 15 Nov – 15 Dec
+    ok(meter.check(key, 900));
+    clock.set(Date.parse("2026-12-01T00:00:00Z")); // a new calendar month: still the same billing period
+    expect(ok(meter.check(key, 1)).limits.find((l) => l.window === "month")!.used).toBe(901);
+    clock.set(Date.parse("2026-12-15T00:00:00Z"));
+    const next = ok(meter.check(key, 1)).limits.find((l) => l.window === "month")!;
+    expect(next.used).toBe(1);
+    expect(next.resetAtMs).toBe(Date.parse("2027-01-15T00:00:00Z"));
+  });
+});
+
+describe("modes, grace and the safety ceiling", () => {
+  it("shadow serves calls over a cap and counts them as would_throttle", () => {
+    const { key, accountId } = setup("starter", { mode: "shadow" });
+    for (let i = 0; i < 100; i++) meter.check(key, 1);
+    meter.flush();
+    expect(served(accountId)).toEqual({ a: 60, w: 40, t: 0, c: 0 });
+  });
+
+  it("enforce refuses only after a delivered notice plus the grace period; refused calls consume nothing", () => {
+    const { key, accountId } = setup("starter", { mode: "enforce" });
+    notify(accountId, "minute", T0 - 72 * HOUR + 1000);
+    for (let i = 0; i < 60; i++) expect(ok(meter.check(key, 1)).decision).toBe("allow");
+    expect(ok(meter.check(key, 1)).decision).toBe("would_throttle"); // 1 s of grace left
+    clock.advance(1000);
+    const refused = ok(meter.check(key, 1));
+    expect(refused).toMatchObject({ decision: "throttle", allowed: false, refusing: ["minute"] });
+    expect(minuteOf(refused).used).toBe(61); // the refused call was not counted
+    meter.flush();
+    expect(served(accountId)).toEqual({ a: 60, w: 1, t: 1, c: 0 });
+  });
+
+  it("a notice about every cap (no window) starts the grace for each cap", () => {
+    const { key, accountId } = setup("starter", { mode: "enforce" });
+    notify(accountId, null, T0 - 100 * HOUR);
+    ok(meter.check(key, 60));
+    expect(ok(meter.check(key, 1)).decision).toBe("throttle");
+  });
+
+  it("refuses a cost that does not fit in a window without consuming from any", () => {
+    const { key, accountId } = setup("starter", { mode: "enforce" });
+    notify(accountId, "minute", T0 - 100 * HOUR);
+    ok(meter.check(key, 58));
+    const r = ok(meter.check(key, 5));
+    expect(r.decision).toBe("throttle");
+    expect(r.limits.find((l) => l.window === "day")!.used).toBe(58);
+    expect(ok(meter.check(key, 2)).decision).toBe("allow");
+    expect(ok(meter.check(key, 61)).decision).toBe("throttle");
+  });
+
+  it("applies the per-key ceiling in every mode, and it is not the plan", () => {
+    const { key, accountId } = setup("enterprise");
+    expect(ok(meter.check(key, 1000)).decision).toBe("allow");
+    const r = ok(meter.check(key, 1));
+    expect(r).toMatchObject({ decision: "ceiling", allowed: false, mode: "off" });
+    expect(r.ceiling).toMatchObject({ limit: 1000, used: 1000 });
+    expect(r.ceiling.resetAtMs).toBe(T0 + 60_000);
+    clock.advance(60_000);
+    expect(ok(meter.check(key, 1)).decision).toBe("allow");
+    meter.flush();
+    expect(served(accountId)).toMatchObject({ a: 1001, c: 1 });
+  });
+});
+
+describe("keys", () => {
+  it("refuses unknown and revoked keys without counting anything", () => {
+    const { key, keyId, accountId } = setup();
+    expect(meter.check("hr_live_unknown", 1)).toEqual({ ok: false, reason: "unknown_key" });
+    ok(meter.check(key, 1));
+    revokeKey(database.db, clock, { keyId });
+    meter.invalidateKeys();
+    expect(meter.check(key, 1)).toEqual({ ok: false, reason: "revoked_key" });
+    meter.flush();
+    expect(served(accountId).a).toBe(1);
+  });
+
+  it("sees a revocation committed by another process (the CLI) on its next refresh", () => {
+    const { key, keyId } = setup();
+    ok(meter.check(key, 1));
+    const other = new Database(join(dir, "h.db"));
+    other.prepare("update api_keys set revoked_at_ms = ? where id = ?").run(clock.now(), keyId);
+    other.close();
+    meter.refreshIfChangedElsewhere();
+    expect(meter.check(key, 1)).toEqual({ ok: false, reason: "revoked_key" });
+  });
+});
+
+describe("exactness", () => {
+  it("counts a call with an idempotency id once, across flushes and restarts", () => {
+    const { key, accountId } = setup();
+    const first = ok(meter.check(key, 3, "req-1"));
+    const retry = ok(meter.check(key, 3, "req-1"));
+    expect(retry).toMatchObject({ duplicate: true, decision: first.decision });
+    meter.flush();
+    expect(ok(meter.check(key, 3, "req-1")).duplicate).toBe(true);
+    const restarted = testMeter(database.sqlite, clock);
+    expect(ok(restarted.check(key, 3, "req-1")).duplicate).toBe(true);
+    restarted.flush();
+    expect(served(accountId).a).toBe(3);
+  });
+
+  it("continues from the rollups after a restart", () => {
+    const { key } = setup("starter");
+    for (let i = 0; i < 40; i++) meter.check(key, 1);
+    clock.advance(61_000);
+    for (let i = 0; i < 10; i++) meter.check(key, 1);
+    meter.flush();
+    const restarted = testMeter(database.sqlite, clock);
+    const r = ok(restarted.check(key, 1));
+    expect(r.limits.find((l) => l.window === "day")!.used).toBe(51);
+    expect(minuteOf(r).used).toBe(11);
+  });
+
+  it("keeps the buffer when the database is locked by another process, and writes it once later", () => {
+    const { key, accountId } = setup();
+    for (let i = 0; i < 5; i++) meter.check(key, 1);
+    const locker = new Database(join(dir, "h.db"));
+    locker.pragma("busy_timeout = 0");
+    locker.exec("begin immediate");
+    database.sqlite.pragma("busy_timeout = 0");
+    expect(meter.flush()).toBe(false);
+    for (let i = 0; i < 5; i++) meter.check(key, 1);
+    locker.exec("commit");
+    locker.close();
+    expect(meter.flush()).toBe(true);
+    expect(served(accountId).a).toBe(10);
+    expect(meter.flush()).toBe(true);
+    expect(served(accountId).a).toBe(10);
+  });
+
+  it("writes per-day rollups with the busiest minute over all keys", () => {
+    const { key, accountId } = setup("business");
+    const second = createKey(database.db, clock, { accountId, name: "second" }).key;
+    meter.check(key, 100);
+    meter.check(second, 50);
+    meter.flush();
+    meter.check(second, 25); // same minute, a later flush
+    meter.flush();
+    const day = database.sqlite.prepare("select allowed, peak_minute as peak from usage_day where account_id = ?").get(accountId);
+    expect(day).toEqual({ allowed: 175, peak: 175 });
+    const lastUsed = database.sqlite.prepare("select last_used_at_ms as t from api_keys where account_id = ? order by t").pluck().all(accountId);
+    expect(lastUsed).toEqual([T0, T0]);
+  });
+
+  it("records the limit events for the audit", () => {
+    const { key, accountId } = setup("starter", { mode: "shadow" });
+    meter.check(key, 70);
+    meter.flush();
+    const rows = database.sqlite.prepare("select window, decision, count from limit_events where account_id = ?").all(accountId);
+    expect(rows).toEqual([{ window: "minute", decision: "would_throttle", count: 70 }]);
+  });
+});
+
+describe("events recorded after the fact", () => {
+  it("accepts, dedupes by id, and rejects late, future and unknown-key events with reasons", () => {
+    const { key, accountId } = setup("business");
+    const r = meter.recordEvents([
+      { id: "e1", key, cost: 2, timestampMs: T0 - 10 * 60_000 },
+      { id: "e2", key, cost: 1, timestampMs: T0 - 25 * HOUR },
+      { id: "e3", key, cost: 1, timestampMs: T0 + 6 * 60_000 },
+      { id: "e4", key: "hr_live_nope", cost: 1, timestampMs: T0 },
+      { id: "e1", key, cost: 2, timestampMs: T0 },
+    ]);
+    expect(r.accepted).toBe(1);
+    expect(r.rejected.map((x) => [x.index, x.reason])).toEqual([
+      [1, "too_late"],
+      [2, "in_the_future"],
+      [3, "unknown_key"],
+      [4, "duplicate_in_batch"],
+    ]);
+    meter.flush();
+    const again = meter.recordEvents([{ id: "e1", key, cost: 2, timestampMs: T0 - 10 * 60_000 }]);
+    expect(again).toMatchObject({ accepted: 0, duplicates: 1 });
+    meter.flush();
+    expect(served(accountId).a).toBe(2);
+    const row = database.sqlite.prepare("select minute_ms from usage_minute where account_id = ?").pluck().get(accountId);
+    expect(row).toBe(T0 - 10 * 60_000);
+  });
+});

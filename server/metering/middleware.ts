@@ -1,0 +1,70 @@
+import type { RequestHandler } from "express";
+import { PROBLEM_BASE, sendProblem } from "../http/problem";
+import type { Clock } from "../lib/clock";
+import type { Meter } from "./meter";
+import { rateLimitHeaders, refusalProblem, upgradeUrlFor } from "./responses";
+
+export interface MeterMiddlewareOptions {
+  meter: Meter;
+  clock: Clock;
+  /** Base URL of the portal, for the upgrade link in 429 answers. */
+  portalUrl: () => string;
+  /** How many calls a request counts as (default 1). */
+  cost?: (req: Parameters<RequestHandler>[0]) => number;
+}
+
+const KEY_PARAMS = ["key", "api_key", "apikey", "api-key", "access_token", "token"];
+
+function keyFrom(req: Parameters<RequestHandler>[0]): string | null {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith("Bearer ")) return auth.slice(7).trim() || null;
+  const header = req.headers["x-api-key"];
+  return typeof header === "string" && header.trim() ? header.trim() : null;
+}
+
+/**
+ * Express middleware for providers who run Headroom in-process: authorises and meters each request
+ * with the customer's API key (Authorization: Bearer or X-API-Key), answers 401 / 429 itself with
+ * problem+json, sets RateLimit headers, and calls next() when the call may go.
+ */
+export function meter(options: MeterMiddlewareOptions): RequestHandler {
+  return (req, res, next) => {
+    if (KEY_PARAMS.some((p) => p in req.query)) {
+      sendProblem(res, {
+        type: `${PROBLEM_BASE}key-in-url`,
+        title: "Credentials in the URL",
+        status: 400,
+        detail: "Send your API key in the Authorization header (Bearer) or X-API-Key, never in the URL: URLs end up in logs.",
+      });
+      return;
+    }
+    const key = keyFrom(req);
+    if (!key) {
+      sendProblem(res, { type: `${PROBLEM_BASE}missing-api-key`, title: "API key required", status: 401, detail: "Send your API key as Authorization: Bearer <key> or X-API-Key: <key>." }, { "www-authenticate": 'Bearer realm="api"' });
+      return;
+    }
+    const cost = options.cost ? options.cost(req) : 1;
+    const r = options.meter.check(key, cost);
+    if (!r.ok) {
+      sendProblem(
+        res,
+        {
+          type: `${PROBLEM_BASE}invalid-api-key`,
+          title: r.reason === "revoked_key" ? "API key revoked" : "Invalid API key",
+          status: 401,
+          detail: r.reason === "revoked_key" ? "This API key has been revoked. Create a new one in your portal." : "The API key is not valid.",
+        },
+        { "www-authenticate": 'Bearer realm="api", error="invalid_token"' },
+      );
+      return;
+    }
+    const now = options.clock.now();
+    const headers = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000));
+    if (!r.allowed) {
+      sendProblem(res, refusalProblem(r, now, upgradeUrlFor(r, options.portalUrl())), headers);
+      return;
+    }
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    next();
+  };
+}

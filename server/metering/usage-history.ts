@@ -1,0 +1,103 @@
+import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
+import type { DailyUsage } from "../../shared/recommend";
+import type { Db } from "../db/client";
+import { usageDay, usageMinute } from "../db/schema";
+import type { Account } from "../accounts/accounts";
+import type { UsageCounts } from "./usage-summary";
+
+export const HISTORY_MINUTES = 60;
+export const HISTORY_DAYS = 30;
+
+export interface MinutePoint extends UsageCounts {
+  /** Unix ms of the minute's start. */
+  startMs: number;
+}
+
+export interface DayPoint extends UsageCounts {
+  /** Unix ms of the UTC day's start. */
+  startMs: number;
+  /** The day's busiest minute (allowed + would_throttle), in calls. */
+  peakMinute: number;
+}
+
+export interface UsageHistory {
+  /** The last 60 minutes, oldest first, ending with the current (partial) minute; missing minutes are zeros. */
+  minutes: MinutePoint[];
+  /** The last 30 UTC days, oldest first, ending with today (partial); missing days are zeros. */
+  days: DayPoint[];
+  /** The account's caps for the cap lines; null = no cap in that window. */
+  caps: { minute: number | null; day: number | null; month: number | null };
+  /** False until the account's first call was counted, ever: the portal then shows how to make one. */
+  hasCalls: boolean;
+}
+
+const ZERO: UsageCounts = { allowed: 0, wouldThrottle: 0, throttled: 0, ceiling: 0 };
+
+/** Per-minute counts summed over the account's keys, for the minutes in [fromMs, toMs]. */
+function minuteRows(db: Db, accountId: string, fromMs: number, toMs: number) {
+  return db
+    .select({
+      minuteMs: usageMinute.minuteMs,
+      allowed: sql<number>`sum(${usageMinute.allowed})`,
+      wouldThrottle: sql<number>`sum(${usageMinute.wouldThrottle})`,
+      throttled: sql<number>`sum(${usageMinute.throttled})`,
+      ceiling: sql<number>`sum(${usageMinute.ceiling})`,
+    })
+    .from(usageMinute)
+    .where(and(eq(usageMinute.accountId, accountId), gte(usageMinute.minuteMs, fromMs), lte(usageMinute.minuteMs, toMs)))
+    .groupBy(usageMinute.minuteMs)
+    .all();
+}
+
+/** The last `days` UTC days of the account's rollup, oldest first, missing days as zeros. */
+export function getDailyHistory(db: Db, accountId: string, nowMs: number, days = HISTORY_DAYS): DayPoint[] {
+  const todayMs = startOfUtcDay(nowMs);
+  const fromMs = todayMs - (days - 1) * DAY_MS;
+  const rows = db
+    .select()
+    .from(usageDay)
+    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lte(usageDay.dayMs, todayMs)))
+    .all();
+  const byDay = new Map(rows.map((r) => [r.dayMs, r]));
+  return Array.from({ length: days }, (_, i) => {
+    const startMs = fromMs + i * DAY_MS;
+    const r = byDay.get(startMs);
+    return r
+      ? { startMs, allowed: r.allowed, wouldThrottle: r.wouldThrottle, throttled: r.throttled, ceiling: r.ceiling, peakMinute: r.peakMinute }
+      : { startMs, ...ZERO, peakMinute: 0 };
+  });
+}
+
+/**
+ * Calls a plan would have had to carry that day: served (allowed + would_throttle) plus those refused
+ * for a cap, which a bigger plan would have served. Safety-ceiling refusals apply on every plan.
+ */
+export function toDailyUsage(days: readonly DayPoint[]): DailyUsage[] {
+  return days.map((d) => ({ dayMs: d.startMs, calls: d.allowed + d.wouldThrottle + d.throttled, peakMinute: d.peakMinute }));
+}
+
+/** The signed-in account's last hour per minute and last 30 days per day, for the usage charts. */
+export function getUsageHistory(db: Db, account: Account, nowMs: number): UsageHistory {
+  const lastMinuteMs = startOfMinute(nowMs);
+  const firstMinuteMs = lastMinuteMs - (HISTORY_MINUTES - 1) * MINUTE_MS;
+  const byMinute = new Map(minuteRows(db, account.id, firstMinuteMs, lastMinuteMs).map((r) => [r.minuteMs, r]));
+  const minutes: MinutePoint[] = Array.from({ length: HISTORY_MINUTES }, (_, i) => {
+    const startMs = firstMinuteMs + i * MINUTE_MS;
+    const r = byMinute.get(startMs);
+    return r ? { startMs, allowed: r.allowed, wouldThrottle: r.wouldThrottle, throttled: r.throttled, ceiling: r.ceiling } : { startMs, ...ZERO };
+  });
+  const days = getDailyHistory(db, account.id, nowMs);
+  const anyInWindow = minutes.some(hasCounts) || days.some(hasCounts);
+  const hasCalls = anyInWindow || db.select({ one: sql<number>`1` }).from(usageDay).where(eq(usageDay.accountId, account.id)).limit(1).get() !== undefined;
+  return {
+    minutes,
+    days,
+    caps: { minute: account.caps.minute ?? null, day: account.caps.day ?? null, month: account.caps.month ?? null },
+    hasCalls,
+  };
+}
+
+function hasCounts(p: UsageCounts): boolean {
+  return p.allowed + p.wouldThrottle + p.throttled + p.ceiling > 0;
+}

@@ -1,0 +1,63 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { getAccount } from "../accounts/accounts";
+import type { Deps } from "../deps";
+import { currentBanner, markDelivered, type NoticeView } from "./notices";
+
+/** The banner as the provider's app and the embed script receive it: the same words as the portal. */
+export function bannerOnWire(v: NoticeView | null) {
+  if (!v) return null;
+  return {
+    noticeId: v.id,
+    kind: v.kind,
+    severity: v.message.severity,
+    title: v.message.title,
+    happened: v.message.happened,
+    next: v.message.next,
+    choices: v.message.choices.map((c) => ({ ...c, url: c.kind === "upgrade" ? v.links.upgrade : c.kind === "contact" ? v.links.contact : v.links.usage })),
+    usage:
+      "window" in v.facts && v.facts.window
+        ? { window: v.facts.window, used: v.facts.used, limit: v.facts.limit, resetAt: v.facts.resetAtMs === null ? null : new Date(v.facts.resetAtMs).toISOString() }
+        : null,
+    createdAt: new Date(v.createdAtMs).toISOString(),
+  };
+}
+
+/**
+ * The account's current banner; showing it counts as reaching the customer, so a notice without an
+ * e-mail (preference off, or no SMTP) starts its grace period when it is first shown.
+ */
+export function showBanner(deps: Deps, accountId: string): NoticeView | null {
+  const account = getAccount(deps.db, accountId);
+  const now = deps.clock.now();
+  const period = deps.meter.limitsFor(accountId).period;
+  const view = currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
+  if (view && view.deliveredAtMs === null && markDelivered(deps.db, view.id, now)) {
+    deps.meter.invalidateAccount(accountId);
+    view.deliveredAtMs = now;
+  }
+  return view;
+}
+
+const BANNER_TOKEN_TTL_MS = 15 * 60_000;
+
+/** A short-lived token for the embeddable banner: the provider's backend gets it, the browser uses it. */
+export function bannerToken(secret: string, accountId: string, nowMs: number): { token: string; expiresAtMs: number } {
+  const expiresAtMs = nowMs + BANNER_TOKEN_TTL_MS;
+  const body = Buffer.from(JSON.stringify({ a: accountId, e: expiresAtMs })).toString("base64url");
+  const mac = createHmac("sha256", secret).update(`banner.${body}`).digest("base64url");
+  return { token: `${body}.${mac}`, expiresAtMs };
+}
+
+export function readBannerToken(secret: string, token: string, nowMs: number): string | null {
+  const [body, mac] = token.split(".");
+  if (!body || !mac) return null;
+  const expected = createHmac("sha256", secret).update(`banner.${body}`).digest();
+  const given = Buffer.from(mac, "base64url");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const { a, e } = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as { a: string; e: number };
+    return typeof a === "string" && typeof e === "number" && e > nowMs ? a : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,207 @@
+import { and, desc, eq, gte, isNull } from "drizzle-orm";
+import { composeNotice, type AccountNoticeFacts, type CapNoticeKind, type NoticeFacts, type NoticeKind, type NoticeMessage } from "../../shared/messages";
+import type { Db } from "../db/client";
+import { accounts, notices, notificationPreferences, outbox } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { newId } from "../lib/ids";
+import { renderNoticeEmail, type NoticeLinks } from "./render-email";
+import { unsubscribeToken } from "./unsubscribe";
+
+/** Kinds the customer cannot turn e-mail off for: enforcement warnings and everything about money. */
+export const ALWAYS_EMAILED: ReadonlySet<string> = new Set(["enforcement_scheduled", "plan_changed", "change_scheduled", "approval_requested", "approval_decided", "anomaly", "refund"]);
+/** Notices about caps: the ones with e-mail preferences and banners. */
+export const NOTICE_KINDS: CapNoticeKind[] = ["approaching", "reached", "sustained", "enforcement_scheduled"];
+
+type StoredFacts = (NoticeFacts | AccountNoticeFacts) & { planId?: string };
+
+export interface NotifyContext {
+  db: Db;
+  clock: Clock;
+  baseUrl: () => string;
+  /** Secret for unsubscribe links and webhook signatures' fallbacks. */
+  linkSecret: string;
+  webhookUrl: string | null;
+  /** True when e-mail leaves through SMTP; otherwise e-mails are stored in the outbox only. */
+  smtp: boolean;
+}
+
+export interface NoticeView {
+  id: string;
+  accountId: string;
+  kind: string;
+  window: string | null;
+  periodStartMs: number;
+  createdAtMs: number;
+  deliveredAtMs: number | null;
+  dismissedAtMs: number | null;
+  facts: StoredFacts;
+  message: NoticeMessage;
+  links: NoticeLinks;
+}
+
+export function dedupeKeyFor(accountId: string, kind: string, window: string | null, periodStartMs: number): string {
+  return `${accountId}:${kind}:${window ?? "all"}:${periodStartMs}`;
+}
+
+export function noticeLinks(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, accountId: string, kind: string, facts: StoredFacts): NoticeLinks {
+  const base = ctx.baseUrl();
+  return {
+    upgrade: "recommended" in facts && facts.recommended ? `${base}/plans/change?to=${encodeURIComponent(facts.recommended.planId)}` : null,
+    usage: `${base}/usage`,
+    contact: `${base}/billing?contact=1`,
+    preferences: `${base}/unsubscribe?token=${unsubscribeToken(ctx.linkSecret, accountId, kind)}`,
+  };
+}
+
+export function emailEnabled(db: Db, accountId: string, kind: string): boolean {
+  if (ALWAYS_EMAILED.has(kind)) return true;
+  const pref = db
+    .select({ email: notificationPreferences.email })
+    .from(notificationPreferences)
+    .where(and(eq(notificationPreferences.accountId, accountId), eq(notificationPreferences.kind, kind)))
+    .get();
+  return pref?.email ?? true;
+}
+
+/**
+ * Records a notice once per dedupe key and queues its e-mail (if the customer wants it) and its
+ * provider webhook, all in one transaction. Returns null when the notice already exists.
+ */
+export function raiseNotice(
+  ctx: NotifyContext,
+  input: { accountId: string; kind: NoticeKind; window: string | null; periodStartMs: number; facts: StoredFacts & { planId: string }; dedupeRef?: string },
+): NoticeView | null {
+  const { db, clock } = ctx;
+  const now = clock.now();
+  const dedupeKey = input.dedupeRef ? `${input.accountId}:${input.kind}:${input.dedupeRef}` : dedupeKeyFor(input.accountId, input.kind, input.window, input.periodStartMs);
+  const wantsEmail = emailEnabled(db, input.accountId, input.kind);
+  return db.transaction((tx) => {
+    const account = tx.select().from(accounts).where(eq(accounts.id, input.accountId)).get();
+    if (!account) return null;
+    const inserted = tx
+      .insert(notices)
+      .values({
+        id: newId("ntc"),
+        accountId: input.accountId,
+        kind: input.kind,
+        window: input.window,
+        periodStartMs: input.periodStartMs,
+        dedupeKey,
+        factsJson: JSON.stringify(input.facts),
+        createdAtMs: now,
+      })
+      .onConflictDoNothing({ target: notices.dedupeKey })
+      .returning()
+      .get();
+    if (!inserted) return null;
+    const view = toView(ctx, inserted);
+
+    if (wantsEmail) {
+      const email = renderNoticeEmail(view.message, view.links, account.name);
+      tx.insert(outbox)
+        .values({
+          id: newId("msg"),
+          noticeId: inserted.id,
+          accountId: input.accountId,
+          channel: "email",
+          dedupeKey: `${dedupeKey}:email`,
+          recipient: account.email,
+          subject: email.subject,
+          payloadJson: JSON.stringify({ text: email.text, html: email.html, headers: email.headers }),
+          status: ctx.smtp ? "pending" : "stored",
+          nextAttemptAtMs: now,
+          createdAtMs: now,
+        })
+        .run();
+    }
+    if (ctx.webhookUrl) {
+      tx.insert(outbox)
+        .values({
+          id: newId("msg"),
+          noticeId: inserted.id,
+          accountId: input.accountId,
+          channel: "webhook",
+          dedupeKey: `${dedupeKey}:webhook`,
+          recipient: ctx.webhookUrl,
+          payloadJson: JSON.stringify(webhookPayload(view)),
+          status: "pending",
+          nextAttemptAtMs: now,
+          createdAtMs: now,
+        })
+        .run();
+    }
+    return view;
+  });
+}
+
+/** What the provider's webhook receives: the notice, its figures and the same words as the banner. */
+export function webhookPayload(v: NoticeView) {
+  return {
+    type: "notice.created",
+    notice: {
+      id: v.id,
+      accountId: v.accountId,
+      kind: v.kind,
+      window: v.window,
+      createdAt: new Date(v.createdAtMs).toISOString(),
+      facts: v.facts,
+      message: v.message,
+      links: v.links,
+    },
+  };
+}
+
+export function toView(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, row: typeof notices.$inferSelect): NoticeView {
+  const facts = JSON.parse(row.factsJson) as StoredFacts;
+  return {
+    id: row.id,
+    accountId: row.accountId,
+    kind: row.kind,
+    window: row.window,
+    periodStartMs: row.periodStartMs,
+    createdAtMs: row.createdAtMs,
+    deliveredAtMs: row.deliveredAtMs,
+    dismissedAtMs: row.dismissedAtMs,
+    facts,
+    message: composeNotice(facts),
+    links: noticeLinks(ctx, row.accountId, row.kind, facts),
+  };
+}
+
+export function listNotices(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, accountId: string, limit = 100): NoticeView[] {
+  return ctx.db.select().from(notices).where(eq(notices.accountId, accountId)).orderBy(desc(notices.createdAtMs)).limit(limit).all().map((r) => toView(ctx, r));
+}
+
+const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
+
+/** The notice to show as a banner: undismissed, this period, about the current plan; most severe, then newest. */
+export function currentBanner(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, account: { id: string; planId: string; periodStartMs: number }): NoticeView | null {
+  const rows = ctx.db
+    .select()
+    .from(notices)
+    .where(and(eq(notices.accountId, account.id), isNull(notices.dismissedAtMs), gte(notices.periodStartMs, account.periodStartMs)))
+    .orderBy(desc(notices.createdAtMs))
+    .limit(20)
+    .all();
+  const views = rows.map((r) => toView(ctx, r)).filter((v) => (NOTICE_KINDS as readonly string[]).includes(v.kind) && (v.facts.planId ?? account.planId) === account.planId);
+  views.sort((a, b) => SEVERITY_RANK[b.message.severity] - SEVERITY_RANK[a.message.severity] || b.createdAtMs - a.createdAtMs);
+  return views[0] ?? null;
+}
+
+/** The customer saw the notice (banner shown): it counts as delivered from now if nothing reached them before. */
+export function markDelivered(db: Db, noticeId: string, atMs: number): boolean {
+  return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), isNull(notices.deliveredAtMs))).run().changes > 0;
+}
+
+export function dismissNotice(db: Db, accountId: string, noticeId: string, atMs: number): boolean {
+  return db.update(notices).set({ dismissedAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).run().changes > 0;
+}
+
+export function setEmailPreference(db: Db, accountId: string, kind: string, email: boolean): void {
+  if (ALWAYS_EMAILED.has(kind)) return;
+  db.insert(notificationPreferences).values({ accountId, kind, email }).onConflictDoUpdate({ target: [notificationPreferences.accountId, notificationPreferences.kind], set: { email } }).run();
+}
+
+export function emailPreferences(db: Db, accountId: string): Array<{ kind: string; email: boolean; locked: boolean }> {
+  return NOTICE_KINDS.map((kind) => ({ kind, email: emailEnabled(db, accountId, kind), locked: ALWAYS_EMAILED.has(kind) }));
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { describeCapRefusal, describeCeilingRefusal, describeUsageAgainstCap, formatResetUtc } from "./messages";
+
+const now = Date.parse("2026-11-25T14:02:31Z");
+
+describe("messages", () => {
+  it("states usage, cap and reset with the numbers", () => {
+    expect(describeCapRefusal({ window: "minute", used: 268, limit: 60, resetAtMs: Date.parse("2026-11-25T14:03:00Z") }, "Starter", now)).toBe(
+      "You made 268 calls in the last minute; the Starter plan allows 60 per minute. Calls are accepted again at 14:03 UTC.",
+    );
+    expect(describeCapRefusal({ window: "day", used: 4016, limit: 1000, resetAtMs: Date.parse("2026-11-26T00:00:00Z") }, "Starter", now)).toBe(
+      "You made 4,016 calls today (UTC); the Starter plan allows 1,000 per day. Calls are accepted again at 26 Nov 2026, 00:00 UTC.",
+    );
+    expect(describeUsageAgainstCap({ window: "month", used: 5, limit: null }, "Enterprise")).toContain("has no cap");
+  });
+
+  it("says the safety ceiling is not the plan", () => {
+    const text = describeCeilingRefusal({ used: 1000, ceiling: 1000, resetAtMs: now + 29_000 }, now);
+    expect(text).toContain("safety limit");
+    expect(text).toContain("not your plan's cap");
+    expect(text).toContain("14:03 UTC");
+  });
+
+  it("formats resets later than today with the date", () => {
+    expect(formatResetUtc(Date.parse("2026-12-15T00:00:00Z"), now)).toBe("15 Dec 2026, 00:00 UTC");
+  });
+});

@@ -1,0 +1,173 @@
+import type { LimitStatus } from "./limits";
+import type { WindowName } from "./plans";
+
+/**
+ * The words Headroom says about limits, in one place: the 429 body, the portal, banners and e-mails
+ * all use these, so the numbers and the phrasing never disagree.
+ */
+
+const fmt = new Intl.NumberFormat("en-US");
+
+/** "14:03 UTC" for resets within a day, "26 Nov 2026, 00:00 UTC" beyond. */
+export function formatResetUtc(resetAtMs: number, nowMs: number): string {
+  const d = new Date(resetAtMs);
+  const hhmm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
+  if (resetAtMs - nowMs < 20 * 3_600_000 && d.getUTCDate() === new Date(nowMs).getUTCDate()) return `${hhmm} UTC`;
+  const date = d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  return `${date}, ${hhmm} UTC`;
+}
+
+const WINDOW_PHRASE: Record<WindowName, { made: string; allows: string }> = {
+  minute: { made: "in the last minute", allows: "per minute" },
+  day: { made: "today (UTC)", allows: "per day" },
+  month: { made: "in this billing month", allows: "per billing month" },
+};
+
+/** "You made 268 calls in the last minute; the Starter plan allows 60." */
+export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit">, planName: string): string {
+  const p = WINDOW_PHRASE[status.window];
+  if (status.limit === null) return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan has no cap ${p.allows}.`;
+  return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan allows ${fmt.format(status.limit)} ${p.allows}.`;
+}
+
+/** The detail of a 429 for a plan cap, in plain words with the numbers. */
+export function describeCapRefusal(status: Pick<LimitStatus, "window" | "used" | "limit" | "resetAtMs">, planName: string, nowMs: number): string {
+  return `${describeUsageAgainstCap(status, planName)} Calls are accepted again at ${formatResetUtc(status.resetAtMs, nowMs)}.`;
+}
+
+/** The detail of a 429 for the per-key safety ceiling: not the plan, and says so. */
+export function describeCeilingRefusal(input: { used: number; ceiling: number; resetAtMs: number }, nowMs: number): string {
+  return (
+    `This key made ${fmt.format(input.used)} calls in the last minute, above the safety limit of ${fmt.format(input.ceiling)} calls per minute per key. ` +
+    `This is a safety limit that protects the service, not your plan's cap, and upgrading does not change it. ` +
+    `Calls are accepted again at ${formatResetUtc(input.resetAtMs, nowMs)}.`
+  );
+}
+
+export const CAP_REFUSAL_TITLE = "Plan cap reached";
+export const CEILING_REFUSAL_TITLE = "Safety limit reached";
+
+// ---- notices ------------------------------------------------------------------------------
+
+export type CapNoticeKind = "approaching" | "reached" | "sustained" | "enforcement_scheduled";
+/** Notices about the account rather than a cap: their words are written when they are raised. */
+export type AccountNoticeKind = "plan_changed" | "change_scheduled" | "approval_requested" | "approval_decided" | "anomaly" | "refund";
+export type NoticeKind = CapNoticeKind | AccountNoticeKind;
+
+export interface AccountNoticeFacts {
+  kind: AccountNoticeKind;
+  planName: string;
+  severity: "info" | "warning";
+  title: string;
+  text: string;
+}
+
+/** The figures a notice is about, frozen when the notice is created. */
+export interface NoticeFacts {
+  kind: CapNoticeKind;
+  planName: string;
+  window: WindowName | null;
+  limit: number | null;
+  used: number;
+  /** When the window starts over (unix ms). */
+  resetAtMs: number | null;
+  mode: "off" | "shadow" | "enforce";
+  /** Enforce mode: the earliest moment calls over the cap can be refused (notice + grace). */
+  refusalsFromMs: number | null;
+  /** Sustained: days over a cap among the last 7. */
+  daysOver?: number;
+  recommended: { planId: string; name: string; price: string } | null;
+  /** Calls per window that fit the current plan, for "reduce your traffic". */
+  fitsRate: string | null;
+}
+
+export interface NoticeChoice {
+  kind: "upgrade" | "reduce" | "contact";
+  label: string;
+  detail: string;
+}
+
+export interface NoticeMessage {
+  severity: "info" | "warning" | "critical";
+  title: string;
+  /** What happened, with the numbers. */
+  happened: string;
+  /** What happens next, in this mode. */
+  next: string;
+  choices: NoticeChoice[];
+}
+
+const WINDOW_NOUN: Record<WindowName, string> = { minute: "per-minute", day: "daily", month: "monthly" };
+
+/** "28 Nov 2026, 14:00 UTC". */
+export function formatDateTimeUtc(ms: number): string {
+  const d = new Date(ms);
+  return `${formatDateUtc(ms)}, ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")} UTC`;
+}
+
+/** "1 Dec 2026" in UTC. */
+export function formatDateUtc(ms: number): string {
+  return new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+}
+
+/**
+ * The words of a notice, one source for the e-mail, the banner, the webhook payload and the portal.
+ * Plain and specific: the numbers, what happens next in this mode, and three honest choices.
+ */
+export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessage {
+  if (!("window" in f)) return { severity: f.severity, title: f.title, happened: f.text, next: "", choices: [] };
+  const capName = f.window ? `${WINDOW_NOUN[f.window]} cap` : "caps";
+  const usage = f.window && f.limit !== null ? describeUsageAgainstCap({ window: f.window, used: f.used, limit: f.limit }, f.planName) : "";
+  const pct = f.limit ? Math.round((f.used / f.limit) * 100) : 0;
+
+  let severity: NoticeMessage["severity"];
+  let title: string;
+  let happened: string;
+  switch (f.kind) {
+    case "approaching":
+      severity = "info";
+      title = `You have used ${pct}% of your ${f.planName} ${capName}`;
+      happened = usage;
+      break;
+    case "reached":
+      severity = "warning";
+      title = `You reached your ${f.planName} ${capName}`;
+      happened = usage;
+      break;
+    case "sustained":
+      severity = "warning";
+      title = `Your traffic has outgrown the ${f.planName} plan`;
+      happened = `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days. ${usage}`.trim();
+      break;
+    case "enforcement_scheduled":
+      severity = "critical";
+      title = `Your ${f.planName} caps will be enforced from ${f.refusalsFromMs ? formatDateUtc(f.refusalsFromMs) : "soon"}`;
+      happened = `Until now, calls over your plan's caps were still served. ${usage}`.trim();
+      break;
+  }
+
+  let next: string;
+  if (f.mode === "enforce" && f.refusalsFromMs !== null) {
+    const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${WINDOW_PHRASE[f.window].allows}` : "your plan's caps";
+    next = `From ${formatDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
+  } else if (f.mode === "shadow") {
+    next = "Nothing changes yet: calls over the cap are still served. You will be told before that changes.";
+  } else if (f.mode === "enforce") {
+    next = "Calls over the cap are refused with an error (HTTP 429) until the window resets.";
+  } else {
+    next = "Nothing changes: your calls are only counted.";
+  }
+  if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatDateTimeUtc(f.resetAtMs)}. ${next}`;
+
+  const choices: NoticeChoice[] = [];
+  if (f.recommended) {
+    choices.push({
+      kind: "upgrade",
+      label: `Switch to ${f.recommended.name}`,
+      detail: `${f.recommended.name} (${f.recommended.price}) fits your traffic of the last 30 days. You see the exact price before anything changes.`,
+    });
+  }
+  if (f.fitsRate) choices.push({ kind: "reduce", label: "Reduce your traffic", detail: `Stay on ${f.planName} by keeping under ${f.fitsRate}.` });
+  choices.push({ kind: "contact", label: "Contact us", detail: "Questions about your plan or your bill? Send us a message from the portal." });
+  return { severity, title, happened, next, choices };
+}
