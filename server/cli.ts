@@ -5,7 +5,8 @@ import { createAccount, getAccount, listAccounts } from "./accounts/accounts";
 import { createSignInLink } from "./auth/sign-in";
 import { buildClient, clientIsStale } from "./build-client";
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from "./config";
-import { seedDemo } from "./demo/seed-demo";
+import { DEMO_HISTORY_DAYS, seedDemo } from "./demo/seed-demo";
+import { backfillBillingCycles } from "./billing/billing-cycle";
 import { createKey, revokeKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
 import { createLogger } from "./lib/logger";
@@ -60,7 +61,11 @@ async function start(config: Config, out: Out): Promise<void> {
   const runtime = createRuntime({ config, logger, busyTimeoutMs: 250 });
   const { deps } = runtime;
   const seeded = config.HEADROOM_DEMO ? seedDemo(deps.db, deps.clock) : null;
-  if (seeded) writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
+  if (seeded) {
+    writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
+    // Invoices for the demo's past billing periods, as the billing calendar would have issued them.
+    backfillBillingCycles(deps.billing, DEMO_HISTORY_DAYS);
+  }
   const demoKey = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as { accountId: string; key: string }) : null;
   const started = await startServer(runtime);
   const base = deps.baseUrl();
@@ -157,7 +162,11 @@ export async function runCli(argv: string[]): Promise<number> {
       print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
       return 0;
     case "seed-demo": {
-      const result = withRuntime(config, (rt) => seedDemo(rt.deps.db, rt.deps.clock));
+      const result = withRuntime(config, (rt) => {
+        const seeded = seedDemo(rt.deps.db, rt.deps.clock);
+        if (seeded) backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
+        return seeded;
+      });
       if (!result) {
         print(out, "The database already has accounts; the demo is seeded only into an empty database.", { seeded: false });
         return 1;

@@ -39,6 +39,7 @@ export const configSchema = z.object({
   ENFORCEMENT_GRACE_HOURS: intIn(0, 24 * 90).default(72),
   EVENTS_MAX_LATENESS_HOURS: intIn(1, 47).default(24),
   MAX_ACTIVE_KEYS: intIn(1, 1_000).default(10),
+  BILLING_CAP_CENTS: intIn(0, 1_000_000_000).default(100_000),
   SESSION_TTL_MINUTES: intIn(5, 60 * 24 * 30).default(60 * 12),
 });
 

@@ -8,6 +8,8 @@ import type { Detector } from "./detection/detect";
 import type { DeliveryWorker } from "./notify/delivery-worker";
 import type { NotifyContext } from "./notify/notices";
 import type { RecommendationCache } from "./plans/recommendations";
+import type { BillingContext } from "./billing/billing-context";
+import type { LocalBillingProvider } from "./billing/local-provider";
 
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
@@ -25,6 +27,9 @@ export interface Deps {
   notify: NotifyContext;
   delivery: DeliveryWorker;
   recommendations: RecommendationCache;
+  billing: BillingContext;
+  /** The local provider, for pausing billing (the Stripe provider comes with its own issue). */
+  localBilling: LocalBillingProvider;
   /** Directory of the built SPA. */
   clientDir: string;
 }

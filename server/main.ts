@@ -17,6 +17,9 @@ import { DeliveryWorker } from "./notify/delivery-worker";
 import { smtpMailer } from "./notify/mailer";
 import type { NotifyContext } from "./notify/notices";
 import { RecommendationCache } from "./plans/recommendations";
+import type { BillingContext } from "./billing/billing-context";
+import { runBillingCycle } from "./billing/billing-cycle";
+import { LocalBillingProvider } from "./billing/local-provider";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -92,6 +95,19 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     webhookSecret: config.NOTIFY_WEBHOOK_SECRET ?? null,
     onDelivered: (accountId) => meter.invalidateAccount(accountId),
   });
+  const localBilling = new LocalBillingProvider();
+  const billing: BillingContext = {
+    db: database.db,
+    clock,
+    logger,
+    provider: localBilling,
+    notify,
+    billingCapMinor: config.BILLING_CAP_CENTS,
+    onPlanChanged: (accountId, periodMoved) => {
+      meter.reloadAccount(accountId, periodMoved);
+      recommendations.invalidate(accountId);
+    },
+  };
   const deps: Deps = {
     config,
     db: database.db,
@@ -103,6 +119,8 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     notify,
     delivery,
     recommendations,
+    billing,
+    localBilling,
     serverToken,
     baseUrl: () => baseUrl,
     clientDir: CLIENT_DIR,
@@ -130,6 +148,17 @@ export async function startServer(runtime: Runtime): Promise<Started> {
   runtime.setPort(http.port);
   deps.meter.start();
   deps.delivery.start();
+  // The billing calendar: scheduled downgrades and period invoices, at start and every minute.
+  const cycle = () => {
+    try {
+      runBillingCycle(deps.billing);
+    } catch (err) {
+      deps.logger.error({ err }, "billing cycle failed");
+    }
+  };
+  cycle();
+  const billingTimer = setInterval(cycle, 60_000);
+  billingTimer.unref();
   // Usage that arrived while the server was down (or seeded) is evaluated once at start.
   deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
   // Forget idempotency ids past their 48 h retention, hourly.
@@ -139,6 +168,7 @@ export async function startServer(runtime: Runtime): Promise<Started> {
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(prune);
+      clearInterval(billingTimer);
       await http.close(2_500);
       // Everything counted before the last request finished is written before the database closes.
       await deps.meter.stop(2_000);

@@ -1,4 +1,5 @@
 import { router } from "./trpc";
+import { billingRouter } from "./routers/billing";
 import { keysRouter } from "./routers/keys";
 import { noticesRouter } from "./routers/notices";
 import { operatorRouter } from "./routers/operator";
@@ -12,6 +13,7 @@ export const appRouter = router({
   plans: plansRouter,
   keys: keysRouter,
   notices: noticesRouter,
+  billing: billingRouter,
   operator: operatorRouter,
 });
 

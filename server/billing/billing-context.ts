@@ -1,0 +1,18 @@
+import type { Db } from "../db/client";
+import type { Clock } from "../lib/clock";
+import type { Logger } from "../lib/logger";
+import type { NotifyContext } from "../notify/notices";
+import type { BillingProvider } from "./billing-provider";
+
+/** What the billing verbs need, built once in main. */
+export interface BillingContext {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  provider: BillingProvider;
+  notify: NotifyContext;
+  /** Above this projected monthly total a confirmation waits for an operator (minor units). */
+  billingCapMinor: number;
+  /** The meter must apply new caps (and maybe a new period) from the next call. */
+  onPlanChanged: (accountId: string, periodMoved: boolean) => void;
+}

@@ -1,0 +1,137 @@
+import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { billingPeriodAt, DAY_MS } from "../../shared/limits";
+import { formatDateUtc } from "../../shared/messages";
+import { formatMoney } from "../../shared/money";
+import { isPlanId, PLANS } from "../../shared/plans";
+import { accounts, anomalies, invoices, planChanges, usageDay } from "../db/schema";
+import { newId } from "../lib/ids";
+import { raiseAccountNotice } from "../notify/account-notices";
+import type { BillingContext } from "./billing-context";
+import type { LineDraft } from "./billing-provider";
+import { usageCostMinor } from "./quote";
+
+export const ANOMALY_RATIO = 2;
+
+/** Calls served in [fromMs, toMs) from the day rollups (periods start at UTC midnight). */
+function callsBetween(ctx: BillingContext, accountId: string, fromMs: number, toMs: number): number {
+  return ctx.db
+    .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle}), 0)` })
+    .from(usageDay)
+    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lt(usageDay.dayMs, toMs)))
+    .get()!.n;
+}
+
+/**
+ * Runs the calendar of every account up to now: applies downgrades whose date has come, issues the
+ * invoice of each new billing period (the plan for the period ahead, metered and overage usage of
+ * the period just closed), and records an anomaly when an invoice is more than twice the last one.
+ * Idempotent: each period invoice has a dedupe key; running it twice changes nothing.
+ */
+export function runBillingCycle(ctx: BillingContext): { applied: number; invoiced: number; anomalies: number } {
+  const now = ctx.clock.now();
+  let applied = 0;
+  let invoiced = 0;
+  let anomalyCount = 0;
+
+  // 1. Scheduled changes (downgrades, leaving for Free) whose date has come.
+  const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now))).all();
+  for (const change of due) {
+    ctx.db.transaction((tx) => {
+      if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId }).where(eq(accounts.id, change.accountId)).run();
+      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+    });
+    applied++;
+    ctx.onPlanChanged(change.accountId, false);
+    const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
+    raiseAccountNotice(ctx.notify, {
+      accountId: change.accountId,
+      planId: change.toPlanId,
+      ref: `${change.id}:applied`,
+      facts: { kind: "plan_changed", planName: name, severity: "info", title: `You are now on the ${name} plan`, text: `Your scheduled switch took effect on ${formatDateUtc(change.effectiveAtMs)}. The ${name} caps apply from now.` },
+    });
+  }
+
+  // 2. The invoice of each account's current period, once the account has lived through a boundary.
+  for (const account of ctx.db.select().from(accounts).all()) {
+    const period = billingPeriodAt(account.billingAnchorMs, now);
+    if (period.startMs <= account.billingAnchorMs || period.startMs > now) continue;
+    const dedupeKey = `period:${account.id}:${period.startMs}`;
+    if (ctx.db.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get()) continue;
+    const plan = PLANS[isPlanId(account.planId) ? account.planId : "free"];
+    const previous = billingPeriodAt(account.billingAnchorMs, period.startMs - 1);
+    const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
+    const lines: LineDraft[] = [];
+    const span = (a: number, b: number) => `${formatDateUtc(a)} – ${formatDateUtc(b - 1)}`;
+    if (plan.priceMinor > 0) {
+      lines.push({
+        kind: "plan",
+        description: grandfathered ? `${plan.name} plan, ${span(period.startMs, period.endMs)} (kept free until ${formatDateUtc(account.grandfatheredUntilMs!)})` : `${plan.name} plan, ${span(period.startMs, period.endMs)}`,
+        quantity: 1,
+        amountMinor: grandfathered ? 0 : plan.priceMinor,
+        periodStartMs: period.startMs,
+        periodEndMs: period.endMs,
+      });
+    }
+    const calls = callsBetween(ctx, account.id, previous.startMs, previous.endMs);
+    const usage = usageCostMinor(plan, calls, account.overageOptIn);
+    if (usage > 0) {
+      const billed = plan.metered ? calls : Math.max(0, calls - (plan.caps.month ?? 0));
+      lines.push({
+        kind: plan.metered ? "metered" : "overage",
+        description: plan.metered
+          ? `${billed.toLocaleString("en-US")} calls at ${formatMoney(plan.overagePer1000Minor!, plan.currency)} per 1,000, ${span(previous.startMs, previous.endMs)}`
+          : `${billed.toLocaleString("en-US")} calls over the ${plan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(plan.overagePer1000Minor!, plan.currency)} per 1,000, ${span(previous.startMs, previous.endMs)}`,
+        quantity: billed,
+        amountMinor: usage,
+        periodStartMs: previous.startMs,
+        periodEndMs: previous.endMs,
+      });
+    }
+    if (lines.length === 0) continue;
+    const total = lines.reduce((s, l) => s + l.amountMinor, 0);
+    const last = ctx.db
+      .select()
+      .from(invoices)
+      .where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period"), lt(invoices.periodStartMs, period.startMs)))
+      .orderBy(desc(invoices.periodStartMs))
+      .get();
+    let anomalyId: string | null = null;
+    ctx.db.transaction((tx) => {
+      const charge = ctx.provider.invoice(tx as unknown as BillingContext["db"], { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
+      if ((charge.kind === "paid" || charge.kind === "queued") && last && last.totalMinor > 0 && total > ANOMALY_RATIO * last.totalMinor) {
+        anomalyId = newId("anm");
+        tx.insert(anomalies).values({ id: anomalyId, accountId: account.id, invoiceId: charge.invoiceId, previousTotalMinor: last.totalMinor, totalMinor: total, currency: account.currency, createdAtMs: now }).run();
+      }
+    });
+    invoiced++;
+    if (anomalyId) {
+      anomalyCount++;
+      raiseAccountNotice(ctx.notify, {
+        accountId: account.id,
+        planId: plan.id,
+        ref: anomalyId,
+        facts: {
+          kind: "anomaly",
+          planName: plan.name,
+          severity: "warning",
+          title: "Your bill is more than twice the last one",
+          text: `Your invoice for ${span(period.startMs, period.endMs)} is ${formatMoney(total, account.currency)}, up from ${formatMoney(last!.totalMinor, account.currency)}. The usage behind it is on your Usage page; if it looks wrong, contact us from the Billing page.`,
+        },
+      });
+    }
+  }
+  return { applied, invoiced, anomalies: anomalyCount };
+}
+
+/** Replays the cycle at each past period boundary of the last `days` days (demo seeding). */
+export function backfillBillingCycles(ctx: BillingContext, days: number): void {
+  const now = ctx.clock.now();
+  const boundaries = new Set<number>();
+  for (const account of ctx.db.select().from(accounts).all()) {
+    for (let t = now - days * DAY_MS; t <= now; t += DAY_MS) {
+      const p = billingPeriodAt(account.billingAnchorMs, t);
+      if (p.startMs > account.billingAnchorMs && p.startMs >= now - days * DAY_MS) boundaries.add(p.startMs);
+    }
+  }
+  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } });
+}

@@ -1,0 +1,220 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAccount } from "../accounts/accounts";
+import { ManualClock } from "../lib/clock";
+import { DomainError } from "../lib/domain-error";
+import { startTestServer, type TestServer } from "../testing/test-server";
+import { runBillingCycle } from "./billing-cycle";
+import { confirmPlanChange, type Consenter } from "./confirm-plan-change";
+import { cancelScheduledChange, decideApproval } from "./manage-changes";
+import { previewOverageChange, previewPlanChange, type QuoteRow } from "./quote";
+
+const DAY = 86_400_000;
+const utc = (s: string) => Date.parse(s);
+const who: Consenter = { signedInAs: "ops@acme.example", ip: "127.0.0.1", userAgent: "vitest" };
+let srv: TestServer;
+let clock: ManualClock;
+
+beforeEach(async () => {
+  clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
+  srv = await startTestServer({ clock });
+});
+afterEach(() => srv.stop());
+
+function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
+  return createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor }).id;
+}
+const accepted = (q: QuoteRow) => ({ quoteId: q.id, accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency } });
+const count = (table: string, accountId: string) => srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
+const planOf = (accountId: string) => srv.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId);
+const expectDomainError = (fn: () => unknown, code: string) => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DomainError);
+    expect((e as DomainError).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+};
+
+describe("upgrade now, with consent", () => {
+  it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", () => {
+    const id = account("starter");
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    // 15 of 30 days left: −$14.50 + $99.50 = $85.00 now, $199.00 from 1 Dec.
+    expect(q).toMatchObject({ timing: "now", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, recurringMinor: 19900, recurringFromMs: utc("2026-12-01T00:00:00Z"), currency: "USD" });
+    expect(q.consentText).toBe("I authorise a charge of $85.00 now and $199.00 every month from 1 Dec 2026 until I cancel, for the Business plan.");
+    expect(planOf(id)).toBe("starter");
+
+    const first = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    const second = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    expect(first).toMatchObject({ status: "applied", replayed: false, toPlanId: "business", amountDueNowMinor: 8500 });
+    expect(second).toMatchObject({ status: "applied", replayed: true, planChangeId: first.planChangeId, invoiceId: first.invoiceId });
+    expect(planOf(id)).toBe("business");
+    expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([1, 1, 1]);
+    const invoice = srv.deps.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(id);
+    expect(invoice).toEqual({ total_minor: 8500, status: "paid" });
+    const consent = srv.deps.sqlite.prepare("select signed_in_as, ip, text_shown, amount_due_now_minor from consents where account_id = ?").get(id);
+    expect(consent).toEqual({ signed_in_as: who.signedInAs, ip: "127.0.0.1", text_shown: q.consentText, amount_due_now_minor: 8500 });
+    // The meter uses the Business caps from the next call.
+    expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "minute")!.limit).toBe(300);
+  });
+
+  it("from Free charges the full price now and starts a new billing period today", () => {
+    const id = account("free", utc("2026-10-20T00:00:00Z"));
+    clock.set(utc("2026-11-16T09:30:00Z"));
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "starter" });
+    expect(q).toMatchObject({ creditMinor: 0, chargeMinor: 2900, amountDueNowMinor: 2900, recurringFromMs: utc("2026-12-16T00:00:00Z") });
+    confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    expect(srv.deps.sqlite.prepare("select billing_anchor_ms from accounts where id = ?").pluck().get(id)).toBe(utc("2026-11-16T00:00:00Z"));
+    expect(srv.deps.meter.limitsFor(id).period).toEqual({ startMs: utc("2026-11-16T00:00:00Z"), endMs: utc("2026-12-16T00:00:00Z") });
+  });
+});
+
+describe("what a confirmation refuses", () => {
+  it("an expired quote", () => {
+    const id = account("starter");
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    clock.advance(15 * 60_000);
+    expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(q), who), "EXPIRED");
+    expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([0, 0, 0]);
+  });
+
+  it("amounts other than the quote's", () => {
+    const id = account("starter");
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    for (const tampered of [{ amountDueNow: 1 }, { recurringAmount: 100 }, { currency: "EUR" }]) {
+      const input = accepted(q);
+      expectDomainError(() => confirmPlanChange(srv.deps.billing, id, { ...input, accepted: { ...input.accepted, ...tampered } }, who), "CONFLICT");
+    }
+    expect(planOf(id)).toBe("starter");
+  });
+
+  it("another account's quote, as not found", () => {
+    const mine = account("starter");
+    const theirs = account("starter");
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: theirs, toPlanId: "business" });
+    expectDomainError(() => confirmPlanChange(srv.deps.billing, mine, accepted(q), who), "NOT_FOUND");
+    expect([planOf(mine), planOf(theirs), count("consents", theirs)]).toEqual(["starter", "starter", 0]);
+  });
+
+  it("a quote whose account changed since: the customer must preview again", () => {
+    const id = account("starter");
+    const a = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    const b = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "pro" });
+    confirmPlanChange(srv.deps.billing, id, accepted(b), who);
+    expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(a), who), "PRECONDITION_FAILED");
+    expect(planOf(id)).toBe("pro");
+  });
+
+  it("a plan change without a consent cannot exist in the schema", () => {
+    const id = account("starter");
+    expect(() =>
+      srv.deps.sqlite
+        .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p', ?, 'q', null, 'plan_change', 'starter', 'business', 'applied', 0, 0, 0)")
+        .run(id),
+    ).toThrow(/NOT NULL/);
+  });
+});
+
+describe("downgrades at the period end", () => {
+  it("schedules without charging, can be cancelled, and applies at the boundary", () => {
+    const id = account("business");
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "starter" });
+    expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, effectiveAtMs: utc("2026-12-01T00:00:00Z") });
+    expect(q.consentText).toContain("Nothing is charged now.");
+    const scheduled = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    expect(scheduled.status).toBe("scheduled");
+    expect(planOf(id)).toBe("business");
+
+    cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
+    expect(() => cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).toThrow(DomainError);
+    clock.set(utc("2026-12-01T00:00:01Z"));
+    runBillingCycle(srv.deps.billing);
+    expect(planOf(id)).toBe("business");
+
+    clock.set(utc("2026-12-10T00:00:00Z"));
+    const again = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "free" });
+    expect(again.effectiveAtMs).toBe(utc("2027-01-01T00:00:00Z"));
+    confirmPlanChange(srv.deps.billing, id, accepted(again), who);
+    clock.set(utc("2026-12-31T23:59:59Z"));
+    runBillingCycle(srv.deps.billing);
+    expect(planOf(id)).toBe("business");
+    clock.set(utc("2027-01-01T00:00:00Z"));
+    runBillingCycle(srv.deps.billing);
+    expect(planOf(id)).toBe("free");
+  });
+});
+
+describe("the billing cap", () => {
+  it("turns a confirmation over the cap into an approval request; approval applies the consented amounts", () => {
+    const id = account("starter");
+    // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
+    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
+    for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "enterprise" });
+    expect(q.projectedMonthlyMinor).toBe(99_000 + 150_000);
+    const r = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    expect(r.status).toBe("pending_approval");
+    expect([planOf(id), count("invoices", id), count("consents", id)]).toEqual(["starter", 0, 1]);
+
+    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    expect(() => decideApproval(srv.deps.billing, { requestId: request, approve: false }, "op")).toThrow(/Say why/);
+    clock.advance(2 * 3_600_000);
+    expect(decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op@provider.example").status).toBe("approved");
+    expect(planOf(id)).toBe("enterprise");
+    // Charged exactly what was consented to, at the quote's proration second.
+    expect(srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(q.amountDueNowMinor);
+    expect(() => decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).toThrow(/already/);
+  });
+
+  it("a denial leaves the plan as it was and tells the customer why", () => {
+    const id = account("starter");
+    srv.deps.billing.billingCapMinor = 10_000;
+    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    confirmPlanChange(srv.deps.billing, id, accepted(q), who);
+    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    expect(decideApproval(srv.deps.billing, { requestId: request, approve: false, reason: "Please talk to sales first" }, "op").status).toBe("denied");
+    expect(planOf(id)).toBe("starter");
+    const notice = srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string;
+    expect(JSON.parse(notice).text).toContain("Please talk to sales first");
+  });
+});
+
+describe("overage opt-in", () => {
+  it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", () => {
+    const id = account("pro");
+    expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
+    const optIn = previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: true });
+    expect(optIn.consentText).toMatch(/^I agree to pay \$3\.00 per 1,000 calls beyond 10,000 calls in a billing month/);
+    expect(confirmPlanChange(srv.deps.billing, id, accepted(optIn), who).status).toBe("applied");
+    expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBeNull();
+    expect(() => previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: true })).toThrow(/already on/);
+    const optOut = previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: false });
+    confirmPlanChange(srv.deps.billing, id, accepted(optOut), who);
+    expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
+    expect(count("consents", id)).toBe(2);
+    expect(() => previewOverageChange(srv.deps.db, clock, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
+  });
+});
+
+describe("the billing calendar", () => {
+  it("issues one invoice per period with metered usage, and flags a bill over twice the last", () => {
+    const id = account("enterprise", utc("2026-10-01T00:00:00Z"));
+    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 10)");
+    insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
+    insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered
+    clock.set(utc("2026-11-01T00:00:00Z"));
+    runBillingCycle(srv.deps.billing);
+    runBillingCycle(srv.deps.billing);
+    const nov = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period'").pluck().all(id);
+    expect(nov).toEqual([99_000 + 50_000]);
+    clock.set(utc("2026-12-01T00:00:00Z"));
+    runBillingCycle(srv.deps.billing);
+    const totals = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period' order by period_start_ms").pluck().all(id);
+    expect(totals).toEqual([149_000, 99_000 + 500_000]);
+    const anomaly = srv.deps.sqlite.prepare("select previous_total_minor, total_minor from anomalies where account_id = ?").all(id);
+    expect(anomaly).toEqual([{ previous_total_minor: 149_000, total_minor: 599_000 }]);
+    expect(srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck().get(id)).toBe(1);
+  });
+});

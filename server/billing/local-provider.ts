@@ -1,0 +1,49 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { invoiceLines, invoices } from "../db/schema";
+import { newId } from "../lib/ids";
+import type { BillingProvider, ChargeResult, InvoiceDraft } from "./billing-provider";
+
+/** Invoices in SQLite, paid on issue (or queued while billing is paused). The default provider. */
+export class LocalBillingProvider implements BillingProvider {
+  readonly name = "local" as const;
+  private isPaused = false;
+
+  paused(): boolean {
+    return this.isPaused;
+  }
+
+  setPaused(paused: boolean): void {
+    this.isPaused = paused;
+  }
+
+  invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
+    const existing = tx.select({ id: invoices.id, status: invoices.status }).from(invoices).where(eq(invoices.dedupeKey, draft.dedupeKey)).get();
+    if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
+    const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);
+    const seq = tx.select({ n: sql<number>`count(*)` }).from(invoices).get()!.n + 1;
+    const id = newId("inv");
+    const status = this.isPaused && total > 0 ? "queued" : "paid";
+    tx.insert(invoices)
+      .values({
+        id,
+        accountId: draft.accountId,
+        number: `HR-${String(seq).padStart(6, "0")}`,
+        kind: draft.kind,
+        periodStartMs: draft.periodStartMs,
+        periodEndMs: draft.periodEndMs,
+        totalMinor: total,
+        currency: draft.currency,
+        status,
+        dedupeKey: draft.dedupeKey,
+        createdAtMs: nowMs,
+      })
+      .run();
+    for (const line of draft.lines) {
+      tx.insert(invoiceLines)
+        .values({ id: newId("il"), invoiceId: id, kind: line.kind, description: line.description, quantity: line.quantity, amountMinor: line.amountMinor, periodStartMs: line.periodStartMs ?? null, periodEndMs: line.periodEndMs ?? null })
+        .run();
+    }
+    return status === "queued" ? { kind: "queued", invoiceId: id } : { kind: "paid", invoiceId: id };
+  }
+}

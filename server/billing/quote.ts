@@ -1,0 +1,229 @@
+import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { addUtcMonths, billingPeriodAt, DAY_MS, startOfUtcDay } from "../../shared/limits";
+import { formatDateUtc } from "../../shared/messages";
+import { formatMoney } from "../../shared/money";
+import { prorate } from "../../shared/proration";
+import { isPlanId, PLANS, type Plan } from "../../shared/plans";
+import type { Db } from "../db/client";
+import { accounts, quotes, usageDay, type AccountRow } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { DomainError } from "../lib/domain-error";
+import { newId } from "../lib/ids";
+import type { LineDraft } from "./billing-provider";
+import { accountFingerprint, catalogFingerprint } from "./terms";
+
+export const QUOTE_TTL_MS = 15 * 60_000;
+
+export type QuoteRow = typeof quotes.$inferSelect;
+
+/** Calls of the last 30 days: the "current rate" a monthly projection is built on. */
+export function callsLast30Days(db: Db, accountId: string, nowMs: number): number {
+  return db
+    .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle} + ${usageDay.throttled}), 0)` })
+    .from(usageDay)
+    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, startOfUtcDay(nowMs) - 29 * DAY_MS)))
+    .get()!.n;
+}
+
+/** What the usage part of a month costs on a plan at this rate (metered: every call; overage: beyond the quota, if opted in). */
+export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean): number {
+  const per1000 = plan.overagePer1000Minor;
+  if (per1000 === undefined) return 0;
+  if (plan.metered) return Math.ceil((calls * per1000) / 1000);
+  if (!overageOptIn || plan.caps.month === undefined) return 0;
+  return Math.ceil(Math.max(0, calls - plan.caps.month) / 1000) * per1000;
+}
+
+function loadAccount(db: Db, accountId: string): AccountRow {
+  const row = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+  if (!row) throw new DomainError("NOT_FOUND", `No account ${accountId}.`);
+  return row;
+}
+
+function planOf(row: AccountRow): Plan {
+  return PLANS[isPlanId(row.planId) ? row.planId : "free"];
+}
+
+const money = (minor: number, currency: string) => formatMoney(minor, currency);
+
+/**
+ * Prices a plan change for the account and stores it as a quote valid for 15 minutes. Upgrades
+ * apply now with Stripe's proration to the second; downgrades (and leaving for Free) take effect
+ * at the end of the period, nothing charged now. Free → paid charges the full price now and starts
+ * a new billing period today, as Stripe does.
+ */
+export function previewPlanChange(db: Db, clock: Clock, input: { accountId: string; toPlanId: string }): QuoteRow {
+  const row = loadAccount(db, input.accountId);
+  const from = planOf(row);
+  if (!isPlanId(input.toPlanId) || !PLANS[input.toPlanId].public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
+  const to = PLANS[input.toPlanId];
+  if (to.id === from.id) throw new DomainError("BAD_INPUT", `You are already on the ${from.name} plan.`);
+  if (to.currency !== row.currency) throw new DomainError("BAD_INPUT", `The ${to.name} plan is priced in ${to.currency}, your account in ${row.currency}.`);
+
+  const now = clock.now();
+  // Proration is to the second: the quote is for the second it was made in, and the change applies at that second.
+  const atMs = Math.floor(now / 1000) * 1000;
+  const period = billingPeriodAt(row.billingAnchorMs, now);
+  const grandfathered = row.grandfatheredUntilMs !== null && now < row.grandfatheredUntilMs;
+  const currency = row.currency;
+  const calls = callsLast30Days(db, row.id, now);
+  const projectedMonthlyMinor = to.priceMinor + usageCostMinor(to, calls, row.overageOptIn);
+  const lines: LineDraft[] = [];
+  let timing: "now" | "period_end";
+  let creditMinor = 0;
+  let chargeMinor = 0;
+  let recurringFromMs: number;
+  let effectiveAtMs: number;
+
+  if (to.priceMinor < from.priceMinor && !grandfathered) {
+    // A downgrade: the customer keeps what they paid for until the period ends; no refund, no surprise.
+    timing = "period_end";
+    effectiveAtMs = period.endMs;
+    recurringFromMs = period.endMs;
+  } else if (from.priceMinor === 0 || grandfathered) {
+    // Nothing was paid for this period: the new plan starts a period today, charged in full.
+    timing = "now";
+    const start = startOfUtcDay(now);
+    chargeMinor = to.priceMinor;
+    effectiveAtMs = atMs;
+    recurringFromMs = addUtcMonths(start, 1);
+    if (chargeMinor > 0) lines.push({ kind: "plan", description: `${to.name} plan, ${formatDateUtc(start)} – ${formatDateUtc(recurringFromMs - 1)}`, quantity: 1, amountMinor: chargeMinor, periodStartMs: start, periodEndMs: recurringFromMs });
+  } else {
+    timing = "now";
+    const p = prorate({ periodStartMs: period.startMs, periodEndMs: period.endMs, atMs, oldPriceMinor: from.priceMinor, newPriceMinor: to.priceMinor });
+    creditMinor = p.creditMinor;
+    chargeMinor = p.chargeMinor;
+    effectiveAtMs = atMs;
+    recurringFromMs = period.endMs;
+    const span = `${formatDateUtc(atMs)} – ${formatDateUtc(period.endMs - 1)}`;
+    lines.push({ kind: "proration_credit", description: `Unused time on ${from.name} (${span})`, quantity: 1, amountMinor: creditMinor, periodStartMs: atMs, periodEndMs: period.endMs });
+    lines.push({ kind: "proration_charge", description: `Remaining time on ${to.name} (${span})`, quantity: 1, amountMinor: chargeMinor, periodStartMs: atMs, periodEndMs: period.endMs });
+  }
+  // A net credit (to a cheaper plan mid-period) is not paid out: nothing is due now.
+  const amountDueNowMinor = Math.max(0, creditMinor + chargeMinor);
+  const recurringMinor = to.priceMinor;
+
+  const consentText = consentWords({ from, to, timing, amountDueNowMinor, recurringMinor, recurringFromMs, effectiveAtMs, currency, grandfatheredUntilMs: grandfathered ? row.grandfatheredUntilMs : null, projectedMonthlyMinor });
+
+  return db
+    .insert(quotes)
+    .values({
+      id: newId("quo"),
+      accountId: row.id,
+      kind: "plan_change",
+      fromPlanId: from.id,
+      toPlanId: to.id,
+      timing,
+      prorationAtMs: atMs,
+      periodStartMs: period.startMs,
+      periodEndMs: period.endMs,
+      creditMinor,
+      chargeMinor,
+      amountDueNowMinor,
+      recurringMinor,
+      recurringFromMs,
+      effectiveAtMs,
+      projectedMonthlyMinor,
+      currency,
+      consentText,
+      linesJson: JSON.stringify(lines),
+      accountFingerprint: accountFingerprint(row),
+      catalogFingerprint: catalogFingerprint(),
+      endsGrandfathering: grandfathered,
+      createdAtMs: now,
+      expiresAtMs: now + QUOTE_TTL_MS,
+    })
+    .returning()
+    .get();
+}
+
+/** The exact words the customer agrees to; stored with the quote and again with the consent. */
+export function consentWords(q: {
+  from: Plan;
+  to: Plan;
+  timing: "now" | "period_end";
+  amountDueNowMinor: number;
+  recurringMinor: number;
+  recurringFromMs: number;
+  effectiveAtMs: number;
+  currency: string;
+  grandfatheredUntilMs: number | null;
+  projectedMonthlyMinor: number;
+}): string {
+  const parts: string[] = [];
+  if (q.timing === "period_end") {
+    parts.push(
+      q.to.priceMinor === 0
+        ? `I agree to move from the ${q.from.name} plan to the Free plan on ${formatDateUtc(q.effectiveAtMs)}. Nothing is charged now, and nothing after that unless I upgrade again.`
+        : `I agree to switch from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}, at ${money(q.recurringMinor, q.currency)} every month from then until I cancel. Nothing is charged now.`,
+    );
+  } else if (q.recurringMinor === 0) {
+    parts.push(`I agree to switch to the ${q.to.name} plan now. Nothing is charged.`);
+  } else {
+    parts.push(
+      `I authorise a charge of ${money(q.amountDueNowMinor, q.currency)} now and ${money(q.recurringMinor, q.currency)} every month from ${formatDateUtc(q.recurringFromMs)} until I cancel, for the ${q.to.name} plan.`,
+    );
+  }
+  if (q.to.metered && q.to.overagePer1000Minor !== undefined) {
+    parts.push(`Every call is also billed at ${money(q.to.overagePer1000Minor, q.currency)} per 1,000 calls (about ${money(q.projectedMonthlyMinor - q.recurringMinor, q.currency)} a month at my current rate).`);
+  }
+  if (q.grandfatheredUntilMs !== null) parts.push(`This ends the terms I keep until ${formatDateUtc(q.grandfatheredUntilMs)}.`);
+  return parts.join(" ");
+}
+
+/** The account's most recent quotes (for the console and tests). */
+export function recentQuotes(db: Db, accountId: string, limit = 20): QuoteRow[] {
+  return db.select().from(quotes).where(eq(quotes.accountId, accountId)).orderBy(desc(quotes.createdAtMs)).limit(limit).all();
+}
+
+/**
+ * Prices opting into (or out of) overage billing: calls beyond the monthly quota served and billed
+ * per 1,000 instead of limited. A consent like a plan change, with its own words.
+ */
+export function previewOverageChange(db: Db, clock: Clock, input: { accountId: string; optIn: boolean }): QuoteRow {
+  const row = loadAccount(db, input.accountId);
+  const plan = planOf(row);
+  if (plan.overagePer1000Minor === undefined || plan.metered || plan.caps.month === undefined) {
+    throw new DomainError("BAD_INPUT", `The ${plan.name} plan has no overage option.`);
+  }
+  if (row.overageOptIn === input.optIn) throw new DomainError("BAD_INPUT", input.optIn ? "Overage billing is already on." : "Overage billing is already off.");
+  const now = clock.now();
+  const period = billingPeriodAt(row.billingAnchorMs, now);
+  const calls = callsLast30Days(db, row.id, now);
+  const projectedMonthlyMinor = plan.priceMinor + usageCostMinor(plan, calls, input.optIn);
+  const price = money(plan.overagePer1000Minor, row.currency);
+  const quota = plan.caps.month.toLocaleString("en-US");
+  const consentText = input.optIn
+    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in a billing month, billed with my monthly invoice, instead of having those calls limited. At my current rate that is about ${money(projectedMonthlyMinor - plan.priceMinor, row.currency)} a month. I can turn this off at any time.`
+    : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;
+  return db
+    .insert(quotes)
+    .values({
+      id: newId("quo"),
+      accountId: row.id,
+      kind: input.optIn ? "overage_opt_in" : "overage_opt_out",
+      fromPlanId: plan.id,
+      toPlanId: plan.id,
+      timing: "now",
+      prorationAtMs: now,
+      periodStartMs: period.startMs,
+      periodEndMs: period.endMs,
+      creditMinor: 0,
+      chargeMinor: 0,
+      amountDueNowMinor: 0,
+      recurringMinor: plan.priceMinor,
+      recurringFromMs: period.endMs,
+      effectiveAtMs: now,
+      projectedMonthlyMinor,
+      currency: row.currency,
+      consentText,
+      linesJson: "[]",
+      accountFingerprint: accountFingerprint(row),
+      catalogFingerprint: catalogFingerprint(),
+      endsGrandfathering: false,
+      createdAtMs: now,
+      expiresAtMs: now + QUOTE_TTL_MS,
+    })
+    .returning()
+    .get();
+}

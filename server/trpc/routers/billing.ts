@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { billingOverview } from "../../billing/billing-overview";
+import { confirmPlanChange, confirmPlanChangeInput } from "../../billing/confirm-plan-change";
+import { cancelScheduledChange } from "../../billing/manage-changes";
+import { previewOverageChange, previewPlanChange, type QuoteRow } from "../../billing/quote";
+import { getAccount } from "../../accounts/accounts";
+import { PLANS, isPlanId } from "../../../shared/plans";
+import { customerProcedure, router } from "../trpc";
+
+/** A quote as the wizard shows it: every figure in minor units with its currency, and the exact consent words. */
+function quoteView(q: QuoteRow) {
+  const to = PLANS[isPlanId(q.toPlanId) ? q.toPlanId : "free"];
+  return {
+    id: q.id,
+    kind: q.kind,
+    fromPlanId: q.fromPlanId,
+    toPlanId: q.toPlanId,
+    timing: q.timing,
+    prorationAtMs: q.prorationAtMs,
+    period: { startMs: q.periodStartMs, endMs: q.periodEndMs },
+    creditMinor: q.creditMinor,
+    chargeMinor: q.chargeMinor,
+    amountDueNowMinor: q.amountDueNowMinor,
+    recurringMinor: q.recurringMinor,
+    recurringFromMs: q.recurringFromMs,
+    effectiveAtMs: q.effectiveAtMs,
+    projectedMonthlyMinor: q.projectedMonthlyMinor,
+    currency: q.currency,
+    consentText: q.consentText,
+    lines: JSON.parse(q.linesJson) as Array<{ kind: string; description: string; amountMinor: number }>,
+    endsGrandfathering: q.endsGrandfathering,
+    newCaps: to.caps,
+    expiresAtMs: q.expiresAtMs,
+  };
+}
+
+export const billingRouter = router({
+  overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.accountId, ctx.deps.clock.now())),
+
+  /** Prices a change for the signed-in account; nothing changes until it is confirmed with consent. */
+  previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(({ ctx, input }) => {
+    const q = previewPlanChange(ctx.deps.db, ctx.deps.clock, { accountId: ctx.accountId, toPlanId: input.toPlanId });
+    return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
+  }),
+
+  previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(({ ctx, input }) => {
+    const q = previewOverageChange(ctx.deps.db, ctx.deps.clock, { accountId: ctx.accountId, optIn: input.optIn });
+    return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
+  }),
+
+  /** Confirms a quote with the customer's explicit consent; the same quote twice changes nothing twice. */
+  confirm: customerProcedure.input(confirmPlanChangeInput).mutation(({ ctx, input }) => {
+    const account = getAccount(ctx.deps.db, ctx.accountId);
+    return confirmPlanChange(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
+  }),
+
+  cancelScheduled: customerProcedure.input(z.object({ planChangeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
+    cancelScheduledChange(ctx.deps.billing, ctx.accountId, input.planChangeId);
+    return { cancelled: true as const };
+  }),
+});
