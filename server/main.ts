@@ -20,6 +20,7 @@ import { RecommendationCache } from "./plans/recommendations";
 import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
+import { billingPaused } from "./operator/controls";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -108,6 +109,8 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
       recommendations.invalidate(accountId);
     },
   };
+  // Billing stays paused across restarts until an operator resumes it.
+  localBilling.setPaused(billingPaused(billing));
   const deps: Deps = {
     config,
     db: database.db,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type PlanId } from "../../shared/plans";
 import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
 import type { Db } from "../db/client";
-import { accounts, type AccountRow } from "../db/schema";
+import { accounts, planSettings, type AccountRow } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
@@ -26,9 +26,22 @@ export interface Account {
   enforcement: EnforcementMode;
   caps: Caps;
   createdAtMs: number;
+  grandfatheredUntilMs: number | null;
+  overageOptIn: boolean;
 }
 
-export function toAccount(row: AccountRow): Account {
+/** Enforcement modes operators set per plan (plans without a row follow the catalog). */
+export function planModes(db: Db): Map<string, EnforcementMode> {
+  return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
+}
+
+/** An account's mode: its own override, else its plan's (operator setting, else catalog). */
+export function effectiveMode(row: Pick<AccountRow, "planId" | "enforcementOverride">, modes: Map<string, EnforcementMode>): EnforcementMode {
+  const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+  return row.enforcementOverride ?? modes.get(plan.id) ?? plan.enforcement;
+}
+
+export function toAccount(row: AccountRow, modes: Map<string, EnforcementMode> = new Map()): Account {
   const planId: PlanId = isPlanId(row.planId) ? row.planId : "free";
   const plan = PLANS[planId];
   const overrides = row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {};
@@ -39,9 +52,11 @@ export function toAccount(row: AccountRow): Account {
     plan,
     currency: row.currency,
     billingAnchorMs: row.billingAnchorMs,
-    enforcement: row.enforcementOverride ?? plan.enforcement,
+    enforcement: effectiveMode(row, modes),
     caps: { ...plan.caps, ...overrides },
     createdAtMs: row.createdAtMs,
+    grandfatheredUntilMs: row.grandfatheredUntilMs,
+    overageOptIn: row.overageOptIn,
   };
 }
 
@@ -67,16 +82,22 @@ export function createAccount(db: Db, clock: Clock, raw: CreateAccountInput, opt
     })
     .returning()
     .get();
-  return toAccount(row);
+  return toAccount(row, planModes(db));
 }
 
 export function listAccounts(db: Db): Account[] {
-  return db.select().from(accounts).orderBy(asc(accounts.createdAtMs), asc(accounts.name)).all().map(toAccount);
+  const modes = planModes(db);
+  return db
+    .select()
+    .from(accounts)
+    .orderBy(asc(accounts.name))
+    .all()
+    .map((r) => toAccount(r, modes));
 }
 
 export function findAccount(db: Db, id: string): Account | undefined {
   const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
-  return row ? toAccount(row) : undefined;
+  return row ? toAccount(row, planModes(db)) : undefined;
 }
 
 export function getAccount(db: Db, id: string): Account {

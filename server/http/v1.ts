@@ -11,6 +11,7 @@ import { PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { parseOrThrow } from "./validate";
 import { openApiDocument } from "./openapi";
+import { recordAudit } from "../operator/audit-log";
 import { bannerOnWire, bannerToken, showBanner } from "../notify/banner";
 import { createKeyBody, portalSessionBody } from "./v1-schemas";
 
@@ -73,12 +74,14 @@ export function v1Routes(deps: Deps): Router {
   r.post("/accounts/:accountId/keys", (req, res) => {
     const body = parseOrThrow(createKeyBody, req.body ?? {});
     const created = createKey(deps.db, deps.clock, { accountId: req.params.accountId, name: body.name }, { maxActiveKeys: deps.config.MAX_ACTIVE_KEYS });
+    recordAudit(deps.db, deps.clock, { actor: "provider", action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
     res.status(201).setHeader("cache-control", "no-store").json({ ...keyOnWire(created), key: created.key });
   });
 
   r.delete("/keys/:keyId", (req, res) => {
     const revoked = revokeKey(deps.db, deps.clock, { keyId: req.params.keyId });
     deps.meter.invalidateKeys();
+    recordAudit(deps.db, deps.clock, { actor: "provider", action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
     res.json(keyOnWire(revoked));
   });
 

@@ -141,6 +141,7 @@ export class Meter {
       notices: db.prepare(
         `select window, min(delivered_at_ms) as at from notices where account_id = ? and delivered_at_ms is not null and delivered_at_ms >= ? and kind in ${GRACE_NOTICE_KINDS} group by window`,
       ),
+      planMode: db.prepare("select enforcement from plan_settings where plan_id = ?").pluck(),
       seenId: db.prepare("select decision from metered_ids where account_id = ? and id = ?").pluck(),
       upsertMinute: db.prepare(
         `insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, ?, ?)
@@ -208,6 +209,11 @@ export class Meter {
     if (periodMoved && this.flush()) this.counters.delete(accountId);
   }
 
+  /** An operator changed a plan's enforcement mode: every account's terms are re-read. */
+  invalidateAllTerms(): void {
+    this.terms.clear();
+  }
+
   /** An account's plan, overrides or notices changed in this process. */
   invalidateAccount(accountId: string): void {
     this.terms.delete(accountId);
@@ -254,7 +260,7 @@ export class Meter {
       }
     }
     const grandfathered = row.grandfatheredUntilMs !== null && now < row.grandfatheredUntilMs;
-    const mode: EnforcementMode = row.enforcementOverride ?? plan.enforcement;
+    const mode: EnforcementMode = row.enforcementOverride ?? (this.stmt.planMode.get(plan.id) as EnforcementMode | undefined) ?? plan.enforcement;
     const caps: Caps = { ...plan.caps, ...(row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {}) };
     // Opted into overage: calls beyond the monthly quota are billed, not limited.
     if (row.overageOptIn && plan.overagePer1000Minor !== undefined) delete caps.month;

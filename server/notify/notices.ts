@@ -8,7 +8,7 @@ import { renderNoticeEmail, type NoticeLinks } from "./render-email";
 import { unsubscribeToken } from "./unsubscribe";
 
 /** Kinds the customer cannot turn e-mail off for: enforcement warnings and everything about money. */
-export const ALWAYS_EMAILED: ReadonlySet<string> = new Set(["enforcement_scheduled", "plan_changed", "change_scheduled", "approval_requested", "approval_decided", "anomaly", "refund"]);
+export const ALWAYS_EMAILED: ReadonlySet<string> = new Set(["enforcement_scheduled", "plan_changed", "change_scheduled", "approval_requested", "approval_decided", "anomaly", "refund", "terms", "support_reply"]);
 /** Notices about caps: the ones with e-mail preferences and banners. */
 export const NOTICE_KINDS: CapNoticeKind[] = ["approaching", "reached", "sustained", "enforcement_scheduled"];
 

@@ -5,6 +5,7 @@ import { noticesRouter } from "./routers/notices";
 import { operatorRouter } from "./routers/operator";
 import { plansRouter } from "./routers/plans";
 import { sessionRouter } from "./routers/session";
+import { supportRouter } from "./routers/support";
 import { usageRouter } from "./routers/usage";
 
 export const appRouter = router({
@@ -14,6 +15,7 @@ export const appRouter = router({
   keys: keysRouter,
   notices: noticesRouter,
   billing: billingRouter,
+  support: supportRouter,
   operator: operatorRouter,
 });
 

@@ -254,6 +254,56 @@ CREATE TABLE `outbox` (
 CREATE UNIQUE INDEX `outbox_dedupe_key_unique` ON `outbox` (`dedupe_key`);--> statement-breakpoint
 CREATE INDEX `outbox_due_idx` ON `outbox` (`status`,`next_attempt_at_ms`);--> statement-breakpoint
 CREATE INDEX `outbox_account_idx` ON `outbox` (`account_id`,`created_at_ms`);--> statement-breakpoint
+CREATE TABLE `audit_log` (
+	`id` text PRIMARY KEY NOT NULL,
+	`at_ms` integer NOT NULL,
+	`actor` text NOT NULL,
+	`action` text NOT NULL,
+	`account_id` text,
+	`details_json` text DEFAULT '{}' NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `audit_log_at_idx` ON `audit_log` (`at_ms`);--> statement-breakpoint
+CREATE INDEX `audit_log_account_idx` ON `audit_log` (`account_id`,`at_ms`);--> statement-breakpoint
+CREATE INDEX `audit_log_action_idx` ON `audit_log` (`action`,`at_ms`);--> statement-breakpoint
+CREATE TABLE `plan_settings` (
+	`plan_id` text PRIMARY KEY NOT NULL,
+	`enforcement` text NOT NULL,
+	`updated_at_ms` integer NOT NULL,
+	`updated_by` text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `satisfaction` (
+	`id` text PRIMARY KEY NOT NULL,
+	`account_id` text NOT NULL,
+	`plan_change_id` text NOT NULL,
+	`score` integer NOT NULL,
+	`created_at_ms` integer NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `satisfaction_plan_change_id_unique` ON `satisfaction` (`plan_change_id`);--> statement-breakpoint
+CREATE INDEX `satisfaction_at_idx` ON `satisfaction` (`created_at_ms`);--> statement-breakpoint
+CREATE TABLE `settings` (
+	`key` text PRIMARY KEY NOT NULL,
+	`value` text NOT NULL,
+	`updated_at_ms` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `support_requests` (
+	`id` text PRIMARY KEY NOT NULL,
+	`account_id` text NOT NULL,
+	`topic` text NOT NULL,
+	`message` text NOT NULL,
+	`created_at_ms` integer NOT NULL,
+	`reply` text,
+	`replied_by` text,
+	`replied_at_ms` integer,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `support_requests_open_idx` ON `support_requests` (`replied_at_ms`,`created_at_ms`);--> statement-breakpoint
+CREATE INDEX `support_requests_account_idx` ON `support_requests` (`account_id`,`created_at_ms`);--> statement-breakpoint
 CREATE TABLE `usage_day` (
 	`day_ms` integer NOT NULL,
 	`account_id` text NOT NULL,

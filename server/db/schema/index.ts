@@ -4,4 +4,5 @@ export * from "./billing";
 export * from "./keys";
 export * from "./metering";
 export * from "./notices";
+export * from "./operator";
 export * from "./usage";

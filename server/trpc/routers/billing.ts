@@ -5,6 +5,8 @@ import { cancelScheduledChange } from "../../billing/manage-changes";
 import { previewOverageChange, previewPlanChange, type QuoteRow } from "../../billing/quote";
 import { getAccount } from "../../accounts/accounts";
 import { PLANS, isPlanId } from "../../../shared/plans";
+import { recordAudit } from "../../operator/audit-log";
+import { rateExperience, rateInput } from "../../operator/satisfaction";
 import { customerProcedure, router } from "../trpc";
 
 /** A quote as the wizard shows it: every figure in minor units with its currency, and the exact consent words. */
@@ -51,11 +53,27 @@ export const billingRouter = router({
   /** Confirms a quote with the customer's explicit consent; the same quote twice changes nothing twice. */
   confirm: customerProcedure.input(confirmPlanChangeInput).mutation(({ ctx, input }) => {
     const account = getAccount(ctx.deps.db, ctx.accountId);
-    return confirmPlanChange(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
+    const result = confirmPlanChange(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
+    if (!result.replayed) {
+      recordAudit(ctx.deps.db, ctx.deps.clock, {
+        actor: `customer:${account.email}`,
+        action: "plan_change.confirmed",
+        accountId: account.id,
+        details: { planChangeId: result.planChangeId, consentId: result.consentId, kind: result.kind, from: result.fromPlanId, to: result.toPlanId, status: result.status, amountDueNowMinor: result.amountDueNowMinor, currency: result.currency },
+      });
+    }
+    return result;
+  }),
+
+  /** The optional 0–10 question on the receipt page. */
+  rate: customerProcedure.input(rateInput).mutation(({ ctx, input }) => {
+    rateExperience(ctx.deps.db, ctx.deps.clock, ctx.accountId, input);
+    return { thanks: true as const };
   }),
 
   cancelScheduled: customerProcedure.input(z.object({ planChangeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
     cancelScheduledChange(ctx.deps.billing, ctx.accountId, input.planChangeId);
+    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: `customer:${ctx.accountId}`, action: "plan_change.cancelled", accountId: ctx.accountId, details: { planChangeId: input.planChangeId } });
     return { cancelled: true as const };
   }),
 });

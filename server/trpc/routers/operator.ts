@@ -1,6 +1,30 @@
-import { listAccounts } from "../../accounts/accounts";
+import { and, desc, eq, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { DAY_MS } from "../../../shared/limits";
+import { getAccount, listAccounts } from "../../accounts/accounts";
+import { billingOverview } from "../../billing/billing-overview";
+import { decideApproval, decideApprovalInput, pendingApprovals } from "../../billing/manage-changes";
+import { recentQuotes } from "../../billing/quote";
+import { anomalies, accounts, invoices, outbox } from "../../db/schema";
+import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
+import { listNotices } from "../../notify/notices";
+import { listAudit } from "../../operator/audit-log";
+import { acknowledgeAnomaly, billingPaused, grandfather, grandfatherInput, queuedInvoices, refundInput, refundInvoice, setBillingPaused } from "../../operator/controls";
+import { enforcementReadiness, enforcementTarget, setEnforcement, setEnforcementInput } from "../../operator/enforcement";
+import { lifecycleMetrics } from "../../operator/metrics";
+import { shadowAudit } from "../../operator/shadow-audit";
+import { replySupportRequest, supportQueue, supportReplyInput } from "../../operator/support";
 import { operatorProcedure, router } from "../trpc";
+import type { Deps } from "../../deps";
+
+const OPERATOR = "operator";
+const range = z.object({ fromMs: z.number().int().nonnegative().optional(), toMs: z.number().int().positive().optional() });
+const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
+  const toMs = r.toMs ?? deps.clock.now();
+  return { fromMs: r.fromMs ?? toMs - days * DAY_MS, toMs };
+};
+const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter: deps.meter, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
 
 export const operatorRouter = router({
   /** Every account with its plan, mode and today's counts. */
@@ -13,7 +37,131 @@ export const operatorRouter = router({
       planId: a.plan.id,
       planName: a.plan.name,
       enforcement: a.enforcement,
+      grandfatheredUntilMs: a.grandfatheredUntilMs,
       today: getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now).today,
     }));
   }),
+
+  /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
+  shadowAudit: operatorProcedure.input(range.extend({ planId: z.string().max(40).optional() })).query(({ ctx, input }) => {
+    const r = resolveRange(ctx.deps, input, 7);
+    return { ...r, rows: shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.recommendations, { ...r, planId: input.planId }) };
+  }),
+
+  /** One account as the customer sees it, plus what only operators see. */
+  account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(({ ctx, input }) => {
+    const { db, clock, meter } = ctx.deps;
+    const account = getAccount(db, input.accountId);
+    const now = clock.now();
+    return {
+      account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
+      overview: getUsageOverview(db, meter, account, now),
+      history: getUsageHistory(db, account, now),
+      notices: listNotices(ctx.deps.notify, account.id, 50).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
+      quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
+      billing: billingOverview(db, account.id, now),
+      audit: listAudit(db, { accountId: account.id, limit: 100 }),
+    };
+  }),
+
+  enforcementReadiness: operatorProcedure.input(enforcementTarget).query(({ ctx, input }) => enforcementReadiness(enforcementCtx(ctx.deps), input)),
+
+  /** Flips a plan or a cohort; enforce sends every account that would be refused its notice first. */
+  setEnforcement: operatorProcedure.input(setEnforcementInput).mutation(({ ctx, input }) => setEnforcement(enforcementCtx(ctx.deps), input, OPERATOR)),
+
+  grandfather: operatorProcedure.input(grandfatherInput).mutation(({ ctx, input }) =>
+    grandfather(ctx.deps.billing, input, OPERATOR, (accountId) => {
+      ctx.deps.meter.invalidateAccount(accountId);
+    }),
+  ),
+
+  billingStatus: operatorProcedure.query(({ ctx }) => ({ paused: billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
+  setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, ctx.deps.localBilling, input.paused, OPERATOR)),
+
+  invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) =>
+    ctx.deps.db
+      .select()
+      .from(invoices)
+      .innerJoin(accounts, eq(accounts.id, invoices.accountId))
+      .where(input.accountId ? eq(invoices.accountId, input.accountId) : undefined)
+      .orderBy(desc(invoices.createdAtMs))
+      .limit(200)
+      .all()
+      .map(({ invoices: i, accounts: a }) => ({ id: i.id, number: i.number, accountId: a.id, accountName: a.name, kind: i.kind, status: i.status, totalMinor: i.totalMinor, currency: i.currency, createdAtMs: i.createdAtMs })),
+  ),
+  refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
+
+  approvals: operatorProcedure.query(({ ctx }) =>
+    pendingApprovals(ctx.deps.billing).map((r) => {
+      const account = getAccount(ctx.deps.db, r.plan_changes.accountId);
+      return {
+        id: r.approval_requests.id,
+        accountId: account.id,
+        accountName: account.name,
+        fromPlanId: r.plan_changes.fromPlanId,
+        toPlanId: r.plan_changes.toPlanId,
+        amountDueNowMinor: r.quotes.amountDueNowMinor,
+        recurringMinor: r.quotes.recurringMinor,
+        projectedMonthlyMinor: r.approval_requests.projectedMonthlyMinor,
+        billingCapMinor: r.approval_requests.billingCapMinor,
+        currency: r.quotes.currency,
+        consentText: r.quotes.consentText,
+        createdAtMs: r.approval_requests.createdAtMs,
+        usage: getUsageOverview(ctx.deps.db, ctx.deps.meter, account, ctx.deps.clock.now()).limits,
+      };
+    }),
+  ),
+  decideApproval: operatorProcedure.input(decideApprovalInput).mutation(({ ctx, input }) => decideApproval(ctx.deps.billing, input, OPERATOR)),
+
+  anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) =>
+    ctx.deps.db
+      .select()
+      .from(anomalies)
+      .innerJoin(accounts, eq(accounts.id, anomalies.accountId))
+      .innerJoin(invoices, eq(invoices.id, anomalies.invoiceId))
+      .where(input.includeAcknowledged ? undefined : isNull(anomalies.acknowledgedAtMs))
+      .orderBy(desc(anomalies.createdAtMs))
+      .all()
+      .map((r) => ({
+        id: r.anomalies.id,
+        accountId: r.accounts.id,
+        accountName: r.accounts.name,
+        invoiceNumber: r.invoices.number,
+        previousTotalMinor: r.anomalies.previousTotalMinor,
+        totalMinor: r.anomalies.totalMinor,
+        currency: r.anomalies.currency,
+        createdAtMs: r.anomalies.createdAtMs,
+        acknowledgedAtMs: r.anomalies.acknowledgedAtMs,
+        periodStartMs: r.invoices.periodStartMs,
+        periodEndMs: r.invoices.periodEndMs,
+      })),
+  ),
+  acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
+    acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, OPERATOR);
+    return { acknowledged: true as const };
+  }),
+
+  support: operatorProcedure.query(({ ctx }) => supportQueue(ctx.deps.db, ctx.deps.clock.now())),
+  replySupport: operatorProcedure.input(supportReplyInput).mutation(({ ctx, input }) => replySupportRequest({ db: ctx.deps.db, clock: ctx.deps.clock, notify: ctx.deps.notify }, input, OPERATOR)),
+
+  metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
+
+  /** E-mails as sent (or, without SMTP, as they would have been), rendered. */
+  outbox: operatorProcedure.input(z.object({ accountId: z.string().max(100).optional(), limit: z.number().int().min(1).max(200).default(50) })).query(({ ctx, input }) =>
+    ctx.deps.db
+      .select()
+      .from(outbox)
+      .where(input.accountId ? and(eq(outbox.accountId, input.accountId), inArray(outbox.channel, ["email", "webhook"])) : undefined)
+      .orderBy(desc(outbox.createdAtMs))
+      .limit(input.limit)
+      .all()
+      .map((m) => {
+        const payload = JSON.parse(m.payloadJson) as { text?: string; html?: string };
+        return { id: m.id, channel: m.channel, recipient: m.recipient, subject: m.subject, status: m.status, attempts: m.attempts, lastError: m.lastError, createdAtMs: m.createdAtMs, sentAtMs: m.sentAtMs, text: payload.text ?? null, html: payload.html ?? null };
+      }),
+  ),
+
+  audit: operatorProcedure
+    .input(z.object({ accountId: z.string().max(100).optional(), action: z.string().max(60).optional(), fromMs: z.number().int().optional(), toMs: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(200) }))
+    .query(({ ctx, input }) => listAudit(ctx.deps.db, input)),
 });

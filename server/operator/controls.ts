@@ -1,0 +1,126 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { z } from "zod";
+import { formatDateUtc } from "../../shared/messages";
+import { formatMoney } from "../../shared/money";
+import { isPlanId, PLANS } from "../../shared/plans";
+import type { BillingContext } from "../billing/billing-context";
+import type { LocalBillingProvider } from "../billing/local-provider";
+import { accounts, anomalies, invoices, settings } from "../db/schema";
+import { DomainError } from "../lib/domain-error";
+import { raiseAccountNotice } from "../notify/account-notices";
+import { recordAudit } from "./audit-log";
+
+export const grandfatherInput = z.object({
+  accountIds: z.array(z.string().min(1).max(100)).min(1).max(1000),
+  /** Unix ms; null ends grandfathering now. */
+  untilMs: z.number().int().positive().nullable(),
+});
+
+/** Keeps accounts on their current terms until a date: no plan charge and no enforcement until then. */
+export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfatherInput>, actor: string, onChanged: (accountId: string) => void) {
+  const input = grandfatherInput.parse(raw);
+  const now = ctx.clock.now();
+  if (input.untilMs !== null && input.untilMs <= now) throw new DomainError("BAD_INPUT", "The date must be in the future.");
+  const rows = ctx.db.select().from(accounts).where(inArray(accounts.id, input.accountIds)).all();
+  if (rows.length !== new Set(input.accountIds).size) throw new DomainError("NOT_FOUND", "Some of these accounts do not exist.");
+  ctx.db.update(accounts).set({ grandfatheredUntilMs: input.untilMs }).where(inArray(accounts.id, input.accountIds)).run();
+  for (const row of rows) {
+    recordAudit(ctx.db, ctx.clock, { actor, action: "grandfathering.set", accountId: row.id, details: { untilMs: input.untilMs } });
+    onChanged(row.id);
+    const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+    if (input.untilMs !== null) {
+      raiseAccountNotice(ctx.notify, {
+        accountId: row.id,
+        planId: plan.id,
+        ref: `grandfathered:${input.untilMs}`,
+        facts: { kind: "terms", planName: plan.name, severity: "info", title: `You keep your current terms until ${formatDateUtc(input.untilMs)}`, text: `Until ${formatDateUtc(input.untilMs)} your ${plan.name} plan is free of charge and its caps are not enforced. After that date your plan continues at its normal price; you can change it any time.` },
+      });
+    }
+  }
+  return { updated: rows.length };
+}
+
+const PAUSED_KEY = "billing_paused";
+
+export function billingPaused(ctx: BillingContext): boolean {
+  return ctx.db.select().from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
+}
+
+/**
+ * Stops provider charges: new invoices are queued, visibly, until billing resumes; resuming
+ * collects the queued ones.
+ */
+export function setBillingPaused(ctx: BillingContext, provider: LocalBillingProvider, paused: boolean, actor: string) {
+  const now = ctx.clock.now();
+  ctx.db.insert(settings).values({ key: PAUSED_KEY, value: String(paused), updatedAtMs: now }).onConflictDoUpdate({ target: settings.key, set: { value: String(paused), updatedAtMs: now } }).run();
+  provider.setPaused(paused);
+  let collected = 0;
+  if (!paused) collected = ctx.db.update(invoices).set({ status: "paid" }).where(eq(invoices.status, "queued")).run().changes;
+  recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });
+  return { paused, collected };
+}
+
+export function queuedInvoices(ctx: BillingContext): number {
+  return ctx.db.select({ n: sql<number>`count(*)` }).from(invoices).where(eq(invoices.status, "queued")).get()!.n;
+}
+
+export const refundInput = z.object({
+  invoiceId: z.string().min(1).max(100),
+  /** Minor units; absent = whatever of the invoice has not been refunded yet. */
+  amountMinor: z.number().int().positive().optional(),
+  reason: z.string().trim().min(3, "Give a short reason: the customer sees it.").max(500),
+  /** One per refund dialog: a double click or a retry refunds once. */
+  requestId: z.string().min(8).max(100),
+});
+
+/** Refunds an invoice or part of it as a credit note (the Stripe provider will use refunds.create). */
+export function refundInvoice(ctx: BillingContext, raw: z.input<typeof refundInput>, actor: string) {
+  const input = refundInput.parse(raw);
+  const now = ctx.clock.now();
+  const invoice = ctx.db.select().from(invoices).where(eq(invoices.id, input.invoiceId)).get();
+  if (!invoice || invoice.kind === "credit_note") throw new DomainError("NOT_FOUND", "No such invoice to refund.");
+  if (invoice.status !== "paid") throw new DomainError("PRECONDITION_FAILED", "Only a paid invoice can be refunded.");
+  const dedupeKey = `refund:${input.requestId}`;
+  const existing = ctx.db.select().from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+  if (existing) return { creditNoteId: existing.id, amountMinor: -existing.totalMinor, replayed: true };
+  const refunded = -ctx.db
+    .select({ n: sql<number>`coalesce(sum(${invoices.totalMinor}), 0)` })
+    .from(invoices)
+    .where(and(eq(invoices.kind, "credit_note"), eq(invoices.accountId, invoice.accountId), sql`${invoices.dedupeKey} like ${`refund:%`}`, eq(invoices.periodStartMs, invoice.periodStartMs), eq(invoices.periodEndMs, invoice.periodEndMs)))
+    .get()!.n;
+  const left = invoice.totalMinor - refunded;
+  const amount = input.amountMinor ?? left;
+  if (amount <= 0 || amount > left) throw new DomainError("BAD_INPUT", `At most ${formatMoney(left, invoice.currency)} of ${invoice.number} can still be refunded.`);
+  let creditNoteId = "";
+  ctx.db.transaction((tx) => {
+    const r = ctx.provider.invoice(
+      tx as unknown as BillingContext["db"],
+      {
+        accountId: invoice.accountId,
+        kind: "credit_note",
+        periodStartMs: invoice.periodStartMs,
+        periodEndMs: invoice.periodEndMs,
+        currency: invoice.currency,
+        lines: [{ kind: "credit", description: `Refund for ${invoice.number}: ${input.reason}`, quantity: 1, amountMinor: -amount }],
+        dedupeKey,
+      },
+      now,
+    );
+    if (r.kind === "paid" || r.kind === "queued") creditNoteId = r.invoiceId;
+  });
+  recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason } });
+  const account = ctx.db.select().from(accounts).where(eq(accounts.id, invoice.accountId)).get()!;
+  raiseAccountNotice(ctx.notify, {
+    accountId: account.id,
+    planId: account.planId,
+    ref: dedupeKey,
+    facts: { kind: "refund", planName: account.planId, severity: "info", title: `Refund of ${formatMoney(amount, invoice.currency)}`, text: `We refunded ${formatMoney(amount, invoice.currency)} of invoice ${invoice.number}: ${input.reason}.` },
+  });
+  return { creditNoteId, amountMinor: amount, replayed: false };
+}
+
+export function acknowledgeAnomaly(ctx: BillingContext, anomalyId: string, actor: string): void {
+  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(eq(anomalies.id, anomalyId)).run();
+  if (done.changes !== 1) throw new DomainError("NOT_FOUND", "No such anomaly.");
+  recordAudit(ctx.db, ctx.clock, { actor, action: "anomaly.acknowledged", details: { anomalyId } });
+}

@@ -1,0 +1,101 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { z } from "zod";
+import { ENFORCEMENT_MODES, isPlanId, PLANS, type EnforcementMode } from "../../shared/plans";
+import { listAccounts } from "../accounts/accounts";
+import { daysOverLastWeek, type Detector } from "../detection/detect";
+import type { Db } from "../db/client";
+import { accounts, planSettings } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import { DomainError } from "../lib/domain-error";
+import type { Meter } from "../metering/meter";
+import { recordAudit } from "./audit-log";
+import { refusedPerDay } from "./shadow-audit";
+
+export interface EnforcementContext {
+  db: Db;
+  clock: Clock;
+  meter: Meter;
+  detector: Detector;
+  graceMs: number;
+}
+
+export const enforcementTarget = z.object({
+  planId: z.string().refine(isPlanId, "unknown plan"),
+  /** A cohort of accounts on that plan (a beta); absent = the whole plan. */
+  accountIds: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
+});
+
+function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarget>) {
+  const onPlan = listAccounts(ctx.db).filter((a) => a.plan.id === input.planId);
+  if (!input.accountIds) return onPlan;
+  const wanted = new Set(input.accountIds);
+  const chosen = onPlan.filter((a) => wanted.has(a.id));
+  if (chosen.length !== wanted.size) throw new DomainError("BAD_INPUT", "Every account of a cohort must be on the chosen plan.");
+  return chosen;
+}
+
+/**
+ * What a flip to enforce would do now: which accounts would be refused (over a cap today or on a
+ * day of the last week), how many calls a day, who has been told and when their grace ends.
+ */
+export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeof enforcementTarget>) {
+  const input = enforcementTarget.parse(raw);
+  const now = ctx.clock.now();
+  const list = targets(ctx, input);
+  const affected = list
+    .map((a) => {
+      const s = ctx.meter.standing(a.id);
+      const overNow = s.limits.some((l) => l.state === "over");
+      const week = daysOverLastWeek(ctx.db, a.id, now, s.caps);
+      if (!overNow && week.days === 0) return null;
+      const told = Object.values(s.noticeDeliveredAtMs);
+      const notifiedAtMs = told.length ? Math.min(...told) : null;
+      return { accountId: a.id, name: a.name, mode: a.enforcement, daysOverLastWeek: week.days, notifiedAtMs, graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs };
+    })
+    .filter((x): x is NonNullable<typeof x> => x !== null);
+  const plan = PLANS[input.planId as keyof typeof PLANS];
+  const setting = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get();
+  return {
+    planId: plan.id,
+    planName: plan.name,
+    mode: setting?.enforcement ?? plan.enforcement,
+    accounts: list.length,
+    wouldRefuse: affected,
+    refusedCallsPerDay: refusedPerDay(ctx.db, affected.map((a) => a.accountId), now),
+    notified: affected.filter((a) => a.notifiedAtMs !== null).length,
+    graceHours: ctx.graceMs / 3_600_000,
+  };
+}
+
+export const setEnforcementInput = enforcementTarget.extend({ mode: z.enum(ENFORCEMENT_MODES) });
+
+/**
+ * Flips a plan (or a cohort of its accounts) to off / shadow / enforce. Audited; a flip to enforce
+ * sends every account that would be refused an `enforcement_scheduled` notice with the date its
+ * grace period ends — no call is refused before that.
+ */
+export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
+  const input = setEnforcementInput.parse(raw);
+  const now = ctx.clock.now();
+  const list = targets(ctx, input);
+  const plan = PLANS[input.planId as keyof typeof PLANS];
+  const before = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get()?.enforcement ?? plan.enforcement;
+  ctx.db.transaction((tx) => {
+    if (input.accountIds) {
+      tx.update(accounts).set({ enforcementOverride: input.mode }).where(and(inArray(accounts.id, input.accountIds), eq(accounts.planId, plan.id))).run();
+    } else {
+      tx.insert(planSettings)
+        .values({ planId: plan.id, enforcement: input.mode, updatedAtMs: now, updatedBy: actor })
+        .onConflictDoUpdate({ target: planSettings.planId, set: { enforcement: input.mode, updatedAtMs: now, updatedBy: actor } })
+        .run();
+    }
+  });
+  recordAudit(ctx.db, ctx.clock, {
+    actor,
+    action: "enforcement.changed",
+    details: { planId: plan.id, from: input.accountIds ? "per account" : before, to: input.mode, cohort: input.accountIds ?? null, accounts: list.length },
+  });
+  ctx.meter.invalidateAllTerms();
+  const notified = input.mode === "enforce" ? ctx.detector.scheduleEnforcement(list.filter((a) => !input.accountIds || input.accountIds.includes(a.id)).map((a) => a.id)) : [];
+  return { planId: plan.id, mode: input.mode as EnforcementMode, accounts: list.length, notified: notified.length };
+}

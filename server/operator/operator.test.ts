@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backfillBillingCycles } from "../billing/billing-cycle";
+import { DEMO_HISTORY_DAYS, seedDemo } from "../demo/seed-demo";
+import { ManualClock } from "../lib/clock";
+import { PortalClient } from "../testing/portal-client";
+import { startTestServer, type TestServer } from "../testing/test-server";
+import { createSignInLink } from "../auth/sign-in";
+import { cookieFrom } from "../testing/test-server";
+
+const clock = new ManualClock(Date.parse("2026-11-25T15:30:00Z"));
+let srv: TestServer;
+let operatorCookie: string;
+
+async function operatorCall(path: string, input?: unknown, mutation = false) {
+  const url = `${srv.url}/trpc/${path}${!mutation && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : ""}`;
+  const res = await fetch(url, {
+    method: mutation ? "POST" : "GET",
+    headers: { cookie: operatorCookie, ...(mutation ? { "content-type": "application/json", origin: srv.url } : {}) },
+    body: mutation ? JSON.stringify(input ?? {}) : undefined,
+  });
+  const body = (await res.json()) as { result?: { data: unknown }; error?: { message: string; data: { code: string } } };
+  return { status: res.status, data: body.result?.data as never, error: body.error };
+}
+
+beforeAll(async () => {
+  srv = await startTestServer({ clock });
+  seedDemo(srv.deps.db, clock);
+  backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
+  srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
+  const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
+  operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
+});
+afterAll(() => srv.stop());
+
+describe("operator procedures", () => {
+  it("refuse a customer session with 403 on every one of them", async () => {
+    const customer = await PortalClient.signIn(srv, "acc_demo_acme");
+    const queries = ["accounts", "shadowAudit", "billingStatus", "approvals", "anomalies", "support", "metrics", "outbox", "audit", "invoices"];
+    for (const q of queries) expect((await customer.query(`operator.${q}`, q === "anomalies" ? { includeAcknowledged: false } : q === "invoices" || q === "outbox" || q === "audit" || q === "metrics" || q === "shadowAudit" ? {} : undefined)).status).toBe(403);
+    expect((await customer.query("operator.account", { accountId: "acc_demo_acme" })).status).toBe(403);
+    expect((await customer.query("operator.enforcementReadiness", { planId: "starter" })).status).toBe(403);
+    const mutations: Array<[string, unknown]> = [
+      ["setEnforcement", { planId: "starter", mode: "enforce" }],
+      ["grandfather", { accountIds: ["acc_demo_acme"], untilMs: clock.now() + 86_400_000 }],
+      ["setBillingPaused", { paused: true }],
+      ["refund", { invoiceId: "inv_x", reason: "test refund", requestId: "12345678" }],
+      ["decideApproval", { requestId: "apr_x", approve: true }],
+      ["acknowledgeAnomaly", { anomalyId: "anm_x" }],
+      ["replySupport", { requestId: "sup_x", reply: "hello" }],
+    ];
+    for (const [m, input] of mutations) expect((await customer.mutate(`operator.${m}`, input)).status).toBe(403);
+    // Nothing changed: Starter is still in shadow mode, billing not paused.
+    expect(srv.deps.meter.standing("acc_demo_acme").mode).toBe("shadow");
+  });
+
+  it("the shadow audit lists the three over-cap Starter accounts with their peaks and a recommendation", async () => {
+    const { data } = await operatorCall("operator.shadowAudit", { planId: "starter" });
+    const rows = (data as { rows: Array<{ accountId: string; peakMinute: number; peakDay: number; wouldThrottle: number; daysOver: number; recommended: { planId: string; priceDiffMinor: number } | null; notices: unknown[] }> }).rows;
+    expect(rows.map((r) => r.accountId).sort()).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
+    const acme = rows.find((r) => r.accountId === "acc_demo_acme")!;
+    expect(acme).toMatchObject({ peakMinute: 268, peakDay: 4016, daysOver: 8 });
+    expect(acme.wouldThrottle).toBeGreaterThan(20_000);
+    expect(acme.recommended).toEqual({ planId: "business", name: "Business", priceDiffMinor: 17_000 });
+    expect(acme.notices.length).toBeGreaterThan(0);
+  });
+
+  it("shows readiness before a flip, then enforces, notifies every account that would be refused, and audits it", async () => {
+    const before = (await operatorCall("operator.enforcementReadiness", { planId: "starter" })).data as { accounts: number; wouldRefuse: Array<{ accountId: string }>; refusedCallsPerDay: number };
+    expect(before.accounts).toBe(4);
+    expect(before.wouldRefuse.map((a) => a.accountId).sort()).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
+    expect(before.refusedCallsPerDay).toBeGreaterThan(4000);
+    const flip = (await operatorCall("operator.setEnforcement", { planId: "starter", mode: "enforce" }, true)).data as { notified: number };
+    expect(flip.notified).toBe(3);
+    expect(srv.deps.meter.standing("acc_demo_acme").mode).toBe("enforce");
+    const scheduled = srv.deps.sqlite.prepare("select account_id from notices where kind = 'enforcement_scheduled' order by account_id").pluck().all();
+    expect(scheduled).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
+    const audit = (await operatorCall("operator.audit", { action: "enforcement" })).data as Array<{ actor: string; details: { from: string; to: string } }>;
+    expect(audit[0]).toMatchObject({ actor: "operator", details: { from: "shadow", to: "enforce" } });
+    await operatorCall("operator.setEnforcement", { planId: "starter", mode: "shadow" }, true);
+  });
+
+  it("grandfathers an account: no enforcement and no plan charge until the date", async () => {
+    await operatorCall("operator.setEnforcement", { planId: "starter", mode: "enforce", accountIds: ["acc_demo_brightline"] }, true);
+    expect(srv.deps.meter.standing("acc_demo_brightline").mode).toBe("enforce");
+    const until = clock.now() + 30 * 86_400_000;
+    expect((await operatorCall("operator.grandfather", { accountIds: ["acc_demo_brightline"], untilMs: until }, true)).status).toBe(200);
+    expect(srv.deps.meter.standing("acc_demo_brightline").mode).toBe("shadow");
+    const q = (await PortalClient.signIn(srv, "acc_demo_brightline")).mutate<{ consentText: string; creditMinor: number }>("billing.previewPlanChange", { toPlanId: "business" });
+    const quote = (await q).data!;
+    expect(quote.creditMinor).toBe(0);
+    expect(quote.consentText).toContain("This ends the terms I keep until");
+  });
+
+  it("pauses billing (charges queued, visibly) and resumes it (collected)", async () => {
+    expect(((await operatorCall("operator.setBillingPaused", { paused: true }, true)).data as { paused: boolean }).paused).toBe(true);
+    const customer = await PortalClient.signIn(srv, "acc_demo_dovetail");
+    const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
+    await customer.mutate("billing.confirm", { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } });
+    expect(((await operatorCall("operator.billingStatus")).data as { queuedInvoices: number }).queuedInvoices).toBe(1);
+    expect(((await operatorCall("operator.setBillingPaused", { paused: false }, true)).data as { collected: number }).collected).toBe(1);
+  });
+
+  it("refunds part of an invoice once, whatever the retries, and not beyond its total", async () => {
+    const invoice = srv.deps.sqlite.prepare("select id, total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'period' order by created_at_ms desc").get() as { id: string; total_minor: number };
+    const body = { invoiceId: invoice.id, amountMinor: 10_000, reason: "Duplicate calls from our outage", requestId: "refund-request-1" };
+    const a = await operatorCall("operator.refund", body, true);
+    const b = await operatorCall("operator.refund", body, true);
+    expect((a.data as { replayed: boolean }).replayed).toBe(false);
+    expect((b.data as { replayed: boolean }).replayed).toBe(true);
+    const notes = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'credit_note'").pluck().all();
+    expect(notes).toEqual([-10_000]);
+    const tooMuch = await operatorCall("operator.refund", { ...body, amountMinor: invoice.total_minor, requestId: "refund-request-2" }, true);
+    expect(tooMuch.status).toBe(400);
+  });
+
+  it("queues a support request with a 4-hour clock; the reply reaches the customer", async () => {
+    const customer = await PortalClient.signIn(srv, "acc_demo_acme");
+    expect((await customer.mutate("support.create", { topic: "plan", message: "Which plan fits our nightly batch job?" })).status).toBe(200);
+    clock.advance(5 * 3_600_000);
+    const queue = (await operatorCall("operator.support")).data as Array<{ id: string; overdue: boolean; accountId: string }>;
+    const mine = queue.find((r) => r.accountId === "acc_demo_acme")!;
+    expect(mine.overdue).toBe(true);
+    await operatorCall("operator.replySupport", { requestId: mine.id, reply: "Business fits: 300 calls a minute." }, true);
+    const list = (await customer.query<Array<{ reply: string }>>("support.list")).data!;
+    expect(list[0]!.reply).toBe("Business fits: 300 calls a minute.");
+    expect((await operatorCall("operator.replySupport", { requestId: mine.id, reply: "again" }, true)).status).toBe(409);
+  });
+
+  it("reports the lifecycle funnel and the success measures", async () => {
+    const m = (await operatorCall("operator.metrics", {})).data as { funnel: { notified: number; openedWizard: number; upgraded: number }; mrrMinor: number; callsPerDay: unknown[]; revenueMinor: number };
+    expect(m.funnel.notified).toBeGreaterThanOrEqual(3);
+    expect(m.funnel.openedWizard).toBeGreaterThanOrEqual(1);
+    expect(m.callsPerDay.length).toBeGreaterThan(25);
+    expect(m.mrrMinor).toBeGreaterThan(0);
+    expect(m.revenueMinor).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,100 @@
+import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { DAY_MS, startOfUtcDay } from "../../shared/limits";
+import { listAccounts } from "../accounts/accounts";
+import type { Db } from "../db/client";
+import { notices, planChanges, usageDay } from "../db/schema";
+import type { Meter } from "../metering/meter";
+import type { RecommendationCache } from "../plans/recommendations";
+import { PLANS, isPlanId } from "../../shared/plans";
+
+export interface AuditRow {
+  accountId: string;
+  name: string;
+  email: string;
+  planId: string;
+  mode: string;
+  peakMinute: number;
+  peakDay: number;
+  periodUsage: number;
+  wouldThrottle: number;
+  throttled: number;
+  daysOver: number;
+  recommended: { planId: string; name: string; priceDiffMinor: number } | null;
+  notices: Array<{ kind: string; createdAtMs: number; deliveredAtMs: number | null }>;
+  lastPlanChange: { toPlanId: string; status: string; atMs: number } | null;
+}
+
+/**
+ * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
+ * refused, the days over, the plan that would fit and the notices it was sent.
+ */
+export function shadowAudit(db: Db, meter: Meter, recommendations: RecommendationCache, input: { fromMs: number; toMs: number; planId?: string }): AuditRow[] {
+  const fromDay = startOfUtcDay(input.fromMs);
+  const rows: AuditRow[] = [];
+  const accounts = listAccounts(db).filter((a) => !input.planId || a.plan.id === input.planId);
+  if (accounts.length === 0) return rows;
+  const days = db
+    .select()
+    .from(usageDay)
+    .where(and(inArray(usageDay.accountId, accounts.map((a) => a.id)), gte(usageDay.dayMs, fromDay), lt(usageDay.dayMs, input.toMs)))
+    .all();
+  for (const a of accounts) {
+    const mine = days.filter((d) => d.accountId === a.id);
+    let peakMinute = 0;
+    let peakDay = 0;
+    let wouldThrottle = 0;
+    let throttled = 0;
+    let daysOver = 0;
+    for (const d of mine) {
+      const served = d.allowed + d.wouldThrottle;
+      peakMinute = Math.max(peakMinute, d.peakMinute);
+      peakDay = Math.max(peakDay, served);
+      wouldThrottle += d.wouldThrottle;
+      throttled += d.throttled;
+      const over = (a.caps.minute !== undefined && d.peakMinute > a.caps.minute) || (a.caps.day !== undefined && served > a.caps.day) || d.wouldThrottle > 0 || d.throttled > 0;
+      if (over) daysOver++;
+    }
+    const standing = meter.limitsFor(a.id);
+    const monthOver = standing.limits.some((l) => l.window === "month" && l.state === "over");
+    if (daysOver === 0 && !monthOver) continue;
+    const rec = recommendations.get(a.id);
+    const recPlan = rec && isPlanId(rec.planId) ? PLANS[rec.planId] : null;
+    const sent = db
+      .select({ kind: notices.kind, createdAtMs: notices.createdAtMs, deliveredAtMs: notices.deliveredAtMs })
+      .from(notices)
+      .where(and(eq(notices.accountId, a.id), gte(notices.createdAtMs, input.fromMs - 30 * DAY_MS)))
+      .orderBy(desc(notices.createdAtMs))
+      .limit(10)
+      .all();
+    const last = db.select().from(planChanges).where(eq(planChanges.accountId, a.id)).orderBy(desc(planChanges.createdAtMs)).get();
+    rows.push({
+      accountId: a.id,
+      name: a.name,
+      email: a.email,
+      planId: a.plan.id,
+      mode: a.enforcement,
+      peakMinute,
+      peakDay,
+      periodUsage: standing.limits.find((l) => l.window === "month")!.used,
+      wouldThrottle,
+      throttled,
+      daysOver,
+      recommended: recPlan ? { planId: recPlan.id, name: recPlan.name, priceDiffMinor: recPlan.priceMinor - a.plan.priceMinor } : null,
+      notices: sent,
+      lastPlanChange: last ? { toPlanId: last.toPlanId, status: last.status, atMs: last.createdAtMs } : null,
+    });
+  }
+  return rows.sort((x, y) => y.wouldThrottle + y.throttled - (x.wouldThrottle + x.throttled));
+}
+
+/** Calls per day that enforcement would refuse, from the last 7 days' shadow counts. */
+export function refusedPerDay(db: Db, accountIds: string[], nowMs: number): number {
+  if (accountIds.length === 0) return 0;
+  const from = startOfUtcDay(nowMs) - 7 * DAY_MS;
+  const total = db
+    .select({ n: sql<number>`coalesce(sum(${usageDay.wouldThrottle} + ${usageDay.throttled}), 0)` })
+    .from(usageDay)
+    .where(and(inArray(usageDay.accountId, accountIds), gte(usageDay.dayMs, from), lt(usageDay.dayMs, startOfUtcDay(nowMs))))
+    .get()!.n;
+  return Math.round(total / 7);
+}
