@@ -11,8 +11,15 @@ import { requireSameOriginJson } from "./http/same-origin";
 import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
+import { metricsRoute } from "./http/metrics-route";
 import { appRouter } from "./trpc/router";
 import type { Context } from "./trpc/trpc";
+
+/** A small, bounded label for request metrics: the first path segment. */
+function routeGroup(path: string): string {
+  const first = path.split("/")[1] ?? "";
+  return ["v1", "trpc", "auth", "demo-api", "embed", "webhooks", "healthz", "metrics", "assets"].includes(first) ? first : "spa";
+}
 
 /** The Express app: everything except the two hot metering routes, which the lean handler serves. */
 export function createApp(deps: Deps): Express {
@@ -26,10 +33,13 @@ export function createApp(deps: Deps): Express {
     res.setHeader("x-request-id", id);
     const started = process.hrtime.bigint();
     res.on("finish", () => {
+      // originalUrl: a router mounted at /v1 sees only the rest of the path; the query is left out (no secrets in logs).
+      const path = req.originalUrl.split("?")[0]!;
       deps.logger.info(
-        { requestId: id, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        { requestId: id, method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
         "request",
       );
+      deps.metrics.httpRequests.inc({ route: routeGroup(path), status: `${Math.floor(res.statusCode / 100)}xx` });
     });
     next();
   });
@@ -39,6 +49,7 @@ export function createApp(deps: Deps): Express {
     res.json({ status: "ok" });
   });
 
+  app.use(metricsRoute(deps));
   app.use("/v1", v1Routes(deps));
   app.use("/demo-api", demoApi(deps));
   app.use(authRoutes(deps));

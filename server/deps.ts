@@ -3,6 +3,7 @@ import type { Db } from "./db/client";
 import type Database from "better-sqlite3";
 import type { Clock } from "./lib/clock";
 import type { Logger } from "./lib/logger";
+import type { Metrics } from "./lib/metrics";
 import type { Meter } from "./metering/meter";
 import type { Detector } from "./detection/detect";
 import type { DeliveryWorker } from "./notify/delivery-worker";
@@ -23,6 +24,7 @@ export interface Deps {
   /** Absolute base URL for links ("http://localhost:3000"); set once the port is known. */
   baseUrl: () => string;
   meter: Meter;
+  metrics: Metrics;
   detector: Detector;
   notify: NotifyContext;
   delivery: DeliveryWorker;

@@ -9,6 +9,7 @@ import type { Deps } from "./deps";
 import { systemClock, type Clock } from "./lib/clock";
 import { newSecret } from "./lib/ids";
 import { createLogger, type Logger } from "./lib/logger";
+import { Metrics } from "./lib/metrics";
 import { listen, type RunningServer } from "./server";
 import { Meter } from "./metering/meter";
 import { meteringRoutes } from "./http/metering-routes";
@@ -55,7 +56,7 @@ export interface Runtime {
 }
 
 /** Opens and migrates the database and builds the dependencies; nothing listens yet. */
-export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number } = {}): Runtime {
+export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean } = {}): Runtime {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
@@ -76,7 +77,9 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     smtp: Boolean(config.SMTP_URL),
   };
   let detector: Detector | null = null;
+  const metrics = new Metrics(opts.defaultMetrics ?? true);
   const meter = new Meter({
+    metrics,
     sqlite: database.sqlite,
     clock,
     logger,
@@ -118,6 +121,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     clock,
     logger,
     meter,
+    metrics,
     detector,
     notify,
     delivery,

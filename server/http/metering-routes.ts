@@ -146,7 +146,10 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const instance = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     const headers = { "x-request-id": instance };
     const started = performance.now();
-    res.on("finish", () => logger.debug({ requestId: instance, method: req.method, path, status: res.statusCode, ms: performance.now() - started }, "request"));
+    res.on("finish", () => {
+      logger.info({ requestId: instance, method: req.method, path, status: res.statusCode, ms: performance.now() - started }, "request");
+      deps.metrics.httpRequests.inc({ route: "v1", status: `${Math.floor(res.statusCode / 100)}xx` });
+    });
 
     if (req.method !== "POST") {
       req.resume();

@@ -2,8 +2,23 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-/** Structured JSON logs. Secrets are redacted wherever they could appear. */
+/**
+ * Structured JSON logs, one line per event. Secrets are redacted wherever they could appear.
+ * Standard output is written asynchronously in 4 KiB chunks (a per-request log line must not cost
+ * the hot path a write system call); it is flushed on exit.
+ */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  if (level === "silent") return pino({ level });
+  const dest = destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  if (!destination) {
+    process.once("exit", () => {
+      try {
+        (dest as ReturnType<typeof pino.destination>).flushSync();
+      } catch {
+        // Nothing more can be done for a log line at exit.
+      }
+    });
+  }
   return pino(
     {
       level,
@@ -13,6 +28,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: "[redacted]",
       },
     },
-    destination ?? process.stdout,
+    dest,
   );
 }

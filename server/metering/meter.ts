@@ -7,6 +7,7 @@ import { hashKey } from "../keys/keys";
 import { AccountCounters, persistedUsage } from "./counters";
 import { decide, type Decision } from "./decide";
 import { SlidingMinute } from "./sliding-minute";
+import type { Metrics } from "../lib/metrics";
 
 export interface MeterOptions {
   sqlite: Database.Database;
@@ -24,6 +25,7 @@ export interface MeterOptions {
   recommendPlan?: (accountId: string) => string | null;
   /** Called after each successful flush with the accounts whose counts changed. */
   onFlushed?: (accountIds: string[]) => void;
+  metrics?: Metrics;
 }
 
 /** What the meter knows about an account's terms; reloaded when the database changes. */
@@ -304,6 +306,16 @@ export class Meter {
 
   /** Decides one call of `cost` for `key`, counts it, and says where the account stands. */
   check(key: string, cost: number, id?: string): CheckResult {
+    const m = this.o.metrics;
+    if (!m) return this.decideCall(key, cost, id);
+    const started = performance.now();
+    const r = this.decideCall(key, cost, id);
+    m.decisionSeconds.observe((performance.now() - started) / 1000);
+    m.decisions.inc({ decision: r.ok ? r.decision : r.reason, plan: r.ok ? r.plan.id : "none" });
+    return r;
+  }
+
+  private decideCall(key: string, cost: number, id?: string): CheckResult {
     const entry = this.keyFor(key);
     if (!entry) return { ok: false, reason: "unknown_key" };
     if (entry.revoked) return { ok: false, reason: "revoked_key" };
@@ -511,6 +523,8 @@ export class Meter {
     try {
       const touched = this.writeBatch(buffer, limitEvents, ids, keysUsed);
       this.consecutiveFailures = 0;
+      this.o.metrics?.flushSeconds.observe((performance.now() - started) / 1000);
+      this.o.metrics?.flushRows.observe(buffer.size + ids.size + limitEvents.size);
       this.o.logger.debug({ rows: buffer.size, ids: ids.size, ms: performance.now() - started }, "meter flushed");
       if (touched.length && this.o.onFlushed) {
         try {
@@ -522,6 +536,7 @@ export class Meter {
       return this.pendingCount() === 0;
     } catch (err) {
       this.consecutiveFailures++;
+      this.o.metrics?.flushFailures.inc();
       this.restore(buffer, limitEvents, ids, keysUsed);
       const level = this.consecutiveFailures > 20 ? "error" : "warn";
       this.o.logger[level]({ err, attempt: this.consecutiveFailures, pending: this.pendingCount() }, "meter flush failed; will retry");
