@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "../deps";
 import type { Meter } from "../metering/meter";
-import { rateLimitHeaders, refusalProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { checkRequest, eventsRequest } from "./v1-schemas";
@@ -92,17 +92,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     if (!body) return;
     const r = meter.check(body.key, body.cost, body.id);
     if (!r.ok) {
-      sendProblem(
-        res,
-        {
-          type: `${PROBLEM_BASE}invalid-api-key`,
-          title: r.reason === "revoked_key" ? "API key revoked" : "Invalid API key",
-          status: 401,
-          detail: r.reason === "revoked_key" ? "This API key has been revoked. Create a new one in the portal." : "The API key is not valid.",
-          instance,
-        },
-        headers,
-      );
+      sendProblem(res, invalidKeyProblem(r.reason, instance), headers);
       return;
     }
     const now = clock.now();

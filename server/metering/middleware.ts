@@ -2,7 +2,7 @@ import type { RequestHandler } from "express";
 import { PROBLEM_BASE, sendProblem } from "../http/problem";
 import type { Clock } from "../lib/clock";
 import type { Meter } from "./meter";
-import { rateLimitHeaders, refusalProblem, upgradeUrlFor } from "./responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor } from "./responses";
 
 export interface MeterMiddlewareOptions {
   meter: Meter;
@@ -46,16 +46,7 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
     const cost = options.cost ? options.cost(req) : 1;
     const r = options.meter.check(key, cost);
     if (!r.ok) {
-      sendProblem(
-        res,
-        {
-          type: `${PROBLEM_BASE}invalid-api-key`,
-          title: r.reason === "revoked_key" ? "API key revoked" : "Invalid API key",
-          status: 401,
-          detail: r.reason === "revoked_key" ? "This API key has been revoked. Create a new one in your portal." : "The API key is not valid.",
-        },
-        { "www-authenticate": 'Bearer realm="api", error="invalid_token"' },
-      );
+      sendProblem(res, invalidKeyProblem(r.reason), { "www-authenticate": 'Bearer realm="api", error="invalid_token"' });
       return;
     }
     const now = options.clock.now();

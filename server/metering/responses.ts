@@ -98,3 +98,14 @@ export function upgradeUrlFor(r: CheckOk, baseUrl: string): string | null {
 export function wireLimits(limits: LimitStatus[]) {
   return limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, remaining: l.remaining, resetAt: new Date(l.resetAtMs).toISOString() }));
 }
+
+/** 401 for an unknown or revoked customer key: the same words wherever a key is checked. */
+export function invalidKeyProblem(reason: "unknown_key" | "revoked_key", instance?: string): Problem {
+  return {
+    type: `${PROBLEM_BASE}invalid-api-key`,
+    title: reason === "revoked_key" ? "API key revoked" : "Invalid API key",
+    status: 401,
+    detail: reason === "revoked_key" ? "This API key has been revoked. Create a new one in your portal." : "The API key is not valid.",
+    instance,
+  };
+}
