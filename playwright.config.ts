@@ -40,7 +40,8 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
   webServer: {
-    command: "npx tsx server/cli.ts start",
+    // node --import tsx, not the tsx CLI: tsx kills its child 60 ms after relaying SIGTERM, before a graceful stop.
+    command: "node --import tsx server/cli.ts start",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -580,7 +580,14 @@ export class Meter {
       for (const i of ids.values()) s.insertId.run(i.accountId, i.id, i.decision, i.seenAtMs);
       for (const [keyId, at] of keysUsed) s.keyUsed.run(at, keyId);
     });
-    tx.immediate();
+    // Wait only briefly for another writer: answers must not stall behind the lock; the buffer is kept and retried.
+    const busy = this.o.sqlite.pragma("busy_timeout", { simple: true }) as number;
+    this.o.sqlite.pragma("busy_timeout = 20");
+    try {
+      tx.immediate();
+    } finally {
+      this.o.sqlite.pragma(`busy_timeout = ${busy}`);
+    }
     return [...touched];
   }
 

@@ -19,10 +19,18 @@ import { operatorProcedure, router } from "../trpc";
 import type { Deps } from "../../deps";
 
 const OPERATOR = "operator";
-const range = z.object({ fromMs: z.number().int().nonnegative().optional(), toMs: z.number().int().positive().optional() });
+/** At most about 13 months at once: enough for any report, small enough to answer at once. */
+const MAX_RANGE_MS = 400 * DAY_MS;
+const range = z
+  .object({ fromMs: z.number().int().nonnegative().optional(), toMs: z.number().int().positive().max(8_640_000_000_000).optional() })
+  .refine((r) => r.fromMs === undefined || r.toMs === undefined || (r.fromMs < r.toMs && r.toMs - r.fromMs <= MAX_RANGE_MS), {
+    message: "The range must start before it ends and span at most 400 days.",
+  });
 const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
   const toMs = r.toMs ?? deps.clock.now();
-  return { fromMs: r.fromMs ?? toMs - days * DAY_MS, toMs };
+  // A lone bound is clamped too: the window never spans more than MAX_RANGE_MS.
+  const fromMs = Math.max(r.fromMs ?? toMs - days * DAY_MS, toMs - MAX_RANGE_MS);
+  return { fromMs, toMs };
 };
 const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter: deps.meter, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
 
@@ -43,7 +51,7 @@ export const operatorRouter = router({
   }),
 
   /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
-  shadowAudit: operatorProcedure.input(range.extend({ planId: z.string().max(40).optional() })).query(({ ctx, input }) => {
+  shadowAudit: operatorProcedure.input(range.and(z.object({ planId: z.string().max(40).optional() }))).query(({ ctx, input }) => {
     const r = resolveRange(ctx.deps, input, 7);
     return { ...r, rows: shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.recommendations, { ...r, planId: input.planId }) };
   }),
@@ -164,4 +172,5 @@ export const operatorRouter = router({
   audit: operatorProcedure
     .input(z.object({ accountId: z.string().max(100).optional(), action: z.string().max(60).optional(), fromMs: z.number().int().optional(), toMs: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(200) }))
     .query(({ ctx, input }) => listAudit(ctx.deps.db, input)),
+  stripeStatus: operatorProcedure.query(({ ctx }) => ctx.deps.stripe?.status() ?? { enabled: false as const }),
 });
