@@ -12,6 +12,7 @@ import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
 import { metricsRoute } from "./http/metrics-route";
+import { stripeWebhookRoute } from "./billing/stripe/stripe-webhooks";
 import { appRouter } from "./trpc/router";
 import type { Context } from "./trpc/trpc";
 
@@ -43,6 +44,9 @@ export function createApp(deps: Deps): Express {
     });
     next();
   });
+
+  // Before any JSON body parser: Stripe's signature is over the raw bytes.
+  app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));
 
   app.get("/healthz", (_req, res) => {
     deps.sqlite.prepare("select 1").get();

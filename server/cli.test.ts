@@ -16,7 +16,7 @@ function cli(...args: string[]) {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("headroom CLI", () => {
-  it("prints usage and exits 2 for an unknown command or a bad argument", () => {
+  it("prints usage and exits 2 for an unknown command or a bad argument", { timeout: 60_000 }, () => {
     const unknown = cli("frobnicate");
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("Unknown command: frobnicate");
@@ -28,7 +28,7 @@ describe("headroom CLI", () => {
     expect(badPlan.err).toContain("planId");
   });
 
-  it("creates an account and a key, revokes it, and mints sign-in links, as JSON", () => {
+  it("creates an account and a key, revokes it, and mints sign-in links, as JSON", { timeout: 120_000 }, () => {
     expect(cli("migrate", "--json").code).toBe(0);
     const created = cli("accounts", "create", "--name", "Acme", "--email", "Ops@Acme.example", "--plan", "starter", "--json");
     expect(created.code).toBe(0);

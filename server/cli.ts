@@ -11,6 +11,11 @@ import { createKey, revokeKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
 import { createLogger } from "./lib/logger";
 import { createRuntime, demoKeyFile, resolveServerToken, ROOT_DIR, startServer, type Runtime } from "./main";
+import { ProviderUnavailableError } from "./billing/billing-provider";
+import { syncStripeCatalog } from "./billing/stripe/stripe-catalog";
+import { createStripeClient } from "./billing/stripe/stripe-client";
+import { stripeSdk } from "./billing/stripe/stripe-sdk";
+import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
 
@@ -25,6 +30,9 @@ Commands:
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
   operator-link                                 one-time sign-in URL for the operator console (10 minutes)
+  stripe sync                                   create or update the plans' products, meters and prices in Stripe
+                                                (STRIPE_SECRET_KEY; idempotent: a second run creates nothing)
+  stripe link --account <id> --customer <cus_…> bill an account through an existing Stripe customer (and its subscription)
 
 Every command takes --json for machine-readable output.`;
 
@@ -49,6 +57,47 @@ function withRuntime<T>(config: Config, fn: (rt: Runtime) => T): T {
   } finally {
     rt.database.close();
   }
+}
+
+async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = createRuntime({ config, logger: createLogger("warn", process.stderr) });
+  try {
+    return await fn(rt);
+  } finally {
+    rt.database.close();
+  }
+}
+
+function requireStripeKey(config: Config): string {
+  if (!config.STRIPE_SECRET_KEY) throw new ConfigError("STRIPE_SECRET_KEY is not set: the stripe commands need a Stripe secret key (sk_test_… for a test-mode account).");
+  return config.STRIPE_SECRET_KEY;
+}
+
+async function stripeCommand(config: Config, out: Out, sub: string | undefined, values: Record<string, unknown>): Promise<number> {
+  if (sub === "sync") {
+    const stripe = createStripeClient(requireStripeKey(config), { apiBase: config.STRIPE_API_BASE });
+    const actions = await syncStripeCatalog(stripe);
+    const count = (a: string) => actions.filter((x) => x.action === a).length;
+    const human = [
+      ...actions.map((a) => `${a.action.padEnd(9)} ${a.object.padEnd(7)} ${a.key.padEnd(28)} ${a.id}${a.detail ? `  (${a.detail})` : ""}`),
+      "",
+      `Stripe catalog: ${count("created")} created, ${count("updated")} updated, ${count("unchanged")} unchanged.`,
+    ].join("\n");
+    print(out, human, { created: count("created"), updated: count("updated"), unchanged: count("unchanged"), actions });
+    return 0;
+  }
+  if (sub === "link") {
+    requireStripeKey(config);
+    const input = { accountId: requireOption(values, "account"), customerId: requireOption(values, "customer") };
+    const linked = await withRuntimeAsync(config, (rt) => linkStripeCustomer(rt.deps.billing, rt.deps.stripe!.provider, input));
+    print(
+      out,
+      `Linked ${linked.accountId} to ${linked.customerId}${linked.subscriptionId ? ` and its subscription ${linked.subscriptionId} (plan ${linked.planId})` : " (no active subscription; the next upgrade goes through Stripe Checkout)"}.`,
+      linked,
+    );
+    return 0;
+  }
+  throw new UsageError(`Unknown command: stripe ${sub ?? ""}`.trim());
 }
 
 async function start(config: Config, out: Out): Promise<void> {
@@ -143,6 +192,7 @@ export async function runCli(argv: string[]): Promise<number> {
       email: { type: "string" },
       plan: { type: "string" },
       account: { type: "string" },
+      customer: { type: "string" },
     },
   });
   const out: Out = { json: values.json ?? false };
@@ -220,6 +270,8 @@ export async function runCli(argv: string[]): Promise<number> {
       print(out, `${url}\n(one-time link, valid until ${new Date(link.expiresAtMs).toISOString()})`, { url, expiresAt: new Date(link.expiresAtMs).toISOString() });
       return 0;
     }
+    case "stripe":
+      return stripeCommand(config, out, sub, values);
     default:
       throw new UsageError(`Unknown command: ${command}`);
   }
@@ -236,7 +288,7 @@ async function main(): Promise<void> {
     } else if (err instanceof ConfigError) {
       process.stderr.write(err.message + "\n");
       process.exitCode = 2;
-    } else if (err instanceof DomainError) {
+    } else if (err instanceof DomainError || err instanceof ProviderUnavailableError || (err instanceof Error && err.name.startsWith("Stripe") && err instanceof stripeSdk().errors.StripeError)) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 1;
     } else if (err instanceof ZodError) {

@@ -11,6 +11,7 @@ import type { NotifyContext } from "./notify/notices";
 import type { RecommendationCache } from "./plans/recommendations";
 import type { BillingContext } from "./billing/billing-context";
 import type { LocalBillingProvider } from "./billing/local-provider";
+import type { StripeBilling } from "./billing/stripe/stripe-billing";
 
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
@@ -32,6 +33,8 @@ export interface Deps {
   billing: BillingContext;
   /** The local provider, for pausing billing (the Stripe provider comes with its own issue). */
   localBilling: LocalBillingProvider;
+  /** The Stripe provider, its meter-event reporter and background worker (null without STRIPE_SECRET_KEY). */
+  stripe: StripeBilling | null;
   /** Directory of the built SPA. */
   clientDir: string;
 }

@@ -21,6 +21,7 @@ import { RecommendationCache } from "./plans/recommendations";
 import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
+import { createStripeBilling, createStripeProvider, type StripeRuntimeOptions } from "./billing/stripe/stripe-billing";
 import { billingPaused } from "./operator/controls";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,7 +57,7 @@ export interface Runtime {
 }
 
 /** Opens and migrates the database and builds the dependencies; nothing listens yet. */
-export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean } = {}): Runtime {
+export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions } = {}): Runtime {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
@@ -99,12 +100,14 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     webhookSecret: config.NOTIFY_WEBHOOK_SECRET ?? null,
     onDelivered: (accountId) => meter.invalidateAccount(accountId),
   });
-  const localBilling = new LocalBillingProvider();
+  // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
+  const stripeProvider = createStripeProvider(config, () => baseUrl, opts.stripe);
+  const localBilling = stripeProvider ? stripeProvider.ledger : new LocalBillingProvider();
   const billing: BillingContext = {
     db: database.db,
     clock,
     logger,
-    provider: localBilling,
+    provider: stripeProvider ?? localBilling,
     notify,
     billingCapMinor: config.BILLING_CAP_CENTS,
     onPlanChanged: (accountId, periodMoved) => {
@@ -114,6 +117,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   };
   // Billing stays paused across restarts until an operator resumes it.
   localBilling.setPaused(billingPaused(billing));
+  const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
   const deps: Deps = {
     config,
     db: database.db,
@@ -128,6 +132,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     recommendations,
     billing,
     localBilling,
+    stripe,
     serverToken,
     baseUrl: () => baseUrl,
     clientDir: CLIENT_DIR,
@@ -155,6 +160,8 @@ export async function startServer(runtime: Runtime): Promise<Started> {
   runtime.setPort(http.port);
   deps.meter.start();
   deps.delivery.start();
+  // Stripe: plan changes left "applying" are finished (same keys), usage goes to the meters.
+  deps.stripe?.worker.start();
   // The billing calendar: scheduled downgrades and period invoices, at start and every minute.
   const cycle = () => {
     try {
@@ -177,6 +184,7 @@ export async function startServer(runtime: Runtime): Promise<Started> {
       clearInterval(prune);
       clearInterval(billingTimer);
       await http.close(2_500);
+      await deps.stripe?.worker.stop();
       // Everything counted before the last request finished is written before the database closes.
       await deps.meter.stop(2_000);
       await deps.delivery.stop();

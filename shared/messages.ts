@@ -51,7 +51,7 @@ export const CEILING_REFUSAL_TITLE = "Safety limit reached";
 
 export type CapNoticeKind = "approaching" | "reached" | "sustained" | "enforcement_scheduled";
 /** Notices about the account rather than a cap: their words are written when they are raised. */
-export type AccountNoticeKind = "plan_changed" | "change_scheduled" | "approval_requested" | "approval_decided" | "anomaly" | "refund" | "terms" | "support_reply";
+export type AccountNoticeKind = "plan_changed" | "change_scheduled" | "approval_requested" | "approval_decided" | "anomaly" | "refund" | "terms" | "support_reply" | "payment_failed";
 export type NoticeKind = CapNoticeKind | AccountNoticeKind;
 
 export interface AccountNoticeFacts {

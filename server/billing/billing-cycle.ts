@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
 import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
@@ -34,7 +34,8 @@ export function runBillingCycle(ctx: BillingContext): { applied: number; invoice
   let anomalyCount = 0;
 
   // 1. Scheduled changes (downgrades, leaving for Free) whose date has come.
-  const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now))).all();
+  // A change scheduled at the remote provider (a Stripe subscription schedule) is applied there; its webhook commits it here.
+  const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now), isNull(planChanges.providerRef))).all();
   for (const change of due) {
     ctx.db.transaction((tx) => {
       if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId }).where(eq(accounts.id, change.accountId)).run();
@@ -52,7 +53,8 @@ export function runBillingCycle(ctx: BillingContext): { applied: number; invoice
   }
 
   // 2. The invoice of each account's current period, once the account has lived through a boundary.
-  for (const account of ctx.db.select().from(accounts).all()) {
+  // With a remote provider (Stripe) the subscription issues it; the webhook mirrors it here.
+  for (const account of ctx.provider.remote ? [] : ctx.db.select().from(accounts).all()) {
     const period = billingPeriodAt(account.billingAnchorMs, now);
     if (period.startMs <= account.billingAnchorMs || period.startMs > now) continue;
     const dedupeKey = `period:${account.id}:${period.startMs}`;

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { AccountRow, invoices, planChanges, quotes } from "../db/schema";
 
 /** One invoice line, amounts in minor units of the invoice's currency. */
 export interface LineDraft {
@@ -34,4 +35,81 @@ export interface BillingProvider {
   invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult;
   /** Charges are held, not collected (operator "pause billing"). */
   paused(): boolean;
+  /**
+   * A provider that moves money elsewhere (Stripe). Its calls are asynchronous and cannot run inside
+   * a SQLite transaction, so a confirmation is recorded first (with its idempotency key), then sent,
+   * then committed. Absent for the local provider, which settles inside the transaction.
+   */
+  readonly remote?: RemoteBilling;
+}
+
+export type QuoteRow = typeof quotes.$inferSelect;
+export type PlanChangeRow = typeof planChanges.$inferSelect;
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+/** A change priced by the remote provider (Stripe's invoice preview), to be applied exactly as previewed. */
+export interface RemotePricing {
+  /** The second the proration was computed for (Stripe's proration_date), unix ms. */
+  prorationAtMs: number;
+  periodStartMs: number;
+  periodEndMs: number;
+  creditMinor: number;
+  chargeMinor: number;
+  amountDueNowMinor: number;
+  lines: LineDraft[];
+  subscriptionId: string;
+  /** The exact items the preview was made with (JSON); the apply sends them unchanged. */
+  itemsJson: string;
+  prorationBehavior: "always_invoice" | "create_prorations" | "none";
+}
+
+/** An invoice the remote provider issued, as mirrored into the local invoices table. */
+export interface InvoiceMirror {
+  remoteId: string;
+  totalMinor: number;
+  currency: string;
+  status: "paid" | "open" | "void";
+  periodStartMs: number;
+  periodEndMs: number;
+  lines: LineDraft[];
+}
+
+/** What the remote provider made of a consented change. */
+export type RemoteApplyOutcome =
+  | {
+      kind: "applied";
+      invoice: InvoiceMirror | null;
+      /** The customer and subscription now billing the account (a Checkout creates both). */
+      customerId?: string;
+      subscriptionId?: string | null;
+      /** Start of the billing period the provider started, when the change started a new one (unix ms). */
+      periodStartMs?: number;
+    }
+  /** ref: what the provider scheduled (e.g. "schedule:sub_sched_…"); null when the local calendar applies it. */
+  | { kind: "scheduled"; ref: string | null }
+  | { kind: "payment_required"; ref: string; checkoutUrl: string }
+  /** The charge failed; the provider keeps the change pending until the invoice is paid. */
+  | { kind: "payment_pending"; message: string; invoice: InvoiceMirror | null }
+  | { kind: "failed"; message: string };
+
+/** The remote provider's side of billing: preview, apply (now, at checkout or scheduled), cancel, refund. */
+export interface RemoteBilling {
+  /** Stripe's numbers for a change that charges now on an existing subscription; null when the local quote stands. */
+  priceChange(account: AccountRow, change: { toPlanId: string; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null>;
+  /** The amount due now for a quote's exact change at its own proration second. */
+  repriceQuote(account: AccountRow, quote: QuoteRow): Promise<number>;
+  /** Applies a consented change with our idempotency key; a retry with the same key is replayed by the provider. */
+  applyChange(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, idempotencyKey: string): Promise<RemoteApplyOutcome>;
+  /** Undoes a scheduled change (releases the schedule, or keeps the subscription past the period end). */
+  cancelScheduledChange(account: AccountRow, change: PlanChangeRow, idempotencyKey: string): Promise<void>;
+  /** Refunds part of a paid invoice to the card it was paid with. */
+  refund(invoice: InvoiceRow, amountMinor: number, idempotencyKey: string, reason: string): Promise<{ refundId: string }>;
+}
+
+/** The provider could not be reached (after retries): the outcome is unknown, the change is retried with the same key. */
+export class ProviderUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ProviderUnavailableError";
+  }
 }

@@ -1,15 +1,16 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, inArray, ne } from "drizzle-orm";
 import { z } from "zod";
 import { startOfUtcDay } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, approvalRequests, consents, planChanges, quotes } from "../db/schema";
+import { accounts, approvalRequests, consents, planChanges, quotes, type PlanChangeStatus } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
-import type { LineDraft } from "./billing-provider";
+import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
+import { mirrorInvoice } from "./invoice-mirror";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
 export const confirmPlanChangeInput = z.object({
@@ -32,7 +33,7 @@ export interface Consenter {
 
 export interface PlanChangeResult {
   planChangeId: string;
-  status: "applied" | "scheduled" | "pending_approval" | "cancelled" | "denied" | "needs_consent";
+  status: PlanChangeStatus;
   kind: "plan_change" | "overage_opt_in" | "overage_opt_out";
   fromPlanId: string;
   toPlanId: string;
@@ -47,9 +48,11 @@ export interface PlanChangeResult {
   periodMoved: boolean;
   /** The confirmation had already been recorded: this is its first result, nothing changed twice. */
   replayed: boolean;
+  /** status "payment_required": Stripe Checkout, where the customer pays; the plan changes only once that payment completes. */
+  checkoutUrl?: string | null;
 }
 
-function resultOf(ctx: BillingContext, planChangeId: string, replayed: boolean): PlanChangeResult {
+function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: string, replayed: boolean): PlanChangeResult {
   const row = ctx.db.select().from(planChanges).innerJoin(quotes, eq(quotes.id, planChanges.quoteId)).where(eq(planChanges.id, planChangeId)).get()!;
   return {
     planChangeId: row.plan_changes.id,
@@ -66,24 +69,20 @@ function resultOf(ctx: BillingContext, planChangeId: string, replayed: boolean):
     consentId: row.plan_changes.consentId,
     periodMoved: row.quotes.timing === "now" && row.quotes.recurringFromMs !== row.quotes.periodEndMs,
     replayed,
+    checkoutUrl: row.plan_changes.checkoutUrl,
   };
 }
 
-/**
- * Confirms a quote with the customer's consent. Checks that the quote is the account's own, unused,
- * unexpired, that nothing it was priced on has changed, and that the accepted amounts are the
- * quote's; then records the consent and the plan change in one transaction and applies it
- * (upgrade: now, invoiced now; downgrade: scheduled for the period end). Over the billing cap it
- * becomes an approval request instead. Confirming the same quote again returns the first result.
- */
-export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): PlanChangeResult {
-  const input = confirmPlanChangeInput.parse(raw);
+type QuoteRow = typeof quotes.$inferSelect;
+
+/** The checks before any consent is recorded: the account's own quote, unused, unexpired, unchanged terms, the quoted amounts. */
+function checkConfirmation(ctx: BillingContext, accountId: string, input: ConfirmPlanChangeInput): { quote: QuoteRow; done: string | null } {
   const { db, clock } = ctx;
   const quote = db.select().from(quotes).where(eq(quotes.id, input.quoteId)).get();
   // Another account's quote is "not found": nothing about it is revealed.
   if (!quote || quote.accountId !== accountId) throw new DomainError("NOT_FOUND", "No such quote.");
   const done = db.select({ id: planChanges.id }).from(planChanges).where(eq(planChanges.quoteId, quote.id)).get();
-  if (done) return resultOf(ctx, done.id, true);
+  if (done) return { quote, done: done.id };
 
   const now = clock.now();
   if (now >= quote.expiresAtMs) throw new DomainError("EXPIRED", "This price preview has expired. Preview the change again to see the current price.");
@@ -95,37 +94,67 @@ export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: C
   if (a.amountDueNow !== quote.amountDueNowMinor || a.recurringAmount !== quote.recurringMinor || a.currency.toUpperCase() !== quote.currency) {
     throw new DomainError("CONFLICT", "The amounts you accepted are not the ones quoted. Nothing was charged; please review the preview again.");
   }
+  return { quote, done: null };
+}
 
+/** Records the consent and its plan change in one transaction; the caller decides the status. */
+function recordConsent(tx: BillingContext["db"], quote: QuoteRow, accountId: string, who: Consenter, now: number, change: { status: PlanChangeStatus; idempotencyKey: string | null }): { planChangeId: string; consentId: string } {
+  const consentId = newId("cns");
+  tx.insert(consents)
+    .values({
+      id: consentId,
+      quoteId: quote.id,
+      accountId,
+      signedInAs: who.signedInAs,
+      ip: who.ip,
+      userAgent: who.userAgent?.slice(0, 500) ?? null,
+      textShown: quote.consentText,
+      amountDueNowMinor: quote.amountDueNowMinor,
+      recurringMinor: quote.recurringMinor,
+      currency: quote.currency,
+      createdAtMs: now,
+    })
+    .run();
+  const id = newId("pch");
+  tx.insert(planChanges)
+    .values({ id, accountId, quoteId: quote.id, consentId, kind: quote.kind, fromPlanId: quote.fromPlanId, toPlanId: quote.toPlanId, status: change.status, effectiveAtMs: quote.effectiveAtMs, idempotencyKey: change.idempotencyKey, createdAtMs: now, updatedAtMs: now })
+    .run();
+  return { planChangeId: id, consentId };
+}
+
+function requestApproval(tx: BillingContext["db"], ctx: BillingContext, planChangeId: string, accountId: string, quote: QuoteRow, now: number): void {
+  tx.insert(approvalRequests)
+    .values({ id: newId("apr"), planChangeId, accountId, projectedMonthlyMinor: quote.projectedMonthlyMinor, billingCapMinor: ctx.billingCapMinor, status: "pending", createdAtMs: now })
+    .run();
+}
+
+const planNameOf = (planId: string) => PLANS[isPlanId(planId) ? planId : "free"].name;
+
+/**
+ * Confirms a quote with the customer's consent. Checks that the quote is the account's own, unused,
+ * unexpired, that nothing it was priced on has changed, and that the accepted amounts are the
+ * quote's; then records the consent and the plan change in one transaction and applies it
+ * (upgrade: now, invoiced now; downgrade: scheduled for the period end). Over the billing cap it
+ * becomes an approval request instead. Confirming the same quote again returns the first result.
+ *
+ * This is the local provider's path, settled inside the transaction; a remote provider (Stripe)
+ * goes through confirmPlanChangeWithProvider.
+ */
+export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): PlanChangeResult {
+  if (ctx.provider.remote) throw new Error("confirmPlanChange settles in the local ledger; use confirmPlanChangeWithProvider with a remote billing provider");
+  const input = confirmPlanChangeInput.parse(raw);
+  const { db, clock } = ctx;
+  const { quote, done } = checkConfirmation(ctx, accountId, input);
+  if (done) return resultOf(ctx, done, true);
+  const now = clock.now();
   const overCap = quote.projectedMonthlyMinor > ctx.billingCapMinor;
-  const toPlan = PLANS[isPlanId(quote.toPlanId) ? quote.toPlanId : "free"];
   let planChangeId: string;
   try {
     planChangeId = db.transaction((tx) => {
-      const consentId = newId("cns");
-      tx.insert(consents)
-        .values({
-          id: consentId,
-          quoteId: quote.id,
-          accountId,
-          signedInAs: who.signedInAs,
-          ip: who.ip,
-          userAgent: who.userAgent?.slice(0, 500) ?? null,
-          textShown: quote.consentText,
-          amountDueNowMinor: quote.amountDueNowMinor,
-          recurringMinor: quote.recurringMinor,
-          currency: quote.currency,
-          createdAtMs: now,
-        })
-        .run();
-      const id = newId("pch");
       const status = overCap ? "pending_approval" : quote.timing === "now" ? "applied" : "scheduled";
-      tx.insert(planChanges)
-        .values({ id, accountId, quoteId: quote.id, consentId, kind: quote.kind, fromPlanId: quote.fromPlanId, toPlanId: quote.toPlanId, status, effectiveAtMs: quote.effectiveAtMs, createdAtMs: now, updatedAtMs: now })
-        .run();
+      const { planChangeId: id } = recordConsent(tx as unknown as BillingContext["db"], quote, accountId, who, now, { status, idempotencyKey: null });
       if (overCap) {
-        tx.insert(approvalRequests)
-          .values({ id: newId("apr"), planChangeId: id, accountId, projectedMonthlyMinor: quote.projectedMonthlyMinor, billingCapMinor: ctx.billingCapMinor, status: "pending", createdAtMs: now })
-          .run();
+        requestApproval(tx as unknown as BillingContext["db"], ctx, id, accountId, quote, now);
         return id;
       }
       // A new choice replaces a change still waiting for the period end.
@@ -145,14 +174,220 @@ export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: C
   }
 
   const result = resultOf(ctx, planChangeId, false);
-  afterChange(ctx, result, toPlan.name, quote.timing === "now" && !overCap);
+  afterChange(ctx, result, planNameOf(quote.toPlanId), quote.timing === "now" && !overCap);
   return result;
+}
+
+/** The idempotency key of a consented change's provider calls: derived from the quote, stored before the first call. */
+export const applyKeyOf = (quoteId: string) => `quote:${quoteId}:apply`;
+
+/**
+ * Confirms a quote through the billing provider. With the local provider this is confirmPlanChange.
+ * With a remote provider (Stripe), in three steps:
+ *   1. one transaction records the consent and the plan change as "applying", with the idempotency
+ *      key derived from the quote (`quote:<id>:apply`);
+ *   2. the provider is called with that key (after re-pricing the consented change at its own
+ *      proration second: a different amount is never charged, the customer re-consents instead);
+ *   3. one transaction commits what the provider answered.
+ * A crash between 2 and 3 leaves the change "applying": the next confirmation of the same quote (or
+ * the restart) sends the same key again, the provider replays its first answer, and that is committed.
+ */
+export async function confirmPlanChangeWithProvider(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): Promise<PlanChangeResult> {
+  if (!ctx.provider.remote) return confirmPlanChange(ctx, accountId, raw, who);
+  const input = confirmPlanChangeInput.parse(raw);
+  const { db, clock } = ctx;
+  const { quote, done } = checkConfirmation(ctx, accountId, input);
+  if (done) return settleOrReplay(ctx, done);
+  const now = clock.now();
+  const overCap = quote.projectedMonthlyMinor > ctx.billingCapMinor;
+  let planChangeId: string;
+  try {
+    planChangeId = db.transaction((tx) => {
+      const { planChangeId: id } = recordConsent(tx as unknown as BillingContext["db"], quote, accountId, who, now, { status: overCap ? "pending_approval" : "applying", idempotencyKey: applyKeyOf(quote.id) });
+      if (overCap) requestApproval(tx as unknown as BillingContext["db"], ctx, id, accountId, quote, now);
+      return id;
+    });
+  } catch (err) {
+    const raced = db.select({ id: planChanges.id }).from(planChanges).where(eq(planChanges.quoteId, quote.id)).get();
+    if (raced) return settleOrReplay(ctx, raced.id);
+    throw err;
+  }
+  if (overCap) {
+    const result = resultOf(ctx, planChangeId, false);
+    afterChange(ctx, result, planNameOf(quote.toPlanId), false);
+    return result;
+  }
+  return settlePlanChange(ctx, planChangeId, false);
+}
+
+/** A quote confirmed before: finish it if it is still being applied, else answer with its first result. */
+function settleOrReplay(ctx: BillingContext, planChangeId: string): Promise<PlanChangeResult> | PlanChangeResult {
+  const change = ctx.db.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get()!;
+  if (change.status === "applying") return settlePlanChange(ctx, planChangeId, true);
+  if ((change.status === "failed" || change.status === "payment_pending" || change.status === "needs_consent") && change.failureMessage) {
+    throw new DomainError("PRECONDITION_FAILED", change.failureMessage);
+  }
+  return resultOf(ctx, planChangeId, true);
+}
+
+// One provider round trip per plan change in this process: a double click waits for the first.
+const inFlight = new Map<string, Promise<PlanChangeResult>>();
+
+/**
+ * Sends an "applying" change to the provider and commits the answer. Safe to call again at any time
+ * (a retry, a restart, a webhook racing it): the key is the stored one, and only a change still
+ * "applying" is committed.
+ */
+export function settlePlanChange(ctx: BillingContext, planChangeId: string, replayed: boolean): Promise<PlanChangeResult> {
+  const running = inFlight.get(planChangeId);
+  if (running) return running.then((r) => ({ ...r, replayed: true }));
+  const p = settleOnce(ctx, planChangeId, replayed).finally(() => inFlight.delete(planChangeId));
+  inFlight.set(planChangeId, p);
+  return p;
+}
+
+async function settleOnce(ctx: BillingContext, planChangeId: string, replayed: boolean): Promise<PlanChangeResult> {
+  const remote = ctx.provider.remote!;
+  const { db, clock } = ctx;
+  const change = db.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get()!;
+  if (change.status !== "applying") return resultOf(ctx, planChangeId, true);
+  const quote = db.select().from(quotes).where(eq(quotes.id, change.quoteId)).get()!;
+  const account = db.select().from(accounts).where(eq(accounts.id, change.accountId)).get()!;
+  const key = change.idempotencyKey ?? applyKeyOf(quote.id);
+
+  if (change.providerSentAtMs === null) {
+    // Not sent yet: the consent must still describe exactly what would be charged.
+    if (quote.pricedBy === "stripe") {
+      const amountNow = await remote.repriceQuote(account, quote);
+      if (amountNow !== quote.amountDueNowMinor) {
+        const message = `The price changed since you agreed to it: Stripe now asks ${formatMoney(amountNow, quote.currency)} now instead of ${formatMoney(quote.amountDueNowMinor, quote.currency)}. Nothing was charged and your plan is unchanged; please preview the change again and confirm the new price.`;
+        commitStatus(ctx, planChangeId, "needs_consent", message);
+        throw new DomainError("PRECONDITION_FAILED", message);
+      }
+    }
+    if (ctx.provider.paused() && quote.amountDueNowMinor > 0) {
+      const message = "Charges are paused by the provider at the moment. Nothing was charged and your plan is unchanged; please try again later.";
+      commitStatus(ctx, planChangeId, "failed", message);
+      throw new DomainError("PRECONDITION_FAILED", message);
+    }
+    // Stored before the call: from now on a retry re-sends with the same key, it never re-prices.
+    db.update(planChanges).set({ providerSentAtMs: clock.now(), updatedAtMs: clock.now() }).where(eq(planChanges.id, planChangeId)).run();
+  }
+
+  const outcome = await remote.applyChange(account, change, quote, key);
+  commitRemoteOutcome(ctx, planChangeId, outcome);
+  const result = resultOf(ctx, planChangeId, replayed);
+  if (result.status === "failed" || result.status === "payment_pending") {
+    throw new DomainError("PRECONDITION_FAILED", outcome.kind === "failed" || outcome.kind === "payment_pending" ? outcome.message : "The change could not be made. Your plan is unchanged.");
+  }
+  return result;
+}
+
+function commitStatus(ctx: BillingContext, planChangeId: string, status: PlanChangeStatus, message: string | null): void {
+  const now = ctx.clock.now();
+  ctx.db
+    .update(planChanges)
+    .set({ status, failureMessage: message, updatedAtMs: now })
+    .where(and(eq(planChanges.id, planChangeId), inArray(planChanges.status, ["applying", "payment_required", "payment_pending"])))
+    .run();
+}
+
+/**
+ * Commits what the remote provider made of a change, once: only a change still waiting for it
+ * (applying, at checkout, payment pending) moves. Used by the confirmation and by the webhooks
+ * (checkout completed, a pending change paid). Returns true when this call committed it.
+ */
+export function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): boolean {
+  let after: (() => void) | null = null;
+  ctx.db.transaction((tx) => {
+    after = commitRemoteOutcomeIn(ctx, tx as unknown as BillingContext["db"], planChangeId, outcome);
+  });
+  if (!after) return false;
+  (after as () => void)();
+  return true;
+}
+
+/**
+ * The same inside the caller's transaction (a webhook stores its event id with the effect). Returns
+ * what to do once that transaction has committed (meter caps, notices), or null if nothing moved.
+ */
+export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, outcome: RemoteApplyOutcome): (() => void) | null {
+  const now = ctx.clock.now();
+  const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
+  if (!change || !["applying", "payment_required", "payment_pending"].includes(change.status)) return null;
+  const quote = tx.select().from(quotes).where(eq(quotes.id, change.quoteId)).get()!;
+  const cancelOtherScheduled = () =>
+    tx.update(planChanges)
+      .set({ status: "cancelled", updatedAtMs: now })
+      .where(and(eq(planChanges.accountId, change.accountId), eq(planChanges.status, "scheduled"), ne(planChanges.id, planChangeId)))
+      .run();
+  switch (outcome.kind) {
+    case "applied": {
+      const invoiceId = outcome.invoice ? mirrorInvoice(tx, change.accountId, outcome.invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
+      applyToAccount(tx, quote, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
+      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, invoiceId, failureMessage: null, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      // A new choice replaces a change still waiting for the period end (the provider released it first).
+      cancelOtherScheduled();
+      break;
+    }
+    case "scheduled":
+      tx.update(planChanges).set({ status: "scheduled", providerRef: outcome.ref, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      cancelOtherScheduled();
+      break;
+    case "payment_required":
+      tx.update(planChanges).set({ status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      break;
+    case "payment_pending": {
+      const invoiceId = outcome.invoice ? mirrorInvoice(tx, change.accountId, outcome.invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
+      tx.update(planChanges).set({ status: "payment_pending", invoiceId, failureMessage: outcome.message, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      break;
+    }
+    case "failed":
+      tx.update(planChanges).set({ status: "failed", failureMessage: outcome.message, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      break;
+  }
+  return () => {
+    const result = resultOf(ctx, planChangeId, false);
+    const name = planNameOf(result.toPlanId);
+    if (outcome.kind === "applied") afterChange(ctx, result, name, true);
+    else if (outcome.kind === "scheduled") afterChange(ctx, result, name, false);
+    else if (outcome.kind === "payment_pending" || outcome.kind === "failed") {
+      raiseAccountNotice(ctx.notify, {
+        accountId: change.accountId,
+        planId: result.fromPlanId,
+        ref: `${planChangeId}:${outcome.kind}`,
+        facts: { kind: "payment_failed", planName: planNameOf(result.fromPlanId), severity: "warning", title: `Your switch to ${name} did not go through`, text: outcome.message },
+      });
+    }
+  };
+}
+
+/** The account takes the consented terms: new plan, maybe a new period, grandfathering ended, overage kept only where it exists. */
+function applyToAccount(tx: BillingContext["db"], quote: QuoteRow, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
+  if (quote.kind !== "plan_change") {
+    tx.update(accounts).set({ overageOptIn: quote.kind === "overage_opt_in" }).where(eq(accounts.id, quote.accountId)).run();
+    return;
+  }
+  const account = tx.select().from(accounts).where(eq(accounts.id, quote.accountId)).get()!;
+  const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
+  tx.update(accounts)
+    .set({
+      planId: quote.toPlanId,
+      // Free → paid (or the end of grandfathered terms) starts a billing period today, as Stripe does.
+      billingAnchorMs: freshPeriod ? startOfUtcDay(remote.periodStartMs ?? quote.prorationAtMs) : account.billingAnchorMs,
+      grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
+      overageOptIn: isPlanId(quote.toPlanId) && PLANS[quote.toPlanId].overagePer1000Minor !== undefined && !PLANS[quote.toPlanId].metered ? account.overageOptIn : false,
+      stripeCustomerId: remote.customerId ?? account.stripeCustomerId,
+      stripeSubscriptionId: remote.subscriptionId !== undefined ? remote.subscriptionId : account.stripeSubscriptionId,
+    })
+    .where(eq(accounts.id, quote.accountId))
+    .run();
 }
 
 /** Applies a confirmed change now: invoice, new plan, new period if nothing was paid for this one. */
 export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, quote: typeof quotes.$inferSelect, now: number): void {
   if (quote.kind !== "plan_change") {
-    tx.update(accounts).set({ overageOptIn: quote.kind === "overage_opt_in" }).where(eq(accounts.id, quote.accountId)).run();
+    applyToAccount(tx, quote);
     tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
     return;
   }
@@ -168,18 +403,7 @@ export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChan
     if (charge.kind === "payment_required") throw new DomainError("PRECONDITION_FAILED", "A payment method is needed first.");
     invoiceId = charge.invoiceId;
   }
-  const account = tx.select().from(accounts).where(eq(accounts.id, quote.accountId)).get()!;
-  const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
-  tx.update(accounts)
-    .set({
-      planId: quote.toPlanId,
-      // Free → paid (or the end of grandfathered terms) starts a billing period today, as Stripe does.
-      billingAnchorMs: freshPeriod ? startOfUtcDay(quote.prorationAtMs) : account.billingAnchorMs,
-      grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
-      overageOptIn: isPlanId(quote.toPlanId) && PLANS[quote.toPlanId].overagePer1000Minor !== undefined && !PLANS[quote.toPlanId].metered ? account.overageOptIn : false,
-    })
-    .where(eq(accounts.id, quote.accountId))
-    .run();
+  applyToAccount(tx, quote);
   tx.update(planChanges).set({ status: "applied", appliedAtMs: now, invoiceId, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
 }
 

@@ -7,7 +7,7 @@ import { accounts, approvalRequests, planChanges, quotes } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
-import { applyNow } from "./confirm-plan-change";
+import { applyKeyOf, applyNow, settlePlanChange } from "./confirm-plan-change";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
 const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
@@ -21,6 +21,21 @@ export function cancelScheduledChange(ctx: BillingContext, accountId: string, pl
     .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled")))
     .run();
   if (done.changes !== 1) throw new DomainError("NOT_FOUND", "There is no scheduled change to cancel.");
+}
+
+/**
+ * Cancels a scheduled change through the billing provider: with Stripe the subscription schedule is
+ * released (or the cancellation at period end withdrawn) first, then the change is marked cancelled.
+ */
+export async function cancelScheduledChangeWithProvider(ctx: BillingContext, accountId: string, planChangeId: string): Promise<void> {
+  const remote = ctx.provider.remote;
+  const change = ctx.db.select().from(planChanges).where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled"))).get();
+  if (!change) throw new DomainError("NOT_FOUND", "There is no scheduled change to cancel.");
+  if (remote && change.providerRef) {
+    const account = ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).get()!;
+    await remote.cancelScheduledChange(account, change, `plan_change:${change.id}:cancel`);
+  }
+  cancelScheduledChange(ctx, accountId, planChangeId);
 }
 
 export const decideApprovalInput = z.object({
@@ -51,23 +66,31 @@ export function decideApproval(ctx: BillingContext, raw: z.input<typeof decideAp
   else if (accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint() !== quote.catalogFingerprint || (quote.timing === "now" && now >= quote.periodEndMs)) status = "needs_consent";
   else status = "approved";
 
+  // A remote provider (Stripe) is called outside the transaction: the change waits as "applying" with its key.
+  const remote = Boolean(ctx.provider.remote);
   ctx.db.transaction((tx) => {
     tx.update(approvalRequests)
       .set({ status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })
       .where(eq(approvalRequests.id, request.id))
       .run();
     if (status === "approved") {
-      if (quote.timing === "now") applyNow(ctx, tx as unknown as BillingContext["db"], change.id, quote, now);
+      if (remote) tx.update(planChanges).set({ status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      else if (quote.timing === "now") applyNow(ctx, tx as unknown as BillingContext["db"], change.id, quote, now);
       else tx.update(planChanges).set({ status: "scheduled", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
     } else {
       tx.update(planChanges).set({ status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
     }
   });
-  if (status === "approved" && quote.timing === "now") ctx.onPlanChanged(account.id, quote.recurringFromMs !== quote.periodEndMs);
+  if (status === "approved" && remote) {
+    // The customer hears the outcome from the settlement (applied, scheduled, or why not).
+    settlePlanChange(ctx, change.id, false).catch((err) => ctx.logger.warn({ err, planChangeId: change.id }, "approved change not applied yet; retried by the billing worker"));
+  } else if (status === "approved" && quote.timing === "now") ctx.onPlanChanged(account.id, quote.recurringFromMs !== quote.periodEndMs);
 
   const text =
     status === "approved"
-      ? quote.timing === "now"
+      ? remote
+        ? `Your switch to ${name} was approved. We are applying it now with exactly the amounts you agreed to, and will confirm when it is done.`
+        : quote.timing === "now"
         ? `Your switch to ${name} was approved and applied. Charged: ${formatMoney(quote.amountDueNowMinor, quote.currency)}, as you agreed. Next: ${formatMoney(quote.recurringMinor, quote.currency)} on ${formatDateUtc(quote.recurringFromMs)}.`
         : `Your switch to ${name} was approved; it takes effect on ${formatDateUtc(quote.effectiveAtMs)}.`
       : status === "denied"

@@ -9,6 +9,7 @@ import { accounts, quotes, usageDay, type AccountRow } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
+import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
@@ -46,6 +47,16 @@ function planOf(row: AccountRow): Plan {
 
 const money = (minor: number, currency: string) => formatMoney(minor, currency);
 
+/** A priced plan change before it is stored: the values of a quote row, and the plans behind its words. */
+interface PlanChangeDraft {
+  row: AccountRow;
+  from: Plan;
+  to: Plan;
+  grandfathered: boolean;
+  values: Omit<typeof quotes.$inferInsert, "id" | "consentText" | "linesJson">;
+  lines: LineDraft[];
+}
+
 /**
  * Prices a plan change for the account and stores it as a quote valid for 15 minutes. Upgrades
  * apply now with Stripe's proration to the second; downgrades (and leaving for Free) take effect
@@ -53,6 +64,67 @@ const money = (minor: number, currency: string) => formatMoney(minor, currency);
  * a new billing period today, as Stripe does.
  */
 export function previewPlanChange(db: Db, clock: Clock, input: { accountId: string; toPlanId: string }): QuoteRow {
+  return insertQuote(db, draftPlanChange(db, clock, input));
+}
+
+/**
+ * The same preview through the billing provider: with Stripe, a change charged now on an existing
+ * subscription is priced by Stripe's invoice preview (its amounts, its proration_date), and the
+ * quote keeps exactly what was previewed so the confirmation applies that and nothing else.
+ */
+export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+  const draft = draftPlanChange(ctx.db, ctx.clock, input);
+  const remote = ctx.provider.remote;
+  if (!remote) return insertQuote(ctx.db, draft);
+  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
+  if (!pricing) return insertQuote(ctx.db, draft);
+  const now = ctx.clock.now();
+  return insertQuote(ctx.db, {
+    ...draft,
+    lines: pricing.lines,
+    values: {
+      ...draft.values,
+      prorationAtMs: pricing.prorationAtMs,
+      periodStartMs: pricing.periodStartMs,
+      periodEndMs: pricing.periodEndMs,
+      creditMinor: pricing.creditMinor,
+      chargeMinor: pricing.chargeMinor,
+      amountDueNowMinor: pricing.amountDueNowMinor,
+      recurringFromMs: pricing.periodEndMs,
+      effectiveAtMs: pricing.prorationAtMs,
+      pricedBy: "stripe",
+      stripeSubscriptionId: pricing.subscriptionId,
+      stripeItemsJson: pricing.itemsJson,
+      stripeProrationBehavior: pricing.prorationBehavior,
+      // The quote's 15 minutes start when Stripe answered.
+      createdAtMs: now,
+      expiresAtMs: now + QUOTE_TTL_MS,
+    },
+  });
+}
+
+function insertQuote(db: Db, d: PlanChangeDraft): QuoteRow {
+  const v = d.values;
+  const consentText = consentWords({
+    from: d.from,
+    to: d.to,
+    timing: v.timing,
+    amountDueNowMinor: v.amountDueNowMinor,
+    recurringMinor: v.recurringMinor,
+    recurringFromMs: v.recurringFromMs,
+    effectiveAtMs: v.effectiveAtMs,
+    currency: v.currency,
+    grandfatheredUntilMs: d.grandfathered ? d.row.grandfatheredUntilMs : null,
+    projectedMonthlyMinor: v.projectedMonthlyMinor,
+  });
+  return db
+    .insert(quotes)
+    .values({ ...v, id: newId("quo"), consentText, linesJson: JSON.stringify(d.lines) })
+    .returning()
+    .get();
+}
+
+function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPlanId: string }): PlanChangeDraft {
   const row = loadAccount(db, input.accountId);
   const from = planOf(row);
   if (!isPlanId(input.toPlanId) || !PLANS[input.toPlanId].public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
@@ -103,12 +175,13 @@ export function previewPlanChange(db: Db, clock: Clock, input: { accountId: stri
   const amountDueNowMinor = Math.max(0, creditMinor + chargeMinor);
   const recurringMinor = to.priceMinor;
 
-  const consentText = consentWords({ from, to, timing, amountDueNowMinor, recurringMinor, recurringFromMs, effectiveAtMs, currency, grandfatheredUntilMs: grandfathered ? row.grandfatheredUntilMs : null, projectedMonthlyMinor });
-
-  return db
-    .insert(quotes)
-    .values({
-      id: newId("quo"),
+  return {
+    row,
+    from,
+    to,
+    grandfathered,
+    lines,
+    values: {
       accountId: row.id,
       kind: "plan_change",
       fromPlanId: from.id,
@@ -125,16 +198,13 @@ export function previewPlanChange(db: Db, clock: Clock, input: { accountId: stri
       effectiveAtMs,
       projectedMonthlyMinor,
       currency,
-      consentText,
-      linesJson: JSON.stringify(lines),
       accountFingerprint: accountFingerprint(row),
       catalogFingerprint: catalogFingerprint(),
       endsGrandfathering: grandfathered,
       createdAtMs: now,
       expiresAtMs: now + QUOTE_TTL_MS,
-    })
-    .returning()
-    .get();
+    },
+  };
 }
 
 /** The exact words the customer agrees to; stored with the quote and again with the consent. */

@@ -9,6 +9,7 @@ export function catalogFingerprint(): string {
 }
 
 /** Changes when anything a quote depends on changes for the account. */
-export function accountFingerprint(row: Pick<AccountRow, "planId" | "billingAnchorMs" | "grandfatheredUntilMs" | "overageOptIn" | "currency">): string {
-  return [row.planId, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency].join("|");
+export function accountFingerprint(row: Pick<AccountRow, "planId" | "billingAnchorMs" | "grandfatheredUntilMs" | "overageOptIn" | "currency" | "stripeSubscriptionId">): string {
+  // The Stripe subscription too: a quote previewed on one subscription is void once another bills the account.
+  return [row.planId, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency, row.stripeSubscriptionId ?? "-"].join("|");
 }

@@ -73,8 +73,12 @@ export const refundInput = z.object({
   requestId: z.string().min(8).max(100),
 });
 
-/** Refunds an invoice or part of it as a credit note (the Stripe provider will use refunds.create). */
-export function refundInvoice(ctx: BillingContext, raw: z.input<typeof refundInput>, actor: string) {
+/**
+ * Refunds an invoice or part of it as a credit note. With Stripe the money goes back first, through
+ * refunds.create on the invoice's payment with the idempotency key `refund:<requestId>`: a double
+ * click or a retry refunds once, at Stripe as here.
+ */
+export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof refundInput>, actor: string) {
   const input = refundInput.parse(raw);
   const now = ctx.clock.now();
   const invoice = ctx.db.select().from(invoices).where(eq(invoices.id, input.invoiceId)).get();
@@ -91,24 +95,40 @@ export function refundInvoice(ctx: BillingContext, raw: z.input<typeof refundInp
   const left = invoice.totalMinor - refunded;
   const amount = input.amountMinor ?? left;
   if (amount <= 0 || amount > left) throw new DomainError("BAD_INPUT", `At most ${formatMoney(left, invoice.currency)} of ${invoice.number} can still be refunded.`);
+  const remote = ctx.provider.remote ? await ctx.provider.remote.refund(invoice, amount, dedupeKey, input.reason) : null;
   let creditNoteId = "";
-  ctx.db.transaction((tx) => {
-    const r = ctx.provider.invoice(
-      tx as unknown as BillingContext["db"],
-      {
-        accountId: invoice.accountId,
-        kind: "credit_note",
-        periodStartMs: invoice.periodStartMs,
-        periodEndMs: invoice.periodEndMs,
-        currency: invoice.currency,
-        lines: [{ kind: "credit", description: `Refund for ${invoice.number}: ${input.reason}`, quantity: 1, amountMinor: -amount }],
-        dedupeKey,
-      },
-      now,
-    );
-    if (r.kind === "paid" || r.kind === "queued") creditNoteId = r.invoiceId;
-  });
-  recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason } });
+  let replayed = false;
+  try {
+    ctx.db.transaction((tx) => {
+      // The same request ran alongside this one (Stripe replayed the refund to both): its credit note stands.
+      const first = tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+      if (first) {
+        creditNoteId = first.id;
+        replayed = true;
+        return;
+      }
+      const r = ctx.provider.invoice(
+        tx as unknown as BillingContext["db"],
+        {
+          accountId: invoice.accountId,
+          kind: "credit_note",
+          periodStartMs: invoice.periodStartMs,
+          periodEndMs: invoice.periodEndMs,
+          currency: invoice.currency,
+          lines: [{ kind: "credit", description: `Refund for ${invoice.number}: ${input.reason}`, quantity: 1, amountMinor: -amount }],
+          dedupeKey,
+        },
+        now,
+      );
+      if (r.kind === "paid" || r.kind === "queued") creditNoteId = r.invoiceId;
+    });
+  } catch (err) {
+    const raced = ctx.db.select().from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+    if (raced) return { creditNoteId: raced.id, amountMinor: -raced.totalMinor, replayed: true };
+    throw err;
+  }
+  if (replayed) return { creditNoteId, amountMinor: amount, replayed: true };
+  recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason, stripeRefund: remote?.refundId ?? null } });
   const account = ctx.db.select().from(accounts).where(eq(accounts.id, invoice.accountId)).get()!;
   raiseAccountNotice(ctx.notify, {
     accountId: account.id,

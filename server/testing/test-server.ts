@@ -5,6 +5,7 @@ import { loadConfig } from "../config";
 import type { Clock } from "../lib/clock";
 import { createLogger } from "../lib/logger";
 import { createRuntime, startServer, type Started } from "../main";
+import type { StripeRuntimeOptions } from "../billing/stripe/stripe-billing";
 
 export const TEST_SERVER_TOKEN = "test-server-token-0123456789abcdef";
 
@@ -17,7 +18,7 @@ export interface TestServer {
 }
 
 /** A real server on an ephemeral loopback port with its own SQLite file in a temp directory. */
-export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
   const config = loadConfig({
     DATABASE_PATH: join(dir, "headroom.db"),
@@ -28,7 +29,7 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     LOG_LEVEL: "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250 });
+  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,

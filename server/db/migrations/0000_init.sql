@@ -9,11 +9,14 @@ CREATE TABLE `accounts` (
 	`cap_overrides_json` text,
 	`grandfathered_until_ms` integer,
 	`overage_opt_in` integer DEFAULT false NOT NULL,
+	`stripe_customer_id` text,
+	`stripe_subscription_id` text,
 	`created_at_ms` integer NOT NULL,
 	CONSTRAINT "accounts_email_lower" CHECK("accounts"."email" = lower("accounts"."email"))
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `accounts_email_unique` ON `accounts` (`email`);--> statement-breakpoint
+CREATE UNIQUE INDEX `accounts_stripe_customer_id_unique` ON `accounts` (`stripe_customer_id`);--> statement-breakpoint
 CREATE INDEX `accounts_plan_idx` ON `accounts` (`plan_id`);--> statement-breakpoint
 CREATE TABLE `sessions` (
 	`id_hash` text PRIMARY KEY NOT NULL,
@@ -116,12 +119,14 @@ CREATE TABLE `invoices` (
 	`currency` text NOT NULL,
 	`status` text NOT NULL,
 	`dedupe_key` text NOT NULL,
+	`stripe_invoice_id` text,
 	`created_at_ms` integer NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `invoices_number_unique` ON `invoices` (`number`);--> statement-breakpoint
 CREATE UNIQUE INDEX `invoices_dedupe_key_unique` ON `invoices` (`dedupe_key`);--> statement-breakpoint
+CREATE UNIQUE INDEX `invoices_stripe_invoice_id_unique` ON `invoices` (`stripe_invoice_id`);--> statement-breakpoint
 CREATE INDEX `invoices_account_idx` ON `invoices` (`account_id`,`created_at_ms`);--> statement-breakpoint
 CREATE TABLE `plan_changes` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -135,6 +140,11 @@ CREATE TABLE `plan_changes` (
 	`effective_at_ms` integer NOT NULL,
 	`applied_at_ms` integer,
 	`invoice_id` text,
+	`idempotency_key` text,
+	`provider_sent_at_ms` integer,
+	`provider_ref` text,
+	`checkout_url` text,
+	`failure_message` text,
 	`created_at_ms` integer NOT NULL,
 	`updated_at_ms` integer NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action,
@@ -144,6 +154,7 @@ CREATE TABLE `plan_changes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `plan_changes_quote_id_unique` ON `plan_changes` (`quote_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `plan_changes_consent_id_unique` ON `plan_changes` (`consent_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `plan_changes_idempotency_key_unique` ON `plan_changes` (`idempotency_key`);--> statement-breakpoint
 CREATE INDEX `plan_changes_account_idx` ON `plan_changes` (`account_id`,`created_at_ms`);--> statement-breakpoint
 CREATE INDEX `plan_changes_due_idx` ON `plan_changes` (`status`,`effective_at_ms`);--> statement-breakpoint
 CREATE TABLE `quotes` (
@@ -169,12 +180,41 @@ CREATE TABLE `quotes` (
 	`account_fingerprint` text NOT NULL,
 	`catalog_fingerprint` text NOT NULL,
 	`ends_grandfathering` integer DEFAULT false NOT NULL,
+	`priced_by` text DEFAULT 'local' NOT NULL,
+	`stripe_subscription_id` text,
+	`stripe_items_json` text,
+	`stripe_proration_behavior` text,
 	`created_at_ms` integer NOT NULL,
 	`expires_at_ms` integer NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `quotes_account_idx` ON `quotes` (`account_id`,`created_at_ms`);--> statement-breakpoint
+CREATE TABLE `stripe_events` (
+	`id` text PRIMARY KEY NOT NULL,
+	`type` text NOT NULL,
+	`created_ms` integer NOT NULL,
+	`processed_at_ms` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `stripe_usage_reports` (
+	`identifier` text PRIMARY KEY NOT NULL,
+	`account_id` text NOT NULL,
+	`event_name` text NOT NULL,
+	`minute_ms` integer NOT NULL,
+	`seq` integer NOT NULL,
+	`value` integer NOT NULL,
+	`status` text NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at_ms` integer NOT NULL,
+	`last_error` text,
+	`sent_at_ms` integer,
+	`created_at_ms` integer NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `stripe_usage_reports_due_idx` ON `stripe_usage_reports` (`status`,`next_attempt_at_ms`);--> statement-breakpoint
+CREATE INDEX `stripe_usage_reports_minute_idx` ON `stripe_usage_reports` (`account_id`,`event_name`,`minute_ms`);--> statement-breakpoint
 CREATE TABLE `api_keys` (
 	`id` text PRIMARY KEY NOT NULL,
 	`account_id` text NOT NULL,

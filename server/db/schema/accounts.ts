@@ -19,6 +19,10 @@ export const accounts = sqliteTable(
     grandfatheredUntilMs: integer("grandfathered_until_ms"),
     /** Calls beyond the monthly quota are billed per 1,000 instead of limited (overage plans, with consent). */
     overageOptIn: integer("overage_opt_in", { mode: "boolean" }).notNull().default(false),
+    /** The Stripe customer billed for this account (Stripe provider only; null = not linked). */
+    stripeCustomerId: text("stripe_customer_id").unique(),
+    /** The account's Stripe subscription, whose base price decides the plan (null = none, e.g. Free). */
+    stripeSubscriptionId: text("stripe_subscription_id"),
     createdAtMs: integer("created_at_ms").notNull(),
   },
   (t) => [index("accounts_plan_idx").on(t.planId), check("accounts_email_lower", sql`${t.email} = lower(${t.email})`)],

@@ -42,6 +42,13 @@ export const quotes = sqliteTable(
     /** The catalog's prices when quoted; a price change voids the quote. */
     catalogFingerprint: text("catalog_fingerprint").notNull(),
     endsGrandfathering: integer("ends_grandfathering", { mode: "boolean" }).notNull().default(false),
+    /** Who priced it: "local" (Stripe's rule computed here) or "stripe" (amounts from Stripe's invoice preview). */
+    pricedBy: text("priced_by", { enum: ["local", "stripe"] }).notNull().default("local"),
+    /** Stripe quotes: the subscription and the exact items previewed (JSON), applied unchanged at confirmation. */
+    stripeSubscriptionId: text("stripe_subscription_id"),
+    stripeItemsJson: text("stripe_items_json"),
+    /** Stripe quotes: the proration_behavior previewed (always_invoice for upgrades). */
+    stripeProrationBehavior: text("stripe_proration_behavior"),
     createdAtMs: integer("created_at_ms").notNull(),
     expiresAtMs: integer("expires_at_ms").notNull(),
   },
@@ -73,6 +80,9 @@ export const consents = sqliteTable(
   (t) => [index("consents_account_idx").on(t.accountId, t.createdAtMs)],
 );
 
+export const PLAN_CHANGE_STATUSES = ["applied", "scheduled", "cancelled", "pending_approval", "denied", "needs_consent", "applying", "payment_required", "payment_pending", "failed"] as const;
+export type PlanChangeStatus = (typeof PLAN_CHANGE_STATUSES)[number];
+
 /** A plan change exists only with a consent and its quote (NOT NULL, UNIQUE): no change without consent. */
 export const planChanges = sqliteTable(
   "plan_changes",
@@ -92,11 +102,26 @@ export const planChanges = sqliteTable(
     kind: text("kind", { enum: ["plan_change", "overage_opt_in", "overage_opt_out"] }).notNull(),
     fromPlanId: text("from_plan_id").notNull(),
     toPlanId: text("to_plan_id").notNull(),
-    /** applied | scheduled (downgrade at period end) | cancelled | pending_approval | denied | needs_consent */
-    status: text("status", { enum: ["applied", "scheduled", "cancelled", "pending_approval", "denied", "needs_consent"] }).notNull(),
+    /**
+     * applied | scheduled (downgrade at period end) | cancelled | pending_approval | denied | needs_consent;
+     * with a remote provider also: applying (consent recorded, provider call not yet committed),
+     * payment_required (waiting for the customer at Stripe Checkout), payment_pending (the charge
+     * failed; Stripe keeps the change pending until it is paid), failed (refused; plan unchanged).
+     */
+    status: text("status", { enum: PLAN_CHANGE_STATUSES }).notNull(),
     effectiveAtMs: integer("effective_at_ms").notNull(),
     appliedAtMs: integer("applied_at_ms"),
     invoiceId: text("invoice_id"),
+    /** Sent with every provider call for this change, stored before the first one: a retry is replayed, never repeated. */
+    idempotencyKey: text("idempotency_key").unique(),
+    /** When the provider was first asked to apply it (unix ms); after that a retry re-sends, it never re-prices. */
+    providerSentAtMs: integer("provider_sent_at_ms"),
+    /** What the provider made of it: a Stripe subscription, schedule or Checkout Session id. */
+    providerRef: text("provider_ref"),
+    /** Stripe Checkout: where the customer pays before the change happens. */
+    checkoutUrl: text("checkout_url"),
+    /** Why it failed or is waiting, in words the customer can read. */
+    failureMessage: text("failure_message"),
     createdAtMs: integer("created_at_ms").notNull(),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
@@ -121,6 +146,8 @@ export const invoices = sqliteTable(
     status: text("status", { enum: ["paid", "open", "void", "queued"] }).notNull(),
     /** One period invoice per account and period. */
     dedupeKey: text("dedupe_key").notNull().unique(),
+    /** The Stripe invoice this row mirrors (Stripe provider); refunds go to its payment. */
+    stripeInvoiceId: text("stripe_invoice_id").unique(),
     createdAtMs: integer("created_at_ms").notNull(),
   },
   (t) => [index("invoices_account_idx").on(t.accountId, t.createdAtMs)],
@@ -186,4 +213,42 @@ export const anomalies = sqliteTable(
     acknowledgedBy: text("acknowledged_by"),
   },
   (t) => [check("anomalies_ratio", sql`${t.totalMinor} > 2 * ${t.previousTotalMinor}`)],
+);
+
+/** Stripe webhook events already processed: stored in the transaction of their effect, so each counts once. */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  /** Stripe's `created`, unix ms. */
+  createdMs: integer("created_ms").notNull(),
+  processedAtMs: integer("processed_at_ms").notNull(),
+});
+
+/**
+ * Metered usage sent to Stripe as meter events: one row per (account, minute, correction). The
+ * identifier is stable, so a retried send is counted once by Stripe; a minute whose count grew
+ * later (late events) gets a correction row with the difference.
+ */
+export const stripeUsageReports = sqliteTable(
+  "stripe_usage_reports",
+  {
+    identifier: text("identifier").primaryKey(),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    eventName: text("event_name").notNull(),
+    /** Unix ms of the minute's start. */
+    minuteMs: integer("minute_ms").notNull(),
+    /** 0 for the first report of the minute, 1.. for corrections. */
+    seq: integer("seq").notNull(),
+    /** Calls reported (billable calls, or calls over the quota for overage). */
+    value: integer("value").notNull(),
+    status: text("status", { enum: ["pending", "sent", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAtMs: integer("next_attempt_at_ms").notNull(),
+    lastError: text("last_error"),
+    sentAtMs: integer("sent_at_ms"),
+    createdAtMs: integer("created_at_ms").notNull(),
+  },
+  (t) => [index("stripe_usage_reports_due_idx").on(t.status, t.nextAttemptAtMs), index("stripe_usage_reports_minute_idx").on(t.accountId, t.eventName, t.minuteMs)],
 );

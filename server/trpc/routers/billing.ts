@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { billingOverview } from "../../billing/billing-overview";
-import { confirmPlanChange, confirmPlanChangeInput } from "../../billing/confirm-plan-change";
-import { cancelScheduledChange } from "../../billing/manage-changes";
-import { previewOverageChange, previewPlanChange, type QuoteRow } from "../../billing/quote";
+import { confirmPlanChangeInput, confirmPlanChangeWithProvider } from "../../billing/confirm-plan-change";
+import { cancelScheduledChangeWithProvider } from "../../billing/manage-changes";
+import { previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
 import { getAccount } from "../../accounts/accounts";
 import { PLANS, isPlanId } from "../../../shared/plans";
 import { recordAudit } from "../../operator/audit-log";
@@ -40,8 +40,9 @@ export const billingRouter = router({
   overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.accountId, ctx.deps.clock.now())),
 
   /** Prices a change for the signed-in account; nothing changes until it is confirmed with consent. */
-  previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(({ ctx, input }) => {
-    const q = previewPlanChange(ctx.deps.db, ctx.deps.clock, { accountId: ctx.accountId, toPlanId: input.toPlanId });
+  previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(async ({ ctx, input }) => {
+    // With Stripe, a change charged now is priced by Stripe's invoice preview.
+    const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId });
     return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
   }),
 
@@ -51,9 +52,10 @@ export const billingRouter = router({
   }),
 
   /** Confirms a quote with the customer's explicit consent; the same quote twice changes nothing twice. */
-  confirm: customerProcedure.input(confirmPlanChangeInput).mutation(({ ctx, input }) => {
+  confirm: customerProcedure.input(confirmPlanChangeInput).mutation(async ({ ctx, input }) => {
     const account = getAccount(ctx.deps.db, ctx.accountId);
-    const result = confirmPlanChange(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
+    // Stripe: status "payment_required" comes with `checkoutUrl`; the plan changes once that payment completes.
+    const result = await confirmPlanChangeWithProvider(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
     if (!result.replayed) {
       recordAudit(ctx.deps.db, ctx.deps.clock, {
         actor: `customer:${account.email}`,
@@ -71,8 +73,8 @@ export const billingRouter = router({
     return { thanks: true as const };
   }),
 
-  cancelScheduled: customerProcedure.input(z.object({ planChangeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
-    cancelScheduledChange(ctx.deps.billing, ctx.accountId, input.planChangeId);
+  cancelScheduled: customerProcedure.input(z.object({ planChangeId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    await cancelScheduledChangeWithProvider(ctx.deps.billing, ctx.accountId, input.planChangeId);
     recordAudit(ctx.deps.db, ctx.deps.clock, { actor: `customer:${ctx.accountId}`, action: "plan_change.cancelled", accountId: ctx.accountId, details: { planChangeId: input.planChangeId } });
     return { cancelled: true as const };
   }),

@@ -1,0 +1,163 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createAccount } from "../../accounts/accounts";
+import { ManualClock } from "../../lib/clock";
+import { DomainError } from "../../lib/domain-error";
+import { refundInvoice } from "../../operator/controls";
+import { migrateDatabase, openDatabase } from "../../db/client";
+import { confirmPlanChangeWithProvider } from "../confirm-plan-change";
+import { previewPlanChangeWithProvider } from "../quote";
+import { basePriceKey, syncStripeCatalog } from "./stripe-catalog";
+import { createStripeClient } from "./stripe-client";
+import { StripeDouble } from "./stripe-double";
+import { accepted, linkedAccount, startStripeTest, who, type StripeTest } from "./stripe-test-harness";
+
+const utc = (s: string) => Date.parse(s);
+const root = resolve(import.meta.dirname, "../../..");
+
+describe("stripe sync", () => {
+  let double: StripeDouble;
+  beforeEach(async () => {
+    double = await StripeDouble.start(new ManualClock(utc("2026-11-16T00:00:00Z")));
+  });
+  afterEach(() => double.stop());
+
+  it("creates the meters, products and prices of the catalog once; a second run creates nothing", async () => {
+    const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url });
+    const first = await syncStripeCatalog(stripe);
+    const created = first.filter((a) => a.action === "created").map((a) => `${a.object}:${a.key}`);
+    expect(created.sort()).toEqual(
+      [
+        "meter:headroom_api_calls",
+        "meter:headroom_overage_calls",
+        "product:headroom_starter",
+        "product:headroom_pro",
+        "product:headroom_business",
+        "product:headroom_enterprise",
+        "price:headroom_starter_monthly",
+        "price:headroom_pro_monthly",
+        "price:headroom_pro_metered",
+        "price:headroom_business_monthly",
+        "price:headroom_enterprise_monthly",
+        "price:headroom_enterprise_metered",
+      ].sort(),
+    );
+    const creates = double.requests.filter((r) => r.method === "POST");
+    expect(creates.every((r) => r.idempotencyKey?.startsWith("catalog:"))).toBe(true);
+    expect(double.priceByKey("headroom_business_monthly")).toMatchObject({ unit_amount: 19_900, currency: "usd", recurring: { interval: "month", usage_type: "licensed" } });
+    expect(double.priceByKey("headroom_pro_metered")).toMatchObject({ unit_amount: 300, transform_quantity: { divide_by: 1000, round: "up" }, recurring: { usage_type: "metered" } });
+    expect(double.priceByKey("headroom_enterprise_metered")).toMatchObject({ unit_amount_decimal: "0.05", recurring: { usage_type: "metered" } });
+
+    double.clearRequests();
+    const second = await syncStripeCatalog(stripe);
+    expect(second.every((a) => a.action === "unchanged")).toBe(true);
+    expect(double.requests.filter((r) => r.method === "POST")).toEqual([]);
+  });
+
+  it("replaces a price whose amount differs: the new one takes the lookup key, the old one is archived", async () => {
+    const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url });
+    await syncStripeCatalog(stripe);
+    const old = double.priceByKey(basePriceKey("starter"));
+    old.unit_amount = 2_500;
+    const actions = await syncStripeCatalog(stripe);
+    expect(actions.find((a) => a.key === basePriceKey("starter"))).toMatchObject({ action: "updated", detail: `replaces ${old.id} (archived)` });
+    expect(double.priceByKey(basePriceKey("starter")).unit_amount).toBe(2_900);
+    expect(double.prices.get(old.id)).toMatchObject({ active: false, lookup_key: null });
+  });
+});
+
+describe("the stripe commands", () => {
+  let double: StripeDouble;
+  let dir: string;
+  beforeAll(async () => {
+    double = await StripeDouble.start(new ManualClock(utc("2026-11-16T00:00:00Z")));
+    dir = mkdtempSync(join(tmpdir(), "headroom-stripe-cli-"));
+  });
+  afterAll(async () => {
+    await double.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Asynchronous: the double answers in this process while the CLI runs.
+  function cli(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+    const env = { ...process.env, DATABASE_PATH: join(dir, "h.db"), HEADROOM_DEMO: "false", LOG_LEVEL: "silent", STRIPE_SECRET_KEY: "sk_test_headroom", STRIPE_API_BASE: double.url };
+    return new Promise((done) => {
+      const child = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "server/cli.ts"), ...args], { env, cwd: root });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (err += d));
+      child.on("close", (code) => done({ code, out, err }));
+    });
+  }
+
+  it("`stripe sync --json` is idempotent, and `stripe link` attaches a customer and its subscription", async () => {
+    const first = await cli("stripe", "sync", "--json");
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toMatchObject({ created: 12, updated: 0, unchanged: 0 });
+    const second = await cli("stripe", "sync");
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("Stripe catalog: 0 created, 0 updated, 12 unchanged.");
+
+    const database = openDatabase(join(dir, "h.db"));
+    migrateDatabase(database.db);
+    const created = createAccount(database.db, new ManualClock(utc("2026-11-16T00:00:00Z")), { name: "Acme", email: "ops@acme.example", planId: "free" });
+    const customer = double.createCustomer("ops@acme.example");
+    const sub = double.createSubscription(customer.id, [basePriceKey("pro")], { startS: utc("2026-11-10T09:30:00Z") / 1000, endS: utc("2026-12-10T09:30:00Z") / 1000 });
+    const linked = await cli("stripe", "link", "--account", created.id, "--customer", customer.id, "--json");
+    expect(linked.code).toBe(0);
+    expect(JSON.parse(linked.out)).toEqual({ accountId: created.id, customerId: customer.id, subscriptionId: sub.id, planId: "pro" });
+    expect(database.sqlite.prepare("select plan_id, stripe_customer_id, stripe_subscription_id, billing_anchor_ms from accounts where id = ?").get(created.id)).toEqual({
+      plan_id: "pro",
+      stripe_customer_id: customer.id,
+      stripe_subscription_id: sub.id,
+      billing_anchor_ms: utc("2026-11-10T00:00:00Z"),
+    });
+    database.close();
+
+    const bad = await cli("stripe", "link", "--account", created.id, "--customer", "not-a-customer");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("--customer must be a Stripe customer id");
+  }, 60_000);
+});
+
+describe("refunds through Stripe", () => {
+  let clock: ManualClock;
+  let t: StripeTest;
+  beforeEach(async () => {
+    clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
+    t = await startStripeTest(clock);
+  });
+  afterEach(() => t.stop());
+
+  it("an operator's refund goes through refunds.create with an idempotency key, once per request", async () => {
+    const a = linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
+    const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
+    const r = await confirmPlanChangeWithProvider(t.srv.deps.billing, a.accountId, accepted(q), who);
+    const stripeInvoice = t.double.invoices.get(t.srv.deps.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
+
+    const body = { invoiceId: r.invoiceId!, amountMinor: 1_000, reason: "Goodwill after our outage", requestId: "refund-req-0001" };
+    const [one, two] = await Promise.all([refundInvoice(t.srv.deps.billing, body, "operator"), refundInvoice(t.srv.deps.billing, body, "operator")]);
+    expect([one.replayed, two.replayed].sort()).toEqual([false, true]);
+    const third = await refundInvoice(t.srv.deps.billing, body, "operator");
+    expect(third).toMatchObject({ replayed: true, amountMinor: 1_000 });
+    const calls = t.double.calls("POST", /^\/v1\/refunds$/);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    expect(calls[0]!.params).toMatchObject({ payment_intent: stripeInvoice.payment_intent, amount: "1000", reason: "requested_by_customer" });
+    expect(new Set(calls.map((c) => c.idempotencyKey))).toEqual(new Set(["refund:refund-req-0001"]));
+    expect(t.double.executed.refunds).toBe(1);
+    expect(t.srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'credit_note'").pluck().all(a.accountId)).toEqual([-1_000]);
+  });
+
+  it("an invoice that was never paid through Stripe cannot be refunded through it", async () => {
+    const account = createAccount(t.srv.deps.db, clock, { name: "Old", email: "old@example.com", planId: "starter" });
+    t.srv.deps.sqlite
+      .prepare("insert into invoices (id, account_id, number, kind, period_start_ms, period_end_ms, total_minor, currency, status, dedupe_key, created_at_ms) values ('inv_local', ?, 'HR-900001', 'period', 0, 1, 2900, 'USD', 'paid', 'legacy', 0)")
+      .run(account.id);
+    await expect(refundInvoice(t.srv.deps.billing, { invoiceId: "inv_local", reason: "test refund", requestId: "refund-req-0002" }, "operator")).rejects.toBeInstanceOf(DomainError);
+    expect(t.double.executed.refunds).toBe(0);
+  });
+});

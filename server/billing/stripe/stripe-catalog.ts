@@ -1,0 +1,193 @@
+import type Stripe from "stripe";
+import { stripeSdk } from "./stripe-sdk";
+import { isPlanId, PLAN_LIST, PLANS, type Plan, type PlanId } from "../../../shared/plans";
+import { DomainError } from "../../lib/domain-error";
+import { DEFAULT_RETRY, withStripeRetries, type RetryPolicy } from "./stripe-client";
+
+/**
+ * Plans ↔ Stripe. Each paid plan is a product `headroom_<plan>` with a monthly price found by its
+ * lookup key `headroom_<plan>_monthly`; metered usage has its own meter and price:
+ * Enterprise bills every call, Pro (with overage on) the calls beyond its monthly quota. Two meters,
+ * so a subscription that still carries a metered item of a former plan is never billed twice.
+ */
+export const basePriceKey = (planId: PlanId) => `headroom_${planId}_monthly`;
+export const meteredPriceKey = (planId: PlanId) => `headroom_${planId}_metered`;
+export const productIdOf = (planId: PlanId) => `headroom_${planId}`;
+
+export const METER_ALL_CALLS = "headroom_api_calls";
+export const METER_OVERAGE_CALLS = "headroom_overage_calls";
+
+/** The meter a plan's metered price counts on, or null for plans without usage billing. */
+export function meterEventOf(plan: Plan): string | null {
+  if (plan.overagePer1000Minor === undefined) return null;
+  return plan.metered ? METER_ALL_CALLS : plan.caps.month !== undefined ? METER_OVERAGE_CALLS : null;
+}
+
+/** The plan a Stripe price stands for, from its lookup key (null: not one of ours, or a metered price). */
+export function planOfPrice(price: Pick<Stripe.Price, "lookup_key"> | null | undefined): PlanId | null {
+  const m = /^headroom_([a-z]+)_monthly$/.exec(price?.lookup_key ?? "");
+  return m && isPlanId(m[1]!) ? m[1] : null;
+}
+
+interface DesiredPrice {
+  lookupKey: string;
+  planId: PlanId;
+  create: Omit<Stripe.PriceCreateParams, "product" | "lookup_key" | "recurring"> & { recurring: { interval: "month"; usage_type: "licensed" | "metered" } };
+  meterEvent: string | null;
+}
+
+function desiredPrices(): DesiredPrice[] {
+  const out: DesiredPrice[] = [];
+  for (const plan of PLAN_LIST) {
+    if (plan.priceMinor <= 0) continue;
+    const currency = plan.currency.toLowerCase();
+    out.push({ lookupKey: basePriceKey(plan.id), planId: plan.id, meterEvent: null, create: { currency, unit_amount: plan.priceMinor, recurring: { interval: "month", usage_type: "licensed" }, nickname: `${plan.name} monthly` } });
+    const meterEvent = meterEventOf(plan);
+    if (meterEvent && plan.overagePer1000Minor !== undefined) {
+      out.push(
+        plan.metered
+          ? // Every call at a fraction of a cent: per 1,000 calls ÷ 1,000.
+            { lookupKey: meteredPriceKey(plan.id), planId: plan.id, meterEvent, create: { currency, unit_amount_decimal: stripeSdk().Decimal.from(String(plan.overagePer1000Minor / 1000)), recurring: { interval: "month", usage_type: "metered" }, nickname: `${plan.name} calls` } }
+          : // Calls over the quota, charged per started 1,000, as the local invoices do.
+            { lookupKey: meteredPriceKey(plan.id), planId: plan.id, meterEvent, create: { currency, unit_amount: plan.overagePer1000Minor, transform_quantity: { divide_by: 1000, round: "up" }, recurring: { interval: "month", usage_type: "metered" }, nickname: `${plan.name} overage per 1,000 calls` } },
+      );
+    }
+  }
+  return out;
+}
+
+export interface SyncAction {
+  object: "meter" | "product" | "price";
+  key: string;
+  action: "created" | "updated" | "unchanged";
+  id: string;
+  detail?: string;
+}
+
+function samePrice(p: Stripe.Price, d: DesiredPrice, meterId: string | null): boolean {
+  const c = d.create;
+  return (
+    p.currency === c.currency &&
+    p.recurring?.interval === c.recurring.interval &&
+    (p.recurring?.usage_type ?? "licensed") === c.recurring.usage_type &&
+    (meterId === null || p.recurring?.meter === meterId) &&
+    (c.unit_amount === undefined || p.unit_amount === c.unit_amount) &&
+    (c.unit_amount_decimal === undefined || Number(String(p.unit_amount_decimal)) === Number(String(c.unit_amount_decimal))) &&
+    (c.transform_quantity === undefined || (p.transform_quantity?.divide_by === c.transform_quantity.divide_by && p.transform_quantity?.round === c.transform_quantity.round))
+  );
+}
+
+/**
+ * Creates or updates the products, meters and prices of shared/plans.ts in the Stripe account.
+ * Idempotent: what exists and matches is left alone, so a second run creates nothing. A price whose
+ * amount changed is replaced (Stripe prices are immutable): the new one takes over the lookup key,
+ * the old one is archived. Each create carries an idempotency key derived from what it creates.
+ */
+export async function syncStripeCatalog(stripe: Stripe, retry: RetryPolicy = DEFAULT_RETRY): Promise<SyncAction[]> {
+  const call = <T>(fn: () => Promise<T>) => withStripeRetries(fn, retry);
+  const actions: SyncAction[] = [];
+  const prices = desiredPrices();
+
+  // Meters, by event name.
+  const meters = new Map<string, string>();
+  const existingMeters = await call(() => stripe.billing.meters.list({ limit: 100 }));
+  for (const m of existingMeters.data) if (m.status === "active") meters.set(m.event_name, m.id);
+  for (const eventName of [...new Set(prices.map((p) => p.meterEvent).filter((e): e is string => e !== null))]) {
+    const found = meters.get(eventName);
+    if (found) {
+      actions.push({ object: "meter", key: eventName, action: "unchanged", id: found });
+      continue;
+    }
+    const created = await call(() =>
+      stripe.billing.meters.create(
+        {
+          display_name: eventName === METER_ALL_CALLS ? "API calls" : "API calls over the monthly quota",
+          event_name: eventName,
+          default_aggregation: { formula: "sum" },
+          customer_mapping: { type: "by_id", event_payload_key: "stripe_customer_id" },
+          value_settings: { event_payload_key: "value" },
+        },
+        { idempotencyKey: `catalog:meter:${eventName}` },
+      ),
+    );
+    meters.set(eventName, created.id);
+    actions.push({ object: "meter", key: eventName, action: "created", id: created.id });
+  }
+
+  // Products, by our own ids.
+  for (const plan of PLAN_LIST.filter((p) => p.priceMinor > 0)) {
+    const id = productIdOf(plan.id);
+    const want = { name: `${plan.name} plan`, description: plan.summary };
+    let product: Stripe.Product | null = null;
+    try {
+      product = await call(() => stripe.products.retrieve(id));
+    } catch (err) {
+      if (!(err instanceof stripeSdk().errors.StripeInvalidRequestError) || err.statusCode !== 404) throw err;
+    }
+    if (!product) {
+      await call(() => stripe.products.create({ id, ...want, metadata: { headroom_plan_id: plan.id } }, { idempotencyKey: `catalog:product:${id}` }));
+      actions.push({ object: "product", key: id, action: "created", id });
+    } else if (product.name !== want.name || product.description !== want.description || !product.active) {
+      await call(() => stripe.products.update(id, { ...want, active: true }));
+      actions.push({ object: "product", key: id, action: "updated", id, detail: "name, description or active" });
+    } else {
+      actions.push({ object: "product", key: id, action: "unchanged", id });
+    }
+  }
+
+  // Prices, by lookup key.
+  const listed = await call(() => stripe.prices.list({ lookup_keys: prices.map((p) => p.lookupKey), limit: 100 }));
+  const byKey = new Map(listed.data.map((p) => [p.lookup_key ?? "", p]));
+  for (const d of prices) {
+    const meterId = d.meterEvent ? meters.get(d.meterEvent)! : null;
+    const current = byKey.get(d.lookupKey);
+    if (current && samePrice(current, d, meterId)) {
+      if (!current.active) await call(() => stripe.prices.update(current.id, { active: true }));
+      actions.push({ object: "price", key: d.lookupKey, action: current.active ? "unchanged" : "updated", id: current.id, detail: current.active ? undefined : "reactivated" });
+      continue;
+    }
+    const params: Stripe.PriceCreateParams = {
+      ...d.create,
+      product: productIdOf(d.planId),
+      lookup_key: d.lookupKey,
+      // A changed amount: the new price takes the lookup key from the old one.
+      transfer_lookup_key: current ? true : undefined,
+      recurring: { ...d.create.recurring, meter: meterId ?? undefined },
+      metadata: { headroom_plan_id: d.planId },
+    };
+    const fingerprint = `${d.create.unit_amount ?? String(d.create.unit_amount_decimal)}:${d.create.currency}:${meterId ?? "-"}`;
+    const created = await call(() => stripe.prices.create(params, { idempotencyKey: `catalog:price:${d.lookupKey}:${fingerprint}:${current?.id ?? "new"}` }));
+    if (current) await call(() => stripe.prices.update(current.id, { active: false }));
+    actions.push({ object: "price", key: d.lookupKey, action: current ? "updated" : "created", id: created.id, detail: current ? `replaces ${current.id} (archived)` : undefined });
+  }
+  return actions;
+}
+
+/** Price ids by lookup key, read once per process (and again when one is missing). */
+export class StripePriceBook {
+  private ids = new Map<string, string>();
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  async idOf(lookupKey: string): Promise<string> {
+    const cached = this.ids.get(lookupKey);
+    if (cached) return cached;
+    const keys = desiredPrices().map((p) => p.lookupKey);
+    const listed = await withStripeRetries(() => this.stripe.prices.list({ lookup_keys: keys, active: true, limit: 100 }), this.retry);
+    for (const p of listed.data) if (p.lookup_key) this.ids.set(p.lookup_key, p.id);
+    const id = this.ids.get(lookupKey);
+    if (!id) throw new DomainError("PRECONDITION_FAILED", `This plan is not set up in Stripe yet (no active price with lookup key ${lookupKey}). Nothing was charged; the provider needs to run \`npm run headroom -- stripe sync\`.`);
+    return id;
+  }
+
+  basePrice(planId: PlanId): Promise<string> {
+    return this.idOf(basePriceKey(planId));
+  }
+
+  /** The metered price of a plan with usage billing, else null. */
+  async meteredPrice(planId: PlanId): Promise<string | null> {
+    return meterEventOf(PLANS[planId]) ? this.idOf(meteredPriceKey(planId)) : null;
+  }
+}

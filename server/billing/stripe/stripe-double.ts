@@ -1,0 +1,540 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+/**
+ * A local stand-in for Stripe's API, for tests: the real `stripe` SDK is pointed at it
+ * (STRIPE_API_BASE). It records what the SDK sends (method, path, form-encoded params,
+ * Idempotency-Key, Stripe-Version), keeps just enough state to answer with Stripe-shaped objects
+ * (customers, prices, subscriptions with items, invoice previews with proration lines, invoices,
+ * schedules, Checkout Sessions, refunds, meter events), replays a stored answer for a reused
+ * Idempotency-Key as Stripe does, and plays scripted failures (a 500, a 402, a timeout, a 429).
+ */
+
+// The double's objects are plain JSON, as on the wire.
+type Obj = Record<string, any>;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  params: Obj;
+  idempotencyKey: string | null;
+  stripeVersion: string | null;
+  authorization: string | null;
+  /** Answered from the idempotency store (a retry of a request already processed). */
+  replayed: boolean;
+}
+
+export type ScriptedFailure =
+  | { status: number; error?: Obj; headers?: Record<string, string> }
+  /** Never answers: the SDK times out. Nothing was processed. */
+  | { hang: true }
+  /** Processes the request (and stores the answer for its key), then never answers: the answer is lost on the way. */
+  | { hangAfterProcessing: true };
+
+interface Script {
+  method: string;
+  path: RegExp;
+  failure: ScriptedFailure;
+  times: number;
+}
+
+/** Parses Stripe's form encoding (`items[0][price]=…`) into nested objects and arrays. */
+export function parseStripeForm(search: string): Obj {
+  const out: Obj = {};
+  for (const [rawKey, value] of new URLSearchParams(search)) {
+    const m = /^([^[]+)((?:\[[^\]]*\])*)$/.exec(rawKey);
+    if (!m) continue;
+    const path = [m[1]!, ...[...m[2]!.matchAll(/\[([^\]]*)\]/g)].map((x) => x[1]!)];
+    let node: any = out;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      const nextIsIndex = !last && /^\d+$/.test(path[i + 1]!);
+      if (last) node[seg] = value;
+      else {
+        node[seg] ??= nextIsIndex ? [] : {};
+        node = node[seg];
+      }
+    }
+  }
+  return out;
+}
+
+const DAY_S = 86_400;
+
+export class StripeDouble {
+  url = "";
+  readonly requests: RecordedRequest[] = [];
+  private server: Server | null = null;
+  private sockets = new Set<Socket>();
+  private scripts: Script[] = [];
+  private idempotency = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  private seq = 0;
+
+  readonly customers = new Map<string, Obj>();
+  readonly products = new Map<string, Obj>();
+  readonly prices = new Map<string, Obj>();
+  readonly meters = new Map<string, Obj>();
+  readonly subscriptions = new Map<string, Obj>();
+  readonly invoices = new Map<string, Obj>();
+  readonly schedules = new Map<string, Obj>();
+  readonly sessions = new Map<string, Obj>();
+  readonly refunds: Obj[] = [];
+  readonly meterEvents: Obj[] = [];
+  /** Effects carried out, replays not counted: the number that must not double. */
+  readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
+  /** Added to every preview's total: a price that moved at Stripe after the customer saw the quote. */
+  previewAdjustMinor = 0;
+  /** The next subscription updates fail to collect: Stripe keeps them as a pending_update. */
+  paymentFails = false;
+
+  private constructor(private readonly clock: { now(): number }) {}
+
+  static async start(clock: { now(): number }): Promise<StripeDouble> {
+    const d = new StripeDouble(clock);
+    d.server = createServer((req, res) => void d.handle(req, res));
+    d.server.on("connection", (s) => {
+      d.sockets.add(s);
+      s.on("close", () => d.sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => d.server!.listen(0, "127.0.0.1", resolve));
+    d.url = `http://127.0.0.1:${(d.server.address() as AddressInfo).port}`;
+    return d;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  nowS(): number {
+    return Math.floor(this.clock.now() / 1000);
+  }
+
+  private id(prefix: string): string {
+    return `${prefix}_${String(++this.seq).padStart(6, "0")}`;
+  }
+
+  /** The next `times` matching requests fail as scripted (before the idempotency layer, unless hangAfterProcessing). */
+  failNext(method: string, path: RegExp, failure: ScriptedFailure, times = 1): void {
+    this.scripts.push({ method, path, failure, times });
+  }
+
+  /** Requests by method and path. */
+  calls(method: string, path: RegExp): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && path.test(r.path));
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  // ---- fixtures ---------------------------------------------------------------------------------
+
+  createCustomer(email: string): Obj {
+    const c = { id: this.id("cus"), object: "customer", email, metadata: {}, deleted: undefined };
+    this.customers.set(c.id, c);
+    return c;
+  }
+
+  priceByKey(lookupKey: string): Obj {
+    const p = [...this.prices.values()].find((x) => x.lookup_key === lookupKey && x.active);
+    if (!p) throw new Error(`double: no price ${lookupKey}`);
+    return p;
+  }
+
+  /** An active subscription on one price, its current period [startS, endS). */
+  createSubscription(customerId: string, lookupKeys: string[], period: { startS: number; endS: number }, metadata: Obj = {}): Obj {
+    const id = this.id("sub");
+    const items = lookupKeys.map((k) => this.newItem(id, this.priceByKey(k).id, period));
+    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS() };
+    this.subscriptions.set(id, sub);
+    return this.renderSubscription(sub, []);
+  }
+
+  private newItem(subscriptionId: string, priceId: string, period: { startS: number; endS: number }): Obj {
+    const price = this.prices.get(priceId)!;
+    return { id: this.id("si"), object: "subscription_item", price: priceId, quantity: price.recurring?.usage_type === "metered" ? undefined : 1, current_period_start: period.startS, current_period_end: period.endS, subscription: subscriptionId };
+  }
+
+  /** Completes a Checkout Session as if the customer paid: a customer (if needed), a subscription, a paid invoice. */
+  completeCheckout(sessionId: string): { session: Obj; subscription: Obj; invoice: Obj } {
+    const s = this.sessions.get(sessionId)!;
+    const customer = s.customer ?? this.createCustomer(s.customer_email ?? "checkout@example.com").id;
+    const startS = this.nowS();
+    const sub = this.createSubscription(customer, [], { startS, endS: startS + 30 * DAY_S }, s.subscription_data?.metadata ?? {});
+    const raw = this.subscriptions.get(sub.id)!;
+    raw.items = (s.line_items as Obj[]).map((li) => this.newItem(sub.id, li.price, { startS, endS: startS + 30 * DAY_S }));
+    const lines = raw.items
+      .filter((i: Obj) => this.prices.get(i.price)!.recurring?.usage_type !== "metered")
+      .map((i: Obj) => this.line(this.prices.get(i.price)!.unit_amount, `1 × ${this.prices.get(i.price)!.nickname ?? i.price}`, false, i.id, sub.id, startS, startS + 30 * DAY_S));
+    const invoice = this.newInvoice(customer, sub.id, lines, "subscription_create", "paid");
+    raw.latest_invoice = invoice.id;
+    Object.assign(s, { status: "complete", payment_status: "paid", customer, subscription: sub.id });
+    return { session: { ...s }, subscription: this.renderSubscription(raw, []), invoice: { ...invoice } };
+  }
+
+  /** The customer pays an open invoice: a pending update waiting for it is applied. */
+  payInvoice(invoiceId: string): Obj {
+    const inv = this.invoices.get(invoiceId)!;
+    inv.status = "paid";
+    inv.amount_paid = inv.amount_due;
+    const sub = inv.parent?.subscription_details?.subscription ? this.subscriptions.get(inv.parent.subscription_details.subscription) : null;
+    if (sub?.pendingItems) {
+      sub.items = sub.pendingItems;
+      sub.pendingItems = null;
+      sub.pending_update = null;
+    }
+    return { ...inv };
+  }
+
+  /** The period ends: a schedule moves the subscription to its next phase; a cancellation at period end ends it. */
+  endPeriod(subscriptionId: string): Obj {
+    const sub = this.subscriptions.get(subscriptionId)!;
+    const endS = sub.items[0].current_period_end;
+    const next = { startS: endS, endS: endS + 30 * DAY_S };
+    if (sub.cancel_at_period_end) {
+      sub.status = "canceled";
+    } else if (sub.schedule) {
+      const schedule = this.schedules.get(sub.schedule)!;
+      const phase = schedule.phases[1];
+      if (phase) sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, next));
+      schedule.status = "released";
+      schedule.released_subscription = sub.id;
+      schedule.subscription = null;
+      sub.schedule = null;
+    } else {
+      for (const i of sub.items) Object.assign(i, { current_period_start: next.startS, current_period_end: next.endS });
+    }
+    return this.renderSubscription(sub, []);
+  }
+
+  /** A webhook event as Stripe sends it. */
+  event(type: string, object: Obj, createdS = this.nowS()): Obj {
+    return { id: this.id("evt"), object: "event", api_version: "2026-10-28.endive", created: createdS, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+  }
+
+  subscription(id: string): Obj {
+    return this.renderSubscription(this.subscriptions.get(id)!, []);
+  }
+
+  // ---- rendering ---------------------------------------------------------------------------------
+
+  private renderSubscription(sub: Obj, expand: string[]): Obj {
+    const items = (sub.items as Obj[]).map((i) => ({ ...i, price: { ...this.prices.get(i.price) } }));
+    const latest = sub.latest_invoice && expand.includes("latest_invoice") ? { ...this.invoices.get(sub.latest_invoice) } : sub.latest_invoice;
+    const { pendingItems: _hidden, ...rest } = sub;
+    void _hidden;
+    return { ...rest, items: { object: "list", data: items, has_more: false, url: `/v1/subscription_items?subscription=${sub.id}` }, latest_invoice: latest };
+  }
+
+  private line(amount: number, description: string, proration: boolean, itemId: string, subscriptionId: string, startS: number, endS: number): Obj {
+    return {
+      id: this.id("il"),
+      object: "line_item",
+      amount,
+      currency: "usd",
+      description,
+      quantity: 1,
+      period: { start: startS, end: endS },
+      parent: { type: "subscription_item_details", subscription_item_details: { proration, subscription: subscriptionId, subscription_item: itemId, invoice_item: null, proration_details: null }, invoice_item_details: null },
+    };
+  }
+
+  private newInvoice(customer: string, subscriptionId: string | null, lines: Obj[], reason: string, status: string, persist = true): Obj {
+    const total = lines.reduce((s, l) => s + l.amount, 0);
+    const inv = {
+      id: persist ? this.id("in") : `upcoming_${this.id("in")}`,
+      object: "invoice",
+      customer,
+      currency: "usd",
+      status,
+      billing_reason: reason,
+      total,
+      subtotal: total,
+      amount_due: Math.max(0, total),
+      amount_paid: status === "paid" ? Math.max(0, total) : 0,
+      attempt_count: status === "paid" ? 1 : 1,
+      next_payment_attempt: status === "open" ? this.nowS() + 3 * DAY_S : null,
+      period_start: this.nowS(),
+      period_end: this.nowS(),
+      parent: subscriptionId ? { type: "subscription_details", subscription_details: { subscription: subscriptionId, metadata: {} }, quote_details: null } : null,
+      lines: { object: "list", data: lines, has_more: false },
+      payment_intent: persist ? this.id("pi") : null,
+    };
+    if (persist) this.invoices.set(inv.id, inv);
+    return inv;
+  }
+
+  /** Stripe's proration to the second, rounded per line; the double's own arithmetic. */
+  private prorate(sub: Obj, items: Obj[], prorationDateS: number): { lines: Obj[]; newItems: Obj[] } {
+    const lines: Obj[] = [];
+    const newItems = (sub.items as Obj[]).map((i) => ({ ...i }));
+    for (const it of items) {
+      const existing = it.id ? newItems.find((i) => i.id === it.id) : null;
+      if (it.id && !existing) throw Object.assign(new Error(`No such subscription item: '${it.id}'`), { status: 400 });
+      if (!this.prices.has(it.price)) throw Object.assign(new Error(`No such price: '${it.price}'`), { status: 400 });
+      if (existing) {
+        const from = this.prices.get(existing.price)!;
+        const to = this.prices.get(it.price)!;
+        const { current_period_start: start, current_period_end: end } = existing;
+        if (prorationDateS < start || prorationDateS > end) throw Object.assign(new Error("proration_date must be within the current period"), { status: 400 });
+        if (from.id !== to.id && to.recurring?.usage_type !== "metered") {
+          const left = (end - prorationDateS) / (end - start);
+          lines.push(this.line(-Math.round(from.unit_amount * left), `Unused time on ${from.nickname ?? from.id}`, true, existing.id, sub.id, prorationDateS, end));
+          lines.push(this.line(Math.round(to.unit_amount * left), `Remaining time on ${to.nickname ?? to.id}`, true, existing.id, sub.id, prorationDateS, end));
+        }
+        existing.price = to.id;
+      } else {
+        const base = newItems[0]!;
+        newItems.push(this.newItem(sub.id, it.price, { startS: base.current_period_start, endS: base.current_period_end }));
+      }
+    }
+    return { lines, newItems };
+  }
+
+  // ---- HTTP --------------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://double");
+    const method = req.method ?? "GET";
+    const params = method === "GET" || method === "DELETE" ? parseStripeForm(url.search.slice(1)) : parseStripeForm(body);
+    const header = (n: string) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null);
+    const rec: RecordedRequest = { method, path: url.pathname, params, idempotencyKey: header("idempotency-key"), stripeVersion: header("stripe-version"), authorization: header("authorization"), replayed: false };
+    this.requests.push(rec);
+
+    const script = this.scripts.find((s) => s.method === method && s.path.test(url.pathname) && s.times > 0);
+    if (script) script.times--;
+    const failure = script?.failure;
+    if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
+    if (failure && "status" in failure) {
+      res.writeHead(failure.status, { "content-type": "application/json", "request-id": this.id("req"), ...(failure.headers ?? {}) });
+      res.end(JSON.stringify({ error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }));
+      return;
+    }
+
+    const key = method === "POST" ? rec.idempotencyKey : null;
+    const fingerprint = `${method} ${url.pathname} ${body}`;
+    let answer: { status: number; body: unknown };
+    const stored = key ? this.idempotency.get(key) : undefined;
+    if (stored) {
+      if (stored.fingerprint !== fingerprint) {
+        answer = { status: 400, body: { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } } };
+      } else {
+        rec.replayed = true;
+        answer = { status: stored.status, body: stored.body };
+      }
+    } else {
+      answer = this.route(method, url.pathname, params);
+      if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body });
+    }
+    if (failure && "hangAfterProcessing" in failure) return;
+    res.writeHead(answer.status, { "content-type": "application/json", "request-id": this.id("req"), ...(rec.replayed ? { "idempotent-replayed": "true" } : {}) });
+    res.end(JSON.stringify(answer.body));
+  }
+
+  private route(method: string, path: string, p: Obj): { status: number; body: unknown } {
+    const ok = (body: unknown) => ({ status: 200, body });
+    const missing = (what: string) => ({ status: 404, body: { error: { type: "invalid_request_error", code: "resource_missing", message: `No such ${what}` } } });
+    const seg = path.split("/").filter(Boolean); // ["v1", ...]
+    const expand: string[] = Array.isArray(p.expand) ? p.expand : [];
+    try {
+      // customers
+      if (method === "GET" && seg[1] === "customers" && seg[2]) return this.customers.has(seg[2]) ? ok(this.customers.get(seg[2])) : missing(`customer: '${seg[2]}'`);
+      if (method === "POST" && path === "/v1/customers") return ok(this.createCustomer(p.email ?? "x@example.com"));
+      // meters
+      if (method === "GET" && path === "/v1/billing/meters") return ok({ object: "list", data: [...this.meters.values()], has_more: false });
+      if (method === "POST" && path === "/v1/billing/meters") {
+        const m = { id: this.id("mtr"), object: "billing.meter", event_name: p.event_name, display_name: p.display_name, status: "active", default_aggregation: p.default_aggregation, customer_mapping: p.customer_mapping, value_settings: p.value_settings };
+        this.meters.set(m.id, m);
+        return ok(m);
+      }
+      if (method === "POST" && path === "/v1/billing/meter_events") {
+        this.executed.meterEvents++;
+        const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier, payload: p.payload, timestamp: Number(p.timestamp), created: this.nowS(), livemode: false };
+        this.meterEvents.push(e);
+        return ok(e);
+      }
+      // products
+      if (seg[1] === "products") {
+        if (method === "GET" && seg[2]) return this.products.has(seg[2]) ? ok(this.products.get(seg[2])) : missing(`product: '${seg[2]}'`);
+        if (method === "POST" && !seg[2]) {
+          const prod = { id: p.id ?? this.id("prod"), object: "product", name: p.name, description: p.description ?? null, active: true, metadata: p.metadata ?? {} };
+          this.products.set(prod.id, prod);
+          return ok(prod);
+        }
+        if (method === "POST" && seg[2]) {
+          const prod = this.products.get(seg[2]);
+          if (!prod) return missing(`product: '${seg[2]}'`);
+          Object.assign(prod, { ...p, active: p.active === undefined ? prod.active : p.active === "true" });
+          return ok(prod);
+        }
+      }
+      // prices
+      if (seg[1] === "prices") {
+        if (method === "GET" && !seg[2]) {
+          const keys: string[] = p.lookup_keys ?? [];
+          const data = [...this.prices.values()].filter((x) => (keys.length === 0 || keys.includes(x.lookup_key)) && (p.active === undefined || String(x.active) === p.active));
+          return ok({ object: "list", data, has_more: false });
+        }
+        if (method === "POST" && !seg[2]) {
+          if (p.transfer_lookup_key === "true") for (const old of this.prices.values()) if (old.lookup_key === p.lookup_key) old.lookup_key = null;
+          const price = {
+            id: this.id("price"),
+            object: "price",
+            active: true,
+            currency: p.currency,
+            product: p.product,
+            lookup_key: p.lookup_key ?? null,
+            nickname: p.nickname ?? null,
+            unit_amount: p.unit_amount !== undefined ? Number(p.unit_amount) : null,
+            unit_amount_decimal: p.unit_amount_decimal ?? (p.unit_amount !== undefined ? String(p.unit_amount) : null),
+            transform_quantity: p.transform_quantity ? { divide_by: Number(p.transform_quantity.divide_by), round: p.transform_quantity.round } : null,
+            recurring: p.recurring ? { interval: p.recurring.interval, interval_count: 1, usage_type: p.recurring.usage_type ?? "licensed", meter: p.recurring.meter ?? null } : null,
+            metadata: p.metadata ?? {},
+          };
+          this.prices.set(price.id, price);
+          return ok(price);
+        }
+        if (method === "POST" && seg[2]) {
+          const price = this.prices.get(seg[2]);
+          if (!price) return missing(`price: '${seg[2]}'`);
+          if (p.active !== undefined) price.active = p.active === "true";
+          return ok(price);
+        }
+      }
+      // subscriptions
+      if (seg[1] === "subscriptions") {
+        if (method === "GET" && !seg[2]) {
+          const data = [...this.subscriptions.values()].filter((s) => !p.customer || s.customer === p.customer).map((s) => this.renderSubscription(s, expand));
+          return ok({ object: "list", data, has_more: false });
+        }
+        const sub = seg[2] ? this.subscriptions.get(seg[2]) : undefined;
+        if (!sub) return missing(`subscription: '${seg[2]}'`);
+        if (method === "GET") return ok(this.renderSubscription(sub, expand));
+        if (method === "DELETE") {
+          sub.status = "canceled";
+          return ok(this.renderSubscription(sub, expand));
+        }
+        if (method === "POST") return ok(this.updateSubscription(sub, p, expand));
+      }
+      if (method === "POST" && path === "/v1/subscription_items") {
+        const sub = this.subscriptions.get(p.subscription);
+        if (!sub) return missing(`subscription: '${p.subscription}'`);
+        const base = sub.items[0];
+        const item = this.newItem(sub.id, p.price, { startS: base.current_period_start, endS: base.current_period_end });
+        sub.items.push(item);
+        return ok({ ...item, price: this.prices.get(item.price) });
+      }
+      // invoices
+      if (method === "POST" && path === "/v1/invoices/create_preview") {
+        const sub = this.subscriptions.get(p.subscription);
+        if (!sub) return missing(`subscription: '${p.subscription}'`);
+        const d = p.subscription_details ?? {};
+        const { lines } = this.prorate(sub, d.items ?? [], Number(d.proration_date ?? this.nowS()));
+        if (this.previewAdjustMinor) lines.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
+        const inv = this.newInvoice(p.customer, sub.id, lines, "upcoming", "draft", false);
+        inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
+        return ok(inv);
+      }
+      if (method === "GET" && seg[1] === "invoices" && seg[2]) return this.invoices.has(seg[2]) ? ok(this.invoices.get(seg[2])) : missing(`invoice: '${seg[2]}'`);
+      if (method === "GET" && path === "/v1/invoice_payments") {
+        const inv = this.invoices.get(p.invoice);
+        const data = inv && inv.status === "paid" ? [{ id: `inpay_${inv.id}`, object: "invoice_payment", invoice: inv.id, amount_paid: inv.amount_paid, status: "paid", is_default: true, payment: { type: "payment_intent", payment_intent: inv.payment_intent } }] : [];
+        return ok({ object: "list", data, has_more: false });
+      }
+      // refunds
+      if (method === "POST" && path === "/v1/refunds") {
+        this.executed.refunds++;
+        const r = { id: this.id("re"), object: "refund", amount: Number(p.amount), payment_intent: p.payment_intent ?? null, charge: p.charge ?? null, status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} };
+        this.refunds.push(r);
+        return ok(r);
+      }
+      // checkout
+      if (method === "POST" && path === "/v1/checkout/sessions") {
+        this.executed.checkoutSessions++;
+        const id = this.id("cs_test");
+        const s = {
+          id,
+          object: "checkout.session",
+          mode: p.mode,
+          url: `https://checkout.stripe.test/c/pay/${id}`,
+          status: "open",
+          payment_status: "unpaid",
+          customer: p.customer ?? null,
+          customer_email: p.customer_email ?? null,
+          client_reference_id: p.client_reference_id ?? null,
+          metadata: p.metadata ?? {},
+          subscription: null,
+          subscription_data: p.subscription_data ?? {},
+          line_items: p.line_items ?? [],
+          success_url: p.success_url,
+          cancel_url: p.cancel_url,
+        };
+        this.sessions.set(id, s);
+        return ok(s);
+      }
+      // subscription schedules
+      if (seg[1] === "subscription_schedules") {
+        if (method === "POST" && !seg[2]) {
+          const sub = this.subscriptions.get(p.from_subscription);
+          if (!sub) return missing(`subscription: '${p.from_subscription}'`);
+          this.executed.schedules++;
+          const base = sub.items[0];
+          const schedule = {
+            id: this.id("sub_sched"),
+            object: "subscription_schedule",
+            status: "active",
+            subscription: sub.id,
+            released_subscription: null,
+            end_behavior: "release",
+            current_phase: { start_date: base.current_period_start, end_date: base.current_period_end },
+            phases: [{ start_date: base.current_period_start, end_date: base.current_period_end, items: sub.items.map((i: Obj) => ({ price: i.price, quantity: i.quantity })) }],
+          };
+          this.schedules.set(schedule.id, schedule);
+          sub.schedule = schedule.id;
+          return ok(schedule);
+        }
+        const schedule = seg[2] ? this.schedules.get(seg[2]) : undefined;
+        if (!schedule) return missing(`subscription_schedule: '${seg[2]}'`);
+        if (method === "GET") return ok(schedule);
+        if (method === "POST" && seg[3] === "release") {
+          if (schedule.status !== "active" && schedule.status !== "not_started") return { status: 400, body: { error: { type: "invalid_request_error", message: `You cannot release a subscription schedule that is currently in the \`${schedule.status}\` status.` } } };
+          const sub = this.subscriptions.get(schedule.subscription)!;
+          Object.assign(schedule, { status: "released", released_subscription: sub.id, subscription: null });
+          sub.schedule = null;
+          return ok(schedule);
+        }
+        if (method === "POST") {
+          if (p.phases) schedule.phases = (p.phases as Obj[]).map((ph) => ({ ...ph, start_date: ph.start_date ? Number(ph.start_date) : undefined, end_date: ph.end_date ? Number(ph.end_date) : undefined }));
+          if (p.end_behavior) schedule.end_behavior = p.end_behavior;
+          return ok(schedule);
+        }
+      }
+      return { status: 404, body: { error: { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` } } };
+    } catch (err) {
+      const e = err as Error & { status?: number };
+      return { status: e.status ?? 500, body: { error: { type: e.status ? "invalid_request_error" : "api_error", message: e.message } } };
+    }
+  }
+
+  private updateSubscription(sub: Obj, p: Obj, expand: string[]): Obj {
+    if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = p.cancel_at_period_end === "true";
+    if (!p.items) return this.renderSubscription(sub, expand);
+    this.executed.subscriptionUpdates++;
+    const prorationDate = Number(p.proration_date ?? this.nowS());
+    const { lines, newItems } = this.prorate(sub, p.items, prorationDate);
+    const invoice = p.proration_behavior === "always_invoice" ? this.newInvoice(sub.customer, sub.id, lines, "subscription_update", this.paymentFails ? "open" : "paid") : null;
+    if (invoice) sub.latest_invoice = invoice.id;
+    if (this.paymentFails && p.payment_behavior === "pending_if_incomplete") {
+      sub.pendingItems = newItems;
+      sub.pending_update = { expires_at: this.nowS() + 23 * 3600, subscription_items: newItems, billing_cycle_anchor: null, trial_end: null, trial_from_plan: null };
+    } else {
+      sub.items = newItems;
+    }
+    return this.renderSubscription(sub, expand);
+  }
+}

@@ -1,0 +1,408 @@
+import Stripe from "stripe";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAccount } from "../../accounts/accounts";
+import { ManualClock } from "../../lib/clock";
+import { createLogger } from "../../lib/logger";
+import { createRuntime, startServer } from "../../main";
+import { DomainError } from "../../lib/domain-error";
+import { confirmPlanChangeWithProvider } from "../confirm-plan-change";
+import { cancelScheduledChangeWithProvider, decideApproval } from "../manage-changes";
+import { previewOverageChange, previewPlanChangeWithProvider } from "../quote";
+import { PortalClient } from "../../testing/portal-client";
+import { basePriceKey, meteredPriceKey } from "./stripe-catalog";
+import { accepted, count, linkedAccount, planOf, postEvent, startStripeTest, who, type StripeTest } from "./stripe-test-harness";
+import { resumeApplyingChanges } from "./stripe-worker";
+
+const utc = (s: string) => Date.parse(s);
+const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };
+let clock: ManualClock;
+let t: StripeTest;
+
+beforeEach(async () => {
+  clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
+  t = await startStripeTest(clock);
+});
+afterEach(() => t.stop());
+
+const billing = () => t.srv.deps.billing;
+const updates = (subId: string) => t.double.calls("POST", new RegExp(`^/v1/subscriptions/${subId}$`));
+async function rejects(p: Promise<unknown>, code: string): Promise<DomainError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(DomainError);
+    expect((e as DomainError).code).toBe(code);
+    return e as DomainError;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe("an upgrade through Stripe, with consent", () => {
+  it("quotes Stripe's preview, re-previews at the same proration_date, then updates once with the quote's key", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const business = t.double.priceByKey(basePriceKey("business")).id;
+
+    const [preview] = t.double.calls("POST", /^\/v1\/invoices\/create_preview$/);
+    expect(preview!.params).toMatchObject({
+      customer: a.customerId,
+      subscription: a.subscriptionId,
+      subscription_details: { items: [{ id: a.itemId, price: business }], proration_behavior: "always_invoice", proration_date: String(utc("2026-11-16T00:00:00Z") / 1000) },
+    });
+    expect(preview!.stripeVersion).toBe(Stripe.API_VERSION);
+    // Stripe's numbers: −$14.50 + $99.50 = $85.00 now; the quote keeps Stripe's proration_date.
+    expect(q).toMatchObject({ pricedBy: "stripe", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, prorationAtMs: utc("2026-11-16T00:00:00Z"), recurringFromMs: NOV.endMs, stripeSubscriptionId: a.subscriptionId });
+    expect(q.consentText).toBe("I authorise a charge of $85.00 now and $199.00 every month from 1 Dec 2026 until I cancel, for the Business plan.");
+    // No consent yet: nothing was sent that changes the subscription.
+    expect(updates(a.subscriptionId)).toHaveLength(0);
+
+    clock.advance(90_000);
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r).toMatchObject({ status: "applied", toPlanId: "business", amountDueNowMinor: 8500, replayed: false });
+
+    // The re-preview before charging used the consented proration_date, not the confirmation's time.
+    const previews = t.double.calls("POST", /^\/v1\/invoices\/create_preview$/);
+    expect(previews).toHaveLength(2);
+    expect(previews[1]!.params.subscription_details.proration_date).toBe(String(utc("2026-11-16T00:00:00Z") / 1000));
+    const [update] = updates(a.subscriptionId);
+    expect(update!.params).toMatchObject({
+      items: [{ id: a.itemId, price: business }],
+      proration_date: String(utc("2026-11-16T00:00:00Z") / 1000),
+      proration_behavior: "always_invoice",
+      payment_behavior: "pending_if_incomplete",
+    });
+    expect(update!.idempotencyKey).toBe(`quote:${q.id}:apply`);
+    expect(update!.stripeVersion).toBe(Stripe.API_VERSION);
+    expect(update!.authorization).toBe("Bearer sk_test_headroom");
+
+    expect(planOf(t, a.accountId)).toBe("business");
+    const invoice = t.srv.deps.sqlite.prepare("select total_minor, status, stripe_invoice_id from invoices where account_id = ?").get(a.accountId) as { total_minor: number; status: string; stripe_invoice_id: string };
+    expect(invoice).toMatchObject({ total_minor: 8500, status: "paid" });
+    expect(invoice.stripe_invoice_id).toMatch(/^in_/);
+    expect(t.srv.deps.sqlite.prepare("select idempotency_key from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe(`quote:${q.id}:apply`);
+    // Caps follow the new price at once.
+    expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(300);
+  });
+
+  it("sends no update without a consent for that quote, or for amounts other than the quote's", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const input = accepted(q);
+    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, { ...input, accepted: { ...input.accepted, amountDueNow: 100 } }, who), "CONFLICT");
+    const other = linkedAccount(t, clock, "starter", NOV);
+    await rejects(confirmPlanChangeWithProvider(billing(), other.accountId, input, who), "NOT_FOUND");
+    expect(updates(a.subscriptionId)).toHaveLength(0);
+    expect(t.double.executed.subscriptionUpdates).toBe(0);
+    expect([count(t, "consents", a.accountId), count(t, "plan_changes", a.accountId), planOf(t, a.accountId)]).toEqual([0, 0, "starter"]);
+  });
+
+  it("a double confirm sends one update and answers both with the same change", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const [one, two] = await Promise.all([confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)]);
+    expect(two.planChangeId).toBe(one.planChangeId);
+    expect([one.replayed, two.replayed].sort()).toEqual([false, true]);
+    const again = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(again).toMatchObject({ status: "applied", replayed: true, planChangeId: one.planChangeId });
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+    expect([count(t, "consents", a.accountId), count(t, "plan_changes", a.accountId), count(t, "invoices", a.accountId)]).toEqual([1, 1, 1]);
+  });
+
+  it("a crash between Stripe's answer and the local commit: the next confirm sends the same key, and one change and one invoice exist", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    // The local commit fails once, after Stripe has answered.
+    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash before the commit'); end`);
+    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
+    expect(planOf(t, a.accountId)).toBe("starter");
+    t.srv.deps.sqlite.exec("drop trigger crash_once");
+
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r).toMatchObject({ status: "applied", replayed: true });
+    const sent = updates(a.subscriptionId);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
+    expect(sent[1]!.replayed).toBe(true);
+    // Stripe applied it once; no second re-preview (it would no longer show the consented amount).
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+    expect(t.double.calls("POST", /create_preview/)).toHaveLength(2);
+    expect([count(t, "plan_changes", a.accountId), count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
+  });
+
+  it("a change left applying by a crash is finished at restart by the worker, with the same key", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    t.srv.deps.sqlite.exec("drop trigger crash_once");
+    expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
+    const sent = updates(a.subscriptionId);
+    expect(new Set(sent.map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
+  });
+
+  it("a restart finishes a change left applying: the billing worker sends it again with the same key", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    t.srv.deps.sqlite.exec("drop trigger crash_once");
+    // Stop the server (keeping its database) and start another process's worth on the same file.
+    await t.srv.started.stop();
+    const runtime = createRuntime({ config: t.srv.deps.config, clock, logger: createLogger("silent"), stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000 } });
+    const restarted = await startServer(runtime);
+    try {
+      await runtime.deps.stripe!.worker.runOnce();
+      expect(runtime.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(a.accountId)).toBe("business");
+      expect(runtime.deps.sqlite.prepare("select count(*) from invoices where account_id = ?").pluck().get(a.accountId)).toBe(1);
+    } finally {
+      await restarted.stop();
+    }
+    expect(new Set(updates(a.subscriptionId).map((u) => u.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+
+  it("retries a 500 and a timeout with the same Idempotency-Key; Stripe applies once", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500 });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hangAfterProcessing: true });
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    const sent = updates(a.subscriptionId);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((s) => s.idempotencyKey)).size).toBe(1);
+    expect(sent.map((s) => s.replayed)).toEqual([false, false, true]);
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId)]).toEqual([1, 1]);
+  });
+
+  it("honours a 429 and gives up on an outage without losing the consent (the change stays applying, retried later)", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", /^\/v1\/invoices\/create_preview$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hang: true }, 3);
+    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/could not be reached/);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
+    expect(planOf(t, a.accountId)).toBe("starter");
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    expect(new Set(updates(a.subscriptionId).map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+});
+
+describe("when the charge is not made", () => {
+  it("a declined card (402): plan unchanged, the customer told in plain words, the same quote not retried at Stripe", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } });
+    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    expect(e.message).toBe("Your card has insufficient funds, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged. Update your payment method, then preview the change again.");
+    expect(planOf(t, a.accountId)).toBe("starter");
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
+    const notice = t.srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId) as string;
+    expect(JSON.parse(notice).text).toContain("insufficient funds");
+    // A 4xx is not retried.
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+  });
+
+  it("a failed payment with pending_if_incomplete: the change stays pending; paid later, the webhook applies it", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.paymentFails = true;
+    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    expect(e.message).toMatch(/^The payment of \$85\.00 for your switch to the Business plan did not go through, so your plan is unchanged\./);
+    expect(planOf(t, a.accountId)).toBe("starter");
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
+    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").pluck().get(a.accountId)).toBe("open");
+
+    // Stripe reports the failed attempt: the customer is told, the change stays pending.
+    const invoiceId = t.double.subscription(a.subscriptionId).latest_invoice as string;
+    expect((await postEvent(t, t.double.event("invoice.payment_failed", t.double.invoices.get(invoiceId)!))).status).toBe(200);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
+    expect(t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId)).toBe(2);
+    expect(planOf(t, a.accountId)).toBe("starter");
+
+    // The customer pays the open invoice at Stripe: invoice.paid → the subscription (re-read) has the new price.
+    const paid = t.double.payInvoice(invoiceId);
+    expect((await postEvent(t, t.double.event("invoice.paid", paid))).status).toBe(200);
+    expect(planOf(t, a.accountId)).toBe("business");
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applied");
+    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "paid" }]);
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+
+  it("a price that moved at Stripe since the consent is not charged: the customer is asked to consent again", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.previewAdjustMinor = 100;
+    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    expect(e.message).toContain("Stripe now asks $86.00 now instead of $85.00");
+    expect(updates(a.subscriptionId)).toHaveLength(0);
+    expect([planOf(t, a.accountId), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)]).toEqual(["starter", "needs_consent"]);
+  });
+
+  it("a 4xx from Stripe is put in plain words", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 400, error: { type: "invalid_request_error", message: "This subscription cannot be updated because it is canceled." } });
+    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    expect(e.message).toBe("Stripe could not make your switch to the Business plan (This subscription cannot be updated because it is canceled). Nothing was charged and your plan is unchanged.");
+    expect(planOf(t, a.accountId)).toBe("starter");
+  });
+});
+
+describe("no payment method yet: Stripe Checkout", () => {
+  it("a Free customer's upgrade returns a checkout URL; the plan changes on checkout.session.completed, never before", async () => {
+    const account = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "founder@newco.example", planId: "free" }, { billingAnchorMs: utc("2026-10-20T00:00:00Z") });
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
+    expect(t.double.calls("POST", /create_preview/)).toHaveLength(0);
+    expect(q).toMatchObject({ pricedBy: "local", amountDueNowMinor: 2900 });
+
+    const r = await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who);
+    expect(r.status).toBe("payment_required");
+    expect(r.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_test_/);
+    const [session] = t.double.calls("POST", /^\/v1\/checkout\/sessions$/);
+    expect(session!.params).toMatchObject({ mode: "subscription", customer_email: "founder@newco.example", client_reference_id: account.id, line_items: [{ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" }], metadata: { headroom_plan_change_id: r.planChangeId } });
+    expect(session!.idempotencyKey).toBe(`quote:${q.id}:apply`);
+    // Confirming again returns the same page, no second session.
+    expect((await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who)).checkoutUrl).toBe(r.checkoutUrl);
+    expect(t.double.executed.checkoutSessions).toBe(1);
+    // Abandoned so far: nothing changed.
+    expect([planOf(t, account.id), count(t, "invoices", account.id)]).toEqual(["free", 0]);
+
+    const sessionId = r.checkoutUrl!.split("/").pop()!;
+    const done = t.double.completeCheckout(sessionId);
+    expect((await postEvent(t, t.double.event("checkout.session.completed", done.session))).status).toBe(200);
+    expect(planOf(t, account.id)).toBe("starter");
+    const row = t.srv.deps.sqlite.prepare("select stripe_customer_id, stripe_subscription_id, billing_anchor_ms from accounts where id = ?").get(account.id) as Record<string, unknown>;
+    expect(row).toEqual({ stripe_customer_id: done.session.customer, stripe_subscription_id: done.subscription.id, billing_anchor_ms: utc("2026-11-16T00:00:00Z") });
+    expect(t.srv.deps.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(account.id)).toEqual({ total_minor: 2900, status: "paid" });
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
+  });
+
+  it("an expired checkout closes the waiting change and changes nothing", async () => {
+    const account = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "pro" });
+    const r = await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who);
+    const session = t.double.sessions.get(r.checkoutUrl!.split("/").pop()!)!;
+    expect((await postEvent(t, t.double.event("checkout.session.expired", { ...session, status: "expired" }))).status).toBe(200);
+    expect([planOf(t, account.id), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)]).toEqual(["free", "cancelled"]);
+  });
+});
+
+describe("downgrades at the period end through a subscription schedule", () => {
+  it("schedules the next phase, can be cancelled (schedule released), and applies when Stripe moves the subscription", async () => {
+    const a = linkedAccount(t, clock, "business", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
+    expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, pricedBy: "local" });
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("scheduled");
+    const [created] = t.double.calls("POST", /^\/v1\/subscription_schedules$/);
+    expect(created!.params).toEqual({ from_subscription: a.subscriptionId });
+    const [phases] = t.double.calls("POST", /^\/v1\/subscription_schedules\/sub_sched_\d+$/);
+    expect(phases!.params).toMatchObject({
+      end_behavior: "release",
+      phases: [
+        { items: [{ price: t.double.priceByKey(basePriceKey("business")).id, quantity: "1" }], end_date: String(NOV.endMs / 1000) },
+        { items: [{ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" }], duration: { interval: "month", interval_count: "1" } },
+      ],
+    });
+    expect(planOf(t, a.accountId)).toBe("business");
+
+    await cancelScheduledChangeWithProvider(billing(), a.accountId, r.planChangeId);
+    expect(t.double.calls("POST", /\/release$/)).toHaveLength(1);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r.planChangeId)).toBe("cancelled");
+
+    // Again, and this time the period ends: Stripe moves the subscription; the webhook follows it.
+    const q2 = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
+    const r2 = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q2), who);
+    clock.set(NOV.endMs + 1000);
+    const moved = t.double.endPeriod(a.subscriptionId);
+    expect((await postEvent(t, t.double.event("customer.subscription.updated", moved))).status).toBe(200);
+    expect(planOf(t, a.accountId)).toBe("starter");
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r2.planChangeId)).toBe("applied");
+    expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(60);
+  });
+
+  it("an upgrade replaces a scheduled downgrade: the schedule is released once the upgrade went through", async () => {
+    const a = linkedAccount(t, clock, "business", NOV);
+    const down = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    expect(down.status).toBe("scheduled");
+    const up = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "enterprise" });
+    expect((await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(up), who)).status).toBe("applied");
+    const released = t.double.calls("POST", /\/release$/);
+    expect(released).toHaveLength(1);
+    expect(released[0]!.idempotencyKey).toBe(`quote:${up.id}:apply:release`);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(down.planChangeId)).toBe("cancelled");
+    // Enterprise brings its metered price along.
+    expect(updates(a.subscriptionId).at(-1)!.params.items).toEqual([{ id: a.itemId, price: t.double.priceByKey(basePriceKey("enterprise")).id }, { price: t.double.priceByKey(meteredPriceKey("enterprise")).id }]);
+    expect(planOf(t, a.accountId)).toBe("enterprise");
+  });
+
+  it("to Free: cancel at period end, withdrawn on cancel", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("scheduled");
+    expect(updates(a.subscriptionId).map((u) => u.params)).toEqual([{ cancel_at_period_end: "true" }]);
+    await cancelScheduledChangeWithProvider(billing(), a.accountId, r.planChangeId);
+    expect(updates(a.subscriptionId).map((u) => u.params)).toEqual([{ cancel_at_period_end: "true" }, { cancel_at_period_end: "false" }]);
+    expect(planOf(t, a.accountId)).toBe("starter");
+  });
+});
+
+describe("the portal's tRPC contract with Stripe", () => {
+  it("preview and confirm keep their shapes; a declined card is a 412 with the plain words; Checkout adds checkoutUrl", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const customer = await PortalClient.signIn(t.srv, a.accountId);
+    const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; lines: unknown[]; consentText: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
+    expect(quote).toMatchObject({ amountDueNowMinor: 8500, recurringMinor: 19_900, currency: "USD" });
+    expect(quote.lines).toHaveLength(2);
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
+    const declined = await customer.mutate("billing.confirm", { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } });
+    expect(declined.status).toBe(412);
+    expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
+
+    const free = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
+    const newco = await PortalClient.signIn(t.srv, free.id);
+    const q = (await newco.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string }>("billing.previewPlanChange", { toPlanId: "starter" })).data!;
+    const confirmed = await newco.mutate<{ status: string; checkoutUrl: string; planChangeId: string }>("billing.confirm", { quoteId: q.id, accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency } });
+    expect(confirmed.data).toMatchObject({ status: "payment_required", checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
+    expect(planOf(t, free.id)).toBe("free");
+  });
+});
+
+describe("approvals and overage through Stripe", () => {
+  it("an approved change over the billing cap is applied at Stripe with the consented quote", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    billing().billingCapMinor = 10_000;
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("pending_approval");
+    expect(updates(a.subscriptionId)).toHaveLength(0);
+    const request = t.srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(a.accountId) as string;
+    clock.advance(3_600_000);
+    expect(decideApproval(billing(), { requestId: request, approve: true }, "op").status).toBe("approved");
+    await expect.poll(() => planOf(t, a.accountId)).toBe("business");
+    const [update] = updates(a.subscriptionId);
+    expect(update!.params.proration_date).toBe(String(utc("2026-11-16T00:00:00Z") / 1000));
+    expect(update!.idempotencyKey).toBe(`quote:${q.id}:apply`);
+    expect(t.srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(a.accountId)).toBe(8500);
+  });
+
+  it("overage opt-in adds the metered price to the subscription once", async () => {
+    const a = linkedAccount(t, clock, "pro", NOV);
+    const q = previewOverageChange(t.srv.deps.db, clock, { accountId: a.accountId, optIn: true });
+    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    const [item] = t.double.calls("POST", /^\/v1\/subscription_items$/);
+    expect(item!.params).toEqual({ subscription: a.subscriptionId, price: t.double.priceByKey(meteredPriceKey("pro")).id });
+    expect(item!.idempotencyKey).toBe(`quote:${q.id}:apply`);
+    expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "month")!.limit).toBeNull();
+  });
+});

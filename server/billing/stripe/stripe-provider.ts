@@ -1,0 +1,338 @@
+import type Stripe from "stripe";
+import { formatDateUtc } from "../../../shared/messages";
+import { formatMoney } from "../../../shared/money";
+import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import type { Db } from "../../db/client";
+import type { AccountRow } from "../../db/schema";
+import { DomainError } from "../../lib/domain-error";
+import type {
+  BillingProvider,
+  ChargeResult,
+  InvoiceDraft,
+  InvoiceMirror,
+  InvoiceRow,
+  LineDraft,
+  PlanChangeRow,
+  QuoteRow,
+  RemoteApplyOutcome,
+  RemoteBilling,
+  RemotePricing,
+} from "../billing-provider";
+import { LocalBillingProvider } from "../local-provider";
+import { meteredPriceKey, planOfPrice, StripePriceBook } from "./stripe-catalog";
+import { DEFAULT_RETRY, isStripeRefusal, plainStripeRefusal, withStripeRetries, type RetryPolicy } from "./stripe-client";
+
+export interface StripeProviderOptions {
+  retry?: RetryPolicy;
+  /** The portal's base URL, for Checkout's return links. */
+  baseUrl: () => string;
+}
+
+type UpdateItem = { id?: string; price: string; quantity?: number };
+
+const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
+const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
+const sec = (ms: number) => Math.floor(ms / 1000);
+
+/** A Stripe invoice as a local invoice: lines in minor units, prorations marked as such. */
+export function invoiceMirrorOf(inv: Stripe.Invoice): InvoiceMirror {
+  const lines: LineDraft[] = inv.lines.data.map((l) => {
+    const proration = l.parent?.subscription_item_details?.proration === true || l.parent?.invoice_item_details?.proration === true;
+    return {
+      kind: proration ? (l.amount < 0 ? "proration_credit" : "proration_charge") : "plan",
+      description: l.description ?? "",
+      quantity: l.quantity ?? 1,
+      amountMinor: l.amount,
+      periodStartMs: l.period.start * 1000,
+      periodEndMs: l.period.end * 1000,
+    };
+  });
+  const starts = lines.map((l) => l.periodStartMs!).filter(Number.isFinite);
+  const ends = lines.map((l) => l.periodEndMs!).filter(Number.isFinite);
+  return {
+    remoteId: inv.id,
+    totalMinor: inv.total,
+    currency: inv.currency.toUpperCase(),
+    status: inv.status === "paid" ? "paid" : inv.status === "void" || inv.status === "uncollectible" ? "void" : "open",
+    periodStartMs: starts.length ? Math.min(...starts) : inv.period_start * 1000,
+    periodEndMs: ends.length ? Math.max(...ends) : inv.period_end * 1000,
+    lines,
+  };
+}
+
+/** The subscription's item that carries the plan's monthly price (one of ours by lookup key, else the first licensed one). */
+export function baseItemOf(sub: Stripe.Subscription): Stripe.SubscriptionItem | null {
+  return sub.items.data.find((i) => planOfPrice(i.price) !== null) ?? sub.items.data.find((i) => i.price.recurring?.usage_type !== "metered") ?? null;
+}
+
+/**
+ * Billing through the provider's Stripe account. Invoices Stripe issues are mirrored into the local
+ * ledger (so the portal and console read one table); plan changes are previewed with
+ * invoices.createPreview and applied with subscriptions.update at the previewed proration_date,
+ * always with the idempotency key stored with the consent.
+ */
+export class StripeBillingProvider implements BillingProvider, RemoteBilling {
+  readonly name = "stripe" as const;
+  /** The local ledger: mirrored invoices, and the operator's pause switch. */
+  readonly ledger = new LocalBillingProvider();
+  readonly prices: StripePriceBook;
+  readonly retry: RetryPolicy;
+
+  constructor(
+    readonly stripe: Stripe,
+    private readonly options: StripeProviderOptions,
+  ) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.prices = new StripePriceBook(stripe, this.retry);
+  }
+
+  get remote(): RemoteBilling {
+    return this;
+  }
+
+  invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
+    return this.ledger.invoice(tx, draft, nowMs);
+  }
+
+  paused(): boolean {
+    return this.ledger.paused();
+  }
+
+  /** Every Stripe call: retried with the same idempotency key on network errors, timeouts, 409, 429 and 5xx. */
+  call<T>(fn: () => Promise<T>): Promise<T> {
+    return withStripeRetries(fn, this.retry);
+  }
+
+  /** The account's subscription if it still bills (not canceled, not expired). */
+  async liveSubscription(account: Pick<AccountRow, "stripeSubscriptionId">): Promise<Stripe.Subscription | null> {
+    if (!account.stripeSubscriptionId) return null;
+    const sub = await this.call(() => this.stripe.subscriptions.retrieve(account.stripeSubscriptionId!));
+    return LIVE.has(sub.status) ? sub : null;
+  }
+
+  /** The items of an upgrade: the base item switched to the new price, plus the new plan's metered price if it has one. */
+  private async upgradeItems(sub: Stripe.Subscription, toPlanId: PlanId): Promise<UpdateItem[]> {
+    const base = baseItemOf(sub);
+    if (!base) throw new DomainError("PRECONDITION_FAILED", "Your Stripe subscription has no plan item to change. Please contact us.");
+    const items: UpdateItem[] = [{ id: base.id, price: await this.prices.basePrice(toPlanId) }];
+    const metered = await this.prices.meteredPrice(toPlanId);
+    // Metered items of a former plan stay (pending updates cannot remove items); their meter gets no more events.
+    if (metered && !sub.items.data.some((i) => i.price.id === metered)) items.push({ price: metered });
+    return items;
+  }
+
+  private preview(customer: string, subscription: string, items: UpdateItem[], behavior: RemotePricing["prorationBehavior"], prorationDate: number): Promise<Stripe.Invoice> {
+    return this.call(() =>
+      this.stripe.invoices.createPreview({ customer, subscription, subscription_details: { items, proration_behavior: behavior, proration_date: prorationDate } }),
+    );
+  }
+
+  async priceChange(account: AccountRow, change: { toPlanId: string; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
+    // Nothing charged now (a downgrade), or no subscription yet (Checkout shows the full price): the local quote stands.
+    if (change.timing !== "now" || !isPlanId(change.toPlanId) || PLANS[change.toPlanId].priceMinor === 0) return null;
+    const sub = await this.liveSubscription(account);
+    if (!sub) return null;
+    const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
+    const items = await this.upgradeItems(sub, change.toPlanId);
+    const prorationDate = sec(change.atMs);
+    const preview = await this.preview(customer, sub.id, items, "always_invoice", prorationDate);
+    const lines = invoiceMirrorOf(preview).lines.filter((l) => l.amountMinor !== 0 || l.kind !== "plan");
+    const prorations = lines.filter((l) => l.kind === "proration_credit" || l.kind === "proration_charge");
+    const base = baseItemOf(sub)!;
+    return {
+      prorationAtMs: prorationDate * 1000,
+      periodStartMs: base.current_period_start * 1000,
+      periodEndMs: base.current_period_end * 1000,
+      creditMinor: prorations.filter((l) => l.amountMinor < 0).reduce((s, l) => s + l.amountMinor, 0),
+      chargeMinor: prorations.filter((l) => l.amountMinor > 0).reduce((s, l) => s + l.amountMinor, 0),
+      amountDueNowMinor: Math.max(0, preview.amount_due),
+      lines,
+      subscriptionId: sub.id,
+      itemsJson: JSON.stringify(items),
+      prorationBehavior: "always_invoice",
+    };
+  }
+
+  async repriceQuote(_account: AccountRow, quote: QuoteRow): Promise<number> {
+    if (!quote.stripeSubscriptionId || !quote.stripeItemsJson) return quote.amountDueNowMinor;
+    const sub = await this.call(() => this.stripe.subscriptions.retrieve(quote.stripeSubscriptionId!));
+    const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
+    const behavior = (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"];
+    const preview = await this.preview(customer, sub.id, JSON.parse(quote.stripeItemsJson) as UpdateItem[], behavior, sec(quote.prorationAtMs));
+    return Math.max(0, preview.amount_due);
+  }
+
+  async applyChange(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
+    const what = `your switch to the ${planName(quote.toPlanId)} plan`;
+    try {
+      if (quote.kind === "overage_opt_out") return { kind: "applied", invoice: null };
+      if (quote.kind === "overage_opt_in") return await this.addOverageItem(account, quote, key);
+      if (quote.timing === "period_end") return await this.scheduleDowngrade(account, quote, key);
+      return await this.changeNow(account, change, quote, key, what);
+    } catch (err) {
+      // A 4xx: Stripe said no. Network errors and 5xx were retried; past that the outcome is unknown and the change stays "applying".
+      if (isStripeRefusal(err)) return { kind: "failed", message: plainStripeRefusal(err, what) };
+      if (err instanceof DomainError) return { kind: "failed", message: err.message };
+      throw err;
+    }
+  }
+
+  private async changeNow(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string, what: string): Promise<RemoteApplyOutcome> {
+    const toPlanId = quote.toPlanId as PlanId;
+    const sub = await this.liveSubscription(account);
+    if (PLANS[toPlanId].priceMinor === 0) {
+      // Leaving grandfathered terms for Free: the subscription ends now, nothing charged.
+      if (sub) await this.call(() => this.stripe.subscriptions.cancel(sub.id, { prorate: false }, { idempotencyKey: key }));
+      return { kind: "applied", invoice: null, subscriptionId: null };
+    }
+    if (!sub) return this.startCheckout(account, change, quote, key);
+    if (quote.pricedBy !== "stripe" || quote.stripeSubscriptionId !== sub.id || !quote.stripeItemsJson) {
+      return { kind: "failed", message: `The preview of ${what} no longer matches your subscription. Nothing was charged and your plan is unchanged; please preview the change again.` };
+    }
+    const updated = await this.call(() =>
+      this.stripe.subscriptions.update(
+        sub.id,
+        {
+          items: JSON.parse(quote.stripeItemsJson!) as UpdateItem[],
+          proration_behavior: (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"],
+          proration_date: sec(quote.prorationAtMs),
+          // The change happens only if its invoice is paid; otherwise the subscription stays as it was.
+          payment_behavior: "pending_if_incomplete",
+          expand: ["latest_invoice"],
+        },
+        { idempotencyKey: key },
+      ),
+    );
+    const latest = typeof updated.latest_invoice === "object" && updated.latest_invoice !== null ? updated.latest_invoice : null;
+    const invoice = latest && latest.billing_reason === "subscription_update" ? invoiceMirrorOf(latest) : null;
+    if (updated.pending_update) {
+      const expires = formatDateUtc(updated.pending_update.expires_at * 1000);
+      return {
+        kind: "payment_pending",
+        invoice,
+        message: `The payment of ${formatMoney(quote.amountDueNowMinor, quote.currency)} for ${what} did not go through, so your plan is unchanged. Stripe keeps the change waiting until ${expires}: if the invoice is paid by then (for example after you update your card), the switch happens for exactly the amount you agreed to; otherwise nothing changes.`,
+      };
+    }
+    // A downgrade waiting at the period end is replaced by this choice, once it has gone through.
+    await this.clearPendingDowngrade(sub, key);
+    return { kind: "applied", invoice, subscriptionId: updated.id };
+  }
+
+  /** Withdraws a downgrade scheduled at Stripe: releases the schedule, or keeps the subscription past the period end. */
+  private async clearPendingDowngrade(sub: Stripe.Subscription, key: string, keep: "schedule" | "cancellation" | null = null): Promise<void> {
+    const scheduleId = typeof sub.schedule === "string" ? sub.schedule : (sub.schedule?.id ?? null);
+    if (scheduleId && keep !== "schedule") {
+      const schedule = await this.call(() => this.stripe.subscriptionSchedules.retrieve(scheduleId));
+      if (schedule.status === "active" || schedule.status === "not_started") await this.call(() => this.stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `${key}:release` }));
+    }
+    if (sub.cancel_at_period_end && keep !== "cancellation") await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: false }, { idempotencyKey: `${key}:keep` }));
+  }
+
+  /** No subscription (a Free customer, no card): Stripe Checkout in subscription mode; the plan changes on checkout.session.completed. */
+  private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
+    const toPlanId = quote.toPlanId as PlanId;
+    const base = await this.prices.basePrice(toPlanId);
+    const metered = await this.prices.meteredPrice(toPlanId);
+    const metadata = { headroom_account_id: account.id, headroom_plan_change_id: change.id, headroom_quote_id: quote.id };
+    const portal = this.options.baseUrl();
+    const session = await this.call(() =>
+      this.stripe.checkout.sessions.create(
+        {
+          mode: "subscription",
+          ...(account.stripeCustomerId ? { customer: account.stripeCustomerId } : { customer_email: account.email }),
+          client_reference_id: account.id,
+          line_items: [{ price: base, quantity: 1 }, ...(metered ? [{ price: metered }] : [])],
+          metadata,
+          subscription_data: { metadata },
+          success_url: `${portal}/billing?checkout=complete`,
+          cancel_url: `${portal}/plans?checkout=cancelled`,
+        },
+        { idempotencyKey: key },
+      ),
+    );
+    if (!session.url) throw new DomainError("PRECONDITION_FAILED", "Stripe did not return a payment page. Nothing was charged; please try again.");
+    return { kind: "payment_required", ref: `checkout:${session.id}`, checkoutUrl: session.url };
+  }
+
+  /** A downgrade at the period end: a subscription schedule whose next phase has the new plan (or, to Free, cancel at period end). */
+  private async scheduleDowngrade(account: AccountRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
+    const toPlanId = quote.toPlanId as PlanId;
+    const sub = await this.liveSubscription(account);
+    if (!sub) return { kind: "scheduled", ref: null };
+    if (PLANS[toPlanId].priceMinor === 0) {
+      // A schedule would override the cancellation (and Stripe refuses it on a scheduled subscription): it goes first.
+      await this.clearPendingDowngrade(sub, key, "cancellation");
+      await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }, { idempotencyKey: key }));
+      return { kind: "scheduled", ref: `cancel_at_period_end:${sub.id}` };
+    }
+    const base = baseItemOf(sub);
+    if (!base) throw new DomainError("PRECONDITION_FAILED", "Your Stripe subscription has no plan item to change. Please contact us.");
+    await this.clearPendingDowngrade(sub, key, "schedule");
+    const existing = typeof sub.schedule === "string" ? sub.schedule : (sub.schedule?.id ?? null);
+    const schedule = existing
+      ? await this.call(() => this.stripe.subscriptionSchedules.retrieve(existing))
+      : await this.call(() => this.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: `${key}:schedule` }));
+    const phaseItem = (i: Stripe.SubscriptionItem) => (i.price.recurring?.usage_type === "metered" ? { price: i.price.id } : { price: i.price.id, quantity: i.quantity ?? 1 });
+    const metered = await this.prices.meteredPrice(toPlanId);
+    const nextItems = [{ price: await this.prices.basePrice(toPlanId), quantity: 1 }, ...(metered ? [{ price: metered }] : [])];
+    const start = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? base.current_period_start;
+    await this.call(() =>
+      this.stripe.subscriptionSchedules.update(
+        schedule.id,
+        {
+          end_behavior: "release",
+          phases: [
+            { items: sub.items.data.map(phaseItem), start_date: start, end_date: base.current_period_end, proration_behavior: "none" },
+            { items: nextItems, duration: { interval: "month", interval_count: 1 }, proration_behavior: "none" },
+          ],
+        },
+        { idempotencyKey: `${key}:phases` },
+      ),
+    );
+    return { kind: "scheduled", ref: `schedule:${schedule.id}` };
+  }
+
+  private async addOverageItem(account: AccountRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
+    const sub = await this.liveSubscription(account);
+    if (!sub) return { kind: "failed", message: "Overage billing needs an active Stripe subscription for your plan. Nothing was changed; please contact us." };
+    const price = await this.prices.idOf(meteredPriceKey(quote.toPlanId as PlanId));
+    if (!sub.items.data.some((i) => i.price.id === price)) {
+      await this.call(() => this.stripe.subscriptionItems.create({ subscription: sub.id, price }, { idempotencyKey: key }));
+    }
+    return { kind: "applied", invoice: null };
+  }
+
+  async cancelScheduledChange(_account: AccountRow, change: PlanChangeRow, key: string): Promise<void> {
+    const [kind, id] = (change.providerRef ?? "").split(/:(.*)/s) as [string, string | undefined];
+    try {
+      if (kind === "schedule" && id) {
+        const schedule = await this.call(() => this.stripe.subscriptionSchedules.retrieve(id));
+        if (schedule.status === "active" || schedule.status === "not_started") await this.call(() => this.stripe.subscriptionSchedules.release(id, {}, { idempotencyKey: key }));
+      } else if (kind === "cancel_at_period_end" && id) {
+        await this.call(() => this.stripe.subscriptions.update(id, { cancel_at_period_end: false }, { idempotencyKey: key }));
+      }
+    } catch (err) {
+      if (isStripeRefusal(err)) throw new DomainError("PRECONDITION_FAILED", `Stripe could not cancel the scheduled change (${err.message}). It is still scheduled; please contact us.`);
+      throw err;
+    }
+  }
+
+  async refund(invoice: InvoiceRow, amountMinor: number, key: string, reason: string): Promise<{ refundId: string }> {
+    if (!invoice.stripeInvoiceId) throw new DomainError("PRECONDITION_FAILED", `${invoice.number} was not paid through Stripe, so there is no payment to refund.`);
+    try {
+      const payments = await this.call(() => this.stripe.invoicePayments.list({ invoice: invoice.stripeInvoiceId!, status: "paid", limit: 10 }));
+      const paid = payments.data.find((p) => p.payment.payment_intent || p.payment.charge);
+      if (!paid) throw new DomainError("PRECONDITION_FAILED", `Stripe has no paid payment for ${invoice.number} to refund.`);
+      const pi = paid.payment.payment_intent;
+      const charge = paid.payment.charge;
+      const target = pi ? { payment_intent: typeof pi === "string" ? pi : pi.id } : { charge: typeof charge === "string" ? charge : charge!.id };
+      const refund = await this.call(() =>
+        this.stripe.refunds.create({ ...target, amount: amountMinor, reason: "requested_by_customer", metadata: { headroom_invoice: invoice.number, headroom_reason: reason.slice(0, 450) } }, { idempotencyKey: key }),
+      );
+      return { refundId: refund.id };
+    } catch (err) {
+      if (isStripeRefusal(err)) throw new DomainError("PRECONDITION_FAILED", `Stripe refused the refund: ${err.message}`);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type Stripe from "stripe";
+import { startOfUtcDay } from "../../../shared/limits";
+import { formatDateUtc } from "../../../shared/messages";
+import { formatMoney } from "../../../shared/money";
+import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import { accounts, auditLog, planChanges, type AccountRow } from "../../db/schema";
+import type { Clock } from "../../lib/clock";
+import { DomainError } from "../../lib/domain-error";
+import { newId } from "../../lib/ids";
+import { raiseAccountNotice } from "../../notify/account-notices";
+import type { BillingContext } from "../billing-context";
+import { commitRemoteOutcomeIn } from "../confirm-plan-change";
+import { mirrorInvoice } from "../invoice-mirror";
+import { planOfPrice } from "./stripe-catalog";
+import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
+
+type Tx = BillingContext["db"];
+/** Work for after the commit: meter caps, notices. */
+export type AfterCommit = Array<() => void>;
+
+const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
+const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
+const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
+
+/** Stripe's own audit entries (the operator module's action list is kept by its owners). */
+function auditStripe(tx: Tx, clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked"; accountId: string; details: Record<string, unknown> }): void {
+  tx.insert(auditLog).values({ id: newId("aud"), atMs: clock.now(), actor: e.actor, action: e.action, accountId: e.accountId, detailsJson: JSON.stringify(e.details) }).run();
+}
+
+/** The account a subscription bills: by its id, by the account id we put in its metadata, or by its customer. */
+export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): AccountRow | null {
+  const byId = tx.select().from(accounts).where(eq(accounts.stripeSubscriptionId, sub.id)).get();
+  if (byId) return byId;
+  const meta = sub.metadata?.headroom_account_id;
+  if (meta) {
+    const row = tx.select().from(accounts).where(eq(accounts.id, meta)).get();
+    if (row) return row;
+  }
+  const customer = idOf(sub.customer);
+  return customer ? (tx.select().from(accounts).where(eq(accounts.stripeCustomerId, customer)).get() ?? null) : null;
+}
+
+/**
+ * Brings the account in line with its subscription as Stripe has it now (re-read, never the event
+ * payload, so an event delivered late cannot move the account back). The subscription's base
+ * price decides the plan and the meter's caps. A change the customer consented to and Stripe has
+ * now applied (a paid pending update, a schedule's next phase, a cancellation at period end) is
+ * marked applied; a change made in Stripe's dashboard is followed and audited.
+ */
+export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe.Subscription): AfterCommit {
+  const after: AfterCommit = [];
+  const account = accountOfSubscription(tx, sub);
+  if (!account) return after;
+  const now = ctx.clock.now();
+  const live = LIVE.has(sub.status);
+  // Another subscription bills this account: events about an older one change nothing.
+  if (account.stripeSubscriptionId && account.stripeSubscriptionId !== sub.id) return after;
+  if (!account.stripeSubscriptionId && !live) return after;
+
+  const customerId = idOf(sub.customer);
+  const base = baseItemOf(sub);
+  const stripePlan: PlanId = live ? (planOfPrice(base?.price) ?? (isPlanId(account.planId) ? account.planId : "free")) : "free";
+  const subscriptionId = live ? sub.id : null;
+
+  // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
+  const waiting = tx
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, account.id), eq(planChanges.kind, "plan_change"), eq(planChanges.toPlanId, stripePlan), inArray(planChanges.status, ["applying", "payment_required", "payment_pending"])))
+    .get();
+  if (waiting && stripePlan !== account.planId) {
+    const done = commitRemoteOutcomeIn(ctx, tx, waiting.id, { kind: "applied", invoice: null, customerId: customerId ?? undefined, subscriptionId, periodStartMs: base ? base.current_period_start * 1000 : undefined });
+    if (done) after.push(done);
+    return after;
+  }
+
+  tx.update(accounts)
+    .set({ stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId })
+    .where(eq(accounts.id, account.id))
+    .run();
+  if (stripePlan === account.planId) return after;
+
+  // A scheduled downgrade that Stripe has now carried out.
+  const scheduled = tx
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "scheduled"), eq(planChanges.toPlanId, stripePlan)))
+    .get();
+  tx.update(accounts)
+    .set({ planId: stripePlan, overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false })
+    .where(eq(accounts.id, account.id))
+    .run();
+  if (scheduled) {
+    tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, scheduled.id)).run();
+  } else {
+    auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } });
+  }
+  const name = planName(stripePlan);
+  after.push(() => {
+    ctx.onPlanChanged(account.id, false);
+    raiseAccountNotice(ctx.notify, {
+      accountId: account.id,
+      planId: stripePlan,
+      ref: scheduled ? `${scheduled.id}:applied` : `stripe:${sub.id}:${stripePlan}:${now}`,
+      facts: { kind: "plan_changed", planName: name, severity: "info", title: `You are now on the ${name} plan`, text: scheduled ? `Your scheduled switch took effect on ${formatDateUtc(scheduled.effectiveAtMs)}. The ${name} caps apply from now.` : `Your subscription changed to the ${name} plan. The ${name} caps apply from now.` },
+    });
+  });
+  return after;
+}
+
+/** A Stripe invoice into the local ledger (paid and void are final; a late "open" never moves it back). */
+export function mirrorStripeInvoiceIn(ctx: BillingContext, tx: Tx, inv: Stripe.Invoice): { accountId: string; invoiceId: string } | null {
+  const customer = idOf(inv.customer);
+  const account = customer ? tx.select().from(accounts).where(eq(accounts.stripeCustomerId, customer)).get() : undefined;
+  if (!account) return null;
+  const invoiceId = mirrorInvoice(tx, account.id, invoiceMirrorOf(inv), { kind: inv.billing_reason === "subscription_update" ? "proration" : "period", dedupeKey: `stripe:${inv.id}`, nowMs: ctx.clock.now() });
+  return { accountId: account.id, invoiceId };
+}
+
+/**
+ * `stripe link`: attaches an existing Stripe customer (and its live subscription, if any) to an
+ * account. The plan follows the subscription's price; the billing period its current period.
+ */
+export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBillingProvider, input: { accountId: string; customerId: string }): Promise<{ accountId: string; customerId: string; subscriptionId: string | null; planId: string }> {
+  const account = ctx.db.select().from(accounts).where(eq(accounts.id, input.accountId)).get();
+  if (!account) throw new DomainError("NOT_FOUND", `No account ${input.accountId}.`);
+  if (!/^cus_[A-Za-z0-9]+$/.test(input.customerId)) throw new DomainError("BAD_INPUT", "--customer must be a Stripe customer id (cus_…).");
+  const taken = ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.stripeCustomerId, input.customerId)).get();
+  if (taken && taken.id !== account.id) throw new DomainError("CONFLICT", `${input.customerId} is already linked to ${taken.id}.`);
+  const customer = await provider.call(() => provider.stripe.customers.retrieve(input.customerId));
+  if ("deleted" in customer && customer.deleted) throw new DomainError("NOT_FOUND", `Stripe customer ${input.customerId} was deleted.`);
+  const subs = await provider.call(() => provider.stripe.subscriptions.list({ customer: input.customerId, status: "all", limit: 20 }));
+  const sub = subs.data.find((s) => LIVE.has(s.status)) ?? null;
+  const base = sub ? baseItemOf(sub) : null;
+  const planId = (sub && planOfPrice(base?.price)) ?? account.planId;
+  const after: AfterCommit = [];
+  ctx.db.transaction((txRaw) => {
+    const tx = txRaw as unknown as Tx;
+    tx.update(accounts)
+      .set({
+        stripeCustomerId: input.customerId,
+        stripeSubscriptionId: sub?.id ?? null,
+        planId,
+        billingAnchorMs: base ? startOfUtcDay(base.current_period_start * 1000) : account.billingAnchorMs,
+      })
+      .where(eq(accounts.id, account.id))
+      .run();
+    auditStripe(tx, ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } });
+    after.push(() => ctx.onPlanChanged(account.id, true));
+  });
+  for (const f of after) f();
+  return { accountId: account.id, customerId: input.customerId, subscriptionId: sub?.id ?? null, planId };
+}
+
+/** Words for a failed invoice payment: what failed, that the plan is unchanged, what happens next. */
+export function paymentFailedText(inv: Stripe.Invoice, number: string): string {
+  const amount = formatMoney(inv.amount_due, inv.currency.toUpperCase());
+  const next = inv.next_payment_attempt ? ` Stripe tries again on ${formatDateUtc(inv.next_payment_attempt * 1000)}.` : "";
+  return `The payment of ${amount} for invoice ${number} did not go through. Your plan is unchanged, and a change waiting for this payment stays pending until it is paid.${next} You can update your card from the link in Stripe's e-mail.`;
+}
+

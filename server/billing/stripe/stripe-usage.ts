@@ -1,0 +1,209 @@
+import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
+import { billingPeriodAt } from "../../../shared/limits";
+import { isPlanId, PLANS } from "../../../shared/plans";
+import { accounts, planChanges, stripeUsageReports, usageMinute, type AccountRow } from "../../db/schema";
+import { ProviderUnavailableError } from "../billing-provider";
+import type { BillingContext } from "../billing-context";
+import { meterEventOf, METER_ALL_CALLS } from "./stripe-catalog";
+import { withStripeRetries } from "./stripe-client";
+import type { StripeBillingProvider } from "./stripe-provider";
+
+const MINUTE_MS = 60_000;
+
+export interface UsageReporterOptions {
+  /** How far back usage is compared with what was reported (late events arrive up to 24 h late). */
+  lookbackMs?: number;
+  /** A minute is reported once it is this old (the meter flushes every 250 ms; events may lag a little). */
+  settleMs?: number;
+  /** Reports sent per run. */
+  batchSize?: number;
+  concurrency?: number;
+  /** First retry delay after a failed send; doubles per attempt up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface UsageBacklog {
+  /** Reports waiting to be sent (new, or retrying after a failure). */
+  pending: number;
+  /** Reports Stripe refused (4xx); they need an operator. */
+  failed: number;
+  /** The oldest minute still waiting (unix ms), or null. */
+  oldestPendingMinuteMs: number | null;
+  lastError: string | null;
+}
+
+/** The calls an account is billed for per minute: every served call (metered plans) or, for overage, those beyond the monthly quota. */
+function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: string, fromMs: number, toMs: number): Map<number, number> {
+  const rows = (fromSql: number) =>
+    ctx.db
+      .select({ minuteMs: usageMinute.minuteMs, n: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle})` })
+      .from(usageMinute)
+      .where(and(eq(usageMinute.accountId, account.id), gte(usageMinute.minuteMs, fromSql), lt(usageMinute.minuteMs, toMs)))
+      .groupBy(usageMinute.minuteMs)
+      .orderBy(asc(usageMinute.minuteMs))
+      .all();
+  const out = new Map<number, number>();
+  if (eventName === METER_ALL_CALLS) {
+    for (const r of rows(fromMs)) if (r.n > 0) out.set(r.minuteMs, r.n);
+    return out;
+  }
+  // Overage: the calls of each minute that fall beyond the quota, counted from the start of each billing period.
+  const cap = PLANS[isPlanId(account.planId) ? account.planId : "free"].caps.month ?? Infinity;
+  let period = billingPeriodAt(account.billingAnchorMs, fromMs);
+  while (period.startMs < toMs) {
+    let used = 0;
+    for (const r of rows(period.startMs)) {
+      if (r.minuteMs >= period.endMs) break;
+      const over = Math.max(0, used + r.n - cap) - Math.max(0, used - cap);
+      used += r.n;
+      if (over > 0 && r.minuteMs >= fromMs) out.set(r.minuteMs, over);
+    }
+    period = billingPeriodAt(account.billingAnchorMs, period.endMs);
+  }
+  return out;
+}
+
+/**
+ * Metered usage to Stripe as billing meter events, from the per-minute rollups. Each (account,
+ * minute) is one event with a stable identifier (`hr:<meter>:<account>:<minute>`, also the
+ * Idempotency-Key), queued in stripe_usage_reports before it is sent: a retry, a crash or a second
+ * run sends the same identifier and Stripe counts it once. A minute whose count grew later (late
+ * events) gets a correction event with the difference. Failed sends are retried with backoff.
+ */
+export class StripeUsageReporter {
+  private readonly o: Required<UsageReporterOptions>;
+
+  constructor(
+    private readonly ctx: BillingContext,
+    private readonly provider: StripeBillingProvider,
+    opts: UsageReporterOptions = {},
+  ) {
+    this.o = { lookbackMs: 48 * 3_600_000, settleMs: 2 * MINUTE_MS, batchSize: 200, concurrency: 4, backoffMs: 30_000, maxBackoffMs: 3_600_000, ...opts };
+  }
+
+  /** Accounts billed by usage through Stripe now, with the meter their usage goes to and since when. */
+  private meteredAccounts(): Array<{ account: AccountRow; eventName: string; sinceMs: number }> {
+    const out: Array<{ account: AccountRow; eventName: string; sinceMs: number }> = [];
+    for (const account of this.ctx.db.select().from(accounts).all()) {
+      if (!account.stripeCustomerId || !account.stripeSubscriptionId || !isPlanId(account.planId)) continue;
+      const plan = PLANS[account.planId];
+      const eventName = meterEventOf(plan);
+      if (!eventName || (!plan.metered && !account.overageOptIn)) continue;
+      // Usage from before the current terms (another plan, overage off) is not billed on this meter.
+      const since = this.ctx.db.select({ at: planChanges.appliedAtMs }).from(planChanges).where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "applied"))).orderBy(desc(planChanges.appliedAtMs)).get()?.at ?? 0;
+      out.push({ account, eventName, sinceMs: Math.floor(since / MINUTE_MS) * MINUTE_MS });
+    }
+    return out;
+  }
+
+  /** Queues what has not been reported yet; returns the number of reports queued. */
+  enqueue(): number {
+    const now = this.ctx.clock.now();
+    const toMs = Math.floor((now - this.o.settleMs) / MINUTE_MS) * MINUTE_MS;
+    let queued = 0;
+    for (const { account, eventName, sinceMs } of this.meteredAccounts()) {
+      const fromMs = Math.max(sinceMs, Math.floor((now - this.o.lookbackMs) / MINUTE_MS) * MINUTE_MS);
+      if (fromMs >= toMs) continue;
+      const billable = billableByMinute(this.ctx, account, eventName, fromMs, toMs);
+      if (billable.size === 0) continue;
+      this.ctx.db.transaction((tx) => {
+        const reported = new Map<number, { sum: number; n: number }>();
+        for (const r of tx
+          .select({ minuteMs: stripeUsageReports.minuteMs, sum: sql<number>`sum(${stripeUsageReports.value})`, n: sql<number>`count(*)` })
+          .from(stripeUsageReports)
+          .where(and(eq(stripeUsageReports.accountId, account.id), eq(stripeUsageReports.eventName, eventName), gte(stripeUsageReports.minuteMs, fromMs), lt(stripeUsageReports.minuteMs, toMs)))
+          .groupBy(stripeUsageReports.minuteMs)
+          .all())
+          reported.set(r.minuteMs, { sum: r.sum, n: r.n });
+        for (const [minuteMs, calls] of billable) {
+          const done = reported.get(minuteMs) ?? { sum: 0, n: 0 };
+          if (calls <= done.sum) continue;
+          const base = `hr:${eventName === METER_ALL_CALLS ? "calls" : "overage"}:${account.id}:${minuteMs}`;
+          tx.insert(stripeUsageReports)
+            .values({ identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, status: "pending", nextAttemptAtMs: now, createdAtMs: now })
+            .onConflictDoNothing()
+            .run();
+          queued++;
+        }
+      });
+    }
+    return queued;
+  }
+
+  /** Sends the reports that are due; a 429 or an outage stops the run and backs off. */
+  async send(): Promise<{ sent: number; retrying: number; failed: number }> {
+    const now = this.ctx.clock.now();
+    const due = this.ctx.db
+      .select()
+      .from(stripeUsageReports)
+      .where(and(eq(stripeUsageReports.status, "pending"), lte(stripeUsageReports.nextAttemptAtMs, now)))
+      .orderBy(asc(stripeUsageReports.minuteMs))
+      .limit(this.o.batchSize)
+      .all();
+    const customers = new Map(
+      due.length ? this.ctx.db.select({ id: accounts.id, customer: accounts.stripeCustomerId }).from(accounts).where(inArray(accounts.id, [...new Set(due.map((d) => d.accountId))])).all().map((a) => [a.id, a.customer]) : [],
+    );
+    const counts = { sent: 0, retrying: 0, failed: 0 };
+    let stop = false;
+    const queue = [...due];
+    const worker = async () => {
+      while (!stop) {
+        const r = queue.shift();
+        if (!r) return;
+        const customer = customers.get(r.accountId);
+        const at = this.ctx.clock.now();
+        if (!customer) {
+          this.mark(r.identifier, { status: "failed", lastError: "The account is no longer linked to a Stripe customer." });
+          counts.failed++;
+          continue;
+        }
+        try {
+          await withStripeRetries(
+            () =>
+              this.provider.stripe.billing.meterEvents.create(
+                { event_name: r.eventName, payload: { stripe_customer_id: customer, value: String(r.value) }, identifier: r.identifier, timestamp: Math.floor(r.minuteMs / 1000) },
+                { idempotencyKey: r.identifier },
+              ),
+            { ...this.provider.retry, attempts: Math.min(2, this.provider.retry.attempts) },
+          );
+          this.mark(r.identifier, { status: "sent", sentAtMs: at, attempts: r.attempts + 1, lastError: null });
+          counts.sent++;
+        } catch (err) {
+          if (err instanceof ProviderUnavailableError) {
+            const delay = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** r.attempts);
+            this.mark(r.identifier, { attempts: r.attempts + 1, nextAttemptAtMs: at + delay, lastError: err.cause instanceof Error ? err.cause.message : err.message });
+            counts.retrying++;
+            // Stripe is down or asks us to slow down (429): the rest waits for the next run.
+            stop = true;
+          } else {
+            this.mark(r.identifier, { status: "failed", attempts: r.attempts + 1, lastError: err instanceof Error ? err.message : String(err) });
+            counts.failed++;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.o.concurrency }, worker));
+    return counts;
+  }
+
+  private mark(identifier: string, set: Partial<typeof stripeUsageReports.$inferInsert>): void {
+    this.ctx.db.update(stripeUsageReports).set(set).where(eq(stripeUsageReports.identifier, identifier)).run();
+  }
+
+  backlog(): UsageBacklog {
+    return usageBacklog(this.ctx);
+  }
+}
+
+/** What is still to be sent to Stripe's meters, for operators. */
+export function usageBacklog(ctx: Pick<BillingContext, "db">): UsageBacklog {
+  const pending = ctx.db
+    .select({ n: sql<number>`count(*)`, oldest: sql<number | null>`min(${stripeUsageReports.minuteMs})` })
+    .from(stripeUsageReports)
+    .where(eq(stripeUsageReports.status, "pending"))
+    .get()!;
+  const failed = ctx.db.select({ n: sql<number>`count(*)` }).from(stripeUsageReports).where(eq(stripeUsageReports.status, "failed")).get()!.n;
+  const lastError = ctx.db.select({ e: stripeUsageReports.lastError }).from(stripeUsageReports).where(sql`${stripeUsageReports.lastError} is not null and ${stripeUsageReports.status} != 'sent'`).orderBy(desc(stripeUsageReports.createdAtMs)).get()?.e ?? null;
+  return { pending: pending.n, failed, oldestPendingMinuteMs: pending.oldest, lastError };
+}

@@ -1,0 +1,219 @@
+import { eq } from "drizzle-orm";
+import express, { type Router } from "express";
+import type Stripe from "stripe";
+import { isPlanId, PLANS } from "../../../shared/plans";
+import { accounts, invoices, planChanges, stripeEvents } from "../../db/schema";
+import { raiseAccountNotice } from "../../notify/account-notices";
+import type { BillingContext } from "../billing-context";
+import { commitRemoteOutcomeIn } from "../confirm-plan-change";
+import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
+import { mirrorStripeInvoiceIn, paymentFailedText, reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
+
+/** Signatures older than this, or further than this in the future, are refused (seconds). */
+export const WEBHOOK_TOLERANCE_S = 300;
+
+export const HANDLED_EVENTS = [
+  "checkout.session.completed",
+  "checkout.session.expired",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.paid",
+  "invoice.payment_failed",
+  "subscription_schedule.updated",
+  "subscription_schedule.released",
+  "subscription_schedule.completed",
+  "subscription_schedule.canceled",
+] as const;
+
+type Tx = BillingContext["db"];
+type Effect = (tx: Tx) => AfterCommit;
+const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
+const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
+
+export type WebhookResult = "processed" | "duplicate" | "ignored";
+
+/**
+ * Processes Stripe events once each. What an effect depends on is re-read from Stripe first (the
+ * subscription, the invoice), then the event id is stored in the same transaction as the effect: a
+ * replayed event finds its id and changes nothing, an event that fails is not stored and Stripe
+ * sends it again. Events are handled one at a time, so two reads cannot commit out of order.
+ */
+export class StripeWebhookHandler {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: BillingContext,
+    private readonly provider: StripeBillingProvider,
+  ) {}
+
+  handle(event: Stripe.Event): Promise<WebhookResult> {
+    const run = this.queue.then(() => this.process(event));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private seen(id: string): boolean {
+    return Boolean(this.ctx.db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, id)).get());
+  }
+
+  private async process(event: Stripe.Event): Promise<WebhookResult> {
+    if (this.seen(event.id)) return "duplicate";
+    const effect = await this.effectOf(event);
+    let after: AfterCommit = [];
+    let duplicate = false;
+    this.ctx.db.transaction((txRaw) => {
+      const tx = txRaw as unknown as Tx;
+      const stored = tx.insert(stripeEvents).values({ id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: this.ctx.clock.now() }).onConflictDoNothing().run();
+      if (stored.changes === 0) {
+        duplicate = true;
+        return;
+      }
+      if (effect) after = effect(tx);
+    });
+    if (duplicate) return "duplicate";
+    for (const f of after) f();
+    return effect ? "processed" : "ignored";
+  }
+
+  private async subscription(id: string): Promise<Stripe.Subscription> {
+    return this.provider.call(() => this.provider.stripe.subscriptions.retrieve(id));
+  }
+
+  /** Reads what the event is about from Stripe (its current state) and returns the effect to commit with the event id. */
+  private async effectOf(event: Stripe.Event): Promise<Effect | null> {
+    const ctx = this.ctx;
+    switch (event.type) {
+      case "customer.subscription.created":
+      case "customer.subscription.updated":
+      case "customer.subscription.deleted": {
+        const sub = await this.subscription(event.data.object.id);
+        return (tx) => reconcileSubscriptionIn(ctx, tx, sub);
+      }
+      case "subscription_schedule.updated":
+      case "subscription_schedule.released":
+      case "subscription_schedule.completed":
+      case "subscription_schedule.canceled": {
+        const schedule = event.data.object;
+        const subId = idOf(schedule.subscription) ?? schedule.released_subscription;
+        if (!subId) return null;
+        const sub = await this.subscription(subId);
+        return (tx) => reconcileSubscriptionIn(ctx, tx, sub);
+      }
+      case "checkout.session.completed": {
+        const session = event.data.object;
+        const changeId = session.metadata?.headroom_plan_change_id;
+        const subId = idOf(session.subscription);
+        if (session.mode !== "subscription" || !subId || !changeId) return null;
+        const sub = await this.provider.call(() => this.provider.stripe.subscriptions.retrieve(subId, { expand: ["latest_invoice"] }));
+        const latest = typeof sub.latest_invoice === "object" && sub.latest_invoice !== null ? sub.latest_invoice : null;
+        return (tx) => {
+          const change = tx.select().from(planChanges).where(eq(planChanges.id, changeId)).get();
+          if (!change) return [];
+          const base = baseItemOf(sub);
+          // The plan changes now, never before: the customer has paid at Checkout.
+          const done = commitRemoteOutcomeIn(ctx, tx, change.id, {
+            kind: "applied",
+            invoice: latest ? invoiceMirrorOf(latest) : null,
+            customerId: idOf(session.customer) ?? undefined,
+            subscriptionId: sub.id,
+            periodStartMs: base ? base.current_period_start * 1000 : undefined,
+          });
+          if (done) return [done];
+          // Already committed (customer.subscription.created came first): the first invoice is still mirrored.
+          if (latest) mirrorStripeInvoiceIn(ctx, tx, latest);
+          return reconcileSubscriptionIn(ctx, tx, sub);
+        };
+      }
+      case "checkout.session.expired": {
+        const changeId = event.data.object.metadata?.headroom_plan_change_id;
+        if (!changeId) return null;
+        // An abandoned checkout changes nothing; the waiting change is closed.
+        return (tx) => {
+          tx.update(planChanges).set({ status: "cancelled", failureMessage: "The payment page expired before it was completed. Nothing was charged.", updatedAtMs: ctx.clock.now() }).where(eq(planChanges.id, changeId)).run();
+          return [];
+        };
+      }
+      case "invoice.paid": {
+        const inv = await this.provider.call(() => this.provider.stripe.invoices.retrieve(event.data.object.id!));
+        const subId = idOf(inv.parent?.subscription_details?.subscription);
+        // A paid invoice may be what a pending update was waiting for: the subscription says whether it is applied now.
+        const sub = subId ? await this.subscription(subId) : null;
+        return (tx) => {
+          mirrorStripeInvoiceIn(ctx, tx, inv);
+          return sub ? reconcileSubscriptionIn(ctx, tx, sub) : [];
+        };
+      }
+      case "invoice.payment_failed": {
+        const inv = await this.provider.call(() => this.provider.stripe.invoices.retrieve(event.data.object.id!));
+        return (tx) => {
+          const mirrored = mirrorStripeInvoiceIn(ctx, tx, inv);
+          if (!mirrored) return [];
+          const account = tx.select().from(accounts).where(eq(accounts.id, mirrored.accountId)).get()!;
+          const number = tx.select({ n: invoices.number }).from(invoices).where(eq(invoices.id, mirrored.invoiceId)).get()?.n ?? inv.id;
+          // The plan stays as it is; a change waiting for this payment stays pending. The customer is told.
+          return [
+            () =>
+              raiseAccountNotice(ctx.notify, {
+                accountId: account.id,
+                planId: account.planId,
+                ref: `${inv.id}:payment_failed:${inv.attempt_count}`,
+                facts: { kind: "payment_failed", planName: planName(account.planId), severity: "warning", title: "A payment did not go through", text: paymentFailedText(inv, number) },
+              }),
+          ];
+        };
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+/** The signature's timestamp (seconds), for refusing a far-future one (the SDK checks only age). */
+function signedAt(header: string): number | null {
+  const t = header.split(",").find((p) => p.trim().startsWith("t="));
+  const n = t ? Number(t.trim().slice(2)) : NaN;
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * POST /webhooks/stripe: mounted before any JSON body parser, because the signature is over the raw
+ * bytes. A bad, stale or far-future signature gets 400 and changes nothing; a failure while
+ * processing gets 500, so Stripe delivers the event again.
+ */
+export function stripeWebhookRoute(opts: { ctx: BillingContext; provider: StripeBillingProvider | null; secret: string | null }): Router {
+  const router = express.Router();
+  const handler = opts.provider ? new StripeWebhookHandler(opts.ctx, opts.provider) : null;
+  const problem = (status: number, title: string, detail: string) => ({ type: "about:blank", title, status, detail });
+  router.post("/webhooks/stripe", express.raw({ type: "application/json", limit: "1mb" }), async (req, res) => {
+    if (!handler || !opts.provider || !opts.secret) {
+      res.status(404).type("application/problem+json").json(problem(404, "Stripe webhooks are not configured", "Set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET to receive Stripe events."));
+      return;
+    }
+    const header = req.headers["stripe-signature"];
+    if (typeof header !== "string" || !Buffer.isBuffer(req.body)) {
+      res.status(400).type("application/problem+json").json(problem(400, "Missing signature", "A Stripe-Signature header and a JSON body are required."));
+      return;
+    }
+    const nowMs = opts.ctx.clock.now();
+    let event: Stripe.Event;
+    try {
+      const t = signedAt(header);
+      if (t !== null && t > nowMs / 1000 + WEBHOOK_TOLERANCE_S) throw new Error("signature timestamp is in the future");
+      event = opts.provider.stripe.webhooks.constructEvent(req.body, header, opts.secret, WEBHOOK_TOLERANCE_S, undefined, nowMs);
+    } catch (err) {
+      opts.ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "stripe webhook refused");
+      res.status(400).type("application/problem+json").json(problem(400, "Invalid signature", "The Stripe-Signature header does not match this body, or it is too old or too far in the future."));
+      return;
+    }
+    try {
+      const result = await handler.handle(event);
+      res.json({ received: true, result });
+    } catch (err) {
+      opts.ctx.logger.error({ err, eventId: event.id, type: event.type }, "stripe webhook failed; Stripe will retry it");
+      res.status(500).type("application/problem+json").json(problem(500, "Not processed", "The event was not processed; it will be accepted when Stripe sends it again."));
+    }
+  });
+  return router;
+}
+

@@ -1,0 +1,108 @@
+import { and, eq, isNotNull, lte } from "drizzle-orm";
+import { accounts, planChanges, quotes } from "../../db/schema";
+import type { BillingContext } from "../billing-context";
+import { settlePlanChange } from "../confirm-plan-change";
+import type { StripeBillingProvider } from "./stripe-provider";
+import { reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
+import type { StripeUsageReporter } from "./stripe-usage";
+
+/**
+ * Finishes plan changes left "applying" (a crash or an outage between the consent and Stripe's
+ * answer): each is sent again with its stored idempotency key, so Stripe replays its first answer
+ * and that is committed. A change never sent whose preview has expired is not charged: the
+ * customer is asked to confirm again.
+ */
+export async function resumeApplyingChanges(ctx: BillingContext): Promise<{ resumed: number; expired: number }> {
+  const now = ctx.clock.now();
+  const rows = ctx.db.select().from(planChanges).innerJoin(quotes, eq(quotes.id, planChanges.quoteId)).where(eq(planChanges.status, "applying")).all();
+  let resumed = 0;
+  let expired = 0;
+  for (const { plan_changes: change, quotes: quote } of rows) {
+    if (change.providerSentAtMs === null && now >= quote.expiresAtMs) {
+      ctx.db
+        .update(planChanges)
+        .set({ status: "needs_consent", failureMessage: "Your confirmation could not be completed before the price preview expired. Nothing was charged and your plan is unchanged; please preview the change again.", updatedAtMs: now })
+        .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "applying")))
+        .run();
+      expired++;
+      continue;
+    }
+    try {
+      await settlePlanChange(ctx, change.id, true);
+      resumed++;
+    } catch (err) {
+      ctx.logger.warn({ err: err instanceof Error ? err.message : String(err), planChangeId: change.id }, "plan change still applying; retried on the next run");
+    }
+  }
+  return { resumed, expired };
+}
+
+/** Downgrades scheduled at Stripe whose date has passed without a webhook: the subscription is re-read and followed. */
+export async function reconcileOverdueSchedules(ctx: BillingContext, provider: StripeBillingProvider, graceMs = 3_600_000): Promise<number> {
+  const now = ctx.clock.now();
+  const due = ctx.db
+    .select({ accountId: planChanges.accountId, subscriptionId: accounts.stripeSubscriptionId })
+    .from(planChanges)
+    .innerJoin(accounts, eq(accounts.id, planChanges.accountId))
+    .where(and(eq(planChanges.status, "scheduled"), isNotNull(planChanges.providerRef), lte(planChanges.effectiveAtMs, now - graceMs), isNotNull(accounts.stripeSubscriptionId)))
+    .all();
+  let n = 0;
+  for (const row of due) {
+    const sub = await provider.call(() => provider.stripe.subscriptions.retrieve(row.subscriptionId!));
+    let after: AfterCommit = [];
+    ctx.db.transaction((tx) => {
+      after = reconcileSubscriptionIn(ctx, tx as unknown as BillingContext["db"], sub);
+    });
+    for (const f of after) f();
+    n++;
+  }
+  return n;
+}
+
+/** The Stripe provider's background work, every interval: unfinished changes, overdue schedules, meter events. */
+export class StripeWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly ctx: BillingContext,
+    private readonly provider: StripeBillingProvider,
+    private readonly usage: StripeUsageReporter,
+    private readonly intervalMs = 30_000,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    void this.runOnce();
+    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass; a pass still running is joined, never doubled. */
+  runOnce(): Promise<void> {
+    this.running ??= (async () => {
+      const step = async (name: string, fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          this.ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `stripe worker: ${name} failed`);
+        }
+      };
+      await step("resume applying changes", () => resumeApplyingChanges(this.ctx));
+      await step("reconcile overdue schedules", () => reconcileOverdueSchedules(this.ctx, this.provider));
+      await step("queue usage", () => this.usage.enqueue());
+      await step("send usage", () => this.usage.send());
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Stops the timer and waits briefly for a pass in flight (a Stripe call can take a while; what it leaves is resumed at the next start). */
+  async stop(waitMs = 1_500): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.running) await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+  }
+}
+
