@@ -27,7 +27,7 @@ function callsBetween(ctx: BillingContext, accountId: string, fromMs: number, to
  * the period just closed), and records an anomaly when an invoice is more than twice the last one.
  * Idempotent: each period invoice has a dedupe key; running it twice changes nothing.
  */
-export function runBillingCycle(ctx: BillingContext): { applied: number; invoiced: number; anomalies: number } {
+export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: number } = {}): { applied: number; invoiced: number; anomalies: number } {
   const now = ctx.clock.now();
   let applied = 0;
   let invoiced = 0;
@@ -57,6 +57,7 @@ export function runBillingCycle(ctx: BillingContext): { applied: number; invoice
   for (const account of ctx.provider.remote ? [] : ctx.db.select().from(accounts).all()) {
     const period = billingPeriodAt(account.billingAnchorMs, now);
     if (period.startMs <= account.billingAnchorMs || period.startMs > now) continue;
+    if (opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs) continue;
     const dedupeKey = `period:${account.id}:${period.startMs}`;
     if (ctx.db.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get()) continue;
     const plan = PLANS[isPlanId(account.planId) ? account.planId : "free"];
@@ -135,5 +136,6 @@ export function backfillBillingCycles(ctx: BillingContext, days: number): void {
       if (p.startMs > account.billingAnchorMs && p.startMs >= now - days * DAY_MS) boundaries.add(p.startMs);
     }
   }
-  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } });
+  // Each period is invoiced at its own start, as the calendar would have done; none before the window.
+  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: now - days * DAY_MS });
 }
