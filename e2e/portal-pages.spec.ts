@@ -64,10 +64,12 @@ test.describe("customer portal pages", () => {
     await expect(table.getByTestId("verdict-starter")).toHaveText(/Over on \d+ of 30 days/);
     await expect(table.getByTestId("verdict-business")).toHaveText("Fits");
 
-    const switchButton = table.getByRole("button", { name: "Switch to Business" });
-    await expect(switchButton).toBeDisabled();
-    await expect(switchButton).toHaveAccessibleDescription(/Self-serve plan changes are coming soon/);
-    await expect(table.getByRole("button", { name: "Switch to Starter" })).toHaveCount(0);
+    // Every other plan links into the plan-change wizard with itself chosen; the current plan does not.
+    await expect(table.getByRole("link", { name: "Switch to Business" })).toHaveAttribute("href", "/plans/change?to=business");
+    await expect(table.getByRole("link", { name: "Switch to Free" })).toHaveAttribute("href", "/plans/change?to=free");
+    await expect(table.getByRole("link", { name: "Switch to Starter" })).toHaveCount(0);
+    await expect(recommendation.getByRole("link", { name: "Switch to Business" })).toHaveAttribute("href", "/plans/change?to=business");
+    await expect(page.getByText(/coming soon/i)).toHaveCount(0);
 
     await expectNoSeriousA11yViolations(page);
   });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { Navigate, NavLink, Outlet, useLocation } from "react-router";
+import { NoticeBanner } from "../features/notices/components/notice-banner";
 import { useSession } from "../features/session/use-session";
 import { Badge } from "../ui/badge";
 import { LoadingBlock } from "../ui/states";
@@ -106,6 +107,7 @@ export function PortalLayout() {
       </aside>
       <main id="main" className="min-w-0 flex-1 px-4 py-6 sm:px-8 lg:py-10">
         <div className="mx-auto max-w-5xl">
+          <NoticeBanner />
           <Outlet />
         </div>
       </main>

@@ -2,6 +2,7 @@ import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
 import { paths } from "./paths";
 import { PortalLayout } from "./portal-layout";
 import { ConsoleLayout } from "./console-layout";
+import { consoleRoutes } from "../features/console/console-routes";
 import { RouteError } from "./route-error";
 import { useSession } from "../features/session/use-session";
 import { LoadingBlock } from "../ui/states";
@@ -25,18 +26,18 @@ const router = createBrowserRouter([
     children: [
       { path: paths.usage, lazy: async () => ({ Component: (await import("../features/usage/usage-page")).UsagePage }) },
       { path: paths.plans, lazy: async () => ({ Component: (await import("../features/plans/plans-page")).PlansPage }) },
-      { path: paths.planChange, lazy: async () => ({ Component: (await import("../features/plans/plans-page")).PlansPage }) },
+      { path: paths.planChange, lazy: async () => ({ Component: (await import("../features/plans/plan-change-page")).PlanChangePage }) },
       { path: paths.keys, lazy: async () => ({ Component: (await import("../features/keys/keys-page")).KeysPage }) },
-      { path: paths.billing, lazy: async () => ({ Component: (await import("../features/placeholder-page")).BillingPlaceholder }) },
-      { path: paths.notices, lazy: async () => ({ Component: (await import("../features/placeholder-page")).NoticesPlaceholder }) },
-      { path: paths.settings, lazy: async () => ({ Component: (await import("../features/placeholder-page")).SettingsPlaceholder }) },
+      { path: paths.billing, lazy: async () => ({ Component: (await import("../features/billing/billing-page")).BillingPage }) },
+      { path: paths.notices, lazy: async () => ({ Component: (await import("../features/notices/notices-page")).NoticesPage }) },
+      { path: paths.settings, lazy: async () => ({ Component: (await import("../features/settings/settings-page")).SettingsPage }) },
     ],
   },
   {
     path: paths.console,
     element: <ConsoleLayout />,
     errorElement: <RouteError />,
-    children: [{ index: true, lazy: async () => ({ Component: (await import("../features/console/console-home")).ConsoleHome }) }],
+    children: consoleRoutes,
   },
   { path: "*", lazy: async () => ({ Component: (await import("./not-found")).NotFound }) },
 ]);

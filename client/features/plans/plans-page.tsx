@@ -3,7 +3,6 @@ import { ErrorState, LoadingBlock } from "../../ui/states";
 import { PlanCards } from "./components/plan-cards";
 import { PlanComparisonTable } from "./components/plan-comparison-table";
 import { RecommendationCard } from "./components/recommendation-card";
-import { PLAN_CHANGE_SOON_ID } from "./components/switch-plan-button";
 import { usePlanComparison } from "./use-plan-comparison";
 
 export function PlansPage() {
@@ -25,9 +24,7 @@ export function PlansPage() {
             <PlanComparisonTable data={comparison.data} />
           </div>
           <div className="mt-4 space-y-1 text-sm text-slate-600">
-            <p id={PLAN_CHANGE_SOON_ID}>
-              <span className="font-medium text-slate-800">Self-serve plan changes are coming soon.</span> Until then, ask your provider to change your plan.
-            </p>
+            <p>Switching shows the exact price of the change (with credit for unused time) and needs your consent before anything is charged.</p>
             <p>
               “Over on N of 30 days” counts the UTC days on which your calls that day, or in your busiest minute, went over that plan's cap. Costs are estimates for a month like your last 30
               days, before tax.

@@ -9,7 +9,7 @@ import { anomalies, accounts, invoices, outbox } from "../../db/schema";
 import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
 import { listNotices } from "../../notify/notices";
-import { listAudit } from "../../operator/audit-log";
+import { listAudit, recordAudit } from "../../operator/audit-log";
 import { acknowledgeAnomaly, billingPaused, grandfather, grandfatherInput, queuedInvoices, refundInput, refundInvoice, setBillingPaused } from "../../operator/controls";
 import { enforcementReadiness, enforcementTarget, setEnforcement, setEnforcementInput } from "../../operator/enforcement";
 import { lifecycleMetrics } from "../../operator/metrics";
@@ -119,7 +119,11 @@ export const operatorRouter = router({
       };
     }),
   ),
-  decideApproval: operatorProcedure.input(decideApprovalInput).mutation(({ ctx, input }) => decideApproval(ctx.deps.billing, input, OPERATOR)),
+  decideApproval: operatorProcedure.input(decideApprovalInput).mutation(async ({ ctx, input }) => {
+    const result = await decideApproval(ctx.deps.billing, input, OPERATOR);
+    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: OPERATOR, action: "approval.decided", details: { requestId: input.requestId, approve: input.approve, reason: input.reason ?? null, status: result.status } });
+    return result;
+  }),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) =>
     ctx.deps.db

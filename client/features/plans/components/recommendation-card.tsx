@@ -43,7 +43,7 @@ export function RecommendationCard({ data }: { data: PlanComparisonData }) {
         {rec && plan && !isCurrent && (
           <div className="flex w-full flex-col items-stretch gap-1.5 sm:w-auto sm:items-end">
             <SwitchPlanButton plan={plan} primary />
-            <p className="text-xs text-slate-600 sm:text-right">Self-serve plan changes are coming soon.</p>
+            <p className="text-xs text-slate-600 sm:text-right">You see the exact price before anything changes.</p>
           </div>
         )}
       </div>

@@ -1,23 +1,17 @@
+import { Link } from "react-router";
 import type { Plan } from "../../../../shared/plans";
+import { paths } from "../../../app/paths";
 
-export const PLAN_CHANGE_SOON_ID = "plan-change-soon";
-
-/**
- * "Switch to <plan>". It will open the plan-change wizard at /plans/change?to=<planId>; until that
- * exists it is disabled, and stays focusable (aria-disabled) so screen readers reach the note saying why.
- */
+/** "Switch to <plan>": opens the plan-change wizard with that plan chosen; nothing changes before its preview and consent. */
 export function SwitchPlanButton({ plan, primary = false, compact = false, className = "" }: { plan: Plan; primary?: boolean; compact?: boolean; className?: string }) {
   return (
-    <button
-      type="button"
-      aria-disabled="true"
-      aria-describedby={PLAN_CHANGE_SOON_ID}
-      onClick={(e) => e.preventDefault()}
-      className={`inline-flex cursor-not-allowed items-center justify-center rounded-lg py-2 font-medium ${compact ? "px-2 text-[13px]" : "px-3.5 text-sm"} ${
-        primary ? "bg-brand-100 text-brand-700" : "bg-slate-50 text-slate-600 ring-1 ring-inset ring-slate-200"
+    <Link
+      to={`${paths.planChange}?to=${encodeURIComponent(plan.id)}`}
+      className={`inline-flex items-center justify-center rounded-lg py-2 text-center font-medium transition-colors ${compact ? "px-2 text-[13px]" : "px-3.5 text-sm"} ${
+        primary ? "bg-brand-600 text-white hover:bg-brand-700" : "bg-white text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
       } ${className}`}
     >
       Switch to {plan.name}
-    </button>
+    </Link>
   );
 }

@@ -1,0 +1,40 @@
+import { formatMoney } from "../../../shared/money";
+import { formatDateUtc } from "../../../shared/messages";
+import { WINDOWS, WINDOW_LABELS, type Caps } from "../../../shared/plans";
+import { formatCount } from "../../lib/format";
+
+/**
+ * Billing dates are UTC days, as on invoices and in the consent words, so the page and the words
+ * the customer agreed to never show two different dates.
+ */
+export const billingDate = formatDateUtc;
+
+/** "25 Oct – 24 Nov 2026": a period [start, end) as its first and last day. */
+export function billingSpan(startMs: number, endMs: number): string {
+  const a = formatDateUtc(startMs);
+  const b = formatDateUtc(endMs - 1);
+  const yearA = a.slice(-4);
+  return yearA === b.slice(-4) ? `${a.slice(0, -5)} – ${b}` : `${a} – ${b}`;
+}
+
+/** "−$2.85" with a true minus sign for credits. */
+export function signedMoney(amountMinor: number, currency: string): string {
+  return amountMinor < 0 ? `−${formatMoney(-amountMinor, currency)}` : formatMoney(amountMinor, currency);
+}
+
+/** "300 per minute · 5,000 per day (UTC)"; "No caps" for a plan without any. */
+export function capsText(caps: Caps, metered = false): string {
+  const parts = WINDOWS.filter((w) => caps[w] !== undefined).map((w) => `${formatCount(caps[w]!)} ${WINDOW_LABELS[w].per}`);
+  if (parts.length === 0) return metered ? "No caps: every call is metered" : "No caps";
+  return parts.join(" · ");
+}
+
+/**
+ * When a quote expires by this browser's clock. The server's expiry is in the server's clock; a
+ * browser clock that is off by minutes would show a fresh quote as expired (or an expired one as
+ * valid). So the quote's lifetime is counted from when this browser asked for it, and a second
+ * early: the server stays the judge, and says so plainly if it disagrees.
+ */
+export function localExpiresAt(quote: { expiresAtMs: number; prorationAtMs: number }, requestedAtMs: number): number {
+  return requestedAtMs + (quote.expiresAtMs - quote.prorationAtMs) - 1_000;
+}

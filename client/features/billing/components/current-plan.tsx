@@ -1,0 +1,62 @@
+import { Link } from "react-router";
+import { formatMoney } from "../../../../shared/money";
+import { paths } from "../../../app/paths";
+import { Badge } from "../../../ui/badge";
+import { Button } from "../../../ui/button";
+import { billingDate, billingSpan } from "../billing-text";
+import type { BillingOverviewData } from "../use-billing-overview";
+
+/** The plan, its price, the billing period, grandfathered terms and (on overage plans) the overage switch. */
+export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; onOverage: () => void }) {
+  const { plan, period, overage } = data;
+  const per1000 = plan.overagePer1000Minor !== null ? formatMoney(plan.overagePer1000Minor, plan.currency) : null;
+  return (
+    <section aria-labelledby="current-plan-title" className="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="current-plan">
+      <div className="flex flex-wrap items-start justify-between gap-4 p-5">
+        <div>
+          <p className="text-xs font-medium uppercase tracking-wide text-slate-600">Current plan</p>
+          <h2 id="current-plan-title" className="mt-0.5 text-xl font-semibold tracking-tight text-slate-900">{plan.name}</h2>
+          <p className="mt-0.5 text-slate-800">
+            <span className="font-semibold">{formatMoney(plan.priceMinor, plan.currency)}</span>
+            <span className="text-slate-600"> a month</span>
+            {plan.metered && per1000 && <span className="text-slate-600"> + {per1000} per 1,000 calls</span>}
+          </p>
+        </div>
+        <Link to={paths.planChange} className="inline-flex items-center justify-center rounded-lg bg-white px-3.5 py-2 text-sm font-medium text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
+          Change plan
+        </Link>
+      </div>
+      <dl className="divide-y divide-slate-100 border-t border-slate-100 text-sm">
+        <div className="flex flex-col gap-0.5 px-5 py-3 sm:flex-row sm:justify-between sm:gap-6">
+          <dt className="whitespace-nowrap text-slate-600">Billing period</dt>
+          <dd className="text-slate-900 sm:text-right" data-testid="billing-period">
+            {billingSpan(period.startMs, period.endMs)} <span className="text-slate-600">· renews on {billingDate(period.endMs)}</span>
+          </dd>
+        </div>
+        {data.grandfatheredUntilMs !== null && (
+          <div className="flex flex-col gap-0.5 px-5 py-3 sm:flex-row sm:justify-between sm:gap-6" data-testid="grandfathering">
+            <dt className="text-slate-600">Your terms</dt>
+            <dd className="text-slate-900">You keep your current terms free until {billingDate(data.grandfatheredUntilMs)}.</dd>
+          </div>
+        )}
+        {overage.available && per1000 && (
+          <div className="flex flex-col items-start gap-2 px-5 py-3" data-testid="overage">
+            <dt className="text-slate-600">
+              Overage billing: <Badge tone={overage.optedIn ? "brand" : "neutral"}>{overage.optedIn ? "on" : "off"}</Badge>
+              <span className="mt-1 block text-xs text-slate-600">
+                {overage.optedIn
+                  ? `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} a month are served and billed at ${per1000} per 1,000.`
+                  : `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} a month are limited. Turn this on to have them served and billed at ${per1000} per 1,000 instead.`}
+              </span>
+            </dt>
+            <dd>
+              <Button variant="secondary" onClick={onOverage}>
+                {overage.optedIn ? "Turn off overage billing" : "Turn on overage billing"}
+              </Button>
+            </dd>
+          </div>
+        )}
+      </dl>
+    </section>
+  );
+}

@@ -1,0 +1,109 @@
+import { useId, useState } from "react";
+import { formatMoney } from "../../../../shared/money";
+import { ConfirmDialog, Consequences } from "../components/confirm-dialog";
+import type { ApprovalData } from "../console-data";
+import { planName } from "../lib/format";
+import { useDecideApproval } from "./use-decide-approval";
+
+export interface Decision {
+  request: ApprovalData;
+  approve: boolean;
+}
+
+/** Approve or deny a change over the billing cap; a denial needs a reason, which the customer is told. */
+export function DecideDialog({ decision, onClose, onDone }: { decision: Decision | null; onClose: () => void; onDone: (message: string) => void }) {
+  const decide = useDecideApproval();
+  const [reason, setReason] = useState("");
+  const [touched, setTouched] = useState(false);
+  const reasonId = useId();
+  const hintId = useId();
+  const errorId = useId();
+
+  const r = decision?.request;
+  const approve = decision?.approve ?? true;
+  const money = (m: number) => formatMoney(m, r?.currency ?? "USD");
+  const change = r ? `${planName(r.fromPlanId)} → ${planName(r.toPlanId)}` : "";
+  const reasonProblem = !approve && reason.trim().length < 3 ? "Say why (at least 3 characters): the customer is told." : null;
+
+  function close(open: boolean) {
+    if (open || decide.isPending) return;
+    decide.reset();
+    setReason("");
+    setTouched(false);
+    onClose();
+  }
+
+  function confirm() {
+    if (!r) return false;
+    setTouched(true);
+    if (reasonProblem) return false;
+    decide.mutate(
+      { requestId: r.id, approve, ...(approve ? {} : { reason: reason.trim() }) },
+      {
+        onSuccess: (res) => {
+          onDone(
+            res.status === "approved"
+              ? `Approved: ${r.accountName} moves ${change}, with the amounts the customer agreed to. The customer has been notified.`
+              : res.status === "denied"
+                ? `Denied: ${r.accountName} stays on ${planName(r.fromPlanId)}. Nothing was charged; the customer has been told why.`
+                : `Approved, but ${r.accountName}'s price or account changed since the consent: nothing was charged and the customer is asked to confirm the new price.`,
+          );
+          decide.reset();
+          setReason("");
+          setTouched(false);
+          onClose();
+        },
+      },
+    );
+  }
+
+  return (
+    <ConfirmDialog
+      open={decision !== null}
+      onOpenChange={close}
+      title={r ? `${approve ? "Approve" : "Deny"} ${r.accountName}'s switch to ${planName(r.toPlanId)}?` : "Decide"}
+      confirmLabel={approve ? "Approve and apply" : "Deny the switch"}
+      pendingLabel={approve ? "Approving…" : "Denying…"}
+      tone={approve ? "primary" : "danger"}
+      pending={decide.isPending}
+      error={decide.isError ? decide.error.message : null}
+      onConfirm={confirm}
+      testId="decide-confirmation"
+    >
+      {r && approve && (
+        <Consequences
+          items={[
+            <>
+              The switch {change} is applied with the amounts the customer consented to: <strong className="font-semibold">{money(r.amountDueNowMinor)}</strong> now, then {money(r.recurringMinor)} a month.
+            </>,
+            <>
+              Projected {money(r.projectedMonthlyMinor)} a month with usage, {money(r.projectedMonthlyMinor - r.billingCapMinor)} over the {money(r.billingCapMinor)} billing cap.
+            </>,
+            "If the price or the account changed since the consent, nothing is charged and the customer is asked to confirm again.",
+            "The customer is notified.",
+          ]}
+        />
+      )}
+      {r && !approve && (
+        <>
+          <Consequences items={[`${r.accountName} stays on ${planName(r.fromPlanId)}; nothing is charged.`, "The customer is notified with your reason."]} />
+          <label htmlFor={reasonId} className="mt-4 block text-sm font-medium text-slate-800">Reason (required)</label>
+          <textarea
+            id={reasonId}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            rows={3}
+            maxLength={1000}
+            required
+            aria-invalid={touched && reasonProblem ? true : undefined}
+            aria-describedby={touched && reasonProblem ? `${hintId} ${errorId}` : hintId}
+            placeholder="Enterprise needs a signed order form first; we will contact you."
+            className="mt-1.5 w-full rounded-lg border border-slate-300 px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500 aria-[invalid=true]:border-rose-500"
+          />
+          <p id={hintId} className="mt-1 text-xs text-slate-600">Sent to the customer as written.</p>
+          {touched && reasonProblem && <p id={errorId} className="mt-1 text-sm text-rose-700">{reasonProblem}</p>}
+        </>
+      )}
+    </ConfirmDialog>
+  );
+}

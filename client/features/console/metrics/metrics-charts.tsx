@@ -1,0 +1,213 @@
+import { useId, type ReactNode } from "react";
+import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import { formatMoney } from "../../../../shared/money";
+import { PLAN_LIST } from "../../../../shared/plans";
+import { formatCompact, formatCount } from "../../../lib/format";
+import type { MetricsData } from "../console-data";
+import { formatDateUtc, formatMoneyCompact } from "../lib/format";
+
+interface Series {
+  key: string;
+  label: string;
+  color: string;
+}
+
+const dayShort = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+
+/**
+ * A chart as a figure: a title, a legend, the SVG (hidden from assistive tech) and a table with the
+ * same numbers for screen readers, as the portal's usage charts do.
+ */
+function ChartFigure({
+  title,
+  subtitle,
+  series,
+  table,
+  children,
+  testId,
+}: {
+  title: string;
+  subtitle: string;
+  series: Series[];
+  table: { head: string[]; rows: Array<{ key: string | number; cells: string[] }> };
+  children: ReactNode;
+  testId: string;
+}) {
+  const titleId = useId();
+  return (
+    <figure aria-labelledby={titleId} className="relative rounded-xl border border-slate-200 bg-white shadow-sm" data-testid={testId}>
+      <figcaption className="flex flex-wrap items-start justify-between gap-x-6 gap-y-2 border-b border-slate-100 px-5 py-3">
+        <div>
+          <h3 id={titleId} className="text-base font-semibold text-slate-900">{title}</h3>
+          <p className="mt-0.5 text-sm text-slate-600">{subtitle}</p>
+        </div>
+        <ul className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700" aria-label="Legend">
+          {series.map((s) => (
+            <li key={s.key} className="flex items-center gap-1.5">
+              <span className="h-2.5 w-2.5 rounded-sm" style={{ backgroundColor: s.color }} aria-hidden />
+              {s.label}
+            </li>
+          ))}
+        </ul>
+      </figcaption>
+      <div className="px-2 pb-3 pt-4 sm:px-4" aria-hidden>{children}</div>
+      <div className="sr-only">
+      <table>
+        <caption>{title}</caption>
+        <thead>
+          <tr>{table.head.map((h) => <th key={h} scope="col">{h}</th>)}</tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r) => (
+            <tr key={r.key}>
+              <th scope="row">{r.cells[0]}</th>
+              {r.cells.slice(1).map((c, i) => <td key={i}>{c}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      </div>
+    </figure>
+  );
+}
+
+function TooltipBox({ heading, lines }: { heading: string; lines: Array<{ label: string; value: string; color?: string }> }) {
+  return (
+    <div className="min-w-44 rounded-lg border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg">
+      <p className="font-semibold text-slate-900">{heading}</p>
+      <dl className="mt-1 space-y-0.5">
+        {lines.map((l) => (
+          <div key={l.label} className="flex items-center justify-between gap-4">
+            <dt className="flex items-center gap-1.5 text-slate-600">
+              {l.color && <span className="h-2 w-2 rounded-sm" style={{ backgroundColor: l.color }} />}
+              {l.label}
+            </dt>
+            <dd className="font-medium text-slate-900">{l.value}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+const axis = { tickLine: false, tick: { fill: "#475569", fontSize: 12 } } as const;
+
+const CALL_SERIES: Series[] = [
+  { key: "within", label: "Served within cap", color: "#6366f1" },
+  { key: "wouldThrottle", label: "Would throttle (served)", color: "#f59e0b" },
+  { key: "throttled", label: "Throttled (refused)", color: "#e11d48" },
+];
+
+/** API calls per UTC day: served within the cap, served over it (shadow), refused. */
+export function CallsChart({ days }: { days: MetricsData["callsPerDay"] }) {
+  const points = days.map((d) => ({ dayMs: d.dayMs, within: d.served - d.wouldThrottle, wouldThrottle: d.wouldThrottle, throttled: d.throttled }));
+  const byDay = new Map(points.map((p) => [p.dayMs, p]));
+  const step = Math.max(1, Math.ceil(points.length / 8));
+  const ticks = points.filter((_, i) => (points.length - 1 - i) % step === 0).map((p) => p.dayMs);
+  return (
+    <ChartFigure
+      title="API calls per day"
+      subtitle="All accounts · UTC days"
+      series={CALL_SERIES}
+      testId="chart-calls"
+      table={{ head: ["Day", ...CALL_SERIES.map((s) => s.label)], rows: points.map((p) => ({ key: p.dayMs, cells: [formatDateUtc(p.dayMs), formatCount(p.within), formatCount(p.wouldThrottle), formatCount(p.throttled)] })) }}
+    >
+      {points.length === 0 ? (
+        <p className="flex h-56 items-center justify-center text-sm text-slate-600">No calls in this range.</p>
+      ) : (
+        <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: 240 }}>
+          <CartesianGrid vertical={false} stroke="#e2e8f0" />
+          <XAxis dataKey="dayMs" ticks={ticks} tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+          <YAxis tickFormatter={formatCompact} axisLine={false} width={44} allowDecimals={false} {...axis} />
+          <Tooltip
+            cursor={{ fill: "#f1f5f9" }}
+            isAnimationActive={false}
+            content={({ active, label }) => {
+              const p = active ? byDay.get(Number(label)) : undefined;
+              return p ? <TooltipBox heading={formatDateUtc(p.dayMs)} lines={CALL_SERIES.map((s) => ({ label: s.label, value: formatCount(p[s.key as "within"]), color: s.color }))} /> : null;
+            }}
+          />
+          {CALL_SERIES.map((s) => (
+            <Bar key={s.key} dataKey={s.key} stackId="calls" fill={s.color} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      )}
+    </ChartFigure>
+  );
+}
+
+const MONEY_SERIES: Series[] = [
+  { key: "mrr", label: "MRR now", color: "#6366f1" },
+  { key: "revenue", label: "Invoiced in range", color: "#0f766e" },
+];
+
+/** Monthly recurring revenue now and revenue invoiced in the range, per plan. */
+export function RevenueChart({ metrics }: { metrics: MetricsData }) {
+  const { currency } = metrics;
+  const points = PLAN_LIST.map((p) => ({ plan: p.name, mrr: metrics.mrrMinorByPlan[p.id] ?? 0, revenue: metrics.revenueMinorByPlan[p.id] ?? 0 }));
+  const byPlan = new Map(points.map((p) => [p.plan, p]));
+  return (
+    <ChartFigure
+      title="MRR and revenue by plan"
+      subtitle={`MRR ${formatMoney(metrics.mrrMinor, currency)} · invoiced ${formatMoney(metrics.revenueMinor, currency)}`}
+      series={MONEY_SERIES}
+      testId="chart-revenue"
+      table={{ head: ["Plan", ...MONEY_SERIES.map((s) => s.label)], rows: points.map((p) => ({ key: p.plan, cells: [p.plan, formatMoney(p.mrr, currency), formatMoney(p.revenue, currency)] })) }}
+    >
+      <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="25%" style={{ width: "100%", height: 240 }}>
+        <CartesianGrid vertical={false} stroke="#e2e8f0" />
+        <XAxis dataKey="plan" axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+        <YAxis tickFormatter={(v: number) => formatMoneyCompact(v, currency)} axisLine={false} width={56} {...axis} />
+        <Tooltip
+          cursor={{ fill: "#f1f5f9" }}
+          isAnimationActive={false}
+          content={({ active, label }) => {
+            const p = active ? byPlan.get(String(label)) : undefined;
+            return p ? <TooltipBox heading={p.plan} lines={MONEY_SERIES.map((s) => ({ label: s.label, value: formatMoney(p[s.key as "mrr"], currency), color: s.color }))} /> : null;
+          }}
+        />
+        {MONEY_SERIES.map((s) => (
+          <Bar key={s.key} dataKey={s.key} fill={s.color} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ChartFigure>
+  );
+}
+
+/** Net Promoter Score per week (−100 to 100); weeks without answers have no bar. */
+export function NpsChart({ satisfaction }: { satisfaction: MetricsData["satisfaction"] }) {
+  const points = satisfaction.weeks.map((w) => ({ weekStartMs: w.weekStartMs, nps: w.nps, answers: w.answers }));
+  const byWeek = new Map(points.map((p) => [p.weekStartMs, p]));
+  return (
+    <ChartFigure
+      title="Satisfaction (NPS) per week"
+      subtitle={satisfaction.overall === null ? "No answers in this range" : `Overall ${satisfaction.overall} from ${formatCount(satisfaction.answers)} ${satisfaction.answers === 1 ? "answer" : "answers"} · weeks start on UTC days`}
+      series={[{ key: "nps", label: "NPS (−100 to 100)", color: "#0f766e" }]}
+      testId="chart-nps"
+      table={{ head: ["Week from", "NPS", "Answers"], rows: points.map((p) => ({ key: p.weekStartMs, cells: [formatDateUtc(p.weekStartMs), p.nps === null ? "no answers" : String(p.nps), formatCount(p.answers)] })) }}
+    >
+      <div className="relative">
+        <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="30%" style={{ width: "100%", height: 200 }}>
+          <CartesianGrid vertical={false} stroke="#e2e8f0" />
+          <XAxis dataKey="weekStartMs" tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+          <YAxis domain={[-100, 100]} ticks={[-100, -50, 0, 50, 100]} axisLine={false} width={40} {...axis} />
+          <ReferenceLine y={0} stroke="#64748b" />
+          <Tooltip
+            cursor={{ fill: "#f1f5f9" }}
+            isAnimationActive={false}
+            content={({ active, label }) => {
+              const p = active ? byWeek.get(Number(label)) : undefined;
+              return p ? <TooltipBox heading={`Week from ${formatDateUtc(p.weekStartMs)}`} lines={[{ label: "NPS", value: p.nps === null ? "no answers" : String(p.nps) }, { label: "Answers", value: formatCount(p.answers) }]} /> : null;
+            }}
+          />
+          <Bar dataKey="nps" fill="#0f766e" isAnimationActive={false} />
+        </BarChart>
+        {satisfaction.answers === 0 && (
+          <p className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-600">
+            <span className="rounded-md bg-white/90 px-2 py-1">No answers yet: customers are asked after a plan change</span>
+          </p>
+        )}
+      </div>
+    </ChartFigure>
+  );
+}

@@ -1,0 +1,115 @@
+import { formatMoney } from "../../../../shared/money";
+import { isPlanId, PLANS } from "../../../../shared/plans";
+import type { AuditRowData } from "../console-data";
+import { formatDateTimeUtc, noticeKindLabel, planName } from "../lib/format";
+import type { CsvCell } from "../lib/csv";
+import type { SortDir } from "../components/table";
+
+export const SORT_COLUMNS = ["account", "plan", "mode", "peakMinute", "peakDay", "periodUsage", "wouldThrottle", "daysOver", "recommended", "notices", "lastPlanChange"] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export const isSortColumn = (c: string | null): c is SortColumn => (SORT_COLUMNS as readonly string[]).includes(c ?? "");
+
+/** Text columns start A→Z; figures start with the largest, which is what an operator looks for. */
+export const defaultDir = (c: SortColumn): SortDir => (c === "account" || c === "plan" || c === "mode" ? "asc" : "desc");
+
+const MODE_ORDER: Record<string, number> = { off: 0, shadow: 1, enforce: 2 };
+
+function sortValue(r: AuditRowData, c: SortColumn): string | number {
+  switch (c) {
+    case "account":
+      return r.name.toLowerCase();
+    case "plan":
+      return isPlanId(r.planId) ? PLANS[r.planId].priceMinor : -1;
+    case "mode":
+      return MODE_ORDER[r.mode] ?? -1;
+    case "peakMinute":
+      return r.peakMinute;
+    case "peakDay":
+      return r.peakDay;
+    case "periodUsage":
+      return r.periodUsage;
+    case "wouldThrottle":
+      return r.wouldThrottle + r.throttled;
+    case "daysOver":
+      return r.daysOver;
+    case "recommended":
+      return r.recommended?.priceDiffMinor ?? Number.NEGATIVE_INFINITY;
+    case "notices":
+      return r.notices[0]?.createdAtMs ?? 0;
+    case "lastPlanChange":
+      return r.lastPlanChange?.atMs ?? 0;
+  }
+}
+
+/** Rows in the chosen order; ties keep the account name order so the table does not jump. */
+export function sortRows(rows: AuditRowData[], sort: { column: SortColumn; dir: SortDir }): AuditRowData[] {
+  const sign = sort.dir === "asc" ? 1 : -1;
+  return [...rows].sort((a, b) => {
+    const x = sortValue(a, sort.column);
+    const y = sortValue(b, sort.column);
+    if (x < y) return -sign;
+    if (x > y) return sign;
+    return a.name.localeCompare(b.name);
+  });
+}
+
+/** "+$170.00/month", "−$20.00/month", "same price". */
+export function priceDifference(diffMinor: number, currency: string): string {
+  if (diffMinor === 0) return "same price";
+  return `${diffMinor > 0 ? "+" : "−"}${formatMoney(Math.abs(diffMinor), currency)}/month`;
+}
+
+export const currencyOf = (planId: string) => (isPlanId(planId) ? PLANS[planId].currency : "USD");
+
+/** The cap of a window on a plan, or null when that window is not capped. */
+export function capOf(planId: string, window: "minute" | "day" | "month"): number | null {
+  return isPlanId(planId) ? (PLANS[planId].caps[window] ?? null) : null;
+}
+
+export const CSV_HEADER = [
+  "account_id",
+  "account",
+  "email",
+  "plan",
+  "mode",
+  "peak_per_minute",
+  "minute_cap",
+  "peak_per_day",
+  "day_cap",
+  "period_usage",
+  "month_cap",
+  "would_throttle",
+  "throttled",
+  "days_over",
+  "recommended_plan",
+  "price_difference",
+  "notices",
+  "last_plan_change",
+];
+
+/** One CSV row with the figures as numbers (spreadsheets sum them) and the rest as shown. */
+export function csvRow(r: AuditRowData): CsvCell[] {
+  const currency = currencyOf(r.planId);
+  return [
+    r.accountId,
+    r.name,
+    r.email,
+    planName(r.planId),
+    r.mode,
+    r.peakMinute,
+    capOf(r.planId, "minute"),
+    r.peakDay,
+    capOf(r.planId, "day"),
+    r.periodUsage,
+    capOf(r.planId, "month"),
+    r.wouldThrottle,
+    r.throttled,
+    r.daysOver,
+    r.recommended?.name ?? null,
+    // Words rather than a signed amount: a leading "+" or "−" would read as a formula in a spreadsheet.
+    r.recommended ? (r.recommended.priceDiffMinor === 0 ? "same price" : `${formatMoney(Math.abs(r.recommended.priceDiffMinor), currency)} a month ${r.recommended.priceDiffMinor > 0 ? "more" : "less"}`) : null,
+    r.notices.map((n) => `${noticeKindLabel(n.kind)} ${formatDateTimeUtc(n.createdAtMs)} (${n.deliveredAtMs === null ? "not delivered" : `delivered ${formatDateTimeUtc(n.deliveredAtMs)}`})`).join("; ") || null,
+    r.lastPlanChange ? `${planName(r.lastPlanChange.toPlanId)} ${r.lastPlanChange.status} ${formatDateTimeUtc(r.lastPlanChange.atMs)}` : null,
+  ];
+}

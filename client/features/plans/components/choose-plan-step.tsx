@@ -1,0 +1,134 @@
+import { useId, type ReactNode } from "react";
+import { Link } from "react-router";
+import { formatMoney } from "../../../../shared/money";
+import type { Plan, PlanId } from "../../../../shared/plans";
+import { paths } from "../../../app/paths";
+import { Badge } from "../../../ui/badge";
+import { Button } from "../../../ui/button";
+import { capsText } from "../../billing/billing-text";
+import type { PlanComparisonData } from "../use-plan-comparison";
+import { Verdict } from "./plan-facts";
+import { overageText, priceText } from "./plan-text";
+import { StepHeading } from "./step-heading";
+
+/** Step 1: the public plans as radio cards, the current one marked and not selectable. */
+export function ChoosePlanStep({
+  data,
+  selected,
+  onSelect,
+  onContinue,
+  notice,
+  focusOnMount,
+}: {
+  data: PlanComparisonData;
+  selected: PlanId | null;
+  onSelect: (id: PlanId) => void;
+  onContinue: () => void;
+  notice?: ReactNode;
+  focusOnMount: boolean;
+}) {
+  const recommendedId = data.recommendation?.planId;
+  const legendId = useId();
+  return (
+    <section aria-labelledby={legendId}>
+      <StepHeading id={legendId} focusOnMount={focusOnMount} description="Each plan is checked against your own traffic of the last 30 days. You will see the exact price before anything changes.">
+        Choose a plan
+      </StepHeading>
+      {notice}
+      <div role="radiogroup" aria-labelledby={legendId} className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+        {data.plans.map((p) => (
+          <PlanOption
+            key={p.id}
+            plan={p}
+            current={p.id === data.currentPlanId}
+            recommended={p.id === recommendedId}
+            checked={selected === p.id}
+            verdict={data.verdicts.find((v) => v.planId === p.id)}
+            onSelect={() => onSelect(p.id)}
+          />
+        ))}
+      </div>
+      <div className="mt-6 flex flex-col-reverse gap-2 sm:flex-row sm:items-center sm:justify-between">
+        <Link to={paths.plans} className="rounded-lg px-3.5 py-2 text-center text-sm font-medium text-slate-700 hover:bg-slate-100">
+          Back to plans
+        </Link>
+        <Button onClick={onContinue} disabled={!selected || selected === data.currentPlanId} data-testid="continue-to-preview">
+          {selected && selected !== data.currentPlanId ? `Preview the switch to ${data.plans.find((p) => p.id === selected)?.name}` : "Choose a plan to continue"}
+        </Button>
+      </div>
+    </section>
+  );
+}
+
+function PlanOption({
+  plan,
+  current,
+  recommended,
+  checked,
+  verdict,
+  onSelect,
+}: {
+  plan: Plan;
+  current: boolean;
+  recommended: boolean;
+  checked: boolean;
+  verdict: PlanComparisonData["verdicts"][number] | undefined;
+  onSelect: () => void;
+}) {
+  const nameId = useId();
+  const detailsId = useId();
+  const price = priceText(plan);
+  const overage = overageText(plan);
+  return (
+    <label
+      className={`relative flex cursor-pointer flex-col rounded-xl border bg-white p-4 shadow-sm transition-colors has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-600 ${
+        current ? "cursor-default border-slate-200 bg-slate-50" : checked ? "border-brand-600 ring-1 ring-brand-600" : "border-slate-200 hover:border-slate-300"
+      }`}
+      data-testid={`plan-option-${plan.id}`}
+    >
+      <span className="flex items-start gap-3">
+        <input
+          type="radio"
+          name="plan"
+          value={plan.id}
+          checked={checked}
+          disabled={current}
+          onChange={onSelect}
+          aria-labelledby={nameId}
+          aria-describedby={detailsId}
+          className="mt-1 h-4 w-4 shrink-0 accent-brand-600 focus-visible:outline-none"
+        />
+        <span className="min-w-0 flex-1">
+          <span className="flex flex-wrap items-center justify-between gap-x-2 gap-y-1">
+            <span id={nameId} className="text-base font-semibold text-slate-900">{plan.name}</span>
+            {(current || recommended) && (
+              <span className="flex flex-wrap gap-1">
+                {current && <Badge tone="neutral">Your plan</Badge>}
+                {recommended && <Badge tone={current ? "good" : "brand"}>Recommended</Badge>}
+              </span>
+            )}
+          </span>
+          <span className="block">
+            <span className="text-lg font-semibold text-slate-900">{price.amount}</span>
+            <span className="text-sm text-slate-600">{price.per}</span>
+          </span>
+        </span>
+      </span>
+      <span id={detailsId} className="mt-3 block space-y-1.5 pl-7 text-sm">
+        <span className="sr-only">{price.amount}{price.per}. {recommended ? "Recommended for your traffic. " : ""}</span>
+        <span className="block text-slate-800">{capsText(plan.caps, plan.metered)}</span>
+        {overage && <span className="block text-slate-600">{overage}</span>}
+        {verdict && (
+          <span className="block">
+            <span className="sr-only">Your last 30 days: </span>
+            <Verdict verdict={verdict} />
+            {verdict.usageMinor > 0 || plan.metered ? (
+              <span className="block text-xs text-slate-600">about {formatMoney(verdict.monthlyCostMinor, verdict.currency)} a month at your rate</span>
+            ) : null}
+          </span>
+        )}
+        {current && <span className="block font-medium text-slate-600">This is your current plan.</span>}
+      </span>
+    </label>
+  );
+}

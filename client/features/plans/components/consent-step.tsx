@@ -1,0 +1,83 @@
+import { formatMoney } from "../../../../shared/money";
+import { Button } from "../../../ui/button";
+import type { BillingProblem } from "../../billing/billing-errors";
+import { billingDate } from "../../billing/billing-text";
+import { ConsentForm } from "../../billing/components/consent-form";
+import type { PlanChangeQuote } from "../use-preview-plan-change";
+import { confirmLabels, planOf } from "./quote-summary";
+import { StepHeading } from "./step-heading";
+
+/** Step 3: the quote's own consent words, an "I agree" box, and the one button that changes the plan. */
+export function ConsentStep({
+  quote,
+  expiresAtMs,
+  pending,
+  problem,
+  previewing,
+  onBack,
+  onConfirm,
+  onPreviewAgain,
+  focusOnMount,
+}: {
+  quote: PlanChangeQuote;
+  /** The quote's expiry by this browser's clock. */
+  expiresAtMs: number;
+  pending: boolean;
+  problem: BillingProblem | null;
+  previewing: boolean;
+  onBack: () => void;
+  onConfirm: () => Promise<unknown>;
+  onPreviewAgain: () => void;
+  focusOnMount: boolean;
+}) {
+  const to = planOf(quote.toPlanId);
+  const labels = confirmLabels(quote);
+  const money = (m: number) => formatMoney(m, quote.currency);
+  return (
+    <section aria-labelledby="consent-heading">
+      <StepHeading id="consent-heading" focusOnMount={focusOnMount} description="Read what you agree to. Nothing is charged or changed until you press the button below.">
+        {quote.timing === "now" ? `Agree to switch to ${to.name}` : `Agree to switch to ${to.name} on ${billingDate(quote.effectiveAtMs)}`}
+      </StepHeading>
+
+      <dl className="mb-4 flex flex-wrap gap-x-8 gap-y-2 rounded-xl bg-slate-50 px-4 py-3 text-sm ring-1 ring-inset ring-slate-200" data-testid="consent-recap">
+        <div>
+          <dt className="text-slate-600">{quote.needsApproval ? "Due once approved" : "Due now"}</dt>
+          <dd className="font-semibold text-slate-900">{quote.amountDueNowMinor === 0 ? "Nothing" : money(quote.amountDueNowMinor)}</dd>
+        </div>
+        <div>
+          <dt className="text-slate-600">Then every month</dt>
+          <dd className="font-semibold text-slate-900">
+            {money(quote.recurringMinor)} <span className="font-normal text-slate-700">from {billingDate(quote.recurringFromMs)}</span>
+          </dd>
+        </div>
+        <div>
+          <dt className="text-slate-600">{to.name} caps apply</dt>
+          <dd className="font-semibold text-slate-900">{quote.timing === "now" ? (quote.needsApproval ? "once approved" : "now") : `on ${billingDate(quote.effectiveAtMs)}`}</dd>
+        </div>
+      </dl>
+
+      <ConsentForm
+        key={quote.id}
+        consentText={quote.consentText}
+        confirmLabel={labels.idle}
+        pendingLabel={labels.pending}
+        expiresAtMs={expiresAtMs}
+        pending={pending}
+        problem={problem}
+        onConfirm={onConfirm}
+        onPreviewAgain={onPreviewAgain}
+        previewing={previewing}
+        secondary={
+          <Button variant="secondary" onClick={onBack} disabled={pending} className="sm:mr-auto">
+            Back
+          </Button>
+        }
+      />
+      {quote.needsApproval && (
+        <p className="mt-3 text-sm text-slate-600">
+          Over your billing cap, the button sends a request: your provider's team approves it first, and nothing is charged until then.
+        </p>
+      )}
+    </section>
+  );
+}

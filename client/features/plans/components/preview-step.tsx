@@ -1,0 +1,125 @@
+import { formatMoney } from "../../../../shared/money";
+import { Button } from "../../../ui/button";
+import { LoadingBlock } from "../../../ui/states";
+import type { BillingProblem } from "../../billing/billing-errors";
+import { billingDate } from "../../billing/billing-text";
+import { QuoteExpiry, useExpired } from "../../billing/components/quote-expiry";
+import type { PlanVerdictData } from "../use-plan-comparison";
+import type { PlanChangeQuote } from "../use-preview-plan-change";
+import { atTheCap } from "./plan-text";
+import { planOf, QuoteFigures, QuoteLines } from "./quote-summary";
+import { StepHeading } from "./step-heading";
+
+/** What the change means in a sentence or two, beyond the figures. */
+function explanation(quote: PlanChangeQuote): string {
+  const from = planOf(quote.fromPlanId);
+  const to = planOf(quote.toPlanId);
+  const money = (m: number) => formatMoney(m, quote.currency);
+  if (quote.timing === "period_end") {
+    return `Nothing is charged now. You stay on ${from.name}, with its caps, until ${billingDate(quote.effectiveAtMs)}; from then you are on ${to.name}${
+      to.priceMinor > 0 ? ` at ${money(quote.recurringMinor)} a month` : ""
+    }. You can cancel the switch on the Billing page until then.`;
+  }
+  if (quote.recurringFromMs !== quote.period.endMs) {
+    return `${to.name} starts today with a new billing period: you pay ${money(quote.amountDueNowMinor)} now for the month ahead, then ${money(quote.recurringMinor)} on ${billingDate(quote.recurringFromMs)} and every month after.`;
+  }
+  return `You pay only for the days left in this billing period, less what you already paid for them on ${from.name}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the month ahead, as usual.`;
+}
+
+/** Step 2: the quote — credit, charge, due now, the next recurring amount, the new caps and when — valid 15 minutes. */
+export function PreviewStep({
+  quote,
+  expiresAtMs,
+  verdict,
+  pending,
+  problem,
+  previewing,
+  onBack,
+  onContinue,
+  onPreviewAgain,
+  focusOnMount,
+}: {
+  quote: PlanChangeQuote | undefined;
+  /** The quote's expiry by this browser's clock. */
+  expiresAtMs: number | undefined;
+  /** How the new plan would have done against the last 30 days. */
+  verdict: PlanVerdictData | undefined;
+  pending: boolean;
+  problem: BillingProblem | null;
+  previewing: boolean;
+  onBack: () => void;
+  onContinue: () => void;
+  onPreviewAgain: () => void;
+  focusOnMount: boolean;
+}) {
+  const expired = useExpired(expiresAtMs);
+  const title = quote ? `Preview: ${planOf(quote.fromPlanId).name} → ${planOf(quote.toPlanId).name}` : "Preview";
+
+  return (
+    <section aria-labelledby="preview-heading" aria-busy={pending}>
+      <StepHeading id="preview-heading" focusOnMount={focusOnMount} description="The exact price of the switch, worked out to the second. Nothing changes until you agree on the next step.">
+        {title}
+      </StepHeading>
+
+      {pending && <LoadingBlock rows={2} label="Working out the price…" />}
+
+      {!pending && problem && (
+        <div role="alert" className="rounded-xl border border-rose-200 bg-rose-50 p-4 text-sm text-rose-900" data-testid="preview-error">
+          <p className="font-semibold">We could not price this change</p>
+          <p className="mt-1">{problem.message}</p>
+          <div className="mt-3 flex flex-wrap gap-2">
+            <Button variant="secondary" onClick={onBack}>Choose another plan</Button>
+            {problem.action !== null && <Button variant="secondary" onClick={onPreviewAgain}>Try again</Button>}
+          </div>
+        </div>
+      )}
+
+      {!pending && !problem && quote && (
+        <div className="space-y-5">
+          {quote.needsApproval && (
+            <div className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="needs-approval">
+              <p className="font-semibold">This change needs approval</p>
+              <p className="mt-1">
+                At your current rate your monthly bill would be about {formatMoney(quote.projectedMonthlyMinor, quote.currency)}, above your account's billing cap of{" "}
+                {formatMoney(quote.billingCapMinor, quote.currency)}. If you confirm, your provider's team approves it first; nothing is charged until then.
+              </p>
+            </div>
+          )}
+          {verdict?.kind === "over" && (
+            <div className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="fit-warning">
+              <p className="font-semibold">Your traffic does not fit {planOf(quote.toPlanId).name}</p>
+              <p className="mt-1">
+                On {planOf(quote.toPlanId).name}, your last 30 days would have been {verdict.label}. At a cap: {atTheCap(planOf(quote.toPlanId)).toLowerCase()}.
+              </p>
+            </div>
+          )}
+          <QuoteFigures quote={quote} />
+          <div className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm sm:px-5">
+            <QuoteLines quote={quote} />
+            <p className={`text-sm text-slate-700 ${quote.lines.length > 0 ? "mt-3 border-t border-slate-100 pt-3" : ""}`} data-testid="quote-explanation">
+              {explanation(quote)}
+            </p>
+            {quote.endsGrandfathering && (
+              <p className="mt-2 text-sm font-medium text-amber-900">Switching ends the terms you currently keep for free; the consent on the next step says until when.</p>
+            )}
+          </div>
+          <div className="flex flex-wrap items-center justify-between gap-2">
+            <QuoteExpiry expiresAtMs={expiresAtMs ?? quote.expiresAtMs} />
+            {expired && (
+              <Button variant="secondary" onClick={onPreviewAgain} disabled={previewing}>
+                {previewing ? "Getting a new price…" : "Preview again"}
+              </Button>
+            )}
+          </div>
+        </div>
+      )}
+
+      <div className="mt-6 flex flex-col-reverse gap-2 sm:flex-row sm:justify-between">
+        <Button variant="secondary" onClick={onBack}>Back</Button>
+        <Button onClick={onContinue} disabled={!quote || pending || !!problem || expired} data-testid="continue-to-consent">
+          Continue
+        </Button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,177 @@
+import { useEffect, useRef, useState } from "react";
+import { Link, useLocation, useSearchParams } from "react-router";
+import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import { paths } from "../../app/paths";
+import { PageHeader } from "../../ui/page-header";
+import { ErrorState, LoadingBlock } from "../../ui/states";
+import { describeBillingError } from "../billing/billing-errors";
+import { billingDate, localExpiresAt } from "../billing/billing-text";
+import { acceptedOf, useConfirmQuote, type ConfirmResult } from "../billing/use-confirm-quote";
+import { useBillingOverview } from "../billing/use-billing-overview";
+import { ChoosePlanStep } from "./components/choose-plan-step";
+import { ConsentStep } from "./components/consent-step";
+import { PreviewStep } from "./components/preview-step";
+import { planOf } from "./components/quote-summary";
+import { ReceiptStep } from "./components/receipt-step";
+import { WizardSteps, type WizardStep } from "./components/wizard-steps";
+import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
+import { usePreviewPlanChange, type PlanChangeQuote } from "./use-preview-plan-change";
+
+/** The plan `?to=` asks for, else the recommended one — never the current plan. */
+function initialChoice(data: PlanComparisonData, to: string | null): PlanId | null {
+  const offered = (id: string | null | undefined): id is PlanId => !!id && isPlanId(id) && data.plans.some((p) => p.id === id) && id !== data.currentPlanId;
+  if (offered(to)) return to;
+  const rec = data.recommendation?.planId;
+  return offered(rec) ? rec : null;
+}
+
+/**
+ * The plan-change wizard at /plans/change (deep link: ?to=<planId>). Choose → Preview (a quote
+ * valid 15 minutes) → Consent (the quote's exact words, ticked, then one button) → Done (a receipt).
+ */
+export function PlanChangePage() {
+  const [params, setParams] = useSearchParams();
+  const location = useLocation();
+  const toParam = params.get("to");
+  const comparison = usePlanComparison();
+  const billing = useBillingOverview();
+  const preview = usePreviewPlanChange();
+  const confirm = useConfirmQuote();
+
+  const [step, setStep] = useState<WizardStep>("choose");
+  const [picked, setPicked] = useState<PlanId | null>(null);
+  const [done, setDone] = useState<{ result: ConfirmResult; quote: PlanChangeQuote } | null>(null);
+  // Focus moves to a step's heading when the customer moves to it, not on first load.
+  const moved = useRef(false);
+  // A link into the wizard while it is open (the banner's "Switch to …") starts it again; the wizard's own ?to= updates do not.
+  const ownNavigation = useRef(false);
+  const { reset: resetPreview } = preview;
+  const { reset: resetConfirm } = confirm;
+  useEffect(() => {
+    if (ownNavigation.current) {
+      ownNavigation.current = false;
+      return;
+    }
+    setStep("choose");
+    setPicked(null);
+    setDone(null);
+    resetPreview();
+    resetConfirm();
+  }, [location.key, resetPreview, resetConfirm]);
+
+  const data = comparison.data;
+  const selected = picked ?? (data ? initialChoice(data, toParam) : null);
+
+  function go(next: WizardStep) {
+    moved.current = true;
+    setStep(next);
+  }
+
+  function select(id: PlanId) {
+    setPicked(id);
+    if (params.get("to") === id) return;
+    ownNavigation.current = true;
+    setParams({ to: id }, { replace: true });
+  }
+
+  function runPreview(toPlanId: PlanId) {
+    confirm.reset();
+    go("preview");
+    preview.mutate({ toPlanId });
+  }
+
+  const quote = preview.data;
+  const expiresAtMs = quote ? localExpiresAt(quote, preview.submittedAt) : undefined;
+  const previewAgain = () => {
+    const target = quote ? (quote.toPlanId as PlanId) : selected;
+    if (target) runPreview(target);
+  };
+
+  const header = (
+    <PageHeader
+      title="Change plan"
+      description={
+        <>
+          Every change shows its exact price first and needs your consent. <Link to={paths.plans} className="font-medium text-brand-700 underline">Compare plans</Link>
+        </>
+      }
+    />
+  );
+
+  if (comparison.isPending) return <>{header}<LoadingBlock rows={3} /></>;
+  if (comparison.isError) return <>{header}<ErrorState message={comparison.error.message} onRetry={() => comparison.refetch()} /></>;
+  const current = PLANS[isPlanId(data!.currentPlanId) ? data!.currentPlanId : "free"];
+
+  // What `?to=` asked for, when it cannot be offered, said plainly instead of silently ignored.
+  const toNote =
+    toParam && step === "choose" && !picked
+      ? toParam === current.id
+        ? `You are already on the ${current.name} plan.`
+        : !isPlanId(toParam) || !data!.plans.some((p) => p.id === toParam)
+          ? `There is no plan “${toParam}” to switch to; choose one below.`
+          : null
+      : null;
+  const waiting = billing.data?.changes.filter((c) => c.kind === "plan_change" && (c.status === "scheduled" || c.status === "pending_approval")) ?? [];
+
+  const notice = (toNote || waiting.length > 0) && (
+    <div className="mb-4 space-y-1 rounded-xl border border-slate-200 bg-slate-50 px-4 py-3 text-sm text-slate-800" data-testid="wizard-note">
+      {toNote && <p>{toNote}</p>}
+      {waiting.map((c) => (
+        <p key={c.id}>
+          {c.status === "scheduled"
+            ? `Your switch to ${planOf(c.toPlanId).name} is scheduled for ${billingDate(c.effectiveAtMs)}. Confirming another change replaces it.`
+            : `Your switch to ${planOf(c.toPlanId).name} is waiting for approval.`}{" "}
+          <Link to={paths.billing} className="font-medium text-brand-700 underline">See Billing</Link>
+        </p>
+      ))}
+    </div>
+  );
+
+  return (
+    <>
+      {header}
+      <WizardSteps current={step} />
+      {step === "done" && done ? (
+        <ReceiptStep result={done.result} quote={done.quote} focusOnMount={moved.current} />
+      ) : (
+        <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6" data-testid={`wizard-step-${step}`}>
+          {step === "choose" && (
+            <ChoosePlanStep data={data!} selected={selected} onSelect={select} onContinue={() => selected && runPreview(selected)} notice={notice || undefined} focusOnMount={moved.current} />
+          )}
+          {step === "preview" && (
+            <PreviewStep
+              quote={quote}
+              expiresAtMs={expiresAtMs}
+              verdict={quote ? data!.verdicts.find((v) => v.planId === quote.toPlanId) : undefined}
+              pending={preview.isPending}
+              problem={preview.isError ? describeBillingError(preview.error, "preview") : null}
+              previewing={preview.isPending}
+              onBack={() => go("choose")}
+              onContinue={() => go("consent")}
+              onPreviewAgain={previewAgain}
+              focusOnMount={moved.current}
+            />
+          )}
+          {step === "consent" && quote && (
+            <ConsentStep
+              quote={quote}
+              expiresAtMs={expiresAtMs!}
+              pending={confirm.isPending}
+              problem={confirm.isError ? describeBillingError(confirm.error, "confirm") : null}
+              previewing={preview.isPending}
+              onBack={() => go("preview")}
+              onConfirm={() =>
+                confirm.mutateAsync(acceptedOf(quote)).then((result) => {
+                  setDone({ result, quote });
+                  go("done");
+                })
+              }
+              onPreviewAgain={previewAgain}
+              focusOnMount={moved.current}
+            />
+          )}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,286 @@
+import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import Database from "better-sqlite3";
+import type { Locator, Page } from "@playwright/test";
+import { expect, signInAsCustomer, test } from "./fixtures";
+
+const SHOTS = "test-results/screenshots";
+
+/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
+async function expectNoSeriousA11yViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
+  expect(serious).toEqual([]);
+}
+
+/** "$16.72" → 1672, "−$2.85" → -285: money as shown, back to minor units, to check the sums. */
+function minor(text: string): number {
+  const m = /(−|-)?\$([\d,]+)\.(\d\d)/.exec(text);
+  if (!m) throw new Error(`no amount in "${text}"`);
+  return (m[1] ? -1 : 1) * (Number(m[2]!.replace(/,/g, "")) * 100 + Number(m[3]));
+}
+
+const amountOf = async (l: Locator) => minor((await l.textContent()) ?? "");
+const currentStep = (page: Page) => page.getByRole("navigation", { name: "Plan change steps" }).locator('[aria-current="step"]');
+
+function database(): Database.Database {
+  return new Database(join(process.env.E2E_DIR!, "headroom.db"));
+}
+
+test.describe("plan-change wizard", () => {
+  test("Copperleaf upgrades to Business: proration preview, consent, one charge for a double click, receipt, new caps", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_copperleaf");
+    const confirms: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("billing.confirm")) confirms.push(r.postData() ?? "");
+    });
+
+    // 1. Choose: deep-linked to Business, the current plan marked and not selectable.
+    await page.goto("/plans/change?to=business");
+    await expect(page.getByRole("heading", { name: "Change plan", level: 1 })).toBeVisible();
+    await expect(currentStep(page)).toContainText("Choose");
+    await expect(page.getByRole("radio", { name: "Business" })).toBeChecked();
+    await expect(page.getByRole("radio", { name: "Starter" })).toBeDisabled();
+    await expect(page.getByTestId("plan-option-starter")).toContainText("Your plan");
+    await expect(page.getByTestId("plan-option-business")).toContainText("300 per minute · 5,000 per day (UTC)");
+    await expect(page.getByTestId("plan-option-business")).toContainText("$199.00");
+    await page.screenshot({ path: `${SHOTS}/plan-change-1-choose.png`, fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+
+    // 2. Preview: credit for unused Starter time, charge for the rest of the period on Business, due now = their sum.
+    await page.getByRole("button", { name: "Preview the switch to Business" }).click();
+    await expect(currentStep(page)).toContainText("Preview");
+    await expect(page.getByRole("heading", { name: "Preview: Starter → Business" })).toBeFocused();
+    const credit = page.getByTestId("quote-line-proration_credit");
+    const charge = page.getByTestId("quote-line-proration_charge");
+    await expect(credit).toContainText("Credit for unused time");
+    await expect(credit).toContainText("Unused time on Starter");
+    await expect(charge).toContainText("Remaining time on Business");
+    const creditMinor = await amountOf(credit.getByRole("cell").last());
+    const chargeMinor = await amountOf(charge.getByRole("cell").last());
+    expect(creditMinor).toBeLessThan(0);
+    expect(chargeMinor).toBeGreaterThan(0);
+    const dueNow = await amountOf(page.getByTestId("due-now"));
+    expect(dueNow).toBe(creditMinor + chargeMinor);
+    expect(await amountOf(page.getByTestId("lines-total"))).toBe(dueNow);
+    await expect(page.getByTestId("recurring")).toContainText("$199.00");
+    await expect(page.getByTestId("recurring")).toContainText(/from \d{1,2} \w+ \d{4}/);
+    await expect(page.getByTestId("new-caps")).toContainText("300 per minute · 5,000 per day (UTC)");
+    await expect(page.getByTestId("new-caps")).toContainText("apply now");
+    await expect(page.getByTestId("quote-expiry")).toContainText(/This price is valid until \d{1,2}:\d\d/);
+    await page.screenshot({ path: `${SHOTS}/plan-change-2-preview.png`, fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+
+    // 3. Consent: the quote's words label the box; the button names the amount and waits for the tick.
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(currentStep(page)).toContainText("Consent");
+    const dueText = `$${(dueNow / 100).toFixed(2)}`;
+    const consentText = (await page.getByTestId("consent-text").textContent())!;
+    expect(consentText).toMatch(new RegExp(`^I authorise a charge of \\${dueText} now and \\$199\\.00 every month from \\d{1,2} \\w+ \\d{4} until I cancel, for the Business plan\\.$`));
+    const agree = page.getByRole("checkbox", { name: consentText });
+    await expect(agree).not.toBeChecked();
+    const pay = page.getByRole("button", { name: `Pay ${dueText} and switch` });
+    await expect(pay).toBeDisabled();
+    await page.screenshot({ path: `${SHOTS}/plan-change-3-consent.png`, fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+    await agree.check();
+    await expect(pay).toBeEnabled();
+    await page.screenshot({ path: `${SHOTS}/plan-change-3b-consent-agreed.png`, fullPage: true });
+
+    // A double click confirms once.
+    await pay.dblclick();
+
+    // 4. Done: the receipt, and the layout already shows the new plan.
+    await expect(page.getByRole("heading", { name: "You are now on Business" })).toBeVisible();
+    await expect(currentStep(page)).toContainText("Done");
+    await expect(page.getByTestId("receipt-charged")).toContainText(dueText);
+    await expect(page.getByTestId("receipt-next")).toContainText(/\$199\.00 on \d{1,2} \w+ \d{4}/);
+    await expect(page.getByTestId("receipt-caps")).toContainText("300 per minute");
+    await expect(page.getByRole("complementary").getByText("Business plan")).toBeVisible();
+    // One request with one confirmation in it (tRPC batches calls made in the same tick into one request).
+    const sent = confirms.flatMap((body) => Object.values(JSON.parse(body) as Record<string, { quoteId: string; accepted: unknown }>));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.accepted).toEqual({ amountDueNow: dueNow, recurringAmount: 19_900, currency: "USD" });
+    // The one optional question; the answer counts towards the console's NPS.
+    const question = page.getByTestId("satisfaction");
+    await question.getByRole("button", { name: "9", exact: true }).click();
+    await expect(question.getByRole("status")).toHaveText("Thank you.");
+    await page.screenshot({ path: `${SHOTS}/plan-change-4-receipt.png`, fullPage: true });
+    await expectNoSeriousA11yViolations(page);
+
+    // Billing: exactly one new invoice (the proration) and one consent, in the words agreed to.
+    await page.getByRole("link", { name: "Go to Billing" }).click();
+    await expect(page.getByRole("heading", { name: "Billing", level: 1 })).toBeVisible();
+    const proration = page.locator('[data-testid="invoice-row"][data-kind="proration"]');
+    await expect(proration).toHaveCount(1);
+    await expect(proration).toContainText(dueText);
+    await expect(proration).toContainText("Plan change");
+    const consents = page.getByTestId("consent-record");
+    await expect(consents).toHaveCount(1);
+    await expect(consents.getByTestId("consent-words")).toHaveText(consentText);
+    await expect(consents).toContainText("Agreed by it@copperleaf.example");
+    await expect(consents).toContainText("Applied");
+    await expect(page.getByTestId("current-plan")).toContainText("Business");
+
+    // Usage: the meter has the new cap.
+    await page.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Usage" }).click();
+    await expect(page.getByTestId("meter-minute")).toContainText("/ 300");
+    await expect(page.getByTestId("meter-day")).toContainText("/ 5,000");
+  });
+
+  test("Harbor's downgrade to Starter is scheduled with nothing charged and can be cancelled on the billing page", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_harbor");
+    await page.goto("/billing");
+    const invoices = page.getByTestId("invoice-row");
+    await expect(invoices.first()).toBeVisible();
+    const invoicesBefore = await invoices.count();
+
+    await page.goto("/plans/change?to=starter");
+    await expect(page.getByRole("radio", { name: "Starter" })).toBeChecked();
+    await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
+    await expect(page.getByTestId("due-now")).toContainText("$0.00");
+    await expect(page.getByTestId("due-now")).toContainText("Nothing is charged now");
+    await expect(page.getByTestId("new-caps")).toContainText(/apply on \d{1,2} \w+ \d{4}/);
+    await expect(page.getByTestId("quote-lines")).toHaveCount(0);
+    await expect(page.getByTestId("quote-explanation")).toContainText("You stay on Business, with its caps, until");
+    await expectNoSeriousA11yViolations(page);
+
+    await page.getByRole("button", { name: "Continue" }).click();
+    const schedule = page.getByRole("button", { name: "Schedule the switch" });
+    await expect(schedule).toBeDisabled();
+    await expect(page.getByTestId("consent-text")).toContainText(/^I agree to switch from the Business plan to the Starter plan on .+ Nothing is charged now\.$/);
+    await page.getByTestId("consent-checkbox").check();
+    await schedule.click();
+
+    await expect(page.getByRole("heading", { name: /^Your switch to Starter is scheduled for \d{1,2} \w+ \d{4}$/ })).toBeVisible();
+    await expect(page.getByTestId("receipt-lead")).toContainText("Nothing is charged now");
+    await expect(page.getByTestId("receipt-lead")).toContainText("cancel it on the Billing page");
+    await expect(page.getByTestId("receipt-charged")).toHaveText(/Nothing/);
+    // Still Business until the date.
+    await expect(page.getByRole("complementary").getByText("Business plan")).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/plan-change-downgrade-receipt.png`, fullPage: true });
+
+    await page.getByRole("link", { name: "Go to Billing" }).click();
+    await expect(invoices).toHaveCount(invoicesBefore);
+    const pending = page.getByTestId("pending-change");
+    await expect(pending).toHaveCount(1);
+    await expect(pending).toContainText("Business → Starter");
+    await expect(pending).toContainText("Scheduled for");
+    await expect(page.getByTestId("consent-record")).toHaveCount(1);
+    await expectNoSeriousA11yViolations(page);
+
+    await pending.getByRole("button", { name: "Cancel switch to Starter" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Cancel the switch to Starter?" });
+    await expect(confirm).toContainText("You stay on Business");
+    await confirm.getByRole("button", { name: "Keep the switch" }).click();
+    await expect(confirm).toBeHidden();
+    await expect(pending).toHaveCount(1);
+
+    await pending.getByRole("button", { name: "Cancel switch to Starter" }).click();
+    await confirm.getByRole("button", { name: "Cancel the switch" }).click();
+    await expect(confirm).toBeHidden();
+    await expect(page.getByTestId("billing-announcement")).toHaveText("The switch to Starter is cancelled. You stay on Business.");
+    await expect(page.getByTestId("pending-changes")).toHaveCount(0);
+    await expect(page.getByTestId("consent-record")).toHaveAttribute("data-status", "cancelled");
+    await expect(page.getByTestId("next-invoice")).toContainText("Business plan");
+    await expect(invoices).toHaveCount(invoicesBefore);
+  });
+
+  test("a price that expired or was tampered with is not confirmed; previewing again is offered", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_juniper");
+    const previews: string[] = [];
+    page.on("response", async (r) => {
+      if (r.url().includes("billing.previewPlanChange") && r.ok()) {
+        const body = (await r.json()) as Array<{ result: { data: { id: string } } }>;
+        previews.push(body[0]!.result.data.id);
+      }
+    });
+    await page.goto("/plans/change?to=pro");
+    await page.getByRole("button", { name: "Preview the switch to Pro" }).click();
+    await expect(page.getByTestId("quote-figures")).toBeVisible();
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByTestId("consent-checkbox").check();
+
+    // The server's clock says the quote has expired (the browser does not know yet).
+    expect(previews).toHaveLength(1);
+    const db = database();
+    db.prepare("update quotes set expires_at_ms = ? where id = ?").run(Date.now() - 1_000, previews[0]);
+    db.close();
+    await page.getByRole("button", { name: "Schedule the switch" }).click();
+    const error = page.getByTestId("confirm-error");
+    await expect(error).toContainText("This price preview has expired.");
+    await expectNoSeriousA11yViolations(page);
+    await error.getByRole("button", { name: "Preview again" }).click();
+    await expect(page.getByRole("heading", { name: "Preview: Business → Pro" })).toBeVisible();
+    await expect(page.getByTestId("quote-figures")).toBeVisible();
+    expect(previews).toHaveLength(2);
+
+    // Amounts changed on the way to the server: refused, nothing changes.
+    await page.route("**/trpc/billing.confirm**", async (route) => {
+      const body = JSON.parse(route.request().postData()!) as Record<string, { accepted: { recurringAmount: number } }>;
+      Object.values(body)[0]!.accepted.recurringAmount = 1;
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByTestId("consent-checkbox").check();
+    await page.getByRole("button", { name: "Schedule the switch" }).click();
+    await expect(error).toContainText("The amounts you accepted are not the ones quoted. Nothing was charged");
+    await expect(error.getByRole("button", { name: "Preview again" })).toBeVisible();
+    await page.unroute("**/trpc/billing.confirm**");
+
+    await page.goto("/billing");
+    await expect(page.getByTestId("current-plan")).toContainText("Business");
+    await expect(page.getByTestId("consent-record")).toHaveCount(0);
+  });
+
+  test("the browser's clock runs out the quote: the confirm button is disabled and a new preview is offered", async ({ page }) => {
+    await page.clock.install();
+    await signInAsCustomer(page, "acc_demo_juniper");
+    await page.goto("/plans/change?to=starter");
+    await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
+    await expect(page.getByTestId("quote-expiry")).toContainText("This price is valid until");
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByTestId("consent-checkbox").check();
+    await expect(page.getByRole("button", { name: "Schedule the switch" })).toBeEnabled();
+
+    await page.clock.fastForward("16:00");
+    await expect(page.getByTestId("quote-expiry")).toContainText(/This price expired at/);
+    await expect(page.getByRole("button", { name: "Schedule the switch" })).toBeDisabled();
+    await page.getByRole("button", { name: "Preview again" }).click();
+    await expect(page.getByTestId("quote-expiry")).toContainText("This price is valid until");
+    await expect(page.getByRole("button", { name: "Continue" })).toBeEnabled();
+  });
+
+  test("a ?to= that cannot be offered is said plainly; the recommended plan is chosen instead", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_acme");
+    await page.goto("/plans/change?to=platinum");
+    await expect(page.getByTestId("wizard-note")).toContainText("There is no plan “platinum” to switch to");
+    // Acme's traffic fits Business (see portal-pages.spec.ts).
+    await expect(page.getByRole("radio", { name: "Business" })).toBeChecked();
+    await page.goto("/plans/change?to=starter");
+    await expect(page.getByTestId("wizard-note")).toContainText("You are already on the Starter plan.");
+
+    // A link into the wizard while it is open (the banner's upgrade choice) starts it again with that plan.
+    await page.getByRole("radio", { name: "Pro" }).check();
+    await expect(page).toHaveURL(/\/plans\/change\?to=pro$/);
+    await page.getByRole("button", { name: "Preview the switch to Pro" }).click();
+    await expect(page.getByRole("heading", { name: "Preview: Starter → Pro" })).toBeVisible();
+    await page.getByTestId("notice-banner").getByRole("link", { name: /Switch to Business/ }).click();
+    await expect(currentStep(page)).toContainText("Choose");
+    await expect(page.getByRole("radio", { name: "Business" })).toBeChecked();
+  });
+
+  test("the wizard fits a phone screen", async ({ page }) => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await signInAsCustomer(page, "acc_demo_juniper");
+    await page.goto("/plans/change?to=pro");
+    await expect(page.getByRole("radio", { name: "Pro" })).toBeChecked();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.getByRole("button", { name: "Preview the switch to Pro" }).click();
+    await expect(page.getByTestId("quote-figures")).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.screenshot({ path: `${SHOTS}/plan-change-phone-preview.png`, fullPage: true });
+  });
+});
