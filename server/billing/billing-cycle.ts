@@ -130,12 +130,14 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
 export function backfillBillingCycles(ctx: BillingContext, days: number): void {
   const now = ctx.clock.now();
   const boundaries = new Set<number>();
+  // The period that contained the first day of the window is invoiced too (its usage line covers the
+  // period before, which has no history: the plan only). Each at its own start, as the calendar would.
+  const fromMs = now - (days + 31) * DAY_MS;
   for (const account of ctx.db.select().from(accounts).all()) {
-    for (let t = now - days * DAY_MS; t <= now; t += DAY_MS) {
+    for (let t = fromMs; t <= now; t += DAY_MS) {
       const p = billingPeriodAt(account.billingAnchorMs, t);
-      if (p.startMs > account.billingAnchorMs && p.startMs >= now - days * DAY_MS) boundaries.add(p.startMs);
+      if (p.startMs > account.billingAnchorMs && p.startMs >= fromMs) boundaries.add(p.startMs);
     }
   }
-  // Each period is invoiced at its own start, as the calendar would have done; none before the window.
-  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: now - days * DAY_MS });
+  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: fromMs });
 }
