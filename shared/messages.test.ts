@@ -25,3 +25,25 @@ describe("messages", () => {
     expect(formatResetUtc(Date.parse("2026-12-15T00:00:00Z"), now)).toBe("15 Dec 2026, 00:00 UTC");
   });
 });
+
+describe("composeNotice", () => {
+  it("says a sustained notice's figure is the week's peak, not the last minute", async () => {
+    const { composeNotice } = await import("./messages");
+    const m = composeNotice({
+      kind: "sustained",
+      planName: "Starter",
+      window: "minute",
+      limit: 60,
+      used: 268,
+      resetAtMs: null,
+      mode: "shadow",
+      refusalsFromMs: null,
+      daysOver: 6,
+      recommended: { planId: "business", name: "Business", price: "$199.00/month" },
+      fitsRate: "60 calls per minute",
+    });
+    expect(m.happened).toBe("You went over your per-minute cap on 6 of the last 7 days, with up to 268 calls in a minute; the Starter plan allows 60 per minute.");
+    expect(m.next).toContain("Nothing changes yet");
+    expect(m.choices.map((c) => c.kind)).toEqual(["upgrade", "reduce", "contact"]);
+  });
+});

@@ -137,7 +137,11 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
     case "sustained":
       severity = "warning";
       title = `Your traffic has outgrown the ${f.planName} plan`;
-      happened = `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days. ${usage}`.trim();
+      // The figure is the week's peak, not the last minute or today: say so.
+      happened =
+        f.window && f.limit !== null
+          ? `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days, with up to ${fmt.format(f.used)} calls in a ${f.window === "minute" ? "minute" : f.window === "day" ? "day" : "billing month"}; the ${f.planName} plan allows ${fmt.format(f.limit)} ${WINDOW_PHRASE[f.window].allows}.`
+          : `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days.`;
       break;
     case "enforcement_scheduled":
       severity = "critical";
