@@ -1,0 +1,428 @@
+/**
+ * `npm run bench`: Headroom's hot paths measured side by side with their baselines, in one run.
+ *
+ * Every HTTP target runs in its own Node process (bench/targets/*), so the load generator
+ * (autocannon, in this process) and the server do not share an event loop; each gets the same
+ * connections, warm-up and measured time, and the targets of a group take turns in interleaved
+ * rounds so that background load hits a target and its baseline alike. Besides req/s, each target's
+ * CPU time per request is measured (steadier on a shared 2-core machine). Prints a table and
+ * writes bench/results.json. A script, not a test: the targets are informative and it exits 0
+ * unless something crashed. See bench/README.md.
+ *
+ * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
+ * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
+ * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_CPU_PROF=<dir> to write a
+ * .cpuprofile of every target's measured window (summarise one with
+ * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`).
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { measureBundle } from "./lib/bundle";
+import { BENCH_DIR, runScript, startTarget, type Target } from "./lib/child";
+import { eventsLoad, type EventsLoadResult } from "./lib/events-load";
+import { sideBySide, type Contender, type LoadOptions, type LoadResult } from "./lib/http-load";
+import { openRawStore } from "./lib/raw-sqlite";
+
+const num = (name: string, fallback: number, min = 1) => {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number ≥ ${min}`);
+  return v;
+};
+const SECONDS = num("BENCH_SECONDS", 5, 0.5);
+const WARMUP = num("BENCH_WARMUP_SECONDS", 1, 0);
+const ROUNDS = Math.round(num("BENCH_ROUNDS", 5));
+const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 50));
+const EVENT_CONNECTIONS = Math.round(num("BENCH_EVENT_CONNECTIONS", 8));
+const EVENT_BATCH = 1000;
+
+type HeadroomInfo = { key: string; token: string; plan: string };
+
+interface Row {
+  measurement: string;
+  value: string;
+  baseline: string;
+  /** value / baseline, both measured in this run. */
+  ratio: string;
+  /** The server's CPU time per request (or event). */
+  cpu: string;
+  /** baseline CPU per request / this one's: the throughput ratio if each had a core to itself. */
+  cpuRatio: string;
+  target: string;
+  pass: string;
+}
+
+const results: Record<string, unknown> = {};
+const failures: string[] = [];
+const started = Date.now();
+const loadAverageAtStart = loadavg().map((x) => Number(x.toFixed(2)));
+if (loadAverageAtStart[0]! > cpus().length * 0.5) {
+  process.stderr.write(
+    `[bench] warning: load average ${loadAverageAtStart[0]} on ${cpus().length} cores: other work competes with the targets; figures (ratios included) will be noisy\n`,
+  );
+}
+
+const log = (msg: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${msg}\n`);
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+const fmtRps = (r: LoadResult | undefined) => (r ? `${fmtInt(r.rps)} req/s` : "–");
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+const fmtRatio = (x: number | undefined) => (x === undefined ? "–" : `${x.toFixed(2)}×`);
+const passFail = (ok: boolean | undefined) => (ok === undefined ? "–" : ok ? "pass" : "FAIL");
+
+async function section<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  log(`${name}…`);
+  try {
+    const value = await fn();
+    results[name] = value;
+    return value;
+  } catch (err) {
+    failures.push(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    log(`${name} FAILED: ${String(err)}`);
+    results[name] = { error: String(err) };
+    return undefined;
+  }
+}
+
+/** Loads the contenders side by side (interleaved rounds); any error or non-2xx answer is a crash. */
+async function compare(contenders: Contender[]): Promise<Map<string, LoadResult>> {
+  const out = await sideBySide(contenders, {
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP,
+    rounds: ROUNDS,
+    onSlice: (name, round, rps) => log(`  round ${round + 1}/${ROUNDS} ${name}: ${fmtInt(rps)} req/s`),
+  });
+  for (const [name, r] of out) if (r.non2xx || r.errors) throw new Error(`${name}: ${r.non2xx} non-2xx answers and ${r.errors} errors out of ${r.requests}`);
+  return out;
+}
+
+async function stopAll(targets: Array<Target<unknown> | undefined>): Promise<void> {
+  await Promise.all(targets.map((t) => t?.stop().catch(() => undefined)));
+}
+
+// ---- 1–3: POST /v1/check, Headroom vs its baselines (side by side) ------------------------------
+
+const check = await section("check", async () => {
+  const headroom = await startTarget<HeadroomInfo>("headroom-check", "headroom.ts");
+  let bareNode: Target | undefined;
+  let bareExpress: Target | undefined;
+  try {
+    const { port, key, token } = headroom.info;
+    const body = JSON.stringify({ key, cost: 1 });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const res = await fetch(`http://127.0.0.1:${port}/v1/check`, { method: "POST", headers, body });
+    const sample = await res.text();
+    if (res.status !== 200 || (JSON.parse(sample) as { allowed?: boolean }).allowed !== true) throw new Error(`/v1/check answered ${res.status}: ${sample}`);
+    [bareNode, bareExpress] = await Promise.all([
+      startTarget("bare-node", "bare-node.ts", [], { BENCH_SAMPLE: sample }),
+      startTarget("bare-express", "bare-express.ts", [], { BENCH_SAMPLE: sample }),
+    ]);
+    const load: LoadOptions = { path: "/v1/check", method: "POST", headers, body };
+    const r = await compare([
+      { name: "bareNode", target: bareNode, load },
+      { name: "bareExpress", target: bareExpress, load },
+      { name: "headroom", target: headroom as Target, load },
+    ]);
+    return { plan: headroom.info.plan, answerBytes: Buffer.byteLength(sample), answer: JSON.parse(sample) as unknown, bareNode: r.get("bareNode")!, bareExpress: r.get("bareExpress")!, headroom: r.get("headroom")! };
+  } finally {
+    await stopAll([headroom, bareNode, bareExpress]);
+  }
+});
+const bareNode = check?.bareNode;
+const bareExpress = check?.bareExpress;
+const headroomCheck = check?.headroom;
+
+// ---- 4: a GET route guarded by meter() vs the usual limiters (side by side) ---------------------
+
+const KINDS = ["none", "meter", "express-rate-limit", "rate-limiter-flexible"] as const;
+const guarded = await section("guarded", async () => {
+  const targets = await Promise.all(KINDS.map((kind) => startTarget<{ key: string }>(`guarded-${kind}`, "guarded.ts", [kind])));
+  try {
+    const r = await compare(
+      targets.map((t, i) => ({ name: KINDS[i]!, target: t as Target, load: { path: "/api/widgets", headers: { authorization: `Bearer ${t.info.key}` } } })),
+    );
+    const meterStored = await targets[1]!.stop();
+    return { none: r.get("none")!, meter: r.get("meter")!, expressRateLimit: r.get("express-rate-limit")!, rateLimiterFlexible: r.get("rate-limiter-flexible")!, meterStored };
+  } finally {
+    await stopAll(targets);
+  }
+});
+const guardNone = guarded?.none;
+const guardMeter = guarded?.meter;
+const guardErl = guarded?.expressRateLimit;
+const guardRlf = guarded?.rateLimiterFlexible;
+
+// ---- 5: in-process decision latency -------------------------------------------------------------
+
+interface DecideResult {
+  calls: number;
+  plan: string;
+  allowedAll: boolean;
+  timerOverheadNs: number;
+  meanUs: number;
+  medianUs: number;
+  p90Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+  batchMeanUs: number;
+  batchMedianUs: number;
+  batchP99Us: number;
+}
+const decide = await section("decide", () => runScript<DecideResult>("decide.ts"));
+
+// ---- 6: /v1/events ingestion vs raw SQLite (interleaved rounds) ---------------------------------
+
+interface EventsSection {
+  warmup: EventsLoadResult;
+  rounds: EventsLoadResult[];
+  accepted: number;
+  seconds: number;
+  eventsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  serverCpu: number;
+  cpuUsPerEvent: number;
+  /** The most rows + ids still unwritten when a round's load ended. */
+  pendingAfterLoad: number;
+  /** Time from the end of each round's load until everything was flushed (included in `seconds`). */
+  drainSeconds: number;
+  flushes: { count: number; seconds: number; rowsAndIds: number; shareOfWallTime: number };
+  stored: { pendingAtStop: number; finalFlushMs: number; usageMinute: number; usageDay: number; ids: number };
+  acceptedTotal: number;
+  exact: boolean;
+  raw: { events: number; seconds: number; eventsPerSecond: number; roundEventsPerSecond: number[]; cpuUsPerEvent: number; exact: boolean };
+}
+const events = await section("events", async (): Promise<EventsSection> => {
+  const target = await startTarget<HeadroomInfo>("headroom-events", "headroom.ts");
+  const raw = openRawStore({ batch: EVENT_BATCH });
+  try {
+    const o = { port: target.info.port, token: target.info.token, key: target.info.key, connections: EVENT_CONNECTIONS, batch: EVENT_BATCH };
+    const warmup = await eventsLoad({ ...o, seconds: Math.max(WARMUP, 0.5) });
+    const rawWarmup = raw.run(Math.max(WARMUP, 0.5));
+    const rounds: EventsLoadResult[] = [];
+    const rawRounds: Array<{ events: number; seconds: number; cpuMs: number }> = [];
+    type Stats = { pending: number; flushes: { count: number; seconds: number; rows: number } };
+    const before = await target.send<Stats>("stats");
+    let cpuMs = 0;
+    let pendingAfterLoad = 0;
+    let drainSeconds = 0;
+    await target.send("prof-start");
+    for (let round = 0; round < ROUNDS; round++) {
+      const cpu0 = await target.send<NodeJS.CpuUsage>("cpu");
+      const r = await eventsLoad({ ...o, seconds: SECONDS / ROUNDS });
+      // Until what was accepted is written: the flush is part of the cost (CPU and time) of ingesting.
+      const drainStarted = performance.now();
+      let stats = await target.send<Stats>("stats");
+      pendingAfterLoad = Math.max(pendingAfterLoad, stats.pending);
+      while (stats.pending > 0 && performance.now() - drainStarted < 5_000) {
+        await new Promise((done) => setTimeout(done, 10));
+        stats = await target.send<Stats>("stats");
+      }
+      const drain = (performance.now() - drainStarted) / 1000;
+      drainSeconds += drain;
+      const cpu1 = await target.send<NodeJS.CpuUsage>("cpu");
+      cpuMs += (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+      rounds.push({ ...r, seconds: r.seconds + drain, eventsPerSecond: r.accepted / (r.seconds + drain) });
+      const w = raw.run(SECONDS / ROUNDS);
+      rawRounds.push(w);
+      log(`  round ${round + 1}/${ROUNDS} /v1/events: ${fmtInt(r.accepted / (r.seconds + drain))} events/s; raw SQLite: ${fmtInt(w.events / w.seconds)} events/s`);
+    }
+    await target.send("prof-stop");
+    const after = await target.send<Stats>("stats");
+    const pending = pendingAfterLoad;
+    const stored = await target.stop<EventsSection["stored"]>();
+    const all = [warmup, ...rounds];
+    const acceptedTotal = all.reduce((s, r) => s + r.accepted, 0);
+    const clean = all.every((r) => r.failed + r.rejected + r.duplicates === 0);
+    const accepted = rounds.reduce((s, r) => s + r.accepted, 0);
+    const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
+    const rawEvents = rawRounds.reduce((s, r) => s + r.events, 0);
+    const rawSeconds = rawRounds.reduce((s, r) => s + r.seconds, 0);
+    const rawStored = raw.stored();
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+    return {
+      warmup,
+      rounds,
+      accepted,
+      seconds,
+      eventsPerSecond: accepted / seconds,
+      latencyP50Ms: median(rounds.map((r) => r.latencyP50Ms)),
+      latencyP99Ms: median(rounds.map((r) => r.latencyP99Ms)),
+      serverCpu: cpuMs / 1000 / seconds,
+      cpuUsPerEvent: (cpuMs * 1000) / Math.max(1, accepted),
+      pendingAfterLoad: pending,
+      drainSeconds,
+      flushes: {
+        count: after.flushes.count - before.flushes.count,
+        seconds: after.flushes.seconds - before.flushes.seconds,
+        rowsAndIds: after.flushes.rows - before.flushes.rows,
+        shareOfWallTime: (after.flushes.seconds - before.flushes.seconds) / seconds,
+      },
+      stored,
+      acceptedTotal,
+      exact: clean && stored.usageMinute === acceptedTotal && stored.usageDay === acceptedTotal && stored.ids === acceptedTotal,
+      raw: {
+        events: rawEvents,
+        seconds: rawSeconds,
+        eventsPerSecond: rawEvents / rawSeconds,
+        roundEventsPerSecond: rawRounds.map((r) => Math.round(r.events / r.seconds)),
+        cpuUsPerEvent: (rawRounds.reduce((s, r) => s + r.cpuMs, 0) * 1000) / Math.max(1, rawEvents),
+        exact: rawStored === rawEvents + rawWarmup.events,
+      },
+    };
+  } finally {
+    raw.close();
+    await target.stop().catch(() => undefined);
+  }
+});
+
+// ---- 7: the portal's first page -----------------------------------------------------------------
+
+const bundles = await section("bundle", async () => measureBundle());
+
+// ---- the table ---------------------------------------------------------------------------------
+
+const rows: Row[] = [];
+const add = (r: Partial<Row> & { measurement: string }) =>
+  rows.push({ value: "–", baseline: "–", ratio: "–", cpu: "–", cpuRatio: "–", target: "–", pass: "–", ...r });
+const fmtCpu = (us: number | undefined, unit = "req") => (us === undefined ? "–" : `${us.toFixed(1)} µs/${unit}`);
+/** Throughput a target would have relative to its baseline if each had a core to itself: baseline CPU per request / its own. */
+const cpuRatio = (r: LoadResult | undefined, base: LoadResult | undefined) => fmtRatio(ratio(base?.cpuUsPerRequest, r?.cpuUsPerRequest));
+const vs = (r: LoadResult | undefined, base: LoadResult | undefined) => ({
+  value: fmtRps(r),
+  baseline: fmtRps(base),
+  ratio: fmtRatio(ratio(r?.rps, base?.rps)),
+  cpu: fmtCpu(r?.cpuUsPerRequest),
+  cpuRatio: cpuRatio(r, base),
+});
+
+add({ measurement: "1. bare node:http POST (JSON in, /v1/check-sized JSON out)", value: fmtRps(bareNode), ratio: bareNode ? "1.00×" : "–", cpu: fmtCpu(bareNode?.cpuUsPerRequest), cpuRatio: bareNode ? "1.00×" : "–", target: "baseline" });
+add({ measurement: "2. bare Express 5 POST (express.json())", ...vs(bareExpress, bareNode) });
+const hrVsNode = ratio(headroomCheck?.rps, bareNode?.rps);
+add({ measurement: "3. Headroom POST /v1/check vs node:http", ...vs(headroomCheck, bareNode), target: "≥ 0.50×", pass: passFail(hrVsNode === undefined ? undefined : hrVsNode >= 0.5) });
+add({ measurement: "   Headroom POST /v1/check vs Express", ...vs(headroomCheck, bareExpress) });
+add({ measurement: "4. Express GET, no limiter", value: fmtRps(guardNone), ratio: guardNone ? "1.00×" : "–", cpu: fmtCpu(guardNone?.cpuUsPerRequest), cpuRatio: guardNone ? "1.00×" : "–", target: "baseline" });
+const meterR = ratio(guardMeter?.rps, guardNone?.rps);
+const erlR = ratio(guardErl?.rps, guardNone?.rps);
+const meterPass = passFail(meterR === undefined || erlR === undefined ? undefined : meterR >= erlR);
+add({ measurement: "   + Headroom meter()", ...vs(guardMeter, guardNone), target: "≥ express-rate-limit", pass: meterPass });
+add({ measurement: "   + express-rate-limit (memory store)", ...vs(guardErl, guardNone) });
+add({ measurement: "   + rate-limiter-flexible (RateLimiterMemory)", ...vs(guardRlf, guardNone) });
+add({ measurement: "   meter() vs express-rate-limit", ...vs(guardMeter, guardErl), target: "≥ 1.00×", pass: meterPass });
+add({ measurement: "5. meter.check() in process, median", value: decide ? `${decide.medianUs.toFixed(2)} µs` : "–", target: "< 5 µs", pass: passFail(decide ? decide.medianUs < 5 : undefined) });
+add({ measurement: "   meter.check() in process, p99", value: decide ? `${decide.p99Us.toFixed(2)} µs` : "–" });
+add({ measurement: "   meter.check() in process, mean", value: decide ? `${decide.meanUs.toFixed(2)} µs` : "–" });
+add({ measurement: "   meter.check() mean in batches of 1,000", value: decide ? `${decide.batchMeanUs.toFixed(2)} µs` : "–" });
+const raw = events?.raw;
+add({
+  measurement: "6. raw better-sqlite3 batched upserts + ids",
+  value: raw ? `${fmtInt(raw.eventsPerSecond)} events/s` : "–",
+  ratio: raw ? "1.00×" : "–",
+  cpu: fmtCpu(raw?.cpuUsPerEvent, "event"),
+  cpuRatio: raw ? "1.00×" : "–",
+  target: "storage limit",
+});
+add({
+  measurement: `   Headroom POST /v1/events (${EVENT_BATCH}/batch, ${EVENT_CONNECTIONS} conns)`,
+  value: events ? `${fmtInt(events.eventsPerSecond)} events/s` : "–",
+  baseline: raw ? `${fmtInt(raw.eventsPerSecond)} events/s` : "–",
+  ratio: fmtRatio(ratio(events?.eventsPerSecond, raw?.eventsPerSecond)),
+  cpu: fmtCpu(events?.cpuUsPerEvent, "event"),
+  cpuRatio: fmtRatio(ratio(raw?.cpuUsPerEvent, events?.cpuUsPerEvent)),
+  target: "≥ 100,000 events/s",
+  pass: passFail(events ? events.eventsPerSecond >= 100_000 : undefined),
+});
+add({
+  measurement: "   usage_minute = accepted events after the run",
+  value: events ? `exact: ${events.exact ? "yes" : "no"} (${fmtInt(events.stored.usageMinute)} / ${fmtInt(events.acceptedTotal)})` : "–",
+  target: "exact",
+  pass: passFail(events?.exact),
+});
+add({ measurement: "   raw SQLite rollups = events written", value: raw ? `exact: ${raw.exact ? "yes" : "no"}` : "–", target: "exact", pass: passFail(raw?.exact) });
+if (bundles?.production) {
+  // What dist/client holds is a development build: the target applies to a production build.
+  const dev = bundles.dist;
+  const prod = bundles.production;
+  add({ measurement: "7. first-page JS, gzip — dist/client (a DEVELOPMENT build)", value: `${dev.jsGzipKb.toFixed(1)} kB`, target: "(not production)" });
+  add({ measurement: "   first-page JS, gzip — fresh production build", value: `${prod.jsGzipKb.toFixed(1)} kB`, target: "< 200 kB", pass: passFail(prod.jsGzipKb < 200) });
+  add({ measurement: "   first-page CSS, gzip — fresh production build", value: `${prod.cssGzipKb.toFixed(1)} kB` });
+} else {
+  const bundle = bundles?.dist;
+  add({ measurement: "7. first-page JS, gzip", value: bundle ? `${bundle.jsGzipKb.toFixed(1)} kB` : "–", target: "< 200 kB", pass: passFail(bundle ? bundle.jsGzipKb < 200 : undefined) });
+  add({ measurement: "   first-page CSS, gzip", value: bundle ? `${bundle.cssGzipKb.toFixed(1)} kB` : "–" });
+}
+
+const headers: Row = { measurement: "measurement", value: "value", baseline: "baseline", ratio: "ratio", cpu: "server CPU", cpuRatio: "CPU ratio", target: "target", pass: "pass" };
+const cols = Object.keys(headers) as Array<keyof Row>;
+const widths = cols.map((c) => Math.max(...[headers, ...rows].map((r) => r[c].length)));
+const line = (r: Row) => cols.map((c, i) => (c === "ratio" || c === "cpuRatio" ? r[c].padStart(widths[i]!) : r[c].padEnd(widths[i]!))).join("  ");
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  kernel: release(),
+  loadAverageAtStart,
+  loadAverageAtEnd: loadavg().map((x) => Number(x.toFixed(2))),
+};
+const settings = { seconds: SECONDS, warmupSeconds: WARMUP, rounds: ROUNDS, connections: CONNECTIONS, eventConnections: EVENT_CONNECTIONS, eventBatch: EVENT_BATCH, plan: process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business" };
+
+const out = [
+  "",
+  `Headroom bench — ${machine.cores} × ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}, load average ${loadAverageAtStart[0]} before the run`,
+  `${SECONDS} s per target in ${ROUNDS} interleaved rounds after ${WARMUP} s warm-up, ${CONNECTIONS} connections (autocannon), loopback, each server in its own process`,
+  "",
+  line(headers),
+  cols.map((_, i) => "-".repeat(widths[i]!)).join("  "),
+  ...rows.map(line),
+  "",
+];
+const loads: Array<[string, LoadResult | undefined]> = [
+  ["bare node:http", bareNode],
+  ["bare Express", bareExpress],
+  ["Headroom /v1/check", headroomCheck],
+  ["GET, no limiter", guardNone],
+  ["GET + meter()", guardMeter],
+  ["GET + express-rate-limit", guardErl],
+  ["GET + rate-limiter-flexible", guardRlf],
+];
+out.push("per target: latency (median over the rounds), rounds' spread, server CPU share (1.00 = one core busy the whole time; well below 1.00 = the load generator or other processes were the limit):");
+for (const [name, r] of loads) {
+  if (r)
+    out.push(
+      `  ${name.padEnd(28)} p50 ${String(r.latencyP50Ms).padStart(3)} ms  p99 ${String(r.latencyP99Ms).padStart(4)} ms  ` +
+        `rounds ${fmtInt(Math.min(...r.roundRps))}–${fmtInt(Math.max(...r.roundRps))} req/s  server CPU ${r.serverCpu.toFixed(2)}`,
+    );
+}
+if (events) {
+  out.push(
+    `  ${"Headroom /v1/events".padEnd(28)} p50 ${events.latencyP50Ms.toFixed(0).padStart(3)} ms  p99 ${events.latencyP99Ms.toFixed(0).padStart(4)} ms  ` +
+      `rounds ${fmtInt(Math.min(...events.rounds.map((r) => r.eventsPerSecond)))}–${fmtInt(Math.max(...events.rounds.map((r) => r.eventsPerSecond)))} events/s  server CPU ${events.serverCpu.toFixed(2)}  ` +
+      `(a request = ${EVENT_BATCH} events)`,
+    `  ${"".padEnd(28)} meter flushes during the load: ${events.flushes.count}, ${fmtInt(events.flushes.rowsAndIds / Math.max(1, events.flushes.count))} rows+ids each, ` +
+      `${(events.flushes.seconds * 1000 / Math.max(1, events.flushes.count)).toFixed(1)} ms each, ${(events.flushes.shareOfWallTime * 100).toFixed(0)}% of the time; ` +
+      `unwritten when a round's load ended: at most ${fmtInt(events.pendingAfterLoad)}, written ${(events.drainSeconds * 1000 / ROUNDS).toFixed(0)} ms later on average (counted in events/s)`,
+  );
+}
+for (const b of [bundles?.dist, bundles?.production]) {
+  if (!b) continue;
+  const what = b === bundles?.dist ? `dist/client, built ${b.indexHtmlMtime}${b.built ? " (just now)" : ""}${b.development ? ", a development build" : ""}` : "fresh production build";
+  out.push(`first page (${what}): ${b.files.map((f) => `${f.file} ${(f.gzipBytes / 1000).toFixed(1)} kB`).join(", ")}`);
+}
+// The run itself keeps about two processes busy, so only the load average before it says whether others competed.
+if (loadAverageAtStart[0]! > machine.cores * 0.5) {
+  out.push(`note: load average ${loadAverageAtStart[0]} on ${machine.cores} cores when the run started — other processes (or a run just before) competed with the targets; ratios are steadier than req/s, but rerun on a quiet machine before trusting one.`);
+}
+out.push("");
+process.stdout.write(out.join("\n") + "\n");
+
+const file = resolve(BENCH_DIR, "results.json");
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), durationSeconds: (Date.now() - started) / 1000, machine, settings, table: rows, results, failures }, null, 2) + "\n");
+log(`wrote ${file}`);
+
+if (failures.length) {
+  process.stderr.write(`\n${failures.length} measurement(s) crashed:\n${failures.join("\n\n")}\n`);
+  process.exit(1);
+}

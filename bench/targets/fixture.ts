@@ -1,0 +1,72 @@
+/**
+ * A real Headroom runtime on a temp SQLite file, with one account whose calls are always allowed
+ * and one API key. Used by the Headroom server target, the meter() target and the in-process
+ * decision benchmark, so all three measure the same Meter the server builds (metrics included).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAccount } from "../../server/accounts/accounts";
+import { loadConfig } from "../../server/config";
+import { createKey } from "../../server/keys/keys";
+import { createRuntime, type Runtime } from "../../server/main";
+
+export const BENCH_SERVER_TOKEN = "bench-server-token-0123456789abcdef";
+
+export interface Fixture {
+  runtime: Runtime;
+  dir: string;
+  dbPath: string;
+  accountId: string;
+  key: string;
+  plan: string;
+  cleanup(): void;
+}
+
+/**
+ * BENCH_PLAN=business (default): the Business plan with its minute and day caps raised to 10^9,
+ * so every window is computed and RateLimit headers are sent, yet nothing is refused.
+ * BENCH_PLAN=enterprise: no caps at all (the cheapest path).
+ */
+export function createFixture(env: Record<string, string> = {}): Fixture {
+  const dir = mkdtempSync(join(tmpdir(), "headroom-bench-"));
+  const dbPath = join(dir, "headroom.db");
+  const config = loadConfig({
+    DATABASE_PATH: dbPath,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    HEADROOM_DEMO: "false",
+    HEADROOM_SERVER_TOKEN: BENCH_SERVER_TOKEN,
+    LOG_LEVEL: "silent",
+    KEY_CEILING_PER_MINUTE: "10000000",
+    ...env,
+  });
+  const runtime = createRuntime({ config });
+  const { deps } = runtime;
+  const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
+  const account = createAccount(deps.db, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
+  if (plan === "business") {
+    deps.sqlite.prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
+    deps.meter.invalidateAccount(account.id);
+  }
+  const key = createKey(deps.db, deps.clock, { accountId: account.id, name: "bench" }).key;
+  return {
+    runtime,
+    dir,
+    dbPath,
+    accountId: account.id,
+    key,
+    plan,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** What the rollups hold: every call counted in usage_minute, and the idempotency ids kept. */
+export function storedCounts(fx: Fixture): { usageMinute: number; usageDay: number; ids: number } {
+  const s = fx.runtime.deps.sqlite;
+  return {
+    usageMinute: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_minute").pluck().get() as number,
+    usageDay: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_day").pluck().get() as number,
+    ids: s.prepare("select count(*) from metered_ids").pluck().get() as number,
+  };
+}
