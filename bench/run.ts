@@ -11,7 +11,8 @@
  *
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
- * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_CPU_PROF=<dir> to write a
+ * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_ONLY=check,guarded,decide,events,bundle (a
+ * comma-separated subset of the sections; the others print "–"), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
  * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`).
  */
@@ -69,7 +70,10 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 const fmtRatio = (x: number | undefined) => (x === undefined ? "–" : `${x.toFixed(2)}×`);
 const passFail = (ok: boolean | undefined) => (ok === undefined ? "–" : ok ? "pass" : "FAIL");
 
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;
+
 async function section<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (ONLY && !ONLY.has(name)) return undefined;
   log(`${name}…`);
   try {
     const value = await fn();

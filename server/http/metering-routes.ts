@@ -20,32 +20,49 @@ class BodyError extends Error {
   }
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      return reject(new BodyError(413, `The body is larger than ${limit} bytes.`));
+/** Reads the body with callbacks (no promise per request on the hot path); at most `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number, done: (err: Error | null, text: string) => void): void {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    done(new BodyError(413, `The body is larger than ${limit} bytes.`), "");
+    return;
+  }
+  let first: Buffer | null = null;
+  let more: Buffer[] | null = null;
+  let size = 0;
+  let over = false;
+  req.on("data", (c: Buffer) => {
+    if (over) return;
+    size += c.length;
+    if (size > limit) {
+      over = true;
+      done(new BodyError(413, `The body is larger than ${limit} bytes.`), "");
+      req.destroy();
+      return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        reject(new BodyError(413, `The body is larger than ${limit} bytes.`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
+    if (!first) first = c;
+    else (more ??= [first]).push(c);
+  });
+  req.on("end", () => {
+    if (!over) done(null, more ? Buffer.concat(more).toString("utf8") : first ? first.toString("utf8") : "");
+  });
+  req.on("error", (err) => {
+    if (over) return;
+    over = true;
+    done(err, "");
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/**
+ * A JSON answer. `headers` is this request's own object: it is completed in place, not copied.
+ * No cache-control: an answer to a POST is not cacheable without explicit freshness (RFC 9111 §4.2.1).
+ */
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | number>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  headers["content-type"] = "application/json";
+  headers["content-length"] = Buffer.byteLength(text);
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -79,16 +96,53 @@ function parse<S extends z.ZodType>(res: ServerResponse, schema: S, text: string
 }
 
 const KEY_IN_QUERY = /[?&](key|api_key|apikey|api-key|access_token|token)=/i;
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** One request on a hot route: what its log line and metrics need. */
+interface Call {
+  instance: string;
+  method: string | undefined;
+  path: string;
+  started: number;
+  headers: Record<string, string>;
+}
 
 /**
  * The two hot routes, served straight from node:http in front of Express: on this hardware bare
  * Express serves about a quarter of what node:http does, and these routes are called on every API call.
+ * Every step is synchronous once the body has arrived (no promise, no listener per answer).
  */
 export function meteringRoutes(deps: Deps, meter: Meter) {
   const { logger, clock } = deps;
+  const logRequests = () => logger.isLevelEnabled("info");
+  // Prometheus children bound once per status class: labels are not re-hashed on every call.
+  const byStatusClass = new Map<number, { inc(): void }>();
 
-  async function check(req: IncomingMessage, res: ServerResponse, instance: string, headers: Record<string, string>): Promise<void> {
-    const body = parse(res, checkRequest, await readBody(req, CHECK_BODY_LIMIT), instance, headers);
+  /** After the answer is written: one log line and the request counter. */
+  function answered(call: Call, res: ServerResponse): void {
+    const status = res.statusCode;
+    if (logRequests()) logger.info({ requestId: call.instance, method: call.method, path: call.path, status, ms: performance.now() - call.started }, "request");
+    const cls = Math.floor(status / 100);
+    let counter = byStatusClass.get(cls);
+    if (!counter) byStatusClass.set(cls, (counter = deps.metrics.httpRequests.labels({ route: "v1", status: `${cls}xx` })));
+    counter.inc();
+  }
+
+  function failed(call: Call, res: ServerResponse, err: unknown): void {
+    if (!res.headersSent) {
+      if (err instanceof BodyError) {
+        sendProblem(res, { type: `${PROBLEM_BASE}invalid-body`, title: "Invalid request body", status: err.status, detail: err.message, instance: call.instance }, call.headers);
+      } else {
+        logger.error({ err, requestId: call.instance, path: call.path }, "metering route failed");
+        sendProblem(res, { title: "Internal error", status: 500, detail: "Something went wrong on our side.", instance: call.instance }, call.headers);
+      }
+    }
+    answered(call, res);
+  }
+
+  function check(res: ServerResponse, call: Call, text: string): void {
+    const { instance, headers } = call;
+    const body = parse(res, checkRequest, text, instance, headers);
     if (!body) return;
     const r = meter.check(body.key, body.cost, body.id);
     if (!r.ok) {
@@ -97,7 +151,8 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     }
     const now = clock.now();
     const upgradeUrl = upgradeUrlFor(r, deps.baseUrl());
-    const rl = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000));
+    const answer: Record<string, string | number> = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000));
+    answer["x-request-id"] = instance;
     sendJson(
       res,
       200,
@@ -110,64 +165,60 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
         plan: r.plan,
         limits: wireLimits(r.limits),
         upgradeUrl,
-        ...(r.allowed ? {} : { problem: refusalProblem(r, now, upgradeUrl, instance) }),
+        problem: r.allowed ? undefined : refusalProblem(r, now, upgradeUrl, instance),
       },
-      { ...headers, ...rl },
+      answer,
     );
   }
 
-  async function events(req: IncomingMessage, res: ServerResponse, instance: string, headers: Record<string, string>): Promise<void> {
-    const body = parse(res, eventsRequest, await readBody(req, EVENTS_BODY_LIMIT), instance, headers);
+  function events(res: ServerResponse, call: Call, text: string): void {
+    const body = parse(res, eventsRequest, text, call.instance, call.headers);
     if (!body) return;
     const result = meter.recordEvents(
       body.events.map((e) => ({ id: e.id, key: e.key, cost: e.cost, timestampMs: typeof e.timestamp === "number" ? e.timestamp : Date.parse(e.timestamp) })),
     );
-    sendJson(res, 200, { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length, rejects: result.rejected }, headers);
+    sendJson(res, 200, { accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length, rejects: result.rejected }, { ...call.headers });
   }
 
   return function handle(req: IncomingMessage, res: ServerResponse): boolean {
     const url = req.url ?? "";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    const handler = path === "/v1/check" ? check : path === "/v1/events" ? events : null;
-    if (!handler) return false;
+    const route = path === "/v1/check" ? check : path === "/v1/events" ? events : null;
+    if (!route) return false;
 
     const incoming = req.headers["x-request-id"];
-    const instance = typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    const headers = { "x-request-id": instance };
-    const started = performance.now();
-    res.on("finish", () => {
-      logger.info({ requestId: instance, method: req.method, path, status: res.statusCode, ms: performance.now() - started }, "request");
-      deps.metrics.httpRequests.inc({ route: "v1", status: `${Math.floor(res.statusCode / 100)}xx` });
-    });
+    const instance = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const call: Call = { instance, method: req.method, path, started: performance.now(), headers: { "x-request-id": instance } };
+    const refuse = (problem: Parameters<typeof sendProblem>[1], extra: Record<string, string> = {}) => {
+      req.resume();
+      sendProblem(res, problem, { ...call.headers, ...extra });
+      answered(call, res);
+    };
 
     if (req.method !== "POST") {
-      req.resume();
-      sendProblem(res, { type: `${PROBLEM_BASE}method-not-allowed`, title: "Method not allowed", status: 405, detail: `Use POST ${path}.`, instance }, { ...headers, allow: "POST" });
+      refuse({ type: `${PROBLEM_BASE}method-not-allowed`, title: "Method not allowed", status: 405, detail: `Use POST ${path}.`, instance }, { allow: "POST" });
       return true;
     }
     if (!hasServerToken(req, deps.serverToken)) {
-      req.resume();
-      sendProblem(
-        res,
+      refuse(
         { type: `${PROBLEM_BASE}unauthorized`, title: "Missing or wrong server token", status: 401, detail: "Send Authorization: Bearer <HEADROOM_SERVER_TOKEN>.", instance },
-        { ...headers, "www-authenticate": 'Bearer realm="headroom"' },
+        { "www-authenticate": 'Bearer realm="headroom"' },
       );
       return true;
     }
     if (q !== -1 && KEY_IN_QUERY.test(url.slice(q))) {
-      req.resume();
-      sendProblem(res, { type: `${PROBLEM_BASE}key-in-url`, title: "Credentials in the URL", status: 400, detail: "Send the API key in the JSON body, never in the URL: URLs end up in logs.", instance }, headers);
+      refuse({ type: `${PROBLEM_BASE}key-in-url`, title: "Credentials in the URL", status: 400, detail: "Send the API key in the JSON body, never in the URL: URLs end up in logs.", instance });
       return true;
     }
-    handler(req, res, instance, headers).catch((err: unknown) => {
-      if (res.headersSent) return;
-      if (err instanceof BodyError) {
-        sendProblem(res, { type: `${PROBLEM_BASE}invalid-body`, title: "Invalid request body", status: err.status, detail: err.message, instance }, headers);
-        return;
+    readBody(req, path === "/v1/check" ? CHECK_BODY_LIMIT : EVENTS_BODY_LIMIT, (err, text) => {
+      if (err) return failed(call, res, err);
+      try {
+        route(res, call, text);
+      } catch (e) {
+        return failed(call, res, e);
       }
-      logger.error({ err, requestId: instance, path }, "metering route failed");
-      sendProblem(res, { title: "Internal error", status: 500, detail: "Something went wrong on our side.", instance }, headers);
+      answered(call, res);
     });
     return true;
   };

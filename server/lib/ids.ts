@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 
 /** A random, URL-safe identifier with a type prefix: "acc_3kX9…". */
 export function newId(prefix: string, bytes = 12): string {
@@ -10,6 +10,7 @@ export function newSecret(bytes = 32): string {
   return randomBytes(bytes).toString("base64url");
 }
 
+/** SHA-256 as hex (the one-shot `crypto.hash`: about twice as fast as createHash for short inputs). */
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+  return hash("sha256", value, "hex");
 }

@@ -261,4 +261,28 @@ describe("events recorded after the fact", () => {
     const row = database.sqlite.prepare("select minute_ms from usage_minute where account_id = ?").pluck().get(accountId);
     expect(row).toBe(T0 - 10 * 60_000);
   });
+
+  it("counts each id once per account in a mixed batch: stored, waiting in the buffer, and new", () => {
+    const a = setup("business");
+    const b = setup("business");
+    const at = T0 - 60_000;
+    expect(meter.recordEvents([{ id: "stored", key: a.key, cost: 1, timestampMs: at }]).accepted).toBe(1);
+    meter.flush();
+    expect(meter.recordEvents([{ id: "pending", key: a.key, cost: 1, timestampMs: at }]).accepted).toBe(1);
+    // Not flushed: "pending" is only in the buffer. The same ids under another account are other calls.
+    const r = meter.recordEvents([
+      { id: "stored", key: a.key, cost: 1, timestampMs: at },
+      { id: "stored", key: b.key, cost: 1, timestampMs: at },
+      { id: "pending", key: a.key, cost: 1, timestampMs: at },
+      { id: "pending", key: b.key, cost: 1, timestampMs: at },
+      { id: 'quote"and\\backslash', key: a.key, cost: 1, timestampMs: at },
+      { id: "new", key: a.key, cost: 1, timestampMs: at },
+    ]);
+    expect(r).toEqual({ accepted: 4, duplicates: 2, rejected: [] });
+    meter.flush();
+    expect(served(a.accountId).a).toBe(4);
+    expect(served(b.accountId).a).toBe(2);
+    const again = meter.recordEvents([{ id: 'quote"and\\backslash', key: a.key, cost: 1, timestampMs: at }]);
+    expect(again).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
+  });
 });

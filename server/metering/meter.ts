@@ -122,6 +122,7 @@ export class Meter {
   private limitEvents = new Map<string, { minuteMs: number; accountId: string; window: string; decision: string; count: number }>();
   private ids = new Map<string, { accountId: string; id: string; decision: Decision; seenAtMs: number }>();
   private keysUsed = new Map<string, number>();
+  private readonly decisionCounters = new Map<string, { inc(): void }>();
 
   private timer: NodeJS.Timeout | null = null;
   private dataVersion: number;
@@ -145,6 +146,7 @@ export class Meter {
       ),
       planMode: db.prepare("select enforcement from plan_settings where plan_id = ?").pluck(),
       seenId: db.prepare("select decision from metered_ids where account_id = ? and id = ?").pluck(),
+      storedIds: db.prepare("select id from metered_ids where account_id = ? and id in (select value from json_each(?))").pluck(),
       upsertMinute: db.prepare(
         `insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, ?, ?)
          on conflict (minute_ms, key_id) do update set allowed = allowed + excluded.allowed, would_throttle = would_throttle + excluded.would_throttle,
@@ -311,8 +313,16 @@ export class Meter {
     const started = performance.now();
     const r = this.decideCall(key, cost, id);
     m.decisionSeconds.observe((performance.now() - started) / 1000);
-    m.decisions.inc({ decision: r.ok ? r.decision : r.reason, plan: r.ok ? r.plan.id : "none" });
+    this.decisionCounter(r.ok ? r.decision : r.reason, r.ok ? r.plan.id : "none").inc();
     return r;
+  }
+
+  /** The decisions counter's child for one outcome and plan, bound once (labels are not re-hashed per call). */
+  private decisionCounter(decision: string, plan: string): { inc(): void } {
+    const k = `${decision}\u0000${plan}`;
+    let c = this.decisionCounters.get(k);
+    if (!c) this.decisionCounters.set(k, (c = this.o.metrics!.decisions.labels({ decision, plan })));
+    return c;
   }
 
   private decideCall(key: string, cost: number, id?: string): CheckResult {
@@ -435,25 +445,52 @@ export class Meter {
 
   // ---- events recorded after the fact --------------------------------------------------------
 
-  /** Records usage the provider already served. Each event is counted once by its id. */
+  /**
+   * Records usage the provider already served. Each event is counted once by its id: the ids of a
+   * batch that are not waiting in the buffer are looked up in one query per account, not one per event.
+   */
   recordEvents(events: UsageEvent[]): EventsResult {
     const now = this.o.clock.now();
     const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
     const inBatch = new Set<string>();
+    // A batch usually carries a handful of keys: each is hashed and looked up once.
+    const keys = new Map<string, KeyEntry | null>();
+    const candidates: Array<{ e: UsageEvent; entry: KeyEntry; dedupe: string }> = [];
+    const unseenIds = new Map<string, string[]>();
     events.forEach((e, index) => {
-      const entry = this.keyFor(e.key);
+      let entry = keys.get(e.key);
+      if (entry === undefined) keys.set(e.key, (entry = this.keyFor(e.key)));
       if (!entry || entry.revoked) return result.rejected.push({ index, id: e.id, reason: entry ? "revoked_key" : "unknown_key" });
       if (e.timestampMs > now + 5 * 60_000) return result.rejected.push({ index, id: e.id, reason: "in_the_future" });
       if (e.timestampMs < now - this.o.maxLatenessMs) return result.rejected.push({ index, id: e.id, reason: "too_late" });
       const dedupe = `${entry.accountId}\u0000${e.id}`;
       if (inBatch.has(dedupe)) return result.rejected.push({ index, id: e.id, reason: "duplicate_in_batch" });
       inBatch.add(dedupe);
-      if (this.seenDecision(entry.accountId, e.id)) {
+      if (this.ids.has(dedupe)) {
         result.duplicates++;
         return;
       }
-      const terms = this.termsFor(entry.accountId);
-      const counters = this.countersFor(terms, now);
+      candidates.push({ e, entry, dedupe });
+      let ids = unseenIds.get(entry.accountId);
+      if (!ids) unseenIds.set(entry.accountId, (ids = []));
+      ids.push(e.id);
+    });
+    const stored = new Set<string>();
+    for (const [accountId, ids] of unseenIds) {
+      for (const id of this.stmt.storedIds.all(accountId, JSON.stringify(ids)) as string[]) stored.add(`${accountId}\u0000${id}`);
+    }
+    const standing = new Map<string, { terms: AccountTerms; counters: AccountCounters }>();
+    for (const { e, entry, dedupe } of candidates) {
+      if (stored.has(dedupe)) {
+        result.duplicates++;
+        continue;
+      }
+      let s = standing.get(entry.accountId);
+      if (!s) {
+        const terms = this.termsFor(entry.accountId);
+        standing.set(entry.accountId, (s = { terms, counters: this.countersFor(terms, now) }));
+      }
+      const { terms, counters } = s;
       // Served calls: over a day or month cap they are what shadow mode calls would_throttle.
       let decision: Decision = "allow";
       if (e.timestampMs >= counters.dayMs) {
@@ -471,7 +508,7 @@ export class Meter {
       this.bufferCall(e.timestampMs, entry, decision, e.cost);
       this.ids.set(dedupe, { accountId: entry.accountId, id: e.id, decision, seenAtMs: now });
       result.accepted++;
-    });
+    }
     return result;
   }
 
