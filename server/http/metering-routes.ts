@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { Deps } from "../deps";
 import type { Meter } from "../metering/meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
-import { PROBLEM_BASE, sendProblem } from "./problem";
+import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { checkRequest, eventsRequest } from "./v1-schemas";
 
@@ -115,17 +115,15 @@ interface Call {
 export function meteringRoutes(deps: Deps, meter: Meter) {
   const { logger, clock } = deps;
   const logRequests = () => logger.isLevelEnabled("info");
-  // Prometheus children bound once per status class: labels are not re-hashed on every call.
-  const byStatusClass = new Map<number, { inc(): void }>();
+  // Request counts by status class, tallied per request and folded into the counter on scrape.
+  const statusLabels = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"].map((status) => ({ key: `v1\u0000${status}`, labels: { route: "v1", status } }));
 
   /** After the answer is written: one log line and the request counter. */
   function answered(call: Call, res: ServerResponse): void {
     const status = res.statusCode;
     if (logRequests()) logger.info({ requestId: call.instance, method: call.method, path: call.path, status, ms: performance.now() - call.started }, "request");
-    const cls = Math.floor(status / 100);
-    let counter = byStatusClass.get(cls);
-    if (!counter) byStatusClass.set(cls, (counter = deps.metrics.httpRequests.labels({ route: "v1", status: `${cls}xx` })));
-    counter.inc();
+    const tally = statusLabels[Math.floor(status / 100)] ?? statusLabels[0]!;
+    deps.metrics.httpTally.add(tally.key, tally.labels);
   }
 
   function failed(call: Call, res: ServerResponse, err: unknown): void {
@@ -137,6 +135,13 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
         sendProblem(res, { title: "Internal error", status: 500, detail: "Something went wrong on our side.", instance: call.instance }, call.headers);
       }
     }
+    answered(call, res);
+  }
+
+  /** Answers a problem before the body is read (the body is drained, not parsed). */
+  function refuse(req: IncomingMessage, res: ServerResponse, call: Call, problem: Problem, extra: Record<string, string> = {}): void {
+    req.resume();
+    sendProblem(res, problem, { ...call.headers, ...extra });
     answered(call, res);
   }
 
@@ -190,25 +195,22 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const incoming = req.headers["x-request-id"];
     const instance = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const call: Call = { instance, method: req.method, path, started: performance.now(), headers: { "x-request-id": instance } };
-    const refuse = (problem: Parameters<typeof sendProblem>[1], extra: Record<string, string> = {}) => {
-      req.resume();
-      sendProblem(res, problem, { ...call.headers, ...extra });
-      answered(call, res);
-    };
-
     if (req.method !== "POST") {
-      refuse({ type: `${PROBLEM_BASE}method-not-allowed`, title: "Method not allowed", status: 405, detail: `Use POST ${path}.`, instance }, { allow: "POST" });
+      refuse(req, res, call, { type: `${PROBLEM_BASE}method-not-allowed`, title: "Method not allowed", status: 405, detail: `Use POST ${path}.`, instance }, { allow: "POST" });
       return true;
     }
     if (!hasServerToken(req, deps.serverToken)) {
       refuse(
+        req,
+        res,
+        call,
         { type: `${PROBLEM_BASE}unauthorized`, title: "Missing or wrong server token", status: 401, detail: "Send Authorization: Bearer <HEADROOM_SERVER_TOKEN>.", instance },
         { "www-authenticate": 'Bearer realm="headroom"' },
       );
       return true;
     }
     if (q !== -1 && KEY_IN_QUERY.test(url.slice(q))) {
-      refuse({ type: `${PROBLEM_BASE}key-in-url`, title: "Credentials in the URL", status: 400, detail: "Send the API key in the JSON body, never in the URL: URLs end up in logs.", instance });
+      refuse(req, res, call, { type: `${PROBLEM_BASE}key-in-url`, title: "Credentials in the URL", status: 400, detail: "Send the API key in the JSON body, never in the URL: URLs end up in logs.", instance });
       return true;
     }
     readBody(req, path === "/v1/check" ? CHECK_BODY_LIMIT : EVENTS_BODY_LIMIT, (err, text) => {

@@ -1,16 +1,43 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /**
+ * Increments for a prom-client counter, kept as plain numbers and folded in when the registry is
+ * scraped (the counter's collect()). The hot paths count every call; a Map lookup and an addition
+ * cost far less than prom-client's per-call label hashing.
+ */
+export class Tally<L extends string> {
+  private readonly pending = new Map<string, { labels: Record<L, string>; n: number }>();
+
+  /** `key` must identify `labels` (e.g. their values joined). */
+  add(key: string, labels: Record<L, string>, n = 1): void {
+    const p = this.pending.get(key);
+    if (p) p.n += n;
+    else this.pending.set(key, { labels, n });
+  }
+
+  /** Moves what was counted into the counter. */
+  drainInto(counter: Counter<L>): void {
+    for (const p of this.pending.values()) if (p.n) counter.inc(p.labels, p.n);
+    for (const p of this.pending.values()) p.n = 0;
+  }
+}
+
+/** One in this many decisions is timed for headroom_decision_seconds (a sample: timing every call costs more than the decision). */
+export const DECISION_TIMING_SAMPLE = 16;
+
+/**
  * Prometheus metrics of one server process (GET /metrics with the server token). Counters are
  * incremented where things happen; gauges that reflect stored state are read on scrape.
  */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly decisions = new Counter({ name: "headroom_decisions_total", help: "Metering decisions by outcome and plan.", labelNames: ["decision", "plan"] as const, registers: [this.registry] });
+  /** Counted per call in `decisionTally`; folded in on scrape. */
+  readonly decisionTally = new Tally<"decision" | "plan">();
+  readonly decisions: Counter<"decision" | "plan">;
   readonly decisionSeconds = new Histogram({
     name: "headroom_decision_seconds",
-    help: "Time to decide one call in process (key lookup, counters, decision).",
+    help: `Time to decide one call in process (key lookup, counters, decision); one call in ${DECISION_TIMING_SAMPLE} is timed.`,
     buckets: [0.000001, 0.0000025, 0.000005, 0.00001, 0.000025, 0.0001, 0.001, 0.01],
     registers: [this.registry],
   });
@@ -21,9 +48,31 @@ export class Metrics {
   readonly notices = new Gauge({ name: "headroom_outbox_messages", help: "Outbox messages by channel and status.", labelNames: ["channel", "status"] as const, registers: [this.registry] });
   readonly providerCalls = new Counter({ name: "headroom_billing_provider_calls_total", help: "Calls to the billing provider by provider and outcome.", labelNames: ["provider", "operation", "outcome"] as const, registers: [this.registry] });
   readonly webhookEvents = new Counter({ name: "headroom_webhook_events_total", help: "Incoming billing webhooks by type and result.", labelNames: ["type", "result"] as const, registers: [this.registry] });
-  readonly httpRequests = new Counter({ name: "headroom_http_requests_total", help: "HTTP requests by route group and status class.", labelNames: ["route", "status"] as const, registers: [this.registry] });
+  /** Counted per request in `httpTally`; folded in on scrape. */
+  readonly httpTally = new Tally<"route" | "status">();
+  readonly httpRequests: Counter<"route" | "status">;
 
   constructor(defaults = true) {
+    const decisionTally = this.decisionTally;
+    const httpTally = this.httpTally;
+    this.decisions = new Counter({
+      name: "headroom_decisions_total",
+      help: "Metering decisions by outcome and plan.",
+      labelNames: ["decision", "plan"] as const,
+      registers: [this.registry],
+      collect() {
+        decisionTally.drainInto(this);
+      },
+    });
+    this.httpRequests = new Counter({
+      name: "headroom_http_requests_total",
+      help: "HTTP requests by route group and status class.",
+      labelNames: ["route", "status"] as const,
+      registers: [this.registry],
+      collect() {
+        httpTally.drainInto(this);
+      },
+    });
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: "headroom_process_" });
   }
 }

@@ -7,7 +7,7 @@ import { hashKey } from "../keys/keys";
 import { AccountCounters, persistedUsage } from "./counters";
 import { decide, type Decision } from "./decide";
 import { SlidingMinute } from "./sliding-minute";
-import type { Metrics } from "../lib/metrics";
+import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
 
 export interface MeterOptions {
   sqlite: Database.Database;
@@ -122,7 +122,8 @@ export class Meter {
   private limitEvents = new Map<string, { minuteMs: number; accountId: string; window: string; decision: string; count: number }>();
   private ids = new Map<string, { accountId: string; id: string; decision: Decision; seenAtMs: number }>();
   private keysUsed = new Map<string, number>();
-  private readonly decisionCounters = new Map<string, { inc(): void }>();
+  /** Decisions so far, for sampling their timing. */
+  private calls = 0;
 
   private timer: NodeJS.Timeout | null = null;
   private dataVersion: number;
@@ -310,19 +311,15 @@ export class Meter {
   check(key: string, cost: number, id?: string): CheckResult {
     const m = this.o.metrics;
     if (!m) return this.decideCall(key, cost, id);
-    const started = performance.now();
-    const r = this.decideCall(key, cost, id);
-    m.decisionSeconds.observe((performance.now() - started) / 1000);
-    this.decisionCounter(r.ok ? r.decision : r.reason, r.ok ? r.plan.id : "none").inc();
+    let r: CheckResult;
+    if (++this.calls % DECISION_TIMING_SAMPLE === 0) {
+      const started = performance.now();
+      r = this.decideCall(key, cost, id);
+      m.decisionSeconds.observe((performance.now() - started) / 1000);
+    } else r = this.decideCall(key, cost, id);
+    if (r.ok) m.decisionTally.add(`${r.decision}\u0000${r.plan.id}`, { decision: r.decision, plan: r.plan.id });
+    else m.decisionTally.add(r.reason, { decision: r.reason, plan: "none" });
     return r;
-  }
-
-  /** The decisions counter's child for one outcome and plan, bound once (labels are not re-hashed per call). */
-  private decisionCounter(decision: string, plan: string): { inc(): void } {
-    const k = `${decision}\u0000${plan}`;
-    let c = this.decisionCounters.get(k);
-    if (!c) this.decisionCounters.set(k, (c = this.o.metrics!.decisions.labels({ decision, plan })));
-    return c;
   }
 
   private decideCall(key: string, cost: number, id?: string): CheckResult {

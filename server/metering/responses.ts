@@ -12,6 +12,20 @@ function windowSeconds(l: LimitStatus, periodSeconds: number): number {
   return l.window === "month" ? periodSeconds : WINDOW_SECONDS[l.window];
 }
 
+/**
+ * ISO 8601 of an instant, remembered: the reset times of an account's windows repeat from call to
+ * call (the next minute, the end of the day and of the period), and formatting a Date is not free.
+ */
+const isoCache = new Map<number, string>();
+export function isoAt(ms: number): string {
+  let s = isoCache.get(ms);
+  if (s === undefined) {
+    if (isoCache.size >= 1024) isoCache.clear();
+    isoCache.set(ms, (s = new Date(ms).toISOString()));
+  }
+  return s;
+}
+
 const secondsUntil = (ms: number, nowMs: number) => Math.max(0, Math.ceil((ms - nowMs) / 1000));
 
 /** The limit that binds first: the least remaining; on a tie, the one that takes longer to come back. */
@@ -96,7 +110,7 @@ export function upgradeUrlFor(r: CheckOk, baseUrl: string): string | null {
 
 /** The limits as the wire shows them. */
 export function wireLimits(limits: LimitStatus[]) {
-  return limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, remaining: l.remaining, resetAt: new Date(l.resetAtMs).toISOString() }));
+  return limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, remaining: l.remaining, resetAt: isoAt(l.resetAtMs) }));
 }
 
 /** 401 for an unknown or revoked customer key: the same words wherever a key is checked. */
