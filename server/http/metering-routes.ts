@@ -4,6 +4,7 @@ import type { z } from "zod";
 import type { Deps } from "../deps";
 import type { Meter } from "../metering/meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
+import { hasCredentialInQuery } from "./key-in-query";
 import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { checkRequest, eventsRequest } from "./v1-schemas";
@@ -95,7 +96,6 @@ function parse<S extends z.ZodType>(res: ServerResponse, schema: S, text: string
   return null;
 }
 
-const KEY_IN_QUERY = /[?&](key|api_key|apikey|api-key|access_token|token)=/i;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** One request on a hot route: what its log line and metrics need. */
@@ -209,7 +209,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
       );
       return true;
     }
-    if (q !== -1 && KEY_IN_QUERY.test(url.slice(q))) {
+    if (hasCredentialInQuery(url)) {
       refuse(req, res, call, { type: `${PROBLEM_BASE}key-in-url`, title: "Credentials in the URL", status: 400, detail: "Send the API key in the JSON body, never in the URL: URLs end up in logs.", instance });
       return true;
     }

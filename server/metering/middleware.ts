@@ -1,4 +1,5 @@
 import type { RequestHandler } from "express";
+import { hasCredentialInQuery } from "../http/key-in-query";
 import { PROBLEM_BASE, sendProblem } from "../http/problem";
 import type { Clock } from "../lib/clock";
 import type { Meter } from "./meter";
@@ -13,7 +14,6 @@ export interface MeterMiddlewareOptions {
   cost?: (req: Parameters<RequestHandler>[0]) => number;
 }
 
-const KEY_PARAMS = ["key", "api_key", "apikey", "api-key", "access_token", "token"];
 
 function keyFrom(req: Parameters<RequestHandler>[0]): string | null {
   const auth = req.headers.authorization;
@@ -29,7 +29,7 @@ function keyFrom(req: Parameters<RequestHandler>[0]): string | null {
  */
 export function meter(options: MeterMiddlewareOptions): RequestHandler {
   return (req, res, next) => {
-    if (KEY_PARAMS.some((p) => p in req.query)) {
+    if (hasCredentialInQuery(req.url)) {
       sendProblem(res, {
         type: `${PROBLEM_BASE}key-in-url`,
         title: "Credentials in the URL",
@@ -55,7 +55,7 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
       sendProblem(res, refusalProblem(r, now, upgradeUrlFor(r, options.portalUrl())), headers);
       return;
     }
-    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    for (const name in headers) res.setHeader(name, headers[name]!);
     next();
   };
 }
