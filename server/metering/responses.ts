@@ -69,7 +69,7 @@ export function rateLimitHeaders(r: CheckOk, nowMs: number, periodSeconds: numbe
 }
 
 /** The RFC 9457 body of a refusal, with the numbers in plain words and where to go next. */
-export function refusalProblem(r: CheckOk, nowMs: number, upgradeUrl: string | null, instance?: string): Problem {
+export function refusalProblem(r: CheckOk, nowMs: number, upgradeUrl: string | null, instance?: string): Problem & { type: string } {
   if (r.decision === "ceiling") {
     return {
       type: `${PROBLEM_BASE}safety-limit`,
