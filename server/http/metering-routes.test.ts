@@ -117,6 +117,44 @@ describe("POST /v1/check", () => {
     expect(body.limits[0]!.used).toBe(1);
   });
 
+  it("refuses a body over the size limit, declared or streamed, with 413, and goes on serving", async () => {
+    const { key } = account("starter");
+    const big = JSON.stringify({ key, cost: 1, id: "x".repeat(20_000) });
+    const declared = await post("/v1/check", big);
+    expect(declared.status).toBe(413);
+    expect(declared.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await declared.json()) as { detail: string }).detail).toBe("The body is larger than 16384 bytes.");
+    // Streamed without a Content-Length: the limit holds as the chunks arrive.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 5; i++) c.enqueue(new TextEncoder().encode(" ".repeat(8_000)));
+        c.close();
+      },
+    });
+    const streamed = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: chunks, duplex: "half" } as RequestInit).then(
+      (r) => r.status,
+      () => "reset",
+    );
+    expect([413, "reset"]).toContain(streamed);
+    const body = (await (await post("/v1/check", { key })).json()) as { limits: Array<{ used: number }> };
+    expect(body.limits[0]!.used).toBe(1);
+  });
+
+  it("counts its answers in headroom_http_requests_total by status class", async () => {
+    const count = async (status: string) => {
+      const text = await (await fetch(`${srv.url}/metrics`, { headers: auth })).text();
+      const m = text.match(new RegExp(`headroom_http_requests_total\\{route="v1",status="${status}"\\} (\\d+)`));
+      return m ? Number(m[1]) : 0;
+    };
+    const [ok0, bad0] = [await count("2xx"), await count("4xx")];
+    const { key } = account("starter");
+    await post("/v1/check", { key });
+    await post("/v1/check", { key });
+    await post("/v1/check", { key, cost: 0 });
+    expect(await count("2xx")).toBe(ok0 + 2);
+    expect(await count("4xx")).toBe(bad0 + 1);
+  });
+
   it("counts exactly under 50 concurrent clients: recorded allowed calls equal allowed answers", async () => {
     const { key, accountId } = account("business", "enforce");
     srv.deps.sqlite
