@@ -31,7 +31,8 @@ export const usageEvent = z
     key: apiKey,
     cost: cost.default(1),
     timestamp: z
-      .union([z.number().int().positive(), z.iso.datetime({ offset: true })], { message: "must be unix milliseconds or an ISO 8601 date-time" })
+      // The ISO form first: most batches carry it, and a union pays for every branch that fails before one passes.
+      .union([z.iso.datetime({ offset: true }), z.number().int().positive()], { message: "must be unix milliseconds or an ISO 8601 date-time" })
       .describe("When the call was served: unix milliseconds or ISO 8601."),
   })
   .strict();

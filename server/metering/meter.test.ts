@@ -285,4 +285,19 @@ describe("events recorded after the fact", () => {
     const again = meter.recordEvents([{ id: 'quote"and\\backslash', key: a.key, cost: 1, timestampMs: at }]);
     expect(again).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
   });
+
+  it("writes every id of a large flush with its own decision (ids are written in chunks)", () => {
+    const { key, accountId } = setup("starter", { mode: "shadow" });
+    const at = T0 - 60_000;
+    // Starter allows 1,000 a day: the first 1,000 are allowed, the next 3,500 served over the cap.
+    const r = meter.recordEvents(Array.from({ length: 4_500 }, (_, i) => ({ id: `big-${i}`, key, cost: 1, timestampMs: at })));
+    expect(r.accepted).toBe(4_500);
+    expect(meter.flush()).toBe(true);
+    const rows = database.sqlite.prepare("select decision, count(*) n from metered_ids where account_id = ? group by decision order by decision").all(accountId);
+    expect(rows).toEqual([
+      { decision: "allow", n: 1_000 },
+      { decision: "would_throttle", n: 3_500 },
+    ]);
+    expect(meter.recordEvents([{ id: "big-4499", key, cost: 1, timestampMs: at }])).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
 });

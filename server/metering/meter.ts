@@ -105,7 +105,56 @@ export interface EventsResult {
 
 const GRACE_NOTICE_KINDS = "('reached', 'sustained', 'enforcement_scheduled')";
 const NOTICE_LOOKBACK_MS = 35 * DAY_MS;
+/** Ids written per statement in a flush. */
+const ID_CHUNK = 2_000;
 const DECISION_COLUMN = { allow: "allowed", would_throttle: "wouldThrottle", throttle: "throttled", ceiling: "ceiling" } as const;
+
+interface PendingId {
+  decision: Decision;
+  seenAtMs: number;
+}
+
+/** Idempotency ids counted since the last flush, per account (an id is unique within its account). */
+class PendingIds {
+  private readonly byAccount = new Map<string, Map<string, PendingId>>();
+  size = 0;
+
+  of(accountId: string): Map<string, PendingId> | undefined {
+    return this.byAccount.get(accountId);
+  }
+
+  get(accountId: string, id: string): PendingId | undefined {
+    return this.byAccount.get(accountId)?.get(id);
+  }
+
+  /** Keeps the first decision of an id. */
+  add(accountId: string, id: string, p: PendingId): void {
+    let m = this.byAccount.get(accountId);
+    if (!m) this.byAccount.set(accountId, (m = new Map()));
+    if (m.has(id)) return;
+    m.set(id, p);
+    this.size++;
+  }
+
+  /** Per account, the ids as [id, decision, seenAtMs] rows, at most `size` at a time. */
+  *chunks(size: number): Generator<[accountId: string, rows: Array<[string, Decision, number]>]> {
+    for (const [accountId, m] of this.byAccount) {
+      let rows: Array<[string, Decision, number]> = [];
+      for (const [id, p] of m) {
+        rows.push([id, p.decision, p.seenAtMs]);
+        if (rows.length === size) {
+          yield [accountId, rows];
+          rows = [];
+        }
+      }
+      if (rows.length) yield [accountId, rows];
+    }
+  }
+
+  *entries(): Generator<[accountId: string, id: string, p: PendingId]> {
+    for (const [accountId, m] of this.byAccount) for (const [id, p] of m) yield [accountId, id, p];
+  }
+}
 
 /**
  * The metering engine: decides each call from in-memory counters, and writes what it counted to
@@ -120,7 +169,7 @@ export class Meter {
 
   private buffer = new Map<string, BufferedMinute>();
   private limitEvents = new Map<string, { minuteMs: number; accountId: string; window: string; decision: string; count: number }>();
-  private ids = new Map<string, { accountId: string; id: string; decision: Decision; seenAtMs: number }>();
+  private ids = new PendingIds();
   private keysUsed = new Map<string, number>();
   /** Decisions so far, for sampling their timing. */
   private calls = 0;
@@ -163,7 +212,10 @@ export class Meter {
         `insert into limit_events (minute_ms, account_id, window, decision, count) values (?, ?, ?, ?, ?)
          on conflict (minute_ms, account_id, window, decision) do update set count = count + excluded.count`,
       ),
-      insertId: db.prepare("insert or ignore into metered_ids (account_id, id, decision, seen_at_ms) values (?, ?, ?, ?)"),
+      // Many ids in one statement: the rows come from a JSON array of [id, decision, seenAtMs] (about 40% less per id than one run() each).
+      insertIds: db.prepare(
+        "insert or ignore into metered_ids (account_id, id, decision, seen_at_ms) select ?, value ->> 0, value ->> 1, value ->> 2 from json_each(?)",
+      ),
       keyUsed: db.prepare("update api_keys set last_used_at_ms = max(coalesce(last_used_at_ms, 0), ?) where id = ?"),
       pruneIds: db.prepare("delete from metered_ids where seen_at_ms < ?"),
     };
@@ -300,7 +352,7 @@ export class Meter {
   }
 
   private seenDecision(accountId: string, id: string): Decision | null {
-    const pending = this.ids.get(`${accountId}\u0000${id}`);
+    const pending = this.ids.get(accountId, id);
     if (pending) return pending.decision;
     return (this.stmt.seenId.get(accountId, id) as Decision | undefined) ?? null;
   }
@@ -361,7 +413,7 @@ export class Meter {
       const windows = decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? refusing : violated;
       for (const w of windows) this.bufferLimitEvent(now, terms.id, w, decision, cost);
     }
-    if (id !== undefined) this.ids.set(`${terms.id}\u0000${id}`, { accountId: terms.id, id, decision, seenAtMs: now });
+    if (id !== undefined) this.ids.add(terms.id, id, { decision, seenAtMs: now });
     return this.result(entry, terms, counters, ceiling, now, decision, violated, refusing, false);
   }
 
@@ -449,62 +501,67 @@ export class Meter {
   recordEvents(events: UsageEvent[]): EventsResult {
     const now = this.o.clock.now();
     const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
-    const inBatch = new Set<string>();
-    // A batch usually carries a handful of keys: each is hashed and looked up once.
+    // A batch usually carries a handful of keys (and accounts): each key is hashed and looked up once.
     const keys = new Map<string, KeyEntry | null>();
-    const candidates: Array<{ e: UsageEvent; entry: KeyEntry; dedupe: string }> = [];
-    const unseenIds = new Map<string, string[]>();
-    events.forEach((e, index) => {
+    const batches = new Map<string, { ids: Set<string>; pending: Map<string, PendingId> | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index]!;
       let entry = keys.get(e.key);
       if (entry === undefined) keys.set(e.key, (entry = this.keyFor(e.key)));
-      if (!entry || entry.revoked) return result.rejected.push({ index, id: e.id, reason: entry ? "revoked_key" : "unknown_key" });
-      if (e.timestampMs > now + 5 * 60_000) return result.rejected.push({ index, id: e.id, reason: "in_the_future" });
-      if (e.timestampMs < now - this.o.maxLatenessMs) return result.rejected.push({ index, id: e.id, reason: "too_late" });
-      const dedupe = `${entry.accountId}\u0000${e.id}`;
-      if (inBatch.has(dedupe)) return result.rejected.push({ index, id: e.id, reason: "duplicate_in_batch" });
-      inBatch.add(dedupe);
-      if (this.ids.has(dedupe)) {
-        result.duplicates++;
-        return;
+      if (!entry || entry.revoked) {
+        result.rejected.push({ index, id: e.id, reason: entry ? "revoked_key" : "unknown_key" });
+        continue;
       }
-      candidates.push({ e, entry, dedupe });
-      let ids = unseenIds.get(entry.accountId);
-      if (!ids) unseenIds.set(entry.accountId, (ids = []));
-      ids.push(e.id);
-    });
-    const stored = new Set<string>();
-    for (const [accountId, ids] of unseenIds) {
-      for (const id of this.stmt.storedIds.all(accountId, JSON.stringify(ids)) as string[]) stored.add(`${accountId}\u0000${id}`);
-    }
-    const standing = new Map<string, { terms: AccountTerms; counters: AccountCounters }>();
-    for (const { e, entry, dedupe } of candidates) {
-      if (stored.has(dedupe)) {
+      if (e.timestampMs > now + 5 * 60_000) {
+        result.rejected.push({ index, id: e.id, reason: "in_the_future" });
+        continue;
+      }
+      if (e.timestampMs < now - this.o.maxLatenessMs) {
+        result.rejected.push({ index, id: e.id, reason: "too_late" });
+        continue;
+      }
+      let batch = batches.get(entry.accountId);
+      if (!batch) batches.set(entry.accountId, (batch = { ids: new Set(), pending: this.ids.of(entry.accountId), events: [] }));
+      if (batch.ids.has(e.id)) {
+        result.rejected.push({ index, id: e.id, reason: "duplicate_in_batch" });
+        continue;
+      }
+      batch.ids.add(e.id);
+      if (batch.pending?.has(e.id)) {
         result.duplicates++;
         continue;
       }
-      let s = standing.get(entry.accountId);
-      if (!s) {
-        const terms = this.termsFor(entry.accountId);
-        standing.set(entry.accountId, (s = { terms, counters: this.countersFor(terms, now) }));
+      batch.events.push({ e, entry });
+    }
+    for (const [accountId, batch] of batches) {
+      if (!batch.events.length) continue;
+      // The ids already written: one query for the account's whole batch.
+      const stored = new Set(this.stmt.storedIds.all(accountId, JSON.stringify(batch.events.map((x) => x.e.id))) as string[]);
+      const terms = this.termsFor(accountId);
+      const counters = this.countersFor(terms, now);
+      for (const { e, entry } of batch.events) {
+        if (stored.has(e.id)) {
+          result.duplicates++;
+          continue;
+        }
+        // Served calls: over a day or month cap they are what shadow mode calls would_throttle.
+        let decision: Decision = "allow";
+        if (e.timestampMs >= counters.dayMs) {
+          const overDay = terms.caps.day !== undefined && counters.dayUsed + e.cost > terms.caps.day;
+          const overMonth = terms.caps.month !== undefined && counters.monthUsed + e.cost > terms.caps.month;
+          if ((overDay || overMonth) && terms.mode !== "off") decision = "would_throttle";
+          counters.dayUsed += e.cost;
+        }
+        if (e.timestampMs >= counters.period.startMs) {
+          if (e.timestampMs < counters.dayMs && terms.caps.month !== undefined && counters.monthUsed + e.cost > terms.caps.month && terms.mode !== "off")
+            decision = "would_throttle";
+          counters.monthUsed += e.cost;
+        }
+        counters.minute.addAt(e.timestampMs, now, e.cost);
+        this.bufferCall(e.timestampMs, entry, decision, e.cost);
+        this.ids.add(accountId, e.id, { decision, seenAtMs: now });
+        result.accepted++;
       }
-      const { terms, counters } = s;
-      // Served calls: over a day or month cap they are what shadow mode calls would_throttle.
-      let decision: Decision = "allow";
-      if (e.timestampMs >= counters.dayMs) {
-        const overDay = terms.caps.day !== undefined && counters.dayUsed + e.cost > terms.caps.day;
-        const overMonth = terms.caps.month !== undefined && counters.monthUsed + e.cost > terms.caps.month;
-        if ((overDay || overMonth) && terms.mode !== "off") decision = "would_throttle";
-        counters.dayUsed += e.cost;
-      }
-      if (e.timestampMs >= counters.period.startMs) {
-        if (e.timestampMs < counters.dayMs && terms.caps.month !== undefined && counters.monthUsed + e.cost > terms.caps.month && terms.mode !== "off")
-          decision = "would_throttle";
-        counters.monthUsed += e.cost;
-      }
-      counters.minute.addAt(e.timestampMs, now, e.cost);
-      this.bufferCall(e.timestampMs, entry, decision, e.cost);
-      this.ids.set(dedupe, { accountId: entry.accountId, id: e.id, decision, seenAtMs: now });
-      result.accepted++;
     }
     return result;
   }
@@ -551,7 +608,7 @@ export class Meter {
     const keysUsed = this.keysUsed;
     this.buffer = new Map();
     this.limitEvents = new Map();
-    this.ids = new Map();
+    this.ids = new PendingIds();
     this.keysUsed = new Map();
     const started = performance.now();
     try {
@@ -611,7 +668,7 @@ export class Meter {
       }
       for (const d of days.values()) s.upsertDay.run(d.dayMs, d.accountId, d.allowed, d.wouldThrottle, d.throttled, d.ceiling, d.peak);
       for (const e of limitEvents.values()) s.upsertLimitEvent.run(e.minuteMs, e.accountId, e.window, e.decision, e.count);
-      for (const i of ids.values()) s.insertId.run(i.accountId, i.id, i.decision, i.seenAtMs);
+      for (const [accountId, rows] of ids.chunks(ID_CHUNK)) s.insertIds.run(accountId, JSON.stringify(rows));
       for (const [keyId, at] of keysUsed) s.keyUsed.run(at, keyId);
     });
     // Wait only briefly for another writer: answers must not stall behind the lock; the buffer is kept and retried.
@@ -641,7 +698,7 @@ export class Meter {
       if (now) now.count += e.count;
       else this.limitEvents.set(k, e);
     }
-    for (const [k, i] of ids) if (!this.ids.has(k)) this.ids.set(k, i);
+    for (const [accountId, id, p] of ids.entries()) this.ids.add(accountId, id, p);
     for (const [k, at] of keysUsed) this.keysUsed.set(k, Math.max(at, this.keysUsed.get(k) ?? 0));
   }
 
