@@ -37,12 +37,13 @@ function readBody(req: IncomingMessage, limit: number, done: (err: Error | null,
   let first: Buffer | null = null;
   let more: Buffer[] | null = null;
   let size = 0;
-  let over = false;
+  // `done` is called once: with the body, or with the first error.
+  let settled = false;
   req.on("data", (c: Buffer) => {
-    if (over) return;
+    if (settled) return;
     size += c.length;
     if (size > limit) {
-      over = true;
+      settled = true;
       done(new BodyError(413, `The body is larger than ${limit} bytes.`), "");
       req.destroy();
       return;
@@ -51,11 +52,13 @@ function readBody(req: IncomingMessage, limit: number, done: (err: Error | null,
     else (more ??= [first]).push(c);
   });
   req.on("end", () => {
-    if (!over) done(null, more ? Buffer.concat(more).toString("utf8") : first ? first.toString("utf8") : "");
+    if (settled) return;
+    settled = true;
+    done(null, more ? Buffer.concat(more).toString("utf8") : first ? first.toString("utf8") : "");
   });
   req.on("error", (err) => {
-    if (over) return;
-    over = true;
+    if (settled) return;
+    settled = true;
     done(err, "");
   });
 }
