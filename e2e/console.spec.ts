@@ -277,7 +277,10 @@ test.describe("operator console", () => {
     await send.getByRole("button", { name: "Send reply" }).click();
     await expect(send).toBeHidden();
     await expect(page.getByText("Reply sent to Kestrel Freight (e2e) (ops@kestrel-e2e.example).")).toBeVisible();
-    await page.getByRole("radio", { name: /Answered/ }).check();
+    // The view lives in the URL, so the radio turns checked after the navigation: click, then wait for it.
+    const answeredView = page.getByRole("radio", { name: /Answered/ });
+    await answeredView.click();
+    await expect(answeredView).toBeChecked();
     await expect(page.getByTestId("support-request").filter({ hasText: "Kestrel Freight (e2e)" })).toContainText("Yes: from the switch on");
     await customer.context().close();
   });

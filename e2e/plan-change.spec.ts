@@ -263,8 +263,10 @@ test.describe("plan-change wizard", () => {
     await expect(page.getByTestId("wizard-note")).toContainText("You are already on the Starter plan.");
 
     // A link into the wizard while it is open (the banner's upgrade choice) starts it again with that plan.
-    await page.getByRole("radio", { name: "Pro" }).check();
+    // The choice lives in the URL, so the radio turns checked after the navigation: click, then wait for it.
+    await page.getByRole("radio", { name: "Pro" }).click();
     await expect(page).toHaveURL(/\/plans\/change\?to=pro$/);
+    await expect(page.getByRole("radio", { name: "Pro" })).toBeChecked();
     await page.getByRole("button", { name: "Preview the switch to Pro" }).click();
     await expect(page.getByRole("heading", { name: "Preview: Starter → Pro" })).toBeVisible();
     await page.getByTestId("notice-banner").getByRole("link", { name: /Switch to Business/ }).click();
