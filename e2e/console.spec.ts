@@ -207,6 +207,29 @@ test.describe("operator console", () => {
     await expect(pause).toContainText(/\d+ invoices? (is|are) queued now/);
     await pause.getByRole("button", { name: "Cancel" }).click();
     await expect(page.getByTestId("billing-pause")).toContainText("Running");
+
+    // A cohort gets its own mode, then follows the plan again.
+    const proCard = page.getByTestId("plan-pro");
+    await proCard.getByRole("button", { name: "Flip a cohort first (beta)" }).click();
+    const cohort = proCard.getByTestId("cohort-pro");
+    const granite = cohort.getByRole("checkbox", { name: /Granite Systems/ });
+    await granite.check();
+    await expect(cohort.getByRole("button", { name: "Follow the plan (shadow)…" })).toBeDisabled();
+    await cohort.getByRole("button", { name: "Turn off…" }).click();
+    const off = page.getByRole("alertdialog", { name: "Turn off 1 Pro account?" });
+    await off.getByRole("button", { name: "Turn off 1 Pro account" }).click();
+    await expect(off).toBeHidden();
+    await expect(proCard.getByTestId("flip-result")).toContainText("1 account of Pro now in off mode.");
+    await expect(proCard).toContainText("With their own mode (kept by a plan flip): Granite Systems (off).");
+    await granite.check();
+    await cohort.getByRole("button", { name: "Follow the plan (shadow)…" }).click();
+    const follow = page.getByRole("alertdialog", { name: "Let 1 Pro account follow the plan (shadow)?" });
+    await expect(follow).toContainText("Their own mode is dropped: they follow Pro's mode (now shadow)");
+    await page.screenshot({ path: `${SHOTS}/console-follow-plan.png` });
+    await follow.getByRole("button", { name: "Follow the plan (shadow)" }).click();
+    await expect(follow).toBeHidden();
+    await expect(proCard.getByTestId("flip-result")).toContainText("1 account of Pro now follows the plan: shadow mode.");
+    await expect(proCard).not.toContainText("With their own mode");
   });
 
   test("approvals: empty at first, then a change over the billing cap is approved; support: a request is answered", async ({ page, browser, baseURL }) => {

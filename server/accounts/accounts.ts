@@ -24,6 +24,8 @@ export interface Account {
   currency: string;
   billingAnchorMs: number;
   enforcement: EnforcementMode;
+  /** The mode is the account's own (a cohort flip), not its plan's: a plan flip leaves it be. */
+  ownMode: boolean;
   caps: Caps;
   createdAtMs: number;
   grandfatheredUntilMs: number | null;
@@ -53,6 +55,7 @@ export function toAccount(row: AccountRow, modes: Map<string, EnforcementMode> =
     currency: row.currency,
     billingAnchorMs: row.billingAnchorMs,
     enforcement: effectiveMode(row, modes),
+    ownMode: row.enforcementOverride !== null,
     caps: { ...plan.caps, ...overrides },
     createdAtMs: row.createdAtMs,
     grandfatheredUntilMs: row.grandfatheredUntilMs,

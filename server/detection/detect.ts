@@ -122,6 +122,8 @@ export class Detector {
     const out: NoticeView[] = [];
     for (const accountId of accountIds) {
       const s = this.o.meter.standing(accountId);
+      // Not refused at all (a grandfathered account is in shadow until its date): nothing to announce.
+      if (s.mode !== "enforce") continue;
       const overNow = s.limits.find((l) => l.state === "over");
       const week = daysOverLastWeek(this.o.db, accountId, now, s.caps);
       if (!overNow && week.days === 0) continue;

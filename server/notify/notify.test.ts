@@ -110,6 +110,9 @@ describe("notices by e-mail over real SMTP", () => {
     await settle(s);
     expect(smtp.received).toHaveLength(0);
     expect(s.deps.sqlite.prepare("select count(*) from notices where account_id = ?").pluck().get(accountId)).toBe(1);
+    // An operator flips the account to enforce: the enforcement notice is e-mailed whatever the preference.
+    s.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
+    s.deps.meter.invalidateAccount(accountId);
     s.deps.detector.scheduleEnforcement([accountId]);
     await s.deps.delivery.tick();
     expect(smtp.received).toHaveLength(1);

@@ -42,7 +42,9 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
   const input = enforcementTarget.parse(raw);
   const now = ctx.clock.now();
   const list = targets(ctx, input);
+  // A plan flip leaves accounts with their own mode as they are: they are not among those it would refuse.
   const affected = list
+    .filter((a) => input.accountIds !== undefined || !a.ownMode)
     .map((a) => {
       const s = ctx.meter.standing(a.id);
       const overNow = s.limits.some((l) => l.state === "over");
@@ -60,6 +62,8 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
     planName: plan.name,
     mode: setting?.enforcement ?? plan.enforcement,
     accounts: list.length,
+    /** Accounts of a plan-wide target that keep their own mode. */
+    keepOwnMode: input.accountIds ? 0 : list.filter((a) => a.ownMode).length,
     wouldRefuse: affected,
     refusedCallsPerDay: refusedPerDay(ctx.db, affected.map((a) => a.accountId), now),
     notified: affected.filter((a) => a.notifiedAtMs !== null).length,
@@ -67,12 +71,18 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
   };
 }
 
-export const setEnforcementInput = enforcementTarget.extend({ mode: z.enum(ENFORCEMENT_MODES) });
+/** `plan`: a cohort drops its own mode and follows its plan's again (a later plan flip applies to it too). */
+export const FOLLOW_PLAN = "plan";
+
+export const setEnforcementInput = enforcementTarget
+  .extend({ mode: z.enum([...ENFORCEMENT_MODES, FOLLOW_PLAN]) })
+  .refine((i) => i.mode !== FOLLOW_PLAN || i.accountIds !== undefined, { message: "Only a cohort of accounts can be set to follow its plan.", path: ["mode"] });
 
 /**
- * Flips a plan (or a cohort of its accounts) to off / shadow / enforce. Audited; a flip to enforce
- * sends every account that would be refused an `enforcement_scheduled` notice with the date its
- * grace period ends — no call is refused before that.
+ * Flips a plan (or a cohort of its accounts) to off / shadow / enforce, or lets a cohort follow its
+ * plan's mode again. Audited; whatever puts accounts into enforce mode sends every account that
+ * would be refused an `enforcement_scheduled` notice with the date its grace period ends — no call
+ * is refused before that.
  */
 export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
   const input = setEnforcementInput.parse(raw);
@@ -80,22 +90,30 @@ export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setE
   const list = targets(ctx, input);
   const plan = PLANS[input.planId as keyof typeof PLANS];
   const before = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get()?.enforcement ?? plan.enforcement;
+  const followPlan = input.mode === FOLLOW_PLAN;
+  // The mode the target ends up in: following the plan means the plan's current mode.
+  const mode: EnforcementMode = input.mode === FOLLOW_PLAN ? before : input.mode;
   ctx.db.transaction((tx) => {
     if (input.accountIds) {
-      tx.update(accounts).set({ enforcementOverride: input.mode }).where(and(inArray(accounts.id, input.accountIds), eq(accounts.planId, plan.id))).run();
+      tx.update(accounts)
+        .set({ enforcementOverride: followPlan ? null : mode })
+        .where(and(inArray(accounts.id, input.accountIds), eq(accounts.planId, plan.id)))
+        .run();
     } else {
       tx.insert(planSettings)
-        .values({ planId: plan.id, enforcement: input.mode, updatedAtMs: now, updatedBy: actor })
-        .onConflictDoUpdate({ target: planSettings.planId, set: { enforcement: input.mode, updatedAtMs: now, updatedBy: actor } })
+        .values({ planId: plan.id, enforcement: mode, updatedAtMs: now, updatedBy: actor })
+        .onConflictDoUpdate({ target: planSettings.planId, set: { enforcement: mode, updatedAtMs: now, updatedBy: actor } })
         .run();
     }
   });
   recordAudit(ctx.db, ctx.clock, {
     actor,
     action: "enforcement.changed",
-    details: { planId: plan.id, from: input.accountIds ? "per account" : before, to: input.mode, cohort: input.accountIds ?? null, accounts: list.length },
+    details: { planId: plan.id, from: input.accountIds ? "per account" : before, to: followPlan ? `the plan's (${mode})` : mode, cohort: input.accountIds ?? null, accounts: list.length },
   });
   ctx.meter.invalidateAllTerms();
-  const notified = input.mode === "enforce" ? ctx.detector.scheduleEnforcement(list.filter((a) => !input.accountIds || input.accountIds.includes(a.id)).map((a) => a.id)) : [];
-  return { planId: plan.id, mode: input.mode as EnforcementMode, accounts: list.length, notified: notified.length };
+  // Notices go to the accounts the change puts into enforce mode: a plan flip skips those with their own mode.
+  const enforced = list.filter((a) => input.accountIds !== undefined || !a.ownMode);
+  const notified = mode === "enforce" ? ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
+  return { planId: plan.id, mode, followsPlan: followPlan, accounts: list.length, notified: notified.length };
 }

@@ -6,6 +6,8 @@ import { PortalClient } from "../testing/portal-client";
 import { startTestServer, type TestServer } from "../testing/test-server";
 import { createSignInLink } from "../auth/sign-in";
 import { cookieFrom } from "../testing/test-server";
+import { createAccount } from "../accounts/accounts";
+import { createKey } from "../keys/keys";
 
 const clock = new ManualClock(Date.parse("2026-11-25T15:30:00Z"));
 let srv: TestServer;
@@ -77,6 +79,41 @@ describe("operator procedures", () => {
     const audit = (await operatorCall("operator.audit", { action: "enforcement" })).data as Array<{ actor: string; details: { from: string; to: string } }>;
     expect(audit[0]).toMatchObject({ actor: "operator", details: { from: "shadow", to: "enforce" } });
     await operatorCall("operator.setEnforcement", { planId: "starter", mode: "shadow" }, true);
+  });
+
+  it("lets a cohort follow its plan again; a plan flip neither counts nor notifies accounts with their own mode", async () => {
+    // A Starter account over its day cap that nobody has told yet.
+    const acc = createAccount(srv.deps.db, clock, { name: "Delta Follow", email: "ops@delta-follow.example", planId: "starter" });
+    const key = createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key;
+    for (let i = 0; i < 3; i++) srv.deps.meter.check(key, 500);
+    srv.deps.meter.flush();
+    const mode = () => srv.deps.meter.standing(acc.id).mode;
+    const scheduled = () => srv.deps.sqlite.prepare("select count(*) from notices where kind = 'enforcement_scheduled' and account_id = ?").pluck().get(acc.id);
+
+    // Its own mode: off. A plan-wide flip to enforce leaves it be: not counted, not told.
+    await operatorCall("operator.setEnforcement", { planId: "starter", mode: "off", accountIds: [acc.id] }, true);
+    const readiness = (await operatorCall("operator.enforcementReadiness", { planId: "starter" })).data as { wouldRefuse: Array<{ accountId: string }>; keepOwnMode: number };
+    expect(readiness.keepOwnMode).toBe(1);
+    expect(readiness.wouldRefuse.map((a) => a.accountId)).not.toContain(acc.id);
+    await operatorCall("operator.setEnforcement", { planId: "starter", mode: "enforce" }, true);
+    expect(mode()).toBe("off");
+    expect(scheduled()).toBe(0);
+    const listed = (await operatorCall("operator.accounts", undefined)).data as Array<{ id: string; enforcement: string; ownMode: boolean }>;
+    expect(listed.find((a) => a.id === acc.id)).toMatchObject({ enforcement: "off", ownMode: true });
+
+    // Following the plan again: the plan's mode (enforce) applies, so it is told when refusals may start.
+    const followed = (await operatorCall("operator.setEnforcement", { planId: "starter", mode: "plan", accountIds: [acc.id] }, true)).data as { mode: string; followsPlan: boolean; notified: number };
+    expect(followed).toMatchObject({ mode: "enforce", followsPlan: true, notified: 1 });
+    expect(scheduled()).toBe(1);
+    expect(mode()).toBe("enforce");
+    expect(srv.deps.sqlite.prepare("select enforcement_override from accounts where id = ?").pluck().get(acc.id)).toBeNull();
+    const audit = (await operatorCall("operator.audit", { action: "enforcement" })).data as Array<{ details: { to: string } }>;
+    expect(audit[0]!.details.to).toBe("the plan's (enforce)");
+
+    // Only a cohort can follow its plan: the plan itself cannot.
+    expect((await operatorCall("operator.setEnforcement", { planId: "starter", mode: "plan" }, true)).status).toBe(400);
+    await operatorCall("operator.setEnforcement", { planId: "starter", mode: "shadow" }, true);
+    expect(mode()).toBe("shadow");
   });
 
   it("grandfathers an account: no enforcement and no plan charge until the date", async () => {

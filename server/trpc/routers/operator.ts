@@ -45,6 +45,7 @@ export const operatorRouter = router({
       planId: a.plan.id,
       planName: a.plan.name,
       enforcement: a.enforcement,
+      ownMode: a.ownMode,
       grandfatheredUntilMs: a.grandfatheredUntilMs,
       today: getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now).today,
     }));

@@ -14,6 +14,8 @@ export interface FlipRequest {
   mode: EnforcementMode;
   /** A cohort of the plan's accounts; null = the whole plan. */
   accountIds: string[] | null;
+  /** The cohort drops its own mode and follows the plan's (`mode` is then the plan's mode). */
+  followPlan?: boolean;
 }
 
 const MODE_VERB: Record<EnforcementMode, string> = { off: "Turn off", shadow: "Switch to shadow", enforce: "Enforce" };
@@ -38,7 +40,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
   function confirm() {
     if (!request) return;
     flip.mutate(
-      { planId: request.planId, mode: request.mode, ...(request.accountIds ? { accountIds: request.accountIds } : {}) },
+      { planId: request.planId, mode: request.followPlan ? "plan" : request.mode, ...(request.accountIds ? { accountIds: request.accountIds } : {}) },
       {
         onSuccess: (r) => {
           const who = cohort ? `${r.accounts === 1 ? "1 account" : `${formatCount(r.accounts)} accounts`} of ${request.planName}` : `${request.planName} (${r.accounts === 1 ? "1 account" : `${formatCount(r.accounts)} accounts`})`;
@@ -48,7 +50,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
                 ? " No account needed a notice now."
                 : ` ${r.notified === 1 ? "1 account was" : `${formatCount(r.notified)} accounts were`} notified; ${r.notified === 1 ? "it is" : "they are"} refused no earlier than ${formatDateTimeUtc(Date.now() + (readiness?.graceHours ?? 72) * 3_600_000)}.`
               : "";
-          onDone(`${who} now in ${r.mode} mode.${notified}`);
+          onDone(r.followsPlan ? `${who} now follow${r.accounts === 1 ? "s" : ""} the plan: ${r.mode} mode.${notified}` : `${who} now in ${r.mode} mode.${notified}`);
           flip.reset();
           onClose();
         },
@@ -57,12 +59,15 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
   }
 
   const mode = request?.mode ?? "shadow";
+  const follow = request?.followPlan === true;
+  // Following the plan: the same consequences as a flip to the plan's mode, plus losing the own mode.
+  const followNote = follow ? [`Their own mode is dropped: they follow ${request?.planName}'s mode (now ${mode}), and later flips of the plan apply to them.`] : [];
   return (
     <ConfirmDialog
       open={request !== null}
       onOpenChange={close}
-      title={request ? `${MODE_VERB[mode]} ${name}?` : "Change enforcement?"}
-      confirmLabel={request ? `${MODE_VERB[mode]} ${name}` : "Confirm"}
+      title={request ? (follow ? `Let ${name} follow the plan (${mode})?` : `${MODE_VERB[mode]} ${name}?`) : "Change enforcement?"}
+      confirmLabel={request ? (follow ? `Follow the plan (${mode})` : `${MODE_VERB[mode]} ${name}`) : "Confirm"}
       pendingLabel="Switching…"
       tone={mode === "enforce" ? "danger" : "primary"}
       pending={flip.isPending}
@@ -105,6 +110,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
               items={[
                 "No call is refused before its account has been notified and the grace period has passed.",
                 "Each account that would be refused gets an “enforcement scheduled” notice by e-mail and in the portal, with its date.",
+                ...followNote,
                 ...(keepOwnMode.length > 0 ? [`Accounts with their own mode keep it: ${keepOwnMode.join(", ")}.`] : []),
                 "The flip is recorded in the audit log and can be undone by switching back to shadow.",
               ]}
@@ -119,6 +125,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
             <Consequences
               items={[
                 MODE_MEANING[mode],
+                ...followNote,
                 ...(keepOwnMode.length > 0 ? [`Accounts with their own mode keep it: ${keepOwnMode.join(", ")}.`] : []),
                 "Recorded in the audit log.",
               ]}

@@ -36,13 +36,13 @@ export function PlanEnforcementCard({ plan, accounts }: { plan: Plan; accounts: 
 
   const planMode = (readiness.data?.mode ?? plan.enforcement) as EnforcementMode;
   const capped = Object.values(plan.caps).some((c) => c !== undefined);
-  // Accounts whose mode differs from the plan's have their own (a cohort flipped earlier); a plan flip leaves them be.
-  const ownMode = accounts.filter((a) => a.enforcement !== planMode);
-  const open = (mode: EnforcementMode, accountIds: string[] | null) => {
+  // Accounts with their own mode (a cohort flipped earlier); a plan flip leaves them be.
+  const ownMode = accounts.filter((a) => a.ownMode);
+  const open = (mode: EnforcementMode, accountIds: string[] | null, followPlan = false) => {
     setAnnouncement("");
     // The confirmation must name today's figures, not those of when the page was opened.
     void (accountIds ? cohortReadiness.refetch() : readiness.refetch());
-    setRequest({ planId: plan.id, planName: plan.name, mode, accountIds });
+    setRequest({ planId: plan.id, planName: plan.name, mode, accountIds, followPlan });
   };
 
   return (
@@ -71,7 +71,7 @@ export function PlanEnforcementCard({ plan, accounts }: { plan: Plan; accounts: 
 
         {ownMode.length > 0 && (
           <p className="mt-3 text-sm text-slate-700">
-            With their own mode (kept by a plan flip): {ownMode.map((a) => `${a.name} (${a.enforcement})`).join(", ")}.
+            With their own mode (kept by a plan flip): {ownMode.map((a) => `${a.name} (${a.enforcement})`).join(", ")}. To let one follow the plan again, pick it under “Flip a cohort first”.
           </p>
         )}
         {announcement && (
@@ -100,7 +100,9 @@ export function PlanEnforcementCard({ plan, accounts }: { plan: Plan; accounts: 
                 chosen={cohort}
                 onChange={setCohort}
                 readiness={cohortActive ? cohortReadiness : null}
+                planMode={planMode}
                 onFlip={(mode) => open(mode, cohort)}
+                onFollowPlan={() => open(planMode, cohort, true)}
               />
             )}
           </div>
@@ -179,15 +181,20 @@ function CohortPicker({
   chosen,
   onChange,
   readiness,
+  planMode,
   onFlip,
+  onFollowPlan,
 }: {
   plan: Plan;
   accounts: AccountSummary[];
   chosen: string[];
   onChange: (ids: string[]) => void;
   readiness: ReturnType<typeof useEnforcementReadiness> | null;
+  planMode: EnforcementMode;
   onFlip: (mode: EnforcementMode) => void;
+  onFollowPlan: () => void;
 }) {
+  const chosenOwn = accounts.filter((a) => a.ownMode && chosen.includes(a.id)).length;
   const toggle = (id: string, on: boolean) => onChange(on ? [...chosen, id] : chosen.filter((x) => x !== id));
   if (accounts.length === 0) return <p className="mt-3 text-sm text-slate-600">No account is on {plan.name}.</p>;
   return (
@@ -201,6 +208,7 @@ function CohortPicker({
               <input type="checkbox" checked={chosen.includes(a.id)} onChange={(e) => toggle(a.id, e.target.checked)} className="h-4 w-4 accent-brand-600" />
               <span className="font-medium text-slate-900">{a.name}</span>
               <ModeBadge mode={a.enforcement} />
+              {a.ownMode && <span className="text-xs text-slate-600">own mode</span>}
             </label>
           ))}
         </div>
@@ -213,6 +221,14 @@ function CohortPicker({
         </Button>
         <Button variant="secondary" disabled={chosen.length === 0} onClick={() => onFlip("shadow")}>Back to shadow…</Button>
         <Button variant="ghost" disabled={chosen.length === 0} onClick={() => onFlip("off")}>Turn off…</Button>
+        <Button
+          variant="ghost"
+          disabled={chosenOwn === 0 || (planMode === "enforce" && (!readiness?.data || readiness.isPlaceholderData))}
+          title={chosenOwn === 0 ? "None of the chosen accounts has its own mode" : undefined}
+          onClick={onFollowPlan}
+        >
+          Follow the plan ({planMode})…
+        </Button>
       </div>
     </div>
   );
