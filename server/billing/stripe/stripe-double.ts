@@ -188,6 +188,16 @@ export class StripeDouble {
     return { ...inv };
   }
 
+  /** Nobody paid in time: Stripe voids the pending update's invoice and discards the update. */
+  expirePendingUpdate(subscriptionId: string): Obj {
+    const sub = this.subscriptions.get(subscriptionId)!;
+    const inv = sub.latest_invoice ? this.invoices.get(sub.latest_invoice) : undefined;
+    if (inv && inv.status === "open") inv.status = "void";
+    sub.pendingItems = null;
+    sub.pending_update = null;
+    return this.renderSubscription(sub, []);
+  }
+
   /** The period ends: a schedule moves the subscription to its next phase; a cancellation at period end ends it. */
   endPeriod(subscriptionId: string): Obj {
     const sub = this.subscriptions.get(subscriptionId)!;

@@ -236,6 +236,32 @@ describe("when the charge is not made", () => {
     expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
+  it("a pending change nobody pays expires at Stripe: closed as failed, its invoice void, the customer told, nothing applied", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.paymentFails = true;
+    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    const change = () => t.srv.deps.sqlite.prepare("select status, failure_message as message from plan_changes where account_id = ?").get(a.accountId) as { status: string; message: string };
+    expect(change().status).toBe("payment_pending");
+
+    // 23 hours later Stripe voids the invoice and drops the update.
+    const sub = t.double.expirePendingUpdate(a.subscriptionId);
+    const event = t.double.event("customer.subscription.pending_update_expired", sub);
+    expect((await postEvent(t, event)).status).toBe(200);
+    expect(change()).toEqual({ status: "failed", message: expect.stringContaining("was not completed in time, so the switch was dropped: your plan is unchanged") });
+    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "void" }]);
+    expect(planOf(t, a.accountId)).toBe("starter");
+    const told = t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck();
+    expect(told.get(a.accountId)).toBe(2);
+
+    // The same event again, or a later subscription update: nothing moves twice.
+    expect((await postEvent(t, event)).status).toBe(200);
+    expect((await postEvent(t, t.double.event("customer.subscription.updated", sub))).status).toBe(200);
+    expect(told.get(a.accountId)).toBe(2);
+    expect(change().status).toBe("failed");
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+
   it("a price that moved at Stripe since the consent is not charged: the customer is asked to consent again", async () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });

@@ -4,7 +4,7 @@ import { startOfUtcDay } from "../../../shared/limits";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
-import { accounts, auditLog, planChanges, type AccountRow } from "../../db/schema";
+import { accounts, auditLog, invoices, planChanges, type AccountRow } from "../../db/schema";
 import type { Clock } from "../../lib/clock";
 import { DomainError } from "../../lib/domain-error";
 import { newId } from "../../lib/ids";
@@ -24,7 +24,7 @@ const idOf = (v: string | { id: string } | null | undefined) => (v == null ? nul
 const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 
 /** Stripe's own audit entries (the operator module's action list is kept by its owners). */
-function auditStripe(tx: Tx, clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked"; accountId: string; details: Record<string, unknown> }): void {
+function auditStripe(tx: Tx, clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked" | "stripe.pending_update_expired"; accountId: string; details: Record<string, unknown> }): void {
   tx.insert(auditLog).values({ id: newId("aud"), atMs: clock.now(), actor: e.actor, action: e.action, accountId: e.accountId, detailsJson: JSON.stringify(e.details) }).run();
 }
 
@@ -39,6 +39,32 @@ export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): Account
   }
   const customer = idOf(sub.customer);
   return customer ? (tx.select().from(accounts).where(eq(accounts.stripeCustomerId, customer)).get() ?? null) : null;
+}
+
+/**
+ * A change waiting for its payment whose pending update Stripe no longer holds, the plan unchanged:
+ * the update expired (Stripe voids its invoice and discards it after at most 23 hours) or was
+ * cancelled. The change is closed as failed, its invoice shown void, and the customer told.
+ */
+function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, sub: Stripe.Subscription): AfterCommit {
+  if (!LIVE.has(sub.status) || sub.pending_update) return [];
+  const waiting = tx
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "payment_pending")))
+    .all();
+  const after: AfterCommit = [];
+  for (const change of waiting) {
+    const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
+    const done = commitRemoteOutcomeIn(ctx, tx, change.id, {
+      kind: "failed",
+      message: `The payment for your switch to the ${name} plan was not completed in time, so the switch was dropped: your plan is unchanged and that invoice will not be charged. You can start the switch again from the Plans page.`,
+    });
+    if (change.invoiceId) tx.update(invoices).set({ status: "void" }).where(and(eq(invoices.id, change.invoiceId), eq(invoices.status, "open"))).run();
+    auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } });
+    if (done) after.push(done);
+  }
+  return after;
 }
 
 /**
@@ -79,7 +105,10 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     .set({ stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId })
     .where(eq(accounts.id, account.id))
     .run();
-  if (stripePlan === account.planId) return after;
+  if (stripePlan === account.planId) {
+    after.push(...closeExpiredPendingIn(ctx, tx, account.id, sub));
+    return after;
+  }
 
   // A scheduled downgrade that Stripe has now carried out.
   const scheduled = tx

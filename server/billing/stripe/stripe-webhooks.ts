@@ -18,6 +18,7 @@ export const HANDLED_EVENTS = [
   "customer.subscription.created",
   "customer.subscription.updated",
   "customer.subscription.deleted",
+  "customer.subscription.pending_update_expired",
   "invoice.paid",
   "invoice.payment_failed",
   "subscription_schedule.updated",
@@ -86,7 +87,9 @@ export class StripeWebhookHandler {
     switch (event.type) {
       case "customer.subscription.created":
       case "customer.subscription.updated":
-      case "customer.subscription.deleted": {
+      case "customer.subscription.deleted":
+      // A change that waited for its payment and expired: the re-read subscription has no pending update.
+      case "customer.subscription.pending_update_expired": {
         const sub = await this.subscription(event.data.object.id);
         return (tx) => reconcileSubscriptionIn(ctx, tx, sub);
       }
