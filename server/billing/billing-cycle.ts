@@ -1,16 +1,16 @@
-import { and, desc, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
 import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, anomalies, invoices, planChanges, usageDay } from "../db/schema";
-import { newId } from "../lib/ids";
+import { accounts, invoices, planChanges, usageDay } from "../db/schema";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
+import { recordAnomalyIn } from "./anomalies";
 import { usageCostMinor } from "./quote";
 
-export const ANOMALY_RATIO = 2;
+export { ANOMALY_RATIO } from "./anomalies";
 
 /** Calls served in [fromMs, toMs) from the day rollups (periods start at UTC midnight). */
 function callsBetween(ctx: BillingContext, accountId: string, fromMs: number, toMs: number): number {
@@ -91,36 +91,15 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
       });
     }
     if (lines.length === 0) continue;
-    const total = lines.reduce((s, l) => s + l.amountMinor, 0);
-    const last = ctx.db
-      .select()
-      .from(invoices)
-      .where(and(eq(invoices.accountId, account.id), eq(invoices.kind, "period"), lt(invoices.periodStartMs, period.startMs)))
-      .orderBy(desc(invoices.periodStartMs))
-      .get();
-    let anomalyId: string | null = null;
+    let notice: (() => void) | null = null;
     ctx.db.transaction((tx) => {
       const charge = ctx.provider.invoice(tx as unknown as BillingContext["db"], { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
-      if ((charge.kind === "paid" || charge.kind === "queued") && last && last.totalMinor > 0 && total > ANOMALY_RATIO * last.totalMinor) {
-        anomalyId = newId("anm");
-        tx.insert(anomalies).values({ id: anomalyId, accountId: account.id, invoiceId: charge.invoiceId, previousTotalMinor: last.totalMinor, totalMinor: total, currency: account.currency, createdAtMs: now }).run();
-      }
+      if (charge.kind === "paid" || charge.kind === "queued") notice = recordAnomalyIn(ctx, tx as unknown as BillingContext["db"], charge.invoiceId);
     });
     invoiced++;
-    if (anomalyId) {
+    if (notice) {
       anomalyCount++;
-      raiseAccountNotice(ctx.notify, {
-        accountId: account.id,
-        planId: plan.id,
-        ref: anomalyId,
-        facts: {
-          kind: "anomaly",
-          planName: plan.name,
-          severity: "warning",
-          title: "Your bill is more than twice the last one",
-          text: `Your invoice for ${span(period.startMs, period.endMs)} is ${formatMoney(total, account.currency)}, up from ${formatMoney(last!.totalMinor, account.currency)}. The usage behind it is on your Usage page; if it looks wrong, contact us from the Billing page.`,
-        },
-      });
+      (notice as () => void)();
     }
   }
   return { applied, invoiced, anomalies: anomalyCount };

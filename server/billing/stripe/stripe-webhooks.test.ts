@@ -81,6 +81,33 @@ describe("each event once, in Stripe's current order", () => {
     expect([events(), planOf(t, a.accountId)]).toEqual([1, "starter"]);
   });
 
+  it("a paid renewal more than twice the last one is an anomaly, recorded and told once", async () => {
+    const a = linkedAccount(t, clock, "starter", NOV);
+    const sub = t.double.subscriptions.get(a.subscriptionId)!;
+    const day = 86_400;
+    const renewal = (id: string, total: number, startS: number) => ({
+      id, object: "invoice", customer: a.customerId, currency: "usd", status: "paid", billing_reason: "subscription_cycle", total, amount_due: total, amount_paid: total, attempt_count: 1,
+      period_start: startS, period_end: startS + 30 * day, parent: { type: "subscription_details", subscription_details: { subscription: sub.id } }, lines: { object: "list", data: [], has_more: false },
+    });
+    const start = nowS();
+    const anomalies = t.srv.deps.sqlite.prepare("select previous_total_minor as previous, total_minor as total from anomalies where account_id = ?");
+    const told = t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck();
+    for (const [id, total, at] of [["in_renew_1", 2_900, start], ["in_renew_2", 5_800, start + 30 * day]] as const) {
+      t.double.invoices.set(id, renewal(id, total, at));
+      expect((await postEvent(t, t.double.event("invoice.paid", t.double.invoices.get(id)!))).status).toBe(200);
+    }
+    // Exactly twice the last one is not an anomaly; more than twice is.
+    expect(anomalies.all(a.accountId)).toEqual([]);
+    t.double.invoices.set("in_renew_3", renewal("in_renew_3", 59_900, start + 60 * day));
+    const event = t.double.event("invoice.paid", t.double.invoices.get("in_renew_3")!);
+    expect((await postEvent(t, event)).status).toBe(200);
+    expect(anomalies.all(a.accountId)).toEqual([{ previous: 5_800, total: 59_900 }]);
+    expect(told.get(a.accountId)).toBe(1);
+    // The same invoice again (a replay under a new event id): still one.
+    expect((await postEvent(t, t.double.event("invoice.paid", t.double.invoices.get("in_renew_3")!))).status).toBe(200);
+    expect([anomalies.all(a.accountId).length, told.get(a.accountId)]).toEqual([1, 1]);
+  });
+
   it("two subscription events out of order cannot move the account back: the subscription is re-read", async () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const older = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"), nowS() - 60);

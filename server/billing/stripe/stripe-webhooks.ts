@@ -7,6 +7,7 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../confirm-plan-change";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
+import { recordAnomalyIn } from "../anomalies";
 import { mirrorStripeInvoiceIn, paymentFailedText, reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 
 /** Signatures older than this, or further than this in the future, are refused (seconds). */
@@ -143,8 +144,10 @@ export class StripeWebhookHandler {
         // A paid invoice may be what a pending update was waiting for: the subscription says whether it is applied now.
         const sub = subId ? await this.subscription(subId) : null;
         return (tx) => {
-          mirrorStripeInvoiceIn(ctx, tx, inv);
-          return sub ? reconcileSubscriptionIn(ctx, tx, sub) : [];
+          const mirrored = mirrorStripeInvoiceIn(ctx, tx, inv);
+          // A renewal invoice more than twice the last one is an anomaly, as on the local calendar.
+          const anomaly = mirrored ? recordAnomalyIn(ctx, tx, mirrored.invoiceId) : null;
+          return [...(anomaly ? [anomaly] : []), ...(sub ? reconcileSubscriptionIn(ctx, tx, sub) : [])];
         };
       }
       case "invoice.payment_failed": {

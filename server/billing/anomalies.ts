@@ -1,0 +1,47 @@
+import { and, desc, eq, lt, ne } from "drizzle-orm";
+import { formatDateUtc } from "../../shared/messages";
+import { formatMoney } from "../../shared/money";
+import { isPlanId, PLANS } from "../../shared/plans";
+import { accounts, anomalies, invoices } from "../db/schema";
+import { newId } from "../lib/ids";
+import { raiseAccountNotice } from "../notify/account-notices";
+import type { BillingContext } from "./billing-context";
+
+/** A period invoice more than this many times the previous one is an anomaly. */
+export const ANOMALY_RATIO = 2;
+
+/**
+ * Records an anomaly when a period invoice is more than twice the account's previous one, whoever
+ * issued it (the local calendar or Stripe). Once per invoice. Runs inside the caller's transaction;
+ * returns what to do once it has committed (the customer's notice), or null.
+ */
+export function recordAnomalyIn(ctx: BillingContext, tx: BillingContext["db"], invoiceId: string): (() => void) | null {
+  const inv = tx.select().from(invoices).where(eq(invoices.id, invoiceId)).get();
+  if (!inv || inv.kind !== "period" || inv.status === "void") return null;
+  if (tx.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.invoiceId, inv.id)).get()) return null;
+  const last = tx
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.accountId, inv.accountId), eq(invoices.kind, "period"), ne(invoices.status, "void"), lt(invoices.periodStartMs, inv.periodStartMs)))
+    .orderBy(desc(invoices.periodStartMs))
+    .get();
+  if (!last || last.totalMinor <= 0 || inv.totalMinor <= ANOMALY_RATIO * last.totalMinor) return null;
+  const id = newId("anm");
+  const now = ctx.clock.now();
+  tx.insert(anomalies).values({ id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now }).run();
+  const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, inv.accountId)).get();
+  const plan = PLANS[account && isPlanId(account.planId) ? account.planId : "free"];
+  return () =>
+    raiseAccountNotice(ctx.notify, {
+      accountId: inv.accountId,
+      planId: plan.id,
+      ref: id,
+      facts: {
+        kind: "anomaly",
+        planName: plan.name,
+        severity: "warning",
+        title: "Your bill is more than twice the last one",
+        text: `Your invoice for ${formatDateUtc(inv.periodStartMs)} – ${formatDateUtc(inv.periodEndMs - 1)} is ${formatMoney(inv.totalMinor, inv.currency)}, up from ${formatMoney(last.totalMinor, last.currency)}. The usage behind it is on your Usage page; if it looks wrong, contact us from the Billing page.`,
+      },
+    });
+}
