@@ -136,6 +136,9 @@ test.describe("customer portal pages", () => {
     await expect(rows).toHaveCount(2);
 
     await rows.filter({ hasText: "Mobile app" }).getByRole("button", { name: "Revoke" }).click();
+    await page.setViewportSize({ width: 375, height: 720 });
+    await page.screenshot({ path: "test-results/screenshots/keys-revoke-phone.png" });
+    await page.setViewportSize({ width: 1280, height: 720 });
     await confirm.getByRole("button", { name: "Revoke key" }).click();
     await expect(confirm).toBeHidden();
     await expect(rows.filter({ hasText: "Mobile app" })).toHaveCount(0);

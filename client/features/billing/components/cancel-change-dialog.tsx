@@ -1,5 +1,4 @@
-import { Button } from "../../../ui/button";
-import { Dialog, DialogClose } from "../../../ui/dialog";
+import { ConfirmDialog } from "../../../ui/confirm-dialog";
 import { billingDate } from "../billing-text";
 import type { PlanChangeData } from "../use-billing-overview";
 import { useCancelScheduled } from "../use-cancel-scheduled";
@@ -10,43 +9,36 @@ export function CancelChangeDialog({ target, onClose, onCancelled }: { target: P
   const cancel = useCancelScheduled();
 
   function close(open: boolean) {
-    if (open || cancel.isPending) return;
+    if (open) return;
     cancel.reset();
     onClose();
   }
 
   return (
-    <Dialog
+    <ConfirmDialog
       open={target !== null}
       onOpenChange={close}
-      role="alertdialog"
       title={target ? `Cancel the switch to ${planName(target.toPlanId)}?` : "Cancel the switch?"}
       description={target && `You stay on ${planName(target.fromPlanId)} after ${billingDate(target.effectiveAtMs)}, at the same price. Nothing is charged or refunded.`}
-    >
-      {cancel.isError && <p role="alert" className="mb-4 text-sm text-rose-700">{cancel.error.message}</p>}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <DialogClose>
-          <Button variant="secondary" disabled={cancel.isPending}>Keep the switch</Button>
-        </DialogClose>
-        <Button
-          disabled={cancel.isPending || !target}
-          onClick={() =>
-            target &&
-            cancel.mutate(
-              { planChangeId: target.id },
-              {
-                onSuccess: () => {
-                  onCancelled(`The switch to ${planName(target.toPlanId)} is cancelled. You stay on ${planName(target.fromPlanId)}.`);
-                  cancel.reset();
-                  onClose();
-                },
-              },
-            )
-          }
-        >
-          {cancel.isPending ? "Cancelling…" : "Cancel the switch"}
-        </Button>
-      </div>
-    </Dialog>
+      confirmLabel="Cancel the switch"
+      cancelLabel="Keep the switch"
+      pendingLabel="Cancelling…"
+      pending={cancel.isPending}
+      error={cancel.isError ? cancel.error.message : null}
+      disabled={!target}
+      onConfirm={() => {
+        if (!target) return false;
+        cancel.mutate(
+          { planChangeId: target.id },
+          {
+            onSuccess: () => {
+              onCancelled(`The switch to ${planName(target.toPlanId)} is cancelled. You stay on ${planName(target.fromPlanId)}.`);
+              cancel.reset();
+              onClose();
+            },
+          },
+        );
+      }}
+    />
   );
 }

@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
 import { formatMoney } from "../../../../shared/money";
-import { ConfirmDialog, Consequences } from "../components/confirm-dialog";
+import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import type { ApprovalData } from "../console-data";
 import { planName } from "../lib/format";
 import { useDecideApproval } from "./use-decide-approval";

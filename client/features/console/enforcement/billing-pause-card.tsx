@@ -3,7 +3,7 @@ import { formatCount } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { ErrorState } from "../../../ui/states";
-import { ConfirmDialog, Consequences } from "../components/confirm-dialog";
+import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import { useBillingStatus } from "./use-billing-status";
 import { useSetBillingPaused } from "./use-set-billing-paused";
 

@@ -1,6 +1,6 @@
 import type { EnforcementMode } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
-import { ConfirmDialog, Consequences } from "../components/confirm-dialog";
+import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import { MODE_MEANING } from "../components/mode-badge";
 import { When } from "../components/when";
 import type { Readiness } from "../console-data";

@@ -4,7 +4,7 @@ import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
 import { EmptyState } from "../../../ui/states";
-import { ConfirmDialog, Consequences } from "../components/confirm-dialog";
+import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import { QueryState } from "../components/query-state";
 import { Segmented } from "../components/segmented";
 import { When } from "../components/when";

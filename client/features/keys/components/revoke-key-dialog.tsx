@@ -1,5 +1,4 @@
-import { Button } from "../../../ui/button";
-import { Dialog, DialogClose } from "../../../ui/dialog";
+import { ConfirmDialog } from "../../../ui/confirm-dialog";
 import { useRevokeKey } from "../use-revoke-key";
 
 export interface KeyToRevoke {
@@ -13,16 +12,15 @@ export function RevokeKeyDialog({ target, onClose, onRevoked }: { target: KeyToR
   const revoke = useRevokeKey();
 
   function close(open: boolean) {
-    if (open || revoke.isPending) return;
+    if (open) return;
     revoke.reset();
     onClose();
   }
 
   return (
-    <Dialog
+    <ConfirmDialog
       open={target !== null}
       onOpenChange={close}
-      role="alertdialog"
       title={target ? `Revoke “${target.name}”?` : "Revoke key?"}
       description={
         target && (
@@ -31,32 +29,25 @@ export function RevokeKeyDialog({ target, onClose, onRevoked }: { target: KeyToR
           </>
         )
       }
-    >
-      {revoke.isError && <p role="alert" className="mb-4 text-sm text-rose-700">{revoke.error.message}</p>}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <DialogClose>
-          <Button variant="secondary" disabled={revoke.isPending}>Cancel</Button>
-        </DialogClose>
-        <Button
-          variant="danger"
-          disabled={revoke.isPending || !target}
-          onClick={() =>
-            target &&
-            revoke.mutate(
-              { keyId: target.id },
-              {
-                onSuccess: () => {
-                  onRevoked(target.name);
-                  revoke.reset();
-                  onClose();
-                },
-              },
-            )
-          }
-        >
-          {revoke.isPending ? "Revoking…" : "Revoke key"}
-        </Button>
-      </div>
-    </Dialog>
+      confirmLabel="Revoke key"
+      pendingLabel="Revoking…"
+      tone="danger"
+      pending={revoke.isPending}
+      error={revoke.isError ? revoke.error.message : null}
+      disabled={!target}
+      onConfirm={() => {
+        if (!target) return false;
+        revoke.mutate(
+          { keyId: target.id },
+          {
+            onSuccess: () => {
+              onRevoked(target.name);
+              revoke.reset();
+              onClose();
+            },
+          },
+        );
+      }}
+    />
   );
 }

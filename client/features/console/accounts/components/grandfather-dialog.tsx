@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { DAY_MS, startOfUtcDay } from "../../../../../shared/limits";
 import { Button } from "../../../../ui/button";
 import { Dialog, DialogClose } from "../../../../ui/dialog";
-import { Consequences } from "../../components/confirm-dialog";
+import { Consequences } from "../../../../ui/confirm-dialog";
 import { formatDateUtc } from "../../lib/format";
 import { useGrandfather } from "../use-grandfather";
 

@@ -1,11 +1,11 @@
 import { useEffect, useRef, type ReactNode } from "react";
-import { Button } from "../../../ui/button";
-import { Dialog, DialogClose } from "../../../ui/dialog";
+import { Button } from "./button";
+import { Dialog, DialogClose } from "./dialog";
 
 /**
- * Asks before an operator action, naming what it will do. Nothing happens until the confirm button
- * is pressed; while the request runs the dialog stays open and cannot be dismissed, and an error
- * is shown in place so the operator can retry or cancel.
+ * Asks before an action, naming what it will do (a customer revoking a key, an operator flipping a
+ * plan). Nothing happens until the confirm button is pressed; while the request runs the dialog
+ * stays open and cannot be dismissed, and an error is shown in place so one can retry or cancel.
  */
 export function ConfirmDialog({
   open,
@@ -14,6 +14,7 @@ export function ConfirmDialog({
   description,
   children,
   confirmLabel,
+  cancelLabel = "Cancel",
   pendingLabel,
   tone = "primary",
   pending,
@@ -28,6 +29,8 @@ export function ConfirmDialog({
   description?: ReactNode;
   children?: ReactNode;
   confirmLabel: string;
+  /** The button that closes without acting, named for what it keeps ("Keep the switch"). */
+  cancelLabel?: string;
   pendingLabel?: string;
   tone?: "primary" | "danger";
   pending: boolean;
@@ -59,7 +62,7 @@ export function ConfirmDialog({
         )}
         <div className="mt-6 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
           <DialogClose>
-            <Button variant="secondary" disabled={pending}>Cancel</Button>
+            <Button variant="secondary" disabled={pending}>{cancelLabel}</Button>
           </DialogClose>
           <Button variant={tone} disabled={pending || disabled} onClick={confirm}>
             {pending ? (pendingLabel ?? "Working…") : confirmLabel}
