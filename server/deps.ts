@@ -8,7 +8,7 @@ import type { Meter } from "./metering/meter";
 import type { Detector } from "./detection/detect";
 import type { DeliveryWorker } from "./notify/delivery-worker";
 import type { NotifyContext } from "./notify/notices";
-import type { RecommendationCache } from "./plans/recommendations";
+import type { PlanAdvisor } from "./plans/plan-advisor";
 import type { BillingContext } from "./billing/billing-context";
 import type { LocalBillingProvider } from "./billing/local-provider";
 import type { StripeBilling } from "./billing/stripe/stripe-billing";
@@ -29,7 +29,8 @@ export interface Deps {
   detector: Detector;
   notify: NotifyContext;
   delivery: DeliveryWorker;
-  recommendations: RecommendationCache;
+  /** The one recommendation: which plan fits each account, at what estimated monthly cost. */
+  advisor: PlanAdvisor;
   billing: BillingContext;
   /** The local provider, for pausing billing (the Stripe provider comes with its own issue). */
   localBilling: LocalBillingProvider;

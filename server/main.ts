@@ -17,7 +17,7 @@ import { Detector } from "./detection/detect";
 import { DeliveryWorker } from "./notify/delivery-worker";
 import { smtpMailer } from "./notify/mailer";
 import type { NotifyContext } from "./notify/notices";
-import { RecommendationCache } from "./plans/recommendations";
+import { PlanAdvisor } from "./plans/plan-advisor";
 import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
@@ -64,9 +64,9 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   migrateDatabase(database.db);
   let baseUrl = publicBaseUrl(config, config.PORT);
   const clock = opts.clock ?? systemClock;
-  const recommendations = new RecommendationCache(database.db, clock, (accountId) => {
-    const limits = meter.limitsFor(accountId).limits;
-    return { minute: limits[0]!.used, day: limits[1]!.used };
+  const advisor = new PlanAdvisor(database.db, clock, (accountId) => {
+    const { limits, period } = meter.limitsFor(accountId);
+    return { used: limits.find((l) => l.window === "month")!.used, endMs: period.endMs };
   });
   const serverToken = resolveServerToken(config).token;
   const notify: NotifyContext = {
@@ -88,10 +88,14 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     ceilingPerMinute: config.KEY_CEILING_PER_MINUTE,
     graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000,
     maxLatenessMs: config.EVENTS_MAX_LATENESS_HOURS * 3_600_000,
-    recommendPlan: (accountId) => recommendations.get(accountId)?.planId ?? null,
-    onFlushed: (accountIds) => detector?.evaluate(accountIds),
+    recommendPlan: (accountId) => advisor.switchFor(accountId)?.planId ?? null,
+    onFlushed: (accountIds) => {
+      // New usage can change the advice: recompute it (lazily) from the rollups just written, before detection reads it.
+      for (const id of accountIds) advisor.invalidate(id);
+      detector?.evaluate(accountIds);
+    },
   });
-  detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => recommendations.get(id) });
+  detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
   const delivery = new DeliveryWorker({
     db: database.db,
     clock,
@@ -112,7 +116,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     billingCapMinor: config.BILLING_CAP_CENTS,
     onPlanChanged: (accountId, periodMoved) => {
       meter.reloadAccount(accountId, periodMoved);
-      recommendations.invalidate(accountId);
+      advisor.invalidate(accountId);
     },
   };
   // Billing stays paused across restarts until an operator resumes it.
@@ -129,7 +133,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     detector,
     notify,
     delivery,
-    recommendations,
+    advisor,
     billing,
     localBilling,
     stripe,

@@ -1,5 +1,6 @@
 import type { LimitStatus } from "./limits";
 import type { WindowName } from "./plans";
+import { describeSwitch, type SwitchAdvice } from "./recommend";
 
 /**
  * The words Headroom says about limits, in one place: the 429 body, the portal, banners and e-mails
@@ -76,7 +77,8 @@ export interface NoticeFacts {
   refusalsFromMs: number | null;
   /** Sustained: days over a cap among the last 7. */
   daysOver?: number;
-  recommended: { planId: string; name: string; price: string } | null;
+  /** The switch offered: the one recommendation (shared/recommend.ts), with its estimated monthly cost. */
+  recommended: SwitchAdvice | null;
   /** Calls per window that fit the current plan, for "reduce your traffic". */
   fitsRate: string | null;
 }
@@ -168,7 +170,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
     choices.push({
       kind: "upgrade",
       label: `Switch to ${f.recommended.name}`,
-      detail: `${f.recommended.name} (${f.recommended.price}) fits your traffic of the last 30 days. You see the exact price before anything changes.`,
+      detail: describeSwitch(f.recommended),
     });
   }
   if (f.fitsRate) choices.push({ kind: "reduce", label: "Reduce your traffic", detail: `Stay on ${f.planName} by keeping under ${f.fitsRate}.` });

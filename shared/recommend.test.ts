@@ -39,7 +39,7 @@ describe("recommendPlan", () => {
   it("keeps a tiny customer on Free", () => {
     const result = recommendPlan(usageOf([[12, 2], [0, 0], [3, 1]]), PLAN_LIST, { currentPlanId: "free" });
     expect(result.recommendation).toMatchObject({ planId: "free", monthlyCostMinor: 0 });
-    expect(result.recommendation!.reason).toBe("Your Free plan is the cheapest that fits your last 30 days: your 150 calls in 30 days fit its monthly quota of 1,000.");
+    expect(result.recommendation!.reason).toBe("Your Free plan is the cheapest that fits your last 30 days: your 150 calls a month fit its monthly quota of 1,000.");
     expect(result.verdicts.every((v) => v.kind === "fits")).toBe(true);
   });
 
@@ -49,7 +49,10 @@ describe("recommendPlan", () => {
     expect(usage.peaks).toEqual({ minute: 150, day: 1_500, month: 25_000 });
     const result = recommendPlan(usage, PLAN_LIST, { currentPlanId: "starter" });
     expect(result.recommendation).toMatchObject({ planId: "pro", monthlyCostMinor: 9_400 });
-    expect(result.recommendation!.reason).toContain("The 15,000 calls over its monthly quota of 10,000 add $45.00 ($3.00 per 1,000): $94.00 in all, less than Business at $199.00.");
+    expect(result.recommendation!.reason).toContain(
+      "The 15,000 calls a month over its quota of 10,000 add about $45.00 ($3.00 per 1,000, with overage billing on): about $94.00 a month in all, less than Business at $199.00.",
+    );
+    expect(result.recommendation).toMatchObject({ kind: "fits_with_overage", usageMinor: 4_500, basePriceMinor: 4_900 });
     expect(verdictOf(result, "pro")).toMatchObject({ kind: "fits_with_overage", label: "fits, with overage", overWindows: ["month"] });
     expect(verdictOf(result, "starter")).toMatchObject({ label: "over on 10 of 30 days", daysOver: 10 });
   });
@@ -78,20 +81,54 @@ describe("recommendPlan", () => {
     expect(recommendPlan(usage, [twinA, twinB]).recommendation?.planId).toBe("business");
   });
 
-  it("recommends Enterprise only when no plan with caps fits", () => {
+  it("recommends the cheapest fitting plan in money, metered plans included", () => {
     const huge = recommendPlan(usageOf([[20_000, 900]]), PLAN_LIST, { currentPlanId: "business" });
     expect(huge.recommendation?.planId).toBe("enterprise");
-    expect(huge.recommendation!.reason).toMatch(/^No plan with caps fits your last 30 days/);
+    expect(huge.recommendation!.reason).toMatch(/^Enterprise is the cheapest plan that fits your last 30 days: it has no caps/);
     expect(huge.verdicts.filter((v) => v.kind !== "over").map((v) => v.planId)).toEqual(["enterprise"]);
 
-    // Pro fits with $1,770 of overage; Enterprise would cost less but is only the fallback, and the reason says so.
+    // Pro fits with $1,770 of overage; Enterprise costs less ($1,290): cheaper in caps must not mean dearer in money.
     const heavy = recommendPlan(usageOf([[20_000, 500]]), PLAN_LIST);
-    expect(heavy.recommendation).toMatchObject({ planId: "pro", monthlyCostMinor: 181_900 });
-    expect(verdictOf(heavy, "enterprise").monthlyCostMinor).toBe(129_000);
-    expect(heavy.recommendation!.reason).toContain("At this volume Enterprise would cost less: $1,290.00, with every call metered.");
+    expect(verdictOf(heavy, "pro").monthlyCostMinor).toBe(181_900);
+    expect(heavy.recommendation).toMatchObject({ planId: "enterprise", monthlyCostMinor: 129_000, usageMinor: 30_000, kind: "fits" });
 
-    // Business fits, so Enterprise is never the answer even though it also "fits".
+    // Business fits and costs less than Enterprise.
     expect(recommendPlan(usageOf([[4_999, 300]]), PLAN_LIST).recommendation?.planId).toBe("business");
+  });
+
+  it("treats one day over a rate cap as an outlier, and two as a pattern", () => {
+    // Acme: 268/min and 4,016/day every day fits Business; one burst minute of 812 calls does not move the advice.
+    const days: Array<[number, number]> = Array.from({ length: 30 }, () => [4_016, 268]);
+    days[12] = [4_560, 812];
+    const burst = recommendPlan(usageOf(days), PLAN_LIST, { currentPlanId: "starter" });
+    expect(burst.recommendation).toMatchObject({ planId: "business", monthlyCostMinor: 19_900 });
+    expect(verdictOf(burst, "business")).toMatchObject({ kind: "fits", label: "fits, except one day", daysOver: 1, outlier: { windows: ["minute"], peakMinute: 812 } });
+    expect(burst.recommendation!.reason).toContain("812 calls in one minute, over its 300/min cap) is treated as an outlier");
+    // The figures that fit are those of the other days.
+    expect(burst.recommendation!.reason).toContain("your peaks of 268 calls/min and 4,016 calls/day on the other days are within its caps");
+
+    days[20] = [4_016, 700];
+    const twice = recommendPlan(usageOf(days), PLAN_LIST, { currentPlanId: "starter" });
+    expect(verdictOf(twice, "business")).toMatchObject({ kind: "over", label: "over on 2 of 30 days", overWindows: ["minute"] });
+    expect(twice.recommendation?.planId).toBe("enterprise");
+  });
+
+  it("judges the current plan on its month at this rate: a Free account that will pass its quota is offered a plan that fits", () => {
+    // 935 calls in 20 days: the 30-day estimate is 1,403, over Free's 1,000.
+    const usage = usageOf([[47, 3]]);
+    usage.peaks.month = 950;
+    usage.currentPlanMonth = 1_400;
+    const result = recommendPlan(usage, PLAN_LIST, { currentPlanId: "free" });
+    expect(verdictOf(result, "free")).toMatchObject({ kind: "over", monthCalls: 1_400, label: "over its monthly quota" });
+    expect(result.recommendation).toMatchObject({ planId: "starter", monthlyCostMinor: 2_900 });
+    // For a plan the customer is not on, the month is the 30-day estimate.
+    expect(recommendPlan(usage, PLAN_LIST, { currentPlanId: "starter" }).recommendation?.planId).toBe("free");
+  });
+
+  it("keeps the customer on their plan when another costs the same", () => {
+    const usage = usageOf([[2_000, 250]]);
+    expect(recommendPlan(usage, PLAN_LIST, { currentPlanId: "business" }).recommendation?.planId).toBe("business");
+    expect(recommendPlan(usage, PLAN_LIST, { currentPlanId: "pro" }).recommendation?.planId).toBe("pro");
   });
 
   it("considers public plans only, and refuses to compare currencies", () => {

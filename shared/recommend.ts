@@ -1,13 +1,31 @@
-import { formatMoney } from "./money";
+import { dayOverCaps, rateWindowsOver } from "./cap-rules";
+import { DAY_MS } from "./limits";
+import { formatMoney, formatPrice } from "./money";
 import type { Plan, PlanId, WindowName } from "./plans";
 
-/** A customer's busiest windows over the last 30 days, in calls. */
+/**
+ * The one recommendation. Every surface that names a plan for a customer (the Plans page, the
+ * wizard's preselection, banners, e-mails, webhooks, the 429's upgrade link, the console's shadow
+ * audit) shows the plan this module picks, at the estimated monthly cost it computes.
+ *
+ * The rule, in words:
+ * - A plan fits the traffic when its per-minute and per-day caps were exceeded on at most one of
+ *   the last 30 days (one day is treated as an outlier: a single burst must not send a customer to
+ *   a plan five times the price), and its monthly quota holds the estimated monthly calls — or the
+ *   calls beyond it are billed (overage plans). Metered plans fit any traffic.
+ * - Its estimated monthly cost is the base price plus what the estimated monthly calls cost on it
+ *   (overage per started 1,000 beyond the quota, or every call metered).
+ * - The recommendation is the fitting plan with the lowest estimated monthly cost; on a tie the
+ *   customer's current plan, then the lower base price, then catalog order.
+ */
+
+/** A customer's traffic in the last 30 days, in calls. */
 export interface UsagePeaks {
   /** Most calls in any one minute. */
   minute: number;
   /** Most calls in any one UTC day. */
   day: number;
-  /** Calls in the busiest billing-month-sized stretch; we use the sum of the last 30 days. */
+  /** Estimated calls per billing month at the customer's rate (see estimateMonthlyCalls). */
   month: number;
 }
 
@@ -25,25 +43,38 @@ export interface PlanUsage {
   peaks: UsagePeaks;
   /** The days behind the peaks, oldest first (30 of them for "over on N of 30 days"). */
   days: DailyUsage[];
+  /**
+   * The current plan's month at this rate: this period's calls so far plus the rest of the period
+   * at the customer's rate. It stands in for `peaks.month` when judging the plan the customer is on
+   * (a Free account that will pass its quota before the period ends does not fit Free).
+   */
+  currentPlanMonth?: number;
 }
 
+/** Days over a plan's minute or day caps that still count as fitting: the single busiest day is an outlier. */
+export const OUTLIER_DAYS = 1;
+
 /**
- * - fits: every capped window's peak is within the cap.
- * - fits_with_overage: within the per-minute and per-day caps; the monthly quota is exceeded but billed per 1,000 calls.
- * - over: some cap would have been exceeded (those calls warned about, then refused).
+ * - fits: within every cap (the minute and day caps on all days but at most one outlier day).
+ * - fits_with_overage: fits, with the calls beyond the monthly quota billed per 1,000 (overage billing on).
+ * - over: some cap would have refused calls (those calls are warned about, then refused once enforced).
  */
 export type FitKind = "fits" | "fits_with_overage" | "over";
 
 export interface PlanVerdict {
   planId: PlanId;
   kind: FitKind;
-  /** Windows whose peak exceeds the plan's cap (for overage plans, "month" is billed, not refused). */
+  /** Windows the traffic does not fit: minute/day over on more than the outlier day, month over the quota (billed, for overage plans). */
   overWindows: WindowName[];
   /** Days on which the day's calls or its busiest minute exceeded the plan's day or minute cap. */
   daysOver: number;
   daysTotal: number;
-  /** "fits", "fits, with overage", "over on 12 of 30 days", "over its monthly quota". */
+  /** The outlier day tolerated (fits, but one day went over a rate cap), or null. */
+  outlier: { dayMs: number; windows: Array<"minute" | "day">; calls: number; peakMinute: number } | null;
+  /** "fits", "fits, except one day", "fits, with overage", "over on 12 of 30 days", "over its monthly quota". */
   label: string;
+  /** The calls per month the plan was judged on (the estimate, or the current plan's month at this rate). */
+  monthCalls: number;
   /** Calls beyond the monthly quota (overage plans) or all calls (metered plans) that are billed. */
   billedCalls: number;
   /** What the usage costs on top of the base price, minor units of `currency`. */
@@ -55,7 +86,13 @@ export interface PlanVerdict {
 
 export interface Recommendation {
   planId: PlanId;
+  /** Estimated monthly cost at the customer's rate (base + usage), minor units of `currency`. */
   monthlyCostMinor: number;
+  /** Of which usage: overage beyond the quota, or metered calls, minor units. */
+  usageMinor: number;
+  /** The plan's base price per month, minor units. */
+  basePriceMinor: number;
+  kind: Exclude<FitKind, "over">;
   currency: string;
   /** One or two plain sentences: why this plan. */
   reason: string;
@@ -69,53 +106,61 @@ export interface PlanComparison {
 
 const count = new Intl.NumberFormat("en-US");
 const CALLS_PER_BLOCK = 1_000;
+const WINDOW_DAYS = 30;
 
-/** What the month's calls cost beyond the base price: per started 1,000 over the quota (overage plans), or every call rounded up to the minor unit (metered plans). */
-function usageCharge(plan: Plan, usage: UsagePeaks): { billedCalls: number; usageMinor: number } {
+/** What a month of `calls` costs beyond the base price: per started 1,000 over the quota (overage plans), or every call rounded up to the minor unit (metered plans). */
+export function usageCharge(plan: Plan, calls: number): { billedCalls: number; usageMinor: number } {
   const per1000 = plan.overagePer1000Minor;
   if (per1000 === undefined) return { billedCalls: 0, usageMinor: 0 };
   if (plan.metered) {
-    // Every call is billed; the total is rounded up to the minor unit, never down.
-    return { billedCalls: usage.month, usageMinor: Math.ceil((usage.month * per1000) / CALLS_PER_BLOCK) };
+    // Every call is billed; the total is rounded up to the minor unit, never down (integers: exact).
+    return { billedCalls: calls, usageMinor: Math.ceil((calls * per1000) / CALLS_PER_BLOCK) };
   }
   const quota = plan.caps.month;
   if (quota === undefined) return { billedCalls: 0, usageMinor: 0 };
-  const over = Math.max(0, usage.month - quota);
+  const over = Math.max(0, calls - quota);
   return { billedCalls: over, usageMinor: Math.ceil(over / CALLS_PER_BLOCK) * per1000 };
 }
 
-function daysOverCaps(plan: Plan, days: DailyUsage[]): number {
-  const { minute, day } = plan.caps;
-  return days.filter((d) => (day !== undefined && d.calls > day) || (minute !== undefined && d.peakMinute > minute)).length;
+/** The plan bills calls beyond its monthly quota instead of refusing them (with the customer's opt-in). */
+export function billsOverage(plan: Plan): boolean {
+  return !plan.metered && plan.overagePer1000Minor !== undefined && plan.caps.month !== undefined;
 }
 
-/** How the customer's last 30 days would have gone on one plan, and what it would have cost. */
-export function judgePlan(plan: Plan, usage: PlanUsage): PlanVerdict {
-  const { peaks, days } = usage;
-  const billsOverage = !plan.metered && plan.overagePer1000Minor !== undefined && plan.caps.month !== undefined;
-  const overWindows = (["minute", "day", "month"] as const).filter((w) => {
-    const cap = plan.caps[w];
-    return !plan.metered && cap !== undefined && peaks[w] > cap;
-  });
-  const refusedWindows = overWindows.filter((w) => !(w === "month" && billsOverage));
-  const daysOver = plan.metered ? 0 : daysOverCaps(plan, days);
-  const { billedCalls, usageMinor } = usageCharge(plan, peaks);
-  const kind: FitKind = refusedWindows.length > 0 ? "over" : overWindows.length > 0 ? "fits_with_overage" : "fits";
+const dayName = (ms: number) => new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+
+/** How the customer's last 30 days would have gone on one plan, and what a month at this rate would cost. */
+export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolean } = {}): PlanVerdict {
+  const { days } = usage;
+  const monthCalls = opts.current && usage.currentPlanMonth !== undefined ? Math.max(usage.peaks.month, usage.currentPlanMonth) : usage.peaks.month;
+  const overDays = plan.metered ? [] : days.filter((d) => dayOverCaps(plan.caps, d));
+  const tolerated = overDays.length <= OUTLIER_DAYS;
+  const overWindows: WindowName[] = [];
+  if (!plan.metered && !tolerated) {
+    for (const w of ["minute", "day"] as const) if (overDays.some((d) => rateWindowsOver(plan.caps, d).includes(w))) overWindows.push(w);
+  }
+  const monthOver = !plan.metered && plan.caps.month !== undefined && monthCalls > plan.caps.month;
+  if (monthOver) overWindows.push("month");
+  const refused = overWindows.filter((w) => !(w === "month" && billsOverage(plan)));
+  const kind: FitKind = refused.length > 0 ? "over" : overWindows.length > 0 ? "fits_with_overage" : "fits";
+  const outlierDay = tolerated ? overDays[0] : undefined;
+  const outlier = outlierDay ? { dayMs: outlierDay.dayMs, windows: rateWindowsOver(plan.caps, outlierDay), calls: outlierDay.calls, peakMinute: outlierDay.peakMinute } : null;
 
   let label: string;
-  if (kind === "fits") label = "fits";
+  if (kind === "over") label = overDays.length > OUTLIER_DAYS ? `over on ${overDays.length} of ${days.length} days` : "over its monthly quota";
   else if (kind === "fits_with_overage") label = "fits, with overage";
-  else if (daysOver > 0) label = `over on ${daysOver} of ${days.length} days`;
-  else if (refusedWindows.includes("month")) label = "over its monthly quota";
-  else label = "over its caps";
+  else label = outlier ? "fits, except one day" : "fits";
 
+  const { billedCalls, usageMinor } = usageCharge(plan, monthCalls);
   return {
     planId: plan.id,
     kind,
     overWindows,
-    daysOver,
+    daysOver: overDays.length,
     daysTotal: days.length,
+    outlier,
     label,
+    monthCalls,
     billedCalls,
     usageMinor,
     monthlyCostMinor: plan.priceMinor + usageMinor,
@@ -125,24 +170,36 @@ export function judgePlan(plan: Plan, usage: PlanUsage): PlanVerdict {
 
 const list = (items: string[]) => (items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
-/** "your peaks of 268 calls/min and 4,016 calls/day are within its caps of 300/min and 5,000/day" */
-function withinPhrase(plan: Plan, peaks: UsagePeaks): string {
+/** "your busiest minute (268 calls) and busiest day (4,016 calls) are within its caps of 300/min and 5,000/day" */
+function withinPhrase(plan: Plan, usage: PlanUsage, verdict: PlanVerdict): string {
   const used: string[] = [];
   const caps: string[] = [];
+  // With an outlier day, the figures that fit are those of the other days.
+  const days = verdict.outlier ? usage.days.filter((d) => d.dayMs !== verdict.outlier!.dayMs) : usage.days;
+  const minute = days.reduce((m, d) => Math.max(m, d.peakMinute), 0);
+  const day = days.reduce((m, d) => Math.max(m, d.calls), 0);
   if (plan.caps.minute !== undefined) {
-    used.push(`${count.format(peaks.minute)} calls/min`);
+    used.push(`${count.format(minute)} calls/min`);
     caps.push(`${count.format(plan.caps.minute)}/min`);
   }
   if (plan.caps.day !== undefined) {
-    used.push(`${count.format(peaks.day)} calls/day`);
+    used.push(`${count.format(day)} calls/day`);
     caps.push(`${count.format(plan.caps.day)}/day`);
   }
   const parts: string[] = [];
-  if (used.length === 1) parts.push(`your peak of ${used[0]} is within its cap of ${caps[0]}`);
-  if (used.length > 1) parts.push(`your peaks of ${list(used)} are within its caps of ${list(caps)}`);
+  const other = verdict.outlier ? " on the other days" : "";
+  if (used.length === 1) parts.push(`your peak of ${used[0]}${other} is within its cap of ${caps[0]}`);
+  if (used.length > 1) parts.push(`your peaks of ${list(used)}${other} are within its caps of ${list(caps)}`);
   const quota = plan.caps.month;
-  if (quota !== undefined && peaks.month <= quota) parts.push(`your ${count.format(peaks.month)} calls in 30 days fit its monthly quota of ${count.format(quota)}`);
+  if (quota !== undefined && verdict.monthCalls <= quota) parts.push(`your ${count.format(verdict.monthCalls)} calls a month fit its monthly quota of ${count.format(quota)}`);
   return parts.join(", and ");
+}
+
+function outlierPhrase(plan: Plan, v: PlanVerdict): string {
+  const o = v.outlier;
+  if (!o) return "";
+  const what = o.windows.includes("minute") ? `${count.format(o.peakMinute)} calls in one minute, over its ${count.format(plan.caps.minute!)}/min cap` : `${count.format(o.calls)} calls, over its ${count.format(plan.caps.day!)}/day cap`;
+  return ` One day (${dayName(o.dayMs)}: ${what}) is treated as an outlier; calls like those are warned about, then refused once ${plan.name}'s caps are enforced.`;
 }
 
 function reasonFor(best: Ranked, usage: PlanUsage, ranked: Ranked[], currentPlanId: PlanId | null): string {
@@ -153,30 +210,27 @@ function reasonFor(best: Ranked, usage: PlanUsage, ranked: Ranked[], currentPlan
   if (peaks.minute === 0 && peaks.day === 0 && peaks.month === 0) {
     return isCurrent ? `You made no calls in the last 30 days, and your ${plan.name} plan is the cheapest.` : `You made no calls in the last 30 days: ${plan.name} is the cheapest plan.`;
   }
-  if (plan.metered) {
-    return (
-      `No plan with caps fits your last 30 days (busiest minute ${count.format(peaks.minute)} calls, busiest day ${count.format(peaks.day)} calls). ` +
-      `${plan.name} has no caps: ${money(plan.priceMinor)} a month plus every call metered, ${money(verdict.monthlyCostMinor)} for your last 30 days.`
-    );
-  }
   const lead = isCurrent ? `Your ${plan.name} plan is the cheapest that fits your last 30 days` : `${plan.name} is the cheapest plan that fits your last 30 days`;
-  const within = withinPhrase(plan, peaks);
-  let text = within ? `${lead}: ${within}.` : `${lead}.`;
+  let text: string;
+  if (plan.metered) {
+    text = `${lead}: it has no caps, ${money(plan.priceMinor)} a month plus every call metered at ${money(plan.overagePer1000Minor ?? 0)} per 1,000 — about ${money(verdict.monthlyCostMinor)} a month for your ${count.format(verdict.monthCalls)} calls.`;
+  } else {
+    const within = withinPhrase(plan, usage, verdict);
+    text = within ? `${lead}: ${within}.` : `${lead}.`;
+  }
   if (verdict.kind === "fits_with_overage") {
     text +=
-      ` The ${count.format(verdict.billedCalls)} calls over its monthly quota of ${count.format(plan.caps.month ?? 0)} add ` +
-      `${money(verdict.usageMinor)} (${money(plan.overagePer1000Minor ?? 0)} per 1,000): ${money(verdict.monthlyCostMinor)} in all`;
-    const next = ranked.find((r) => r !== best && r.verdict.kind === "fits" && r.verdict.monthlyCostMinor >= verdict.monthlyCostMinor);
+      ` The ${count.format(verdict.billedCalls)} calls a month over its quota of ${count.format(plan.caps.month ?? 0)} add about ` +
+      `${money(verdict.usageMinor)} (${money(plan.overagePer1000Minor ?? 0)} per 1,000, with overage billing on): about ${money(verdict.monthlyCostMinor)} a month in all`;
+    const next = ranked.find((r) => r !== best && r.verdict.kind !== "over" && r.verdict.monthlyCostMinor >= verdict.monthlyCostMinor);
     text += next ? `, less than ${next.plan.name} at ${money(next.verdict.monthlyCostMinor)}.` : ".";
-    // The metered plan is only the fallback, but when it would cost less the customer should hear it.
-    const metered = ranked.find((r) => r.plan.metered && r.verdict.monthlyCostMinor < verdict.monthlyCostMinor);
-    if (metered) text += ` At this volume ${metered.plan.name} would cost less: ${money(metered.verdict.monthlyCostMinor)}, with every call metered.`;
   }
+  text += outlierPhrase(plan, verdict);
   // Name the plan just below it that did not fit, so the customer sees why not the cheaper one.
   const cheaperOver = ranked.filter((r) => !r.plan.metered && r.plan.priceMinor < plan.priceMinor && r.verdict.kind === "over").sort((a, b) => b.plan.priceMinor - a.plan.priceMinor)[0];
   if (cheaperOver && !isCurrent) {
     const v = cheaperOver.verdict;
-    text += ` ${cheaperOver.plan.name} would have been ${v.daysOver > 0 ? `over its caps on ${v.daysOver} of ${v.daysTotal} days` : "over its monthly quota"}.`;
+    text += ` ${cheaperOver.plan.name} would have been ${v.daysOver > OUTLIER_DAYS ? `over its caps on ${v.daysOver} of ${v.daysTotal} days` : "over its monthly quota"}.`;
   }
   return text;
 }
@@ -188,39 +242,114 @@ interface Ranked {
 }
 
 /**
- * The cheapest public plan that would have fitted the last 30 days, with a verdict and an estimated
- * monthly cost for every plan. Overage plans fit at their price plus overage. Metered plans fit
- * anyone, so they are the fallback, chosen only when no plan with caps fits. Equal costs go to the
- * plan with the lower base price, then to catalog order.
+ * Every public plan judged against the customer's traffic, and the recommendation: the fitting plan
+ * with the lowest estimated monthly cost (ties: the current plan, then the lower base price, then
+ * catalog order).
  */
 export function recommendPlan(usage: PlanUsage, plans: readonly Plan[], opts: { currentPlanId?: PlanId | null } = {}): PlanComparison {
   const candidates = plans.filter((p) => p.public);
   const currency = candidates[0]?.currency;
   if (candidates.some((p) => p.currency !== currency)) throw new RangeError("recommendPlan compares plans of one currency only");
+  const currentPlanId = opts.currentPlanId ?? null;
 
-  const verdicts = candidates.map((p) => judgePlan(p, usage));
+  const verdicts = candidates.map((p) => judgePlan(p, usage, { current: p.id === currentPlanId }));
   const ranked: Ranked[] = candidates
     .map((plan, index) => ({ plan, verdict: verdicts[index]!, index }))
-    .sort((a, b) => a.verdict.monthlyCostMinor - b.verdict.monthlyCostMinor || a.plan.priceMinor - b.plan.priceMinor || a.index - b.index);
-  const fitting = ranked.filter((r) => r.verdict.kind !== "over");
-  const best = fitting.find((r) => !r.plan.metered) ?? fitting[0];
+    .sort(
+      (a, b) =>
+        a.verdict.monthlyCostMinor - b.verdict.monthlyCostMinor ||
+        Number(b.plan.id === currentPlanId) - Number(a.plan.id === currentPlanId) ||
+        a.plan.priceMinor - b.plan.priceMinor ||
+        a.index - b.index,
+    );
+  const best = ranked.find((r) => r.verdict.kind !== "over");
   if (!best) return { verdicts, recommendation: null };
   return {
     verdicts,
     recommendation: {
       planId: best.plan.id,
       monthlyCostMinor: best.verdict.monthlyCostMinor,
+      usageMinor: best.verdict.usageMinor,
+      basePriceMinor: best.plan.priceMinor,
+      kind: best.verdict.kind as Exclude<FitKind, "over">,
       currency: best.verdict.currency,
-      reason: reasonFor(best, usage, ranked, opts.currentPlanId ?? null),
+      reason: reasonFor(best, usage, ranked, currentPlanId),
     },
   };
 }
 
-/** Peaks from the daily records: the busiest minute, the busiest day and the sum of the days. */
-export function peaksFromDays(days: readonly DailyUsage[]): UsagePeaks {
+/**
+ * Calls per billing month at the customer's rate: the last 30 days' calls, scaled up to 30 days
+ * when the account is younger than that (at least one day of history is assumed).
+ */
+export function estimateMonthlyCalls(input: { days: readonly DailyUsage[]; nowMs: number; accountCreatedAtMs: number }): number {
+  const sum = input.days.reduce((s, d) => s + d.calls, 0);
+  const windowStartMs = input.days[0]?.dayMs ?? input.nowMs;
+  if (input.accountCreatedAtMs <= windowStartMs) return sum;
+  const observedMs = Math.max(DAY_MS, input.nowMs - input.accountCreatedAtMs);
+  return Math.round((sum * WINDOW_DAYS * DAY_MS) / observedMs);
+}
+
+/** The current month window at this rate: its calls so far plus the rest of it at `monthlyCalls` per 30 days. */
+export function projectMonth(input: { usedSoFar: number; nowMs: number; windowEndMs: number; monthlyCalls: number }): number {
+  const leftMs = Math.max(0, input.windowEndMs - input.nowMs);
+  return input.usedSoFar + Math.round((input.monthlyCalls * leftMs) / (WINDOW_DAYS * DAY_MS));
+}
+
+/** Peaks from the daily records: the busiest minute, the busiest day, and `month` as given (the estimate). */
+export function peaksFromDays(days: readonly DailyUsage[], month = days.reduce((s, d) => s + d.calls, 0)): UsagePeaks {
   return {
     minute: days.reduce((m, d) => Math.max(m, d.peakMinute), 0),
     day: days.reduce((m, d) => Math.max(m, d.calls), 0),
-    month: days.reduce((s, d) => s + d.calls, 0),
+    month,
   };
+}
+
+/**
+ * A switch to offer a customer (in a banner, an e-mail, a webhook, a 429 link), as stored with a
+ * notice: the plan and its estimated monthly cost at the customer's rate, the same figures the
+ * Plans page shows.
+ */
+export interface SwitchAdvice {
+  planId: string;
+  name: string;
+  /** The plan's base price as text ("$199.00/month", "Free"). */
+  price: string;
+  /** Estimated monthly cost at the customer's rate, minor units of `currency`. Absent on notices stored before it existed. */
+  monthlyCostMinor?: number;
+  /** Of which usage: overage (with overage billing on) or metered calls, minor units. */
+  usageMinor?: number;
+  currency?: string;
+  kind?: Exclude<FitKind, "over">;
+  metered?: boolean;
+}
+
+export function switchAdviceOf(plan: Plan, rec: Pick<Recommendation, "monthlyCostMinor" | "usageMinor" | "kind" | "currency">): SwitchAdvice {
+  return {
+    planId: plan.id,
+    name: plan.name,
+    price: formatPrice(plan.priceMinor, plan.currency),
+    monthlyCostMinor: rec.monthlyCostMinor,
+    usageMinor: rec.usageMinor,
+    currency: rec.currency,
+    kind: rec.kind,
+    metered: plan.metered,
+  };
+}
+
+/**
+ * The sentence that offers a switch, the same on the banner, in the e-mail, in the webhook and in
+ * the portal: the plan, why, and its estimated monthly cost with what the cost is made of.
+ */
+export function describeSwitch(a: SwitchAdvice): string {
+  const tail = "You see the exact price before anything changes.";
+  if (a.monthlyCostMinor === undefined || !a.currency) return `${a.name} (${a.price}) fits your traffic of the last 30 days. ${tail}`;
+  const money = (m: number) => formatMoney(m, a.currency!);
+  const total = money(a.monthlyCostMinor);
+  const usage = a.usageMinor ?? 0;
+  if (a.metered) return `${a.name} has no caps: about ${total} a month at your rate (${a.price.replace("/month", "")} plus about ${money(usage)} of metered calls). ${tail}`;
+  if (a.kind === "fits_with_overage" && usage > 0) {
+    return `${a.name} fits your traffic of the last 30 days with overage billing: about ${total} a month at your rate (${a.price.replace("/month", "")} plus about ${money(usage)} for calls over its monthly quota). ${tail}`;
+  }
+  return `${a.name} fits your traffic of the last 30 days: ${total} a month. ${tail}`;
 }

@@ -1,20 +1,15 @@
 import { and, eq, gte } from "drizzle-orm";
+import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
 import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
+import type { SwitchAdvice } from "../../shared/recommend";
 import type { Db } from "../db/client";
 import { usageDay } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Meter } from "../metering/meter";
 import { dedupeKeyFor, raiseNotice, type NotifyContext, type NoticeView } from "../notify/notices";
-
-export interface Recommended {
-  planId: string;
-  name: string;
-  /** "$199.00/month" */
-  price: string;
-}
 
 export interface DetectorOptions {
   db: Db;
@@ -23,8 +18,8 @@ export interface DetectorOptions {
   meter: Meter;
   notify: NotifyContext;
   graceMs: number;
-  /** The plan to suggest to an account (null when its current plan is already the best fit). */
-  recommend: (accountId: string) => Recommended | null;
+  /** The switch to offer an account (null when its current plan is already the best fit). */
+  recommend: (accountId: string) => SwitchAdvice | null;
 }
 
 /** Days over a cap among the last 7 that make usage "sustained" (Business-scale usage on a Starter plan). */
@@ -59,7 +54,7 @@ export class Detector {
     const s = this.o.meter.standing(accountId);
     const out: NoticeView[] = [];
     const approaching = s.plan.thresholds[0] ?? 0.8;
-    let recommended: Recommended | null | undefined;
+    let recommended: SwitchAdvice | null | undefined;
     const rec = () => (recommended === undefined ? (recommended = this.o.recommend(accountId)) : recommended);
 
     const facts = (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
@@ -154,7 +149,11 @@ export class Detector {
   }
 }
 
-/** Days of the last 7 (today included) over the per-minute or daily cap, and which cap it was most. */
+/**
+ * Days of the last 7 (today included) over the per-minute or daily cap, by the one rule of
+ * shared/cap-rules.ts applied to the raw traffic (whatever plan the account was on that day), and
+ * which cap it was most.
+ */
 export function daysOverLastWeek(db: Db, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
   const from = startOfUtcDay(nowMs) - 6 * DAY_MS;
   const rows = db.select().from(usageDay).where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, from))).all();
@@ -164,14 +163,13 @@ export function daysOverLastWeek(db: Db, accountId: string, nowMs: number, caps:
   let peakMinute = 0;
   let peakDay = 0;
   for (const r of rows) {
-    const served = r.allowed + r.wouldThrottle;
-    const overMinute = caps.minute !== undefined && r.peakMinute > caps.minute;
-    const overDay = caps.day !== undefined && served > caps.day;
-    if (overMinute) minuteDays++;
-    if (overDay) dayDays++;
-    if (overMinute || overDay) days++;
+    const calls = r.allowed + r.wouldThrottle + r.throttled;
+    const over = rateWindowsOver(caps, { calls, peakMinute: r.peakMinute });
+    if (over.includes("minute")) minuteDays++;
+    if (over.includes("day")) dayDays++;
+    if (over.length > 0) days++;
     peakMinute = Math.max(peakMinute, r.peakMinute);
-    peakDay = Math.max(peakDay, served);
+    peakDay = Math.max(peakDay, calls);
   }
   const window: WindowName = minuteDays >= dayDays && caps.minute !== undefined ? "minute" : "day";
   return { days, window, peakMinute, peakDay };

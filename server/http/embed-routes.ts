@@ -1,6 +1,6 @@
 import express, { Router } from "express";
 import type { Deps } from "../deps";
-import { bannerOnWire, readBannerToken, showBanner } from "../notify/banner";
+import { bannerOnWire, currentBannerFor, markBannerSeen, readBannerToken } from "../notify/banner";
 import { ALWAYS_EMAILED, setEmailPreference } from "../notify/notices";
 import { readUnsubscribeToken } from "../notify/unsubscribe";
 import { BANNER_EMBED_SCRIPT } from "./embed-script";
@@ -29,15 +29,28 @@ export function embedRoutes(deps: Deps): Router {
     res.send(BANNER_EMBED_SCRIPT);
   });
 
-  r.get("/embed/banner", (req, res) => {
+  const bannerAccount = (req: express.Request, res: express.Response): string | null => {
     res.setHeader("access-control-allow-origin", "*");
     res.setHeader("cache-control", "no-store");
     const accountId = typeof req.query.token === "string" ? readBannerToken(deps.serverToken, req.query.token, deps.clock.now()) : null;
-    if (!accountId) {
-      sendProblem(res, { type: `${PROBLEM_BASE}invalid-token`, title: "Invalid or expired banner token", status: 401, detail: "Get a fresh token from POST /v1/accounts/:accountId/banner-tokens." });
-      return;
-    }
-    res.json({ banner: bannerOnWire(showBanner(deps, accountId)) });
+    if (!accountId) sendProblem(res, { type: `${PROBLEM_BASE}invalid-token`, title: "Invalid or expired banner token", status: 401, detail: "Get a fresh token from POST /v1/accounts/:accountId/banner-tokens." });
+    return accountId;
+  };
+
+  /** The banner to show; reading it changes nothing. */
+  r.get("/embed/banner", (req, res) => {
+    const accountId = bannerAccount(req, res);
+    if (accountId) res.json({ banner: bannerOnWire(currentBannerFor(deps, accountId)) });
+  });
+
+  /** Sent by the embed once it has rendered the banner: the notice reached the customer now. */
+  r.post("/embed/banner/seen", (req, res) => {
+    const accountId = bannerAccount(req, res);
+    if (!accountId) return;
+    const noticeId = typeof req.query.notice === "string" ? req.query.notice.slice(0, 100) : "";
+    if (!noticeId) return void sendProblem(res, { type: `${PROBLEM_BASE}bad-request`, title: "Missing notice", status: 400, detail: "Say which notice was shown: ?notice=<noticeId>." });
+    markBannerSeen(deps, accountId, noticeId);
+    res.status(204).end();
   });
 
   const unsubscribe = (token: unknown) => (typeof token === "string" ? readUnsubscribeToken(deps.serverToken, token) : null);

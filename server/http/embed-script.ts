@@ -27,6 +27,11 @@ export const BANNER_EMBED_SCRIPT = `(() => {
           'strong{display:block;margin-bottom:2px}a{color:inherit;font-weight:600}</style>' +
           '<div class="b" role="status" part="banner"><strong>' + esc(banner.title) + "</strong>" + esc(banner.happened) + " " + esc(banner.next) +
           (links ? "<div>" + links + "</div>" : "") + "</div>";
+        // Shown now: tell the server once per notice, so the grace period starts when the customer could read it.
+        if (this.seenNotice !== banner.noticeId) {
+          this.seenNotice = banner.noticeId;
+          fetch(origin + "/embed/banner/seen?token=" + encodeURIComponent(token) + "&notice=" + encodeURIComponent(banner.noticeId), { method: "POST", credentials: "omit", keepalive: true }).catch(() => {});
+        }
       } catch { root.innerHTML = ""; }
     }
   }

@@ -12,7 +12,7 @@ import { hasServerToken } from "./server-token";
 import { parseOrThrow } from "./validate";
 import { openApiDocument } from "./openapi";
 import { recordAudit } from "../operator/audit-log";
-import { bannerOnWire, bannerToken, showBanner } from "../notify/banner";
+import { bannerOnWire, bannerToken, currentBannerFor, markBannerSeen } from "../notify/banner";
 import { createKeyBody, portalSessionBody } from "./v1-schemas";
 
 
@@ -88,7 +88,10 @@ export function v1Routes(deps: Deps): Router {
   /** The in-app banner for the provider's own app: the same notice and words as the portal shows. */
   r.get("/accounts/:accountId/banner", (req, res) => {
     res.setHeader("cache-control", "no-store");
-    res.json({ banner: bannerOnWire(showBanner(deps, req.params.accountId)) });
+    // The provider's backend asks in order to show it: the notice counts as delivered from now.
+    const view = currentBannerFor(deps, req.params.accountId);
+    if (view && view.deliveredAtMs === null && markBannerSeen(deps, req.params.accountId, view.id)) view.deliveredAtMs = deps.clock.now();
+    res.json({ banner: bannerOnWire(view) });
   });
 
   /** A short-lived token for the embeddable banner script (/embed/banner.js). */

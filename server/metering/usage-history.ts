@@ -1,4 +1,4 @@
-import { and, eq, gte, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
 import type { DailyUsage } from "../../shared/recommend";
 import type { Db } from "../db/client";
@@ -67,6 +67,12 @@ export function getDailyHistory(db: Db, accountId: string, nowMs: number, days =
       ? { startMs, allowed: r.allowed, wouldThrottle: r.wouldThrottle, throttled: r.throttled, ceiling: r.ceiling, peakMinute: r.peakMinute }
       : { startMs, ...ZERO, peakMinute: 0 };
   });
+}
+
+/** The first UTC day the account has any usage recorded for (unix ms), or null. */
+export function earliestUsageDayMs(db: Db, accountId: string): number | null {
+  const row = db.select({ dayMs: usageDay.dayMs }).from(usageDay).where(eq(usageDay.accountId, accountId)).orderBy(asc(usageDay.dayMs)).limit(1).get();
+  return row?.dayMs ?? null;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { getAccount } from "../accounts/accounts";
 import type { Deps } from "../deps";
-import { currentBanner, markDelivered, type NoticeView } from "./notices";
+import { currentBanner, markDelivered, withAdvice, type NoticeView } from "./notices";
 
 /** The banner as the provider's app and the embed script receive it: the same words as the portal. */
 export function bannerOnWire(v: NoticeView | null) {
   if (!v) return null;
+  const recommended = "recommended" in v.facts ? (v.facts.recommended ?? null) : null;
   return {
     noticeId: v.id,
     kind: v.kind,
@@ -18,24 +19,37 @@ export function bannerOnWire(v: NoticeView | null) {
       "window" in v.facts && v.facts.window
         ? { window: v.facts.window, used: v.facts.used, limit: v.facts.limit, resetAt: v.facts.resetAtMs === null ? null : new Date(v.facts.resetAtMs).toISOString() }
         : null,
+    /** The switch the banner offers (the Plans page's recommendation) with its estimated monthly cost, or null. */
+    recommended:
+      recommended && recommended.monthlyCostMinor !== undefined
+        ? { planId: recommended.planId, name: recommended.name, monthlyCostMinor: recommended.monthlyCostMinor, usageMinor: recommended.usageMinor ?? 0, currency: recommended.currency ?? "USD" }
+        : null,
     createdAt: new Date(v.createdAtMs).toISOString(),
   };
 }
 
 /**
- * The account's current banner; showing it counts as reaching the customer, so a notice without an
- * e-mail (preference off, or no SMTP) starts its grace period when it is first shown.
+ * The account's current banner, offering the switch the Plans page recommends right now (a notice
+ * keeps the figures of its time; the advice is today's). Reading it changes nothing: a banner
+ * counts as seen only when it is shown (markBannerSeen).
  */
-export function showBanner(deps: Deps, accountId: string): NoticeView | null {
+export function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter" | "advisor">, accountId: string): NoticeView | null {
   const account = getAccount(deps.db, accountId);
-  const now = deps.clock.now();
   const period = deps.meter.limitsFor(accountId).period;
   const view = currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
-  if (view && view.deliveredAtMs === null && markDelivered(deps.db, view.id, now)) {
-    deps.meter.invalidateAccount(accountId);
-    view.deliveredAtMs = now;
-  }
-  return view;
+  return view ? withAdvice(deps.notify, view, deps.advisor.switchFor(accountId)) : null;
+}
+
+/**
+ * The customer saw the notice's banner (the portal or the embed rendered it, or the provider's
+ * backend fetched it to show it): a notice that reached the customer no other way counts as
+ * delivered from now, which starts its enforcement grace period.
+ */
+export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "meter">, accountId: string, noticeId: string): boolean {
+  const now = deps.clock.now();
+  if (!markDelivered(deps.db, accountId, noticeId, now)) return false;
+  deps.meter.invalidateAccount(accountId);
+  return true;
 }
 
 const BANNER_TOKEN_TTL_MS = 15 * 60_000;

@@ -88,7 +88,7 @@ export class DeliveryWorker {
         await this.send(row);
         const sentAt = clock.now();
         db.update(outbox).set({ status: "sent", sentAtMs: sentAt, lastError: null }).where(eq(outbox.id, row.id)).run();
-        if (row.channel === "email" && row.noticeId && markDelivered(db, row.noticeId, sentAt) && row.accountId) this.o.onDelivered?.(row.accountId);
+        if (row.channel === "email" && row.noticeId && row.accountId && markDelivered(db, row.accountId, row.noticeId, sentAt)) this.o.onDelivered?.(row.accountId);
       } catch (err) {
         const failed = attempts >= MAX_ATTEMPTS;
         const message = err instanceof Error ? err.message : String(err);

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, isNull } from "drizzle-orm";
 import { composeNotice, type AccountNoticeFacts, type CapNoticeKind, type NoticeFacts, type NoticeKind, type NoticeMessage } from "../../shared/messages";
+import type { SwitchAdvice } from "../../shared/recommend";
 import type { Db } from "../db/client";
 import { accounts, notices, notificationPreferences, outbox } from "../db/schema";
 import type { Clock } from "../lib/clock";
@@ -189,8 +190,15 @@ export function currentBanner(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkS
 }
 
 /** The customer saw the notice (banner shown): it counts as delivered from now if nothing reached them before. */
-export function markDelivered(db: Db, noticeId: string, atMs: number): boolean {
-  return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), isNull(notices.deliveredAtMs))).run().changes > 0;
+export function markDelivered(db: Db, accountId: string, noticeId: string, atMs: number): boolean {
+  return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId), isNull(notices.deliveredAtMs))).run().changes > 0;
+}
+
+/** A cap notice as it reads today: its own figures, offering the switch recommended now. */
+export function withAdvice(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, v: NoticeView, advice: SwitchAdvice | null): NoticeView {
+  if (!("window" in v.facts)) return v;
+  const facts = { ...v.facts, recommended: advice };
+  return { ...v, facts, message: composeNotice(facts), links: noticeLinks(ctx, v.accountId, v.kind, facts) };
 }
 
 export function dismissNotice(db: Db, accountId: string, noticeId: string, atMs: number): boolean {

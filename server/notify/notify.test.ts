@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
 import { createKey } from "../keys/keys";
 import { ManualClock } from "../lib/clock";
+import { PortalClient } from "../testing/portal-client";
 import { startSmtpSink } from "../testing/smtp-sink";
 import { startTestServer, TEST_SERVER_TOKEN, type TestServer } from "../testing/test-server";
 import { verifyWebhook } from "./webhook";
@@ -31,6 +32,12 @@ function customer(s: TestServer, clock: ManualClock, planId = "starter", mode?: 
   return { accountId: acc.id, key: createKey(s.deps.db, clock, { accountId: acc.id, name: "k" }).key };
 }
 
+/** Yesterday went over Starter's per-minute cap too: two days over are a pattern, not an outlier, so a switch is offered. */
+function overYesterday(s: TestServer, accountId: string) {
+  const yesterday = Date.parse("2026-11-24T00:00:00Z");
+  s.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 150, 50, 0, 0, 200)").run(yesterday, accountId);
+}
+
 async function check(s: TestServer, key: string, cost = 1) {
   const res = await fetch(`${s.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost }) });
   return (await res.json()) as { allowed: boolean; decision: string };
@@ -49,6 +56,7 @@ describe("notices by e-mail over real SMTP", () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: smtp.url });
     const { key, accountId } = customer(s, clock);
+    overYesterday(s, accountId);
     await check(s, key, 61);
     await settle(s);
     expect(smtp.received).toHaveLength(1);
@@ -61,7 +69,9 @@ describe("notices by e-mail over real SMTP", () => {
     expect(mail.decoded.match(/You made 61 calls in the last minute; the Starter plan allows 60 per minute\./g)?.length).toBe(2);
     expect(mail.decoded).toContain("Nothing changes yet");
     expect(mail.decoded).toMatch(/List-Unsubscribe:\s*<http:\/\/[^>]+\/unsubscribe\?token=/);
-    expect(mail.decoded).toMatch(/\/plans\/change\?to=(pro|business)/);
+    // The switch offered is the Plans page's recommendation, with its estimated monthly cost.
+    expect(mail.decoded).toMatch(/\/plans\/change\?to=pro/);
+    expect(mail.decoded).toContain("Pro fits your traffic of the last 30 days: $49.00 a month.");
     expect(mail.decoded).toContain("List-Unsubscribe-Post: List-Unsubscribe=One-Click");
     expect(mail.decoded).toContain("Reduce your traffic");
 
@@ -161,6 +171,7 @@ describe("banners", () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock);
     const { key, accountId } = customer(s, clock);
+    overYesterday(s, accountId);
     await check(s, key, 61);
     s.deps.meter.flush();
     const res = await fetch(`${s.url}/v1/accounts/${accountId}/banner`, { headers: auth });
@@ -181,6 +192,69 @@ describe("banners", () => {
     const script = await fetch(`${s.url}/embed/banner.js`);
     expect(script.headers.get("content-type")).toContain("javascript");
     expect(await script.text()).toContain('customElements.define("headroom-banner"');
+  });
+});
+
+describe("seen means seen", () => {
+  it("a GET of the portal's banner or the embed's changes nothing; the banner counts as seen when it is shown", async () => {
+    const clock = new ManualClock(T0);
+    const s = await boot(clock);
+    const { key, accountId } = customer(s, clock, "starter", "enforce");
+    await check(s, key, 61);
+    s.deps.meter.flush();
+    const delivered = () => s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and kind = 'reached'").pluck().get(accountId) as number | null;
+    const client = await PortalClient.signIn(s, accountId);
+
+    // A top-level cross-site navigation can make the browser GET this with the customer's cookie: it must not start the grace clock.
+    clock.advance(60_000);
+    const banner = await client.query<{ noticeId: string }>("notices.banner");
+    expect(banner.data?.noticeId).toBeTruthy();
+    await fetch(`${s.url}/trpc/notices.banner`, { headers: { cookie: client.cookie, "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" } });
+    const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
+    const { token } = (await tokenRes.json()) as { token: string };
+    expect((await fetch(`${s.url}/embed/banner?token=${encodeURIComponent(token)}`)).status).toBe(200);
+    expect(delivered()).toBeNull();
+    // Nothing was seen, so the cap does not refuse yet however long it has been.
+    clock.advance(100 * HOUR);
+    expect((await check(s, key, 61)).decision).toBe("would_throttle");
+
+    // The portal renders it and says so: delivered from now; the grace period starts now.
+    const seenAt = clock.now();
+    const later = await PortalClient.signIn(s, accountId);
+    expect((await later.mutate("notices.seen", { noticeId: banner.data!.noticeId })).status).toBe(200);
+    expect(delivered()).toBe(seenAt);
+    // Seen again later (another tab, the embed): the first moment stands.
+    clock.advance(60_000);
+    const fresh = ((await (await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth })).json()) as { token: string }).token;
+    expect((await fetch(`${s.url}/embed/banner/seen?token=${encodeURIComponent(fresh)}&notice=${banner.data!.noticeId}`, { method: "POST" })).status).toBe(204);
+    expect(delivered()).toBe(seenAt);
+    // Another account's notice id is not this account's to mark.
+    const otherAcc = createAccount(s.deps.db, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
+    const other = { accountId: otherAcc.id };
+    const otherClient = await PortalClient.signIn(s, other.accountId);
+    await otherClient.mutate("notices.seen", { noticeId: banner.data!.noticeId });
+    expect(delivered()).toBe(seenAt);
+    // The seen mutation is a mutation: a cross-site form post is refused like every other.
+    const forged = await fetch(`${s.url}/trpc/notices.seen`, { method: "POST", headers: { cookie: later.cookie, "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "noticeId=x" });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("the embed tells the server once it has shown a banner", async () => {
+    const clock = new ManualClock(T0);
+    const s = await boot(clock);
+    const { key, accountId } = customer(s, clock);
+    await check(s, key, 61);
+    s.deps.meter.flush();
+    const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
+    const { token } = (await tokenRes.json()) as { token: string };
+    const { banner } = (await (await fetch(`${s.url}/embed/banner?token=${encodeURIComponent(token)}`)).json()) as { banner: { noticeId: string } };
+    const seen = await fetch(`${s.url}/embed/banner/seen?token=${encodeURIComponent(token)}&notice=${banner.noticeId}`, { method: "POST" });
+    expect(seen.status).toBe(204);
+    expect(seen.headers.get("access-control-allow-origin")).toBe("*");
+    expect(s.deps.sqlite.prepare("select delivered_at_ms from notices where id = ?").pluck().get(banner.noticeId)).toBe(T0);
+    expect((await fetch(`${s.url}/embed/banner/seen?token=bad&notice=${banner.noticeId}`, { method: "POST" })).status).toBe(401);
+    const script = await (await fetch(`${s.url}/embed/banner.js`)).text();
+    expect(script).toContain("/embed/banner/seen?token=");
   });
 });
 

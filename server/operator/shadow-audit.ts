@@ -4,8 +4,8 @@ import { listAccounts } from "../accounts/accounts";
 import type { Db } from "../db/client";
 import { notices, planChanges, usageDay } from "../db/schema";
 import type { Meter } from "../metering/meter";
-import type { RecommendationCache } from "../plans/recommendations";
-import { PLANS, isPlanId } from "../../shared/plans";
+import type { PlanAdvisor } from "../plans/plan-advisor";
+import { dayOverCaps } from "../../shared/cap-rules";
 
 export interface AuditRow {
   accountId: string;
@@ -19,7 +19,11 @@ export interface AuditRow {
   wouldThrottle: number;
   throttled: number;
   daysOver: number;
-  recommended: { planId: string; name: string; priceDiffMinor: number } | null;
+  /**
+   * The one recommendation (the Plans page's): the plan, its estimated monthly cost at the account's
+   * rate, and the difference from what the current plan costs at that rate.
+   */
+  recommended: { planId: string; name: string; monthlyCostMinor: number; currentCostMinor: number; costDiffMinor: number; currency: string } | null;
   notices: Array<{ kind: string; createdAtMs: number; deliveredAtMs: number | null }>;
   lastPlanChange: { toPlanId: string; status: string; atMs: number } | null;
 }
@@ -28,7 +32,7 @@ export interface AuditRow {
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
  * refused, the days over, the plan that would fit and the notices it was sent.
  */
-export function shadowAudit(db: Db, meter: Meter, recommendations: RecommendationCache, input: { fromMs: number; toMs: number; planId?: string }): AuditRow[] {
+export function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): AuditRow[] {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
   const accounts = listAccounts(db).filter((a) => !input.planId || a.plan.id === input.planId);
@@ -46,19 +50,19 @@ export function shadowAudit(db: Db, meter: Meter, recommendations: Recommendatio
     let throttled = 0;
     let daysOver = 0;
     for (const d of mine) {
-      const served = d.allowed + d.wouldThrottle;
+      const calls = d.allowed + d.wouldThrottle + d.throttled;
       peakMinute = Math.max(peakMinute, d.peakMinute);
-      peakDay = Math.max(peakDay, served);
+      peakDay = Math.max(peakDay, calls);
       wouldThrottle += d.wouldThrottle;
       throttled += d.throttled;
-      const over = (a.caps.minute !== undefined && d.peakMinute > a.caps.minute) || (a.caps.day !== undefined && served > a.caps.day) || d.wouldThrottle > 0 || d.throttled > 0;
-      if (over) daysOver++;
+      // The one rule, against the caps the account has now (whatever plan it was on that day).
+      if (dayOverCaps(a.caps, { calls, peakMinute: d.peakMinute })) daysOver++;
     }
     const standing = meter.limitsFor(a.id);
     const monthOver = standing.limits.some((l) => l.window === "month" && l.state === "over");
     if (daysOver === 0 && !monthOver) continue;
-    const rec = recommendations.get(a.id);
-    const recPlan = rec && isPlanId(rec.planId) ? PLANS[rec.planId] : null;
+    const advice = advisor.compare(a.id);
+    const rec = advice?.switchTo;
     const sent = db
       .select({ kind: notices.kind, createdAtMs: notices.createdAtMs, deliveredAtMs: notices.deliveredAtMs })
       .from(notices)
@@ -79,7 +83,10 @@ export function shadowAudit(db: Db, meter: Meter, recommendations: Recommendatio
       wouldThrottle,
       throttled,
       daysOver,
-      recommended: recPlan ? { planId: recPlan.id, name: recPlan.name, priceDiffMinor: recPlan.priceMinor - a.plan.priceMinor } : null,
+      recommended:
+        advice && rec && rec.monthlyCostMinor !== undefined
+          ? { planId: rec.planId, name: rec.name, monthlyCostMinor: rec.monthlyCostMinor, currentCostMinor: advice.currentCostMinor, costDiffMinor: rec.monthlyCostMinor - advice.currentCostMinor, currency: rec.currency ?? a.currency }
+          : null,
       notices: sent,
       lastPlanChange: last ? { toPlanId: last.toPlanId, status: last.status, atMs: last.createdAtMs } : null,
     });

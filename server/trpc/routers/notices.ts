@@ -1,12 +1,22 @@
 import { z } from "zod";
 import { DomainError } from "../../lib/domain-error";
-import { bannerOnWire, showBanner } from "../../notify/banner";
+import { bannerOnWire, currentBannerFor, markBannerSeen } from "../../notify/banner";
 import { ALWAYS_EMAILED, dismissNotice, emailPreferences, listNotices, NOTICE_KINDS, setEmailPreference } from "../../notify/notices";
 import { customerProcedure, router } from "../trpc";
 
 export const noticesRouter = router({
-  /** The banner at the top of every portal page (null when there is nothing to say). */
-  banner: customerProcedure.query(({ ctx }) => bannerOnWire(showBanner(ctx.deps, ctx.accountId))),
+  /** The banner at the top of every portal page (null when there is nothing to say). Reading it changes nothing. */
+  banner: customerProcedure.query(({ ctx }) => bannerOnWire(currentBannerFor(ctx.deps, ctx.accountId))),
+
+  /**
+   * Sent by the portal once the banner is on screen: the notice reached the customer now (its
+   * enforcement grace period starts, if nothing reached them before). A GET never does this, so a
+   * cross-site navigation cannot start the grace clock unseen.
+   */
+  seen: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
+    markBannerSeen(ctx.deps, ctx.accountId, input.noticeId);
+    return { seen: true as const };
+  }),
 
   /** Hides the banner for this notice; a new notice brings a banner back. */
   dismiss: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {

@@ -54,7 +54,7 @@ export const operatorRouter = router({
   /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
   shadowAudit: operatorProcedure.input(range.and(z.object({ planId: z.string().max(40).optional() }))).query(({ ctx, input }) => {
     const r = resolveRange(ctx.deps, input, 7);
-    return { ...r, rows: shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.recommendations, { ...r, planId: input.planId }) };
+    return { ...r, rows: shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.advisor, { ...r, planId: input.planId }) };
   }),
 
   /** One account as the customer sees it, plus what only operators see. */

@@ -1,6 +1,5 @@
 import { PLAN_LIST } from "../../../shared/plans";
-import { getAccount } from "../../accounts/accounts";
-import { comparePlans } from "../../plans/compare-plans";
+import { DomainError } from "../../lib/domain-error";
 import { customerProcedure, publicProcedure, router } from "../trpc";
 
 export const plansRouter = router({
@@ -8,7 +7,8 @@ export const plansRouter = router({
   list: publicProcedure.query(() => PLAN_LIST.filter((p) => p.public)),
   /** The public plans against the signed-in customer's last 30 days: a verdict and a cost for each, and a recommendation. */
   compare: customerProcedure.query(({ ctx }) => {
-    const { db, clock } = ctx.deps;
-    return comparePlans(db, getAccount(db, ctx.accountId), clock.now());
+    const view = ctx.deps.advisor.compare(ctx.accountId);
+    if (!view) throw new DomainError("NOT_FOUND", "No such account.");
+    return view;
   }),
 });

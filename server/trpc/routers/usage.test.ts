@@ -4,7 +4,7 @@ import { createAccount } from "../../accounts/accounts";
 import { createKey } from "../../keys/keys";
 import { ManualClock } from "../../lib/clock";
 import type { UsageHistory } from "../../metering/usage-history";
-import type { PlanComparisonView } from "../../plans/compare-plans";
+import type { PlanComparisonView } from "../../plans/plan-advisor";
 import { PortalClient } from "../../testing/portal-client";
 import { startTestServer, type TestServer } from "../../testing/test-server";
 

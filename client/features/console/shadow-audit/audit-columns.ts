@@ -34,7 +34,7 @@ function sortValue(r: AuditRowData, c: SortColumn): string | number {
     case "daysOver":
       return r.daysOver;
     case "recommended":
-      return r.recommended?.priceDiffMinor ?? Number.NEGATIVE_INFINITY;
+      return r.recommended?.costDiffMinor ?? Number.NEGATIVE_INFINITY;
     case "notices":
       return r.notices[0]?.createdAtMs ?? 0;
     case "lastPlanChange":
@@ -54,13 +54,12 @@ export function sortRows(rows: AuditRowData[], sort: { column: SortColumn; dir: 
   });
 }
 
-/** "+$170.00/month", "−$20.00/month", "same price". */
-export function priceDifference(diffMinor: number, currency: string): string {
-  if (diffMinor === 0) return "same price";
+/** "+$170.00/month", "−$20.00/month", "same cost": estimated monthly cost at the account's rate, recommended minus current. */
+export function costDifference(diffMinor: number, currency: string): string {
+  if (diffMinor === 0) return "same cost";
   return `${diffMinor > 0 ? "+" : "−"}${formatMoney(Math.abs(diffMinor), currency)}/month`;
 }
 
-export const currencyOf = (planId: string) => (isPlanId(planId) ? PLANS[planId].currency : "USD");
 
 /** The cap of a window on a plan, or null when that window is not capped. */
 export function capOf(planId: string, window: "minute" | "day" | "month"): number | null {
@@ -83,14 +82,14 @@ export const CSV_HEADER = [
   "throttled",
   "days_over",
   "recommended_plan",
-  "price_difference",
+  "recommended_estimated_monthly_cost",
+  "estimated_cost_difference",
   "notices",
   "last_plan_change",
 ];
 
 /** One CSV row with the figures as numbers (spreadsheets sum them) and the rest as shown. */
 export function csvRow(r: AuditRowData): CsvCell[] {
-  const currency = currencyOf(r.planId);
   return [
     r.accountId,
     r.name,
@@ -107,8 +106,9 @@ export function csvRow(r: AuditRowData): CsvCell[] {
     r.throttled,
     r.daysOver,
     r.recommended?.name ?? null,
+    r.recommended ? formatMoney(r.recommended.monthlyCostMinor, r.recommended.currency) : null,
     // Words rather than a signed amount: a leading "+" or "−" would read as a formula in a spreadsheet.
-    r.recommended ? (r.recommended.priceDiffMinor === 0 ? "same price" : `${formatMoney(Math.abs(r.recommended.priceDiffMinor), currency)} a month ${r.recommended.priceDiffMinor > 0 ? "more" : "less"}`) : null,
+    r.recommended ? (r.recommended.costDiffMinor === 0 ? "same cost" : `${formatMoney(Math.abs(r.recommended.costDiffMinor), r.recommended.currency)} a month ${r.recommended.costDiffMinor > 0 ? "more" : "less"}`) : null,
     r.notices.map((n) => `${noticeKindLabel(n.kind)} ${formatDateTimeUtc(n.createdAtMs)} (${n.deliveredAtMs === null ? "not delivered" : `delivered ${formatDateTimeUtc(n.deliveredAtMs)}`})`).join("; ") || null,
     r.lastPlanChange ? `${planName(r.lastPlanChange.toPlanId)} ${r.lastPlanChange.status} ${formatDateTimeUtc(r.lastPlanChange.atMs)}` : null,
   ];

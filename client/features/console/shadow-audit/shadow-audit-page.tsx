@@ -1,5 +1,6 @@
 import { useId, useMemo } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { formatMoney } from "../../../../shared/money";
 import { PLAN_LIST } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import { Button } from "../../../ui/button";
@@ -15,7 +16,7 @@ import type { AuditRowData } from "../console-data";
 import { downloadCsv, toCsv } from "../lib/csv";
 import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, noticeKindLabel, planName } from "../lib/format";
 import { rangeLabel, useDaysRange } from "../lib/range";
-import { capOf, csvRow, CSV_HEADER, currencyOf, defaultDir, isSortColumn, priceDifference, sortRows, type SortColumn } from "./audit-columns";
+import { capOf, costDifference, csvRow, CSV_HEADER, defaultDir, isSortColumn, sortRows, type SortColumn } from "./audit-columns";
 import { useShadowAudit } from "./use-shadow-audit";
 
 const RANGES = [1, 7, 30] as const;
@@ -128,11 +129,11 @@ function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { colu
           {th("Plan", "plan")}
           {th("Mode", "mode")}
           {th("Peak / min", "peakMinute", true, "Most calls in one minute in the range, against the plan's per-minute cap")}
-          {th("Peak / day", "peakDay", true, "Most calls served on one UTC day in the range, against the daily cap")}
+          {th("Peak / day", "peakDay", true, "Most calls made on one UTC day in the range, against the daily cap")}
           {th("Period usage", "periodUsage", true, "Calls in the account's current billing period")}
           {th("Would throttle", "wouldThrottle", true, "Calls over a cap that shadow mode served")}
-          {th("Days over", "daysOver", true, "UTC days in the range with any call over a cap")}
-          {th("Recommended", "recommended")}
+          {th("Days over", "daysOver", true, "UTC days in the range whose busiest minute or total went over the current plan's per-minute or daily cap")}
+          {th("Recommended", "recommended", false, "The plan the customer's Plans page recommends, its estimated monthly cost at their rate, and the difference from their current plan's")}
           {th("Notices sent", "notices")}
           {th("Last plan change", "lastPlanChange")}
         </tr>
@@ -170,7 +171,9 @@ function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { colu
               {r.recommended ? (
                 <>
                   <span className="font-medium text-slate-900">{r.recommended.name}</span>
-                  <p className="whitespace-nowrap text-xs text-slate-600">{priceDifference(r.recommended.priceDiffMinor, currencyOf(r.planId))}</p>
+                  <p className="whitespace-nowrap text-xs text-slate-600" data-testid="recommended-cost">
+                    about {formatMoney(r.recommended.monthlyCostMinor, r.recommended.currency)}/month ({costDifference(r.recommended.costDiffMinor, r.recommended.currency)})
+                  </p>
                 </>
               ) : (
                 <span className="text-slate-600">–</span>

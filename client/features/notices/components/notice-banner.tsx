@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { Banner } from "../../../ui/banner";
 import { useBanner } from "../use-banner";
 import { useDismissNotice } from "../use-dismiss-notice";
+import { useMarkBannerSeen } from "../use-mark-banner-seen";
 import { BannerChoices } from "./notice-choices";
 
 /**
@@ -17,6 +18,7 @@ export function NoticeBanner() {
   const dismissing = useRef(false);
   const lastId = useRef<string | null>(null);
   const data = banner.data ?? null;
+  useMarkBannerSeen(data?.noticeId ?? null);
 
   // Said to screen readers: a notice that arrives while the customer is here (not the one the page
   // opened with), and the outcome of a dismissal, once the banner has been fetched again.
