@@ -1,3 +1,4 @@
+import { confirmationFor } from "../shared/consent";
 import { readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "@playwright/test";
@@ -250,7 +251,7 @@ test.describe("operator console", () => {
     // Without usage over the cap there is no approval to drive: say so rather than fake one.
     test.skip(!quote.needsApproval, `Enterprise for the e2e account is not over the billing cap (projected ${quote.projectedMonthlyMinor} minor units)`);
     const confirmed = await customer.request.post("/trpc/billing.confirm", {
-      data: { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } },
+      data: confirmationFor(quote),
       headers: { origin: baseURL! },
     });
     expect(((await confirmed.json()) as { result: { data: { status: string } } }).result.data.status).toBe("pending_approval");

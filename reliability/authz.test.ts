@@ -1,3 +1,4 @@
+import { confirmationFor, type ShownQuote } from "../shared/consent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint, fingerprintDiff, withDb } from "./lib/db";
 import { bearer, createAccountWithKey, ensureStopped, FLUSH_MS, rest, SERVER_TOKEN, startServer, type ServerProcess } from "./lib/server";
@@ -16,7 +17,7 @@ let aCookie: string;
 let bCookie: string;
 let opCookie: string;
 let procedures: Procedure[];
-const b = { noticeId: "", quoteId: "", planChangeId: "", quote: { amountDueNowMinor: 0, recurringMinor: 0, currency: "" } };
+const b: { noticeId: string; quoteId: string; planChangeId: string; quote: ShownQuote } = { noticeId: "", quoteId: "", planChangeId: "", quote: { id: "", amountDueNowMinor: 0, recurringMinor: 0, currency: "", consentText: "" } };
 /** Every body answered to A's session, to no session, or to a wrong token: none may hold B's data. */
 const seenByOthers: Array<{ what: string; text: string }> = [];
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   const down = ok(await callTrpc(srv, bCookie, mutation("billing.previewPlanChange"), { value: { toPlanId: "starter" } }), "B preview starter");
   const confirmed = ok(
     await callTrpc(srv, bCookie, mutation("billing.confirm"), {
-      value: { quoteId: down.id, accepted: { amountDueNow: down.amountDueNowMinor, recurringAmount: down.recurringMinor, currency: down.currency } },
+      value: confirmationFor(down as unknown as ShownQuote),
     }),
     "B confirm starter",
   );
@@ -56,7 +57,7 @@ beforeAll(async () => {
   b.planChangeId = confirmed.planChangeId as string;
   const up = ok(await callTrpc(srv, bCookie, mutation("billing.previewPlanChange"), { value: { toPlanId: "business" } }), "B preview business");
   b.quoteId = up.id as string;
-  b.quote = { amountDueNowMinor: up.amountDueNowMinor as number, recurringMinor: up.recurringMinor as number, currency: up.currency as string };
+  b.quote = up as unknown as ShownQuote;
 });
 afterAll(() => ensureStopped(srv));
 
@@ -70,7 +71,7 @@ describe("authorisation matrix", () => {
     const attacks: Record<string, unknown> = {
       "keys.revoke": { keyId: B.keyId },
       "notices.dismiss": { noticeId: b.noticeId },
-      "billing.confirm": { quoteId: b.quoteId, accepted: { amountDueNow: b.quote.amountDueNowMinor, recurringAmount: b.quote.recurringMinor, currency: b.quote.currency } },
+      "billing.confirm": confirmationFor(b.quote),
       "billing.cancelScheduled": { planChangeId: b.planChangeId },
       "billing.rate": { planChangeId: b.planChangeId, score: 10 },
     };

@@ -1,3 +1,4 @@
+import { confirmationFor } from "../shared/consent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprint, fingerprintDiff, withDb } from "./lib/db";
 import { cli, createAccountWithKey, ensureStopped, rest, startServer, type ServerProcess } from "./lib/server";
@@ -19,11 +20,11 @@ beforeAll(async () => {
 afterAll(() => ensureStopped(srv));
 
 const mutation = (path: string) => ({ path, type: "mutation" as const });
-type Quote = { id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; timing: string };
-const accepted = (q: Quote, tamper: Partial<{ amountDueNow: number; recurringAmount: number; currency: string }> = {}) => ({
-  quoteId: q.id,
-  accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency, ...tamper },
-});
+type Quote = { id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; timing: string; consentText: string };
+const accepted = (q: Quote, tamper: Partial<{ amountDueNow: number; recurringAmount: number; currency: string }> = {}) => {
+  const c = confirmationFor(q);
+  return { ...c, accepted: { ...c.accepted, ...tamper } };
+};
 const data = <T>(r: TrpcReply) => r.json?.result?.data as T;
 const counts = (quoteId: string) =>
   withDb(srv.dbPath, (db) => ({

@@ -113,9 +113,10 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     logger,
     provider: stripeProvider ?? localBilling,
     notify,
+    advisor,
     billingCapMinor: config.BILLING_CAP_CENTS,
-    onPlanChanged: (accountId, periodMoved) => {
-      meter.reloadAccount(accountId, periodMoved);
+    onPlanChanged: (accountId) => {
+      meter.reloadAccount(accountId);
       advisor.invalidate(accountId);
     },
   };

@@ -14,6 +14,8 @@ export interface LimitStatus {
   ratio: number | null;
   /** Unix ms at which the window starts over (minute: next minute, day: next UTC midnight, month: period end). */
   resetAtMs: number;
+  /** Month window: unix ms its count started (the billing period's start, or the current plan's start if later). */
+  fromMs?: number;
   state: LimitState;
 }
 

@@ -2,6 +2,7 @@ import type { Db } from "../db/client";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { NotifyContext } from "../notify/notices";
+import type { PlanAdvisor } from "../plans/plan-advisor";
 import type { BillingProvider } from "./billing-provider";
 
 /** What the billing verbs need, built once in main. */
@@ -11,8 +12,10 @@ export interface BillingContext {
   logger: Logger;
   provider: BillingProvider;
   notify: NotifyContext;
+  /** The one recommendation: quotes show the Plans page's estimate for the plan they price. */
+  advisor: Pick<PlanAdvisor, "compare">;
   /** Above this projected monthly total a confirmation waits for an operator (minor units). */
   billingCapMinor: number;
   /** The meter must apply new caps (and maybe a new period) from the next call. */
-  onPlanChanged: (accountId: string, periodMoved: boolean) => void;
+  onPlanChanged: (accountId: string) => void;
 }

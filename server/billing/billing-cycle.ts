@@ -1,9 +1,11 @@
-import { and, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, eq, isNull, lte } from "drizzle-orm";
 import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, invoices, planChanges, usageDay } from "../db/schema";
+import { accounts, invoices, planChanges } from "../db/schema";
+import { callsServedBetween } from "../metering/usage-between";
+import { planSegments } from "../plans/plan-history";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
@@ -11,15 +13,6 @@ import { recordAnomalyIn } from "./anomalies";
 import { usageCostMinor } from "./quote";
 
 export { ANOMALY_RATIO } from "./anomalies";
-
-/** Calls served in [fromMs, toMs) from the day rollups (periods start at UTC midnight). */
-function callsBetween(ctx: BillingContext, accountId: string, fromMs: number, toMs: number): number {
-  return ctx.db
-    .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle}), 0)` })
-    .from(usageDay)
-    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lt(usageDay.dayMs, toMs)))
-    .get()!.n;
-}
 
 /**
  * Runs the calendar of every account up to now: applies downgrades whose date has come, issues the
@@ -33,17 +26,44 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
   let invoiced = 0;
   let anomalyCount = 0;
 
-  // 1. Scheduled changes (downgrades, leaving for Free) whose date has come.
+  // 1. Scheduled changes (downgrades, leaving for Free) whose date has come, if the account is still
+  // on the plan they were scheduled from; otherwise the change no longer makes sense and is cancelled.
   // A change scheduled at the remote provider (a Stripe subscription schedule) is applied there; its webhook commits it here.
   const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now), isNull(planChanges.providerRef))).all();
   for (const change of due) {
-    ctx.db.transaction((tx) => {
-      if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId }).where(eq(accounts.id, change.accountId)).run();
-      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
-    });
-    applied++;
-    ctx.onPlanChanged(change.accountId, false);
     const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
+    const stillFrom = ctx.db.transaction((txRaw) => {
+      const tx = txRaw as unknown as BillingContext["db"];
+      const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, change.accountId)).get();
+      const current = tx.select({ status: planChanges.status }).from(planChanges).where(eq(planChanges.id, change.id)).get();
+      if (current?.status !== "scheduled") return null;
+      if (change.kind === "plan_change" && account?.planId !== change.fromPlanId) {
+        tx.update(planChanges).set({ status: "cancelled", failureMessage: "The account was no longer on the plan this change was scheduled from.", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+        return false;
+      }
+      // The new plan took effect at the period boundary, whenever the calendar runs.
+      if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs }).where(eq(accounts.id, change.accountId)).run();
+      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      return true;
+    });
+    if (stillFrom === null) continue;
+    if (!stillFrom) {
+      raiseAccountNotice(ctx.notify, {
+        accountId: change.accountId,
+        planId: change.fromPlanId,
+        ref: `${change.id}:void`,
+        facts: {
+          kind: "change_scheduled",
+          planName: name,
+          severity: "info",
+          title: `Your scheduled switch to ${name} was cancelled`,
+          text: `It was scheduled from the ${PLANS[isPlanId(change.fromPlanId) ? change.fromPlanId : "free"].name} plan, and your plan has changed since. Nothing was charged for it; your current plan continues.`,
+        },
+      });
+      continue;
+    }
+    applied++;
+    ctx.onPlanChanged(change.accountId);
     raiseAccountNotice(ctx.notify, {
       accountId: change.accountId,
       planId: change.toPlanId,
@@ -75,19 +95,22 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
         periodEndMs: period.endMs,
       });
     }
-    const calls = callsBetween(ctx, account.id, previous.startMs, previous.endMs);
-    const usage = usageCostMinor(plan, calls, account.overageOptIn);
-    if (usage > 0) {
-      const billed = plan.metered ? calls : Math.max(0, calls - (plan.caps.month ?? 0));
+    // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
+    for (const seg of planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
+      const segPlan = PLANS[isPlanId(seg.planId) ? seg.planId : "free"];
+      const calls = callsServedBetween(ctx.db.$client, account.id, seg.fromMs, seg.toMs);
+      const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
+      if (usage <= 0) continue;
+      const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));
       lines.push({
-        kind: plan.metered ? "metered" : "overage",
-        description: plan.metered
-          ? `${billed.toLocaleString("en-US")} calls at ${formatMoney(plan.overagePer1000Minor!, plan.currency)} per 1,000, ${span(previous.startMs, previous.endMs)}`
-          : `${billed.toLocaleString("en-US")} calls over the ${plan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(plan.overagePer1000Minor!, plan.currency)} per 1,000, ${span(previous.startMs, previous.endMs)}`,
+        kind: segPlan.metered ? "metered" : "overage",
+        description: segPlan.metered
+          ? `${segPlan.name}: ${billed.toLocaleString("en-US")} calls at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`
+          : `${segPlan.name}: ${billed.toLocaleString("en-US")} calls over the ${segPlan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`,
         quantity: billed,
         amountMinor: usage,
-        periodStartMs: previous.startMs,
-        periodEndMs: previous.endMs,
+        periodStartMs: seg.fromMs,
+        periodEndMs: seg.toMs,
       });
     }
     if (lines.length === 0) continue;

@@ -1,3 +1,4 @@
+import { confirmationFor } from "../../shared/consent";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
 import { ManualClock } from "../lib/clock";
@@ -23,7 +24,7 @@ afterEach(() => srv.stop());
 function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
   return createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor }).id;
 }
-const accepted = (q: QuoteRow) => ({ quoteId: q.id, accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency } });
+const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
 const count = (table: string, accountId: string) => srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
 const planOf = (accountId: string) => srv.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId);
 const expectDomainError = (fn: () => unknown, code: string) => {
@@ -40,7 +41,7 @@ const expectDomainError = (fn: () => unknown, code: string) => {
 describe("upgrade now, with consent", () => {
   it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     // 15 of 30 days left: −$14.50 + $99.50 = $85.00 now, $199.00 from 1 Dec.
     expect(q).toMatchObject({ timing: "now", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, recurringMinor: 19900, recurringFromMs: utc("2026-12-01T00:00:00Z"), currency: "USD" });
     expect(q.consentText).toBe("I authorise a charge of $85.00 now and $199.00 every month from 1 Dec 2026 until I cancel, for the Business plan.");
@@ -60,21 +61,22 @@ describe("upgrade now, with consent", () => {
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "minute")!.limit).toBe(300);
   });
 
-  it("from Free charges the full price now and starts a new billing period today", () => {
+  it("from Free charges the full price now and starts a new billing period at the moment of the change", () => {
     const id = account("free", utc("2026-10-20T00:00:00Z"));
-    clock.set(utc("2026-11-16T09:30:00Z"));
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "starter" });
-    expect(q).toMatchObject({ creditMinor: 0, chargeMinor: 2900, amountDueNowMinor: 2900, recurringFromMs: utc("2026-12-16T00:00:00Z") });
+    clock.set(utc("2026-11-16T09:30:00.400Z"));
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    // Not from 00:00 UTC of the day: the half day already gone is not billed.
+    expect(q).toMatchObject({ creditMinor: 0, chargeMinor: 2900, amountDueNowMinor: 2900, recurringFromMs: utc("2026-12-16T09:30:00Z") });
     confirmPlanChange(srv.deps.billing, id, accepted(q), who);
-    expect(srv.deps.sqlite.prepare("select billing_anchor_ms from accounts where id = ?").pluck().get(id)).toBe(utc("2026-11-16T00:00:00Z"));
-    expect(srv.deps.meter.limitsFor(id).period).toEqual({ startMs: utc("2026-11-16T00:00:00Z"), endMs: utc("2026-12-16T00:00:00Z") });
+    expect(srv.deps.sqlite.prepare("select billing_anchor_ms from accounts where id = ?").pluck().get(id)).toBe(utc("2026-11-16T09:30:00Z"));
+    expect(srv.deps.meter.limitsFor(id).period).toEqual({ startMs: utc("2026-11-16T09:30:00Z"), endMs: utc("2026-12-16T09:30:00Z") });
   });
 });
 
 describe("what a confirmation refuses", () => {
   it("an expired quote", () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     clock.advance(15 * 60_000);
     expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(q), who), "EXPIRED");
     expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([0, 0, 0]);
@@ -82,7 +84,7 @@ describe("what a confirmation refuses", () => {
 
   it("amounts other than the quote's", () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     for (const tampered of [{ amountDueNow: 1 }, { recurringAmount: 100 }, { currency: "EUR" }]) {
       const input = accepted(q);
       expectDomainError(() => confirmPlanChange(srv.deps.billing, id, { ...input, accepted: { ...input.accepted, ...tampered } }, who), "CONFLICT");
@@ -93,15 +95,15 @@ describe("what a confirmation refuses", () => {
   it("another account's quote, as not found", () => {
     const mine = account("starter");
     const theirs = account("starter");
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: theirs, toPlanId: "business" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: theirs, toPlanId: "business" });
     expectDomainError(() => confirmPlanChange(srv.deps.billing, mine, accepted(q), who), "NOT_FOUND");
     expect([planOf(mine), planOf(theirs), count("consents", theirs)]).toEqual(["starter", "starter", 0]);
   });
 
   it("a quote whose account changed since: the customer must preview again", () => {
     const id = account("starter");
-    const a = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
-    const b = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "pro" });
+    const a = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const b = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     confirmPlanChange(srv.deps.billing, id, accepted(b), who);
     expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(a), who), "PRECONDITION_FAILED");
     expect(planOf(id)).toBe("pro");
@@ -120,7 +122,7 @@ describe("what a confirmation refuses", () => {
 describe("downgrades at the period end", () => {
   it("schedules without charging, can be cancelled, and applies at the boundary", () => {
     const id = account("business");
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "starter" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, effectiveAtMs: utc("2026-12-01T00:00:00Z") });
     expect(q.consentText).toContain("Nothing is charged now.");
     const scheduled = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
@@ -134,7 +136,7 @@ describe("downgrades at the period end", () => {
     expect(planOf(id)).toBe("business");
 
     clock.set(utc("2026-12-10T00:00:00Z"));
-    const again = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "free" });
+    const again = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "free" });
     expect(again.effectiveAtMs).toBe(utc("2027-01-01T00:00:00Z"));
     confirmPlanChange(srv.deps.billing, id, accepted(again), who);
     clock.set(utc("2026-12-31T23:59:59Z"));
@@ -147,34 +149,70 @@ describe("downgrades at the period end", () => {
 });
 
 describe("the billing cap", () => {
-  it("turns a confirmation over the cap into an approval request; approval applies the consented amounts", () => {
+  it("turns a confirmation over the cap into an approval request; approved at once, it applies the consented amounts", async () => {
     const id = account("starter");
     // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "enterprise" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.projectedMonthlyMinor).toBe(99_000 + 150_000);
     const r = confirmPlanChange(srv.deps.billing, id, accepted(q), who);
     expect(r.status).toBe("pending_approval");
     expect([planOf(id), count("invoices", id), count("consents", id)]).toEqual(["starter", 0, 1]);
 
     const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
-    expect(() => decideApproval(srv.deps.billing, { requestId: request, approve: false }, "op")).toThrow(/Say why/);
-    clock.advance(2 * 3_600_000);
-    expect(decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op@provider.example").status).toBe("approved");
+    await expect(decideApproval(srv.deps.billing, { requestId: request, approve: false }, "op")).rejects.toThrow(/Say why/);
+    expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op@provider.example")).status).toBe("approved");
     expect(planOf(id)).toBe("enterprise");
-    // Charged exactly what was consented to, at the quote's proration second.
     expect(srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(q.amountDueNowMinor);
-    expect(() => decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).toThrow(/already/);
+    await expect(decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).rejects.toThrow(/already/);
   });
 
-  it("a denial leaves the plan as it was and tells the customer why", () => {
+  it("prices an approved change when it is applied: a price that moved is confirmed again, without a second approval", async () => {
+    const id = account("starter");
+    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
+    for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    expect(confirmPlanChange(srv.deps.billing, id, accepted(q), who).status).toBe("pending_approval");
+    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    // Approved two days later: less of the period is left, so the prorated amount is no longer the one consented to.
+    clock.advance(2 * DAY);
+    expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).status).toBe("needs_consent");
+    expect([planOf(id), count("invoices", id)]).toEqual(["starter", 0]);
+    const told = JSON.parse(srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string) as { text: string };
+    expect(told.text).toMatch(/its price changed while it waited: \$[\d,.]+ is due now instead of the \$[\d,.]+ you agreed to/);
+
+    // The customer confirms the new price: applied now, at that price, with no second approval.
+    const again = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    expect(again.amountDueNowMinor).toBeLessThan(q.amountDueNowMinor);
+    const r = confirmPlanChange(srv.deps.billing, id, accepted(again), who);
+    expect(r.status).toBe("applied");
+    expect(planOf(id)).toBe("enterprise");
+    expect(srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(again.amountDueNowMinor);
+  });
+
+  it("starts an approved Free → paid switch's billing period at the approval, not at the quote", async () => {
+    const id = account("free");
+    srv.deps.billing.billingCapMinor = 1_000;
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    expect(confirmPlanChange(srv.deps.billing, id, accepted(q), who).status).toBe("pending_approval");
+    clock.advance(3 * DAY + 5 * 3_600_000 + 17_000);
+    const approvedAt = Math.floor(clock.now() / 1000) * 1000;
+    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).status).toBe("approved");
+    const row = srv.deps.sqlite.prepare("select plan_id, billing_anchor_ms, plan_started_at_ms from accounts where id = ?").get(id);
+    expect(row).toEqual({ plan_id: "starter", billing_anchor_ms: approvedAt, plan_started_at_ms: approvedAt });
+    const invoice = srv.deps.sqlite.prepare("select total_minor, period_start_ms from invoices where account_id = ?").get(id);
+    expect(invoice).toEqual({ total_minor: 2_900, period_start_ms: approvedAt });
+  });
+
+  it("a denial leaves the plan as it was and tells the customer why", async () => {
     const id = account("starter");
     srv.deps.billing.billingCapMinor = 10_000;
-    const q = previewPlanChange(srv.deps.db, clock, { accountId: id, toPlanId: "business" });
+    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     confirmPlanChange(srv.deps.billing, id, accepted(q), who);
     const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
-    expect(decideApproval(srv.deps.billing, { requestId: request, approve: false, reason: "Please talk to sales first" }, "op").status).toBe("denied");
+    expect((await decideApproval(srv.deps.billing, { requestId: request, approve: false, reason: "Please talk to sales first" }, "op")).status).toBe("denied");
     expect(planOf(id)).toBe("starter");
     const notice = srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string;
     expect(JSON.parse(notice).text).toContain("Please talk to sales first");
@@ -185,16 +223,16 @@ describe("overage opt-in", () => {
   it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", () => {
     const id = account("pro");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
-    const optIn = previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: true });
+    const optIn = previewOverageChange(srv.deps.billing, { accountId: id, optIn: true });
     expect(optIn.consentText).toMatch(/^I agree to pay \$3\.00 per 1,000 calls beyond 10,000 calls in a billing month/);
     expect(confirmPlanChange(srv.deps.billing, id, accepted(optIn), who).status).toBe("applied");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBeNull();
-    expect(() => previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: true })).toThrow(/already on/);
-    const optOut = previewOverageChange(srv.deps.db, clock, { accountId: id, optIn: false });
+    expect(() => previewOverageChange(srv.deps.billing, { accountId: id, optIn: true })).toThrow(/already on/);
+    const optOut = previewOverageChange(srv.deps.billing, { accountId: id, optIn: false });
     confirmPlanChange(srv.deps.billing, id, accepted(optOut), who);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     expect(count("consents", id)).toBe(2);
-    expect(() => previewOverageChange(srv.deps.db, clock, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
+    expect(() => previewOverageChange(srv.deps.billing, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
   });
 });
 

@@ -4,14 +4,29 @@ import { startOfUtcDay } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, approvalRequests, consents, planChanges, quotes, type PlanChangeStatus } from "../db/schema";
+import { consentDigest } from "../../shared/consent";
+import { billsOverage } from "../../shared/recommend";
+import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planChanges, quotes, type PlanChangeStatus } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
 import { mirrorInvoice } from "./invoice-mirror";
+import { cancelWithProvider } from "./manage-changes";
 import { accountFingerprint, catalogFingerprint } from "./terms";
+
+const digest = z.string().regex(/^[0-9a-f]{64}$/, "textDigest must be the SHA-256 (hex) of the words shown.");
+
+/** The customer's explicit agreement: a literal `true`, and which words it was given to (the digest of the text displayed). */
+const agreement = (what: string) =>
+  z.object(
+    {
+      agreed: z.literal(true, { error: `Nothing changes without your explicit agreement: tick the box to agree to ${what}.` }),
+      textDigest: digest,
+    },
+    { error: `The confirmation must carry your agreement to ${what}: { agreed: true, textDigest }.` },
+  );
 
 export const confirmPlanChangeInput = z.object({
   quoteId: z.string().min(1).max(100),
@@ -21,6 +36,10 @@ export const confirmPlanChangeInput = z.object({
     recurringAmount: z.number().int().nonnegative(),
     currency: z.string().length(3),
   }),
+  /** The agreement to the quote's consent text, bound to the words displayed (consentDigest of them). */
+  consent: agreement("the words shown"),
+  /** The overage opt-in offered with the change, ticked too (its own words, its own digest). Absent = not ticked. */
+  overage: agreement("overage billing").optional(),
 });
 export type ConfirmPlanChangeInput = z.infer<typeof confirmPlanChangeInput>;
 
@@ -50,6 +69,8 @@ export interface PlanChangeResult {
   replayed: boolean;
   /** status "payment_required": Stripe Checkout, where the customer pays; the plan changes only once that payment completes. */
   checkoutUrl?: string | null;
+  /** The waiting change this confirmation replaced (a scheduled switch, or one awaiting approval), if any. */
+  replaced?: Replaced[];
 }
 
 function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: string, replayed: boolean): PlanChangeResult {
@@ -97,8 +118,96 @@ function checkConfirmation(ctx: BillingContext, accountId: string, input: Confir
   return { quote, done: null };
 }
 
+/** The words agreed to must be this quote's, and the overage tick only where it was offered. */
+function checkWords(quote: QuoteRow, input: ConfirmPlanChangeInput): void {
+  if (input.consent.textDigest !== consentDigest(quote.consentText)) {
+    throw new DomainError("CONFLICT", "The words you agreed to are not this price preview's. Nothing was charged; please review the preview again and agree to what it says.");
+  }
+  if (!input.overage) return;
+  if (!quote.overageConsentText) throw new DomainError("BAD_INPUT", "This change offers no overage opt-in to agree to.");
+  if (input.overage.textDigest !== consentDigest(quote.overageConsentText)) {
+    throw new DomainError("CONFLICT", "The overage terms you agreed to are not this preview's. Nothing was charged; please review the preview again.");
+  }
+}
+
+/** The monthly total the billing cap is checked against: the quote's, plus overage when the customer ticked it. */
+const projectedWith = (quote: QuoteRow, overage: boolean) => quote.projectedMonthlyMinor + (overage ? quote.expectedOverageMinor : 0);
+
+/** An operator approved a switch to this plan for this account lately, at this monthly total or more: a re-consent needs no second approval. */
+function approvedLately(tx: BillingContext["db"], accountId: string, toPlanId: string, projectedMinor: number, nowMs: number): boolean {
+  const rows = tx
+    .select({ projected: approvalRequests.projectedMonthlyMinor, decidedAtMs: approvalRequests.decidedAtMs, toPlanId: planChanges.toPlanId })
+    .from(approvalRequests)
+    .innerJoin(planChanges, eq(planChanges.id, approvalRequests.planChangeId))
+    .where(and(eq(approvalRequests.accountId, accountId), eq(approvalRequests.status, "approved")))
+    .all();
+  return rows.some((r) => r.toPlanId === toPlanId && r.decidedAtMs !== null && nowMs - r.decidedAtMs <= APPROVAL_CARRIES_OVER_MS && projectedMinor <= r.projected);
+}
+
+/** How long an operator's approval carries over to a re-consent at a new price (the price moved while it waited). */
+export const APPROVAL_CARRIES_OVER_MS = 7 * 86_400_000;
+
+export interface Replaced {
+  planChangeId: string;
+  toPlanId: string;
+  status: PlanChangeStatus;
+}
+
+/**
+ * A new plan change replaces the one waiting (a scheduled switch, or one awaiting approval, whose
+ * request is withdrawn); one still in flight at the provider cannot be replaced. Runs inside the
+ * transaction that records the new change, before it: the schema allows one waiting change per account.
+ */
+function replaceWaiting(tx: BillingContext["db"], accountId: string, now: number): Replaced[] {
+  const open = tx
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), inArray(planChanges.status, [...OPEN_PLAN_CHANGE_STATUSES])))
+    .all();
+  const inFlight = open.find((c) => c.status === "applying" || c.status === "payment_required" || c.status === "payment_pending");
+  if (inFlight) {
+    throw new DomainError("CONFLICT", `Your switch to ${planNameOf(inFlight.toPlanId)} is still being processed. Nothing was charged for this one; wait until that switch is settled (see Billing), then choose again.`);
+  }
+  const replaced: Replaced[] = [];
+  for (const c of open) {
+    if (c.status === "scheduled" && c.providerRef) {
+      throw new DomainError("CONFLICT", `Your scheduled switch to ${planNameOf(c.toPlanId)} must be cancelled first. Nothing was charged.`);
+    }
+    tx.update(planChanges).set({ status: "cancelled", updatedAtMs: now }).where(eq(planChanges.id, c.id)).run();
+    if (c.status === "pending_approval") tx.update(approvalRequests).set({ status: "withdrawn", decidedAtMs: now }).where(and(eq(approvalRequests.planChangeId, c.id), eq(approvalRequests.status, "pending"))).run();
+    replaced.push({ planChangeId: c.id, toPlanId: c.toPlanId, status: c.status });
+  }
+  return replaced;
+}
+
+/** The customer is told which waiting change their new choice replaced. */
+function tellReplaced(ctx: BillingContext, accountId: string, planId: string, replaced: Replaced[], byPlanName: string): void {
+  for (const r of replaced) {
+    const name = planNameOf(r.toPlanId);
+    raiseAccountNotice(ctx.notify, {
+      accountId,
+      planId,
+      ref: `${r.planChangeId}:replaced`,
+      facts: {
+        kind: "change_scheduled",
+        planName: name,
+        severity: "info",
+        title: r.status === "pending_approval" ? `Your request to switch to ${name} was withdrawn` : `Your scheduled switch to ${name} was cancelled`,
+        text: `You chose the ${byPlanName} plan instead, so the ${r.status === "pending_approval" ? "request waiting for approval" : "scheduled switch"} to ${name} no longer applies. Nothing was charged for it.`,
+      },
+    });
+  }
+}
+
 /** Records the consent and its plan change in one transaction; the caller decides the status. */
-function recordConsent(tx: BillingContext["db"], quote: QuoteRow, accountId: string, who: Consenter, now: number, change: { status: PlanChangeStatus; idempotencyKey: string | null }): { planChangeId: string; consentId: string } {
+function recordConsent(
+  tx: BillingContext["db"],
+  quote: QuoteRow,
+  accountId: string,
+  who: Consenter,
+  now: number,
+  change: { status: PlanChangeStatus; idempotencyKey: string | null; overage: boolean },
+): { planChangeId: string; consentId: string } {
   const consentId = newId("cns");
   tx.insert(consents)
     .values({
@@ -108,7 +217,9 @@ function recordConsent(tx: BillingContext["db"], quote: QuoteRow, accountId: str
       signedInAs: who.signedInAs,
       ip: who.ip,
       userAgent: who.userAgent?.slice(0, 500) ?? null,
-      textShown: quote.consentText,
+      // The words shown and agreed to: the consent, and the overage sentence when that box was ticked too.
+      textShown: change.overage && quote.overageConsentText ? `${quote.consentText} ${quote.overageConsentText}` : quote.consentText,
+      overageOptIn: change.overage,
       amountDueNowMinor: quote.amountDueNowMinor,
       recurringMinor: quote.recurringMinor,
       currency: quote.currency,
@@ -122,9 +233,9 @@ function recordConsent(tx: BillingContext["db"], quote: QuoteRow, accountId: str
   return { planChangeId: id, consentId };
 }
 
-function requestApproval(tx: BillingContext["db"], ctx: BillingContext, planChangeId: string, accountId: string, quote: QuoteRow, now: number): void {
+function requestApproval(tx: BillingContext["db"], ctx: BillingContext, planChangeId: string, accountId: string, projectedMonthlyMinor: number, now: number): void {
   tx.insert(approvalRequests)
-    .values({ id: newId("apr"), planChangeId, accountId, projectedMonthlyMinor: quote.projectedMonthlyMinor, billingCapMinor: ctx.billingCapMinor, status: "pending", createdAtMs: now })
+    .values({ id: newId("apr"), planChangeId, accountId, projectedMonthlyMinor, billingCapMinor: ctx.billingCapMinor, status: "pending", createdAtMs: now })
     .run();
 }
 
@@ -145,25 +256,23 @@ export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: C
   const input = confirmPlanChangeInput.parse(raw);
   const { db, clock } = ctx;
   const { quote, done } = checkConfirmation(ctx, accountId, input);
+  checkWords(quote, input);
   if (done) return resultOf(ctx, done, true);
   const now = clock.now();
-  const overCap = quote.projectedMonthlyMinor > ctx.billingCapMinor;
+  const overage = input.overage !== undefined;
   let planChangeId: string;
+  let replaced: Replaced[] = [];
   try {
-    planChangeId = db.transaction((tx) => {
-      const status = overCap ? "pending_approval" : quote.timing === "now" ? "applied" : "scheduled";
-      const { planChangeId: id } = recordConsent(tx as unknown as BillingContext["db"], quote, accountId, who, now, { status, idempotencyKey: null });
-      if (overCap) {
-        requestApproval(tx as unknown as BillingContext["db"], ctx, id, accountId, quote, now);
-        return id;
-      }
-      // A new choice replaces a change still waiting for the period end.
-      tx.update(planChanges)
-        .set({ status: "cancelled", updatedAtMs: now })
-        .where(and(eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled"), ne(planChanges.id, id)))
-        .run();
+    planChangeId = db.transaction((txRaw) => {
       // drizzle types a transaction apart from the database; it has the same query API.
-      if (quote.timing === "now") applyNow(ctx, tx as unknown as BillingContext["db"], id, quote, now);
+      const tx = txRaw as unknown as BillingContext["db"];
+      const projected = projectedWith(quote, overage);
+      const overCap = projected > ctx.billingCapMinor && !approvedLately(tx, accountId, quote.toPlanId, projected, now);
+      if (quote.kind === "plan_change") replaced = replaceWaiting(tx, accountId, now);
+      const status = overCap ? "pending_approval" : quote.timing === "now" ? "applied" : "scheduled";
+      const { planChangeId: id } = recordConsent(tx, quote, accountId, who, now, { status, idempotencyKey: null, overage });
+      if (overCap) requestApproval(tx, ctx, id, accountId, projected, now);
+      else if (quote.timing === "now") applyNow(ctx, tx, id, quote, now);
       return id;
     });
   } catch (err) {
@@ -174,8 +283,9 @@ export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: C
   }
 
   const result = resultOf(ctx, planChangeId, false);
-  afterChange(ctx, result, planNameOf(quote.toPlanId), quote.timing === "now" && !overCap);
-  return result;
+  tellReplaced(ctx, accountId, result.fromPlanId, replaced, planNameOf(quote.toPlanId));
+  afterChange(ctx, result, planNameOf(quote.toPlanId), result.status === "applied");
+  return { ...result, replaced };
 }
 
 /** The idempotency key of a consented change's provider calls: derived from the quote, stored before the first call. */
@@ -197,14 +307,34 @@ export async function confirmPlanChangeWithProvider(ctx: BillingContext, account
   const input = confirmPlanChangeInput.parse(raw);
   const { db, clock } = ctx;
   const { quote, done } = checkConfirmation(ctx, accountId, input);
+  checkWords(quote, input);
   if (done) return settleOrReplay(ctx, done);
+  const overage = input.overage !== undefined;
+  const released: Replaced[] = [];
+  if (quote.kind === "plan_change") {
+    // A switch scheduled at the provider (a Stripe subscription schedule) is released there first; the new choice replaces it.
+    const scheduled = db
+      .select()
+      .from(planChanges)
+      .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "scheduled")))
+      .get();
+    if (scheduled?.providerRef) {
+      await cancelWithProvider(ctx, accountId, scheduled);
+      released.push({ planChangeId: scheduled.id, toPlanId: scheduled.toPlanId, status: "scheduled" });
+    }
+  }
   const now = clock.now();
-  const overCap = quote.projectedMonthlyMinor > ctx.billingCapMinor;
   let planChangeId: string;
+  let overCap = false;
+  let replaced: Replaced[] = released;
   try {
-    planChangeId = db.transaction((tx) => {
-      const { planChangeId: id } = recordConsent(tx as unknown as BillingContext["db"], quote, accountId, who, now, { status: overCap ? "pending_approval" : "applying", idempotencyKey: applyKeyOf(quote.id) });
-      if (overCap) requestApproval(tx as unknown as BillingContext["db"], ctx, id, accountId, quote, now);
+    planChangeId = db.transaction((txRaw) => {
+      const tx = txRaw as unknown as BillingContext["db"];
+      const projected = projectedWith(quote, overage);
+      overCap = projected > ctx.billingCapMinor && !approvedLately(tx, accountId, quote.toPlanId, projected, now);
+      if (quote.kind === "plan_change") replaced = [...released, ...replaceWaiting(tx, accountId, now)];
+      const { planChangeId: id } = recordConsent(tx, quote, accountId, who, now, { status: overCap ? "pending_approval" : "applying", idempotencyKey: applyKeyOf(quote.id), overage });
+      if (overCap) requestApproval(tx, ctx, id, accountId, projected, now);
       return id;
     });
   } catch (err) {
@@ -212,12 +342,13 @@ export async function confirmPlanChangeWithProvider(ctx: BillingContext, account
     if (raced) return settleOrReplay(ctx, raced.id);
     throw err;
   }
+  tellReplaced(ctx, accountId, quote.fromPlanId, replaced, planNameOf(quote.toPlanId));
   if (overCap) {
     const result = resultOf(ctx, planChangeId, false);
     afterChange(ctx, result, planNameOf(quote.toPlanId), false);
-    return result;
+    return { ...result, replaced };
   }
-  return settlePlanChange(ctx, planChangeId, false);
+  return { ...(await settlePlanChange(ctx, planChangeId, false)), replaced };
 }
 
 /** A quote confirmed before: finish it if it is still being applied, else answer with its first result. */
@@ -316,23 +447,15 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["d
   const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
   if (!change || !["applying", "payment_required", "payment_pending"].includes(change.status)) return null;
   const quote = tx.select().from(quotes).where(eq(quotes.id, change.quoteId)).get()!;
-  const cancelOtherScheduled = () =>
-    tx.update(planChanges)
-      .set({ status: "cancelled", updatedAtMs: now })
-      .where(and(eq(planChanges.accountId, change.accountId), eq(planChanges.status, "scheduled"), ne(planChanges.id, planChangeId)))
-      .run();
   switch (outcome.kind) {
     case "applied": {
       const invoiceId = outcome.invoice ? mirrorInvoice(tx, change.accountId, outcome.invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
-      applyToAccount(tx, quote, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
-      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, invoiceId, failureMessage: null, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
-      // A new choice replaces a change still waiting for the period end (the provider released it first).
-      cancelOtherScheduled();
+      applyToAccount(tx, quote, consentedOverage(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
+      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, effectiveAtMs: now, invoiceId, failureMessage: null, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
       break;
     }
     case "scheduled":
       tx.update(planChanges).set({ status: "scheduled", providerRef: outcome.ref, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
-      cancelOtherScheduled();
       break;
     case "payment_required":
       tx.update(planChanges).set({ status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
@@ -362,21 +485,33 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["d
   };
 }
 
-/** The account takes the consented terms: new plan, maybe a new period, grandfathering ended, overage kept only where it exists. */
-function applyToAccount(tx: BillingContext["db"], quote: QuoteRow, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
+/** Whether the consent behind a change also ticked the overage opt-in offered with it. */
+function consentedOverage(tx: BillingContext["db"], consentId: string): boolean {
+  return tx.select({ o: consents.overageOptIn }).from(consents).where(eq(consents.id, consentId)).get()?.o ?? false;
+}
+
+/**
+ * The account takes the consented terms at `atMs`: the new plan (whose monthly quota counts from
+ * now), a new billing period from this moment when nothing was paid for the current one (Free →
+ * paid, the end of grandfathered terms), grandfathering ended, and overage billing on where the
+ * customer ticked it, kept where the new plan has it, off where it has none.
+ */
+function applyToAccount(tx: BillingContext["db"], quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
   if (quote.kind !== "plan_change") {
     tx.update(accounts).set({ overageOptIn: quote.kind === "overage_opt_in" }).where(eq(accounts.id, quote.accountId)).run();
     return;
   }
   const account = tx.select().from(accounts).where(eq(accounts.id, quote.accountId)).get()!;
   const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
+  const to = PLANS[isPlanId(quote.toPlanId) ? quote.toPlanId : "free"];
   tx.update(accounts)
     .set({
       planId: quote.toPlanId,
-      // Free → paid (or the end of grandfathered terms) starts a billing period today, as Stripe does.
-      billingAnchorMs: freshPeriod ? startOfUtcDay(remote.periodStartMs ?? quote.prorationAtMs) : account.billingAnchorMs,
+      planStartedAtMs: atMs,
+      // Free → paid (or the end of grandfathered terms) starts a billing period at the moment of the change, as Stripe does.
+      billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,
       grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
-      overageOptIn: isPlanId(quote.toPlanId) && PLANS[quote.toPlanId].overagePer1000Minor !== undefined && !PLANS[quote.toPlanId].metered ? account.overageOptIn : false,
+      overageOptIn: billsOverage(to) ? overageTicked || account.overageOptIn : false,
       stripeCustomerId: remote.customerId ?? account.stripeCustomerId,
       stripeSubscriptionId: remote.subscriptionId !== undefined ? remote.subscriptionId : account.stripeSubscriptionId,
     })
@@ -384,27 +519,34 @@ function applyToAccount(tx: BillingContext["db"], quote: QuoteRow, remote: { cus
     .run();
 }
 
-/** Applies a confirmed change now: invoice, new plan, new period if nothing was paid for this one. */
-export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, quote: typeof quotes.$inferSelect, now: number): void {
+/**
+ * Applies a confirmed change now: invoice, new plan, new period if nothing was paid for this one.
+ * `lines` and `atMs` default to the quote's; an approved change applied later passes its re-priced
+ * lines and the moment it is applied (the amounts are the consented ones).
+ */
+export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, quote: typeof quotes.$inferSelect, now: number, repriced?: { lines: LineDraft[]; atMs: number; periodEndMs: number }): void {
+  const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get()!;
+  const overage = consentedOverage(tx, change.consentId);
+  const atMs = repriced?.atMs ?? quote.prorationAtMs;
   if (quote.kind !== "plan_change") {
-    applyToAccount(tx, quote);
+    applyToAccount(tx, quote, overage, atMs);
     tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
     return;
   }
-  const lines = JSON.parse(quote.linesJson) as LineDraft[];
+  const lines = repriced?.lines ?? (JSON.parse(quote.linesJson) as LineDraft[]);
   let invoiceId: string | null = null;
   if (lines.length > 0) {
     const charge = ctx.provider.invoice(
       tx,
-      { accountId: quote.accountId, kind: "proration", periodStartMs: quote.prorationAtMs, periodEndMs: quote.recurringFromMs, currency: quote.currency, lines, dedupeKey: `quote:${quote.id}` },
+      { accountId: quote.accountId, kind: "proration", periodStartMs: atMs, periodEndMs: repriced?.periodEndMs ?? quote.recurringFromMs, currency: quote.currency, lines, dedupeKey: `quote:${quote.id}` },
       now,
     );
     if (charge.kind === "declined") throw new DomainError("PRECONDITION_FAILED", `The payment was declined: ${charge.message}. Your plan is unchanged.`);
     if (charge.kind === "payment_required") throw new DomainError("PRECONDITION_FAILED", "A payment method is needed first.");
     invoiceId = charge.invoiceId;
   }
-  applyToAccount(tx, quote);
-  tx.update(planChanges).set({ status: "applied", appliedAtMs: now, invoiceId, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+  applyToAccount(tx, quote, overage, atMs);
+  tx.update(planChanges).set({ status: "applied", appliedAtMs: now, effectiveAtMs: atMs, invoiceId, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
 }
 
 /** After the commit: the meter takes the new caps, and the customer is told. */
@@ -412,7 +554,7 @@ export function afterChange(ctx: BillingContext, r: PlanChangeResult, toPlanName
   const money = (m: number) => formatMoney(m, r.currency);
   const accountId = accountIdOf(ctx, r.planChangeId);
   // A change from Free (or from grandfathered terms) starts a new billing period today.
-  if (applied) ctx.onPlanChanged(accountId, r.periodMoved);
+  if (applied) ctx.onPlanChanged(accountId);
   const overage = r.kind !== "plan_change";
   const facts =
     overage && r.status === "applied"

@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
@@ -7,35 +7,53 @@ import { accounts, approvalRequests, planChanges, quotes } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
-import { applyKeyOf, applyNow, settlePlanChange } from "./confirm-plan-change";
+import type { PlanChangeRow } from "./billing-provider";
+import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, applyNow, settlePlanChange } from "./confirm-plan-change";
+import { draftPlanChange, type PlanChangeDraft } from "./quote";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
 const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 
-/** Cancels a change still waiting for its date (a scheduled downgrade); the current plan simply continues. */
+/**
+ * Cancels a change still waiting (a scheduled downgrade, or a request still awaiting approval, which
+ * is withdrawn): the current plan simply continues.
+ */
 export function cancelScheduledChange(ctx: BillingContext, accountId: string, planChangeId: string): void {
   const now = ctx.clock.now();
-  const done = ctx.db
-    .update(planChanges)
-    .set({ status: "cancelled", updatedAtMs: now })
-    .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled")))
-    .run();
-  if (done.changes !== 1) throw new DomainError("NOT_FOUND", "There is no scheduled change to cancel.");
+  ctx.db.transaction((txRaw) => {
+    const tx = txRaw as unknown as BillingContext["db"];
+    const done = tx
+      .update(planChanges)
+      .set({ status: "cancelled", updatedAtMs: now })
+      .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), inArray(planChanges.status, ["scheduled", "pending_approval"])))
+      .run();
+    if (done.changes !== 1) throw new DomainError("NOT_FOUND", "There is no waiting change to cancel.");
+    tx.update(approvalRequests).set({ status: "withdrawn", decidedAtMs: now }).where(and(eq(approvalRequests.planChangeId, planChangeId), eq(approvalRequests.status, "pending"))).run();
+  });
 }
 
-/**
- * Cancels a scheduled change through the billing provider: with Stripe the subscription schedule is
- * released (or the cancellation at period end withdrawn) first, then the change is marked cancelled.
- */
-export async function cancelScheduledChangeWithProvider(ctx: BillingContext, accountId: string, planChangeId: string): Promise<void> {
+/** Cancels a waiting change, releasing it at the provider first when it was scheduled there (a Stripe subscription schedule). */
+export async function cancelWithProvider(ctx: BillingContext, accountId: string, change: PlanChangeRow): Promise<void> {
   const remote = ctx.provider.remote;
-  const change = ctx.db.select().from(planChanges).where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), eq(planChanges.status, "scheduled"))).get();
-  if (!change) throw new DomainError("NOT_FOUND", "There is no scheduled change to cancel.");
-  if (remote && change.providerRef) {
+  if (remote && change.providerRef && change.status === "scheduled") {
     const account = ctx.db.select().from(accounts).where(eq(accounts.id, accountId)).get()!;
     await remote.cancelScheduledChange(account, change, `plan_change:${change.id}:cancel`);
   }
-  cancelScheduledChange(ctx, accountId, planChangeId);
+  cancelScheduledChange(ctx, accountId, change.id);
+}
+
+/**
+ * Cancels a scheduled change (or withdraws one awaiting approval) through the billing provider: with
+ * Stripe the subscription schedule is released (or the cancellation at period end withdrawn) first.
+ */
+export async function cancelScheduledChangeWithProvider(ctx: BillingContext, accountId: string, planChangeId: string): Promise<void> {
+  const change = ctx.db
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), inArray(planChanges.status, ["scheduled", "pending_approval"])))
+    .get();
+  if (!change) throw new DomainError("NOT_FOUND", "There is no waiting change to cancel.");
+  await cancelWithProvider(ctx, accountId, change);
 }
 
 export const decideApprovalInput = z.object({
@@ -44,15 +62,18 @@ export const decideApprovalInput = z.object({
   reason: z.string().trim().max(1000).optional(),
 });
 
+type Decision = "approved" | "denied" | "needs_consent";
+
 /**
- * An operator decides a change over the billing cap. An approved change is applied with the consent
- * already given, at the quote's own proration second, so the amounts are exactly those consented
- * to — unless the account, the prices or the period changed since; then the customer re-consents.
+ * An operator decides a change over the billing cap. An approved change is priced again at the
+ * moment it is applied, never at the date of its quote: when that price is the one consented to it
+ * is applied (from now: an approved Free → paid switch starts its period at the approval); when it
+ * differs (less of the period is left, the account or the prices changed) the customer is asked to
+ * confirm the new price, and the approval carries over to that confirmation.
  */
-export function decideApproval(ctx: BillingContext, raw: z.input<typeof decideApprovalInput>, operator: string): { status: "approved" | "denied" | "needs_consent" } {
+export async function decideApproval(ctx: BillingContext, raw: z.input<typeof decideApprovalInput>, operator: string): Promise<{ status: Decision }> {
   const input = decideApprovalInput.parse(raw);
   if (!input.approve && !input.reason) throw new DomainError("BAD_INPUT", "Say why the change is denied: the customer is told.");
-  const now = ctx.clock.now();
   const request = ctx.db.select().from(approvalRequests).where(eq(approvalRequests.id, input.requestId)).get();
   if (!request) throw new DomainError("NOT_FOUND", "No such approval request.");
   if (request.status !== "pending") throw new DomainError("CONFLICT", `This request was already ${request.status}.`);
@@ -61,22 +82,41 @@ export function decideApproval(ctx: BillingContext, raw: z.input<typeof decideAp
   const account = ctx.db.select().from(accounts).where(eq(accounts.id, change.accountId)).get()!;
   const name = planName(change.toPlanId);
 
-  let status: "approved" | "denied" | "needs_consent";
+  let status: Decision;
+  let repriced: PlanChangeDraft | null = null;
+  let amountNow = quote.amountDueNowMinor;
   if (!input.approve) status = "denied";
-  else if (accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint() !== quote.catalogFingerprint || (quote.timing === "now" && now >= quote.periodEndMs)) status = "needs_consent";
-  else status = "approved";
+  else if (accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint() !== quote.catalogFingerprint) status = "needs_consent";
+  else if (quote.kind !== "plan_change") status = "approved";
+  else if (quote.timing === "period_end") status = ctx.clock.now() < quote.periodEndMs ? "approved" : "needs_consent";
+  else {
+    try {
+      repriced = draftPlanChange(ctx, { accountId: account.id, toPlanId: change.toPlanId });
+      const atStripe = ctx.provider.remote ? await ctx.provider.remote.priceChange(account, { toPlanId: change.toPlanId, timing: "now", atMs: repriced.values.prorationAtMs }) : null;
+      amountNow = atStripe?.amountDueNowMinor ?? repriced.values.amountDueNowMinor;
+      status = amountNow === quote.amountDueNowMinor && repriced.values.recurringMinor === quote.recurringMinor && repriced.values.timing === "now" ? "approved" : "needs_consent";
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      status = "needs_consent";
+    }
+  }
 
+  const now = ctx.clock.now();
   // A remote provider (Stripe) is called outside the transaction: the change waits as "applying" with its key.
   const remote = Boolean(ctx.provider.remote);
-  ctx.db.transaction((tx) => {
+  ctx.db.transaction((txRaw) => {
+    const tx = txRaw as unknown as BillingContext["db"];
+    const fresh = tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, request.id)).get();
+    if (fresh?.status !== "pending") throw new DomainError("CONFLICT", `This request was already ${fresh?.status ?? "decided"}.`);
     tx.update(approvalRequests)
       .set({ status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })
       .where(eq(approvalRequests.id, request.id))
       .run();
     if (status === "approved") {
       if (remote) tx.update(planChanges).set({ status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
-      else if (quote.timing === "now") applyNow(ctx, tx as unknown as BillingContext["db"], change.id, quote, now);
-      else tx.update(planChanges).set({ status: "scheduled", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      else if (quote.timing === "now") {
+        applyNow(ctx, tx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined);
+      } else tx.update(planChanges).set({ status: "scheduled", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
     } else {
       tx.update(planChanges).set({ status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
     }
@@ -84,18 +124,22 @@ export function decideApproval(ctx: BillingContext, raw: z.input<typeof decideAp
   if (status === "approved" && remote) {
     // The customer hears the outcome from the settlement (applied, scheduled, or why not).
     settlePlanChange(ctx, change.id, false).catch((err) => ctx.logger.warn({ err, planChangeId: change.id }, "approved change not applied yet; retried by the billing worker"));
-  } else if (status === "approved" && quote.timing === "now") ctx.onPlanChanged(account.id, quote.recurringFromMs !== quote.periodEndMs);
+  } else if (status === "approved" && quote.timing === "now") ctx.onPlanChanged(account.id);
 
+  const money = (m: number) => formatMoney(m, quote.currency);
+  const nextOn = repriced ? repriced.values.recurringFromMs : quote.recurringFromMs;
   const text =
     status === "approved"
       ? remote
         ? `Your switch to ${name} was approved. We are applying it now with exactly the amounts you agreed to, and will confirm when it is done.`
         : quote.timing === "now"
-        ? `Your switch to ${name} was approved and applied. Charged: ${formatMoney(quote.amountDueNowMinor, quote.currency)}, as you agreed. Next: ${formatMoney(quote.recurringMinor, quote.currency)} on ${formatDateUtc(quote.recurringFromMs)}.`
-        : `Your switch to ${name} was approved; it takes effect on ${formatDateUtc(quote.effectiveAtMs)}.`
+          ? `Your switch to ${name} was approved and applied. Charged: ${money(quote.amountDueNowMinor)}, as you agreed. Next: ${money(quote.recurringMinor)} on ${formatDateUtc(nextOn)}.`
+          : `Your switch to ${name} was approved; it takes effect on ${formatDateUtc(quote.effectiveAtMs)}.`
       : status === "denied"
         ? `Your switch to ${name} was not approved: ${input.reason}. Nothing was charged. Contact us from the Billing page if you have questions.`
-        : `Your switch to ${name} was approved, but the price changed since you agreed to it. Nothing was charged; please preview the change again and confirm the new price.`;
+        : amountNow !== quote.amountDueNowMinor
+          ? `Your switch to ${name} was approved, but its price changed while it waited: ${money(amountNow)} is due now instead of the ${money(quote.amountDueNowMinor)} you agreed to. Nothing was charged; preview the switch again and confirm the new price — no second approval is needed for the next ${APPROVAL_CARRIES_OVER_MS / 86_400_000} days.`
+          : `Your switch to ${name} was approved, but your plan or the prices changed since you agreed to it. Nothing was charged; please preview the change again and confirm the new price.`;
   raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: status === "approved" ? change.toPlanId : account.planId,

@@ -4,6 +4,7 @@ import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import { isPlanId, PLANS, type Plan } from "../../shared/plans";
+import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
 import type { Db } from "../db/client";
 import { accounts, quotes, usageDay, type AccountRow } from "../db/schema";
 import type { Clock } from "../lib/clock";
@@ -26,13 +27,18 @@ export function callsLast30Days(db: Db, accountId: string, nowMs: number): numbe
     .get()!.n;
 }
 
-/** What the usage part of a month costs on a plan at this rate (metered: every call; overage: beyond the quota, if opted in). */
+/** What the usage part of a month costs on a plan (metered: every call; overage: beyond the quota, only if opted in). */
 export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean): number {
-  const per1000 = plan.overagePer1000Minor;
-  if (per1000 === undefined) return 0;
-  if (plan.metered) return Math.ceil((calls * per1000) / 1000);
-  if (!overageOptIn || plan.caps.month === undefined) return 0;
-  return Math.ceil(Math.max(0, calls - plan.caps.month) / 1000) * per1000;
+  if (!plan.metered && !overageOptIn) return 0;
+  return usageCharge(plan, calls).usageMinor;
+}
+
+/** What the quotes need: the database, the clock, and the one recommendation's estimate for a plan. */
+export type QuoteContext = Pick<BillingContext, "db" | "clock" | "advisor">;
+
+/** The Plans page's verdict for one plan on this account's traffic: the same estimate, the same cost. */
+function verdictFor(ctx: QuoteContext, accountId: string, planId: string): PlanVerdict | undefined {
+  return ctx.advisor.compare(accountId)?.verdicts.find((v) => v.planId === planId);
 }
 
 function loadAccount(db: Db, accountId: string): AccountRow {
@@ -48,11 +54,13 @@ function planOf(row: AccountRow): Plan {
 const money = (minor: number, currency: string) => formatMoney(minor, currency);
 
 /** A priced plan change before it is stored: the values of a quote row, and the plans behind its words. */
-interface PlanChangeDraft {
+export interface PlanChangeDraft {
   row: AccountRow;
   from: Plan;
   to: Plan;
   grandfathered: boolean;
+  /** The traffic would pass the new plan's quota and the account has not opted into overage: the opt-in is offered with the change. */
+  offerOverage: boolean;
   values: Omit<typeof quotes.$inferInsert, "id" | "consentText" | "linesJson">;
   lines: LineDraft[];
 }
@@ -63,8 +71,8 @@ interface PlanChangeDraft {
  * at the end of the period, nothing charged now. Free → paid charges the full price now and starts
  * a new billing period today, as Stripe does.
  */
-export function previewPlanChange(db: Db, clock: Clock, input: { accountId: string; toPlanId: string }): QuoteRow {
-  return insertQuote(db, draftPlanChange(db, clock, input));
+export function previewPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): QuoteRow {
+  return insertQuote(ctx.db, draftPlanChange(ctx, input));
 }
 
 /**
@@ -72,8 +80,8 @@ export function previewPlanChange(db: Db, clock: Clock, input: { accountId: stri
  * subscription is priced by Stripe's invoice preview (its amounts, its proration_date), and the
  * quote keeps exactly what was previewed so the confirmation applies that and nothing else.
  */
-export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
-  const draft = draftPlanChange(ctx.db, ctx.clock, input);
+export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+  const draft = draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
   if (!remote) return insertQuote(ctx.db, draft);
   const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
@@ -117,14 +125,29 @@ function insertQuote(db: Db, d: PlanChangeDraft): QuoteRow {
     grandfatheredUntilMs: d.grandfathered ? d.row.grandfatheredUntilMs : null,
     projectedMonthlyMinor: v.projectedMonthlyMinor,
   });
+  const overageConsentText = d.offerOverage ? overageWords(d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change") : null;
   return db
     .insert(quotes)
-    .values({ ...v, id: newId("quo"), consentText, linesJson: JSON.stringify(d.lines) })
+    .values({ ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) })
     .returning()
     .get();
 }
 
-function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPlanId: string }): PlanChangeDraft {
+/**
+ * The overage opt-in in words. Offered on its own (the Billing page) or with a plan change whose
+ * traffic would pass the new plan's quota: its own sentence, its own tick.
+ */
+export function overageWords(plan: Plan, currency: string, expectedMinor: number, context: "alone" | "with the change"): string {
+  const price = money(plan.overagePer1000Minor ?? 0, currency);
+  const quota = (plan.caps.month ?? 0).toLocaleString("en-US");
+  const rate = expectedMinor > 0 ? ` At my current rate that is about ${money(expectedMinor, currency)} a month.` : "";
+  return context === "alone"
+    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in a billing month, billed with my monthly invoice, instead of having those calls limited.${rate} I can turn this off at any time.`
+    : `I also agree to overage billing on the ${plan.name} plan: calls beyond ${quota} in a billing month are served and billed at ${price} per 1,000 with my monthly invoice, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
+}
+
+export function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): PlanChangeDraft {
+  const { db, clock } = ctx;
   const row = loadAccount(db, input.accountId);
   const from = planOf(row);
   if (!isPlanId(input.toPlanId) || !PLANS[input.toPlanId].public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
@@ -138,8 +161,13 @@ function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPla
   const period = billingPeriodAt(row.billingAnchorMs, now);
   const grandfathered = row.grandfatheredUntilMs !== null && now < row.grandfatheredUntilMs;
   const currency = row.currency;
-  const calls = callsLast30Days(db, row.id, now);
-  const projectedMonthlyMinor = to.priceMinor + usageCostMinor(to, calls, row.overageOptIn);
+  // The Plans page's estimate for the new plan: usage at the customer's rate, metered or beyond the quota.
+  const verdict = verdictFor(ctx, row.id, to.id);
+  const usageMinor = verdict?.usageMinor ?? 0;
+  const expectedOverageMinor = billsOverage(to) ? usageMinor : 0;
+  const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
+  // What the billing cap is checked against: the plan, metered usage, and overage the account is already opted into.
+  const projectedMonthlyMinor = to.priceMinor + (to.metered ? usageMinor : 0) + (billsOverage(to) && row.overageOptIn ? expectedOverageMinor : 0);
   const lines: LineDraft[] = [];
   let timing: "now" | "period_end";
   let creditMinor = 0;
@@ -153,9 +181,9 @@ function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPla
     effectiveAtMs = period.endMs;
     recurringFromMs = period.endMs;
   } else if (from.priceMinor === 0 || grandfathered) {
-    // Nothing was paid for this period: the new plan starts a period today, charged in full.
+    // Nothing was paid for this period: the new plan starts a period at the moment of the change, charged in full.
     timing = "now";
-    const start = startOfUtcDay(now);
+    const start = atMs;
     chargeMinor = to.priceMinor;
     effectiveAtMs = atMs;
     recurringFromMs = addUtcMonths(start, 1);
@@ -180,6 +208,7 @@ function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPla
     from,
     to,
     grandfathered,
+    offerOverage,
     lines,
     values: {
       accountId: row.id,
@@ -197,6 +226,8 @@ function draftPlanChange(db: Db, clock: Clock, input: { accountId: string; toPla
       recurringFromMs,
       effectiveAtMs,
       projectedMonthlyMinor,
+      expectedOverageMinor,
+      estimatedMonthlyMinor: verdict?.monthlyCostMinor ?? to.priceMinor,
       currency,
       accountFingerprint: accountFingerprint(row),
       catalogFingerprint: catalogFingerprint(),
@@ -250,7 +281,8 @@ export function recentQuotes(db: Db, accountId: string, limit = 20): QuoteRow[] 
  * Prices opting into (or out of) overage billing: calls beyond the monthly quota served and billed
  * per 1,000 instead of limited. A consent like a plan change, with its own words.
  */
-export function previewOverageChange(db: Db, clock: Clock, input: { accountId: string; optIn: boolean }): QuoteRow {
+export function previewOverageChange(ctx: QuoteContext, input: { accountId: string; optIn: boolean }): QuoteRow {
+  const { db, clock } = ctx;
   const row = loadAccount(db, input.accountId);
   const plan = planOf(row);
   if (plan.overagePer1000Minor === undefined || plan.metered || plan.caps.month === undefined) {
@@ -259,13 +291,11 @@ export function previewOverageChange(db: Db, clock: Clock, input: { accountId: s
   if (row.overageOptIn === input.optIn) throw new DomainError("BAD_INPUT", input.optIn ? "Overage billing is already on." : "Overage billing is already off.");
   const now = clock.now();
   const period = billingPeriodAt(row.billingAnchorMs, now);
-  const calls = callsLast30Days(db, row.id, now);
-  const projectedMonthlyMinor = plan.priceMinor + usageCostMinor(plan, calls, input.optIn);
-  const price = money(plan.overagePer1000Minor, row.currency);
+  // The Plans page's estimate for the current plan: its month at this rate.
+  const expectedOverageMinor = verdictFor(ctx, row.id, plan.id)?.usageMinor ?? 0;
+  const projectedMonthlyMinor = plan.priceMinor + (input.optIn ? expectedOverageMinor : 0);
   const quota = plan.caps.month.toLocaleString("en-US");
-  const consentText = input.optIn
-    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in a billing month, billed with my monthly invoice, instead of having those calls limited. At my current rate that is about ${money(projectedMonthlyMinor - plan.priceMinor, row.currency)} a month. I can turn this off at any time.`
-    : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;
+  const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone") : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;
   return db
     .insert(quotes)
     .values({
@@ -285,6 +315,8 @@ export function previewOverageChange(db: Db, clock: Clock, input: { accountId: s
       recurringFromMs: period.endMs,
       effectiveAtMs: now,
       projectedMonthlyMinor,
+      expectedOverageMinor: input.optIn ? expectedOverageMinor : 0,
+      estimatedMonthlyMinor: plan.priceMinor + expectedOverageMinor,
       currency: row.currency,
       consentText,
       linesJson: "[]",

@@ -36,6 +36,8 @@ interface AccountTerms {
   mode: EnforcementMode;
   caps: Caps;
   billingAnchorMs: number;
+  /** When the current plan took effect; its monthly quota counts from there within the period (null: the period start). */
+  planStartedAtMs: number | null;
   noticeDeliveredAtMs: Partial<Record<WindowName, number>>;
   /** Reload the terms at this moment (grandfathering ends). */
   reloadAtMs: number;
@@ -189,7 +191,7 @@ export class Meter {
       dataVersion: db.prepare("pragma data_version").pluck(),
       keyByHash: db.prepare("select id, account_id as accountId, revoked_at_ms as revokedAtMs from api_keys where hash = ?"),
       account: db.prepare(
-        "select id, name, plan_id as planId, billing_anchor_ms as billingAnchorMs, enforcement_override as enforcementOverride, cap_overrides_json as capOverridesJson, grandfathered_until_ms as grandfatheredUntilMs, overage_opt_in as overageOptIn from accounts where id = ?",
+        "select id, name, plan_id as planId, billing_anchor_ms as billingAnchorMs, plan_started_at_ms as planStartedAtMs, enforcement_override as enforcementOverride, cap_overrides_json as capOverridesJson, grandfathered_until_ms as grandfatheredUntilMs, overage_opt_in as overageOptIn from accounts where id = ?",
       ),
       notices: db.prepare(
         `select window, min(delivered_at_ms) as at from notices where account_id = ? and delivered_at_ms is not null and delivered_at_ms >= ? and kind in ${GRACE_NOTICE_KINDS} group by window`,
@@ -258,12 +260,13 @@ export class Meter {
   }
 
   /**
-   * The account's plan changed: new caps apply to the next call. When its billing period moved
-   * (a new period from today), the counters are rebuilt from the rollups after a flush.
+   * The account's plan or terms changed: new caps apply to the next call, and the counters are
+   * rebuilt from the rollups after a flush (a new plan's monthly quota counts from its own start; a
+   * Free → paid switch starts a new billing period).
    */
-  reloadAccount(accountId: string, periodMoved: boolean): void {
+  reloadAccount(accountId: string): void {
     this.terms.delete(accountId);
-    if (periodMoved && this.flush()) this.counters.delete(accountId);
+    if (this.flush()) this.counters.delete(accountId);
   }
 
   /** An operator changed a plan's enforcement mode: every account's terms are re-read. */
@@ -300,6 +303,7 @@ export class Meter {
           name: string;
           planId: string;
           billingAnchorMs: number;
+          planStartedAtMs: number | null;
           enforcementOverride: EnforcementMode | null;
           capOverridesJson: string | null;
           grandfatheredUntilMs: number | null;
@@ -329,6 +333,7 @@ export class Meter {
       mode: grandfathered && mode === "enforce" ? "shadow" : mode,
       caps,
       billingAnchorMs: row.billingAnchorMs,
+      planStartedAtMs: row.planStartedAtMs,
       noticeDeliveredAtMs,
       reloadAtMs: grandfathered ? row.grandfatheredUntilMs! : Infinity,
     };
@@ -339,7 +344,7 @@ export class Meter {
   private countersFor(terms: AccountTerms, nowMs: number): AccountCounters {
     let c = this.counters.get(terms.id);
     if (!c) {
-      c = new AccountCounters(terms.billingAnchorMs, nowMs, this.loadPersisted(terms.id, terms.billingAnchorMs, nowMs));
+      c = new AccountCounters(terms.billingAnchorMs, nowMs, this.loadPersisted(terms.id, terms.billingAnchorMs, nowMs, terms.planStartedAtMs), terms.planStartedAtMs);
       this.counters.set(terms.id, c);
     } else c.roll(nowMs);
     return c;
@@ -465,7 +470,7 @@ export class Meter {
     return [
       limitStatus({ window: "minute", limit: minuteCap, used: minuteUsed, resetAtMs: minuteReset, approachingRatio }),
       limitStatus({ window: "day", limit: caps.day, used: counters.dayUsed, resetAtMs: windowResetAt("day", now, counters.period), approachingRatio }),
-      limitStatus({ window: "month", limit: caps.month, used: counters.monthUsed, resetAtMs: counters.period.endMs, approachingRatio }),
+      { ...limitStatus({ window: "month", limit: caps.month, used: counters.monthUsed, resetAtMs: counters.period.endMs, approachingRatio }), fromMs: counters.monthFromMs },
     ];
   }
 
@@ -553,7 +558,7 @@ export class Meter {
           if ((overDay || overMonth) && terms.mode !== "off") decision = "would_throttle";
           counters.dayUsed += e.cost;
         }
-        if (e.timestampMs >= counters.period.startMs) {
+        if (e.timestampMs >= counters.monthFromMs) {
           if (e.timestampMs < counters.dayMs && terms.caps.month !== undefined && counters.monthUsed + e.cost > terms.caps.month && terms.mode !== "off")
             decision = "would_throttle";
           counters.monthUsed += e.cost;

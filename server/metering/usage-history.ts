@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { usageDay, usageMinute } from "../db/schema";
 import type { Account } from "../accounts/accounts";
 import type { UsageCounts } from "./usage-summary";
+import { plansByDay } from "../plans/plan-history";
 
 export const HISTORY_MINUTES = 60;
 export const HISTORY_DAYS = 30;
@@ -19,6 +20,8 @@ export interface DayPoint extends UsageCounts {
   startMs: number;
   /** The day's busiest minute (allowed + would_throttle), in calls. */
   peakMinute: number;
+  /** The plans the account was on that day (usage history only): a day not spent wholly on the current plan was decided against other caps. */
+  plans?: string[];
 }
 
 export interface UsageHistory {
@@ -28,6 +31,8 @@ export interface UsageHistory {
   days: DayPoint[];
   /** The account's caps for the cap lines; null = no cap in that window. */
   caps: { minute: number | null; day: number | null; month: number | null };
+  /** The plan the account is on now: days with other plans in `plans` were counted against those plans' caps. */
+  planId: string;
   /** False until the account's first call was counted, ever: the portal then shows how to make one. */
   hasCalls: boolean;
 }
@@ -93,13 +98,15 @@ export function getUsageHistory(db: Db, account: Account, nowMs: number): UsageH
     const r = byMinute.get(startMs);
     return r ? { startMs, allowed: r.allowed, wouldThrottle: r.wouldThrottle, throttled: r.throttled, ceiling: r.ceiling } : { startMs, ...ZERO };
   });
-  const days = getDailyHistory(db, account.id, nowMs);
+  const byDay = plansByDay(db, account.id, account.plan.id, startOfUtcDay(nowMs) - (HISTORY_DAYS - 1) * DAY_MS, nowMs);
+  const days = getDailyHistory(db, account.id, nowMs).map((d) => ({ ...d, plans: byDay.get(d.startMs) ?? [account.plan.id] }));
   const anyInWindow = minutes.some(hasCounts) || days.some(hasCounts);
   const hasCalls = anyInWindow || db.select({ one: sql<number>`1` }).from(usageDay).where(eq(usageDay.accountId, account.id)).limit(1).get() !== undefined;
   return {
     minutes,
     days,
     caps: { minute: account.caps.minute ?? null, day: account.caps.day ?? null, month: account.caps.month ?? null },
+    planId: account.plan.id,
     hasCalls,
   };
 }

@@ -1,3 +1,4 @@
+import { confirmationFor, type ShownQuote } from "../../shared/consent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backfillBillingCycles } from "../billing/billing-cycle";
 import { DEMO_HISTORY_DAYS, seedDemo } from "../demo/seed-demo";
@@ -132,8 +133,8 @@ describe("operator procedures", () => {
   it("pauses billing (charges queued, visibly) and resumes it (collected)", async () => {
     expect(((await operatorCall("operator.setBillingPaused", { paused: true }, true)).data as { paused: boolean }).paused).toBe(true);
     const customer = await PortalClient.signIn(srv, "acc_demo_dovetail");
-    const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
-    await customer.mutate("billing.confirm", { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } });
+    const quote = (await customer.mutate<ShownQuote>("billing.previewPlanChange", { toPlanId: "business" })).data!;
+    await customer.mutate("billing.confirm", confirmationFor(quote));
     expect(((await operatorCall("operator.billingStatus")).data as { queuedInvoices: number }).queuedInvoices).toBe(1);
     expect(((await operatorCall("operator.setBillingPaused", { paused: false }, true)).data as { collected: number }).collected).toBe(1);
   });

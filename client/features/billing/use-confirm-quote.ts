@@ -16,7 +16,9 @@ export function useConfirmQuote() {
 
 export type ConfirmResult = inferRouterOutputs<AppRouter>["billing"]["confirm"];
 
-/** The confirm input for a quote: exactly the amounts shown, never recomputed on the client. */
-export function acceptedOf(quote: { id: string; amountDueNowMinor: number; recurringMinor: number; currency: string }) {
-  return { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } };
-}
+/**
+ * The confirm input for a quote: exactly the amounts shown (never recomputed on the client), the
+ * customer's explicit agreement bound to the digest of the words displayed, and the overage opt-in
+ * only when its own box was ticked.
+ */
+export { confirmationFor as acceptedOf } from "../../../shared/consent";

@@ -160,8 +160,8 @@ export function PlanChangePage() {
               problem={confirm.isError ? describeBillingError(confirm.error, "confirm") : null}
               previewing={preview.isPending}
               onBack={() => go("preview")}
-              onConfirm={() =>
-                confirm.mutateAsync(acceptedOf(quote)).then((result) => {
+              onConfirm={({ overage }) =>
+                confirm.mutateAsync(acceptedOf(quote, { overage })).then((result) => {
                   setDone({ result, quote });
                   go("done");
                 })

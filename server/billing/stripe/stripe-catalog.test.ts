@@ -114,7 +114,8 @@ describe("the stripe commands", () => {
       plan_id: "pro",
       stripe_customer_id: customer.id,
       stripe_subscription_id: sub.id,
-      billing_anchor_ms: utc("2026-11-10T00:00:00Z"),
+      // The billing period is Stripe's own, to the second (not moved to a UTC midnight).
+      billing_anchor_ms: utc("2026-11-10T09:30:00Z"),
     });
     database.close();
 

@@ -1,3 +1,4 @@
+import { confirmationFor } from "../../../shared/consent";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../../accounts/accounts";
@@ -355,7 +356,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
     expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(60);
   });
 
-  it("an upgrade replaces a scheduled downgrade: the schedule is released once the upgrade went through", async () => {
+  it("an upgrade replaces a scheduled downgrade: the schedule is released first, and the customer told", async () => {
     const a = linkedAccount(t, clock, "business", NOV);
     const down = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
     expect(down.status).toBe("scheduled");
@@ -363,8 +364,12 @@ describe("downgrades at the period end through a subscription schedule", () => {
     expect((await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(up), who)).status).toBe("applied");
     const released = t.double.calls("POST", /\/release$/);
     expect(released).toHaveLength(1);
-    expect(released[0]!.idempotencyKey).toBe(`quote:${up.id}:apply:release`);
+    expect(released[0]!.idempotencyKey).toBe(`plan_change:${down.planChangeId}:cancel`);
+    // Released before the upgrade was sent: one waiting change per account, at Stripe as here.
+    expect(t.double.requests.indexOf(released[0]!)).toBeLessThan(t.double.requests.indexOf(updates(a.subscriptionId).at(-1)!));
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(down.planChangeId)).toBe("cancelled");
+    const told = t.srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and dedupe_key like ?").pluck().get(a.accountId, `%${down.planChangeId}:replaced`) as string;
+    expect(JSON.parse(told).title).toBe("Your scheduled switch to Starter was cancelled");
     // Enterprise brings its metered price along.
     expect(updates(a.subscriptionId).at(-1)!.params.items).toEqual([{ id: a.itemId, price: t.double.priceByKey(basePriceKey("enterprise")).id }, { price: t.double.priceByKey(meteredPriceKey("enterprise")).id }]);
     expect(planOf(t, a.accountId)).toBe("enterprise");
@@ -390,14 +395,14 @@ describe("the portal's tRPC contract with Stripe", () => {
     expect(quote).toMatchObject({ amountDueNowMinor: 8500, recurringMinor: 19_900, currency: "USD" });
     expect(quote.lines).toHaveLength(2);
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
-    const declined = await customer.mutate("billing.confirm", { quoteId: quote.id, accepted: { amountDueNow: quote.amountDueNowMinor, recurringAmount: quote.recurringMinor, currency: quote.currency } });
+    const declined = await customer.mutate("billing.confirm", confirmationFor(quote));
     expect(declined.status).toBe(412);
     expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
 
     const free = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
     const newco = await PortalClient.signIn(t.srv, free.id);
-    const q = (await newco.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string }>("billing.previewPlanChange", { toPlanId: "starter" })).data!;
-    const confirmed = await newco.mutate<{ status: string; checkoutUrl: string; planChangeId: string }>("billing.confirm", { quoteId: q.id, accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency } });
+    const q = (await newco.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; consentText: string }>("billing.previewPlanChange", { toPlanId: "starter" })).data!;
+    const confirmed = await newco.mutate<{ status: string; checkoutUrl: string; planChangeId: string }>("billing.confirm", confirmationFor(q));
     expect(confirmed.data).toMatchObject({ status: "payment_required", checkoutUrl: expect.stringMatching(/^https:\/\/checkout\.stripe\.test\//) });
     expect(planOf(t, free.id)).toBe("free");
   });
@@ -412,8 +417,8 @@ describe("approvals and overage through Stripe", () => {
     expect(r.status).toBe("pending_approval");
     expect(updates(a.subscriptionId)).toHaveLength(0);
     const request = t.srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(a.accountId) as string;
-    clock.advance(3_600_000);
-    expect(decideApproval(billing(), { requestId: request, approve: true }, "op").status).toBe("approved");
+    // Approved in the same second: Stripe's price now is the one consented to.
+    expect((await decideApproval(billing(), { requestId: request, approve: true }, "op")).status).toBe("approved");
     await expect.poll(() => planOf(t, a.accountId)).toBe("business");
     const [update] = updates(a.subscriptionId);
     expect(update!.params.proration_date).toBe(String(utc("2026-11-16T00:00:00Z") / 1000));
@@ -423,7 +428,7 @@ describe("approvals and overage through Stripe", () => {
 
   it("overage opt-in adds the metered price to the subscription once", async () => {
     const a = linkedAccount(t, clock, "pro", NOV);
-    const q = previewOverageChange(t.srv.deps.db, clock, { accountId: a.accountId, optIn: true });
+    const q = previewOverageChange(t.srv.deps.billing, { accountId: a.accountId, optIn: true });
     const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const [item] = t.double.calls("POST", /^\/v1\/subscription_items$/);

@@ -1,6 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type Stripe from "stripe";
-import { startOfUtcDay } from "../../../shared/limits";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
@@ -117,7 +116,12 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     .where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "scheduled"), eq(planChanges.toPlanId, stripePlan)))
     .get();
   tx.update(accounts)
-    .set({ planId: stripePlan, overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false })
+    .set({
+      planId: stripePlan,
+      // A scheduled change took effect at its date; a change made at Stripe, now.
+      planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
+      overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false,
+    })
     .where(eq(accounts.id, account.id))
     .run();
   if (scheduled) {
@@ -127,7 +131,7 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
   }
   const name = planName(stripePlan);
   after.push(() => {
-    ctx.onPlanChanged(account.id, false);
+    ctx.onPlanChanged(account.id);
     raiseAccountNotice(ctx.notify, {
       accountId: account.id,
       planId: stripePlan,
@@ -171,12 +175,13 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
         stripeCustomerId: input.customerId,
         stripeSubscriptionId: sub?.id ?? null,
         planId,
-        billingAnchorMs: base ? startOfUtcDay(base.current_period_start * 1000) : account.billingAnchorMs,
+        planStartedAtMs: planId === account.planId ? account.planStartedAtMs : ctx.clock.now(),
+        billingAnchorMs: base ? base.current_period_start * 1000 : account.billingAnchorMs,
       })
       .where(eq(accounts.id, account.id))
       .run();
     auditStripe(tx, ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } });
-    after.push(() => ctx.onPlanChanged(account.id, true));
+    after.push(() => ctx.onPlanChanged(account.id));
   });
   for (const f of after) f();
   return { accountId: account.id, customerId: input.customerId, subscriptionId: sub?.id ?? null, planId };

@@ -1,3 +1,4 @@
+import { confirmationFor } from "../../../shared/consent";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { createAccount } from "../../accounts/accounts";
@@ -57,7 +58,7 @@ export function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starte
   return { accountId: account.id, customerId: customer.id as string, subscriptionId: sub.id as string, itemId: sub.items.data[0].id as string };
 }
 
-export const accepted = (q: QuoteRow) => ({ quoteId: q.id, accepted: { amountDueNow: q.amountDueNowMinor, recurringAmount: q.recurringMinor, currency: q.currency } });
+export const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
 
 /** Posts a signed event to POST /webhooks/stripe. */
 export async function postEvent(t: StripeTest, event: object, opts: { secret?: string; timestampS?: number; header?: string } = {}) {

@@ -9,8 +9,13 @@ export const accounts = sqliteTable(
     email: text("email").notNull().unique(),
     planId: text("plan_id").notNull(),
     currency: text("currency").notNull().default("USD"),
-    /** Unix ms of a UTC midnight; billing periods are whole months from it. */
+    /** Unix ms the first billing period started (the moment of a Free → paid switch); billing periods are whole calendar months from it. */
     billingAnchorMs: integer("billing_anchor_ms").notNull(),
+    /**
+     * When the current plan took effect (unix ms); null = since the account was created. A plan's
+     * monthly quota counts calls from here within the billing period, as a new subscription item does.
+     */
+    planStartedAtMs: integer("plan_started_at_ms"),
     /** Overrides the plan's enforcement mode for this account (null = follow the plan). */
     enforcementOverride: text("enforcement_override", { enum: ["off", "shadow", "enforce"] }),
     /** JSON object of per-window caps that replace the plan's for this account (null = plan caps). */

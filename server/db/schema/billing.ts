@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { accounts } from "./accounts";
 
 /**
@@ -35,6 +35,15 @@ export const quotes = sqliteTable(
     currency: text("currency").notNull(),
     /** The exact words of the authorisation the customer is asked to agree to. */
     consentText: text("consent_text").notNull(),
+    /**
+     * A plan change to a plan that bills calls beyond its monthly quota, for traffic that would go
+     * beyond it: the words of the overage opt-in offered with it (its own sentence, its own tick).
+     */
+    overageConsentText: text("overage_consent_text"),
+    /** What calls beyond the quota would cost a month at the customer's rate, with overage billing on (minor units; 0 = none expected). */
+    expectedOverageMinor: integer("expected_overage_minor").notNull().default(0),
+    /** The target plan's estimated monthly cost at the customer's rate (the Plans page's figure), minor units. */
+    estimatedMonthlyMinor: integer("estimated_monthly_minor").notNull().default(0),
     /** Lines of the invoice this quote would create (JSON). */
     linesJson: text("lines_json").notNull(),
     /** The account's terms when quoted (plan, period, grandfathering, overage); a change voids the quote. */
@@ -71,7 +80,10 @@ export const consents = sqliteTable(
     signedInAs: text("signed_in_as").notNull(),
     ip: text("ip"),
     userAgent: text("user_agent"),
+    /** The words the customer agreed to: the quote's consent text, and the overage sentence when that was ticked too. */
     textShown: text("text_shown").notNull(),
+    /** The customer also ticked the overage opt-in offered with the change. */
+    overageOptIn: integer("overage_opt_in", { mode: "boolean" }).notNull().default(false),
     amountDueNowMinor: integer("amount_due_now_minor").notNull(),
     recurringMinor: integer("recurring_minor").notNull(),
     currency: text("currency").notNull(),
@@ -125,8 +137,18 @@ export const planChanges = sqliteTable(
     createdAtMs: integer("created_at_ms").notNull(),
     updatedAtMs: integer("updated_at_ms").notNull(),
   },
-  (t) => [index("plan_changes_account_idx").on(t.accountId, t.createdAtMs), index("plan_changes_due_idx").on(t.status, t.effectiveAtMs)],
+  (t) => [
+    index("plan_changes_account_idx").on(t.accountId, t.createdAtMs),
+    index("plan_changes_due_idx").on(t.status, t.effectiveAtMs),
+    // At most one plan change waiting per account (scheduled, awaiting approval, or in flight at the provider).
+    uniqueIndex("plan_changes_one_open_idx")
+      .on(t.accountId)
+      .where(sql`${t.kind} = 'plan_change' and ${t.status} in ('scheduled', 'pending_approval', 'applying', 'payment_required', 'payment_pending')`),
+  ],
 );
+
+/** The statuses of a change still waiting: at most one per account (a partial unique index). */
+export const OPEN_PLAN_CHANGE_STATUSES = ["scheduled", "pending_approval", "applying", "payment_required", "payment_pending"] as const satisfies readonly PlanChangeStatus[];
 
 export const invoices = sqliteTable(
   "invoices",
@@ -184,7 +206,8 @@ export const approvalRequests = sqliteTable(
       .references(() => accounts.id),
     projectedMonthlyMinor: integer("projected_monthly_minor").notNull(),
     billingCapMinor: integer("billing_cap_minor").notNull(),
-    status: text("status", { enum: ["pending", "approved", "denied"] }).notNull(),
+    /** withdrawn: the customer chose another change before an operator decided. */
+    status: text("status", { enum: ["pending", "approved", "denied", "withdrawn"] }).notNull(),
     reason: text("reason"),
     decidedBy: text("decided_by"),
     decidedAtMs: integer("decided_at_ms"),

@@ -29,9 +29,16 @@ function quoteView(q: QuoteRow) {
     projectedMonthlyMinor: q.projectedMonthlyMinor,
     currency: q.currency,
     consentText: q.consentText,
+    /** The overage opt-in offered with this change (its own sentence and tick), or null. */
+    overageConsentText: q.overageConsentText,
+    /** Calls beyond the quota at the customer's rate, with overage billing on, minor units a month (0: none expected). */
+    expectedOverageMinor: q.expectedOverageMinor,
+    /** The new plan's estimated monthly cost at the customer's rate: the Plans page's figure. */
+    estimatedMonthlyMinor: q.estimatedMonthlyMinor,
     lines: JSON.parse(q.linesJson) as Array<{ kind: string; description: string; amountMinor: number }>,
     endsGrandfathering: q.endsGrandfathering,
     newCaps: to.caps,
+    overagePer1000Minor: to.metered ? null : (to.overagePer1000Minor ?? null),
     expiresAtMs: q.expiresAtMs,
   };
 }
@@ -43,11 +50,12 @@ export const billingRouter = router({
   previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(async ({ ctx, input }) => {
     // With Stripe, a change charged now is priced by Stripe's invoice preview.
     const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId });
-    return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
+    const cap = ctx.deps.billing.billingCapMinor;
+    return { ...quoteView(q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
   }),
 
   previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(({ ctx, input }) => {
-    const q = previewOverageChange(ctx.deps.db, ctx.deps.clock, { accountId: ctx.accountId, optIn: input.optIn });
+    const q = previewOverageChange(ctx.deps.billing, { accountId: ctx.accountId, optIn: input.optIn });
     return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
   }),
 

@@ -70,7 +70,7 @@ describe("usage.history", () => {
 
     expect(h.days).toHaveLength(30);
     expect(h.days[0]!.startMs).toBe(today - 29 * DAY_MS);
-    expect(h.days[29]).toEqual({ startMs: today, allowed: 1_000, wouldThrottle: 3_016, throttled: 0, ceiling: 0, peakMinute: 268 });
+    expect(h.days[29]).toEqual({ plans: ["starter"], startMs: today, allowed: 1_000, wouldThrottle: 3_016, throttled: 0, ceiling: 0, peakMinute: 268 });
     expect(h.days.every((d) => d.peakMinute === 268)).toBe(true);
     expect(h.caps).toEqual({ minute: 60, day: 1_000, month: null });
     expect(h.hasCalls).toBe(true);

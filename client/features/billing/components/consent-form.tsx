@@ -20,6 +20,7 @@ export function ConsentForm({
   previewing = false,
   secondary,
   subject = "price",
+  optional,
 }: {
   consentText: string;
   confirmLabel: string;
@@ -27,15 +28,20 @@ export function ConsentForm({
   expiresAtMs: number;
   pending: boolean;
   problem: BillingProblem | null;
-  onConfirm: () => Promise<unknown>;
+  /** Called with whether the optional box was ticked too. */
+  onConfirm: (choice: { optional: boolean }) => Promise<unknown>;
   onPreviewAgain: () => void;
   previewing?: boolean;
   /** A Back or Cancel button, shown before the confirm button. */
   secondary?: ReactNode;
   /** What the quote holds: a price (plan change) or terms (overage, nothing charged now). */
   subject?: "price" | "terms";
+  /** A second, optional agreement offered with this one (the overage opt-in): its own words, its own box, unticked by default. */
+  optional?: { text: string; hint: string };
 }) {
   const [agreed, setAgreed] = useState(false);
+  const [optionalTicked, setOptionalTicked] = useState(false);
+  const optionalId = useId();
   const expired = useExpired(expiresAtMs);
   // A second click can arrive before React re-renders the button as disabled; this ref catches it.
   const inFlight = useRef(false);
@@ -47,7 +53,7 @@ export function ConsentForm({
     if (!agreed || expired || inFlight.current) return;
     inFlight.current = true;
     try {
-      await onConfirm();
+      await onConfirm({ optional: optional !== undefined && optionalTicked });
     } catch {
       // Shown through `problem`.
     } finally {
@@ -75,6 +81,25 @@ export function ConsentForm({
           </label>
         </div>
       </div>
+      {optional && (
+        <div className={`mt-3 rounded-xl border p-4 ${optionalTicked ? "border-brand-500 bg-brand-50/60" : "border-slate-300 bg-white"}`}>
+          <div className="flex items-start gap-3">
+            <input
+              id={optionalId}
+              type="checkbox"
+              checked={optionalTicked}
+              onChange={(e) => setOptionalTicked(e.target.checked)}
+              disabled={pending}
+              className="mt-1 h-5 w-5 shrink-0 cursor-pointer rounded border-slate-400 accent-brand-600"
+              data-testid="overage-checkbox"
+            />
+            <label htmlFor={optionalId} className="cursor-pointer text-[15px] leading-relaxed text-slate-900" data-testid="overage-consent-text">
+              {optional.text}
+            </label>
+          </div>
+          <p className="mt-2 pl-8 text-xs text-slate-600">{optional.hint}</p>
+        </div>
+      )}
       <p id={noteId} className="mt-2 text-xs text-slate-600">
         Tick the box to agree. These exact words, your e-mail address, the time and your IP address are kept as the record of your consent, on the Billing page.
       </p>

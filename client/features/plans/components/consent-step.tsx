@@ -26,7 +26,8 @@ export function ConsentStep({
   problem: BillingProblem | null;
   previewing: boolean;
   onBack: () => void;
-  onConfirm: () => Promise<unknown>;
+  /** Called with whether the overage opt-in offered with the change was ticked too. */
+  onConfirm: (choice: { overage: boolean }) => Promise<unknown>;
   onPreviewAgain: () => void;
   focusOnMount: boolean;
 }) {
@@ -64,7 +65,15 @@ export function ConsentStep({
         expiresAtMs={expiresAtMs}
         pending={pending}
         problem={problem}
-        onConfirm={onConfirm}
+        onConfirm={({ optional }) => onConfirm({ overage: optional })}
+        optional={
+          quote.overageConsentText
+            ? {
+                text: quote.overageConsentText,
+                hint: `Optional. Without it, calls beyond ${(to.caps.month ?? 0).toLocaleString("en-US")} in a billing month are limited: you are warned first, then they are refused once ${to.name}'s caps are enforced. You can turn it on or off later on the Billing page.`,
+              }
+            : undefined
+        }
         onPreviewAgain={onPreviewAgain}
         previewing={previewing}
         secondary={

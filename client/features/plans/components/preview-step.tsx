@@ -26,6 +26,36 @@ function explanation(quote: PlanChangeQuote): string {
   return `You pay only for the days left in this billing period, less what you already paid for them on ${from.name}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the month ahead, as usual.`;
 }
 
+/**
+ * The whole price when the new plan bills calls beyond its monthly quota: what the customer's rate
+ * implies, with and without overage billing (offered on the next step, its own tick).
+ */
+function OverageNote({ quote, verdict }: { quote: PlanChangeQuote; verdict: PlanVerdictData | undefined }) {
+  const to = planOf(quote.toPlanId);
+  if (quote.expectedOverageMinor <= 0 || to.caps.month === undefined || quote.overagePer1000Minor === null) return null;
+  const money = (m: number) => formatMoney(m, quote.currency);
+  const quota = to.caps.month.toLocaleString("en-US");
+  const rate = verdict ? `about ${verdict.monthCalls.toLocaleString("en-US")} calls a month` : "your current rate";
+  return (
+    <div className="rounded-xl border border-sky-200 bg-sky-50 p-4 text-sm text-sky-950" data-testid="overage-preview">
+      <p className="font-semibold">At your rate you would pass {to.name}'s monthly quota of {quota} calls</p>
+      {quote.overageConsentText ? (
+        <p className="mt-1">
+          Your last 30 days come to {rate}. With overage billing, calls beyond the quota are served and billed at {money(quote.overagePer1000Minor)} per 1,000: about{" "}
+          {money(quote.expectedOverageMinor)} a month, so about {money(quote.estimatedMonthlyMinor)} a month in all. Without it, calls beyond the quota are limited (you are warned
+          first). You choose on the next step, with its own tick.
+        </p>
+      ) : (
+        <p className="mt-1">
+          Your overage billing stays on: calls beyond the quota are billed at {money(quote.overagePer1000Minor)} per 1,000, about {money(quote.expectedOverageMinor)} a month at {rate},
+          so about {money(quote.estimatedMonthlyMinor)} a month in all.
+        </p>
+      )}
+      <p className="mt-1 text-sky-900">{to.name}'s quota counts from the switch: calls you made earlier this period do not count against it.</p>
+    </div>
+  );
+}
+
 /** Step 2: the quote — credit, charge, due now, the next recurring amount, the new caps and when — valid 15 minutes. */
 export function PreviewStep({
   quote,
@@ -85,6 +115,7 @@ export function PreviewStep({
               </p>
             </div>
           )}
+          <OverageNote quote={quote} verdict={verdict} />
           {verdict?.kind === "over" && (
             <div className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="fit-warning">
               <p className="font-semibold">Your traffic does not fit {planOf(quote.toPlanId).name}</p>

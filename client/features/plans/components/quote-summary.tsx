@@ -9,7 +9,8 @@ export const planOf = (id: string): Plan => PLANS[isPlanId(id) ? id : "free"];
 export function QuoteFigures({ quote }: { quote: PlanChangeQuote }) {
   const to = planOf(quote.toPlanId);
   const now = quote.timing === "now";
-  const usageMinor = quote.projectedMonthlyMinor - quote.recurringMinor;
+  // The Plans page's estimate at the customer's rate: metered calls, or calls beyond the quota with overage billing.
+  const usageMinor = quote.estimatedMonthlyMinor - quote.recurringMinor;
   return (
     <dl className="grid gap-px overflow-hidden rounded-xl border border-slate-200 bg-slate-200 sm:grid-cols-3" data-testid="quote-figures">
       <div className="flex items-baseline justify-between gap-4 bg-white p-4 sm:block">
@@ -25,8 +26,11 @@ export function QuoteFigures({ quote }: { quote: PlanChangeQuote }) {
           <span className="text-2xl font-semibold tracking-tight text-slate-900">{formatMoney(quote.recurringMinor, quote.currency)}</span>
           <span className="text-sm text-slate-600"> a month</span>
           <span className="mt-0.5 block text-sm text-slate-700">from {billingDate(quote.recurringFromMs)}</span>
-          {to.metered && usageMinor > 0 && (
-            <span className="mt-0.5 block text-xs text-slate-600">plus usage: about {formatMoney(usageMinor, quote.currency)} a month at your current rate</span>
+          {usageMinor > 0 && (
+            <span className="mt-0.5 block text-xs text-slate-600" data-testid="estimated-monthly">
+              plus {to.metered ? "metered calls" : "overage, if you turn it on"}: about {formatMoney(usageMinor, quote.currency)} a month at your rate — about{" "}
+              {formatMoney(quote.estimatedMonthlyMinor, quote.currency)} in all
+            </span>
           )}
         </dd>
       </div>

@@ -6,6 +6,8 @@ import { CAP_LINE_COLOR, SERIES, totalOf, type UsageCounts } from "./series";
 export interface ChartPoint extends UsageCounts {
   /** Unix ms of the bucket's start. */
   startMs: number;
+  /** Said in the tooltip and the table: e.g. "On the Starter plan (its caps applied)". */
+  note?: string;
 }
 
 export interface UsageBarChartProps {
@@ -39,7 +41,7 @@ export function UsageBarChart(props: UsageBarChartProps) {
   const { points, cap, unit } = props;
   const titleId = useId();
   const summaryId = useId();
-  const present = SERIES.filter((s) => s.key === "allowed" || s.key === "wouldThrottle" || points.some((p) => p[s.key] > 0));
+  const present = SERIES.filter((s) => ((s.key === "allowed" || s.key === "wouldThrottle") && points.some((p) => !p.note)) || points.some((p) => p[s.key] > 0));
   const isEmpty = points.every((p) => totalOf(p) === 0);
   const byStart = new Map(points.map((p) => [p.startMs, p]));
   const rowsWithCalls = points.filter((p) => totalOf(p) > 0);
@@ -102,7 +104,7 @@ export function UsageBarChart(props: UsageBarChartProps) {
               isAnimationActive={false}
               content={({ active, label }) => {
                 const p = active ? byStart.get(Number(label)) : undefined;
-                return p ? <ChartTooltip point={p} heading={props.formatBucket(p.startMs)} cap={cap} unit={unit} /> : null;
+                return p ? <ChartTooltip point={p} heading={props.formatBucket(p.startMs)} cap={p.note ? null : cap} unit={unit} /> : null;
               }}
             />
             {present.map((s) => (
@@ -142,7 +144,7 @@ export function UsageBarChart(props: UsageBarChartProps) {
           <tbody>
             {rowsWithCalls.map((p) => (
               <tr key={p.startMs}>
-                <th scope="row">{props.formatBucket(p.startMs)}</th>
+                <th scope="row">{props.formatBucket(p.startMs)}{p.note ? ` (${p.note})` : ""}</th>
                 {SERIES.map((s) => (
                   <td key={s.key}>{formatCount(p[s.key])}</td>
                 ))}
@@ -160,6 +162,7 @@ function ChartTooltip({ point, heading, cap, unit }: { point: ChartPoint; headin
   return (
     <div className="min-w-48 rounded-lg border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg">
       <p className="font-semibold text-slate-900">{heading}</p>
+      {point.note && <p className="text-slate-600">{point.note}</p>}
       <dl className="mt-1.5 space-y-1">
         {SERIES.filter((s) => point[s.key] > 0).map((s) => (
           <div key={s.key} className="flex items-center justify-between gap-4">

@@ -1,4 +1,5 @@
 import { DAY_MS, MINUTE_MS } from "../../../../shared/limits";
+import { isPlanId, PLANS } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import type { UsageHistoryData } from "../use-usage-history";
 import { totalOf, type UsageCounts } from "./series";
@@ -18,10 +19,12 @@ function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number)
   if (total === 0) return `No calls ${range}.`;
   const peak = points.reduce((best, p) => (totalOf(p) > totalOf(best) ? p : best));
   const parts = [`${formatCount(total)} calls ${range}.`, `Busiest ${noun}: ${bucket(peak.startMs)}, ${formatCount(totalOf(peak))} calls.`];
+  const current = points.filter((p) => !p.note);
   if (cap !== null) {
-    const over = points.filter((p) => served(p) > cap).length;
-    parts.push(over === 0 ? `Every ${noun} was within your cap of ${formatCount(cap)}.` : `${over} of ${points.length} ${noun}s went over your cap of ${formatCount(cap)}.`);
+    const over = current.filter((p) => served(p) > cap).length;
+    parts.push(over === 0 ? `Every ${noun} on your current plan was within your cap of ${formatCount(cap)}.` : `${over} of ${current.length} ${noun}s on your current plan went over your cap of ${formatCount(cap)}.`);
   }
+  if (current.length < points.length) parts.push(`${points.length - current.length} ${noun}s were on an earlier plan, counted against its caps.`);
   const wouldThrottle = points.reduce((s, p) => s + p.wouldThrottle, 0);
   const throttled = points.reduce((s, p) => s + p.throttled, 0);
   if (wouldThrottle > 0) parts.push(`${formatCount(wouldThrottle)} calls would have been throttled.`);
@@ -29,9 +32,32 @@ function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number)
   return parts.join(" ");
 }
 
+/**
+ * A day spent (wholly or partly) on another plan was decided against that plan's caps: its calls are
+ * shown as "on an earlier plan", not coloured as over or within today's caps.
+ */
+function dayPoints(history: UsageHistoryData): ChartPoint[] {
+  return history.days.map((d) => {
+    const others = (d.plans ?? [history.planId]).filter((id) => id !== history.planId);
+    if (others.length === 0) return { ...d, otherPlan: 0 };
+    const names = (d.plans ?? []).map((id) => (isPlanId(id) ? PLANS[id].name : id));
+    return {
+      startMs: d.startMs,
+      allowed: 0,
+      wouldThrottle: 0,
+      throttled: 0,
+      ceiling: d.ceiling,
+      otherPlan: d.allowed + d.wouldThrottle + d.throttled,
+      note: names.length > 1 ? `Switched plans that day (${names.join(" → ")})` : `On the ${names[0]} plan (its caps applied)`,
+    };
+  });
+}
+
 /** The last-hour and last-30-days charts. Its own chunk: the charting library loads after the meters. */
 export function UsageCharts({ history }: { history: UsageHistoryData }) {
-  const { minutes, days, caps } = history;
+  const { caps } = history;
+  const minutes = history.minutes.map((m) => ({ ...m, otherPlan: 0 }));
+  const days = dayPoints(history);
   const lastMinute = minutes.at(-1)?.startMs ?? 0;
   const today = days.at(-1)?.startMs ?? 0;
   // Every 15 minutes back from now, and every 7 days back from today, so the latest bucket is always labelled.

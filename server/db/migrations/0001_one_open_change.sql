@@ -1,0 +1,9 @@
+ALTER TABLE `accounts` ADD `plan_started_at_ms` integer;--> statement-breakpoint
+ALTER TABLE `consents` ADD `overage_opt_in` integer DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE `quotes` ADD `overage_consent_text` text;--> statement-breakpoint
+ALTER TABLE `quotes` ADD `expected_overage_minor` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `quotes` ADD `estimated_monthly_minor` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+-- Older databases may hold two waiting plan changes for one account (a scheduled downgrade beside a change awaiting approval): the newest stands, the older are cancelled (their approval requests withdrawn) before the index that forbids it.
+UPDATE `plan_changes` SET `status` = 'cancelled' WHERE `kind` = 'plan_change' AND `status` IN ('scheduled', 'pending_approval') AND EXISTS (SELECT 1 FROM `plan_changes` AS `newer` WHERE `newer`.`account_id` = `plan_changes`.`account_id` AND `newer`.`kind` = 'plan_change' AND `newer`.`status` IN ('scheduled', 'pending_approval', 'applying', 'payment_required', 'payment_pending') AND (`newer`.`created_at_ms` > `plan_changes`.`created_at_ms` OR (`newer`.`created_at_ms` = `plan_changes`.`created_at_ms` AND `newer`.`id` > `plan_changes`.`id`)));--> statement-breakpoint
+UPDATE `approval_requests` SET `status` = 'withdrawn' WHERE `status` = 'pending' AND `plan_change_id` IN (SELECT `id` FROM `plan_changes` WHERE `status` = 'cancelled');--> statement-breakpoint
+CREATE UNIQUE INDEX `plan_changes_one_open_idx` ON `plan_changes` (`account_id`) WHERE "plan_changes"."kind" = 'plan_change' and "plan_changes"."status" in ('scheduled', 'pending_approval', 'applying', 'payment_required', 'payment_pending');
