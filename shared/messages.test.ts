@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeCapRefusal, describeCeilingRefusal, describeUsageAgainstCap, formatResetUtc } from "./messages";
+import { composeNotice, describeCapRefusal, describeCeilingRefusal, describeUsageAgainstCap, formatComingDateTimeUtc, formatDateTimeUtc, formatResetUtc } from "./messages";
 
 const now = Date.parse("2026-11-25T14:02:31Z");
 
@@ -23,6 +23,41 @@ describe("messages", () => {
 
   it("formats resets later than today with the date", () => {
     expect(formatResetUtc(Date.parse("2026-12-15T00:00:00Z"), now)).toBe("15 Dec 2026, 00:00 UTC");
+  });
+});
+
+describe("moments to come are never shown earlier than they are", () => {
+  it("rounds a reset up to the minute", () => {
+    expect(formatResetUtc(Date.parse("2026-11-25T14:03:24Z"), now)).toBe("14:04 UTC");
+    expect(formatResetUtc(Date.parse("2026-11-25T14:03:00Z"), now)).toBe("14:03 UTC");
+    expect(formatResetUtc(Date.parse("2026-11-25T23:59:01Z"), now)).toBe("26 Nov 2026, 00:00 UTC");
+  });
+
+  it("never shows a coming moment earlier than it is, and a past one as a clock does", () => {
+    expect(formatComingDateTimeUtc(Date.parse("2026-11-28T14:00:30Z"))).toBe("28 Nov 2026, 14:01 UTC");
+    expect(formatComingDateTimeUtc(Date.parse("2026-11-28T14:00:00Z"))).toBe("28 Nov 2026, 14:00 UTC");
+    expect(formatDateTimeUtc(Date.parse("2026-11-28T14:00:30Z"))).toBe("28 Nov 2026, 14:00 UTC");
+  });
+});
+
+describe("composeNotice: moments to come", () => {
+  const facts = {
+    planName: "Starter",
+    window: "minute" as const,
+    limit: 60,
+    used: 50,
+    recommended: null,
+    fitsRate: null,
+  };
+
+  it("states the moment refusals start never earlier than it is", () => {
+    const m = composeNotice({ ...facts, kind: "reached", used: 60, resetAtMs: null, mode: "enforce", refusalsFromMs: Date.parse("2026-11-28T14:00:30Z") });
+    expect(m.next).toBe("From 28 Nov 2026, 14:01 UTC, calls over 60 calls per minute are refused with an error (HTTP 429) until the window resets.");
+  });
+
+  it("states when the window resets never earlier than it does", () => {
+    const m = composeNotice({ ...facts, kind: "approaching", resetAtMs: Date.parse("2026-11-25T14:03:24Z"), mode: "shadow", refusalsFromMs: null });
+    expect(m.next).toMatch(/^This window resets 25 Nov 2026, 14:04 UTC\. /);
   });
 });
 

@@ -8,11 +8,18 @@ import type { WindowName } from "./plans";
 
 const fmt = new Intl.NumberFormat("en-US");
 
-/** "14:03 UTC" for resets within a day, "26 Nov 2026, 00:00 UTC" beyond. */
+const MINUTE_MS = 60_000;
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * "14:03 UTC" for resets within a day, "26 Nov 2026, 00:00 UTC" beyond. Rounded up to the minute:
+ * a reset is never shown earlier than it happens.
+ */
 export function formatResetUtc(resetAtMs: number, nowMs: number): string {
-  const d = new Date(resetAtMs);
-  const hhmm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
-  if (resetAtMs - nowMs < 20 * 3_600_000 && d.getUTCDate() === new Date(nowMs).getUTCDate()) return `${hhmm} UTC`;
+  const atMs = Math.ceil(resetAtMs / MINUTE_MS) * MINUTE_MS;
+  const d = new Date(atMs);
+  const hhmm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+  if (atMs - nowMs < 20 * 3_600_000 && d.getUTCDate() === new Date(nowMs).getUTCDate()) return `${hhmm} UTC`;
   const date = d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   return `${date}, ${hhmm} UTC`;
 }
@@ -99,10 +106,15 @@ export interface NoticeMessage {
 
 const WINDOW_NOUN: Record<WindowName, string> = { minute: "per-minute", day: "daily", month: "monthly" };
 
-/** "28 Nov 2026, 14:00 UTC". */
+/** "28 Nov 2026, 14:00 UTC", to the minute (a past moment: rounded down, as a clock shows it). */
 export function formatDateTimeUtc(ms: number): string {
   const d = new Date(ms);
-  return `${formatDateUtc(ms)}, ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")} UTC`;
+  return `${formatDateUtc(ms)}, ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())} UTC`;
+}
+
+/** "28 Nov 2026, 14:01 UTC" for a moment still to come: rounded up, never shown earlier than it happens. */
+export function formatComingDateTimeUtc(ms: number): string {
+  return formatDateTimeUtc(Math.ceil(ms / MINUTE_MS) * MINUTE_MS);
 }
 
 /** "1 Dec 2026" in UTC. */
@@ -153,7 +165,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
   let next: string;
   if (f.mode === "enforce" && f.refusalsFromMs !== null) {
     const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${WINDOW_PHRASE[f.window].allows}` : "your plan's caps";
-    next = `From ${formatDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
+    next = `From ${formatComingDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
   } else if (f.mode === "shadow") {
     next = "Nothing changes yet: calls over the cap are still served. You will be told before that changes.";
   } else if (f.mode === "enforce") {
@@ -161,7 +173,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
   } else {
     next = "Nothing changes: your calls are only counted.";
   }
-  if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatDateTimeUtc(f.resetAtMs)}. ${next}`;
+  if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatComingDateTimeUtc(f.resetAtMs)}. ${next}`;
 
   const choices: NoticeChoice[] = [];
   if (f.recommended) {
