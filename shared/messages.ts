@@ -9,13 +9,36 @@ import { describeSwitch, type SwitchAdvice } from "./recommend";
 
 const fmt = new Intl.NumberFormat("en-US");
 
-/** "14:03 UTC" for resets within a day, "26 Nov 2026, 00:00 UTC" beyond. */
+const MINUTE_MS = 60_000;
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * "14:03 UTC" for resets within a day, "26 Nov 2026, 00:00 UTC" beyond. Rounded up to the minute:
+ * a reset is never shown earlier than it happens.
+ */
 export function formatResetUtc(resetAtMs: number, nowMs: number): string {
-  const d = new Date(resetAtMs);
-  const hhmm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
-  if (resetAtMs - nowMs < 20 * 3_600_000 && d.getUTCDate() === new Date(nowMs).getUTCDate()) return `${hhmm} UTC`;
+  const atMs = Math.ceil(resetAtMs / MINUTE_MS) * MINUTE_MS;
+  const d = new Date(atMs);
+  const hhmm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+  if (atMs - nowMs < 20 * 3_600_000 && d.getUTCDate() === new Date(nowMs).getUTCDate()) return `${hhmm} UTC`;
   const date = d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   return `${date}, ${hhmm} UTC`;
+}
+
+/** Waits up to this long are said in seconds, with the time to the second. */
+const SHORT_WAIT_SECONDS = 120;
+
+/**
+ * When a refused call may come back, `waitSeconds` (its Retry-After) after `nowMs`: "in 24 seconds
+ * (19:53:24 UTC)" for short waits, "at 14:05 UTC" or "at 26 Nov 2026, 00:01 UTC" beyond. The time
+ * is rounded up, so it is never earlier than now + Retry-After.
+ */
+export function formatRetryUtc(waitSeconds: number, nowMs: number): string {
+  const atMs = nowMs + waitSeconds * 1000;
+  if (waitSeconds >= SHORT_WAIT_SECONDS) return `at ${formatResetUtc(atMs, nowMs)}`;
+  const d = new Date(Math.ceil(atMs / 1000) * 1000);
+  const seconds = waitSeconds === 1 ? "1 second" : `${fmt.format(waitSeconds)} seconds`;
+  return `in ${seconds} (${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} UTC)`;
 }
 
 const WINDOW_PHRASE: Record<WindowName, { made: string; allows: string }> = {
@@ -31,18 +54,51 @@ export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "us
   return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan allows ${fmt.format(status.limit)} ${p.allows}.`;
 }
 
-/** The detail of a 429 for a plan cap, in plain words with the numbers. */
-export function describeCapRefusal(status: Pick<LimitStatus, "window" | "used" | "limit" | "resetAtMs">, planName: string, nowMs: number): string {
-  return `${describeUsageAgainstCap(status, planName)} Calls are accepted again at ${formatResetUtc(status.resetAtMs, nowMs)}.`;
+/** A refused call against one window: the window's count before the call (a refused call consumes nothing). */
+export interface RefusalFacts {
+  window: WindowName;
+  limit: number;
+  /** Calls counted in the window before this call. */
+  used: number;
+  /** What this call counts as (≥ 1). */
+  cost: number;
+  /** Its Retry-After: seconds until a call of this cost fits; null when it never fits (cost above the limit). */
+  waitSeconds: number | null;
+}
+
+/** "Calls are accepted again in 24 seconds (19:53:24 UTC)." — "a call of this cost" when it costs more than one. */
+function whenAcceptedAgain(f: Pick<RefusalFacts, "cost" | "waitSeconds">, nowMs: number): string {
+  if (f.waitSeconds === null) return "";
+  return ` ${f.cost === 1 ? "Calls are" : "A call of this cost is"} accepted again ${formatRetryUtc(f.waitSeconds, nowMs)}.`;
+}
+
+/**
+ * The detail of a 429 for a plan cap, in plain words with the numbers: the window's count before
+ * this call, the call's cost when it is above one, and when a call of this cost fits again — or
+ * that it never fits this plan's cap.
+ */
+export function describeCapRefusal(f: RefusalFacts, planName: string, nowMs: number): string {
+  if (f.cost === 1) return `${describeUsageAgainstCap(f, planName)}${whenAcceptedAgain(f, nowMs)}`;
+  const p = WINDOW_PHRASE[f.window];
+  const usage = `This call costs ${fmt.format(f.cost)} calls; you have made ${fmt.format(f.used)} calls ${p.made} and the ${planName} plan allows ${fmt.format(f.limit)} ${p.allows}.`;
+  if (f.cost > f.limit) {
+    return `${usage} A call that costs more than ${fmt.format(f.limit)} never fits the ${planName} plan's ${WINDOW_NOUN[f.window]} cap: send it as smaller calls, or choose a plan with a higher cap.`;
+  }
+  return `${usage} With this call, ${fmt.format(f.used + f.cost)} calls would exceed the cap.${whenAcceptedAgain(f, nowMs)}`;
 }
 
 /** The detail of a 429 for the per-key safety ceiling: not the plan, and says so. */
-export function describeCeilingRefusal(input: { used: number; ceiling: number; resetAtMs: number }, nowMs: number): string {
-  return (
-    `This key made ${fmt.format(input.used)} calls in the last minute, above the safety limit of ${fmt.format(input.ceiling)} calls per minute per key. ` +
-    `This is a safety limit that protects the service, not your plan's cap, and upgrading does not change it. ` +
-    `Calls are accepted again at ${formatResetUtc(input.resetAtMs, nowMs)}.`
-  );
+export function describeCeilingRefusal(f: Omit<RefusalFacts, "window">, nowMs: number): string {
+  const ceiling = `the safety limit of ${fmt.format(f.limit)} calls per minute per key`;
+  const notThePlan = "This is a safety limit that protects the service, not your plan's cap, and upgrading does not change it.";
+  if (f.cost > f.limit) {
+    return `This call costs ${fmt.format(f.cost)} calls, more than ${ceiling}: a call of this cost is never accepted; send it as smaller calls. ${notThePlan}`;
+  }
+  const made =
+    f.cost === 1
+      ? `This key made ${fmt.format(f.used)} calls in the last minute; one more would exceed ${ceiling}.`
+      : `This call costs ${fmt.format(f.cost)} calls and this key made ${fmt.format(f.used)} calls in the last minute: ${fmt.format(f.used + f.cost)} calls would exceed ${ceiling}.`;
+  return `${made} ${notThePlan}${whenAcceptedAgain(f, nowMs)}`;
 }
 
 export const CAP_REFUSAL_TITLE = "Plan cap reached";
@@ -101,10 +157,15 @@ export interface NoticeMessage {
 
 const WINDOW_NOUN: Record<WindowName, string> = { minute: "per-minute", day: "daily", month: "monthly" };
 
-/** "28 Nov 2026, 14:00 UTC". */
+/** "28 Nov 2026, 14:00 UTC", to the minute (a past moment: rounded down, as a clock shows it). */
 export function formatDateTimeUtc(ms: number): string {
   const d = new Date(ms);
-  return `${formatDateUtc(ms)}, ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")} UTC`;
+  return `${formatDateUtc(ms)}, ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())} UTC`;
+}
+
+/** "28 Nov 2026, 14:01 UTC" for a moment still to come: rounded up, never shown earlier than it happens. */
+export function formatComingDateTimeUtc(ms: number): string {
+  return formatDateTimeUtc(Math.ceil(ms / MINUTE_MS) * MINUTE_MS);
 }
 
 /** "1 Dec 2026" in UTC. */
@@ -155,7 +216,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
   let next: string;
   if (f.mode === "enforce" && f.refusalsFromMs !== null) {
     const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${WINDOW_PHRASE[f.window].allows}` : "your plan's caps";
-    next = `From ${formatDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
+    next = `From ${formatComingDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
   } else if (f.mode === "shadow") {
     next = "Nothing changes yet: calls over the cap are still served. You will be told before that changes.";
   } else if (f.mode === "enforce") {
@@ -163,7 +224,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
   } else {
     next = "Nothing changes: your calls are only counted.";
   }
-  if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatDateTimeUtc(f.resetAtMs)}. ${next}`;
+  if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatComingDateTimeUtc(f.resetAtMs)}. ${next}`;
 
   const choices: NoticeChoice[] = [];
   if (f.recommended) {

@@ -67,7 +67,7 @@ describe("POST /v1/check", () => {
       limit: 60,
       used: 60,
       "violated-policies": ["minute"],
-      detail: "You made 60 calls in the last minute; the Starter plan allows 60 per minute. Calls are accepted again at 14:03 UTC.",
+      detail: "You made 60 calls in the last minute; the Starter plan allows 60 per minute. Calls are accepted again in 60 seconds (14:03:30 UTC).",
     });
     expect(body.problem.instance).toBe(res.headers.get("x-request-id"));
   });

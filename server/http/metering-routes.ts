@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "../deps";
 import type { Meter } from "../metering/meter";
-import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { hasCredentialInQuery } from "./key-in-query";
 import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
 import { hasServerToken } from "./server-token";
@@ -163,7 +163,8 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     }
     const now = clock.now();
     const upgradeUrl = upgradeUrlFor(r, deps.baseUrl());
-    const answer: Record<string, string | number> = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000));
+    const wait = refusalWait(r, now);
+    const answer: Record<string, string | number> = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000), wait);
     answer["x-request-id"] = instance;
     sendJson(
       res,
@@ -177,7 +178,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
         plan: r.plan,
         limits: wireLimits(r.limits),
         upgradeUrl,
-        problem: r.allowed ? undefined : refusalProblem(r, now, upgradeUrl, instance),
+        problem: wait ? refusalProblem(r, wait, now, upgradeUrl, instance) : undefined,
       }),
       answer,
     );

@@ -147,6 +147,39 @@ describe("modes, grace and the safety ceiling", () => {
   });
 });
 
+describe("after a refusal", () => {
+  it("reports the counts before the call, and a sliding window's reset as when a call of this cost fits again", () => {
+    const { key, accountId } = setup("starter", { mode: "enforce" });
+    notify(accountId, "minute", T0 - 100 * HOUR);
+    ok(meter.check(key, 30)); // at 14:00:00
+    clock.advance(20_000);
+    ok(meter.check(key, 20)); // at 14:00:20
+    clock.advance(10_000);
+    const r = ok(meter.check(key, 20)); // 50 + 20 > 60: the 30 calls of 14:00:00 must leave first
+    expect(r).toMatchObject({ decision: "throttle", cost: 20 });
+    expect(minuteOf(r)).toMatchObject({ used: 50, resetAtMs: T0 + 60_000 });
+    // A cost above the cap never fits: the reset stays the window's own (the count is below the cap).
+    expect(minuteOf(ok(meter.check(key, 61))).resetAtMs).toBe(T0 + 60_000);
+    clock.set(T0 + 59_999);
+    expect(ok(meter.check(key, 20)).decision).toBe("throttle");
+    clock.set(T0 + 60_000);
+    expect(ok(meter.check(key, 20)).decision).toBe("allow");
+  });
+
+  it("the ceiling's reset is when a call of this cost fits under it again", () => {
+    const { key } = setup("enterprise");
+    ok(meter.check(key, 500)); // at 14:00:00
+    clock.advance(20_000);
+    ok(meter.check(key, 480)); // at 14:00:20
+    clock.advance(16_000);
+    const r = ok(meter.check(key, 21));
+    expect(r.decision).toBe("ceiling");
+    expect(r.ceiling).toEqual({ limit: 1000, used: 980, resetAtMs: T0 + 60_000 });
+    clock.set(T0 + 60_000);
+    expect(ok(meter.check(key, 21)).decision).toBe("allow");
+  });
+});
+
 describe("keys", () => {
   it("refuses unknown and revoked keys without counting anything", () => {
     const { key, keyId, accountId } = setup();

@@ -61,7 +61,9 @@ interface BufferedMinute {
 
 export interface CeilingStatus {
   limit: number;
+  /** Calls this key made in the last minute (after this call; a refused call consumes nothing). */
   used: number;
+  /** When a call of this cost fits under the ceiling again (unix ms). */
   resetAtMs: number;
 }
 
@@ -77,7 +79,12 @@ export type CheckResult =
       account: { id: string; name: string };
       plan: { id: string; name: string };
       mode: EnforcementMode;
-      /** Every window of the plan after this call. */
+      /** What this call counts as. */
+      cost: number;
+      /**
+       * Every window of the plan after this call. After a refusal, a sliding window's resetAtMs is
+       * when a call of this cost fits again (when it can fit at all).
+       */
       limits: LimitStatus[];
       /** Windows this call exceeded, and those that refused it. */
       violated: WindowName[];
@@ -390,7 +397,7 @@ export class Meter {
     const ceiling = this.ceilingFor(entry.keyId);
 
     const previous = id === undefined ? null : this.seenDecision(terms.id, id);
-    if (previous) return this.result(entry, terms, counters, ceiling, now, previous, [], [], true);
+    if (previous) return this.result(entry, terms, counters, ceiling, now, cost, previous, [], [], true);
 
     const caps = terms.caps;
     const { decision, violated, refusing } = decide({
@@ -420,7 +427,7 @@ export class Meter {
       for (const w of windows) this.bufferLimitEvent(now, terms.id, w, decision, cost);
     }
     if (id !== undefined) this.ids.add(terms.id, id, { decision, seenAtMs: now });
-    return this.result(entry, terms, counters, ceiling, now, decision, violated, refusing, false);
+    return this.result(entry, terms, counters, ceiling, now, cost, decision, violated, refusing, false);
   }
 
   private result(
@@ -429,44 +436,54 @@ export class Meter {
     counters: AccountCounters,
     ceiling: SlidingMinute,
     now: number,
+    cost: number,
     decision: Decision,
     violated: WindowName[],
     refusing: WindowName[],
     duplicate: boolean,
   ): CheckResult {
-    const limits = this.limitsOf(terms, counters, now);
+    const allowed = decision === "allow" || decision === "would_throttle";
+    // A refused call says when a call of its own cost fits again; otherwise, when the next call does.
+    const nextCost = allowed ? 1 : cost;
+    const limits = this.limitsOf(terms, counters, now, nextCost);
     const over = violated.length > 0 || limits.some((l) => l.state === "over");
     const ceilingUsed = ceiling.count(now);
+    const ceilingLimit = this.o.ceilingPerMinute;
     return {
       ok: true,
       decision,
-      allowed: decision === "allow" || decision === "would_throttle",
+      allowed,
       duplicate,
       keyId: entry.keyId,
       account: { id: terms.id, name: terms.name },
       plan: { id: terms.plan.id, name: terms.plan.name },
       mode: terms.mode,
+      cost,
       limits,
       violated,
       refusing,
       ceiling: {
-        limit: this.o.ceilingPerMinute,
+        limit: ceilingLimit,
         used: ceilingUsed,
-        resetAtMs: now + ceiling.msUntilFreed(now, ceilingUsed - this.o.ceilingPerMinute + 1),
+        resetAtMs: now + ceiling.msUntilFreed(now, ceilingUsed + (nextCost <= ceilingLimit ? nextCost : 1) - ceilingLimit),
       },
       period: counters.period,
       recommendedPlanId: over && this.o.recommendPlan ? this.o.recommendPlan(terms.id) : null,
     };
   }
 
-  private limitsOf(terms: AccountTerms, counters: AccountCounters, now: number): LimitStatus[] {
+  /** Where the account stands; a sliding window's reset is when a call of `nextCost` fits again (1 unless it never could). */
+  private limitsOf(terms: AccountTerms, counters: AccountCounters, now: number, nextCost = 1): LimitStatus[] {
     const caps = terms.caps;
     const approachingRatio = terms.plan.thresholds[0];
     const minuteUsed = counters.minute.count(now);
     const minuteCap = caps.minute;
-    // The sliding minute frees up as calls age out: report when the count drops below the cap again.
+    // The sliding minute frees up as calls age out: report when enough have left for the next call.
+    const fitting = minuteCap !== undefined && nextCost > minuteCap ? 1 : nextCost;
     const minuteReset =
-      minuteCap !== undefined && minuteUsed >= minuteCap ? now + counters.minute.msUntilFreed(now, minuteUsed - minuteCap + 1) : windowResetAt("minute", now, counters.period);
+      minuteCap !== undefined && minuteUsed + fitting > minuteCap
+        ? now + counters.minute.msUntilFreed(now, minuteUsed + fitting - minuteCap)
+        : windowResetAt("minute", now, counters.period);
     return [
       limitStatus({ window: "minute", limit: minuteCap, used: minuteUsed, resetAtMs: minuteReset, approachingRatio }),
       limitStatus({ window: "day", limit: caps.day, used: counters.dayUsed, resetAtMs: windowResetAt("day", now, counters.period), approachingRatio }),

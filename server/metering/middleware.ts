@@ -3,7 +3,7 @@ import { hasCredentialInQuery } from "../http/key-in-query";
 import { PROBLEM_BASE, sendProblem } from "../http/problem";
 import type { Clock } from "../lib/clock";
 import type { Meter } from "./meter";
-import { invalidKeyProblem, rateLimitHeaders, refusalProblem, upgradeUrlFor } from "./responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, upgradeUrlFor } from "./responses";
 
 export interface MeterMiddlewareOptions {
   meter: Meter;
@@ -50,9 +50,10 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
       return;
     }
     const now = options.clock.now();
-    const headers = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000));
-    if (!r.allowed) {
-      sendProblem(res, refusalProblem(r, now, upgradeUrlFor(r, options.portalUrl())), headers);
+    const wait = refusalWait(r, now);
+    const headers = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000), wait);
+    if (wait) {
+      sendProblem(res, refusalProblem(r, wait, now, upgradeUrlFor(r, options.portalUrl())), headers);
       return;
     }
     for (const name in headers) res.setHeader(name, headers[name]!);

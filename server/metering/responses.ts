@@ -39,66 +39,102 @@ export function bindingLimit(limits: LimitStatus[]): LimitStatus | null {
 }
 
 /**
- * RateLimit-Policy / RateLimit (IETF httpapi draft, structured fields) for one answer, plus
- * Retry-After when the call was refused. Long windows get a little jitter on Retry-After so that
- * refused clients do not all come back in the same second.
+ * How long a refused call waits, computed once: the RateLimit `t`, Retry-After and the words of the
+ * 429 all come from it, so they cannot disagree.
  */
-export function rateLimitHeaders(r: CheckOk, nowMs: number, periodSeconds: number, jitter: () => number = Math.random): Record<string, string> {
+export interface RefusalWait {
+  /** The window that admits this call last ("ceiling": the per-key safety limit). */
+  window: WindowName | "ceiling";
+  limit: number;
+  /** Calls counted in the window before this call (a refused call consumes nothing). */
+  used: number;
+  /** When the window admits a call of this cost again, without jitter (unix ms); its own reset when the cost never fits. */
+  resetAtMs: number;
+  /** Seconds until resetAtMs, rounded up: RateLimit's `t`. */
+  resetSeconds: number;
+  /** Retry-After (≥ resetSeconds: long windows add jitter); null when this call's cost never fits the window. */
+  retryAfterSeconds: number | null;
+}
+
+/** The window that refused the call and admits it last: one its cost can never fit, else the latest reset. */
+function refusingLimit(r: CheckOk): LimitStatus & { limit: number } {
+  const refusedBy = r.limits.filter((l): l is LimitStatus & { limit: number } => l.limit !== null && r.refusing.includes(l.window));
+  const never = (l: LimitStatus & { limit: number }) => r.cost > l.limit;
+  return refusedBy.reduce((a, b) => (never(a) !== never(b) ? (never(a) ? a : b) : b.resetAtMs > a.resetAtMs ? b : a));
+}
+
+/**
+ * The wait of a refused call (null when it was served). Long windows get a little jitter on
+ * Retry-After so that refused clients do not all come back in the same second.
+ */
+export function refusalWait(r: CheckOk, nowMs: number, jitter: () => number = Math.random): RefusalWait | null {
+  if (r.allowed) return null;
+  if (r.decision === "ceiling") {
+    const c = r.ceiling;
+    const t = secondsUntil(c.resetAtMs, nowMs);
+    return { window: "ceiling", limit: c.limit, used: c.used, resetAtMs: c.resetAtMs, resetSeconds: t, retryAfterSeconds: r.cost > c.limit ? null : Math.max(1, t) };
+  }
+  const l = refusingLimit(r);
+  const t = secondsUntil(l.resetAtMs, nowMs);
+  let retryAfterSeconds: number | null = null;
+  if (r.cost <= l.limit) {
+    const extra = l.window === "minute" ? 0 : Math.floor(jitter() * Math.min(60, t * 0.05));
+    retryAfterSeconds = Math.max(1, t + extra);
+  }
+  return { window: l.window, limit: l.limit, used: l.used, resetAtMs: l.resetAtMs, resetSeconds: t, retryAfterSeconds };
+}
+
+/**
+ * RateLimit-Policy / RateLimit (IETF httpapi draft, structured fields) for one answer, plus
+ * Retry-After when the call was refused (`wait`, from refusalWait) and its cost can fit at all.
+ */
+export function rateLimitHeaders(r: CheckOk, nowMs: number, periodSeconds: number, wait: RefusalWait | null): Record<string, string> {
   const headers: Record<string, string> = {};
   const capped = r.limits.filter((l) => l.limit !== null);
   const policies = capped.map((l) => `"${l.window}";q=${l.limit};w=${windowSeconds(l, periodSeconds)}`);
-  if (r.decision === "ceiling") {
-    policies.push(`"ceiling";q=${r.ceiling.limit};w=60`);
-    const t = secondsUntil(r.ceiling.resetAtMs, nowMs);
-    headers["ratelimit"] = `"ceiling";r=0;t=${t}`;
-    headers["retry-after"] = String(Math.max(1, t));
+  if (wait) {
+    if (wait.window === "ceiling") policies.push(`"ceiling";q=${wait.limit};w=60`);
+    // r is what the window really has left: a refused call costing more than one may leave some.
+    headers["ratelimit"] = `"${wait.window}";r=${Math.max(0, wait.limit - wait.used)};t=${wait.resetSeconds}`;
+    if (wait.retryAfterSeconds !== null) headers["retry-after"] = String(wait.retryAfterSeconds);
   } else {
-    const refusedBy = r.decision === "throttle" ? capped.filter((l) => r.refusing.includes(l.window)) : [];
-    const binding = refusedBy.length ? refusedBy.reduce((a, b) => (b.resetAtMs > a.resetAtMs ? b : a)) : bindingLimit(capped);
-    if (binding) {
-      const t = secondsUntil(binding.resetAtMs, nowMs);
-      headers["ratelimit"] = `"${binding.window}";r=${refusedBy.length ? 0 : binding.remaining};t=${t}`;
-      if (refusedBy.length) {
-        const extra = binding.window === "minute" ? 0 : Math.floor(jitter() * Math.min(60, t * 0.05));
-        headers["retry-after"] = String(Math.max(1, t + extra));
-      }
-    }
+    const binding = bindingLimit(capped);
+    if (binding) headers["ratelimit"] = `"${binding.window}";r=${binding.remaining};t=${secondsUntil(binding.resetAtMs, nowMs)}`;
   }
   if (policies.length) headers["ratelimit-policy"] = policies.join(", ");
   return headers;
 }
 
-/** The RFC 9457 body of a refusal, with the numbers in plain words and where to go next. */
-export function refusalProblem(r: CheckOk, nowMs: number, upgradeUrl: string | null, instance?: string): Problem & { type: string } {
-  if (r.decision === "ceiling") {
+/** The RFC 9457 body of a refusal, with the numbers in plain words and where to go next; `wait` from refusalWait. */
+export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upgradeUrl: string | null, instance?: string): Problem & { type: string } {
+  const facts = { limit: wait.limit, used: wait.used, cost: r.cost, waitSeconds: wait.retryAfterSeconds };
+  if (wait.window === "ceiling") {
     return {
       type: `${PROBLEM_BASE}safety-limit`,
       title: CEILING_REFUSAL_TITLE,
       status: 429,
-      detail: describeCeilingRefusal({ used: r.ceiling.used, ceiling: r.ceiling.limit, resetAtMs: r.ceiling.resetAtMs }, nowMs),
+      detail: describeCeilingRefusal(facts, nowMs),
       instance,
       window: "minute",
-      limit: r.ceiling.limit,
-      used: r.ceiling.used,
-      resetAt: new Date(r.ceiling.resetAtMs).toISOString(),
+      limit: wait.limit,
+      used: wait.used,
+      resetAt: new Date(wait.resetAtMs).toISOString(),
       "violated-policies": ["ceiling"],
     };
   }
-  const refused = r.limits.filter((l) => r.refusing.includes(l.window));
-  const l = refused.reduce((a, b) => (b.resetAtMs > a.resetAtMs ? b : a));
   return {
     type: `${PROBLEM_BASE}quota-exceeded`,
     title: CAP_REFUSAL_TITLE,
     status: 429,
-    detail: describeCapRefusal(l, r.plan.name, nowMs),
+    detail: describeCapRefusal({ window: wait.window, ...facts }, r.plan.name, nowMs),
     instance,
-    window: l.window,
-    limit: l.limit,
-    used: l.used,
-    resetAt: new Date(l.resetAtMs).toISOString(),
+    window: wait.window,
+    limit: wait.limit,
+    used: wait.used,
+    resetAt: new Date(wait.resetAtMs).toISOString(),
     plan: r.plan.id,
     upgradeUrl,
-    "violated-policies": refused.map((x) => x.window),
+    "violated-policies": r.refusing,
   };
 }
 
