@@ -90,6 +90,23 @@ describe("429 words through POST /v1/check", () => {
     expect((await check(key, 21)).body.decision).toBe("allow");
   });
 
+  it("a retry of a refused request id replays the refusal, counts nothing, and says so — never a 500", async () => {
+    clock.set(at("2026-11-25T19:52:24Z"));
+    const { key } = account("starter", "enforce", "minute");
+    expect((await check(key, 60)).body.allowed).toBe(true);
+    const send = async () => {
+      const res = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 1, id: "req-42" }) });
+      return { status: res.status, retryAfter: res.headers.get("retry-after"), body: (await res.json()) as CheckAnswer & { duplicate: boolean } };
+    };
+    const first = await send();
+    expect(first.body.decision).toBe("throttle");
+    const again = await send();
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ allowed: false, decision: "throttle", duplicate: true });
+    expect(again.body.problem!.detail).toBe("This request id was already answered: the call was refused, and nothing was counted. A retry with the same id gets the same answer; send the call with a new id to try again.");
+    expect(again.retryAfter).toBeNull();
+  });
+
   it("a minute refusal states the reset to the second, never earlier than Retry-After", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
     const { key } = account("starter", "enforce", "minute");

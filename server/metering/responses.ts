@@ -54,6 +54,8 @@ export interface RefusalWait {
   resetSeconds: number;
   /** Retry-After (≥ resetSeconds: long windows add jitter); null when this call's cost never fits the window. */
   retryAfterSeconds: number | null;
+  /** A retry of a request id that was refused: the first answer stands, whatever the window holds now. */
+  replayed?: boolean;
 }
 
 /** The window that refused the call and admits it last: one its cost can never fit, else the latest reset. */
@@ -73,6 +75,11 @@ export function refusalWait(r: CheckOk, nowMs: number, jitter: () => number = Ma
     const c = r.ceiling;
     const t = secondsUntil(c.resetAtMs, nowMs);
     return { window: "ceiling", limit: c.limit, used: c.used, resetAtMs: c.resetAtMs, resetSeconds: t, retryAfterSeconds: r.cost > c.limit ? null : Math.max(1, t) };
+  }
+  if (r.duplicate || r.refusing.length === 0) {
+    // The same idempotency id again: its first decision (a refusal) is replayed, and no wait would change it.
+    const l = bindingLimit(r.limits) ?? r.limits[0]!;
+    return { window: l.window, limit: l.limit ?? 0, used: l.used, resetAtMs: l.resetAtMs, resetSeconds: secondsUntil(l.resetAtMs, nowMs), retryAfterSeconds: null, replayed: true };
   }
   const l = refusingLimit(r);
   const t = secondsUntil(l.resetAtMs, nowMs);
@@ -108,6 +115,18 @@ export function rateLimitHeaders(r: CheckOk, nowMs: number, periodSeconds: numbe
 /** The RFC 9457 body of a refusal, with the numbers in plain words and where to go next; `wait` from refusalWait. */
 export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upgradeUrl: string | null, instance?: string): Problem & { type: string } {
   const facts = { limit: wait.limit, used: wait.used, cost: r.cost, waitSeconds: wait.retryAfterSeconds };
+  if (wait.replayed) {
+    return {
+      type: `${PROBLEM_BASE}${r.decision === "ceiling" ? "safety-limit" : "quota-exceeded"}`,
+      title: r.decision === "ceiling" ? CEILING_REFUSAL_TITLE : CAP_REFUSAL_TITLE,
+      status: 429,
+      detail: "This request id was already answered: the call was refused, and nothing was counted. A retry with the same id gets the same answer; send the call with a new id to try again.",
+      instance,
+      duplicate: true,
+      plan: r.plan.id,
+      upgradeUrl: r.decision === "ceiling" ? null : upgradeUrl,
+    };
+  }
   if (wait.window === "ceiling") {
     return {
       type: `${PROBLEM_BASE}safety-limit`,
