@@ -23,6 +23,8 @@ export interface Account {
   plan: Plan;
   currency: string;
   billingAnchorMs: number;
+  /** When the current plan took effect (null: since the account was created). */
+  planStartedAtMs: number | null;
   enforcement: EnforcementMode;
   /** The mode is the account's own (a cohort flip), not its plan's: a plan flip leaves it be. */
   ownMode: boolean;
@@ -54,6 +56,7 @@ export function toAccount(row: AccountRow, modes: Map<string, EnforcementMode> =
     plan,
     currency: row.currency,
     billingAnchorMs: row.billingAnchorMs,
+    planStartedAtMs: row.planStartedAtMs,
     enforcement: effectiveMode(row, modes),
     ownMode: row.enforcementOverride !== null,
     caps: { ...plan.caps, ...overrides },

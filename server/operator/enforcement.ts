@@ -52,7 +52,15 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
       if (!overNow && week.days === 0) return null;
       const told = Object.values(s.noticeDeliveredAtMs);
       const notifiedAtMs = told.length ? Math.min(...told) : null;
-      return { accountId: a.id, name: a.name, mode: a.enforcement, daysOverLastWeek: week.days, notifiedAtMs, graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs };
+      return {
+        accountId: a.id,
+        name: a.name,
+        mode: a.enforcement,
+        daysOverLastWeek: week.days,
+        notifiedAtMs,
+        graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs,
+        terms: { id: a.id, caps: s.caps, billingAnchorMs: a.billingAnchorMs, planStartedAtMs: a.planStartedAtMs },
+      };
     })
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const plan = PLANS[input.planId as keyof typeof PLANS];
@@ -64,8 +72,8 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
     accounts: list.length,
     /** Accounts of a plan-wide target that keep their own mode. */
     keepOwnMode: input.accountIds ? 0 : list.filter((a) => a.ownMode).length,
-    wouldRefuse: affected,
-    refusedCallsPerDay: refusedPerDay(ctx.db, affected.map((a) => a.accountId), now),
+    wouldRefuse: affected.map(({ terms: _terms, ...a }) => a),
+    refusedCallsPerDay: refusedPerDay(ctx.db, affected.map((a) => a.terms), now),
     notified: affected.filter((a) => a.notifiedAtMs !== null).length,
     graceHours: ctx.graceMs / 3_600_000,
   };

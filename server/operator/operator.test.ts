@@ -68,6 +68,26 @@ describe("operator procedures", () => {
     expect(acme.notices.length).toBeGreaterThan(0);
   });
 
+  it("counts the calls a day enforcement would refuse against the plan the account is on now, not the one it was on", async () => {
+    // Six thousand calls a day for a week on Starter (5,000 of them would-throttle there), then a switch to Business.
+    const acc = createAccount(srv.deps.db, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
+    const keyId = createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).id;
+    const today = Date.parse("2026-11-25T00:00:00Z");
+    const minute = srv.deps.sqlite.prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)");
+    const day = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 5000, 0, 0, 60)");
+    for (let d = 1; d <= 7; d++) {
+      const dayMs = today - d * 86_400_000;
+      for (let m = 0; m < 100; m++) minute.run(dayMs + (600 + m) * 60_000, keyId, acc.id, m < 17 ? 60 : 0, m < 17 ? 0 : 60);
+      day.run(dayMs, acc.id);
+    }
+    srv.deps.sqlite.prepare("update accounts set plan_id = 'business', plan_started_at_ms = ? where id = ?").run(today, acc.id);
+    srv.deps.meter.invalidateAccount(acc.id);
+    const r = (await operatorCall("operator.enforcementReadiness", { planId: "business", accountIds: [acc.id] })).data as { wouldRefuse: Array<{ accountId: string }>; refusedCallsPerDay: number };
+    expect(r.wouldRefuse.map((a) => a.accountId)).toEqual([acc.id]);
+    // Business allows 5,000 a day: 1,000 a day over — not the 5,000 recorded as would-throttle under Starter.
+    expect(r.refusedCallsPerDay).toBe(1_000);
+  });
+
   it("shows readiness before a flip, then enforces, notifies every account that would be refused, and audits it", async () => {
     const before = (await operatorCall("operator.enforcementReadiness", { planId: "starter" })).data as { accounts: number; wouldRefuse: Array<{ accountId: string }>; refusedCallsPerDay: number };
     expect(before.accounts).toBe(4);

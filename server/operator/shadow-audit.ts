@@ -2,10 +2,14 @@ import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { listAccounts } from "../accounts/accounts";
 import type { Db } from "../db/client";
-import { notices, planChanges, usageDay } from "../db/schema";
+import { notices, planChanges, usageDay, usageMinute } from "../db/schema";
 import type { Meter } from "../metering/meter";
 import type { PlanAdvisor } from "../plans/plan-advisor";
-import { dayOverCaps } from "../../shared/cap-rules";
+import { dayOverCaps, replayAgainstCaps } from "../../shared/cap-rules";
+import { billingPeriodAt } from "../../shared/limits";
+import type { Caps } from "../../shared/plans";
+import { monthWindowStart } from "../metering/counters";
+import { callsServedBetween } from "../metering/usage-between";
 
 export interface AuditRow {
   accountId: string;
@@ -94,14 +98,29 @@ export function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: {
   return rows.sort((x, y) => y.wouldThrottle + y.throttled - (x.wouldThrottle + x.throttled));
 }
 
-/** Calls per day that enforcement would refuse, from the last 7 days' shadow counts. */
-export function refusedPerDay(db: Db, accountIds: string[], nowMs: number): number {
-  if (accountIds.length === 0) return 0;
-  const from = startOfUtcDay(nowMs) - 7 * DAY_MS;
-  const total = db
-    .select({ n: sql<number>`coalesce(sum(${usageDay.wouldThrottle} + ${usageDay.throttled}), 0)` })
-    .from(usageDay)
-    .where(and(inArray(usageDay.accountId, accountIds), gte(usageDay.dayMs, from), lt(usageDay.dayMs, startOfUtcDay(nowMs))))
-    .get()!.n;
-  return Math.round(total / 7);
+/**
+ * Calls per day that enforcement would refuse now: the last 7 full UTC days' traffic of each account,
+ * replayed minute by minute against the caps the account has now (shared/cap-rules.ts) — not the
+ * would-throttle counts recorded at the time, which were decided against whatever plan it was on.
+ */
+export function refusedPerDay(db: Db, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null }>, nowMs: number): number {
+  if (accounts.length === 0) return 0;
+  const to = startOfUtcDay(nowMs);
+  const from = to - 7 * DAY_MS;
+  let refused = 0;
+  for (const a of accounts) {
+    const minutes = db
+      .select({ minuteMs: usageMinute.minuteMs, calls: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle} + ${usageMinute.throttled})` })
+      .from(usageMinute)
+      .where(and(eq(usageMinute.accountId, a.id), gte(usageMinute.minuteMs, from), lt(usageMinute.minuteMs, to)))
+      .groupBy(usageMinute.minuteMs)
+      .all();
+    // The month window as it stood when the replay starts, and where it starts over within the week.
+    const period = billingPeriodAt(a.billingAnchorMs, from);
+    const monthUsedBefore = a.caps.month === undefined ? 0 : callsServedBetween(db.$client, a.id, monthWindowStart(period, a.planStartedAtMs), from);
+    const monthStartsMs: number[] = [];
+    for (let p = period.endMs; p < to; p = billingPeriodAt(a.billingAnchorMs, p).endMs) monthStartsMs.push(p);
+    refused += replayAgainstCaps(a.caps, minutes, { monthUsedBefore, monthStartsMs }).refused;
+  }
+  return Math.round(refused / 7);
 }
