@@ -30,6 +30,58 @@ function database(): Database.Database {
 }
 
 test.describe("plan-change wizard", () => {
+  test("Copperleaf's recommended Pro: the whole price with the expected overage, the opt-in as its own tick, and no confirmation without the agreement to the words shown", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_copperleaf");
+    // The Plans page recommends Pro at its price plus the overage the traffic implies.
+    await page.goto("/plans");
+    const card = page.getByTestId("recommendation");
+    await expect(card).toContainText("Recommended for your traffic");
+    await expect(card.getByRole("heading", { level: 2 })).toContainText("Pro");
+    const monthly = minor((await card.getByRole("heading", { level: 2 }).textContent())!);
+    expect(monthly).toBeGreaterThan(4_900);
+    expect(monthly).toBeLessThan(19_900);
+
+    // The wizard preselects the same plan, and its preview tells the whole price.
+    await page.goto("/plans/change");
+    await expect(page.getByRole("radio", { name: "Pro" })).toBeChecked();
+    await page.getByRole("button", { name: "Preview the switch to Pro" }).click();
+    const overage = page.getByTestId("overage-preview");
+    await expect(overage).toContainText("At your rate you would pass Pro's monthly quota of 10,000 calls");
+    await expect(overage).toContainText(`about $${((monthly - 4_900) / 100).toFixed(2)} a month, so about $${(monthly / 100).toFixed(2)} a month in all`);
+    await expect(page.getByTestId("estimated-monthly")).toContainText(`about $${(monthly / 100).toFixed(2)} in all`);
+    await page.screenshot({ path: `${SHOTS}/plan-change-overage-preview.png`, fullPage: true });
+
+    // The consent: the price in one box, the overage opt-in in its own, unticked.
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByTestId("overage-consent-text")).toContainText("I also agree to overage billing on the Pro plan");
+    await expect(page.getByTestId("overage-checkbox")).not.toBeChecked();
+    await expectNoSeriousA11yViolations(page);
+    await page.screenshot({ path: `${SHOTS}/plan-change-overage-consent.png`, fullPage: true });
+
+    // A confirmation that lost the agreement on the way, or names other words, is refused; nothing changes.
+    const tamper = async (edit: (input: Record<string, unknown>) => void) => {
+      await page.route("**/trpc/billing.confirm**", async (route) => {
+        const body = JSON.parse(route.request().postData()!) as Record<string, Record<string, unknown>>;
+        edit(Object.values(body)[0]!);
+        await route.continue({ postData: JSON.stringify(body) });
+      });
+      await page.getByRole("button", { name: /^(Pay|Confirm|Switch)/ }).click();
+      await page.unroute("**/trpc/billing.confirm**");
+    };
+    await page.getByTestId("consent-checkbox").check();
+    await tamper((input) => delete input.consent);
+    await expect(page.getByTestId("confirm-error")).toContainText("The confirmation must carry your agreement to the words shown");
+    await tamper((input) => ((input.consent as { textDigest: string }).textDigest = "0".repeat(64)));
+    await expect(page.getByTestId("confirm-error")).toContainText("The words you agreed to are not this price preview's. Nothing was charged");
+    const db = database();
+    const state = {
+      plan: db.prepare("select plan_id from accounts where id = 'acc_demo_copperleaf'").pluck().get(),
+      consents: db.prepare("select count(*) from consents where account_id = 'acc_demo_copperleaf'").pluck().get(),
+    };
+    db.close();
+    expect(state).toEqual({ plan: "starter", consents: 0 });
+  });
+
   test("Copperleaf upgrades to Business: proration preview, consent, one charge for a double click, receipt, new caps", async ({ page }) => {
     await signInAsCustomer(page, "acc_demo_copperleaf");
     const confirms: string[] = [];
