@@ -8,7 +8,9 @@ const STATE_LABEL = { fine: "Within cap", approaching: "Approaching cap", over: 
 const STATE_TONE = { fine: "good", approaching: "warn", over: "bad", unlimited: "neutral" } as const;
 
 /** One cap: used / limit, a bar coloured by state, and when the window resets. */
-export function UsageMeter({ status, nowMs }: { status: LimitStatus; nowMs: number }) {
+export function UsageMeter({ status, nowMs, periodStartMs }: { status: LimitStatus; nowMs: number; periodStartMs?: number }) {
+  // A plan that started mid-period counts its monthly quota from its own start, not the period's.
+  const since = status.window === "month" && status.fromMs !== undefined && periodStartMs !== undefined && status.fromMs > periodStartMs ? status.fromMs : null;
   const label = WINDOW_LABELS[status.window];
   const pct = percentForBar(status);
   const title = `Calls ${label.per}`;
@@ -38,6 +40,11 @@ export function UsageMeter({ status, nowMs }: { status: LimitStatus; nowMs: numb
         </div>
       ) : (
         <div className="mt-3 h-2.5 w-full rounded-full bg-[repeating-linear-gradient(45deg,#e2e8f0_0_6px,#f1f5f9_6px_12px)]" aria-hidden />
+      )}
+      {since !== null && (
+        <p className="mt-2 text-xs text-slate-600" data-testid="month-since">
+          Counted since <time dateTime={new Date(since).toISOString()}>{formatDateTime(since)}</time>, when your current plan started.
+        </p>
       )}
       <p className="mt-2 text-xs text-slate-600">
         {status.ratio !== null && <span className="font-medium text-slate-700">{Math.round(status.ratio * 100)}% used · </span>}

@@ -113,4 +113,20 @@ describe("the same numbers on every surface", () => {
     // Evergreen, on Free and about to pass its quota, is offered a plan.
     expect(seen.acc_demo_evergreen?.planId).toBe("starter");
   });
+
+  it("one burst minute does not move Acme's advice: banner, Plans page and wizard still say Business at $199.00", async () => {
+    const key = createKey(srv.deps.db, clock, { accountId: "acc_demo_acme", name: "burst" }).key;
+    clock.advance(5 * 60_000);
+    // 812 calls in one minute, against Business's 300/min.
+    const burst = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 812 }) });
+    expect(((await burst.json()) as { allowed: boolean }).allowed).toBe(true);
+    srv.deps.meter.flush();
+    const customer = await PortalClient.signIn(srv, "acc_demo_acme");
+    const compare = (await customer.query<PlanComparisonView>("plans.compare")).data!;
+    expect(compare.peaks.minute).toBe(812);
+    expect(compare.recommendation).toMatchObject({ planId: "business", monthlyCostMinor: 19_900 });
+    expect(compare.verdicts.find((v) => v.planId === "business")).toMatchObject({ kind: "fits", label: "fits, except one day" });
+    const banner = (await customer.query<Banner | null>("notices.banner")).data!;
+    expect(banner.recommended).toMatchObject({ planId: "business", monthlyCostMinor: 19_900 });
+  });
 });

@@ -63,7 +63,7 @@ export function UsagePage() {
 
       <section aria-label="Caps" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
         {data.limits.map((status) => (
-          <UsageMeter key={status.window} status={status} nowMs={data.nowMs} />
+          <UsageMeter key={status.window} status={status} nowMs={data.nowMs} periodStartMs={data.period.startMs} />
         ))}
       </section>
 

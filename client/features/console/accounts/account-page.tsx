@@ -97,7 +97,7 @@ function AccountView({ data }: { data: AccountDetail }) {
       <Section title="Limits now" description={`Billing period ${formatDateUtc(overview.period.startMs)} – ${formatDateUtc(overview.period.endMs - 1)} · today (UTC): ${formatCount(overview.today.allowed + overview.today.wouldThrottle)} calls served, ${formatCount(overview.today.wouldThrottle)} over a cap, ${formatCount(overview.today.throttled)} refused`}>
         <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
           {overview.limits.map((status) => (
-            <UsageMeter key={status.window} status={status} nowMs={nowMs} />
+            <UsageMeter key={status.window} status={status} nowMs={nowMs} periodStartMs={overview.period.startMs} />
           ))}
         </div>
       </Section>
