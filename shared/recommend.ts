@@ -1,4 +1,4 @@
-import { formatMoney } from "./money";
+import { formatMoney, perThousandCostMinor } from "./money";
 import type { Plan, PlanId, WindowName } from "./plans";
 
 /** A customer's busiest windows over the last 30 days, in calls. */
@@ -76,7 +76,7 @@ function usageCharge(plan: Plan, usage: UsagePeaks): { billedCalls: number; usag
   if (per1000 === undefined) return { billedCalls: 0, usageMinor: 0 };
   if (plan.metered) {
     // Every call is billed; the total is rounded up to the minor unit, never down.
-    return { billedCalls: usage.month, usageMinor: Math.ceil((usage.month * per1000) / CALLS_PER_BLOCK) };
+    return { billedCalls: usage.month, usageMinor: perThousandCostMinor(usage.month, per1000) };
   }
   const quota = plan.caps.month;
   if (quota === undefined) return { billedCalls: 0, usageMinor: 0 };

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { addUtcMonths, billingPeriodAt, DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
-import { formatMoney } from "../../shared/money";
+import { formatMoney, perThousandCostMinor } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import { isPlanId, PLANS, type Plan } from "../../shared/plans";
 import type { Db } from "../db/client";
@@ -30,7 +30,7 @@ export function callsLast30Days(db: Db, accountId: string, nowMs: number): numbe
 export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean): number {
   const per1000 = plan.overagePer1000Minor;
   if (per1000 === undefined) return 0;
-  if (plan.metered) return Math.ceil((calls * per1000) / 1000);
+  if (plan.metered) return perThousandCostMinor(calls, per1000);
   if (!overageOptIn || plan.caps.month === undefined) return 0;
   return Math.ceil(Math.max(0, calls - plan.caps.month) / 1000) * per1000;
 }
