@@ -8,6 +8,7 @@ import type { Deps } from "./deps";
 import { authRoutes } from "./http/auth-routes";
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./http/cookies";
 import { requireSameOriginJson } from "./http/same-origin";
+import { securityHeaders } from "./http/security-headers";
 import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
@@ -44,6 +45,8 @@ export function createApp(deps: Deps): Express {
     });
     next();
   });
+
+  app.use(securityHeaders({ https: deps.config.PUBLIC_URL?.startsWith("https:") ?? false }));
 
   // Before any JSON body parser: Stripe's signature is over the raw bytes.
   app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));

@@ -57,7 +57,7 @@ export interface Runtime {
 }
 
 /** Opens and migrates the database and builds the dependencies; nothing listens yet. */
-export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions } = {}): Runtime {
+export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Runtime {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
@@ -140,7 +140,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     stripe,
     serverToken,
     baseUrl: () => baseUrl,
-    clientDir: CLIENT_DIR,
+    clientDir: opts.clientDir ?? CLIENT_DIR,
   };
   return {
     deps,

@@ -34,3 +34,17 @@ export function formatMoney(amountMinor: number, currency: string, locale = "en-
 export function formatPrice(amountMinor: number, currency: string, locale = "en-US"): string {
   return amountMinor === 0 ? "Free" : `${formatMoney(amountMinor, currency, locale)}/month`;
 }
+
+/**
+ * What `calls` cost at `per1000Minor` per 1,000 calls, every call billed and the total rounded up to
+ * the minor unit: ⌈calls × per1000Minor ÷ 1,000⌉. A float quotient is exact while the product stays
+ * within 2^53; past that the product itself is rounded, so it is taken in big integers.
+ */
+export function perThousandCostMinor(calls: number, per1000Minor: number): number {
+  if (!(Number.isSafeInteger(calls) && calls >= 0 && Number.isSafeInteger(per1000Minor) && per1000Minor >= 0)) {
+    throw new RangeError(`calls and price must be whole numbers ≥ 0, got ${calls} × ${per1000Minor}`);
+  }
+  const product = calls * per1000Minor;
+  if (Number.isSafeInteger(product)) return Math.ceil(product / 1000);
+  return Number((BigInt(calls) * BigInt(per1000Minor) + 999n) / 1000n);
+}

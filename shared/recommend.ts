@@ -1,6 +1,6 @@
 import { dayOverCaps, rateWindowsOver } from "./cap-rules";
 import { DAY_MS } from "./limits";
-import { formatMoney, formatPrice } from "./money";
+import { formatMoney, formatPrice, perThousandCostMinor } from "./money";
 import type { Plan, PlanId, WindowName } from "./plans";
 
 /**
@@ -113,8 +113,8 @@ export function usageCharge(plan: Plan, calls: number): { billedCalls: number; u
   const per1000 = plan.overagePer1000Minor;
   if (per1000 === undefined) return { billedCalls: 0, usageMinor: 0 };
   if (plan.metered) {
-    // Every call is billed; the total is rounded up to the minor unit, never down (integers: exact).
-    return { billedCalls: calls, usageMinor: Math.ceil((calls * per1000) / CALLS_PER_BLOCK) };
+    // Every call is billed; the total is rounded up to the minor unit, never down.
+    return { billedCalls: calls, usageMinor: perThousandCostMinor(calls, per1000) };
   }
   const quota = plan.caps.month;
   if (quota === undefined) return { billedCalls: 0, usageMinor: 0 };

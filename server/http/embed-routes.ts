@@ -1,10 +1,11 @@
-import express, { Router } from "express";
+import express, { Router, type Response } from "express";
 import type { Deps } from "../deps";
 import { bannerOnWire, currentBannerFor, markBannerSeen, readBannerToken } from "../notify/banner";
 import { ALWAYS_EMAILED, setEmailPreference } from "../notify/notices";
 import { readUnsubscribeToken } from "../notify/unsubscribe";
 import { BANNER_EMBED_SCRIPT } from "./embed-script";
 import { PROBLEM_BASE, sendProblem } from "./problem";
+import { allowCrossOriginUse, inlineStylePagePolicy } from "./security-headers";
 
 const KIND_LABEL: Record<string, string> = {
   approaching: "warnings when you approach a cap",
@@ -12,17 +13,25 @@ const KIND_LABEL: Record<string, string> = {
   sustained: "notices when your traffic outgrows your plan",
 };
 
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Headroom</title>
-<style>body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f8fafc;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a}
+const PAGE_STYLE = `body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f8fafc;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a}
 main{max-width:28rem;margin:1rem;background:#fff;border:1px solid #e2e8f0;border-radius:16px;padding:2rem}h1{font-size:1.25rem;margin:0 0 .5rem}p{color:#475569}
-button{background:#4f46e5;color:#fff;border:0;border-radius:8px;padding:.6rem 1rem;font-weight:600;font-size:.95rem;cursor:pointer}button:focus-visible{outline:2px solid #4f46e5;outline-offset:2px}a{color:#4338ca}</style></head>
-<body><main>${body}</main></body></html>`;
+button{background:#4f46e5;color:#fff;border:0;border-radius:8px;padding:.6rem 1rem;font-weight:600;font-size:.95rem;cursor:pointer}button:focus-visible{outline:2px solid #4f46e5;outline-offset:2px}a{color:#4338ca}`;
+
+// The pages' one inline stylesheet is allowed by its hash; nothing else inline is.
+const PAGE_POLICY = inlineStylePagePolicy(PAGE_STYLE);
+
+function sendPage(res: Response, status: number, title: string, body: string): void {
+  res.status(status).setHeader("content-security-policy", PAGE_POLICY);
+  res.send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Headroom</title>
+<style>${PAGE_STYLE}</style></head>
+<body><main>${body}</main></body></html>`);
 }
 
 /** Public routes authorised by a token in the URL: the embeddable banner and one-click unsubscribe. */
 export function embedRoutes(deps: Deps): Router {
   const r = Router();
+
+  r.use("/embed", allowCrossOriginUse);
 
   r.get("/embed/banner.js", (_req, res) => {
     res.type("application/javascript").setHeader("cache-control", "public, max-age=300");
@@ -30,7 +39,6 @@ export function embedRoutes(deps: Deps): Router {
   });
 
   const bannerAccount = (req: express.Request, res: express.Response): string | null => {
-    res.setHeader("access-control-allow-origin", "*");
     res.setHeader("cache-control", "no-store");
     const accountId = typeof req.query.token === "string" ? readBannerToken(deps.serverToken, req.query.token, deps.clock.now()) : null;
     if (!accountId) sendProblem(res, { type: `${PROBLEM_BASE}invalid-token`, title: "Invalid or expired banner token", status: 401, detail: "Get a fresh token from POST /v1/accounts/:accountId/banner-tokens." });
@@ -58,17 +66,17 @@ export function embedRoutes(deps: Deps): Router {
   r.get("/unsubscribe", (req, res) => {
     const target = unsubscribe(req.query.token);
     res.setHeader("cache-control", "no-store");
-    if (!target) return void res.status(400).send(page("Link not valid", "<h1>This link is not valid</h1><p>Manage your e-mail preferences in the portal's Settings.</p>"));
+    if (!target) return sendPage(res, 400, "Link not valid", "<h1>This link is not valid</h1><p>Manage your e-mail preferences in the portal's Settings.</p>");
     if (ALWAYS_EMAILED.has(target.kind)) {
-      return void res.send(page("Required notice", "<h1>These e-mails cannot be turned off</h1><p>Notices that your plan's caps will start to be enforced are always sent, so that no call is ever refused without warning.</p>"));
+      return sendPage(res, 200, "Required notice", "<h1>These e-mails cannot be turned off</h1><p>Notices that your plan's caps will start to be enforced are always sent, so that no call is ever refused without warning.</p>");
     }
     const label = KIND_LABEL[target.kind] ?? "these e-mails";
-    res.send(
-      page(
-        "E-mail preferences",
-        `<h1>Stop e-mails about ${label}?</h1><p>You will still see these notices in your portal. Notices that enforcement is about to start are always e-mailed.</p>
+    sendPage(
+      res,
+      200,
+      "E-mail preferences",
+      `<h1>Stop e-mails about ${label}?</h1><p>You will still see these notices in your portal. Notices that enforcement is about to start are always e-mailed.</p>
 <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop these e-mails</button></form>`,
-      ),
     );
   });
 
@@ -76,9 +84,9 @@ export function embedRoutes(deps: Deps): Router {
   r.post("/unsubscribe", express.urlencoded({ extended: false, limit: "2kb" }), (req, res) => {
     const target = unsubscribe(req.query.token);
     res.setHeader("cache-control", "no-store");
-    if (!target) return void res.status(400).send(page("Link not valid", "<h1>This link is not valid</h1>"));
+    if (!target) return sendPage(res, 400, "Link not valid", "<h1>This link is not valid</h1>");
     setEmailPreference(deps.db, target.accountId, target.kind, false);
-    res.send(page("Unsubscribed", `<h1>Done</h1><p>You will no longer receive e-mails about ${KIND_LABEL[target.kind] ?? "these notices"}. You can turn them back on in the portal's Settings.</p>`));
+    sendPage(res, 200, "Unsubscribed", `<h1>Done</h1><p>You will no longer receive e-mails about ${KIND_LABEL[target.kind] ?? "these notices"}. You can turn them back on in the portal's Settings.</p>`);
   });
   return r;
 }

@@ -17,8 +17,11 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** A real server on an ephemeral loopback port with its own SQLite file in a temp directory. */
-export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions } = {}): Promise<TestServer> {
+/**
+ * A real server on an ephemeral loopback port with its own SQLite file in a temp directory.
+ * `clientDir` serves that directory as the built portal instead of dist/client.
+ */
+export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
   const config = loadConfig({
     DATABASE_PATH: join(dir, "headroom.db"),
@@ -29,7 +32,7 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     LOG_LEVEL: "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe });
+  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,

@@ -290,9 +290,13 @@ export class StripeDouble {
         const { current_period_start: start, current_period_end: end } = existing;
         if (prorationDateS < start || prorationDateS > end) throw Object.assign(new Error("proration_date must be within the current period"), { status: 400 });
         if (from.id !== to.id && to.recurring?.usage_type !== "metered") {
-          const left = (end - prorationDateS) / (end - start);
-          lines.push(this.line(-Math.round(from.unit_amount * left), `Unused time on ${from.nickname ?? from.id}`, true, existing.id, sub.id, prorationDateS, end));
-          lines.push(this.line(Math.round(to.unit_amount * left), `Remaining time on ${to.nickname ?? to.id}`, true, existing.id, sub.id, prorationDateS, end));
+          // unit × seconds left ÷ seconds in the period, in big integers, a half rounded up: a float share
+          // would round some half cents down.
+          const left = BigInt(end - prorationDateS);
+          const span = BigInt(end - start);
+          const share = (unit: number) => Number((2n * BigInt(unit) * left + span) / (2n * span));
+          lines.push(this.line(-share(from.unit_amount) || 0, `Unused time on ${from.nickname ?? from.id}`, true, existing.id, sub.id, prorationDateS, end));
+          lines.push(this.line(share(to.unit_amount), `Remaining time on ${to.nickname ?? to.id}`, true, existing.id, sub.id, prorationDateS, end));
         }
         existing.price = to.id;
       } else {
