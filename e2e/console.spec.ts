@@ -1,4 +1,4 @@
-import { confirmationFor } from "../shared/consent";
+import { confirmationFor, type ShownQuote } from "../shared/consent";
 import { readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "@playwright/test";
@@ -71,10 +71,12 @@ test.describe("operator console", () => {
     expect(file.suggestedFilename()).toMatch(/^shadow-audit-starter-7d-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = readFileSync((await file.path())!, "utf8").replace(/^\uFEFF/, "");
     const lines = csv.trimEnd().split("\r\n");
-    expect(lines[0]).toBe("account_id,account,email,plan,mode,peak_per_minute,minute_cap,peak_per_day,day_cap,period_usage,month_cap,would_throttle,throttled,days_over,recommended_plan,price_difference,notices,last_plan_change");
+    expect(lines[0]).toBe(
+      "account_id,account,email,plan,mode,peak_per_minute,minute_cap,peak_per_day,day_cap,period_usage,month_cap,would_throttle,throttled,days_over,recommended_plan,recommended_estimated_monthly_cost,estimated_cost_difference,notices,last_plan_change",
+    );
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(/^acc_demo_copperleaf,Copperleaf Retail,/);
-    expect(lines[3]).toMatch(/^acc_demo_acme,Acme Analytics,ops@acme-analytics\.example,Starter,shadow,268,60,4016,1000,\d+,,\d+,0,\d+,Business,\$170\.00 a month more,/);
+    expect(lines[3]).toMatch(/^acc_demo_acme,Acme Analytics,ops@acme-analytics\.example,Starter,shadow,268,60,4016,1000,\d+,,\d+,0,\d+,Business,\$199\.00,\$170\.00 a month more,/);
 
     // A row opens the account.
     await acme.getByRole("cell").nth(1).click();
@@ -242,14 +244,14 @@ test.describe("operator console", () => {
     if (pending.length === 0) await expect(page.getByText("No approvals waiting")).toBeVisible();
 
     // A customer of this spec's own (not a demo account other specs rely on) with Business-scale
-    // traffic: 30,000 calls today makes Enterprise's projected bill $990 + $15 = $1,005, over the $1,000 cap.
+    // traffic: 30,000 calls on its first day, about 900,000 a month at that rate, make Enterprise's
+    // projected bill $990 + $450 = $1,440, over the $1,000 cap.
     const account = await createCustomer(page, "Kestrel Freight (e2e)", "ops@kestrel-e2e.example", "business", 30_000);
     const customer = await customerPage(browser, baseURL!, account);
     const preview = await customer.request.post("/trpc/billing.previewPlanChange", { data: { toPlanId: "enterprise" }, headers: { origin: baseURL! } });
     expect(preview.ok()).toBe(true);
     const quote = ((await preview.json()) as { result: { data: { id: string; needsApproval: boolean; amountDueNowMinor: number; recurringMinor: number; currency: string; consentText: string; projectedMonthlyMinor: number } } }).result.data;
-    // Without usage over the cap there is no approval to drive: say so rather than fake one.
-    test.skip(!quote.needsApproval, `Enterprise for the e2e account is not over the billing cap (projected ${quote.projectedMonthlyMinor} minor units)`);
+    expect(quote.needsApproval, `projected ${quote.projectedMonthlyMinor} minor units`).toBe(true);
     const confirmed = await customer.request.post("/trpc/billing.confirm", {
       data: confirmationFor(quote),
       headers: { origin: baseURL! },
@@ -259,7 +261,7 @@ test.describe("operator console", () => {
     await page.reload();
     const request = page.locator(`[data-testid="approval"][data-account="${account}"]`);
     await expect(request).toContainText("Kestrel Freight (e2e): Business → Enterprise");
-    await expect(request).toContainText("$1,005.00");
+    await expect(request).toContainText("$1,440.00");
     await expect(request).toContainText("billing cap $1,000.00");
     await expect(request.getByTestId("approval-consent")).toHaveText(quote.consentText);
     await expect(request).toContainText("Calls per day (UTC)");
@@ -275,15 +277,24 @@ test.describe("operator console", () => {
 
     await request.getByRole("button", { name: /^Approve/ }).click();
     const approve = page.getByRole("alertdialog", { name: "Approve Kestrel Freight (e2e)'s switch to Enterprise?" });
-    await expect(approve).toContainText("$5.00 over the $1,000.00 billing cap");
-    await approve.getByRole("button", { name: "Approve and apply" }).click();
+    await expect(approve).toContainText("$440.00 over the $1,000.00 billing cap");
+    await approve.getByRole("button", { name: "Approve", exact: true }).click();
     await expect(approve).toBeHidden();
-    await expect(page.getByTestId("approvals-announcement")).toContainText("Approved: Kestrel Freight (e2e) moves Business → Enterprise");
+    // Priced again when applied: the same price applies at once; a prorated price that fell since the
+    // consent (a cent a few seconds later) is confirmed again by the customer, without a second approval.
+    const announced = page.getByTestId("approvals-announcement");
+    await expect(announced).toContainText(/Approved(: Kestrel Freight \(e2e\) moves Business → Enterprise|\. Kestrel Freight \(e2e\)'s price moved since the consent)/);
     await expect(request).toHaveCount(0);
+    if ((await announced.textContent())!.includes("price moved")) {
+      const again = ((await (await customer.request.post("/trpc/billing.previewPlanChange", { data: { toPlanId: "enterprise" }, headers: { origin: baseURL! } })).json()) as { result: { data: ShownQuote } }).result.data;
+      expect(again.amountDueNowMinor).toBeLessThanOrEqual(quote.amountDueNowMinor);
+      const reconfirmed = await customer.request.post("/trpc/billing.confirm", { data: confirmationFor(again), headers: { origin: baseURL! } });
+      expect(((await reconfirmed.json()) as { result: { data: { status: string } } }).result.data.status).toBe("applied");
+    }
     await page.goto(`/console/accounts/${account}`);
     await expect(page.getByText("Enterprise · $990.00/month")).toBeVisible();
     // The customer's consent to the change is in the account's trail (the decision itself is not audited by the server yet).
-    await expect(page.locator('[data-testid="audit-entry"][data-action="plan_change.confirmed"]')).toHaveCount(1);
+    await expect(page.locator('[data-testid="audit-entry"][data-action="plan_change.confirmed"]')).not.toHaveCount(0);
 
     // Support: the customer asks, the operator answers from the queue.
     const asked = await customer.request.post("/trpc/support.create", { data: { topic: "bill", message: "Will the Enterprise invoice include this month's calls?" }, headers: { origin: baseURL! } });

@@ -7,6 +7,7 @@ import { planName } from "./change-text";
 /** Asks before cancelling a scheduled switch, saying what happens instead: the current plan simply continues. */
 export function CancelChangeDialog({ target, onClose, onCancelled }: { target: PlanChangeData | null; onClose: () => void; onCancelled: (text: string) => void }) {
   const cancel = useCancelScheduled();
+  const waiting = target?.status === "pending_approval";
 
   function close(open: boolean) {
     if (open) return;
@@ -18,10 +19,15 @@ export function CancelChangeDialog({ target, onClose, onCancelled }: { target: P
     <ConfirmDialog
       open={target !== null}
       onOpenChange={close}
-      title={target ? `Cancel the switch to ${planName(target.toPlanId)}?` : "Cancel the switch?"}
-      description={target && `You stay on ${planName(target.fromPlanId)} after ${billingDate(target.effectiveAtMs)}, at the same price. Nothing is charged or refunded.`}
-      confirmLabel="Cancel the switch"
-      cancelLabel="Keep the switch"
+      title={target ? (waiting ? `Withdraw your request to switch to ${planName(target.toPlanId)}?` : `Cancel the switch to ${planName(target.toPlanId)}?`) : "Cancel the switch?"}
+      description={
+        target &&
+        (waiting
+          ? `You stay on ${planName(target.fromPlanId)}, at the same price. Nothing was charged, and nothing is.`
+          : `You stay on ${planName(target.fromPlanId)} after ${billingDate(target.effectiveAtMs)}, at the same price. Nothing is charged or refunded.`)
+      }
+      confirmLabel={waiting ? "Withdraw the request" : "Cancel the switch"}
+      cancelLabel={waiting ? "Keep the request" : "Keep the switch"}
       pendingLabel="Cancelling…"
       pending={cancel.isPending}
       error={cancel.isError ? cancel.error.message : null}
@@ -32,7 +38,7 @@ export function CancelChangeDialog({ target, onClose, onCancelled }: { target: P
           { planChangeId: target.id },
           {
             onSuccess: () => {
-              onCancelled(`The switch to ${planName(target.toPlanId)} is cancelled. You stay on ${planName(target.fromPlanId)}.`);
+              onCancelled(`The ${waiting ? "request to switch" : "switch"} to ${planName(target.toPlanId)} is ${waiting ? "withdrawn" : "cancelled"}. You stay on ${planName(target.fromPlanId)}.`);
               cancel.reset();
               onClose();
             },

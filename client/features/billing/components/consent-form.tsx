@@ -64,41 +64,13 @@ export function ConsentForm({
   const blocked = !agreed || expired || pending;
   return (
     <form onSubmit={submit} noValidate>
-      <div className={`rounded-xl border p-4 ${agreed ? "border-brand-500 bg-brand-50/60" : "border-slate-300 bg-white"}`}>
-        <div className="flex items-start gap-3">
-          <input
-            id={boxId}
-            type="checkbox"
-            checked={agreed}
-            onChange={(e) => setAgreed(e.target.checked)}
-            disabled={pending}
-            aria-describedby={noteId}
-            className="mt-1 h-5 w-5 shrink-0 cursor-pointer rounded border-slate-400 accent-brand-600"
-            data-testid="consent-checkbox"
-          />
-          <label htmlFor={boxId} className="cursor-pointer text-[15px] leading-relaxed text-slate-900" data-testid="consent-text">
-            {consentText}
-          </label>
-        </div>
-      </div>
+      <AgreeBox id={boxId} checked={agreed} onChange={setAgreed} disabled={pending} describedBy={noteId} testId="consent">
+        {consentText}
+      </AgreeBox>
       {optional && (
-        <div className={`mt-3 rounded-xl border p-4 ${optionalTicked ? "border-brand-500 bg-brand-50/60" : "border-slate-300 bg-white"}`}>
-          <div className="flex items-start gap-3">
-            <input
-              id={optionalId}
-              type="checkbox"
-              checked={optionalTicked}
-              onChange={(e) => setOptionalTicked(e.target.checked)}
-              disabled={pending}
-              className="mt-1 h-5 w-5 shrink-0 cursor-pointer rounded border-slate-400 accent-brand-600"
-              data-testid="overage-checkbox"
-            />
-            <label htmlFor={optionalId} className="cursor-pointer text-[15px] leading-relaxed text-slate-900" data-testid="overage-consent-text">
-              {optional.text}
-            </label>
-          </div>
-          <p className="mt-2 pl-8 text-xs text-slate-600">{optional.hint}</p>
-        </div>
+        <AgreeBox id={optionalId} checked={optionalTicked} onChange={setOptionalTicked} disabled={pending} testId="overage" hint={optional.hint} className="mt-3">
+          {optional.text}
+        </AgreeBox>
       )}
       <p id={noteId} className="mt-2 text-xs text-slate-600">
         Tick the box to agree. These exact words, your e-mail address, the time and your IP address are kept as the record of your consent, on the Billing page.
@@ -131,5 +103,40 @@ export function ConsentForm({
         </Button>
       </div>
     </form>
+  );
+}
+
+/** One agreement: the exact words as the label of a checkbox, the box highlighted once ticked. */
+function AgreeBox(props: {
+  id: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  disabled: boolean;
+  /** "consent" → data-testid consent-checkbox / consent-text; "overage" → overage-checkbox / overage-consent-text. */
+  testId: "consent" | "overage";
+  describedBy?: string;
+  hint?: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  return (
+    <div className={`rounded-xl border p-4 ${props.checked ? "border-brand-500 bg-brand-50/60" : "border-slate-300 bg-white"} ${props.className ?? ""}`}>
+      <div className="flex items-start gap-3">
+        <input
+          id={props.id}
+          type="checkbox"
+          checked={props.checked}
+          onChange={(e) => props.onChange(e.target.checked)}
+          disabled={props.disabled}
+          aria-describedby={props.describedBy}
+          className="mt-1 h-5 w-5 shrink-0 cursor-pointer rounded border-slate-400 accent-brand-600"
+          data-testid={`${props.testId}-checkbox`}
+        />
+        <label htmlFor={props.id} className="cursor-pointer text-[15px] leading-relaxed text-slate-900" data-testid={props.testId === "consent" ? "consent-text" : "overage-consent-text"}>
+          {props.children}
+        </label>
+      </div>
+      {props.hint && <p className="mt-2 pl-8 text-xs text-slate-600">{props.hint}</p>}
+    </div>
   );
 }

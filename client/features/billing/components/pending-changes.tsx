@@ -29,12 +29,18 @@ export function PendingChanges({ changes, onCancel }: { changes: PlanChangeData[
                     `On ${billingDate(c.effectiveAtMs)} you move to ${planName(c.toPlanId)} at ${money(c.consent.recurringMinor)} a month. Nothing is charged now; until then you keep ${planName(c.fromPlanId)} and its caps.`}
                   {c.status === "pending_approval" &&
                     `Nothing is charged until your provider's team approves it; you will get an e-mail. If approved: ${c.consent.amountDueNowMinor > 0 ? `${money(c.consent.amountDueNowMinor)} then, ` : ""}${money(c.consent.recurringMinor)} a month.`}
-                  {c.status === "needs_consent" && "It was approved, but your plan or the prices changed since you agreed. Nothing was charged; preview it again to see the current price."}
+                  {c.status === "needs_consent" &&
+                    "It was approved, but its price moved since you agreed (a prorated price falls as the period runs out) or your plan changed. Nothing was charged; preview it again and confirm the current price — no second approval is needed."}
                 </p>
               </div>
               {c.status === "scheduled" && c.kind === "plan_change" && (
                 <Button variant="secondary" onClick={() => onCancel(c)} className="shrink-0">
                   Cancel switch<span className="sr-only"> to {planName(c.toPlanId)}</span>
+                </Button>
+              )}
+              {c.status === "pending_approval" && c.kind === "plan_change" && (
+                <Button variant="secondary" onClick={() => onCancel(c)} className="shrink-0">
+                  Withdraw request<span className="sr-only"> to switch to {planName(c.toPlanId)}</span>
                 </Button>
               )}
               {c.status === "needs_consent" && (

@@ -46,7 +46,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
               ? `Approved: ${r.accountName} moves ${change}, with the amounts the customer agreed to. The customer has been notified.`
               : res.status === "denied"
                 ? `Denied: ${r.accountName} stays on ${planName(r.fromPlanId)}. Nothing was charged; the customer has been told why.`
-                : `Approved, but ${r.accountName}'s price or account changed since the consent: nothing was charged and the customer is asked to confirm the new price.`,
+                : `Approved. ${r.accountName}'s price moved since the consent (it is priced when applied), so nothing was charged: the customer is asked to confirm the new price, with no second approval needed.`,
           );
           decide.reset();
           setReason("");
@@ -62,7 +62,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
       open={decision !== null}
       onOpenChange={close}
       title={r ? `${approve ? "Approve" : "Deny"} ${r.accountName}'s switch to ${planName(r.toPlanId)}?` : "Decide"}
-      confirmLabel={approve ? "Approve and apply" : "Deny the switch"}
+      confirmLabel={approve ? "Approve" : "Deny the switch"}
       pendingLabel={approve ? "Approving…" : "Denying…"}
       tone={approve ? "primary" : "danger"}
       pending={decide.isPending}
@@ -74,12 +74,13 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
         <Consequences
           items={[
             <>
-              The switch {change} is applied with the amounts the customer consented to: <strong className="font-semibold">{money(r.amountDueNowMinor)}</strong> now, then {money(r.recurringMinor)} a month.
+              The switch {change} is priced again now. If the price is still the one the customer consented to (<strong className="font-semibold">{money(r.amountDueNowMinor)}</strong> now, then{" "}
+              {money(r.recurringMinor)} a month), it is applied at once.
             </>,
             <>
               Projected {money(r.projectedMonthlyMinor)} a month with usage, {money(r.projectedMonthlyMinor - r.billingCapMinor)} over the {money(r.billingCapMinor)} billing cap.
             </>,
-            "If the price or the account changed since the consent, nothing is charged and the customer is asked to confirm again.",
+            "If it moved (a prorated price falls as the period runs out) or the account changed, nothing is charged: the customer confirms the new price, and needs no second approval for 7 days.",
             "The customer is notified.",
           ]}
         />

@@ -116,6 +116,18 @@ export function PreviewStep({
             </div>
           )}
           <OverageNote quote={quote} verdict={verdict} />
+          {verdict?.kind !== "over" && verdict?.outlier && (
+            <div className="rounded-xl border border-slate-200 bg-slate-50 p-4 text-sm text-slate-800" data-testid="outlier-note">
+              <p className="font-semibold">One day of your last 30 went over {planOf(quote.toPlanId).name}'s caps</p>
+              <p className="mt-1">
+                On {billingDate(verdict.outlier.dayMs)}{" "}
+                {verdict.outlier.windows.includes("minute")
+                  ? `you made ${verdict.outlier.peakMinute.toLocaleString("en-US")} calls in one minute, over its ${(planOf(quote.toPlanId).caps.minute ?? 0).toLocaleString("en-US")}/min cap`
+                  : `you made ${verdict.outlier.calls.toLocaleString("en-US")} calls, over its ${(planOf(quote.toPlanId).caps.day ?? 0).toLocaleString("en-US")}/day cap`}
+                . We count one such day as an outlier, not a reason to pay for a bigger plan; on {planOf(quote.toPlanId).name}, calls like those are warned about, then refused once its caps are enforced.
+              </p>
+            </div>
+          )}
           {verdict?.kind === "over" && (
             <div className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="fit-warning">
               <p className="font-semibold">Your traffic does not fit {planOf(quote.toPlanId).name}</p>

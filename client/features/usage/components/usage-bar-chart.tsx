@@ -136,7 +136,7 @@ export function UsageBarChart(props: UsageBarChartProps) {
           <thead>
             <tr>
               <th scope="col">Period</th>
-              {SERIES.map((s) => (
+              {present.map((s) => (
                 <th key={s.key} scope="col">{s.label}</th>
               ))}
             </tr>
@@ -145,7 +145,7 @@ export function UsageBarChart(props: UsageBarChartProps) {
             {rowsWithCalls.map((p) => (
               <tr key={p.startMs}>
                 <th scope="row">{props.formatBucket(p.startMs)}{p.note ? ` (${p.note})` : ""}</th>
-                {SERIES.map((s) => (
+                {present.map((s) => (
                   <td key={s.key}>{formatCount(p[s.key])}</td>
                 ))}
               </tr>

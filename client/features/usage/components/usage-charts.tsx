@@ -22,7 +22,8 @@ function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number)
   const current = points.filter((p) => !p.note);
   if (cap !== null) {
     const over = current.filter((p) => served(p) > cap).length;
-    parts.push(over === 0 ? `Every ${noun} on your current plan was within your cap of ${formatCount(cap)}.` : `${over} of ${current.length} ${noun}s on your current plan went over your cap of ${formatCount(cap)}.`);
+    const which = current.length < points.length ? ` on your current plan` : "";
+    parts.push(over === 0 ? `Every ${noun}${which} was within your cap of ${formatCount(cap)}.` : `${over} of ${current.length} ${noun}s${which} went over your cap of ${formatCount(cap)}.`);
   }
   if (current.length < points.length) parts.push(`${points.length - current.length} ${noun}s were on an earlier plan, counted against its caps.`);
   const wouldThrottle = points.reduce((s, p) => s + p.wouldThrottle, 0);
