@@ -87,8 +87,9 @@ export function summarizePeak(input: PeakSummaryInput): PeakSummary {
   const { minute: minuteCap, day: dayCap } = input.caps;
   const plan = input.planName;
   const when = (d: SummaryDay) => whenPhrase(d.dayMs, todayMs, input.locale);
-  const perMinute = `${count.format(peakMinuteDay.peakMinute)} calls/min ${when(peakMinuteDay)}`;
-  const perDay = `${count.format(peakDay.calls)} calls/day ${when(peakDay)}`;
+  const calls = (n: number) => `${count.format(n)} ${n === 1 ? "call" : "calls"}`;
+  const perMinute = `${calls(peakMinuteDay.peakMinute)}/min ${when(peakMinuteDay)}`;
+  const perDay = `${calls(peakDay.calls)}/day ${when(peakDay)}`;
   const consequence = describeConsequence(input.enforcement, input.graceHours);
 
   if (minuteCap !== undefined && peakMinuteDay.peakMinute > minuteCap) {

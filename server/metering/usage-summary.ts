@@ -16,6 +16,8 @@ export interface UsageOverview {
   period: { startMs: number; endMs: number };
   limits: LimitStatus[];
   today: UsageCounts;
+  /** When the current plan took effect, if that was today (UTC): today's counts before it were decided against the previous plan's caps. */
+  planStartedTodayAtMs: number | null;
 }
 
 /**
@@ -36,5 +38,6 @@ export function getUsageOverview(db: Db, meter: Meter, account: Account, nowMs: 
     throttled: todayRow?.throttled ?? 0,
     ceiling: todayRow?.ceiling ?? 0,
   };
-  return { period, limits, today };
+  const started = account.planStartedAtMs;
+  return { period, limits, today, planStartedTodayAtMs: started !== null && started > dayMs && started <= nowMs ? started : null };
 }

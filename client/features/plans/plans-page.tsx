@@ -26,8 +26,8 @@ export function PlansPage() {
           <div className="mt-4 space-y-1 text-sm text-slate-600">
             <p>Switching shows the exact price of the change (with credit for unused time) and needs your consent before anything is charged.</p>
             <p>
-              “Over on N of 30 days” counts the UTC days on which your calls that day, or in your busiest minute, went over that plan's cap. Costs are estimates for a month like your last 30
-              days, before tax.
+              “Over on N of 30 days” counts the UTC days on which your calls that day, or in your busiest minute, went over that plan's cap. One such day is treated as an outlier, not a
+              reason to pay for a bigger plan. Costs are estimates for a month like your last 30 days, before tax; the recommendation is the plan that fits at the lowest estimated cost.
             </p>
           </div>
         </>

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { formatPrice } from "../../../shared/money";
 import type { EnforcementMode } from "../../../shared/plans";
 import { paths } from "../../app/paths";
-import { formatCount, formatDate } from "../../lib/format";
+import { formatCount, formatDate, formatUtc } from "../../lib/format";
 import { Badge } from "../../ui/badge";
 import { Card } from "../../ui/card";
 import { PageHeader } from "../../ui/page-header";
@@ -69,7 +69,15 @@ export function UsagePage() {
 
       <UsageHistorySection overview={data} />
 
-      <Card title="Today" description="Calls since 00:00 UTC" className="mt-6">
+      <Card
+        title="Today"
+        description={
+          data.planStartedTodayAtMs !== null
+            ? `Calls since 00:00 UTC · your ${data.plan.name} plan started at ${formatUtc(data.planStartedTodayAtMs)}: calls before that were counted against your previous plan's caps`
+            : "Calls since 00:00 UTC"
+        }
+        className="mt-6"
+      >
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
           <Stat label="Served within cap" value={today.allowed} />
           <Stat label="Would be throttled" value={today.wouldThrottle} hint="Served in shadow mode, over a cap" />

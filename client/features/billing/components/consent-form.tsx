@@ -67,14 +67,14 @@ export function ConsentForm({
       <AgreeBox id={boxId} checked={agreed} onChange={setAgreed} disabled={pending} describedBy={noteId} testId="consent">
         {consentText}
       </AgreeBox>
-      {optional && (
-        <AgreeBox id={optionalId} checked={optionalTicked} onChange={setOptionalTicked} disabled={pending} testId="overage" hint={optional.hint} className="mt-3">
-          {optional.text}
-        </AgreeBox>
-      )}
       <p id={noteId} className="mt-2 text-xs text-slate-600">
         Tick the box to agree. These exact words, your e-mail address, the time and your IP address are kept as the record of your consent, on the Billing page.
       </p>
+      {optional && (
+        <AgreeBox id={optionalId} checked={optionalTicked} onChange={setOptionalTicked} disabled={pending} testId="overage" hint={optional.hint} className="mt-4">
+          {optional.text}
+        </AgreeBox>
+      )}
 
       <div className="mt-4 flex flex-wrap items-center justify-between gap-2">
         <QuoteExpiry expiresAtMs={expiresAtMs} subject={subject} />
