@@ -71,6 +71,7 @@ describe("authorisation matrix", () => {
     const attacks: Record<string, unknown> = {
       "keys.revoke": { keyId: B.keyId },
       "notices.dismiss": { noticeId: b.noticeId },
+      "notices.seen": { noticeId: b.noticeId },
       "billing.confirm": confirmationFor(b.quote),
       "billing.cancelScheduled": { planChangeId: b.planChangeId },
       "billing.rate": { planChangeId: b.planChangeId, score: 10 },

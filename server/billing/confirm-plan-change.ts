@@ -1,6 +1,5 @@
-import { and, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
-import { startOfUtcDay } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
@@ -13,7 +12,7 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
 import { mirrorInvoice } from "./invoice-mirror";
-import { cancelWithProvider } from "./manage-changes";
+import { cancelWithProvider } from "./cancel-change";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/, "textDigest must be the SHA-256 (hex) of the words shown.");

@@ -7,7 +7,6 @@ import { isPlanId, PLANS, type Plan } from "../../shared/plans";
 import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
 import type { Db } from "../db/client";
 import { accounts, quotes, usageDay, type AccountRow } from "../db/schema";
-import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 import type { BillingContext } from "./billing-context";

@@ -57,7 +57,7 @@ export function embedRoutes(deps: Deps): Router {
     if (!accountId) return;
     const noticeId = typeof req.query.notice === "string" ? req.query.notice.slice(0, 100) : "";
     if (!noticeId) return void sendProblem(res, { type: `${PROBLEM_BASE}bad-request`, title: "Missing notice", status: 400, detail: "Say which notice was shown: ?notice=<noticeId>." });
-    markBannerSeen(deps, accountId, noticeId);
+    if (markBannerSeen(deps, accountId, noticeId) === "not_found") return void sendProblem(res, { type: `${PROBLEM_BASE}not-found`, title: "No such notice", status: 404, detail: "This banner token's account has no notice with that id." });
     res.status(204).end();
   });
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { getAccount } from "../accounts/accounts";
 import type { Deps } from "../deps";
-import { currentBanner, markDelivered, withAdvice, type NoticeView } from "./notices";
+import { currentBanner, markDelivered, noticeOf, withAdvice, type NoticeView } from "./notices";
 
 /** The banner as the provider's app and the embed script receive it: the same words as the portal. */
 export function bannerOnWire(v: NoticeView | null) {
@@ -45,11 +45,13 @@ export function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter" | "a
  * backend fetched it to show it): a notice that reached the customer no other way counts as
  * delivered from now, which starts its enforcement grace period.
  */
-export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "meter">, accountId: string, noticeId: string): boolean {
+export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "meter">, accountId: string, noticeId: string): "seen" | "seen_before" | "not_found" {
   const now = deps.clock.now();
-  if (!markDelivered(deps.db, accountId, noticeId, now)) return false;
-  deps.meter.invalidateAccount(accountId);
-  return true;
+  if (markDelivered(deps.db, accountId, noticeId, now)) {
+    deps.meter.invalidateAccount(accountId);
+    return "seen";
+  }
+  return noticeOf(deps.db, accountId, noticeId) ? "seen_before" : "not_found";
 }
 
 const BANNER_TOKEN_TTL_MS = 15 * 60_000;

@@ -194,6 +194,11 @@ export function markDelivered(db: Db, accountId: string, noticeId: string, atMs:
   return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId), isNull(notices.deliveredAtMs))).run().changes > 0;
 }
 
+/** The account's own notice with this id (another account's is not found). */
+export function noticeOf(db: Db, accountId: string, noticeId: string): { id: string; deliveredAtMs: number | null } | undefined {
+  return db.select({ id: notices.id, deliveredAtMs: notices.deliveredAtMs }).from(notices).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).get();
+}
+
 /** A cap notice as it reads today: its own figures, offering the switch recommended now. */
 export function withAdvice(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, v: NoticeView, advice: SwitchAdvice | null): NoticeView {
   if (!("window" in v.facts)) return v;

@@ -232,7 +232,7 @@ describe("seen means seen", () => {
     const otherAcc = createAccount(s.deps.db, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
     const other = { accountId: otherAcc.id };
     const otherClient = await PortalClient.signIn(s, other.accountId);
-    await otherClient.mutate("notices.seen", { noticeId: banner.data!.noticeId });
+    expect((await otherClient.mutate("notices.seen", { noticeId: banner.data!.noticeId })).status).toBe(404);
     expect(delivered()).toBe(seenAt);
     // The seen mutation is a mutation: a cross-site form post is refused like every other.
     const forged = await fetch(`${s.url}/trpc/notices.seen`, { method: "POST", headers: { cookie: later.cookie, "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" }, body: "noticeId=x" });

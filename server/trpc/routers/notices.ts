@@ -14,7 +14,7 @@ export const noticesRouter = router({
    * cross-site navigation cannot start the grace clock unseen.
    */
   seen: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
-    markBannerSeen(ctx.deps, ctx.accountId, input.noticeId);
+    if (markBannerSeen(ctx.deps, ctx.accountId, input.noticeId) === "not_found") throw new DomainError("NOT_FOUND", "No such notice.");
     return { seen: true as const };
   }),
 
