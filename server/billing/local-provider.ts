@@ -1,8 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { BillingProvider, ChargeResult, InvoiceDraft } from "./billing-provider";
+import { nextInvoiceNumber } from "./invoice-number";
 
 /** Invoices in SQLite, paid on issue (or queued while billing is paused). The default provider. */
 export class LocalBillingProvider implements BillingProvider {
@@ -21,14 +22,13 @@ export class LocalBillingProvider implements BillingProvider {
     const existing = tx.select({ id: invoices.id, status: invoices.status }).from(invoices).where(eq(invoices.dedupeKey, draft.dedupeKey)).get();
     if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
     const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);
-    const seq = tx.select({ n: sql<number>`count(*)` }).from(invoices).get()!.n + 1;
     const id = newId("inv");
     const status = this.isPaused && total > 0 ? "queued" : "paid";
     tx.insert(invoices)
       .values({
         id,
         accountId: draft.accountId,
-        number: `HR-${String(seq).padStart(6, "0")}`,
+        number: nextInvoiceNumber(tx),
         kind: draft.kind,
         periodStartMs: draft.periodStartMs,
         periodEndMs: draft.periodEndMs,
