@@ -22,7 +22,6 @@ import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
 import { createStripeBilling, createStripeProvider, type StripeRuntimeOptions } from "./billing/stripe/stripe-billing";
-import { billingPaused } from "./operator/controls";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -106,12 +105,11 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   });
   // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
   const stripeProvider = createStripeProvider(config, () => baseUrl, opts.stripe);
-  const localBilling = stripeProvider ? stripeProvider.ledger : new LocalBillingProvider();
   const billing: BillingContext = {
     db: database.db,
     clock,
     logger,
-    provider: stripeProvider ?? localBilling,
+    provider: stripeProvider ?? new LocalBillingProvider(),
     notify,
     advisor,
     billingCapMinor: config.BILLING_CAP_CENTS,
@@ -120,8 +118,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
       advisor.invalidate(accountId);
     },
   };
-  // Billing stays paused across restarts until an operator resumes it.
-  localBilling.setPaused(billingPaused(billing));
   const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
   const deps: Deps = {
     config,
@@ -136,7 +132,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     delivery,
     advisor,
     billing,
-    localBilling,
     stripe,
     serverToken,
     baseUrl: () => baseUrl,

@@ -12,6 +12,7 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
 import { mirrorInvoice } from "./invoice-mirror";
+import { isBillingPaused } from "./billing-pause";
 import { cancelWithProvider } from "./cancel-change";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
@@ -395,7 +396,7 @@ async function settleOnce(ctx: BillingContext, planChangeId: string, replayed: b
         throw new DomainError("PRECONDITION_FAILED", message);
       }
     }
-    if (ctx.provider.paused() && quote.amountDueNowMinor > 0) {
+    if (quote.amountDueNowMinor > 0 && isBillingPaused(db)) {
       const message = "Charges are paused by the provider at the moment. Nothing was charged and your plan is unchanged; please try again later.";
       commitStatus(ctx, planChangeId, "failed", message);
       throw new DomainError("PRECONDITION_FAILED", message);
