@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
@@ -137,7 +137,11 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
 }
 
 export function acknowledgeAnomaly(ctx: BillingContext, anomalyId: string, actor: string): void {
-  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(eq(anomalies.id, anomalyId)).run();
-  if (done.changes !== 1) throw new DomainError("NOT_FOUND", "No such anomaly.");
+  // Acknowledged once: a second click (or another operator, on another process) changes nothing and is not audited again.
+  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(and(eq(anomalies.id, anomalyId), isNull(anomalies.acknowledgedAtMs))).run();
+  if (done.changes !== 1) {
+    if (ctx.db.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.id, anomalyId)).get()) return;
+    throw new DomainError("NOT_FOUND", "No such anomaly.");
+  }
   recordAudit(ctx.db, ctx.clock, { actor, action: "anomaly.acknowledged", details: { anomalyId } });
 }
