@@ -93,6 +93,8 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
       for (const id of accountIds) advisor.invalidate(id);
       detector?.evaluate(accountIds);
     },
+    // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
+    onChangedElsewhere: () => advisor.changedElsewhere(),
   });
   detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
   const delivery = new DeliveryWorker({
