@@ -40,9 +40,14 @@ export class DeliveryWorker {
 
   constructor(private readonly o: DeliveryWorkerOptions) {}
 
+  /** How often a pass runs (ms). */
+  get intervalMs(): number {
+    return this.o.intervalMs ?? 1_000;
+  }
+
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs ?? 1_000);
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
 

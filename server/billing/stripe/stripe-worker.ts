@@ -65,7 +65,8 @@ export class StripeWorker {
     private readonly ctx: BillingContext,
     private readonly provider: StripeBillingProvider,
     private readonly usage: StripeUsageReporter,
-    private readonly intervalMs = 30_000,
+    /** How often a pass runs (ms). */
+    readonly intervalMs = 30_000,
   ) {}
 
   start(): void {
