@@ -14,6 +14,7 @@ import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
 import { metricsRoute } from "./http/metrics-route";
 import { stripeWebhookRoute } from "./billing/stripe/stripe-webhooks";
+import type { SingletonJobs } from "./jobs/singleton-jobs";
 import { appRouter } from "./trpc/router";
 import type { Context } from "./trpc/trpc";
 
@@ -21,6 +22,23 @@ import type { Context } from "./trpc/trpc";
 function routeGroup(path: string): string {
   const first = path.split("/")[1] ?? "";
   return ["v1", "trpc", "auth", "demo-api", "embed", "webhooks", "healthz", "metrics", "assets"].includes(first) ? first : "spa";
+}
+
+/**
+ * What a worker process serves: `GET /healthz` only (the database answers; which jobs run here).
+ * The portal, the console and the API are served by the web processes.
+ */
+export function createWorkerApp(deps: Pick<Deps, "sqlite">, jobs: SingletonJobs): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/healthz", (_req, res) => {
+    deps.sqlite.prepare("select 1").get();
+    res.json({ status: "ok", role: "worker", holder: jobs.holder, jobs: jobs.held() });
+  });
+  app.use((_req, res) => {
+    res.status(404).type("application/problem+json").json({ type: "about:blank", title: "Not found", status: 404, detail: "This is a worker process: it runs Headroom's background jobs. The portal, the console and the API are served by the web processes." });
+  });
+  return app;
 }
 
 /** The Express app: everything except the two hot metering routes, which the lean handler serves. */

@@ -23,6 +23,9 @@ describe("headroom CLI", () => {
     expect(unknown.err).toContain("Usage: npm run headroom");
     expect(cli("accounts", "create", "--name", "X").code).toBe(2);
     expect(cli("accounts", "list", "--bogus").code).toBe(2);
+    const badRole = cli("start", "--role", "primary");
+    expect(badRole.code).toBe(2);
+    expect(badRole.err).toContain("Unknown role: primary");
     const badPlan = cli("accounts", "create", "--name", "X", "--email", "x@example.com", "--plan", "platinum");
     expect(badPlan.code).toBe(2);
     expect(badPlan.err).toContain("planId");

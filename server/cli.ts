@@ -9,8 +9,8 @@ import { DEMO_HISTORY_DAYS, seedDemo } from "./demo/seed-demo";
 import { backfillBillingCycles } from "./billing/billing-cycle";
 import { createKey, revokeKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
-import { createLogger } from "./lib/logger";
-import { createRuntime, demoKeyFile, resolveServerToken, ROOT_DIR, startServer, type Runtime } from "./main";
+import { createLogger, type Logger } from "./lib/logger";
+import { createRuntime, demoKeyFile, resolveServerToken, ROLES, ROOT_DIR, startServer, type Role, type Runtime, type Started } from "./main";
 import { ProviderUnavailableError } from "./billing/billing-provider";
 import { syncStripeCatalog } from "./billing/stripe/stripe-catalog";
 import { createStripeClient } from "./billing/stripe/stripe-client";
@@ -20,7 +20,9 @@ import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
 
 Commands:
-  start                                         serve the portal, console and API (default port 3000)
+  start [--role all|web|worker]                 serve the portal, console and API and run the background jobs (default port 3000);
+                                                web: HTTP only, no background jobs; worker: the background jobs (each under a
+                                                lease in the database) and /healthz only; all (default): both
   migrate                                       apply database migrations
   seed-demo                                     seed demo accounts and 35 days of usage into an empty database
   accounts list                                 list accounts
@@ -100,9 +102,16 @@ async function stripeCommand(config: Config, out: Out, sub: string | undefined, 
   throw new UsageError(`Unknown command: stripe ${sub ?? ""}`.trim());
 }
 
-async function start(config: Config, out: Out): Promise<void> {
+function roleOf(values: Record<string, unknown>): Role {
+  const role = values.role ?? "all";
+  if (!ROLES.includes(role as Role)) throw new UsageError(`Unknown role: ${String(role)} (expected ${ROLES.join(", ")}).`);
+  return role as Role;
+}
+
+async function start(config: Config, out: Out, role: Role): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
-  if (clientIsStale(ROOT_DIR)) {
+  // A worker serves no portal.
+  if (role !== "worker" && clientIsStale(ROOT_DIR)) {
     logger.info("building the portal (dist/client is missing or older than its sources)");
     await buildClient(ROOT_DIR);
   }
@@ -116,9 +125,19 @@ async function start(config: Config, out: Out): Promise<void> {
     backfillBillingCycles(deps.billing, DEMO_HISTORY_DAYS);
   }
   const demoKey = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as { accountId: string; key: string }) : null;
-  const started = await startServer(runtime);
+  const started = await startServer(runtime, { role });
   const base = deps.baseUrl();
   const token = resolveServerToken(config);
+  if (role === "worker") {
+    const info = { url: base, role, holder: started.jobs!.holder, jobs: started.jobs!.held(), health: `${base}/healthz` };
+    if (out.json) print(out, "", info);
+    else {
+      const running = info.jobs.length ? `running here now: ${info.jobs.join(", ")}` : "none running here yet: another process holds their leases";
+      process.stdout.write(`\n  Headroom worker ${info.holder}: background jobs (${running}).\n\n  Health: ${info.health}\n\n`);
+    }
+    onSignals(started, logger);
+    return;
+  }
   const accounts = listAccounts(deps.db);
   const demoAccount = accounts.find((a) => a.id === "acc_demo_acme") ?? accounts[0];
   const portal = demoAccount ? createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
@@ -128,6 +147,7 @@ async function start(config: Config, out: Out): Promise<void> {
     seeded: seeded ? { accounts: seeded.accounts.length, minuteRows: seeded.minuteRows } : null,
     portalLink: portal && demoAccount ? { account: demoAccount.id, url: `${base}/auth/link?token=${portal.token}` } : null,
     operatorLink: `${base}/auth/link?token=${operator.token}`,
+    role,
     serverToken: token.path ? { storedIn: token.path, value: token.token } : { fromEnvironment: "HEADROOM_SERVER_TOKEN" },
     demoApiKey: demoKey,
   };
@@ -150,11 +170,16 @@ async function start(config: Config, out: Out): Promise<void> {
           ].join("\n")
         : `  Try the API:\n    curl -s -H "Authorization: Bearer ${bearer}" ${base}/v1/plans`,
       `  New links any time: npm run headroom -- portal-link --account <id> | operator-link`,
+      role === "web" ? "  Role web: this process runs no background jobs (billing calendar, e-mail, Stripe); run one with --role worker." : "",
       "",
     ];
     process.stdout.write(lines.filter(Boolean).join("\n\n") + "\n\n");
   }
+  onSignals(started, logger);
+}
 
+/** Ctrl-C or SIGTERM: a graceful stop within 5 seconds. */
+function onSignals(started: Started, logger: Logger): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -193,6 +218,7 @@ export async function runCli(argv: string[]): Promise<number> {
       plan: { type: "string" },
       account: { type: "string" },
       customer: { type: "string" },
+      role: { type: "string" },
     },
   });
   const out: Out = { json: values.json ?? false };
@@ -205,7 +231,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   switch (command) {
     case "start":
-      await start(config, out);
+      await start(config, out, roleOf(values));
       return -1; // keep running
     case "migrate":
       withRuntime(config, () => undefined);

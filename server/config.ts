@@ -35,6 +35,7 @@ export const configSchema = z.object({
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   METER_FLUSH_MS: intIn(10, 60_000).default(250),
+  JOB_LEASE_MS: intIn(1_000, 600_000).default(30_000),
   KEY_CEILING_PER_MINUTE: intIn(1, 10_000_000).default(1_000),
   ENFORCEMENT_GRACE_HOURS: intIn(0, 24 * 90).default(72),
   EVENTS_MAX_LATENESS_HOURS: intIn(1, 47).default(24),

@@ -10,7 +10,6 @@ import type { DeliveryWorker } from "./notify/delivery-worker";
 import type { NotifyContext } from "./notify/notices";
 import type { PlanAdvisor } from "./plans/plan-advisor";
 import type { BillingContext } from "./billing/billing-context";
-import type { LocalBillingProvider } from "./billing/local-provider";
 import type { StripeBilling } from "./billing/stripe/stripe-billing";
 
 /** Everything the transports need, built once in main and passed down. */
@@ -32,8 +31,6 @@ export interface Deps {
   /** The one recommendation: which plan fits each account, at what estimated monthly cost. */
   advisor: PlanAdvisor;
   billing: BillingContext;
-  /** The local provider, for pausing billing (the Stripe provider comes with its own issue). */
-  localBilling: LocalBillingProvider;
   /** The Stripe provider, its meter-event reporter and background worker (null without STRIPE_SECRET_KEY). */
   stripe: StripeBilling | null;
   /** Directory of the built SPA. */

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApp } from "./app";
+import { createApp, createWorkerApp } from "./app";
 import { listAccounts } from "./accounts/accounts";
 import { loadConfig, publicBaseUrl, type Config } from "./config";
 import { migrateDatabase, openDatabase, type Database_ } from "./db/client";
@@ -22,7 +22,7 @@ import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
 import { createStripeBilling, createStripeProvider, type StripeRuntimeOptions } from "./billing/stripe/stripe-billing";
-import { billingPaused } from "./operator/controls";
+import { SingletonJobs } from "./jobs/singleton-jobs";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -94,6 +94,8 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
       for (const id of accountIds) advisor.invalidate(id);
       detector?.evaluate(accountIds);
     },
+    // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
+    onChangedElsewhere: () => advisor.changedElsewhere(),
   });
   detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
   const delivery = new DeliveryWorker({
@@ -106,12 +108,11 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   });
   // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
   const stripeProvider = createStripeProvider(config, () => baseUrl, opts.stripe);
-  const localBilling = stripeProvider ? stripeProvider.ledger : new LocalBillingProvider();
   const billing: BillingContext = {
     db: database.db,
     clock,
     logger,
-    provider: stripeProvider ?? localBilling,
+    provider: stripeProvider ?? new LocalBillingProvider(),
     notify,
     advisor,
     billingCapMinor: config.BILLING_CAP_CENTS,
@@ -120,8 +121,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
       advisor.invalidate(accountId);
     },
   };
-  // Billing stays paused across restarts until an operator resumes it.
-  localBilling.setPaused(billingPaused(billing));
   const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
   const deps: Deps = {
     config,
@@ -136,7 +135,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     delivery,
     advisor,
     billing,
-    localBilling,
     stripe,
     serverToken,
     baseUrl: () => baseUrl,
@@ -151,49 +149,65 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   };
 }
 
+/**
+ * What a process does: `web` serves HTTP (portal, console, /v1, the meter and its flush) and runs no
+ * singleton job; `worker` runs the singleton jobs and serves only /healthz; `all` (one process,
+ * `npm start`) does both.
+ */
+export const ROLES = ["all", "web", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Started {
   runtime: Runtime;
+  role: Role;
   http: RunningServer;
+  /** The singleton jobs and their leases (null in a web process). */
+  jobs: SingletonJobs | null;
   stop(): Promise<void>;
 }
 
-/** Starts serving; stop() stops accepting, finishes open requests, then closes the database. */
-export async function startServer(runtime: Runtime): Promise<Started> {
-  const { deps, database } = runtime;
-  const app = createApp(deps);
-  const http = await listen(app, { port: deps.config.PORT, host: deps.config.HOST, lean: meteringRoutes(deps, deps.meter) });
-  runtime.setPort(http.port);
-  deps.meter.start();
-  deps.delivery.start();
-  // Stripe: plan changes left "applying" are finished (same keys), usage goes to the meters.
-  deps.stripe?.worker.start();
-  // The billing calendar: scheduled downgrades and period invoices, at start and every minute.
-  const cycle = () => {
-    try {
-      runBillingCycle(deps.billing);
-    } catch (err) {
-      deps.logger.error({ err }, "billing cycle failed");
-    }
-  };
-  cycle();
-  const billingTimer = setInterval(cycle, 60_000);
-  billingTimer.unref();
-  // Usage that arrived while the server was down (or seeded) is evaluated once at start.
-  deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
+/** The jobs that must run in one process at a time, each under its own lease. */
+function singletonJobs(deps: Deps): SingletonJobs {
+  const jobs = new SingletonJobs({ db: deps.db, clock: deps.clock, logger: deps.logger, leaseMs: deps.config.JOB_LEASE_MS });
+  // The billing calendar: scheduled downgrades and period invoices, when the lease is taken and every minute.
+  jobs.every("billing-cycle", 60_000, () => runBillingCycle(deps.billing), { atStart: true });
   // Forget idempotency ids past their 48 h retention, hourly.
-  const prune = setInterval(() => deps.meter.pruneIds(48 * 3_600_000), 3_600_000);
-  prune.unref();
+  jobs.every("prune-ids", 3_600_000, () => deps.meter.pruneIds(48 * 3_600_000));
+  // The outbox: its claim of a row is safe with several senders, but one sender polls instead of N.
+  jobs.every("notice-delivery", deps.delivery.intervalMs, () => deps.delivery.tick());
+  // Stripe: plan changes left "applying" are finished (same keys), usage goes to the meters.
+  const stripe = deps.stripe;
+  if (stripe) jobs.every("stripe-worker", stripe.worker.intervalMs, () => stripe.worker.runOnce(), { atStart: true, stopWaitMs: 1_500 });
+  return jobs;
+}
+
+/**
+ * Starts serving (or, as a worker, only /healthz) and, unless `web`, the singleton jobs whose lease
+ * this process can take. stop() stops accepting, finishes open requests, stops the jobs and releases
+ * their leases, then closes the database.
+ */
+export async function startServer(runtime: Runtime, opts: { role?: Role } = {}): Promise<Started> {
+  const { deps, database } = runtime;
+  const role = opts.role ?? "all";
+  const serves = role !== "worker";
+  const jobs = role === "web" ? null : singletonJobs(deps);
+  const app = serves ? createApp(deps) : createWorkerApp(deps, jobs!);
+  const http = await listen(app, { port: deps.config.PORT, host: deps.config.HOST, lean: serves ? meteringRoutes(deps, deps.meter) : undefined });
+  runtime.setPort(http.port);
+  if (serves) deps.meter.start();
+  // Alone on its database, a process takes every lease at once: the billing cycle has run when this returns.
+  await jobs?.start();
+  // Usage that arrived while the server was down (or seeded) is evaluated once at start.
+  if (serves) deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      clearInterval(prune);
-      clearInterval(billingTimer);
-      await http.close(2_500);
-      await deps.stripe?.worker.stop();
+      // The leases are released as soon as the jobs have stopped, so another process takes them over at once.
+      await Promise.all([http.close(2_500), jobs?.stop()]);
       // Everything counted before the last request finished is written before the database closes.
       await deps.meter.stop(2_000);
       await deps.delivery.stop();
       database.close();
     })());
-  return { runtime, http, stop };
+  return { runtime, role, http, jobs, stop };
 }

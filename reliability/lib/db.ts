@@ -40,9 +40,10 @@ export const refused = (c: Counts) => c.throttled + c.ceiling;
 
 /**
  * Columns that change without any request changing data: a session's sliding expiry is written at
- * most once a minute by every authenticated read (server/auth/sign-in.ts readSession).
+ * most once a minute by every authenticated read (server/auth/sign-in.ts readSession), and a job's
+ * lease is renewed every third of its length (server/jobs/singleton-jobs.ts).
  */
-const VOLATILE: Record<string, string[]> = { sessions: ["last_seen_at_ms", "expires_at_ms"] };
+const VOLATILE: Record<string, string[]> = { sessions: ["last_seen_at_ms", "expires_at_ms"], job_leases: ["expires_at_ms"] };
 
 export interface Fingerprint {
   tables: Record<string, { rows: number; hash: string }>;

@@ -10,6 +10,7 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
 import { recordAnomalyIn } from "./anomalies";
+import { moveChange } from "./plan-change-status";
 import { usageCostMinor } from "./quote";
 
 export { ANOMALY_RATIO } from "./anomalies";
@@ -35,15 +36,15 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
     const stillFrom = ctx.db.transaction((txRaw) => {
       const tx = txRaw as unknown as BillingContext["db"];
       const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, change.accountId)).get();
-      const current = tx.select({ status: planChanges.status }).from(planChanges).where(eq(planChanges.id, change.id)).get();
-      if (current?.status !== "scheduled") return null;
+      // Each move is guarded by the status it leaves: a change that another process (or the customer)
+      // settled meanwhile is left alone, and nothing is applied or told twice.
       if (change.kind === "plan_change" && account?.planId !== change.fromPlanId) {
-        tx.update(planChanges).set({ status: "cancelled", failureMessage: "The account was no longer on the plan this change was scheduled from.", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
-        return false;
+        const cancelled = moveChange(tx, change.id, ["scheduled"], { status: "cancelled", failureMessage: "The account was no longer on the plan this change was scheduled from.", updatedAtMs: now });
+        return cancelled ? false : null;
       }
+      if (!moveChange(tx, change.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now })) return null;
       // The new plan took effect at the period boundary, whenever the calendar runs.
       if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs }).where(eq(accounts.id, change.accountId)).run();
-      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
       return true;
     });
     if (stillFrom === null) continue;

@@ -33,8 +33,6 @@ export interface BillingProvider {
   readonly name: "local" | "stripe";
   /** Issues (and collects) an invoice; called inside the transaction that records the change. */
   invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult;
-  /** Charges are held, not collected (operator "pause billing"). */
-  paused(): boolean;
   /**
    * A provider that moves money elsewhere (Stripe). Its calls are asynchronous and cannot run inside
    * a SQLite transaction, so a confirmation is recorded first (with its idempotency key), then sent,

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
@@ -12,7 +12,9 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
 import { mirrorInvoice } from "./invoice-mirror";
+import { isBillingPaused } from "./billing-pause";
 import { cancelWithProvider } from "./cancel-change";
+import { moveChange } from "./plan-change-status";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/, "textDigest must be the SHA-256 (hex) of the words shown.");
@@ -172,7 +174,11 @@ function replaceWaiting(tx: BillingContext["db"], accountId: string, now: number
     if (c.status === "scheduled" && c.providerRef) {
       throw new DomainError("CONFLICT", `Your scheduled switch to ${planNameOf(c.toPlanId)} must be cancelled first. Nothing was charged.`);
     }
-    tx.update(planChanges).set({ status: "cancelled", updatedAtMs: now }).where(eq(planChanges.id, c.id)).run();
+    // Only from the status it was read in: settled meanwhile (applied by the billing calendar, decided
+    // by an operator) it is not replaced, and this confirmation records nothing.
+    if (!moveChange(tx, c.id, [c.status], { status: "cancelled", updatedAtMs: now })) {
+      throw new DomainError("CONFLICT", `Your waiting switch to ${planNameOf(c.toPlanId)} was settled just now. Nothing was charged for this one; please preview the change again.`);
+    }
     if (c.status === "pending_approval") tx.update(approvalRequests).set({ status: "withdrawn", decidedAtMs: now }).where(and(eq(approvalRequests.planChangeId, c.id), eq(approvalRequests.status, "pending"))).run();
     replaced.push({ planChangeId: c.id, toPlanId: c.toPlanId, status: c.status });
   }
@@ -395,13 +401,15 @@ async function settleOnce(ctx: BillingContext, planChangeId: string, replayed: b
         throw new DomainError("PRECONDITION_FAILED", message);
       }
     }
-    if (ctx.provider.paused() && quote.amountDueNowMinor > 0) {
+    if (quote.amountDueNowMinor > 0 && isBillingPaused(db)) {
       const message = "Charges are paused by the provider at the moment. Nothing was charged and your plan is unchanged; please try again later.";
       commitStatus(ctx, planChangeId, "failed", message);
       throw new DomainError("PRECONDITION_FAILED", message);
     }
     // Stored before the call: from now on a retry re-sends with the same key, it never re-prices.
-    db.update(planChanges).set({ providerSentAtMs: clock.now(), updatedAtMs: clock.now() }).where(eq(planChanges.id, planChangeId)).run();
+    const sent = db.update(planChanges).set({ providerSentAtMs: clock.now(), updatedAtMs: clock.now() }).where(and(eq(planChanges.id, planChangeId), eq(planChanges.status, "applying"))).run();
+    // Settled meanwhile by another process (or a webhook): nothing is sent.
+    if (sent.changes !== 1) return resultOf(ctx, planChangeId, true);
   }
 
   const outcome = await remote.applyChange(account, change, quote, key);
@@ -446,26 +454,31 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["d
   const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
   if (!change || !["applying", "payment_required", "payment_pending"].includes(change.status)) return null;
   const quote = tx.select().from(quotes).where(eq(quotes.id, change.quoteId)).get()!;
+  // Every move is guarded by the statuses still waiting for the provider: the first commit wins,
+  // whichever process (confirmation, worker, webhook) makes it; the others change nothing.
+  const waiting = ["applying", "payment_required", "payment_pending"] as const;
   switch (outcome.kind) {
     case "applied": {
+      if (!moveChange(tx, planChangeId, waiting, { status: "applied", appliedAtMs: now, effectiveAtMs: now, failureMessage: null, updatedAtMs: now })) return null;
       const invoiceId = outcome.invoice ? mirrorInvoice(tx, change.accountId, outcome.invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
       applyToAccount(tx, quote, consentedOverage(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
-      tx.update(planChanges).set({ status: "applied", appliedAtMs: now, effectiveAtMs: now, invoiceId, failureMessage: null, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      tx.update(planChanges).set({ invoiceId }).where(eq(planChanges.id, planChangeId)).run();
       break;
     }
     case "scheduled":
-      tx.update(planChanges).set({ status: "scheduled", providerRef: outcome.ref, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      if (!moveChange(tx, planChangeId, waiting, { status: "scheduled", providerRef: outcome.ref, updatedAtMs: now })) return null;
       break;
     case "payment_required":
-      tx.update(planChanges).set({ status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      if (!moveChange(tx, planChangeId, waiting, { status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now })) return null;
       break;
     case "payment_pending": {
+      if (!moveChange(tx, planChangeId, waiting, { status: "payment_pending", failureMessage: outcome.message, updatedAtMs: now })) return null;
       const invoiceId = outcome.invoice ? mirrorInvoice(tx, change.accountId, outcome.invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
-      tx.update(planChanges).set({ status: "payment_pending", invoiceId, failureMessage: outcome.message, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      tx.update(planChanges).set({ invoiceId }).where(eq(planChanges.id, planChangeId)).run();
       break;
     }
     case "failed":
-      tx.update(planChanges).set({ status: "failed", failureMessage: outcome.message, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+      if (!moveChange(tx, planChangeId, waiting, { status: "failed", failureMessage: outcome.message, updatedAtMs: now })) return null;
       break;
   }
   return () => {
@@ -527,9 +540,16 @@ export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChan
   const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get()!;
   const overage = consentedOverage(tx, change.consentId);
   const atMs = repriced?.atMs ?? quote.prorationAtMs;
+  // Applied once: a change just recorded as applied (not yet carried out), or one an operator approves
+  // now. Whoever got there first applied it; this transaction rolls back, charging nothing.
+  const claimed = tx
+    .update(planChanges)
+    .set({ status: "applied", appliedAtMs: now, updatedAtMs: now })
+    .where(and(eq(planChanges.id, planChangeId), inArray(planChanges.status, ["applied", "pending_approval"]), isNull(planChanges.appliedAtMs)))
+    .run();
+  if (claimed.changes !== 1) throw new DomainError("CONFLICT", "This change has already been settled.");
   if (quote.kind !== "plan_change") {
     applyToAccount(tx, quote, overage, atMs);
-    tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
     return;
   }
   const lines = repriced?.lines ?? (JSON.parse(quote.linesJson) as LineDraft[]);
@@ -545,7 +565,7 @@ export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChan
     invoiceId = charge.invoiceId;
   }
   applyToAccount(tx, quote, overage, atMs);
-  tx.update(planChanges).set({ status: "applied", appliedAtMs: now, effectiveAtMs: atMs, invoiceId, updatedAtMs: now }).where(eq(planChanges.id, planChangeId)).run();
+  tx.update(planChanges).set({ effectiveAtMs: atMs, invoiceId }).where(eq(planChanges.id, planChangeId)).run();
 }
 
 /** After the commit: the meter takes the new caps, and the customer is told. */

@@ -1,8 +1,9 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { InvoiceMirror } from "./billing-provider";
+import { nextInvoiceNumber } from "./invoice-number";
 
 // Paid and void are final: a late "open" (an out-of-order event) never moves an invoice back.
 const RANK: Record<InvoiceMirror["status"], number> = { open: 0, paid: 1, void: 1 };
@@ -15,17 +16,16 @@ export function mirrorInvoice(tx: Db, accountId: string, m: InvoiceMirror, opts:
   const existing = tx.select().from(invoices).where(eq(invoices.stripeInvoiceId, m.remoteId)).get() ?? tx.select().from(invoices).where(eq(invoices.dedupeKey, opts.dedupeKey)).get();
   if (existing) {
     const current = existing.status === "queued" ? "open" : existing.status;
-    if (RANK[m.status] > RANK[current]) tx.update(invoices).set({ status: m.status }).where(eq(invoices.id, existing.id)).run();
+    if (RANK[m.status] > RANK[current]) tx.update(invoices).set({ status: m.status }).where(and(eq(invoices.id, existing.id), eq(invoices.status, existing.status))).run();
     if (!existing.stripeInvoiceId) tx.update(invoices).set({ stripeInvoiceId: m.remoteId }).where(eq(invoices.id, existing.id)).run();
     return existing.id;
   }
-  const seq = tx.select({ n: sql<number>`count(*)` }).from(invoices).get()!.n + 1;
   const id = newId("inv");
   tx.insert(invoices)
     .values({
       id,
       accountId,
-      number: `HR-${String(seq).padStart(6, "0")}`,
+      number: nextInvoiceNumber(tx),
       kind: opts.kind,
       periodStartMs: m.periodStartMs,
       periodEndMs: m.periodEndMs,

@@ -1,34 +1,27 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
+import { isBillingPaused } from "./billing-pause";
 import type { BillingProvider, ChargeResult, InvoiceDraft } from "./billing-provider";
+import { nextInvoiceNumber } from "./invoice-number";
 
 /** Invoices in SQLite, paid on issue (or queued while billing is paused). The default provider. */
 export class LocalBillingProvider implements BillingProvider {
   readonly name = "local" as const;
-  private isPaused = false;
-
-  paused(): boolean {
-    return this.isPaused;
-  }
-
-  setPaused(paused: boolean): void {
-    this.isPaused = paused;
-  }
 
   invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
     const existing = tx.select({ id: invoices.id, status: invoices.status }).from(invoices).where(eq(invoices.dedupeKey, draft.dedupeKey)).get();
     if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
     const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);
-    const seq = tx.select({ n: sql<number>`count(*)` }).from(invoices).get()!.n + 1;
     const id = newId("inv");
-    const status = this.isPaused && total > 0 ? "queued" : "paid";
+    // The pause switch as stored, read in this transaction: another process may have flipped it.
+    const status = total > 0 && isBillingPaused(tx) ? "queued" : "paid";
     tx.insert(invoices)
       .values({
         id,
         accountId: draft.accountId,
-        number: `HR-${String(seq).padStart(6, "0")}`,
+        number: nextInvoiceNumber(tx),
         kind: draft.kind,
         periodStartMs: draft.periodStartMs,
         periodEndMs: draft.periodEndMs,

@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
@@ -8,6 +8,7 @@ import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, applyNow, settlePlanChange } from "./confirm-plan-change";
+import { moveChange } from "./plan-change-status";
 import { draftPlanChange, type PlanChangeDraft } from "./quote";
 
 export { cancelScheduledChange, cancelScheduledChangeWithProvider, cancelWithProvider } from "./cancel-change";
@@ -65,20 +66,27 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   const remote = Boolean(ctx.provider.remote);
   ctx.db.transaction((txRaw) => {
     const tx = txRaw as unknown as BillingContext["db"];
-    const fresh = tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, request.id)).get();
-    if (fresh?.status !== "pending") throw new DomainError("CONFLICT", `This request was already ${fresh?.status ?? "decided"}.`);
-    tx.update(approvalRequests)
+    // Decided once: the request moves only from pending (another operator, or another process, may have been first).
+    const decided = tx
+      .update(approvalRequests)
       .set({ status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })
-      .where(eq(approvalRequests.id, request.id))
+      .where(and(eq(approvalRequests.id, request.id), eq(approvalRequests.status, "pending")))
       .run();
+    if (decided.changes !== 1) {
+      const fresh = tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, request.id)).get();
+      throw new DomainError("CONFLICT", `This request was already ${fresh?.status ?? "decided"}.`);
+    }
+    const waiting = ["pending_approval"] as const;
+    let moved = true;
     if (status === "approved") {
-      if (remote) tx.update(planChanges).set({ status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      if (remote) moved = moveChange(tx, change.id, waiting, { status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now });
       else if (quote.timing === "now") {
         applyNow(ctx, tx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined);
-      } else tx.update(planChanges).set({ status: "scheduled", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      } else moved = moveChange(tx, change.id, waiting, { status: "scheduled", updatedAtMs: now });
     } else {
-      tx.update(planChanges).set({ status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now }).where(eq(planChanges.id, change.id)).run();
+      moved = moveChange(tx, change.id, waiting, { status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now });
     }
+    if (!moved) throw new DomainError("CONFLICT", "This change is no longer waiting for approval.");
   });
   if (status === "approved" && remote) {
     // The customer hears the outcome from the settlement (applied, scheduled, or why not).

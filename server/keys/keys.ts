@@ -94,6 +94,7 @@ export function revokeKey(db: Db, clock: Clock, input: { keyId: string; accountI
     throw new DomainError("NOT_FOUND", `No key ${input.keyId}.`);
   }
   if (row.revokedAtMs !== null) return summarize(row);
-  const updated = db.update(apiKeys).set({ revokedAtMs: clock.now() }).where(eq(apiKeys.id, row.id)).returning().get();
-  return summarize(updated!);
+  // Revoked once: a revocation that raced this one keeps its moment.
+  const updated = db.update(apiKeys).set({ revokedAtMs: clock.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAtMs))).returning().get();
+  return summarize(updated ?? db.select().from(apiKeys).where(eq(apiKeys.id, row.id)).get()!);
 }

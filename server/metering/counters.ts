@@ -18,10 +18,11 @@ export class AccountCounters {
    * within the period (null: from the period start).
    */
   constructor(
-    private readonly billingAnchorMs: number,
+    /** The terms these counts were built for: other terms need other counts. */
+    readonly billingAnchorMs: number,
     nowMs: number,
     persisted: { dayUsed: number; monthUsed: number; minuteUsed: number },
-    planStartedAtMs: number | null = null,
+    readonly planStartedAtMs: number | null = null,
   ) {
     this.dayMs = startOfUtcDay(nowMs);
     this.dayUsed = persisted.dayUsed;

@@ -201,6 +201,25 @@ describe("keys", () => {
     meter.refreshIfChangedElsewhere();
     expect(meter.check(key, 1)).toEqual({ ok: false, reason: "revoked_key" });
   });
+
+  it("rebuilds an account's counts when another process changed its plan and billing period", () => {
+    const { key, accountId } = setup("free", { anchor: Date.parse("2026-11-10T00:00:00Z") });
+    ok(meter.check(key, 900));
+    clock.advance(60_000);
+    // Free → Pro in another process: a new billing period, and the new plan's quota, from this moment.
+    const upgradedAt = clock.now();
+    const other = new Database(join(dir, "h.db"));
+    other.prepare("update accounts set plan_id = 'pro', billing_anchor_ms = ?, plan_started_at_ms = ? where id = ?").run(upgradedAt, upgradedAt, accountId);
+    other.close();
+    meter.refreshIfChangedElsewhere();
+    const r = ok(meter.check(key, 1));
+    expect(r.plan.id).toBe("pro");
+    expect(r.period.startMs).toBe(upgradedAt);
+    expect(r.limits.find((l) => l.window === "month")).toMatchObject({ limit: 10_000, used: 1 });
+    expect(r.limits.find((l) => l.window === "day")!.used).toBe(901);
+    meter.flush();
+    expect(served(accountId).a).toBe(901);
+  });
 });
 
 describe("exactness", () => {

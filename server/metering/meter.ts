@@ -25,6 +25,8 @@ export interface MeterOptions {
   recommendPlan?: (accountId: string) => string | null;
   /** Called after each successful flush with the accounts whose counts changed. */
   onFlushed?: (accountIds: string[]) => void;
+  /** Called when another connection (another process, the CLI) has committed since the last look. */
+  onChangedElsewhere?: () => void;
   metrics?: Metrics;
 }
 
@@ -258,6 +260,7 @@ export class Meter {
       this.dataVersion = v;
       this.keys.clear();
       this.terms.clear();
+      this.o.onChangedElsewhere?.();
     }
   }
 
@@ -350,6 +353,12 @@ export class Meter {
 
   private countersFor(terms: AccountTerms, nowMs: number): AccountCounters {
     let c = this.counters.get(terms.id);
+    // The plan changed in another process (a new period, a new plan's quota): rebuilt from the
+    // rollups, once what this process counted is written (if the write must wait, the next call rebuilds).
+    if (c && (c.billingAnchorMs !== terms.billingAnchorMs || c.planStartedAtMs !== terms.planStartedAtMs) && this.flush()) {
+      this.counters.delete(terms.id);
+      c = undefined;
+    }
     if (!c) {
       c = new AccountCounters(terms.billingAnchorMs, nowMs, this.loadPersisted(terms.id, terms.billingAnchorMs, nowMs, terms.planStartedAtMs), terms.planStartedAtMs);
       this.counters.set(terms.id, c);

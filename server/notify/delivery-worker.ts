@@ -40,9 +40,14 @@ export class DeliveryWorker {
 
   constructor(private readonly o: DeliveryWorkerOptions) {}
 
+  /** How often a pass runs (ms). */
+  get intervalMs(): number {
+    return this.o.intervalMs ?? 1_000;
+  }
+
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs ?? 1_000);
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -84,17 +89,20 @@ export class DeliveryWorker {
         .where(and(eq(outbox.id, row.id), inArray(outbox.status, ["pending", "sending"]), eq(outbox.attempts, row.attempts)))
         .run();
       if (claimed.changes !== 1) continue;
+      // The outcome is recorded only while this claim stands: a send so slow that the row was
+      // claimed again as stale (here or in another process) leaves the record to that claim.
+      const ours = and(eq(outbox.id, row.id), eq(outbox.status, "sending"), eq(outbox.attempts, attempts));
       try {
         await this.send(row);
         const sentAt = clock.now();
-        db.update(outbox).set({ status: "sent", sentAtMs: sentAt, lastError: null }).where(eq(outbox.id, row.id)).run();
+        db.update(outbox).set({ status: "sent", sentAtMs: sentAt, lastError: null }).where(ours).run();
         if (row.channel === "email" && row.noticeId && row.accountId && markDelivered(db, row.accountId, row.noticeId, sentAt)) this.o.onDelivered?.(row.accountId);
       } catch (err) {
         const failed = attempts >= MAX_ATTEMPTS;
         const message = err instanceof Error ? err.message : String(err);
         db.update(outbox)
           .set({ status: failed ? "failed" : "pending", nextAttemptAtMs: clock.now() + backoffMs(attempts), lastError: message.slice(0, 500) })
-          .where(eq(outbox.id, row.id))
+          .where(ours)
           .run();
         this.o.logger[failed ? "error" : "warn"]({ outboxId: row.id, channel: row.channel, attempts, error: message }, failed ? "delivery failed for good" : "delivery failed; will retry");
       }

@@ -1,11 +1,11 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
 import type { BillingContext } from "../billing/billing-context";
-import type { LocalBillingProvider } from "../billing/local-provider";
-import { accounts, anomalies, invoices, settings } from "../db/schema";
+import { isBillingPaused, storeBillingPaused } from "../billing/billing-pause";
+import { accounts, anomalies, invoices } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import { recordAudit } from "./audit-log";
@@ -40,20 +40,17 @@ export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfather
   return { updated: rows.length };
 }
 
-const PAUSED_KEY = "billing_paused";
-
 export function billingPaused(ctx: BillingContext): boolean {
-  return ctx.db.select().from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
+  return isBillingPaused(ctx.db);
 }
 
 /**
  * Stops provider charges: new invoices are queued, visibly, until billing resumes; resuming
- * collects the queued ones.
+ * collects the queued ones. The switch lives in the database, so every process honours it.
  */
-export function setBillingPaused(ctx: BillingContext, provider: LocalBillingProvider, paused: boolean, actor: string) {
+export function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
   const now = ctx.clock.now();
-  ctx.db.insert(settings).values({ key: PAUSED_KEY, value: String(paused), updatedAtMs: now }).onConflictDoUpdate({ target: settings.key, set: { value: String(paused), updatedAtMs: now } }).run();
-  provider.setPaused(paused);
+  storeBillingPaused(ctx.db, paused, now);
   let collected = 0;
   if (!paused) collected = ctx.db.update(invoices).set({ status: "paid" }).where(eq(invoices.status, "queued")).run().changes;
   recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });
@@ -140,7 +137,11 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
 }
 
 export function acknowledgeAnomaly(ctx: BillingContext, anomalyId: string, actor: string): void {
-  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(eq(anomalies.id, anomalyId)).run();
-  if (done.changes !== 1) throw new DomainError("NOT_FOUND", "No such anomaly.");
+  // Acknowledged once: a second click (or another operator, on another process) changes nothing and is not audited again.
+  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(and(eq(anomalies.id, anomalyId), isNull(anomalies.acknowledgedAtMs))).run();
+  if (done.changes !== 1) {
+    if (ctx.db.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.id, anomalyId)).get()) return;
+    throw new DomainError("NOT_FOUND", "No such anomaly.");
+  }
   recordAudit(ctx.db, ctx.clock, { actor, action: "anomaly.acknowledged", details: { anomalyId } });
 }

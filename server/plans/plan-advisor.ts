@@ -1,7 +1,9 @@
+import { eq } from "drizzle-orm";
 import { PLAN_LIST, PLANS, isPlanId, type Plan, type PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { findAccount, type Account } from "../accounts/accounts";
 import type { Db } from "../db/client";
+import { accounts } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { earliestUsageDayMs, getDailyHistory, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
@@ -31,14 +33,27 @@ export type MonthStanding = (accountId: string) => { used: number; endMs: number
 
 const TTL_MS = 60_000;
 
+/** What an answer depends on besides traffic: another process changing any of it makes the answer stale. */
+type Terms = { planId: string; billingAnchorMs: number; planStartedAtMs: number | null; overageOptIn: boolean; grandfatheredUntilMs: number | null };
+const termsKey = (t: Terms) => JSON.stringify([t.planId, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
+
+interface Cached {
+  view: PlanComparisonView;
+  terms: string;
+  /** The round of changes made elsewhere it was last checked against. */
+  round: number;
+}
+
 /**
  * The one answer to "which plan fits this account, at what cost": the Plans page, the wizard, the
  * banner, e-mails and webhooks, the 429's upgrade link and the console all ask here. Answers are
  * kept a minute per account (the meter asks on every over-cap call; a comparison reads a month of
- * rollups) and dropped when the account's plan or terms change.
+ * rollups) and dropped when the account's plan or terms change — here, or in another process (an
+ * answer kept across a commit made elsewhere is checked against the account's terms before use).
  */
 export class PlanAdvisor {
-  private readonly cache = new Map<string, PlanComparisonView>();
+  private readonly cache = new Map<string, Cached>();
+  private round = 0;
 
   constructor(
     private readonly db: Db,
@@ -50,12 +65,29 @@ export class PlanAdvisor {
   compare(accountId: string): PlanComparisonView | null {
     const now = this.clock.now();
     const hit = this.cache.get(accountId);
-    if (hit && now - hit.atMs < TTL_MS && now >= hit.atMs) return hit;
+    if (hit && now - hit.view.atMs < TTL_MS && now >= hit.view.atMs && this.stillCurrent(accountId, hit)) return hit.view;
     const account = findAccount(this.db, accountId);
     if (!account) return null;
     const view = this.computeFor(account, now);
-    this.cache.set(accountId, view);
+    this.cache.set(accountId, { view, terms: termsKey({ ...account, planId: account.plan.id }), round: this.round });
     return view;
+  }
+
+  /** Another process committed something: each kept answer is checked against its account's terms before it is used again. */
+  changedElsewhere(): void {
+    this.round++;
+  }
+
+  private stillCurrent(accountId: string, hit: Cached): boolean {
+    if (hit.round === this.round) return true;
+    const row = this.db
+      .select({ planId: accounts.planId, billingAnchorMs: accounts.billingAnchorMs, planStartedAtMs: accounts.planStartedAtMs, overageOptIn: accounts.overageOptIn, grandfatheredUntilMs: accounts.grandfatheredUntilMs })
+      .from(accounts)
+      .where(eq(accounts.id, accountId))
+      .get();
+    if (!row || termsKey(row) !== hit.terms) return false;
+    hit.round = this.round;
+    return true;
   }
 
   /** The plan to offer the account as a switch (null when its plan is already the best fit). */

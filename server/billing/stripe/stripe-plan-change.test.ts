@@ -310,6 +310,10 @@ describe("no payment method yet: Stripe Checkout", () => {
     expect(row).toEqual({ stripe_customer_id: done.session.customer, stripe_subscription_id: done.subscription.id, billing_anchor_ms: utc("2026-11-16T00:00:00Z") });
     expect(t.srv.deps.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(account.id)).toEqual({ total_minor: 2900, status: "paid" });
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
+    // An "expired" for this session arriving late (or handled by another process) cannot close a paid change.
+    expect((await postEvent(t, t.double.event("checkout.session.expired", { ...done.session, status: "expired" }))).status).toBe(200);
+    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
+    expect(planOf(t, account.id)).toBe("starter");
   });
 
   it("an expired checkout closes the waiting change and changes nothing", async () => {

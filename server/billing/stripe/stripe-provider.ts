@@ -73,7 +73,7 @@ export function baseItemOf(sub: Stripe.Subscription): Stripe.SubscriptionItem | 
  */
 export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   readonly name = "stripe" as const;
-  /** The local ledger: mirrored invoices, and the operator's pause switch. */
+  /** The local ledger: mirrored invoices. */
   readonly ledger = new LocalBillingProvider();
   readonly prices: StripePriceBook;
   readonly retry: RetryPolicy;
@@ -92,10 +92,6 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
 
   invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
     return this.ledger.invoice(tx, draft, nowMs);
-  }
-
-  paused(): boolean {
-    return this.ledger.paused();
   }
 
   /** Every Stripe call: retried with the same idempotency key on network errors, timeouts, 409, 429 and 5xx. */

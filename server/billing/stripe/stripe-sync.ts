@@ -11,6 +11,7 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../confirm-plan-change";
 import { mirrorInvoice } from "../invoice-mirror";
+import { moveChange } from "../plan-change-status";
 import { planOfPrice } from "./stripe-catalog";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 
@@ -59,9 +60,11 @@ function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, s
       kind: "failed",
       message: `The payment for your switch to the ${name} plan was not completed in time, so the switch was dropped: your plan is unchanged and that invoice will not be charged. You can start the switch again from the Plans page.`,
     });
+    // Closed by another process (or event) meanwhile: it was voided, audited and told there.
+    if (!done) continue;
     if (change.invoiceId) tx.update(invoices).set({ status: "void" }).where(and(eq(invoices.id, change.invoiceId), eq(invoices.status, "open"))).run();
     auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } });
-    if (done) after.push(done);
+    after.push(done);
   }
   return after;
 }
@@ -109,12 +112,13 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     return after;
   }
 
-  // A scheduled downgrade that Stripe has now carried out.
-  const scheduled = tx
+  // A scheduled downgrade that Stripe has now carried out: marked applied once (guarded by its status).
+  const candidate = tx
     .select()
     .from(planChanges)
     .where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "scheduled"), eq(planChanges.toPlanId, stripePlan)))
     .get();
+  const scheduled = candidate && moveChange(tx, candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }) ? candidate : undefined;
   tx.update(accounts)
     .set({
       planId: stripePlan,
@@ -124,9 +128,7 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     })
     .where(eq(accounts.id, account.id))
     .run();
-  if (scheduled) {
-    tx.update(planChanges).set({ status: "applied", appliedAtMs: now, updatedAtMs: now }).where(eq(planChanges.id, scheduled.id)).run();
-  } else {
+  if (!scheduled) {
     auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } });
   }
   const name = planName(stripePlan);

@@ -188,7 +188,8 @@ export class StripeUsageReporter {
   }
 
   private mark(identifier: string, set: Partial<typeof stripeUsageReports.$inferInsert>): void {
-    this.ctx.db.update(stripeUsageReports).set(set).where(eq(stripeUsageReports.identifier, identifier)).run();
+    // Only a report still pending moves: one another process already settled stays as it is.
+    this.ctx.db.update(stripeUsageReports).set(set).where(and(eq(stripeUsageReports.identifier, identifier), eq(stripeUsageReports.status, "pending"))).run();
   }
 
   backlog(): UsageBacklog {

@@ -8,6 +8,7 @@ import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../confirm-plan-change";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 import { recordAnomalyIn } from "../anomalies";
+import { moveChange } from "../plan-change-status";
 import { mirrorStripeInvoiceIn, paymentFailedText, reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 
 /** Signatures older than this, or further than this in the future, are refused (seconds). */
@@ -134,7 +135,8 @@ export class StripeWebhookHandler {
         if (!changeId) return null;
         // An abandoned checkout changes nothing; the waiting change is closed.
         return (tx) => {
-          tx.update(planChanges).set({ status: "cancelled", failureMessage: "The payment page expired before it was completed. Nothing was charged.", updatedAtMs: ctx.clock.now() }).where(eq(planChanges.id, changeId)).run();
+          // Only a change still waiting at Checkout: a late event cannot cancel one already paid and applied.
+          moveChange(tx, changeId, ["payment_required"], { status: "cancelled", failureMessage: "The payment page expired before it was completed. Nothing was charged.", updatedAtMs: ctx.clock.now() });
           return [];
         };
       }

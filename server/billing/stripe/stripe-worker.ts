@@ -2,6 +2,7 @@ import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { accounts, planChanges, quotes } from "../../db/schema";
 import type { BillingContext } from "../billing-context";
 import { settlePlanChange } from "../confirm-plan-change";
+import { moveChange } from "../plan-change-status";
 import type { StripeBillingProvider } from "./stripe-provider";
 import { reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 import type { StripeUsageReporter } from "./stripe-usage";
@@ -19,12 +20,8 @@ export async function resumeApplyingChanges(ctx: BillingContext): Promise<{ resu
   let expired = 0;
   for (const { plan_changes: change, quotes: quote } of rows) {
     if (change.providerSentAtMs === null && now >= quote.expiresAtMs) {
-      ctx.db
-        .update(planChanges)
-        .set({ status: "needs_consent", failureMessage: "Your confirmation could not be completed before the price preview expired. Nothing was charged and your plan is unchanged; please preview the change again.", updatedAtMs: now })
-        .where(and(eq(planChanges.id, change.id), eq(planChanges.status, "applying")))
-        .run();
-      expired++;
+      const moved = moveChange(ctx.db, change.id, ["applying"], { status: "needs_consent", failureMessage: "Your confirmation could not be completed before the price preview expired. Nothing was charged and your plan is unchanged; please preview the change again.", updatedAtMs: now });
+      if (moved) expired++;
       continue;
     }
     try {
@@ -68,7 +65,8 @@ export class StripeWorker {
     private readonly ctx: BillingContext,
     private readonly provider: StripeBillingProvider,
     private readonly usage: StripeUsageReporter,
-    private readonly intervalMs = 30_000,
+    /** How often a pass runs (ms). */
+    readonly intervalMs = 30_000,
   ) {}
 
   start(): void {

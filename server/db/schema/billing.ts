@@ -175,6 +175,16 @@ export const invoices = sqliteTable(
   (t) => [index("invoices_account_idx").on(t.accountId, t.createdAtMs)],
 );
 
+/**
+ * Numbers handed out once each, whichever process asks: the row is incremented in the transaction
+ * that uses the number (invoice numbers: `invoice_number`).
+ */
+export const sequences = sqliteTable("sequences", {
+  name: text("name").primaryKey(),
+  /** The last number handed out. */
+  value: integer("value").notNull(),
+});
+
 export const invoiceLines = sqliteTable(
   "invoice_lines",
   {

@@ -1,6 +1,7 @@
 export * from "./accounts";
 export * from "./auth";
 export * from "./billing";
+export * from "./jobs";
 export * from "./keys";
 export * from "./metering";
 export * from "./notices";

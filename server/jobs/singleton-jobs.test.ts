@@ -1,0 +1,124 @@
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { ManualClock } from "../lib/clock";
+import { createLogger } from "../lib/logger";
+import { acquireLease, leaseOf, releaseLease } from "./job-leases";
+import { SingletonJobs } from "./singleton-jobs";
+
+const T0 = Date.parse("2026-11-25T14:00:00Z");
+const TTL = 30_000;
+
+let database: Database_;
+let clock: ManualClock;
+
+beforeEach(() => {
+  database = openDatabase(":memory:");
+  migrateDatabase(database.db);
+  clock = new ManualClock(T0);
+});
+afterEach(() => database.close());
+
+describe("job leases", () => {
+  it("acquire, renew, expire, steal after expiry, release", () => {
+    const { db } = database;
+    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
+    expect(leaseOf(db, "billing-cycle")).toEqual({ job: "billing-cycle", holder: "a", expiresAtMs: T0 + TTL });
+    // Held: another holder cannot take it, the holder renews it.
+    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(false);
+    clock.advance(10_000);
+    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
+    expect(leaseOf(db, "billing-cycle")!.expiresAtMs).toBe(T0 + 10_000 + TTL);
+    // One millisecond before it runs out it is still a's; at its expiry anyone may take it.
+    clock.set(T0 + 10_000 + TTL - 1);
+    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(false);
+    clock.set(T0 + 10_000 + TTL);
+    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(true);
+    expect(leaseOf(db, "billing-cycle")).toMatchObject({ holder: "b", expiresAtMs: clock.now() + TTL });
+    // a, late, cannot renew what it lost; nor release it.
+    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(false);
+    expect(releaseLease(db, "billing-cycle", "a")).toBe(false);
+    // Released, it is free at once, long before it would have run out.
+    expect(releaseLease(db, "billing-cycle", "b")).toBe(true);
+    expect(leaseOf(db, "billing-cycle")).toBeNull();
+    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
+    // Leases are per job.
+    expect(acquireLease(db, "notice-delivery", "b", clock.now(), TTL)).toBe(true);
+  });
+});
+
+describe("singleton jobs", () => {
+  const logger = createLogger("silent");
+  /** A process's jobs, with a run counter per job; the tests renew by hand (no timers). */
+  function processWith(holder: string) {
+    const runs = { cycle: 0 };
+    const jobs = new SingletonJobs({ db: database.db, clock, logger, leaseMs: TTL, holder }).every("billing-cycle", 3_600_000, () => runs.cycle++, { atStart: true });
+    return { jobs, runs };
+  }
+
+  it("runs a job in the process holding its lease only, and moves it when the holder stops renewing or stops", async () => {
+    const a = processWith("host/1/a");
+    const b = processWith("host/2/b");
+    await a.jobs.renew();
+    await b.jobs.renew();
+    expect(a.runs.cycle).toBe(1);
+    expect(b.runs.cycle).toBe(0);
+    expect(a.jobs.held()).toEqual(["billing-cycle"]);
+    expect(b.jobs.held()).toEqual([]);
+
+    // a renews in time: b still cannot take it.
+    clock.advance(TTL - 1);
+    await a.jobs.renew();
+    await b.jobs.renew();
+    expect(b.jobs.held()).toEqual([]);
+
+    // a stalls past its lease: a does not run the job any more, and b takes it at its next renewal.
+    clock.advance(TTL);
+    expect(a.jobs.holds("billing-cycle")).toBe(false);
+    await b.jobs.renew();
+    expect(b.jobs.held()).toEqual(["billing-cycle"]);
+    expect(b.runs.cycle).toBe(1);
+    // a learns it lost the lease and stops the job.
+    await a.jobs.renew();
+    expect(a.jobs.held()).toEqual([]);
+    expect(leaseOf(database.db, "billing-cycle")!.holder).toBe("host/2/b");
+
+    // b stops gracefully: its lease is released, and a takes the job at once, without waiting for expiry.
+    await b.jobs.stop();
+    expect(leaseOf(database.db, "billing-cycle")).toBeNull();
+    await a.jobs.renew();
+    expect(a.jobs.held()).toEqual(["billing-cycle"]);
+    expect(a.runs.cycle).toBe(2);
+    await a.jobs.stop();
+  });
+
+  it("takes a lease over at once from a crashed process on this host; a live or remote holder keeps it", async () => {
+    // The pid of a process that has exited.
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    for (const [holder, takenOver] of [
+      [`${hostname()}/${gone}/dead`, true],
+      [`${hostname()}/${process.ppid}/alive`, false],
+      [`another-host/${gone}/remote`, false],
+    ] as const) {
+      acquireLease(database.db, "billing-cycle", holder, clock.now(), TTL);
+      const p = processWith(`${hostname()}/${process.pid}/me`);
+      await p.jobs.renew();
+      expect(p.jobs.held().length === 1, holder).toBe(takenOver);
+      await p.jobs.stop();
+      database.sqlite.prepare("delete from job_leases").run();
+    }
+  });
+
+  it("keeps running a job while a renewal fails, until its lease runs out", async () => {
+    const a = processWith("host/1/a");
+    await a.jobs.renew();
+    database.sqlite.prepare("drop table job_leases").run();
+    clock.advance(TTL - 1);
+    await a.jobs.renew();
+    expect(a.jobs.held()).toEqual(["billing-cycle"]);
+    clock.advance(1);
+    await a.jobs.renew();
+    expect(a.jobs.held()).toEqual([]);
+  });
+});
