@@ -170,13 +170,17 @@ describe("the demo API", () => {
     }
   }
 
-  it("is served, metered, with the demo on", async () => {
+  it("is served, metered, with the demo on; an unknown path under it is a 404 problem+json", async () => {
     await withServer("true", async (s, key) => {
       const ok = await fetch(`${s.url}/demo-api/hello`, { headers: { authorization: `Bearer ${key}` } });
       expect(ok.status).toBe(200);
       expect(ok.headers.get("ratelimit")).toMatch(/^"minute";r=59;/);
       expect(await ok.json()).toEqual({ message: expect.stringContaining("metered") });
       expect((await fetch(`${s.url}/demo-api/hello`)).status).toBe(401);
+      // A path the demo API does not have is an unknown API path (metered like any call), not the portal's page.
+      const unknown = await fetch(`${s.url}/demo-api/nothing-here`, { headers: { authorization: `Bearer ${key}` } });
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get("content-type")).toBe("application/problem+json");
     });
   });
 
