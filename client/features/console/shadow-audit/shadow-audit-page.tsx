@@ -17,6 +17,7 @@ import type { AuditRowData } from "../console-data";
 import { downloadCsv, toCsv } from "../lib/csv";
 import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, noticeKindLabel } from "../lib/format";
 import { rangeLabel, useDaysRange } from "../lib/range";
+import { withParams } from "../lib/search-params";
 import { capOf, costDifference, csvRow, CSV_HEADER, defaultDir, isSortColumn, sortRows, type SortColumn } from "./audit-columns";
 import { useShadowAudit } from "./use-shadow-audit";
 
@@ -40,15 +41,7 @@ export function ShadowAuditPage() {
   const audit = useShadowAudit({ fromMs: range.fromMs, planId });
   const planSelectId = useId();
 
-  const update = (changes: Record<string, string | null>) =>
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        for (const [k, v] of Object.entries(changes)) (v === null ? next.delete(k) : next.set(k, v));
-        return next;
-      },
-      { replace: true },
-    );
+  const update = (changes: Record<string, string | null>) => setParams((p) => withParams(p, changes), { replace: true });
   const onSort = (c: string) => {
     if (!isSortColumn(c)) return;
     const nextDir = c === column ? (dir === "asc" ? "desc" : "asc") : defaultDir(c);
