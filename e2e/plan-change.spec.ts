@@ -40,7 +40,10 @@ test.describe("plan-change wizard", () => {
         edit(Object.values(body)[0]!);
         await route.continue({ postData: JSON.stringify(body) });
       });
+      // The route stays until the tampered request has been answered: the click only starts it.
+      const answered = page.waitForResponse("**/trpc/billing.confirm**");
       await page.getByRole("button", { name: /^(Pay|Confirm|Switch)/ }).click();
+      await answered;
       await page.unroute("**/trpc/billing.confirm**");
     };
     await page.getByTestId("consent-checkbox").check();
