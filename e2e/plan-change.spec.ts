@@ -61,6 +61,8 @@ test.describe("plan-change wizard", () => {
   });
 
   test("Copperleaf upgrades to Business: proration preview, consent, one charge for a double click, receipt, new caps", async ({ page }) => {
+    // The whole wizard with an accessibility check per step, then the billing and usage pages: more time on a busy machine.
+    test.slow();
     await signInAsCustomer(page, "acc_demo_copperleaf");
     const confirms: string[] = [];
     page.on("request", (r) => {
