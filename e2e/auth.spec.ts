@@ -1,12 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import { expect, SERVER_TOKEN, signInAsCustomer, test } from "./fixtures";
-
-/** The e2e server's own database file, read (and for an expired link, written) by these tests. */
-function database(): Database.Database {
-  return new Database(join(process.env.E2E_DIR!, "headroom.db"));
-}
+import { database, expect, serverAuth, signInAsCustomer, test } from "./fixtures";
 
 test.describe("signing in", () => {
   test("an expired link shows a clear page and offers a new one by e-mail", async ({ page }) => {
@@ -63,7 +56,7 @@ test.describe("signing in", () => {
 test.describe("isolation between customers", () => {
   test("customer A's session cannot read or touch customer B's data through any procedure", async ({ page, request, baseURL }) => {
     // Customer B's key, created by the provider's backend.
-    const created = await request.post("/v1/accounts/acc_demo_juniper/keys", { headers: { authorization: `Bearer ${SERVER_TOKEN}` }, data: { name: "Juniper e2e" } });
+    const created = await request.post("/v1/accounts/acc_demo_juniper/keys", { headers: serverAuth, data: { name: "Juniper e2e" } });
     const theirs = (await created.json()) as { id: string; prefix: string };
     await signInAsCustomer(page, "acc_demo_fjord");
     const headers = { "content-type": "application/json", origin: baseURL! };
@@ -80,7 +73,7 @@ test.describe("isolation between customers", () => {
       expect(text, path).not.toContain("eng@juniper.example");
       expect(text, path).not.toContain(theirs.prefix);
     }
-    const list = await request.get("/v1/accounts/acc_demo_juniper/keys", { headers: { authorization: `Bearer ${SERVER_TOKEN}` } });
+    const list = await request.get("/v1/accounts/acc_demo_juniper/keys", { headers: serverAuth });
     expect(((await list.json()) as { keys: Array<{ id: string; revokedAt: string | null }> }).keys.find((k) => k.id === theirs.id)!.revokedAt).toBeNull();
   });
 });

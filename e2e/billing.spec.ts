@@ -1,24 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
-import { expect, signInAsCustomer, test } from "./fixtures";
-
-const SHOTS = "test-results/screenshots";
-
-/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-  expect(serious).toEqual([]);
-}
-
-/** "$1,234.56" → 123456. */
-function minor(text: string): number {
-  const m = /\$([\d,]+)\.(\d\d)/.exec(text);
-  if (!m) throw new Error(`no amount in "${text}"`);
-  return Number(m[1]!.replace(/,/g, "")) * 100 + Number(m[2]);
-}
+import { expect, expectNoSeriousA11yViolations, minor, SHOTS, signInAsCustomer, test } from "./fixtures";
 
 test.describe("billing page", () => {
   test("Ionic (Enterprise): plan and period, the next invoice estimate, invoices with their metered lines", async ({ page }) => {

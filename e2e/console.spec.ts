@@ -1,24 +1,12 @@
 import { confirmationFor, type ShownQuote } from "../shared/consent";
 import { readFileSync } from "node:fs";
-import AxeBuilder from "@axe-core/playwright";
 import type { Browser, Page } from "@playwright/test";
-import { expect, SERVER_TOKEN, signInAsCustomer, test } from "./fixtures";
+import { expect, expectNoSeriousA11yViolations, serverAuth, SHOTS, signInAsCustomer, test } from "./fixtures";
 import { operatorQuery, signInAsOperator } from "./operator-fixtures";
 
 // The other specs share this demo database and run before and after this one: nothing here changes
 // the plan of a demo account the others use (Acme, Copperleaf, Juniper, Harbor…); the flips are
 // undone, and the approval and support flows use an account this spec creates.
-
-const SHOTS = "test-results/screenshots";
-
-/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-  expect(serious).toEqual([]);
-}
 
 interface Readiness {
   accounts: number;
@@ -393,13 +381,12 @@ test.describe("operator console", () => {
 
 /** Creates an account with a key and `calls` calls reported a minute ago, through the provider's REST API. */
 async function createCustomer(page: Page, name: string, email: string, planId: string, calls: number): Promise<string> {
-  const auth = { authorization: `Bearer ${SERVER_TOKEN}` };
-  const created = await page.request.post("/v1/accounts", { headers: auth, data: { name, email, planId } });
+  const created = await page.request.post("/v1/accounts", { headers: serverAuth, data: { name, email, planId } });
   expect(created.status()).toBe(201);
   const { id } = (await created.json()) as { id: string };
-  const key = await page.request.post(`/v1/accounts/${id}/keys`, { headers: auth, data: { name: "e2e" } });
+  const key = await page.request.post(`/v1/accounts/${id}/keys`, { headers: serverAuth, data: { name: "e2e" } });
   const { key: apiKey } = (await key.json()) as { key: string };
-  const events = await page.request.post("/v1/events", { headers: auth, data: { events: [{ id: `e2e-${id}`, key: apiKey, cost: calls, timestamp: Date.now() - 60_000 }] } });
+  const events = await page.request.post("/v1/events", { headers: serverAuth, data: { events: [{ id: `e2e-${id}`, key: apiKey, cost: calls, timestamp: Date.now() - 60_000 }] } });
   expect(((await events.json()) as { accepted: number }).accepted).toBe(1);
   // The meter writes its counts every 250 ms; the quote reads them from the database.
   await expect

@@ -1,8 +1,5 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { APIRequestContext, Page } from "@playwright/test";
-import { expect, SERVER_TOKEN, signInAsCustomer, test } from "./fixtures";
-
-const auth = () => ({ authorization: `Bearer ${SERVER_TOKEN}` });
+import type { APIRequestContext } from "@playwright/test";
+import { expect, expectNoSeriousA11yViolations, serverAuth, signInAsCustomer, test } from "./fixtures";
 
 interface WireBanner {
   noticeId: string;
@@ -14,18 +11,9 @@ interface WireBanner {
   choices: Array<{ kind: "upgrade" | "reduce" | "contact"; label: string; url: string | null }>;
 }
 
-/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-  expect(serious).toEqual([]);
-}
-
 /** The banner as the provider's backend sees it (the same notice the portal shows). */
 async function bannerOf(request: APIRequestContext, accountId: string): Promise<WireBanner | null> {
-  const res = await request.get(`/v1/accounts/${accountId}/banner`, { headers: auth() });
+  const res = await request.get(`/v1/accounts/${accountId}/banner`, { headers: serverAuth });
   expect(res.status()).toBe(200);
   return ((await res.json()) as { banner: WireBanner | null }).banner;
 }
@@ -33,10 +21,10 @@ async function bannerOf(request: APIRequestContext, accountId: string): Promise<
 /** A new Starter account of its own, so what a test changes (dismissals, preferences) touches no other spec. */
 async function newStarterAccount(request: APIRequestContext, name: string): Promise<{ id: string; name: string; email: string; key: string }> {
   const email = `${name.toLowerCase().replace(/\W+/g, "-")}-${Date.now()}@example.test`;
-  const created = await request.post("/v1/accounts", { headers: auth(), data: { name, email, planId: "starter" } });
+  const created = await request.post("/v1/accounts", { headers: serverAuth, data: { name, email, planId: "starter" } });
   expect(created.status()).toBe(201);
   const { id } = (await created.json()) as { id: string };
-  const key = await request.post(`/v1/accounts/${id}/keys`, { headers: auth(), data: { name: "Load test" } });
+  const key = await request.post(`/v1/accounts/${id}/keys`, { headers: serverAuth, data: { name: "Load test" } });
   expect(key.status()).toBe(201);
   return { id, name, email, key: ((await key.json()) as { key: string }).key };
 }
@@ -45,7 +33,7 @@ async function newStarterAccount(request: APIRequestContext, name: string): Prom
 async function reportCalls(request: APIRequestContext, key: string, count: number, tag: string) {
   const now = Date.now();
   const events = Array.from({ length: count }, (_, i) => ({ id: `${tag}-${now}-${i}`, key, cost: 1, timestamp: now }));
-  const res = await request.post("/v1/events", { headers: auth(), data: { events } });
+  const res = await request.post("/v1/events", { headers: serverAuth, data: { events } });
   expect(res.status()).toBe(200);
   expect(((await res.json()) as { accepted: number }).accepted).toBe(count);
 }

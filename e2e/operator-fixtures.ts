@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { expect, type Page } from "@playwright/test";
+import { DATABASE_PATH, SERVER_TOKEN } from "./fixtures";
 
 const baseURL = () => `http://127.0.0.1:${process.env.E2E_PORT}`;
 
@@ -12,9 +12,9 @@ export async function signInAsOperator(page: Page): Promise<void> {
   const out = execFileSync("node_modules/.bin/tsx", ["server/cli.ts", "operator-link", "--json"], {
     env: {
       ...process.env,
-      DATABASE_PATH: join(process.env.E2E_DIR!, "headroom.db"),
+      DATABASE_PATH,
       PUBLIC_URL: baseURL(),
-      HEADROOM_SERVER_TOKEN: process.env.E2E_SERVER_TOKEN,
+      HEADROOM_SERVER_TOKEN: SERVER_TOKEN,
       HEADROOM_DEMO: "false",
       LOG_LEVEL: "silent",
     },

@@ -1,33 +1,8 @@
-import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import Database from "better-sqlite3";
 import type { Locator, Page } from "@playwright/test";
-import { expect, signInAsCustomer, test } from "./fixtures";
-
-const SHOTS = "test-results/screenshots";
-
-/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-  expect(serious).toEqual([]);
-}
-
-/** "$16.72" → 1672, "−$2.85" → -285: money as shown, back to minor units, to check the sums. */
-function minor(text: string): number {
-  const m = /(−|-)?\$([\d,]+)\.(\d\d)/.exec(text);
-  if (!m) throw new Error(`no amount in "${text}"`);
-  return (m[1] ? -1 : 1) * (Number(m[2]!.replace(/,/g, "")) * 100 + Number(m[3]));
-}
+import { database, expect, expectNoSeriousA11yViolations, minor, SHOTS, signInAsCustomer, test } from "./fixtures";
 
 const amountOf = async (l: Locator) => minor((await l.textContent()) ?? "");
 const currentStep = (page: Page) => page.getByRole("navigation", { name: "Plan change steps" }).locator('[aria-current="step"]');
-
-function database(): Database.Database {
-  return new Database(join(process.env.E2E_DIR!, "headroom.db"));
-}
 
 test.describe("plan-change wizard", () => {
   test("Copperleaf's recommended Pro: the whole price with the expected overage, the opt-in as its own tick, and no confirmation without the agreement to the words shown", async ({ page }) => {
@@ -65,7 +40,10 @@ test.describe("plan-change wizard", () => {
         edit(Object.values(body)[0]!);
         await route.continue({ postData: JSON.stringify(body) });
       });
+      // The route stays until the tampered request has been answered: the click only starts it.
+      const answered = page.waitForResponse("**/trpc/billing.confirm**");
       await page.getByRole("button", { name: /^(Pay|Confirm|Switch)/ }).click();
+      await answered;
       await page.unroute("**/trpc/billing.confirm**");
     };
     await page.getByTestId("consent-checkbox").check();
@@ -83,6 +61,8 @@ test.describe("plan-change wizard", () => {
   });
 
   test("Copperleaf upgrades to Business: proration preview, consent, one charge for a double click, receipt, new caps", async ({ page }) => {
+    // The whole wizard with an accessibility check per step, then the billing and usage pages: more time on a busy machine.
+    test.slow();
     await signInAsCustomer(page, "acc_demo_copperleaf");
     const confirms: string[] = [];
     page.on("request", (r) => {

@@ -1,4 +1,4 @@
-import { expect, signInAsCustomer, test } from "./fixtures";
+import { expect, portalSessionUrl, SHOTS, signInAsCustomer, test } from "./fixtures";
 
 test.describe("customer portal home", () => {
   test("a Starter customer over their caps sees their plan, caps and today's usage", async ({ page }) => {
@@ -24,15 +24,11 @@ test.describe("customer portal home", () => {
     }
     await expect(page.getByText("Back to app.acme-provider.example")).toBeVisible();
     await expect(page.getByRole("navigation", { name: "Portal" }).getByRole("link")).toHaveText(["Usage", "Plans", "API keys", "Billing", "Notices", "Settings"]);
-    await page.screenshot({ path: "test-results/screenshots/portal-usage.png", fullPage: true });
+    await page.screenshot({ path: `${SHOTS}/portal-usage.png`, fullPage: true });
   });
 
   test("a used sign-in link shows a clear page", async ({ page }) => {
-    const res = await page.request.post("/v1/portal-sessions", {
-      headers: { authorization: `Bearer ${process.env.E2E_SERVER_TOKEN}` },
-      data: { accountId: "acc_demo_fjord" },
-    });
-    const { url } = (await res.json()) as { url: string };
+    const url = await portalSessionUrl(page.request, "acc_demo_fjord");
     await page.goto(url);
     await expect(page).toHaveURL(/\/usage$/);
     await page.context().clearCookies();

@@ -1,15 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
-import { expect, signInAsCustomer, test } from "./fixtures";
-
-/** No serious or critical WCAG 2.1 A/AA violations on what is on screen now. */
-async function expectNoSeriousA11yViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")) }));
-  expect(serious).toEqual([]);
-}
+import { expect, expectNoSeriousA11yViolations, serverAuth, SHOTS, signInAsCustomer, test } from "./fixtures";
 
 test.describe("customer portal pages", () => {
   test("usage: both charts, the week's peak against the cap and what happens about it", async ({ page }) => {
@@ -137,7 +126,7 @@ test.describe("customer portal pages", () => {
 
     await rows.filter({ hasText: "Mobile app" }).getByRole("button", { name: "Revoke" }).click();
     await page.setViewportSize({ width: 375, height: 720 });
-    await page.screenshot({ path: "test-results/screenshots/keys-revoke-phone.png" });
+    await page.screenshot({ path: `${SHOTS}/keys-revoke-phone.png` });
     await page.setViewportSize({ width: 1280, height: 720 });
     await confirm.getByRole("button", { name: "Revoke key" }).click();
     await expect(confirm).toBeHidden();
@@ -147,7 +136,7 @@ test.describe("customer portal pages", () => {
 
   test("a customer whose account has no calls sees how to make the first one", async ({ page }) => {
     const res = await page.request.post("/v1/accounts", {
-      headers: { authorization: `Bearer ${process.env.E2E_SERVER_TOKEN}` },
+      headers: serverAuth,
       data: { name: "Newco", email: `new-${Date.now()}@newco.example`, planId: "starter" },
     });
     expect(res.status()).toBe(201);

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "@playwright/test";
-import { expect, SERVER_TOKEN, signInAsCustomer, test } from "./fixtures";
+import { expect, serverAuth, signInAsCustomer, test } from "./fixtures";
 import { signInAsOperator } from "./operator-fixtures";
 
 /**
@@ -110,10 +110,9 @@ test.describe("security headers in the browser", () => {
 
   test("the embeddable banner loads and renders on another origin's page", async ({ page, baseURL }) => {
     const account = "acc_demo_brightline";
-    const auth = { authorization: `Bearer ${SERVER_TOKEN}` };
-    const { banner } = (await (await page.request.get(`/v1/accounts/${account}/banner`, { headers: auth })).json()) as { banner: { title: string } | null };
+    const { banner } = (await (await page.request.get(`/v1/accounts/${account}/banner`, { headers: serverAuth })).json()) as { banner: { title: string } | null };
     expect(banner, "the demo account has a banner to show").not.toBeNull();
-    const { token } = (await (await page.request.post(`/v1/accounts/${account}/banner-tokens`, { headers: auth })).json()) as { token: string };
+    const { token } = (await (await page.request.post(`/v1/accounts/${account}/banner-tokens`, { headers: serverAuth })).json()) as { token: string };
     const provider = await serveProviderPage(
       `<!doctype html><title>Provider app</title><script src="${baseURL}/embed/banner.js" defer></script><headroom-banner token="${token}"></headroom-banner>`,
     );

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "./accounts/accounts";
 import { createSignInLink } from "./auth/sign-in";
+import { createKey } from "./keys/keys";
 import { ManualClock } from "./lib/clock";
 import { cookieFrom, startTestServer, TEST_SERVER_TOKEN, type TestServer } from "./testing/test-server";
 
@@ -144,5 +148,62 @@ describe("portal sign-in and isolation", () => {
     const out = await fetch(`${srv.url}/trpc/session.signOut`, { method: "POST", headers: { cookie, "content-type": "application/json", origin: srv.url }, body: "{}" });
     expect(out.status).toBe(200);
     expect((await trpcQuery("session.me", cookie)).body.result?.data).toBeNull();
+  });
+});
+
+describe("the demo API", () => {
+  // A built portal, so that a path falling through to the SPA would answer 200 with its page.
+  let clientDir: string;
+  beforeAll(() => {
+    clientDir = mkdtempSync(join(tmpdir(), "headroom-client-"));
+    writeFileSync(join(clientDir, "index.html"), "<!doctype html><title>portal</title>");
+  });
+  afterAll(() => rmSync(clientDir, { recursive: true, force: true }));
+
+  async function withServer(demo: "true" | "false", run: (s: TestServer, key: string) => Promise<void>) {
+    const s = await startTestServer({ clock, clientDir, env: { HEADROOM_DEMO: demo } });
+    try {
+      const accountId = createAccount(s.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" }).id;
+      await run(s, createKey(s.deps.db, clock, { accountId }).key);
+    } finally {
+      await s.stop();
+    }
+  }
+
+  it("is served, metered, with the demo on; an unknown path under it is a 404 problem+json", async () => {
+    await withServer("true", async (s, key) => {
+      const ok = await fetch(`${s.url}/demo-api/hello`, { headers: { authorization: `Bearer ${key}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("ratelimit")).toMatch(/^"minute";r=59;/);
+      expect(await ok.json()).toEqual({ message: expect.stringContaining("metered") });
+      expect((await fetch(`${s.url}/demo-api/hello`)).status).toBe(401);
+      // A path the demo API does not have is an unknown API path (metered like any call), not the portal's page.
+      const unknown = await fetch(`${s.url}/demo-api/nothing-here`, { headers: { authorization: `Bearer ${key}` } });
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get("content-type")).toBe("application/problem+json");
+    });
+  });
+
+  it("is an unknown API path with the demo off: 404 problem+json, as under /v1, not the portal's page", async () => {
+    await withServer("false", async (s, key) => {
+      const unknownV1 = await fetch(`${s.url}/v1/nothing-here`, { headers: auth });
+      expect(unknownV1.status).toBe(404);
+      const v1Problem = (await unknownV1.json()) as Record<string, unknown>;
+      for (const headers of [{}, { authorization: `Bearer ${key}` }] as Array<Record<string, string>>) {
+        for (const path of ["/demo-api/hello", "/demo-api/weather?city=Oslo", "/demo-api"]) {
+          const res = await fetch(`${s.url}${path}`, { headers });
+          expect(res.status).toBe(404);
+          expect(res.headers.get("content-type")).toBe("application/problem+json");
+          expect(res.headers.get("ratelimit")).toBeNull();
+          const body = (await res.json()) as Record<string, unknown>;
+          expect(body).toMatchObject({ type: v1Problem.type, title: v1Problem.title, status: 404, detail: `No route GET ${path}.` });
+          expect(body.instance).toBe(res.headers.get("x-request-id"));
+        }
+      }
+      // The portal itself is there: its routes still get its page.
+      const portal = await fetch(`${s.url}/usage`);
+      expect(portal.status).toBe(200);
+      expect(await portal.text()).toContain("<title>portal</title>");
+    });
   });
 });

@@ -9,6 +9,7 @@ import { authRoutes } from "./http/auth-routes";
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./http/cookies";
 import { requireSameOriginJson } from "./http/same-origin";
 import { securityHeaders } from "./http/security-headers";
+import { notFoundProblem } from "./http/problem";
 import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
@@ -76,7 +77,8 @@ export function createApp(deps: Deps): Express {
 
   app.use(metricsRoute(deps));
   app.use("/v1", v1Routes(deps));
-  app.use("/demo-api", demoApi(deps));
+  // The demo API exists only with the demo; without it the prefix is an unknown API path, not a portal route.
+  app.use("/demo-api", deps.config.HEADROOM_DEMO ? demoApi(deps) : notFoundProblem);
   app.use(authRoutes(deps));
   app.use(embedRoutes(deps));
 

@@ -2,6 +2,7 @@ import { Router } from "express";
 import type { Clock } from "../lib/clock";
 import type { Meter } from "../metering/meter";
 import { meter } from "../metering/middleware";
+import { notFoundProblem } from "../http/problem";
 
 const FORECAST = ["sunny", "cloudy", "light rain", "windy", "snow showers", "fog"];
 
@@ -21,5 +22,6 @@ export function demoApi(deps: { meter: Meter; clock: Clock; baseUrl: () => strin
     for (const c of city) h = (h * 31 + c.charCodeAt(0)) >>> 0;
     res.json({ city, forecast: FORECAST[h % FORECAST.length], temperatureC: (h % 35) - 5 });
   });
+  r.use(notFoundProblem);
   return r;
 }

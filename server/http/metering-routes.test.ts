@@ -18,7 +18,8 @@ const post = (path: string, body: unknown, headers: Record<string, string> = aut
   fetch(`${srv.url}${path}`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
-  srv = await startTestServer({ clock });
+  // The demo API (guarded by meter()) is mounted only with the demo on.
+  srv = await startTestServer({ clock, env: { HEADROOM_DEMO: "true" } });
 });
 afterAll(() => srv.stop());
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { RequestHandler } from "express";
 
 /** RFC 9457 problem details. `type` is a URI relative to the docs, `instance` the request id. */
 export interface Problem {
@@ -22,3 +23,8 @@ export function sendProblem(res: ServerResponse, problem: Problem, headers: Reco
   });
   res.end(body);
 }
+
+/** What an API prefix answers for a path it has no route for: 404 problem+json, never the portal's HTML. */
+export const notFoundProblem: RequestHandler = (req, res) => {
+  sendProblem(res, { type: `${PROBLEM_BASE}not-found`, title: "Not found", status: 404, detail: `No route ${req.method} ${req.originalUrl}.`, instance: String(res.getHeader("x-request-id") ?? "") });
+};

@@ -7,7 +7,7 @@ import { getUsageOverview } from "../metering/usage-summary";
 import { wireLimits } from "../metering/responses";
 import { DomainError, HTTP_STATUS_BY_CODE } from "../lib/domain-error";
 import type { Deps } from "../deps";
-import { PROBLEM_BASE, sendProblem } from "./problem";
+import { notFoundProblem, PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { parseOrThrow } from "./validate";
 import { openApiDocument } from "./openapi";
@@ -109,9 +109,7 @@ export function v1Routes(deps: Deps): Router {
     res.status(201).json({ url: `${deps.baseUrl()}/auth/link?token=${link.token}`, expiresAt: new Date(link.expiresAtMs).toISOString() });
   });
 
-  r.use((req, res) => {
-    sendProblem(res, { type: `${PROBLEM_BASE}not-found`, title: "Not found", status: 404, detail: `No route ${req.method} ${req.originalUrl}.`, instance: String(res.getHeader("x-request-id") ?? "") });
-  });
+  r.use(notFoundProblem);
   r.use(problemErrorHandler(deps));
   return r;
 }

@@ -12,8 +12,8 @@ import { confirmPlanChangeWithProvider } from "../confirm-plan-change";
 import { previewPlanChangeWithProvider } from "../quote";
 import { basePriceKey, syncStripeCatalog } from "./stripe-catalog";
 import { createStripeClient } from "./stripe-client";
-import { StripeDouble } from "./stripe-double";
-import { accepted, linkedAccount, startStripeTest, who, type StripeTest } from "./stripe-test-harness";
+import { StripeDouble } from "../../testing/stripe-double";
+import { accepted, linkedAccount, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
 
 const utc = (s: string) => Date.parse(s);
 const root = resolve(import.meta.dirname, "../../..");

@@ -11,7 +11,7 @@ import { cancelScheduledChangeWithProvider, decideApproval } from "../manage-cha
 import { previewOverageChange, previewPlanChangeWithProvider } from "../quote";
 import { PortalClient } from "../../testing/portal-client";
 import { basePriceKey, meteredPriceKey } from "./stripe-catalog";
-import { accepted, count, linkedAccount, planOf, postEvent, startStripeTest, who, type StripeTest } from "./stripe-test-harness";
+import { accepted, count, linkedAccount, planOf, postEvent, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
 import { resumeApplyingChanges } from "./stripe-worker";
 
 const utc = (s: string) => Date.parse(s);

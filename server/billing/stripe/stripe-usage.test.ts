@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { meteredPriceKey } from "./stripe-catalog";
-import { linkedAccount, startStripeTest, type StripeTest } from "./stripe-test-harness";
+import { linkedAccount, startStripeTest, type StripeTest } from "../../testing/stripe-harness";
 
 const utc = (s: string) => Date.parse(s);
 const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { basePriceKey } from "./stripe-catalog";
-import { linkedAccount, planOf, postEvent, startStripeTest, WEBHOOK_SECRET, type StripeTest } from "./stripe-test-harness";
+import { linkedAccount, planOf, postEvent, startStripeTest, WEBHOOK_SECRET, type StripeTest } from "../../testing/stripe-harness";
 
 const utc = (s: string) => Date.parse(s);
 const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };

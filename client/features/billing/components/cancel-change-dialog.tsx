@@ -1,8 +1,8 @@
+import { planName } from "../../../lib/plan-text";
 import { ConfirmDialog } from "../../../ui/confirm-dialog";
 import { billingDate } from "../billing-text";
 import type { PlanChangeData } from "../use-billing-overview";
 import { useCancelScheduled } from "../use-cancel-scheduled";
-import { planName } from "./change-text";
 
 /** Asks before cancelling a scheduled switch, saying what happens instead: the current plan simply continues. */
 export function CancelChangeDialog({ target, onClose, onCancelled }: { target: PlanChangeData | null; onClose: () => void; onCancelled: (text: string) => void }) {

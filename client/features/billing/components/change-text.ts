@@ -1,16 +1,6 @@
-import { isPlanId, PLANS } from "../../../../shared/plans";
 import type { Tone } from "../../../ui/badge";
 import { billingDate } from "../billing-text";
 import type { PlanChangeData } from "../use-billing-overview";
-
-export const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
-
-/** "Starter → Business", "Overage billing turned on". */
-export function changeTitle(c: Pick<PlanChangeData, "kind" | "fromPlanId" | "toPlanId">): string {
-  if (c.kind === "overage_opt_in") return "Overage billing turned on";
-  if (c.kind === "overage_opt_out") return "Overage billing turned off";
-  return `${planName(c.fromPlanId)} → ${planName(c.toPlanId)}`;
-}
 
 export function changeStatus(c: Pick<PlanChangeData, "status" | "effectiveAtMs">): { label: string; tone: Tone } {
   // A string switch: statuses a billing provider adds later still get a readable label.

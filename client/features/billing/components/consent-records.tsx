@@ -1,8 +1,9 @@
 import { formatMoney } from "../../../../shared/money";
 import { formatDateTimeUtc } from "../../../../shared/messages";
+import { changeTitle } from "../../../lib/plan-text";
 import { Badge } from "../../../ui/badge";
 import type { PlanChangeData } from "../use-billing-overview";
-import { changeStatus, changeTitle } from "./change-text";
+import { changeStatus } from "./change-text";
 
 /** Every change with the consent it was made with: the exact words, who agreed, when and from where. */
 export function ConsentRecords({ changes }: { changes: PlanChangeData[] }) {

@@ -1,11 +1,12 @@
 import { Link } from "react-router";
 import { formatMoney } from "../../../../shared/money";
 import { paths } from "../../../app/paths";
+import { changeTitle, planName } from "../../../lib/plan-text";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { billingDate } from "../billing-text";
 import type { PlanChangeData } from "../use-billing-overview";
-import { changeStatus, changeTitle, planName } from "./change-text";
+import { changeStatus } from "./change-text";
 
 /** Changes still ahead: scheduled switches (cancellable), requests waiting for approval, approvals that need a new consent. */
 export function PendingChanges({ changes, onCancel }: { changes: PlanChangeData[]; onCancel: (change: PlanChangeData) => void }) {

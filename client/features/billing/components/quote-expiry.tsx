@@ -1,5 +1,5 @@
 import { formatDateTime } from "../../../lib/format";
-import { useNow } from "../use-now";
+import { useNow } from "../../../lib/use-now";
 
 function left(ms: number): string {
   const s = Math.max(0, Math.ceil(ms / 1000));

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { formatMoney } from "../../../../shared/money";
 import { WINDOW_LABELS } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
+import { planName } from "../../../lib/plan-text";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
@@ -11,7 +12,6 @@ import { QueryState } from "../components/query-state";
 import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { ApprovalData } from "../console-data";
-import { planName } from "../lib/format";
 import { DecideDialog, type Decision } from "./decide-dialog";
 import { useApprovals } from "./use-approvals";
 

@@ -1,8 +1,8 @@
 import { useId, useState } from "react";
 import { formatMoney } from "../../../../shared/money";
+import { planName } from "../../../lib/plan-text";
 import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import type { ApprovalData } from "../console-data";
-import { planName } from "../lib/format";
 import { useDecideApproval } from "./use-decide-approval";
 
 export interface Decision {

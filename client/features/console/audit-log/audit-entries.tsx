@@ -1,11 +1,12 @@
 import { Link } from "react-router";
 import { formatMoney } from "../../../../shared/money";
 import { formatCount } from "../../../lib/format";
+import { planName } from "../../../lib/plan-text";
 import { EmptyNote, TableFrame, Td, Th, THead } from "../components/table";
 import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { AuditEntry } from "../console-data";
-import { formatDateTimeUtc, planName } from "../lib/format";
+import { formatDateTimeUtc } from "../lib/format";
 
 /** Every audited action, with a label an operator reads at a glance (the code stays visible for filtering). */
 export const AUDIT_ACTIONS: Array<{ prefix: string; label: string }> = [

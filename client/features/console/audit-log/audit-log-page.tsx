@@ -6,6 +6,7 @@ import { useAccounts } from "../accounts/use-accounts";
 import { QueryState } from "../components/query-state";
 import { AUDIT_ACTIONS, AuditEntries } from "./audit-entries";
 import { useAuditLog } from "./use-audit-log";
+import { withParams } from "../lib/search-params";
 import { useDebounced } from "../lib/use-debounced";
 
 const PAGE = 200;
@@ -25,15 +26,7 @@ export function AuditLogPage() {
   const accountSelectId = useId();
   const listId = useId();
 
-  const set = (changes: Record<string, string | null>) =>
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        for (const [k, v] of Object.entries(changes)) (v === null || v === "" ? next.delete(k) : next.set(k, v));
-        return next;
-      },
-      { replace: true },
-    );
+  const set = (changes: Record<string, string | null>) => setParams((p) => withParams(p, changes), { replace: true });
 
   return (
     <>

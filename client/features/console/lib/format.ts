@@ -1,10 +1,7 @@
 import { formatDateTimeUtc, formatDateUtc } from "../../../../shared/messages";
 import { minorUnitDigits } from "../../../../shared/money";
-import { isPlanId, PLANS } from "../../../../shared/plans";
 
 export { formatDateTimeUtc, formatDateUtc };
-
-export const planName = (id: string) => (isPlanId(id) ? PLANS[id].name : id);
 
 /** Notice kinds in words an operator scans quickly. */
 const NOTICE_KIND: Record<string, string> = {

@@ -8,6 +8,7 @@ import { useAccounts } from "../accounts/use-accounts";
 import { QueryState } from "../components/query-state";
 import { TableFrame, Td, Th, THead } from "../components/table";
 import { When } from "../components/when";
+import { withParams } from "../lib/search-params";
 import { MessagePreview } from "./message-preview";
 import { STATUS_TONE } from "./outbox-status";
 import { useOutbox } from "./use-outbox";
@@ -25,20 +26,8 @@ export function OutboxPage() {
   const accounts = useAccounts();
   const accountSelectId = useId();
 
-  const set = (changes: Record<string, string | null>) =>
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        for (const [k, v] of Object.entries(changes)) (v === null ? next.delete(k) : next.set(k, v));
-        return next;
-      },
-      { replace: false },
-    );
-  const linkTo = (id: string) => {
-    const next = new URLSearchParams(params);
-    next.set("id", id);
-    return `?${next.toString()}`;
-  };
+  const set = (changes: Record<string, string | null>) => setParams((p) => withParams(p, changes), { replace: false });
+  const linkTo = (id: string) => `?${withParams(params, { id }).toString()}`;
 
   return (
     <>

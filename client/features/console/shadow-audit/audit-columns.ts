@@ -1,7 +1,8 @@
 import { formatMoney } from "../../../../shared/money";
 import { isPlanId, PLANS } from "../../../../shared/plans";
+import { planName } from "../../../lib/plan-text";
 import type { AuditRowData } from "../console-data";
-import { formatDateTimeUtc, noticeKindLabel, planName } from "../lib/format";
+import { formatDateTimeUtc, noticeKindLabel } from "../lib/format";
 import type { CsvCell } from "../lib/csv";
 import type { SortDir } from "../components/table";
 

@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { formatMoney } from "../../../../shared/money";
 import { PLAN_LIST } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
+import { planName } from "../../../lib/plan-text";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
 import { EmptyState } from "../../../ui/states";
@@ -14,8 +15,9 @@ import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { AuditRowData } from "../console-data";
 import { downloadCsv, toCsv } from "../lib/csv";
-import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, noticeKindLabel, planName } from "../lib/format";
+import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, noticeKindLabel } from "../lib/format";
 import { rangeLabel, useDaysRange } from "../lib/range";
+import { withParams } from "../lib/search-params";
 import { capOf, costDifference, csvRow, CSV_HEADER, defaultDir, isSortColumn, sortRows, type SortColumn } from "./audit-columns";
 import { useShadowAudit } from "./use-shadow-audit";
 
@@ -39,15 +41,7 @@ export function ShadowAuditPage() {
   const audit = useShadowAudit({ fromMs: range.fromMs, planId });
   const planSelectId = useId();
 
-  const update = (changes: Record<string, string | null>) =>
-    setParams(
-      (p) => {
-        const next = new URLSearchParams(p);
-        for (const [k, v] of Object.entries(changes)) (v === null ? next.delete(k) : next.set(k, v));
-        return next;
-      },
-      { replace: true },
-    );
+  const update = (changes: Record<string, string | null>) => setParams((p) => withParams(p, changes), { replace: true });
   const onSort = (c: string) => {
     if (!isSortColumn(c)) return;
     const nextDir = c === column ? (dir === "asc" ? "desc" : "asc") : defaultDir(c);

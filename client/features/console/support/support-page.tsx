@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router";
+import { useNow } from "../../../lib/use-now";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
@@ -11,7 +12,6 @@ import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { SupportRequestData } from "../console-data";
 import { formatDuration } from "../lib/format";
-import { useNow } from "../lib/use-now";
 import { useReplySupport } from "./use-reply-support";
 import { useSupportQueue } from "./use-support-queue";
 

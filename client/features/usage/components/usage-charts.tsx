@@ -1,6 +1,6 @@
 import { DAY_MS, MINUTE_MS } from "../../../../shared/limits";
-import { isPlanId, PLANS } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
+import { planName } from "../../../lib/plan-text";
 import type { UsageHistoryData } from "../use-usage-history";
 import { totalOf, type UsageCounts } from "./series";
 import { UsageBarChart, type ChartPoint } from "./usage-bar-chart";
@@ -41,7 +41,7 @@ function dayPoints(history: UsageHistoryData): ChartPoint[] {
   return history.days.map((d) => {
     const others = (d.plans ?? [history.planId]).filter((id) => id !== history.planId);
     if (others.length === 0) return { ...d, otherPlan: 0 };
-    const names = (d.plans ?? []).map((id) => (isPlanId(id) ? PLANS[id].name : id));
+    const names = (d.plans ?? []).map(planName);
     return {
       startMs: d.startMs,
       allowed: 0,

@@ -1,21 +1,16 @@
 import { formatMoney } from "../../../../../shared/money";
 import { formatCount } from "../../../../lib/format";
+import { changeTitle } from "../../../../lib/plan-text";
 import { Badge, type Tone } from "../../../../ui/badge";
 import { Button } from "../../../../ui/button";
 import { EmptyNote, TableFrame, Td, Th, THead } from "../../components/table";
 import { When } from "../../components/when";
 import type { AccountDetail, InvoiceData } from "../../console-data";
-import { changeStatusLabel, formatDateUtc, noticeKindLabel, planName } from "../../lib/format";
+import { changeStatusLabel, formatDateUtc, noticeKindLabel } from "../../lib/format";
 
 const CHANGE_TONE: Record<string, Tone> = { applied: "good", scheduled: "brand", pending_approval: "warn", denied: "bad", failed: "bad", needs_consent: "warn", cancelled: "neutral" };
 const INVOICE_TONE: Record<string, Tone> = { paid: "good", open: "warn", queued: "warn", void: "neutral" };
 const INVOICE_KIND: Record<string, string> = { proration: "Plan change", period: "Billing period", credit_note: "Credit note (refund)" };
-
-function changeTitle(c: { kind: string; fromPlanId: string; toPlanId: string }): string {
-  if (c.kind === "overage_opt_in") return "Overage billing turned on";
-  if (c.kind === "overage_opt_out") return "Overage billing turned off";
-  return `${planName(c.fromPlanId)} → ${planName(c.toPlanId)}`;
-}
 
 /** What can still be refunded of each invoice: its total less the credit notes of the same period. */
 export function refundableByInvoice(invoices: InvoiceData[]): Map<string, number> {

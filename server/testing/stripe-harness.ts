@@ -1,15 +1,15 @@
-import { confirmationFor } from "../../../shared/consent";
+import { confirmationFor } from "../../shared/consent";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
-import { createAccount } from "../../accounts/accounts";
-import { accounts } from "../../db/schema";
-import type { ManualClock } from "../../lib/clock";
-import { startTestServer, type TestServer } from "../../testing/test-server";
-import type { Consenter } from "../confirm-plan-change";
-import type { QuoteRow } from "../quote";
-import { basePriceKey } from "./stripe-catalog";
-import { syncStripeCatalog } from "./stripe-catalog";
-import { createStripeClient } from "./stripe-client";
+import { createAccount } from "../accounts/accounts";
+import { accounts } from "../db/schema";
+import type { ManualClock } from "../lib/clock";
+import { startTestServer, type TestServer } from "./test-server";
+import type { Consenter } from "../billing/confirm-plan-change";
+import type { QuoteRow } from "../billing/quote";
+import { basePriceKey } from "../billing/stripe/stripe-catalog";
+import { syncStripeCatalog } from "../billing/stripe/stripe-catalog";
+import { createStripeClient } from "../billing/stripe/stripe-client";
 import { StripeDouble } from "./stripe-double";
 
 export const WEBHOOK_SECRET = "whsec_test_headroom_webhook_secret";
