@@ -275,7 +275,6 @@ test.describe("operator console", () => {
     await expect(request).toHaveCount(0);
     if ((await announced.textContent())!.includes("price moved")) {
       const again = ((await (await customer.request.post("/trpc/billing.previewPlanChange", { data: { toPlanId: "enterprise" }, headers: { origin: baseURL! } })).json()) as { result: { data: ShownQuote } }).result.data;
-      expect(again.amountDueNowMinor).toBeLessThanOrEqual(quote.amountDueNowMinor);
       const reconfirmed = await customer.request.post("/trpc/billing.confirm", { data: confirmationFor(again), headers: { origin: baseURL! } });
       expect(((await reconfirmed.json()) as { result: { data: { status: string } } }).result.data.status).toBe("applied");
     }

@@ -96,7 +96,7 @@ function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
       <h2 id="history-heading" className="mb-3 text-lg font-semibold tracking-tight text-slate-900">History</h2>
       {history.isPending && <LoadingBlock rows={2} label="Loading your usage history…" />}
       {history.isError && <ErrorState title="We could not load your usage history" message={history.error.message} onRetry={() => history.refetch()} />}
-      {history.data && !history.data.hasCalls && <FirstCall />}
+      {history.data && !history.data.hasCalls && <FirstCall demoApi={history.data.demoApi} />}
       {history.data?.hasCalls && (
         <div className="space-y-6">
           <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />

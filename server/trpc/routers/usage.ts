@@ -28,6 +28,7 @@ export const usageRouter = router({
     const { db, clock } = ctx.deps;
     const nowMs = clock.now();
     // The grace period goes with the history so the portal says what enforcement will actually do.
-    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, ...getUsageHistory(db, getAccount(db, ctx.accountId), nowMs) };
+    // With the demo on, the portal can point a new customer at the metered demo API for a first call.
+    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...getUsageHistory(db, getAccount(db, ctx.accountId), nowMs) };
   }),
 });

@@ -106,7 +106,7 @@ function AccountView({ data }: { data: AccountDetail }) {
         {history.hasCalls ? (
           <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
             {/* The charts read the minutes, days and caps; the clock and grace period only matter to the portal's summary. */}
-            <UsageCharts history={{ ...history, nowMs, graceHours: 0 }} />
+            <UsageCharts history={{ ...history, nowMs, graceHours: 0, demoApi: false }} />
           </Suspense>
         ) : (
           <EmptyNote>No calls yet.</EmptyNote>
