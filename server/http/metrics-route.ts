@@ -1,6 +1,5 @@
-import { sql } from "drizzle-orm";
 import { Router } from "express";
-import { outbox } from "../db/schema";
+import { consoleLists } from "../operator/console-lists";
 import type { Deps } from "../deps";
 import { PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
@@ -16,7 +15,7 @@ export function metricsRoute(deps: Deps): Router {
     const m = deps.metrics;
     m.bufferDepth.set(deps.meter.pendingCount());
     m.notices.reset();
-    for (const row of deps.db.select({ channel: outbox.channel, status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.channel, outbox.status).all()) {
+    for (const row of await consoleLists.outboxCounts(deps.db)) {
       m.notices.set({ channel: row.channel, status: row.status }, row.n);
     }
     res.setHeader("content-type", m.registry.contentType);

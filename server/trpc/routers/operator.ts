@@ -1,11 +1,10 @@
-import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { DAY_MS } from "../../../shared/limits";
 import { getAccount, listAccounts } from "../../accounts/accounts";
 import { billingOverview } from "../../billing/billing-overview";
 import { decideApproval, decideApprovalInput, pendingApprovals } from "../../billing/manage-changes";
 import { recentQuotes } from "../../billing/quote";
-import { anomalies, accounts, invoices, outbox } from "../../db/schema";
+import { consoleLists } from "../../operator/console-lists";
 import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
 import { listNotices } from "../../notify/notices";
@@ -87,17 +86,7 @@ export const operatorRouter = router({
   billingStatus: operatorProcedure.query(({ ctx }) => ({ paused: billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
   setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, OPERATOR)),
 
-  invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) =>
-    ctx.deps.db
-      .select()
-      .from(invoices)
-      .innerJoin(accounts, eq(accounts.id, invoices.accountId))
-      .where(input.accountId ? eq(invoices.accountId, input.accountId) : undefined)
-      .orderBy(desc(invoices.createdAtMs))
-      .limit(200)
-      .all()
-      .map(({ invoices: i, accounts: a }) => ({ id: i.id, number: i.number, accountId: a.id, accountName: a.name, kind: i.kind, status: i.status, totalMinor: i.totalMinor, currency: i.currency, createdAtMs: i.createdAtMs })),
-  ),
+  invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => consoleLists.invoices(ctx.deps.db, input)),
   refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
 
   approvals: operatorProcedure.query(({ ctx }) =>
@@ -126,29 +115,7 @@ export const operatorRouter = router({
     return result;
   }),
 
-  anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) =>
-    ctx.deps.db
-      .select()
-      .from(anomalies)
-      .innerJoin(accounts, eq(accounts.id, anomalies.accountId))
-      .innerJoin(invoices, eq(invoices.id, anomalies.invoiceId))
-      .where(input.includeAcknowledged ? undefined : isNull(anomalies.acknowledgedAtMs))
-      .orderBy(desc(anomalies.createdAtMs))
-      .all()
-      .map((r) => ({
-        id: r.anomalies.id,
-        accountId: r.accounts.id,
-        accountName: r.accounts.name,
-        invoiceNumber: r.invoices.number,
-        previousTotalMinor: r.anomalies.previousTotalMinor,
-        totalMinor: r.anomalies.totalMinor,
-        currency: r.anomalies.currency,
-        createdAtMs: r.anomalies.createdAtMs,
-        acknowledgedAtMs: r.anomalies.acknowledgedAtMs,
-        periodStartMs: r.invoices.periodStartMs,
-        periodEndMs: r.invoices.periodEndMs,
-      })),
-  ),
+  anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),
   acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
     acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, OPERATOR);
     return { acknowledged: true as const };
@@ -160,19 +127,9 @@ export const operatorRouter = router({
   metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
 
   /** E-mails as sent (or, without SMTP, as they would have been), rendered. */
-  outbox: operatorProcedure.input(z.object({ accountId: z.string().max(100).optional(), limit: z.number().int().min(1).max(200).default(50) })).query(({ ctx, input }) =>
-    ctx.deps.db
-      .select()
-      .from(outbox)
-      .where(input.accountId ? and(eq(outbox.accountId, input.accountId), inArray(outbox.channel, ["email", "webhook"])) : undefined)
-      .orderBy(desc(outbox.createdAtMs))
-      .limit(input.limit)
-      .all()
-      .map((m) => {
-        const payload = JSON.parse(m.payloadJson) as { text?: string; html?: string };
-        return { id: m.id, channel: m.channel, recipient: m.recipient, subject: m.subject, status: m.status, attempts: m.attempts, lastError: m.lastError, createdAtMs: m.createdAtMs, sentAtMs: m.sentAtMs, text: payload.text ?? null, html: payload.html ?? null };
-      }),
-  ),
+  outbox: operatorProcedure
+    .input(z.object({ accountId: z.string().max(100).optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(({ ctx, input }) => consoleLists.outbox(ctx.deps.db, input)),
 
   audit: operatorProcedure
     .input(z.object({ accountId: z.string().max(100).optional(), action: z.string().max(60).optional(), fromMs: z.number().int().optional(), toMs: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(200) }))
