@@ -11,7 +11,7 @@
  *
  * The Headroom server is measured in two configurations side by side: LOG_LEVEL=info (what
  * `npm start` runs; its log lines go to a file, written as standard output would be) and
- * LOG_LEVEL=silent.
+ * LOG_LEVEL=silent (BENCH_ACCESS_LOG=1 adds /v1/check with METER_ACCESS_LOG=true).
  *
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
@@ -113,11 +113,18 @@ async function stopAll(targets: Array<Target<unknown> | undefined>): Promise<voi
 /** Headroom is measured as `npm start` runs it (LOG_LEVEL=info) and with logging silenced. */
 const LOG_LEVELS = ["info", "silent"] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
-const startHeadroom = (name: string, level: LogLevel) => startTarget<HeadroomInfo>(`${name}-${level}`, "headroom.ts", [], { BENCH_LOG_LEVEL: level });
+const startHeadroom = (name: string, level: LogLevel, env: Record<string, string> = {}) =>
+  startTarget<HeadroomInfo>(`${name}-${level}`, "headroom.ts", [], { BENCH_LOG_LEVEL: level, ...env });
 type Stored = { pendingAtStop: number; finalFlushMs: number; usageMinute: number; usageDay: number; ids: number; logLines: number };
+/** BENCH_ACCESS_LOG=1: /v1/check also with METER_ACCESS_LOG=true (a log line for every request), to see what that option costs. */
+const ACCESS_LOG = process.env.BENCH_ACCESS_LOG === "1";
 
 const check = await section("check", async () => {
-  const headroom = await Promise.all(LOG_LEVELS.map((level) => startHeadroom("headroom-check", level)));
+  const headroom = await Promise.all([
+    ...LOG_LEVELS.map((level) => startHeadroom("headroom-check", level)),
+    ...(ACCESS_LOG ? [startTarget<HeadroomInfo>("headroom-check-access-log", "headroom.ts", [], { BENCH_LOG_LEVEL: "info", BENCH_METER_ACCESS_LOG: "true" })] : []),
+  ]);
+  const names = ["headroom-info", "headroom-silent", "headroom-access-log"];
   let bareNode: Target | undefined;
   let bareExpress: Target | undefined;
   try {
@@ -135,11 +142,20 @@ const check = await section("check", async () => {
     const r = await compare([
       { name: "bareNode", target: bareNode, load },
       { name: "bareExpress", target: bareExpress, load },
-      ...headroom.map((t, i) => ({ name: `headroom-${LOG_LEVELS[i]!}`, target: t as Target, load: { ...load, body: JSON.stringify({ key: t.info.key, cost: 1 }) } })),
+      ...headroom.map((t, i) => ({ name: names[i]!, target: t as Target, load: { ...load, body: JSON.stringify({ key: t.info.key, cost: 1 }) } })),
     ]);
     const stored = await Promise.all(headroom.map((t) => t.stop<Stored>()));
-    const byLevel = (i: number) => ({ ...r.get(`headroom-${LOG_LEVELS[i]!}`)!, logLines: stored[i]?.logLines ?? 0 });
-    return { plan: headroom[0]!.info.plan, answerBytes: Buffer.byteLength(sample), answer: JSON.parse(sample) as unknown, bareNode: r.get("bareNode")!, bareExpress: r.get("bareExpress")!, headroom: byLevel(0), headroomSilent: byLevel(1) };
+    const result = (i: number) => (headroom[i] ? { ...r.get(names[i]!)!, logLines: stored[i]?.logLines ?? 0 } : undefined);
+    return {
+      plan: headroom[0]!.info.plan,
+      answerBytes: Buffer.byteLength(sample),
+      answer: JSON.parse(sample) as unknown,
+      bareNode: r.get("bareNode")!,
+      bareExpress: r.get("bareExpress")!,
+      headroom: result(0)!,
+      headroomSilent: result(1)!,
+      headroomAccessLog: result(2),
+    };
   } finally {
     await stopAll([...headroom, bareNode, bareExpress]);
   }
@@ -148,6 +164,7 @@ const bareNode = check?.bareNode;
 const bareExpress = check?.bareExpress;
 const headroomCheck = check?.headroom;
 const headroomCheckSilent = check?.headroomSilent;
+const headroomCheckAccessLog = check?.headroomAccessLog;
 
 // ---- 4: a GET route guarded by meter() vs the usual limiters (side by side) ---------------------
 
@@ -342,13 +359,17 @@ const vs = (r: LoadResult | undefined, base: LoadResult | undefined) => ({
 
 add({ measurement: "1. bare node:http POST (JSON in, /v1/check-sized JSON out)", value: fmtRps(bareNode), ratio: bareNode ? "1.00×" : "–", cpu: fmtCpu(bareNode?.cpuUsPerRequest), cpuRatio: bareNode ? "1.00×" : "–", target: "baseline" });
 add({ measurement: "2. bare Express 5 POST (express.json())", ...vs(bareExpress, bareNode) });
-const checkAt = (r: typeof headroomCheck, level: LogLevel, first: boolean) => {
+const checkAt = (r: typeof headroomCheck, config: string, first: boolean) => {
   const vsNode = ratio(r?.rps, bareNode?.rps);
-  add({ measurement: `${first ? "3." : "  "} Headroom POST /v1/check vs node:http, LOG_LEVEL=${level}`, ...vs(r, bareNode), target: "≥ 0.50×", pass: passFail(vsNode === undefined ? undefined : vsNode >= 0.5) });
-  add({ measurement: `   Headroom POST /v1/check vs Express, LOG_LEVEL=${level}`, ...vs(r, bareExpress) });
+  add({ measurement: `${first ? "3." : "  "} Headroom POST /v1/check vs node:http, ${config}`, ...vs(r, bareNode), target: "≥ 0.50×", pass: passFail(vsNode === undefined ? undefined : vsNode >= 0.5) });
+  add({ measurement: `   Headroom POST /v1/check vs Express, ${config}`, ...vs(r, bareExpress) });
 };
-checkAt(headroomCheck, "info", true);
-checkAt(headroomCheckSilent, "silent", false);
+checkAt(headroomCheck, "LOG_LEVEL=info", true);
+checkAt(headroomCheckSilent, "LOG_LEVEL=silent", false);
+if (headroomCheckAccessLog) {
+  const vsNode = ratio(headroomCheckAccessLog.rps, bareNode?.rps);
+  add({ measurement: "   Headroom POST /v1/check vs node:http, info + METER_ACCESS_LOG", ...vs(headroomCheckAccessLog, bareNode), target: "(an option)", pass: vsNode === undefined ? "–" : vsNode >= 0.5 ? "(≥ 0.50)" : "(< 0.50)" });
+}
 add({ measurement: "4. Express GET, no limiter", value: fmtRps(guardNone), ratio: guardNone ? "1.00×" : "–", cpu: fmtCpu(guardNone?.cpuUsPerRequest), cpuRatio: guardNone ? "1.00×" : "–", target: "baseline" });
 const meterR = ratio(guardMeter?.rps, guardNone?.rps);
 const erlR = ratio(guardErl?.rps, guardNone?.rps);
@@ -435,6 +456,7 @@ const loads: Array<[string, LoadResult | undefined]> = [
   ["bare Express", bareExpress],
   ["Headroom /v1/check, info", headroomCheck],
   ["Headroom /v1/check, silent", headroomCheckSilent],
+  ["Headroom /v1/check, access log", headroomCheckAccessLog],
   ["GET, no limiter", guardNone],
   ["GET + meter()", guardMeter],
   ["GET + express-rate-limit", guardErl],
@@ -462,6 +484,7 @@ for (const e of [events?.headroom, events?.headroomSilent]) {
 if (headroomCheck || events) {
   const parts: string[] = [];
   if (headroomCheck) parts.push(`/v1/check ${fmtInt(headroomCheck.logLines)} (for ${fmtInt(headroomCheck.requests)} measured requests and the warm-up)`);
+  if (headroomCheckAccessLog) parts.push(`/v1/check with METER_ACCESS_LOG ${fmtInt(headroomCheckAccessLog.logLines)} (for ${fmtInt(headroomCheckAccessLog.requests)} measured requests and the warm-up)`);
   if (events) parts.push(`/v1/events ${fmtInt(events.headroom.stored.logLines)} (for ${fmtInt(events.headroom.acceptedTotal / EVENT_BATCH)} requests)`);
   out.push(`log lines the LOG_LEVEL=info targets wrote: ${parts.join(", ")}`);
 }

@@ -1,6 +1,7 @@
 /**
  * Target: a real Headroom server (createRuntime + startServer), as `npm start` runs it, at
- * LOG_LEVEL=$BENCH_LOG_LEVEL (info, the default of `npm start`, unless told otherwise).
+ * LOG_LEVEL=$BENCH_LOG_LEVEL (info, the default of `npm start`, unless told otherwise) and
+ * METER_ACCESS_LOG=$BENCH_METER_ACCESS_LOG (when set).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { startServer } from "../../server/main";
@@ -8,7 +9,7 @@ import { createFixture, storedCounts, BENCH_SERVER_TOKEN } from "./fixture";
 import { serve } from "./protocol";
 
 const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
-const fx = createFixture({ LOG_LEVEL: logLevel });
+const fx = createFixture({ LOG_LEVEL: logLevel, ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}) });
 const started = await startServer(fx.runtime);
 const { meter, metrics, logger } = fx.runtime.deps;
 
