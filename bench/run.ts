@@ -466,17 +466,17 @@ out.push("per target: latency (median over the rounds), rounds' spread, server C
 for (const [name, r] of loads) {
   if (r)
     out.push(
-      `  ${name.padEnd(28)} p50 ${String(r.latencyP50Ms).padStart(3)} ms  p99 ${String(r.latencyP99Ms).padStart(4)} ms  ` +
+      `  ${name.padEnd(30)} p50 ${String(r.latencyP50Ms).padStart(3)} ms  p99 ${String(r.latencyP99Ms).padStart(4)} ms  ` +
         `rounds ${fmtInt(Math.min(...r.roundRps))}–${fmtInt(Math.max(...r.roundRps))} req/s  server CPU ${r.serverCpu.toFixed(2)}`,
     );
 }
 for (const e of [events?.headroom, events?.headroomSilent]) {
   if (!e) continue;
   out.push(
-    `  ${`Headroom /v1/events, ${e.logLevel}`.padEnd(28)} p50 ${e.latencyP50Ms.toFixed(0).padStart(3)} ms  p99 ${e.latencyP99Ms.toFixed(0).padStart(4)} ms  ` +
+    `  ${`Headroom /v1/events, ${e.logLevel}`.padEnd(30)} p50 ${e.latencyP50Ms.toFixed(0).padStart(3)} ms  p99 ${e.latencyP99Ms.toFixed(0).padStart(4)} ms  ` +
       `rounds ${fmtInt(Math.min(...e.rounds.map((r) => r.eventsPerSecond)))}–${fmtInt(Math.max(...e.rounds.map((r) => r.eventsPerSecond)))} events/s  server CPU ${e.serverCpu.toFixed(2)}  ` +
       `(a request = ${EVENT_BATCH} events)`,
-    `  ${"".padEnd(28)} meter flushes during the load: ${e.flushes.count}, ${fmtInt(e.flushes.rowsAndIds / Math.max(1, e.flushes.count))} rows+ids each, ` +
+    `  ${"".padEnd(30)} meter flushes during the load: ${e.flushes.count}, ${fmtInt(e.flushes.rowsAndIds / Math.max(1, e.flushes.count))} rows+ids each, ` +
       `${(e.flushes.seconds * 1000 / Math.max(1, e.flushes.count)).toFixed(1)} ms each, ${(e.flushes.shareOfWallTime * 100).toFixed(0)}% of the time; ` +
       `unwritten when a round's load ended: at most ${fmtInt(e.pendingAfterLoad)}, written ${(e.drainSeconds * 1000 / ROUNDS).toFixed(0)} ms later on average (counted in events/s)`,
   );
