@@ -9,6 +9,10 @@
  * writes bench/results.json. A script, not a test: the targets are informative and it exits 0
  * unless something crashed. See bench/README.md.
  *
+ * The Headroom server is measured in two configurations side by side: LOG_LEVEL=info (what
+ * `npm start` runs; its log lines go to a file, written as standard output would be) and
+ * LOG_LEVEL=silent (BENCH_ACCESS_LOG=1 adds /v1/check with METER_ACCESS_LOG=true).
+ *
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
  * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_ONLY=check,guarded,decide,events,bundle (a
@@ -37,7 +41,7 @@ const CONNECTIONS = Math.round(num("BENCH_CONNECTIONS", 50));
 const EVENT_CONNECTIONS = Math.round(num("BENCH_EVENT_CONNECTIONS", 8));
 const EVENT_BATCH = 1000;
 
-type HeadroomInfo = { key: string; token: string; plan: string };
+type HeadroomInfo = { key: string; token: string; plan: string; logLevel: "info" | "silent" };
 
 interface Row {
   measurement: string;
@@ -106,12 +110,25 @@ async function stopAll(targets: Array<Target<unknown> | undefined>): Promise<voi
 
 // ---- 1–3: POST /v1/check, Headroom vs its baselines (side by side) ------------------------------
 
+/** Headroom is measured as `npm start` runs it (LOG_LEVEL=info) and with logging silenced. */
+const LOG_LEVELS = ["info", "silent"] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
+const startHeadroom = (name: string, level: LogLevel, env: Record<string, string> = {}) =>
+  startTarget<HeadroomInfo>(`${name}-${level}`, "headroom.ts", [], { BENCH_LOG_LEVEL: level, ...env });
+type Stored = { pendingAtStop: number; finalFlushMs: number; usageMinute: number; usageDay: number; ids: number; logLines: number };
+/** BENCH_ACCESS_LOG=1: /v1/check also with METER_ACCESS_LOG=true (a log line for every request), to see what that option costs. */
+const ACCESS_LOG = process.env.BENCH_ACCESS_LOG === "1";
+
 const check = await section("check", async () => {
-  const headroom = await startTarget<HeadroomInfo>("headroom-check", "headroom.ts");
+  const headroom = await Promise.all([
+    ...LOG_LEVELS.map((level) => startHeadroom("headroom-check", level)),
+    ...(ACCESS_LOG ? [startTarget<HeadroomInfo>("headroom-check-access-log", "headroom.ts", [], { BENCH_LOG_LEVEL: "info", BENCH_METER_ACCESS_LOG: "true" })] : []),
+  ]);
+  const names = ["headroom-info", "headroom-silent", "headroom-access-log"];
   let bareNode: Target | undefined;
   let bareExpress: Target | undefined;
   try {
-    const { port, key, token } = headroom.info;
+    const { port, key, token } = headroom[0]!.info;
     const body = JSON.stringify({ key, cost: 1 });
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const res = await fetch(`http://127.0.0.1:${port}/v1/check`, { method: "POST", headers, body });
@@ -125,16 +142,29 @@ const check = await section("check", async () => {
     const r = await compare([
       { name: "bareNode", target: bareNode, load },
       { name: "bareExpress", target: bareExpress, load },
-      { name: "headroom", target: headroom as Target, load },
+      ...headroom.map((t, i) => ({ name: names[i]!, target: t as Target, load: { ...load, body: JSON.stringify({ key: t.info.key, cost: 1 }) } })),
     ]);
-    return { plan: headroom.info.plan, answerBytes: Buffer.byteLength(sample), answer: JSON.parse(sample) as unknown, bareNode: r.get("bareNode")!, bareExpress: r.get("bareExpress")!, headroom: r.get("headroom")! };
+    const stored = await Promise.all(headroom.map((t) => t.stop<Stored>()));
+    const result = (i: number) => (headroom[i] ? { ...r.get(names[i]!)!, logLines: stored[i]?.logLines ?? 0 } : undefined);
+    return {
+      plan: headroom[0]!.info.plan,
+      answerBytes: Buffer.byteLength(sample),
+      answer: JSON.parse(sample) as unknown,
+      bareNode: r.get("bareNode")!,
+      bareExpress: r.get("bareExpress")!,
+      headroom: result(0)!,
+      headroomSilent: result(1)!,
+      headroomAccessLog: result(2),
+    };
   } finally {
-    await stopAll([headroom, bareNode, bareExpress]);
+    await stopAll([...headroom, bareNode, bareExpress]);
   }
 });
 const bareNode = check?.bareNode;
 const bareExpress = check?.bareExpress;
 const headroomCheck = check?.headroom;
+const headroomCheckSilent = check?.headroomSilent;
+const headroomCheckAccessLog = check?.headroomAccessLog;
 
 // ---- 4: a GET route guarded by meter() vs the usual limiters (side by side) ---------------------
 
@@ -177,7 +207,9 @@ const decide = await section("decide", () => runScript<DecideResult>("decide.ts"
 
 // ---- 6: /v1/events ingestion vs raw SQLite (interleaved rounds) ---------------------------------
 
-interface EventsSection {
+/** /v1/events on one Headroom target (one log level). */
+interface EventsResult {
+  logLevel: LogLevel;
   warmup: EventsLoadResult;
   rounds: EventsLoadResult[];
   accepted: number;
@@ -192,80 +224,104 @@ interface EventsSection {
   /** Time from the end of each round's load until everything was flushed (included in `seconds`). */
   drainSeconds: number;
   flushes: { count: number; seconds: number; rowsAndIds: number; shareOfWallTime: number };
-  stored: { pendingAtStop: number; finalFlushMs: number; usageMinute: number; usageDay: number; ids: number };
+  stored: Stored;
   acceptedTotal: number;
   exact: boolean;
+}
+interface EventsSection {
+  headroom: EventsResult;
+  headroomSilent: EventsResult;
   raw: { events: number; seconds: number; eventsPerSecond: number; roundEventsPerSecond: number[]; cpuUsPerEvent: number; exact: boolean };
 }
 const events = await section("events", async (): Promise<EventsSection> => {
-  const target = await startTarget<HeadroomInfo>("headroom-events", "headroom.ts");
+  const targets = await Promise.all(LOG_LEVELS.map((level) => startHeadroom("headroom-events", level)));
   const raw = openRawStore({ batch: EVENT_BATCH });
   try {
-    const o = { port: target.info.port, token: target.info.token, key: target.info.key, connections: EVENT_CONNECTIONS, batch: EVENT_BATCH };
-    const warmup = await eventsLoad({ ...o, seconds: Math.max(WARMUP, 0.5) });
-    const rawWarmup = raw.run(Math.max(WARMUP, 0.5));
-    const rounds: EventsLoadResult[] = [];
-    const rawRounds: Array<{ events: number; seconds: number; cpuMs: number }> = [];
     type Stats = { pending: number; flushes: { count: number; seconds: number; rows: number } };
-    const before = await target.send<Stats>("stats");
-    let cpuMs = 0;
-    let pendingAfterLoad = 0;
-    let drainSeconds = 0;
-    await target.send("prof-start");
+    const runs = targets.map((target) => ({
+      target,
+      o: { port: target.info.port, token: target.info.token, key: target.info.key, connections: EVENT_CONNECTIONS, batch: EVENT_BATCH },
+      warmup: undefined as EventsLoadResult | undefined,
+      before: undefined as Stats | undefined,
+      rounds: [] as EventsLoadResult[],
+      cpuMs: 0,
+      pendingAfterLoad: 0,
+      drainSeconds: 0,
+    }));
+    for (const run of runs) run.warmup = await eventsLoad({ ...run.o, seconds: Math.max(WARMUP, 0.5) });
+    const rawWarmup = raw.run(Math.max(WARMUP, 0.5));
+    const rawRounds: Array<{ events: number; seconds: number; cpuMs: number }> = [];
+    for (const run of runs) {
+      run.before = await run.target.send<Stats>("stats");
+      await run.target.send("prof-start");
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      const cpu0 = await target.send<NodeJS.CpuUsage>("cpu");
-      const r = await eventsLoad({ ...o, seconds: SECONDS / ROUNDS });
-      // Until what was accepted is written: the flush is part of the cost (CPU and time) of ingesting.
-      const drainStarted = performance.now();
-      let stats = await target.send<Stats>("stats");
-      pendingAfterLoad = Math.max(pendingAfterLoad, stats.pending);
-      while (stats.pending > 0 && performance.now() - drainStarted < 5_000) {
-        await new Promise((done) => setTimeout(done, 10));
-        stats = await target.send<Stats>("stats");
+      const said: string[] = [];
+      for (let i = 0; i < runs.length; i++) {
+        const run = runs[(i + round) % runs.length]!;
+        const cpu0 = await run.target.send<NodeJS.CpuUsage>("cpu");
+        const r = await eventsLoad({ ...run.o, seconds: SECONDS / ROUNDS });
+        // Until what was accepted is written: the flush is part of the cost (CPU and time) of ingesting.
+        const drainStarted = performance.now();
+        let stats = await run.target.send<Stats>("stats");
+        run.pendingAfterLoad = Math.max(run.pendingAfterLoad, stats.pending);
+        while (stats.pending > 0 && performance.now() - drainStarted < 5_000) {
+          await new Promise((done) => setTimeout(done, 10));
+          stats = await run.target.send<Stats>("stats");
+        }
+        const drain = (performance.now() - drainStarted) / 1000;
+        run.drainSeconds += drain;
+        const cpu1 = await run.target.send<NodeJS.CpuUsage>("cpu");
+        run.cpuMs += (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
+        run.rounds.push({ ...r, seconds: r.seconds + drain, eventsPerSecond: r.accepted / (r.seconds + drain) });
+        said.push(`/v1/events (${run.target.info.logLevel}): ${fmtInt(r.accepted / (r.seconds + drain))} events/s`);
       }
-      const drain = (performance.now() - drainStarted) / 1000;
-      drainSeconds += drain;
-      const cpu1 = await target.send<NodeJS.CpuUsage>("cpu");
-      cpuMs += (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / 1000;
-      rounds.push({ ...r, seconds: r.seconds + drain, eventsPerSecond: r.accepted / (r.seconds + drain) });
       const w = raw.run(SECONDS / ROUNDS);
       rawRounds.push(w);
-      log(`  round ${round + 1}/${ROUNDS} /v1/events: ${fmtInt(r.accepted / (r.seconds + drain))} events/s; raw SQLite: ${fmtInt(w.events / w.seconds)} events/s`);
+      log(`  round ${round + 1}/${ROUNDS} ${said.join("; ")}; raw SQLite: ${fmtInt(w.events / w.seconds)} events/s`);
     }
-    await target.send("prof-stop");
-    const after = await target.send<Stats>("stats");
-    const pending = pendingAfterLoad;
-    const stored = await target.stop<EventsSection["stored"]>();
-    const all = [warmup, ...rounds];
-    const acceptedTotal = all.reduce((s, r) => s + r.accepted, 0);
-    const clean = all.every((r) => r.failed + r.rejected + r.duplicates === 0);
-    const accepted = rounds.reduce((s, r) => s + r.accepted, 0);
-    const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+    const results: EventsResult[] = [];
+    for (const run of runs) {
+      await run.target.send("prof-stop");
+      const after = await run.target.send<Stats>("stats");
+      const stored = await run.target.stop<Stored>();
+      const all = [run.warmup!, ...run.rounds];
+      const acceptedTotal = all.reduce((s, r) => s + r.accepted, 0);
+      const clean = all.every((r) => r.failed + r.rejected + r.duplicates === 0);
+      const accepted = run.rounds.reduce((s, r) => s + r.accepted, 0);
+      const seconds = run.rounds.reduce((s, r) => s + r.seconds, 0);
+      const before = run.before!;
+      results.push({
+        logLevel: run.target.info.logLevel,
+        warmup: run.warmup!,
+        rounds: run.rounds,
+        accepted,
+        seconds,
+        eventsPerSecond: accepted / seconds,
+        latencyP50Ms: median(run.rounds.map((r) => r.latencyP50Ms)),
+        latencyP99Ms: median(run.rounds.map((r) => r.latencyP99Ms)),
+        serverCpu: run.cpuMs / 1000 / seconds,
+        cpuUsPerEvent: (run.cpuMs * 1000) / Math.max(1, accepted),
+        pendingAfterLoad: run.pendingAfterLoad,
+        drainSeconds: run.drainSeconds,
+        flushes: {
+          count: after.flushes.count - before.flushes.count,
+          seconds: after.flushes.seconds - before.flushes.seconds,
+          rowsAndIds: after.flushes.rows - before.flushes.rows,
+          shareOfWallTime: (after.flushes.seconds - before.flushes.seconds) / seconds,
+        },
+        stored,
+        acceptedTotal,
+        exact: clean && stored.usageMinute === acceptedTotal && stored.usageDay === acceptedTotal && stored.ids === acceptedTotal,
+      });
+    }
     const rawEvents = rawRounds.reduce((s, r) => s + r.events, 0);
     const rawSeconds = rawRounds.reduce((s, r) => s + r.seconds, 0);
     const rawStored = raw.stored();
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? 0;
     return {
-      warmup,
-      rounds,
-      accepted,
-      seconds,
-      eventsPerSecond: accepted / seconds,
-      latencyP50Ms: median(rounds.map((r) => r.latencyP50Ms)),
-      latencyP99Ms: median(rounds.map((r) => r.latencyP99Ms)),
-      serverCpu: cpuMs / 1000 / seconds,
-      cpuUsPerEvent: (cpuMs * 1000) / Math.max(1, accepted),
-      pendingAfterLoad: pending,
-      drainSeconds,
-      flushes: {
-        count: after.flushes.count - before.flushes.count,
-        seconds: after.flushes.seconds - before.flushes.seconds,
-        rowsAndIds: after.flushes.rows - before.flushes.rows,
-        shareOfWallTime: (after.flushes.seconds - before.flushes.seconds) / seconds,
-      },
-      stored,
-      acceptedTotal,
-      exact: clean && stored.usageMinute === acceptedTotal && stored.usageDay === acceptedTotal && stored.ids === acceptedTotal,
+      headroom: results[0]!,
+      headroomSilent: results[1]!,
       raw: {
         events: rawEvents,
         seconds: rawSeconds,
@@ -277,7 +333,7 @@ const events = await section("events", async (): Promise<EventsSection> => {
     };
   } finally {
     raw.close();
-    await target.stop().catch(() => undefined);
+    await stopAll(targets);
   }
 });
 
@@ -303,9 +359,17 @@ const vs = (r: LoadResult | undefined, base: LoadResult | undefined) => ({
 
 add({ measurement: "1. bare node:http POST (JSON in, /v1/check-sized JSON out)", value: fmtRps(bareNode), ratio: bareNode ? "1.00×" : "–", cpu: fmtCpu(bareNode?.cpuUsPerRequest), cpuRatio: bareNode ? "1.00×" : "–", target: "baseline" });
 add({ measurement: "2. bare Express 5 POST (express.json())", ...vs(bareExpress, bareNode) });
-const hrVsNode = ratio(headroomCheck?.rps, bareNode?.rps);
-add({ measurement: "3. Headroom POST /v1/check vs node:http", ...vs(headroomCheck, bareNode), target: "≥ 0.50×", pass: passFail(hrVsNode === undefined ? undefined : hrVsNode >= 0.5) });
-add({ measurement: "   Headroom POST /v1/check vs Express", ...vs(headroomCheck, bareExpress) });
+const checkAt = (r: typeof headroomCheck, config: string, first: boolean) => {
+  const vsNode = ratio(r?.rps, bareNode?.rps);
+  add({ measurement: `${first ? "3." : "  "} Headroom POST /v1/check vs node:http, ${config}`, ...vs(r, bareNode), target: "≥ 0.50×", pass: passFail(vsNode === undefined ? undefined : vsNode >= 0.5) });
+  add({ measurement: `   Headroom POST /v1/check vs Express, ${config}`, ...vs(r, bareExpress) });
+};
+checkAt(headroomCheck, "LOG_LEVEL=info", true);
+checkAt(headroomCheckSilent, "LOG_LEVEL=silent", false);
+if (headroomCheckAccessLog) {
+  const vsNode = ratio(headroomCheckAccessLog.rps, bareNode?.rps);
+  add({ measurement: "   Headroom POST /v1/check vs node:http, info + METER_ACCESS_LOG", ...vs(headroomCheckAccessLog, bareNode), target: "(an option)", pass: vsNode === undefined ? "–" : vsNode >= 0.5 ? "(≥ 0.50)" : "(< 0.50)" });
+}
 add({ measurement: "4. Express GET, no limiter", value: fmtRps(guardNone), ratio: guardNone ? "1.00×" : "–", cpu: fmtCpu(guardNone?.cpuUsPerRequest), cpuRatio: guardNone ? "1.00×" : "–", target: "baseline" });
 const meterR = ratio(guardMeter?.rps, guardNone?.rps);
 const erlR = ratio(guardErl?.rps, guardNone?.rps);
@@ -327,22 +391,26 @@ add({
   cpuRatio: raw ? "1.00×" : "–",
   target: "storage limit",
 });
-add({
-  measurement: `   Headroom POST /v1/events (${EVENT_BATCH}/batch, ${EVENT_CONNECTIONS} conns)`,
-  value: events ? `${fmtInt(events.eventsPerSecond)} events/s` : "–",
-  baseline: raw ? `${fmtInt(raw.eventsPerSecond)} events/s` : "–",
-  ratio: fmtRatio(ratio(events?.eventsPerSecond, raw?.eventsPerSecond)),
-  cpu: fmtCpu(events?.cpuUsPerEvent, "event"),
-  cpuRatio: fmtRatio(ratio(raw?.cpuUsPerEvent, events?.cpuUsPerEvent)),
-  target: "≥ 100,000 events/s",
-  pass: passFail(events ? events.eventsPerSecond >= 100_000 : undefined),
-});
-add({
-  measurement: "   usage_minute = accepted events after the run",
-  value: events ? `exact: ${events.exact ? "yes" : "no"} (${fmtInt(events.stored.usageMinute)} / ${fmtInt(events.acceptedTotal)})` : "–",
-  target: "exact",
-  pass: passFail(events?.exact),
-});
+for (const e of [events?.headroom, events?.headroomSilent]) {
+  if (!e) continue;
+  add({
+    measurement: `   Headroom POST /v1/events (${EVENT_BATCH}/batch, ${EVENT_CONNECTIONS} conns), LOG_LEVEL=${e.logLevel}`,
+    value: `${fmtInt(e.eventsPerSecond)} events/s`,
+    baseline: raw ? `${fmtInt(raw.eventsPerSecond)} events/s` : "–",
+    ratio: fmtRatio(ratio(e.eventsPerSecond, raw?.eventsPerSecond)),
+    cpu: fmtCpu(e.cpuUsPerEvent, "event"),
+    cpuRatio: fmtRatio(ratio(raw?.cpuUsPerEvent, e.cpuUsPerEvent)),
+    target: "≥ 100,000 events/s",
+    pass: passFail(e.eventsPerSecond >= 100_000),
+  });
+  add({
+    measurement: `   usage_minute = accepted events after the run, LOG_LEVEL=${e.logLevel}`,
+    value: `exact: ${e.exact ? "yes" : "no"} (${fmtInt(e.stored.usageMinute)} / ${fmtInt(e.acceptedTotal)})`,
+    target: "exact",
+    pass: passFail(e.exact),
+  });
+}
+if (!events) add({ measurement: "   Headroom POST /v1/events", target: "≥ 100,000 events/s" });
 add({ measurement: "   raw SQLite rollups = events written", value: raw ? `exact: ${raw.exact ? "yes" : "no"}` : "–", target: "exact", pass: passFail(raw?.exact) });
 if (bundles?.production) {
   // What dist/client holds is a development build: the target applies to a production build.
@@ -386,7 +454,9 @@ const out = [
 const loads: Array<[string, LoadResult | undefined]> = [
   ["bare node:http", bareNode],
   ["bare Express", bareExpress],
-  ["Headroom /v1/check", headroomCheck],
+  ["Headroom /v1/check, info", headroomCheck],
+  ["Headroom /v1/check, silent", headroomCheckSilent],
+  ["Headroom /v1/check, access log", headroomCheckAccessLog],
   ["GET, no limiter", guardNone],
   ["GET + meter()", guardMeter],
   ["GET + express-rate-limit", guardErl],
@@ -396,19 +466,27 @@ out.push("per target: latency (median over the rounds), rounds' spread, server C
 for (const [name, r] of loads) {
   if (r)
     out.push(
-      `  ${name.padEnd(28)} p50 ${String(r.latencyP50Ms).padStart(3)} ms  p99 ${String(r.latencyP99Ms).padStart(4)} ms  ` +
+      `  ${name.padEnd(30)} p50 ${String(r.latencyP50Ms).padStart(3)} ms  p99 ${String(r.latencyP99Ms).padStart(4)} ms  ` +
         `rounds ${fmtInt(Math.min(...r.roundRps))}–${fmtInt(Math.max(...r.roundRps))} req/s  server CPU ${r.serverCpu.toFixed(2)}`,
     );
 }
-if (events) {
+for (const e of [events?.headroom, events?.headroomSilent]) {
+  if (!e) continue;
   out.push(
-    `  ${"Headroom /v1/events".padEnd(28)} p50 ${events.latencyP50Ms.toFixed(0).padStart(3)} ms  p99 ${events.latencyP99Ms.toFixed(0).padStart(4)} ms  ` +
-      `rounds ${fmtInt(Math.min(...events.rounds.map((r) => r.eventsPerSecond)))}–${fmtInt(Math.max(...events.rounds.map((r) => r.eventsPerSecond)))} events/s  server CPU ${events.serverCpu.toFixed(2)}  ` +
+    `  ${`Headroom /v1/events, ${e.logLevel}`.padEnd(30)} p50 ${e.latencyP50Ms.toFixed(0).padStart(3)} ms  p99 ${e.latencyP99Ms.toFixed(0).padStart(4)} ms  ` +
+      `rounds ${fmtInt(Math.min(...e.rounds.map((r) => r.eventsPerSecond)))}–${fmtInt(Math.max(...e.rounds.map((r) => r.eventsPerSecond)))} events/s  server CPU ${e.serverCpu.toFixed(2)}  ` +
       `(a request = ${EVENT_BATCH} events)`,
-    `  ${"".padEnd(28)} meter flushes during the load: ${events.flushes.count}, ${fmtInt(events.flushes.rowsAndIds / Math.max(1, events.flushes.count))} rows+ids each, ` +
-      `${(events.flushes.seconds * 1000 / Math.max(1, events.flushes.count)).toFixed(1)} ms each, ${(events.flushes.shareOfWallTime * 100).toFixed(0)}% of the time; ` +
-      `unwritten when a round's load ended: at most ${fmtInt(events.pendingAfterLoad)}, written ${(events.drainSeconds * 1000 / ROUNDS).toFixed(0)} ms later on average (counted in events/s)`,
+    `  ${"".padEnd(30)} meter flushes during the load: ${e.flushes.count}, ${fmtInt(e.flushes.rowsAndIds / Math.max(1, e.flushes.count))} rows+ids each, ` +
+      `${(e.flushes.seconds * 1000 / Math.max(1, e.flushes.count)).toFixed(1)} ms each, ${(e.flushes.shareOfWallTime * 100).toFixed(0)}% of the time; ` +
+      `unwritten when a round's load ended: at most ${fmtInt(e.pendingAfterLoad)}, written ${(e.drainSeconds * 1000 / ROUNDS).toFixed(0)} ms later on average (counted in events/s)`,
   );
+}
+if (headroomCheck || events) {
+  const parts: string[] = [];
+  if (headroomCheck) parts.push(`/v1/check ${fmtInt(headroomCheck.logLines)} (for ${fmtInt(headroomCheck.requests)} measured requests and the warm-up)`);
+  if (headroomCheckAccessLog) parts.push(`/v1/check with METER_ACCESS_LOG ${fmtInt(headroomCheckAccessLog.logLines)} (for ${fmtInt(headroomCheckAccessLog.requests)} measured requests and the warm-up)`);
+  if (events) parts.push(`/v1/events ${fmtInt(events.headroom.stored.logLines)} (for ${fmtInt(events.headroom.acceptedTotal / EVENT_BATCH)} requests)`);
+  out.push(`log lines the LOG_LEVEL=info targets wrote: ${parts.join(", ")}`);
 }
 for (const b of [bundles?.dist, bundles?.production]) {
   if (!b) continue;

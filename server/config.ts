@@ -34,6 +34,10 @@ export const configSchema = z.object({
   NOTIFY_WEBHOOK_URL: url(["http:", "https:"]).optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Log every request to /v1/check and /v1/events, not only refusals, errors and slow ones (the others are counted in /metrics). */
+  METER_ACCESS_LOG: bool.default(false),
+  /** A request to /v1/check or /v1/events that takes longer than this is logged even when it was allowed. */
+  METER_SLOW_REQUEST_MS: intIn(1, 600_000).default(100),
   METER_FLUSH_MS: intIn(10, 60_000).default(250),
   JOB_LEASE_MS: intIn(1_000, 600_000).default(30_000),
   KEY_CEILING_PER_MINUTE: intIn(1, 10_000_000).default(1_000),

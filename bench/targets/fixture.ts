@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createAccount } from "../../server/accounts/accounts";
 import { loadConfig } from "../../server/config";
 import { createKey } from "../../server/keys/keys";
+import { createLogger } from "../../server/lib/logger";
 import { createRuntime, type Runtime } from "../../server/main";
 
 export const BENCH_SERVER_TOKEN = "bench-server-token-0123456789abcdef";
@@ -17,6 +18,8 @@ export interface Fixture {
   runtime: Runtime;
   dir: string;
   dbPath: string;
+  /** Where the server's log lines go (LOG_LEVEL other than silent), written as `npm start` writes standard output. */
+  logPath: string;
   accountId: string;
   key: string;
   plan: string;
@@ -27,6 +30,8 @@ export interface Fixture {
  * BENCH_PLAN=business (default): the Business plan with its minute and day caps raised to 10^9,
  * so every window is computed and RateLimit headers are sent, yet nothing is refused.
  * BENCH_PLAN=enterprise: no caps at all (the cheapest path).
+ * Logging is silent unless `env` sets LOG_LEVEL; the lines then go to a file in the temp directory
+ * (standard output is the target's protocol channel), with the same asynchronous writer as standard output.
  */
 export function createFixture(env: Record<string, string> = {}): Fixture {
   const dir = mkdtempSync(join(tmpdir(), "headroom-bench-"));
@@ -41,7 +46,8 @@ export function createFixture(env: Record<string, string> = {}): Fixture {
     KEY_CEILING_PER_MINUTE: "10000000",
     ...env,
   });
-  const runtime = createRuntime({ config });
+  const logPath = join(dir, "headroom.log");
+  const runtime = createRuntime({ config, logger: createLogger(config.LOG_LEVEL, { file: logPath }) });
   const { deps } = runtime;
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
   const account = createAccount(deps.db, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
@@ -54,6 +60,7 @@ export function createFixture(env: Record<string, string> = {}): Fixture {
     runtime,
     dir,
     dbPath,
+    logPath,
     accountId: account.id,
     key,
     plan,

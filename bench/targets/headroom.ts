@@ -1,11 +1,28 @@
-/** Target: a real Headroom server (createRuntime + startServer), as `npm start` runs it. */
+/**
+ * Target: a real Headroom server (createRuntime + startServer), as `npm start` runs it, at
+ * LOG_LEVEL=$BENCH_LOG_LEVEL (info, the default of `npm start`, unless told otherwise) and
+ * METER_ACCESS_LOG=$BENCH_METER_ACCESS_LOG (when set).
+ */
+import { existsSync, readFileSync } from "node:fs";
 import { startServer } from "../../server/main";
 import { createFixture, storedCounts, BENCH_SERVER_TOKEN } from "./fixture";
 import { serve } from "./protocol";
 
-const fx = createFixture();
+const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
+const fx = createFixture({ LOG_LEVEL: logLevel, ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}) });
 const started = await startServer(fx.runtime);
-const { meter, metrics } = fx.runtime.deps;
+const { meter, metrics, logger } = fx.runtime.deps;
+
+/** Log lines written so far (after writing out what the logger still holds). */
+async function logLines(): Promise<number> {
+  if (logLevel === "silent") return 0;
+  await new Promise<void>((done) => logger.flush(() => done()));
+  if (!existsSync(fx.logPath)) return 0;
+  const text = readFileSync(fx.logPath);
+  let n = 0;
+  for (let i = text.indexOf(10); i !== -1; i = text.indexOf(10, i + 1)) n++;
+  return n;
+}
 
 /** Flushes so far: how many, their total duration, and the rows + ids they wrote (from the meter's own histograms). */
 async function flushes(): Promise<{ count: number; seconds: number; rows: number }> {
@@ -21,7 +38,7 @@ async function flushes(): Promise<{ count: number; seconds: number; rows: number
 }
 
 serve(
-  { port: started.http.port, key: fx.key, token: BENCH_SERVER_TOKEN, plan: fx.plan },
+  { port: started.http.port, key: fx.key, token: BENCH_SERVER_TOKEN, plan: fx.plan, logLevel },
   {
     stats: async () => ({ pending: meter.pendingCount(), flushes: await flushes() }),
     stop: async () => {
@@ -31,8 +48,9 @@ serve(
       const finalFlushMs = performance.now() - t0;
       const counts = storedCounts(fx);
       await started.stop();
+      const logged = await logLines();
       fx.cleanup();
-      return { pendingAtStop, finalFlushMs, ...counts };
+      return { pendingAtStop, finalFlushMs, ...counts, logLines: logged };
     },
   },
 );

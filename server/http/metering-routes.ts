@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "../deps";
+import { METERING_REQUEST_TIMING_SAMPLE } from "../lib/metrics";
 import type { Meter } from "../metering/meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { hasCredentialInQuery } from "./key-in-query";
@@ -112,25 +113,54 @@ interface Call {
   path: string;
   started: number;
   headers: Record<string, string>;
+  /** Set when /v1/check refused the call (the answer is a 200 carrying the 429 body). */
+  refusal: { decision: string; window: string; accountId: string; duplicate?: true } | null;
+  /** Events of a /v1/events batch that were rejected (not counted). */
+  rejected: number;
 }
 
 /**
  * The two hot routes, served straight from node:http in front of Express: on this hardware bare
  * Express serves about a quarter of what node:http does, and these routes are called on every API call.
  * Every step is synchronous once the body has arrived (no promise, no listener per answer).
+ *
+ * Logging: a refusal, an error (4xx/5xx), a batch with rejected events and a slow request
+ * (METER_SLOW_REQUEST_MS) each write one line; the allowed, fast calls are only counted in
+ * /metrics, unless METER_ACCESS_LOG asks for every request (a line per call costs these routes
+ * about a third of their throughput; see docs/decisions/0007-hot-routes-log-what-matters.md).
  */
 export function meteringRoutes(deps: Deps, meter: Meter) {
-  const { logger, clock } = deps;
-  const logRequests = () => logger.isLevelEnabled("info");
-  // Request counts by status class, tallied per request and folded into the counter on scrape.
-  const statusLabels = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"].map((status) => ({ key: `v1\u0000${status}`, labels: { route: "v1", status } }));
+  const { logger, clock, metrics } = deps;
+  const logEveryRequest = deps.config.METER_ACCESS_LOG;
+  const slowMs = deps.config.METER_SLOW_REQUEST_MS;
+  // Request counts by status class, tallied per request and folded into the counters on scrape.
+  const statusClasses = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+  const statusLabels = statusClasses.map((status) => ({ key: `v1\u0000${status}`, labels: { route: "v1", status } }));
+  const pathLabels = new Map(
+    ["/v1/check", "/v1/events"].map((path) => [path, statusClasses.map((status) => ({ key: `${path}\u0000${status}`, labels: { path, status } }))]),
+  );
+  let answers = 0;
 
-  /** After the answer is written: one log line and the request counter. */
+  /** After the answer is written: the counters, and a log line if the request was refused, failed or slow (or every request is logged). */
   function answered(call: Call, res: ServerResponse): void {
     const status = res.statusCode;
-    if (logRequests()) logger.info({ requestId: call.instance, method: call.method, path: call.path, status, ms: performance.now() - call.started }, "request");
-    const tally = statusLabels[Math.floor(status / 100)] ?? statusLabels[0]!;
-    deps.metrics.httpTally.add(tally.key, tally.labels);
+    const ms = performance.now() - call.started;
+    const statusClass = Math.floor(status / 100);
+    const tally = statusLabels[statusClass] ?? statusLabels[0]!;
+    metrics.httpTally.add(tally.key, tally.labels);
+    const byPath = pathLabels.get(call.path)!;
+    const pathTally = byPath[statusClass] ?? byPath[0]!;
+    metrics.meteringTally.add(pathTally.key, pathTally.labels);
+    // The first answer and every 16th after it: a quiet server still shows a latency.
+    if (answers++ % METERING_REQUEST_TIMING_SAMPLE === 0) metrics.meteringRequestSeconds.observe({ path: call.path }, ms / 1000);
+
+    const slow = ms > slowMs;
+    if (!(logEveryRequest || status >= 400 || slow || call.refusal || call.rejected) || !logger.isLevelEnabled("info")) return;
+    const line: Record<string, unknown> = { requestId: call.instance, method: call.method, path: call.path, status, ms };
+    if (slow) line.slow = true;
+    if (call.refusal) Object.assign(line, call.refusal);
+    if (call.rejected) line.rejected = call.rejected;
+    logger.info(line, "request");
   }
 
   function failed(call: Call, res: ServerResponse, err: unknown): void {
@@ -164,6 +194,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const now = clock.now();
     const upgradeUrl = upgradeUrlFor(r, deps.baseUrl());
     const wait = refusalWait(r, now);
+    if (wait) call.refusal = r.duplicate ? { decision: r.decision, window: wait.window, accountId: r.account.id, duplicate: true } : { decision: r.decision, window: wait.window, accountId: r.account.id };
     const answer: Record<string, string | number> = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000), wait);
     answer["x-request-id"] = instance;
     sendJson(
@@ -190,6 +221,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const result = meter.recordEvents(
       body.events.map((e) => ({ id: e.id, key: e.key, cost: e.cost, timestampMs: typeof e.timestamp === "number" ? e.timestamp : Date.parse(e.timestamp) })),
     );
+    call.rejected = result.rejected.length;
     sendJson(res, 200, serializeEvents({ accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length, rejects: result.rejected }), { ...call.headers });
   }
 
@@ -202,7 +234,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
 
     const incoming = req.headers["x-request-id"];
     const instance = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const call: Call = { instance, method: req.method, path, started: performance.now(), headers: { "x-request-id": instance } };
+    const call: Call = { instance, method: req.method, path, started: performance.now(), headers: { "x-request-id": instance }, refusal: null, rejected: 0 };
     if (req.method !== "POST") {
       refuse(req, res, call, { type: `${PROBLEM_BASE}method-not-allowed`, title: "Method not allowed", status: 405, detail: `Use POST ${path}.`, instance }, { allow: "POST" });
       return true;

@@ -25,6 +25,9 @@ export class Tally<L extends string> {
 /** One in this many decisions is timed for headroom_decision_seconds (a sample: timing every call costs more than the decision). */
 export const DECISION_TIMING_SAMPLE = 16;
 
+/** One in this many requests to /v1/check and /v1/events is timed for headroom_metering_request_seconds. */
+export const METERING_REQUEST_TIMING_SAMPLE = 16;
+
 /**
  * Prometheus metrics of one server process (GET /metrics with the server token). Counters are
  * incremented where things happen; gauges that reflect stored state are read on scrape.
@@ -51,10 +54,21 @@ export class Metrics {
   /** Counted per request in `httpTally`; folded in on scrape. */
   readonly httpTally = new Tally<"route" | "status">();
   readonly httpRequests: Counter<"route" | "status">;
+  /** Requests to /v1/check and /v1/events, counted per request in `meteringTally` and folded in on scrape: allowed, fast ones are counted here rather than logged. */
+  readonly meteringTally = new Tally<"path" | "status">();
+  readonly meteringRequests: Counter<"path" | "status">;
+  readonly meteringRequestSeconds = new Histogram({
+    name: "headroom_metering_request_seconds",
+    help: `Time to answer POST /v1/check and /v1/events, from the request's headers to its answer; one request in ${METERING_REQUEST_TIMING_SAMPLE} is timed.`,
+    labelNames: ["path"] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
 
   constructor(defaults = true) {
     const decisionTally = this.decisionTally;
     const httpTally = this.httpTally;
+    const meteringTally = this.meteringTally;
     this.decisions = new Counter({
       name: "headroom_decisions_total",
       help: "Metering decisions by outcome and plan.",
@@ -71,6 +85,15 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         httpTally.drainInto(this);
+      },
+    });
+    this.meteringRequests = new Counter({
+      name: "headroom_metering_requests_total",
+      help: "Requests to POST /v1/check and /v1/events by path and status class (whether or not they were logged).",
+      labelNames: ["path", "status"] as const,
+      registers: [this.registry],
+      collect() {
+        meteringTally.drainInto(this);
       },
     });
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: "headroom_process_" });

@@ -19,9 +19,12 @@ export interface TestServer {
 
 /**
  * A real server on an ephemeral loopback port with its own SQLite file in a temp directory.
- * `clientDir` serves that directory as the built portal instead of dist/client.
+ * `clientDir` serves that directory as the built portal instead of dist/client. Logging is silent
+ * unless `logTo` is given: then its lines (LOG_LEVEL=info) are written to that stream as they happen.
  */
-export async function startTestServer(opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
   const config = loadConfig({
     DATABASE_PATH: join(dir, "headroom.db"),
@@ -29,10 +32,10 @@ export async function startTestServer(opts: { clock?: Clock; env?: Record<string
     HOST: "127.0.0.1",
     HEADROOM_DEMO: "false",
     HEADROOM_SERVER_TOKEN: TEST_SERVER_TOKEN,
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: opts.logTo ? "info" : "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, clock: opts.clock, logger: createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
+  const runtime = createRuntime({ config, clock: opts.clock, logger: opts.logTo ? createLogger(config.LOG_LEVEL, opts.logTo) : createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,
