@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
 import { createKey } from "../keys/keys";
 import { ManualClock } from "../lib/clock";
-import { startTestServer, TEST_SERVER_TOKEN, type TestServer } from "../testing/test-server";
+import { startTestServer, TEST_SERVER_TOKEN } from "../testing/test-server";
 
 /**
  * What the hot routes (/v1/check, /v1/events) log at LOG_LEVEL=info: refusals, errors, rejected

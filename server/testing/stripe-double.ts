@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
  */
 
 // The double's objects are plain JSON, as on the wire.
+// biome-ignore lint/suspicious/noExplicitAny: wire objects of any shape, read and written by path
 type Obj = Record<string, any>;
 
 export interface RecordedRequest {
@@ -45,6 +46,7 @@ export function parseStripeForm(search: string): Obj {
     const m = /^([^[]+)((?:\[[^\]]*\])*)$/.exec(rawKey);
     if (!m) continue;
     const path = [m[1]!, ...[...m[2]!.matchAll(/\[([^\]]*)\]/g)].map((x) => x[1]!)];
+    // biome-ignore lint/suspicious/noExplicitAny: walks a form-encoded bracket path into nested objects and arrays
     let node: any = out;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
