@@ -98,3 +98,12 @@ export function billingPeriodAt(anchorMs: number, nowMs: number): BillingPeriod 
   }
   return { startMs: start, endMs: addUtcMonths(anchorMs, months + 1) };
 }
+
+/**
+ * Where the month window of an account starts: the billing period's start, or the moment its current
+ * plan took effect if that was later (a plan's quota counts from its own start, as a new
+ * subscription item's usage does at Stripe).
+ */
+export function monthWindowStart(period: BillingPeriod, planStartedAtMs: number | null): number {
+  return planStartedAtMs !== null && planStartedAtMs > period.startMs ? planStartedAtMs : period.startMs;
+}

@@ -4,7 +4,7 @@ import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
 import { accounts, invoices, planChanges } from "../db/schema";
-import { callsServedBetween } from "../metering/usage-between";
+import { callsServedBetween } from "../db/queries/usage";
 import { planSegments } from "../plans/plan-history";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";

@@ -1,7 +1,5 @@
-import type Database from "better-sqlite3";
-import { billingPeriodAt, startOfMinute, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
+import { billingPeriodAt, monthWindowStart, startOfMinute, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
 import { SlidingMinute } from "./sliding-minute";
-import { callsServedBetween } from "./usage-between";
 
 /** Live counts of one account, loaded once from the rollups and then kept in memory. */
 export class AccountCounters {
@@ -47,27 +45,4 @@ export class AccountCounters {
       this.monthUsed = 0;
     }
   }
-}
-
-/**
- * Where the month window of an account starts: the billing period's start, or the moment its current
- * plan took effect if that was later (a plan's quota counts from its own start, as a new
- * subscription item's usage does at Stripe).
- */
-export function monthWindowStart(period: BillingPeriod, planStartedAtMs: number | null): number {
-  return planStartedAtMs !== null && planStartedAtMs > period.startMs ? planStartedAtMs : period.startMs;
-}
-
-/** Reads what the rollups hold for an account's current windows. */
-export function persistedUsage(sqlite: Database.Database) {
-  const day = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_day where account_id = ? and day_ms = ?").pluck();
-  const minute = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_minute where account_id = ? and minute_ms = ?").pluck();
-  return (accountId: string, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null = null) => {
-    const period = billingPeriodAt(billingAnchorMs, nowMs);
-    return {
-      dayUsed: day.get(accountId, startOfUtcDay(nowMs)) as number,
-      monthUsed: callsServedBetween(sqlite, accountId, monthWindowStart(period, planStartedAtMs), period.endMs),
-      minuteUsed: minute.get(accountId, startOfMinute(nowMs)) as number,
-    };
-  };
 }

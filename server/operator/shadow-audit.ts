@@ -8,8 +8,8 @@ import type { PlanAdvisor } from "../plans/plan-advisor";
 import { dayOverCaps, replayAgainstCaps } from "../../shared/cap-rules";
 import { billingPeriodAt } from "../../shared/limits";
 import type { Caps } from "../../shared/plans";
-import { monthWindowStart } from "../metering/counters";
-import { callsServedBetween } from "../metering/usage-between";
+import { monthWindowStart } from "../../shared/limits";
+import { callsServedBetween } from "../db/queries/usage";
 
 export interface AuditRow {
   accountId: string;

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { DAY_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
+import { billingPeriodAt, DAY_MS, monthWindowStart, startOfMinute, startOfUtcDay } from "../../../shared/limits";
 
 type Statements = { days: Database.Statement; minutes: Database.Statement };
 const prepared = new WeakMap<Database.Database, Statements>();
@@ -33,4 +33,18 @@ export function callsServedBetween(sqlite: Database.Database, accountId: string,
     (s.days.get(accountId, firstFullDay, lastFullDayEnd) as number) +
     (s.minutes.get(accountId, lastFullDayEnd, toMs) as number)
   );
+}
+
+/** Reads what the rollups hold for an account's current windows. */
+export function persistedUsage(sqlite: Database.Database) {
+  const day = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_day where account_id = ? and day_ms = ?").pluck();
+  const minute = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_minute where account_id = ? and minute_ms = ?").pluck();
+  return (accountId: string, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null = null) => {
+    const period = billingPeriodAt(billingAnchorMs, nowMs);
+    return {
+      dayUsed: day.get(accountId, startOfUtcDay(nowMs)) as number,
+      monthUsed: callsServedBetween(sqlite, accountId, monthWindowStart(period, planStartedAtMs), period.endMs),
+      minuteUsed: minute.get(accountId, startOfMinute(nowMs)) as number,
+    };
+  };
 }

@@ -1,0 +1,113 @@
+import { decide } from "./decide";
+import type { AccountCounters } from "./counters";
+import type { KeyEntry } from "./key-cache";
+import type { AccountTerms } from "./terms";
+import type { PendingId, UsageBuffer } from "./usage-buffer";
+
+export interface UsageEvent {
+  id: string;
+  key: string;
+  cost: number;
+  /** Unix ms. */
+  timestampMs: number;
+}
+
+export type EventRejectReason = "unknown_key" | "revoked_key" | "too_late" | "in_the_future" | "duplicate_in_batch";
+
+export interface EventsResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Array<{ index: number; id: string; reason: EventRejectReason }>;
+}
+
+/** What recording events needs of the meter. */
+export interface EventsContext {
+  nowMs: number;
+  maxLatenessMs: number;
+  key: (key: string) => KeyEntry | null;
+  terms: (accountId: string) => AccountTerms;
+  counters: (terms: AccountTerms) => AccountCounters;
+  storedIds: (accountId: string, ids: string[]) => Set<string>;
+  buffer: UsageBuffer;
+}
+
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+/**
+ * Records usage the provider already served. Each event is counted once by its id: the ids of a
+ * batch that are not waiting in the buffer are looked up in one query per account, not one per
+ * event. Each is decided by decide(), as every call is: served already, it cannot be refused, so the
+ * mode reads as shadow (over a cap it is would_throttle) and the per-key safety ceiling, which
+ * protects the service as calls arrive, does not apply after the fact.
+ */
+export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]): EventsResult {
+  const { nowMs } = ctx;
+  const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
+  // A batch usually carries a handful of keys (and accounts): each key is hashed and looked up once.
+  const keys = new Map<string, KeyEntry | null>();
+  const batches = new Map<string, { ids: Set<string>; pending: Map<string, PendingId> | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
+  for (let index = 0; index < events.length; index++) {
+    const e = events[index]!;
+    let entry = keys.get(e.key);
+    if (entry === undefined) keys.set(e.key, (entry = ctx.key(e.key)));
+    if (!entry || entry.revoked) {
+      result.rejected.push({ index, id: e.id, reason: entry ? "revoked_key" : "unknown_key" });
+      continue;
+    }
+    if (e.timestampMs > nowMs + FUTURE_SLACK_MS) {
+      result.rejected.push({ index, id: e.id, reason: "in_the_future" });
+      continue;
+    }
+    if (e.timestampMs < nowMs - ctx.maxLatenessMs) {
+      result.rejected.push({ index, id: e.id, reason: "too_late" });
+      continue;
+    }
+    let batch = batches.get(entry.accountId);
+    if (!batch) batches.set(entry.accountId, (batch = { ids: new Set(), pending: ctx.buffer.pendingIdsOf(entry.accountId), events: [] }));
+    if (batch.ids.has(e.id)) {
+      result.rejected.push({ index, id: e.id, reason: "duplicate_in_batch" });
+      continue;
+    }
+    batch.ids.add(e.id);
+    if (batch.pending?.has(e.id)) {
+      result.duplicates++;
+      continue;
+    }
+    batch.events.push({ e, entry });
+  }
+  for (const [accountId, batch] of batches) {
+    if (!batch.events.length) continue;
+    const stored = ctx.storedIds(accountId, batch.events.map((x) => x.e.id));
+    const terms = ctx.terms(accountId);
+    const counters = ctx.counters(terms);
+    const caps = terms.caps;
+    for (const { e, entry } of batch.events) {
+      if (stored.has(e.id)) {
+        result.duplicates++;
+        continue;
+      }
+      // The windows the event falls in: today's day, the current month window.
+      const inDay = e.timestampMs >= counters.dayMs;
+      const inMonth = e.timestampMs >= counters.monthFromMs;
+      const { decision } = decide({
+        mode: terms.mode === "off" ? "off" : "shadow",
+        cost: e.cost,
+        nowMs,
+        ceiling: { limit: Infinity, used: 0 },
+        windows: [
+          { window: "day", limit: inDay ? caps.day : undefined, used: counters.dayUsed },
+          { window: "month", limit: inMonth ? caps.month : undefined, used: counters.monthUsed },
+        ],
+        noticeDeliveredAtMs: {},
+        graceMs: 0,
+      });
+      if (inDay) counters.dayUsed += e.cost;
+      if (inMonth) counters.monthUsed += e.cost;
+      counters.minute.addAt(e.timestampMs, nowMs, e.cost);
+      ctx.buffer.addCall(e.timestampMs, entry.keyId, entry.accountId, decision, e.cost);
+      ctx.buffer.addId(accountId, e.id, { decision, seenAtMs: nowMs });
+      result.accepted++;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,50 @@
+import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type WindowName } from "../../shared/plans";
+import type { TermsRow } from "../db/queries/metering";
+
+/** What the meter decides an account's calls on; resolved from its row and cached until it changes. */
+export interface AccountTerms {
+  id: string;
+  name: string;
+  plan: Plan;
+  mode: EnforcementMode;
+  caps: Caps;
+  billingAnchorMs: number;
+  /** When the current plan took effect; its monthly quota counts from there within the period (null: the period start). */
+  planStartedAtMs: number | null;
+  /** When the account was first reached about each cap, for the grace rule. */
+  noticeDeliveredAtMs: Partial<Record<WindowName, number>>;
+  /** Resolve again at this moment (grandfathering ends). */
+  reloadAtMs: number;
+}
+
+/**
+ * The plan-terms rules, pure: the plan's caps with the account's overrides; an overage opt-in drops
+ * the monthly cap (calls beyond it are billed, not limited); the mode is the account's own, else the
+ * plan's setting, else the catalog's; grandfathered accounts keep their terms, so enforce reads as
+ * shadow until the date. A notice without a window is about every cap of the plan.
+ */
+export function resolveTerms(
+  row: TermsRow,
+  input: { planMode: EnforcementMode | undefined; deliveredNotices: ReadonlyArray<{ window: WindowName | null; at: number }>; nowMs: number },
+): AccountTerms {
+  const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+  const noticeDeliveredAtMs: Partial<Record<WindowName, number>> = {};
+  for (const r of input.deliveredNotices) {
+    for (const w of r.window ? [r.window] : (["minute", "day", "month"] as const)) noticeDeliveredAtMs[w] = Math.min(noticeDeliveredAtMs[w] ?? Infinity, r.at);
+  }
+  const grandfathered = row.grandfatheredUntilMs !== null && input.nowMs < row.grandfatheredUntilMs;
+  const mode: EnforcementMode = row.enforcementOverride ?? input.planMode ?? plan.enforcement;
+  const caps: Caps = { ...plan.caps, ...(row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {}) };
+  if (row.overageOptIn && plan.overagePer1000Minor !== undefined) delete caps.month;
+  return {
+    id: row.id,
+    name: row.name,
+    plan,
+    mode: grandfathered && mode === "enforce" ? "shadow" : mode,
+    caps,
+    billingAnchorMs: row.billingAnchorMs,
+    planStartedAtMs: row.planStartedAtMs,
+    noticeDeliveredAtMs,
+    reloadAtMs: grandfathered ? row.grandfatheredUntilMs! : Infinity,
+  };
+}
