@@ -7,7 +7,7 @@ import { buildClient, clientIsStale } from "./build-client";
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from "./config";
 import { DEMO_HISTORY_DAYS, seedDemo } from "./demo/seed-demo";
 import { backfillBillingCycles } from "./billing/billing-cycle";
-import { createKey, revokeKey } from "./keys/keys";
+import { issueKey, withdrawKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
 import { createLogger, type Logger } from "./lib/logger";
 import { createRuntime, demoKeyFile, resolveServerToken, ROLES, ROOT_DIR, startServer, type Role, type Runtime, type Started } from "./main";
@@ -274,13 +274,13 @@ export async function runCli(argv: string[]): Promise<number> {
     case "keys":
       if (sub === "create") {
         const accountId = requireOption(values, "account");
-        const key = withRuntime(config, (rt) => createKey(rt.deps.db, rt.deps.clock, { accountId, name: values.name }));
+        const key = withRuntime(config, (rt) => issueKey({ ...rt.deps, maxActiveKeys: rt.deps.config.MAX_ACTIVE_KEYS }, { accountId, name: values.name }, "operator:cli"));
         print(out, `Created key ${key.id} "${key.name}" for ${accountId}.\n\n  ${key.key}\n\nStore it now: it will not be shown again.`, key);
         return 0;
       }
       if (sub === "revoke") {
         if (!arg) throw new UsageError("Missing <keyId>.");
-        const key = withRuntime(config, (rt) => revokeKey(rt.deps.db, rt.deps.clock, { keyId: arg }));
+        const key = withRuntime(config, (rt) => withdrawKey(rt.deps, { keyId: arg }, "operator:cli"));
         print(out, `Revoked ${key.id} (${key.prefix}…); calls with it are refused from now on.`, key);
         return 0;
       }

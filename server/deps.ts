@@ -1,6 +1,7 @@
 import type { Config } from "./config";
 import type { Db } from "./db/client";
 import type Database from "better-sqlite3";
+import type { ChangeFeed } from "./lib/change-feed";
 import type { Clock } from "./lib/clock";
 import type { Logger } from "./lib/logger";
 import type { Metrics } from "./lib/metrics";
@@ -24,6 +25,8 @@ export interface Deps {
   /** Absolute base URL for links ("http://localhost:3000"); set once the port is known. */
   baseUrl: () => string;
   meter: Meter;
+  /** What changed (keys, terms, plans, modes, flushed usage): verbs publish, the parts that keep state subscribe. */
+  feed: ChangeFeed;
   metrics: Metrics;
   detector: Detector;
   notify: NotifyContext;

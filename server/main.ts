@@ -8,6 +8,7 @@ import { migrateDatabase, openDatabase, type Database_ } from "./db/client";
 import type { Deps } from "./deps";
 import { systemClock, type Clock } from "./lib/clock";
 import { newSecret } from "./lib/ids";
+import { ChangeFeed } from "./lib/change-feed";
 import { createLogger, type Logger } from "./lib/logger";
 import { Metrics } from "./lib/metrics";
 import { listen, type RunningServer } from "./server";
@@ -64,10 +65,9 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   migrateDatabase(database.db);
   let baseUrl = publicBaseUrl(config, config.PORT);
   const clock = opts.clock ?? systemClock;
-  const advisor = new PlanAdvisor(database.db, clock, (accountId) => {
-    const { limits, period } = meter.limitsFor(accountId);
-    return { used: limits.find((l) => l.window === "month")!.used, endMs: period.endMs };
-  });
+  // What changed, for whoever keeps something about it: built first, so nothing refers to a part not made yet.
+  const feed = new ChangeFeed(logger);
+  const advisor = new PlanAdvisor(database.db, clock);
   const serverToken = resolveServerToken(config).token;
   const notify: NotifyContext = {
     db: database.db,
@@ -77,7 +77,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     webhookUrl: config.NOTIFY_WEBHOOK_URL ?? null,
     smtp: Boolean(config.SMTP_URL),
   };
-  let detector: Detector | null = null;
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const meter = new Meter({
     metrics,
@@ -89,22 +88,32 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000,
     maxLatenessMs: config.EVENTS_MAX_LATENESS_HOURS * 3_600_000,
     recommendPlan: (accountId) => advisor.switchFor(accountId)?.planId ?? null,
-    onFlushed: (accountIds) => {
-      // New usage can change the advice: recompute it (lazily) from the rollups just written, before detection reads it.
-      for (const id of accountIds) advisor.invalidate(id);
-      detector?.evaluate(accountIds);
-    },
-    // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
-    onChangedElsewhere: () => advisor.changedElsewhere(),
+    onFlushed: (accountIds) => feed.publish({ kind: "usage.flushed", accountIds }),
+    onChangedElsewhere: () => feed.publish({ kind: "changed.elsewhere" }),
   });
-  detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
+  const detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
+  // Who keeps what: the meter its keys, terms and counters; the advisor its answers; detection runs on fresh advice.
+  feed.subscribe("keys.changed", () => meter.invalidateKeys());
+  feed.subscribe("terms.changed", (c) => meter.invalidateAccount(c.accountId));
+  feed.subscribe("modes.changed", () => meter.invalidateAllTerms());
+  feed.subscribe("plan.changed", (c) => {
+    meter.reloadAccount(c.accountId);
+    advisor.invalidate(c.accountId);
+  });
+  feed.subscribe("usage.flushed", (c) => {
+    // New usage can change the advice: recompute it (lazily) from the rollups just written, before detection reads it.
+    for (const id of c.accountIds) advisor.invalidate(id);
+    detector.evaluate(c.accountIds);
+  });
+  // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
+  feed.subscribe("changed.elsewhere", () => advisor.changedElsewhere());
   const delivery = new DeliveryWorker({
     db: database.db,
     clock,
     logger,
     mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : null,
     webhookSecret: config.NOTIFY_WEBHOOK_SECRET ?? null,
-    onDelivered: (accountId) => meter.invalidateAccount(accountId),
+    onDelivered: (accountId) => feed.publish({ kind: "terms.changed", accountId }),
   });
   // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
   const stripeProvider = createStripeProvider(config, () => baseUrl, opts.stripe);
@@ -116,10 +125,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     notify,
     advisor,
     billingCapMinor: config.BILLING_CAP_CENTS,
-    onPlanChanged: (accountId) => {
-      meter.reloadAccount(accountId);
-      advisor.invalidate(accountId);
-    },
+    onPlanChanged: (accountId) => feed.publish({ kind: "plan.changed", accountId }),
   };
   const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
   const deps: Deps = {
@@ -130,6 +136,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     logger,
     meter,
     metrics,
+    feed,
     detector,
     notify,
     delivery,

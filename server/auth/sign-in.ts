@@ -4,6 +4,7 @@ import { sessions, signInTokens } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId, newSecret, sha256Hex } from "../lib/ids";
+import { recordAudit } from "../operator/audit-log";
 
 export type Role = "customer" | "operator";
 
@@ -49,10 +50,10 @@ export function createSignInLink(
  * Trades a one-time link for a session. The link is marked used in the same statement that checks
  * it is unused, so two tabs opening one link get one session between them.
  */
-export function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtlMs: number): { sessionId: string; session: Session } {
+export function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtlMs: number, via: "link" | "admin-token" = "link"): { sessionId: string; session: Session } {
   const now = clock.now();
   const hash = sha256Hex(token);
-  return db.transaction((tx) => {
+  const redeemed = db.transaction((tx) => {
     const link = tx.select().from(signInTokens).where(eq(signInTokens.tokenHash, hash)).get();
     if (!link) throw new DomainError("NOT_FOUND", "This sign-in link is not valid.");
     if (link.usedAtMs !== null) throw new DomainError("CONFLICT", "This sign-in link has already been used.");
@@ -70,6 +71,8 @@ export function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtl
       .run();
     return { sessionId, session };
   });
+  recordAudit(db, clock, { actor: redeemed.session.role === "operator" ? "operator" : `customer:${redeemed.session.accountId}`, action: "sign_in", accountId: redeemed.session.accountId, details: { via } });
+  return redeemed;
 }
 
 /** Reads a session and slides its expiry; an expired or unknown id gives null. */

@@ -3,6 +3,7 @@ import { accounts, approvalRequests, planChanges } from "../db/schema";
 import { DomainError } from "../lib/domain-error";
 import type { BillingContext } from "./billing-context";
 import type { PlanChangeRow } from "./billing-provider";
+import { recordAudit } from "../operator/audit-log";
 
 /**
  * Cancels a change still waiting (a scheduled downgrade, or a request still awaiting approval, which
@@ -46,3 +47,9 @@ export async function cancelScheduledChangeWithProvider(ctx: BillingContext, acc
   await cancelWithProvider(ctx, accountId, change);
 }
 
+
+/** The customer cancels a waiting change (or withdraws a request awaiting approval), audited. */
+export async function cancelWaitingChangeAs(ctx: BillingContext, accountId: string, planChangeId: string, actor: string): Promise<void> {
+  await cancelScheduledChangeWithProvider(ctx, accountId, planChangeId);
+  recordAudit(ctx.db, ctx.clock, { actor, action: "plan_change.cancelled", accountId, details: { planChangeId } });
+}

@@ -9,6 +9,7 @@ import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planCh
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 import { raiseAccountNotice } from "../notify/account-notices";
+import { recordAudit } from "../operator/audit-log";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft, RemoteApplyOutcome } from "./billing-provider";
 import { mirrorInvoice } from "./invoice-mirror";
@@ -590,4 +591,21 @@ export function afterChange(ctx: BillingContext, r: PlanChangeResult, toPlanName
 
 function accountIdOf(ctx: BillingContext, planChangeId: string): string {
   return ctx.db.select({ a: planChanges.accountId }).from(planChanges).where(eq(planChanges.id, planChangeId)).get()!.a;
+}
+
+/**
+ * The customer's confirmation, as the portal sends it: confirmed through the billing provider, and
+ * the first confirmation of a quote audited (a replay changes nothing and is not audited again).
+ */
+export async function confirmPlanChangeAs(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): Promise<PlanChangeResult> {
+  const result = await confirmPlanChangeWithProvider(ctx, accountId, raw, who);
+  if (!result.replayed) {
+    recordAudit(ctx.db, ctx.clock, {
+      actor: `customer:${who.signedInAs}`,
+      action: "plan_change.confirmed",
+      accountId,
+      details: { planChangeId: result.planChangeId, consentId: result.consentId, kind: result.kind, from: result.fromPlanId, to: result.toPlanId, status: result.status, amountDueNowMinor: result.amountDueNowMinor, currency: result.currency },
+    });
+  }
+  return result;
 }

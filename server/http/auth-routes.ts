@@ -1,7 +1,6 @@
 import { Router } from "express";
 import { redeemSignInLink } from "../auth/sign-in";
 import { DomainError } from "../lib/domain-error";
-import { recordAudit } from "../operator/audit-log";
 import type { Deps } from "../deps";
 import { sessionCookie } from "./cookies";
 
@@ -18,7 +17,6 @@ export function authRoutes(deps: Deps): Router {
       const secure = deps.baseUrl().startsWith("https:");
       res.setHeader("set-cookie", sessionCookie(sessionId, { secure, maxAgeSeconds: Math.floor(ttlMs / 1000) }));
       deps.logger.info({ role: session.role, accountId: session.accountId }, "signed in");
-      recordAudit(deps.db, deps.clock, { actor: session.role === "operator" ? "operator" : `customer:${session.accountId}`, action: "sign_in", accountId: session.accountId, details: { via: "link" } });
       return res.redirect(303, session.role === "operator" ? "/console" : "/usage");
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;

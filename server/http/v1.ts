@@ -2,7 +2,7 @@ import express, { Router, type ErrorRequestHandler } from "express";
 import { PLAN_LIST } from "../../shared/plans";
 import { createSignInLink } from "../auth/sign-in";
 import { createAccount, createAccountInput, getAccount } from "../accounts/accounts";
-import { createKey, listKeys, revokeKey } from "../keys/keys";
+import { issueKey, listKeys, withdrawKey } from "../keys/keys";
 import { getUsageOverview } from "../metering/usage-summary";
 import { wireLimits } from "../metering/responses";
 import { DomainError, HTTP_STATUS_BY_CODE } from "../lib/domain-error";
@@ -11,7 +11,6 @@ import { notFoundProblem, PROBLEM_BASE, sendProblem } from "./problem";
 import { hasServerToken } from "./server-token";
 import { parseOrThrow } from "./validate";
 import { openApiDocument } from "./openapi";
-import { recordAudit } from "../operator/audit-log";
 import { bannerOnWire, bannerToken, currentBannerFor, markBannerSeen } from "../notify/banner";
 import { createKeyBody, portalSessionBody } from "./v1-schemas";
 
@@ -73,15 +72,12 @@ export function v1Routes(deps: Deps): Router {
   /** Creates a key; the answer is the only time the full key is shown. */
   r.post("/accounts/:accountId/keys", (req, res) => {
     const body = parseOrThrow(createKeyBody, req.body ?? {});
-    const created = createKey(deps.db, deps.clock, { accountId: req.params.accountId, name: body.name }, { maxActiveKeys: deps.config.MAX_ACTIVE_KEYS });
-    recordAudit(deps.db, deps.clock, { actor: "provider", action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
+    const created = issueKey({ ...deps, maxActiveKeys: deps.config.MAX_ACTIVE_KEYS }, { accountId: req.params.accountId, name: body.name }, "provider");
     res.status(201).setHeader("cache-control", "no-store").json({ ...keyOnWire(created), key: created.key });
   });
 
   r.delete("/keys/:keyId", (req, res) => {
-    const revoked = revokeKey(deps.db, deps.clock, { keyId: req.params.keyId });
-    deps.meter.invalidateKeys();
-    recordAudit(deps.db, deps.clock, { actor: "provider", action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
+    const revoked = withdrawKey(deps, { keyId: req.params.keyId }, "provider");
     res.json(keyOnWire(revoked));
   });
 

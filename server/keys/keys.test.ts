@@ -3,7 +3,9 @@ import { createAccount } from "../accounts/accounts";
 import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
 import { ManualClock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
-import { createKey, hashKey, KEY_PREFIX, listKeys, revokeKey } from "./keys";
+import { ChangeFeed } from "../lib/change-feed";
+import { listAudit } from "../operator/audit-log";
+import { createKey, hashKey, issueKey, KEY_PREFIX, listKeys, revokeKey, withdrawKey } from "./keys";
 
 let database: Database_;
 const clock = new ManualClock(Date.parse("2026-11-25T10:00:00Z"));
@@ -50,5 +52,22 @@ describe("API keys", () => {
 
   it("rejects an empty name", () => {
     expect(() => createKey(database.db, clock, { accountId, name: "   " })).toThrow();
+  });
+
+  it("the key verbs audit and tell the change feed themselves, whichever transport calls them", () => {
+    const feed = new ChangeFeed();
+    let told = 0;
+    feed.subscribe("keys.changed", () => told++);
+    const ctx = { db: database.db, clock, feed, maxActiveKeys: 5 };
+    const key = issueKey(ctx, { accountId, name: "CI" }, "customer");
+    expect(told).toBe(1);
+    withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
+    expect(told).toBe(2);
+    // A second revoke changes nothing: no new audit line, nobody told.
+    withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
+    expect(told).toBe(2);
+    const actions = listAudit(database.db, { accountId }).map((e) => e.action);
+    expect(actions.filter((a) => a === "key.created")).toHaveLength(1);
+    expect(actions.filter((a) => a === "key.revoked")).toHaveLength(1);
   });
 });

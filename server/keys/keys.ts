@@ -7,6 +7,8 @@ import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId, sha256Hex } from "../lib/ids";
 import { getAccount } from "../accounts/accounts";
+import type { ChangeFeed } from "../lib/change-feed";
+import { recordAudit } from "../operator/audit-log";
 
 export const KEY_PREFIX = "hr_live_";
 /** Characters of the key shown in lists: the prefix plus four random characters. */
@@ -97,4 +99,34 @@ export function revokeKey(db: Db, clock: Clock, input: { keyId: string; accountI
   // Revoked once: a revocation that raced this one keeps its moment.
   const updated = db.update(apiKeys).set({ revokedAtMs: clock.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAtMs))).returning().get();
   return summarize(updated ?? db.select().from(apiKeys).where(eq(apiKeys.id, row.id)).get()!);
+}
+
+/** What the key verbs need to own their side effects: the audit trail and the change feed (the meter's key cache). */
+export interface KeysContext {
+  db: Db;
+  clock: Clock;
+  feed: ChangeFeed;
+  maxActiveKeys: number;
+}
+
+/** Issues a key for an account, audited; the full key is in the answer and nowhere else. */
+export function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): CreatedKey {
+  const created = createKey(ctx.db, ctx.clock, input, { maxActiveKeys: ctx.maxActiveKeys });
+  recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
+  ctx.feed.publish({ kind: "keys.changed" });
+  return created;
+}
+
+/**
+ * Revokes a key, audited, effective on the next call (the meter forgets its cached keys; another
+ * process learns of it within one flush interval). `accountId` scopes it to that account's keys.
+ */
+export function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed">, input: { keyId: string; accountId?: string }, actor: string): ApiKeySummary {
+  const before = ctx.db.select({ revokedAtMs: apiKeys.revokedAtMs }).from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
+  const revoked = revokeKey(ctx.db, ctx.clock, input);
+  if (before?.revokedAtMs === null) {
+    recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
+    ctx.feed.publish({ kind: "keys.changed" });
+  }
+  return revoked;
 }

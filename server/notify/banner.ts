@@ -45,10 +45,11 @@ export function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter" | "a
  * backend fetched it to show it): a notice that reached the customer no other way counts as
  * delivered from now, which starts its enforcement grace period.
  */
-export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "meter">, accountId: string, noticeId: string): "seen" | "seen_before" | "not_found" {
+export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "feed">, accountId: string, noticeId: string): "seen" | "seen_before" | "not_found" {
   const now = deps.clock.now();
   if (markDelivered(deps.db, accountId, noticeId, now)) {
-    deps.meter.invalidateAccount(accountId);
+    // Delivery starts the grace period: the meter re-reads this account's terms.
+    deps.feed.publish({ kind: "terms.changed", accountId });
     return "seen";
   }
   return noticeOf(deps.db, accountId, noticeId) ? "seen_before" : "not_found";

@@ -17,7 +17,7 @@ export const grandfatherInput = z.object({
 });
 
 /** Keeps accounts on their current terms until a date: no plan charge and no enforcement until then. */
-export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfatherInput>, actor: string, onChanged: (accountId: string) => void) {
+export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfatherInput>, actor: string) {
   const input = grandfatherInput.parse(raw);
   const now = ctx.clock.now();
   if (input.untilMs !== null && input.untilMs <= now) throw new DomainError("BAD_INPUT", "The date must be in the future.");
@@ -26,7 +26,8 @@ export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfather
   ctx.db.update(accounts).set({ grandfatheredUntilMs: input.untilMs }).where(inArray(accounts.id, input.accountIds)).run();
   for (const row of rows) {
     recordAudit(ctx.db, ctx.clock, { actor, action: "grandfathering.set", accountId: row.id, details: { untilMs: input.untilMs } });
-    onChanged(row.id);
+    // New terms for the meter (no enforcement until the date) from the next call.
+    ctx.onPlanChanged(row.id);
     const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
     if (input.untilMs !== null) {
       raiseAccountNotice(ctx.notify, {

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { accounts, planSettings } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
+import type { ChangeFeed } from "../lib/change-feed";
 import type { Meter } from "../metering/meter";
 import { recordAudit } from "./audit-log";
 import { refusedPerDay } from "./shadow-audit";
@@ -15,6 +16,7 @@ export interface EnforcementContext {
   db: Db;
   clock: Clock;
   meter: Meter;
+  feed: Pick<ChangeFeed, "publish">;
   detector: Detector;
   graceMs: number;
 }
@@ -119,7 +121,8 @@ export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setE
     action: "enforcement.changed",
     details: { planId: plan.id, from: input.accountIds ? "per account" : before, to: followPlan ? `the plan's (${mode})` : mode, cohort: input.accountIds ?? null, accounts: list.length },
   });
-  ctx.meter.invalidateAllTerms();
+  // Every account's terms are re-read, here and (through the database) in other processes.
+  ctx.feed.publish({ kind: "modes.changed" });
   // Notices go to the accounts the change puts into enforce mode: a plan flip skips those with their own mode.
   const enforced = list.filter((a) => input.accountIds !== undefined || !a.ownMode);
   const notified = mode === "enforce" ? ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];

@@ -17,7 +17,7 @@ describe("plan advisor", () => {
     migrateDatabase(database.db);
     const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
     const account = createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
-    const advisor = new PlanAdvisor(database.db, clock, () => ({ used: 0, endMs: clock.now() + 86_400_000 }));
+    const advisor = new PlanAdvisor(database.db, clock, (_account, nowMs) => ({ used: 0, endMs: nowMs + 86_400_000 }));
     expect(advisor.compare(account.id)!.currentPlanId).toBe("starter");
 
     const other = new Database(join(dir, "h.db"));

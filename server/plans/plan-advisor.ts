@@ -5,6 +5,8 @@ import { findAccount, type Account } from "../accounts/accounts";
 import type { Db } from "../db/client";
 import { accounts } from "../db/schema";
 import type { Clock } from "../lib/clock";
+import { billingPeriodAt, monthWindowStart } from "../../shared/limits";
+import { callsServedBetween } from "../db/queries/usage";
 import { earliestUsageDayMs, getDailyHistory, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
 export interface PlanComparisonView {
@@ -28,8 +30,19 @@ export interface PlanComparisonView {
   atMs: number;
 }
 
-/** Where the account stands in its current month window (the meter's live count). */
-export type MonthStanding = (accountId: string) => { used: number; endMs: number };
+/** Where the account stands in its current month window. */
+export type MonthStanding = (account: Account, nowMs: number) => { used: number; endMs: number };
+
+/**
+ * The month window's calls as the rollups hold them: at most one flush behind the meter, and the same
+ * source as the rest of the advice (so every surface reads one answer).
+ */
+export function monthFromRollups(db: Db): MonthStanding {
+  return (account, nowMs) => {
+    const period = billingPeriodAt(account.billingAnchorMs, nowMs);
+    return { used: callsServedBetween(db.$client, account.id, monthWindowStart(period, account.planStartedAtMs), nowMs + 1), endMs: period.endMs };
+  };
+}
 
 const TTL_MS = 60_000;
 
@@ -58,7 +71,7 @@ export class PlanAdvisor {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly month: MonthStanding,
+    private readonly month: MonthStanding = monthFromRollups(db),
   ) {}
 
   /** The public plans against the account's traffic, the recommendation and the switch to offer; null for an unknown account. */
@@ -105,7 +118,7 @@ export class PlanAdvisor {
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const firstDay = earliestUsageDayMs(this.db, account.id);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(account.createdAtMs, firstDay ?? Infinity) });
-    const standing = this.month(account.id);
+    const standing = this.month(account, now);
     const currentPlanMonth = projectMonth({ usedSoFar: standing.used, nowMs: now, windowEndMs: standing.endMs, monthlyCalls });
     const peaks = peaksFromDays(days, monthlyCalls);
     const plans = PLAN_LIST.filter((p) => p.public);

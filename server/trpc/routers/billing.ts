@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { billingOverview } from "../../billing/billing-overview";
-import { confirmPlanChangeInput, confirmPlanChangeWithProvider } from "../../billing/confirm-plan-change";
-import { cancelScheduledChangeWithProvider } from "../../billing/manage-changes";
+import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/confirm-plan-change";
+import { cancelWaitingChangeAs } from "../../billing/cancel-change";
 import { previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
 import { getAccount } from "../../accounts/accounts";
 import { PLANS, isPlanId } from "../../../shared/plans";
-import { recordAudit } from "../../operator/audit-log";
 import { rateExperience, rateInput } from "../../operator/satisfaction";
 import { customerProcedure, router } from "../trpc";
 
@@ -63,16 +62,7 @@ export const billingRouter = router({
   confirm: customerProcedure.input(confirmPlanChangeInput).mutation(async ({ ctx, input }) => {
     const account = getAccount(ctx.deps.db, ctx.accountId);
     // Stripe: status "payment_required" comes with `checkoutUrl`; the plan changes once that payment completes.
-    const result = await confirmPlanChangeWithProvider(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
-    if (!result.replayed) {
-      recordAudit(ctx.deps.db, ctx.deps.clock, {
-        actor: `customer:${account.email}`,
-        action: "plan_change.confirmed",
-        accountId: account.id,
-        details: { planChangeId: result.planChangeId, consentId: result.consentId, kind: result.kind, from: result.fromPlanId, to: result.toPlanId, status: result.status, amountDueNowMinor: result.amountDueNowMinor, currency: result.currency },
-      });
-    }
-    return result;
+    return confirmPlanChangeAs(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
   }),
 
   /** The optional 0–10 question on the receipt page. */
@@ -82,8 +72,7 @@ export const billingRouter = router({
   }),
 
   cancelScheduled: customerProcedure.input(z.object({ planChangeId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
-    await cancelScheduledChangeWithProvider(ctx.deps.billing, ctx.accountId, input.planChangeId);
-    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: `customer:${ctx.accountId}`, action: "plan_change.cancelled", accountId: ctx.accountId, details: { planChangeId: input.planChangeId } });
+    await cancelWaitingChangeAs(ctx.deps.billing, ctx.accountId, input.planChangeId, `customer:${ctx.accountId}`);
     return { cancelled: true as const };
   }),
 });

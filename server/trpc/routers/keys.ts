@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { createKey, keyNameSchema, listKeys, revokeKey, type ApiKeySummary } from "../../keys/keys";
-import { recordAudit } from "../../operator/audit-log";
+import { issueKey, keyNameSchema, listKeys, withdrawKey, type ApiKeySummary } from "../../keys/keys";
 import { customerProcedure, router } from "../trpc";
 
 /** What the portal shows of a key: never its hash, and the account is implied by the session. */
@@ -16,16 +15,12 @@ export const keysRouter = router({
   })),
   /** Creates a key; the full key is in this answer and nowhere else, ever. */
   create: customerProcedure.input(z.object({ name: keyNameSchema })).mutation(({ ctx, input }) => {
-    const created = createKey(ctx.deps.db, ctx.deps.clock, { accountId: ctx.accountId, name: input.name }, { maxActiveKeys: ctx.deps.config.MAX_ACTIVE_KEYS });
-    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: `customer:${ctx.accountId}`, action: "key.created", accountId: ctx.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
+    const created = issueKey({ ...ctx.deps, maxActiveKeys: ctx.deps.config.MAX_ACTIVE_KEYS }, { accountId: ctx.accountId, name: input.name }, `customer:${ctx.accountId}`);
     return { ...toView(created), key: created.key };
   }),
   /** Revokes one of the customer's own keys; another account's key is NOT_FOUND. */
   revoke: customerProcedure.input(z.object({ keyId: z.string().trim().min(1, "keyId is required").max(100) })).mutation(({ ctx, input }) => {
-    const revoked = revokeKey(ctx.deps.db, ctx.deps.clock, { keyId: input.keyId, accountId: ctx.accountId });
-    // Effective on the next call: the meter forgets its cached keys.
-    ctx.deps.meter.invalidateKeys();
-    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: `customer:${ctx.accountId}`, action: "key.revoked", accountId: ctx.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
+    const revoked = withdrawKey(ctx.deps, { keyId: input.keyId, accountId: ctx.accountId }, `customer:${ctx.accountId}`);
     return { ...toView(revoked), revokedAtMs: revoked.revokedAtMs };
   }),
 });

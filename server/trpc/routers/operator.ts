@@ -8,7 +8,7 @@ import { consoleLists } from "../../operator/console-lists";
 import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
 import { listNotices } from "../../notify/notices";
-import { listAudit, recordAudit } from "../../operator/audit-log";
+import { listAudit } from "../../operator/audit-log";
 import { acknowledgeAnomaly, billingPaused, grandfather, grandfatherInput, queuedInvoices, refundInput, refundInvoice, setBillingPaused } from "../../operator/controls";
 import { enforcementReadiness, enforcementTarget, setEnforcement, setEnforcementInput } from "../../operator/enforcement";
 import { lifecycleMetrics } from "../../operator/metrics";
@@ -31,7 +31,7 @@ const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
   const fromMs = Math.max(r.fromMs ?? toMs - days * DAY_MS, toMs - MAX_RANGE_MS);
   return { fromMs, toMs };
 };
-const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter: deps.meter, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
+const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter: deps.meter, feed: deps.feed, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
 
 export const operatorRouter = router({
   /** Every account with its plan, mode and today's counts. */
@@ -78,9 +78,7 @@ export const operatorRouter = router({
   setEnforcement: operatorProcedure.input(setEnforcementInput).mutation(({ ctx, input }) => setEnforcement(enforcementCtx(ctx.deps), input, OPERATOR)),
 
   grandfather: operatorProcedure.input(grandfatherInput).mutation(({ ctx, input }) =>
-    grandfather(ctx.deps.billing, input, OPERATOR, (accountId) => {
-      ctx.deps.meter.invalidateAccount(accountId);
-    }),
+    grandfather(ctx.deps.billing, input, OPERATOR),
   ),
 
   billingStatus: operatorProcedure.query(({ ctx }) => ({ paused: billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
@@ -110,9 +108,7 @@ export const operatorRouter = router({
     }),
   ),
   decideApproval: operatorProcedure.input(decideApprovalInput).mutation(async ({ ctx, input }) => {
-    const result = await decideApproval(ctx.deps.billing, input, OPERATOR);
-    recordAudit(ctx.deps.db, ctx.deps.clock, { actor: OPERATOR, action: "approval.decided", details: { requestId: input.requestId, approve: input.approve, reason: input.reason ?? null, status: result.status } });
-    return result;
+    return decideApproval(ctx.deps.billing, input, OPERATOR);
   }),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),

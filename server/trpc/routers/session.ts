@@ -38,7 +38,7 @@ export const sessionRouter = router({
     }
     const ttlMs = ctx.deps.config.SESSION_TTL_MINUTES * 60_000;
     const link = createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator" });
-    const { sessionId } = redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs);
+    const { sessionId } = redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
     ctx.startSession(sessionId, ttlMs);
     ctx.deps.logger.info({ role: "operator", via: "admin-token" }, "signed in");
     return { signedIn: true as const };
