@@ -1,5 +1,6 @@
 import type { LimitStatus } from "./limits";
 import type { WindowName } from "./plans";
+import { formatMoney } from "./money";
 import { describeSwitch, type SwitchAdvice } from "./recommend";
 
 /**
@@ -238,3 +239,73 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
   choices.push({ kind: "contact", label: "Contact us", detail: "Questions about your plan or your bill? Send us a message from the portal." });
   return { severity, title, happened, next, choices };
 }
+
+// ---- plan changes ---------------------------------------------------------------------------
+
+/** What a confirmed change came to, for the notice that tells the customer. */
+export interface PlanChangeOutcome {
+  kind: "plan_change" | "overage_opt_in" | "overage_opt_out";
+  status: string;
+  toPlanName: string;
+  amountDueNowMinor: number;
+  recurringMinor: number;
+  recurringFromMs: number;
+  effectiveAtMs: number;
+  currency: string;
+}
+
+/** The notice after a confirmation: applied, scheduled, or waiting for approval. */
+export function planChangeNotice(r: PlanChangeOutcome): { kind: "plan_changed" | "change_scheduled" | "approval_requested"; title: string; text: string } {
+  const money = (m: number) => formatMoney(m, r.currency);
+  if (r.kind !== "plan_change" && r.status === "applied") {
+    return r.kind === "overage_opt_in"
+      ? { kind: "plan_changed", title: "Overage billing is on", text: "Calls beyond your monthly quota are now served and billed per 1,000 with your monthly invoice, instead of being limited. You can turn this off on the Billing page." }
+      : { kind: "plan_changed", title: "Overage billing is off", text: "Calls beyond your monthly quota are limited again; nothing beyond the quota is billed from now on." };
+  }
+  if (r.status === "applied") {
+    return { kind: "plan_changed", title: `You are now on the ${r.toPlanName} plan`, text: `Your new caps apply now. Charged today: ${money(r.amountDueNowMinor)}. Next: ${money(r.recurringMinor)} on ${formatDateUtc(r.recurringFromMs)}.` };
+  }
+  if (r.status === "scheduled") {
+    return { kind: "change_scheduled", title: `Your switch to ${r.toPlanName} is scheduled`, text: `It takes effect on ${formatDateUtc(r.effectiveAtMs)}. Nothing is charged now; you can cancel it until then on the Billing page.` };
+  }
+  return {
+    kind: "approval_requested",
+    title: `Your switch to ${r.toPlanName} is waiting for approval`,
+    text: "The new monthly total is above the account's billing cap, so our team approves it first. Nothing is charged until then; you will hear from us.",
+  };
+}
+
+/** The notice for a waiting change that a new choice replaced. */
+export function replacedChangeNotice(waiting: "pending_approval" | "scheduled", planName: string, chosenPlanName: string): { title: string; text: string } {
+  const approval = waiting === "pending_approval";
+  return {
+    title: approval ? `Your request to switch to ${planName} was withdrawn` : `Your scheduled switch to ${planName} was cancelled`,
+    text: `You chose the ${chosenPlanName} plan instead, so the ${approval ? "request waiting for approval" : "scheduled switch"} to ${planName} no longer applies. Nothing was charged for it.`,
+  };
+}
+
+export const switchFailedTitle = (planName: string) => `Your switch to ${planName} did not go through`;
+
+/** Why a confirmation was refused or stopped, in the customer's words. Each says what was (not) charged. */
+export const PLAN_CHANGE_REFUSALS = {
+  agreementMissing: (what: string) => `Nothing changes without your explicit agreement: tick the box to agree to ${what}.`,
+  agreementShape: (what: string) => `The confirmation must carry your agreement to ${what}: { agreed: true, textDigest }.`,
+  digestShape: "textDigest must be the SHA-256 (hex) of the words shown.",
+  noQuote: "No such quote.",
+  expired: "This price preview has expired. Preview the change again to see the current price.",
+  termsChanged: "Your plan or the prices changed since this preview. Preview the change again to see the current price.",
+  amountsDiffer: "The amounts you accepted are not the ones quoted. Nothing was charged; please review the preview again.",
+  wordsDiffer: "The words you agreed to are not this price preview's. Nothing was charged; please review the preview again and agree to what it says.",
+  noOverageOffered: "This change offers no overage opt-in to agree to.",
+  overageWordsDiffer: "The overage terms you agreed to are not this preview's. Nothing was charged; please review the preview again.",
+  stillProcessing: (planName: string) => `Your switch to ${planName} is still being processed. Nothing was charged for this one; wait until that switch is settled (see Billing), then choose again.`,
+  cancelScheduledFirst: (planName: string) => `Your scheduled switch to ${planName} must be cancelled first. Nothing was charged.`,
+  settledJustNow: (planName: string) => `Your waiting switch to ${planName} was settled just now. Nothing was charged for this one; please preview the change again.`,
+  priceChanged: (nowMinor: number, agreedMinor: number, currency: string) =>
+    `The price changed since you agreed to it: Stripe now asks ${formatMoney(nowMinor, currency)} now instead of ${formatMoney(agreedMinor, currency)}. Nothing was charged and your plan is unchanged; please preview the change again and confirm the new price.`,
+  paused: "Charges are paused by the provider at the moment. Nothing was charged and your plan is unchanged; please try again later.",
+  declined: (reason: string) => `The payment was declined: ${reason}. Your plan is unchanged.`,
+  paymentMethodNeeded: "A payment method is needed first.",
+  alreadySettled: "This change has already been settled.",
+  notMade: "The change could not be made. Your plan is unchanged.",
+} as const;

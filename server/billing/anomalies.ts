@@ -1,4 +1,5 @@
 import { and, desc, eq, lt, ne } from "drizzle-orm";
+import type { Tx } from "../db/queries/store";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
@@ -15,7 +16,7 @@ export const ANOMALY_RATIO = 2;
  * issued it (the local calendar or Stripe). Once per invoice. Runs inside the caller's transaction;
  * returns what to do once it has committed (the customer's notice), or null.
  */
-export function recordAnomalyIn(ctx: BillingContext, tx: BillingContext["db"], invoiceId: string): (() => void) | null {
+export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => void) | null {
   const inv = tx.select().from(invoices).where(eq(invoices.id, invoiceId)).get();
   if (!inv || inv.kind !== "period" || inv.status === "void") return null;
   if (tx.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.invoiceId, inv.id)).get()) return null;

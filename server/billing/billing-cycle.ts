@@ -10,7 +10,7 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
 import { recordAnomalyIn } from "./anomalies";
-import { moveChange } from "./plan-change-status";
+import { moveChangeInTx as moveChange } from "../db/queries/plan-changes";
 import { usageCostMinor } from "./quote";
 
 export { ANOMALY_RATIO } from "./anomalies";
@@ -33,8 +33,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
   const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now), isNull(planChanges.providerRef))).all();
   for (const change of due) {
     const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
-    const stillFrom = ctx.db.transaction((txRaw) => {
-      const tx = txRaw as unknown as BillingContext["db"];
+    const stillFrom = ctx.db.transaction((tx) => {
       const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, change.accountId)).get();
       // Each move is guarded by the status it leaves: a change that another process (or the customer)
       // settled meanwhile is left alone, and nothing is applied or told twice.
@@ -117,8 +116,8 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
     if (lines.length === 0) continue;
     let notice: (() => void) | null = null;
     ctx.db.transaction((tx) => {
-      const charge = ctx.provider.invoice(tx as unknown as BillingContext["db"], { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
-      if (charge.kind === "paid" || charge.kind === "queued") notice = recordAnomalyIn(ctx, tx as unknown as BillingContext["db"], charge.invoiceId);
+      const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
+      if (charge.kind === "paid" || charge.kind === "queued") notice = recordAnomalyIn(ctx, tx, charge.invoiceId);
     });
     invoiced++;
     if (notice) {

@@ -1,3 +1,4 @@
+import type { Tx } from "../db/queries/store";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { settings } from "../db/schema";
@@ -9,7 +10,7 @@ const PAUSED_KEY = "billing_paused";
  * primary-key read, and charges are rare), so every process honours the switch as stored, whichever
  * process handled the click.
  */
-export function isBillingPaused(db: Db): boolean {
+export function isBillingPaused(db: Tx): boolean {
   return db.select({ value: settings.value }).from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
 }
 

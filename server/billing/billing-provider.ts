@@ -1,4 +1,5 @@
-import type { Db } from "../db/client";
+
+import type { Tx } from "../db/queries/store";
 import type { AccountRow, invoices, planChanges, quotes } from "../db/schema";
 
 /** One invoice line, amounts in minor units of the invoice's currency. */
@@ -32,7 +33,7 @@ export type ChargeResult = { kind: "paid"; invoiceId: string } | { kind: "queued
 export interface BillingProvider {
   readonly name: "local" | "stripe";
   /** Issues (and collects) an invoice; called inside the transaction that records the change. */
-  invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult;
+  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult;
   /**
    * A provider that moves money elsewhere (Stripe). Its calls are asynchronous and cannot run inside
    * a SQLite transaction, so a confirmation is recorded first (with its idempotency key), then sent,

@@ -11,8 +11,7 @@ import { recordAudit } from "../operator/audit-log";
  */
 export function cancelScheduledChange(ctx: BillingContext, accountId: string, planChangeId: string): void {
   const now = ctx.clock.now();
-  ctx.db.transaction((txRaw) => {
-    const tx = txRaw as unknown as BillingContext["db"];
+  ctx.db.transaction((tx) => {
     const done = tx
       .update(planChanges)
       .set({ status: "cancelled", updatedAtMs: now })

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Tx } from "../db/queries/store";
 import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { InvoiceMirror } from "./billing-provider";
@@ -12,7 +12,7 @@ const RANK: Record<InvoiceMirror["status"], number> = { open: 0, paid: 1, void: 
  * Records (or updates) the local copy of an invoice the remote provider issued, keyed by its id there:
  * a confirmation, a webhook and a replay all land on the same row. Returns the local invoice id.
  */
-export function mirrorInvoice(tx: Db, accountId: string, m: InvoiceMirror, opts: { kind: "proration" | "period"; dedupeKey: string; nowMs: number }): string {
+export function mirrorInvoice(tx: Tx, accountId: string, m: InvoiceMirror, opts: { kind: "proration" | "period"; dedupeKey: string; nowMs: number }): string {
   const existing = tx.select().from(invoices).where(eq(invoices.stripeInvoiceId, m.remoteId)).get() ?? tx.select().from(invoices).where(eq(invoices.dedupeKey, opts.dedupeKey)).get();
   if (existing) {
     const current = existing.status === "queued" ? "open" : existing.status;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Tx } from "../db/queries/store";
 import { sequences } from "../db/schema";
 
 const SEQUENCE = "invoice_number";
@@ -9,7 +9,7 @@ const SEQUENCE = "invoice_number";
  * increments the sequence row: two processes never get the same number, and a transaction that
  * rolls back hands its number back.
  */
-export function nextInvoiceNumber(tx: Db): string {
+export function nextInvoiceNumber(tx: Tx): string {
   const row = tx
     .insert(sequences)
     .values({ name: SEQUENCE, value: 1 })

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Tx } from "../db/queries/store";
 import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
 import { isBillingPaused } from "./billing-pause";
@@ -10,7 +10,7 @@ import { nextInvoiceNumber } from "./invoice-number";
 export class LocalBillingProvider implements BillingProvider {
   readonly name = "local" as const;
 
-  invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
+  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult {
     const existing = tx.select({ id: invoices.id, status: invoices.status }).from(invoices).where(eq(invoices.dedupeKey, draft.dedupeKey)).get();
     if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
     const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);

@@ -8,8 +8,8 @@ import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import { recordAudit } from "../operator/audit-log";
 import type { BillingContext } from "./billing-context";
-import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, applyNow, settlePlanChange } from "./confirm-plan-change";
-import { moveChange } from "./plan-change-status";
+import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, mustApply, settleLocally, settlePlanChange } from "./plan-change";
+import { moveChangeInTx as moveChange } from "../db/queries/plan-changes";
 import { draftPlanChange, type PlanChangeDraft } from "./quote";
 
 export { cancelScheduledChange, cancelScheduledChangeWithProvider, cancelWithProvider } from "./cancel-change";
@@ -65,8 +65,7 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   const now = ctx.clock.now();
   // A remote provider (Stripe) is called outside the transaction: the change waits as "applying" with its key.
   const remote = Boolean(ctx.provider.remote);
-  ctx.db.transaction((txRaw) => {
-    const tx = txRaw as unknown as BillingContext["db"];
+  ctx.db.transaction((tx) => {
     // Decided once: the request moves only from pending (another operator, or another process, may have been first).
     const decided = tx
       .update(approvalRequests)
@@ -82,7 +81,7 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
     if (status === "approved") {
       if (remote) moved = moveChange(tx, change.id, waiting, { status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now });
       else if (quote.timing === "now") {
-        applyNow(ctx, tx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined);
+        mustApply(settleLocally(ctx, tx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined));
       } else moved = moveChange(tx, change.id, waiting, { status: "scheduled", updatedAtMs: now });
     } else {
       moved = moveChange(tx, change.id, waiting, { status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now });

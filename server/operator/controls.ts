@@ -106,7 +106,7 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
         return;
       }
       const r = ctx.provider.invoice(
-        tx as unknown as BillingContext["db"],
+        tx,
         {
           accountId: invoice.accountId,
           kind: "credit_note",

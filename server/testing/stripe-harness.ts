@@ -5,7 +5,7 @@ import { createAccount } from "../accounts/accounts";
 import { accounts } from "../db/schema";
 import type { ManualClock } from "../lib/clock";
 import { startTestServer, type TestServer } from "./test-server";
-import type { Consenter } from "../billing/confirm-plan-change";
+import type { Consenter } from "../billing/plan-change";
 import type { QuoteRow } from "../billing/quote";
 import { basePriceKey } from "../billing/stripe/stripe-catalog";
 import { syncStripeCatalog } from "../billing/stripe/stripe-catalog";

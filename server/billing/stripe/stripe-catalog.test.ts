@@ -8,7 +8,7 @@ import { ManualClock } from "../../lib/clock";
 import { DomainError } from "../../lib/domain-error";
 import { refundInvoice } from "../../operator/controls";
 import { migrateDatabase, openDatabase } from "../../db/client";
-import { confirmPlanChangeWithProvider } from "../confirm-plan-change";
+import { confirmPlanChange } from "../plan-change";
 import { previewPlanChangeWithProvider } from "../quote";
 import { basePriceKey, syncStripeCatalog } from "./stripe-catalog";
 import { createStripeClient } from "./stripe-client";
@@ -137,7 +137,7 @@ describe("refunds through Stripe", () => {
   it("an operator's refund goes through refunds.create with an idempotency key, once per request", async () => {
     const a = linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
     const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
-    const r = await confirmPlanChangeWithProvider(t.srv.deps.billing, a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(t.srv.deps.billing, a.accountId, accepted(q), who);
     const stripeInvoice = t.double.invoices.get(t.srv.deps.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
 
     const body = { invoiceId: r.invoiceId!, amountMinor: 1_000, reason: "Goodwill after our outage", requestId: "refund-req-0001" };

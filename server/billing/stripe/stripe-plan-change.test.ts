@@ -6,7 +6,7 @@ import { ManualClock } from "../../lib/clock";
 import { createLogger } from "../../lib/logger";
 import { createRuntime, startServer } from "../../main";
 import { DomainError } from "../../lib/domain-error";
-import { confirmPlanChangeWithProvider } from "../confirm-plan-change";
+import { confirmPlanChange } from "../plan-change";
 import { cancelScheduledChangeWithProvider, decideApproval } from "../manage-changes";
 import { previewOverageChange, previewPlanChangeWithProvider } from "../quote";
 import { PortalClient } from "../../testing/portal-client";
@@ -58,7 +58,7 @@ describe("an upgrade through Stripe, with consent", () => {
     expect(updates(a.subscriptionId)).toHaveLength(0);
 
     clock.advance(90_000);
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r).toMatchObject({ status: "applied", toPlanId: "business", amountDueNowMinor: 8500, replayed: false });
 
     // The re-preview before charging used the consented proration_date, not the confirmation's time.
@@ -89,9 +89,9 @@ describe("an upgrade through Stripe, with consent", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     const input = accepted(q);
-    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, { ...input, accepted: { ...input.accepted, amountDueNow: 100 } }, who), "CONFLICT");
+    await rejects(confirmPlanChange(billing(), a.accountId, { ...input, accepted: { ...input.accepted, amountDueNow: 100 } }, who), "CONFLICT");
     const other = linkedAccount(t, clock, "starter", NOV);
-    await rejects(confirmPlanChangeWithProvider(billing(), other.accountId, input, who), "NOT_FOUND");
+    await rejects(confirmPlanChange(billing(), other.accountId, input, who), "NOT_FOUND");
     expect(updates(a.subscriptionId)).toHaveLength(0);
     expect(t.double.executed.subscriptionUpdates).toBe(0);
     expect([count(t, "consents", a.accountId), count(t, "plan_changes", a.accountId), planOf(t, a.accountId)]).toEqual([0, 0, "starter"]);
@@ -100,10 +100,10 @@ describe("an upgrade through Stripe, with consent", () => {
   it("a double confirm sends one update and answers both with the same change", async () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    const [one, two] = await Promise.all([confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)]);
+    const [one, two] = await Promise.all([confirmPlanChange(billing(), a.accountId, accepted(q), who), confirmPlanChange(billing(), a.accountId, accepted(q), who)]);
     expect(two.planChangeId).toBe(one.planChangeId);
     expect([one.replayed, two.replayed].sort()).toEqual([false, true]);
-    const again = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const again = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(again).toMatchObject({ status: "applied", replayed: true, planChangeId: one.planChangeId });
     expect(updates(a.subscriptionId)).toHaveLength(1);
     expect(t.double.executed.subscriptionUpdates).toBe(1);
@@ -115,12 +115,12 @@ describe("an upgrade through Stripe, with consent", () => {
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     // The local commit fails once, after Stripe has answered.
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash before the commit'); end`);
-    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
     expect(planOf(t, a.accountId)).toBe("starter");
     t.srv.deps.sqlite.exec("drop trigger crash_once");
 
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r).toMatchObject({ status: "applied", replayed: true });
     const sent = updates(a.subscriptionId);
     expect(sent).toHaveLength(2);
@@ -136,7 +136,7 @@ describe("an upgrade through Stripe, with consent", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
-    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
     t.srv.deps.sqlite.exec("drop trigger crash_once");
     expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
     const sent = updates(a.subscriptionId);
@@ -148,7 +148,7 @@ describe("an upgrade through Stripe, with consent", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
-    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
     t.srv.deps.sqlite.exec("drop trigger crash_once");
     // Stop the server (keeping its database) and start another process's worth on the same file.
     await t.srv.started.stop();
@@ -170,7 +170,7 @@ describe("an upgrade through Stripe, with consent", () => {
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500 });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hangAfterProcessing: true });
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const sent = updates(a.subscriptionId);
     expect(sent).toHaveLength(3);
@@ -184,10 +184,10 @@ describe("an upgrade through Stripe, with consent", () => {
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", /^\/v1\/invoices\/create_preview$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hang: true }, 3);
-    await expect(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/could not be reached/);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/could not be reached/);
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
     expect(planOf(t, a.accountId)).toBe("starter");
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     expect(new Set(updates(a.subscriptionId).map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
     expect(t.double.executed.subscriptionUpdates).toBe(1);
@@ -199,7 +199,7 @@ describe("when the charge is not made", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } });
-    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toBe("Your card has insufficient funds, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged. Update your payment method, then preview the change again.");
     expect(planOf(t, a.accountId)).toBe("starter");
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
@@ -207,7 +207,7 @@ describe("when the charge is not made", () => {
     expect(JSON.parse(notice).text).toContain("insufficient funds");
     // A 4xx is not retried.
     expect(updates(a.subscriptionId)).toHaveLength(1);
-    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(updates(a.subscriptionId)).toHaveLength(1);
   });
 
@@ -215,7 +215,7 @@ describe("when the charge is not made", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.paymentFails = true;
-    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toMatch(/^The payment of \$85\.00 for your switch to the Business plan did not go through, so your plan is unchanged\./);
     expect(planOf(t, a.accountId)).toBe("starter");
     expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
@@ -241,7 +241,7 @@ describe("when the charge is not made", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.paymentFails = true;
-    await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     const change = () => t.srv.deps.sqlite.prepare("select status, failure_message as message from plan_changes where account_id = ?").get(a.accountId) as { status: string; message: string };
     expect(change().status).toBe("payment_pending");
 
@@ -267,7 +267,7 @@ describe("when the charge is not made", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.previewAdjustMinor = 100;
-    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toContain("Stripe now asks $86.00 now instead of $85.00");
     expect(updates(a.subscriptionId)).toHaveLength(0);
     expect([planOf(t, a.accountId), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)]).toEqual(["starter", "needs_consent"]);
@@ -277,7 +277,7 @@ describe("when the charge is not made", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 400, error: { type: "invalid_request_error", message: "This subscription cannot be updated because it is canceled." } });
-    const e = await rejects(confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
+    const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toBe("Stripe could not make your switch to the Business plan (This subscription cannot be updated because it is canceled). Nothing was charged and your plan is unchanged.");
     expect(planOf(t, a.accountId)).toBe("starter");
   });
@@ -290,14 +290,14 @@ describe("no payment method yet: Stripe Checkout", () => {
     expect(t.double.calls("POST", /create_preview/)).toHaveLength(0);
     expect(q).toMatchObject({ pricedBy: "local", amountDueNowMinor: 2900 });
 
-    const r = await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who);
+    const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
     expect(r.status).toBe("payment_required");
     expect(r.checkoutUrl).toMatch(/^https:\/\/checkout\.stripe\.test\/c\/pay\/cs_test_/);
     const [session] = t.double.calls("POST", /^\/v1\/checkout\/sessions$/);
     expect(session!.params).toMatchObject({ mode: "subscription", customer_email: "founder@newco.example", client_reference_id: account.id, line_items: [{ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" }], metadata: { headroom_plan_change_id: r.planChangeId } });
     expect(session!.idempotencyKey).toBe(`quote:${q.id}:apply`);
     // Confirming again returns the same page, no second session.
-    expect((await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who)).checkoutUrl).toBe(r.checkoutUrl);
+    expect((await confirmPlanChange(billing(), account.id, accepted(q), who)).checkoutUrl).toBe(r.checkoutUrl);
     expect(t.double.executed.checkoutSessions).toBe(1);
     // Abandoned so far: nothing changed.
     expect([planOf(t, account.id), count(t, "invoices", account.id)]).toEqual(["free", 0]);
@@ -319,7 +319,7 @@ describe("no payment method yet: Stripe Checkout", () => {
   it("an expired checkout closes the waiting change and changes nothing", async () => {
     const account = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
     const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "pro" });
-    const r = await confirmPlanChangeWithProvider(billing(), account.id, accepted(q), who);
+    const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
     const session = t.double.sessions.get(r.checkoutUrl!.split("/").pop()!)!;
     expect((await postEvent(t, t.double.event("checkout.session.expired", { ...session, status: "expired" }))).status).toBe(200);
     expect([planOf(t, account.id), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)]).toEqual(["free", "cancelled"]);
@@ -331,7 +331,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
     const a = linkedAccount(t, clock, "business", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, pricedBy: "local" });
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("scheduled");
     const [created] = t.double.calls("POST", /^\/v1\/subscription_schedules$/);
     expect(created!.params).toEqual({ from_subscription: a.subscriptionId });
@@ -351,7 +351,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
 
     // Again, and this time the period ends: Stripe moves the subscription; the webhook follows it.
     const q2 = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
-    const r2 = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q2), who);
+    const r2 = await confirmPlanChange(billing(), a.accountId, accepted(q2), who);
     clock.set(NOV.endMs + 1000);
     const moved = t.double.endPeriod(a.subscriptionId);
     expect((await postEvent(t, t.double.event("customer.subscription.updated", moved))).status).toBe(200);
@@ -362,10 +362,10 @@ describe("downgrades at the period end through a subscription schedule", () => {
 
   it("an upgrade replaces a scheduled downgrade: the schedule is released first, and the customer told", async () => {
     const a = linkedAccount(t, clock, "business", NOV);
-    const down = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    const down = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
     expect(down.status).toBe("scheduled");
     const up = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "enterprise" });
-    expect((await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(up), who)).status).toBe("applied");
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(up), who)).status).toBe("applied");
     const released = t.double.calls("POST", /\/release$/);
     expect(released).toHaveLength(1);
     expect(released[0]!.idempotencyKey).toBe(`plan_change:${down.planChangeId}:cancel`);
@@ -382,7 +382,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
   it("to Free: cancel at period end, withdrawn on cancel", async () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("scheduled");
     expect(updates(a.subscriptionId).map((u) => u.params)).toEqual([{ cancel_at_period_end: "true" }]);
     await cancelScheduledChangeWithProvider(billing(), a.accountId, r.planChangeId);
@@ -417,7 +417,7 @@ describe("approvals and overage through Stripe", () => {
     const a = linkedAccount(t, clock, "starter", NOV);
     billing().billingCapMinor = 10_000;
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("pending_approval");
     expect(updates(a.subscriptionId)).toHaveLength(0);
     const request = t.srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(a.accountId) as string;
@@ -433,7 +433,7 @@ describe("approvals and overage through Stripe", () => {
   it("overage opt-in adds the metered price to the subscription once", async () => {
     const a = linkedAccount(t, clock, "pro", NOV);
     const q = previewOverageChange(t.srv.deps.billing, { accountId: a.accountId, optIn: true });
-    const r = await confirmPlanChangeWithProvider(billing(), a.accountId, accepted(q), who);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const [item] = t.double.calls("POST", /^\/v1\/subscription_items$/);
     expect(item!.params).toEqual({ subscription: a.subscriptionId, price: t.double.priceByKey(meteredPriceKey("pro")).id });

@@ -1,8 +1,8 @@
 import type Stripe from "stripe";
+import type { Tx } from "../../db/queries/store";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
-import type { Db } from "../../db/client";
 import type { AccountRow } from "../../db/schema";
 import { DomainError } from "../../lib/domain-error";
 import type {
@@ -90,7 +90,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     return this;
   }
 
-  invoice(tx: Db, draft: InvoiceDraft, nowMs: number): ChargeResult {
+  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult {
     return this.ledger.invoice(tx, draft, nowMs);
   }
 

@@ -1,4 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
+import type { Tx } from "../../db/queries/store";
 import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
@@ -9,13 +10,12 @@ import { DomainError } from "../../lib/domain-error";
 import { newId } from "../../lib/ids";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
-import { commitRemoteOutcomeIn } from "../confirm-plan-change";
+import { commitRemoteOutcomeIn } from "../plan-change";
 import { mirrorInvoice } from "../invoice-mirror";
-import { moveChange } from "../plan-change-status";
+import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { planOfPrice } from "./stripe-catalog";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 
-type Tx = BillingContext["db"];
 /** Work for after the commit: meter caps, notices. */
 export type AfterCommit = Array<() => void>;
 
@@ -170,8 +170,7 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
   const base = sub ? baseItemOf(sub) : null;
   const planId = (sub && planOfPrice(base?.price)) ?? account.planId;
   const after: AfterCommit = [];
-  ctx.db.transaction((txRaw) => {
-    const tx = txRaw as unknown as Tx;
+  ctx.db.transaction((tx) => {
     tx.update(accounts)
       .set({
         stripeCustomerId: input.customerId,

@@ -1,14 +1,15 @@
 import { eq } from "drizzle-orm";
+import type { Tx } from "../../db/queries/store";
 import express, { type Router } from "express";
 import type Stripe from "stripe";
 import { isPlanId, PLANS } from "../../../shared/plans";
 import { accounts, invoices, planChanges, stripeEvents } from "../../db/schema";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
-import { commitRemoteOutcomeIn } from "../confirm-plan-change";
+import { commitRemoteOutcomeIn } from "../plan-change";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 import { recordAnomalyIn } from "../anomalies";
-import { moveChange } from "../plan-change-status";
+import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { mirrorStripeInvoiceIn, paymentFailedText, reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 
 /** Signatures older than this, or further than this in the future, are refused (seconds). */
@@ -29,7 +30,6 @@ export const HANDLED_EVENTS = [
   "subscription_schedule.canceled",
 ] as const;
 
-type Tx = BillingContext["db"];
 type Effect = (tx: Tx) => AfterCommit;
 const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
@@ -65,8 +65,7 @@ export class StripeWebhookHandler {
     const effect = await this.effectOf(event);
     let after: AfterCommit = [];
     let duplicate = false;
-    this.ctx.db.transaction((txRaw) => {
-      const tx = txRaw as unknown as Tx;
+    this.ctx.db.transaction((tx) => {
       const stored = tx.insert(stripeEvents).values({ id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: this.ctx.clock.now() }).onConflictDoNothing().run();
       if (stored.changes === 0) {
         duplicate = true;

@@ -1,8 +1,8 @@
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { accounts, planChanges, quotes } from "../../db/schema";
 import type { BillingContext } from "../billing-context";
-import { settlePlanChange } from "../confirm-plan-change";
-import { moveChange } from "../plan-change-status";
+import { settlePlanChange } from "../plan-change";
+import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import type { StripeBillingProvider } from "./stripe-provider";
 import { reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 import type { StripeUsageReporter } from "./stripe-usage";
@@ -48,7 +48,7 @@ export async function reconcileOverdueSchedules(ctx: BillingContext, provider: S
     const sub = await provider.call(() => provider.stripe.subscriptions.retrieve(row.subscriptionId!));
     let after: AfterCommit = [];
     ctx.db.transaction((tx) => {
-      after = reconcileSubscriptionIn(ctx, tx as unknown as BillingContext["db"], sub);
+      after = reconcileSubscriptionIn(ctx, tx, sub);
     });
     for (const f of after) f();
     n++;

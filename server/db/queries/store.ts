@@ -1,4 +1,7 @@
+import type { RunResult } from "better-sqlite3";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type { Db } from "../client";
+import type * as schema from "../schema";
 
 /**
  * The handle the storage boundary answers on. Domain code holds it and hands it to the query
@@ -11,3 +14,10 @@ import type { Db } from "../client";
  * domain never holds a transaction either.
  */
 export type Store = Db;
+
+/**
+ * The synchronous writer of a unit of work: the store itself or a transaction opened on it (both
+ * are drizzle's SQLite database type, so one type serves both and nothing is cast). Only the
+ * billing units of work still take one from their callers; see decision 0004.
+ */
+export type Tx = BaseSQLiteDatabase<"sync", RunResult, typeof schema>;

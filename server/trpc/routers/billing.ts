@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { billingOverview } from "../../billing/billing-overview";
-import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/confirm-plan-change";
+import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/plan-change";
 import { cancelWaitingChangeAs } from "../../billing/cancel-change";
 import { previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
 import { getAccount } from "../../accounts/accounts";

@@ -1,0 +1,153 @@
+import { planChangeNotice, replacedChangeNotice, switchFailedTitle } from "../../../shared/messages";
+import { isPlanId, PLANS } from "../../../shared/plans";
+import { billsOverage } from "../../../shared/recommend";
+import {
+  accountInTx,
+  changeWithQuote,
+  consentTickedOverageInTx,
+  inTransaction,
+  moveChangeInTx,
+  planChangeInTx,
+  quoteInTx,
+  updateAccountInTx,
+  updateChangeInTx,
+  type QuoteRow,
+} from "../../db/queries/plan-changes";
+import type { Tx } from "../../db/queries/store";
+import { raiseAccountNotice } from "../../notify/account-notices";
+import type { BillingContext } from "../billing-context";
+import type { InvoiceMirror, RemoteApplyOutcome } from "../billing-provider";
+import { mirrorInvoice } from "../invoice-mirror";
+import { planNameOf, type PlanChangeResult, type Replaced } from "./input";
+
+/** The statuses of a change waiting for the remote provider's answer. */
+const WAITING = ["applying", "payment_required", "payment_pending"] as const;
+
+/** What a plan change came to, as the customer's confirmation answers it. */
+export async function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: string, replayed: boolean): Promise<PlanChangeResult> {
+  const row = await changeWithQuote(ctx.db, planChangeId);
+  if (!row) throw new Error(`plan change ${planChangeId} is missing`);
+  const { change, quote } = row;
+  return {
+    planChangeId: change.id,
+    status: change.status,
+    kind: change.kind,
+    fromPlanId: change.fromPlanId,
+    toPlanId: change.toPlanId,
+    effectiveAtMs: change.effectiveAtMs,
+    amountDueNowMinor: quote.amountDueNowMinor,
+    recurringMinor: quote.recurringMinor,
+    recurringFromMs: quote.recurringFromMs,
+    currency: quote.currency,
+    invoiceId: change.invoiceId,
+    consentId: change.consentId,
+    periodMoved: quote.timing === "now" && quote.recurringFromMs !== quote.periodEndMs,
+    replayed,
+    checkoutUrl: change.checkoutUrl,
+  };
+}
+
+/**
+ * The account takes the consented terms at `atMs`: the new plan (whose monthly quota counts from
+ * now), a new billing period from this moment when nothing was paid for the current one (Free →
+ * paid, the end of grandfathered terms), grandfathering ended, and overage billing on where the
+ * customer ticked it, kept where the new plan has it, off where it has none.
+ */
+export function applyToAccount(tx: Tx, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
+  if (quote.kind !== "plan_change") {
+    updateAccountInTx(tx, quote.accountId, { overageOptIn: quote.kind === "overage_opt_in" });
+    return;
+  }
+  const account = accountInTx(tx, quote.accountId);
+  if (!account) throw new Error(`account ${quote.accountId} is missing`);
+  const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
+  const to = PLANS[isPlanId(quote.toPlanId) ? quote.toPlanId : "free"];
+  updateAccountInTx(tx, quote.accountId, {
+    planId: quote.toPlanId,
+    planStartedAtMs: atMs,
+    // Free → paid (or the end of grandfathered terms) starts a billing period at the moment of the change, as Stripe does.
+    billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,
+    grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
+    overageOptIn: billsOverage(to) ? overageTicked || account.overageOptIn : false,
+    stripeCustomerId: remote.customerId ?? account.stripeCustomerId,
+    stripeSubscriptionId: remote.subscriptionId !== undefined ? remote.subscriptionId : account.stripeSubscriptionId,
+  });
+}
+
+/**
+ * Step 4, remote provider: commits what the provider made of a change, once. Only a change still
+ * waiting for it (applying, at checkout, payment pending) moves. Used by the confirmation and by the
+ * webhooks (checkout completed, a pending change paid). Returns true when this call committed it.
+ */
+export async function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): Promise<boolean> {
+  const after = await inTransaction(ctx.db, (tx) => commitRemoteOutcomeIn(ctx, tx, planChangeId, outcome));
+  if (!after) return false;
+  await after();
+  return true;
+}
+
+/**
+ * The same inside the caller's transaction (a webhook stores its event id with the effect). Returns
+ * what to do once that transaction has committed (meter caps, notices), or null if nothing moved.
+ */
+export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId: string, outcome: RemoteApplyOutcome): (() => Promise<void>) | null {
+  const now = ctx.clock.now();
+  const change = planChangeInTx(tx, planChangeId);
+  if (!change || !(WAITING as readonly string[]).includes(change.status)) return null;
+  const quote = quoteInTx(tx, change.quoteId);
+  if (!quote) return null;
+  // Every move is guarded by the statuses still waiting for the provider: the first commit wins,
+  // whichever process (confirmation, worker, webhook) makes it; the others change nothing.
+  const mirrored = (invoice: InvoiceMirror | null) =>
+    invoice ? mirrorInvoice(tx, change.accountId, invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
+  switch (outcome.kind) {
+    case "applied":
+      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "applied", appliedAtMs: now, effectiveAtMs: now, failureMessage: null, updatedAtMs: now })) return null;
+      updateChangeInTx(tx, planChangeId, { invoiceId: mirrored(outcome.invoice) });
+      applyToAccount(tx, quote, consentTickedOverageInTx(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
+      break;
+    case "scheduled":
+      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "scheduled", providerRef: outcome.ref, updatedAtMs: now })) return null;
+      break;
+    case "payment_required":
+      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now })) return null;
+      break;
+    case "payment_pending":
+      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "payment_pending", failureMessage: outcome.message, updatedAtMs: now })) return null;
+      updateChangeInTx(tx, planChangeId, { invoiceId: mirrored(outcome.invoice) });
+      break;
+    case "failed":
+      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "failed", failureMessage: outcome.message, updatedAtMs: now })) return null;
+      break;
+  }
+  return async () => {
+    const result = await resultOf(ctx, planChangeId, false);
+    const name = planNameOf(result.toPlanId);
+    if (outcome.kind === "applied") afterChange(ctx, change.accountId, result, true);
+    else if (outcome.kind === "scheduled") afterChange(ctx, change.accountId, result, false);
+    else if (outcome.kind === "payment_pending" || outcome.kind === "failed") {
+      raiseAccountNotice(ctx.notify, {
+        accountId: change.accountId,
+        planId: result.fromPlanId,
+        ref: `${planChangeId}:${outcome.kind}`,
+        facts: { kind: "payment_failed", planName: planNameOf(result.fromPlanId), severity: "warning", title: switchFailedTitle(name), text: outcome.message },
+      });
+    }
+  };
+}
+
+/** After the commit: the meter takes the new caps (through the change feed), and the customer is told. */
+export function afterChange(ctx: Pick<BillingContext, "notify" | "onPlanChanged">, accountId: string, r: PlanChangeResult, applied: boolean): void {
+  const toPlanName = planNameOf(r.toPlanId);
+  if (applied) ctx.onPlanChanged(accountId);
+  const facts = planChangeNotice({ ...r, toPlanName });
+  raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
+}
+
+/** The customer is told which waiting change their new choice replaced. */
+export function tellReplaced(ctx: Pick<BillingContext, "notify">, accountId: string, planId: string, replaced: Replaced[], chosenPlanId: string): void {
+  for (const r of replaced) {
+    const words = replacedChangeNotice(r.status === "pending_approval" ? "pending_approval" : "scheduled", planNameOf(r.toPlanId), planNameOf(chosenPlanId));
+    raiseAccountNotice(ctx.notify, { accountId, planId, ref: `${r.planChangeId}:replaced`, facts: { kind: "change_scheduled", planName: planNameOf(r.toPlanId), severity: "info", ...words } });
+  }
+}
