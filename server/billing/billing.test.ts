@@ -21,8 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => srv.stop());
 
-function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
-  return createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor }).id;
+async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
+  return (await createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor })).id;
 }
 const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
 const count = (table: string, accountId: string) => srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
@@ -39,8 +39,8 @@ const expectDomainError = (fn: () => unknown, code: string) => {
 };
 
 describe("upgrade now, with consent", () => {
-  it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", () => {
-    const id = account("starter");
+  it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", async () => {
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     // 15 of 30 days left: −$14.50 + $99.50 = $85.00 now, $199.00 from 1 Dec.
     expect(q).toMatchObject({ timing: "now", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, recurringMinor: 19900, recurringFromMs: utc("2026-12-01T00:00:00Z"), currency: "USD" });
@@ -61,8 +61,8 @@ describe("upgrade now, with consent", () => {
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "minute")!.limit).toBe(300);
   });
 
-  it("from Free charges the full price now and starts a new billing period at the moment of the change", () => {
-    const id = account("free", utc("2026-10-20T00:00:00Z"));
+  it("from Free charges the full price now and starts a new billing period at the moment of the change", async () => {
+    const id = await account("free", utc("2026-10-20T00:00:00Z"));
     clock.set(utc("2026-11-16T09:30:00.400Z"));
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     // Not from 00:00 UTC of the day: the half day already gone is not billed.
@@ -74,16 +74,16 @@ describe("upgrade now, with consent", () => {
 });
 
 describe("what a confirmation refuses", () => {
-  it("an expired quote", () => {
-    const id = account("starter");
+  it("an expired quote", async () => {
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     clock.advance(15 * 60_000);
     expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(q), who), "EXPIRED");
     expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([0, 0, 0]);
   });
 
-  it("amounts other than the quote's", () => {
-    const id = account("starter");
+  it("amounts other than the quote's", async () => {
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     for (const tampered of [{ amountDueNow: 1 }, { recurringAmount: 100 }, { currency: "EUR" }]) {
       const input = accepted(q);
@@ -92,16 +92,16 @@ describe("what a confirmation refuses", () => {
     expect(planOf(id)).toBe("starter");
   });
 
-  it("another account's quote, as not found", () => {
-    const mine = account("starter");
-    const theirs = account("starter");
+  it("another account's quote, as not found", async () => {
+    const mine = await account("starter");
+    const theirs = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: theirs, toPlanId: "business" });
     expectDomainError(() => confirmPlanChange(srv.deps.billing, mine, accepted(q), who), "NOT_FOUND");
     expect([planOf(mine), planOf(theirs), count("consents", theirs)]).toEqual(["starter", "starter", 0]);
   });
 
-  it("a quote whose account changed since: the customer must preview again", () => {
-    const id = account("starter");
+  it("a quote whose account changed since: the customer must preview again", async () => {
+    const id = await account("starter");
     const a = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     const b = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     confirmPlanChange(srv.deps.billing, id, accepted(b), who);
@@ -109,8 +109,8 @@ describe("what a confirmation refuses", () => {
     expect(planOf(id)).toBe("pro");
   });
 
-  it("a plan change without a consent cannot exist in the schema", () => {
-    const id = account("starter");
+  it("a plan change without a consent cannot exist in the schema", async () => {
+    const id = await account("starter");
     expect(() =>
       srv.deps.sqlite
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p', ?, 'q', null, 'plan_change', 'starter', 'business', 'applied', 0, 0, 0)")
@@ -120,8 +120,8 @@ describe("what a confirmation refuses", () => {
 });
 
 describe("downgrades at the period end", () => {
-  it("schedules without charging, can be cancelled, and applies at the boundary", () => {
-    const id = account("business");
+  it("schedules without charging, can be cancelled, and applies at the boundary", async () => {
+    const id = await account("business");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, effectiveAtMs: utc("2026-12-01T00:00:00Z") });
     expect(q.consentText).toContain("Nothing is charged now.");
@@ -150,7 +150,7 @@ describe("downgrades at the period end", () => {
 
 describe("the billing cap", () => {
   it("turns a confirmation over the cap into an approval request; approved at once, it applies the consented amounts", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
@@ -169,7 +169,7 @@ describe("the billing cap", () => {
   });
 
   it("prices an approved change when it is applied: a price that moved is confirmed again, without a second approval", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
@@ -192,7 +192,7 @@ describe("the billing cap", () => {
   });
 
   it("starts an approved Free → paid switch's billing period at the approval, not at the quote", async () => {
-    const id = account("free");
+    const id = await account("free");
     srv.deps.billing.billingCapMinor = 1_000;
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect(confirmPlanChange(srv.deps.billing, id, accepted(q), who).status).toBe("pending_approval");
@@ -207,7 +207,7 @@ describe("the billing cap", () => {
   });
 
   it("a denial leaves the plan as it was and tells the customer why", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     srv.deps.billing.billingCapMinor = 10_000;
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     confirmPlanChange(srv.deps.billing, id, accepted(q), who);
@@ -220,8 +220,8 @@ describe("the billing cap", () => {
 });
 
 describe("overage opt-in", () => {
-  it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", () => {
-    const id = account("pro");
+  it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", async () => {
+    const id = await account("pro");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     const optIn = previewOverageChange(srv.deps.billing, { accountId: id, optIn: true });
     expect(optIn.consentText).toMatch(/^I agree to pay \$3\.00 per 1,000 calls beyond 10,000 calls in a billing month/);
@@ -232,13 +232,14 @@ describe("overage opt-in", () => {
     confirmPlanChange(srv.deps.billing, id, accepted(optOut), who);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     expect(count("consents", id)).toBe(2);
-    expect(() => previewOverageChange(srv.deps.billing, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
+    const starter = await account("starter");
+    expect(() => previewOverageChange(srv.deps.billing, { accountId: starter, optIn: true })).toThrow(/no overage option/);
   });
 });
 
 describe("the billing calendar", () => {
-  it("issues one invoice per period with metered usage, and flags a bill over twice the last", () => {
-    const id = account("enterprise", utc("2026-10-01T00:00:00Z"));
+  it("issues one invoice per period with metered usage, and flags a bill over twice the last", async () => {
+    const id = await account("enterprise", utc("2026-10-01T00:00:00Z"));
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 10)");
     insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
     insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered

@@ -8,11 +8,11 @@ import { publicProcedure, router } from "../trpc";
 
 export const sessionRouter = router({
   /** Who is signed in, or null. The SPA uses it to choose between portal, console and sign-in. */
-  me: publicProcedure.query(({ ctx }) => {
+  me: publicProcedure.query(async ({ ctx }) => {
     const s = ctx.session;
     if (!s) return null;
     if (s.role === "operator") return { role: "operator" as const, returnUrl: s.returnUrl, account: null };
-    const account = s.accountId ? findAccount(ctx.deps.db, s.accountId) : undefined;
+    const account = s.accountId ? await findAccount(ctx.deps.db, s.accountId) : undefined;
     if (!account) return null;
     return {
       role: "customer" as const,
