@@ -106,14 +106,14 @@ describe("portal sign-in and isolation", () => {
   });
 
   it("refuses a used link and an expired link with a clear page", async () => {
-    const link = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    const link = await createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
     const first = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
     expect(first.headers.get("location")).toBe("/usage");
     const again = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
     expect(again.headers.get("location")).toBe("/sign-in?error=used");
     expect(again.headers.get("set-cookie")).toBeNull();
 
-    const old = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    const old = await createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
     clock.advance(10 * 60_000 + 1);
     const expired = await fetch(`${srv.url}/auth/link?token=${old.token}`, { redirect: "manual" });
     expect(expired.headers.get("location")).toBe("/sign-in?error=expired");

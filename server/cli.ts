@@ -140,8 +140,8 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
   }
   const accounts = await listAccounts(deps.db);
   const demoAccount = accounts.find((a) => a.id === "acc_demo_acme") ?? accounts[0];
-  const portal = demoAccount ? createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
-  const operator = createSignInLink(deps.db, deps.clock, { role: "operator" });
+  const portal = demoAccount ? await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
+  const operator = await createSignInLink(deps.db, deps.clock, { role: "operator" });
   const info = {
     url: base,
     seeded: seeded ? { accounts: seeded.accounts.length, minuteRows: seeded.minuteRows } : null,

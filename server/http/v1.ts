@@ -101,7 +101,7 @@ export function v1Routes(deps: Deps): Router {
   r.post("/portal-sessions", async (req, res) => {
     const body = parseOrThrow(portalSessionBody, req.body);
     const account = await getAccount(deps.db, body.accountId);
-    const link = createSignInLink(deps.db, deps.clock, { role: "customer", accountId: account.id, returnUrl: body.returnUrl ?? null });
+    const link = await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: account.id, returnUrl: body.returnUrl ?? null });
     res.status(201).json({ url: `${deps.baseUrl()}/auth/link?token=${link.token}`, expiresAt: new Date(link.expiresAtMs).toISOString() });
   });
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
   await seedDemo(srv.deps.db, clock);
   backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
-  const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
+  const link = await createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
 });
 afterAll(() => srv.stop());
