@@ -35,8 +35,8 @@ async function trpcQuery(path: string, cookie?: string) {
 
 beforeAll(async () => {
   srv = await startTestServer({ clock });
-  accountA = createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" }).id;
-  accountB = createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" }).id;
+  accountA = (await createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+  accountB = (await createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
   srv.deps.sqlite
     .prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 3016, 0, 0, 268)")
     .run(Date.parse("2026-11-25T00:00:00Z"), accountA);
@@ -106,14 +106,14 @@ describe("portal sign-in and isolation", () => {
   });
 
   it("refuses a used link and an expired link with a clear page", async () => {
-    const link = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    const link = await createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
     const first = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
     expect(first.headers.get("location")).toBe("/usage");
     const again = await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" });
     expect(again.headers.get("location")).toBe("/sign-in?error=used");
     expect(again.headers.get("set-cookie")).toBeNull();
 
-    const old = createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
+    const old = await createSignInLink(srv.deps.db, clock, { role: "customer", accountId: accountA });
     clock.advance(10 * 60_000 + 1);
     const expired = await fetch(`${srv.url}/auth/link?token=${old.token}`, { redirect: "manual" });
     expect(expired.headers.get("location")).toBe("/sign-in?error=expired");
@@ -163,8 +163,8 @@ describe("the demo API", () => {
   async function withServer(demo: "true" | "false", run: (s: TestServer, key: string) => Promise<void>) {
     const s = await startTestServer({ clock, clientDir, env: { HEADROOM_DEMO: demo } });
     try {
-      const accountId = createAccount(s.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" }).id;
-      await run(s, createKey(s.deps.db, clock, { accountId }).key);
+      const accountId = (await createAccount(s.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+      await run(s, (await createKey(s.deps.db, clock, { accountId })).key);
     } finally {
       await s.stop();
     }

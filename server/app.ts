@@ -87,9 +87,9 @@ export function createApp(deps: Deps): Express {
     requireSameOriginJson(deps.baseUrl),
     createExpressMiddleware({
       router: appRouter,
-      createContext: ({ req, res }): Context => {
+      createContext: async ({ req, res }): Promise<Context> => {
         const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
-        const session = sessionId ? readSession(deps.db, deps.clock, sessionId, deps.config.SESSION_TTL_MINUTES * 60_000) : null;
+        const session = sessionId ? await readSession(deps.db, deps.clock, sessionId, deps.config.SESSION_TTL_MINUTES * 60_000) : null;
         return {
           deps,
           session,

@@ -118,7 +118,7 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
   // A short busy timeout: a second process holding the write lock must not stall the event loop.
   const runtime = createRuntime({ config, logger, busyTimeoutMs: 250 });
   const { deps } = runtime;
-  const seeded = config.HEADROOM_DEMO ? seedDemo(deps.db, deps.clock) : null;
+  const seeded = config.HEADROOM_DEMO ? await seedDemo(deps.db, deps.clock) : null;
   if (seeded) {
     writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
     // Invoices for the demo's past billing periods, as the billing calendar would have issued them.
@@ -138,10 +138,10 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
     onSignals(started, logger);
     return;
   }
-  const accounts = listAccounts(deps.db);
+  const accounts = await listAccounts(deps.db);
   const demoAccount = accounts.find((a) => a.id === "acc_demo_acme") ?? accounts[0];
-  const portal = demoAccount ? createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
-  const operator = createSignInLink(deps.db, deps.clock, { role: "operator" });
+  const portal = demoAccount ? await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
+  const operator = await createSignInLink(deps.db, deps.clock, { role: "operator" });
   const info = {
     url: base,
     seeded: seeded ? { accounts: seeded.accounts.length, minuteRows: seeded.minuteRows } : null,
@@ -238,8 +238,8 @@ export async function runCli(argv: string[]): Promise<number> {
       print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
       return 0;
     case "seed-demo": {
-      const result = withRuntime(config, (rt) => {
-        const seeded = seedDemo(rt.deps.db, rt.deps.clock);
+      const result = await withRuntimeAsync(config, async (rt) => {
+        const seeded = await seedDemo(rt.deps.db, rt.deps.clock);
         if (seeded) backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
         return seeded;
       });
@@ -256,7 +256,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "accounts":
       if (sub === "list") {
-        const list = withRuntime(config, (rt) => listAccounts(rt.deps.db));
+        const list = await withRuntimeAsync(config, (rt) => listAccounts(rt.deps.db));
         const rows = list.map((a) => ({ id: a.id, name: a.name, email: a.email, plan: a.plan.id, enforcement: a.enforcement }));
         const human = rows.length
           ? rows.map((r) => `${r.id.padEnd(24)} ${r.plan.padEnd(11)} ${r.name}  <${r.email}>`).join("\n")
@@ -266,7 +266,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       if (sub === "create") {
         const input = { name: requireOption(values, "name"), email: requireOption(values, "email"), planId: requireOption(values, "plan") };
-        const account = withRuntime(config, (rt) => createAccount(rt.deps.db, rt.deps.clock, input));
+        const account = await withRuntimeAsync(config, (rt) => createAccount(rt.deps.db, rt.deps.clock, input));
         print(out, `Created ${account.id} (${account.name}, ${account.plan.name}).`, { id: account.id, name: account.name, email: account.email, plan: account.plan.id });
         return 0;
       }
@@ -274,13 +274,13 @@ export async function runCli(argv: string[]): Promise<number> {
     case "keys":
       if (sub === "create") {
         const accountId = requireOption(values, "account");
-        const key = withRuntime(config, (rt) => issueKey({ ...rt.deps, maxActiveKeys: rt.deps.config.MAX_ACTIVE_KEYS }, { accountId, name: values.name }, "operator:cli"));
+        const key = await withRuntimeAsync(config, (rt) => issueKey({ ...rt.deps, maxActiveKeys: rt.deps.config.MAX_ACTIVE_KEYS }, { accountId, name: values.name }, "operator:cli"));
         print(out, `Created key ${key.id} "${key.name}" for ${accountId}.\n\n  ${key.key}\n\nStore it now: it will not be shown again.`, key);
         return 0;
       }
       if (sub === "revoke") {
         if (!arg) throw new UsageError("Missing <keyId>.");
-        const key = withRuntime(config, (rt) => withdrawKey(rt.deps, { keyId: arg }, "operator:cli"));
+        const key = await withRuntimeAsync(config, (rt) => withdrawKey(rt.deps, { keyId: arg }, "operator:cli"));
         print(out, `Revoked ${key.id} (${key.prefix}…); calls with it are refused from now on.`, key);
         return 0;
       }
@@ -288,8 +288,8 @@ export async function runCli(argv: string[]): Promise<number> {
     case "portal-link":
     case "operator-link": {
       const accountId = command === "portal-link" ? requireOption(values, "account") : null;
-      const link = withRuntime(config, (rt) => {
-        if (accountId) getAccount(rt.deps.db, accountId);
+      const link = await withRuntimeAsync(config, async (rt) => {
+        if (accountId) await getAccount(rt.deps.db, accountId);
         return createSignInLink(rt.deps.db, rt.deps.clock, { role: accountId ? "customer" : "operator", accountId });
       });
       const url = `${publicBaseUrl(config, config.PORT)}/auth/link?token=${link.token}`;

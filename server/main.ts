@@ -205,7 +205,7 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
   // Alone on its database, a process takes every lease at once: the billing cycle has run when this returns.
   await jobs?.start();
   // Usage that arrived while the server was down (or seeded) is evaluated once at start.
-  if (serves) deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
+  if (serves) deps.detector.evaluate((await listAccounts(deps.db)).map((a) => a.id));
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {

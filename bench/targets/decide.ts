@@ -10,7 +10,7 @@ const CALLS = Number(process.env.BENCH_DECIDE_CALLS ?? 200_000);
 const WARMUP = Math.min(50_000, CALLS);
 const BATCH = 1_000;
 
-const fx = createFixture();
+const fx = await createFixture();
 const { meter } = fx.runtime.deps;
 meter.start();
 const key = fx.key;

@@ -33,7 +33,7 @@ export interface Fixture {
  * Logging is silent unless `env` sets LOG_LEVEL; the lines then go to a file in the temp directory
  * (standard output is the target's protocol channel), with the same asynchronous writer as standard output.
  */
-export function createFixture(env: Record<string, string> = {}): Fixture {
+export async function createFixture(env: Record<string, string> = {}): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-bench-"));
   const dbPath = join(dir, "headroom.db");
   const config = loadConfig({
@@ -50,12 +50,12 @@ export function createFixture(env: Record<string, string> = {}): Fixture {
   const runtime = createRuntime({ config, logger: createLogger(config.LOG_LEVEL, { file: logPath }) });
   const { deps } = runtime;
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
-  const account = createAccount(deps.db, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
+  const account = await createAccount(deps.db, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
   if (plan === "business") {
     deps.sqlite.prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
     deps.meter.invalidateAccount(account.id);
   }
-  const key = createKey(deps.db, deps.clock, { accountId: account.id, name: "bench" }).key;
+  const key = (await createKey(deps.db, deps.clock, { accountId: account.id, name: "bench" })).key;
   return {
     runtime,
     dir,

@@ -25,7 +25,7 @@ let guard: RequestHandler | null = null;
 let key = "hr_live_bench_key_for_the_limiters_0123";
 
 if (kind === "meter") {
-  fx = createFixture();
+  fx = await createFixture();
   const deps = fx.runtime.deps;
   deps.meter.start();
   key = fx.key;

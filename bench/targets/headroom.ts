@@ -9,7 +9,7 @@ import { createFixture, storedCounts, BENCH_SERVER_TOKEN } from "./fixture";
 import { serve } from "./protocol";
 
 const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
-const fx = createFixture({ LOG_LEVEL: logLevel, ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}) });
+const fx = await createFixture({ LOG_LEVEL: logLevel, ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}) });
 const started = await startServer(fx.runtime);
 const { meter, metrics, logger } = fx.runtime.deps;
 

@@ -1,9 +1,8 @@
-import { asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type PlanId } from "../../shared/plans";
 import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
-import type { Db } from "../db/client";
-import { accounts, planSettings, type AccountRow } from "../db/schema";
+import { accountRowById, accountRowByIdSync, insertAccountUnlessEmailTaken, listAccountRows, planModes, planModesSync, type AccountRow, type NewAccountRow } from "../db/queries/accounts";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
@@ -32,11 +31,6 @@ export interface Account {
   createdAtMs: number;
   grandfatheredUntilMs: number | null;
   overageOptIn: boolean;
-}
-
-/** Enforcement modes operators set per plan (plans without a row follow the catalog). */
-export function planModes(db: Db): Map<string, EnforcementMode> {
-  return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
 }
 
 /** An account's mode: its own override, else its plan's (operator setting, else catalog). */
@@ -70,44 +64,49 @@ export function currentPeriod(account: Pick<Account, "billingAnchorMs">, nowMs: 
   return billingPeriodAt(account.billingAnchorMs, nowMs);
 }
 
-export function createAccount(db: Db, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Account {
+/** The row a new account starts as: its plan's currency, its first period from the start of today (UTC) unless given. */
+export function newAccountRow(clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): NewAccountRow {
   const input = createAccountInput.parse(raw);
   const now = clock.now();
-  const existing = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, input.email)).get();
-  if (existing) throw new DomainError("CONFLICT", `An account with e-mail ${input.email} already exists (${existing.id}).`);
-  const row = db
-    .insert(accounts)
-    .values({
-      id: opts.id ?? newId("acc"),
-      name: input.name,
-      email: input.email,
-      planId: input.planId,
-      currency: PLANS[input.planId as PlanId].currency,
-      billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
-      createdAtMs: now,
-    })
-    .returning()
-    .get();
-  return toAccount(row, planModes(db));
+  return {
+    id: opts.id ?? newId("acc"),
+    name: input.name,
+    email: input.email,
+    planId: input.planId,
+    currency: PLANS[input.planId as PlanId].currency,
+    billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
+    createdAtMs: now,
+  };
 }
 
-export function listAccounts(db: Db): Account[] {
-  const modes = planModes(db);
-  return db
-    .select()
-    .from(accounts)
-    .orderBy(asc(accounts.name))
-    .all()
-    .map((r) => toAccount(r, modes));
+export async function createAccount(db: Store, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Promise<Account> {
+  const values = newAccountRow(clock, raw, opts);
+  const added = await insertAccountUnlessEmailTaken(db, values);
+  if ("takenBy" in added) throw new DomainError("CONFLICT", `An account with e-mail ${values.email} already exists (${added.takenBy}).`);
+  return toAccount(added.row, await planModes(db));
 }
 
-export function findAccount(db: Db, id: string): Account | undefined {
-  const row = db.select().from(accounts).where(eq(accounts.id, id)).get();
-  return row ? toAccount(row, planModes(db)) : undefined;
+export async function listAccounts(db: Store): Promise<Account[]> {
+  const modes = await planModes(db);
+  return (await listAccountRows(db)).map((r) => toAccount(r, modes));
 }
 
-export function getAccount(db: Db, id: string): Account {
-  const account = findAccount(db, id);
+export async function findAccount(db: Store, id: string): Promise<Account | undefined> {
+  const row = await accountRowById(db, id);
+  return row ? toAccount(row, await planModes(db)) : undefined;
+}
+
+/**
+ * findAccount, answered synchronously, for the plan advisor alone: the meter asks it for an
+ * upgrade link on its synchronous hot path.
+ */
+export function findAccountSync(db: Store, id: string): Account | undefined {
+  const row = accountRowByIdSync(db, id);
+  return row ? toAccount(row, planModesSync(db)) : undefined;
+}
+
+export async function getAccount(db: Store, id: string): Promise<Account> {
+  const account = await findAccount(db, id);
   if (!account) throw new DomainError("NOT_FOUND", `No account ${id}.`);
   return account;
 }

@@ -1,9 +1,8 @@
-import { and, eq, gte, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { accounts, outbox } from "../db/schema";
+import { accountForSignIn, queueSignInEmail } from "../db/queries/auth";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { newId } from "../lib/ids";
-import { createSignInLink, SIGN_IN_LINK_TTL_MS } from "./sign-in";
+import { newSignInLink, SIGN_IN_LINK_TTL_MS } from "./sign-in";
 
 /** At most this many sign-in e-mails per address per hour. */
 const MAX_PER_HOUR = 5;
@@ -14,24 +13,20 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
  * Queues a one-time sign-in link for the account with this e-mail, if there is one. The caller
  * answers the same either way, so the form does not reveal which addresses have accounts.
  */
-export function requestEmailSignIn(db: Db, clock: Clock, input: { email: string; baseUrl: string; smtp: boolean }): void {
+export async function requestEmailSignIn(db: Store, clock: Clock, input: { email: string; baseUrl: string; smtp: boolean }): Promise<void> {
   const email = input.email.trim().toLowerCase();
-  const account = db.select().from(accounts).where(eq(accounts.email, email)).get();
+  const account = await accountForSignIn(db, email);
   if (!account) return;
   const now = clock.now();
-  const recent = db
-    .select({ n: sql<number>`count(*)` })
-    .from(outbox)
-    .where(and(eq(outbox.accountId, account.id), eq(outbox.subject, "Your sign-in link"), gte(outbox.createdAtMs, now - 3_600_000)))
-    .get()!.n;
-  if (recent >= MAX_PER_HOUR) return;
-  const link = createSignInLink(db, clock, { role: "customer", accountId: account.id });
+  const { link, row } = newSignInLink(clock, { role: "customer", accountId: account.id });
   const url = `${input.baseUrl}/auth/link?token=${link.token}`;
   const minutes = Math.round(SIGN_IN_LINK_TTL_MS / 60_000);
   const text = `Hello ${account.name},\n\nOpen this link to sign in to your API portal. It works once and expires in ${minutes} minutes:\n\n${url}\n\nIf you did not ask for it, you can ignore this e-mail.`;
   const html = `<p>Hello ${esc(account.name)},</p><p>Open this link to sign in to your API portal. It works once and expires in ${minutes} minutes:</p><p><a href="${esc(url)}">Sign in to the portal</a></p><p style="color:#64748b">If you did not ask for it, you can ignore this e-mail.</p>`;
-  db.insert(outbox)
-    .values({
+  // The link is stored only with its e-mail, and neither once the address had its share this hour.
+  await queueSignInEmail(db, {
+    link: row,
+    message: {
       id: newId("msg"),
       accountId: account.id,
       channel: "email",
@@ -42,6 +37,8 @@ export function requestEmailSignIn(db: Db, clock: Clock, input: { email: string;
       status: input.smtp ? "pending" : "stored",
       nextAttemptAtMs: now,
       createdAtMs: now,
-    })
-    .run();
+    },
+    sinceMs: now - 3_600_000,
+    max: MAX_PER_HOUR,
+  });
 }

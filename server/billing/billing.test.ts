@@ -21,8 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => srv.stop());
 
-function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
-  return createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor }).id;
+async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
+  return (await createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor })).id;
 }
 const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
 const count = (table: string, accountId: string) => srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
@@ -40,7 +40,7 @@ const expectDomainError = async (fn: () => unknown, code: string) => {
 
 describe("upgrade now, with consent", () => {
   it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     // 15 of 30 days left: −$14.50 + $99.50 = $85.00 now, $199.00 from 1 Dec.
     expect(q).toMatchObject({ timing: "now", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, recurringMinor: 19900, recurringFromMs: utc("2026-12-01T00:00:00Z"), currency: "USD" });
@@ -62,7 +62,7 @@ describe("upgrade now, with consent", () => {
   });
 
   it("from Free charges the full price now and starts a new billing period at the moment of the change", async () => {
-    const id = account("free", utc("2026-10-20T00:00:00Z"));
+    const id = await account("free", utc("2026-10-20T00:00:00Z"));
     clock.set(utc("2026-11-16T09:30:00.400Z"));
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     // Not from 00:00 UTC of the day: the half day already gone is not billed.
@@ -75,7 +75,7 @@ describe("upgrade now, with consent", () => {
 
 describe("what a confirmation refuses", () => {
   it("an expired quote", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     clock.advance(15 * 60_000);
     await expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(q), who), "EXPIRED");
@@ -83,7 +83,7 @@ describe("what a confirmation refuses", () => {
   });
 
   it("amounts other than the quote's", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     for (const tampered of [{ amountDueNow: 1 }, { recurringAmount: 100 }, { currency: "EUR" }]) {
       const input = accepted(q);
@@ -93,15 +93,15 @@ describe("what a confirmation refuses", () => {
   });
 
   it("another account's quote, as not found", async () => {
-    const mine = account("starter");
-    const theirs = account("starter");
+    const mine = await account("starter");
+    const theirs = await account("starter");
     const q = previewPlanChange(srv.deps.billing, { accountId: theirs, toPlanId: "business" });
     await expectDomainError(() => confirmPlanChange(srv.deps.billing, mine, accepted(q), who), "NOT_FOUND");
     expect([planOf(mine), planOf(theirs), count("consents", theirs)]).toEqual(["starter", "starter", 0]);
   });
 
   it("a quote whose account changed since: the customer must preview again", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const a = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     const b = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     await confirmPlanChange(srv.deps.billing, id, accepted(b), who);
@@ -110,7 +110,7 @@ describe("what a confirmation refuses", () => {
   });
 
   it("a plan change without a consent cannot exist in the schema", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     expect(() =>
       srv.deps.sqlite
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p', ?, 'q', null, 'plan_change', 'starter', 'business', 'applied', 0, 0, 0)")
@@ -121,7 +121,7 @@ describe("what a confirmation refuses", () => {
 
 describe("downgrades at the period end", () => {
   it("schedules without charging, can be cancelled, and applies at the boundary", async () => {
-    const id = account("business");
+    const id = await account("business");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, effectiveAtMs: utc("2026-12-01T00:00:00Z") });
     expect(q.consentText).toContain("Nothing is charged now.");
@@ -150,7 +150,7 @@ describe("downgrades at the period end", () => {
 
 describe("the billing cap", () => {
   it("turns a confirmation over the cap into an approval request; approved at once, it applies the consented amounts", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
@@ -169,7 +169,7 @@ describe("the billing cap", () => {
   });
 
   it("prices an approved change when it is applied: a price that moved is confirmed again, without a second approval", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
@@ -192,7 +192,7 @@ describe("the billing cap", () => {
   });
 
   it("starts an approved Free → paid switch's billing period at the approval, not at the quote", async () => {
-    const id = account("free");
+    const id = await account("free");
     srv.deps.billing.billingCapMinor = 1_000;
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).status).toBe("pending_approval");
@@ -207,7 +207,7 @@ describe("the billing cap", () => {
   });
 
   it("a denial leaves the plan as it was and tells the customer why", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     srv.deps.billing.billingCapMinor = 10_000;
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
@@ -221,7 +221,7 @@ describe("the billing cap", () => {
 
 describe("overage opt-in", () => {
   it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", async () => {
-    const id = account("pro");
+    const id = await account("pro");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     const optIn = previewOverageChange(srv.deps.billing, { accountId: id, optIn: true });
     expect(optIn.consentText).toMatch(/^I agree to pay \$3\.00 per 1,000 calls beyond 10,000 calls in a billing month/);
@@ -232,13 +232,14 @@ describe("overage opt-in", () => {
     await confirmPlanChange(srv.deps.billing, id, accepted(optOut), who);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     expect(count("consents", id)).toBe(2);
-    expect(() => previewOverageChange(srv.deps.billing, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
+    const starter = await account("starter");
+    expect(() => previewOverageChange(srv.deps.billing, { accountId: starter, optIn: true })).toThrow(/no overage option/);
   });
 });
 
 describe("the billing calendar", () => {
   it("issues one invoice per period with metered usage, and flags a bill over twice the last", async () => {
-    const id = account("enterprise", utc("2026-10-01T00:00:00Z"));
+    const id = await account("enterprise", utc("2026-10-01T00:00:00Z"));
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 10)");
     insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
     insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered

@@ -31,8 +31,8 @@ describe("invoice numbers", () => {
     expect(tx(nextInvoiceNumber)).toBe("HR-000003");
   });
 
-  it("continue after the highest number issued before the sequence existed", () => {
-    const account = createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+  it("continue after the highest number issued before the sequence existed", async () => {
+    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
     const provider = new LocalBillingProvider();
     const draft = (dedupeKey: string) => ({ accountId: account.id, kind: "period" as const, periodStartMs: 0, periodEndMs: 1, currency: "USD", lines: [{ kind: "plan" as const, description: "Starter", quantity: 1, amountMinor: 2900 }], dedupeKey });
     tx((db) => provider.invoice(db, draft("a"), clock.now()));

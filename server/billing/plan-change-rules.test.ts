@@ -23,8 +23,8 @@ beforeEach(async () => {
 });
 afterEach(() => srv.stop());
 
-function account(planId: string, anchor = utc("2026-11-01T00:00:00Z")) {
-  return createAccount(srv.deps.db, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId }, { billingAnchorMs: anchor }).id;
+async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z")) {
+  return (await createAccount(srv.deps.db, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId }, { billingAnchorMs: anchor })).id;
 }
 const sql = <T>(q: string, ...args: unknown[]) => srv.deps.sqlite.prepare(q).get(...args) as T;
 const planOf = (id: string) => sql<{ plan_id: string }>("select plan_id from accounts where id = ?", id).plan_id;
@@ -47,7 +47,7 @@ function history(id: string, calls: number, peak: number) {
 
 describe("explicit consent, bound to the words shown", () => {
   it("refuses a confirmation without an agreement, with consent false, or for another text", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     const client = await PortalClient.signIn(srv, id);
     const q = (await client.mutate<QuoteRow>("billing.previewPlanChange", { toPlanId: "business" })).data!;
     const good = confirmationFor(q);
@@ -69,7 +69,7 @@ describe("explicit consent, bound to the words shown", () => {
   });
 
   it("records the Enterprise per-call clause and the end of grandfathering in the words agreed to", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     srv.deps.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(utc("2027-02-01T00:00:00Z"), id);
     history(id, 2_000, 100);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
@@ -83,7 +83,7 @@ describe("explicit consent, bound to the words shown", () => {
 describe("the whole price in the preview: expected overage and its opt-in", () => {
   it("offers overage billing with the change when the traffic would pass the new plan's quota, in its own words and tick", async () => {
     // Copperleaf's shape: about 1,950 calls a day, bursts of 95 a minute: Starter is over, Pro fits with overage.
-    const id = account("starter");
+    const id = await account("starter");
     history(id, 1_950, 95);
     const compare = srv.deps.advisor.compare(id)!;
     expect(compare.recommendation).toMatchObject({ planId: "pro", kind: "fits_with_overage" });
@@ -106,7 +106,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
   });
 
   it("without the overage tick the plan changes and the quota limits; a tick for words not offered is refused", async () => {
-    const id = account("starter");
+    const id = await account("starter");
     history(id, 1_950, 95);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     const tampered = { ...confirmationFor(q, { overage: true }), overage: { agreed: true as const, textDigest: consentDigest("I also agree to something else.") } };
@@ -115,7 +115,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     expect(sql<{ overage_opt_in: number }>("select overage_opt_in from consents where id = ?", r.consentId).overage_opt_in).toBe(0);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
 
-    const quiet = account("starter");
+    const quiet = await account("starter");
     const plain = previewPlanChange(srv.deps.billing, { accountId: quiet, toPlanId: "business" });
     expect(plain.overageConsentText).toBeNull();
     const withTick = { ...confirmationFor(plain), overage: { agreed: true as const, textDigest: consentDigest("x") } };
@@ -123,8 +123,8 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
   });
 
   it("counts a new plan's monthly quota from the switch: calls made on the old plan are not over the new one's", async () => {
-    const s = account("starter");
-    const key = createKey(srv.deps.db, clock, { accountId: s, name: "k" }).key;
+    const s = await account("starter");
+    const key = (await createKey(srv.deps.db, clock, { accountId: s, name: "k" })).key;
     // 12,000 calls on Starter this period (shadow mode serves them), a minute apart to stay under the key's safety ceiling.
     for (let i = 0; i < 12; i++) {
       srv.deps.meter.check(key, 1_000);
@@ -143,7 +143,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
   });
 
   it("bills the period's usage on the plan it was made on when a downgrade takes effect at the boundary", async () => {
-    const id = account("enterprise", utc("2026-11-01T00:00:00Z"));
+    const id = await account("enterprise", utc("2026-11-01T00:00:00Z"));
     srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 2000000, 0, 0, 0, 100)").run(utc("2026-11-10T00:00:00Z"), id);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     expect((await confirm(id, q)).status).toBe("scheduled");
@@ -164,7 +164,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
 
 describe("plan changes never collide", () => {
   it("the schema allows one waiting plan change per account", async () => {
-    const id = account("business");
+    const id = await account("business");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     const r = await confirm(id, q);
     const insert = () =>
@@ -180,7 +180,7 @@ describe("plan changes never collide", () => {
   });
 
   it("an overage opt-in leaves a scheduled downgrade alone", async () => {
-    const id = account("pro");
+    const id = await account("pro");
     const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     expect(down.status).toBe("scheduled");
     const optIn = await confirm(id, previewOverageChange(srv.deps.billing, { accountId: id, optIn: true }));
@@ -189,7 +189,7 @@ describe("plan changes never collide", () => {
   });
 
   it("a new choice replaces a change awaiting approval; the withdrawn request can no longer be approved", async () => {
-    const id = account("business");
+    const id = await account("business");
     srv.deps.billing.billingCapMinor = 50_000;
     const up = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" }));
     expect(up.status).toBe("pending_approval");
@@ -207,7 +207,7 @@ describe("plan changes never collide", () => {
   });
 
   it("the calendar applies a scheduled change only while the account is still on the plan it was scheduled from", async () => {
-    const id = account("business");
+    const id = await account("business");
     const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     // The plan changed some other way since (an operator, a provider's dashboard).
     srv.deps.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);

@@ -1,16 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "../db/client";
 import { ManualClock } from "../lib/clock";
 import { getAccount } from "../accounts/accounts";
 import { getUsageOverview } from "../metering/usage-summary";
-import { seedDemo } from "./seed-demo";
+import { seedDemo, type SeedResult } from "./seed-demo";
 import { testMeter } from "../testing/test-meter";
 
 describe("seedDemo", () => {
   const database = openDatabase(":memory:");
   migrateDatabase(database.db);
   const clock = new ManualClock(Date.parse("2026-11-25T15:30:00Z"));
-  const result = seedDemo(database.db, clock)!;
+  let result: SeedResult;
+  beforeAll(async () => {
+    result = (await seedDemo(database.db, clock))!;
+  });
   const day = (id: string) =>
     database.sqlite
       .prepare("select max(allowed + would_throttle) as maxDay, max(peak_minute) as peak, count(*) as days from usage_day where account_id = ?")
@@ -31,21 +34,21 @@ describe("seedDemo", () => {
     expect(over.map((a) => a.id).sort()).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
   });
 
-  it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", () => {
-    const free = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
+  it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", async () => {
+    const free = getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
     expect(free.ratio).toBeGreaterThan(0.8);
     expect(free.ratio).toBeLessThan(1);
-    const ent = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
+    const ent = getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
     expect(ent.limit).toBeNull();
     expect(ent.used).toBeGreaterThan(1_000_000);
   });
 
-  it("is deterministic and seeds only an empty database", () => {
+  it("is deterministic and seeds only an empty database", async () => {
     const again = openDatabase(":memory:");
     migrateDatabase(again.db);
-    seedDemo(again.db, clock);
+    await seedDemo(again.db, clock);
     const sum = (s: typeof database.sqlite) => s.prepare("select sum(allowed), sum(would_throttle), count(*) from usage_minute").raw().get();
     expect(sum(again.sqlite)).toEqual(sum(database.sqlite));
-    expect(seedDemo(database.db, clock)).toBeNull();
+    expect(await seedDemo(database.db, clock)).toBeNull();
   });
 });

@@ -1,11 +1,11 @@
-import { sql } from "drizzle-orm";
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
 import { PLANS, type Caps, type PlanId } from "../../shared/plans";
-import type { Db } from "../db/client";
-import { accounts } from "../db/schema";
+import { planModes } from "../db/queries/accounts";
+import { insertDemo, type DemoDay, type DemoSeed } from "../db/queries/demo";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
-import { createAccount, currentPeriod, type Account } from "../accounts/accounts";
-import { createKey } from "../keys/keys";
+import { currentPeriod, newAccountRow, toAccount, type Account } from "../accounts/accounts";
+import { newKey } from "../keys/keys";
 
 /** How a demo account calls the API: a base rate plus optional daily bursts, in calls per minute. */
 interface TrafficShape {
@@ -100,90 +100,83 @@ export interface SeedResult {
   demoKey: { accountId: string; key: string };
 }
 
+/**
+ * One demo account's history, day by day from the start of the window (or the account's first day)
+ * to the minute before `lastMinute`; days without a call are left out.
+ */
+function* demoDays(demo: DemoAccount, anchor: number, keyIds: string[], window: { firstMinute: number; today: number; lastMinute: number }): Generator<DemoDay> {
+  const caps: Caps = PLANS[demo.planId].caps;
+  const rand = prng(hash(demo.id));
+  const account = { billingAnchorMs: anchor };
+  let periodStart = currentPeriod(account, window.firstMinute).startMs;
+  let monthServed = 0;
+  // No traffic before the account existed.
+  for (let day = Math.max(window.firstMinute, anchor); day <= window.today; day += DAY_MS) {
+    const period = currentPeriod(account, day);
+    if (period.startMs !== periodStart) {
+      periodStart = period.startMs;
+      monthServed = 0;
+    }
+    const dayIndex = Math.floor(day / DAY_MS);
+    const active = demo.traffic.activeDays === undefined || hash(`${demo.id}:${dayIndex}`) / 4294967296 < demo.traffic.activeDays;
+    const minutes: DemoDay["minutes"] = [];
+    let dayAllowed = 0;
+    let dayOver = 0;
+    let peak = 0;
+    for (let m = 0; m < 1440 && active; m++) {
+      const minuteMs = day + m * MINUTE_MS;
+      if (minuteMs >= window.lastMinute) break;
+      const n = callsInMinute(demo.traffic, m, rand);
+      if (n === 0) continue;
+      // Shadow mode serves every call; those beyond a cap are counted as would_throttle.
+      const room = Math.min(
+        caps.minute ?? Infinity,
+        caps.day === undefined ? Infinity : Math.max(0, caps.day - dayAllowed - dayOver),
+        caps.month === undefined ? Infinity : Math.max(0, caps.month - monthServed),
+      );
+      const allowed = Math.min(n, room);
+      const over = n - allowed;
+      // Spread the minute over the account's keys, the first key taking the larger share.
+      const split = keyIds.length > 1 ? Math.ceil(n * 0.7) : n;
+      let allowedLeft = allowed;
+      let overLeft = over;
+      keyIds.forEach((keyId, i) => {
+        const share = i === keyIds.length - 1 ? allowedLeft + overLeft : i === 0 ? split : Math.floor((n - split) / (keyIds.length - 1));
+        if (share <= 0) return;
+        const a = Math.min(share, allowedLeft);
+        const o = share - a;
+        allowedLeft -= a;
+        overLeft -= o;
+        minutes.push({ minuteMs, keyId, allowed: a, wouldThrottle: o });
+      });
+      dayAllowed += allowed;
+      dayOver += over;
+      monthServed += n;
+      peak = Math.max(peak, n);
+    }
+    if (dayAllowed + dayOver > 0) yield { dayMs: day, allowed: dayAllowed, wouldThrottle: dayOver, peakMinute: peak, minutes };
+  }
+}
+
 /** Seeds the demo into an empty database; refuses (returns null) if any account exists. */
-export function seedDemo(db: Db, clock: Clock): SeedResult | null {
-  const existing = db.select({ n: sql<number>`count(*)` }).from(accounts).get()!.n;
-  if (existing > 0) return null;
+export async function seedDemo(db: Store, clock: Clock): Promise<SeedResult | null> {
   const now = clock.now();
   const today = startOfUtcDay(now);
-  const lastMinute = startOfMinute(now);
-  const firstMinute = today - DEMO_HISTORY_DAYS * DAY_MS;
+  const window = { firstMinute: today - DEMO_HISTORY_DAYS * DAY_MS, today, lastMinute: startOfMinute(now) };
 
-  const tx = db;
-  return db.$client.transaction(() => {
-    const created: Account[] = [];
-    let minuteRows = 0;
-    let demoKey: SeedResult["demoKey"] | null = null;
-    const insertMinute = tx.$client.prepare(
-      "insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)",
-    );
-    const insertDay = tx.$client.prepare(
-      "insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, ?, 0, 0, ?)",
-    );
-
-    for (const demo of DEMO_ACCOUNTS) {
-      const anchor = today - demo.anchorDaysAgo * DAY_MS;
-      // The demo ids are fixed so that links in the README and tests stay valid across seeds.
-      const acc = createAccount(tx, { now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
-      created.push(acc);
-      const keys = demo.keys.map((name) => createKey(tx, { now: () => anchor + DAY_MS }, { accountId: demo.id, name }));
-      demoKey ??= { accountId: demo.id, key: keys[0]!.key };
-      const keyIds = keys.map((k) => k.id);
-
-      const caps: Caps = PLANS[demo.planId].caps;
-      const rand = prng(hash(demo.id));
-      let periodStart = currentPeriod(acc, firstMinute).startMs;
-      let monthServed = 0;
-      // No traffic before the account existed.
-      for (let day = Math.max(firstMinute, anchor); day <= today; day += DAY_MS) {
-        const period = currentPeriod(acc, day);
-        if (period.startMs !== periodStart) {
-          periodStart = period.startMs;
-          monthServed = 0;
-        }
-        const dayIndex = Math.floor(day / DAY_MS);
-        const active = demo.traffic.activeDays === undefined || hash(`${demo.id}:${dayIndex}`) / 4294967296 < demo.traffic.activeDays;
-        let dayAllowed = 0;
-        let dayOver = 0;
-        let peak = 0;
-        for (let m = 0; m < 1440 && active; m++) {
-          const minuteMs = day + m * MINUTE_MS;
-          if (minuteMs >= lastMinute) break;
-          const n = callsInMinute(demo.traffic, m, rand);
-          if (n === 0) continue;
-          // Shadow mode serves every call; those beyond a cap are counted as would_throttle.
-          const room = Math.min(
-            caps.minute ?? Infinity,
-            caps.day === undefined ? Infinity : Math.max(0, caps.day - dayAllowed - dayOver),
-            caps.month === undefined ? Infinity : Math.max(0, caps.month - monthServed),
-          );
-          const allowed = Math.min(n, room);
-          const over = n - allowed;
-          // Spread the minute over the account's keys, the first key taking the larger share.
-          const split = keyIds.length > 1 ? Math.ceil(n * 0.7) : n;
-          let allowedLeft = allowed;
-          let overLeft = over;
-          keyIds.forEach((keyId, i) => {
-            const share = i === keyIds.length - 1 ? allowedLeft + overLeft : i === 0 ? split : Math.floor((n - split) / (keyIds.length - 1));
-            if (share <= 0) return;
-            const a = Math.min(share, allowedLeft);
-            const o = share - a;
-            allowedLeft -= a;
-            overLeft -= o;
-            insertMinute.run(minuteMs, keyId, demo.id, a, o);
-            minuteRows++;
-          });
-          dayAllowed += allowed;
-          dayOver += over;
-          monthServed += n;
-          peak = Math.max(peak, n);
-        }
-        if (dayAllowed + dayOver > 0) insertDay.run(day, demo.id, dayAllowed, dayOver, peak);
-      }
-      for (const keyId of keyIds) {
-        tx.$client.prepare("update api_keys set last_used_at_ms = (select max(minute_ms) from usage_minute where key_id = ?) where id = ?").run(keyId, keyId);
-      }
-    }
-    return { accounts: created, minuteRows, demoKey: demoKey! };
-  })();
+  let demoKey: SeedResult["demoKey"] | null = null;
+  const seeds: DemoSeed[] = DEMO_ACCOUNTS.map((demo) => {
+    const anchor = today - demo.anchorDaysAgo * DAY_MS;
+    // The demo ids are fixed so that links in the README and tests stay valid across seeds.
+    const account = newAccountRow({ now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
+    const keys = demo.keys.map((name) => newKey({ now: () => anchor + DAY_MS }, demo.id, name));
+    demoKey ??= { accountId: demo.id, key: keys[0]!.key };
+    const keyRows = keys.map((k) => k.row);
+    // The history is generated as it is written, inside the seed's transaction.
+    return { account, keys: keyRows, days: { [Symbol.iterator]: () => demoDays(demo, anchor, keyRows.map((k) => k.id), window) } };
+  });
+  const seeded = await insertDemo(db, seeds);
+  if (!seeded) return null;
+  const modes = await planModes(db);
+  return { accounts: seeded.accounts.map((r) => toAccount(r, modes)), minuteRows: seeded.minuteRows, demoKey: demoKey! };
 }

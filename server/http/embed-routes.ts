@@ -46,9 +46,9 @@ export function embedRoutes(deps: Deps): Router {
   };
 
   /** The banner to show; reading it changes nothing. */
-  r.get("/embed/banner", (req, res) => {
+  r.get("/embed/banner", async (req, res) => {
     const accountId = bannerAccount(req, res);
-    if (accountId) res.json({ banner: bannerOnWire(currentBannerFor(deps, accountId)) });
+    if (accountId) res.json({ banner: bannerOnWire(await currentBannerFor(deps, accountId)) });
   });
 
   /** Sent by the embed once it has rendered the banner: the notice reached the customer now. */

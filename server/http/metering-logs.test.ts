@@ -33,9 +33,9 @@ async function serverWithLogs(env: Record<string, string>, clock = new ManualClo
     },
   });
   const srv = await startTestServer({ clock, env, logTo });
-  const account = (planId = "starter") => {
-    const acc = createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
-    return { accountId: acc.id, key: createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key };
+  const account = async (planId = "starter") => {
+    const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+    return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
   };
   const post = (path: string, body: unknown, requestId: string, headers: Record<string, string> = auth) =>
     fetch(`${srv.url}${path}`, { method: "POST", headers: { ...headers, "x-request-id": requestId }, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -59,7 +59,7 @@ describe("hot route logs in the default configuration", () => {
   afterAll(() => t.srv.stop());
 
   it("does not log an allowed, fast call, and counts it in /metrics", async () => {
-    const { key } = t.account("business");
+    const { key } = await t.account("business");
     const checks = 'headroom_metering_requests_total\\{path="/v1/check",status="2xx"\\}';
     const events = 'headroom_metering_requests_total\\{path="/v1/events",status="2xx"\\}';
     const allowed = 'headroom_decisions_total\\{decision="allow",plan="business"\\}';
@@ -83,7 +83,7 @@ describe("hot route logs in the default configuration", () => {
   });
 
   it("logs a refusal by the safety ceiling with its decision and window, and the replay of a refused id", async () => {
-    const { key, accountId } = t.account("enterprise");
+    const { key, accountId } = await t.account("enterprise");
     // A call costing more than the per-key ceiling (1,000 a minute) never fits.
     const res = await t.post("/v1/check", { key, cost: 1001 }, "over-ceiling");
     expect(((await res.json()) as { decision: string }).decision).toBe("ceiling");
@@ -95,7 +95,7 @@ describe("hot route logs in the default configuration", () => {
   });
 
   it("logs a refusal for a plan cap with the window that refused it", async () => {
-    const { key, accountId } = t.account("starter");
+    const { key, accountId } = await t.account("starter");
     t.srv.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
     t.srv.deps.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
@@ -110,7 +110,7 @@ describe("hot route logs in the default configuration", () => {
   });
 
   it("logs every error: a wrong token, an unknown key, bad JSON, a wrong method, a body too large, and a 500", async () => {
-    const { key } = t.account();
+    const { key } = await t.account();
     await t.post("/v1/check", { key }, "e-token", { ...auth, authorization: "Bearer nope-nope-nope-nope" });
     await t.post("/v1/check", { key: "hr_live_doesnotexist" }, "e-key");
     await t.post("/v1/events", "not json", "e-json");
@@ -140,7 +140,7 @@ describe("hot route logs in the default configuration", () => {
   });
 
   it("logs a batch with rejected events, with how many", async () => {
-    const { key } = t.account();
+    const { key } = await t.account();
     await t.post("/v1/events", { events: [{ id: "r1", key, timestamp: t.clock.now() }, { id: "r2", key: "hr_live_nope", timestamp: t.clock.now() }] }, "with-rejects");
     expect(t.requestLine("with-rejects")).toMatchObject({ path: "/v1/events", status: 200, rejected: 1 });
   });
@@ -154,7 +154,7 @@ describe("hot route logs for slow requests", () => {
   afterAll(() => t.srv.stop());
 
   it("logs an allowed call that took longer than METER_SLOW_REQUEST_MS", async () => {
-    const { key } = t.account("business");
+    const { key } = await t.account("business");
     const meter = t.srv.deps.meter;
     const check = meter.check.bind(meter);
     // A decision that blocks for 50 ms (a busy database, a long pause): the request cannot take less.
@@ -180,7 +180,7 @@ describe("METER_ACCESS_LOG=true", () => {
   afterAll(() => t.srv.stop());
 
   it("logs every request to the hot routes, allowed and fast ones included", async () => {
-    const { key } = t.account("business");
+    const { key } = await t.account("business");
     await t.post("/v1/check", { key }, "every-check");
     await t.post("/v1/events", { events: [{ id: "every-1", key, timestamp: t.clock.now() }] }, "every-events");
     expect(t.requestLine("every-check")).toMatchObject({ method: "POST", path: "/v1/check", status: 200, ms: expect.any(Number) });

@@ -8,10 +8,10 @@ const clock = new ManualClock(Date.parse("2026-11-25T14:02:30Z"));
 const auth = { authorization: `Bearer ${TEST_SERVER_TOKEN}`, "content-type": "application/json" };
 let srv: TestServer;
 
-function account(planId: string, mode?: "off" | "shadow" | "enforce") {
-  const acc = createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+async function account(planId: string, mode?: "off" | "shadow" | "enforce") {
+  const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
   if (mode) srv.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
-  return { accountId: acc.id, key: createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key };
+  return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
 const post = (path: string, body: unknown, headers: Record<string, string> = auth) =>
@@ -25,7 +25,7 @@ afterAll(() => srv.stop());
 
 describe("POST /v1/check", () => {
   it("answers the decision with limits and RateLimit headers in structured-field syntax", async () => {
-    const { key, accountId } = account("starter");
+    const { key, accountId } = await account("starter");
     const res = await post("/v1/check", { key, cost: 1 });
     expect(res.status).toBe(200);
     expect(res.headers.get("ratelimit-policy")).toBe('"minute";q=60;w=60, "day";q=1000;w=86400');
@@ -41,7 +41,7 @@ describe("POST /v1/check", () => {
   });
 
   it("in shadow mode serves over-cap calls as would_throttle with an upgrade link", async () => {
-    const { key } = account("starter", "shadow");
+    const { key } = await account("starter", "shadow");
     await post("/v1/check", { key, cost: 60 });
     const body = (await (await post("/v1/check", { key })).json()) as { allowed: boolean; decision: string; upgradeUrl: string };
     expect(body).toMatchObject({ allowed: true, decision: "would_throttle" });
@@ -49,7 +49,7 @@ describe("POST /v1/check", () => {
   });
 
   it("in enforce mode after a notice and the grace, refuses with the 429 body to forward and Retry-After", async () => {
-    const { key, accountId } = account("starter", "enforce");
+    const { key, accountId } = await account("starter", "enforce");
     srv.deps.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 73 * 3_600_000);
@@ -74,7 +74,7 @@ describe("POST /v1/check", () => {
   });
 
   it("replays the first decision for a retried idempotency id", async () => {
-    const { key } = account("business");
+    const { key } = await account("business");
     const a = (await (await post("/v1/check", { key, cost: 5, id: "call-42" })).json()) as { duplicate: boolean; limits: Array<{ used: number }> };
     const b = (await (await post("/v1/check", { key, cost: 5, id: "call-42" })).json()) as { duplicate: boolean; limits: Array<{ used: number }> };
     expect(a.duplicate).toBe(false);
@@ -92,7 +92,7 @@ describe("POST /v1/check", () => {
     ["not json", /not valid JSON/],
     [[1, 2], /body/],
   ])("answers 400 naming the field for %j", async (body, detail) => {
-    const { key } = account("starter");
+    const { key } = await account("starter");
     const res = await post("/v1/check", body);
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
@@ -103,7 +103,7 @@ describe("POST /v1/check", () => {
   });
 
   it("refuses a wrong server token, an unknown key, a key in the URL, and other methods", async () => {
-    const { key } = account("starter");
+    const { key } = await account("starter");
     expect((await post("/v1/check", { key }, { "content-type": "application/json" })).status).toBe(401);
     expect((await post("/v1/check", { key }, { ...auth, authorization: "Bearer nope-nope-nope-nope" })).status).toBe(401);
     const unknown = await post("/v1/check", { key: "hr_live_doesnotexist" });
@@ -119,7 +119,7 @@ describe("POST /v1/check", () => {
   });
 
   it("refuses a body over the size limit, declared or streamed, with 413, and goes on serving", async () => {
-    const { key } = account("starter");
+    const { key } = await account("starter");
     const big = JSON.stringify({ key, cost: 1, id: "x".repeat(20_000) });
     const declared = await post("/v1/check", big);
     expect(declared.status).toBe(413);
@@ -148,7 +148,7 @@ describe("POST /v1/check", () => {
       return m ? Number(m[1]) : 0;
     };
     const [ok0, bad0] = [await count("2xx"), await count("4xx")];
-    const { key } = account("starter");
+    const { key } = await account("starter");
     await post("/v1/check", { key });
     await post("/v1/check", { key });
     await post("/v1/check", { key, cost: 0 });
@@ -157,7 +157,7 @@ describe("POST /v1/check", () => {
   });
 
   it("counts exactly under 50 concurrent clients: recorded allowed calls equal allowed answers", async () => {
-    const { key, accountId } = account("business", "enforce");
+    const { key, accountId } = await account("business", "enforce");
     srv.deps.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', null, 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 100 * 3_600_000);
@@ -183,7 +183,7 @@ describe("POST /v1/check", () => {
 
 describe("POST /v1/events", () => {
   it("accepts a batch, counts duplicates once and lists the rejects with reasons", async () => {
-    const { key, accountId } = account("business");
+    const { key, accountId } = await account("business");
     const now = clock.now();
     const events = [
       { id: "e1", key, cost: 2, timestamp: now - 60_000 },
@@ -220,7 +220,7 @@ describe("POST /v1/events", () => {
 
 describe("meter() middleware on the demo API", () => {
   it("passes allowed calls with headers, and answers 401 / 429 itself", async () => {
-    const { key, accountId } = account("starter", "enforce");
+    const { key, accountId } = await account("starter", "enforce");
     srv.deps.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 100 * 3_600_000);
@@ -260,7 +260,7 @@ describe("GET /v1/openapi.json", () => {
 
 describe("keys over REST", () => {
   it("creates (shown once), lists without the key, and revokes effective on the next call", async () => {
-    const { accountId } = account("starter");
+    const { accountId } = await account("starter");
     const created = await post(`/v1/accounts/${accountId}/keys`, { name: "Gateway" });
     expect(created.status).toBe(201);
     const key = (await created.json()) as { id: string; key: string; prefix: string };

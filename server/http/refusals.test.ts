@@ -19,11 +19,11 @@ let srv: TestServer;
 let guarded: { url: string; close: () => void };
 
 /** An account on `planId` in `mode`; `noticeWindow` set: told about that cap (null: every cap) long enough ago to be refused. */
-function account(planId: string, mode: "off" | "shadow" | "enforce", noticeWindow?: string | null) {
-  const acc = createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+async function account(planId: string, mode: "off" | "shadow" | "enforce", noticeWindow?: string | null) {
+  const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
   srv.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   if (noticeWindow !== undefined) notify(acc.id, noticeWindow);
-  return { accountId: acc.id, key: createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key };
+  return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
 function notify(accountId: string, window: string | null) {
@@ -67,7 +67,7 @@ afterEach(() => {
 describe("429 words through POST /v1/check", () => {
   it("a ceiling refusal says the count plus the call's cost would exceed the limit, and when a call of this cost fits again", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("enterprise", "off");
+    const { key } = await account("enterprise", "off");
     expect((await check(key, 500)).body.allowed).toBe(true);
     clock.set(at("2026-11-25T19:52:44Z"));
     expect((await check(key, 480)).body.allowed).toBe(true);
@@ -92,7 +92,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("a retry of a refused request id replays the refusal, counts nothing, and says so — never a 500", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", "minute");
+    const { key } = await account("starter", "enforce", "minute");
     expect((await check(key, 60)).body.allowed).toBe(true);
     const send = async () => {
       const res = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 1, id: "req-42" }) });
@@ -109,7 +109,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("a minute refusal states the reset to the second, never earlier than Retry-After", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", "minute");
+    const { key } = await account("starter", "enforce", "minute");
     expect((await check(key, 60)).body.allowed).toBe(true);
     clock.set(at("2026-11-25T19:53:00Z"));
 
@@ -125,7 +125,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("a day refusal: the words are never earlier than now + Retry-After (with its jitter); resetAt stays midnight", async () => {
     clock.set(at("2026-11-25T23:40:00Z"));
-    const { key } = account("starter", "enforce", null);
+    const { key } = await account("starter", "enforce", null);
     // The day's 1,000 calls, reported after the fact a few minutes ago (the minute window is clear).
     const events = await fetch(`${srv.url}/v1/events`, { method: "POST", headers: auth, body: JSON.stringify({ events: [{ id: "e1", key, cost: 1000, timestamp: clock.now() - 300_000 }] }) });
     expect(((await events.json()) as { accepted: number }).accepted).toBe(1);
@@ -140,7 +140,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("a call costing more than one is told its cost and when a call of that cost fits — not the calendar minute", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", "minute");
+    const { key } = await account("starter", "enforce", "minute");
     await check(key, 30);
     clock.set(at("2026-11-25T19:52:44Z"));
     await check(key, 20);
@@ -163,7 +163,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("a cost above the cap never fits: said plainly, without Retry-After or a promised time", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key, accountId } = account("starter", "shadow");
+    const { key, accountId } = await account("starter", "shadow");
     expect((await check(key, 79)).body.decision).toBe("would_throttle"); // served in shadow mode: 79 in the minute
     srv.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
     notify(accountId, "minute");
@@ -191,7 +191,7 @@ describe("429 words through POST /v1/check", () => {
 
   it("the detail's numbers are the window's count before the call, the same as the used and limit members and the limits", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", null);
+    const { key } = await account("starter", "enforce", null);
     await check(key, 45);
     clock.set(at("2026-11-25T19:52:30Z"));
     for (let i = 0; i < 2; i++) {
@@ -210,7 +210,7 @@ describe("429 words through the meter() middleware", () => {
 
   it("answers 429 with Retry-After, RateLimit and words that agree, to the second", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", "minute");
+    const { key } = await account("starter", "enforce", "minute");
     expect((await get(key, 60)).status).toBe(200);
     clock.set(at("2026-11-25T19:53:00Z"));
     const res = await get(key);
@@ -224,7 +224,7 @@ describe("429 words through the meter() middleware", () => {
 
   it("a request costing more than the cap: its cost, the count, the cap, and no Retry-After", async () => {
     clock.set(at("2026-11-25T19:52:24Z"));
-    const { key } = account("starter", "enforce", "minute");
+    const { key } = await account("starter", "enforce", "minute");
     expect((await get(key, 10)).status).toBe(200);
     const res = await get(key, 100);
     expect(res.status).toBe(429);

@@ -44,8 +44,8 @@ export function v1Routes(deps: Deps): Router {
     res.json({ plans: PLAN_LIST.filter((p) => p.public) });
   });
 
-  r.get("/accounts/:accountId", (req, res) => {
-    const account = getAccount(deps.db, req.params.accountId);
+  r.get("/accounts/:accountId", async (req, res) => {
+    const account = await getAccount(deps.db, req.params.accountId);
     const overview = getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
     res.json({
       id: account.id,
@@ -58,50 +58,50 @@ export function v1Routes(deps: Deps): Router {
     });
   });
 
-  r.post("/accounts", (req, res) => {
+  r.post("/accounts", async (req, res) => {
     const body = parseOrThrow(createAccountInput, req.body);
-    const account = createAccount(deps.db, deps.clock, body);
+    const account = await createAccount(deps.db, deps.clock, body);
     res.status(201).json({ id: account.id, name: account.name, email: account.email, plan: account.plan.id });
   });
 
-  r.get("/accounts/:accountId/keys", (req, res) => {
-    const account = getAccount(deps.db, req.params.accountId);
-    res.json({ keys: listKeys(deps.db, account.id, { includeRevoked: req.query.includeRevoked === "true" }).map(keyOnWire) });
+  r.get("/accounts/:accountId/keys", async (req, res) => {
+    const account = await getAccount(deps.db, req.params.accountId);
+    res.json({ keys: (await listKeys(deps.db, account.id, { includeRevoked: req.query.includeRevoked === "true" })).map(keyOnWire) });
   });
 
   /** Creates a key; the answer is the only time the full key is shown. */
-  r.post("/accounts/:accountId/keys", (req, res) => {
+  r.post("/accounts/:accountId/keys", async (req, res) => {
     const body = parseOrThrow(createKeyBody, req.body ?? {});
-    const created = issueKey({ ...deps, maxActiveKeys: deps.config.MAX_ACTIVE_KEYS }, { accountId: req.params.accountId, name: body.name }, "provider");
+    const created = await issueKey({ ...deps, maxActiveKeys: deps.config.MAX_ACTIVE_KEYS }, { accountId: req.params.accountId, name: body.name }, "provider");
     res.status(201).setHeader("cache-control", "no-store").json({ ...keyOnWire(created), key: created.key });
   });
 
-  r.delete("/keys/:keyId", (req, res) => {
-    const revoked = withdrawKey(deps, { keyId: req.params.keyId }, "provider");
+  r.delete("/keys/:keyId", async (req, res) => {
+    const revoked = await withdrawKey(deps, { keyId: req.params.keyId }, "provider");
     res.json(keyOnWire(revoked));
   });
 
   /** The in-app banner for the provider's own app: the same notice and words as the portal shows. */
-  r.get("/accounts/:accountId/banner", (req, res) => {
+  r.get("/accounts/:accountId/banner", async (req, res) => {
     res.setHeader("cache-control", "no-store");
     // The provider's backend asks in order to show it: the notice counts as delivered from now.
-    const view = currentBannerFor(deps, req.params.accountId);
+    const view = await currentBannerFor(deps, req.params.accountId);
     if (view && view.deliveredAtMs === null && markBannerSeen(deps, req.params.accountId, view.id)) view.deliveredAtMs = deps.clock.now();
     res.json({ banner: bannerOnWire(view) });
   });
 
   /** A short-lived token for the embeddable banner script (/embed/banner.js). */
-  r.post("/accounts/:accountId/banner-tokens", (req, res) => {
-    const account = getAccount(deps.db, req.params.accountId);
+  r.post("/accounts/:accountId/banner-tokens", async (req, res) => {
+    const account = await getAccount(deps.db, req.params.accountId);
     const t = bannerToken(deps.serverToken, account.id, deps.clock.now());
     res.status(201).setHeader("cache-control", "no-store").json({ token: t.token, expiresAt: iso(t.expiresAtMs) });
   });
 
   /** A one-time link that signs the customer into the portal (like Stripe's billing portal sessions). */
-  r.post("/portal-sessions", (req, res) => {
+  r.post("/portal-sessions", async (req, res) => {
     const body = parseOrThrow(portalSessionBody, req.body);
-    const account = getAccount(deps.db, body.accountId);
-    const link = createSignInLink(deps.db, deps.clock, { role: "customer", accountId: account.id, returnUrl: body.returnUrl ?? null });
+    const account = await getAccount(deps.db, body.accountId);
+    const link = await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: account.id, returnUrl: body.returnUrl ?? null });
     res.status(201).json({ url: `${deps.baseUrl()}/auth/link?token=${link.token}`, expiresAt: new Date(link.expiresAtMs).toISOString() });
   });
 

@@ -1,8 +1,7 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { apiKeys, type ApiKeyRow } from "../db/schema";
+import { insertKeyWithinLimit, listKeyRows, revokeKeyRow, type ApiKeyRow, type NewApiKeyRow } from "../db/queries/keys";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId, sha256Hex } from "../lib/ids";
@@ -46,72 +45,58 @@ export function hashKey(key: string): string {
   return sha256Hex(key);
 }
 
-export function createKey(
-  db: Db,
+/** A new key for an account: the full key (shown once) and the row that stores only its hash. */
+export function newKey(clock: Clock, accountId: string, name: string): { key: string; row: NewApiKeyRow } {
+  const key = generateKey();
+  return { key, row: { id: newId("key"), accountId, name, prefix: key.slice(0, DISPLAY_PREFIX_LENGTH), hash: hashKey(key), createdAtMs: clock.now() } };
+}
+
+export async function createKey(
+  db: Store,
   clock: Clock,
   input: { accountId: string; name?: string | undefined },
   opts: { maxActiveKeys?: number } = {},
-): CreatedKey {
-  const account = getAccount(db, input.accountId);
+): Promise<CreatedKey> {
+  const account = await getAccount(db, input.accountId);
   const name = keyNameSchema.parse(input.name ?? "Default key");
   const max = opts.maxActiveKeys ?? DEFAULT_MAX_ACTIVE_KEYS;
-  const active = db
-    .select({ n: sql<number>`count(*)` })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.accountId, account.id), isNull(apiKeys.revokedAtMs)))
-    .get()!.n;
-  if (active >= max) {
-    throw new DomainError("LIMIT_EXCEEDED", `This account already has ${active} active keys, the most allowed. Revoke one first.`);
+  const { key, row } = newKey(clock, account.id, name);
+  const added = await insertKeyWithinLimit(db, row, max);
+  if ("active" in added) {
+    throw new DomainError("LIMIT_EXCEEDED", `This account already has ${added.active} active keys, the most allowed. Revoke one first.`);
   }
-  const key = generateKey();
-  const row = db
-    .insert(apiKeys)
-    .values({
-      id: newId("key"),
-      accountId: account.id,
-      name,
-      prefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
-      hash: hashKey(key),
-      createdAtMs: clock.now(),
-    })
-    .returning()
-    .get();
-  return { ...summarize(row), key };
+  return { ...summarize(added.row), key };
 }
 
-export function listKeys(db: Db, accountId: string, opts: { includeRevoked?: boolean } = {}): ApiKeySummary[] {
-  const where = opts.includeRevoked
-    ? eq(apiKeys.accountId, accountId)
-    : and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAtMs));
-  return db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAtMs)).all().map(summarize);
+export async function listKeys(db: Store, accountId: string, opts: { includeRevoked?: boolean } = {}): Promise<ApiKeySummary[]> {
+  return (await listKeyRows(db, accountId, { includeRevoked: opts.includeRevoked ?? false })).map(summarize);
+}
+
+async function revoke(db: Store, clock: Clock, input: { keyId: string; accountId?: string }): Promise<{ key: ApiKeySummary; revokedNow: boolean }> {
+  const revoked = await revokeKeyRow(db, { keyId: input.keyId, accountId: input.accountId, atMs: clock.now() });
+  if (!revoked) throw new DomainError("NOT_FOUND", `No key ${input.keyId}.`);
+  return { key: summarize(revoked.row), revokedNow: revoked.revokedNow };
 }
 
 /**
  * Revokes a key. `accountId`, when given, scopes the lookup so that a customer can only revoke their
  * own keys: another account's key is "not found", never "forbidden" (no existence leak).
  */
-export function revokeKey(db: Db, clock: Clock, input: { keyId: string; accountId?: string }): ApiKeySummary {
-  const row = db.select().from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
-  if (!row || (input.accountId !== undefined && row.accountId !== input.accountId)) {
-    throw new DomainError("NOT_FOUND", `No key ${input.keyId}.`);
-  }
-  if (row.revokedAtMs !== null) return summarize(row);
-  // Revoked once: a revocation that raced this one keeps its moment.
-  const updated = db.update(apiKeys).set({ revokedAtMs: clock.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAtMs))).returning().get();
-  return summarize(updated ?? db.select().from(apiKeys).where(eq(apiKeys.id, row.id)).get()!);
+export async function revokeKey(db: Store, clock: Clock, input: { keyId: string; accountId?: string }): Promise<ApiKeySummary> {
+  return (await revoke(db, clock, input)).key;
 }
 
 /** What the key verbs need to own their side effects: the audit trail and the change feed (the meter's key cache). */
 export interface KeysContext {
-  db: Db;
+  db: Store;
   clock: Clock;
   feed: ChangeFeed;
   maxActiveKeys: number;
 }
 
 /** Issues a key for an account, audited; the full key is in the answer and nowhere else. */
-export function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): CreatedKey {
-  const created = createKey(ctx.db, ctx.clock, input, { maxActiveKeys: ctx.maxActiveKeys });
+export async function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): Promise<CreatedKey> {
+  const created = await createKey(ctx.db, ctx.clock, input, { maxActiveKeys: ctx.maxActiveKeys });
   recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
   ctx.feed.publish({ kind: "keys.changed" });
   return created;
@@ -121,10 +106,10 @@ export function issueKey(ctx: KeysContext, input: { accountId: string; name?: st
  * Revokes a key, audited, effective on the next call (the meter forgets its cached keys; another
  * process learns of it within one flush interval). `accountId` scopes it to that account's keys.
  */
-export function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed">, input: { keyId: string; accountId?: string }, actor: string): ApiKeySummary {
-  const before = ctx.db.select({ revokedAtMs: apiKeys.revokedAtMs }).from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
-  const revoked = revokeKey(ctx.db, ctx.clock, input);
-  if (before?.revokedAtMs === null) {
+export async function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed">, input: { keyId: string; accountId?: string }, actor: string): Promise<ApiKeySummary> {
+  const { key: revoked, revokedNow } = await revoke(ctx.db, ctx.clock, input);
+  // Only the call that revoked it audits and tells: a repeat (or one that lost a race) changes nothing.
+  if (revokedNow) {
     recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
     ctx.feed.publish({ kind: "keys.changed" });
   }

@@ -18,10 +18,10 @@ let database: Database_;
 let clock: ManualClock;
 let meter: Meter;
 
-function setup(planId = "starter", opts: { mode?: "off" | "shadow" | "enforce"; anchor?: number } = {}) {
-  const acc = createAccount(database.db, clock, { name: `Acct ${Math.random()}`, email: `a${Math.random()}@example.com`, planId }, { billingAnchorMs: opts.anchor });
+async function setup(planId = "starter", opts: { mode?: "off" | "shadow" | "enforce"; anchor?: number } = {}) {
+  const acc = await createAccount(database.db, clock, { name: `Acct ${Math.random()}`, email: `a${Math.random()}@example.com`, planId }, { billingAnchorMs: opts.anchor });
   if (opts.mode) database.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(opts.mode, acc.id);
-  const key = createKey(database.db, clock, { accountId: acc.id, name: "k" });
+  const key = await createKey(database.db, clock, { accountId: acc.id, name: "k" });
   return { accountId: acc.id, key: key.key, keyId: key.id };
 }
 
@@ -57,8 +57,8 @@ afterEach(() => {
 });
 
 describe("windows", () => {
-  it("slides the minute window: 60 calls fill it, the 61st waits for the oldest to age out", () => {
-    const { key } = setup("starter", { mode: "enforce" });
+  it("slides the minute window: 60 calls fill it, the 61st waits for the oldest to age out", async () => {
+    const { key } = await setup("starter", { mode: "enforce" });
     for (let i = 0; i < 30; i++) ok(meter.check(key, 1));
     clock.advance(30_000);
     for (let i = 0; i < 30; i++) ok(meter.check(key, 1));
@@ -72,8 +72,8 @@ describe("windows", () => {
     expect(minuteOf(meter.check(key, 1)).used).toBe(2);
   });
 
-  it("resets the day window at UTC midnight", () => {
-    const { key } = setup("starter");
+  it("resets the day window at UTC midnight", async () => {
+    const { key } = await setup("starter");
     clock.set(Date.parse("2026-11-25T23:59:59Z"));
     ok(meter.check(key, 50));
     expect(ok(meter.check(key, 1)).limits.find((l) => l.window === "day")).toMatchObject({ used: 51, resetAtMs: Date.parse("2026-11-26T00:00:00Z") });
@@ -81,8 +81,8 @@ describe("windows", () => {
     expect(ok(meter.check(key, 1)).limits.find((l) => l.window === "day")!.used).toBe(1);
   });
 
-  it("follows the account's billing period for the month window, not the calendar month", () => {
-    const { key } = setup("free", { anchor: Date.parse("2026-10-15T00:00:00Z") });
+  it("follows the account's billing period for the month window, not the calendar month", async () => {
+    const { key } = await setup("free", { anchor: Date.parse("2026-10-15T00:00:00Z") });
     clock.set(Date.parse("2026-11-20T12:00:00Z")); // period 15 Nov – 15 Dec
     ok(meter.check(key, 900));
     clock.set(Date.parse("2026-12-01T00:00:00Z")); // a new calendar month: still the same billing period
@@ -95,15 +95,15 @@ describe("windows", () => {
 });
 
 describe("modes, grace and the safety ceiling", () => {
-  it("shadow serves calls over a cap and counts them as would_throttle", () => {
-    const { key, accountId } = setup("starter", { mode: "shadow" });
+  it("shadow serves calls over a cap and counts them as would_throttle", async () => {
+    const { key, accountId } = await setup("starter", { mode: "shadow" });
     for (let i = 0; i < 100; i++) meter.check(key, 1);
     meter.flush();
     expect(served(accountId)).toEqual({ a: 60, w: 40, t: 0, c: 0 });
   });
 
-  it("enforce refuses only after a delivered notice plus the grace period; refused calls consume nothing", () => {
-    const { key, accountId } = setup("starter", { mode: "enforce" });
+  it("enforce refuses only after a delivered notice plus the grace period; refused calls consume nothing", async () => {
+    const { key, accountId } = await setup("starter", { mode: "enforce" });
     notify(accountId, "minute", T0 - 72 * HOUR + 1000);
     for (let i = 0; i < 60; i++) expect(ok(meter.check(key, 1)).decision).toBe("allow");
     expect(ok(meter.check(key, 1)).decision).toBe("would_throttle"); // 1 s of grace left
@@ -115,15 +115,15 @@ describe("modes, grace and the safety ceiling", () => {
     expect(served(accountId)).toEqual({ a: 60, w: 1, t: 1, c: 0 });
   });
 
-  it("a notice about every cap (no window) starts the grace for each cap", () => {
-    const { key, accountId } = setup("starter", { mode: "enforce" });
+  it("a notice about every cap (no window) starts the grace for each cap", async () => {
+    const { key, accountId } = await setup("starter", { mode: "enforce" });
     notify(accountId, null, T0 - 100 * HOUR);
     ok(meter.check(key, 60));
     expect(ok(meter.check(key, 1)).decision).toBe("throttle");
   });
 
-  it("refuses a cost that does not fit in a window without consuming from any", () => {
-    const { key, accountId } = setup("starter", { mode: "enforce" });
+  it("refuses a cost that does not fit in a window without consuming from any", async () => {
+    const { key, accountId } = await setup("starter", { mode: "enforce" });
     notify(accountId, "minute", T0 - 100 * HOUR);
     ok(meter.check(key, 58));
     const r = ok(meter.check(key, 5));
@@ -133,8 +133,8 @@ describe("modes, grace and the safety ceiling", () => {
     expect(ok(meter.check(key, 61)).decision).toBe("throttle");
   });
 
-  it("applies the per-key ceiling in every mode, and it is not the plan", () => {
-    const { key, accountId } = setup("enterprise");
+  it("applies the per-key ceiling in every mode, and it is not the plan", async () => {
+    const { key, accountId } = await setup("enterprise");
     expect(ok(meter.check(key, 1000)).decision).toBe("allow");
     const r = ok(meter.check(key, 1));
     expect(r).toMatchObject({ decision: "ceiling", allowed: false, mode: "off" });
@@ -148,8 +148,8 @@ describe("modes, grace and the safety ceiling", () => {
 });
 
 describe("after a refusal", () => {
-  it("reports the counts before the call, and a sliding window's reset as when a call of this cost fits again", () => {
-    const { key, accountId } = setup("starter", { mode: "enforce" });
+  it("reports the counts before the call, and a sliding window's reset as when a call of this cost fits again", async () => {
+    const { key, accountId } = await setup("starter", { mode: "enforce" });
     notify(accountId, "minute", T0 - 100 * HOUR);
     ok(meter.check(key, 30)); // at 14:00:00
     clock.advance(20_000);
@@ -166,8 +166,8 @@ describe("after a refusal", () => {
     expect(ok(meter.check(key, 20)).decision).toBe("allow");
   });
 
-  it("the ceiling's reset is when a call of this cost fits under it again", () => {
-    const { key } = setup("enterprise");
+  it("the ceiling's reset is when a call of this cost fits under it again", async () => {
+    const { key } = await setup("enterprise");
     ok(meter.check(key, 500)); // at 14:00:00
     clock.advance(20_000);
     ok(meter.check(key, 480)); // at 14:00:20
@@ -181,19 +181,19 @@ describe("after a refusal", () => {
 });
 
 describe("keys", () => {
-  it("refuses unknown and revoked keys without counting anything", () => {
-    const { key, keyId, accountId } = setup();
+  it("refuses unknown and revoked keys without counting anything", async () => {
+    const { key, keyId, accountId } = await setup();
     expect(meter.check("hr_live_unknown", 1)).toEqual({ ok: false, reason: "unknown_key" });
     ok(meter.check(key, 1));
-    revokeKey(database.db, clock, { keyId });
+    await revokeKey(database.db, clock, { keyId });
     meter.invalidateKeys();
     expect(meter.check(key, 1)).toEqual({ ok: false, reason: "revoked_key" });
     meter.flush();
     expect(served(accountId).a).toBe(1);
   });
 
-  it("sees a revocation committed by another process (the CLI) on its next refresh", () => {
-    const { key, keyId } = setup();
+  it("sees a revocation committed by another process (the CLI) on its next refresh", async () => {
+    const { key, keyId } = await setup();
     ok(meter.check(key, 1));
     const other = new Database(join(dir, "h.db"));
     other.prepare("update api_keys set revoked_at_ms = ? where id = ?").run(clock.now(), keyId);
@@ -202,8 +202,8 @@ describe("keys", () => {
     expect(meter.check(key, 1)).toEqual({ ok: false, reason: "revoked_key" });
   });
 
-  it("rebuilds an account's counts when another process changed its plan and billing period", () => {
-    const { key, accountId } = setup("free", { anchor: Date.parse("2026-11-10T00:00:00Z") });
+  it("rebuilds an account's counts when another process changed its plan and billing period", async () => {
+    const { key, accountId } = await setup("free", { anchor: Date.parse("2026-11-10T00:00:00Z") });
     ok(meter.check(key, 900));
     clock.advance(60_000);
     // Free → Pro in another process: a new billing period, and the new plan's quota, from this moment.
@@ -223,8 +223,8 @@ describe("keys", () => {
 });
 
 describe("exactness", () => {
-  it("counts a call with an idempotency id once, across flushes and restarts", () => {
-    const { key, accountId } = setup();
+  it("counts a call with an idempotency id once, across flushes and restarts", async () => {
+    const { key, accountId } = await setup();
     const first = ok(meter.check(key, 3, "req-1"));
     const retry = ok(meter.check(key, 3, "req-1"));
     expect(retry).toMatchObject({ duplicate: true, decision: first.decision });
@@ -236,8 +236,8 @@ describe("exactness", () => {
     expect(served(accountId).a).toBe(3);
   });
 
-  it("continues from the rollups after a restart", () => {
-    const { key } = setup("starter");
+  it("continues from the rollups after a restart", async () => {
+    const { key } = await setup("starter");
     for (let i = 0; i < 40; i++) meter.check(key, 1);
     clock.advance(61_000);
     for (let i = 0; i < 10; i++) meter.check(key, 1);
@@ -248,8 +248,8 @@ describe("exactness", () => {
     expect(minuteOf(r).used).toBe(11);
   });
 
-  it("keeps the buffer when the database is locked by another process, and writes it once later", () => {
-    const { key, accountId } = setup();
+  it("keeps the buffer when the database is locked by another process, and writes it once later", async () => {
+    const { key, accountId } = await setup();
     for (let i = 0; i < 5; i++) meter.check(key, 1);
     const locker = new Database(join(dir, "h.db"));
     locker.pragma("busy_timeout = 0");
@@ -265,9 +265,9 @@ describe("exactness", () => {
     expect(served(accountId).a).toBe(10);
   });
 
-  it("writes per-day rollups with the busiest minute over all keys", () => {
-    const { key, accountId } = setup("business");
-    const second = createKey(database.db, clock, { accountId, name: "second" }).key;
+  it("writes per-day rollups with the busiest minute over all keys", async () => {
+    const { key, accountId } = await setup("business");
+    const second = (await createKey(database.db, clock, { accountId, name: "second" })).key;
     meter.check(key, 100);
     meter.check(second, 50);
     meter.flush();
@@ -279,8 +279,8 @@ describe("exactness", () => {
     expect(lastUsed).toEqual([T0, T0]);
   });
 
-  it("records the limit events for the audit", () => {
-    const { key, accountId } = setup("starter", { mode: "shadow" });
+  it("records the limit events for the audit", async () => {
+    const { key, accountId } = await setup("starter", { mode: "shadow" });
     meter.check(key, 70);
     meter.flush();
     const rows = database.sqlite.prepare("select window, decision, count from limit_events where account_id = ?").all(accountId);
@@ -289,8 +289,8 @@ describe("exactness", () => {
 });
 
 describe("events recorded after the fact", () => {
-  it("accepts, dedupes by id, and rejects late, future and unknown-key events with reasons", () => {
-    const { key, accountId } = setup("business");
+  it("accepts, dedupes by id, and rejects late, future and unknown-key events with reasons", async () => {
+    const { key, accountId } = await setup("business");
     const r = meter.recordEvents([
       { id: "e1", key, cost: 2, timestampMs: T0 - 10 * 60_000 },
       { id: "e2", key, cost: 1, timestampMs: T0 - 25 * HOUR },
@@ -314,9 +314,9 @@ describe("events recorded after the fact", () => {
     expect(row).toBe(T0 - 10 * 60_000);
   });
 
-  it("counts each id once per account in a mixed batch: stored, waiting in the buffer, and new", () => {
-    const a = setup("business");
-    const b = setup("business");
+  it("counts each id once per account in a mixed batch: stored, waiting in the buffer, and new", async () => {
+    const a = await setup("business");
+    const b = await setup("business");
     const at = T0 - 60_000;
     expect(meter.recordEvents([{ id: "stored", key: a.key, cost: 1, timestampMs: at }]).accepted).toBe(1);
     meter.flush();
@@ -338,8 +338,8 @@ describe("events recorded after the fact", () => {
     expect(again).toEqual({ accepted: 0, duplicates: 1, rejected: [] });
   });
 
-  it("writes every id of a large flush with its own decision (ids are written in chunks)", () => {
-    const { key, accountId } = setup("starter", { mode: "shadow" });
+  it("writes every id of a large flush with its own decision (ids are written in chunks)", async () => {
+    const { key, accountId } = await setup("starter", { mode: "shadow" });
     const at = T0 - 60_000;
     // Starter allows 1,000 a day: the first 1,000 are allowed, the next 3,500 served over the cap.
     const r = meter.recordEvents(Array.from({ length: 4_500 }, (_, i) => ({ id: `big-${i}`, key, cost: 1, timestampMs: at })));

@@ -26,10 +26,10 @@ async function boot(clock: ManualClock, env: Record<string, string> = {}) {
   return srv;
 }
 
-function customer(s: TestServer, clock: ManualClock, planId = "starter", mode?: "shadow" | "enforce") {
-  const acc = createAccount(s.deps.db, clock, { name: "Acme Analytics", email: "ops@acme.example", planId });
+async function customer(s: TestServer, clock: ManualClock, planId = "starter", mode?: "shadow" | "enforce") {
+  const acc = await createAccount(s.deps.db, clock, { name: "Acme Analytics", email: "ops@acme.example", planId });
   if (mode) s.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
-  return { accountId: acc.id, key: createKey(s.deps.db, clock, { accountId: acc.id, name: "k" }).key };
+  return { accountId: acc.id, key: (await createKey(s.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
 /** Yesterday went over Starter's per-minute cap too: two days over are a pattern, not an outlier, so a switch is offered. */
@@ -55,7 +55,7 @@ describe("notices by e-mail over real SMTP", () => {
     cleanups.push(smtp.close);
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: smtp.url });
-    const { key, accountId } = customer(s, clock);
+    const { key, accountId } = await customer(s, clock);
     overYesterday(s, accountId);
     await check(s, key, 61);
     await settle(s);
@@ -90,7 +90,7 @@ describe("notices by e-mail over real SMTP", () => {
     await probe.close();
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: `smtp://127.0.0.1:${port}` });
-    const { key } = customer(s, clock);
+    const { key } = await customer(s, clock);
     await check(s, key, 61);
     await settle(s);
     const row = s.deps.sqlite.prepare("select status, attempts, last_error from outbox").get() as { status: string; attempts: number; last_error: string };
@@ -114,7 +114,7 @@ describe("notices by e-mail over real SMTP", () => {
     cleanups.push(smtp.close);
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: smtp.url });
-    const { key, accountId } = customer(s, clock);
+    const { key, accountId } = await customer(s, clock);
     s.deps.sqlite.prepare("insert into notification_preferences (account_id, kind, email) values (?, 'reached', 0)").run(accountId);
     await check(s, key, 61);
     await settle(s);
@@ -149,7 +149,7 @@ describe("provider webhook", () => {
     const secret = "whsec-test-0123456789abcdef";
     const clock = new ManualClock(T0);
     const s = await boot(clock, { NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, NOTIFY_WEBHOOK_SECRET: secret });
-    const { key, accountId } = customer(s, clock);
+    const { key, accountId } = await customer(s, clock);
     await check(s, key, 61);
     await settle(s);
     clock.advance(31_000);
@@ -170,7 +170,7 @@ describe("banners", () => {
   it("serves the same banner to the provider's app, counts it as delivered, and the embed token works", async () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock);
-    const { key, accountId } = customer(s, clock);
+    const { key, accountId } = await customer(s, clock);
     overYesterday(s, accountId);
     await check(s, key, 61);
     s.deps.meter.flush();
@@ -199,7 +199,7 @@ describe("seen means seen", () => {
   it("a GET of the portal's banner or the embed's changes nothing; the banner counts as seen when it is shown", async () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock);
-    const { key, accountId } = customer(s, clock, "starter", "enforce");
+    const { key, accountId } = await customer(s, clock, "starter", "enforce");
     await check(s, key, 61);
     s.deps.meter.flush();
     const delivered = () => s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and kind = 'reached'").pluck().get(accountId) as number | null;
@@ -229,7 +229,7 @@ describe("seen means seen", () => {
     expect((await fetch(`${s.url}/embed/banner/seen?token=${encodeURIComponent(fresh)}&notice=${banner.data!.noticeId}`, { method: "POST" })).status).toBe(204);
     expect(delivered()).toBe(seenAt);
     // Another account's notice id is not this account's to mark.
-    const otherAcc = createAccount(s.deps.db, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
+    const otherAcc = await createAccount(s.deps.db, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
     const other = { accountId: otherAcc.id };
     const otherClient = await PortalClient.signIn(s, other.accountId);
     expect((await otherClient.mutate("notices.seen", { noticeId: banner.data!.noticeId })).status).toBe(404);
@@ -242,7 +242,7 @@ describe("seen means seen", () => {
   it("the embed tells the server once it has shown a banner", async () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock);
-    const { key, accountId } = customer(s, clock);
+    const { key, accountId } = await customer(s, clock);
     await check(s, key, 61);
     s.deps.meter.flush();
     const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
@@ -264,7 +264,7 @@ describe("no silent throttle", () => {
     cleanups.push(smtp.close);
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: smtp.url });
-    const { key, accountId } = customer(s, clock, "starter", "enforce");
+    const { key, accountId } = await customer(s, clock, "starter", "enforce");
     const refusedAt: number[] = [];
     let deliveredAt: number | null = null;
     // Drive the account over its per-minute cap every 10 minutes for four days.

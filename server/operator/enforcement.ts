@@ -27,8 +27,8 @@ export const enforcementTarget = z.object({
   accountIds: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
 });
 
-function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarget>) {
-  const onPlan = listAccounts(ctx.db).filter((a) => a.plan.id === input.planId);
+async function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarget>) {
+  const onPlan = (await listAccounts(ctx.db)).filter((a) => a.plan.id === input.planId);
   if (!input.accountIds) return onPlan;
   const wanted = new Set(input.accountIds);
   const chosen = onPlan.filter((a) => wanted.has(a.id));
@@ -40,10 +40,10 @@ function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarge
  * What a flip to enforce would do now: which accounts would be refused (over a cap today or on a
  * day of the last week), how many calls a day, who has been told and when their grace ends.
  */
-export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeof enforcementTarget>) {
+export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeof enforcementTarget>) {
   const input = enforcementTarget.parse(raw);
   const now = ctx.clock.now();
-  const list = targets(ctx, input);
+  const list = await targets(ctx, input);
   // A plan flip leaves accounts with their own mode as they are: they are not among those it would refuse.
   const affected = list
     .filter((a) => input.accountIds !== undefined || !a.ownMode)
@@ -94,10 +94,10 @@ export const setEnforcementInput = enforcementTarget
  * would be refused an `enforcement_scheduled` notice with the date its grace period ends — no call
  * is refused before that.
  */
-export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
+export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
   const input = setEnforcementInput.parse(raw);
   const now = ctx.clock.now();
-  const list = targets(ctx, input);
+  const list = await targets(ctx, input);
   const plan = PLANS[input.planId as keyof typeof PLANS];
   const before = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get()?.enforcement ?? plan.enforcement;
   const followPlan = input.mode === FOLLOW_PLAN;

@@ -27,10 +27,10 @@ async function operatorCall(path: string, input?: unknown, mutation = false) {
 
 beforeAll(async () => {
   srv = await startTestServer({ clock });
-  seedDemo(srv.deps.db, clock);
+  await seedDemo(srv.deps.db, clock);
   backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
-  const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
+  const link = await createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
 });
 afterAll(() => srv.stop());
@@ -70,8 +70,8 @@ describe("operator procedures", () => {
 
   it("counts the calls a day enforcement would refuse against the plan the account is on now, not the one it was on", async () => {
     // Six thousand calls a day for a week on Starter (5,000 of them would-throttle there), then a switch to Business.
-    const acc = createAccount(srv.deps.db, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
-    const keyId = createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).id;
+    const acc = await createAccount(srv.deps.db, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
+    const keyId = (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).id;
     const today = Date.parse("2026-11-25T00:00:00Z");
     const minute = srv.deps.sqlite.prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)");
     const day = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 5000, 0, 0, 60)");
@@ -105,8 +105,8 @@ describe("operator procedures", () => {
 
   it("lets a cohort follow its plan again; a plan flip neither counts nor notifies accounts with their own mode", async () => {
     // A Starter account over its day cap that nobody has told yet.
-    const acc = createAccount(srv.deps.db, clock, { name: "Delta Follow", email: "ops@delta-follow.example", planId: "starter" });
-    const key = createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key;
+    const acc = await createAccount(srv.deps.db, clock, { name: "Delta Follow", email: "ops@delta-follow.example", planId: "starter" });
+    const key = (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key;
     for (let i = 0; i < 3; i++) srv.deps.meter.check(key, 500);
     srv.deps.meter.flush();
     const mode = () => srv.deps.meter.standing(acc.id).mode;

@@ -36,10 +36,10 @@ export interface AuditRow {
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
  * refused, the days over, the plan that would fit and the notices it was sent.
  */
-export function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): AuditRow[] {
+export async function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
-  const accounts = listAccounts(db).filter((a) => !input.planId || a.plan.id === input.planId);
+  const accounts = (await listAccounts(db)).filter((a) => !input.planId || a.plan.id === input.planId);
   if (accounts.length === 0) return rows;
   const days = db
     .select()

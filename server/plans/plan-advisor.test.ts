@@ -12,11 +12,11 @@ const dir = mkdtempSync(join(tmpdir(), "headroom-advisor-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("plan advisor", () => {
-  it("does not keep an answer across a plan change made by another process", () => {
+  it("does not keep an answer across a plan change made by another process", async () => {
     const database = openDatabase(join(dir, "h.db"));
     migrateDatabase(database.db);
     const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
-    const account = createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
     const advisor = new PlanAdvisor(database.db, clock, (_account, nowMs) => ({ used: 0, endMs: nowMs + 86_400_000 }));
     expect(advisor.compare(account.id)!.currentPlanId).toBe("starter");
 

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { PLAN_LIST, PLANS, isPlanId, type Plan, type PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
-import { findAccount, type Account } from "../accounts/accounts";
+import { findAccountSync, type Account } from "../accounts/accounts";
 import type { Db } from "../db/client";
 import { accounts } from "../db/schema";
 import type { Clock } from "../lib/clock";
@@ -79,7 +79,7 @@ export class PlanAdvisor {
     const now = this.clock.now();
     const hit = this.cache.get(accountId);
     if (hit && now - hit.view.atMs < TTL_MS && now >= hit.view.atMs && this.stillCurrent(accountId, hit)) return hit.view;
-    const account = findAccount(this.db, accountId);
+    const account = findAccountSync(this.db, accountId);
     if (!account) return null;
     const view = this.computeFor(account, now);
     this.cache.set(accountId, { view, terms: termsKey({ ...account, planId: account.plan.id }), round: this.round });

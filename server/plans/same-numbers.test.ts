@@ -30,10 +30,10 @@ interface Banner {
 beforeAll(async () => {
   // Notices also go to the provider's webhook (queued in the outbox; nothing listens).
   srv = await startTestServer({ clock, env: { NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hooks", NOTIFY_WEBHOOK_SECRET: "whsec-same-numbers-0123456789" } });
-  seedDemo(srv.deps.db, clock);
+  await seedDemo(srv.deps.db, clock);
   backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
-  const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
+  const link = await createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
 });
 afterAll(() => srv.stop());
@@ -87,7 +87,7 @@ describe("the same numbers on every surface", () => {
       }
 
       // The 429's upgrade link (the /v1/check answer carries it whenever the account is over a cap).
-      const key = createKey(srv.deps.db, clock, { accountId: demo.id, name: "same numbers" }).key;
+      const key = (await createKey(srv.deps.db, clock, { accountId: demo.id, name: "same numbers" })).key;
       const check = (await (await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 1 }) })).json()) as { upgradeUrl: string | null };
       const to = check.upgradeUrl ? new URL(check.upgradeUrl).searchParams.get("to") : null;
       if (to !== null) {
@@ -115,7 +115,7 @@ describe("the same numbers on every surface", () => {
   });
 
   it("one burst minute does not move Acme's advice: banner, Plans page and wizard still say Business at $199.00", async () => {
-    const key = createKey(srv.deps.db, clock, { accountId: "acc_demo_acme", name: "burst" }).key;
+    const key = (await createKey(srv.deps.db, clock, { accountId: "acc_demo_acme", name: "burst" })).key;
     clock.advance(5 * 60_000);
     // 812 calls in one minute, against Business's 300/min.
     const burst = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 812 }) });

@@ -49,9 +49,9 @@ export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?
 }
 
 /** An account billed by a Stripe subscription on `planId`, in the period [startMs, endMs). */
-export function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starter" | "pro" | "business" | "enterprise", period: { startMs: number; endMs: number }, extraKeys: string[] = []) {
+export async function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starter" | "pro" | "business" | "enterprise", period: { startMs: number; endMs: number }, extraKeys: string[] = []) {
   const email = `${Math.random().toString(36).slice(2)}@example.com`;
-  const account = createAccount(t.srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs });
+  const account = await createAccount(t.srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs });
   const customer = t.double.createCustomer(email);
   const sub = t.double.createSubscription(customer.id, [basePriceKey(planId), ...extraKeys], { startS: period.startMs / 1000, endS: period.endMs / 1000 }, { headroom_account_id: account.id });
   t.srv.deps.db.update(accounts).set({ stripeCustomerId: customer.id, stripeSubscriptionId: sub.id }).where(eq(accounts.id, account.id)).run();

@@ -1,6 +1,7 @@
 import { consentDigest } from "../../../shared/consent";
 import { PLAN_CHANGE_REFUSALS as WORDS } from "../../../shared/messages";
-import { accountRowById, changeIdOfQuote, quoteById, type QuoteRow } from "../../db/queries/plan-changes";
+import { accountRowById } from "../../db/queries/accounts";
+import { changeIdOfQuote, quoteById, type QuoteRow } from "../../db/queries/plan-changes";
 import { DomainError } from "../../lib/domain-error";
 import type { BillingContext } from "../billing-context";
 import { accountFingerprint, catalogFingerprint } from "../terms";

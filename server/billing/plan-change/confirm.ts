@@ -1,5 +1,6 @@
 import { PLAN_CHANGE_REFUSALS as WORDS } from "../../../shared/messages";
-import { accountRowById, changeIdOfQuote, closeWaiting, inTransaction, planChangeById, quoteById, scheduledSwitch } from "../../db/queries/plan-changes";
+import { accountRowById } from "../../db/queries/accounts";
+import { changeIdOfQuote, closeWaiting, inTransaction, planChangeById, quoteById, scheduledSwitch } from "../../db/queries/plan-changes";
 import type { Store } from "../../db/queries/store";
 import { DomainError } from "../../lib/domain-error";
 import { recordAudit } from "../../operator/audit-log";

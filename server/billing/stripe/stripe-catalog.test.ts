@@ -104,7 +104,7 @@ describe("the stripe commands", () => {
 
     const database = openDatabase(join(dir, "h.db"));
     migrateDatabase(database.db);
-    const created = createAccount(database.db, new ManualClock(utc("2026-11-16T00:00:00Z")), { name: "Acme", email: "ops@acme.example", planId: "free" });
+    const created = await createAccount(database.db, new ManualClock(utc("2026-11-16T00:00:00Z")), { name: "Acme", email: "ops@acme.example", planId: "free" });
     const customer = double.createCustomer("ops@acme.example");
     const sub = double.createSubscription(customer.id, [basePriceKey("pro")], { startS: utc("2026-11-10T09:30:00Z") / 1000, endS: utc("2026-12-10T09:30:00Z") / 1000 });
     const linked = await cli("stripe", "link", "--account", created.id, "--customer", customer.id, "--json");
@@ -135,7 +135,7 @@ describe("refunds through Stripe", () => {
   afterEach(() => t.stop());
 
   it("an operator's refund goes through refunds.create with an idempotency key, once per request", async () => {
-    const a = linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
+    const a = await linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
     const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
     const r = await confirmPlanChange(t.srv.deps.billing, a.accountId, accepted(q), who);
     const stripeInvoice = t.double.invoices.get(t.srv.deps.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
@@ -154,7 +154,7 @@ describe("refunds through Stripe", () => {
   });
 
   it("an invoice that was never paid through Stripe cannot be refunded through it", async () => {
-    const account = createAccount(t.srv.deps.db, clock, { name: "Old", email: "old@example.com", planId: "starter" });
+    const account = await createAccount(t.srv.deps.db, clock, { name: "Old", email: "old@example.com", planId: "starter" });
     t.srv.deps.sqlite
       .prepare("insert into invoices (id, account_id, number, kind, period_start_ms, period_end_ms, total_minor, currency, status, dedupe_key, created_at_ms) values ('inv_local', ?, 'HR-900001', 'period', 0, 1, 2900, 'USD', 'paid', 'legacy', 0)")
       .run(account.id);

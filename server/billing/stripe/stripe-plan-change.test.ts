@@ -40,7 +40,7 @@ async function rejects(p: Promise<unknown>, code: string): Promise<DomainError> 
 
 describe("an upgrade through Stripe, with consent", () => {
   it("quotes Stripe's preview, re-previews at the same proration_date, then updates once with the quote's key", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     const business = t.double.priceByKey(basePriceKey("business")).id;
 
@@ -86,11 +86,11 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("sends no update without a consent for that quote, or for amounts other than the quote's", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     const input = accepted(q);
     await rejects(confirmPlanChange(billing(), a.accountId, { ...input, accepted: { ...input.accepted, amountDueNow: 100 } }, who), "CONFLICT");
-    const other = linkedAccount(t, clock, "starter", NOV);
+    const other = await linkedAccount(t, clock, "starter", NOV);
     await rejects(confirmPlanChange(billing(), other.accountId, input, who), "NOT_FOUND");
     expect(updates(a.subscriptionId)).toHaveLength(0);
     expect(t.double.executed.subscriptionUpdates).toBe(0);
@@ -98,7 +98,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("a double confirm sends one update and answers both with the same change", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     const [one, two] = await Promise.all([confirmPlanChange(billing(), a.accountId, accepted(q), who), confirmPlanChange(billing(), a.accountId, accepted(q), who)]);
     expect(two.planChangeId).toBe(one.planChangeId);
@@ -111,7 +111,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("a crash between Stripe's answer and the local commit: the next confirm sends the same key, and one change and one invoice exist", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     // The local commit fails once, after Stripe has answered.
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash before the commit'); end`);
@@ -133,7 +133,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("a change left applying by a crash is finished at restart by the worker, with the same key", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
@@ -145,7 +145,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("a restart finishes a change left applying: the billing worker sends it again with the same key", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
@@ -166,7 +166,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("retries a 500 and a timeout with the same Idempotency-Key; Stripe applies once", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500 });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hangAfterProcessing: true });
@@ -180,7 +180,7 @@ describe("an upgrade through Stripe, with consent", () => {
   });
 
   it("honours a 429 and gives up on an outage without losing the consent (the change stays applying, retried later)", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", /^\/v1\/invoices\/create_preview$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hang: true }, 3);
@@ -196,7 +196,7 @@ describe("an upgrade through Stripe, with consent", () => {
 
 describe("when the charge is not made", () => {
   it("a declined card (402): plan unchanged, the customer told in plain words, the same quote not retried at Stripe", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } });
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
@@ -212,7 +212,7 @@ describe("when the charge is not made", () => {
   });
 
   it("a failed payment with pending_if_incomplete: the change stays pending; paid later, the webhook applies it", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.paymentFails = true;
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
@@ -238,7 +238,7 @@ describe("when the charge is not made", () => {
   });
 
   it("a pending change nobody pays expires at Stripe: closed as failed, its invoice void, the customer told, nothing applied", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.paymentFails = true;
     await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
@@ -264,7 +264,7 @@ describe("when the charge is not made", () => {
   });
 
   it("a price that moved at Stripe since the consent is not charged: the customer is asked to consent again", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.previewAdjustMinor = 100;
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
@@ -274,7 +274,7 @@ describe("when the charge is not made", () => {
   });
 
   it("a 4xx from Stripe is put in plain words", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 400, error: { type: "invalid_request_error", message: "This subscription cannot be updated because it is canceled." } });
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
@@ -285,7 +285,7 @@ describe("when the charge is not made", () => {
 
 describe("no payment method yet: Stripe Checkout", () => {
   it("a Free customer's upgrade returns a checkout URL; the plan changes on checkout.session.completed, never before", async () => {
-    const account = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "founder@newco.example", planId: "free" }, { billingAnchorMs: utc("2026-10-20T00:00:00Z") });
+    const account = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "founder@newco.example", planId: "free" }, { billingAnchorMs: utc("2026-10-20T00:00:00Z") });
     const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
     expect(t.double.calls("POST", /create_preview/)).toHaveLength(0);
     expect(q).toMatchObject({ pricedBy: "local", amountDueNowMinor: 2900 });
@@ -317,7 +317,7 @@ describe("no payment method yet: Stripe Checkout", () => {
   });
 
   it("an expired checkout closes the waiting change and changes nothing", async () => {
-    const account = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
+    const account = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
     const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "pro" });
     const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
     const session = t.double.sessions.get(r.checkoutUrl!.split("/").pop()!)!;
@@ -328,7 +328,7 @@ describe("no payment method yet: Stripe Checkout", () => {
 
 describe("downgrades at the period end through a subscription schedule", () => {
   it("schedules the next phase, can be cancelled (schedule released), and applies when Stripe moves the subscription", async () => {
-    const a = linkedAccount(t, clock, "business", NOV);
+    const a = await linkedAccount(t, clock, "business", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, pricedBy: "local" });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
@@ -361,7 +361,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
   });
 
   it("an upgrade replaces a scheduled downgrade: the schedule is released first, and the customer told", async () => {
-    const a = linkedAccount(t, clock, "business", NOV);
+    const a = await linkedAccount(t, clock, "business", NOV);
     const down = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
     expect(down.status).toBe("scheduled");
     const up = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "enterprise" });
@@ -380,7 +380,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
   });
 
   it("to Free: cancel at period end, withdrawn on cancel", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("scheduled");
@@ -393,7 +393,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
 
 describe("the portal's tRPC contract with Stripe", () => {
   it("preview and confirm keep their shapes; a declined card is a 412 with the plain words; Checkout adds checkoutUrl", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const customer = await PortalClient.signIn(t.srv, a.accountId);
     const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; lines: unknown[]; consentText: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
     expect(quote).toMatchObject({ amountDueNowMinor: 8500, recurringMinor: 19_900, currency: "USD" });
@@ -403,7 +403,7 @@ describe("the portal's tRPC contract with Stripe", () => {
     expect(declined.status).toBe(412);
     expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
 
-    const free = createAccount(t.srv.deps.db, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
+    const free = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
     const newco = await PortalClient.signIn(t.srv, free.id);
     const q = (await newco.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; consentText: string }>("billing.previewPlanChange", { toPlanId: "starter" })).data!;
     const confirmed = await newco.mutate<{ status: string; checkoutUrl: string; planChangeId: string }>("billing.confirm", confirmationFor(q));
@@ -414,7 +414,7 @@ describe("the portal's tRPC contract with Stripe", () => {
 
 describe("approvals and overage through Stripe", () => {
   it("an approved change over the billing cap is applied at Stripe with the consented quote", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     billing().billingCapMinor = 10_000;
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
@@ -431,7 +431,7 @@ describe("approvals and overage through Stripe", () => {
   });
 
   it("overage opt-in adds the metered price to the subscription once", async () => {
-    const a = linkedAccount(t, clock, "pro", NOV);
+    const a = await linkedAccount(t, clock, "pro", NOV);
     const q = previewOverageChange(t.srv.deps.billing, { accountId: a.accountId, optIn: true });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");

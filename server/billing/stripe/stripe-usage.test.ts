@@ -25,7 +25,7 @@ const meterCalls = () => t.double.calls("POST", /^\/v1\/billing\/meter_events$/)
 
 describe("metered usage as Stripe meter events", () => {
   it("sends each (account, minute) once with a stable identifier, also its Idempotency-Key", async () => {
-    const a = linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
     usage(a.accountId, m1, 120);
     usage(a.accountId, m1, 30, "key_2");
@@ -52,7 +52,7 @@ describe("metered usage as Stripe meter events", () => {
   });
 
   it("retries a failed send later with the same identifier, and never counts it twice", async () => {
-    const a = linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
     usage(a.accountId, m1, 40);
     reporter().enqueue();
@@ -72,7 +72,7 @@ describe("metered usage as Stripe meter events", () => {
   });
 
   it("a 429 stops the run; the rest waits for the next one", async () => {
-    const a = linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     for (let i = 0; i < 5; i++) usage(a.accountId, utc("2026-11-16T10:00:00Z") + i * MIN, 10);
     reporter().enqueue();
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } }, 50);
@@ -83,7 +83,7 @@ describe("metered usage as Stripe meter events", () => {
   });
 
   it("Pro with overage on reports only the calls beyond the monthly quota", async () => {
-    const a = linkedAccount(t, clock, "pro", NOV, [meteredPriceKey("pro")]);
+    const a = await linkedAccount(t, clock, "pro", NOV, [meteredPriceKey("pro")]);
     t.srv.deps.sqlite.prepare("update accounts set overage_opt_in = 1 where id = ?").run(a.accountId);
     usage(a.accountId, utc("2026-11-15T10:00:00Z"), 9_000);
     usage(a.accountId, utc("2026-11-16T10:00:00Z"), 1_500); // 500 over
@@ -95,7 +95,7 @@ describe("metered usage as Stripe meter events", () => {
       ["headroom_overage_calls", "200"],
     ]);
     // Accounts without usage billing send nothing.
-    const starter = linkedAccount(t, clock, "starter", NOV);
+    const starter = await linkedAccount(t, clock, "starter", NOV);
     usage(starter.accountId, utc("2026-11-16T10:00:00Z"), 5_000);
     expect(reporter().enqueue()).toBe(0);
   });
@@ -103,7 +103,7 @@ describe("metered usage as Stripe meter events", () => {
 
 describe("operator view", () => {
   it("operator.stripeStatus shows the backlog", async () => {
-    const a = linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     usage(a.accountId, utc("2026-11-16T11:00:00Z"), 3);
     reporter().enqueue();
     expect(t.srv.deps.stripe!.status()).toMatchObject({ enabled: true, webhooksConfigured: true, usageBacklog: { pending: 1, failed: 0 }, changesInFlight: { applying: 0 } });

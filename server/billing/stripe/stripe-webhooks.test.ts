@@ -27,7 +27,7 @@ function movePrice(subscriptionId: string, planId: "starter" | "business" | "pro
 
 describe("POST /webhooks/stripe signatures", () => {
   it("refuses a forged signature with 400 and changes nothing", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const event = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"));
     expect((await postEvent(t, event, { secret: "whsec_somebody_else" })).status).toBe(400);
     const payload = JSON.stringify(event);
@@ -38,7 +38,7 @@ describe("POST /webhooks/stripe signatures", () => {
   });
 
   it("refuses a signature older than 300 s or further than 300 s ahead", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const event = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"));
     expect((await postEvent(t, event, { timestampS: nowS() - 301 })).status).toBe(400);
     expect((await postEvent(t, event, { timestampS: nowS() + 301 })).status).toBe(400);
@@ -48,7 +48,7 @@ describe("POST /webhooks/stripe signatures", () => {
   });
 
   it("accepts either of two v1 signatures during a secret rotation", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const event = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"));
     const payload = JSON.stringify(event);
     const sign = (secret: string) => createHmac("sha256", secret).update(`${nowS()}.${payload}`).digest("hex");
@@ -66,7 +66,7 @@ describe("POST /webhooks/stripe signatures", () => {
 
 describe("each event once, in Stripe's current order", () => {
   it("a replayed event is processed once", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     // A failed renewal: the customer is told once, however often Stripe delivers it.
     const sub = t.double.subscriptions.get(a.subscriptionId)!;
     const inv = { id: "in_failed_1", object: "invoice", customer: a.customerId, currency: "usd", status: "open", billing_reason: "subscription_cycle", total: 2900, amount_due: 2900, amount_paid: 0, attempt_count: 1, next_payment_attempt: nowS() + 3 * 86_400, period_start: nowS(), period_end: nowS(), parent: { type: "subscription_details", subscription_details: { subscription: sub.id } }, lines: { object: "list", data: [], has_more: false } };
@@ -82,7 +82,7 @@ describe("each event once, in Stripe's current order", () => {
   });
 
   it("a paid renewal more than twice the last one is an anomaly, recorded and told once", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const sub = t.double.subscriptions.get(a.subscriptionId)!;
     const day = 86_400;
     const renewal = (id: string, total: number, startS: number) => ({
@@ -109,7 +109,7 @@ describe("each event once, in Stripe's current order", () => {
   });
 
   it("two subscription events out of order cannot move the account back: the subscription is re-read", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const older = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"), nowS() - 60);
     const newer = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "pro"), nowS() - 30);
     expect((await postEvent(t, newer)).status).toBe(200);
@@ -120,7 +120,7 @@ describe("each event once, in Stripe's current order", () => {
   });
 
   it("a late 'updated' after 'deleted' leaves the account on Free", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const updated = t.double.event("customer.subscription.updated", t.double.subscription(a.subscriptionId), nowS() - 60);
     t.double.subscriptions.get(a.subscriptionId)!.status = "canceled";
     const deleted = t.double.event("customer.subscription.deleted", t.double.subscription(a.subscriptionId), nowS() - 10);
@@ -131,7 +131,7 @@ describe("each event once, in Stripe's current order", () => {
   });
 
   it("an event Stripe cannot be asked about is not stored, so Stripe's redelivery is processed", async () => {
-    const a = linkedAccount(t, clock, "starter", NOV);
+    const a = await linkedAccount(t, clock, "starter", NOV);
     const event = t.double.event("customer.subscription.updated", movePrice(a.subscriptionId, "business"));
     t.double.failNext("GET", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 503 }, 3);
     expect((await postEvent(t, event)).status).toBe(500);

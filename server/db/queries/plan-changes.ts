@@ -33,10 +33,6 @@ export async function planChangeById(store: Store, planChangeId: string): Promis
   return store.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
 }
 
-export async function accountRowById(store: Store, accountId: string): Promise<AccountRow | undefined> {
-  return accountInTx(store, accountId);
-}
-
 /** A plan change with the quote it was confirmed from. */
 export async function changeWithQuote(store: Store, planChangeId: string): Promise<{ change: PlanChangeRow; quote: QuoteRow } | undefined> {
   const row = store.select().from(planChanges).innerJoin(quotes, eq(quotes.id, planChanges.quoteId)).where(eq(planChanges.id, planChangeId)).get();

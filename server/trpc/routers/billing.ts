@@ -60,7 +60,7 @@ export const billingRouter = router({
 
   /** Confirms a quote with the customer's explicit consent; the same quote twice changes nothing twice. */
   confirm: customerProcedure.input(confirmPlanChangeInput).mutation(async ({ ctx, input }) => {
-    const account = getAccount(ctx.deps.db, ctx.accountId);
+    const account = await getAccount(ctx.deps.db, ctx.accountId);
     // Stripe: status "payment_required" comes with `checkoutUrl`; the plan changes once that payment completes.
     return confirmPlanChangeAs(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
   }),

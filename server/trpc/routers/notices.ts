@@ -6,7 +6,7 @@ import { customerProcedure, router } from "../trpc";
 
 export const noticesRouter = router({
   /** The banner at the top of every portal page (null when there is nothing to say). Reading it changes nothing. */
-  banner: customerProcedure.query(({ ctx }) => bannerOnWire(currentBannerFor(ctx.deps, ctx.accountId))),
+  banner: customerProcedure.query(async ({ ctx }) => bannerOnWire(await currentBannerFor(ctx.deps, ctx.accountId))),
 
   /**
    * Sent by the portal once the banner is on screen: the notice reached the customer now (its

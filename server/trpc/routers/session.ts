@@ -8,11 +8,11 @@ import { publicProcedure, router } from "../trpc";
 
 export const sessionRouter = router({
   /** Who is signed in, or null. The SPA uses it to choose between portal, console and sign-in. */
-  me: publicProcedure.query(({ ctx }) => {
+  me: publicProcedure.query(async ({ ctx }) => {
     const s = ctx.session;
     if (!s) return null;
     if (s.role === "operator") return { role: "operator" as const, returnUrl: s.returnUrl, account: null };
-    const account = s.accountId ? findAccount(ctx.deps.db, s.accountId) : undefined;
+    const account = s.accountId ? await findAccount(ctx.deps.db, s.accountId) : undefined;
     if (!account) return null;
     return {
       role: "customer" as const,
@@ -24,28 +24,28 @@ export const sessionRouter = router({
   options: publicProcedure.query(({ ctx }) => ({ emailLink: true, adminToken: Boolean(ctx.deps.config.HEADROOM_ADMIN_TOKEN) })),
 
   /** E-mails a one-time sign-in link; the answer is the same whether the address has an account or not. */
-  requestEmailLink: publicProcedure.input(z.object({ email: z.email("Enter an e-mail address.").max(254) })).mutation(({ ctx, input }) => {
-    requestEmailSignIn(ctx.deps.db, ctx.deps.clock, { email: input.email, baseUrl: ctx.deps.baseUrl(), smtp: Boolean(ctx.deps.config.SMTP_URL) });
+  requestEmailLink: publicProcedure.input(z.object({ email: z.email("Enter an e-mail address.").max(254) })).mutation(async ({ ctx, input }) => {
+    await requestEmailSignIn(ctx.deps.db, ctx.deps.clock, { email: input.email, baseUrl: ctx.deps.baseUrl(), smtp: Boolean(ctx.deps.config.SMTP_URL) });
     return { sent: true as const };
   }),
 
   /** Operators sign in to the console with HEADROOM_ADMIN_TOKEN (when it is configured). */
-  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512) })).mutation(({ ctx, input }) => {
+  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512) })).mutation(async ({ ctx, input }) => {
     const expected = ctx.deps.config.HEADROOM_ADMIN_TOKEN;
     const digest = (v: string) => createHash("sha256").update(v).digest();
     if (!expected || !timingSafeEqual(digest(input.token), digest(expected))) {
       throw new TRPCError({ code: "UNAUTHORIZED", message: "That admin token is not valid." });
     }
     const ttlMs = ctx.deps.config.SESSION_TTL_MINUTES * 60_000;
-    const link = createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator" });
-    const { sessionId } = redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
+    const link = await createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator" });
+    const { sessionId } = await redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
     ctx.startSession(sessionId, ttlMs);
     ctx.deps.logger.info({ role: "operator", via: "admin-token" }, "signed in");
     return { signedIn: true as const };
   }),
 
-  signOut: publicProcedure.mutation(({ ctx }) => {
-    if (ctx.sessionId) endSession(ctx.deps.db, ctx.sessionId);
+  signOut: publicProcedure.mutation(async ({ ctx }) => {
+    if (ctx.sessionId) await endSession(ctx.deps.db, ctx.sessionId);
     ctx.clearSessionCookie();
     return { signedOut: true };
   }),

@@ -31,12 +31,12 @@ function insertDay(dayMs: number, accountId: string, allowed: number, wouldThrot
 beforeAll(async () => {
   srv = await startTestServer({ clock });
   const db = srv.deps.db;
-  acme = createAccount(db, clock, { name: "Acme", email: "a@example.com", planId: "starter" }).id;
-  other = createAccount(db, clock, { name: "Other", email: "o@example.com", planId: "starter" }).id;
-  fresh = createAccount(db, clock, { name: "Fresh", email: "f@example.com", planId: "free" }).id;
-  const k1 = createKey(db, clock, { accountId: acme, name: "Production" }).id;
-  const k2 = createKey(db, clock, { accountId: acme, name: "Batch" }).id;
-  const ko = createKey(db, clock, { accountId: other, name: "Theirs" }).id;
+  acme = (await createAccount(db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+  other = (await createAccount(db, clock, { name: "Other", email: "o@example.com", planId: "starter" })).id;
+  fresh = (await createAccount(db, clock, { name: "Fresh", email: "f@example.com", planId: "free" })).id;
+  const k1 = (await createKey(db, clock, { accountId: acme, name: "Production" })).id;
+  const k2 = (await createKey(db, clock, { accountId: acme, name: "Batch" })).id;
+  const ko = (await createKey(db, clock, { accountId: other, name: "Theirs" })).id;
 
   // Two keys in the same minute are summed; the minute before the window and another account's rows are not counted.
   insertMinute(thisMinute - 5 * MINUTE_MS, k1, acme, [60, 150, 0, 0]);

@@ -1,0 +1,46 @@
+import { asc, eq } from "drizzle-orm";
+import type { EnforcementMode } from "../../../shared/plans";
+import { accounts, planSettings, type AccountRow } from "../schema";
+import type { Store } from "./store";
+
+export type { AccountRow };
+export type NewAccountRow = typeof accounts.$inferInsert;
+
+/** Enforcement modes operators set per plan (plans without a row follow the catalog). */
+export async function planModes(db: Store): Promise<Map<string, EnforcementMode>> {
+  return planModesSync(db);
+}
+
+/**
+ * Adds an account unless its e-mail is taken, in one transaction: two sign-ups with one address
+ * get one account between them. Answers the existing account's id when the address is taken.
+ */
+export async function insertAccountUnlessEmailTaken(db: Store, values: NewAccountRow): Promise<{ row: AccountRow } | { takenBy: string }> {
+  return db.transaction((tx) => {
+    const existing = tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, values.email)).get();
+    if (existing) return { takenBy: existing.id };
+    return { row: tx.insert(accounts).values(values).returning().get() };
+  });
+}
+
+/** Every account, by name. */
+export async function listAccountRows(db: Store): Promise<AccountRow[]> {
+  return db.select().from(accounts).orderBy(asc(accounts.name)).all();
+}
+
+export async function accountRowById(db: Store, id: string): Promise<AccountRow | undefined> {
+  return accountRowByIdSync(db, id);
+}
+
+/**
+ * The two reads below stay synchronous for the plan advisor, whose answer the meter asks for on its
+ * synchronous hot path (an over-cap call's upgrade link). Nothing else should use them: another
+ * store answers only the async functions.
+ */
+export function accountRowByIdSync(db: Store, id: string): AccountRow | undefined {
+  return db.select().from(accounts).where(eq(accounts.id, id)).get();
+}
+
+export function planModesSync(db: Store): Map<string, EnforcementMode> {
+  return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
+}
