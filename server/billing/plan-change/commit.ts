@@ -2,7 +2,6 @@ import { planChangeNotice, replacedChangeNotice, switchFailedTitle } from "../..
 import { isPlanId, PLANS } from "../../../shared/plans";
 import { billsOverage } from "../../../shared/recommend";
 import {
-  accountInTx,
   changeWithQuote,
   consentTickedOverageInTx,
   inTransaction,
@@ -13,6 +12,7 @@ import {
   updateChangeInTx,
   type QuoteRow,
 } from "../../db/queries/plan-changes";
+import { accountRowByIdSync } from "../../db/queries/accounts";
 import type { Tx } from "../../db/queries/store";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
@@ -58,7 +58,7 @@ export function applyToAccount(tx: Tx, quote: QuoteRow, overageTicked: boolean, 
     updateAccountInTx(tx, quote.accountId, { overageOptIn: quote.kind === "overage_opt_in" });
     return;
   }
-  const account = accountInTx(tx, quote.accountId);
+  const account = accountRowByIdSync(tx, quote.accountId);
   if (!account) throw new Error(`account ${quote.accountId} is missing`);
   const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
   const to = PLANS[isPlanId(quote.toPlanId) ? quote.toPlanId : "free"];

@@ -1,6 +1,5 @@
-import { eq, sql } from "drizzle-orm";
 import type { Config } from "../../config";
-import { planChanges } from "../../db/schema";
+import { changesInFlight } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
 import { createStripeClient, type RetryPolicy } from "./stripe-client";
 import { StripeBillingProvider } from "./stripe-provider";
@@ -23,7 +22,7 @@ export interface StripeBilling {
   /** STRIPE_WEBHOOK_SECRET; without it POST /webhooks/stripe answers 404. */
   webhookSecret: string | null;
   /** For operators: what is still on its way to Stripe. */
-  status(): StripeStatus;
+  status(): Promise<StripeStatus>;
 }
 
 export interface StripeStatus {
@@ -45,17 +44,16 @@ export function createStripeProvider(config: Config, baseUrl: () => string, opts
 export function createStripeBilling(ctx: BillingContext, provider: StripeBillingProvider, config: Config, opts: StripeRuntimeOptions = {}): StripeBilling {
   const usage = new StripeUsageReporter(ctx, provider, opts.usage);
   const webhookSecret = config.STRIPE_WEBHOOK_SECRET ?? null;
-  const count = (status: "applying" | "payment_pending" | "payment_required") => ctx.db.select({ n: sql<number>`count(*)` }).from(planChanges).where(eq(planChanges.status, status)).get()!.n;
   return {
     provider,
     usage,
     worker: new StripeWorker(ctx, provider, usage, opts.workerIntervalMs),
     webhookSecret,
-    status: () => ({
+    status: async () => ({
       enabled: true,
       webhooksConfigured: webhookSecret !== null,
-      usageBacklog: usage.backlog(),
-      changesInFlight: { applying: count("applying"), paymentPending: count("payment_pending"), paymentRequired: count("payment_required") },
+      usageBacklog: await usage.backlog(),
+      changesInFlight: await changesInFlight(ctx.db),
     }),
   };
 }

@@ -3,7 +3,7 @@ import type { Tx } from "../../db/queries/store";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
-import type { AccountRow } from "../../db/schema";
+import type { AccountRow } from "../../db/queries/stripe";
 import { DomainError } from "../../lib/domain-error";
 import type {
   BillingProvider,

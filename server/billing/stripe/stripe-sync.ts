@@ -1,10 +1,24 @@
-import { and, eq, inArray } from "drizzle-orm";
-import type { Tx } from "../../db/queries/store";
 import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
-import { accounts, auditLog, invoices, planChanges, type AccountRow } from "../../db/schema";
+import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
+import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
+import type { Tx } from "../../db/queries/store";
+import {
+  accountByCustomerInTx,
+  accountBySubscriptionInTx,
+  accountIdOfCustomer,
+  followStripePlanInTx,
+  insertStripeAuditInTx,
+  linkCustomer,
+  scheduledChangeToInTx,
+  setStripeIdsInTx,
+  switchesAwaitingPaymentInTx,
+  voidOpenInvoiceInTx,
+  waitingSwitchToInTx,
+  type AccountRow,
+} from "../../db/queries/stripe";
 import type { Clock } from "../../lib/clock";
 import { DomainError } from "../../lib/domain-error";
 import { newId } from "../../lib/ids";
@@ -12,33 +26,32 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../plan-change";
 import { mirrorInvoice } from "../invoice-mirror";
-import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { planOfPrice } from "./stripe-catalog";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 
-/** Work for after the commit: meter caps, notices. */
-export type AfterCommit = Array<() => void>;
+/** Work for after the commit: meter caps, notices (run in order, each awaited). */
+export type AfterCommit = Array<() => unknown>;
 
 const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
 const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 
 /** Stripe's own audit entries (the operator module's action list is kept by its owners). */
-function auditStripe(tx: Tx, clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked" | "stripe.pending_update_expired"; accountId: string; details: Record<string, unknown> }): void {
-  tx.insert(auditLog).values({ id: newId("aud"), atMs: clock.now(), actor: e.actor, action: e.action, accountId: e.accountId, detailsJson: JSON.stringify(e.details) }).run();
+function auditRow(clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked" | "stripe.pending_update_expired"; accountId: string; details: Record<string, unknown> }) {
+  return { id: newId("aud"), atMs: clock.now(), actor: e.actor, action: e.action, accountId: e.accountId, detailsJson: JSON.stringify(e.details) };
 }
 
 /** The account a subscription bills: by its id, by the account id we put in its metadata, or by its customer. */
 export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): AccountRow | null {
-  const byId = tx.select().from(accounts).where(eq(accounts.stripeSubscriptionId, sub.id)).get();
+  const byId = accountBySubscriptionInTx(tx, sub.id);
   if (byId) return byId;
   const meta = sub.metadata?.headroom_account_id;
   if (meta) {
-    const row = tx.select().from(accounts).where(eq(accounts.id, meta)).get();
+    const row = accountRowByIdSync(tx, meta);
     if (row) return row;
   }
   const customer = idOf(sub.customer);
-  return customer ? (tx.select().from(accounts).where(eq(accounts.stripeCustomerId, customer)).get() ?? null) : null;
+  return customer ? (accountByCustomerInTx(tx, customer) ?? null) : null;
 }
 
 /**
@@ -48,11 +61,7 @@ export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): Account
  */
 function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, sub: Stripe.Subscription): AfterCommit {
   if (!LIVE.has(sub.status) || sub.pending_update) return [];
-  const waiting = tx
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "payment_pending")))
-    .all();
+  const waiting = switchesAwaitingPaymentInTx(tx, accountId);
   const after: AfterCommit = [];
   for (const change of waiting) {
     const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
@@ -62,8 +71,8 @@ function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, s
     });
     // Closed by another process (or event) meanwhile: it was voided, audited and told there.
     if (!done) continue;
-    if (change.invoiceId) tx.update(invoices).set({ status: "void" }).where(and(eq(invoices.id, change.invoiceId), eq(invoices.status, "open"))).run();
-    auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } });
+    if (change.invoiceId) voidOpenInvoiceInTx(tx, change.invoiceId);
+    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } }));
     after.push(done);
   }
   return after;
@@ -92,44 +101,30 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
   const subscriptionId = live ? sub.id : null;
 
   // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
-  const waiting = tx
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, account.id), eq(planChanges.kind, "plan_change"), eq(planChanges.toPlanId, stripePlan), inArray(planChanges.status, ["applying", "payment_required", "payment_pending"])))
-    .get();
+  const waiting = waitingSwitchToInTx(tx, account.id, stripePlan);
   if (waiting && stripePlan !== account.planId) {
     const done = commitRemoteOutcomeIn(ctx, tx, waiting.id, { kind: "applied", invoice: null, customerId: customerId ?? undefined, subscriptionId, periodStartMs: base ? base.current_period_start * 1000 : undefined });
     if (done) after.push(done);
     return after;
   }
 
-  tx.update(accounts)
-    .set({ stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId })
-    .where(eq(accounts.id, account.id))
-    .run();
+  setStripeIdsInTx(tx, account.id, { stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId });
   if (stripePlan === account.planId) {
     after.push(...closeExpiredPendingIn(ctx, tx, account.id, sub));
     return after;
   }
 
   // A scheduled downgrade that Stripe has now carried out: marked applied once (guarded by its status).
-  const candidate = tx
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "scheduled"), eq(planChanges.toPlanId, stripePlan)))
-    .get();
+  const candidate = scheduledChangeToInTx(tx, account.id, stripePlan);
   const scheduled = candidate && moveChange(tx, candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }) ? candidate : undefined;
-  tx.update(accounts)
-    .set({
-      planId: stripePlan,
-      // A scheduled change took effect at its date; a change made at Stripe, now.
-      planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
-      overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false,
-    })
-    .where(eq(accounts.id, account.id))
-    .run();
+  followStripePlanInTx(tx, account.id, {
+    planId: stripePlan,
+    // A scheduled change took effect at its date; a change made at Stripe, now.
+    planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
+    overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false,
+  });
   if (!scheduled) {
-    auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } });
+    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } }));
   }
   const name = planName(stripePlan);
   after.push(() => {
@@ -147,7 +142,7 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
 /** A Stripe invoice into the local ledger (paid and void are final; a late "open" never moves it back). */
 export function mirrorStripeInvoiceIn(ctx: BillingContext, tx: Tx, inv: Stripe.Invoice): { accountId: string; invoiceId: string } | null {
   const customer = idOf(inv.customer);
-  const account = customer ? tx.select().from(accounts).where(eq(accounts.stripeCustomerId, customer)).get() : undefined;
+  const account = customer ? accountByCustomerInTx(tx, customer) : undefined;
   if (!account) return null;
   const invoiceId = mirrorInvoice(tx, account.id, invoiceMirrorOf(inv), { kind: inv.billing_reason === "subscription_update" ? "proration" : "period", dedupeKey: `stripe:${inv.id}`, nowMs: ctx.clock.now() });
   return { accountId: account.id, invoiceId };
@@ -158,33 +153,30 @@ export function mirrorStripeInvoiceIn(ctx: BillingContext, tx: Tx, inv: Stripe.I
  * account. The plan follows the subscription's price; the billing period its current period.
  */
 export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBillingProvider, input: { accountId: string; customerId: string }): Promise<{ accountId: string; customerId: string; subscriptionId: string | null; planId: string }> {
-  const account = ctx.db.select().from(accounts).where(eq(accounts.id, input.accountId)).get();
+  const account = await accountRowById(ctx.db, input.accountId);
   if (!account) throw new DomainError("NOT_FOUND", `No account ${input.accountId}.`);
   if (!/^cus_[A-Za-z0-9]+$/.test(input.customerId)) throw new DomainError("BAD_INPUT", "--customer must be a Stripe customer id (cus_…).");
-  const taken = ctx.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.stripeCustomerId, input.customerId)).get();
-  if (taken && taken.id !== account.id) throw new DomainError("CONFLICT", `${input.customerId} is already linked to ${taken.id}.`);
+  const taken = await accountIdOfCustomer(ctx.db, input.customerId);
+  if (taken && taken !== account.id) throw new DomainError("CONFLICT", `${input.customerId} is already linked to ${taken}.`);
   const customer = await provider.call(() => provider.stripe.customers.retrieve(input.customerId));
   if ("deleted" in customer && customer.deleted) throw new DomainError("NOT_FOUND", `Stripe customer ${input.customerId} was deleted.`);
   const subs = await provider.call(() => provider.stripe.subscriptions.list({ customer: input.customerId, status: "all", limit: 20 }));
   const sub = subs.data.find((s) => LIVE.has(s.status)) ?? null;
   const base = sub ? baseItemOf(sub) : null;
   const planId = (sub && planOfPrice(base?.price)) ?? account.planId;
-  const after: AfterCommit = [];
-  ctx.db.transaction((tx) => {
-    tx.update(accounts)
-      .set({
-        stripeCustomerId: input.customerId,
-        stripeSubscriptionId: sub?.id ?? null,
-        planId,
-        planStartedAtMs: planId === account.planId ? account.planStartedAtMs : ctx.clock.now(),
-        billingAnchorMs: base ? base.current_period_start * 1000 : account.billingAnchorMs,
-      })
-      .where(eq(accounts.id, account.id))
-      .run();
-    auditStripe(tx, ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } });
-    after.push(() => ctx.onPlanChanged(account.id));
-  });
-  for (const f of after) f();
+  await linkCustomer(
+    ctx.db,
+    account.id,
+    {
+      stripeCustomerId: input.customerId,
+      stripeSubscriptionId: sub?.id ?? null,
+      planId,
+      planStartedAtMs: planId === account.planId ? account.planStartedAtMs : ctx.clock.now(),
+      billingAnchorMs: base ? base.current_period_start * 1000 : account.billingAnchorMs,
+    },
+    auditRow(ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } }),
+  );
+  ctx.onPlanChanged(account.id);
   return { accountId: account.id, customerId: input.customerId, subscriptionId: sub?.id ?? null, planId };
 }
 

@@ -32,20 +32,20 @@ describe("metered usage as Stripe meter events", () => {
     usage(a.accountId, m1 + MIN, 7);
     usage(a.accountId, clock.now() - MIN, 99); // this minute has not settled yet
 
-    expect(reporter().enqueue()).toBe(2);
-    expect(reporter().enqueue()).toBe(0);
-    expect(reporter().backlog()).toMatchObject({ pending: 2, failed: 0, oldestPendingMinuteMs: m1 });
+    expect(await reporter().enqueue()).toBe(2);
+    expect(await reporter().enqueue()).toBe(0);
+    expect(await reporter().backlog()).toMatchObject({ pending: 2, failed: 0, oldestPendingMinuteMs: m1 });
     expect(await reporter().send()).toEqual({ sent: 2, retrying: 0, failed: 0 });
     const [first, second] = meterCalls();
     expect(first!.params).toEqual({ event_name: "headroom_api_calls", payload: { stripe_customer_id: a.customerId, value: "150" }, identifier: `hr:calls:${a.accountId}:${m1}`, timestamp: String(m1 / 1000) });
     expect(first!.idempotencyKey).toBe(`hr:calls:${a.accountId}:${m1}`);
     expect(second!.params.payload.value).toBe("7");
-    expect(reporter().backlog()).toMatchObject({ pending: 0, failed: 0, oldestPendingMinuteMs: null });
+    expect(await reporter().backlog()).toMatchObject({ pending: 0, failed: 0, oldestPendingMinuteMs: null });
 
     // A second run sends nothing more; a minute that grew later (late events) gets a correction with the difference.
-    expect([reporter().enqueue(), (await reporter().send()).sent]).toEqual([0, 0]);
+    expect([await reporter().enqueue(), (await reporter().send()).sent]).toEqual([0, 0]);
     usage(a.accountId, m1, 5, "key_3");
-    expect(reporter().enqueue()).toBe(1);
+    expect(await reporter().enqueue()).toBe(1);
     await reporter().send();
     expect(meterCalls()[2]!.params).toMatchObject({ identifier: `hr:calls:${a.accountId}:${m1}:1`, payload: { value: "5" } });
     expect(t.double.meterEvents.reduce((s, e) => s + Number(e.payload.value), 0)).toBe(162);
@@ -55,11 +55,11 @@ describe("metered usage as Stripe meter events", () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
     usage(a.accountId, m1, 40);
-    reporter().enqueue();
+    await reporter().enqueue();
     // Stripe answers 500 (twice, both attempts of this run): the report waits with a backoff.
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 500 }, 2);
     expect(await reporter().send()).toEqual({ sent: 0, retrying: 1, failed: 0 });
-    expect(reporter().backlog()).toMatchObject({ pending: 1 });
+    expect(await reporter().backlog()).toMatchObject({ pending: 1 });
     expect((await reporter().send()).sent).toBe(0); // not due yet
     clock.advance(61_000);
     // This time the event is processed but the answer is lost (timeout): the retry is replayed, not counted again.
@@ -68,18 +68,18 @@ describe("metered usage as Stripe meter events", () => {
     const ids = meterCalls().map((c) => c.idempotencyKey);
     expect(new Set(ids)).toEqual(new Set([`hr:calls:${a.accountId}:${m1}`]));
     expect(t.double.executed.meterEvents).toBe(1);
-    expect(reporter().backlog().pending).toBe(0);
+    expect((await reporter().backlog()).pending).toBe(0);
   });
 
   it("a 429 stops the run; the rest waits for the next one", async () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     for (let i = 0; i < 5; i++) usage(a.accountId, utc("2026-11-16T10:00:00Z") + i * MIN, 10);
-    reporter().enqueue();
+    await reporter().enqueue();
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } }, 50);
     const r = await reporter().send();
     expect(r.sent).toBe(0);
     expect(r.retrying).toBeGreaterThan(0);
-    expect(reporter().backlog().pending).toBe(5);
+    expect((await reporter().backlog()).pending).toBe(5);
   });
 
   it("Pro with overage on reports only the calls beyond the monthly quota", async () => {
@@ -88,7 +88,7 @@ describe("metered usage as Stripe meter events", () => {
     usage(a.accountId, utc("2026-11-15T10:00:00Z"), 9_000);
     usage(a.accountId, utc("2026-11-16T10:00:00Z"), 1_500); // 500 over
     usage(a.accountId, utc("2026-11-16T10:01:00Z"), 200); // 200 over
-    expect(reporter().enqueue()).toBe(2);
+    expect(await reporter().enqueue()).toBe(2);
     await reporter().send();
     expect(meterCalls().map((c) => [c.params.event_name, c.params.payload.value])).toEqual([
       ["headroom_overage_calls", "500"],
@@ -97,7 +97,7 @@ describe("metered usage as Stripe meter events", () => {
     // Accounts without usage billing send nothing.
     const starter = await linkedAccount(t, clock, "starter", NOV);
     usage(starter.accountId, utc("2026-11-16T10:00:00Z"), 5_000);
-    expect(reporter().enqueue()).toBe(0);
+    expect(await reporter().enqueue()).toBe(0);
   });
 });
 
@@ -105,7 +105,7 @@ describe("operator view", () => {
   it("operator.stripeStatus shows the backlog", async () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     usage(a.accountId, utc("2026-11-16T11:00:00Z"), 3);
-    reporter().enqueue();
-    expect(t.srv.deps.stripe!.status()).toMatchObject({ enabled: true, webhooksConfigured: true, usageBacklog: { pending: 1, failed: 0 }, changesInFlight: { applying: 0 } });
+    await reporter().enqueue();
+    expect(await t.srv.deps.stripe!.status()).toMatchObject({ enabled: true, webhooksConfigured: true, usageBacklog: { pending: 1, failed: 0 }, changesInFlight: { applying: 0 } });
   });
 });

@@ -1,7 +1,19 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, sql } from "drizzle-orm";
 import { billingPeriodAt } from "../../../shared/limits";
 import { isPlanId, PLANS } from "../../../shared/plans";
-import { accounts, planChanges, stripeUsageReports, usageMinute, type AccountRow } from "../../db/schema";
+import { inTransaction } from "../../db/queries/plan-changes";
+import {
+  callsByMinute,
+  dueUsageReports,
+  lastAppliedAtMs,
+  markUsageReport,
+  queueUsageReportInTx,
+  reportedByMinuteInTx,
+  stripeCustomersOf,
+  stripeLinkedAccounts,
+  usageReportBacklog,
+  type AccountRow,
+  type UsageReportPatch,
+} from "../../db/queries/stripe";
 import { ProviderUnavailableError } from "../billing-provider";
 import type { BillingContext } from "../billing-context";
 import { meterEventOf, METER_ALL_CALLS } from "./stripe-catalog";
@@ -34,18 +46,10 @@ export interface UsageBacklog {
 }
 
 /** The calls an account is billed for per minute: every served call (metered plans) or, for overage, those beyond the monthly quota. */
-function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: string, fromMs: number, toMs: number): Map<number, number> {
-  const rows = (fromSql: number) =>
-    ctx.db
-      .select({ minuteMs: usageMinute.minuteMs, n: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle})` })
-      .from(usageMinute)
-      .where(and(eq(usageMinute.accountId, account.id), gte(usageMinute.minuteMs, fromSql), lt(usageMinute.minuteMs, toMs)))
-      .groupBy(usageMinute.minuteMs)
-      .orderBy(asc(usageMinute.minuteMs))
-      .all();
+async function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: string, fromMs: number, toMs: number): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (eventName === METER_ALL_CALLS) {
-    for (const r of rows(fromMs)) if (r.n > 0) out.set(r.minuteMs, r.n);
+    for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs)) if (r.n > 0) out.set(r.minuteMs, r.n);
     return out;
   }
   // Overage: the calls of each minute that fall beyond the quota, counted from the start of each billing period.
@@ -53,7 +57,7 @@ function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: s
   let period = billingPeriodAt(account.billingAnchorMs, fromMs);
   while (period.startMs < toMs) {
     let used = 0;
-    for (const r of rows(period.startMs)) {
+    for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs)) {
       if (r.minuteMs >= period.endMs) break;
       const over = Math.max(0, used + r.n - cap) - Math.max(0, used - cap);
       used += r.n;
@@ -83,49 +87,42 @@ export class StripeUsageReporter {
   }
 
   /** Accounts billed by usage through Stripe now, with the meter their usage goes to and since when. */
-  private meteredAccounts(): Array<{ account: AccountRow; eventName: string; sinceMs: number }> {
+  private async meteredAccounts(): Promise<Array<{ account: AccountRow; eventName: string; sinceMs: number }>> {
     const out: Array<{ account: AccountRow; eventName: string; sinceMs: number }> = [];
-    for (const account of this.ctx.db.select().from(accounts).all()) {
+    for (const account of await stripeLinkedAccounts(this.ctx.db)) {
       if (!account.stripeCustomerId || !account.stripeSubscriptionId || !isPlanId(account.planId)) continue;
       const plan = PLANS[account.planId];
       const eventName = meterEventOf(plan);
       if (!eventName || (!plan.metered && !account.overageOptIn)) continue;
       // Usage from before the current terms (another plan, overage off) is not billed on this meter.
-      const since = this.ctx.db.select({ at: planChanges.appliedAtMs }).from(planChanges).where(and(eq(planChanges.accountId, account.id), eq(planChanges.status, "applied"))).orderBy(desc(planChanges.appliedAtMs)).get()?.at ?? 0;
+      const since = (await lastAppliedAtMs(this.ctx.db, account.id)) ?? 0;
       out.push({ account, eventName, sinceMs: Math.floor(since / MINUTE_MS) * MINUTE_MS });
     }
     return out;
   }
 
   /** Queues what has not been reported yet; returns the number of reports queued. */
-  enqueue(): number {
+  async enqueue(): Promise<number> {
     const now = this.ctx.clock.now();
     const toMs = Math.floor((now - this.o.settleMs) / MINUTE_MS) * MINUTE_MS;
     let queued = 0;
-    for (const { account, eventName, sinceMs } of this.meteredAccounts()) {
+    for (const { account, eventName, sinceMs } of await this.meteredAccounts()) {
       const fromMs = Math.max(sinceMs, Math.floor((now - this.o.lookbackMs) / MINUTE_MS) * MINUTE_MS);
       if (fromMs >= toMs) continue;
-      const billable = billableByMinute(this.ctx, account, eventName, fromMs, toMs);
+      const billable = await billableByMinute(this.ctx, account, eventName, fromMs, toMs);
       if (billable.size === 0) continue;
-      this.ctx.db.transaction((tx) => {
-        const reported = new Map<number, { sum: number; n: number }>();
-        for (const r of tx
-          .select({ minuteMs: stripeUsageReports.minuteMs, sum: sql<number>`sum(${stripeUsageReports.value})`, n: sql<number>`count(*)` })
-          .from(stripeUsageReports)
-          .where(and(eq(stripeUsageReports.accountId, account.id), eq(stripeUsageReports.eventName, eventName), gte(stripeUsageReports.minuteMs, fromMs), lt(stripeUsageReports.minuteMs, toMs)))
-          .groupBy(stripeUsageReports.minuteMs)
-          .all())
-          reported.set(r.minuteMs, { sum: r.sum, n: r.n });
+      // What was reported and the corrections queued from it, in one transaction: two runs cannot both queue the same difference.
+      queued += await inTransaction(this.ctx.db, (tx) => {
+        const reported = reportedByMinuteInTx(tx, account.id, eventName, fromMs, toMs);
+        let n = 0;
         for (const [minuteMs, calls] of billable) {
           const done = reported.get(minuteMs) ?? { sum: 0, n: 0 };
           if (calls <= done.sum) continue;
           const base = `hr:${eventName === METER_ALL_CALLS ? "calls" : "overage"}:${account.id}:${minuteMs}`;
-          tx.insert(stripeUsageReports)
-            .values({ identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, status: "pending", nextAttemptAtMs: now, createdAtMs: now })
-            .onConflictDoNothing()
-            .run();
-          queued++;
+          queueUsageReportInTx(tx, { identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, nextAttemptAtMs: now, createdAtMs: now });
+          n++;
         }
+        return n;
       });
     }
     return queued;
@@ -134,16 +131,8 @@ export class StripeUsageReporter {
   /** Sends the reports that are due; a 429 or an outage stops the run and backs off. */
   async send(): Promise<{ sent: number; retrying: number; failed: number }> {
     const now = this.ctx.clock.now();
-    const due = this.ctx.db
-      .select()
-      .from(stripeUsageReports)
-      .where(and(eq(stripeUsageReports.status, "pending"), lte(stripeUsageReports.nextAttemptAtMs, now)))
-      .orderBy(asc(stripeUsageReports.minuteMs))
-      .limit(this.o.batchSize)
-      .all();
-    const customers = new Map(
-      due.length ? this.ctx.db.select({ id: accounts.id, customer: accounts.stripeCustomerId }).from(accounts).where(inArray(accounts.id, [...new Set(due.map((d) => d.accountId))])).all().map((a) => [a.id, a.customer]) : [],
-    );
+    const due = await dueUsageReports(this.ctx.db, now, this.o.batchSize);
+    const customers = await stripeCustomersOf(this.ctx.db, [...new Set(due.map((d) => d.accountId))]);
     const counts = { sent: 0, retrying: 0, failed: 0 };
     let stop = false;
     const queue = [...due];
@@ -154,7 +143,7 @@ export class StripeUsageReporter {
         const customer = customers.get(r.accountId);
         const at = this.ctx.clock.now();
         if (!customer) {
-          this.mark(r.identifier, { status: "failed", lastError: "The account is no longer linked to a Stripe customer." });
+          await this.mark(r.identifier, { status: "failed", lastError: "The account is no longer linked to a Stripe customer." });
           counts.failed++;
           continue;
         }
@@ -167,17 +156,17 @@ export class StripeUsageReporter {
               ),
             { ...this.provider.retry, attempts: Math.min(2, this.provider.retry.attempts) },
           );
-          this.mark(r.identifier, { status: "sent", sentAtMs: at, attempts: r.attempts + 1, lastError: null });
+          await this.mark(r.identifier, { status: "sent", sentAtMs: at, attempts: r.attempts + 1, lastError: null });
           counts.sent++;
         } catch (err) {
           if (err instanceof ProviderUnavailableError) {
             const delay = Math.min(this.o.maxBackoffMs, this.o.backoffMs * 2 ** r.attempts);
-            this.mark(r.identifier, { attempts: r.attempts + 1, nextAttemptAtMs: at + delay, lastError: err.cause instanceof Error ? err.cause.message : err.message });
+            await this.mark(r.identifier, { attempts: r.attempts + 1, nextAttemptAtMs: at + delay, lastError: err.cause instanceof Error ? err.cause.message : err.message });
             counts.retrying++;
             // Stripe is down or asks us to slow down (429): the rest waits for the next run.
             stop = true;
           } else {
-            this.mark(r.identifier, { status: "failed", attempts: r.attempts + 1, lastError: err instanceof Error ? err.message : String(err) });
+            await this.mark(r.identifier, { status: "failed", attempts: r.attempts + 1, lastError: err instanceof Error ? err.message : String(err) });
             counts.failed++;
           }
         }
@@ -187,24 +176,17 @@ export class StripeUsageReporter {
     return counts;
   }
 
-  private mark(identifier: string, set: Partial<typeof stripeUsageReports.$inferInsert>): void {
+  private async mark(identifier: string, set: UsageReportPatch): Promise<void> {
     // Only a report still pending moves: one another process already settled stays as it is.
-    this.ctx.db.update(stripeUsageReports).set(set).where(and(eq(stripeUsageReports.identifier, identifier), eq(stripeUsageReports.status, "pending"))).run();
+    await markUsageReport(this.ctx.db, identifier, set);
   }
 
-  backlog(): UsageBacklog {
+  backlog(): Promise<UsageBacklog> {
     return usageBacklog(this.ctx);
   }
 }
 
 /** What is still to be sent to Stripe's meters, for operators. */
-export function usageBacklog(ctx: Pick<BillingContext, "db">): UsageBacklog {
-  const pending = ctx.db
-    .select({ n: sql<number>`count(*)`, oldest: sql<number | null>`min(${stripeUsageReports.minuteMs})` })
-    .from(stripeUsageReports)
-    .where(eq(stripeUsageReports.status, "pending"))
-    .get()!;
-  const failed = ctx.db.select({ n: sql<number>`count(*)` }).from(stripeUsageReports).where(eq(stripeUsageReports.status, "failed")).get()!.n;
-  const lastError = ctx.db.select({ e: stripeUsageReports.lastError }).from(stripeUsageReports).where(sql`${stripeUsageReports.lastError} is not null and ${stripeUsageReports.status} != 'sent'`).orderBy(desc(stripeUsageReports.createdAtMs)).get()?.e ?? null;
-  return { pending: pending.n, failed, oldestPendingMinuteMs: pending.oldest, lastError };
+export function usageBacklog(ctx: Pick<BillingContext, "db">): Promise<UsageBacklog> {
+  return usageReportBacklog(ctx.db);
 }

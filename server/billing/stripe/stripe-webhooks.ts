@@ -1,15 +1,15 @@
-import { eq } from "drizzle-orm";
-import type { Tx } from "../../db/queries/store";
 import express, { type Router } from "express";
 import type Stripe from "stripe";
 import { isPlanId, PLANS } from "../../../shared/plans";
-import { accounts, invoices, planChanges, stripeEvents } from "../../db/schema";
+import { accountRowByIdSync } from "../../db/queries/accounts";
+import { inTransaction, moveChangeInTx as moveChange, planChangeInTx } from "../../db/queries/plan-changes";
+import type { Tx } from "../../db/queries/store";
+import { eventSeen, invoiceNumberInTx, storeEventInTx } from "../../db/queries/stripe";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../plan-change";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 import { recordAnomalyIn } from "../anomalies";
-import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { mirrorStripeInvoiceIn, paymentFailedText, reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
 
 /** Signatures older than this, or further than this in the future, are refused (seconds). */
@@ -56,25 +56,16 @@ export class StripeWebhookHandler {
     return run;
   }
 
-  private seen(id: string): boolean {
-    return Boolean(this.ctx.db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, id)).get());
-  }
-
   private async process(event: Stripe.Event): Promise<WebhookResult> {
-    if (this.seen(event.id)) return "duplicate";
+    if (await eventSeen(this.ctx.db, event.id)) return "duplicate";
     const effect = await this.effectOf(event);
-    let after: AfterCommit = [];
-    let duplicate = false;
-    this.ctx.db.transaction((tx) => {
-      const stored = tx.insert(stripeEvents).values({ id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: this.ctx.clock.now() }).onConflictDoNothing().run();
-      if (stored.changes === 0) {
-        duplicate = true;
-        return;
-      }
-      if (effect) after = effect(tx);
+    // The event id and its effect commit together; an id stored meanwhile (the same event twice at once) commits nothing.
+    const after = await inTransaction(this.ctx.db, (tx): AfterCommit | null => {
+      if (!storeEventInTx(tx, { id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: this.ctx.clock.now() })) return null;
+      return effect ? effect(tx) : [];
     });
-    if (duplicate) return "duplicate";
-    for (const f of after) f();
+    if (!after) return "duplicate";
+    for (const f of after) await f();
     return effect ? "processed" : "ignored";
   }
 
@@ -112,7 +103,7 @@ export class StripeWebhookHandler {
         const sub = await this.provider.call(() => this.provider.stripe.subscriptions.retrieve(subId, { expand: ["latest_invoice"] }));
         const latest = typeof sub.latest_invoice === "object" && sub.latest_invoice !== null ? sub.latest_invoice : null;
         return (tx) => {
-          const change = tx.select().from(planChanges).where(eq(planChanges.id, changeId)).get();
+          const change = planChangeInTx(tx, changeId);
           if (!change) return [];
           const base = baseItemOf(sub);
           // The plan changes now, never before: the customer has paid at Checkout.
@@ -156,8 +147,8 @@ export class StripeWebhookHandler {
         return (tx) => {
           const mirrored = mirrorStripeInvoiceIn(ctx, tx, inv);
           if (!mirrored) return [];
-          const account = tx.select().from(accounts).where(eq(accounts.id, mirrored.accountId)).get()!;
-          const number = tx.select({ n: invoices.number }).from(invoices).where(eq(invoices.id, mirrored.invoiceId)).get()?.n ?? inv.id;
+          const account = accountRowByIdSync(tx, mirrored.accountId)!;
+          const number = invoiceNumberInTx(tx, mirrored.invoiceId) ?? inv.id;
           // The plan stays as it is; a change waiting for this payment stays pending. The customer is told.
           return [
             () =>

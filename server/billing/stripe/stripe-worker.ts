@@ -1,10 +1,9 @@
-import { and, eq, isNotNull, lte } from "drizzle-orm";
-import { accounts, planChanges, quotes } from "../../db/schema";
+import { inTransaction } from "../../db/queries/plan-changes";
+import { applyingChanges, askConsentAgain, overdueScheduledSwitches } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
 import { settlePlanChange } from "../plan-change";
-import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import type { StripeBillingProvider } from "./stripe-provider";
-import { reconcileSubscriptionIn, type AfterCommit } from "./stripe-sync";
+import { reconcileSubscriptionIn } from "./stripe-sync";
 import type { StripeUsageReporter } from "./stripe-usage";
 
 /**
@@ -15,12 +14,12 @@ import type { StripeUsageReporter } from "./stripe-usage";
  */
 export async function resumeApplyingChanges(ctx: BillingContext): Promise<{ resumed: number; expired: number }> {
   const now = ctx.clock.now();
-  const rows = ctx.db.select().from(planChanges).innerJoin(quotes, eq(quotes.id, planChanges.quoteId)).where(eq(planChanges.status, "applying")).all();
+  const rows = await applyingChanges(ctx.db);
   let resumed = 0;
   let expired = 0;
-  for (const { plan_changes: change, quotes: quote } of rows) {
+  for (const { change, quote } of rows) {
     if (change.providerSentAtMs === null && now >= quote.expiresAtMs) {
-      const moved = moveChange(ctx.db, change.id, ["applying"], { status: "needs_consent", failureMessage: "Your confirmation could not be completed before the price preview expired. Nothing was charged and your plan is unchanged; please preview the change again.", updatedAtMs: now });
+      const moved = await askConsentAgain(ctx.db, change.id, "Your confirmation could not be completed before the price preview expired. Nothing was charged and your plan is unchanged; please preview the change again.", now);
       if (moved) expired++;
       continue;
     }
@@ -37,20 +36,12 @@ export async function resumeApplyingChanges(ctx: BillingContext): Promise<{ resu
 /** Downgrades scheduled at Stripe whose date has passed without a webhook: the subscription is re-read and followed. */
 export async function reconcileOverdueSchedules(ctx: BillingContext, provider: StripeBillingProvider, graceMs = 3_600_000): Promise<number> {
   const now = ctx.clock.now();
-  const due = ctx.db
-    .select({ accountId: planChanges.accountId, subscriptionId: accounts.stripeSubscriptionId })
-    .from(planChanges)
-    .innerJoin(accounts, eq(accounts.id, planChanges.accountId))
-    .where(and(eq(planChanges.status, "scheduled"), isNotNull(planChanges.providerRef), lte(planChanges.effectiveAtMs, now - graceMs), isNotNull(accounts.stripeSubscriptionId)))
-    .all();
+  const due = await overdueScheduledSwitches(ctx.db, now - graceMs);
   let n = 0;
   for (const row of due) {
-    const sub = await provider.call(() => provider.stripe.subscriptions.retrieve(row.subscriptionId!));
-    let after: AfterCommit = [];
-    ctx.db.transaction((tx) => {
-      after = reconcileSubscriptionIn(ctx, tx, sub);
-    });
-    for (const f of after) f();
+    const sub = await provider.call(() => provider.stripe.subscriptions.retrieve(row.subscriptionId));
+    const after = await inTransaction(ctx.db, (tx) => reconcileSubscriptionIn(ctx, tx, sub));
+    for (const f of after) await f();
     n++;
   }
   return n;

@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import type { EnforcementMode } from "../../../shared/plans";
 import { accounts, planSettings, type AccountRow } from "../schema";
-import type { Store } from "./store";
+import type { Store, Tx } from "./store";
 
 export type { AccountRow };
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -37,7 +37,7 @@ export async function accountRowById(db: Store, id: string): Promise<AccountRow 
  * synchronous hot path (an over-cap call's upgrade link). Nothing else should use them: another
  * store answers only the async functions.
  */
-export function accountRowByIdSync(db: Store, id: string): AccountRow | undefined {
+export function accountRowByIdSync(db: Tx, id: string): AccountRow | undefined {
   return db.select().from(accounts).where(eq(accounts.id, id)).get();
 }
 

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planChanges, quotes, type AccountRow, type PlanChangeStatus } from "../schema";
+import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planChanges, quotes, type PlanChangeStatus } from "../schema";
 import type { Store, Tx } from "./store";
 
 export type { AccountRow, PlanChangeStatus } from "../schema";
@@ -70,10 +70,6 @@ export async function closeWaiting(store: Store, planChangeId: string, status: P
  */
 export function moveChangeInTx(tx: Tx, planChangeId: string, from: readonly PlanChangeStatus[], set: PlanChangePatch): boolean {
   return tx.update(planChanges).set(set).where(and(eq(planChanges.id, planChangeId), inArray(planChanges.status, [...from]))).run().changes === 1;
-}
-
-export function accountInTx(tx: Tx, accountId: string): AccountRow | undefined {
-  return tx.select().from(accounts).where(eq(accounts.id, accountId)).get();
 }
 
 export function planChangeInTx(tx: Tx, planChangeId: string): PlanChangeRow | undefined {

@@ -130,5 +130,5 @@ export const operatorRouter = router({
   audit: operatorProcedure
     .input(z.object({ accountId: z.string().max(100).optional(), action: z.string().max(60).optional(), fromMs: z.number().int().optional(), toMs: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(200) }))
     .query(({ ctx, input }) => listAudit(ctx.deps.db, input)),
-  stripeStatus: operatorProcedure.query(({ ctx }) => ctx.deps.stripe?.status() ?? { enabled: false as const }),
+  stripeStatus: operatorProcedure.query(async ({ ctx }) => (await ctx.deps.stripe?.status()) ?? { enabled: false as const }),
 });
