@@ -274,13 +274,13 @@ export async function runCli(argv: string[]): Promise<number> {
     case "keys":
       if (sub === "create") {
         const accountId = requireOption(values, "account");
-        const key = withRuntime(config, (rt) => issueKey({ ...rt.deps, maxActiveKeys: rt.deps.config.MAX_ACTIVE_KEYS }, { accountId, name: values.name }, "operator:cli"));
+        const key = await withRuntimeAsync(config, (rt) => issueKey({ ...rt.deps, maxActiveKeys: rt.deps.config.MAX_ACTIVE_KEYS }, { accountId, name: values.name }, "operator:cli"));
         print(out, `Created key ${key.id} "${key.name}" for ${accountId}.\n\n  ${key.key}\n\nStore it now: it will not be shown again.`, key);
         return 0;
       }
       if (sub === "revoke") {
         if (!arg) throw new UsageError("Missing <keyId>.");
-        const key = withRuntime(config, (rt) => withdrawKey(rt.deps, { keyId: arg }, "operator:cli"));
+        const key = await withRuntimeAsync(config, (rt) => withdrawKey(rt.deps, { keyId: arg }, "operator:cli"));
         print(out, `Revoked ${key.id} (${key.prefix}…); calls with it are refused from now on.`, key);
         return 0;
       }

@@ -50,7 +50,7 @@ export function createSignInLink(
  * Trades a one-time link for a session. The link is marked used in the same statement that checks
  * it is unused, so two tabs opening one link get one session between them.
  */
-export function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtlMs: number, via: "link" | "admin-token" = "link"): { sessionId: string; session: Session } {
+export async function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtlMs: number, via: "link" | "admin-token" = "link"): Promise<{ sessionId: string; session: Session }> {
   const now = clock.now();
   const hash = sha256Hex(token);
   const redeemed = db.transaction((tx) => {
@@ -71,7 +71,7 @@ export function redeemSignInLink(db: Db, clock: Clock, token: string, sessionTtl
       .run();
     return { sessionId, session };
   });
-  recordAudit(db, clock, { actor: redeemed.session.role === "operator" ? "operator" : `customer:${redeemed.session.accountId}`, action: "sign_in", accountId: redeemed.session.accountId, details: { via } });
+  await recordAudit(db, clock, { actor: redeemed.session.role === "operator" ? "operator" : `customer:${redeemed.session.accountId}`, action: "sign_in", accountId: redeemed.session.accountId, details: { via } });
   return redeemed;
 }
 

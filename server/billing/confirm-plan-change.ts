@@ -600,7 +600,7 @@ function accountIdOf(ctx: BillingContext, planChangeId: string): string {
 export async function confirmPlanChangeAs(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): Promise<PlanChangeResult> {
   const result = await confirmPlanChangeWithProvider(ctx, accountId, raw, who);
   if (!result.replayed) {
-    recordAudit(ctx.db, ctx.clock, {
+    await recordAudit(ctx.db, ctx.clock, {
       actor: `customer:${who.signedInAs}`,
       action: "plan_change.confirmed",
       accountId,

@@ -70,14 +70,14 @@ export function v1Routes(deps: Deps): Router {
   });
 
   /** Creates a key; the answer is the only time the full key is shown. */
-  r.post("/accounts/:accountId/keys", (req, res) => {
+  r.post("/accounts/:accountId/keys", async (req, res) => {
     const body = parseOrThrow(createKeyBody, req.body ?? {});
-    const created = issueKey({ ...deps, maxActiveKeys: deps.config.MAX_ACTIVE_KEYS }, { accountId: req.params.accountId, name: body.name }, "provider");
+    const created = await issueKey({ ...deps, maxActiveKeys: deps.config.MAX_ACTIVE_KEYS }, { accountId: req.params.accountId, name: body.name }, "provider");
     res.status(201).setHeader("cache-control", "no-store").json({ ...keyOnWire(created), key: created.key });
   });
 
-  r.delete("/keys/:keyId", (req, res) => {
-    const revoked = withdrawKey(deps, { keyId: req.params.keyId }, "provider");
+  r.delete("/keys/:keyId", async (req, res) => {
+    const revoked = await withdrawKey(deps, { keyId: req.params.keyId }, "provider");
     res.json(keyOnWire(revoked));
   });
 

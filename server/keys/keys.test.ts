@@ -54,19 +54,19 @@ describe("API keys", () => {
     expect(() => createKey(database.db, clock, { accountId, name: "   " })).toThrow();
   });
 
-  it("the key verbs audit and tell the change feed themselves, whichever transport calls them", () => {
+  it("the key verbs audit and tell the change feed themselves, whichever transport calls them", async () => {
     const feed = new ChangeFeed();
     let told = 0;
     feed.subscribe("keys.changed", () => told++);
     const ctx = { db: database.db, clock, feed, maxActiveKeys: 5 };
-    const key = issueKey(ctx, { accountId, name: "CI" }, "customer");
+    const key = await issueKey(ctx, { accountId, name: "CI" }, "customer");
     expect(told).toBe(1);
-    withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
+    await withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
     expect(told).toBe(2);
     // A second revoke changes nothing: no new audit line, nobody told.
-    withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
+    await withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
     expect(told).toBe(2);
-    const actions = listAudit(database.db, { accountId }).map((e) => e.action);
+    const actions = (await listAudit(database.db, { accountId })).map((e) => e.action);
     expect(actions.filter((a) => a === "key.created")).toHaveLength(1);
     expect(actions.filter((a) => a === "key.revoked")).toHaveLength(1);
   });

@@ -110,9 +110,9 @@ export interface KeysContext {
 }
 
 /** Issues a key for an account, audited; the full key is in the answer and nowhere else. */
-export function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): CreatedKey {
+export async function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): Promise<CreatedKey> {
   const created = createKey(ctx.db, ctx.clock, input, { maxActiveKeys: ctx.maxActiveKeys });
-  recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
   ctx.feed.publish({ kind: "keys.changed" });
   return created;
 }
@@ -121,11 +121,11 @@ export function issueKey(ctx: KeysContext, input: { accountId: string; name?: st
  * Revokes a key, audited, effective on the next call (the meter forgets its cached keys; another
  * process learns of it within one flush interval). `accountId` scopes it to that account's keys.
  */
-export function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed">, input: { keyId: string; accountId?: string }, actor: string): ApiKeySummary {
+export async function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed">, input: { keyId: string; accountId?: string }, actor: string): Promise<ApiKeySummary> {
   const before = ctx.db.select({ revokedAtMs: apiKeys.revokedAtMs }).from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
   const revoked = revokeKey(ctx.db, ctx.clock, input);
   if (before?.revokedAtMs === null) {
-    recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
+    await recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
     ctx.feed.publish({ kind: "keys.changed" });
   }
   return revoked;

@@ -14,13 +14,13 @@ export const keysRouter = router({
     maxActiveKeys: ctx.deps.config.MAX_ACTIVE_KEYS,
   })),
   /** Creates a key; the full key is in this answer and nowhere else, ever. */
-  create: customerProcedure.input(z.object({ name: keyNameSchema })).mutation(({ ctx, input }) => {
-    const created = issueKey({ ...ctx.deps, maxActiveKeys: ctx.deps.config.MAX_ACTIVE_KEYS }, { accountId: ctx.accountId, name: input.name }, `customer:${ctx.accountId}`);
+  create: customerProcedure.input(z.object({ name: keyNameSchema })).mutation(async ({ ctx, input }) => {
+    const created = await issueKey({ ...ctx.deps, maxActiveKeys: ctx.deps.config.MAX_ACTIVE_KEYS }, { accountId: ctx.accountId, name: input.name }, `customer:${ctx.accountId}`);
     return { ...toView(created), key: created.key };
   }),
   /** Revokes one of the customer's own keys; another account's key is NOT_FOUND. */
-  revoke: customerProcedure.input(z.object({ keyId: z.string().trim().min(1, "keyId is required").max(100) })).mutation(({ ctx, input }) => {
-    const revoked = withdrawKey(ctx.deps, { keyId: input.keyId, accountId: ctx.accountId }, `customer:${ctx.accountId}`);
+  revoke: customerProcedure.input(z.object({ keyId: z.string().trim().min(1, "keyId is required").max(100) })).mutation(async ({ ctx, input }) => {
+    const revoked = await withdrawKey(ctx.deps, { keyId: input.keyId, accountId: ctx.accountId }, `customer:${ctx.accountId}`);
     return { ...toView(revoked), revokedAtMs: revoked.revokedAtMs };
   }),
 });

@@ -30,7 +30,7 @@ export const sessionRouter = router({
   }),
 
   /** Operators sign in to the console with HEADROOM_ADMIN_TOKEN (when it is configured). */
-  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512) })).mutation(({ ctx, input }) => {
+  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512) })).mutation(async ({ ctx, input }) => {
     const expected = ctx.deps.config.HEADROOM_ADMIN_TOKEN;
     const digest = (v: string) => createHash("sha256").update(v).digest();
     if (!expected || !timingSafeEqual(digest(input.token), digest(expected))) {
@@ -38,7 +38,7 @@ export const sessionRouter = router({
     }
     const ttlMs = ctx.deps.config.SESSION_TTL_MINUTES * 60_000;
     const link = createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator" });
-    const { sessionId } = redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
+    const { sessionId } = await redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
     ctx.startSession(sessionId, ttlMs);
     ctx.deps.logger.info({ role: "operator", via: "admin-token" }, "signed in");
     return { signedIn: true as const };
