@@ -187,10 +187,10 @@ function replaceWaiting(tx: BillingContext["db"], accountId: string, now: number
 }
 
 /** The customer is told which waiting change their new choice replaced. */
-function tellReplaced(ctx: BillingContext, accountId: string, planId: string, replaced: Replaced[], byPlanName: string): void {
+async function tellReplaced(ctx: BillingContext, accountId: string, planId: string, replaced: Replaced[], byPlanName: string): Promise<void> {
   for (const r of replaced) {
     const name = planNameOf(r.toPlanId);
-    raiseAccountNotice(ctx.notify, {
+    await raiseAccountNotice(ctx.notify, {
       accountId,
       planId,
       ref: `${r.planChangeId}:replaced`,
@@ -257,7 +257,7 @@ const planNameOf = (planId: string) => PLANS[isPlanId(planId) ? planId : "free"]
  * This is the local provider's path, settled inside the transaction; a remote provider (Stripe)
  * goes through confirmPlanChangeWithProvider.
  */
-export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): PlanChangeResult {
+export async function confirmPlanChange(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): Promise<PlanChangeResult> {
   if (ctx.provider.remote) throw new Error("confirmPlanChange settles in the local ledger; use confirmPlanChangeWithProvider with a remote billing provider");
   const input = confirmPlanChangeInput.parse(raw);
   const { db, clock } = ctx;
@@ -289,8 +289,8 @@ export function confirmPlanChange(ctx: BillingContext, accountId: string, raw: C
   }
 
   const result = resultOf(ctx, planChangeId, false);
-  tellReplaced(ctx, accountId, result.fromPlanId, replaced, planNameOf(quote.toPlanId));
-  afterChange(ctx, result, planNameOf(quote.toPlanId), result.status === "applied");
+  await tellReplaced(ctx, accountId, result.fromPlanId, replaced, planNameOf(quote.toPlanId));
+  await afterChange(ctx, result, planNameOf(quote.toPlanId), result.status === "applied");
   return { ...result, replaced };
 }
 
@@ -348,13 +348,19 @@ export async function confirmPlanChangeWithProvider(ctx: BillingContext, account
     if (raced) return settleOrReplay(ctx, raced.id);
     throw err;
   }
-  tellReplaced(ctx, accountId, quote.fromPlanId, replaced, planNameOf(quote.toPlanId));
   if (overCap) {
+    await tellReplaced(ctx, accountId, quote.fromPlanId, replaced, planNameOf(quote.toPlanId));
     const result = resultOf(ctx, planChangeId, false);
-    afterChange(ctx, result, planNameOf(quote.toPlanId), false);
+    await afterChange(ctx, result, planNameOf(quote.toPlanId), false);
     return { ...result, replaced };
   }
-  return { ...(await settlePlanChange(ctx, planChangeId, false)), replaced };
+  // The settlement is under way before anything is awaited, so a second confirmation of this quote
+  // arriving meanwhile waits for it (and answers as the replay); the customer is told alongside what
+  // the new choice replaced.
+  const [settled, told] = await Promise.allSettled([settlePlanChange(ctx, planChangeId, false), tellReplaced(ctx, accountId, quote.fromPlanId, replaced, planNameOf(quote.toPlanId))]);
+  if (settled.status === "rejected") throw settled.reason;
+  if (told.status === "rejected") throw told.reason;
+  return { ...settled.value, replaced };
 }
 
 /** A quote confirmed before: finish it if it is still being applied, else answer with its first result. */
@@ -414,7 +420,7 @@ async function settleOnce(ctx: BillingContext, planChangeId: string, replayed: b
   }
 
   const outcome = await remote.applyChange(account, change, quote, key);
-  commitRemoteOutcome(ctx, planChangeId, outcome);
+  await commitRemoteOutcome(ctx, planChangeId, outcome);
   const result = resultOf(ctx, planChangeId, replayed);
   if (result.status === "failed" || result.status === "payment_pending") {
     throw new DomainError("PRECONDITION_FAILED", outcome.kind === "failed" || outcome.kind === "payment_pending" ? outcome.message : "The change could not be made. Your plan is unchanged.");
@@ -436,13 +442,13 @@ function commitStatus(ctx: BillingContext, planChangeId: string, status: PlanCha
  * (applying, at checkout, payment pending) moves. Used by the confirmation and by the webhooks
  * (checkout completed, a pending change paid). Returns true when this call committed it.
  */
-export function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): boolean {
-  let after: (() => void) | null = null;
+export async function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): Promise<boolean> {
+  let after: (() => Promise<void>) | null = null;
   ctx.db.transaction((tx) => {
     after = commitRemoteOutcomeIn(ctx, tx as unknown as BillingContext["db"], planChangeId, outcome);
   });
   if (!after) return false;
-  (after as () => void)();
+  await (after as () => Promise<void>)();
   return true;
 }
 
@@ -450,7 +456,7 @@ export function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, o
  * The same inside the caller's transaction (a webhook stores its event id with the effect). Returns
  * what to do once that transaction has committed (meter caps, notices), or null if nothing moved.
  */
-export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, outcome: RemoteApplyOutcome): (() => void) | null {
+export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["db"], planChangeId: string, outcome: RemoteApplyOutcome): (() => Promise<void>) | null {
   const now = ctx.clock.now();
   const change = tx.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
   if (!change || !["applying", "payment_required", "payment_pending"].includes(change.status)) return null;
@@ -482,13 +488,13 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: BillingContext["d
       if (!moveChange(tx, planChangeId, waiting, { status: "failed", failureMessage: outcome.message, updatedAtMs: now })) return null;
       break;
   }
-  return () => {
+  return async () => {
     const result = resultOf(ctx, planChangeId, false);
     const name = planNameOf(result.toPlanId);
-    if (outcome.kind === "applied") afterChange(ctx, result, name, true);
-    else if (outcome.kind === "scheduled") afterChange(ctx, result, name, false);
+    if (outcome.kind === "applied") await afterChange(ctx, result, name, true);
+    else if (outcome.kind === "scheduled") await afterChange(ctx, result, name, false);
     else if (outcome.kind === "payment_pending" || outcome.kind === "failed") {
-      raiseAccountNotice(ctx.notify, {
+      await raiseAccountNotice(ctx.notify, {
         accountId: change.accountId,
         planId: result.fromPlanId,
         ref: `${planChangeId}:${outcome.kind}`,
@@ -570,7 +576,7 @@ export function applyNow(ctx: BillingContext, tx: BillingContext["db"], planChan
 }
 
 /** After the commit: the meter takes the new caps, and the customer is told. */
-export function afterChange(ctx: BillingContext, r: PlanChangeResult, toPlanName: string, applied: boolean): void {
+export async function afterChange(ctx: BillingContext, r: PlanChangeResult, toPlanName: string, applied: boolean): Promise<void> {
   const money = (m: number) => formatMoney(m, r.currency);
   const accountId = accountIdOf(ctx, r.planChangeId);
   // A change from Free (or from grandfathered terms) starts a new billing period today.
@@ -586,7 +592,7 @@ export function afterChange(ctx: BillingContext, r: PlanChangeResult, toPlanName
       : r.status === "scheduled"
         ? { kind: "change_scheduled" as const, title: `Your switch to ${toPlanName} is scheduled`, text: `It takes effect on ${formatDateUtc(r.effectiveAtMs)}. Nothing is charged now; you can cancel it until then on the Billing page.` }
         : { kind: "approval_requested" as const, title: `Your switch to ${toPlanName} is waiting for approval`, text: `The new monthly total is above the account's billing cap, so our team approves it first. Nothing is charged until then; you will hear from us.` };
-  raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
+  await raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
 }
 
 function accountIdOf(ctx: BillingContext, planChangeId: string): string {

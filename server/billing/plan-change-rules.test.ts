@@ -30,9 +30,9 @@ const sql = <T>(q: string, ...args: unknown[]) => srv.deps.sqlite.prepare(q).get
 const planOf = (id: string) => sql<{ plan_id: string }>("select plan_id from accounts where id = ?", id).plan_id;
 const statusOf = (planChangeId: string) => sql<{ status: string }>("select status from plan_changes where id = ?", planChangeId).status;
 const confirm = (id: string, q: QuoteRow, opts: { overage?: boolean } = {}) => confirmPlanChange(srv.deps.billing, id, confirmationFor(q, opts), who);
-function codeOf(fn: () => unknown): string {
+async function codeOf(fn: () => unknown): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof DomainError) return e.code;
     throw e;
@@ -68,20 +68,20 @@ describe("explicit consent, bound to the words shown", () => {
     expect(sql<{ text_shown: string }>("select text_shown from consents where id = ?", ok.data!.consentId).text_shown).toBe(q.consentText);
   });
 
-  it("records the Enterprise per-call clause and the end of grandfathering in the words agreed to", () => {
+  it("records the Enterprise per-call clause and the end of grandfathering in the words agreed to", async () => {
     const id = account("starter");
     srv.deps.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(utc("2027-02-01T00:00:00Z"), id);
     history(id, 2_000, 100);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.consentText).toMatch(/Every call is also billed at \$0\.50 per 1,000 calls \(about \$30\.00 a month at my current rate\)\./);
     expect(q.consentText).toContain("This ends the terms I keep until 1 Feb 2027.");
-    const r = confirm(id, q);
+    const r = await confirm(id, q);
     expect(sql<{ text_shown: string }>("select text_shown from consents where id = ?", r.consentId).text_shown).toBe(q.consentText);
   });
 });
 
 describe("the whole price in the preview: expected overage and its opt-in", () => {
-  it("offers overage billing with the change when the traffic would pass the new plan's quota, in its own words and tick", () => {
+  it("offers overage billing with the change when the traffic would pass the new plan's quota, in its own words and tick", async () => {
     // Copperleaf's shape: about 1,950 calls a day, bursts of 95 a minute: Starter is over, Pro fits with overage.
     const id = account("starter");
     history(id, 1_950, 95);
@@ -97,7 +97,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     );
 
     // Ticked: both sentences recorded, and the account bills overage instead of limiting.
-    const r = confirm(id, q, { overage: true });
+    const r = await confirm(id, q, { overage: true });
     expect(r.status).toBe("applied");
     const consent = sql<{ text_shown: string; overage_opt_in: number }>("select text_shown, overage_opt_in from consents where id = ?", r.consentId);
     expect(consent).toEqual({ text_shown: `${q.consentText} ${q.overageConsentText}`, overage_opt_in: 1 });
@@ -105,13 +105,13 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBeNull();
   });
 
-  it("without the overage tick the plan changes and the quota limits; a tick for words not offered is refused", () => {
+  it("without the overage tick the plan changes and the quota limits; a tick for words not offered is refused", async () => {
     const id = account("starter");
     history(id, 1_950, 95);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     const tampered = { ...confirmationFor(q, { overage: true }), overage: { agreed: true as const, textDigest: consentDigest("I also agree to something else.") } };
-    expect(codeOf(() => confirmPlanChange(srv.deps.billing, id, tampered, who))).toBe("CONFLICT");
-    const r = confirm(id, q);
+    expect(await codeOf(() => confirmPlanChange(srv.deps.billing, id, tampered, who))).toBe("CONFLICT");
+    const r = await confirm(id, q);
     expect(sql<{ overage_opt_in: number }>("select overage_opt_in from consents where id = ?", r.consentId).overage_opt_in).toBe(0);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
 
@@ -119,10 +119,10 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     const plain = previewPlanChange(srv.deps.billing, { accountId: quiet, toPlanId: "business" });
     expect(plain.overageConsentText).toBeNull();
     const withTick = { ...confirmationFor(plain), overage: { agreed: true as const, textDigest: consentDigest("x") } };
-    expect(codeOf(() => confirmPlanChange(srv.deps.billing, quiet, withTick, who))).toBe("BAD_INPUT");
+    expect(await codeOf(() => confirmPlanChange(srv.deps.billing, quiet, withTick, who))).toBe("BAD_INPUT");
   });
 
-  it("counts a new plan's monthly quota from the switch: calls made on the old plan are not over the new one's", () => {
+  it("counts a new plan's monthly quota from the switch: calls made on the old plan are not over the new one's", async () => {
     const s = account("starter");
     const key = createKey(srv.deps.db, clock, { accountId: s, name: "k" }).key;
     // 12,000 calls on Starter this period (shadow mode serves them), a minute apart to stay under the key's safety ceiling.
@@ -133,7 +133,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     srv.deps.meter.flush();
     expect(srv.deps.meter.limitsFor(s).limits.find((l) => l.window === "month")!.used).toBe(12_000);
     const q = previewPlanChange(srv.deps.billing, { accountId: s, toPlanId: "pro" });
-    confirm(s, q);
+    await confirm(s, q);
     const month = srv.deps.meter.limitsFor(s).limits.find((l) => l.window === "month")!;
     expect(month).toMatchObject({ limit: 10_000, used: 0, state: "fine", fromMs: q.prorationAtMs });
     clock.advance(61_000);
@@ -142,13 +142,13 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     expect(srv.deps.meter.limitsFor(s).limits.find((l) => l.window === "month")!.used).toBe(500);
   });
 
-  it("bills the period's usage on the plan it was made on when a downgrade takes effect at the boundary", () => {
+  it("bills the period's usage on the plan it was made on when a downgrade takes effect at the boundary", async () => {
     const id = account("enterprise", utc("2026-11-01T00:00:00Z"));
     srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 2000000, 0, 0, 0, 100)").run(utc("2026-11-10T00:00:00Z"), id);
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
-    expect(confirm(id, q).status).toBe("scheduled");
+    expect((await confirm(id, q)).status).toBe("scheduled");
     clock.set(utc("2026-12-01T00:00:05Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
     const lines = srv.deps.sqlite
       .prepare("select l.kind, l.amount_minor, l.description from invoice_lines l join invoices i on i.id = l.invoice_id where i.account_id = ? and i.kind = 'period' order by l.kind")
@@ -163,10 +163,10 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
 });
 
 describe("plan changes never collide", () => {
-  it("the schema allows one waiting plan change per account", () => {
+  it("the schema allows one waiting plan change per account", async () => {
     const id = account("business");
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
-    const r = confirm(id, q);
+    const r = await confirm(id, q);
     const insert = () =>
       srv.deps.sqlite
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p2', ?, ?, ?, 'plan_change', 'business', 'free', 'pending_approval', 0, 0, 0)")
@@ -179,11 +179,11 @@ describe("plan changes never collide", () => {
     }
   });
 
-  it("an overage opt-in leaves a scheduled downgrade alone", () => {
+  it("an overage opt-in leaves a scheduled downgrade alone", async () => {
     const id = account("pro");
-    const down = confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     expect(down.status).toBe("scheduled");
-    const optIn = confirm(id, previewOverageChange(srv.deps.billing, { accountId: id, optIn: true }));
+    const optIn = await confirm(id, previewOverageChange(srv.deps.billing, { accountId: id, optIn: true }));
     expect(optIn.status).toBe("applied");
     expect(statusOf(down.planChangeId)).toBe("scheduled");
   });
@@ -191,9 +191,9 @@ describe("plan changes never collide", () => {
   it("a new choice replaces a change awaiting approval; the withdrawn request can no longer be approved", async () => {
     const id = account("business");
     srv.deps.billing.billingCapMinor = 50_000;
-    const up = confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" }));
+    const up = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" }));
     expect(up.status).toBe("pending_approval");
-    const down = confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     expect(down.status).toBe("scheduled");
     expect(down.replaced).toEqual([{ planChangeId: up.planChangeId, toPlanId: "enterprise", status: "pending_approval" }]);
     expect(statusOf(up.planChangeId)).toBe("cancelled");
@@ -206,13 +206,13 @@ describe("plan changes never collide", () => {
     expect(JSON.parse(told.facts_json).title).toBe("Your request to switch to Enterprise was withdrawn");
   });
 
-  it("the calendar applies a scheduled change only while the account is still on the plan it was scheduled from", () => {
+  it("the calendar applies a scheduled change only while the account is still on the plan it was scheduled from", async () => {
     const id = account("business");
-    const down = confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     // The plan changed some other way since (an operator, a provider's dashboard).
     srv.deps.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);
     clock.set(utc("2026-12-01T00:00:01Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("pro");
     expect(statusOf(down.planChangeId)).toBe("cancelled");
     const told = sql<{ facts_json: string }>("select facts_json from notices where account_id = ? and dedupe_key like ?", id, `%${down.planChangeId}:void`);

@@ -82,11 +82,11 @@ export function v1Routes(deps: Deps): Router {
   });
 
   /** The in-app banner for the provider's own app: the same notice and words as the portal shows. */
-  r.get("/accounts/:accountId/banner", (req, res) => {
+  r.get("/accounts/:accountId/banner", async (req, res) => {
     res.setHeader("cache-control", "no-store");
     // The provider's backend asks in order to show it: the notice counts as delivered from now.
-    const view = currentBannerFor(deps, req.params.accountId);
-    if (view && view.deliveredAtMs === null && markBannerSeen(deps, req.params.accountId, view.id)) view.deliveredAtMs = deps.clock.now();
+    const view = await currentBannerFor(deps, req.params.accountId);
+    if (view && view.deliveredAtMs === null && (await markBannerSeen(deps, req.params.accountId, view.id))) view.deliveredAtMs = deps.clock.now();
     res.json({ banner: bannerOnWire(view) });
   });
 

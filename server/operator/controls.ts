@@ -38,7 +38,7 @@ export async function grandfather(ctx: BillingContext, raw: z.input<typeof grand
     ctx.onPlanChanged(row.id);
     const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
     if (input.untilMs !== null) {
-      raiseAccountNotice(ctx.notify, {
+      await raiseAccountNotice(ctx.notify, {
         accountId: row.id,
         planId: plan.id,
         ref: `grandfathered:${input.untilMs}`,
@@ -126,7 +126,7 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
   if (issued.replayed) return { creditNoteId, amountMinor: amount, replayed: true };
   await recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason, stripeRefund: remote?.refundId ?? null } });
   const account = (await accountPlan(ctx.db, invoice.accountId))!;
-  raiseAccountNotice(ctx.notify, {
+  await raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: account.planId,
     ref: dedupeKey,

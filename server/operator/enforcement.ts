@@ -112,6 +112,6 @@ export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeo
   ctx.feed.publish({ kind: "modes.changed" });
   // Notices go to the accounts the change puts into enforce mode: a plan flip skips those with their own mode.
   const enforced = list.filter((a) => input.accountIds !== undefined || !a.ownMode);
-  const notified = mode === "enforce" ? ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
+  const notified = mode === "enforce" ? await ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
   return { planId: plan.id, mode, followsPlan: followPlan, accounts: list.length, notified: notified.length };
 }

@@ -57,7 +57,7 @@ export async function replySupportRequest(ctx: { db: Store; clock: Clock; notify
   if (done === "answered") throw new DomainError("CONFLICT", "This request has already been answered.");
   if (done === "not_found") throw new DomainError("NOT_FOUND", "No such request.");
   const account = (await accountPlan(ctx.db, done.accountId))!;
-  raiseAccountNotice(ctx.notify, {
+  await raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: account.planId,
     ref: done.id,

@@ -17,7 +17,7 @@ import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./strip
 
 type Tx = BillingContext["db"];
 /** Work for after the commit: meter caps, notices. */
-export type AfterCommit = Array<() => void>;
+export type AfterCommit = Array<() => void | Promise<unknown>>;
 
 const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
@@ -132,9 +132,9 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     auditStripe(tx, ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } });
   }
   const name = planName(stripePlan);
-  after.push(() => {
+  after.push(async () => {
     ctx.onPlanChanged(account.id);
-    raiseAccountNotice(ctx.notify, {
+    await raiseAccountNotice(ctx.notify, {
       accountId: account.id,
       planId: stripePlan,
       ref: scheduled ? `${scheduled.id}:applied` : `stripe:${sub.id}:${stripePlan}:${now}`,
@@ -185,7 +185,7 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
     auditStripe(tx, ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } });
     after.push(() => ctx.onPlanChanged(account.id));
   });
-  for (const f of after) f();
+  for (const f of after) await f();
   return { accountId: account.id, customerId: input.customerId, subscriptionId: sub?.id ?? null, planId };
 }
 

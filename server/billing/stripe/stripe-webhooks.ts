@@ -75,7 +75,7 @@ export class StripeWebhookHandler {
       if (effect) after = effect(tx);
     });
     if (duplicate) return "duplicate";
-    for (const f of after) f();
+    for (const f of after) await f();
     return effect ? "processed" : "ignored";
   }
 

@@ -50,7 +50,7 @@ export async function reconcileOverdueSchedules(ctx: BillingContext, provider: S
     ctx.db.transaction((tx) => {
       after = reconcileSubscriptionIn(ctx, tx as unknown as BillingContext["db"], sub);
     });
-    for (const f of after) f();
+    for (const f of after) await f();
     n++;
   }
   return n;

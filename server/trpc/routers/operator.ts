@@ -65,7 +65,7 @@ export const operatorRouter = router({
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
       overview: getUsageOverview(db, meter, account, now),
       history: getUsageHistory(db, account, now),
-      notices: listNotices(ctx.deps.notify, account.id, 50).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
+      notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
       billing: billingOverview(db, account.id, now),
       audit: await listAudit(db, { accountId: account.id, limit: 100 }),
