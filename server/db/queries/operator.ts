@@ -4,8 +4,10 @@ import type { Store } from "./store";
 import { callsServedBetween } from "./usage";
 
 /**
- * The console's lists, as the storage boundary answers them: asynchronous, so that the transports
- * never hold a database handle and another store can answer the same calls.
+ * What the operator console reads and changes, as the storage boundary answers it: its lists, the
+ * enforcement flips, its controls (grandfathering, queued invoices, refunds, anomalies), the shadow
+ * audit and the lifecycle metrics. Asynchronous, so that neither the transports nor the operator
+ * context hold a database handle, and another store can answer the same calls.
  */
 
 export async function listInvoices(db: Store, input: { accountId?: string; limit?: number }) {
