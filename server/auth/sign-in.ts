@@ -65,7 +65,7 @@ export async function redeemSignInLink(db: Store, clock: Clock, token: string, s
   if ("refused" in redeemed) throw REFUSED[redeemed.refused]();
   const { link } = redeemed;
   const session: Session = { role: link.role, accountId: link.accountId, returnUrl: link.returnUrl, expiresAtMs };
-  recordAudit(db, clock, { actor: session.role === "operator" ? "operator" : `customer:${session.accountId}`, action: "sign_in", accountId: session.accountId, details: { via } });
+  await recordAudit(db, clock, { actor: session.role === "operator" ? "operator" : `customer:${session.accountId}`, action: "sign_in", accountId: session.accountId, details: { via } });
   return { sessionId, session };
 }
 

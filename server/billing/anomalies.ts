@@ -16,7 +16,7 @@ export const ANOMALY_RATIO = 2;
  * issued it (the local calendar or Stripe). Once per invoice. Runs inside the caller's transaction;
  * returns what to do once it has committed (the customer's notice), or null.
  */
-export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => void) | null {
+export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => Promise<unknown>) | null {
   const inv = tx.select().from(invoices).where(eq(invoices.id, invoiceId)).get();
   if (!inv || inv.kind !== "period" || inv.status === "void") return null;
   if (tx.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.invoiceId, inv.id)).get()) return null;

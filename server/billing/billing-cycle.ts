@@ -21,7 +21,7 @@ export { ANOMALY_RATIO } from "./anomalies";
  * the period just closed), and records an anomaly when an invoice is more than twice the last one.
  * Idempotent: each period invoice has a dedupe key; running it twice changes nothing.
  */
-export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: number } = {}): { applied: number; invoiced: number; anomalies: number } {
+export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: number } = {}): Promise<{ applied: number; invoiced: number; anomalies: number }> {
   const now = ctx.clock.now();
   let applied = 0;
   let invoiced = 0;
@@ -48,7 +48,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
     });
     if (stillFrom === null) continue;
     if (!stillFrom) {
-      raiseAccountNotice(ctx.notify, {
+      await raiseAccountNotice(ctx.notify, {
         accountId: change.accountId,
         planId: change.fromPlanId,
         ref: `${change.id}:void`,
@@ -64,7 +64,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
     }
     applied++;
     ctx.onPlanChanged(change.accountId);
-    raiseAccountNotice(ctx.notify, {
+    await raiseAccountNotice(ctx.notify, {
       accountId: change.accountId,
       planId: change.toPlanId,
       ref: `${change.id}:applied`,
@@ -114,7 +114,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
       });
     }
     if (lines.length === 0) continue;
-    let notice: (() => void) | null = null;
+    let notice: (() => Promise<unknown>) | null = null;
     ctx.db.transaction((tx) => {
       const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
       if (charge.kind === "paid" || charge.kind === "queued") notice = recordAnomalyIn(ctx, tx, charge.invoiceId);
@@ -122,14 +122,14 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
     invoiced++;
     if (notice) {
       anomalyCount++;
-      (notice as () => void)();
+      await (notice as () => Promise<unknown>)();
     }
   }
   return { applied, invoiced, anomalies: anomalyCount };
 }
 
 /** Replays the cycle at each past period boundary of the last `days` days (demo seeding). */
-export function backfillBillingCycles(ctx: BillingContext, days: number): void {
+export async function backfillBillingCycles(ctx: BillingContext, days: number): Promise<void> {
   const now = ctx.clock.now();
   const boundaries = new Set<number>();
   // The period that contained the first day of the window is invoiced too (its usage line covers the
@@ -141,5 +141,5 @@ export function backfillBillingCycles(ctx: BillingContext, days: number): void {
       if (p.startMs > account.billingAnchorMs && p.startMs >= fromMs) boundaries.add(p.startMs);
     }
   }
-  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: fromMs });
+  for (const at of [...boundaries].sort((a, b) => a - b)) await runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: fromMs });
 }

@@ -132,7 +132,7 @@ describe("downgrades at the period end", () => {
     cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
     expect(() => cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).toThrow(DomainError);
     clock.set(utc("2026-12-01T00:00:01Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
 
     clock.set(utc("2026-12-10T00:00:00Z"));
@@ -140,10 +140,10 @@ describe("downgrades at the period end", () => {
     expect(again.effectiveAtMs).toBe(utc("2027-01-01T00:00:00Z"));
     await confirmPlanChange(srv.deps.billing, id, accepted(again), who);
     clock.set(utc("2026-12-31T23:59:59Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
     clock.set(utc("2027-01-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("free");
   });
 });
@@ -244,12 +244,12 @@ describe("the billing calendar", () => {
     insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
     insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered
     clock.set(utc("2026-11-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     const nov = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period'").pluck().all(id);
     expect(nov).toEqual([99_000 + 50_000]);
     clock.set(utc("2026-12-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     const totals = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period' order by period_start_ms").pluck().all(id);
     expect(totals).toEqual([149_000, 99_000 + 500_000]);
     const anomaly = srv.deps.sqlite.prepare("select previous_total_minor, total_minor from anomalies where account_id = ?").all(id);

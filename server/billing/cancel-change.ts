@@ -50,5 +50,5 @@ export async function cancelScheduledChangeWithProvider(ctx: BillingContext, acc
 /** The customer cancels a waiting change (or withdraws a request awaiting approval), audited. */
 export async function cancelWaitingChangeAs(ctx: BillingContext, accountId: string, planChangeId: string, actor: string): Promise<void> {
   await cancelScheduledChangeWithProvider(ctx, accountId, planChangeId);
-  recordAudit(ctx.db, ctx.clock, { actor, action: "plan_change.cancelled", accountId, details: { planChangeId } });
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "plan_change.cancelled", accountId, details: { planChangeId } });
 }

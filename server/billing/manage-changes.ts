@@ -107,8 +107,8 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
         : amountNow !== quote.amountDueNowMinor
           ? `Your switch to ${name} was approved, but its price changed while it waited: ${money(amountNow)} is due now instead of the ${money(quote.amountDueNowMinor)} you agreed to. Nothing was charged; preview the switch again and confirm the new price — no second approval is needed for the next ${APPROVAL_CARRIES_OVER_MS / 86_400_000} days.`
           : `Your switch to ${name} was approved, but your plan or the prices changed since you agreed to it. Nothing was charged; please preview the change again and confirm the new price.`;
-  recordAudit(ctx.db, ctx.clock, { actor: operator, action: "approval.decided", details: { requestId: input.requestId, approve: input.approve, reason: input.reason ?? null, status } });
-  raiseAccountNotice(ctx.notify, {
+  await recordAudit(ctx.db, ctx.clock, { actor: operator, action: "approval.decided", details: { requestId: input.requestId, approve: input.approve, reason: input.reason ?? null, status } });
+  await raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: status === "approved" ? change.toPlanId : account.planId,
     ref: `${request.id}:decided`,

@@ -148,7 +148,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     expect((await confirm(id, q)).status).toBe("scheduled");
     clock.set(utc("2026-12-01T00:00:05Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
     const lines = srv.deps.sqlite
       .prepare("select l.kind, l.amount_minor, l.description from invoice_lines l join invoices i on i.id = l.invoice_id where i.account_id = ? and i.kind = 'period' order by l.kind")
@@ -212,7 +212,7 @@ describe("plan changes never collide", () => {
     // The plan changed some other way since (an operator, a provider's dashboard).
     srv.deps.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);
     clock.set(utc("2026-12-01T00:00:01Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("pro");
     expect(statusOf(down.planChangeId)).toBe("cancelled");
     const told = sql<{ facts_json: string }>("select facts_json from notices where account_id = ? and dedupe_key like ?", id, `%${down.planChangeId}:void`);

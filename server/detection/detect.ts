@@ -34,14 +34,29 @@ export class Detector {
   /** Dedupe keys known to exist, so a busy account does not cost a write per flush. */
   private readonly known = new Set<string>();
   private readonly sustainedCheckedAt = new Map<string, number>();
+  /** Evaluations under way: the flush that starts one does not wait for it. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly o: DetectorOptions) {}
 
-  evaluate(accountIds: Iterable<string>): NoticeView[] {
+  evaluate(accountIds: Iterable<string>): Promise<NoticeView[]> {
+    const run = this.evaluateAll(accountIds);
+    this.running.add(run);
+    const done = () => this.running.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  /** Resolves once every evaluation started so far has finished (before the database closes, and in tests). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async evaluateAll(accountIds: Iterable<string>): Promise<NoticeView[]> {
     const raised: NoticeView[] = [];
     for (const id of accountIds) {
       try {
-        raised.push(...this.evaluateAccount(id));
+        raised.push(...(await this.evaluateAccount(id)));
       } catch (err) {
         this.o.logger.error({ err, accountId: id }, "detection failed for an account");
       }
@@ -49,7 +64,7 @@ export class Detector {
     return raised;
   }
 
-  private evaluateAccount(accountId: string): NoticeView[] {
+  private async evaluateAccount(accountId: string): Promise<NoticeView[]> {
     const now = this.o.clock.now();
     const s = this.o.meter.standing(accountId);
     const out: NoticeView[] = [];
@@ -80,7 +95,7 @@ export class Detector {
       const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
       const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs);
       if (this.known.has(key)) continue;
-      const n = raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
+      const n = await raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
       this.known.add(key);
       if (n) out.push(n);
     }
@@ -93,7 +108,7 @@ export class Detector {
         const over = daysOverLastWeek(this.o.db, accountId, now, s.caps);
         if (over.days >= SUSTAINED_DAYS) {
           const window = over.window;
-          const n = raiseNotice(this.o.notify, {
+          const n = await raiseNotice(this.o.notify, {
             accountId,
             kind: "sustained",
             window: null,
@@ -112,7 +127,7 @@ export class Detector {
    * An operator flipped enforcement on: every account that would be refused now (over a cap today,
    * or on 3 of the last 7 days) is told the date refusals can start.
    */
-  scheduleEnforcement(accountIds: Iterable<string>): NoticeView[] {
+  async scheduleEnforcement(accountIds: Iterable<string>): Promise<NoticeView[]> {
     const now = this.o.clock.now();
     const out: NoticeView[] = [];
     for (const accountId of accountIds) {
@@ -123,7 +138,7 @@ export class Detector {
       const week = daysOverLastWeek(this.o.db, accountId, now, s.caps);
       if (!overNow && week.days === 0) continue;
       const window: WindowName = overNow?.window ?? week.window;
-      const n = raiseNotice(this.o.notify, {
+      const n = await raiseNotice(this.o.notify, {
         accountId,
         kind: "enforcement_scheduled",
         window: null,

@@ -52,12 +52,12 @@ export function embedRoutes(deps: Deps): Router {
   });
 
   /** Sent by the embed once it has rendered the banner: the notice reached the customer now. */
-  r.post("/embed/banner/seen", (req, res) => {
+  r.post("/embed/banner/seen", async (req, res) => {
     const accountId = bannerAccount(req, res);
     if (!accountId) return;
     const noticeId = typeof req.query.notice === "string" ? req.query.notice.slice(0, 100) : "";
     if (!noticeId) return void sendProblem(res, { type: `${PROBLEM_BASE}bad-request`, title: "Missing notice", status: 400, detail: "Say which notice was shown: ?notice=<noticeId>." });
-    if (markBannerSeen(deps, accountId, noticeId) === "not_found") return void sendProblem(res, { type: `${PROBLEM_BASE}not-found`, title: "No such notice", status: 404, detail: "This banner token's account has no notice with that id." });
+    if ((await markBannerSeen(deps, accountId, noticeId)) === "not_found") return void sendProblem(res, { type: `${PROBLEM_BASE}not-found`, title: "No such notice", status: 404, detail: "This banner token's account has no notice with that id." });
     res.status(204).end();
   });
 
@@ -81,11 +81,11 @@ export function embedRoutes(deps: Deps): Router {
   });
 
   // RFC 8058 one-click: mail clients POST "List-Unsubscribe=One-Click" to the List-Unsubscribe URL.
-  r.post("/unsubscribe", express.urlencoded({ extended: false, limit: "2kb" }), (req, res) => {
+  r.post("/unsubscribe", express.urlencoded({ extended: false, limit: "2kb" }), async (req, res) => {
     const target = unsubscribe(req.query.token);
     res.setHeader("cache-control", "no-store");
     if (!target) return sendPage(res, 400, "Link not valid", "<h1>This link is not valid</h1>");
-    setEmailPreference(deps.db, target.accountId, target.kind, false);
+    await setEmailPreference(deps.db, target.accountId, target.kind, false);
     sendPage(res, 200, "Unsubscribed", `<h1>Done</h1><p>You will no longer receive e-mails about ${KIND_LABEL[target.kind] ?? "these notices"}. You can turn them back on in the portal's Settings.</p>`);
   });
   return r;

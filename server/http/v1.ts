@@ -86,7 +86,7 @@ export function v1Routes(deps: Deps): Router {
     res.setHeader("cache-control", "no-store");
     // The provider's backend asks in order to show it: the notice counts as delivered from now.
     const view = await currentBannerFor(deps, req.params.accountId);
-    if (view && view.deliveredAtMs === null && markBannerSeen(deps, req.params.accountId, view.id)) view.deliveredAtMs = deps.clock.now();
+    if (view && view.deliveredAtMs === null && (await markBannerSeen(deps, req.params.accountId, view.id))) view.deliveredAtMs = deps.clock.now();
     res.json({ banner: bannerOnWire(view) });
   });
 

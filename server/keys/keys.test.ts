@@ -66,7 +66,7 @@ describe("API keys", () => {
     // A second revoke changes nothing: no new audit line, nobody told.
     await withdrawKey(ctx, { keyId: key.id, accountId }, "customer");
     expect(told).toBe(2);
-    const actions = listAudit(database.db, { accountId }).map((e) => e.action);
+    const actions = (await listAudit(database.db, { accountId })).map((e) => e.action);
     expect(actions.filter((a) => a === "key.created")).toHaveLength(1);
     expect(actions.filter((a) => a === "key.revoked")).toHaveLength(1);
   });

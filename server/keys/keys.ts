@@ -97,7 +97,7 @@ export interface KeysContext {
 /** Issues a key for an account, audited; the full key is in the answer and nowhere else. */
 export async function issueKey(ctx: KeysContext, input: { accountId: string; name?: string | undefined }, actor: string): Promise<CreatedKey> {
   const created = await createKey(ctx.db, ctx.clock, input, { maxActiveKeys: ctx.maxActiveKeys });
-  recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "key.created", accountId: created.accountId, details: { keyId: created.id, prefix: created.prefix, name: created.name } });
   ctx.feed.publish({ kind: "keys.changed" });
   return created;
 }
@@ -110,7 +110,7 @@ export async function withdrawKey(ctx: Pick<KeysContext, "db" | "clock" | "feed"
   const { key: revoked, revokedNow } = await revoke(ctx.db, ctx.clock, input);
   // Only the call that revoked it audits and tells: a repeat (or one that lost a race) changes nothing.
   if (revokedNow) {
-    recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
+    await recordAudit(ctx.db, ctx.clock, { actor, action: "key.revoked", accountId: revoked.accountId, details: { keyId: revoked.id, prefix: revoked.prefix } });
     ctx.feed.publish({ kind: "keys.changed" });
   }
   return revoked;

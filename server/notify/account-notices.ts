@@ -9,7 +9,7 @@ import { raiseNotice, type NotifyContext, type NoticeView } from "./notices";
 export function raiseAccountNotice(
   ctx: NotifyContext,
   input: { accountId: string; planId: string; ref: string; facts: AccountNoticeFacts },
-): NoticeView | null {
+): Promise<NoticeView | null> {
   return raiseNotice(ctx, {
     accountId: input.accountId,
     kind: input.facts.kind,

@@ -36,7 +36,7 @@ export function bannerOnWire(v: NoticeView | null) {
 export async function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter" | "advisor">, accountId: string): Promise<NoticeView | null> {
   const account = await getAccount(deps.db, accountId);
   const period = deps.meter.limitsFor(accountId).period;
-  const view = currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
+  const view = await currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
   return view ? withAdvice(deps.notify, view, deps.advisor.switchFor(accountId)) : null;
 }
 
@@ -45,14 +45,14 @@ export async function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter
  * backend fetched it to show it): a notice that reached the customer no other way counts as
  * delivered from now, which starts its enforcement grace period.
  */
-export function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "feed">, accountId: string, noticeId: string): "seen" | "seen_before" | "not_found" {
+export async function markBannerSeen(deps: Pick<Deps, "db" | "clock" | "feed">, accountId: string, noticeId: string): Promise<"seen" | "seen_before" | "not_found"> {
   const now = deps.clock.now();
-  if (markDelivered(deps.db, accountId, noticeId, now)) {
+  if (await markDelivered(deps.db, accountId, noticeId, now)) {
     // Delivery starts the grace period: the meter re-reads this account's terms.
     deps.feed.publish({ kind: "terms.changed", accountId });
     return "seen";
   }
-  return noticeOf(deps.db, accountId, noticeId) ? "seen_before" : "not_found";
+  return (await noticeOf(deps.db, accountId, noticeId)) ? "seen_before" : "not_found";
 }
 
 const BANNER_TOKEN_TTL_MS = 15 * 60_000;

@@ -1,6 +1,5 @@
-import { and, asc, eq, inArray, lte, or } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { outbox } from "../db/schema";
+import { claimOutboxMessage, dueOutboxMessages, recordOutboxFailure, recordOutboxSent, type OutboxRow } from "../db/queries/notify";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Mailer } from "./mailer";
@@ -19,7 +18,7 @@ export function backoffMs(attempts: number): number {
 }
 
 export interface DeliveryWorkerOptions {
-  db: Db;
+  db: Store;
   clock: Clock;
   logger: Logger;
   mailer: Mailer | null;
@@ -67,49 +66,29 @@ export class DeliveryWorker {
   private async pass(): Promise<void> {
     const { db, clock } = this.o;
     const now = clock.now();
-    const due = db
-      .select()
-      .from(outbox)
-      .where(
-        or(
-          and(eq(outbox.status, "pending"), lte(outbox.nextAttemptAtMs, now)),
-          and(eq(outbox.status, "sending"), lte(outbox.nextAttemptAtMs, now - STALE_SENDING_MS)),
-        ),
-      )
-      .orderBy(asc(outbox.nextAttemptAtMs))
-      .limit(25)
-      .all();
+    const due = await dueOutboxMessages(db, now, now - STALE_SENDING_MS, 25);
     for (const row of due) {
       if (row.channel === "email" && !this.o.mailer) continue;
       if (row.channel === "webhook" && !this.o.webhookSecret) continue;
       const attempts = row.attempts + 1;
-      const claimed = db
-        .update(outbox)
-        .set({ status: "sending", attempts, nextAttemptAtMs: clock.now() })
-        .where(and(eq(outbox.id, row.id), inArray(outbox.status, ["pending", "sending"]), eq(outbox.attempts, row.attempts)))
-        .run();
-      if (claimed.changes !== 1) continue;
+      if (!(await claimOutboxMessage(db, row.id, row.attempts, clock.now()))) continue;
       // The outcome is recorded only while this claim stands: a send so slow that the row was
       // claimed again as stale (here or in another process) leaves the record to that claim.
-      const ours = and(eq(outbox.id, row.id), eq(outbox.status, "sending"), eq(outbox.attempts, attempts));
       try {
         await this.send(row);
         const sentAt = clock.now();
-        db.update(outbox).set({ status: "sent", sentAtMs: sentAt, lastError: null }).where(ours).run();
-        if (row.channel === "email" && row.noticeId && row.accountId && markDelivered(db, row.accountId, row.noticeId, sentAt)) this.o.onDelivered?.(row.accountId);
+        await recordOutboxSent(db, row.id, attempts, sentAt);
+        if (row.channel === "email" && row.noticeId && row.accountId && (await markDelivered(db, row.accountId, row.noticeId, sentAt))) this.o.onDelivered?.(row.accountId);
       } catch (err) {
         const failed = attempts >= MAX_ATTEMPTS;
         const message = err instanceof Error ? err.message : String(err);
-        db.update(outbox)
-          .set({ status: failed ? "failed" : "pending", nextAttemptAtMs: clock.now() + backoffMs(attempts), lastError: message.slice(0, 500) })
-          .where(ours)
-          .run();
+        await recordOutboxFailure(db, row.id, attempts, { status: failed ? "failed" : "pending", nextAttemptAtMs: clock.now() + backoffMs(attempts), lastError: message.slice(0, 500) });
         this.o.logger[failed ? "error" : "warn"]({ outboxId: row.id, channel: row.channel, attempts, error: message }, failed ? "delivery failed for good" : "delivery failed; will retry");
       }
     }
   }
 
-  private async send(row: typeof outbox.$inferSelect): Promise<void> {
+  private async send(row: OutboxRow): Promise<void> {
     if (row.channel === "email") {
       const payload = JSON.parse(row.payloadJson) as { text: string; html: string; headers: Record<string, string> };
       await this.o.mailer!.send({ to: row.recipient, subject: row.subject ?? "", text: payload.text, html: payload.html, headers: payload.headers, messageId: `<${row.id}@headroom>` });

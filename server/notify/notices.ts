@@ -1,8 +1,18 @@
-import { and, desc, eq, gte, isNull } from "drizzle-orm";
 import { composeNotice, type AccountNoticeFacts, type CapNoticeKind, type NoticeFacts, type NoticeKind, type NoticeMessage } from "../../shared/messages";
 import type { SwitchAdvice } from "../../shared/recommend";
-import type { Db } from "../db/client";
-import { accounts, notices, notificationPreferences, outbox } from "../db/schema";
+import {
+  findNotice,
+  insertNoticeOnce,
+  markNoticeDelivered,
+  markNoticeDismissed,
+  noticesOf,
+  storedEmailPreference,
+  storeEmailPreference,
+  undismissedNoticesSince,
+  type NoticeRow,
+  type OutboxDraft,
+} from "../db/queries/notify";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { newId } from "../lib/ids";
 import { renderNoticeEmail, type NoticeLinks } from "./render-email";
@@ -16,7 +26,7 @@ export const NOTICE_KINDS: CapNoticeKind[] = ["approaching", "reached", "sustain
 type StoredFacts = (NoticeFacts | AccountNoticeFacts) & { planId?: string };
 
 export interface NotifyContext {
-  db: Db;
+  db: Store;
   clock: Clock;
   baseUrl: () => string;
   /** Secret for unsubscribe links and webhook signatures' fallbacks. */
@@ -54,85 +64,67 @@ export function noticeLinks(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, 
   };
 }
 
-export function emailEnabled(db: Db, accountId: string, kind: string): boolean {
+export async function emailEnabled(db: Store, accountId: string, kind: string): Promise<boolean> {
   if (ALWAYS_EMAILED.has(kind)) return true;
-  const pref = db
-    .select({ email: notificationPreferences.email })
-    .from(notificationPreferences)
-    .where(and(eq(notificationPreferences.accountId, accountId), eq(notificationPreferences.kind, kind)))
-    .get();
-  return pref?.email ?? true;
+  return (await storedEmailPreference(db, accountId, kind)) ?? true;
 }
 
 /**
  * Records a notice once per dedupe key and queues its e-mail (if the customer wants it) and its
  * provider webhook, all in one transaction. Returns null when the notice already exists.
  */
-export function raiseNotice(
+export async function raiseNotice(
   ctx: NotifyContext,
   input: { accountId: string; kind: NoticeKind; window: string | null; periodStartMs: number; facts: StoredFacts & { planId: string }; dedupeRef?: string },
-): NoticeView | null {
+): Promise<NoticeView | null> {
   const { db, clock } = ctx;
   const now = clock.now();
   const dedupeKey = input.dedupeRef ? `${input.accountId}:${input.kind}:${input.dedupeRef}` : dedupeKeyFor(input.accountId, input.kind, input.window, input.periodStartMs);
-  const wantsEmail = emailEnabled(db, input.accountId, input.kind);
-  return db.transaction((tx) => {
-    const account = tx.select().from(accounts).where(eq(accounts.id, input.accountId)).get();
-    if (!account) return null;
-    const inserted = tx
-      .insert(notices)
-      .values({
-        id: newId("ntc"),
-        accountId: input.accountId,
-        kind: input.kind,
-        window: input.window,
-        periodStartMs: input.periodStartMs,
-        dedupeKey,
-        factsJson: JSON.stringify(input.facts),
-        createdAtMs: now,
-      })
-      .onConflictDoNothing({ target: notices.dedupeKey })
-      .returning()
-      .get();
-    if (!inserted) return null;
-    const view = toView(ctx, inserted);
-
+  const wantsEmail = await emailEnabled(db, input.accountId, input.kind);
+  const row: NoticeRow = {
+    id: newId("ntc"),
+    accountId: input.accountId,
+    kind: input.kind,
+    window: input.window,
+    periodStartMs: input.periodStartMs,
+    dedupeKey,
+    factsJson: JSON.stringify(input.facts),
+    createdAtMs: now,
+    deliveredAtMs: null,
+    dismissedAtMs: null,
+  };
+  const view = toView(ctx, row);
+  const messagesFor = (account: { name: string; email: string }): OutboxDraft[] => {
+    const messages: OutboxDraft[] = [];
     if (wantsEmail) {
       const email = renderNoticeEmail(view.message, view.links, account.name);
-      tx.insert(outbox)
-        .values({
-          id: newId("msg"),
-          noticeId: inserted.id,
-          accountId: input.accountId,
-          channel: "email",
-          dedupeKey: `${dedupeKey}:email`,
-          recipient: account.email,
-          subject: email.subject,
-          payloadJson: JSON.stringify({ text: email.text, html: email.html, headers: email.headers }),
-          status: ctx.smtp ? "pending" : "stored",
-          nextAttemptAtMs: now,
-          createdAtMs: now,
-        })
-        .run();
+      messages.push({
+        id: newId("msg"),
+        channel: "email",
+        dedupeKey: `${dedupeKey}:email`,
+        recipient: account.email,
+        subject: email.subject,
+        payloadJson: JSON.stringify({ text: email.text, html: email.html, headers: email.headers }),
+        status: ctx.smtp ? "pending" : "stored",
+        nextAttemptAtMs: now,
+        createdAtMs: now,
+      });
     }
     if (ctx.webhookUrl) {
-      tx.insert(outbox)
-        .values({
-          id: newId("msg"),
-          noticeId: inserted.id,
-          accountId: input.accountId,
-          channel: "webhook",
-          dedupeKey: `${dedupeKey}:webhook`,
-          recipient: ctx.webhookUrl,
-          payloadJson: JSON.stringify(webhookPayload(view)),
-          status: "pending",
-          nextAttemptAtMs: now,
-          createdAtMs: now,
-        })
-        .run();
+      messages.push({
+        id: newId("msg"),
+        channel: "webhook",
+        dedupeKey: `${dedupeKey}:webhook`,
+        recipient: ctx.webhookUrl,
+        payloadJson: JSON.stringify(webhookPayload(view)),
+        status: "pending",
+        nextAttemptAtMs: now,
+        createdAtMs: now,
+      });
     }
-    return view;
-  });
+    return messages;
+  };
+  return (await insertNoticeOnce(db, row, messagesFor)) ? view : null;
 }
 
 /** What the provider's webhook receives: the notice, its figures and the same words as the banner. */
@@ -152,7 +144,7 @@ export function webhookPayload(v: NoticeView) {
   };
 }
 
-export function toView(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, row: typeof notices.$inferSelect): NoticeView {
+export function toView(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, row: NoticeRow): NoticeView {
   const facts = JSON.parse(row.factsJson) as StoredFacts;
   return {
     id: row.id,
@@ -169,34 +161,28 @@ export function toView(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, row: 
   };
 }
 
-export function listNotices(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, accountId: string, limit = 100): NoticeView[] {
-  return ctx.db.select().from(notices).where(eq(notices.accountId, accountId)).orderBy(desc(notices.createdAtMs)).limit(limit).all().map((r) => toView(ctx, r));
+export async function listNotices(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, accountId: string, limit = 100): Promise<NoticeView[]> {
+  return (await noticesOf(ctx.db, accountId, limit)).map((r) => toView(ctx, r));
 }
 
 const SEVERITY_RANK = { critical: 3, warning: 2, info: 1 } as const;
 
 /** The notice to show as a banner: undismissed, this period, about the current plan; most severe, then newest. */
-export function currentBanner(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, account: { id: string; planId: string; periodStartMs: number }): NoticeView | null {
-  const rows = ctx.db
-    .select()
-    .from(notices)
-    .where(and(eq(notices.accountId, account.id), isNull(notices.dismissedAtMs), gte(notices.periodStartMs, account.periodStartMs)))
-    .orderBy(desc(notices.createdAtMs))
-    .limit(20)
-    .all();
+export async function currentBanner(ctx: Pick<NotifyContext, "db" | "baseUrl" | "linkSecret">, account: { id: string; planId: string; periodStartMs: number }): Promise<NoticeView | null> {
+  const rows = await undismissedNoticesSince(ctx.db, account.id, account.periodStartMs, 20);
   const views = rows.map((r) => toView(ctx, r)).filter((v) => (NOTICE_KINDS as readonly string[]).includes(v.kind) && (v.facts.planId ?? account.planId) === account.planId);
   views.sort((a, b) => SEVERITY_RANK[b.message.severity] - SEVERITY_RANK[a.message.severity] || b.createdAtMs - a.createdAtMs);
   return views[0] ?? null;
 }
 
 /** The customer saw the notice (banner shown): it counts as delivered from now if nothing reached them before. */
-export function markDelivered(db: Db, accountId: string, noticeId: string, atMs: number): boolean {
-  return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId), isNull(notices.deliveredAtMs))).run().changes > 0;
+export function markDelivered(db: Store, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
+  return markNoticeDelivered(db, accountId, noticeId, atMs);
 }
 
 /** The account's own notice with this id (another account's is not found). */
-export function noticeOf(db: Db, accountId: string, noticeId: string): { id: string; deliveredAtMs: number | null } | undefined {
-  return db.select({ id: notices.id, deliveredAtMs: notices.deliveredAtMs }).from(notices).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).get();
+export function noticeOf(db: Store, accountId: string, noticeId: string): Promise<{ id: string; deliveredAtMs: number | null } | undefined> {
+  return findNotice(db, accountId, noticeId);
 }
 
 /** A cap notice as it reads today: its own figures, offering the switch recommended now. */
@@ -206,15 +192,17 @@ export function withAdvice(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, v
   return { ...v, facts, message: composeNotice(facts), links: noticeLinks(ctx, v.accountId, v.kind, facts) };
 }
 
-export function dismissNotice(db: Db, accountId: string, noticeId: string, atMs: number): boolean {
-  return db.update(notices).set({ dismissedAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).run().changes > 0;
+export function dismissNotice(db: Store, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
+  return markNoticeDismissed(db, accountId, noticeId, atMs);
 }
 
-export function setEmailPreference(db: Db, accountId: string, kind: string, email: boolean): void {
+export async function setEmailPreference(db: Store, accountId: string, kind: string, email: boolean): Promise<void> {
   if (ALWAYS_EMAILED.has(kind)) return;
-  db.insert(notificationPreferences).values({ accountId, kind, email }).onConflictDoUpdate({ target: [notificationPreferences.accountId, notificationPreferences.kind], set: { email } }).run();
+  await storeEmailPreference(db, accountId, kind, email);
 }
 
-export function emailPreferences(db: Db, accountId: string): Array<{ kind: string; email: boolean; locked: boolean }> {
-  return NOTICE_KINDS.map((kind) => ({ kind, email: emailEnabled(db, accountId, kind), locked: ALWAYS_EMAILED.has(kind) }));
+export async function emailPreferences(db: Store, accountId: string): Promise<Array<{ kind: string; email: boolean; locked: boolean }>> {
+  const out: Array<{ kind: string; email: boolean; locked: boolean }> = [];
+  for (const kind of NOTICE_KINDS) out.push({ kind, email: await emailEnabled(db, accountId, kind), locked: ALWAYS_EMAILED.has(kind) });
+  return out;
 }

@@ -1,11 +1,20 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
 import type { BillingContext } from "../billing/billing-context";
 import { isBillingPaused, storeBillingPaused } from "../billing/billing-pause";
-import { accounts, anomalies, invoices } from "../db/schema";
+import {
+  accountPlan,
+  acknowledgeAnomalyOnce,
+  collectQueuedInvoices,
+  findInvoice,
+  grandfatherAccounts,
+  invoiceByDedupeKey,
+  issueInvoiceOnce,
+  queuedInvoiceCount,
+  refundedFor,
+} from "../db/queries/operator";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import { recordAudit } from "./audit-log";
@@ -17,20 +26,19 @@ export const grandfatherInput = z.object({
 });
 
 /** Keeps accounts on their current terms until a date: no plan charge and no enforcement until then. */
-export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfatherInput>, actor: string) {
+export async function grandfather(ctx: BillingContext, raw: z.input<typeof grandfatherInput>, actor: string) {
   const input = grandfatherInput.parse(raw);
   const now = ctx.clock.now();
   if (input.untilMs !== null && input.untilMs <= now) throw new DomainError("BAD_INPUT", "The date must be in the future.");
-  const rows = ctx.db.select().from(accounts).where(inArray(accounts.id, input.accountIds)).all();
-  if (rows.length !== new Set(input.accountIds).size) throw new DomainError("NOT_FOUND", "Some of these accounts do not exist.");
-  ctx.db.update(accounts).set({ grandfatheredUntilMs: input.untilMs }).where(inArray(accounts.id, input.accountIds)).run();
+  const rows = await grandfatherAccounts(ctx.db, input.accountIds, input.untilMs);
+  if (!rows) throw new DomainError("NOT_FOUND", "Some of these accounts do not exist.");
   for (const row of rows) {
-    recordAudit(ctx.db, ctx.clock, { actor, action: "grandfathering.set", accountId: row.id, details: { untilMs: input.untilMs } });
+    await recordAudit(ctx.db, ctx.clock, { actor, action: "grandfathering.set", accountId: row.id, details: { untilMs: input.untilMs } });
     // New terms for the meter (no enforcement until the date) from the next call.
     ctx.onPlanChanged(row.id);
     const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
     if (input.untilMs !== null) {
-      raiseAccountNotice(ctx.notify, {
+      await raiseAccountNotice(ctx.notify, {
         accountId: row.id,
         planId: plan.id,
         ref: `grandfathered:${input.untilMs}`,
@@ -41,7 +49,7 @@ export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfather
   return { updated: rows.length };
 }
 
-export function billingPaused(ctx: BillingContext): boolean {
+export async function billingPaused(ctx: BillingContext): Promise<boolean> {
   return isBillingPaused(ctx.db);
 }
 
@@ -49,17 +57,17 @@ export function billingPaused(ctx: BillingContext): boolean {
  * Stops provider charges: new invoices are queued, visibly, until billing resumes; resuming
  * collects the queued ones. The switch lives in the database, so every process honours it.
  */
-export function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
+export async function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
   const now = ctx.clock.now();
   storeBillingPaused(ctx.db, paused, now);
   let collected = 0;
-  if (!paused) collected = ctx.db.update(invoices).set({ status: "paid" }).where(eq(invoices.status, "queued")).run().changes;
-  recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });
+  if (!paused) collected = await collectQueuedInvoices(ctx.db);
+  await recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });
   return { paused, collected };
 }
 
-export function queuedInvoices(ctx: BillingContext): number {
-  return ctx.db.select({ n: sql<number>`count(*)` }).from(invoices).where(eq(invoices.status, "queued")).get()!.n;
+export function queuedInvoices(ctx: BillingContext): Promise<number> {
+  return queuedInvoiceCount(ctx.db);
 }
 
 export const refundInput = z.object({
@@ -79,32 +87,21 @@ export const refundInput = z.object({
 export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof refundInput>, actor: string) {
   const input = refundInput.parse(raw);
   const now = ctx.clock.now();
-  const invoice = ctx.db.select().from(invoices).where(eq(invoices.id, input.invoiceId)).get();
+  const invoice = await findInvoice(ctx.db, input.invoiceId);
   if (!invoice || invoice.kind === "credit_note") throw new DomainError("NOT_FOUND", "No such invoice to refund.");
   if (invoice.status !== "paid") throw new DomainError("PRECONDITION_FAILED", "Only a paid invoice can be refunded.");
   const dedupeKey = `refund:${input.requestId}`;
-  const existing = ctx.db.select().from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+  const existing = await invoiceByDedupeKey(ctx.db, dedupeKey);
   if (existing) return { creditNoteId: existing.id, amountMinor: -existing.totalMinor, replayed: true };
-  const refunded = -ctx.db
-    .select({ n: sql<number>`coalesce(sum(${invoices.totalMinor}), 0)` })
-    .from(invoices)
-    .where(and(eq(invoices.kind, "credit_note"), eq(invoices.accountId, invoice.accountId), sql`${invoices.dedupeKey} like ${`refund:%`}`, eq(invoices.periodStartMs, invoice.periodStartMs), eq(invoices.periodEndMs, invoice.periodEndMs)))
-    .get()!.n;
+  const refunded = await refundedFor(ctx.db, invoice);
   const left = invoice.totalMinor - refunded;
   const amount = input.amountMinor ?? left;
   if (amount <= 0 || amount > left) throw new DomainError("BAD_INPUT", `At most ${formatMoney(left, invoice.currency)} of ${invoice.number} can still be refunded.`);
   const remote = ctx.provider.remote ? await ctx.provider.remote.refund(invoice, amount, dedupeKey, input.reason) : null;
-  let creditNoteId = "";
-  let replayed = false;
+  let issued: { invoiceId: string; replayed: boolean };
   try {
-    ctx.db.transaction((tx) => {
-      // The same request ran alongside this one (Stripe replayed the refund to both): its credit note stands.
-      const first = tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
-      if (first) {
-        creditNoteId = first.id;
-        replayed = true;
-        return;
-      }
+    // The same request ran alongside this one (Stripe replayed the refund to both): its credit note stands.
+    issued = await issueInvoiceOnce(ctx.db, dedupeKey, (tx) => {
       const r = ctx.provider.invoice(
         tx,
         {
@@ -118,17 +115,18 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
         },
         now,
       );
-      if (r.kind === "paid" || r.kind === "queued") creditNoteId = r.invoiceId;
+      return r.kind === "paid" || r.kind === "queued" ? r.invoiceId : "";
     });
   } catch (err) {
-    const raced = ctx.db.select().from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+    const raced = await invoiceByDedupeKey(ctx.db, dedupeKey);
     if (raced) return { creditNoteId: raced.id, amountMinor: -raced.totalMinor, replayed: true };
     throw err;
   }
-  if (replayed) return { creditNoteId, amountMinor: amount, replayed: true };
-  recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason, stripeRefund: remote?.refundId ?? null } });
-  const account = ctx.db.select().from(accounts).where(eq(accounts.id, invoice.accountId)).get()!;
-  raiseAccountNotice(ctx.notify, {
+  const creditNoteId = issued.invoiceId;
+  if (issued.replayed) return { creditNoteId, amountMinor: amount, replayed: true };
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "refund.issued", accountId: invoice.accountId, details: { invoice: invoice.number, amountMinor: amount, currency: invoice.currency, reason: input.reason, stripeRefund: remote?.refundId ?? null } });
+  const account = (await accountPlan(ctx.db, invoice.accountId))!;
+  await raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: account.planId,
     ref: dedupeKey,
@@ -137,12 +135,10 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
   return { creditNoteId, amountMinor: amount, replayed: false };
 }
 
-export function acknowledgeAnomaly(ctx: BillingContext, anomalyId: string, actor: string): void {
+export async function acknowledgeAnomaly(ctx: BillingContext, anomalyId: string, actor: string): Promise<void> {
   // Acknowledged once: a second click (or another operator, on another process) changes nothing and is not audited again.
-  const done = ctx.db.update(anomalies).set({ acknowledgedAtMs: ctx.clock.now(), acknowledgedBy: actor }).where(and(eq(anomalies.id, anomalyId), isNull(anomalies.acknowledgedAtMs))).run();
-  if (done.changes !== 1) {
-    if (ctx.db.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.id, anomalyId)).get()) return;
-    throw new DomainError("NOT_FOUND", "No such anomaly.");
-  }
-  recordAudit(ctx.db, ctx.clock, { actor, action: "anomaly.acknowledged", details: { anomalyId } });
+  const done = await acknowledgeAnomalyOnce(ctx.db, anomalyId, actor, ctx.clock.now());
+  if (done === "before") return;
+  if (done === "not_found") throw new DomainError("NOT_FOUND", "No such anomaly.");
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "anomaly.acknowledged", details: { anomalyId } });
 }

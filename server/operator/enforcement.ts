@@ -1,10 +1,9 @@
-import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { ENFORCEMENT_MODES, isPlanId, PLANS, type EnforcementMode } from "../../shared/plans";
 import { listAccounts } from "../accounts/accounts";
 import { daysOverLastWeek, type Detector } from "../detection/detect";
-import type { Db } from "../db/client";
-import { accounts, planSettings } from "../db/schema";
+import { planEnforcementSetting, storeEnforcement } from "../db/queries/operator";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import type { ChangeFeed } from "../lib/change-feed";
@@ -13,7 +12,7 @@ import { recordAudit } from "./audit-log";
 import { refusedPerDay } from "./shadow-audit";
 
 export interface EnforcementContext {
-  db: Db;
+  db: Store;
   clock: Clock;
   meter: Meter;
   feed: Pick<ChangeFeed, "publish">;
@@ -66,16 +65,16 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
     })
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const plan = PLANS[input.planId as keyof typeof PLANS];
-  const setting = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get();
+  const setting = await planEnforcementSetting(ctx.db, plan.id);
   return {
     planId: plan.id,
     planName: plan.name,
-    mode: setting?.enforcement ?? plan.enforcement,
+    mode: setting ?? plan.enforcement,
     accounts: list.length,
     /** Accounts of a plan-wide target that keep their own mode. */
     keepOwnMode: input.accountIds ? 0 : list.filter((a) => a.ownMode).length,
     wouldRefuse: affected.map(({ terms: _terms, ...a }) => a),
-    refusedCallsPerDay: refusedPerDay(ctx.db, affected.map((a) => a.terms), now),
+    refusedCallsPerDay: await refusedPerDay(ctx.db, affected.map((a) => a.terms), now),
     notified: affected.filter((a) => a.notifiedAtMs !== null).length,
     graceHours: ctx.graceMs / 3_600_000,
   };
@@ -99,24 +98,12 @@ export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeo
   const now = ctx.clock.now();
   const list = await targets(ctx, input);
   const plan = PLANS[input.planId as keyof typeof PLANS];
-  const before = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get()?.enforcement ?? plan.enforcement;
+  const before = (await planEnforcementSetting(ctx.db, plan.id)) ?? plan.enforcement;
   const followPlan = input.mode === FOLLOW_PLAN;
   // The mode the target ends up in: following the plan means the plan's current mode.
   const mode: EnforcementMode = input.mode === FOLLOW_PLAN ? before : input.mode;
-  ctx.db.transaction((tx) => {
-    if (input.accountIds) {
-      tx.update(accounts)
-        .set({ enforcementOverride: followPlan ? null : mode })
-        .where(and(inArray(accounts.id, input.accountIds), eq(accounts.planId, plan.id)))
-        .run();
-    } else {
-      tx.insert(planSettings)
-        .values({ planId: plan.id, enforcement: mode, updatedAtMs: now, updatedBy: actor })
-        .onConflictDoUpdate({ target: planSettings.planId, set: { enforcement: mode, updatedAtMs: now, updatedBy: actor } })
-        .run();
-    }
-  });
-  recordAudit(ctx.db, ctx.clock, {
+  await storeEnforcement(ctx.db, input.accountIds ? { planId: plan.id, accountIds: input.accountIds, mode: followPlan ? null : mode, atMs: now, by: actor } : { planId: plan.id, mode, atMs: now, by: actor });
+  await recordAudit(ctx.db, ctx.clock, {
     actor,
     action: "enforcement.changed",
     details: { planId: plan.id, from: input.accountIds ? "per account" : before, to: followPlan ? `the plan's (${mode})` : mode, cohort: input.accountIds ?? null, accounts: list.length },
@@ -125,6 +112,6 @@ export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeo
   ctx.feed.publish({ kind: "modes.changed" });
   // Notices go to the accounts the change puts into enforce mode: a plan flip skips those with their own mode.
   const enforced = list.filter((a) => input.accountIds !== undefined || !a.ownMode);
-  const notified = mode === "enforce" ? ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
+  const notified = mode === "enforce" ? await ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
   return { planId: plan.id, mode, followsPlan: followPlan, accounts: list.length, notified: notified.length };
 }

@@ -1,8 +1,7 @@
-import { and, eq, gte, inArray, lt } from "drizzle-orm";
 import { z } from "zod";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
-import type { Db } from "../db/client";
-import { planChanges, satisfaction } from "../db/schema";
+import type { Store } from "../db/queries/store";
+import { recordSatisfaction, satisfactionBetween, satisfactionFor } from "../db/queries/support";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
@@ -10,14 +9,10 @@ import { newId } from "../lib/ids";
 export const rateInput = z.object({ planChangeId: z.string().min(1).max(100), score: z.number().int().min(0).max(10) });
 
 /** The optional 0–10 question on the receipt page; one answer per plan change (a second replaces it). */
-export function rateExperience(db: Db, clock: Clock, accountId: string, raw: z.input<typeof rateInput>): void {
+export async function rateExperience(db: Store, clock: Clock, accountId: string, raw: z.input<typeof rateInput>): Promise<void> {
   const input = rateInput.parse(raw);
-  const change = db.select().from(planChanges).where(and(eq(planChanges.id, input.planChangeId), eq(planChanges.accountId, accountId))).get();
-  if (!change) throw new DomainError("NOT_FOUND", "No such plan change.");
-  db.insert(satisfaction)
-    .values({ id: newId("sat"), accountId, planChangeId: change.id, score: input.score, createdAtMs: clock.now() })
-    .onConflictDoUpdate({ target: satisfaction.planChangeId, set: { score: input.score, createdAtMs: clock.now() } })
-    .run();
+  const recorded = await recordSatisfaction(db, { id: newId("sat"), accountId, planChangeId: input.planChangeId, score: input.score, atMs: clock.now() });
+  if (!recorded) throw new DomainError("NOT_FOUND", "No such plan change.");
 }
 
 /** Net Promoter Score: % of 9–10 minus % of 0–6; null without answers. */
@@ -29,8 +24,8 @@ export function nps(scores: number[]): number | null {
 }
 
 /** NPS per week over [fromMs, toMs), and overall. */
-export function npsOverTime(db: Db, fromMs: number, toMs: number) {
-  const rows = db.select().from(satisfaction).where(and(gte(satisfaction.createdAtMs, fromMs), lt(satisfaction.createdAtMs, toMs))).all();
+export async function npsOverTime(db: Store, fromMs: number, toMs: number) {
+  const rows = await satisfactionBetween(db, fromMs, toMs);
   const weeks: Array<{ weekStartMs: number; nps: number | null; answers: number }> = [];
   for (let w = startOfUtcDay(fromMs); w < toMs; w += 7 * DAY_MS) {
     const scores = rows.filter((r) => r.createdAtMs >= w && r.createdAtMs < w + 7 * DAY_MS).map((r) => r.score);
@@ -39,6 +34,6 @@ export function npsOverTime(db: Db, fromMs: number, toMs: number) {
   return { overall: nps(rows.map((r) => r.score)), answers: rows.length, weeks };
 }
 
-export function scoresFor(db: Db, planChangeIds: string[]) {
-  return planChangeIds.length ? db.select().from(satisfaction).where(inArray(satisfaction.planChangeId, planChangeIds)).all() : [];
+export function scoresFor(db: Store, planChangeIds: string[]) {
+  return satisfactionFor(db, planChangeIds);
 }

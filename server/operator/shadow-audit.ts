@@ -1,15 +1,13 @@
-import { and, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { listAccounts } from "../accounts/accounts";
-import type { Db } from "../db/client";
-import { notices, planChanges, usageDay, usageMinute } from "../db/schema";
+import { callsPerMinute, callsServed, lastPlanChangeOf, recentNoticesOf, usageDaysOf } from "../db/queries/operator";
+import type { Store } from "../db/queries/store";
 import type { Meter } from "../metering/meter";
 import type { PlanAdvisor } from "../plans/plan-advisor";
 import { dayOverCaps, replayAgainstCaps } from "../../shared/cap-rules";
 import { billingPeriodAt } from "../../shared/limits";
 import type { Caps } from "../../shared/plans";
 import { monthWindowStart } from "../../shared/limits";
-import { callsServedBetween } from "../db/queries/usage";
 
 export interface AuditRow {
   accountId: string;
@@ -36,16 +34,12 @@ export interface AuditRow {
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
  * refused, the days over, the plan that would fit and the notices it was sent.
  */
-export async function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
+export async function shadowAudit(db: Store, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
   const accounts = (await listAccounts(db)).filter((a) => !input.planId || a.plan.id === input.planId);
   if (accounts.length === 0) return rows;
-  const days = db
-    .select()
-    .from(usageDay)
-    .where(and(inArray(usageDay.accountId, accounts.map((a) => a.id)), gte(usageDay.dayMs, fromDay), lt(usageDay.dayMs, input.toMs)))
-    .all();
+  const days = await usageDaysOf(db, accounts.map((a) => a.id), fromDay, input.toMs);
   for (const a of accounts) {
     const mine = days.filter((d) => d.accountId === a.id);
     let peakMinute = 0;
@@ -67,14 +61,8 @@ export async function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, in
     if (daysOver === 0 && !monthOver) continue;
     const advice = advisor.compare(a.id);
     const rec = advice?.switchTo;
-    const sent = db
-      .select({ kind: notices.kind, createdAtMs: notices.createdAtMs, deliveredAtMs: notices.deliveredAtMs })
-      .from(notices)
-      .where(and(eq(notices.accountId, a.id), gte(notices.createdAtMs, input.fromMs - 30 * DAY_MS)))
-      .orderBy(desc(notices.createdAtMs))
-      .limit(10)
-      .all();
-    const last = db.select().from(planChanges).where(eq(planChanges.accountId, a.id)).orderBy(desc(planChanges.createdAtMs)).get();
+    const sent = await recentNoticesOf(db, a.id, input.fromMs - 30 * DAY_MS, 10);
+    const last = await lastPlanChangeOf(db, a.id);
     rows.push({
       accountId: a.id,
       name: a.name,
@@ -103,21 +91,16 @@ export async function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, in
  * replayed minute by minute against the caps the account has now (shared/cap-rules.ts) — not the
  * would-throttle counts recorded at the time, which were decided against whatever plan it was on.
  */
-export function refusedPerDay(db: Db, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null }>, nowMs: number): number {
+export async function refusedPerDay(db: Store, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null }>, nowMs: number): Promise<number> {
   if (accounts.length === 0) return 0;
   const to = startOfUtcDay(nowMs);
   const from = to - 7 * DAY_MS;
   let refused = 0;
   for (const a of accounts) {
-    const minutes = db
-      .select({ minuteMs: usageMinute.minuteMs, calls: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle} + ${usageMinute.throttled})` })
-      .from(usageMinute)
-      .where(and(eq(usageMinute.accountId, a.id), gte(usageMinute.minuteMs, from), lt(usageMinute.minuteMs, to)))
-      .groupBy(usageMinute.minuteMs)
-      .all();
+    const minutes = await callsPerMinute(db, a.id, from, to);
     // The month window as it stood when the replay starts, and where it starts over within the week.
     const period = billingPeriodAt(a.billingAnchorMs, from);
-    const monthUsedBefore = a.caps.month === undefined ? 0 : callsServedBetween(db.$client, a.id, monthWindowStart(period, a.planStartedAtMs), from);
+    const monthUsedBefore = a.caps.month === undefined ? 0 : await callsServed(db, a.id, monthWindowStart(period, a.planStartedAtMs), from);
     const monthStartsMs: number[] = [];
     for (let p = period.endMs; p < to; p = billingPeriodAt(a.billingAnchorMs, p).endMs) monthStartsMs.push(p);
     refused += replayAgainstCaps(a.caps, minutes, { monthUsedBefore, monthStartsMs }).refused;

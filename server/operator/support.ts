@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, isNull } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "../db/client";
-import { accounts, supportRequests } from "../db/schema";
+import { accountPlan } from "../db/queries/operator";
+import type { Store } from "../db/queries/store";
+import { insertSupportRequest, replyOnce, supportRequestsOf, supportRequestsWithAccounts } from "../db/queries/support";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
@@ -17,25 +17,20 @@ export const supportRequestInput = z.object({
   message: z.string().trim().min(10, "Tell us a little more (at least 10 characters).").max(4000),
 });
 
-export function createSupportRequest(db: Db, clock: Clock, accountId: string, raw: z.input<typeof supportRequestInput>) {
+export async function createSupportRequest(db: Store, clock: Clock, accountId: string, raw: z.input<typeof supportRequestInput>) {
   const input = supportRequestInput.parse(raw);
-  return db.insert(supportRequests).values({ id: newId("sup"), accountId, topic: input.topic, message: input.message, createdAtMs: clock.now() }).returning().get();
+  return insertSupportRequest(db, { id: newId("sup"), accountId, topic: input.topic, message: input.message, createdAtMs: clock.now() });
 }
 
-export function customerSupportRequests(db: Db, accountId: string) {
-  return db.select().from(supportRequests).where(eq(supportRequests.accountId, accountId)).orderBy(desc(supportRequests.createdAtMs)).all();
+export function customerSupportRequests(db: Store, accountId: string) {
+  return supportRequestsOf(db, accountId);
 }
 
 /** The operators' queue: open requests first (oldest first), each with its response clock. */
-export function supportQueue(db: Db, nowMs: number) {
-  const rows = db
-    .select()
-    .from(supportRequests)
-    .innerJoin(accounts, eq(accounts.id, supportRequests.accountId))
-    .orderBy(asc(supportRequests.createdAtMs))
-    .all();
+export async function supportQueue(db: Store, nowMs: number) {
+  const rows = await supportRequestsWithAccounts(db);
   return rows
-    .map(({ support_requests: r, accounts: a }) => ({
+    .map(({ request: r, account: a }) => ({
       id: r.id,
       accountId: r.accountId,
       accountName: a.name,
@@ -55,26 +50,19 @@ export function supportQueue(db: Db, nowMs: number) {
 export const supportReplyInput = z.object({ requestId: z.string().min(1).max(100), reply: z.string().trim().min(2).max(4000) });
 
 /** The reply goes to the customer by e-mail and shows in the portal. */
-export function replySupportRequest(ctx: { db: Db; clock: Clock; notify: NotifyContext }, raw: z.input<typeof supportReplyInput>, actor: string) {
+export async function replySupportRequest(ctx: { db: Store; clock: Clock; notify: NotifyContext }, raw: z.input<typeof supportReplyInput>, actor: string) {
   const input = supportReplyInput.parse(raw);
   const now = ctx.clock.now();
-  const done = ctx.db
-    .update(supportRequests)
-    .set({ reply: input.reply, repliedBy: actor, repliedAtMs: now })
-    .where(and(eq(supportRequests.id, input.requestId), isNull(supportRequests.repliedAtMs)))
-    .returning()
-    .get();
-  if (!done) {
-    const exists = ctx.db.select({ id: supportRequests.id }).from(supportRequests).where(eq(supportRequests.id, input.requestId)).get();
-    throw new DomainError(exists ? "CONFLICT" : "NOT_FOUND", exists ? "This request has already been answered." : "No such request.");
-  }
-  const account = ctx.db.select().from(accounts).where(eq(accounts.id, done.accountId)).get()!;
-  raiseAccountNotice(ctx.notify, {
+  const done = await replyOnce(ctx.db, { requestId: input.requestId, reply: input.reply, repliedBy: actor, atMs: now });
+  if (done === "answered") throw new DomainError("CONFLICT", "This request has already been answered.");
+  if (done === "not_found") throw new DomainError("NOT_FOUND", "No such request.");
+  const account = (await accountPlan(ctx.db, done.accountId))!;
+  await raiseAccountNotice(ctx.notify, {
     accountId: account.id,
     planId: account.planId,
     ref: done.id,
     facts: { kind: "support_reply", planName: account.planId, severity: "info", title: "We answered your billing question", text: input.reply },
   });
-  recordAudit(ctx.db, ctx.clock, { actor, action: "support.replied", accountId: account.id, details: { requestId: done.id, responseMinutes: Math.round((now - done.createdAtMs) / 60_000) } });
+  await recordAudit(ctx.db, ctx.clock, { actor, action: "support.replied", accountId: account.id, details: { requestId: done.id, responseMinutes: Math.round((now - done.createdAtMs) / 60_000) } });
   return { repliedAtMs: now };
 }

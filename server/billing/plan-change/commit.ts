@@ -123,10 +123,10 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId:
   return async () => {
     const result = await resultOf(ctx, planChangeId, false);
     const name = planNameOf(result.toPlanId);
-    if (outcome.kind === "applied") afterChange(ctx, change.accountId, result, true);
-    else if (outcome.kind === "scheduled") afterChange(ctx, change.accountId, result, false);
+    if (outcome.kind === "applied") await afterChange(ctx, change.accountId, result, true);
+    else if (outcome.kind === "scheduled") await afterChange(ctx, change.accountId, result, false);
     else if (outcome.kind === "payment_pending" || outcome.kind === "failed") {
-      raiseAccountNotice(ctx.notify, {
+      await raiseAccountNotice(ctx.notify, {
         accountId: change.accountId,
         planId: result.fromPlanId,
         ref: `${planChangeId}:${outcome.kind}`,
@@ -137,17 +137,17 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId:
 }
 
 /** After the commit: the meter takes the new caps (through the change feed), and the customer is told. */
-export function afterChange(ctx: Pick<BillingContext, "notify" | "onPlanChanged">, accountId: string, r: PlanChangeResult, applied: boolean): void {
+export async function afterChange(ctx: Pick<BillingContext, "notify" | "onPlanChanged">, accountId: string, r: PlanChangeResult, applied: boolean): Promise<void> {
   const toPlanName = planNameOf(r.toPlanId);
   if (applied) ctx.onPlanChanged(accountId);
   const facts = planChangeNotice({ ...r, toPlanName });
-  raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
+  await raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
 }
 
 /** The customer is told which waiting change their new choice replaced. */
-export function tellReplaced(ctx: Pick<BillingContext, "notify">, accountId: string, planId: string, replaced: Replaced[], chosenPlanId: string): void {
+export async function tellReplaced(ctx: Pick<BillingContext, "notify">, accountId: string, planId: string, replaced: Replaced[], chosenPlanId: string): Promise<void> {
   for (const r of replaced) {
     const words = replacedChangeNotice(r.status === "pending_approval" ? "pending_approval" : "scheduled", planNameOf(r.toPlanId), planNameOf(chosenPlanId));
-    raiseAccountNotice(ctx.notify, { accountId, planId, ref: `${r.planChangeId}:replaced`, facts: { kind: "change_scheduled", planName: planNameOf(r.toPlanId), severity: "info", ...words } });
+    await raiseAccountNotice(ctx.notify, { accountId, planId, ref: `${r.planChangeId}:replaced`, facts: { kind: "change_scheduled", planName: planNameOf(r.toPlanId), severity: "info", ...words } });
   }
 }

@@ -57,10 +57,18 @@ export async function confirmPlanChange(ctx: BillingContext, accountId: string, 
   }
 
   const replaced = [...released, ...recorded.replaced];
-  tellReplaced(ctx, accountId, quote.fromPlanId, replaced, quote.toPlanId);
-  if (recorded.status === "applying") return { ...(await settlePlanChange(ctx, recorded.planChangeId, false)), replaced };
+  if (recorded.status === "applying") {
+    // The settlement is under way before anything else is awaited, so a second confirmation of this
+    // quote arriving meanwhile waits for it (and answers as the replay); the customer is told
+    // alongside what the new choice replaced.
+    const [settled, told] = await Promise.allSettled([settlePlanChange(ctx, recorded.planChangeId, false), tellReplaced(ctx, accountId, quote.fromPlanId, replaced, quote.toPlanId)]);
+    if (settled.status === "rejected") throw settled.reason;
+    if (told.status === "rejected") throw told.reason;
+    return { ...settled.value, replaced };
+  }
+  await tellReplaced(ctx, accountId, quote.fromPlanId, replaced, quote.toPlanId);
   const result = await resultOf(ctx, recorded.planChangeId, false);
-  afterChange(ctx, accountId, result, result.status === "applied");
+  await afterChange(ctx, accountId, result, result.status === "applied");
   return { ...result, replaced };
 }
 
@@ -90,7 +98,7 @@ export function settlePlanChange(ctx: BillingContext, planChangeId: string, repl
   let running = settling.get(ctx.db);
   if (!running) settling.set(ctx.db, (running = new Map()));
   const first = running.get(planChangeId);
-  if (first) return first.then((r) => ({ ...r, replayed: true }));
+  if (first !== undefined) return first.then((r) => ({ ...r, replayed: true }));
   const p = settleOnce(ctx, planChangeId, replayed).finally(() => running.delete(planChangeId));
   running.set(planChangeId, p);
   return p;
@@ -125,7 +133,7 @@ async function settleOnce(ctx: BillingContext, planChangeId: string, replayed: b
 export async function confirmPlanChangeAs(ctx: BillingContext, accountId: string, raw: ConfirmPlanChangeInput, who: Consenter): Promise<PlanChangeResult> {
   const result = await confirmPlanChange(ctx, accountId, raw, who);
   if (!result.replayed) {
-    recordAudit(ctx.db, ctx.clock, {
+    await recordAudit(ctx.db, ctx.clock, {
       actor: `customer:${who.signedInAs}`,
       action: "plan_change.confirmed",
       accountId,

@@ -127,9 +127,9 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } }));
   }
   const name = planName(stripePlan);
-  after.push(() => {
+  after.push(async () => {
     ctx.onPlanChanged(account.id);
-    raiseAccountNotice(ctx.notify, {
+    await raiseAccountNotice(ctx.notify, {
       accountId: account.id,
       planId: stripePlan,
       ref: scheduled ? `${scheduled.id}:applied` : `stripe:${sub.id}:${stripePlan}:${now}`,

@@ -91,7 +91,7 @@ export class StripeWorker {
   async stop(waitMs = 1_500): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.running) await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+    if (this.running !== null) await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
   }
 }
 

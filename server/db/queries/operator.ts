@@ -1,13 +1,16 @@
-import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
-import type { Db } from "../client";
-import { accounts, anomalies, invoices, outbox } from "../schema";
+import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
+import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
+import type { Store } from "./store";
+import { callsServedBetween } from "./usage";
 
 /**
- * The console's lists, as the storage boundary answers them: asynchronous, so that the transports
- * never hold a database handle and another store can answer the same calls.
+ * What the operator console reads and changes, as the storage boundary answers it: its lists, the
+ * enforcement flips, its controls (grandfathering, queued invoices, refunds, anomalies), the shadow
+ * audit and the lifecycle metrics. Asynchronous, so that neither the transports nor the operator
+ * context hold a database handle, and another store can answer the same calls.
  */
 
-export async function listInvoices(db: Db, input: { accountId?: string; limit?: number }) {
+export async function listInvoices(db: Store, input: { accountId?: string; limit?: number }) {
   return db
     .select()
     .from(invoices)
@@ -19,7 +22,7 @@ export async function listInvoices(db: Db, input: { accountId?: string; limit?: 
     .map(({ invoices: i, accounts: a }) => ({ id: i.id, number: i.number, accountId: a.id, accountName: a.name, kind: i.kind, status: i.status, totalMinor: i.totalMinor, currency: i.currency, createdAtMs: i.createdAtMs }));
 }
 
-export async function listAnomalies(db: Db, input: { includeAcknowledged: boolean }) {
+export async function listAnomalies(db: Store, input: { includeAcknowledged: boolean }) {
   return db
     .select()
     .from(anomalies)
@@ -44,7 +47,7 @@ export async function listAnomalies(db: Db, input: { includeAcknowledged: boolea
 }
 
 /** E-mails and webhooks as sent (or, without SMTP, as they would have been), newest first. */
-export async function listOutbox(db: Db, input: { accountId?: string; limit: number }) {
+export async function listOutbox(db: Store, input: { accountId?: string; limit: number }) {
   return db
     .select()
     .from(outbox)
@@ -59,6 +62,234 @@ export async function listOutbox(db: Db, input: { accountId?: string; limit: num
 }
 
 /** Messages in the outbox by channel and status, for /metrics. */
-export async function outboxCounts(db: Db): Promise<Array<{ channel: string; status: string; n: number }>> {
+export async function outboxCounts(db: Store): Promise<Array<{ channel: string; status: string; n: number }>> {
   return db.select({ channel: outbox.channel, status: outbox.status, n: sql<number>`count(*)` }).from(outbox).groupBy(outbox.channel, outbox.status).all();
+}
+
+// ---- enforcement ---------------------------------------------------------------------------
+
+/** The mode an operator set for a plan; undefined when the catalog's stands. */
+export async function planEnforcementSetting(db: Store, planId: string): Promise<"off" | "shadow" | "enforce" | undefined> {
+  return db.select({ enforcement: planSettings.enforcement }).from(planSettings).where(eq(planSettings.planId, planId)).get()?.enforcement;
+}
+
+/**
+ * Stores an enforcement flip: a plan's mode, or a cohort's own mode (null: the cohort follows its
+ * plan again). A cohort's accounts change only while they are on that plan.
+ */
+export async function storeEnforcement(
+  db: Store,
+  flip: { planId: string; atMs: number; by: string } & ({ accountIds: string[]; mode: "off" | "shadow" | "enforce" | null } | { accountIds?: undefined; mode: "off" | "shadow" | "enforce" }),
+): Promise<void> {
+  if (flip.accountIds) {
+    db.update(accounts)
+      .set({ enforcementOverride: flip.mode })
+      .where(and(inArray(accounts.id, flip.accountIds), eq(accounts.planId, flip.planId)))
+      .run();
+  } else {
+    db.insert(planSettings)
+      .values({ planId: flip.planId, enforcement: flip.mode, updatedAtMs: flip.atMs, updatedBy: flip.by })
+      .onConflictDoUpdate({ target: planSettings.planId, set: { enforcement: flip.mode, updatedAtMs: flip.atMs, updatedBy: flip.by } })
+      .run();
+  }
+}
+
+// ---- controls ------------------------------------------------------------------------------
+
+/**
+ * Keeps these accounts on their terms until `untilMs` (null ends it), in one transaction with the
+ * check that every one exists. Their ids and plans, or null (nothing changed) when some do not exist.
+ */
+export async function grandfatherAccounts(db: Store, accountIds: string[], untilMs: number | null): Promise<Array<{ id: string; planId: string }> | null> {
+  return db.transaction((tx) => {
+    const rows = tx.select({ id: accounts.id, planId: accounts.planId }).from(accounts).where(inArray(accounts.id, accountIds)).all();
+    if (rows.length !== new Set(accountIds).size) return null;
+    tx.update(accounts).set({ grandfatheredUntilMs: untilMs }).where(inArray(accounts.id, accountIds)).run();
+    return rows;
+  });
+}
+
+/** An account's plan as stored, for the notices operators' actions raise. */
+export async function accountPlan(db: Store, accountId: string): Promise<{ id: string; planId: string } | undefined> {
+  return db.select({ id: accounts.id, planId: accounts.planId }).from(accounts).where(eq(accounts.id, accountId)).get();
+}
+
+/** Invoices queued while billing was paused are collected: how many. */
+export async function collectQueuedInvoices(db: Store): Promise<number> {
+  return db.update(invoices).set({ status: "paid" }).where(eq(invoices.status, "queued")).run().changes;
+}
+
+export async function queuedInvoiceCount(db: Store): Promise<number> {
+  return db.select({ n: sql<number>`count(*)` }).from(invoices).where(eq(invoices.status, "queued")).get()!.n;
+}
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+export async function findInvoice(db: Store, invoiceId: string): Promise<InvoiceRow | undefined> {
+  return db.select().from(invoices).where(eq(invoices.id, invoiceId)).get();
+}
+
+export async function invoiceByDedupeKey(db: Store, dedupeKey: string): Promise<InvoiceRow | undefined> {
+  return db.select().from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+}
+
+/** What refunds (credit notes keyed `refund:…`) gave back so far for the invoice's account and period, in minor units. */
+export async function refundedFor(db: Store, invoice: Pick<InvoiceRow, "accountId" | "periodStartMs" | "periodEndMs">): Promise<number> {
+  return -db
+    .select({ n: sql<number>`coalesce(sum(${invoices.totalMinor}), 0)` })
+    .from(invoices)
+    .where(and(eq(invoices.kind, "credit_note"), eq(invoices.accountId, invoice.accountId), sql`${invoices.dedupeKey} like ${`refund:%`}`, eq(invoices.periodStartMs, invoice.periodStartMs), eq(invoices.periodEndMs, invoice.periodEndMs)))
+    .get()!.n;
+}
+
+/**
+ * Issues an invoice once per dedupe key: in one transaction, the invoice already recorded under the
+ * key (replayed), or the one `issue` records. `issue` is the billing provider's invoicing, which is
+ * written to run inside the caller's transaction; it gets the transaction's handle.
+ */
+export async function issueInvoiceOnce(db: Store, dedupeKey: string, issue: (tx: Store) => string): Promise<{ invoiceId: string; replayed: boolean }> {
+  return db.transaction((tx) => {
+    const first = tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+    if (first) return { invoiceId: first.id, replayed: true };
+    // drizzle types a transaction apart from the database; it has the same query API.
+    return { invoiceId: issue(tx as unknown as Store), replayed: false };
+  });
+}
+
+/**
+ * Acknowledges an anomaly once: a second click (or another operator, on another process) changes
+ * nothing. "before" when it was acknowledged already.
+ */
+export async function acknowledgeAnomalyOnce(db: Store, anomalyId: string, by: string, atMs: number): Promise<"acknowledged" | "before" | "not_found"> {
+  const done = db.update(anomalies).set({ acknowledgedAtMs: atMs, acknowledgedBy: by }).where(and(eq(anomalies.id, anomalyId), isNull(anomalies.acknowledgedAtMs))).run();
+  if (done.changes === 1) return "acknowledged";
+  return db.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.id, anomalyId)).get() ? "before" : "not_found";
+}
+
+// ---- the shadow audit ----------------------------------------------------------------------
+
+export type UsageDayRow = typeof usageDay.$inferSelect;
+
+/** The accounts' day rollups in [fromDayMs, toMs). */
+export async function usageDaysOf(db: Store, accountIds: string[], fromDayMs: number, toMs: number): Promise<UsageDayRow[]> {
+  return db
+    .select()
+    .from(usageDay)
+    .where(and(inArray(usageDay.accountId, accountIds), gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toMs)))
+    .all();
+}
+
+/** The account's last notices created since `sinceMs`, newest first. */
+export async function recentNoticesOf(db: Store, accountId: string, sinceMs: number, limit: number): Promise<Array<{ kind: string; createdAtMs: number; deliveredAtMs: number | null }>> {
+  return db
+    .select({ kind: notices.kind, createdAtMs: notices.createdAtMs, deliveredAtMs: notices.deliveredAtMs })
+    .from(notices)
+    .where(and(eq(notices.accountId, accountId), gte(notices.createdAtMs, sinceMs)))
+    .orderBy(desc(notices.createdAtMs))
+    .limit(limit)
+    .all();
+}
+
+/** The account's newest plan change of any status. */
+export async function lastPlanChangeOf(db: Store, accountId: string): Promise<{ toPlanId: string; status: string; createdAtMs: number } | undefined> {
+  return db
+    .select({ toPlanId: planChanges.toPlanId, status: planChanges.status, createdAtMs: planChanges.createdAtMs })
+    .from(planChanges)
+    .where(eq(planChanges.accountId, accountId))
+    .orderBy(desc(planChanges.createdAtMs))
+    .get();
+}
+
+/** Calls per minute (every outcome) of the account in [fromMs, toMs), the minutes with traffic only. */
+export async function callsPerMinute(db: Store, accountId: string, fromMs: number, toMs: number): Promise<Array<{ minuteMs: number; calls: number }>> {
+  return db
+    .select({ minuteMs: usageMinute.minuteMs, calls: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle} + ${usageMinute.throttled})` })
+    .from(usageMinute)
+    .where(and(eq(usageMinute.accountId, accountId), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
+    .groupBy(usageMinute.minuteMs)
+    .all();
+}
+
+/** Calls served (allowed + would_throttle) in [fromMs, toMs), to the minute, as the meter counts a month window. */
+export async function callsServed(db: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
+  return callsServedBetween(db.$client, accountId, fromMs, toMs);
+}
+
+// ---- lifecycle metrics ---------------------------------------------------------------------
+
+export async function allAccountTerms(db: Store): Promise<Array<{ id: string; planId: string; grandfatheredUntilMs: number | null }>> {
+  return db.select({ id: accounts.id, planId: accounts.planId, grandfatheredUntilMs: accounts.grandfatheredUntilMs }).from(accounts).all();
+}
+
+/** Calls per UTC day in [fromDayMs, toMs): served, would-throttle and throttled, every account together. */
+export async function callsPerDay(db: Store, fromDayMs: number, toMs: number): Promise<Array<{ dayMs: number; served: number; wouldThrottle: number; throttled: number }>> {
+  return db
+    .select({
+      dayMs: usageDay.dayMs,
+      served: sql<number>`sum(${usageDay.allowed} + ${usageDay.wouldThrottle})`,
+      wouldThrottle: sql<number>`sum(${usageDay.wouldThrottle})`,
+      throttled: sql<number>`sum(${usageDay.throttled})`,
+    })
+    .from(usageDay)
+    .where(and(gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toMs)))
+    .groupBy(usageDay.dayMs)
+    .orderBy(usageDay.dayMs)
+    .all();
+}
+
+/** Calls over a cap (would-throttle and throttled) of the account on the UTC days in [fromDayMs, toDayMs). */
+export async function callsOverCaps(db: Store, accountId: string, fromDayMs: number, toDayMs: number): Promise<number> {
+  return db
+    .select({ n: sql<number>`coalesce(sum(${usageDay.wouldThrottle} + ${usageDay.throttled}), 0)` })
+    .from(usageDay)
+    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toDayMs)))
+    .get()!.n;
+}
+
+export async function invoicesCreatedBetween(db: Store, fromMs: number, toMs: number): Promise<InvoiceRow[]> {
+  return db.select().from(invoices).where(and(gte(invoices.createdAtMs, fromMs), lt(invoices.createdAtMs, toMs))).all();
+}
+
+/** Notices of these kinds created in [fromMs, toMs). */
+export async function noticesOfKindsBetween(db: Store, kinds: string[], fromMs: number, toMs: number): Promise<Array<{ accountId: string; createdAtMs: number }>> {
+  return db
+    .select({ accountId: notices.accountId, createdAtMs: notices.createdAtMs })
+    .from(notices)
+    .where(and(inArray(notices.kind, kinds), gte(notices.createdAtMs, fromMs), lt(notices.createdAtMs, toMs)))
+    .all();
+}
+
+export async function noticeCountsByKind(db: Store, fromMs: number, toMs: number): Promise<Array<{ kind: string; n: number }>> {
+  return db
+    .select({ kind: notices.kind, n: sql<number>`count(*)` })
+    .from(notices)
+    .where(and(gte(notices.createdAtMs, fromMs), lt(notices.createdAtMs, toMs)))
+    .groupBy(notices.kind)
+    .all();
+}
+
+/** Outbox messages created in [fromMs, toMs), by status. */
+export async function deliveryCountsByStatus(db: Store, fromMs: number, toMs: number): Promise<Array<{ status: string; n: number }>> {
+  return db
+    .select({ status: outbox.status, n: sql<number>`count(*)` })
+    .from(outbox)
+    .where(and(gte(outbox.createdAtMs, fromMs), lt(outbox.createdAtMs, toMs)))
+    .groupBy(outbox.status)
+    .all();
+}
+
+/** When these accounts asked for a quote (opened the wizard). */
+export async function quoteTimesOf(db: Store, accountIds: string[]): Promise<Array<{ accountId: string; createdAtMs: number }>> {
+  return accountIds.length ? db.select({ accountId: quotes.accountId, createdAtMs: quotes.createdAtMs }).from(quotes).where(inArray(quotes.accountId, accountIds)).all() : [];
+}
+
+export type PlanChangeRow = typeof planChanges.$inferSelect;
+
+/** These accounts' applied plan changes. */
+export async function appliedPlanChangesOf(db: Store, accountIds: string[]): Promise<PlanChangeRow[]> {
+  return accountIds.length ? db.select().from(planChanges).where(and(inArray(planChanges.accountId, accountIds), eq(planChanges.status, "applied"))).all() : [];
+}
+
+export async function planChangesCreatedBetween(db: Store, fromMs: number, toMs: number): Promise<PlanChangeRow[]> {
+  return db.select().from(planChanges).where(and(gte(planChanges.createdAtMs, fromMs), lt(planChanges.createdAtMs, toMs))).all();
 }

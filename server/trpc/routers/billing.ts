@@ -66,8 +66,8 @@ export const billingRouter = router({
   }),
 
   /** The optional 0–10 question on the receipt page. */
-  rate: customerProcedure.input(rateInput).mutation(({ ctx, input }) => {
-    rateExperience(ctx.deps.db, ctx.deps.clock, ctx.accountId, input);
+  rate: customerProcedure.input(rateInput).mutation(async ({ ctx, input }) => {
+    await rateExperience(ctx.deps.db, ctx.deps.clock, ctx.accountId, input);
     return { thanks: true as const };
   }),
 

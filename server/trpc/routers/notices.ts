@@ -13,20 +13,20 @@ export const noticesRouter = router({
    * enforcement grace period starts, if nothing reached them before). A GET never does this, so a
    * cross-site navigation cannot start the grace clock unseen.
    */
-  seen: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
-    if (markBannerSeen(ctx.deps, ctx.accountId, input.noticeId) === "not_found") throw new DomainError("NOT_FOUND", "No such notice.");
+  seen: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    if ((await markBannerSeen(ctx.deps, ctx.accountId, input.noticeId)) === "not_found") throw new DomainError("NOT_FOUND", "No such notice.");
     return { seen: true as const };
   }),
 
   /** Hides the banner for this notice; a new notice brings a banner back. */
-  dismiss: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
-    if (!dismissNotice(ctx.deps.db, ctx.accountId, input.noticeId, ctx.deps.clock.now())) throw new DomainError("NOT_FOUND", "No such notice.");
+  dismiss: customerProcedure.input(z.object({ noticeId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    if (!(await dismissNotice(ctx.deps.db, ctx.accountId, input.noticeId, ctx.deps.clock.now()))) throw new DomainError("NOT_FOUND", "No such notice.");
     return { dismissed: true };
   }),
 
   /** Every notice of the account, newest first, with the words and the figures of the time. */
-  list: customerProcedure.query(({ ctx }) =>
-    listNotices(ctx.deps.notify, ctx.accountId).map((n) => ({
+  list: customerProcedure.query(async ({ ctx }) =>
+    (await listNotices(ctx.deps.notify, ctx.accountId)).map((n) => ({
       id: n.id,
       kind: n.kind,
       window: n.window,
@@ -42,9 +42,9 @@ export const noticesRouter = router({
 
   setPreference: customerProcedure
     .input(z.object({ kind: z.enum(NOTICE_KINDS as [string, ...string[]]), email: z.boolean() }))
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       if (ALWAYS_EMAILED.has(input.kind)) throw new DomainError("BAD_INPUT", "Enforcement notices are always e-mailed, so that no call is refused without warning.");
-      setEmailPreference(ctx.deps.db, ctx.accountId, input.kind, input.email);
+      await setEmailPreference(ctx.deps.db, ctx.accountId, input.kind, input.email);
       return emailPreferences(ctx.deps.db, ctx.accountId);
     }),
 });

@@ -65,10 +65,10 @@ export const operatorRouter = router({
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
       overview: getUsageOverview(db, meter, account, now),
       history: getUsageHistory(db, account, now),
-      notices: listNotices(ctx.deps.notify, account.id, 50).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
+      notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
       billing: billingOverview(db, account.id, now),
-      audit: listAudit(db, { accountId: account.id, limit: 100 }),
+      audit: await listAudit(db, { accountId: account.id, limit: 100 }),
     };
   }),
 
@@ -81,7 +81,7 @@ export const operatorRouter = router({
     grandfather(ctx.deps.billing, input, OPERATOR),
   ),
 
-  billingStatus: operatorProcedure.query(({ ctx }) => ({ paused: billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
+  billingStatus: operatorProcedure.query(async ({ ctx }) => ({ paused: await billingPaused(ctx.deps.billing), queuedInvoices: await queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
   setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, OPERATOR)),
 
   invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => consoleLists.invoices(ctx.deps.db, input)),
@@ -112,8 +112,8 @@ export const operatorRouter = router({
   }),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),
-  acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(({ ctx, input }) => {
-    acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, OPERATOR);
+  acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    await acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, OPERATOR);
     return { acknowledged: true as const };
   }),
 

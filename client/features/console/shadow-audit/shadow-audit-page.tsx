@@ -142,7 +142,7 @@ function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { colu
             onClick={(e) => {
               // The name is the keyboard's way in; a click anywhere else on the row goes there too.
               if ((e.target as HTMLElement).closest("a, button")) return;
-              navigate(consolePaths.account(r.accountId));
+              void navigate(consolePaths.account(r.accountId));
             }}
           >
             <Td tight>
