@@ -21,7 +21,7 @@ export { ANOMALY_RATIO } from "./anomalies";
  * the period just closed), and records an anomaly when an invoice is more than twice the last one.
  * Idempotent: each period invoice has a dedupe key; running it twice changes nothing.
  */
-export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: number } = {}): { applied: number; invoiced: number; anomalies: number } {
+export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: number } = {}): Promise<{ applied: number; invoiced: number; anomalies: number }> {
   const now = ctx.clock.now();
   let applied = 0;
   let invoiced = 0;
@@ -96,7 +96,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
       });
     }
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
-    for (const seg of planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
+    for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
       const segPlan = PLANS[isPlanId(seg.planId) ? seg.planId : "free"];
       const calls = callsServedBetween(ctx.db.$client, account.id, seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
@@ -129,7 +129,7 @@ export function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs?: num
 }
 
 /** Replays the cycle at each past period boundary of the last `days` days (demo seeding). */
-export function backfillBillingCycles(ctx: BillingContext, days: number): void {
+export async function backfillBillingCycles(ctx: BillingContext, days: number): Promise<void> {
   const now = ctx.clock.now();
   const boundaries = new Set<number>();
   // The period that contained the first day of the window is invoiced too (its usage line covers the
@@ -141,5 +141,5 @@ export function backfillBillingCycles(ctx: BillingContext, days: number): void {
       if (p.startMs > account.billingAnchorMs && p.startMs >= fromMs) boundaries.add(p.startMs);
     }
   }
-  for (const at of [...boundaries].sort((a, b) => a - b)) runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: fromMs });
+  for (const at of [...boundaries].sort((a, b) => a - b)) await runBillingCycle({ ...ctx, clock: { now: () => at } }, { periodsFromMs: fromMs });
 }

@@ -31,11 +31,11 @@ describe("seedDemo", () => {
     expect(over.map((a) => a.id).sort()).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
   });
 
-  it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", () => {
-    const free = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
+  it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", async () => {
+    const free = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_evergreen"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(free.ratio).toBeGreaterThan(0.8);
     expect(free.ratio).toBeLessThan(1);
-    const ent = getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
+    const ent = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), getAccount(database.db, "acc_demo_ionic"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(ent.limit).toBeNull();
     expect(ent.used).toBeGreaterThan(1_000_000);
   });

@@ -44,9 +44,9 @@ export function v1Routes(deps: Deps): Router {
     res.json({ plans: PLAN_LIST.filter((p) => p.public) });
   });
 
-  r.get("/accounts/:accountId", (req, res) => {
+  r.get("/accounts/:accountId", async (req, res) => {
     const account = getAccount(deps.db, req.params.accountId);
-    const overview = getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
+    const overview = await getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
     res.json({
       id: account.id,
       name: account.name,

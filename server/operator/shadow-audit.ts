@@ -36,7 +36,7 @@ export interface AuditRow {
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
  * refused, the days over, the plan that would fit and the notices it was sent.
  */
-export function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): AuditRow[] {
+export async function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
   const accounts = listAccounts(db).filter((a) => !input.planId || a.plan.id === input.planId);
@@ -65,7 +65,7 @@ export function shadowAudit(db: Db, meter: Meter, advisor: PlanAdvisor, input: {
     const standing = meter.limitsFor(a.id);
     const monthOver = standing.limits.some((l) => l.window === "month" && l.state === "over");
     if (daysOver === 0 && !monthOver) continue;
-    const advice = advisor.compare(a.id);
+    const advice = await advisor.compare(a.id);
     const rec = advice?.switchTo;
     const sent = db
       .select({ kind: notices.kind, createdAtMs: notices.createdAtMs, deliveredAtMs: notices.deliveredAtMs })

@@ -35,9 +35,9 @@ const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter:
 
 export const operatorRouter = router({
   /** Every account with its plan, mode and today's counts. */
-  accounts: operatorProcedure.query(({ ctx }) => {
+  accounts: operatorProcedure.query(async ({ ctx }) => {
     const now = ctx.deps.clock.now();
-    return listAccounts(ctx.deps.db).map((a) => ({
+    return Promise.all(listAccounts(ctx.deps.db).map(async (a) => ({
       id: a.id,
       name: a.name,
       email: a.email,
@@ -46,25 +46,25 @@ export const operatorRouter = router({
       enforcement: a.enforcement,
       ownMode: a.ownMode,
       grandfatheredUntilMs: a.grandfatheredUntilMs,
-      today: getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now).today,
-    }));
+      today: (await getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now)).today,
+    })));
   }),
 
   /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
-  shadowAudit: operatorProcedure.input(range.and(z.object({ planId: z.string().max(40).optional() }))).query(({ ctx, input }) => {
+  shadowAudit: operatorProcedure.input(range.and(z.object({ planId: z.string().max(40).optional() }))).query(async ({ ctx, input }) => {
     const r = resolveRange(ctx.deps, input, 7);
-    return { ...r, rows: shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.advisor, { ...r, planId: input.planId }) };
+    return { ...r, rows: await shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.advisor, { ...r, planId: input.planId }) };
   }),
 
   /** One account as the customer sees it, plus what only operators see. */
-  account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(({ ctx, input }) => {
+  account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(async ({ ctx, input }) => {
     const { db, clock, meter } = ctx.deps;
     const account = getAccount(db, input.accountId);
     const now = clock.now();
     return {
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
-      overview: getUsageOverview(db, meter, account, now),
-      history: getUsageHistory(db, account, now),
+      overview: await getUsageOverview(db, meter, account, now),
+      history: await getUsageHistory(db, account, now),
       notices: listNotices(ctx.deps.notify, account.id, 50).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
       billing: billingOverview(db, account.id, now),
@@ -88,7 +88,7 @@ export const operatorRouter = router({
   refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
 
   approvals: operatorProcedure.query(({ ctx }) =>
-    pendingApprovals(ctx.deps.billing).map((r) => {
+    Promise.all(pendingApprovals(ctx.deps.billing).map(async (r) => {
       const account = getAccount(ctx.deps.db, r.plan_changes.accountId);
       return {
         id: r.approval_requests.id,
@@ -103,9 +103,9 @@ export const operatorRouter = router({
         currency: r.quotes.currency,
         consentText: r.quotes.consentText,
         createdAtMs: r.approval_requests.createdAtMs,
-        usage: getUsageOverview(ctx.deps.db, ctx.deps.meter, account, ctx.deps.clock.now()).limits,
+        usage: (await getUsageOverview(ctx.deps.db, ctx.deps.meter, account, ctx.deps.clock.now())).limits,
       };
-    }),
+    })),
   ),
   decideApproval: operatorProcedure.input(decideApprovalInput).mutation(async ({ ctx, input }) => {
     return decideApproval(ctx.deps.billing, input, OPERATOR);

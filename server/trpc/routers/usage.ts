@@ -5,11 +5,11 @@ import { customerProcedure, router } from "../trpc";
 
 export const usageRouter = router({
   /** The signed-in customer's plan, caps and where they stand in each window. */
-  overview: customerProcedure.query(({ ctx }) => {
+  overview: customerProcedure.query(async ({ ctx }) => {
     const { db, clock } = ctx.deps;
     const account = getAccount(db, ctx.accountId);
     const now = clock.now();
-    const overview = getUsageOverview(db, ctx.deps.meter, account, now);
+    const overview = await getUsageOverview(db, ctx.deps.meter, account, now);
     return {
       nowMs: now,
       account: { id: account.id, name: account.name, email: account.email, enforcement: account.enforcement },
@@ -24,11 +24,11 @@ export const usageRouter = router({
     };
   }),
   /** The last 60 minutes per minute and the last 30 UTC days per day, with the caps for the charts' cap lines. */
-  history: customerProcedure.query(({ ctx }) => {
+  history: customerProcedure.query(async ({ ctx }) => {
     const { db, clock } = ctx.deps;
     const nowMs = clock.now();
     // The grace period goes with the history so the portal says what enforcement will actually do.
     // With the demo on, the portal can point a new customer at the metered demo API for a first call.
-    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...getUsageHistory(db, getAccount(db, ctx.accountId), nowMs) };
+    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...(await getUsageHistory(db, getAccount(db, ctx.accountId), nowMs)) };
   }),
 });
