@@ -91,7 +91,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     onFlushed: (accountIds) => feed.publish({ kind: "usage.flushed", accountIds }),
     onChangedElsewhere: () => feed.publish({ kind: "changed.elsewhere" }),
   });
-  const detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
+  const detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: async (id) => (await advisor.compare(id))?.switchTo ?? null });
   // Who keeps what: the meter its keys, terms and counters; the advisor its answers; detection runs on fresh advice.
   feed.subscribe("keys.changed", () => meter.invalidateKeys());
   feed.subscribe("terms.changed", (c) => meter.invalidateAccount(c.accountId));
@@ -103,7 +103,8 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   feed.subscribe("usage.flushed", (c) => {
     // New usage can change the advice: recompute it (lazily) from the rollups just written, before detection reads it.
     for (const id of c.accountIds) advisor.invalidate(id);
-    detector.evaluate(c.accountIds);
+    // Not awaited: the flush that published this does not wait for its notices (evaluate logs its own failures).
+    void detector.evaluate(c.accountIds);
   });
   // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
   feed.subscribe("changed.elsewhere", () => advisor.changedElsewhere());
@@ -205,7 +206,7 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
   // Alone on its database, a process takes every lease at once: the billing cycle has run when this returns.
   await jobs?.start();
   // Usage that arrived while the server was down (or seeded) is evaluated once at start.
-  if (serves) deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
+  if (serves) await deps.detector.evaluate(listAccounts(deps.db).map((a) => a.id));
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
@@ -213,6 +214,8 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
       await Promise.all([http.close(2_500), jobs?.stop()]);
       // Everything counted before the last request finished is written before the database closes.
       await deps.meter.stop(2_000);
+      // The notices of that last flush are raised before the database closes.
+      await deps.detector.settled();
       await deps.delivery.stop();
       database.close();
     })());

@@ -1,25 +1,24 @@
-import { and, eq, gte } from "drizzle-orm";
 import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
 import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
 import type { SwitchAdvice } from "../../shared/recommend";
-import type { Db } from "../db/client";
-import { usageDay } from "../db/schema";
+import type { Store } from "../db/queries/store";
+import { usageDays } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Meter } from "../metering/meter";
 import { dedupeKeyFor, raiseNotice, type NotifyContext, type NoticeView } from "../notify/notices";
 
 export interface DetectorOptions {
-  db: Db;
+  db: Store;
   clock: Clock;
   logger: Logger;
   meter: Meter;
   notify: NotifyContext;
   graceMs: number;
   /** The switch to offer an account (null when its current plan is already the best fit). */
-  recommend: (accountId: string) => SwitchAdvice | null;
+  recommend: (accountId: string) => Promise<SwitchAdvice | null>;
 }
 
 /** Days over a cap among the last 7 that make usage "sustained" (Business-scale usage on a Starter plan). */
@@ -34,14 +33,29 @@ export class Detector {
   /** Dedupe keys known to exist, so a busy account does not cost a write per flush. */
   private readonly known = new Set<string>();
   private readonly sustainedCheckedAt = new Map<string, number>();
+  /** Evaluations under way: the flush that starts one does not wait for it. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly o: DetectorOptions) {}
 
-  evaluate(accountIds: Iterable<string>): NoticeView[] {
+  evaluate(accountIds: Iterable<string>): Promise<NoticeView[]> {
+    const run = this.evaluateAll(accountIds);
+    this.running.add(run);
+    const done = () => this.running.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  /** Resolves once every evaluation started so far has finished (before the database closes, and in tests). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async evaluateAll(accountIds: Iterable<string>): Promise<NoticeView[]> {
     const raised: NoticeView[] = [];
     for (const id of accountIds) {
       try {
-        raised.push(...this.evaluateAccount(id));
+        raised.push(...(await this.evaluateAccount(id)));
       } catch (err) {
         this.o.logger.error({ err, accountId: id }, "detection failed for an account");
       }
@@ -49,15 +63,16 @@ export class Detector {
     return raised;
   }
 
-  private evaluateAccount(accountId: string): NoticeView[] {
+  private async evaluateAccount(accountId: string): Promise<NoticeView[]> {
     const now = this.o.clock.now();
     const s = this.o.meter.standing(accountId);
     const out: NoticeView[] = [];
     const approaching = s.plan.thresholds[0] ?? 0.8;
-    let recommended: SwitchAdvice | null | undefined;
-    const rec = () => (recommended === undefined ? (recommended = this.o.recommend(accountId)) : recommended);
+    // Asked once per evaluation, and only when a notice is raised.
+    let recommended: Promise<SwitchAdvice | null> | undefined;
+    const rec = () => (recommended ??= this.o.recommend(accountId));
 
-    const facts = (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
+    const facts = async (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
       const delivered = window ? s.noticeDeliveredAtMs[window] : undefined;
       return {
         kind,
@@ -69,7 +84,7 @@ export class Detector {
         resetAtMs,
         mode: s.mode,
         refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
-        recommended: rec(),
+        recommended: await rec(),
         fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
         ...extra,
       };
@@ -80,7 +95,7 @@ export class Detector {
       const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
       const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs);
       if (this.known.has(key)) continue;
-      const n = raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
+      const n = raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: await facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
       this.known.add(key);
       if (n) out.push(n);
     }
@@ -90,7 +105,7 @@ export class Detector {
       this.sustainedCheckedAt.set(accountId, now);
       const key = dedupeKeyFor(accountId, "sustained", null, s.period.startMs);
       if (!this.known.has(key)) {
-        const over = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+        const over = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
         if (over.days >= SUSTAINED_DAYS) {
           const window = over.window;
           const n = raiseNotice(this.o.notify, {
@@ -98,7 +113,7 @@ export class Detector {
             kind: "sustained",
             window: null,
             periodStartMs: s.period.startMs,
-            facts: facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
+            facts: await facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
           });
           this.known.add(key);
           if (n) out.push(n);
@@ -112,7 +127,7 @@ export class Detector {
    * An operator flipped enforcement on: every account that would be refused now (over a cap today,
    * or on 3 of the last 7 days) is told the date refusals can start.
    */
-  scheduleEnforcement(accountIds: Iterable<string>): NoticeView[] {
+  async scheduleEnforcement(accountIds: Iterable<string>): Promise<NoticeView[]> {
     const now = this.o.clock.now();
     const out: NoticeView[] = [];
     for (const accountId of accountIds) {
@@ -120,7 +135,7 @@ export class Detector {
       // Not refused at all (a grandfathered account is in shadow until its date): nothing to announce.
       if (s.mode !== "enforce") continue;
       const overNow = s.limits.find((l) => l.state === "over");
-      const week = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+      const week = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
       if (!overNow && week.days === 0) continue;
       const window: WindowName = overNow?.window ?? week.window;
       const n = raiseNotice(this.o.notify, {
@@ -139,7 +154,7 @@ export class Detector {
           mode: "enforce",
           refusalsFromMs: now + this.o.graceMs,
           daysOver: week.days,
-          recommended: this.o.recommend(accountId),
+          recommended: await this.o.recommend(accountId),
           fitsRate: s.caps[window] !== undefined ? `${s.caps[window]!.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
         },
       });
@@ -154,9 +169,8 @@ export class Detector {
  * shared/cap-rules.ts applied to the raw traffic (whatever plan the account was on that day), and
  * which cap it was most.
  */
-export function daysOverLastWeek(db: Db, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
-  const from = startOfUtcDay(nowMs) - 6 * DAY_MS;
-  const rows = db.select().from(usageDay).where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, from))).all();
+export async function daysOverLastWeek(db: Store, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
+  const rows = await usageDays(db, accountId, startOfUtcDay(nowMs) - 6 * DAY_MS);
   let minuteDays = 0;
   let dayDays = 0;
   let days = 0;

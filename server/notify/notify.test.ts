@@ -46,6 +46,7 @@ async function check(s: TestServer, key: string, cost = 1) {
 /** Flush the meter (detection runs after it) and let the delivery worker send what is due. */
 async function settle(s: TestServer) {
   s.deps.meter.flush();
+  await s.deps.detector.settled();
   await s.deps.delivery.tick();
 }
 
@@ -123,7 +124,7 @@ describe("notices by e-mail over real SMTP", () => {
     // An operator flips the account to enforce: the enforcement notice is e-mailed whatever the preference.
     s.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
     s.deps.meter.invalidateAccount(accountId);
-    s.deps.detector.scheduleEnforcement([accountId]);
+    await s.deps.detector.scheduleEnforcement([accountId]);
     await s.deps.delivery.tick();
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.decoded).toMatch(/Subject: Your Starter caps will be enforced from 28 Nov 2026/);
@@ -174,6 +175,7 @@ describe("banners", () => {
     overYesterday(s, accountId);
     await check(s, key, 61);
     s.deps.meter.flush();
+    await s.deps.detector.settled();
     const res = await fetch(`${s.url}/v1/accounts/${accountId}/banner`, { headers: auth });
     const { banner } = (await res.json()) as { banner: { title: string; happened: string; severity: string; choices: Array<{ kind: string; url: string | null }> } };
     expect(banner).toMatchObject({ title: "You reached your Starter per-minute cap", severity: "warning" });
@@ -202,6 +204,7 @@ describe("seen means seen", () => {
     const { key, accountId } = customer(s, clock, "starter", "enforce");
     await check(s, key, 61);
     s.deps.meter.flush();
+    await s.deps.detector.settled();
     const delivered = () => s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and kind = 'reached'").pluck().get(accountId) as number | null;
     const client = await PortalClient.signIn(s, accountId);
 
@@ -245,6 +248,7 @@ describe("seen means seen", () => {
     const { key, accountId } = customer(s, clock);
     await check(s, key, 61);
     s.deps.meter.flush();
+    await s.deps.detector.settled();
     const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
     const { token } = (await tokenRes.json()) as { token: string };
     const { banner } = (await (await fetch(`${s.url}/embed/banner?token=${encodeURIComponent(token)}`)).json()) as { banner: { noticeId: string } };

@@ -40,17 +40,18 @@ function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarge
  * What a flip to enforce would do now: which accounts would be refused (over a cap today or on a
  * day of the last week), how many calls a day, who has been told and when their grace ends.
  */
-export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeof enforcementTarget>) {
+export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeof enforcementTarget>) {
   const input = enforcementTarget.parse(raw);
   const now = ctx.clock.now();
   const list = targets(ctx, input);
   // A plan flip leaves accounts with their own mode as they are: they are not among those it would refuse.
-  const affected = list
+  const affected = (
+    await Promise.all(list
     .filter((a) => input.accountIds !== undefined || !a.ownMode)
-    .map((a) => {
+    .map(async (a) => {
       const s = ctx.meter.standing(a.id);
       const overNow = s.limits.some((l) => l.state === "over");
-      const week = daysOverLastWeek(ctx.db, a.id, now, s.caps);
+      const week = await daysOverLastWeek(ctx.db, a.id, now, s.caps);
       if (!overNow && week.days === 0) return null;
       const told = Object.values(s.noticeDeliveredAtMs);
       const notifiedAtMs = told.length ? Math.min(...told) : null;
@@ -63,7 +64,8 @@ export function enforcementReadiness(ctx: EnforcementContext, raw: z.input<typeo
         graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs,
         terms: { id: a.id, caps: s.caps, billingAnchorMs: a.billingAnchorMs, planStartedAtMs: a.planStartedAtMs },
       };
-    })
+    }))
+  )
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const plan = PLANS[input.planId as keyof typeof PLANS];
   const setting = ctx.db.select().from(planSettings).where(eq(planSettings.planId, plan.id)).get();
@@ -94,7 +96,7 @@ export const setEnforcementInput = enforcementTarget
  * would be refused an `enforcement_scheduled` notice with the date its grace period ends — no call
  * is refused before that.
  */
-export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
+export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setEnforcementInput>, actor: string) {
   const input = setEnforcementInput.parse(raw);
   const now = ctx.clock.now();
   const list = targets(ctx, input);
@@ -125,6 +127,6 @@ export function setEnforcement(ctx: EnforcementContext, raw: z.input<typeof setE
   ctx.feed.publish({ kind: "modes.changed" });
   // Notices go to the accounts the change puts into enforce mode: a plan flip skips those with their own mode.
   const enforced = list.filter((a) => input.accountIds !== undefined || !a.ownMode);
-  const notified = mode === "enforce" ? ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
+  const notified = mode === "enforce" ? await ctx.detector.scheduleEnforcement(enforced.map((a) => a.id)) : [];
   return { planId: plan.id, mode, followsPlan: followPlan, accounts: list.length, notified: notified.length };
 }

@@ -29,7 +29,7 @@ beforeAll(async () => {
   srv = await startTestServer({ clock });
   seedDemo(srv.deps.db, clock);
   await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
-  srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
+  await srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
   const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
 });
@@ -109,6 +109,7 @@ describe("operator procedures", () => {
     const key = createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" }).key;
     for (let i = 0; i < 3; i++) srv.deps.meter.check(key, 500);
     srv.deps.meter.flush();
+    await srv.deps.detector.settled();
     const mode = () => srv.deps.meter.standing(acc.id).mode;
     const scheduled = () => srv.deps.sqlite.prepare("select count(*) from notices where kind = 'enforcement_scheduled' and account_id = ?").pluck().get(acc.id);
 

@@ -32,7 +32,7 @@ beforeAll(async () => {
   srv = await startTestServer({ clock, env: { NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hooks", NOTIFY_WEBHOOK_SECRET: "whsec-same-numbers-0123456789" } });
   seedDemo(srv.deps.db, clock);
   await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
-  srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
+  await srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
   const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
 });
@@ -121,6 +121,7 @@ describe("the same numbers on every surface", () => {
     const burst = await fetch(`${srv.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key, cost: 812 }) });
     expect(((await burst.json()) as { allowed: boolean }).allowed).toBe(true);
     srv.deps.meter.flush();
+    await srv.deps.detector.settled();
     const customer = await PortalClient.signIn(srv, "acc_demo_acme");
     const compare = (await customer.query<PlanComparisonView>("plans.compare")).data!;
     expect(compare.peaks.minute).toBe(812);
