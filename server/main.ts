@@ -91,7 +91,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     onFlushed: (accountIds) => feed.publish({ kind: "usage.flushed", accountIds }),
     onChangedElsewhere: () => feed.publish({ kind: "changed.elsewhere" }),
   });
-  const detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: (id) => advisor.switchFor(id) });
+  const detector = new Detector({ db: database.db, clock, logger, meter, notify, graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000, recommend: async (id) => (await advisor.compare(id))?.switchTo ?? null });
   // Who keeps what: the meter its keys, terms and counters; the advisor its answers; detection runs on fresh advice.
   feed.subscribe("keys.changed", () => meter.invalidateKeys());
   feed.subscribe("terms.changed", (c) => meter.invalidateAccount(c.accountId));

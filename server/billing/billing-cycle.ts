@@ -96,7 +96,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
       });
     }
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
-    for (const seg of planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
+    for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
       const segPlan = PLANS[isPlanId(seg.planId) ? seg.planId : "free"];
       const calls = callsServedBetween(ctx.db.$client, account.id, seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);

@@ -36,8 +36,8 @@ export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean)
 export type QuoteContext = Pick<BillingContext, "db" | "clock" | "advisor">;
 
 /** The Plans page's verdict for one plan on this account's traffic: the same estimate, the same cost. */
-function verdictFor(ctx: QuoteContext, accountId: string, planId: string): PlanVerdict | undefined {
-  return ctx.advisor.compare(accountId)?.verdicts.find((v) => v.planId === planId);
+async function verdictFor(ctx: QuoteContext, accountId: string, planId: string): Promise<PlanVerdict | undefined> {
+  return (await ctx.advisor.compare(accountId))?.verdicts.find((v) => v.planId === planId);
 }
 
 function loadAccount(db: Db, accountId: string): AccountRow {
@@ -70,8 +70,8 @@ export interface PlanChangeDraft {
  * at the end of the period, nothing charged now. Free → paid charges the full price now and starts
  * a new billing period today, as Stripe does.
  */
-export function previewPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): QuoteRow {
-  return insertQuote(ctx.db, draftPlanChange(ctx, input));
+export async function previewPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+  return insertQuote(ctx.db, await draftPlanChange(ctx, input));
 }
 
 /**
@@ -80,7 +80,7 @@ export function previewPlanChange(ctx: QuoteContext, input: { accountId: string;
  * quote keeps exactly what was previewed so the confirmation applies that and nothing else.
  */
 export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
-  const draft = draftPlanChange(ctx, input);
+  const draft = await draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
   if (!remote) return insertQuote(ctx.db, draft);
   const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
@@ -145,7 +145,7 @@ export function overageWords(plan: Plan, currency: string, expectedMinor: number
     : `I also agree to overage billing on the ${plan.name} plan: calls beyond ${quota} in a billing month are served and billed at ${price} per 1,000 with my monthly invoice, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
 }
 
-export function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): PlanChangeDraft {
+export async function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<PlanChangeDraft> {
   const { db, clock } = ctx;
   const row = loadAccount(db, input.accountId);
   const from = planOf(row);
@@ -161,7 +161,7 @@ export function draftPlanChange(ctx: QuoteContext, input: { accountId: string; t
   const grandfathered = row.grandfatheredUntilMs !== null && now < row.grandfatheredUntilMs;
   const currency = row.currency;
   // The Plans page's estimate for the new plan: usage at the customer's rate, metered or beyond the quota.
-  const verdict = verdictFor(ctx, row.id, to.id);
+  const verdict = await verdictFor(ctx, row.id, to.id);
   const usageMinor = verdict?.usageMinor ?? 0;
   const expectedOverageMinor = billsOverage(to) ? usageMinor : 0;
   const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
@@ -280,7 +280,7 @@ export function recentQuotes(db: Db, accountId: string, limit = 20): QuoteRow[] 
  * Prices opting into (or out of) overage billing: calls beyond the monthly quota served and billed
  * per 1,000 instead of limited. A consent like a plan change, with its own words.
  */
-export function previewOverageChange(ctx: QuoteContext, input: { accountId: string; optIn: boolean }): QuoteRow {
+export async function previewOverageChange(ctx: QuoteContext, input: { accountId: string; optIn: boolean }): Promise<QuoteRow> {
   const { db, clock } = ctx;
   const row = loadAccount(db, input.accountId);
   const plan = planOf(row);
@@ -291,7 +291,7 @@ export function previewOverageChange(ctx: QuoteContext, input: { accountId: stri
   const now = clock.now();
   const period = billingPeriodAt(row.billingAnchorMs, now);
   // The Plans page's estimate for the current plan: its month at this rate.
-  const expectedOverageMinor = verdictFor(ctx, row.id, plan.id)?.usageMinor ?? 0;
+  const expectedOverageMinor = (await verdictFor(ctx, row.id, plan.id))?.usageMinor ?? 0;
   const projectedMonthlyMinor = plan.priceMinor + (input.optIn ? expectedOverageMinor : 0);
   const quota = plan.caps.month.toLocaleString("en-US");
   const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone") : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;

@@ -35,10 +35,10 @@ describe("seedDemo", () => {
   });
 
   it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", async () => {
-    const free = getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_evergreen"), clock.now()).limits.find((l) => l.window === "month")!;
+    const free = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_evergreen"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(free.ratio).toBeGreaterThan(0.8);
     expect(free.ratio).toBeLessThan(1);
-    const ent = getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_ionic"), clock.now()).limits.find((l) => l.window === "month")!;
+    const ent = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_ionic"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(ent.limit).toBeNull();
     expect(ent.used).toBeGreaterThan(1_000_000);
   });

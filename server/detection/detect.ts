@@ -1,25 +1,24 @@
-import { and, eq, gte } from "drizzle-orm";
 import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
 import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
 import type { SwitchAdvice } from "../../shared/recommend";
-import type { Db } from "../db/client";
-import { usageDay } from "../db/schema";
+import type { Store } from "../db/queries/store";
+import { usageDays } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Meter } from "../metering/meter";
 import { dedupeKeyFor, raiseNotice, type NotifyContext, type NoticeView } from "../notify/notices";
 
 export interface DetectorOptions {
-  db: Db;
+  db: Store;
   clock: Clock;
   logger: Logger;
   meter: Meter;
   notify: NotifyContext;
   graceMs: number;
   /** The switch to offer an account (null when its current plan is already the best fit). */
-  recommend: (accountId: string) => SwitchAdvice | null;
+  recommend: (accountId: string) => Promise<SwitchAdvice | null>;
 }
 
 /** Days over a cap among the last 7 that make usage "sustained" (Business-scale usage on a Starter plan). */
@@ -69,10 +68,11 @@ export class Detector {
     const s = this.o.meter.standing(accountId);
     const out: NoticeView[] = [];
     const approaching = s.plan.thresholds[0] ?? 0.8;
-    let recommended: SwitchAdvice | null | undefined;
-    const rec = () => (recommended === undefined ? (recommended = this.o.recommend(accountId)) : recommended);
+    // Asked once per evaluation, and only when a notice is raised.
+    let recommended: Promise<SwitchAdvice | null> | undefined;
+    const rec = () => (recommended ??= this.o.recommend(accountId));
 
-    const facts = (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
+    const facts = async (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
       const delivered = window ? s.noticeDeliveredAtMs[window] : undefined;
       return {
         kind,
@@ -84,7 +84,7 @@ export class Detector {
         resetAtMs,
         mode: s.mode,
         refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
-        recommended: rec(),
+        recommended: await rec(),
         fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
         ...extra,
       };
@@ -95,7 +95,7 @@ export class Detector {
       const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
       const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs);
       if (this.known.has(key)) continue;
-      const n = await raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
+      const n = await raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: await facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
       this.known.add(key);
       if (n) out.push(n);
     }
@@ -105,7 +105,7 @@ export class Detector {
       this.sustainedCheckedAt.set(accountId, now);
       const key = dedupeKeyFor(accountId, "sustained", null, s.period.startMs);
       if (!this.known.has(key)) {
-        const over = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+        const over = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
         if (over.days >= SUSTAINED_DAYS) {
           const window = over.window;
           const n = await raiseNotice(this.o.notify, {
@@ -113,7 +113,7 @@ export class Detector {
             kind: "sustained",
             window: null,
             periodStartMs: s.period.startMs,
-            facts: facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
+            facts: await facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
           });
           this.known.add(key);
           if (n) out.push(n);
@@ -135,7 +135,7 @@ export class Detector {
       // Not refused at all (a grandfathered account is in shadow until its date): nothing to announce.
       if (s.mode !== "enforce") continue;
       const overNow = s.limits.find((l) => l.state === "over");
-      const week = daysOverLastWeek(this.o.db, accountId, now, s.caps);
+      const week = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
       if (!overNow && week.days === 0) continue;
       const window: WindowName = overNow?.window ?? week.window;
       const n = await raiseNotice(this.o.notify, {
@@ -154,7 +154,7 @@ export class Detector {
           mode: "enforce",
           refusalsFromMs: now + this.o.graceMs,
           daysOver: week.days,
-          recommended: this.o.recommend(accountId),
+          recommended: await this.o.recommend(accountId),
           fitsRate: s.caps[window] !== undefined ? `${s.caps[window]!.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
         },
       });
@@ -169,9 +169,8 @@ export class Detector {
  * shared/cap-rules.ts applied to the raw traffic (whatever plan the account was on that day), and
  * which cap it was most.
  */
-export function daysOverLastWeek(db: Db, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
-  const from = startOfUtcDay(nowMs) - 6 * DAY_MS;
-  const rows = db.select().from(usageDay).where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, from))).all();
+export async function daysOverLastWeek(db: Store, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
+  const rows = await usageDays(db, accountId, startOfUtcDay(nowMs) - 6 * DAY_MS);
   let minuteDays = 0;
   let dayDays = 0;
   let days = 0;

@@ -46,7 +46,7 @@ export function v1Routes(deps: Deps): Router {
 
   r.get("/accounts/:accountId", async (req, res) => {
     const account = await getAccount(deps.db, req.params.accountId);
-    const overview = getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
+    const overview = await getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
     res.json({
       id: account.id,
       name: account.name,

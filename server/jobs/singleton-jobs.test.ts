@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { acquireLease, leaseOf } from "../db/queries/jobs";
 import { ManualClock } from "../lib/clock";
 import { createLogger } from "../lib/logger";
-import { acquireLease, leaseOf, releaseLease } from "./job-leases";
 import { SingletonJobs } from "./singleton-jobs";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
@@ -19,34 +19,6 @@ beforeEach(() => {
   clock = new ManualClock(T0);
 });
 afterEach(() => database.close());
-
-describe("job leases", () => {
-  it("acquire, renew, expire, steal after expiry, release", () => {
-    const { db } = database;
-    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
-    expect(leaseOf(db, "billing-cycle")).toEqual({ job: "billing-cycle", holder: "a", expiresAtMs: T0 + TTL });
-    // Held: another holder cannot take it, the holder renews it.
-    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(false);
-    clock.advance(10_000);
-    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
-    expect(leaseOf(db, "billing-cycle")!.expiresAtMs).toBe(T0 + 10_000 + TTL);
-    // One millisecond before it runs out it is still a's; at its expiry anyone may take it.
-    clock.set(T0 + 10_000 + TTL - 1);
-    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(false);
-    clock.set(T0 + 10_000 + TTL);
-    expect(acquireLease(db, "billing-cycle", "b", clock.now(), TTL)).toBe(true);
-    expect(leaseOf(db, "billing-cycle")).toMatchObject({ holder: "b", expiresAtMs: clock.now() + TTL });
-    // a, late, cannot renew what it lost; nor release it.
-    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(false);
-    expect(releaseLease(db, "billing-cycle", "a")).toBe(false);
-    // Released, it is free at once, long before it would have run out.
-    expect(releaseLease(db, "billing-cycle", "b")).toBe(true);
-    expect(leaseOf(db, "billing-cycle")).toBeNull();
-    expect(acquireLease(db, "billing-cycle", "a", clock.now(), TTL)).toBe(true);
-    // Leases are per job.
-    expect(acquireLease(db, "notice-delivery", "b", clock.now(), TTL)).toBe(true);
-  });
-});
 
 describe("singleton jobs", () => {
   const logger = createLogger("silent");
@@ -82,11 +54,11 @@ describe("singleton jobs", () => {
     // a learns it lost the lease and stops the job.
     await a.jobs.renew();
     expect(a.jobs.held()).toEqual([]);
-    expect(leaseOf(database.db, "billing-cycle")!.holder).toBe("host/2/b");
+    expect((await leaseOf(database.db, "billing-cycle"))!.holder).toBe("host/2/b");
 
     // b stops gracefully: its lease is released, and a takes the job at once, without waiting for expiry.
     await b.jobs.stop();
-    expect(leaseOf(database.db, "billing-cycle")).toBeNull();
+    expect(await leaseOf(database.db, "billing-cycle")).toBeNull();
     await a.jobs.renew();
     expect(a.jobs.held()).toEqual(["billing-cycle"]);
     expect(a.runs.cycle).toBe(2);
@@ -101,7 +73,7 @@ describe("singleton jobs", () => {
       [`${hostname()}/${process.ppid}/alive`, false],
       [`another-host/${gone}/remote`, false],
     ] as const) {
-      acquireLease(database.db, "billing-cycle", holder, clock.now(), TTL);
+      await acquireLease(database.db, "billing-cycle", holder, clock.now(), TTL);
       const p = processWith(`${hostname()}/${process.pid}/me`);
       await p.jobs.renew();
       expect(p.jobs.held().length === 1, holder).toBe(takenOver);

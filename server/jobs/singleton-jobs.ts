@@ -1,7 +1,8 @@
-import type { Db } from "../db/client";
+import { acquireLease, leaseOf, releaseLease, takeOverLease } from "../db/queries/jobs";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
-import { acquireLease, holderIsGone, leaseOf, newHolderId, releaseLease, takeOverLease } from "./job-leases";
+import { holderIsGone, newHolderId } from "./job-leases";
 
 /** A job that runs in one process at a time: started when its lease is taken, stopped when it is lost. */
 export interface SingletonJob {
@@ -13,7 +14,7 @@ export interface SingletonJob {
 }
 
 export interface SingletonJobsOptions {
-  db: Db;
+  db: Store;
   clock: Clock;
   logger: Logger;
   /** How long a lease lasts without renewal (ms); it is renewed every third of that. */
@@ -122,7 +123,7 @@ export class SingletonJobs {
       const now = clock.now();
       let taken: boolean;
       try {
-        taken = acquireLease(db, job.name, this.holder, now, leaseMs) || this.takeOverFromGone(job.name, now);
+        taken = (await acquireLease(db, job.name, this.holder, now, leaseMs)) || (await this.takeOverFromGone(job.name, now));
       } catch (err) {
         // A busy database: the lease still stands until it runs out; the next round tries again.
         logger.warn({ err, job: job.name }, "could not renew the job's lease");
@@ -145,9 +146,10 @@ export class SingletonJobs {
   }
 
   /** The lease is held by a process on this host that no longer exists (a crash): no need to wait for it to run out. */
-  private takeOverFromGone(job: string, now: number): boolean {
-    const lease = leaseOf(this.o.db, job);
-    return lease !== null && lease.holder !== this.holder && holderIsGone(lease.holder) && takeOverLease(this.o.db, job, lease.holder, this.holder, now, this.o.leaseMs);
+  private async takeOverFromGone(job: string, now: number): Promise<boolean> {
+    const lease = await leaseOf(this.o.db, job);
+    // Taken over from that exact holder only: if the lease changed hands since it was read, nothing happens.
+    return lease !== null && lease.holder !== this.holder && holderIsGone(lease.holder) && (await takeOverLease(this.o.db, job, lease.holder, this.holder, now, this.o.leaseMs));
   }
 
   /** Stops every job here (waiting for runs in progress), then releases their leases so another process takes them at once. */
@@ -162,7 +164,7 @@ export class SingletonJobs {
       this.running.delete(job.name);
       this.until.delete(job.name);
       try {
-        releaseLease(this.o.db, job.name, this.holder);
+        await releaseLease(this.o.db, job.name, this.holder);
       } catch (err) {
         this.o.logger.warn({ err, job: job.name }, "could not release the job's lease; it runs out on its own");
       }

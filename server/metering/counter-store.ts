@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { MeteringStore } from "../db/queries/metering";
 import { persistedUsage } from "../db/queries/usage";
 import { AccountCounters } from "./counters";
 import { decide, type DecideResult } from "./decide";
@@ -38,7 +38,7 @@ export class MemoryCounterStore implements CounterStore {
   private readonly ceilings = new Map<string, SlidingMinute>();
   private readonly loadPersisted;
 
-  constructor(sqlite: Database.Database) {
+  constructor(sqlite: MeteringStore) {
     this.loadPersisted = persistedUsage(sqlite);
   }
 

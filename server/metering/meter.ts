@@ -1,6 +1,5 @@
-import type Database from "better-sqlite3";
 import { DAY_MS, type LimitStatus } from "../../shared/limits";
-import { meteringQueries, type MeteringQueries } from "../db/queries/metering";
+import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db/queries/metering";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
@@ -16,7 +15,7 @@ export type { CeilingStatus, CheckResult } from "./check-result";
 export type { EventRejectReason, EventsResult, UsageEvent } from "./record-events";
 
 export interface MeterOptions {
-  sqlite: Database.Database;
+  sqlite: MeteringStore;
   clock: Clock;
   logger: Logger;
   /** How often the buffer is written (ms). */

@@ -1,8 +1,7 @@
-import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
 import type { DailyUsage } from "../../shared/recommend";
-import type { Db } from "../db/client";
-import { usageDay, usageMinute } from "../db/schema";
+import type { Store } from "../db/queries/store";
+import { hasUsage, usageDays, usageMinutes, type UsageDayRow } from "../db/queries/usage";
 import type { Account } from "../accounts/accounts";
 import type { UsageCounts } from "./usage-summary";
 import { plansByDay } from "../plans/plan-history";
@@ -39,31 +38,14 @@ export interface UsageHistory {
 
 const ZERO: UsageCounts = { allowed: 0, wouldThrottle: 0, throttled: 0, ceiling: 0 };
 
-/** Per-minute counts summed over the account's keys, for the minutes in [fromMs, toMs]. */
-function minuteRows(db: Db, accountId: string, fromMs: number, toMs: number) {
-  return db
-    .select({
-      minuteMs: usageMinute.minuteMs,
-      allowed: sql<number>`sum(${usageMinute.allowed})`,
-      wouldThrottle: sql<number>`sum(${usageMinute.wouldThrottle})`,
-      throttled: sql<number>`sum(${usageMinute.throttled})`,
-      ceiling: sql<number>`sum(${usageMinute.ceiling})`,
-    })
-    .from(usageMinute)
-    .where(and(eq(usageMinute.accountId, accountId), gte(usageMinute.minuteMs, fromMs), lte(usageMinute.minuteMs, toMs)))
-    .groupBy(usageMinute.minuteMs)
-    .all();
+/** The first of the last `days` UTC days (today included), unix ms. */
+export function historyStartMs(nowMs: number, days = HISTORY_DAYS): number {
+  return startOfUtcDay(nowMs) - (days - 1) * DAY_MS;
 }
 
-/** The last `days` UTC days of the account's rollup, oldest first, missing days as zeros. */
-export function getDailyHistory(db: Db, accountId: string, nowMs: number, days = HISTORY_DAYS): DayPoint[] {
-  const todayMs = startOfUtcDay(nowMs);
-  const fromMs = todayMs - (days - 1) * DAY_MS;
-  const rows = db
-    .select()
-    .from(usageDay)
-    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lte(usageDay.dayMs, todayMs)))
-    .all();
+/** The last `days` UTC days of the account's rollup rows, oldest first, missing days as zeros. */
+export function dailyPoints(rows: readonly UsageDayRow[], nowMs: number, days = HISTORY_DAYS): DayPoint[] {
+  const fromMs = historyStartMs(nowMs, days);
   const byDay = new Map(rows.map((r) => [r.dayMs, r]));
   return Array.from({ length: days }, (_, i) => {
     const startMs = fromMs + i * DAY_MS;
@@ -74,10 +56,9 @@ export function getDailyHistory(db: Db, accountId: string, nowMs: number, days =
   });
 }
 
-/** The first UTC day the account has any usage recorded for (unix ms), or null. */
-export function earliestUsageDayMs(db: Db, accountId: string): number | null {
-  const row = db.select({ dayMs: usageDay.dayMs }).from(usageDay).where(eq(usageDay.accountId, accountId)).orderBy(asc(usageDay.dayMs)).limit(1).get();
-  return row?.dayMs ?? null;
+/** The last `days` UTC days of the account's rollup, oldest first, missing days as zeros. */
+export async function getDailyHistory(db: Store, accountId: string, nowMs: number, days = HISTORY_DAYS): Promise<DayPoint[]> {
+  return dailyPoints(await usageDays(db, accountId, historyStartMs(nowMs, days), startOfUtcDay(nowMs)), nowMs, days);
 }
 
 /**
@@ -89,19 +70,19 @@ export function toDailyUsage(days: readonly DayPoint[]): DailyUsage[] {
 }
 
 /** The signed-in account's last hour per minute and last 30 days per day, for the usage charts. */
-export function getUsageHistory(db: Db, account: Account, nowMs: number): UsageHistory {
+export async function getUsageHistory(db: Store, account: Account, nowMs: number): Promise<UsageHistory> {
   const lastMinuteMs = startOfMinute(nowMs);
   const firstMinuteMs = lastMinuteMs - (HISTORY_MINUTES - 1) * MINUTE_MS;
-  const byMinute = new Map(minuteRows(db, account.id, firstMinuteMs, lastMinuteMs).map((r) => [r.minuteMs, r]));
+  const byMinute = new Map((await usageMinutes(db, account.id, firstMinuteMs, lastMinuteMs)).map((r) => [r.minuteMs, r]));
   const minutes: MinutePoint[] = Array.from({ length: HISTORY_MINUTES }, (_, i) => {
     const startMs = firstMinuteMs + i * MINUTE_MS;
     const r = byMinute.get(startMs);
     return r ? { startMs, allowed: r.allowed, wouldThrottle: r.wouldThrottle, throttled: r.throttled, ceiling: r.ceiling } : { startMs, ...ZERO };
   });
-  const byDay = plansByDay(db, account.id, account.plan.id, startOfUtcDay(nowMs) - (HISTORY_DAYS - 1) * DAY_MS, nowMs);
-  const days = getDailyHistory(db, account.id, nowMs).map((d) => ({ ...d, plans: byDay.get(d.startMs) ?? [account.plan.id] }));
+  const byDay = await plansByDay(db, account.id, account.plan.id, historyStartMs(nowMs), nowMs);
+  const days = (await getDailyHistory(db, account.id, nowMs)).map((d) => ({ ...d, plans: byDay.get(d.startMs) ?? [account.plan.id] }));
   const anyInWindow = minutes.some(hasCounts) || days.some(hasCounts);
-  const hasCalls = anyInWindow || db.select({ one: sql<number>`1` }).from(usageDay).where(eq(usageDay.accountId, account.id)).limit(1).get() !== undefined;
+  const hasCalls = anyInWindow || (await hasUsage(db, account.id));
   return {
     minutes,
     days,

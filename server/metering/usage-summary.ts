@@ -1,7 +1,6 @@
-import { and, eq } from "drizzle-orm";
 import { startOfUtcDay, type LimitStatus } from "../../shared/limits";
-import type { Db } from "../db/client";
-import { usageDay } from "../db/schema";
+import type { Store } from "../db/queries/store";
+import { usageDayOf } from "../db/queries/usage";
 import type { Account } from "../accounts/accounts";
 import type { Meter } from "./meter";
 
@@ -24,14 +23,10 @@ export interface UsageOverview {
  * Where the account stands in each window of its plan. The limits come from the meter's live
  * counters (the numbers the next call is decided on); today's breakdown from the rollups.
  */
-export function getUsageOverview(db: Db, meter: Meter, account: Account, nowMs: number): UsageOverview {
+export async function getUsageOverview(db: Store, meter: Meter, account: Account, nowMs: number): Promise<UsageOverview> {
   const { limits, period } = meter.limitsFor(account.id);
   const dayMs = startOfUtcDay(nowMs);
-  const todayRow = db
-    .select()
-    .from(usageDay)
-    .where(and(eq(usageDay.accountId, account.id), eq(usageDay.dayMs, dayMs)))
-    .get();
+  const todayRow = await usageDayOf(db, account.id, dayMs);
   const today: UsageCounts = {
     allowed: todayRow?.allowed ?? 0,
     wouldThrottle: todayRow?.wouldThrottle ?? 0,

@@ -44,12 +44,13 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
   const now = ctx.clock.now();
   const list = await targets(ctx, input);
   // A plan flip leaves accounts with their own mode as they are: they are not among those it would refuse.
-  const affected = list
+  const affected = (
+    await Promise.all(list
     .filter((a) => input.accountIds !== undefined || !a.ownMode)
-    .map((a) => {
+    .map(async (a) => {
       const s = ctx.meter.standing(a.id);
       const overNow = s.limits.some((l) => l.state === "over");
-      const week = daysOverLastWeek(ctx.db, a.id, now, s.caps);
+      const week = await daysOverLastWeek(ctx.db, a.id, now, s.caps);
       if (!overNow && week.days === 0) return null;
       const told = Object.values(s.noticeDeliveredAtMs);
       const notifiedAtMs = told.length ? Math.min(...told) : null;
@@ -62,7 +63,8 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
         graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs,
         terms: { id: a.id, caps: s.caps, billingAnchorMs: a.billingAnchorMs, planStartedAtMs: a.planStartedAtMs },
       };
-    })
+    }))
+  )
     .filter((x): x is NonNullable<typeof x> => x !== null);
   const plan = PLANS[input.planId as keyof typeof PLANS];
   const setting = await planEnforcementSetting(ctx.db, plan.id);

@@ -59,7 +59,7 @@ export async function shadowAudit(db: Store, meter: Meter, advisor: PlanAdvisor,
     const standing = meter.limitsFor(a.id);
     const monthOver = standing.limits.some((l) => l.window === "month" && l.state === "over");
     if (daysOver === 0 && !monthOver) continue;
-    const advice = advisor.compare(a.id);
+    const advice = await advisor.compare(a.id);
     const rec = advice?.switchTo;
     const sent = await recentNoticesOf(db, a.id, input.fromMs - 30 * DAY_MS, 10);
     const last = await lastPlanChangeOf(db, a.id);

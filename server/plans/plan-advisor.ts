@@ -1,13 +1,11 @@
-import { eq } from "drizzle-orm";
 import { PLAN_LIST, PLANS, isPlanId, type Plan, type PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
-import { findAccountSync, type Account } from "../accounts/accounts";
-import type { Db } from "../db/client";
-import { accounts } from "../db/schema";
+import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
+import type { Store } from "../db/queries/store";
+import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, usageDays, usageDaysNow, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
-import { billingPeriodAt, monthWindowStart } from "../../shared/limits";
-import { callsServedBetween } from "../db/queries/usage";
-import { earliestUsageDayMs, getDailyHistory, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
+import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/limits";
+import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
 export interface PlanComparisonView {
   plans: Plan[];
@@ -30,25 +28,27 @@ export interface PlanComparisonView {
   atMs: number;
 }
 
-/** Where the account stands in its current month window. */
-export type MonthStanding = (account: Account, nowMs: number) => { used: number; endMs: number };
-
 /**
- * The month window's calls as the rollups hold them: at most one flush behind the meter, and the same
- * source as the rest of the advice (so every surface reads one answer).
+ * What a comparison reads besides the account's terms: the last 30 days of rollups, the first day
+ * with any usage, and the month window's calls as the rollups hold them (at most one flush behind the
+ * meter, and the same source as the rest of the advice, so every surface reads one answer).
  */
-export function monthFromRollups(db: Db): MonthStanding {
-  return (account, nowMs) => {
-    const period = billingPeriodAt(account.billingAnchorMs, nowMs);
-    return { used: callsServedBetween(db.$client, account.id, monthWindowStart(period, account.planStartedAtMs), nowMs + 1), endMs: period.endMs };
-  };
+interface AdviceUsage {
+  days: UsageDayRow[];
+  firstDayMs: number | null;
+  monthUsed: number;
+}
+
+/** The windows a comparison reads, from the account's terms. */
+function usageWindows(terms: AdviceTermsRow, nowMs: number) {
+  const period = billingPeriodAt(terms.billingAnchorMs, nowMs);
+  return { fromDayMs: historyStartMs(nowMs), toDayMs: startOfUtcDay(nowMs), monthFromMs: monthWindowStart(period, terms.planStartedAtMs), monthEndMs: period.endMs };
 }
 
 const TTL_MS = 60_000;
 
 /** What an answer depends on besides traffic: another process changing any of it makes the answer stale. */
-type Terms = { planId: string; billingAnchorMs: number; planStartedAtMs: number | null; overageOptIn: boolean; grandfatheredUntilMs: number | null };
-const termsKey = (t: Terms) => JSON.stringify([t.planId, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
+const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
 
 interface Cached {
   view: PlanComparisonView;
@@ -67,23 +67,54 @@ interface Cached {
 export class PlanAdvisor {
   private readonly cache = new Map<string, Cached>();
   private round = 0;
+  /** Answers dropped so far: one computed across a drop is returned, not kept. */
+  private drops = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Store,
     private readonly clock: Clock,
-    private readonly month: MonthStanding = monthFromRollups(db),
   ) {}
 
   /** The public plans against the account's traffic, the recommendation and the switch to offer; null for an unknown account. */
-  compare(accountId: string): PlanComparisonView | null {
+  async compare(accountId: string): Promise<PlanComparisonView | null> {
     const now = this.clock.now();
-    const hit = this.cache.get(accountId);
-    if (hit && now - hit.view.atMs < TTL_MS && now >= hit.view.atMs && this.stillCurrent(accountId, hit)) return hit.view;
-    const account = findAccountSync(this.db, accountId);
-    if (!account) return null;
-    const view = this.computeFor(account, now);
-    this.cache.set(accountId, { view, terms: termsKey({ ...account, planId: account.plan.id }), round: this.round });
-    return view;
+    const round = this.round;
+    const drops = this.drops;
+    const hit = this.kept(accountId, now);
+    if (hit?.round === round) return hit.view;
+    const terms = await adviceTerms(this.db, accountId);
+    if (hit && this.confirm(hit, terms, round)) return hit.view;
+    if (!terms) return null;
+    const w = usageWindows(terms, now);
+    const usage: AdviceUsage = {
+      days: await usageDays(this.db, accountId, w.fromDayMs, w.toDayMs),
+      firstDayMs: await firstUsageDay(this.db, accountId),
+      monthUsed: await callsServed(this.db, accountId, w.monthFromMs, now + 1),
+    };
+    return this.keep(terms, usage, now, round, drops);
+  }
+
+  /**
+   * The plan to offer the account as a switch (null when its plan is already the best fit), for the
+   * upgrade link of the meter's answers. Synchronous because Meter.check is: it asks on every
+   * over-cap call, and a kept answer costs nothing; a missing one reads the rollups through the
+   * synchronous statements of the queries layer, as the meter's own cache misses do. The same steps
+   * as compare(), which everything off that path uses.
+   */
+  switchFor(accountId: string): SwitchAdvice | null {
+    const now = this.clock.now();
+    const hit = this.kept(accountId, now);
+    if (hit?.round === this.round) return hit.view.switchTo;
+    const terms = adviceTermsNow(this.db, accountId);
+    if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
+    if (!terms) return null;
+    const w = usageWindows(terms, now);
+    const usage: AdviceUsage = {
+      days: usageDaysNow(this.db, accountId, w.fromDayMs, w.toDayMs),
+      firstDayMs: firstUsageDayNow(this.db, accountId),
+      monthUsed: callsServedNow(this.db, accountId, w.monthFromMs, now + 1),
+    };
+    return this.keep(terms, usage, now, this.round, this.drops).switchTo;
   }
 
   /** Another process committed something: each kept answer is checked against its account's terms before it is used again. */
@@ -91,53 +122,58 @@ export class PlanAdvisor {
     this.round++;
   }
 
-  private stillCurrent(accountId: string, hit: Cached): boolean {
-    if (hit.round === this.round) return true;
-    const row = this.db
-      .select({ planId: accounts.planId, billingAnchorMs: accounts.billingAnchorMs, planStartedAtMs: accounts.planStartedAtMs, overageOptIn: accounts.overageOptIn, grandfatheredUntilMs: accounts.grandfatheredUntilMs })
-      .from(accounts)
-      .where(eq(accounts.id, accountId))
-      .get();
-    if (!row || termsKey(row) !== hit.terms) return false;
-    hit.round = this.round;
+  invalidate(accountId: string): void {
+    this.cache.delete(accountId);
+    this.drops++;
+  }
+
+  /** The answer kept for the account, if it is less than a minute old. */
+  private kept(accountId: string, now: number): Cached | undefined {
+    const hit = this.cache.get(accountId);
+    return hit && now - hit.view.atMs < TTL_MS && now >= hit.view.atMs ? hit : undefined;
+  }
+
+  /** A kept answer from before a commit elsewhere still holds if the account's terms are those it was computed for. */
+  private confirm(hit: Cached, terms: AdviceTermsRow | undefined, round: number): boolean {
+    if (!terms || termsKey(terms) !== hit.terms) return false;
+    hit.round = round;
     return true;
   }
 
-  /** The plan to offer the account as a switch (null when its plan is already the best fit). */
-  switchFor(accountId: string): SwitchAdvice | null {
-    return this.compare(accountId)?.switchTo ?? null;
+  /**
+   * Computes the answer and keeps it with the round its reads began in; an answer read while one was
+   * dropped (a plan change here) is returned but not kept, so it cannot outlive the change.
+   */
+  private keep(terms: AdviceTermsRow, usage: AdviceUsage, now: number, round: number, drops: number): PlanComparisonView {
+    const view = this.computeFor(terms, usage, now);
+    if (drops === this.drops) this.cache.set(terms.id, { view, terms: termsKey(terms), round });
+    return view;
   }
 
-  invalidate(accountId: string): void {
-    this.cache.delete(accountId);
-  }
-
-  private computeFor(account: Account, now: number): PlanComparisonView {
-    const history = getDailyHistory(this.db, account.id, now, HISTORY_DAYS);
-    const days = toDailyUsage(history);
+  private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
+    const plan = PLANS[isPlanId(terms.planId) ? terms.planId : "free"];
+    const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
-    const firstDay = earliestUsageDayMs(this.db, account.id);
-    const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(account.createdAtMs, firstDay ?? Infinity) });
-    const standing = this.month(account, now);
-    const currentPlanMonth = projectMonth({ usedSoFar: standing.used, nowMs: now, windowEndMs: standing.endMs, monthlyCalls });
+    const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
+    const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
     const peaks = peaksFromDays(days, monthlyCalls);
     const plans = PLAN_LIST.filter((p) => p.public);
-    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: account.plan.id });
+    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
     // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
     const rec = callsInWindow > 0 ? recommendation : null;
     const recPlan = rec && isPlanId(rec.planId) ? PLANS[rec.planId] : null;
-    const current = verdicts.find((v) => v.planId === account.plan.id);
+    const current = verdicts.find((v) => v.planId === plan.id);
     return {
       plans,
-      currentPlanId: account.plan.id,
+      currentPlanId: plan.id,
       peaks,
       windowDays: HISTORY_DAYS,
       callsInWindow,
       currentPlanMonth,
       verdicts,
       recommendation: rec,
-      switchTo: rec && recPlan && rec.planId !== account.plan.id ? switchAdviceOf(recPlan, rec) : null,
-      currentCostMinor: current?.monthlyCostMinor ?? account.plan.priceMinor,
+      switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec) : null,
+      currentCostMinor: current?.monthlyCostMinor ?? plan.priceMinor,
       atMs: now,
     };
   }

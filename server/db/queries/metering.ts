@@ -54,9 +54,15 @@ export interface UsageBatch {
 
 const GRACE_NOTICE_KINDS = "('reached', 'sustained', 'enforcement_scheduled')";
 
+/**
+ * The connection the meter's statements are prepared on: the SQLite handle, named here so that the
+ * meter and its counter store hold it without importing the driver.
+ */
+export type MeteringStore = Database.Database;
+
 export type MeteringQueries = ReturnType<typeof meteringQueries>;
 
-export function meteringQueries(db: Database.Database) {
+export function meteringQueries(db: MeteringStore) {
   const s = {
     dataVersion: db.prepare("pragma data_version").pluck(),
     keyByHash: db.prepare("select id, account_id as accountId, revoked_at_ms as revokedAtMs from api_keys where hash = ?"),

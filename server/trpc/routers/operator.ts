@@ -37,7 +37,7 @@ export const operatorRouter = router({
   /** Every account with its plan, mode and today's counts. */
   accounts: operatorProcedure.query(async ({ ctx }) => {
     const now = ctx.deps.clock.now();
-    return (await listAccounts(ctx.deps.db)).map((a) => ({
+    return Promise.all((await listAccounts(ctx.deps.db)).map(async (a) => ({
       id: a.id,
       name: a.name,
       email: a.email,
@@ -46,8 +46,8 @@ export const operatorRouter = router({
       enforcement: a.enforcement,
       ownMode: a.ownMode,
       grandfatheredUntilMs: a.grandfatheredUntilMs,
-      today: getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now).today,
-    }));
+      today: (await getUsageOverview(ctx.deps.db, ctx.deps.meter, a, now)).today,
+    })));
   }),
 
   /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
@@ -63,8 +63,8 @@ export const operatorRouter = router({
     const now = clock.now();
     return {
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
-      overview: getUsageOverview(db, meter, account, now),
-      history: getUsageHistory(db, account, now),
+      overview: await getUsageOverview(db, meter, account, now),
+      history: await getUsageHistory(db, account, now),
       notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
       billing: billingOverview(db, account.id, now),
@@ -103,7 +103,7 @@ export const operatorRouter = router({
         currency: r.quotes.currency,
         consentText: r.quotes.consentText,
         createdAtMs: r.approval_requests.createdAtMs,
-        usage: getUsageOverview(ctx.deps.db, ctx.deps.meter, account, ctx.deps.clock.now()).limits,
+        usage: (await getUsageOverview(ctx.deps.db, ctx.deps.meter, account, ctx.deps.clock.now())).limits,
       };
     })),
   ),
