@@ -122,7 +122,7 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
   if (seeded) {
     writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
     // Invoices for the demo's past billing periods, as the billing calendar would have issued them.
-    backfillBillingCycles(deps.billing, DEMO_HISTORY_DAYS);
+    await backfillBillingCycles(deps.billing, DEMO_HISTORY_DAYS);
   }
   const demoKey = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as { accountId: string; key: string }) : null;
   const started = await startServer(runtime, { role });
@@ -238,9 +238,9 @@ export async function runCli(argv: string[]): Promise<number> {
       print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
       return 0;
     case "seed-demo": {
-      const result = withRuntime(config, (rt) => {
+      const result = await withRuntimeAsync(config, async (rt) => {
         const seeded = seedDemo(rt.deps.db, rt.deps.clock);
-        if (seeded) backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
+        if (seeded) await backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
         return seeded;
       });
       if (!result) {

@@ -41,7 +41,7 @@ const expectDomainError = async (fn: () => unknown, code: string) => {
 describe("upgrade now, with consent", () => {
   it("quotes Stripe's proration, applies the consented change once, invoices once, and new caps apply at once", async () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     // 15 of 30 days left: −$14.50 + $99.50 = $85.00 now, $199.00 from 1 Dec.
     expect(q).toMatchObject({ timing: "now", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8500, recurringMinor: 19900, recurringFromMs: utc("2026-12-01T00:00:00Z"), currency: "USD" });
     expect(q.consentText).toBe("I authorise a charge of $85.00 now and $199.00 every month from 1 Dec 2026 until I cancel, for the Business plan.");
@@ -64,7 +64,7 @@ describe("upgrade now, with consent", () => {
   it("from Free charges the full price now and starts a new billing period at the moment of the change", async () => {
     const id = account("free", utc("2026-10-20T00:00:00Z"));
     clock.set(utc("2026-11-16T09:30:00.400Z"));
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     // Not from 00:00 UTC of the day: the half day already gone is not billed.
     expect(q).toMatchObject({ creditMinor: 0, chargeMinor: 2900, amountDueNowMinor: 2900, recurringFromMs: utc("2026-12-16T09:30:00Z") });
     await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
@@ -76,7 +76,7 @@ describe("upgrade now, with consent", () => {
 describe("what a confirmation refuses", () => {
   it("an expired quote", async () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     clock.advance(15 * 60_000);
     await expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(q), who), "EXPIRED");
     expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([0, 0, 0]);
@@ -84,7 +84,7 @@ describe("what a confirmation refuses", () => {
 
   it("amounts other than the quote's", async () => {
     const id = account("starter");
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     for (const tampered of [{ amountDueNow: 1 }, { recurringAmount: 100 }, { currency: "EUR" }]) {
       const input = accepted(q);
       await expectDomainError(() => confirmPlanChange(srv.deps.billing, id, { ...input, accepted: { ...input.accepted, ...tampered } }, who), "CONFLICT");
@@ -95,15 +95,15 @@ describe("what a confirmation refuses", () => {
   it("another account's quote, as not found", async () => {
     const mine = account("starter");
     const theirs = account("starter");
-    const q = previewPlanChange(srv.deps.billing, { accountId: theirs, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: theirs, toPlanId: "business" });
     await expectDomainError(() => confirmPlanChange(srv.deps.billing, mine, accepted(q), who), "NOT_FOUND");
     expect([planOf(mine), planOf(theirs), count("consents", theirs)]).toEqual(["starter", "starter", 0]);
   });
 
   it("a quote whose account changed since: the customer must preview again", async () => {
     const id = account("starter");
-    const a = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
-    const b = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
+    const a = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const b = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     await confirmPlanChange(srv.deps.billing, id, accepted(b), who);
     await expectDomainError(() => confirmPlanChange(srv.deps.billing, id, accepted(a), who), "PRECONDITION_FAILED");
     expect(planOf(id)).toBe("pro");
@@ -122,28 +122,28 @@ describe("what a confirmation refuses", () => {
 describe("downgrades at the period end", () => {
   it("schedules without charging, can be cancelled, and applies at the boundary", async () => {
     const id = account("business");
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect(q).toMatchObject({ timing: "period_end", amountDueNowMinor: 0, effectiveAtMs: utc("2026-12-01T00:00:00Z") });
     expect(q.consentText).toContain("Nothing is charged now.");
     const scheduled = await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
     expect(scheduled.status).toBe("scheduled");
     expect(planOf(id)).toBe("business");
 
-    cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
-    expect(() => cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).toThrow(DomainError);
+    await cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
+    await expect(cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).rejects.toThrow(DomainError);
     clock.set(utc("2026-12-01T00:00:01Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
 
     clock.set(utc("2026-12-10T00:00:00Z"));
-    const again = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "free" });
+    const again = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "free" });
     expect(again.effectiveAtMs).toBe(utc("2027-01-01T00:00:00Z"));
     await confirmPlanChange(srv.deps.billing, id, accepted(again), who);
     clock.set(utc("2026-12-31T23:59:59Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
     clock.set(utc("2027-01-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("free");
   });
 });
@@ -154,7 +154,7 @@ describe("the billing cap", () => {
     // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.projectedMonthlyMinor).toBe(99_000 + 150_000);
     const r = await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
     expect(r.status).toBe("pending_approval");
@@ -172,7 +172,7 @@ describe("the billing cap", () => {
     const id = account("starter");
     const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).status).toBe("pending_approval");
     const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     // Approved two days later: less of the period is left, so the prorated amount is no longer the one consented to.
@@ -183,7 +183,7 @@ describe("the billing cap", () => {
     expect(told.text).toMatch(/its price changed while it waited: \$[\d,.]+ is due now instead of the \$[\d,.]+ you agreed to/);
 
     // The customer confirms the new price: applied now, at that price, with no second approval.
-    const again = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    const again = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(again.amountDueNowMinor).toBeLessThan(q.amountDueNowMinor);
     const r = await confirmPlanChange(srv.deps.billing, id, accepted(again), who);
     expect(r.status).toBe("applied");
@@ -194,7 +194,7 @@ describe("the billing cap", () => {
   it("starts an approved Free → paid switch's billing period at the approval, not at the quote", async () => {
     const id = account("free");
     srv.deps.billing.billingCapMinor = 1_000;
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).status).toBe("pending_approval");
     clock.advance(3 * DAY + 5 * 3_600_000 + 17_000);
     const approvedAt = Math.floor(clock.now() / 1000) * 1000;
@@ -209,7 +209,7 @@ describe("the billing cap", () => {
   it("a denial leaves the plan as it was and tells the customer why", async () => {
     const id = account("starter");
     srv.deps.billing.billingCapMinor = 10_000;
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
     const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     expect((await decideApproval(srv.deps.billing, { requestId: request, approve: false, reason: "Please talk to sales first" }, "op")).status).toBe("denied");
@@ -223,16 +223,16 @@ describe("overage opt-in", () => {
   it("is a consent of its own, lifts the monthly quota in the meter, and can be turned off", async () => {
     const id = account("pro");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
-    const optIn = previewOverageChange(srv.deps.billing, { accountId: id, optIn: true });
+    const optIn = await previewOverageChange(srv.deps.billing, { accountId: id, optIn: true });
     expect(optIn.consentText).toMatch(/^I agree to pay \$3\.00 per 1,000 calls beyond 10,000 calls in a billing month/);
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(optIn), who)).status).toBe("applied");
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBeNull();
-    expect(() => previewOverageChange(srv.deps.billing, { accountId: id, optIn: true })).toThrow(/already on/);
-    const optOut = previewOverageChange(srv.deps.billing, { accountId: id, optIn: false });
+    await expect(previewOverageChange(srv.deps.billing, { accountId: id, optIn: true })).rejects.toThrow(/already on/);
+    const optOut = await previewOverageChange(srv.deps.billing, { accountId: id, optIn: false });
     await confirmPlanChange(srv.deps.billing, id, accepted(optOut), who);
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
     expect(count("consents", id)).toBe(2);
-    expect(() => previewOverageChange(srv.deps.billing, { accountId: account("starter"), optIn: true })).toThrow(/no overage option/);
+    await expect(previewOverageChange(srv.deps.billing, { accountId: account("starter"), optIn: true })).rejects.toThrow(/no overage option/);
   });
 });
 
@@ -243,12 +243,12 @@ describe("the billing calendar", () => {
     insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
     insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered
     clock.set(utc("2026-11-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     const nov = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period'").pluck().all(id);
     expect(nov).toEqual([99_000 + 50_000]);
     clock.set(utc("2026-12-01T00:00:00Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     const totals = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period' order by period_start_ms").pluck().all(id);
     expect(totals).toEqual([149_000, 99_000 + 500_000]);
     const anomaly = srv.deps.sqlite.prepare("select previous_total_minor, total_minor from anomalies where account_id = ?").all(id);

@@ -72,7 +72,7 @@ describe("explicit consent, bound to the words shown", () => {
     const id = account("starter");
     srv.deps.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(utc("2027-02-01T00:00:00Z"), id);
     history(id, 2_000, 100);
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.consentText).toMatch(/Every call is also billed at \$0\.50 per 1,000 calls \(about \$30\.00 a month at my current rate\)\./);
     expect(q.consentText).toContain("This ends the terms I keep until 1 Feb 2027.");
     const r = await confirm(id, q);
@@ -87,7 +87,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     history(id, 1_950, 95);
     const compare = srv.deps.advisor.compare(id)!;
     expect(compare.recommendation).toMatchObject({ planId: "pro", kind: "fits_with_overage" });
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     // The same estimate as the Plans page: 58,500 calls a month, 49 started thousands over the quota at $3.00.
     expect(q.expectedOverageMinor).toBe(14_700);
     expect(q.estimatedMonthlyMinor).toBe(compare.recommendation!.monthlyCostMinor);
@@ -108,7 +108,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
   it("without the overage tick the plan changes and the quota limits; a tick for words not offered is refused", async () => {
     const id = account("starter");
     history(id, 1_950, 95);
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
     const tampered = { ...confirmationFor(q, { overage: true }), overage: { agreed: true as const, textDigest: consentDigest("I also agree to something else.") } };
     expect(await codeOf(() => confirmPlanChange(srv.deps.billing, id, tampered, who))).toBe("CONFLICT");
     const r = await confirm(id, q);
@@ -116,7 +116,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "month")!.limit).toBe(10_000);
 
     const quiet = account("starter");
-    const plain = previewPlanChange(srv.deps.billing, { accountId: quiet, toPlanId: "business" });
+    const plain = await previewPlanChange(srv.deps.billing, { accountId: quiet, toPlanId: "business" });
     expect(plain.overageConsentText).toBeNull();
     const withTick = { ...confirmationFor(plain), overage: { agreed: true as const, textDigest: consentDigest("x") } };
     expect(await codeOf(() => confirmPlanChange(srv.deps.billing, quiet, withTick, who))).toBe("BAD_INPUT");
@@ -132,7 +132,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
     }
     srv.deps.meter.flush();
     expect(srv.deps.meter.limitsFor(s).limits.find((l) => l.window === "month")!.used).toBe(12_000);
-    const q = previewPlanChange(srv.deps.billing, { accountId: s, toPlanId: "pro" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: s, toPlanId: "pro" });
     await confirm(s, q);
     const month = srv.deps.meter.limitsFor(s).limits.find((l) => l.window === "month")!;
     expect(month).toMatchObject({ limit: 10_000, used: 0, state: "fine", fromMs: q.prorationAtMs });
@@ -145,10 +145,10 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
   it("bills the period's usage on the plan it was made on when a downgrade takes effect at the boundary", async () => {
     const id = account("enterprise", utc("2026-11-01T00:00:00Z"));
     srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 2000000, 0, 0, 0, 100)").run(utc("2026-11-10T00:00:00Z"), id);
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     expect((await confirm(id, q)).status).toBe("scheduled");
     clock.set(utc("2026-12-01T00:00:05Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
     const lines = srv.deps.sqlite
       .prepare("select l.kind, l.amount_minor, l.description from invoice_lines l join invoices i on i.id = l.invoice_id where i.account_id = ? and i.kind = 'period' order by l.kind")
@@ -165,7 +165,7 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
 describe("plan changes never collide", () => {
   it("the schema allows one waiting plan change per account", async () => {
     const id = account("business");
-    const q = previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     const r = await confirm(id, q);
     const insert = () =>
       srv.deps.sqlite
@@ -181,9 +181,9 @@ describe("plan changes never collide", () => {
 
   it("an overage opt-in leaves a scheduled downgrade alone", async () => {
     const id = account("pro");
-    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     expect(down.status).toBe("scheduled");
-    const optIn = await confirm(id, previewOverageChange(srv.deps.billing, { accountId: id, optIn: true }));
+    const optIn = await confirm(id, await previewOverageChange(srv.deps.billing, { accountId: id, optIn: true }));
     expect(optIn.status).toBe("applied");
     expect(statusOf(down.planChangeId)).toBe("scheduled");
   });
@@ -191,9 +191,9 @@ describe("plan changes never collide", () => {
   it("a new choice replaces a change awaiting approval; the withdrawn request can no longer be approved", async () => {
     const id = account("business");
     srv.deps.billing.billingCapMinor = 50_000;
-    const up = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" }));
+    const up = await confirm(id, await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" }));
     expect(up.status).toBe("pending_approval");
-    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     expect(down.status).toBe("scheduled");
     expect(down.replaced).toEqual([{ planChangeId: up.planChangeId, toPlanId: "enterprise", status: "pending_approval" }]);
     expect(statusOf(up.planChangeId)).toBe("cancelled");
@@ -208,11 +208,11 @@ describe("plan changes never collide", () => {
 
   it("the calendar applies a scheduled change only while the account is still on the plan it was scheduled from", async () => {
     const id = account("business");
-    const down = await confirm(id, previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
+    const down = await confirm(id, await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     // The plan changed some other way since (an operator, a provider's dashboard).
     srv.deps.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);
     clock.set(utc("2026-12-01T00:00:01Z"));
-    runBillingCycle(srv.deps.billing);
+    await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("pro");
     expect(statusOf(down.planChangeId)).toBe("cancelled");
     const told = sql<{ facts_json: string }>("select facts_json from notices where account_id = ? and dedupe_key like ?", id, `%${down.planChangeId}:void`);

@@ -41,7 +41,7 @@ export function grandfather(ctx: BillingContext, raw: z.input<typeof grandfather
   return { updated: rows.length };
 }
 
-export function billingPaused(ctx: BillingContext): boolean {
+export async function billingPaused(ctx: BillingContext): Promise<boolean> {
   return isBillingPaused(ctx.db);
 }
 
@@ -49,9 +49,9 @@ export function billingPaused(ctx: BillingContext): boolean {
  * Stops provider charges: new invoices are queued, visibly, until billing resumes; resuming
  * collects the queued ones. The switch lives in the database, so every process honours it.
  */
-export function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
+export async function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
   const now = ctx.clock.now();
-  storeBillingPaused(ctx.db, paused, now);
+  await storeBillingPaused(ctx.db, paused, now);
   let collected = 0;
   if (!paused) collected = ctx.db.update(invoices).set({ status: "paid" }).where(eq(invoices.status, "queued")).run().changes;
   recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });

@@ -28,7 +28,7 @@ async function operatorCall(path: string, input?: unknown, mutation = false) {
 beforeAll(async () => {
   srv = await startTestServer({ clock });
   seedDemo(srv.deps.db, clock);
-  backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
+  await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
   const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));

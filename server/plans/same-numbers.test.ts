@@ -31,7 +31,7 @@ beforeAll(async () => {
   // Notices also go to the provider's webhook (queued in the outbox; nothing listens).
   srv = await startTestServer({ clock, env: { NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hooks", NOTIFY_WEBHOOK_SECRET: "whsec-same-numbers-0123456789" } });
   seedDemo(srv.deps.db, clock);
-  backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
+  await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
   const link = createSignInLink(srv.deps.db, clock, { role: "operator" });
   operatorCookie = cookieFrom(await fetch(`${srv.url}/auth/link?token=${link.token}`, { redirect: "manual" }));

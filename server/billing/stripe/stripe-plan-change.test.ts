@@ -432,7 +432,7 @@ describe("approvals and overage through Stripe", () => {
 
   it("overage opt-in adds the metered price to the subscription once", async () => {
     const a = linkedAccount(t, clock, "pro", NOV);
-    const q = previewOverageChange(t.srv.deps.billing, { accountId: a.accountId, optIn: true });
+    const q = await previewOverageChange(t.srv.deps.billing, { accountId: a.accountId, optIn: true });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const [item] = t.double.calls("POST", /^\/v1\/subscription_items$/);

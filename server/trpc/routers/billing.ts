@@ -53,8 +53,8 @@ export const billingRouter = router({
     return { ...quoteView(q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
   }),
 
-  previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(({ ctx, input }) => {
-    const q = previewOverageChange(ctx.deps.billing, { accountId: ctx.accountId, optIn: input.optIn });
+  previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(async ({ ctx, input }) => {
+    const q = await previewOverageChange(ctx.deps.billing, { accountId: ctx.accountId, optIn: input.optIn });
     return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
   }),
 

@@ -57,7 +57,7 @@ export const operatorRouter = router({
   }),
 
   /** One account as the customer sees it, plus what only operators see. */
-  account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(({ ctx, input }) => {
+  account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(async ({ ctx, input }) => {
     const { db, clock, meter } = ctx.deps;
     const account = getAccount(db, input.accountId);
     const now = clock.now();
@@ -66,8 +66,8 @@ export const operatorRouter = router({
       overview: getUsageOverview(db, meter, account, now),
       history: getUsageHistory(db, account, now),
       notices: listNotices(ctx.deps.notify, account.id, 50).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
-      quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
-      billing: billingOverview(db, account.id, now),
+      quotes: (await recentQuotes(db, account.id)).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
+      billing: await billingOverview(db, account.id, now),
       audit: listAudit(db, { accountId: account.id, limit: 100 }),
     };
   }),
@@ -81,14 +81,14 @@ export const operatorRouter = router({
     grandfather(ctx.deps.billing, input, OPERATOR),
   ),
 
-  billingStatus: operatorProcedure.query(({ ctx }) => ({ paused: billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
+  billingStatus: operatorProcedure.query(async ({ ctx }) => ({ paused: await billingPaused(ctx.deps.billing), queuedInvoices: queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
   setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, OPERATOR)),
 
   invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => consoleLists.invoices(ctx.deps.db, input)),
   refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
 
-  approvals: operatorProcedure.query(({ ctx }) =>
-    pendingApprovals(ctx.deps.billing).map((r) => {
+  approvals: operatorProcedure.query(async ({ ctx }) =>
+    (await pendingApprovals(ctx.deps.billing)).map((r) => {
       const account = getAccount(ctx.deps.db, r.plan_changes.accountId);
       return {
         id: r.approval_requests.id,
