@@ -178,7 +178,7 @@ export interface Started {
 function singletonJobs(deps: Deps): SingletonJobs {
   const jobs = new SingletonJobs({ db: deps.db, clock: deps.clock, logger: deps.logger, leaseMs: deps.config.JOB_LEASE_MS });
   // The billing calendar: scheduled downgrades and period invoices, when the lease is taken and every minute.
-  jobs.every("billing-cycle", 60_000, () => runBillingCycle(deps.billing), { atStart: true });
+  jobs.every("billing-cycle", 60_000, () => runBillingCycle(deps.billing), { atStart: true, awaitFirstRun: true });
   // Forget idempotency ids past their 48 h retention, hourly.
   jobs.every("prune-ids", 3_600_000, () => deps.meter.pruneIds(48 * 3_600_000));
   // The outbox: its claim of a row is safe with several senders, but one sender polls instead of N.

@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, ne } from "drizzle-orm";
-import type { Tx } from "../db/queries/store";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, anomalies, invoices } from "../db/schema";
+import { anomalyRecordedInTx, insertAnomalyInTx, invoiceInTx, previousPeriodInvoiceInTx } from "../db/queries/invoices";
+import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
+import type { Tx } from "../db/queries/store";
 import { newId } from "../lib/ids";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
@@ -16,21 +16,16 @@ export const ANOMALY_RATIO = 2;
  * issued it (the local calendar or Stripe). Once per invoice. Runs inside the caller's transaction;
  * returns what to do once it has committed (the customer's notice), or null.
  */
-export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => Promise<unknown>) | null {
-  const inv = tx.select().from(invoices).where(eq(invoices.id, invoiceId)).get();
+export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => void) | null {
+  const inv = invoiceInTx(tx, invoiceId);
   if (!inv || inv.kind !== "period" || inv.status === "void") return null;
-  if (tx.select({ id: anomalies.id }).from(anomalies).where(eq(anomalies.invoiceId, inv.id)).get()) return null;
-  const last = tx
-    .select()
-    .from(invoices)
-    .where(and(eq(invoices.accountId, inv.accountId), eq(invoices.kind, "period"), ne(invoices.status, "void"), lt(invoices.periodStartMs, inv.periodStartMs)))
-    .orderBy(desc(invoices.periodStartMs))
-    .get();
+  if (anomalyRecordedInTx(tx, inv.id)) return null;
+  const last = previousPeriodInvoiceInTx(tx, inv);
   if (!last || last.totalMinor <= 0 || inv.totalMinor <= ANOMALY_RATIO * last.totalMinor) return null;
   const id = newId("anm");
   const now = ctx.clock.now();
-  tx.insert(anomalies).values({ id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now }).run();
-  const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, inv.accountId)).get();
+  insertAnomalyInTx(tx, { id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now });
+  const account = accountInTx(tx, inv.accountId);
   const plan = PLANS[account && isPlanId(account.planId) ? account.planId : "free"];
   return () =>
     raiseAccountNotice(ctx.notify, {

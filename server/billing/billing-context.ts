@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { NotifyContext } from "../notify/notices";
@@ -7,7 +7,7 @@ import type { BillingProvider } from "./billing-provider";
 
 /** What the billing verbs need, built once in main. */
 export interface BillingContext {
-  db: Db;
+  db: Store;
   clock: Clock;
   logger: Logger;
   provider: BillingProvider;

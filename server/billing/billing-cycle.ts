@@ -1,16 +1,16 @@
-import { and, eq, isNull, lte } from "drizzle-orm";
 import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, invoices, planChanges } from "../db/schema";
-import { callsServedBetween } from "../db/queries/usage";
+import { allAccountRows, callsServed, dueScheduledChanges } from "../db/queries/billing";
+import { invoiceIssued } from "../db/queries/invoices";
+import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
+import { inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
 import { planSegments } from "../plans/plan-history";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
 import { recordAnomalyIn } from "./anomalies";
-import { moveChangeInTx as moveChange } from "../db/queries/plan-changes";
 import { usageCostMinor } from "./quote";
 
 export { ANOMALY_RATIO } from "./anomalies";
@@ -30,11 +30,11 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
   // 1. Scheduled changes (downgrades, leaving for Free) whose date has come, if the account is still
   // on the plan they were scheduled from; otherwise the change no longer makes sense and is cancelled.
   // A change scheduled at the remote provider (a Stripe subscription schedule) is applied there; its webhook commits it here.
-  const due = ctx.db.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, now), isNull(planChanges.providerRef))).all();
+  const due = await dueScheduledChanges(ctx.db, now);
   for (const change of due) {
     const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
-    const stillFrom = ctx.db.transaction((tx) => {
-      const account = tx.select({ planId: accounts.planId }).from(accounts).where(eq(accounts.id, change.accountId)).get();
+    const stillFrom = await inTransaction(ctx.db, (tx) => {
+      const account = accountInTx(tx, change.accountId);
       // Each move is guarded by the status it leaves: a change that another process (or the customer)
       // settled meanwhile is left alone, and nothing is applied or told twice.
       if (change.kind === "plan_change" && account?.planId !== change.fromPlanId) {
@@ -43,7 +43,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
       }
       if (!moveChange(tx, change.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now })) return null;
       // The new plan took effect at the period boundary, whenever the calendar runs.
-      if (change.kind === "plan_change") tx.update(accounts).set({ planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs }).where(eq(accounts.id, change.accountId)).run();
+      if (change.kind === "plan_change") updateAccountInTx(tx, change.accountId, { planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs });
       return true;
     });
     if (stillFrom === null) continue;
@@ -74,12 +74,12 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
 
   // 2. The invoice of each account's current period, once the account has lived through a boundary.
   // With a remote provider (Stripe) the subscription issues it; the webhook mirrors it here.
-  for (const account of ctx.provider.remote ? [] : ctx.db.select().from(accounts).all()) {
+  for (const account of ctx.provider.remote ? [] : await allAccountRows(ctx.db)) {
     const period = billingPeriodAt(account.billingAnchorMs, now);
     if (period.startMs <= account.billingAnchorMs || period.startMs > now) continue;
     if (opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs) continue;
     const dedupeKey = `period:${account.id}:${period.startMs}`;
-    if (ctx.db.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get()) continue;
+    if (await invoiceIssued(ctx.db, dedupeKey)) continue;
     const plan = PLANS[isPlanId(account.planId) ? account.planId : "free"];
     const previous = billingPeriodAt(account.billingAnchorMs, period.startMs - 1);
     const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
@@ -98,7 +98,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
     for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
       const segPlan = PLANS[isPlanId(seg.planId) ? seg.planId : "free"];
-      const calls = callsServedBetween(ctx.db.$client, account.id, seg.fromMs, seg.toMs);
+      const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
       if (usage <= 0) continue;
       const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));
@@ -114,15 +114,14 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
       });
     }
     if (lines.length === 0) continue;
-    let notice: (() => Promise<unknown>) | null = null;
-    ctx.db.transaction((tx) => {
+    const notice = await inTransaction(ctx.db, (tx) => {
       const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
-      if (charge.kind === "paid" || charge.kind === "queued") notice = recordAnomalyIn(ctx, tx, charge.invoiceId);
+      return charge.kind === "paid" || charge.kind === "queued" ? recordAnomalyIn(ctx, tx, charge.invoiceId) : null;
     });
     invoiced++;
     if (notice) {
       anomalyCount++;
-      await (notice as () => Promise<unknown>)();
+      await notice();
     }
   }
   return { applied, invoiced, anomalies: anomalyCount };
@@ -135,7 +134,7 @@ export async function backfillBillingCycles(ctx: BillingContext, days: number): 
   // The period that contained the first day of the window is invoiced too (its usage line covers the
   // period before, which has no history: the plan only). Each at its own start, as the calendar would.
   const fromMs = now - (days + 31) * DAY_MS;
-  for (const account of ctx.db.select().from(accounts).all()) {
+  for (const account of await allAccountRows(ctx.db)) {
     for (let t = fromMs; t <= now; t += DAY_MS) {
       const p = billingPeriodAt(account.billingAnchorMs, t);
       if (p.startMs > account.billingAnchorMs && p.startMs >= fromMs) boundaries.add(p.startMs);

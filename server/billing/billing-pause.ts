@@ -1,22 +1,16 @@
-import type { Tx } from "../db/queries/store";
-import { eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { settings } from "../db/schema";
-
-const PAUSED_KEY = "billing_paused";
+import { readBillingPaused, writeBillingPaused } from "../db/queries/billing";
+import type { Store } from "../db/queries/store";
 
 /**
  * Whether an operator has paused billing. Read from the database whenever a charge is decided (a
  * primary-key read, and charges are rare), so every process honours the switch as stored, whichever
- * process handled the click.
+ * process handled the click. A charge decided inside a unit of work reads it there
+ * (`isBillingPausedInTx`), in the transaction that issues the invoice.
  */
-export function isBillingPaused(db: Tx): boolean {
-  return db.select({ value: settings.value }).from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
+export async function isBillingPaused(db: Store): Promise<boolean> {
+  return readBillingPaused(db);
 }
 
-export function storeBillingPaused(db: Db, paused: boolean, nowMs: number): void {
-  db.insert(settings)
-    .values({ key: PAUSED_KEY, value: String(paused), updatedAtMs: nowMs })
-    .onConflictDoUpdate({ target: settings.key, set: { value: String(paused), updatedAtMs: nowMs } })
-    .run();
+export async function storeBillingPaused(db: Store, paused: boolean, nowMs: number): Promise<void> {
+  await writeBillingPaused(db, paused, nowMs);
 }

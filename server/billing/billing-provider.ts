@@ -1,6 +1,8 @@
-
+import type { InvoiceRow } from "../db/queries/invoices";
+import type { AccountRow, PlanChangeRow, QuoteRow } from "../db/queries/plan-changes";
 import type { Tx } from "../db/queries/store";
-import type { AccountRow, invoices, planChanges, quotes } from "../db/schema";
+
+export type { InvoiceRow, PlanChangeRow, QuoteRow };
 
 /** One invoice line, amounts in minor units of the invoice's currency. */
 export interface LineDraft {
@@ -41,10 +43,6 @@ export interface BillingProvider {
    */
   readonly remote?: RemoteBilling;
 }
-
-export type QuoteRow = typeof quotes.$inferSelect;
-export type PlanChangeRow = typeof planChanges.$inferSelect;
-export type InvoiceRow = typeof invoices.$inferSelect;
 
 /** A change priced by the remote provider (Stripe's invoice preview), to be applied exactly as previewed. */
 export interface RemotePricing {

@@ -129,8 +129,8 @@ describe("downgrades at the period end", () => {
     expect(scheduled.status).toBe("scheduled");
     expect(planOf(id)).toBe("business");
 
-    cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
-    expect(() => cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).toThrow(DomainError);
+    await cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId);
+    await expect(cancelScheduledChange(srv.deps.billing, id, scheduled.planChangeId)).rejects.toThrow(DomainError);
     clock.set(utc("2026-12-01T00:00:01Z"));
     await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");

@@ -1,6 +1,5 @@
-import { and, eq } from "drizzle-orm";
+import { insertInvoiceInTx, invoiceByDedupeKeyInTx, invoiceByRemoteIdInTx, moveInvoiceInTx, setRemoteInvoiceIdInTx } from "../db/queries/invoices";
 import type { Tx } from "../db/queries/store";
-import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { InvoiceMirror } from "./billing-provider";
 import { nextInvoiceNumber } from "./invoice-number";
@@ -10,19 +9,21 @@ const RANK: Record<InvoiceMirror["status"], number> = { open: 0, paid: 1, void: 
 
 /**
  * Records (or updates) the local copy of an invoice the remote provider issued, keyed by its id there:
- * a confirmation, a webhook and a replay all land on the same row. Returns the local invoice id.
+ * a confirmation, a webhook and a replay all land on the same row. Runs inside the caller's unit of
+ * work (the commit of a plan change, a webhook's event). Returns the local invoice id.
  */
 export function mirrorInvoice(tx: Tx, accountId: string, m: InvoiceMirror, opts: { kind: "proration" | "period"; dedupeKey: string; nowMs: number }): string {
-  const existing = tx.select().from(invoices).where(eq(invoices.stripeInvoiceId, m.remoteId)).get() ?? tx.select().from(invoices).where(eq(invoices.dedupeKey, opts.dedupeKey)).get();
+  const existing = invoiceByRemoteIdInTx(tx, m.remoteId) ?? invoiceByDedupeKeyInTx(tx, opts.dedupeKey);
   if (existing) {
     const current = existing.status === "queued" ? "open" : existing.status;
-    if (RANK[m.status] > RANK[current]) tx.update(invoices).set({ status: m.status }).where(and(eq(invoices.id, existing.id), eq(invoices.status, existing.status))).run();
-    if (!existing.stripeInvoiceId) tx.update(invoices).set({ stripeInvoiceId: m.remoteId }).where(eq(invoices.id, existing.id)).run();
+    if (RANK[m.status] > RANK[current]) moveInvoiceInTx(tx, existing.id, existing.status, m.status);
+    if (!existing.stripeInvoiceId) setRemoteInvoiceIdInTx(tx, existing.id, m.remoteId);
     return existing.id;
   }
   const id = newId("inv");
-  tx.insert(invoices)
-    .values({
+  insertInvoiceInTx(
+    tx,
+    {
       id,
       accountId,
       number: nextInvoiceNumber(tx),
@@ -35,12 +36,8 @@ export function mirrorInvoice(tx: Tx, accountId: string, m: InvoiceMirror, opts:
       dedupeKey: opts.dedupeKey,
       stripeInvoiceId: m.remoteId,
       createdAtMs: opts.nowMs,
-    })
-    .run();
-  for (const line of m.lines) {
-    tx.insert(invoiceLines)
-      .values({ id: newId("il"), invoiceId: id, kind: line.kind, description: line.description, quantity: line.quantity, amountMinor: line.amountMinor, periodStartMs: line.periodStartMs ?? null, periodEndMs: line.periodEndMs ?? null })
-      .run();
-  }
+    },
+    m.lines.map((line) => ({ ...line, id: newId("il") })),
+  );
   return id;
 }

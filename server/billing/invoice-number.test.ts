@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
 import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import type { Tx } from "../db/queries/store";
 import { ManualClock } from "../lib/clock";
-import type { BillingContext } from "./billing-context";
 import { nextInvoiceNumber } from "./invoice-number";
 import { LocalBillingProvider } from "./local-provider";
 
@@ -16,7 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => database.close());
 
-const tx = <T>(fn: (db: BillingContext["db"]) => T): T => database.db.transaction((t) => fn(t as unknown as BillingContext["db"]));
+const tx = <T>(fn: (tx: Tx) => T): T => database.db.transaction((t) => fn(t));
 
 describe("invoice numbers", () => {
   it("are handed out once each, in order, and a rolled-back transaction gives its number back", () => {

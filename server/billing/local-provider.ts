@@ -1,8 +1,7 @@
-import { eq } from "drizzle-orm";
+import { isBillingPausedInTx } from "../db/queries/billing";
+import { insertInvoiceInTx, invoiceByDedupeKeyInTx } from "../db/queries/invoices";
 import type { Tx } from "../db/queries/store";
-import { invoiceLines, invoices } from "../db/schema";
 import { newId } from "../lib/ids";
-import { isBillingPaused } from "./billing-pause";
 import type { BillingProvider, ChargeResult, InvoiceDraft } from "./billing-provider";
 import { nextInvoiceNumber } from "./invoice-number";
 
@@ -11,14 +10,15 @@ export class LocalBillingProvider implements BillingProvider {
   readonly name = "local" as const;
 
   invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult {
-    const existing = tx.select({ id: invoices.id, status: invoices.status }).from(invoices).where(eq(invoices.dedupeKey, draft.dedupeKey)).get();
+    const existing = invoiceByDedupeKeyInTx(tx, draft.dedupeKey);
     if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
     const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);
     const id = newId("inv");
     // The pause switch as stored, read in this transaction: another process may have flipped it.
-    const status = total > 0 && isBillingPaused(tx) ? "queued" : "paid";
-    tx.insert(invoices)
-      .values({
+    const status = total > 0 && isBillingPausedInTx(tx) ? "queued" : "paid";
+    insertInvoiceInTx(
+      tx,
+      {
         id,
         accountId: draft.accountId,
         number: nextInvoiceNumber(tx),
@@ -30,13 +30,9 @@ export class LocalBillingProvider implements BillingProvider {
         status,
         dedupeKey: draft.dedupeKey,
         createdAtMs: nowMs,
-      })
-      .run();
-    for (const line of draft.lines) {
-      tx.insert(invoiceLines)
-        .values({ id: newId("il"), invoiceId: id, kind: line.kind, description: line.description, quantity: line.quantity, amountMinor: line.amountMinor, periodStartMs: line.periodStartMs ?? null, periodEndMs: line.periodEndMs ?? null })
-        .run();
-    }
+      },
+      draft.lines.map((line) => ({ ...line, id: newId("il") })),
+    );
     return status === "queued" ? { kind: "queued", invoiceId: id } : { kind: "paid", invoiceId: id };
   }
 }

@@ -1,15 +1,15 @@
-import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { isPlanId, PLANS } from "../../shared/plans";
-import { accounts, approvalRequests, planChanges, quotes } from "../db/schema";
+import { approvalRequestById, approvalStatusInTx, decideApprovalInTx, pendingApprovalRows } from "../db/queries/billing";
+import { accountRowById } from "../db/queries/accounts";
+import { inTransaction, moveChangeInTx as moveChange, planChangeById, quoteById } from "../db/queries/plan-changes";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import { recordAudit } from "../operator/audit-log";
 import type { BillingContext } from "./billing-context";
 import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, mustApply, settleLocally, settlePlanChange } from "./plan-change";
-import { moveChangeInTx as moveChange } from "../db/queries/plan-changes";
 import { draftPlanChange, type PlanChangeDraft } from "./quote";
 
 export { cancelScheduledChange, cancelScheduledChangeWithProvider, cancelWithProvider } from "./cancel-change";
@@ -35,12 +35,12 @@ type Decision = "approved" | "denied" | "needs_consent";
 export async function decideApproval(ctx: BillingContext, raw: z.input<typeof decideApprovalInput>, operator: string): Promise<{ status: Decision }> {
   const input = decideApprovalInput.parse(raw);
   if (!input.approve && !input.reason) throw new DomainError("BAD_INPUT", "Say why the change is denied: the customer is told.");
-  const request = ctx.db.select().from(approvalRequests).where(eq(approvalRequests.id, input.requestId)).get();
+  const request = await approvalRequestById(ctx.db, input.requestId);
   if (!request) throw new DomainError("NOT_FOUND", "No such approval request.");
   if (request.status !== "pending") throw new DomainError("CONFLICT", `This request was already ${request.status}.`);
-  const change = ctx.db.select().from(planChanges).where(eq(planChanges.id, request.planChangeId)).get()!;
-  const quote = ctx.db.select().from(quotes).where(eq(quotes.id, change.quoteId)).get()!;
-  const account = ctx.db.select().from(accounts).where(eq(accounts.id, change.accountId)).get()!;
+  const change = (await planChangeById(ctx.db, request.planChangeId))!;
+  const quote = (await quoteById(ctx.db, change.quoteId))!;
+  const account = (await accountRowById(ctx.db, change.accountId))!;
   const name = planName(change.toPlanId);
 
   let status: Decision;
@@ -65,16 +65,10 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   const now = ctx.clock.now();
   // A remote provider (Stripe) is called outside the transaction: the change waits as "applying" with its key.
   const remote = Boolean(ctx.provider.remote);
-  ctx.db.transaction((tx) => {
+  await inTransaction(ctx.db, (tx) => {
     // Decided once: the request moves only from pending (another operator, or another process, may have been first).
-    const decided = tx
-      .update(approvalRequests)
-      .set({ status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })
-      .where(and(eq(approvalRequests.id, request.id), eq(approvalRequests.status, "pending")))
-      .run();
-    if (decided.changes !== 1) {
-      const fresh = tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, request.id)).get();
-      throw new DomainError("CONFLICT", `This request was already ${fresh?.status ?? "decided"}.`);
+    if (!decideApprovalInTx(tx, request.id, { status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })) {
+      throw new DomainError("CONFLICT", `This request was already ${approvalStatusInTx(tx, request.id) ?? "decided"}.`);
     }
     const waiting = ["pending_approval"] as const;
     let moved = true;
@@ -117,13 +111,7 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   return { status };
 }
 
-export function pendingApprovals(ctx: BillingContext) {
-  return ctx.db
-    .select()
-    .from(approvalRequests)
-    .innerJoin(planChanges, eq(planChanges.id, approvalRequests.planChangeId))
-    .innerJoin(quotes, eq(quotes.id, planChanges.quoteId))
-    .where(eq(approvalRequests.status, "pending"))
-    .orderBy(desc(approvalRequests.createdAtMs))
-    .all();
+/** The requests waiting for an operator, newest first, each with its plan change and quote. */
+export async function pendingApprovals(ctx: BillingContext) {
+  return pendingApprovalRows(ctx.db);
 }

@@ -1,12 +1,13 @@
-import { and, desc, eq, gte, sql } from "drizzle-orm";
-import { addUtcMonths, billingPeriodAt, DAY_MS, startOfUtcDay } from "../../shared/limits";
+import { addUtcMonths, billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import { isPlanId, PLANS, type Plan } from "../../shared/plans";
 import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
-import type { Db } from "../db/client";
-import { accounts, quotes, usageDay, type AccountRow } from "../db/schema";
+import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
+import { accountRowById } from "../db/queries/accounts";
+import { type AccountRow, type QuoteRow } from "../db/queries/plan-changes";
+import type { Store } from "../db/queries/store";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 import type { BillingContext } from "./billing-context";
@@ -15,16 +16,7 @@ import { accountFingerprint, catalogFingerprint } from "./terms";
 
 export const QUOTE_TTL_MS = 15 * 60_000;
 
-export type QuoteRow = typeof quotes.$inferSelect;
-
-/** Calls of the last 30 days: the "current rate" a monthly projection is built on. */
-export function callsLast30Days(db: Db, accountId: string, nowMs: number): number {
-  return db
-    .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle} + ${usageDay.throttled}), 0)` })
-    .from(usageDay)
-    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, startOfUtcDay(nowMs) - 29 * DAY_MS)))
-    .get()!.n;
-}
+export type { QuoteRow };
 
 /** What the usage part of a month costs on a plan (metered: every call; overage: beyond the quota, only if opted in). */
 export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean): number {
@@ -40,8 +32,8 @@ async function verdictFor(ctx: QuoteContext, accountId: string, planId: string):
   return (await ctx.advisor.compare(accountId))?.verdicts.find((v) => v.planId === planId);
 }
 
-function loadAccount(db: Db, accountId: string): AccountRow {
-  const row = db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+async function loadAccount(db: Store, accountId: string): Promise<AccountRow> {
+  const row = await accountRowById(db, accountId);
   if (!row) throw new DomainError("NOT_FOUND", `No account ${accountId}.`);
   return row;
 }
@@ -60,7 +52,7 @@ export interface PlanChangeDraft {
   grandfathered: boolean;
   /** The traffic would pass the new plan's quota and the account has not opted into overage: the opt-in is offered with the change. */
   offerOverage: boolean;
-  values: Omit<typeof quotes.$inferInsert, "id" | "consentText" | "linesJson">;
+  values: Omit<NewQuote, "id" | "consentText" | "linesJson">;
   lines: LineDraft[];
 }
 
@@ -71,7 +63,7 @@ export interface PlanChangeDraft {
  * a new billing period today, as Stripe does.
  */
 export async function previewPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
-  return insertQuote(ctx.db, await draftPlanChange(ctx, input));
+  return storeQuote(ctx.db, await draftPlanChange(ctx, input));
 }
 
 /**
@@ -82,11 +74,11 @@ export async function previewPlanChange(ctx: QuoteContext, input: { accountId: s
 export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
   const draft = await draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
-  if (!remote) return insertQuote(ctx.db, draft);
+  if (!remote) return storeQuote(ctx.db, draft);
   const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
-  if (!pricing) return insertQuote(ctx.db, draft);
+  if (!pricing) return storeQuote(ctx.db, draft);
   const now = ctx.clock.now();
-  return insertQuote(ctx.db, {
+  return storeQuote(ctx.db, {
     ...draft,
     lines: pricing.lines,
     values: {
@@ -110,7 +102,7 @@ export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "d
   });
 }
 
-function insertQuote(db: Db, d: PlanChangeDraft): QuoteRow {
+function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
   const v = d.values;
   const consentText = consentWords({
     from: d.from,
@@ -125,11 +117,7 @@ function insertQuote(db: Db, d: PlanChangeDraft): QuoteRow {
     projectedMonthlyMinor: v.projectedMonthlyMinor,
   });
   const overageConsentText = d.offerOverage ? overageWords(d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change") : null;
-  return db
-    .insert(quotes)
-    .values({ ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) })
-    .returning()
-    .get();
+  return insertQuote(db, { ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) });
 }
 
 /**
@@ -147,7 +135,7 @@ export function overageWords(plan: Plan, currency: string, expectedMinor: number
 
 export async function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<PlanChangeDraft> {
   const { db, clock } = ctx;
-  const row = loadAccount(db, input.accountId);
+  const row = await loadAccount(db, input.accountId);
   const from = planOf(row);
   if (!isPlanId(input.toPlanId) || !PLANS[input.toPlanId].public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
   const to = PLANS[input.toPlanId];
@@ -272,8 +260,8 @@ export function consentWords(q: {
 }
 
 /** The account's most recent quotes (for the console and tests). */
-export function recentQuotes(db: Db, accountId: string, limit = 20): QuoteRow[] {
-  return db.select().from(quotes).where(eq(quotes.accountId, accountId)).orderBy(desc(quotes.createdAtMs)).limit(limit).all();
+export async function recentQuotes(db: Store, accountId: string, limit = 20): Promise<QuoteRow[]> {
+  return recentQuoteRows(db, accountId, limit);
 }
 
 /**
@@ -282,7 +270,7 @@ export function recentQuotes(db: Db, accountId: string, limit = 20): QuoteRow[] 
  */
 export async function previewOverageChange(ctx: QuoteContext, input: { accountId: string; optIn: boolean }): Promise<QuoteRow> {
   const { db, clock } = ctx;
-  const row = loadAccount(db, input.accountId);
+  const row = await loadAccount(db, input.accountId);
   const plan = planOf(row);
   if (plan.overagePer1000Minor === undefined || plan.metered || plan.caps.month === undefined) {
     throw new DomainError("BAD_INPUT", `The ${plan.name} plan has no overage option.`);
@@ -295,36 +283,32 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
   const projectedMonthlyMinor = plan.priceMinor + (input.optIn ? expectedOverageMinor : 0);
   const quota = plan.caps.month.toLocaleString("en-US");
   const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone") : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;
-  return db
-    .insert(quotes)
-    .values({
-      id: newId("quo"),
-      accountId: row.id,
-      kind: input.optIn ? "overage_opt_in" : "overage_opt_out",
-      fromPlanId: plan.id,
-      toPlanId: plan.id,
-      timing: "now",
-      prorationAtMs: now,
-      periodStartMs: period.startMs,
-      periodEndMs: period.endMs,
-      creditMinor: 0,
-      chargeMinor: 0,
-      amountDueNowMinor: 0,
-      recurringMinor: plan.priceMinor,
-      recurringFromMs: period.endMs,
-      effectiveAtMs: now,
-      projectedMonthlyMinor,
-      expectedOverageMinor: input.optIn ? expectedOverageMinor : 0,
-      estimatedMonthlyMinor: plan.priceMinor + expectedOverageMinor,
-      currency: row.currency,
-      consentText,
-      linesJson: "[]",
-      accountFingerprint: accountFingerprint(row),
-      catalogFingerprint: catalogFingerprint(),
-      endsGrandfathering: false,
-      createdAtMs: now,
-      expiresAtMs: now + QUOTE_TTL_MS,
-    })
-    .returning()
-    .get();
+  return insertQuote(db, {
+    id: newId("quo"),
+    accountId: row.id,
+    kind: input.optIn ? "overage_opt_in" : "overage_opt_out",
+    fromPlanId: plan.id,
+    toPlanId: plan.id,
+    timing: "now",
+    prorationAtMs: now,
+    periodStartMs: period.startMs,
+    periodEndMs: period.endMs,
+    creditMinor: 0,
+    chargeMinor: 0,
+    amountDueNowMinor: 0,
+    recurringMinor: plan.priceMinor,
+    recurringFromMs: period.endMs,
+    effectiveAtMs: now,
+    projectedMonthlyMinor,
+    expectedOverageMinor: input.optIn ? expectedOverageMinor : 0,
+    estimatedMonthlyMinor: plan.priceMinor + expectedOverageMinor,
+    currency: row.currency,
+    consentText,
+    linesJson: "[]",
+    accountFingerprint: accountFingerprint(row),
+    catalogFingerprint: catalogFingerprint(),
+    endsGrandfathering: false,
+    createdAtMs: now,
+    expiresAtMs: now + QUOTE_TTL_MS,
+  });
 }

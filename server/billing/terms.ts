@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { PLAN_LIST } from "../../shared/plans";
-import type { AccountRow } from "../db/schema";
+import type { AccountRow } from "../db/queries/plan-changes";
 
 /** Changes when any price in the catalog changes: a quote made before is void. */
 export function catalogFingerprint(): string {

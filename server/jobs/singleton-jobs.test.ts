@@ -82,6 +82,21 @@ describe("singleton jobs", () => {
     }
   });
 
+  it("waits for a first run it was asked to wait for when taking the lease, and no other", async () => {
+    const done: string[] = [];
+    const later = (name: string) => async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      done.push(name);
+    };
+    const jobs = new SingletonJobs({ db: database.db, clock, logger, leaseMs: TTL, holder: "host/1/a" })
+      .every("billing-cycle", 3_600_000, later("billing-cycle"), { atStart: true, awaitFirstRun: true })
+      .every("stripe-worker", 3_600_000, later("stripe-worker"), { atStart: true });
+    await jobs.renew();
+    expect(done).toEqual(["billing-cycle"]);
+    await jobs.stop();
+    expect(done).toEqual(["billing-cycle", "stripe-worker"]);
+  });
+
   it("keeps running a job while a renewal fails, until its lease runs out", async () => {
     const a = processWith("host/1/a");
     await a.jobs.renew();

@@ -7,8 +7,8 @@ import { holderIsGone, newHolderId } from "./job-leases";
 /** A job that runs in one process at a time: started when its lease is taken, stopped when it is lost. */
 export interface SingletonJob {
   readonly name: string;
-  /** The lease was taken: begin running (the first run may happen at once). */
-  start(): void;
+  /** The lease was taken: begin running (the first run may happen at once, and may be waited for). */
+  start(): void | Promise<void>;
   /** The lease was lost or is being given up: stop running, and wait for a run in progress. */
   stop(): Promise<void>;
 }
@@ -51,8 +51,9 @@ export class SingletonJobs {
   /**
    * A job that runs `run` every `everyMs` (and once at once with `atStart`) while this process holds
    * its lease. A run still in progress is not started again; `stopWaitMs` bounds the wait for it at a stop.
+   * With `awaitFirstRun`, taking the lease waits for the run at start to finish (errors are logged).
    */
-  every(name: string, everyMs: number, run: () => unknown, opts: { atStart?: boolean; stopWaitMs?: number } = {}): this {
+  every(name: string, everyMs: number, run: () => unknown, opts: { atStart?: boolean; awaitFirstRun?: boolean; stopWaitMs?: number } = {}): this {
     let timer: NodeJS.Timeout | null = null;
     let inFlight: Promise<void> | null = null;
     const runOnce = () => {
@@ -78,6 +79,7 @@ export class SingletonJobs {
         if (opts.atStart) runOnce();
         timer = setInterval(runOnce, everyMs);
         timer.unref();
+        return opts.awaitFirstRun ? (inFlight ?? undefined) : undefined;
       },
       stop: async () => {
         if (timer) clearInterval(timer);
@@ -135,7 +137,7 @@ export class SingletonJobs {
         if (this.running.has(job.name)) continue;
         this.running.add(job.name);
         logger.info({ job: job.name, holder: this.holder }, "took the job's lease; running it here");
-        job.start();
+        await job.start();
       } else {
         this.until.delete(job.name);
         if (!this.running.delete(job.name)) continue;

@@ -59,7 +59,7 @@ export async function billingPaused(ctx: BillingContext): Promise<boolean> {
  */
 export async function setBillingPaused(ctx: BillingContext, paused: boolean, actor: string) {
   const now = ctx.clock.now();
-  storeBillingPaused(ctx.db, paused, now);
+  await storeBillingPaused(ctx.db, paused, now);
   let collected = 0;
   if (!paused) collected = await collectQueuedInvoices(ctx.db);
   await recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });

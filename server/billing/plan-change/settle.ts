@@ -80,7 +80,7 @@ export async function settleRemotely(ctx: Pick<BillingContext, "db" | "clock" | 
       const amountNow = await remote.repriceQuote(account, quote);
       if (amountNow !== quote.amountDueNowMinor) return { kind: "not_sent", status: "needs_consent", message: WORDS.priceChanged(amountNow, quote.amountDueNowMinor, quote.currency) };
     }
-    if (quote.amountDueNowMinor > 0 && isBillingPaused(ctx.db)) return { kind: "not_sent", status: "failed", message: WORDS.paused };
+    if (quote.amountDueNowMinor > 0 && (await isBillingPaused(ctx.db))) return { kind: "not_sent", status: "failed", message: WORDS.paused };
     if (!(await markSent(ctx.db, change.id, ctx.clock.now()))) return { kind: "taken" };
   }
   return { kind: "answered", outcome: await remote.applyChange(account, change, quote, change.idempotencyKey ?? applyKeyOf(quote.id)) };

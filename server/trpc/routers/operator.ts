@@ -66,8 +66,8 @@ export const operatorRouter = router({
       overview: await getUsageOverview(db, meter, account, now),
       history: await getUsageHistory(db, account, now),
       notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
-      quotes: recentQuotes(db, account.id).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
-      billing: billingOverview(db, account.id, now),
+      quotes: (await recentQuotes(db, account.id)).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
+      billing: await billingOverview(db, account.id, now),
       audit: await listAudit(db, { accountId: account.id, limit: 100 }),
     };
   }),
@@ -87,8 +87,8 @@ export const operatorRouter = router({
   invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => consoleLists.invoices(ctx.deps.db, input)),
   refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
 
-  approvals: operatorProcedure.query(({ ctx }) =>
-    Promise.all(pendingApprovals(ctx.deps.billing).map(async (r) => {
+  approvals: operatorProcedure.query(async ({ ctx }) =>
+    Promise.all((await pendingApprovals(ctx.deps.billing)).map(async (r) => {
       const account = await getAccount(ctx.deps.db, r.plan_changes.accountId);
       return {
         id: r.approval_requests.id,

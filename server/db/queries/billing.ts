@@ -1,0 +1,166 @@
+import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { accounts, approvalRequests, consents, planChanges, quotes, settings, usageDay, type AccountRow } from "../schema";
+import type { PlanChangeRow, QuoteRow } from "./plan-changes";
+import type { Store, Tx } from "./store";
+import { callsServedBetween } from "./usage";
+
+/**
+ * Billing's storage besides the plan change itself (`plan-changes.ts`) and the ledger
+ * (`invoices.ts`): the pause switch, quotes, approvals, the billing calendar's reads, the billing
+ * page. Asynchronous, but for the statements (`…InTx`) that run inside a unit of work the billing
+ * domain composes with `inTransaction`.
+ */
+
+export type NewQuote = typeof quotes.$inferInsert;
+export type ApprovalRequestRow = typeof approvalRequests.$inferSelect;
+
+// ---- the pause switch ----------------------------------------------------------------------
+
+const PAUSED_KEY = "billing_paused";
+
+/** The pause switch as stored, read inside the transaction that decides a charge. */
+export function isBillingPausedInTx(tx: Tx): boolean {
+  return tx.select({ value: settings.value }).from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
+}
+
+export async function readBillingPaused(store: Store): Promise<boolean> {
+  return isBillingPausedInTx(store);
+}
+
+export async function writeBillingPaused(store: Store, paused: boolean, nowMs: number): Promise<void> {
+  store
+    .insert(settings)
+    .values({ key: PAUSED_KEY, value: String(paused), updatedAtMs: nowMs })
+    .onConflictDoUpdate({ target: settings.key, set: { value: String(paused), updatedAtMs: nowMs } })
+    .run();
+}
+
+// ---- quotes --------------------------------------------------------------------------------
+
+export async function insertQuote(store: Store, row: NewQuote): Promise<QuoteRow> {
+  return store.insert(quotes).values(row).returning().get();
+}
+
+/** The account's most recent quotes, newest first. */
+export async function recentQuotes(store: Store, accountId: string, limit: number): Promise<QuoteRow[]> {
+  return store.select().from(quotes).where(eq(quotes.accountId, accountId)).orderBy(desc(quotes.createdAtMs)).limit(limit).all();
+}
+
+// ---- approvals -----------------------------------------------------------------------------
+
+export async function approvalRequestById(store: Store, requestId: string): Promise<ApprovalRequestRow | undefined> {
+  return store.select().from(approvalRequests).where(eq(approvalRequests.id, requestId)).get();
+}
+
+/**
+ * Decides an approval request, once: it moves only from pending. False when another operator (or
+ * another process) decided it first.
+ */
+export function decideApprovalInTx(tx: Tx, requestId: string, set: Pick<ApprovalRequestRow, "status" | "reason" | "decidedBy" | "decidedAtMs">): boolean {
+  return tx.update(approvalRequests).set(set).where(and(eq(approvalRequests.id, requestId), eq(approvalRequests.status, "pending"))).run().changes === 1;
+}
+
+export function approvalStatusInTx(tx: Tx, requestId: string): ApprovalRequestRow["status"] | undefined {
+  return tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, requestId)).get()?.status;
+}
+
+/** The requests waiting for an operator, newest first, each with its plan change and quote. */
+export async function pendingApprovalRows(store: Store): Promise<Array<{ approval_requests: ApprovalRequestRow; plan_changes: PlanChangeRow; quotes: QuoteRow }>> {
+  return store
+    .select()
+    .from(approvalRequests)
+    .innerJoin(planChanges, eq(planChanges.id, approvalRequests.planChangeId))
+    .innerJoin(quotes, eq(quotes.id, planChanges.quoteId))
+    .where(eq(approvalRequests.status, "pending"))
+    .orderBy(desc(approvalRequests.createdAtMs))
+    .all();
+}
+
+// ---- waiting changes -----------------------------------------------------------------------
+
+/** One of the account's changes still waiting (scheduled, or pending approval), if it is. */
+export async function waitingChange(store: Store, accountId: string, planChangeId: string): Promise<PlanChangeRow | undefined> {
+  return store
+    .select()
+    .from(planChanges)
+    .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), inArray(planChanges.status, ["scheduled", "pending_approval"])))
+    .get();
+}
+
+/**
+ * Cancels one of the account's waiting changes and withdraws its approval request if one was still
+ * pending, in one transaction. False (nothing changed) when the change is not waiting any more, or
+ * is not the account's.
+ */
+export async function cancelWaitingChange(store: Store, accountId: string, planChangeId: string, nowMs: number): Promise<boolean> {
+  return store.transaction((tx) => {
+    const done = tx
+      .update(planChanges)
+      .set({ status: "cancelled", updatedAtMs: nowMs })
+      .where(and(eq(planChanges.id, planChangeId), eq(planChanges.accountId, accountId), inArray(planChanges.status, ["scheduled", "pending_approval"])))
+      .run();
+    if (done.changes !== 1) return false;
+    tx.update(approvalRequests).set({ status: "withdrawn", decidedAtMs: nowMs }).where(and(eq(approvalRequests.planChangeId, planChangeId), eq(approvalRequests.status, "pending"))).run();
+    return true;
+  });
+}
+
+// ---- the billing calendar ------------------------------------------------------------------
+
+/** Changes scheduled in the local calendar (not at the remote provider) whose date has come. */
+export async function dueScheduledChanges(store: Store, nowMs: number): Promise<PlanChangeRow[]> {
+  return store.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, nowMs), isNull(planChanges.providerRef))).all();
+}
+
+export async function allAccountRows(store: Store): Promise<AccountRow[]> {
+  return store.select().from(accounts).all();
+}
+
+/** Calls served (allowed + would_throttle) in [fromMs, toMs), to the minute: what usage lines bill. */
+export async function callsServed(store: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
+  return callsServedBetween(store.$client, accountId, fromMs, toMs);
+}
+
+// ---- the billing page ----------------------------------------------------------------------
+
+/** Calls served (allowed + would_throttle) on the whole UTC days in [fromMs, toMs), from the day rollup. */
+export async function callsOnDays(store: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
+  return store
+    .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle}), 0)` })
+    .from(usageDay)
+    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lt(usageDay.dayMs, toMs)))
+    .get()!.n;
+}
+
+/** The account's plan changes, newest first, each with the consent behind it and its approval if it needed one. */
+export async function planChangesWithConsents(store: Store, accountId: string) {
+  return store
+    .select()
+    .from(planChanges)
+    .innerJoin(quotes, eq(quotes.id, planChanges.quoteId))
+    .innerJoin(consents, eq(consents.id, planChanges.consentId))
+    .leftJoin(approvalRequests, eq(approvalRequests.planChangeId, planChanges.id))
+    .where(eq(planChanges.accountId, accountId))
+    .orderBy(desc(planChanges.createdAtMs))
+    .all()
+    .map((r) => ({
+      id: r.plan_changes.id,
+      kind: r.plan_changes.kind,
+      status: r.plan_changes.status,
+      fromPlanId: r.plan_changes.fromPlanId,
+      toPlanId: r.plan_changes.toPlanId,
+      effectiveAtMs: r.plan_changes.effectiveAtMs,
+      createdAtMs: r.plan_changes.createdAtMs,
+      approval: r.approval_requests ? { status: r.approval_requests.status, reason: r.approval_requests.reason } : null,
+      consent: {
+        id: r.consents.id,
+        text: r.consents.textShown,
+        signedInAs: r.consents.signedInAs,
+        atMs: r.consents.createdAtMs,
+        ip: r.consents.ip,
+        amountDueNowMinor: r.consents.amountDueNowMinor,
+        recurringMinor: r.consents.recurringMinor,
+        currency: r.consents.currency,
+      },
+    }));
+}
