@@ -37,7 +37,7 @@ beforeAll(async () => {
   srv = await startTestServer({ clock });
   accountA = (await createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
   accountB = (await createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
-  srv.deps.sqlite
+  srv.sqlite
     .prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 3016, 0, 0, 268)")
     .run(Date.parse("2026-11-25T00:00:00Z"), accountA);
 });

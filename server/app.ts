@@ -1,3 +1,4 @@
+import { databaseAnswers } from "./db/queries/health";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -29,11 +30,11 @@ function routeGroup(path: string): string {
  * What a worker process serves: `GET /healthz` only (the database answers; which jobs run here).
  * The portal, the console and the API are served by the web processes.
  */
-export function createWorkerApp(deps: Pick<Deps, "sqlite">, jobs: SingletonJobs): Express {
+export function createWorkerApp(deps: Pick<Deps, "db">, jobs: SingletonJobs): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.get("/healthz", (_req, res) => {
-    deps.sqlite.prepare("select 1").get();
+  app.get("/healthz", async (_req, res) => {
+    await databaseAnswers(deps.db);
     res.json({ status: "ok", role: "worker", holder: jobs.holder, jobs: jobs.held() });
   });
   app.use((_req, res) => {
@@ -70,8 +71,8 @@ export function createApp(deps: Deps): Express {
   // Before any JSON body parser: Stripe's signature is over the raw bytes.
   app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));
 
-  app.get("/healthz", (_req, res) => {
-    deps.sqlite.prepare("select 1").get();
+  app.get("/healthz", async (_req, res) => {
+    await databaseAnswers(deps.db);
     res.json({ status: "ok" });
   });
 

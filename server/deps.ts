@@ -1,6 +1,5 @@
 import type { Config } from "./config";
-import type { Db } from "./db/client";
-import type Database from "better-sqlite3";
+import type { Store } from "./db/queries/store";
 import type { ChangeFeed } from "./lib/change-feed";
 import type { Clock } from "./lib/clock";
 import type { Logger } from "./lib/logger";
@@ -16,8 +15,8 @@ import type { StripeBilling } from "./billing/stripe/stripe-billing";
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
   config: Config;
-  db: Db;
-  sqlite: Database.Database;
+  /** The storage boundary's handle: passed to domain verbs, read and written only by server/db/queries. */
+  db: Store;
   clock: Clock;
   logger: Logger;
   /** Bearer token the provider's backend uses for /v1. */

@@ -132,7 +132,6 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   const deps: Deps = {
     config,
     db: database.db,
-    sqlite: database.sqlite,
     clock,
     logger,
     meter,

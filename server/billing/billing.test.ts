@@ -25,8 +25,8 @@ async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), ema
   return (await createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor })).id;
 }
 const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
-const count = (table: string, accountId: string) => srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
-const planOf = (accountId: string) => srv.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId);
+const count = (table: string, accountId: string) => srv.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
+const planOf = (accountId: string) => srv.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId);
 const expectDomainError = async (fn: () => unknown, code: string) => {
   try {
     await fn();
@@ -53,9 +53,9 @@ describe("upgrade now, with consent", () => {
     expect(second).toMatchObject({ status: "applied", replayed: true, planChangeId: first.planChangeId, invoiceId: first.invoiceId });
     expect(planOf(id)).toBe("business");
     expect([count("plan_changes", id), count("consents", id), count("invoices", id)]).toEqual([1, 1, 1]);
-    const invoice = srv.deps.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(id);
+    const invoice = srv.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(id);
     expect(invoice).toEqual({ total_minor: 8500, status: "paid" });
-    const consent = srv.deps.sqlite.prepare("select signed_in_as, ip, text_shown, amount_due_now_minor from consents where account_id = ?").get(id);
+    const consent = srv.sqlite.prepare("select signed_in_as, ip, text_shown, amount_due_now_minor from consents where account_id = ?").get(id);
     expect(consent).toEqual({ signed_in_as: who.signedInAs, ip: "127.0.0.1", text_shown: q.consentText, amount_due_now_minor: 8500 });
     // The meter uses the Business caps from the next call.
     expect(srv.deps.meter.limitsFor(id).limits.find((l) => l.window === "minute")!.limit).toBe(300);
@@ -68,7 +68,7 @@ describe("upgrade now, with consent", () => {
     // Not from 00:00 UTC of the day: the half day already gone is not billed.
     expect(q).toMatchObject({ creditMinor: 0, chargeMinor: 2900, amountDueNowMinor: 2900, recurringFromMs: utc("2026-12-16T09:30:00Z") });
     await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
-    expect(srv.deps.sqlite.prepare("select billing_anchor_ms from accounts where id = ?").pluck().get(id)).toBe(utc("2026-11-16T09:30:00Z"));
+    expect(srv.sqlite.prepare("select billing_anchor_ms from accounts where id = ?").pluck().get(id)).toBe(utc("2026-11-16T09:30:00Z"));
     expect(srv.deps.meter.limitsFor(id).period).toEqual({ startMs: utc("2026-11-16T09:30:00Z"), endMs: utc("2026-12-16T09:30:00Z") });
   });
 });
@@ -112,7 +112,7 @@ describe("what a confirmation refuses", () => {
   it("a plan change without a consent cannot exist in the schema", async () => {
     const id = await account("starter");
     expect(() =>
-      srv.deps.sqlite
+      srv.sqlite
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p', ?, 'q', null, 'plan_change', 'starter', 'business', 'applied', 0, 0, 0)")
         .run(id),
     ).toThrow(/NOT NULL/);
@@ -152,7 +152,7 @@ describe("the billing cap", () => {
   it("turns a confirmation over the cap into an approval request; approved at once, it applies the consented amounts", async () => {
     const id = await account("starter");
     // 30 days at 100,000 calls a day: Enterprise would be $990 + 3M × $0.50/1000 = $2,490/month.
-    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
+    const insert = srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.projectedMonthlyMinor).toBe(99_000 + 150_000);
@@ -160,26 +160,26 @@ describe("the billing cap", () => {
     expect(r.status).toBe("pending_approval");
     expect([planOf(id), count("invoices", id), count("consents", id)]).toEqual(["starter", 0, 1]);
 
-    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    const request = srv.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     await expect(decideApproval(srv.deps.billing, { requestId: request, approve: false }, "op")).rejects.toThrow(/Say why/);
     expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op@provider.example")).status).toBe("approved");
     expect(planOf(id)).toBe("enterprise");
-    expect(srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(q.amountDueNowMinor);
+    expect(srv.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(q.amountDueNowMinor);
     await expect(decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).rejects.toThrow(/already/);
   });
 
   it("prices an approved change when it is applied: a price that moved is confirmed again, without a second approval", async () => {
     const id = await account("starter");
-    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
+    const insert = srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 100000, 0, 0, 0, 200)");
     for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id);
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).status).toBe("pending_approval");
-    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    const request = srv.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     // Approved two days later: less of the period is left, so the prorated amount is no longer the one consented to.
     clock.advance(2 * DAY);
     expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).status).toBe("needs_consent");
     expect([planOf(id), count("invoices", id)]).toEqual(["starter", 0]);
-    const told = JSON.parse(srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string) as { text: string };
+    const told = JSON.parse(srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string) as { text: string };
     expect(told.text).toMatch(/its price changed while it waited: \$[\d,.]+ is due now instead of the \$[\d,.]+ you agreed to/);
 
     // The customer confirms the new price: applied now, at that price, with no second approval.
@@ -188,7 +188,7 @@ describe("the billing cap", () => {
     const r = await confirmPlanChange(srv.deps.billing, id, accepted(again), who);
     expect(r.status).toBe("applied");
     expect(planOf(id)).toBe("enterprise");
-    expect(srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(again.amountDueNowMinor);
+    expect(srv.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(id)).toBe(again.amountDueNowMinor);
   });
 
   it("starts an approved Free → paid switch's billing period at the approval, not at the quote", async () => {
@@ -198,11 +198,11 @@ describe("the billing cap", () => {
     expect((await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).status).toBe("pending_approval");
     clock.advance(3 * DAY + 5 * 3_600_000 + 17_000);
     const approvedAt = Math.floor(clock.now() / 1000) * 1000;
-    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    const request = srv.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     expect((await decideApproval(srv.deps.billing, { requestId: request, approve: true }, "op")).status).toBe("approved");
-    const row = srv.deps.sqlite.prepare("select plan_id, billing_anchor_ms, plan_started_at_ms from accounts where id = ?").get(id);
+    const row = srv.sqlite.prepare("select plan_id, billing_anchor_ms, plan_started_at_ms from accounts where id = ?").get(id);
     expect(row).toEqual({ plan_id: "starter", billing_anchor_ms: approvedAt, plan_started_at_ms: approvedAt });
-    const invoice = srv.deps.sqlite.prepare("select total_minor, period_start_ms from invoices where account_id = ?").get(id);
+    const invoice = srv.sqlite.prepare("select total_minor, period_start_ms from invoices where account_id = ?").get(id);
     expect(invoice).toEqual({ total_minor: 2_900, period_start_ms: approvedAt });
   });
 
@@ -211,10 +211,10 @@ describe("the billing cap", () => {
     srv.deps.billing.billingCapMinor = 10_000;
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     await confirmPlanChange(srv.deps.billing, id, accepted(q), who);
-    const request = srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
+    const request = srv.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(id) as string;
     expect((await decideApproval(srv.deps.billing, { requestId: request, approve: false, reason: "Please talk to sales first" }, "op")).status).toBe("denied");
     expect(planOf(id)).toBe("starter");
-    const notice = srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string;
+    const notice = srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'approval_decided'").pluck().get(id) as string;
     expect(JSON.parse(notice).text).toContain("Please talk to sales first");
   });
 });
@@ -240,20 +240,20 @@ describe("overage opt-in", () => {
 describe("the billing calendar", () => {
   it("issues one invoice per period with metered usage, and flags a bill over twice the last", async () => {
     const id = await account("enterprise", utc("2026-10-01T00:00:00Z"));
-    const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 10)");
+    const insert = srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 10)");
     insert.run(utc("2026-10-05T00:00:00Z"), id, 1_000_000); // October: $500 metered
     insert.run(utc("2026-11-05T00:00:00Z"), id, 10_000_000); // November: $5,000 metered
     clock.set(utc("2026-11-01T00:00:00Z"));
     await runBillingCycle(srv.deps.billing);
     await runBillingCycle(srv.deps.billing);
-    const nov = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period'").pluck().all(id);
+    const nov = srv.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period'").pluck().all(id);
     expect(nov).toEqual([99_000 + 50_000]);
     clock.set(utc("2026-12-01T00:00:00Z"));
     await runBillingCycle(srv.deps.billing);
-    const totals = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period' order by period_start_ms").pluck().all(id);
+    const totals = srv.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'period' order by period_start_ms").pluck().all(id);
     expect(totals).toEqual([149_000, 99_000 + 500_000]);
-    const anomaly = srv.deps.sqlite.prepare("select previous_total_minor, total_minor from anomalies where account_id = ?").all(id);
+    const anomaly = srv.sqlite.prepare("select previous_total_minor, total_minor from anomalies where account_id = ?").all(id);
     expect(anomaly).toEqual([{ previous_total_minor: 149_000, total_minor: 599_000 }]);
-    expect(srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck().get(id)).toBe(1);
+    expect(srv.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck().get(id)).toBe(1);
   });
 });

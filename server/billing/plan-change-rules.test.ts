@@ -26,7 +26,7 @@ afterEach(() => srv.stop());
 async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z")) {
   return (await createAccount(srv.deps.db, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId }, { billingAnchorMs: anchor })).id;
 }
-const sql = <T>(q: string, ...args: unknown[]) => srv.deps.sqlite.prepare(q).get(...args) as T;
+const sql = <T>(q: string, ...args: unknown[]) => srv.sqlite.prepare(q).get(...args) as T;
 const planOf = (id: string) => sql<{ plan_id: string }>("select plan_id from accounts where id = ?", id).plan_id;
 const statusOf = (planChangeId: string) => sql<{ status: string }>("select status from plan_changes where id = ?", planChangeId).status;
 const confirm = (id: string, q: QuoteRow, opts: { overage?: boolean } = {}) => confirmPlanChange(srv.deps.billing, id, confirmationFor(q, opts), who);
@@ -41,7 +41,7 @@ async function codeOf(fn: () => unknown): Promise<string> {
 }
 /** `calls` a day for the last 30 UTC days (today included), each day's busiest minute `peak`. */
 function history(id: string, calls: number, peak: number) {
-  const insert = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, ?)");
+  const insert = srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, ?)");
   for (let d = 0; d < 30; d++) insert.run(utc("2026-11-16T00:00:00Z") - d * DAY, id, calls, peak);
 }
 
@@ -70,7 +70,7 @@ describe("explicit consent, bound to the words shown", () => {
 
   it("records the Enterprise per-call clause and the end of grandfathering in the words agreed to", async () => {
     const id = await account("starter");
-    srv.deps.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(utc("2027-02-01T00:00:00Z"), id);
+    srv.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(utc("2027-02-01T00:00:00Z"), id);
     history(id, 2_000, 100);
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "enterprise" });
     expect(q.consentText).toMatch(/Every call is also billed at \$0\.50 per 1,000 calls \(about \$30\.00 a month at my current rate\)\./);
@@ -144,13 +144,13 @@ describe("the whole price in the preview: expected overage and its opt-in", () =
 
   it("bills the period's usage on the plan it was made on when a downgrade takes effect at the boundary", async () => {
     const id = await account("enterprise", utc("2026-11-01T00:00:00Z"));
-    srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 2000000, 0, 0, 0, 100)").run(utc("2026-11-10T00:00:00Z"), id);
+    srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 2000000, 0, 0, 0, 100)").run(utc("2026-11-10T00:00:00Z"), id);
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
     expect((await confirm(id, q)).status).toBe("scheduled");
     clock.set(utc("2026-12-01T00:00:05Z"));
     await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("business");
-    const lines = srv.deps.sqlite
+    const lines = srv.sqlite
       .prepare("select l.kind, l.amount_minor, l.description from invoice_lines l join invoices i on i.id = l.invoice_id where i.account_id = ? and i.kind = 'period' order by l.kind")
       .all(id) as Array<{ kind: string; amount_minor: number; description: string }>;
     // November's 2,000,000 calls were made on Enterprise: $1,000.00 metered, even though the account is on Business now.
@@ -168,14 +168,14 @@ describe("plan changes never collide", () => {
     const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
     const r = await confirm(id, q);
     const insert = () =>
-      srv.deps.sqlite
+      srv.sqlite
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p2', ?, ?, ?, 'plan_change', 'business', 'free', 'pending_approval', 0, 0, 0)")
         .run(id, q.id + "x", r.consentId + "x");
-    srv.deps.sqlite.pragma("foreign_keys = OFF");
+    srv.sqlite.pragma("foreign_keys = OFF");
     try {
       expect(insert).toThrow(/UNIQUE constraint failed: plan_changes.account_id/);
     } finally {
-      srv.deps.sqlite.pragma("foreign_keys = ON");
+      srv.sqlite.pragma("foreign_keys = ON");
     }
   });
 
@@ -210,7 +210,7 @@ describe("plan changes never collide", () => {
     const id = await account("business");
     const down = await confirm(id, await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" }));
     // The plan changed some other way since (an operator, a provider's dashboard).
-    srv.deps.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);
+    srv.sqlite.prepare("update accounts set plan_id = 'pro' where id = ?").run(id);
     clock.set(utc("2026-12-01T00:00:01Z"));
     await runBillingCycle(srv.deps.billing);
     expect(planOf(id)).toBe("pro");

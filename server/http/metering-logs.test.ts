@@ -96,8 +96,8 @@ describe("hot route logs in the default configuration", () => {
 
   it("logs a refusal for a plan cap with the window that refused it", async () => {
     const { key, accountId } = await t.account("starter");
-    t.srv.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
-    t.srv.deps.sqlite
+    t.srv.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
+    t.srv.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, t.clock.now() - 73 * 3_600_000);
     t.srv.deps.meter.invalidateAccount(accountId);

@@ -10,7 +10,7 @@ let srv: TestServer;
 
 async function account(planId: string, mode?: "off" | "shadow" | "enforce") {
   const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
-  if (mode) srv.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
+  if (mode) srv.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
@@ -50,7 +50,7 @@ describe("POST /v1/check", () => {
 
   it("in enforce mode after a notice and the grace, refuses with the 429 body to forward and Retry-After", async () => {
     const { key, accountId } = await account("starter", "enforce");
-    srv.deps.sqlite
+    srv.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 73 * 3_600_000);
     srv.deps.meter.invalidateAccount(accountId);
@@ -158,7 +158,7 @@ describe("POST /v1/check", () => {
 
   it("counts exactly under 50 concurrent clients: recorded allowed calls equal allowed answers", async () => {
     const { key, accountId } = await account("business", "enforce");
-    srv.deps.sqlite
+    srv.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', null, 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 100 * 3_600_000);
     srv.deps.meter.invalidateAccount(accountId);
@@ -176,7 +176,7 @@ describe("POST /v1/check", () => {
     expect(allowed).toBe(300); // the Business per-minute cap
     expect(refused).toBe(200);
     srv.deps.meter.flush();
-    const row = srv.deps.sqlite.prepare("select sum(allowed) a, sum(throttled) t from usage_minute where account_id = ?").get(accountId);
+    const row = srv.sqlite.prepare("select sum(allowed) a, sum(throttled) t from usage_minute where account_id = ?").get(accountId);
     expect(row).toEqual({ a: allowed, t: refused });
   });
 });
@@ -205,7 +205,7 @@ describe("POST /v1/events", () => {
     const replay = (await (await post("/v1/events", { events: events.slice(0, 2) })).json()) as { accepted: number; duplicates: number };
     expect(replay).toMatchObject({ accepted: 0, duplicates: 2 });
     srv.deps.meter.flush();
-    expect(srv.deps.sqlite.prepare("select sum(allowed) from usage_minute where account_id = ?").pluck().get(accountId)).toBe(3);
+    expect(srv.sqlite.prepare("select sum(allowed) from usage_minute where account_id = ?").pluck().get(accountId)).toBe(3);
   });
 
   it("rejects a malformed batch whole, naming the field", async () => {
@@ -221,7 +221,7 @@ describe("POST /v1/events", () => {
 describe("meter() middleware on the demo API", () => {
   it("passes allowed calls with headers, and answers 401 / 429 itself", async () => {
     const { key, accountId } = await account("starter", "enforce");
-    srv.deps.sqlite
+    srv.sqlite
       .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', 'minute', 0, ?, 0, ?)")
       .run(`n-${accountId}`, accountId, `d-${accountId}`, clock.now() - 100 * 3_600_000);
     srv.deps.meter.invalidateAccount(accountId);

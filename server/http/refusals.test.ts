@@ -21,13 +21,13 @@ let guarded: { url: string; close: () => void };
 /** An account on `planId` in `mode`; `noticeWindow` set: told about that cap (null: every cap) long enough ago to be refused. */
 async function account(planId: string, mode: "off" | "shadow" | "enforce", noticeWindow?: string | null) {
   const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
-  srv.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
+  srv.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   if (noticeWindow !== undefined) notify(acc.id, noticeWindow);
   return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
 function notify(accountId: string, window: string | null) {
-  srv.deps.sqlite
+  srv.sqlite
     .prepare("insert into notices (id, account_id, kind, window, period_start_ms, dedupe_key, created_at_ms, delivered_at_ms) values (?, ?, 'reached', ?, 0, ?, ?, ?)")
     .run(`n-${Math.random()}`, accountId, window, `d-${Math.random()}`, clock.now() - 100 * 3_600_000, clock.now() - 100 * 3_600_000);
   srv.deps.meter.invalidateAccount(accountId);
@@ -165,7 +165,7 @@ describe("429 words through POST /v1/check", () => {
     clock.set(at("2026-11-25T19:52:24Z"));
     const { key, accountId } = await account("starter", "shadow");
     expect((await check(key, 79)).body.decision).toBe("would_throttle"); // served in shadow mode: 79 in the minute
-    srv.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
+    srv.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
     notify(accountId, "minute");
 
     const refused = await check(key, 100);

@@ -28,14 +28,14 @@ async function boot(clock: ManualClock, env: Record<string, string> = {}) {
 
 async function customer(s: TestServer, clock: ManualClock, planId = "starter", mode?: "shadow" | "enforce") {
   const acc = await createAccount(s.deps.db, clock, { name: "Acme Analytics", email: "ops@acme.example", planId });
-  if (mode) s.deps.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
+  if (mode) s.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   return { accountId: acc.id, key: (await createKey(s.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
 
 /** Yesterday went over Starter's per-minute cap too: two days over are a pattern, not an outlier, so a switch is offered. */
 function overYesterday(s: TestServer, accountId: string) {
   const yesterday = Date.parse("2026-11-24T00:00:00Z");
-  s.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 150, 50, 0, 0, 200)").run(yesterday, accountId);
+  s.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 150, 50, 0, 0, 200)").run(yesterday, accountId);
 }
 
 async function check(s: TestServer, key: string, cost = 1) {
@@ -81,7 +81,7 @@ describe("notices by e-mail over real SMTP", () => {
     await check(s, key, 70);
     await settle(s);
     expect(smtp.received).toHaveLength(1);
-    const delivered = s.deps.sqlite.prepare("select kind, delivered_at_ms from notices where account_id = ?").all(accountId);
+    const delivered = s.sqlite.prepare("select kind, delivered_at_ms from notices where account_id = ?").all(accountId);
     expect(delivered).toEqual([{ kind: "reached", delivered_at_ms: T0 }]);
   });
 
@@ -94,7 +94,7 @@ describe("notices by e-mail over real SMTP", () => {
     const { key } = await customer(s, clock);
     await check(s, key, 61);
     await settle(s);
-    const row = s.deps.sqlite.prepare("select status, attempts, last_error from outbox").get() as { status: string; attempts: number; last_error: string };
+    const row = s.sqlite.prepare("select status, attempts, last_error from outbox").get() as { status: string; attempts: number; last_error: string };
     expect(row.status).toBe("pending");
     expect(row.attempts).toBe(1);
     expect(row.last_error).toMatch(/ECONNREFUSED|connect/i);
@@ -107,7 +107,7 @@ describe("notices by e-mail over real SMTP", () => {
     await s.deps.delivery.tick();
     await s.deps.delivery.tick();
     expect(smtp.received).toHaveLength(1);
-    expect(s.deps.sqlite.prepare("select status, attempts from outbox").get()).toEqual({ status: "sent", attempts: 2 });
+    expect(s.sqlite.prepare("select status, attempts from outbox").get()).toEqual({ status: "sent", attempts: 2 });
   });
 
   it("respects the customer's preference but always e-mails enforcement notices", async () => {
@@ -116,13 +116,13 @@ describe("notices by e-mail over real SMTP", () => {
     const clock = new ManualClock(T0);
     const s = await boot(clock, { SMTP_URL: smtp.url });
     const { key, accountId } = await customer(s, clock);
-    s.deps.sqlite.prepare("insert into notification_preferences (account_id, kind, email) values (?, 'reached', 0)").run(accountId);
+    s.sqlite.prepare("insert into notification_preferences (account_id, kind, email) values (?, 'reached', 0)").run(accountId);
     await check(s, key, 61);
     await settle(s);
     expect(smtp.received).toHaveLength(0);
-    expect(s.deps.sqlite.prepare("select count(*) from notices where account_id = ?").pluck().get(accountId)).toBe(1);
+    expect(s.sqlite.prepare("select count(*) from notices where account_id = ?").pluck().get(accountId)).toBe(1);
     // An operator flips the account to enforce: the enforcement notice is e-mailed whatever the preference.
-    s.deps.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
+    s.sqlite.prepare("update accounts set enforcement_override = 'enforce' where id = ?").run(accountId);
     s.deps.meter.invalidateAccount(accountId);
     await s.deps.detector.scheduleEnforcement([accountId]);
     await s.deps.delivery.tick();
@@ -181,7 +181,7 @@ describe("banners", () => {
     expect(banner).toMatchObject({ title: "You reached your Starter per-minute cap", severity: "warning" });
     expect(banner.choices.map((c) => c.kind)).toEqual(["upgrade", "reduce", "contact"]);
     expect(new URL(banner.choices[0]!.url!).pathname + new URL(banner.choices[0]!.url!).search).toMatch(/^\/plans\/change\?to=\w+$/);
-    expect(s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ?").pluck().get(accountId)).toBe(T0);
+    expect(s.sqlite.prepare("select delivered_at_ms from notices where account_id = ?").pluck().get(accountId)).toBe(T0);
 
     const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
     const { token } = (await tokenRes.json()) as { token: string };
@@ -205,7 +205,7 @@ describe("seen means seen", () => {
     await check(s, key, 61);
     s.deps.meter.flush();
     await s.deps.detector.settled();
-    const delivered = () => s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and kind = 'reached'").pluck().get(accountId) as number | null;
+    const delivered = () => s.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and kind = 'reached'").pluck().get(accountId) as number | null;
     const client = await PortalClient.signIn(s, accountId);
 
     // A top-level cross-site navigation can make the browser GET this with the customer's cookie: it must not start the grace clock.
@@ -255,7 +255,7 @@ describe("seen means seen", () => {
     const seen = await fetch(`${s.url}/embed/banner/seen?token=${encodeURIComponent(token)}&notice=${banner.noticeId}`, { method: "POST" });
     expect(seen.status).toBe(204);
     expect(seen.headers.get("access-control-allow-origin")).toBe("*");
-    expect(s.deps.sqlite.prepare("select delivered_at_ms from notices where id = ?").pluck().get(banner.noticeId)).toBe(T0);
+    expect(s.sqlite.prepare("select delivered_at_ms from notices where id = ?").pluck().get(banner.noticeId)).toBe(T0);
     expect((await fetch(`${s.url}/embed/banner/seen?token=bad&notice=${banner.noticeId}`, { method: "POST" })).status).toBe(401);
     const script = await (await fetch(`${s.url}/embed/banner.js`)).text();
     expect(script).toContain("/embed/banner/seen?token=");
@@ -276,7 +276,7 @@ describe("no silent throttle", () => {
       const r = await check(s, key, 61);
       if (r.decision === "throttle") refusedAt.push(clock.now());
       await settle(s);
-      deliveredAt ??= (s.deps.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and window = 'minute' and kind = 'reached'").pluck().get(accountId) as number | null) ?? null;
+      deliveredAt ??= (s.sqlite.prepare("select delivered_at_ms from notices where account_id = ? and window = 'minute' and kind = 'reached'").pluck().get(accountId) as number | null) ?? null;
       clock.advance(10 * 60_000);
     }
     expect(deliveredAt).toBe(T0);

@@ -73,14 +73,14 @@ describe("operator procedures", () => {
     const acc = await createAccount(srv.deps.db, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
     const keyId = (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).id;
     const today = Date.parse("2026-11-25T00:00:00Z");
-    const minute = srv.deps.sqlite.prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)");
-    const day = srv.deps.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 5000, 0, 0, 60)");
+    const minute = srv.sqlite.prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)");
+    const day = srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 5000, 0, 0, 60)");
     for (let d = 1; d <= 7; d++) {
       const dayMs = today - d * 86_400_000;
       for (let m = 0; m < 100; m++) minute.run(dayMs + (600 + m) * 60_000, keyId, acc.id, m < 17 ? 60 : 0, m < 17 ? 0 : 60);
       day.run(dayMs, acc.id);
     }
-    srv.deps.sqlite.prepare("update accounts set plan_id = 'business', plan_started_at_ms = ? where id = ?").run(today, acc.id);
+    srv.sqlite.prepare("update accounts set plan_id = 'business', plan_started_at_ms = ? where id = ?").run(today, acc.id);
     srv.deps.meter.invalidateAccount(acc.id);
     const r = (await operatorCall("operator.enforcementReadiness", { planId: "business", accountIds: [acc.id] })).data as { wouldRefuse: Array<{ accountId: string }>; refusedCallsPerDay: number };
     expect(r.wouldRefuse.map((a) => a.accountId)).toEqual([acc.id]);
@@ -96,7 +96,7 @@ describe("operator procedures", () => {
     const flip = (await operatorCall("operator.setEnforcement", { planId: "starter", mode: "enforce" }, true)).data as { notified: number };
     expect(flip.notified).toBe(3);
     expect(srv.deps.meter.standing("acc_demo_acme").mode).toBe("enforce");
-    const scheduled = srv.deps.sqlite.prepare("select account_id from notices where kind = 'enforcement_scheduled' order by account_id").pluck().all();
+    const scheduled = srv.sqlite.prepare("select account_id from notices where kind = 'enforcement_scheduled' order by account_id").pluck().all();
     expect(scheduled).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
     const audit = (await operatorCall("operator.audit", { action: "enforcement" })).data as Array<{ actor: string; details: { from: string; to: string } }>;
     expect(audit[0]).toMatchObject({ actor: "operator", details: { from: "shadow", to: "enforce" } });
@@ -111,7 +111,7 @@ describe("operator procedures", () => {
     srv.deps.meter.flush();
     await srv.deps.detector.settled();
     const mode = () => srv.deps.meter.standing(acc.id).mode;
-    const scheduled = () => srv.deps.sqlite.prepare("select count(*) from notices where kind = 'enforcement_scheduled' and account_id = ?").pluck().get(acc.id);
+    const scheduled = () => srv.sqlite.prepare("select count(*) from notices where kind = 'enforcement_scheduled' and account_id = ?").pluck().get(acc.id);
 
     // Its own mode: off. A plan-wide flip to enforce leaves it be: not counted, not told.
     await operatorCall("operator.setEnforcement", { planId: "starter", mode: "off", accountIds: [acc.id] }, true);
@@ -129,7 +129,7 @@ describe("operator procedures", () => {
     expect(followed).toMatchObject({ mode: "enforce", followsPlan: true, notified: 1 });
     expect(scheduled()).toBe(1);
     expect(mode()).toBe("enforce");
-    expect(srv.deps.sqlite.prepare("select enforcement_override from accounts where id = ?").pluck().get(acc.id)).toBeNull();
+    expect(srv.sqlite.prepare("select enforcement_override from accounts where id = ?").pluck().get(acc.id)).toBeNull();
     const audit = (await operatorCall("operator.audit", { action: "enforcement" })).data as Array<{ details: { to: string } }>;
     expect(audit[0]!.details.to).toBe("the plan's (enforce)");
 
@@ -161,13 +161,13 @@ describe("operator procedures", () => {
   });
 
   it("refunds part of an invoice once, whatever the retries, and not beyond its total", async () => {
-    const invoice = srv.deps.sqlite.prepare("select id, total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'period' order by created_at_ms desc").get() as { id: string; total_minor: number };
+    const invoice = srv.sqlite.prepare("select id, total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'period' order by created_at_ms desc").get() as { id: string; total_minor: number };
     const body = { invoiceId: invoice.id, amountMinor: 10_000, reason: "Duplicate calls from our outage", requestId: "refund-request-1" };
     const a = await operatorCall("operator.refund", body, true);
     const b = await operatorCall("operator.refund", body, true);
     expect((a.data as { replayed: boolean }).replayed).toBe(false);
     expect((b.data as { replayed: boolean }).replayed).toBe(true);
-    const notes = srv.deps.sqlite.prepare("select total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'credit_note'").pluck().all();
+    const notes = srv.sqlite.prepare("select total_minor from invoices where account_id = 'acc_demo_ionic' and kind = 'credit_note'").pluck().all();
     expect(notes).toEqual([-10_000]);
     const tooMuch = await operatorCall("operator.refund", { ...body, amountMinor: invoice.total_minor, requestId: "refund-request-2" }, true);
     expect(tooMuch.status).toBe(400);

@@ -1,6 +1,7 @@
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { listAccounts } from "../accounts/accounts";
-import { callsPerMinute, callsServed, lastPlanChangeOf, recentNoticesOf, usageDaysOf } from "../db/queries/operator";
+import { callsPerMinute, lastPlanChangeOf, recentNoticesOf, usageDaysOf } from "../db/queries/operator";
+import { callsServed } from "../db/queries/usage";
 import type { Store } from "../db/queries/store";
 import type { Meter } from "../metering/meter";
 import type { PlanAdvisor } from "../plans/plan-advisor";

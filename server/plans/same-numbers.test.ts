@@ -75,7 +75,7 @@ describe("the same numbers on every surface", () => {
       }
 
       // The e-mail and the webhook of the account's cap notices (written when they were raised, from the same data).
-      const messages = srv.deps.sqlite
+      const messages = srv.sqlite
         .prepare("select o.channel, o.payload_json from outbox o join notices n on n.id = o.notice_id where n.account_id = ? and n.kind in ('approaching', 'reached', 'sustained', 'enforcement_scheduled')")
         .all(demo.id) as Array<{ channel: string; payload_json: string }>;
       for (const m of messages) {

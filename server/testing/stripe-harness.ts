@@ -68,6 +68,6 @@ export async function postEvent(t: StripeTest, event: object, opts: { secret?: s
   return { status: res.status, body: (await res.json()) as { result?: string; title?: string } };
 }
 
-export const sql = (t: StripeTest) => t.srv.deps.sqlite;
-export const planOf = (t: StripeTest, accountId: string) => t.srv.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId) as string;
-export const count = (t: StripeTest, table: string, accountId: string) => t.srv.deps.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;
+export const sql = (t: StripeTest) => t.srv.sqlite;
+export const planOf = (t: StripeTest, accountId: string) => t.srv.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(accountId) as string;
+export const count = (t: StripeTest, table: string, accountId: string) => t.srv.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;

@@ -13,6 +13,8 @@ export interface TestServer {
   url: string;
   started: Started;
   deps: Started["runtime"]["deps"];
+  /** The SQLite handle, for tests that look at or arrange rows directly (the server's code reaches storage through its queries). */
+  sqlite: Started["runtime"]["database"]["sqlite"];
   dir: string;
   stop(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startTestServer(
     url: `http://127.0.0.1:${started.http.port}`,
     started,
     deps: runtime.deps,
+    sqlite: runtime.database.sqlite,
     dir,
     stop: async () => {
       await started.stop();

@@ -138,7 +138,7 @@ describe("refunds through Stripe", () => {
     const a = await linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
     const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
     const r = await confirmPlanChange(t.srv.deps.billing, a.accountId, accepted(q), who);
-    const stripeInvoice = t.double.invoices.get(t.srv.deps.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
+    const stripeInvoice = t.double.invoices.get(t.srv.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
 
     const body = { invoiceId: r.invoiceId!, amountMinor: 1_000, reason: "Goodwill after our outage", requestId: "refund-req-0001" };
     const [one, two] = await Promise.all([refundInvoice(t.srv.deps.billing, body, "operator"), refundInvoice(t.srv.deps.billing, body, "operator")]);
@@ -150,12 +150,12 @@ describe("refunds through Stripe", () => {
     expect(calls[0]!.params).toMatchObject({ payment_intent: stripeInvoice.payment_intent, amount: "1000", reason: "requested_by_customer" });
     expect(new Set(calls.map((c) => c.idempotencyKey))).toEqual(new Set(["refund:refund-req-0001"]));
     expect(t.double.executed.refunds).toBe(1);
-    expect(t.srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'credit_note'").pluck().all(a.accountId)).toEqual([-1_000]);
+    expect(t.srv.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'credit_note'").pluck().all(a.accountId)).toEqual([-1_000]);
   });
 
   it("an invoice that was never paid through Stripe cannot be refunded through it", async () => {
     const account = await createAccount(t.srv.deps.db, clock, { name: "Old", email: "old@example.com", planId: "starter" });
-    t.srv.deps.sqlite
+    t.srv.sqlite
       .prepare("insert into invoices (id, account_id, number, kind, period_start_ms, period_end_ms, total_minor, currency, status, dedupe_key, created_at_ms) values ('inv_local', ?, 'HR-900001', 'period', 0, 1, 2900, 'USD', 'paid', 'legacy', 0)")
       .run(account.id);
     await expect(refundInvoice(t.srv.deps.billing, { invoiceId: "inv_local", reason: "test refund", requestId: "refund-req-0002" }, "operator")).rejects.toBeInstanceOf(DomainError);

@@ -77,10 +77,10 @@ describe("an upgrade through Stripe, with consent", () => {
     expect(update!.authorization).toBe("Bearer sk_test_headroom");
 
     expect(planOf(t, a.accountId)).toBe("business");
-    const invoice = t.srv.deps.sqlite.prepare("select total_minor, status, stripe_invoice_id from invoices where account_id = ?").get(a.accountId) as { total_minor: number; status: string; stripe_invoice_id: string };
+    const invoice = t.srv.sqlite.prepare("select total_minor, status, stripe_invoice_id from invoices where account_id = ?").get(a.accountId) as { total_minor: number; status: string; stripe_invoice_id: string };
     expect(invoice).toMatchObject({ total_minor: 8500, status: "paid" });
     expect(invoice.stripe_invoice_id).toMatch(/^in_/);
-    expect(t.srv.deps.sqlite.prepare("select idempotency_key from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe(`quote:${q.id}:apply`);
+    expect(t.srv.sqlite.prepare("select idempotency_key from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe(`quote:${q.id}:apply`);
     // Caps follow the new price at once.
     expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(300);
   });
@@ -114,11 +114,11 @@ describe("an upgrade through Stripe, with consent", () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     // The local commit fails once, after Stripe has answered.
-    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash before the commit'); end`);
+    t.srv.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash before the commit'); end`);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
     expect(planOf(t, a.accountId)).toBe("starter");
-    t.srv.deps.sqlite.exec("drop trigger crash_once");
+    t.srv.sqlite.exec("drop trigger crash_once");
 
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r).toMatchObject({ status: "applied", replayed: true });
@@ -135,9 +135,9 @@ describe("an upgrade through Stripe, with consent", () => {
   it("a change left applying by a crash is finished at restart by the worker, with the same key", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    t.srv.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
-    t.srv.deps.sqlite.exec("drop trigger crash_once");
+    t.srv.sqlite.exec("drop trigger crash_once");
     expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
     const sent = updates(a.subscriptionId);
     expect(new Set(sent.map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
@@ -147,17 +147,17 @@ describe("an upgrade through Stripe, with consent", () => {
   it("a restart finishes a change left applying: the billing worker sends it again with the same key", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.srv.deps.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    t.srv.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
-    t.srv.deps.sqlite.exec("drop trigger crash_once");
+    t.srv.sqlite.exec("drop trigger crash_once");
     // Stop the server (keeping its database) and start another process's worth on the same file.
     await t.srv.started.stop();
     const runtime = createRuntime({ config: t.srv.deps.config, clock, logger: createLogger("silent"), stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000 } });
     const restarted = await startServer(runtime);
     try {
       await runtime.deps.stripe!.worker.runOnce();
-      expect(runtime.deps.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(a.accountId)).toBe("business");
-      expect(runtime.deps.sqlite.prepare("select count(*) from invoices where account_id = ?").pluck().get(a.accountId)).toBe(1);
+      expect(runtime.database.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(a.accountId)).toBe("business");
+      expect(runtime.database.sqlite.prepare("select count(*) from invoices where account_id = ?").pluck().get(a.accountId)).toBe(1);
     } finally {
       await restarted.stop();
     }
@@ -185,7 +185,7 @@ describe("an upgrade through Stripe, with consent", () => {
     t.double.failNext("POST", /^\/v1\/invoices\/create_preview$/, { status: 429, headers: { "retry-after": "0" }, error: { type: "rate_limit_error", message: "Too many requests" } });
     t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hang: true }, 3);
     await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/could not be reached/);
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applying");
     expect(planOf(t, a.accountId)).toBe("starter");
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
@@ -202,8 +202,8 @@ describe("when the charge is not made", () => {
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toBe("Your card has insufficient funds, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged. Update your payment method, then preview the change again.");
     expect(planOf(t, a.accountId)).toBe("starter");
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
-    const notice = t.srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId) as string;
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
+    const notice = t.srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId) as string;
     expect(JSON.parse(notice).text).toContain("insufficient funds");
     // A 4xx is not retried.
     expect(updates(a.subscriptionId)).toHaveLength(1);
@@ -218,22 +218,22 @@ describe("when the charge is not made", () => {
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toMatch(/^The payment of \$85\.00 for your switch to the Business plan did not go through, so your plan is unchanged\./);
     expect(planOf(t, a.accountId)).toBe("starter");
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
-    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").pluck().get(a.accountId)).toBe("open");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
+    expect(t.srv.sqlite.prepare("select status from invoices where account_id = ?").pluck().get(a.accountId)).toBe("open");
 
     // Stripe reports the failed attempt: the customer is told, the change stays pending.
     const invoiceId = t.double.subscription(a.subscriptionId).latest_invoice as string;
     expect((await postEvent(t, t.double.event("invoice.payment_failed", t.double.invoices.get(invoiceId)!))).status).toBe(200);
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
-    expect(t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId)).toBe(2);
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("payment_pending");
+    expect(t.srv.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId)).toBe(2);
     expect(planOf(t, a.accountId)).toBe("starter");
 
     // The customer pays the open invoice at Stripe: invoice.paid → the subscription (re-read) has the new price.
     const paid = t.double.payInvoice(invoiceId);
     expect((await postEvent(t, t.double.event("invoice.paid", paid))).status).toBe(200);
     expect(planOf(t, a.accountId)).toBe("business");
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applied");
-    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "paid" }]);
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("applied");
+    expect(t.srv.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "paid" }]);
     expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
@@ -242,7 +242,7 @@ describe("when the charge is not made", () => {
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     t.double.paymentFails = true;
     await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
-    const change = () => t.srv.deps.sqlite.prepare("select status, failure_message as message from plan_changes where account_id = ?").get(a.accountId) as { status: string; message: string };
+    const change = () => t.srv.sqlite.prepare("select status, failure_message as message from plan_changes where account_id = ?").get(a.accountId) as { status: string; message: string };
     expect(change().status).toBe("payment_pending");
 
     // 23 hours later Stripe voids the invoice and drops the update.
@@ -250,9 +250,9 @@ describe("when the charge is not made", () => {
     const event = t.double.event("customer.subscription.pending_update_expired", sub);
     expect((await postEvent(t, event)).status).toBe(200);
     expect(change()).toEqual({ status: "failed", message: expect.stringContaining("was not completed in time, so the switch was dropped: your plan is unchanged") });
-    expect(t.srv.deps.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "void" }]);
+    expect(t.srv.sqlite.prepare("select status from invoices where account_id = ?").all(a.accountId)).toEqual([{ status: "void" }]);
     expect(planOf(t, a.accountId)).toBe("starter");
-    const told = t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck();
+    const told = t.srv.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'payment_failed'").pluck();
     expect(told.get(a.accountId)).toBe(2);
 
     // The same event again, or a later subscription update: nothing moves twice.
@@ -270,7 +270,7 @@ describe("when the charge is not made", () => {
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(e.message).toContain("Stripe now asks $86.00 now instead of $85.00");
     expect(updates(a.subscriptionId)).toHaveLength(0);
-    expect([planOf(t, a.accountId), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)]).toEqual(["starter", "needs_consent"]);
+    expect([planOf(t, a.accountId), t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)]).toEqual(["starter", "needs_consent"]);
   });
 
   it("a 4xx from Stripe is put in plain words", async () => {
@@ -306,13 +306,13 @@ describe("no payment method yet: Stripe Checkout", () => {
     const done = t.double.completeCheckout(sessionId);
     expect((await postEvent(t, t.double.event("checkout.session.completed", done.session))).status).toBe(200);
     expect(planOf(t, account.id)).toBe("starter");
-    const row = t.srv.deps.sqlite.prepare("select stripe_customer_id, stripe_subscription_id, billing_anchor_ms from accounts where id = ?").get(account.id) as Record<string, unknown>;
+    const row = t.srv.sqlite.prepare("select stripe_customer_id, stripe_subscription_id, billing_anchor_ms from accounts where id = ?").get(account.id) as Record<string, unknown>;
     expect(row).toEqual({ stripe_customer_id: done.session.customer, stripe_subscription_id: done.subscription.id, billing_anchor_ms: utc("2026-11-16T00:00:00Z") });
-    expect(t.srv.deps.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(account.id)).toEqual({ total_minor: 2900, status: "paid" });
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
+    expect(t.srv.sqlite.prepare("select total_minor, status from invoices where account_id = ?").get(account.id)).toEqual({ total_minor: 2900, status: "paid" });
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
     // An "expired" for this session arriving late (or handled by another process) cannot close a paid change.
     expect((await postEvent(t, t.double.event("checkout.session.expired", { ...done.session, status: "expired" }))).status).toBe(200);
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)).toBe("applied");
     expect(planOf(t, account.id)).toBe("starter");
   });
 
@@ -322,7 +322,7 @@ describe("no payment method yet: Stripe Checkout", () => {
     const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
     const session = t.double.sessions.get(r.checkoutUrl!.split("/").pop()!)!;
     expect((await postEvent(t, t.double.event("checkout.session.expired", { ...session, status: "expired" }))).status).toBe(200);
-    expect([planOf(t, account.id), t.srv.deps.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)]).toEqual(["free", "cancelled"]);
+    expect([planOf(t, account.id), t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(account.id)]).toEqual(["free", "cancelled"]);
   });
 });
 
@@ -347,7 +347,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
 
     await cancelScheduledChangeWithProvider(billing(), a.accountId, r.planChangeId);
     expect(t.double.calls("POST", /\/release$/)).toHaveLength(1);
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r.planChangeId)).toBe("cancelled");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r.planChangeId)).toBe("cancelled");
 
     // Again, and this time the period ends: Stripe moves the subscription; the webhook follows it.
     const q2 = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
@@ -356,7 +356,7 @@ describe("downgrades at the period end through a subscription schedule", () => {
     const moved = t.double.endPeriod(a.subscriptionId);
     expect((await postEvent(t, t.double.event("customer.subscription.updated", moved))).status).toBe(200);
     expect(planOf(t, a.accountId)).toBe("starter");
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r2.planChangeId)).toBe("applied");
+    expect(t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r2.planChangeId)).toBe("applied");
     expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(60);
   });
 
@@ -371,8 +371,8 @@ describe("downgrades at the period end through a subscription schedule", () => {
     expect(released[0]!.idempotencyKey).toBe(`plan_change:${down.planChangeId}:cancel`);
     // Released before the upgrade was sent: one waiting change per account, at Stripe as here.
     expect(t.double.requests.indexOf(released[0]!)).toBeLessThan(t.double.requests.indexOf(updates(a.subscriptionId).at(-1)!));
-    expect(t.srv.deps.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(down.planChangeId)).toBe("cancelled");
-    const told = t.srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and dedupe_key like ?").pluck().get(a.accountId, `%${down.planChangeId}:replaced`) as string;
+    expect(t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(down.planChangeId)).toBe("cancelled");
+    const told = t.srv.sqlite.prepare("select facts_json from notices where account_id = ? and dedupe_key like ?").pluck().get(a.accountId, `%${down.planChangeId}:replaced`) as string;
     expect(JSON.parse(told).title).toBe("Your scheduled switch to Starter was cancelled");
     // Enterprise brings its metered price along.
     expect(updates(a.subscriptionId).at(-1)!.params.items).toEqual([{ id: a.itemId, price: t.double.priceByKey(basePriceKey("enterprise")).id }, { price: t.double.priceByKey(meteredPriceKey("enterprise")).id }]);
@@ -420,14 +420,14 @@ describe("approvals and overage through Stripe", () => {
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("pending_approval");
     expect(updates(a.subscriptionId)).toHaveLength(0);
-    const request = t.srv.deps.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(a.accountId) as string;
+    const request = t.srv.sqlite.prepare("select id from approval_requests where account_id = ?").pluck().get(a.accountId) as string;
     // Approved in the same second: Stripe's price now is the one consented to.
     expect((await decideApproval(billing(), { requestId: request, approve: true }, "op")).status).toBe("approved");
     await expect.poll(() => planOf(t, a.accountId)).toBe("business");
     const [update] = updates(a.subscriptionId);
     expect(update!.params.proration_date).toBe(String(utc("2026-11-16T00:00:00Z") / 1000));
     expect(update!.idempotencyKey).toBe(`quote:${q.id}:apply`);
-    expect(t.srv.deps.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(a.accountId)).toBe(8500);
+    expect(t.srv.sqlite.prepare("select total_minor from invoices where account_id = ?").pluck().get(a.accountId)).toBe(8500);
   });
 
   it("overage opt-in adds the metered price to the subscription once", async () => {

@@ -16,7 +16,7 @@ beforeEach(async () => {
 afterEach(() => t.stop());
 
 function usage(accountId: string, minuteMs: number, allowed: number, key = "key_1") {
-  t.srv.deps.sqlite
+  t.srv.sqlite
     .prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, 0, 0, 0) on conflict (minute_ms, key_id) do update set allowed = allowed + excluded.allowed")
     .run(minuteMs, `${key}_${accountId}`, accountId, allowed);
 }
@@ -84,7 +84,7 @@ describe("metered usage as Stripe meter events", () => {
 
   it("Pro with overage on reports only the calls beyond the monthly quota", async () => {
     const a = await linkedAccount(t, clock, "pro", NOV, [meteredPriceKey("pro")]);
-    t.srv.deps.sqlite.prepare("update accounts set overage_opt_in = 1 where id = ?").run(a.accountId);
+    t.srv.sqlite.prepare("update accounts set overage_opt_in = 1 where id = ?").run(a.accountId);
     usage(a.accountId, utc("2026-11-15T10:00:00Z"), 9_000);
     usage(a.accountId, utc("2026-11-16T10:00:00Z"), 1_500); // 500 over
     usage(a.accountId, utc("2026-11-16T10:01:00Z"), 200); // 200 over

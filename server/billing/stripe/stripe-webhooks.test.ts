@@ -15,7 +15,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.stop());
 
-const events = () => t.srv.deps.sqlite.prepare("select count(*) from stripe_events").pluck().get() as number;
+const events = () => t.srv.sqlite.prepare("select count(*) from stripe_events").pluck().get() as number;
 const nowS = () => Math.floor(clock.now() / 1000);
 
 /** Moves the double's subscription to another plan's price, as a change made at Stripe would. */
@@ -74,10 +74,10 @@ describe("each event once, in Stripe's current order", () => {
     const event = t.double.event("invoice.payment_failed", inv);
     expect((await postEvent(t, event)).body.result).toBe("processed");
     expect((await postEvent(t, event)).body.result).toBe("duplicate");
-    const notices = t.srv.deps.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().all(a.accountId) as string[];
+    const notices = t.srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().all(a.accountId) as string[];
     expect(notices).toHaveLength(1);
     expect(JSON.parse(notices[0]!).text).toMatch(/^The payment of \$29\.00 for invoice HR-\d{6} did not go through\. Your plan is unchanged/);
-    expect(t.srv.deps.sqlite.prepare("select count(*) from invoices where account_id = ? and status = 'open'").pluck().get(a.accountId)).toBe(1);
+    expect(t.srv.sqlite.prepare("select count(*) from invoices where account_id = ? and status = 'open'").pluck().get(a.accountId)).toBe(1);
     expect([events(), planOf(t, a.accountId)]).toEqual([1, "starter"]);
   });
 
@@ -90,8 +90,8 @@ describe("each event once, in Stripe's current order", () => {
       period_start: startS, period_end: startS + 30 * day, parent: { type: "subscription_details", subscription_details: { subscription: sub.id } }, lines: { object: "list", data: [], has_more: false },
     });
     const start = nowS();
-    const anomalies = t.srv.deps.sqlite.prepare("select previous_total_minor as previous, total_minor as total from anomalies where account_id = ?");
-    const told = t.srv.deps.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck();
+    const anomalies = t.srv.sqlite.prepare("select previous_total_minor as previous, total_minor as total from anomalies where account_id = ?");
+    const told = t.srv.sqlite.prepare("select count(*) from notices where account_id = ? and kind = 'anomaly'").pluck();
     for (const [id, total, at] of [["in_renew_1", 2_900, start], ["in_renew_2", 5_800, start + 30 * day]] as const) {
       t.double.invoices.set(id, renewal(id, total, at));
       expect((await postEvent(t, t.double.event("invoice.paid", t.double.invoices.get(id)!))).status).toBe(200);
@@ -127,7 +127,7 @@ describe("each event once, in Stripe's current order", () => {
     expect((await postEvent(t, deleted)).status).toBe(200);
     expect((await postEvent(t, updated)).status).toBe(200);
     expect(planOf(t, a.accountId)).toBe("free");
-    expect(t.srv.deps.sqlite.prepare("select stripe_subscription_id from accounts where id = ?").pluck().get(a.accountId)).toBeNull();
+    expect(t.srv.sqlite.prepare("select stripe_subscription_id from accounts where id = ?").pluck().get(a.accountId)).toBeNull();
   });
 
   it("an event Stripe cannot be asked about is not stored, so Stripe's redelivery is processed", async () => {

@@ -27,7 +27,7 @@ async function waiting(kind: "scheduled" | "pending_approval") {
   expect(r.status).toBe(kind);
   return { accountId, planChangeId: r.planChangeId };
 }
-const row = (sql: string, id: string) => srv.deps.sqlite.prepare(sql).get(id);
+const row = (sql: string, id: string) => srv.sqlite.prepare(sql).get(id);
 
 describe("billing queries", () => {
   it("cancel a waiting change once, only for its own account, withdrawing its pending approval with it", async () => {

@@ -2,7 +2,6 @@ import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { accounts, approvalRequests, consents, planChanges, quotes, settings, usageDay, type AccountRow } from "../schema";
 import type { PlanChangeRow, QuoteRow } from "./plan-changes";
 import type { Store, Tx } from "./store";
-import { callsServedBetween } from "./usage";
 
 /**
  * Billing's storage besides the plan change itself (`plan-changes.ts`) and the ledger
@@ -116,10 +115,6 @@ export async function allAccountRows(store: Store): Promise<AccountRow[]> {
   return store.select().from(accounts).all();
 }
 
-/** Calls served (allowed + would_throttle) in [fromMs, toMs), to the minute: what usage lines bill. */
-export async function callsServed(store: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
-  return callsServedBetween(store.$client, accountId, fromMs, toMs);
-}
 
 // ---- the billing page ----------------------------------------------------------------------
 

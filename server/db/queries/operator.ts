@@ -1,7 +1,6 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
 import type { Store } from "./store";
-import { callsServedBetween } from "./usage";
 
 /**
  * What the operator console reads and changes, as the storage boundary answers it: its lists, the
@@ -210,10 +209,6 @@ export async function callsPerMinute(db: Store, accountId: string, fromMs: numbe
     .all();
 }
 
-/** Calls served (allowed + would_throttle) in [fromMs, toMs), to the minute, as the meter counts a month window. */
-export async function callsServed(db: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
-  return callsServedBetween(db.$client, accountId, fromMs, toMs);
-}
 
 // ---- lifecycle metrics ---------------------------------------------------------------------
 

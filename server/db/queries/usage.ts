@@ -129,6 +129,7 @@ export function callsServedNow(db: Store, accountId: string, fromMs: number, toM
   return callsServedBetween(db.$client, accountId, fromMs, toMs);
 }
 
+/** Calls served (allowed + would_throttle) in [fromMs, toMs), to the minute: what usage lines bill and a month window counts. */
 export async function callsServed(db: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
   return callsServedNow(db, accountId, fromMs, toMs);
 }

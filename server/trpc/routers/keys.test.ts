@@ -77,7 +77,7 @@ describe("keys procedures", () => {
 
     expect((await a.query<KeyList>("keys.list")).data!.keys).toEqual(before);
     expect((await b.query<KeyList>("keys.list")).data!.keys.map((k) => k.id)).not.toContain(mine.id);
-    const row = srv.deps.sqlite.prepare("select revoked_at_ms from api_keys where id = ?").get(mine.id) as { revoked_at_ms: number | null };
+    const row = srv.sqlite.prepare("select revoked_at_ms from api_keys where id = ?").get(mine.id) as { revoked_at_ms: number | null };
     expect(row.revoked_at_ms).toBeNull();
   });
 

@@ -18,12 +18,12 @@ let other: string;
 let fresh: string;
 
 function insertMinute(minuteMs: number, keyId: string, accountId: string, counts: [number, number, number, number]) {
-  srv.deps.sqlite
+  srv.sqlite
     .prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, ?, ?)")
     .run(minuteMs, keyId, accountId, ...counts);
 }
 function insertDay(dayMs: number, accountId: string, allowed: number, wouldThrottle: number, peakMinute: number, throttled = 0) {
-  srv.deps.sqlite
+  srv.sqlite
     .prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, ?, ?, 0, ?)")
     .run(dayMs, accountId, allowed, wouldThrottle, throttled, peakMinute);
 }
