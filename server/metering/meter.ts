@@ -1,4 +1,4 @@
-import { DAY_MS, type LimitStatus } from "../../shared/limits";
+import type { LimitStatus } from "../../shared/limits";
 import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db/queries/metering";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
@@ -6,9 +6,11 @@ import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
 import { checkResult, limitsOf, type CheckResult } from "./check-result";
 import { MemoryCounterStore, type CounterStore } from "./counter-store";
 import type { AccountCounters } from "./counters";
+import { Flusher } from "./flusher";
 import { KeyCache } from "./key-cache";
 import { recordEvents, type EventsResult, type UsageEvent } from "./record-events";
-import { resolveTerms, type AccountTerms } from "./terms";
+import type { AccountTerms } from "./terms";
+import { TermsCache } from "./terms-cache";
 import { UsageBuffer } from "./usage-buffer";
 
 export type { CeilingStatus, CheckResult } from "./check-result";
@@ -37,9 +39,6 @@ export interface MeterOptions {
   metrics?: Metrics;
 }
 
-/** Delivered notices older than this no longer start a grace period for the meter. */
-const NOTICE_LOOKBACK_MS = 35 * DAY_MS;
-
 /**
  * The metering engine, as an orchestrator of its parts: the key cache, the terms (resolved by a pure
  * function, cached until they change), the counter store that decides and counts each call, and the
@@ -50,19 +49,20 @@ const NOTICE_LOOKBACK_MS = 35 * DAY_MS;
 export class Meter {
   private readonly q: MeteringQueries;
   private readonly keys: KeyCache;
-  private readonly terms = new Map<string, AccountTerms>();
+  private readonly terms: TermsCache;
   private readonly counters: CounterStore;
   private readonly buffer = new UsageBuffer();
+  private readonly flusher: Flusher;
   /** Decisions so far, for sampling their timing. */
   private calls = 0;
   private timer: NodeJS.Timeout | null = null;
   private dataVersion: number;
-  private flushing = false;
-  private consecutiveFailures = 0;
 
   constructor(private readonly o: MeterOptions) {
     this.q = meteringQueries(o.sqlite);
     this.keys = new KeyCache(this.q.keyByHash);
+    this.terms = new TermsCache(this.q, o.clock);
+    this.flusher = new Flusher(this.buffer, this.q.writeBatch, o);
     this.counters = o.counters ?? new MemoryCounterStore(o.sqlite);
     this.dataVersion = this.q.dataVersion();
   }
@@ -104,7 +104,7 @@ export class Meter {
 
   /** The account's plan or terms changed: new caps from the next call, counters rebuilt from the rollups after a flush. */
   reloadAccount(accountId: string): void {
-    this.terms.delete(accountId);
+    this.terms.forget(accountId);
     if (this.flush()) this.counters.forget(accountId);
   }
 
@@ -115,21 +115,10 @@ export class Meter {
 
   /** An account's plan, overrides or notices changed in this process. */
   invalidateAccount(accountId: string): void {
-    this.terms.delete(accountId);
+    this.terms.forget(accountId);
   }
 
   // ---- the parts ---------------------------------------------------------------------------
-
-  private termsFor(accountId: string): AccountTerms {
-    const now = this.o.clock.now();
-    const cached = this.terms.get(accountId);
-    if (cached && now < cached.reloadAtMs) return cached;
-    const row = this.q.termsRow(accountId);
-    if (!row) throw new Error(`account ${accountId} vanished`);
-    const t = resolveTerms(row, { planMode: this.q.planMode(row.planId), deliveredNotices: this.q.deliveredNotices(accountId, now - NOTICE_LOOKBACK_MS), nowMs: now });
-    this.terms.set(accountId, t);
-    return t;
-  }
 
   private countersFor(terms: AccountTerms, nowMs: number): AccountCounters {
     // The plan changed in another process (a new period, a new plan's quota): rebuilt from the
@@ -161,7 +150,7 @@ export class Meter {
     if (!entry) return { ok: false, reason: "unknown_key" };
     if (entry.revoked) return { ok: false, reason: "revoked_key" };
     const nowMs = this.o.clock.now();
-    const terms = this.termsFor(entry.accountId);
+    const terms = this.terms.get(entry.accountId);
     const counters = this.countersFor(terms, nowMs);
     const parts = { entry, terms, counters, ceiling: this.counters.ceiling(entry.keyId), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
 
@@ -180,7 +169,7 @@ export class Meter {
   /** An account's terms and where it stands, for detection. */
   standing(accountId: string) {
     const now = this.o.clock.now();
-    const terms = this.termsFor(accountId);
+    const terms = this.terms.get(accountId);
     const counters = this.countersFor(terms, now);
     return { name: terms.name, plan: terms.plan, mode: terms.mode, caps: terms.caps, noticeDeliveredAtMs: terms.noticeDeliveredAtMs, limits: limitsOf(terms, counters, now), period: counters.period };
   }
@@ -188,7 +177,7 @@ export class Meter {
   /** Where an account stands right now (live counters), for the portal and /v1. */
   limitsFor(accountId: string): { limits: LimitStatus[]; period: { startMs: number; endMs: number } } {
     const now = this.o.clock.now();
-    const terms = this.termsFor(accountId);
+    const terms = this.terms.get(accountId);
     const counters = this.countersFor(terms, now);
     return { limits: limitsOf(terms, counters, now), period: counters.period };
   }
@@ -201,7 +190,7 @@ export class Meter {
         nowMs,
         maxLatenessMs: this.o.maxLatenessMs,
         key: (k) => this.keys.get(k),
-        terms: (accountId) => this.termsFor(accountId),
+        terms: (accountId) => this.terms.get(accountId),
         counters: (terms) => this.countersFor(terms, nowMs),
         storedIds: this.q.storedIds,
         buffer: this.buffer,
@@ -217,40 +206,9 @@ export class Meter {
     return this.buffer.size();
   }
 
-  /**
-   * Writes the buffer in one IMMEDIATE transaction. On failure (a busy database) the batch is put
-   * back, merged with what arrives meanwhile, for the next attempt. Returns true when nothing is pending.
-   */
+  /** Writes the buffer to the rollups (see Flusher); true when nothing is pending. */
   flush(): boolean {
-    if (this.flushing) return false;
-    if (this.pendingCount() === 0) return true;
-    this.flushing = true;
-    const batch = this.buffer.take();
-    const started = performance.now();
-    try {
-      const touched = this.q.writeBatch(batch.forWrite());
-      this.consecutiveFailures = 0;
-      this.o.metrics?.flushSeconds.observe((performance.now() - started) / 1000);
-      this.o.metrics?.flushRows.observe(batch.size);
-      this.o.logger.debug({ rows: batch.minutes.size, ids: batch.ids.size, ms: performance.now() - started }, "meter flushed");
-      if (touched.length && this.o.onFlushed) {
-        try {
-          this.o.onFlushed(touched);
-        } catch (err) {
-          this.o.logger.error({ err }, "after-flush hook failed");
-        }
-      }
-      return this.pendingCount() === 0;
-    } catch (err) {
-      this.consecutiveFailures++;
-      this.o.metrics?.flushFailures.inc();
-      this.buffer.putBack(batch);
-      const level = this.consecutiveFailures > 20 ? "error" : "warn";
-      this.o.logger[level]({ err, attempt: this.consecutiveFailures, pending: this.pendingCount() }, "meter flush failed; will retry");
-      return false;
-    } finally {
-      this.flushing = false;
-    }
+    return this.flusher.flush();
   }
 
   /** Forgets idempotency ids older than `retainMs` (at least 48 h). */
