@@ -3,7 +3,7 @@ import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
-import { checkResult, limitsOf, type CheckResult } from "./check-result";
+import { checkResult, limitsOf, type CallParts, type CheckResult } from "./check-result";
 import { MemoryCounterStore, type CounterStore } from "./counter-store";
 import type { AccountCounters } from "./counters";
 import { Flusher } from "./flusher";
@@ -152,10 +152,10 @@ export class Meter {
     const nowMs = this.o.clock.now();
     const terms = this.terms.get(entry.accountId);
     const counters = this.countersFor(terms, nowMs);
-    const parts = { entry, terms, counters, ceiling: this.counters.ceiling(entry.keyId), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
+    const parts: CallParts = { entry, terms, counters, ceiling: this.counters.ceiling(entry.keyId), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
 
     const previous = id === undefined ? null : (this.buffer.pendingId(terms.id, id)?.decision ?? this.q.seenDecision(terms.id, id));
-    if (previous) return checkResult({ ...parts, decision: previous, violated: [], refusing: [], duplicate: true });
+    if (previous) return checkResult(parts, { decision: previous, violated: [], refusing: [], duplicate: true });
 
     const { decision, violated, refusing } = this.counters.consume({ terms, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs });
     this.buffer.addCall(nowMs, entry.keyId, terms.id, decision, cost);
@@ -163,7 +163,7 @@ export class Meter {
       for (const w of decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? refusing : violated) this.buffer.addLimitEvent(nowMs, terms.id, w, decision, cost);
     }
     if (id !== undefined) this.buffer.addId(terms.id, id, { decision, seenAtMs: nowMs });
-    return checkResult({ ...parts, decision, violated, refusing, duplicate: false });
+    return checkResult(parts, { decision, violated, refusing, duplicate: false });
   }
 
   /** An account's terms and where it stands, for detection. */
