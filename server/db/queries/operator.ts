@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
-import type { Store } from "./store";
+import type { Store, Tx } from "./store";
 
 /**
  * What the operator console reads and changes, as the storage boundary answers it: its lists, the
@@ -146,12 +146,11 @@ export async function refundedFor(db: Store, invoice: Pick<InvoiceRow, "accountI
  * key (replayed), or the one `issue` records. `issue` is the billing provider's invoicing, which is
  * written to run inside the caller's transaction; it gets the transaction's handle.
  */
-export async function issueInvoiceOnce(db: Store, dedupeKey: string, issue: (tx: Store) => string): Promise<{ invoiceId: string; replayed: boolean }> {
+export async function issueInvoiceOnce(db: Store, dedupeKey: string, issue: (tx: Tx) => string): Promise<{ invoiceId: string; replayed: boolean }> {
   return db.transaction((tx) => {
     const first = tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
     if (first) return { invoiceId: first.id, replayed: true };
-    // drizzle types a transaction apart from the database; it has the same query API.
-    return { invoiceId: issue(tx as unknown as Store), replayed: false };
+    return { invoiceId: issue(tx), replayed: false };
   });
 }
 
