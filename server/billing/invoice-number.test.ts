@@ -2,17 +2,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
-import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { type Database_ } from "../db/client";
 import type { Tx } from "../db/queries/store";
 import { ManualClock } from "../lib/clock";
 import { nextInvoiceNumber } from "./invoice-number";
 import { LocalBillingProvider } from "./local-provider";
+import { memoryDatabase } from "../testing/memory-database";
 
 let database: Database_;
 const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
 });
 afterEach(() => database.close());
 

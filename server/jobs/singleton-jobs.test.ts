@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { type Database_ } from "../db/client";
 import { acquireLease, leaseOf } from "../db/queries/jobs";
 import { ManualClock } from "../lib/clock";
 import { createLogger } from "../lib/logger";
 import { SingletonJobs } from "./singleton-jobs";
+import { memoryDatabase } from "../testing/memory-database";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
 const TTL = 30_000;
@@ -14,8 +15,7 @@ let database: Database_;
 let clock: ManualClock;
 
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   clock = new ManualClock(T0);
 });
 afterEach(() => database.close());

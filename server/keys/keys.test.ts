@@ -1,19 +1,19 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
-import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
+import { type Database_ } from "../db/client";
 import { ManualClock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { ChangeFeed } from "../lib/change-feed";
 import { listAudit } from "../operator/audit-log";
 import { createKey, hashKey, issueKey, KEY_PREFIX, listKeys, revokeKey, withdrawKey } from "./keys";
+import { memoryDatabase } from "../testing/memory-database";
 
 let database: Database_;
 const clock = new ManualClock(Date.parse("2026-11-25T10:00:00Z"));
 let accountId: string;
 
 beforeEach(async () => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   accountId = (await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
 });
 

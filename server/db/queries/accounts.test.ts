@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { insertAccountUnlessEmailTaken, listAccountRows } from "./accounts";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const row = (id: string, email: string) => ({ id, name: id, email, planId: "starter", billingAnchorMs: 0, createdAtMs: 0 });
 
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
 });
 
 describe("accounts queries", () => {

@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { insertAccountUnlessEmailTaken } from "./accounts";
 import { deleteExpiredSession, insertSignInToken, queueSignInEmail, redeemSignInToken, sessionByIdHash } from "./auth";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const link = (id: string, over: { expiresAtMs?: number } = {}) => ({ id, tokenHash: `hash-${id}`, role: "customer" as const, accountId: "acc_a", returnUrl: "https://app.example/back", createdAtMs: 0, expiresAtMs: over.expiresAtMs ?? 1_000 });
 
 beforeEach(async () => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   await insertAccountUnlessEmailTaken(database.db, { id: "acc_a", name: "Acme", email: "ops@acme.example", planId: "starter", billingAnchorMs: 0, createdAtMs: 0 });
 });
 

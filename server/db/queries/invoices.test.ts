@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../../accounts/accounts";
 import { ManualClock } from "../../lib/clock";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { insertInvoiceInTx, invoiceInTx, moveInvoiceInTx, recentInvoicesWithLines, type NewInvoice } from "./invoices";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
 });
 afterEach(() => database.close());
 

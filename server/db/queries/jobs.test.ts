@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { acquireLease, leaseOf, releaseLease, takeOverLease } from "./jobs";
+import { memoryDatabase } from "../../testing/memory-database";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
 const TTL = 30_000;
@@ -10,8 +11,7 @@ let database: Database_;
 let clock: ManualClock;
 
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   clock = new ManualClock(T0);
 });
 afterEach(() => database.close());

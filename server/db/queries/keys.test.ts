@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { insertAccountUnlessEmailTaken } from "./accounts";
 import { insertKeyWithinLimit, listKeyRows, revokeKeyRow } from "./keys";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const key = (id: string, accountId = "acc_a") => ({ id, accountId, name: id, prefix: "hr_live_abcd", hash: `hash-${id}`, createdAtMs: 0 });
 
 beforeEach(async () => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   for (const id of ["acc_a", "acc_b"]) await insertAccountUnlessEmailTaken(database.db, { id, name: id, email: `${id}@example.com`, planId: "starter", billingAnchorMs: 0, createdAtMs: 0 });
 });
 

@@ -1,13 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { acknowledgeAnomalyOnce, grandfatherAccounts, issueInvoiceOnce } from "./operator";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   const account = database.sqlite.prepare("insert into accounts (id, name, email, plan_id, billing_anchor_ms, created_at_ms) values (?, ?, ?, ?, ?, ?)");
   account.run("acc_1", "Acme", "ops@acme.example", "starter", T0, T0);
   account.run("acc_2", "Brightline", "ops@brightline.example", "pro", T0, T0);

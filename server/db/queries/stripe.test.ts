@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type Database_ } from "../client";
+import { type Database_ } from "../client";
 import { accounts, consents, planChanges, quotes } from "../schema";
 import { inTransaction } from "./plan-changes";
 import { askConsentAgain, dueUsageReports, eventSeen, linkCustomer, markUsageReport, queueUsageReportInTx, reportedByMinuteInTx, storeEventInTx } from "./stripe";
+import { memoryDatabase } from "../../testing/memory-database";
 
 let database: Database_;
 const NOW = Date.parse("2026-11-16T12:00:00Z");
 
 beforeEach(() => {
-  database = openDatabase(":memory:");
-  migrateDatabase(database.db);
+  database = memoryDatabase();
   database.db.insert(accounts).values({ id: "acc_1", name: "Acme", email: "ops@acme.example", planId: "starter", billingAnchorMs: NOW, createdAtMs: NOW }).run();
 });
 afterEach(() => database.close());
