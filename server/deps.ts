@@ -1,3 +1,4 @@
+import type { Catalog } from "../shared/catalog";
 import type { Config } from "./config";
 import type { Store } from "./db/queries/store";
 import type { ChangeFeed } from "./lib/change-feed";
@@ -15,6 +16,8 @@ import type { StripeBilling } from "./billing/stripe/stripe-billing";
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
   config: Config;
+  /** The provider's plans and meters, read from CATALOG_PATH at start. */
+  catalog: Catalog;
   /** The storage boundary's handle: passed to domain verbs, read and written only by server/db/queries. */
   db: Store;
   clock: Clock;

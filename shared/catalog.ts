@@ -1,0 +1,77 @@
+import type { CatalogData } from "./catalog-file";
+import type { Plan, PlanId } from "./plans";
+
+/**
+ * The catalog the server runs on and the portal renders: built from a checked catalog file
+ * (`parseCatalog` in `catalog-file.ts`, which holds the file's schema) or from the server's answer.
+ * It holds no validation itself, so the portal can use it without the schema library.
+ */
+export type { CatalogData } from "./catalog-file";
+export type CatalogMeter = CatalogData["meters"][number];
+
+/** The catalog the server runs on: its currency, its meters, its plans in the file's order. */
+export class Catalog {
+  readonly currency: string;
+  readonly meters: readonly CatalogMeter[];
+  /** Every plan, public or not, in the file's order (the order the portal shows them in). */
+  readonly plans: readonly Plan[];
+  /** The plans offered to customers. */
+  readonly publicPlans: readonly Plan[];
+  private readonly byId: ReadonlyMap<PlanId, Plan>;
+
+  constructor(readonly data: CatalogData) {
+    this.currency = data.currency;
+    this.meters = data.meters;
+    const meter = data.meters[0]!.id;
+    this.plans = data.plans.map((p): Plan => {
+      const l = p.limits[meter] ?? {};
+      const caps = Object.fromEntries((["minute", "day", "month"] as const).flatMap((w) => (l[w] === undefined ? [] : [[w, l[w]]])));
+      const metered = l.meteredPer1000Minor !== undefined;
+      return {
+        id: p.id,
+        name: p.name,
+        summary: p.summary,
+        priceMinor: p.price.month,
+        currency: data.currency,
+        caps,
+        ...(metered ? { overagePer1000Minor: l.meteredPer1000Minor } : l.overagePer1000Minor !== undefined ? { overagePer1000Minor: l.overagePer1000Minor } : {}),
+        metered,
+        public: p.public,
+        enforcement: p.enforcement,
+        thresholds: p.thresholds,
+      };
+    });
+    this.publicPlans = this.plans.filter((p) => p.public);
+    this.byId = new Map(this.plans.map((p) => [p.id, p]));
+  }
+
+  /** The meter a call counts against when it names none. */
+  get defaultMeter(): CatalogMeter {
+    return this.meters[0]!;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  find(id: string): Plan | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The plan with this id; an id the catalog does not hold is a broken invariant (start-up checks every account's plan). */
+  plan(id: string): Plan {
+    const plan = this.byId.get(id);
+    if (!plan) throw new RangeError(`The catalog has no plan "${id}".`);
+    return plan;
+  }
+
+  /** The plan's name, or the id itself for a plan the catalog no longer holds (old audit rows, old invoices). */
+  nameOf(id: string): string {
+    return this.byId.get(id)?.name ?? id;
+  }
+
+  /** Only the plans a viewer may see, as data for the portal. */
+  view(visible: (plan: Plan) => boolean): CatalogData {
+    return { ...this.data, plans: this.data.plans.filter((p) => visible(this.plan(p.id))) };
+  }
+}
