@@ -35,8 +35,8 @@ async function trpcQuery(path: string, cookie?: string) {
 
 beforeAll(async () => {
   srv = await startTestServer({ clock });
-  accountA = (await createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
-  accountB = (await createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
+  accountA = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+  accountB = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
   srv.sqlite
     .prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 1000, 3016, 0, 0, 268)")
     .run(Date.parse("2026-11-25T00:00:00Z"), accountA);
@@ -163,7 +163,7 @@ describe("the demo API", () => {
   async function withServer(demo: "true" | "false", run: (s: TestServer, key: string) => Promise<void>) {
     const s = await startTestServer({ clock, clientDir, env: { HEADROOM_DEMO: demo } });
     try {
-      const accountId = (await createAccount(s.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+      const accountId = (await createAccount(s.deps.db, s.deps.catalog, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
       await run(s, (await createKey(s.deps.db, clock, { accountId })).key);
     } finally {
       await s.stop();

@@ -5,7 +5,7 @@ import { createAccount, getAccount, listAccounts } from "./accounts/accounts";
 import { createSignInLink } from "./auth/sign-in";
 import { buildClient, clientIsStale } from "./build-client";
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from "./config";
-import { DEMO_HISTORY_DAYS, seedDemo } from "./demo/seed-demo";
+import { DEMO_HISTORY_DAYS, demoPlansMissing, seedDemo } from "./demo/seed-demo";
 import { backfillBillingCycles } from "./billing/billing-cycle";
 import { issueKey, withdrawKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
@@ -16,6 +16,7 @@ import { syncStripeCatalog } from "./billing/stripe/stripe-catalog";
 import { createStripeClient } from "./billing/stripe/stripe-client";
 import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
+import { loadCatalog } from "./plans/load-catalog";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
 
@@ -78,7 +79,7 @@ function requireStripeKey(config: Config): string {
 async function stripeCommand(config: Config, out: Out, sub: string | undefined, values: Record<string, unknown>): Promise<number> {
   if (sub === "sync") {
     const stripe = createStripeClient(requireStripeKey(config), { apiBase: config.STRIPE_API_BASE });
-    const actions = await syncStripeCatalog(stripe);
+    const actions = await syncStripeCatalog(stripe, loadCatalog(config.CATALOG_PATH));
     const count = (a: string) => actions.filter((x) => x.action === a).length;
     const human = [
       ...actions.map((a) => `${a.action.padEnd(9)} ${a.object.padEnd(7)} ${a.key.padEnd(28)} ${a.id}${a.detail ? `  (${a.detail})` : ""}`),
@@ -118,7 +119,10 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
   // A short busy timeout: a second process holding the write lock must not stall the event loop.
   const runtime = createRuntime({ config, logger, busyTimeoutMs: 250 });
   const { deps } = runtime;
-  const seeded = config.HEADROOM_DEMO ? await seedDemo(deps.db, deps.clock) : null;
+  // Another catalog than the demo's starts without the demo accounts, which are on the demo's plans.
+  const demoFits = demoPlansMissing(deps.catalog).length === 0;
+  if (config.HEADROOM_DEMO && !demoFits) logger.warn({ catalog: config.CATALOG_PATH }, "the demo accounts are not seeded: they are on plans this catalog does not have");
+  const seeded = config.HEADROOM_DEMO && demoFits ? await seedDemo(deps.db, deps.catalog, deps.clock) : null;
   if (seeded) {
     writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
     // Invoices for the demo's past billing periods, as the billing calendar would have issued them.
@@ -138,7 +142,7 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
     onSignals(started, logger);
     return;
   }
-  const accounts = await listAccounts(deps.db);
+  const accounts = await listAccounts(deps.db, deps.catalog);
   const demoAccount = accounts.find((a) => a.id === "acc_demo_acme") ?? accounts[0];
   const portal = demoAccount ? await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: demoAccount.id, returnUrl: null }) : null;
   const operator = await createSignInLink(deps.db, deps.clock, { role: "operator" });
@@ -239,7 +243,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     case "seed-demo": {
       const result = await withRuntimeAsync(config, async (rt) => {
-        const seeded = await seedDemo(rt.deps.db, rt.deps.clock);
+        const seeded = await seedDemo(rt.deps.db, rt.deps.catalog, rt.deps.clock);
         if (seeded) await backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
         return seeded;
       });
@@ -256,7 +260,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "accounts":
       if (sub === "list") {
-        const list = await withRuntimeAsync(config, (rt) => listAccounts(rt.deps.db));
+        const list = await withRuntimeAsync(config, (rt) => listAccounts(rt.deps.db, rt.deps.catalog));
         const rows = list.map((a) => ({ id: a.id, name: a.name, email: a.email, plan: a.plan.id, enforcement: a.enforcement }));
         const human = rows.length
           ? rows.map((r) => `${r.id.padEnd(24)} ${r.plan.padEnd(11)} ${r.name}  <${r.email}>`).join("\n")
@@ -266,7 +270,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       if (sub === "create") {
         const input = { name: requireOption(values, "name"), email: requireOption(values, "email"), planId: requireOption(values, "plan") };
-        const account = await withRuntimeAsync(config, (rt) => createAccount(rt.deps.db, rt.deps.clock, input));
+        const account = await withRuntimeAsync(config, (rt) => createAccount(rt.deps.db, rt.deps.catalog, rt.deps.clock, input));
         print(out, `Created ${account.id} (${account.name}, ${account.plan.name}).`, { id: account.id, name: account.name, email: account.email, plan: account.plan.id });
         return 0;
       }
@@ -289,7 +293,7 @@ export async function runCli(argv: string[]): Promise<number> {
     case "operator-link": {
       const accountId = command === "portal-link" ? requireOption(values, "account") : null;
       const link = await withRuntimeAsync(config, async (rt) => {
-        if (accountId) await getAccount(rt.deps.db, accountId);
+        if (accountId) await getAccount(rt.deps.db, rt.deps.catalog, accountId);
         return createSignInLink(rt.deps.db, rt.deps.clock, { role: accountId ? "customer" : "operator", accountId });
       });
       const url = `${publicBaseUrl(config, config.PORT)}/auth/link?token=${link.token}`;

@@ -22,6 +22,8 @@ export const configSchema = z.object({
   PORT: intIn(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_PATH: z.string().min(1).default("./data/headroom.db"),
+  /** The provider's catalog file (plans, meters, prices); without it, the demo catalog that ships beside the README. */
+  CATALOG_PATH: z.string().min(1).optional(),
   PUBLIC_URL: url(["http:", "https:"]).optional(),
   HEADROOM_SERVER_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   HEADROOM_ADMIN_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),

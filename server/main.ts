@@ -19,6 +19,8 @@ import { DeliveryWorker } from "./notify/delivery-worker";
 import { smtpMailer } from "./notify/mailer";
 import type { NotifyContext } from "./notify/notices";
 import { PlanAdvisor } from "./plans/plan-advisor";
+import { checkCatalogCovers, DEMO_CATALOG_PATH, loadCatalog } from "./plans/load-catalog";
+import type { Catalog } from "../shared/catalog";
 import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
@@ -58,16 +60,18 @@ export interface Runtime {
 }
 
 /** Opens and migrates the database and builds the dependencies; nothing listens yet. */
-export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Runtime {
+export function createRuntime(opts: { config?: Config; catalog?: Catalog; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Runtime {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
+  // The provider's plans: a bad file stops here, before the database is opened, with one line naming the plan and field.
+  const catalog = opts.catalog ?? loadCatalog(config.CATALOG_PATH);
   const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
   migrateDatabase(database.db);
   let baseUrl = publicBaseUrl(config, config.PORT);
   const clock = opts.clock ?? systemClock;
   // What changed, for whoever keeps something about it: built first, so nothing refers to a part not made yet.
   const feed = new ChangeFeed(logger);
-  const advisor = new PlanAdvisor(database.db, clock);
+  const advisor = new PlanAdvisor(database.db, clock, catalog);
   const serverToken = resolveServerToken(config).token;
   const notify: NotifyContext = {
     db: database.db,
@@ -79,6 +83,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   };
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   const meter = new Meter({
+    catalog,
     metrics,
     sqlite: database.sqlite,
     clock,
@@ -117,9 +122,10 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
     onDelivered: (accountId) => feed.publish({ kind: "terms.changed", accountId }),
   });
   // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
-  const stripeProvider = createStripeProvider(config, () => baseUrl, opts.stripe);
+  const stripeProvider = createStripeProvider(config, catalog, () => baseUrl, opts.stripe);
   const billing: BillingContext = {
     db: database.db,
+    catalog,
     clock,
     logger,
     provider: stripeProvider ?? new LocalBillingProvider(),
@@ -131,6 +137,7 @@ export function createRuntime(opts: { config?: Config; clock?: Clock; logger?: L
   const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
   const deps: Deps = {
     config,
+    catalog,
     db: database.db,
     clock,
     logger,
@@ -196,6 +203,8 @@ function singletonJobs(deps: Deps): SingletonJobs {
 export async function startServer(runtime: Runtime, opts: { role?: Role } = {}): Promise<Started> {
   const { deps, database } = runtime;
   const role = opts.role ?? "all";
+  // Every plan the data still needs must be in the catalog: a plan dropped from the file stops start-up, naming it.
+  await checkCatalogCovers(deps.db, deps.catalog, deps.config.CATALOG_PATH ?? DEMO_CATALOG_PATH);
   const serves = role !== "worker";
   const jobs = role === "web" ? null : singletonJobs(deps);
   const app = serves ? createApp(deps) : createWorkerApp(deps, jobs!);
@@ -205,7 +214,7 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
   // Alone on its database, a process takes every lease at once: the billing cycle has run when this returns.
   await jobs?.start();
   // Usage that arrived while the server was down (or seeded) is evaluated once at start.
-  if (serves) await deps.detector.evaluate((await listAccounts(deps.db)).map((a) => a.id));
+  if (serves) await deps.detector.evaluate((await listAccounts(deps.db, deps.catalog)).map((a) => a.id));
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {

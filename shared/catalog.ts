@@ -45,6 +45,14 @@ export class Catalog {
     this.byId = new Map(this.plans.map((p) => [p.id, p]));
   }
 
+  /**
+   * The plan an account falls back to when its paid subscription ends: the first public plan at no
+   * price, in the file's order (null: the catalog has none, and the account keeps its plan).
+   */
+  get freePlan(): Plan | null {
+    return this.publicPlans.find((p) => p.priceMinor === 0) ?? null;
+  }
+
   /** The meter a call counts against when it names none. */
   get defaultMeter(): CatalogMeter {
     return this.meters[0]!;

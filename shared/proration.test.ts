@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addUtcMonths } from "./limits";
-import { PLANS } from "./plans";
+import { PLANS } from "./testing/demo-catalog";
 import { prorate } from "./proration";
 
 const utc = (s: string) => Date.parse(s);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DAY_MS } from "./limits";
-import { PLAN_IDS, PLAN_LIST } from "./plans";
+import { PLAN_IDS, PLAN_LIST } from "./testing/demo-catalog";
 import { peaksFromDays, recommendPlan, type DailyUsage, type PlanUsage } from "./recommend";
 
 const start = Date.parse("2026-10-28T00:00:00Z");

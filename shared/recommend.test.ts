@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DAY_MS } from "./limits";
-import { PLAN_LIST, PLANS, type Plan } from "./plans";
+import type { Plan } from "./plans";
+import { PLAN_LIST, PLANS } from "./testing/demo-catalog";
 import { judgePlan, peaksFromDays, recommendPlan, type DailyUsage, type PlanUsage } from "./recommend";
 
 const start = Date.parse("2026-10-28T00:00:00Z");

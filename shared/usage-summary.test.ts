@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DAY_MS } from "./limits";
-import { PLANS } from "./plans";
+import { PLANS } from "./testing/demo-catalog";
 import { describeConsequence, summarizePeak, type SummaryDay } from "./usage-summary";
 
 const utc = (s: string) => Date.parse(s);

@@ -50,7 +50,7 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
   const runtime = createRuntime({ config, logger: createLogger(config.LOG_LEVEL, { file: logPath }) });
   const { deps } = runtime;
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
-  const account = await createAccount(deps.db, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
+  const account = await createAccount(deps.db, deps.catalog, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
   if (plan === "business") {
     runtime.database.sqlite.prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
     deps.meter.invalidateAccount(account.id);

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type PlanId } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
+import type { Caps, EnforcementMode, Plan } from "../../shared/plans";
 import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
 import { accountRowById, accountRowByIdSync, insertAccountUnlessEmailTaken, listAccountRows, planModes, planModesSync, type AccountRow, type NewAccountRow } from "../db/queries/accounts";
 import type { Store } from "../db/queries/store";
@@ -7,12 +8,14 @@ import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId } from "../lib/ids";
 
-export const createAccountInput = z.object({
-  name: z.string().trim().min(1, "name is required").max(120),
-  email: z.string().trim().toLowerCase().pipe(z.email("email must be an e-mail address")),
-  planId: z.string().refine(isPlanId, { message: "planId must be one of free, starter, pro, business, enterprise" }),
-});
-export type CreateAccountInput = z.input<typeof createAccountInput>;
+/** What a new account needs; its plan must be one of the catalog's (public or not). */
+export const createAccountInput = (catalog: Catalog) =>
+  z.object({
+    name: z.string().trim().min(1, "name is required").max(120),
+    email: z.string().trim().toLowerCase().pipe(z.email("email must be an e-mail address")),
+    planId: z.string().refine((id) => catalog.has(id), { message: `planId must be one of ${catalog.plans.map((p) => p.id).join(", ")}` }),
+  });
+export type CreateAccountInput = z.input<ReturnType<typeof createAccountInput>>;
 
 /** An account as the rest of the server sees it: its plan resolved and overrides applied. */
 export interface Account {
@@ -34,14 +37,13 @@ export interface Account {
 }
 
 /** An account's mode: its own override, else its plan's (operator setting, else catalog). */
-export function effectiveMode(row: Pick<AccountRow, "planId" | "enforcementOverride">, modes: Map<string, EnforcementMode>): EnforcementMode {
-  const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+export function effectiveMode(catalog: Catalog, row: Pick<AccountRow, "planId" | "enforcementOverride">, modes: Map<string, EnforcementMode>): EnforcementMode {
+  const plan = catalog.plan(row.planId);
   return row.enforcementOverride ?? modes.get(plan.id) ?? plan.enforcement;
 }
 
-export function toAccount(row: AccountRow, modes: Map<string, EnforcementMode> = new Map()): Account {
-  const planId: PlanId = isPlanId(row.planId) ? row.planId : "free";
-  const plan = PLANS[planId];
+export function toAccount(catalog: Catalog, row: AccountRow, modes: Map<string, EnforcementMode> = new Map()): Account {
+  const plan = catalog.plan(row.planId);
   const overrides = row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {};
   return {
     id: row.id,
@@ -51,7 +53,7 @@ export function toAccount(row: AccountRow, modes: Map<string, EnforcementMode> =
     currency: row.currency,
     billingAnchorMs: row.billingAnchorMs,
     planStartedAtMs: row.planStartedAtMs,
-    enforcement: effectiveMode(row, modes),
+    enforcement: effectiveMode(catalog, row, modes),
     ownMode: row.enforcementOverride !== null,
     caps: { ...plan.caps, ...overrides },
     createdAtMs: row.createdAtMs,
@@ -65,48 +67,48 @@ export function currentPeriod(account: Pick<Account, "billingAnchorMs">, nowMs: 
 }
 
 /** The row a new account starts as: its plan's currency, its first period from the start of today (UTC) unless given. */
-export function newAccountRow(clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): NewAccountRow {
-  const input = createAccountInput.parse(raw);
+export function newAccountRow(catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): NewAccountRow {
+  const input = createAccountInput(catalog).parse(raw);
   const now = clock.now();
   return {
     id: opts.id ?? newId("acc"),
     name: input.name,
     email: input.email,
     planId: input.planId,
-    currency: PLANS[input.planId as PlanId].currency,
+    currency: catalog.currency,
     billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
     createdAtMs: now,
   };
 }
 
-export async function createAccount(db: Store, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Promise<Account> {
-  const values = newAccountRow(clock, raw, opts);
+export async function createAccount(db: Store, catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Promise<Account> {
+  const values = newAccountRow(catalog, clock, raw, opts);
   const added = await insertAccountUnlessEmailTaken(db, values);
   if ("takenBy" in added) throw new DomainError("CONFLICT", `An account with e-mail ${values.email} already exists (${added.takenBy}).`);
-  return toAccount(added.row, await planModes(db));
+  return toAccount(catalog, added.row, await planModes(db));
 }
 
-export async function listAccounts(db: Store): Promise<Account[]> {
+export async function listAccounts(db: Store, catalog: Catalog): Promise<Account[]> {
   const modes = await planModes(db);
-  return (await listAccountRows(db)).map((r) => toAccount(r, modes));
+  return (await listAccountRows(db)).map((r) => toAccount(catalog, r, modes));
 }
 
-export async function findAccount(db: Store, id: string): Promise<Account | undefined> {
+export async function findAccount(db: Store, catalog: Catalog, id: string): Promise<Account | undefined> {
   const row = await accountRowById(db, id);
-  return row ? toAccount(row, await planModes(db)) : undefined;
+  return row ? toAccount(catalog, row, await planModes(db)) : undefined;
 }
 
 /**
  * findAccount, answered synchronously, for the plan advisor alone: the meter asks it for an
  * upgrade link on its synchronous hot path.
  */
-export function findAccountSync(db: Store, id: string): Account | undefined {
+export function findAccountSync(db: Store, catalog: Catalog, id: string): Account | undefined {
   const row = accountRowByIdSync(db, id);
-  return row ? toAccount(row, planModesSync(db)) : undefined;
+  return row ? toAccount(catalog, row, planModesSync(db)) : undefined;
 }
 
-export async function getAccount(db: Store, id: string): Promise<Account> {
-  const account = await findAccount(db, id);
+export async function getAccount(db: Store, catalog: Catalog, id: string): Promise<Account> {
+  const account = await findAccount(db, catalog, id);
   if (!account) throw new DomainError("NOT_FOUND", `No account ${id}.`);
   return account;
 }

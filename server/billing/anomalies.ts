@@ -1,6 +1,5 @@
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { isPlanId, PLANS } from "../../shared/plans";
 import { anomalyRecordedInTx, insertAnomalyInTx, invoiceInTx, previousPeriodInvoiceInTx } from "../db/queries/invoices";
 import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
 import type { Tx } from "../db/queries/store";
@@ -26,15 +25,15 @@ export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string):
   const now = ctx.clock.now();
   insertAnomalyInTx(tx, { id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now });
   const account = accountInTx(tx, inv.accountId);
-  const plan = PLANS[account && isPlanId(account.planId) ? account.planId : "free"];
+  const planId = account?.planId ?? "";
   return () =>
     raiseAccountNotice(ctx.notify, {
       accountId: inv.accountId,
-      planId: plan.id,
+      planId,
       ref: id,
       facts: {
         kind: "anomaly",
-        planName: plan.name,
+        planName: ctx.catalog.nameOf(planId),
         severity: "warning",
         title: "Your bill is more than twice the last one",
         text: `Your invoice for ${formatDateUtc(inv.periodStartMs)} – ${formatDateUtc(inv.periodEndMs - 1)} is ${formatMoney(inv.totalMinor, inv.currency)}, up from ${formatMoney(last.totalMinor, last.currency)}. The usage behind it is on your Usage page; if it looks wrong, contact us from the Billing page.`,

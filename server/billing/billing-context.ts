@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
@@ -8,6 +9,8 @@ import type { BillingProvider } from "./billing-provider";
 /** What the billing verbs need, built once in main. */
 export interface BillingContext {
   db: Store;
+  /** The plans and prices changes are quoted and billed on. */
+  catalog: Catalog;
   clock: Clock;
   logger: Logger;
   provider: BillingProvider;

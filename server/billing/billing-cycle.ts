@@ -1,7 +1,6 @@
 import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { isPlanId, PLANS } from "../../shared/plans";
 import { allAccountRows, dueScheduledChanges } from "../db/queries/billing";
 import { callsServed } from "../db/queries/usage";
 import { invoiceIssued } from "../db/queries/invoices";
@@ -33,7 +32,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
   // A change scheduled at the remote provider (a Stripe subscription schedule) is applied there; its webhook commits it here.
   const due = await dueScheduledChanges(ctx.db, now);
   for (const change of due) {
-    const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
+    const name = ctx.catalog.nameOf(change.toPlanId);
     const stillFrom = await inTransaction(ctx.db, (tx) => {
       const account = accountInTx(tx, change.accountId);
       // Each move is guarded by the status it leaves: a change that another process (or the customer)
@@ -58,7 +57,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
           planName: name,
           severity: "info",
           title: `Your scheduled switch to ${name} was cancelled`,
-          text: `It was scheduled from the ${PLANS[isPlanId(change.fromPlanId) ? change.fromPlanId : "free"].name} plan, and your plan has changed since. Nothing was charged for it; your current plan continues.`,
+          text: `It was scheduled from the ${ctx.catalog.nameOf(change.fromPlanId)} plan, and your plan has changed since. Nothing was charged for it; your current plan continues.`,
         },
       });
       continue;
@@ -81,7 +80,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     if (opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs) continue;
     const dedupeKey = `period:${account.id}:${period.startMs}`;
     if (await invoiceIssued(ctx.db, dedupeKey)) continue;
-    const plan = PLANS[isPlanId(account.planId) ? account.planId : "free"];
+    const plan = ctx.catalog.plan(account.planId);
     const previous = billingPeriodAt(account.billingAnchorMs, period.startMs - 1);
     const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
     const lines: LineDraft[] = [];
@@ -98,7 +97,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     }
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
     for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
-      const segPlan = PLANS[isPlanId(seg.planId) ? seg.planId : "free"];
+      const segPlan = ctx.catalog.plan(seg.planId);
       const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
       if (usage <= 0) continue;

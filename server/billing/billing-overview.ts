@@ -1,7 +1,7 @@
+import type { Catalog } from "../../shared/catalog";
 import { billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { isPlanId, PLANS } from "../../shared/plans";
 import { callsOnDays, planChangesWithConsents } from "../db/queries/billing";
 import { recentInvoicesWithLines } from "../db/queries/invoices";
 import { accountRowById } from "../db/queries/accounts";
@@ -11,10 +11,10 @@ import type { LineDraft } from "./billing-provider";
 import { usageCostMinor } from "./quote";
 
 /** Everything the billing page shows, for one account. */
-export async function billingOverview(db: Store, accountId: string, nowMs: number) {
+export async function billingOverview(db: Store, catalog: Catalog, accountId: string, nowMs: number) {
   const account = await accountRowById(db, accountId);
   if (!account) throw new DomainError("NOT_FOUND", `No account ${accountId}.`);
-  const plan = PLANS[isPlanId(account.planId) ? account.planId : "free"];
+  const plan = catalog.plan(account.planId);
   const period = billingPeriodAt(account.billingAnchorMs, nowMs);
   const grandfathered = account.grandfatheredUntilMs !== null && nowMs < account.grandfatheredUntilMs;
 
@@ -24,7 +24,7 @@ export async function billingOverview(db: Store, accountId: string, nowMs: numbe
   // The next invoice: the plan for the next period, and the usage of this period so far.
   const callsSoFar = await callsOnDays(db, accountId, period.startMs, period.endMs);
   const scheduled = changes.find((c) => c.status === "scheduled" && c.kind === "plan_change");
-  const nextPlan = scheduled && isPlanId(scheduled.toPlanId) ? PLANS[scheduled.toPlanId] : plan;
+  const nextPlan = scheduled ? catalog.plan(scheduled.toPlanId) : plan;
   const nextGrandfathered = account.grandfatheredUntilMs !== null && period.endMs < account.grandfatheredUntilMs;
   const next = billingPeriodAt(account.billingAnchorMs, period.endMs);
   const estimate: LineDraft[] = [];

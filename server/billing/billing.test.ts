@@ -22,7 +22,7 @@ beforeEach(async () => {
 afterEach(() => srv.stop());
 
 async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z"), email = `${Math.random()}@example.com`) {
-  return (await createAccount(srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor })).id;
+  return (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email, planId }, { billingAnchorMs: anchor })).id;
 }
 const accepted = (q: QuoteRow, opts: { overage?: boolean } = {}) => confirmationFor(q, opts);
 const count = (table: string, accountId: string) => srv.sqlite.prepare(`select count(*) from ${table} where account_id = ?`).pluck().get(accountId) as number;

@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -32,7 +33,7 @@ describe("invoice numbers", () => {
   });
 
   it("continue after the highest number issued before the sequence existed", async () => {
-    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+    const account = await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
     const provider = new LocalBillingProvider();
     const draft = (dedupeKey: string) => ({ accountId: account.id, kind: "period" as const, periodStartMs: 0, periodEndMs: 1, currency: "USD", lines: [{ kind: "plan" as const, description: "Starter", quantity: 1, amountMinor: 2900 }], dedupeKey });
     tx((db) => provider.invoice(db, draft("a"), clock.now()));

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { isPlanId, PLANS } from "../../shared/plans";
 import { approvalRequestById, approvalStatusInTx, decideApprovalInTx, pendingApprovalRows } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, planChangeById, quoteById } from "../db/queries/plan-changes";
@@ -15,7 +14,6 @@ import { draftPlanChange, type PlanChangeDraft } from "./quote";
 export { cancelScheduledChange, cancelScheduledChangeWithProvider, cancelWithProvider } from "./cancel-change";
 import { accountFingerprint, catalogFingerprint } from "./terms";
 
-const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 
 export const decideApprovalInput = z.object({
   requestId: z.string().min(1).max(100),
@@ -41,13 +39,13 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   const change = (await planChangeById(ctx.db, request.planChangeId))!;
   const quote = (await quoteById(ctx.db, change.quoteId))!;
   const account = (await accountRowById(ctx.db, change.accountId))!;
-  const name = planName(change.toPlanId);
+  const name = ctx.catalog.nameOf(change.toPlanId);
 
   let status: Decision;
   let repriced: PlanChangeDraft | null = null;
   let amountNow = quote.amountDueNowMinor;
   if (!input.approve) status = "denied";
-  else if (accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint() !== quote.catalogFingerprint) status = "needs_consent";
+  else if (accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint(ctx.catalog) !== quote.catalogFingerprint) status = "needs_consent";
   else if (quote.kind !== "plan_change") status = "approved";
   else if (quote.timing === "period_end") status = ctx.clock.now() < quote.periodEndMs ? "approved" : "needs_consent";
   else {

@@ -24,7 +24,7 @@ beforeEach(async () => {
 afterEach(() => srv.stop());
 
 async function account(planId: string, anchor = utc("2026-11-01T00:00:00Z")) {
-  return (await createAccount(srv.deps.db, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId }, { billingAnchorMs: anchor })).id;
+  return (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId }, { billingAnchorMs: anchor })).id;
 }
 const sql = <T>(q: string, ...args: unknown[]) => srv.sqlite.prepare(q).get(...args) as T;
 const planOf = (id: string) => sql<{ plan_id: string }>("select plan_id from accounts where id = ?", id).plan_id;

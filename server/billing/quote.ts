@@ -2,7 +2,8 @@ import { addUtcMonths, billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
-import { isPlanId, PLANS, type Plan } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
+import type { Plan } from "../../shared/plans";
 import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
 import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
@@ -25,7 +26,7 @@ export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean)
 }
 
 /** What the quotes need: the database, the clock, and the one recommendation's estimate for a plan. */
-export type QuoteContext = Pick<BillingContext, "db" | "clock" | "advisor">;
+export type QuoteContext = Pick<BillingContext, "db" | "catalog" | "clock" | "advisor">;
 
 /** The Plans page's verdict for one plan on this account's traffic: the same estimate, the same cost. */
 async function verdictFor(ctx: QuoteContext, accountId: string, planId: string): Promise<PlanVerdict | undefined> {
@@ -38,8 +39,8 @@ async function loadAccount(db: Store, accountId: string): Promise<AccountRow> {
   return row;
 }
 
-function planOf(row: AccountRow): Plan {
-  return PLANS[isPlanId(row.planId) ? row.planId : "free"];
+function planOf(catalog: Catalog, row: AccountRow): Plan {
+  return catalog.plan(row.planId);
 }
 
 const money = (minor: number, currency: string) => formatMoney(minor, currency);
@@ -71,7 +72,7 @@ export async function previewPlanChange(ctx: QuoteContext, input: { accountId: s
  * subscription is priced by Stripe's invoice preview (its amounts, its proration_date), and the
  * quote keeps exactly what was previewed so the confirmation applies that and nothing else.
  */
-export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "catalog" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
   const draft = await draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
   if (!remote) return storeQuote(ctx.db, draft);
@@ -136,9 +137,9 @@ export function overageWords(plan: Plan, currency: string, expectedMinor: number
 export async function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<PlanChangeDraft> {
   const { db, clock } = ctx;
   const row = await loadAccount(db, input.accountId);
-  const from = planOf(row);
-  if (!isPlanId(input.toPlanId) || !PLANS[input.toPlanId].public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
-  const to = PLANS[input.toPlanId];
+  const from = planOf(ctx.catalog, row);
+  const to = ctx.catalog.find(input.toPlanId);
+  if (!to?.public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
   if (to.id === from.id) throw new DomainError("BAD_INPUT", `You are already on the ${from.name} plan.`);
   if (to.currency !== row.currency) throw new DomainError("BAD_INPUT", `The ${to.name} plan is priced in ${to.currency}, your account in ${row.currency}.`);
 
@@ -217,7 +218,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
       estimatedMonthlyMinor: verdict?.monthlyCostMinor ?? to.priceMinor,
       currency,
       accountFingerprint: accountFingerprint(row),
-      catalogFingerprint: catalogFingerprint(),
+      catalogFingerprint: catalogFingerprint(ctx.catalog),
       endsGrandfathering: grandfathered,
       createdAtMs: now,
       expiresAtMs: now + QUOTE_TTL_MS,
@@ -271,7 +272,7 @@ export async function recentQuotes(db: Store, accountId: string, limit = 20): Pr
 export async function previewOverageChange(ctx: QuoteContext, input: { accountId: string; optIn: boolean }): Promise<QuoteRow> {
   const { db, clock } = ctx;
   const row = await loadAccount(db, input.accountId);
-  const plan = planOf(row);
+  const plan = planOf(ctx.catalog, row);
   if (plan.overagePer1000Minor === undefined || plan.metered || plan.caps.month === undefined) {
     throw new DomainError("BAD_INPUT", `The ${plan.name} plan has no overage option.`);
   }
@@ -306,7 +307,7 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
     consentText,
     linesJson: "[]",
     accountFingerprint: accountFingerprint(row),
-    catalogFingerprint: catalogFingerprint(),
+    catalogFingerprint: catalogFingerprint(ctx.catalog),
     endsGrandfathering: false,
     createdAtMs: now,
     expiresAtMs: now + QUOTE_TTL_MS,

@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
-import { PLAN_LIST } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
 import type { AccountRow } from "../db/queries/plan-changes";
 
-/** Changes when any price in the catalog changes: a quote made before is void. */
-export function catalogFingerprint(): string {
-  const prices = PLAN_LIST.map((p) => `${p.id}:${p.priceMinor}:${p.currency}:${p.overagePer1000Minor ?? "-"}:${JSON.stringify(p.caps)}`).join("|");
-  return createHash("sha256").update(prices).digest("hex").slice(0, 32);
+const fingerprints = new WeakMap<Catalog, string>();
+
+/** Changes when any price or cap in the catalog changes: a quote made before is void. */
+export function catalogFingerprint(catalog: Catalog): string {
+  let fp = fingerprints.get(catalog);
+  if (fp === undefined) {
+    const prices = catalog.plans.map((p) => `${p.id}:${p.priceMinor}:${p.currency}:${p.overagePer1000Minor ?? "-"}:${p.metered ? "m" : "-"}:${JSON.stringify(p.caps)}`).join("|");
+    fp = createHash("sha256").update(prices).digest("hex").slice(0, 32);
+    fingerprints.set(catalog, fp);
+  }
+  return fp;
 }
 
 /** Changes when anything a quote depends on changes for the account. */

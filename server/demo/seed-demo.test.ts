@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase } from "../db/client";
 import { ManualClock } from "../lib/clock";
@@ -12,7 +13,7 @@ describe("seedDemo", () => {
   const clock = new ManualClock(Date.parse("2026-11-25T15:30:00Z"));
   let result: SeedResult;
   beforeAll(async () => {
-    result = (await seedDemo(database.db, clock))!;
+    result = (await seedDemo(database.db, demoCatalog, clock))!;
   });
   const day = (id: string) =>
     database.sqlite
@@ -35,10 +36,10 @@ describe("seedDemo", () => {
   });
 
   it("has a Free account near its monthly cap and an Enterprise account with heavy metered usage", async () => {
-    const free = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_evergreen"), clock.now())).limits.find((l) => l.window === "month")!;
+    const free = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, demoCatalog, "acc_demo_evergreen"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(free.ratio).toBeGreaterThan(0.8);
     expect(free.ratio).toBeLessThan(1);
-    const ent = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, "acc_demo_ionic"), clock.now())).limits.find((l) => l.window === "month")!;
+    const ent = (await getUsageOverview(database.db, testMeter(database.sqlite, clock), await getAccount(database.db, demoCatalog, "acc_demo_ionic"), clock.now())).limits.find((l) => l.window === "month")!;
     expect(ent.limit).toBeNull();
     expect(ent.used).toBeGreaterThan(1_000_000);
   });
@@ -46,9 +47,9 @@ describe("seedDemo", () => {
   it("is deterministic and seeds only an empty database", async () => {
     const again = openDatabase(":memory:");
     migrateDatabase(again.db);
-    await seedDemo(again.db, clock);
+    await seedDemo(again.db, demoCatalog, clock);
     const sum = (s: typeof database.sqlite) => s.prepare("select sum(allowed), sum(would_throttle), count(*) from usage_minute").raw().get();
     expect(sum(again.sqlite)).toEqual(sum(database.sqlite));
-    expect(await seedDemo(database.db, clock)).toBeNull();
+    expect(await seedDemo(database.db, demoCatalog, clock)).toBeNull();
   });
 });

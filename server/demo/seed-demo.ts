@@ -1,5 +1,7 @@
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
-import { PLANS, type Caps, type PlanId } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
+import { CatalogError } from "../../shared/catalog-file";
+import type { Caps, PlanId } from "../../shared/plans";
 import { planModes } from "../db/queries/accounts";
 import { insertDemo, type DemoDay, type DemoSeed } from "../db/queries/demo";
 import type { Store } from "../db/queries/store";
@@ -104,8 +106,8 @@ export interface SeedResult {
  * One demo account's history, day by day from the start of the window (or the account's first day)
  * to the minute before `lastMinute`; days without a call are left out.
  */
-function* demoDays(demo: DemoAccount, anchor: number, keyIds: string[], window: { firstMinute: number; today: number; lastMinute: number }): Generator<DemoDay> {
-  const caps: Caps = PLANS[demo.planId].caps;
+function* demoDays(catalog: Catalog, demo: DemoAccount, anchor: number, keyIds: string[], window: { firstMinute: number; today: number; lastMinute: number }): Generator<DemoDay> {
+  const caps: Caps = catalog.plan(demo.planId).caps;
   const rand = prng(hash(demo.id));
   const account = { billingAnchorMs: anchor };
   let periodStart = currentPeriod(account, window.firstMinute).startMs;
@@ -159,7 +161,17 @@ function* demoDays(demo: DemoAccount, anchor: number, keyIds: string[], window: 
 }
 
 /** Seeds the demo into an empty database; refuses (returns null) if any account exists. */
-export async function seedDemo(db: Store, clock: Clock): Promise<SeedResult | null> {
+/** The demo's plans this catalog lacks (none: the demo can be seeded). */
+export function demoPlansMissing(catalog: Catalog): string[] {
+  return [...new Set(DEMO_ACCOUNTS.map((d) => d.planId))].filter((id) => !catalog.has(id));
+}
+
+export async function seedDemo(db: Store, catalog: Catalog, clock: Clock): Promise<SeedResult | null> {
+  // The demo's accounts are on the demo catalog's plans.
+  const missing = demoPlansMissing(catalog);
+  if (missing.length > 0) {
+    throw new CatalogError(`The demo accounts are on plans this catalog does not have (${missing.join(", ")}): start with HEADROOM_DEMO=false, or without CATALOG_PATH for the demo catalog.`);
+  }
   const now = clock.now();
   const today = startOfUtcDay(now);
   const window = { firstMinute: today - DEMO_HISTORY_DAYS * DAY_MS, today, lastMinute: startOfMinute(now) };
@@ -168,15 +180,15 @@ export async function seedDemo(db: Store, clock: Clock): Promise<SeedResult | nu
   const seeds: DemoSeed[] = DEMO_ACCOUNTS.map((demo) => {
     const anchor = today - demo.anchorDaysAgo * DAY_MS;
     // The demo ids are fixed so that links in the README and tests stay valid across seeds.
-    const account = newAccountRow({ now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
+    const account = newAccountRow(catalog, { now: () => anchor }, { name: demo.name, email: demo.email, planId: demo.planId }, { billingAnchorMs: anchor, id: demo.id });
     const keys = demo.keys.map((name) => newKey({ now: () => anchor + DAY_MS }, demo.id, name));
     demoKey ??= { accountId: demo.id, key: keys[0]!.key };
     const keyRows = keys.map((k) => k.row);
     // The history is generated as it is written, inside the seed's transaction.
-    return { account, keys: keyRows, days: { [Symbol.iterator]: () => demoDays(demo, anchor, keyRows.map((k) => k.id), window) } };
+    return { account, keys: keyRows, days: { [Symbol.iterator]: () => demoDays(catalog, demo, anchor, keyRows.map((k) => k.id), window) } };
   });
   const seeded = await insertDemo(db, seeds);
   if (!seeded) return null;
   const modes = await planModes(db);
-  return { accounts: seeded.accounts.map((r) => toAccount(r, modes)), minuteRows: seeded.minuteRows, demoKey: demoKey! };
+  return { accounts: seeded.accounts.map((r) => toAccount(catalog, r, modes)), minuteRows: seeded.minuteRows, demoKey: demoKey! };
 }

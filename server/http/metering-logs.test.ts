@@ -34,7 +34,7 @@ async function serverWithLogs(env: Record<string, string>, clock = new ManualClo
   });
   const srv = await startTestServer({ clock, env, logTo });
   const account = async (planId = "starter") => {
-    const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+    const acc = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
     return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
   };
   const post = (path: string, body: unknown, requestId: string, headers: Record<string, string> = auth) =>

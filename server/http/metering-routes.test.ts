@@ -9,7 +9,7 @@ const auth = { authorization: `Bearer ${TEST_SERVER_TOKEN}`, "content-type": "ap
 let srv: TestServer;
 
 async function account(planId: string, mode?: "off" | "shadow" | "enforce") {
-  const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+  const acc = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
   if (mode) srv.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }

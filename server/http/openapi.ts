@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import { z } from "zod";
 import { createAccountInput } from "../accounts/accounts";
 import { checkRequest, checkResponse, createKeyBody, eventsRequest, eventsResponse, MAX_EVENTS_PER_REQUEST, portalSessionBody, problemSchema } from "./v1-schemas";
@@ -51,7 +52,7 @@ const errors = {
 };
 
 /** OpenAPI 3.1 of /v1, built from the zod schemas that validate the requests. */
-export function openApiDocument(baseUrl: string) {
+export function openApiDocument(baseUrl: string, catalog: Catalog) {
   return {
     openapi: "3.1.0",
     info: {
@@ -93,7 +94,7 @@ export function openApiDocument(baseUrl: string) {
       "/v1/accounts": {
         post: {
           summary: "Create an account",
-          requestBody: { required: true, content: { "application/json": { schema: schemaOf(createAccountInput, "input") } } },
+          requestBody: { required: true, content: { "application/json": { schema: schemaOf(createAccountInput(catalog), "input") } } },
           responses: { "201": json({ type: "object" }, "The account."), ...errors, "409": problem("An account with this e-mail exists.") },
         },
       },

@@ -20,7 +20,7 @@ let guarded: { url: string; close: () => void };
 
 /** An account on `planId` in `mode`; `noticeWindow` set: told about that cap (null: every cap) long enough ago to be refused. */
 async function account(planId: string, mode: "off" | "shadow" | "enforce", noticeWindow?: string | null) {
-  const acc = await createAccount(srv.deps.db, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
+  const acc = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: `Acct ${planId}`, email: `${Math.random()}@example.com`, planId });
   srv.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   if (noticeWindow !== undefined) notify(acc.id, noticeWindow);
   return { accountId: acc.id, key: (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key };

@@ -64,7 +64,7 @@ describe("security headers on HTML", () => {
   });
 
   it("the unsubscribe pages allow their own inline stylesheet by its hash, and nothing else", async () => {
-    const account = (await createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+    const account = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
     const token = encodeURIComponent(unsubscribeToken(srv.deps.serverToken, account, "approaching"));
     const pages = [
       await fetch(`${srv.url}/unsubscribe?token=${token}`),
@@ -99,7 +99,7 @@ describe("the embeddable banner from another origin", () => {
   });
 
   it("answers the banner JSON to a cross-origin fetch without credentials", async () => {
-    const account = (await createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "starter" })).id;
+    const account = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Brightline", email: "b@example.com", planId: "starter" })).id;
     const tokenRes = await fetch(`${srv.url}/v1/accounts/${account}/banner-tokens`, { method: "POST", headers: { authorization: `Bearer ${TEST_SERVER_TOKEN}` } });
     const { token } = (await tokenRes.json()) as { token: string };
     const res = await fetch(`${srv.url}/embed/banner?token=${encodeURIComponent(token)}`, { headers: { origin: PROVIDER, "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors" } });

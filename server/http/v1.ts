@@ -1,5 +1,4 @@
 import express, { Router, type ErrorRequestHandler } from "express";
-import { PLAN_LIST } from "../../shared/plans";
 import { createSignInLink } from "../auth/sign-in";
 import { createAccount, createAccountInput, getAccount } from "../accounts/accounts";
 import { issueKey, listKeys, withdrawKey } from "../keys/keys";
@@ -27,7 +26,7 @@ export function v1Routes(deps: Deps): Router {
   r.use(express.json({ limit: "1mb" }));
   // The API description is public: it holds no secrets and tools fetch it without credentials.
   r.get("/openapi.json", (_req, res) => {
-    res.json(openApiDocument(deps.baseUrl()));
+    res.json(openApiDocument(deps.baseUrl(), deps.catalog));
   });
   r.use((req, res, next) => {
     if (hasServerToken(req, deps.serverToken)) return next();
@@ -41,11 +40,13 @@ export function v1Routes(deps: Deps): Router {
   });
 
   r.get("/plans", (_req, res) => {
-    res.json({ plans: PLAN_LIST.filter((p) => p.public) });
+    // The public plans as the portal shows them, with the catalog's currency and meters.
+    const { currency, meters } = deps.catalog;
+    res.json({ currency, meters, plans: deps.catalog.publicPlans });
   });
 
   r.get("/accounts/:accountId", async (req, res) => {
-    const account = await getAccount(deps.db, req.params.accountId);
+    const account = await getAccount(deps.db, deps.catalog, req.params.accountId);
     const overview = await getUsageOverview(deps.db, deps.meter, account, deps.clock.now());
     res.json({
       id: account.id,
@@ -59,13 +60,13 @@ export function v1Routes(deps: Deps): Router {
   });
 
   r.post("/accounts", async (req, res) => {
-    const body = parseOrThrow(createAccountInput, req.body);
-    const account = await createAccount(deps.db, deps.clock, body);
+    const body = parseOrThrow(createAccountInput(deps.catalog), req.body);
+    const account = await createAccount(deps.db, deps.catalog, deps.clock, body);
     res.status(201).json({ id: account.id, name: account.name, email: account.email, plan: account.plan.id });
   });
 
   r.get("/accounts/:accountId/keys", async (req, res) => {
-    const account = await getAccount(deps.db, req.params.accountId);
+    const account = await getAccount(deps.db, deps.catalog, req.params.accountId);
     res.json({ keys: (await listKeys(deps.db, account.id, { includeRevoked: req.query.includeRevoked === "true" })).map(keyOnWire) });
   });
 
@@ -92,7 +93,7 @@ export function v1Routes(deps: Deps): Router {
 
   /** A short-lived token for the embeddable banner script (/embed/banner.js). */
   r.post("/accounts/:accountId/banner-tokens", async (req, res) => {
-    const account = await getAccount(deps.db, req.params.accountId);
+    const account = await getAccount(deps.db, deps.catalog, req.params.accountId);
     const t = bannerToken(deps.serverToken, account.id, deps.clock.now());
     res.status(201).setHeader("cache-control", "no-store").json({ token: t.token, expiresAt: iso(t.expiresAtMs) });
   });
@@ -100,7 +101,7 @@ export function v1Routes(deps: Deps): Router {
   /** A one-time link that signs the customer into the portal (like Stripe's billing portal sessions). */
   r.post("/portal-sessions", async (req, res) => {
     const body = parseOrThrow(portalSessionBody, req.body);
-    const account = await getAccount(deps.db, body.accountId);
+    const account = await getAccount(deps.db, deps.catalog, body.accountId);
     const link = await createSignInLink(deps.db, deps.clock, { role: "customer", accountId: account.id, returnUrl: body.returnUrl ?? null });
     res.status(201).json({ url: `${deps.baseUrl()}/auth/link?token=${link.token}`, expiresAt: new Date(link.expiresAtMs).toISOString() });
   });

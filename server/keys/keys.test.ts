@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../accounts/accounts";
 import { type Database_ } from "../db/client";
@@ -14,7 +15,7 @@ let accountId: string;
 
 beforeEach(async () => {
   database = memoryDatabase();
-  accountId = (await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
+  accountId = (await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
 });
 
 describe("API keys", () => {
@@ -40,7 +41,7 @@ describe("API keys", () => {
   });
 
   it("scopes revocation to the owning account without revealing other accounts' keys", async () => {
-    const other = (await createAccount(database.db, clock, { name: "Other", email: "o@example.com", planId: "free" })).id;
+    const other = (await createAccount(database.db, demoCatalog, clock, { name: "Other", email: "o@example.com", planId: "free" })).id;
     const key = await createKey(database.db, clock, { accountId: other, name: "Theirs" });
     await expect(revokeKey(database.db, clock, { keyId: key.id, accountId })).rejects.toThrowError(/No key/);
     expect(await listKeys(database.db, other)).toHaveLength(1);

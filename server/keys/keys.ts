@@ -5,7 +5,7 @@ import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { newId, sha256Hex } from "../lib/ids";
-import { getAccount } from "../accounts/accounts";
+import { accountRowById } from "../db/queries/accounts";
 import type { ChangeFeed } from "../lib/change-feed";
 import { recordAudit } from "../operator/audit-log";
 
@@ -57,7 +57,8 @@ export async function createKey(
   input: { accountId: string; name?: string | undefined },
   opts: { maxActiveKeys?: number } = {},
 ): Promise<CreatedKey> {
-  const account = await getAccount(db, input.accountId);
+  const account = await accountRowById(db, input.accountId);
+  if (!account) throw new DomainError("NOT_FOUND", `No account ${input.accountId}.`);
   const name = keyNameSchema.parse(input.name ?? "Default key");
   const max = opts.maxActiveKeys ?? DEFAULT_MAX_ACTIVE_KEYS;
   const { key, row } = newKey(clock, account.id, name);

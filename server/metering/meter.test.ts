@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ let clock: ManualClock;
 let meter: Meter;
 
 async function setup(planId = "starter", opts: { mode?: "off" | "shadow" | "enforce"; anchor?: number } = {}) {
-  const acc = await createAccount(database.db, clock, { name: `Acct ${Math.random()}`, email: `a${Math.random()}@example.com`, planId }, { billingAnchorMs: opts.anchor });
+  const acc = await createAccount(database.db, demoCatalog, clock, { name: `Acct ${Math.random()}`, email: `a${Math.random()}@example.com`, planId }, { billingAnchorMs: opts.anchor });
   if (opts.mode) database.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(opts.mode, acc.id);
   const key = await createKey(database.db, clock, { accountId: acc.id, name: "k" });
   return { accountId: acc.id, key: key.key, keyId: key.id };

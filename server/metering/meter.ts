@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import type { LimitStatus } from "../../shared/limits";
 import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db/queries/metering";
 import type { Clock } from "../lib/clock";
@@ -17,6 +18,8 @@ export type { CeilingStatus, CheckResult } from "./check-result";
 export type { EventRejectReason, EventsResult, UsageEvent } from "./record-events";
 
 export interface MeterOptions {
+  /** The plans the terms are read from. */
+  catalog: Catalog;
   sqlite: MeteringStore;
   clock: Clock;
   logger: Logger;
@@ -61,7 +64,7 @@ export class Meter {
   constructor(private readonly o: MeterOptions) {
     this.q = meteringQueries(o.sqlite);
     this.keys = new KeyCache(this.q.keyByHash);
-    this.terms = new TermsCache(this.q, o.clock);
+    this.terms = new TermsCache(this.q, o.clock, o.catalog);
     this.flusher = new Flusher(this.buffer, this.q.writeBatch, o);
     this.counters = o.counters ?? new MemoryCounterStore(o.sqlite);
     this.dataVersion = this.q.dataVersion();

@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import { DAY_MS } from "../../shared/limits";
 import type { MeteringQueries } from "../db/queries/metering";
 import type { Clock } from "../lib/clock";
@@ -17,6 +18,7 @@ export class TermsCache {
   constructor(
     private readonly q: Pick<MeteringQueries, "termsRow" | "planMode" | "deliveredNotices">,
     private readonly clock: Clock,
+    private readonly catalog: Catalog,
   ) {}
 
   get(accountId: string): AccountTerms {
@@ -25,7 +27,7 @@ export class TermsCache {
     if (cached && now < cached.reloadAtMs) return cached;
     const row = this.q.termsRow(accountId);
     if (!row) throw new Error(`account ${accountId} vanished`);
-    const t = resolveTerms(row, { planMode: this.q.planMode(row.planId), deliveredNotices: this.q.deliveredNotices(accountId, now - NOTICE_LOOKBACK_MS), nowMs: now });
+    const t = resolveTerms(row, { plan: this.catalog.plan(row.planId), planMode: this.q.planMode(row.planId), deliveredNotices: this.q.deliveredNotices(accountId, now - NOTICE_LOOKBACK_MS), nowMs: now });
     this.terms.set(accountId, t);
     return t;
   }

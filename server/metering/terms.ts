@@ -1,4 +1,4 @@
-import { isPlanId, PLANS, type Caps, type EnforcementMode, type Plan, type WindowName } from "../../shared/plans";
+import type { Caps, EnforcementMode, Plan, WindowName } from "../../shared/plans";
 import type { TermsRow } from "../db/queries/metering";
 
 /** What the meter decides an account's calls on; resolved from its row and cached until it changes. */
@@ -25,9 +25,9 @@ export interface AccountTerms {
  */
 export function resolveTerms(
   row: TermsRow,
-  input: { planMode: EnforcementMode | undefined; deliveredNotices: ReadonlyArray<{ window: WindowName | null; at: number }>; nowMs: number },
+  input: { plan: Plan; planMode: EnforcementMode | undefined; deliveredNotices: ReadonlyArray<{ window: WindowName | null; at: number }>; nowMs: number },
 ): AccountTerms {
-  const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+  const { plan } = input;
   const noticeDeliveredAtMs: Partial<Record<WindowName, number>> = {};
   for (const r of input.deliveredNotices) {
     for (const w of r.window ? [r.window] : (["minute", "day", "month"] as const)) noticeDeliveredAtMs[w] = Math.min(noticeDeliveredAtMs[w] ?? Infinity, r.at);

@@ -33,8 +33,8 @@ export function bannerOnWire(v: NoticeView | null) {
  * keeps the figures of its time; the advice is today's). Reading it changes nothing: a banner
  * counts as seen only when it is shown (markBannerSeen).
  */
-export async function currentBannerFor(deps: Pick<Deps, "db" | "notify" | "meter" | "advisor">, accountId: string): Promise<NoticeView | null> {
-  const account = await getAccount(deps.db, accountId);
+export async function currentBannerFor(deps: Pick<Deps, "db" | "catalog" | "notify" | "meter" | "advisor">, accountId: string): Promise<NoticeView | null> {
+  const account = await getAccount(deps.db, deps.catalog, accountId);
   const period = deps.meter.limitsFor(accountId).period;
   const view = await currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
   return view ? withAdvice(deps.notify, view, deps.advisor.switchFor(accountId)) : null;

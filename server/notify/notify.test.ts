@@ -27,7 +27,7 @@ async function boot(clock: ManualClock, env: Record<string, string> = {}) {
 }
 
 async function customer(s: TestServer, clock: ManualClock, planId = "starter", mode?: "shadow" | "enforce") {
-  const acc = await createAccount(s.deps.db, clock, { name: "Acme Analytics", email: "ops@acme.example", planId });
+  const acc = await createAccount(s.deps.db, s.deps.catalog, clock, { name: "Acme Analytics", email: "ops@acme.example", planId });
   if (mode) s.sqlite.prepare("update accounts set enforcement_override = ? where id = ?").run(mode, acc.id);
   return { accountId: acc.id, key: (await createKey(s.deps.db, clock, { accountId: acc.id, name: "k" })).key };
 }
@@ -232,7 +232,7 @@ describe("seen means seen", () => {
     expect((await fetch(`${s.url}/embed/banner/seen?token=${encodeURIComponent(fresh)}&notice=${banner.data!.noticeId}`, { method: "POST" })).status).toBe(204);
     expect(delivered()).toBe(seenAt);
     // Another account's notice id is not this account's to mark.
-    const otherAcc = await createAccount(s.deps.db, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
+    const otherAcc = await createAccount(s.deps.db, s.deps.catalog, clock, { name: "Other", email: "ops@other.example", planId: "starter" });
     const other = { accountId: otherAcc.id };
     const otherClient = await PortalClient.signIn(s, other.accountId);
     expect((await otherClient.mutate("notices.seen", { noticeId: banner.data!.noticeId })).status).toBe(404);

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { isPlanId, PLANS } from "../../shared/plans";
 import type { BillingContext } from "../billing/billing-context";
 import { isBillingPaused, storeBillingPaused } from "../billing/billing-pause";
 import {
@@ -36,7 +35,7 @@ export async function grandfather(ctx: BillingContext, raw: z.input<typeof grand
     await recordAudit(ctx.db, ctx.clock, { actor, action: "grandfathering.set", accountId: row.id, details: { untilMs: input.untilMs } });
     // New terms for the meter (no enforcement until the date) from the next call.
     ctx.onPlanChanged(row.id);
-    const plan = PLANS[isPlanId(row.planId) ? row.planId : "free"];
+    const plan = ctx.catalog.plan(row.planId);
     if (input.untilMs !== null) {
       await raiseAccountNotice(ctx.notify, {
         accountId: row.id,

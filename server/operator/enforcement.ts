@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ENFORCEMENT_MODES, isPlanId, PLANS, type EnforcementMode } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
+import { ENFORCEMENT_MODES, type EnforcementMode } from "../../shared/plans";
 import { listAccounts } from "../accounts/accounts";
 import { daysOverLastWeek, type Detector } from "../detection/detect";
 import { planEnforcementSetting, storeEnforcement } from "../db/queries/operator";
@@ -13,6 +14,7 @@ import { refusedPerDay } from "./shadow-audit";
 
 export interface EnforcementContext {
   db: Store;
+  catalog: Catalog;
   clock: Clock;
   meter: Meter;
   feed: Pick<ChangeFeed, "publish">;
@@ -21,13 +23,21 @@ export interface EnforcementContext {
 }
 
 export const enforcementTarget = z.object({
-  planId: z.string().refine(isPlanId, "unknown plan"),
+  planId: z.string().min(1).max(40),
   /** A cohort of accounts on that plan (a beta); absent = the whole plan. */
   accountIds: z.array(z.string().min(1).max(100)).min(1).max(1000).optional(),
 });
 
+/** The plan a flip is about; an id the catalog does not hold is refused. */
+function planOf(ctx: EnforcementContext, planId: string) {
+  const plan = ctx.catalog.find(planId);
+  if (!plan) throw new DomainError("BAD_INPUT", `There is no plan "${planId}" in the catalog.`);
+  return plan;
+}
+
 async function targets(ctx: EnforcementContext, input: z.infer<typeof enforcementTarget>) {
-  const onPlan = (await listAccounts(ctx.db)).filter((a) => a.plan.id === input.planId);
+  planOf(ctx, input.planId);
+  const onPlan = (await listAccounts(ctx.db, ctx.catalog)).filter((a) => a.plan.id === input.planId);
   if (!input.accountIds) return onPlan;
   const wanted = new Set(input.accountIds);
   const chosen = onPlan.filter((a) => wanted.has(a.id));
@@ -66,7 +76,7 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
     }))
   )
     .filter((x): x is NonNullable<typeof x> => x !== null);
-  const plan = PLANS[input.planId as keyof typeof PLANS];
+  const plan = planOf(ctx, input.planId);
   const setting = await planEnforcementSetting(ctx.db, plan.id);
   return {
     planId: plan.id,
@@ -99,7 +109,7 @@ export async function setEnforcement(ctx: EnforcementContext, raw: z.input<typeo
   const input = setEnforcementInput.parse(raw);
   const now = ctx.clock.now();
   const list = await targets(ctx, input);
-  const plan = PLANS[input.planId as keyof typeof PLANS];
+  const plan = planOf(ctx, input.planId);
   const before = (await planEnforcementSetting(ctx.db, plan.id)) ?? plan.enforcement;
   const followPlan = input.mode === FOLLOW_PLAN;
   // The mode the target ends up in: following the plan means the plan's current mode.

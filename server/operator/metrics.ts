@@ -1,5 +1,5 @@
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
-import { isPlanId, PLAN_IDS, PLANS } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
 import {
   allAccountTerms,
   appliedPlanChangesOf,
@@ -24,25 +24,29 @@ const CAP_KINDS = ["reached", "sustained", "enforcement_scheduled"];
  * wizard → upgraded-or-reduced funnel, downgrades, billing errors, notices, throttled calls,
  * support response times and satisfaction.
  */
-export async function lifecycleMetrics(db: Store, input: { fromMs: number; toMs: number; nowMs: number }) {
+export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fromMs: number; toMs: number; nowMs: number }) {
   const fromDay = startOfUtcDay(input.fromMs);
   const { toMs } = input;
   const allAccounts = await allAccountTerms(db);
-  const planOf = new Map(allAccounts.map((a) => [a.id, isPlanId(a.planId) ? a.planId : "free"]));
+  const planOf = new Map(allAccounts.map((a) => [a.id, a.planId]));
+  // A plan the catalog no longer holds (old changes) counts at no price.
+  const price = (id: string) => catalog.find(id)?.priceMinor ?? 0;
 
   // Calls per day (served, and refused for a cap).
   const daily = await callsPerDay(db, fromDay, toMs);
 
   // MRR now (plans' recurring prices, grandfathered accounts at zero) and revenue invoiced in the range.
-  const mrrByPlan = Object.fromEntries(PLAN_IDS.map((id) => [id, 0])) as Record<string, number>;
+  const mrrByPlan: Record<string, number> = Object.fromEntries(catalog.plans.map((p) => [p.id, 0]));
   for (const a of allAccounts) {
-    const plan = PLANS[planOf.get(a.id)!];
     const grandfathered = a.grandfatheredUntilMs !== null && input.nowMs < a.grandfatheredUntilMs;
-    mrrByPlan[plan.id]! += grandfathered ? 0 : plan.priceMinor;
+    mrrByPlan[a.planId] = (mrrByPlan[a.planId] ?? 0) + (grandfathered ? 0 : price(a.planId));
   }
-  const revenueByPlan = Object.fromEntries(PLAN_IDS.map((id) => [id, 0])) as Record<string, number>;
+  const revenueByPlan: Record<string, number> = Object.fromEntries(catalog.plans.map((p) => [p.id, 0]));
   const invoiceRows = await invoicesCreatedBetween(db, input.fromMs, toMs);
-  for (const i of invoiceRows) if (i.status !== "void") revenueByPlan[planOf.get(i.accountId) ?? "free"]! += i.totalMinor;
+  for (const i of invoiceRows) {
+    const planId = planOf.get(i.accountId);
+    if (i.status !== "void" && planId !== undefined) revenueByPlan[planId] = (revenueByPlan[planId] ?? 0) + i.totalMinor;
+  }
 
   // Funnel: accounts first told about a cap in the range → opened the wizard (a quote) → upgraded,
   // or reduced their traffic under the cap, within 14 days.
@@ -59,7 +63,7 @@ export async function lifecycleMetrics(db: Store, input: { fromMs: number; toMs:
   for (const [accountId, at] of firstNotice) {
     const within = (t: number) => t >= at && t < at + FUNNEL_DAYS * DAY_MS;
     if (quoteRows.some((q) => q.accountId === accountId && within(q.createdAtMs))) opened++;
-    const up = changeRows.some((c) => c.accountId === accountId && within(c.createdAtMs) && PLANS[isPlanId(c.toPlanId) ? c.toPlanId : "free"].priceMinor > PLANS[isPlanId(c.fromPlanId) ? c.fromPlanId : "free"].priceMinor);
+    const up = changeRows.some((c) => c.accountId === accountId && within(c.createdAtMs) && price(c.toPlanId) > price(c.fromPlanId));
     if (up) upgraded++;
     else {
       // Reduced: the last three days of the 14 (when they have passed) had no call over a cap.
@@ -72,9 +76,9 @@ export async function lifecycleMetrics(db: Store, input: { fromMs: number; toMs:
   }
 
   const changes = await planChangesCreatedBetween(db, input.fromMs, toMs);
-  const price = (id: string) => PLANS[isPlanId(id) ? id : "free"].priceMinor;
-  const downgrades = changes.filter((c) => c.kind === "plan_change" && price(c.toPlanId) < price(c.fromPlanId) && c.toPlanId !== "free").length;
-  const optOuts = changes.filter((c) => c.kind === "plan_change" && c.toPlanId === "free" && c.fromPlanId !== "free").length;
+  // A downgrade moves to a cheaper paid plan; an opt-out leaves paying for a plan at no price.
+  const downgrades = changes.filter((c) => c.kind === "plan_change" && price(c.toPlanId) < price(c.fromPlanId) && price(c.toPlanId) > 0).length;
+  const optOuts = changes.filter((c) => c.kind === "plan_change" && price(c.toPlanId) === 0 && price(c.fromPlanId) > 0).length;
 
   const noticesByKind = await noticeCountsByKind(db, input.fromMs, toMs);
   const deliveries = await deliveryCountsByStatus(db, input.fromMs, toMs);

@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { confirmationFor, type ShownQuote } from "../../shared/consent";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backfillBillingCycles } from "../billing/billing-cycle";
@@ -27,7 +28,7 @@ async function operatorCall(path: string, input?: unknown, mutation = false) {
 
 beforeAll(async () => {
   srv = await startTestServer({ clock });
-  await seedDemo(srv.deps.db, clock);
+  await seedDemo(srv.deps.db, demoCatalog, clock);
   await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   await srv.deps.detector.evaluate(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
   const link = await createSignInLink(srv.deps.db, clock, { role: "operator" });
@@ -70,7 +71,7 @@ describe("operator procedures", () => {
 
   it("counts the calls a day enforcement would refuse against the plan the account is on now, not the one it was on", async () => {
     // Six thousand calls a day for a week on Starter (5,000 of them would-throttle there), then a switch to Business.
-    const acc = await createAccount(srv.deps.db, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
+    const acc = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Moved Up", email: "ops@moved-up.example", planId: "starter" });
     const keyId = (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).id;
     const today = Date.parse("2026-11-25T00:00:00Z");
     const minute = srv.sqlite.prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)");
@@ -105,7 +106,7 @@ describe("operator procedures", () => {
 
   it("lets a cohort follow its plan again; a plan flip neither counts nor notifies accounts with their own mode", async () => {
     // A Starter account over its day cap that nobody has told yet.
-    const acc = await createAccount(srv.deps.db, clock, { name: "Delta Follow", email: "ops@delta-follow.example", planId: "starter" });
+    const acc = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Delta Follow", email: "ops@delta-follow.example", planId: "starter" });
     const key = (await createKey(srv.deps.db, clock, { accountId: acc.id, name: "k" })).key;
     for (let i = 0; i < 3; i++) srv.deps.meter.check(key, 500);
     srv.deps.meter.flush();

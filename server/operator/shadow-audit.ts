@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { listAccounts } from "../accounts/accounts";
 import { callsPerMinute, lastPlanChangeOf, recentNoticesOf, usageDaysOf } from "../db/queries/operator";
@@ -35,10 +36,10 @@ export interface AuditRow {
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
  * refused, the days over, the plan that would fit and the notices it was sent.
  */
-export async function shadowAudit(db: Store, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
+export async function shadowAudit(db: Store, catalog: Catalog, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
-  const accounts = (await listAccounts(db)).filter((a) => !input.planId || a.plan.id === input.planId);
+  const accounts = (await listAccounts(db, catalog)).filter((a) => !input.planId || a.plan.id === input.planId);
   if (accounts.length === 0) return rows;
   const days = await usageDaysOf(db, accounts.map((a) => a.id), fromDay, input.toMs);
   for (const a of accounts) {

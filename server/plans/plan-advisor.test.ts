@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +17,8 @@ describe("plan advisor", () => {
     const database = openDatabase(join(dir, "h.db"));
     migrateDatabase(database.db);
     const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
-    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
-    const advisor = new PlanAdvisor(database.db, clock);
+    const account = await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+    const advisor = new PlanAdvisor(database.db, clock, demoCatalog);
     expect((await advisor.compare(account.id))!.currentPlanId).toBe("starter");
 
     const other = new Database(join(dir, "h.db"));
@@ -35,11 +36,11 @@ describe("plan advisor", () => {
     const database = openDatabase(join(dir, "sync.db"));
     migrateDatabase(database.db);
     const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
-    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+    const account = await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
     // Ten days far over Starter's caps: a switch is offered.
     const day = database.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 3000, 0, 0, 0, 200)");
     for (let i = 0; i < 10; i++) day.run(Date.parse("2026-11-25T00:00:00Z") - i * 86_400_000, account.id);
-    const advisor = new PlanAdvisor(database.db, clock);
+    const advisor = new PlanAdvisor(database.db, clock, demoCatalog);
     const offered = advisor.switchFor(account.id);
     expect(offered).not.toBeNull();
     // compare() reads the answer switchFor kept: the rollups emptied since are not read again...
@@ -56,8 +57,8 @@ describe("plan advisor", () => {
     const database = openDatabase(join(dir, "straddle.db"));
     migrateDatabase(database.db);
     const clock = new ManualClock(Date.parse("2026-11-25T14:00:00Z"));
-    const account = await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
-    const advisor = new PlanAdvisor(database.db, clock);
+    const account = await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" });
+    const advisor = new PlanAdvisor(database.db, clock, demoCatalog);
     // The account's terms are read at once; the plan changes (and the answer is dropped) before the rest is read.
     const pending = advisor.compare(account.id);
     database.sqlite.prepare("update accounts set plan_id = 'business', plan_started_at_ms = ? where id = ?").run(clock.now(), account.id);

@@ -1,4 +1,5 @@
-import { PLAN_LIST, PLANS, isPlanId, type Plan, type PlanId } from "../../shared/plans";
+import type { Catalog } from "../../shared/catalog";
+import type { Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
@@ -8,7 +9,7 @@ import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/l
 import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
 export interface PlanComparisonView {
-  plans: Plan[];
+  plans: readonly Plan[];
   currentPlanId: PlanId;
   /** The last 30 UTC days (today included): busiest minute, busiest day, and `month` = the estimated calls per month. */
   peaks: UsagePeaks;
@@ -73,6 +74,7 @@ export class PlanAdvisor {
   constructor(
     private readonly db: Store,
     private readonly clock: Clock,
+    private readonly catalog: Catalog,
   ) {}
 
   /** The public plans against the account's traffic, the recommendation and the switch to offer; null for an unknown account. */
@@ -151,17 +153,17 @@ export class PlanAdvisor {
   }
 
   private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
-    const plan = PLANS[isPlanId(terms.planId) ? terms.planId : "free"];
+    const plan = this.catalog.plan(terms.planId);
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
     const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
     const peaks = peaksFromDays(days, monthlyCalls);
-    const plans = PLAN_LIST.filter((p) => p.public);
+    const plans = this.catalog.publicPlans;
     const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
     // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
     const rec = callsInWindow > 0 ? recommendation : null;
-    const recPlan = rec && isPlanId(rec.planId) ? PLANS[rec.planId] : null;
+    const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
     const current = verdicts.find((v) => v.planId === plan.id);
     return {
       plans,

@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeSwitch, type SwitchAdvice } from "../../shared/recommend";
 import { createSignInLink } from "../auth/sign-in";
@@ -30,7 +31,7 @@ interface Banner {
 beforeAll(async () => {
   // Notices also go to the provider's webhook (queued in the outbox; nothing listens).
   srv = await startTestServer({ clock, env: { NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hooks", NOTIFY_WEBHOOK_SECRET: "whsec-same-numbers-0123456789" } });
-  await seedDemo(srv.deps.db, clock);
+  await seedDemo(srv.deps.db, demoCatalog, clock);
   await backfillBillingCycles(srv.deps.billing, DEMO_HISTORY_DAYS);
   await srv.deps.detector.evaluate(DEMO_ACCOUNTS.map((a) => a.id));
   const link = await createSignInLink(srv.deps.db, clock, { role: "operator" });

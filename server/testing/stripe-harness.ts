@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { confirmationFor } from "../../shared/consent";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
@@ -27,7 +28,7 @@ export interface StripeTest {
 export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?: string | null } = {}): Promise<StripeTest> {
   const double = await StripeDouble.start(clock);
   const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url, timeoutMs: 2_000 });
-  await syncStripeCatalog(stripe, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
+  await syncStripeCatalog(stripe, demoCatalog, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
   double.clearRequests();
   const secret = opts.webhookSecret === undefined ? WEBHOOK_SECRET : opts.webhookSecret;
   const srv = await startTestServer({
@@ -51,7 +52,7 @@ export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?
 /** An account billed by a Stripe subscription on `planId`, in the period [startMs, endMs). */
 export async function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starter" | "pro" | "business" | "enterprise", period: { startMs: number; endMs: number }, extraKeys: string[] = []) {
   const email = `${Math.random().toString(36).slice(2)}@example.com`;
-  const account = await createAccount(t.srv.deps.db, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs });
+  const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs });
   const customer = t.double.createCustomer(email);
   const sub = t.double.createSubscription(customer.id, [basePriceKey(planId), ...extraKeys], { startS: period.startMs / 1000, endS: period.endMs / 1000 }, { headroom_account_id: account.id });
   t.srv.deps.db.update(accounts).set({ stripeCustomerId: customer.id, stripeSubscriptionId: sub.id }).where(eq(accounts.id, account.id)).run();

@@ -1,3 +1,4 @@
+import type { Catalog } from "../../shared/catalog";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,11 +22,12 @@ export interface TestServer {
 
 /**
  * A real server on an ephemeral loopback port with its own SQLite file in a temp directory.
- * `clientDir` serves that directory as the built portal instead of dist/client. Logging is silent
+ * `clientDir` serves that directory as the built portal instead of dist/client.
+ * The demo catalog unless `catalog` is given. Logging is silent
  * unless `logTo` is given: then its lines (LOG_LEVEL=info) are written to that stream as they happen.
  */
 export async function startTestServer(
-  opts: { clock?: Clock; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream } = {},
+  opts: { clock?: Clock; catalog?: Catalog; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
   const config = loadConfig({
@@ -37,7 +39,7 @@ export async function startTestServer(
     LOG_LEVEL: opts.logTo ? "info" : "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, clock: opts.clock, logger: opts.logTo ? createLogger(config.LOG_LEVEL, opts.logTo) : createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
+  const runtime = createRuntime({ config, catalog: opts.catalog, clock: opts.clock, logger: opts.logTo ? createLogger(config.LOG_LEVEL, opts.logTo) : createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,

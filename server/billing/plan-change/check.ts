@@ -13,7 +13,7 @@ import type { ConfirmPlanChangeInput } from "./input";
  * (changing nothing) an expired quote, one priced on terms that changed since, other amounts, or
  * other words than the ones shown.
  */
-export async function checkConfirmation(ctx: Pick<BillingContext, "db" | "clock">, accountId: string, input: ConfirmPlanChangeInput): Promise<{ quote: QuoteRow; done: string | null }> {
+export async function checkConfirmation(ctx: Pick<BillingContext, "db" | "catalog" | "clock">, accountId: string, input: ConfirmPlanChangeInput): Promise<{ quote: QuoteRow; done: string | null }> {
   const quote = await quoteById(ctx.db, input.quoteId);
   // Another account's quote is "not found": nothing about it is revealed.
   if (!quote || quote.accountId !== accountId) throw new DomainError("NOT_FOUND", WORDS.noQuote);
@@ -21,7 +21,7 @@ export async function checkConfirmation(ctx: Pick<BillingContext, "db" | "clock"
   if (!done) {
     if (ctx.clock.now() >= quote.expiresAtMs) throw new DomainError("EXPIRED", WORDS.expired);
     const account = await accountRowById(ctx.db, accountId);
-    if (!account || accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint() !== quote.catalogFingerprint) {
+    if (!account || accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint(ctx.catalog) !== quote.catalogFingerprint) {
       throw new DomainError("PRECONDITION_FAILED", WORDS.termsChanged);
     }
     const a = input.accepted;

@@ -1,5 +1,5 @@
+import type { Catalog } from "../../../shared/catalog";
 import { planChangeNotice, replacedChangeNotice, switchFailedTitle } from "../../../shared/messages";
-import { isPlanId, PLANS } from "../../../shared/plans";
 import { billsOverage } from "../../../shared/recommend";
 import {
   changeWithQuote,
@@ -18,7 +18,7 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import type { InvoiceMirror, RemoteApplyOutcome } from "../billing-provider";
 import { mirrorInvoice } from "../invoice-mirror";
-import { planNameOf, type PlanChangeResult, type Replaced } from "./input";
+import { type PlanChangeResult, type Replaced } from "./input";
 
 /** The statuses of a change waiting for the remote provider's answer. */
 const WAITING = ["applying", "payment_required", "payment_pending"] as const;
@@ -53,7 +53,7 @@ export async function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: st
  * paid, the end of grandfathered terms), grandfathering ended, and overage billing on where the
  * customer ticked it, kept where the new plan has it, off where it has none.
  */
-export function applyToAccount(tx: Tx, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
+export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
   if (quote.kind !== "plan_change") {
     updateAccountInTx(tx, quote.accountId, { overageOptIn: quote.kind === "overage_opt_in" });
     return;
@@ -61,7 +61,7 @@ export function applyToAccount(tx: Tx, quote: QuoteRow, overageTicked: boolean, 
   const account = accountRowByIdSync(tx, quote.accountId);
   if (!account) throw new Error(`account ${quote.accountId} is missing`);
   const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
-  const to = PLANS[isPlanId(quote.toPlanId) ? quote.toPlanId : "free"];
+  const to = catalog.plan(quote.toPlanId);
   updateAccountInTx(tx, quote.accountId, {
     planId: quote.toPlanId,
     planStartedAtMs: atMs,
@@ -104,7 +104,7 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId:
     case "applied":
       if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "applied", appliedAtMs: now, effectiveAtMs: now, failureMessage: null, updatedAtMs: now })) return null;
       updateChangeInTx(tx, planChangeId, { invoiceId: mirrored(outcome.invoice) });
-      applyToAccount(tx, quote, consentTickedOverageInTx(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
+      applyToAccount(ctx.catalog, tx, quote, consentTickedOverageInTx(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
       break;
     case "scheduled":
       if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "scheduled", providerRef: outcome.ref, updatedAtMs: now })) return null;
@@ -122,7 +122,7 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId:
   }
   return async () => {
     const result = await resultOf(ctx, planChangeId, false);
-    const name = planNameOf(result.toPlanId);
+    const name = ctx.catalog.nameOf(result.toPlanId);
     if (outcome.kind === "applied") await afterChange(ctx, change.accountId, result, true);
     else if (outcome.kind === "scheduled") await afterChange(ctx, change.accountId, result, false);
     else if (outcome.kind === "payment_pending" || outcome.kind === "failed") {
@@ -130,24 +130,24 @@ export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId:
         accountId: change.accountId,
         planId: result.fromPlanId,
         ref: `${planChangeId}:${outcome.kind}`,
-        facts: { kind: "payment_failed", planName: planNameOf(result.fromPlanId), severity: "warning", title: switchFailedTitle(name), text: outcome.message },
+        facts: { kind: "payment_failed", planName: ctx.catalog.nameOf(result.fromPlanId), severity: "warning", title: switchFailedTitle(name), text: outcome.message },
       });
     }
   };
 }
 
 /** After the commit: the meter takes the new caps (through the change feed), and the customer is told. */
-export async function afterChange(ctx: Pick<BillingContext, "notify" | "onPlanChanged">, accountId: string, r: PlanChangeResult, applied: boolean): Promise<void> {
-  const toPlanName = planNameOf(r.toPlanId);
+export async function afterChange(ctx: Pick<BillingContext, "catalog" | "notify" | "onPlanChanged">, accountId: string, r: PlanChangeResult, applied: boolean): Promise<void> {
+  const toPlanName = ctx.catalog.nameOf(r.toPlanId);
   if (applied) ctx.onPlanChanged(accountId);
   const facts = planChangeNotice({ ...r, toPlanName });
   await raiseAccountNotice(ctx.notify, { accountId, planId: r.toPlanId, ref: r.planChangeId, facts: { ...facts, planName: toPlanName, severity: "info" } });
 }
 
 /** The customer is told which waiting change their new choice replaced. */
-export async function tellReplaced(ctx: Pick<BillingContext, "notify">, accountId: string, planId: string, replaced: Replaced[], chosenPlanId: string): Promise<void> {
+export async function tellReplaced(ctx: Pick<BillingContext, "catalog" | "notify">, accountId: string, planId: string, replaced: Replaced[], chosenPlanId: string): Promise<void> {
   for (const r of replaced) {
-    const words = replacedChangeNotice(r.status === "pending_approval" ? "pending_approval" : "scheduled", planNameOf(r.toPlanId), planNameOf(chosenPlanId));
-    await raiseAccountNotice(ctx.notify, { accountId, planId, ref: `${r.planChangeId}:replaced`, facts: { kind: "change_scheduled", planName: planNameOf(r.toPlanId), severity: "info", ...words } });
+    const words = replacedChangeNotice(r.status === "pending_approval" ? "pending_approval" : "scheduled", ctx.catalog.nameOf(r.toPlanId), ctx.catalog.nameOf(chosenPlanId));
+    await raiseAccountNotice(ctx.notify, { accountId, planId, ref: `${r.planChangeId}:replaced`, facts: { kind: "change_scheduled", planName: ctx.catalog.nameOf(r.toPlanId), severity: "info", ...words } });
   }
 }

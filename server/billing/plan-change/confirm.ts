@@ -45,7 +45,7 @@ export async function confirmPlanChange(ctx: BillingContext, accountId: string, 
   let recorded: Recorded;
   try {
     recorded = await inTransaction(ctx.db, (tx) => {
-      const r = recordConsent(tx, { quote, accountId, who, nowMs: now, overage: input.overage !== undefined, remote, billingCapMinor: ctx.billingCapMinor });
+      const r = recordConsent(tx, { catalog: ctx.catalog, quote, accountId, who, nowMs: now, overage: input.overage !== undefined, remote, billingCapMinor: ctx.billingCapMinor });
       if (r.status === "applied") mustApply(settleLocally(ctx, tx, r.planChangeId, quote, now));
       return r;
     });

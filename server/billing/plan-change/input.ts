@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { PLAN_CHANGE_REFUSALS as WORDS } from "../../../shared/messages";
-import { isPlanId, PLANS } from "../../../shared/plans";
 import type { PlanChangeStatus } from "../../db/queries/plan-changes";
 
 /** The customer's explicit agreement: a literal `true`, and which words it was given to (the digest of the text displayed). */
@@ -70,4 +69,3 @@ export const applyKeyOf = (quoteId: string) => `quote:${quoteId}:apply`;
 /** How long an operator's approval carries over to a re-consent at a new price (the price moved while it waited). */
 export const APPROVAL_CARRIES_OVER_MS = 7 * 86_400_000;
 
-export const planNameOf = (planId: string) => PLANS[isPlanId(planId) ? planId : "free"].name;

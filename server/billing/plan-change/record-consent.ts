@@ -1,3 +1,4 @@
+import type { Catalog } from "../../../shared/catalog";
 import { PLAN_CHANGE_REFUSALS as WORDS } from "../../../shared/messages";
 import {
   approvalsInTx,
@@ -13,7 +14,7 @@ import {
 import type { Tx } from "../../db/queries/store";
 import { DomainError } from "../../lib/domain-error";
 import { newId } from "../../lib/ids";
-import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, planNameOf, type Consenter, type Replaced } from "./input";
+import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, type Consenter, type Replaced } from "./input";
 
 export interface Recorded {
   planChangeId: string;
@@ -33,12 +34,12 @@ export interface Recorded {
  */
 export function recordConsent(
   tx: Tx,
-  input: { quote: QuoteRow; accountId: string; who: Consenter; nowMs: number; overage: boolean; remote: boolean; billingCapMinor: number },
+  input: { catalog: Catalog; quote: QuoteRow; accountId: string; who: Consenter; nowMs: number; overage: boolean; remote: boolean; billingCapMinor: number },
 ): Recorded {
   const { quote, accountId, nowMs } = input;
   const projectedMinor = quote.projectedMonthlyMinor + (input.overage ? quote.expectedOverageMinor : 0);
   const overCap = projectedMinor > input.billingCapMinor && !approvedLately(tx, accountId, quote.toPlanId, projectedMinor, nowMs);
-  const replaced = quote.kind === "plan_change" ? replaceWaiting(tx, accountId, nowMs) : [];
+  const replaced = quote.kind === "plan_change" ? replaceWaiting(input.catalog, tx, accountId, nowMs) : [];
   const status: PlanChangeStatus = overCap ? "pending_approval" : input.remote ? "applying" : quote.timing === "now" ? "applied" : "scheduled";
 
   const consentId = newId("cns");
@@ -88,16 +89,16 @@ function approvedLately(tx: Tx, accountId: string, toPlanId: string, projectedMi
  * request is withdrawn); one still in flight at the provider cannot be replaced. Runs before the new
  * change is recorded: the schema allows one waiting change per account.
  */
-function replaceWaiting(tx: Tx, accountId: string, nowMs: number): Replaced[] {
+function replaceWaiting(catalog: Catalog, tx: Tx, accountId: string, nowMs: number): Replaced[] {
   const open = openSwitchesInTx(tx, accountId);
   const inFlight = open.find((c) => c.status === "applying" || c.status === "payment_required" || c.status === "payment_pending");
-  if (inFlight) throw new DomainError("CONFLICT", WORDS.stillProcessing(planNameOf(inFlight.toPlanId)));
+  if (inFlight) throw new DomainError("CONFLICT", WORDS.stillProcessing(catalog.nameOf(inFlight.toPlanId)));
   const replaced: Replaced[] = [];
   for (const c of open) {
-    if (c.status === "scheduled" && c.providerRef) throw new DomainError("CONFLICT", WORDS.cancelScheduledFirst(planNameOf(c.toPlanId)));
+    if (c.status === "scheduled" && c.providerRef) throw new DomainError("CONFLICT", WORDS.cancelScheduledFirst(catalog.nameOf(c.toPlanId)));
     // Only from the status it was read in: settled meanwhile (applied by the billing calendar, decided
     // by an operator) it is not replaced, and this confirmation records nothing.
-    if (!moveChangeInTx(tx, c.id, [c.status], { status: "cancelled", updatedAtMs: nowMs })) throw new DomainError("CONFLICT", WORDS.settledJustNow(planNameOf(c.toPlanId)));
+    if (!moveChangeInTx(tx, c.id, [c.status], { status: "cancelled", updatedAtMs: nowMs })) throw new DomainError("CONFLICT", WORDS.settledJustNow(catalog.nameOf(c.toPlanId)));
     if (c.status === "pending_approval") withdrawApprovalInTx(tx, c.id, nowMs);
     replaced.push({ planChangeId: c.id, toPlanId: c.toPlanId, status: c.status });
   }

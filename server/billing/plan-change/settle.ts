@@ -23,13 +23,13 @@ export interface Repriced {
  * invoice is issued and the account takes the new terms, once. "taken" when another request or
  * process applied it first.
  */
-export function settleLocally(ctx: Pick<BillingContext, "provider">, tx: Tx, planChangeId: string, quote: QuoteRow, nowMs: number, repriced?: Repriced): LocalSettlement {
+export function settleLocally(ctx: Pick<BillingContext, "catalog" | "provider">, tx: Tx, planChangeId: string, quote: QuoteRow, nowMs: number, repriced?: Repriced): LocalSettlement {
   const change = planChangeInTx(tx, planChangeId);
   if (!change || !claimForApplyInTx(tx, planChangeId, nowMs)) return { kind: "taken" };
   const overage = consentTickedOverageInTx(tx, change.consentId);
   const atMs = repriced?.atMs ?? quote.prorationAtMs;
   if (quote.kind !== "plan_change") {
-    applyToAccount(tx, quote, overage, atMs);
+    applyToAccount(ctx.catalog, tx, quote, overage, atMs);
     return { kind: "applied", invoiceId: null };
   }
   const lines = repriced?.lines ?? (JSON.parse(quote.linesJson) as LineDraft[]);
@@ -44,7 +44,7 @@ export function settleLocally(ctx: Pick<BillingContext, "provider">, tx: Tx, pla
     if (charge.kind === "payment_required") return { kind: "payment_required" };
     invoiceId = charge.invoiceId;
   }
-  applyToAccount(tx, quote, overage, atMs);
+  applyToAccount(ctx.catalog, tx, quote, overage, atMs);
   updateChangeInTx(tx, planChangeId, { effectiveAtMs: atMs, invoiceId });
   return { kind: "applied", invoiceId };
 }

@@ -1,3 +1,4 @@
+import type { Catalog } from "../../../shared/catalog";
 import type { Config } from "../../config";
 import { changesInFlight } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
@@ -35,10 +36,10 @@ export interface StripeStatus {
 }
 
 /** The provider alone (the billing context needs it before the rest exists); null without STRIPE_SECRET_KEY. */
-export function createStripeProvider(config: Config, baseUrl: () => string, opts: StripeRuntimeOptions = {}): StripeBillingProvider | null {
+export function createStripeProvider(config: Config, catalog: Catalog, baseUrl: () => string, opts: StripeRuntimeOptions = {}): StripeBillingProvider | null {
   if (!config.STRIPE_SECRET_KEY) return null;
   const client = createStripeClient(config.STRIPE_SECRET_KEY, { apiBase: config.STRIPE_API_BASE, timeoutMs: opts.timeoutMs });
-  return new StripeBillingProvider(client, { retry: opts.retry, baseUrl });
+  return new StripeBillingProvider(client, { retry: opts.retry, baseUrl, catalog });
 }
 
 export function createStripeBilling(ctx: BillingContext, provider: StripeBillingProvider, config: Config, opts: StripeRuntimeOptions = {}): StripeBilling {

@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../../shared/testing/demo-catalog";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,7 +28,7 @@ describe("stripe sync", () => {
 
   it("creates the meters, products and prices of the catalog once; a second run creates nothing", async () => {
     const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url });
-    const first = await syncStripeCatalog(stripe);
+    const first = await syncStripeCatalog(stripe, demoCatalog);
     const created = first.filter((a) => a.action === "created").map((a) => `${a.object}:${a.key}`);
     expect(created.sort()).toEqual(
       [
@@ -52,17 +53,17 @@ describe("stripe sync", () => {
     expect(double.priceByKey("headroom_enterprise_metered")).toMatchObject({ unit_amount_decimal: "0.05", recurring: { usage_type: "metered" } });
 
     double.clearRequests();
-    const second = await syncStripeCatalog(stripe);
+    const second = await syncStripeCatalog(stripe, demoCatalog);
     expect(second.every((a) => a.action === "unchanged")).toBe(true);
     expect(double.requests.filter((r) => r.method === "POST")).toEqual([]);
   });
 
   it("replaces a price whose amount differs: the new one takes the lookup key, the old one is archived", async () => {
     const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url });
-    await syncStripeCatalog(stripe);
+    await syncStripeCatalog(stripe, demoCatalog);
     const old = double.priceByKey(basePriceKey("starter"));
     old.unit_amount = 2_500;
-    const actions = await syncStripeCatalog(stripe);
+    const actions = await syncStripeCatalog(stripe, demoCatalog);
     expect(actions.find((a) => a.key === basePriceKey("starter"))).toMatchObject({ action: "updated", detail: `replaces ${old.id} (archived)` });
     expect(double.priceByKey(basePriceKey("starter")).unit_amount).toBe(2_900);
     expect(double.prices.get(old.id)).toMatchObject({ active: false, lookup_key: null });
@@ -104,7 +105,7 @@ describe("the stripe commands", () => {
 
     const database = openDatabase(join(dir, "h.db"));
     migrateDatabase(database.db);
-    const created = await createAccount(database.db, new ManualClock(utc("2026-11-16T00:00:00Z")), { name: "Acme", email: "ops@acme.example", planId: "free" });
+    const created = await createAccount(database.db, demoCatalog, new ManualClock(utc("2026-11-16T00:00:00Z")), { name: "Acme", email: "ops@acme.example", planId: "free" });
     const customer = double.createCustomer("ops@acme.example");
     const sub = double.createSubscription(customer.id, [basePriceKey("pro")], { startS: utc("2026-11-10T09:30:00Z") / 1000, endS: utc("2026-12-10T09:30:00Z") / 1000 });
     const linked = await cli("stripe", "link", "--account", created.id, "--customer", customer.id, "--json");
@@ -154,7 +155,7 @@ describe("refunds through Stripe", () => {
   });
 
   it("an invoice that was never paid through Stripe cannot be refunded through it", async () => {
-    const account = await createAccount(t.srv.deps.db, clock, { name: "Old", email: "old@example.com", planId: "starter" });
+    const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Old", email: "old@example.com", planId: "starter" });
     t.srv.sqlite
       .prepare("insert into invoices (id, account_id, number, kind, period_start_ms, period_end_ms, total_minor, currency, status, dedupe_key, created_at_ms) values ('inv_local', ?, 'HR-900001', 'period', 0, 1, 2900, 'USD', 'paid', 'legacy', 0)")
       .run(account.id);

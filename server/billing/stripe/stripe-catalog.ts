@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import { stripeSdk } from "./stripe-sdk";
-import { isPlanId, PLAN_LIST, PLANS, type Plan, type PlanId } from "../../../shared/plans";
+import type { Catalog } from "../../../shared/catalog";
+import type { Plan, PlanId } from "../../../shared/plans";
 import { DomainError } from "../../lib/domain-error";
 import { DEFAULT_RETRY, withStripeRetries, type RetryPolicy } from "./stripe-client";
 
@@ -23,10 +24,13 @@ export function meterEventOf(plan: Plan): string | null {
   return plan.metered ? METER_ALL_CALLS : plan.caps.month !== undefined ? METER_OVERAGE_CALLS : null;
 }
 
-/** The plan a Stripe price stands for, from its lookup key (null: not one of ours, or a metered price). */
+/**
+ * The plan id a Stripe price stands for, from its lookup key (null: not one of ours, or a metered
+ * price). The id is read, not checked: whether the catalog holds it is the caller's question.
+ */
 export function planOfPrice(price: Pick<Stripe.Price, "lookup_key"> | null | undefined): PlanId | null {
-  const m = /^headroom_([a-z]+)_monthly$/.exec(price?.lookup_key ?? "");
-  return m && isPlanId(m[1]!) ? m[1] : null;
+  const m = /^headroom_([a-z0-9][a-z0-9_-]*)_monthly$/.exec(price?.lookup_key ?? "");
+  return m ? m[1]! : null;
 }
 
 interface DesiredPrice {
@@ -36,9 +40,9 @@ interface DesiredPrice {
   meterEvent: string | null;
 }
 
-function desiredPrices(): DesiredPrice[] {
+function desiredPrices(catalog: Catalog): DesiredPrice[] {
   const out: DesiredPrice[] = [];
-  for (const plan of PLAN_LIST) {
+  for (const plan of catalog.plans) {
     if (plan.priceMinor <= 0) continue;
     const currency = plan.currency.toLowerCase();
     out.push({ lookupKey: basePriceKey(plan.id), planId: plan.id, meterEvent: null, create: { currency, unit_amount: plan.priceMinor, recurring: { interval: "month", usage_type: "licensed" }, nickname: `${plan.name} monthly` } });
@@ -78,15 +82,15 @@ function samePrice(p: Stripe.Price, d: DesiredPrice, meterId: string | null): bo
 }
 
 /**
- * Creates or updates the products, meters and prices of shared/plans.ts in the Stripe account.
+ * Creates or updates the products, meters and prices of the catalog in the Stripe account.
  * Idempotent: what exists and matches is left alone, so a second run creates nothing. A price whose
  * amount changed is replaced (Stripe prices are immutable): the new one takes over the lookup key,
  * the old one is archived. Each create carries an idempotency key derived from what it creates.
  */
-export async function syncStripeCatalog(stripe: Stripe, retry: RetryPolicy = DEFAULT_RETRY): Promise<SyncAction[]> {
+export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, retry: RetryPolicy = DEFAULT_RETRY): Promise<SyncAction[]> {
   const call = <T>(fn: () => Promise<T>) => withStripeRetries(fn, retry);
   const actions: SyncAction[] = [];
-  const prices = desiredPrices();
+  const prices = desiredPrices(catalog);
 
   // Meters, by event name.
   const meters = new Map<string, string>();
@@ -115,7 +119,7 @@ export async function syncStripeCatalog(stripe: Stripe, retry: RetryPolicy = DEF
   }
 
   // Products, by our own ids.
-  for (const plan of PLAN_LIST.filter((p) => p.priceMinor > 0)) {
+  for (const plan of catalog.plans.filter((p) => p.priceMinor > 0)) {
     const id = productIdOf(plan.id);
     const want = { name: `${plan.name} plan`, description: plan.summary };
     let product: Stripe.Product | null = null;
@@ -169,12 +173,13 @@ export class StripePriceBook {
   constructor(
     private readonly stripe: Stripe,
     private readonly retry: RetryPolicy,
+    private readonly catalog: Catalog,
   ) {}
 
   async idOf(lookupKey: string): Promise<string> {
     const cached = this.ids.get(lookupKey);
     if (cached) return cached;
-    const keys = desiredPrices().map((p) => p.lookupKey);
+    const keys = desiredPrices(this.catalog).map((p) => p.lookupKey);
     const listed = await withStripeRetries(() => this.stripe.prices.list({ lookup_keys: keys, active: true, limit: 100 }), this.retry);
     for (const p of listed.data) if (p.lookup_key) this.ids.set(p.lookup_key, p.id);
     const id = this.ids.get(lookupKey);
@@ -188,6 +193,6 @@ export class StripePriceBook {
 
   /** The metered price of a plan with usage billing, else null. */
   async meteredPrice(planId: PlanId): Promise<string | null> {
-    return meterEventOf(PLANS[planId]) ? this.idOf(meteredPriceKey(planId)) : null;
+    return meterEventOf(this.catalog.plan(planId)) ? this.idOf(meteredPriceKey(planId)) : null;
   }
 }

@@ -285,7 +285,7 @@ describe("when the charge is not made", () => {
 
 describe("no payment method yet: Stripe Checkout", () => {
   it("a Free customer's upgrade returns a checkout URL; the plan changes on checkout.session.completed, never before", async () => {
-    const account = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "founder@newco.example", planId: "free" }, { billingAnchorMs: utc("2026-10-20T00:00:00Z") });
+    const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "founder@newco.example", planId: "free" }, { billingAnchorMs: utc("2026-10-20T00:00:00Z") });
     const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
     expect(t.double.calls("POST", /create_preview/)).toHaveLength(0);
     expect(q).toMatchObject({ pricedBy: "local", amountDueNowMinor: 2900 });
@@ -317,7 +317,7 @@ describe("no payment method yet: Stripe Checkout", () => {
   });
 
   it("an expired checkout closes the waiting change and changes nothing", async () => {
-    const account = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
+    const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "later@newco.example", planId: "free" });
     const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "pro" });
     const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
     const session = t.double.sessions.get(r.checkoutUrl!.split("/").pop()!)!;
@@ -403,7 +403,7 @@ describe("the portal's tRPC contract with Stripe", () => {
     expect(declined.status).toBe(412);
     expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
 
-    const free = await createAccount(t.srv.deps.db, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
+    const free = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
     const newco = await PortalClient.signIn(t.srv, free.id);
     const q = (await newco.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; consentText: string }>("billing.previewPlanChange", { toPlanId: "starter" })).data!;
     const confirmed = await newco.mutate<{ status: string; checkoutUrl: string; planChangeId: string }>("billing.confirm", confirmationFor(q));

@@ -2,7 +2,8 @@ import type Stripe from "stripe";
 import type { Tx } from "../../db/queries/store";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
-import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import type { Catalog } from "../../../shared/catalog";
+import type { PlanId } from "../../../shared/plans";
 import type { AccountRow } from "../../db/queries/stripe";
 import { DomainError } from "../../lib/domain-error";
 import type {
@@ -26,12 +27,13 @@ export interface StripeProviderOptions {
   retry?: RetryPolicy;
   /** The portal's base URL, for Checkout's return links. */
   baseUrl: () => string;
+  /** The plans whose prices the subscriptions carry. */
+  catalog: Catalog;
 }
 
 type UpdateItem = { id?: string; price: string; quantity?: number };
 
 const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
-const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 const sec = (ms: number) => Math.floor(ms / 1000);
 
 /** A Stripe invoice as a local invoice: lines in minor units, prorations marked as such. */
@@ -83,7 +85,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     private readonly options: StripeProviderOptions,
   ) {
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.prices = new StripePriceBook(stripe, this.retry);
+    this.prices = new StripePriceBook(stripe, this.retry, options.catalog);
   }
 
   get remote(): RemoteBilling {
@@ -125,7 +127,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
 
   async priceChange(account: AccountRow, change: { toPlanId: string; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
     // Nothing charged now (a downgrade), or no subscription yet (Checkout shows the full price): the local quote stands.
-    if (change.timing !== "now" || !isPlanId(change.toPlanId) || PLANS[change.toPlanId].priceMinor === 0) return null;
+    if (change.timing !== "now" || (this.options.catalog.find(change.toPlanId)?.priceMinor ?? 0) === 0) return null;
     const sub = await this.liveSubscription(account);
     if (!sub) return null;
     const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
@@ -159,7 +161,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   }
 
   async applyChange(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
-    const what = `your switch to the ${planName(quote.toPlanId)} plan`;
+    const what = `your switch to the ${this.options.catalog.nameOf(quote.toPlanId)} plan`;
     try {
       if (quote.kind === "overage_opt_out") return { kind: "applied", invoice: null };
       if (quote.kind === "overage_opt_in") return await this.addOverageItem(account, quote, key);
@@ -176,7 +178,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   private async changeNow(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string, what: string): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
     const sub = await this.liveSubscription(account);
-    if (PLANS[toPlanId].priceMinor === 0) {
+    if (this.options.catalog.plan(toPlanId).priceMinor === 0) {
       // Leaving grandfathered terms for Free: the subscription ends now, nothing charged.
       if (sub) await this.call(() => this.stripe.subscriptions.cancel(sub.id, { prorate: false }, { idempotencyKey: key }));
       return { kind: "applied", invoice: null, subscriptionId: null };
@@ -255,7 +257,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     const toPlanId = quote.toPlanId as PlanId;
     const sub = await this.liveSubscription(account);
     if (!sub) return { kind: "scheduled", ref: null };
-    if (PLANS[toPlanId].priceMinor === 0) {
+    if (this.options.catalog.plan(toPlanId).priceMinor === 0) {
       // A schedule would override the cancellation (and Stripe refuses it on a scheduled subscription): it goes first.
       await this.clearPendingDowngrade(sub, key, "cancellation");
       await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }, { idempotencyKey: key }));

@@ -1,7 +1,8 @@
 import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
-import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import type { PlanId } from "../../../shared/plans";
+import { billsOverage } from "../../../shared/recommend";
 import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
 import type { Tx } from "../../db/queries/store";
@@ -34,7 +35,6 @@ export type AfterCommit = Array<() => unknown>;
 
 const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
-const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 
 /** Stripe's own audit entries (the operator module's action list is kept by its owners). */
 function auditRow(clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked" | "stripe.pending_update_expired"; accountId: string; details: Record<string, unknown> }) {
@@ -64,7 +64,7 @@ function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, s
   const waiting = switchesAwaitingPaymentInTx(tx, accountId);
   const after: AfterCommit = [];
   for (const change of waiting) {
-    const name = PLANS[isPlanId(change.toPlanId) ? change.toPlanId : "free"].name;
+    const name = ctx.catalog.nameOf(change.toPlanId);
     const done = commitRemoteOutcomeIn(ctx, tx, change.id, {
       kind: "failed",
       message: `The payment for your switch to the ${name} plan was not completed in time, so the switch was dropped: your plan is unchanged and that invoice will not be charged. You can start the switch again from the Plans page.`,
@@ -97,7 +97,9 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
 
   const customerId = idOf(sub.customer);
   const base = baseItemOf(sub);
-  const stripePlan: PlanId = live ? (planOfPrice(base?.price) ?? (isPlanId(account.planId) ? account.planId : "free")) : "free";
+  // A price of a plan the catalog holds; else the account's plan stands. A subscription that ended leaves the account on the free plan (if the catalog has one).
+  const priced = planOfPrice(base?.price);
+  const stripePlan: PlanId = live ? (priced !== null && ctx.catalog.has(priced) ? priced : account.planId) : (ctx.catalog.freePlan?.id ?? account.planId);
   const subscriptionId = live ? sub.id : null;
 
   // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
@@ -121,12 +123,12 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     planId: stripePlan,
     // A scheduled change took effect at its date; a change made at Stripe, now.
     planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
-    overageOptIn: PLANS[stripePlan].overagePer1000Minor !== undefined && !PLANS[stripePlan].metered ? account.overageOptIn : false,
+    overageOptIn: billsOverage(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,
   });
   if (!scheduled) {
     insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } }));
   }
-  const name = planName(stripePlan);
+  const name = ctx.catalog.nameOf(stripePlan);
   after.push(async () => {
     ctx.onPlanChanged(account.id);
     await raiseAccountNotice(ctx.notify, {
@@ -163,7 +165,8 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
   const subs = await provider.call(() => provider.stripe.subscriptions.list({ customer: input.customerId, status: "all", limit: 20 }));
   const sub = subs.data.find((s) => LIVE.has(s.status)) ?? null;
   const base = sub ? baseItemOf(sub) : null;
-  const planId = (sub && planOfPrice(base?.price)) ?? account.planId;
+  const priced = sub ? planOfPrice(base?.price) : null;
+  const planId = priced !== null && ctx.catalog.has(priced) ? priced : account.planId;
   await linkCustomer(
     ctx.db,
     account.id,

@@ -1,5 +1,4 @@
 import { billingPeriodAt } from "../../../shared/limits";
-import { isPlanId, PLANS } from "../../../shared/plans";
 import { inTransaction } from "../../db/queries/plan-changes";
 import {
   callsByMinute,
@@ -53,7 +52,7 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
     return out;
   }
   // Overage: the calls of each minute that fall beyond the quota, counted from the start of each billing period.
-  const cap = PLANS[isPlanId(account.planId) ? account.planId : "free"].caps.month ?? Infinity;
+  const cap = ctx.catalog.plan(account.planId).caps.month ?? Infinity;
   let period = billingPeriodAt(account.billingAnchorMs, fromMs);
   while (period.startMs < toMs) {
     let used = 0;
@@ -90,8 +89,8 @@ export class StripeUsageReporter {
   private async meteredAccounts(): Promise<Array<{ account: AccountRow; eventName: string; sinceMs: number }>> {
     const out: Array<{ account: AccountRow; eventName: string; sinceMs: number }> = [];
     for (const account of await stripeLinkedAccounts(this.ctx.db)) {
-      if (!account.stripeCustomerId || !account.stripeSubscriptionId || !isPlanId(account.planId)) continue;
-      const plan = PLANS[account.planId];
+      const plan = this.ctx.catalog.find(account.planId);
+      if (!account.stripeCustomerId || !account.stripeSubscriptionId || !plan) continue;
       const eventName = meterEventOf(plan);
       if (!eventName || (!plan.metered && !account.overageOptIn)) continue;
       // Usage from before the current terms (another plan, overage off) is not billed on this meter.

@@ -1,6 +1,5 @@
 import express, { type Router } from "express";
 import type Stripe from "stripe";
-import { isPlanId, PLANS } from "../../../shared/plans";
 import { accountRowByIdSync } from "../../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, planChangeInTx } from "../../db/queries/plan-changes";
 import type { Tx } from "../../db/queries/store";
@@ -31,7 +30,6 @@ export const HANDLED_EVENTS = [
 ] as const;
 
 type Effect = (tx: Tx) => AfterCommit;
-const planName = (id: string) => PLANS[isPlanId(id) ? id : "free"].name;
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
 
 export type WebhookResult = "processed" | "duplicate" | "ignored";
@@ -156,7 +154,7 @@ export class StripeWebhookHandler {
                 accountId: account.id,
                 planId: account.planId,
                 ref: `${inv.id}:payment_failed:${inv.attempt_count}`,
-                facts: { kind: "payment_failed", planName: planName(account.planId), severity: "warning", title: "A payment did not go through", text: paymentFailedText(inv, number) },
+                facts: { kind: "payment_failed", planName: ctx.catalog.nameOf(account.planId), severity: "warning", title: "A payment did not go through", text: paymentFailedText(inv, number) },
               }),
           ];
         };

@@ -20,7 +20,7 @@ afterEach(() => srv.stop());
 
 /** An account with one change waiting: a downgrade scheduled at the period end, or (over the cap) a switch awaiting approval. */
 async function waiting(kind: "scheduled" | "pending_approval") {
-  const accountId = (await createAccount(srv.deps.db, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId: "pro" }, { billingAnchorMs: Date.parse("2026-11-01T00:00:00Z") })).id;
+  const accountId = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email: `${Math.random()}@example.com`, planId: "pro" }, { billingAnchorMs: Date.parse("2026-11-01T00:00:00Z") })).id;
   srv.deps.billing.billingCapMinor = kind === "pending_approval" ? 1_000 : 100_000;
   const q = await previewPlanChange(srv.deps.billing, { accountId, toPlanId: kind === "scheduled" ? "starter" : "business" });
   const r = await confirmPlanChange(srv.deps.billing, accountId, confirmationFor(q), who);

@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../../shared/testing/demo-catalog";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../../accounts/accounts";
 import { ManualClock } from "../../lib/clock";
@@ -14,7 +15,7 @@ afterEach(() => database.close());
 
 describe("invoice queries", () => {
   it("move an invoice only from the status it was read in", async () => {
-    const accountId = (await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
+    const accountId = (await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
     const invoice: NewInvoice = { id: "inv_1", accountId, number: "HR-000001", kind: "period", periodStartMs: 0, periodEndMs: 1, totalMinor: 2900, currency: "USD", status: "open", dedupeKey: "k1", createdAtMs: clock.now() };
     insertInvoiceInTx(database.db, invoice, []);
     expect(moveInvoiceInTx(database.db, "inv_1", "open", "paid")).toBe(true);
@@ -24,7 +25,7 @@ describe("invoice queries", () => {
   });
 
   it("list the account's latest invoices, newest first, each with its own lines", async () => {
-    const accountId = (await createAccount(database.db, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
+    const accountId = (await createAccount(database.db, demoCatalog, clock, { name: "Acme", email: "ops@acme.example", planId: "starter" })).id;
     const base = { accountId, kind: "period" as const, periodStartMs: 0, periodEndMs: 1, currency: "USD", status: "paid" as const };
     insertInvoiceInTx(database.db, { ...base, id: "inv_a", number: "HR-000001", totalMinor: 2900, dedupeKey: "a", createdAtMs: 1 }, [{ id: "il_1", kind: "plan", description: "Starter", quantity: 1, amountMinor: 2900 }]);
     insertInvoiceInTx(database.db, { ...base, id: "inv_b", number: "HR-000002", totalMinor: 100, dedupeKey: "b", createdAtMs: 2 }, [

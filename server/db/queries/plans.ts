@@ -1,5 +1,5 @@
-import { and, asc, eq, gt } from "drizzle-orm";
-import { accounts, planChanges } from "../schema";
+import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
+import { accounts, OPEN_PLAN_CHANGE_STATUSES, planChanges } from "../schema";
 import type { Store } from "./store";
 
 /** What the plan advisor's answer depends on besides traffic: the account's plan and terms. */
@@ -45,4 +45,14 @@ export async function appliedPlanChanges(db: Store, accountId: string, afterMs: 
     .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "applied"), gt(planChanges.effectiveAtMs, afterMs)))
     .orderBy(asc(planChanges.effectiveAtMs))
     .all();
+}
+
+/** Every plan id the data still needs: accounts' plans (with how many are on each) and the targets of changes still waiting. */
+export async function planIdsInUse(db: Store): Promise<Map<string, number>> {
+  const inUse = new Map<string, number>();
+  for (const r of db.select({ planId: accounts.planId, n: count() }).from(accounts).groupBy(accounts.planId).all()) inUse.set(r.planId, r.n);
+  for (const r of db.selectDistinct({ planId: planChanges.toPlanId }).from(planChanges).where(and(eq(planChanges.kind, "plan_change"), inArray(planChanges.status, OPEN_PLAN_CHANGE_STATUSES))).all()) {
+    if (!inUse.has(r.planId)) inUse.set(r.planId, 0);
+  }
+  return inUse;
 }

@@ -1,16 +1,16 @@
 import { z } from "zod";
+import type { Catalog } from "../../../shared/catalog";
 import { billingOverview } from "../../billing/billing-overview";
 import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/plan-change";
 import { cancelWaitingChangeAs } from "../../billing/cancel-change";
 import { previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
 import { getAccount } from "../../accounts/accounts";
-import { PLANS, isPlanId } from "../../../shared/plans";
 import { rateExperience, rateInput } from "../../operator/satisfaction";
 import { customerProcedure, router } from "../trpc";
 
 /** A quote as the wizard shows it: every figure in minor units with its currency, and the exact consent words. */
-function quoteView(q: QuoteRow) {
-  const to = PLANS[isPlanId(q.toPlanId) ? q.toPlanId : "free"];
+function quoteView(catalog: Catalog, q: QuoteRow) {
+  const to = catalog.plan(q.toPlanId);
   return {
     id: q.id,
     kind: q.kind,
@@ -43,24 +43,24 @@ function quoteView(q: QuoteRow) {
 }
 
 export const billingRouter = router({
-  overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.accountId, ctx.deps.clock.now())),
+  overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.deps.catalog, ctx.accountId, ctx.deps.clock.now())),
 
   /** Prices a change for the signed-in account; nothing changes until it is confirmed with consent. */
   previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(async ({ ctx, input }) => {
     // With Stripe, a change charged now is priced by Stripe's invoice preview.
     const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId });
     const cap = ctx.deps.billing.billingCapMinor;
-    return { ...quoteView(q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
+    return { ...quoteView(ctx.deps.catalog, q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
   }),
 
   previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(async ({ ctx, input }) => {
     const q = await previewOverageChange(ctx.deps.billing, { accountId: ctx.accountId, optIn: input.optIn });
-    return { ...quoteView(q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
+    return { ...quoteView(ctx.deps.catalog, q), billingCapMinor: ctx.deps.billing.billingCapMinor, needsApproval: q.projectedMonthlyMinor > ctx.deps.billing.billingCapMinor };
   }),
 
   /** Confirms a quote with the customer's explicit consent; the same quote twice changes nothing twice. */
   confirm: customerProcedure.input(confirmPlanChangeInput).mutation(async ({ ctx, input }) => {
-    const account = await getAccount(ctx.deps.db, ctx.accountId);
+    const account = await getAccount(ctx.deps.db, ctx.deps.catalog, ctx.accountId);
     // Stripe: status "payment_required" comes with `checkoutUrl`; the plan changes once that payment completes.
     return confirmPlanChangeAs(ctx.deps.billing, ctx.accountId, input, { signedInAs: account.email, ip: ctx.ip, userAgent: ctx.userAgent });
   }),

@@ -26,8 +26,8 @@ let b: PortalClient;
 
 beforeAll(async () => {
   srv = await startTestServer({ clock, env: { MAX_ACTIVE_KEYS: "5" } });
-  accountA = (await createAccount(srv.deps.db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
-  accountB = (await createAccount(srv.deps.db, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
+  accountA = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+  accountB = (await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Brightline", email: "b@example.com", planId: "business" })).id;
   a = await PortalClient.signIn(srv, accountA);
   b = await PortalClient.signIn(srv, accountB);
 });

@@ -31,13 +31,13 @@ const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
   const fromMs = Math.max(r.fromMs ?? toMs - days * DAY_MS, toMs - MAX_RANGE_MS);
   return { fromMs, toMs };
 };
-const enforcementCtx = (deps: Deps) => ({ db: deps.db, clock: deps.clock, meter: deps.meter, feed: deps.feed, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
+const enforcementCtx = (deps: Deps) => ({ db: deps.db, catalog: deps.catalog, clock: deps.clock, meter: deps.meter, feed: deps.feed, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
 
 export const operatorRouter = router({
   /** Every account with its plan, mode and today's counts. */
   accounts: operatorProcedure.query(async ({ ctx }) => {
     const now = ctx.deps.clock.now();
-    return Promise.all((await listAccounts(ctx.deps.db)).map(async (a) => ({
+    return Promise.all((await listAccounts(ctx.deps.db, ctx.deps.catalog)).map(async (a) => ({
       id: a.id,
       name: a.name,
       email: a.email,
@@ -53,13 +53,13 @@ export const operatorRouter = router({
   /** Accounts over any cap in a range (default the last 7 days), optionally for one plan. */
   shadowAudit: operatorProcedure.input(range.and(z.object({ planId: z.string().max(40).optional() }))).query(async ({ ctx, input }) => {
     const r = resolveRange(ctx.deps, input, 7);
-    return { ...r, rows: await shadowAudit(ctx.deps.db, ctx.deps.meter, ctx.deps.advisor, { ...r, planId: input.planId }) };
+    return { ...r, rows: await shadowAudit(ctx.deps.db, ctx.deps.catalog, ctx.deps.meter, ctx.deps.advisor, { ...r, planId: input.planId }) };
   }),
 
   /** One account as the customer sees it, plus what only operators see. */
   account: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(async ({ ctx, input }) => {
     const { db, clock, meter } = ctx.deps;
-    const account = await getAccount(db, input.accountId);
+    const account = await getAccount(db, ctx.deps.catalog, input.accountId);
     const now = clock.now();
     return {
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
@@ -67,7 +67,7 @@ export const operatorRouter = router({
       history: await getUsageHistory(db, account, now),
       notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: (await recentQuotes(db, account.id)).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
-      billing: await billingOverview(db, account.id, now),
+      billing: await billingOverview(db, ctx.deps.catalog, account.id, now),
       audit: await listAudit(db, { accountId: account.id, limit: 100 }),
     };
   }),
@@ -89,7 +89,7 @@ export const operatorRouter = router({
 
   approvals: operatorProcedure.query(async ({ ctx }) =>
     Promise.all((await pendingApprovals(ctx.deps.billing)).map(async (r) => {
-      const account = await getAccount(ctx.deps.db, r.plan_changes.accountId);
+      const account = await getAccount(ctx.deps.db, ctx.deps.catalog, r.plan_changes.accountId);
       return {
         id: r.approval_requests.id,
         accountId: account.id,
@@ -120,7 +120,7 @@ export const operatorRouter = router({
   support: operatorProcedure.query(({ ctx }) => supportQueue(ctx.deps.db, ctx.deps.clock.now())),
   replySupport: operatorProcedure.input(supportReplyInput).mutation(({ ctx, input }) => replySupportRequest({ db: ctx.deps.db, clock: ctx.deps.clock, notify: ctx.deps.notify }, input, OPERATOR)),
 
-  metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
+  metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, ctx.deps.catalog, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
 
   /** E-mails as sent (or, without SMTP, as they would have been), rendered. */
   outbox: operatorProcedure

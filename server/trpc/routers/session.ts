@@ -12,7 +12,7 @@ export const sessionRouter = router({
     const s = ctx.session;
     if (!s) return null;
     if (s.role === "operator") return { role: "operator" as const, returnUrl: s.returnUrl, account: null };
-    const account = s.accountId ? await findAccount(ctx.deps.db, s.accountId) : undefined;
+    const account = s.accountId ? await findAccount(ctx.deps.db, ctx.deps.catalog, s.accountId) : undefined;
     if (!account) return null;
     return {
       role: "customer" as const,

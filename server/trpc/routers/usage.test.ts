@@ -1,3 +1,4 @@
+import { demoCatalog } from "../../../shared/testing/demo-catalog";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../../shared/limits";
 import { createAccount } from "../../accounts/accounts";
@@ -31,9 +32,9 @@ function insertDay(dayMs: number, accountId: string, allowed: number, wouldThrot
 beforeAll(async () => {
   srv = await startTestServer({ clock });
   const db = srv.deps.db;
-  acme = (await createAccount(db, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
-  other = (await createAccount(db, clock, { name: "Other", email: "o@example.com", planId: "starter" })).id;
-  fresh = (await createAccount(db, clock, { name: "Fresh", email: "f@example.com", planId: "free" })).id;
+  acme = (await createAccount(db, demoCatalog, clock, { name: "Acme", email: "a@example.com", planId: "starter" })).id;
+  other = (await createAccount(db, demoCatalog, clock, { name: "Other", email: "o@example.com", planId: "starter" })).id;
+  fresh = (await createAccount(db, demoCatalog, clock, { name: "Fresh", email: "f@example.com", planId: "free" })).id;
   const k1 = (await createKey(db, clock, { accountId: acme, name: "Production" })).id;
   const k2 = (await createKey(db, clock, { accountId: acme, name: "Batch" })).id;
   const ko = (await createKey(db, clock, { accountId: other, name: "Theirs" })).id;

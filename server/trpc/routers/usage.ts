@@ -7,7 +7,7 @@ export const usageRouter = router({
   /** The signed-in customer's plan, caps and where they stand in each window. */
   overview: customerProcedure.query(async ({ ctx }) => {
     const { db, clock } = ctx.deps;
-    const account = await getAccount(db, ctx.accountId);
+    const account = await getAccount(db, ctx.deps.catalog, ctx.accountId);
     const now = clock.now();
     const overview = await getUsageOverview(db, ctx.deps.meter, account, now);
     return {
@@ -29,6 +29,6 @@ export const usageRouter = router({
     const nowMs = clock.now();
     // The grace period goes with the history so the portal says what enforcement will actually do.
     // With the demo on, the portal can point a new customer at the metered demo API for a first call.
-    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...(await getUsageHistory(db, await getAccount(db, ctx.accountId), nowMs)) };
+    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...(await getUsageHistory(db, await getAccount(db, ctx.deps.catalog, ctx.accountId), nowMs)) };
   }),
 });
