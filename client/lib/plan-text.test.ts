@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { changeTitle, planName } from "./plan-text";
+import { Catalog } from "../../shared/catalog";
+import { changeTitle } from "./plan-text";
+
+const plan = (id: string, name: string) => ({ id, name, summary: "", public: true, enforcement: "shadow" as const, thresholds: [0.8, 1], price: { month: 0 }, limits: { calls: {} } });
+const catalog = new Catalog({ currency: "USD", meters: [{ id: "calls", unit: "API calls" }], plans: [plan("starter", "Starter"), plan("business", "Business")] });
 
 describe("plan text", () => {
-  it("names a plan from its id, and shows an id the catalog does not know as it is", () => {
-    expect(planName("business")).toBe("Business");
-    expect(planName("legacy_2019")).toBe("legacy_2019");
+  it("titles a plan change by what it does", () => {
+    expect(changeTitle(catalog, { kind: "plan_change", fromPlanId: "starter", toPlanId: "business" })).toBe("Starter → Business");
+    expect(changeTitle(catalog, { kind: "overage_opt_in", fromPlanId: "pro", toPlanId: "pro" })).toBe("Overage billing turned on");
+    expect(changeTitle(catalog, { kind: "overage_opt_out", fromPlanId: "pro", toPlanId: "pro" })).toBe("Overage billing turned off");
   });
 
-  it("titles a plan change by what it does", () => {
-    expect(changeTitle({ kind: "plan_change", fromPlanId: "starter", toPlanId: "business" })).toBe("Starter → Business");
-    expect(changeTitle({ kind: "overage_opt_in", fromPlanId: "pro", toPlanId: "pro" })).toBe("Overage billing turned on");
-    expect(changeTitle({ kind: "overage_opt_out", fromPlanId: "pro", toPlanId: "pro" })).toBe("Overage billing turned off");
+  it("shows a plan the catalog does not hold by its id", () => {
+    expect(changeTitle(catalog, { kind: "plan_change", fromPlanId: "legacy_2019", toPlanId: "business" })).toBe("legacy_2019 → Business");
   });
 });

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { useSearchParams } from "react-router";
+import { useCatalog } from "../../lib/use-catalog";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { CancelChangeDialog } from "./components/cancel-change-dialog";
@@ -14,6 +15,7 @@ import { useBillingOverview, type PlanChangeData } from "./use-billing-overview"
 
 export function BillingPage() {
   const overview = useBillingOverview();
+  const catalog = useCatalog();
   const [params] = useSearchParams();
   const [cancelling, setCancelling] = useState<PlanChangeData | null>(null);
   const [overageOpen, setOverageOpen] = useState(false);
@@ -22,8 +24,9 @@ export function BillingPage() {
   const contact = params.get("contact") === "1";
 
   const header = <PageHeader title="Billing" description="Your plan, what you will be charged next, past invoices and the record of every consent you gave." />;
-  if (overview.isPending) return <>{header}<LoadingBlock rows={3} /></>;
+  if (overview.isPending || catalog.isPending) return <>{header}<LoadingBlock rows={3} /></>;
   if (overview.isError) return <>{header}<ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
+  if (!catalog.data) return <>{header}<ErrorState message={catalog.error.message} onRetry={() => catalog.refetch()} /></>;
   const data = overview.data;
 
   return (
@@ -34,16 +37,16 @@ export function BillingPage() {
       </p>
       <div className="space-y-6">
         {contact && <ContactPanel />}
-        <PendingChanges changes={data.changes} onCancel={setCancelling} />
+        <PendingChanges catalog={catalog.data} changes={data.changes} onCancel={setCancelling} />
         <div className="grid gap-6 lg:grid-cols-2">
           <CurrentPlan data={data} onOverage={() => setOverageOpen(true)} />
           <NextInvoice next={data.nextInvoice} metered={data.plan.metered} />
         </div>
         <InvoiceList invoices={data.invoices} />
-        <ConsentRecords changes={data.changes} />
+        <ConsentRecords catalog={catalog.data} changes={data.changes} />
       </div>
 
-      <CancelChangeDialog target={cancelling} onClose={() => setCancelling(null)} onCancelled={setAnnouncement} />
+      <CancelChangeDialog catalog={catalog.data} target={cancelling} onClose={() => setCancelling(null)} onCancelled={setAnnouncement} />
       {overageOpen && (
         <OverageDialog
           optIn={!data.overage.optedIn}

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
-import { isPlanId, PLANS, type PlanId } from "../../../shared/plans";
+import type { PlanId } from "../../../shared/plans";
 import { paths } from "../../app/paths";
+import { useCatalog } from "../../lib/use-catalog";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { describeBillingError } from "../billing/billing-errors";
@@ -11,7 +12,6 @@ import { useBillingOverview } from "../billing/use-billing-overview";
 import { ChoosePlanStep } from "./components/choose-plan-step";
 import { ConsentStep } from "./components/consent-step";
 import { PreviewStep } from "./components/preview-step";
-import { planOf } from "./components/quote-summary";
 import { ReceiptStep } from "./components/receipt-step";
 import { WizardSteps, type WizardStep } from "./components/wizard-steps";
 import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
@@ -19,7 +19,7 @@ import { usePreviewPlanChange, type PlanChangeQuote } from "./use-preview-plan-c
 
 /** The plan `?to=` asks for, else the recommended one — never the current plan. */
 function initialChoice(data: PlanComparisonData, to: string | null): PlanId | null {
-  const offered = (id: string | null | undefined): id is PlanId => !!id && isPlanId(id) && data.plans.some((p) => p.id === id) && id !== data.currentPlanId;
+  const offered = (id: string | null | undefined): id is PlanId => !!id && data.plans.some((p) => p.id === id) && id !== data.currentPlanId;
   if (offered(to)) return to;
   const rec = data.recommendation?.planId;
   return offered(rec) ? rec : null;
@@ -28,12 +28,15 @@ function initialChoice(data: PlanComparisonData, to: string | null): PlanId | nu
 /**
  * The plan-change wizard at /plans/change (deep link: ?to=<planId>). Choose → Preview (a quote
  * valid 15 minutes) → Consent (the quote's exact words, ticked, then one button) → Done (a receipt).
+ * The steps read the plan switched to from the catalog: a switch is only ever to a public plan, and
+ * the catalog the server sends holds every public plan.
  */
 export function PlanChangePage() {
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const toParam = params.get("to");
   const comparison = usePlanComparison();
+  const catalog = useCatalog();
   const billing = useBillingOverview();
   const preview = usePreviewPlanChange();
   const confirm = useConfirmQuote();
@@ -98,16 +101,16 @@ export function PlanChangePage() {
     />
   );
 
-  if (comparison.isPending) return <>{header}<LoadingBlock rows={3} /></>;
+  if (comparison.isPending || catalog.isPending) return <>{header}<LoadingBlock rows={3} /></>;
   if (comparison.isError) return <>{header}<ErrorState message={comparison.error.message} onRetry={() => comparison.refetch()} /></>;
-  const current = PLANS[isPlanId(data!.currentPlanId) ? data!.currentPlanId : "free"];
+  if (!catalog.data) return <>{header}<ErrorState message={catalog.error.message} onRetry={() => catalog.refetch()} /></>;
 
   // What `?to=` asked for, when it cannot be offered, said plainly instead of silently ignored.
   const toNote =
     toParam && step === "choose" && !picked
-      ? toParam === current.id
-        ? `You are already on the ${current.name} plan.`
-        : !isPlanId(toParam) || !data!.plans.some((p) => p.id === toParam)
+      ? toParam === data!.currentPlanId
+        ? `You are already on the ${catalog.data.nameOf(data!.currentPlanId)} plan.`
+        : !data!.plans.some((p) => p.id === toParam)
           ? `There is no plan “${toParam}” to switch to; choose one below.`
           : null
       : null;
@@ -119,8 +122,8 @@ export function PlanChangePage() {
       {waiting.map((c) => (
         <p key={c.id}>
           {c.status === "scheduled"
-            ? `Your switch to ${planOf(c.toPlanId).name} is scheduled for ${billingDate(c.effectiveAtMs)}. Confirming another change replaces it.`
-            : `Your switch to ${planOf(c.toPlanId).name} is waiting for approval.`}{" "}
+            ? `Your switch to ${catalog.data.nameOf(c.toPlanId)} is scheduled for ${billingDate(c.effectiveAtMs)}. Confirming another change replaces it.`
+            : `Your switch to ${catalog.data.nameOf(c.toPlanId)} is waiting for approval.`}{" "}
           <Link to={paths.billing} className="font-medium text-brand-700 underline">See Billing</Link>
         </p>
       ))}
@@ -132,7 +135,7 @@ export function PlanChangePage() {
       {header}
       <WizardSteps current={step} />
       {step === "done" && done ? (
-        <ReceiptStep result={done.result} quote={done.quote} focusOnMount={moved.current} />
+        <ReceiptStep catalog={catalog.data} result={done.result} quote={done.quote} focusOnMount={moved.current} />
       ) : (
         <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6" data-testid={`wizard-step-${step}`}>
           {step === "choose" && (
@@ -140,6 +143,7 @@ export function PlanChangePage() {
           )}
           {step === "preview" && (
             <PreviewStep
+              catalog={catalog.data}
               quote={quote}
               expiresAtMs={expiresAtMs}
               verdict={quote ? data!.verdicts.find((v) => v.planId === quote.toPlanId) : undefined}
@@ -154,6 +158,7 @@ export function PlanChangePage() {
           )}
           {step === "consent" && quote && (
             <ConsentStep
+              catalog={catalog.data}
               quote={quote}
               expiresAtMs={expiresAtMs!}
               pending={confirm.isPending}

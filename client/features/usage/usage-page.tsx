@@ -4,6 +4,7 @@ import { formatPrice } from "../../../shared/money";
 import type { EnforcementMode } from "../../../shared/plans";
 import { paths } from "../../app/paths";
 import { formatCount, formatDate, formatUtc } from "../../lib/format";
+import { useCatalog } from "../../lib/use-catalog";
 import { Badge } from "../../ui/badge";
 import { Card } from "../../ui/card";
 import { PageHeader } from "../../ui/page-header";
@@ -91,17 +92,20 @@ export function UsagePage() {
 
 function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
   const history = useUsageHistory();
+  // The charts name the plans of days spent on an earlier one.
+  const catalog = useCatalog();
   return (
     <section aria-labelledby="history-heading" className="mt-8">
       <h2 id="history-heading" className="mb-3 text-lg font-semibold tracking-tight text-slate-900">History</h2>
-      {history.isPending && <LoadingBlock rows={2} label="Loading your usage history…" />}
+      {(history.isPending || (history.data?.hasCalls && catalog.isPending)) && <LoadingBlock rows={2} label="Loading your usage history…" />}
       {history.isError && <ErrorState title="We could not load your usage history" message={history.error.message} onRetry={() => history.refetch()} />}
+      {history.data?.hasCalls && !catalog.data && catalog.isError && <ErrorState title="We could not load your usage history" message={catalog.error.message} onRetry={() => catalog.refetch()} />}
       {history.data && !history.data.hasCalls && <FirstCall demoApi={history.data.demoApi} />}
-      {history.data?.hasCalls && (
+      {history.data?.hasCalls && catalog.data && (
         <div className="space-y-6">
           <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />
           <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
-            <UsageCharts history={history.data} />
+            <UsageCharts history={history.data} catalog={catalog.data} />
           </Suspense>
         </div>
       )}

@@ -1,11 +1,11 @@
-import { planName } from "../../../lib/plan-text";
+import type { Catalog } from "../../../../shared/catalog";
 import { ConfirmDialog } from "../../../ui/confirm-dialog";
 import { billingDate } from "../billing-text";
 import type { PlanChangeData } from "../use-billing-overview";
 import { useCancelScheduled } from "../use-cancel-scheduled";
 
 /** Asks before cancelling a scheduled switch, saying what happens instead: the current plan simply continues. */
-export function CancelChangeDialog({ target, onClose, onCancelled }: { target: PlanChangeData | null; onClose: () => void; onCancelled: (text: string) => void }) {
+export function CancelChangeDialog({ catalog, target, onClose, onCancelled }: { catalog: Catalog; target: PlanChangeData | null; onClose: () => void; onCancelled: (text: string) => void }) {
   const cancel = useCancelScheduled();
   const waiting = target?.status === "pending_approval";
 
@@ -19,12 +19,12 @@ export function CancelChangeDialog({ target, onClose, onCancelled }: { target: P
     <ConfirmDialog
       open={target !== null}
       onOpenChange={close}
-      title={target ? (waiting ? `Withdraw your request to switch to ${planName(target.toPlanId)}?` : `Cancel the switch to ${planName(target.toPlanId)}?`) : "Cancel the switch?"}
+      title={target ? (waiting ? `Withdraw your request to switch to ${catalog.nameOf(target.toPlanId)}?` : `Cancel the switch to ${catalog.nameOf(target.toPlanId)}?`) : "Cancel the switch?"}
       description={
         target &&
         (waiting
-          ? `You stay on ${planName(target.fromPlanId)}, at the same price. Nothing was charged, and nothing is.`
-          : `You stay on ${planName(target.fromPlanId)} after ${billingDate(target.effectiveAtMs)}, at the same price. Nothing is charged or refunded.`)
+          ? `You stay on ${catalog.nameOf(target.fromPlanId)}, at the same price. Nothing was charged, and nothing is.`
+          : `You stay on ${catalog.nameOf(target.fromPlanId)} after ${billingDate(target.effectiveAtMs)}, at the same price. Nothing is charged or refunded.`)
       }
       confirmLabel={waiting ? "Withdraw the request" : "Cancel the switch"}
       cancelLabel={waiting ? "Keep the request" : "Keep the switch"}
@@ -38,7 +38,7 @@ export function CancelChangeDialog({ target, onClose, onCancelled }: { target: P
           { planChangeId: target.id },
           {
             onSuccess: () => {
-              onCancelled(`The ${waiting ? "request to switch" : "switch"} to ${planName(target.toPlanId)} is ${waiting ? "withdrawn" : "cancelled"}. You stay on ${planName(target.fromPlanId)}.`);
+              onCancelled(`The ${waiting ? "request to switch" : "switch"} to ${catalog.nameOf(target.toPlanId)} is ${waiting ? "withdrawn" : "cancelled"}. You stay on ${catalog.nameOf(target.fromPlanId)}.`);
               cancel.reset();
               onClose();
             },

@@ -1,3 +1,4 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { formatDateTimeUtc } from "../../../../shared/messages";
 import { changeTitle } from "../../../lib/plan-text";
@@ -6,7 +7,7 @@ import type { PlanChangeData } from "../use-billing-overview";
 import { changeStatus } from "./change-text";
 
 /** Every change with the consent it was made with: the exact words, who agreed, when and from where. */
-export function ConsentRecords({ changes }: { changes: PlanChangeData[] }) {
+export function ConsentRecords({ catalog, changes }: { catalog: Catalog; changes: PlanChangeData[] }) {
   return (
     <section aria-labelledby="consents-title" className="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="consent-records">
       <header className="border-b border-slate-100 px-5 py-4">
@@ -23,7 +24,7 @@ export function ConsentRecords({ changes }: { changes: PlanChangeData[] }) {
             return (
               <li key={c.id} className="px-5 py-4" data-testid="consent-record" data-status={c.status}>
                 <p className="flex flex-wrap items-center gap-2 font-medium text-slate-900">
-                  {changeTitle(c)} <Badge tone={status.tone}>{status.label}</Badge>
+                  {changeTitle(catalog, c)} <Badge tone={status.tone}>{status.label}</Badge>
                 </p>
                 {c.approval?.reason && <p className="mt-1 text-sm text-slate-700">Reason given: {c.approval.reason}</p>}
                 <blockquote className="mt-2 border-l-4 border-slate-200 pl-3 text-sm leading-relaxed text-slate-800" data-testid="consent-words">

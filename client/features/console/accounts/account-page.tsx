@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from "react";
 import { Link, useParams } from "react-router";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatPrice } from "../../../../shared/money";
-import { isPlanId, PLANS } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
@@ -12,6 +12,7 @@ import { ModeBadge } from "../components/mode-badge";
 import { Section } from "../components/section";
 import { EmptyNote } from "../components/table";
 import { When } from "../components/when";
+import { WithCatalog } from "../components/with-catalog";
 import { consolePaths } from "../console-paths";
 import type { AccountDetail, InvoiceData } from "../console-data";
 import { formatDateUtc } from "../lib/format";
@@ -39,7 +40,11 @@ export function AccountPage() {
       </>
     );
   }
-  return <AccountView data={account.data} />;
+  return (
+    <WithCatalog what="the account" rows={4}>
+      {(catalog) => <AccountView data={account.data} catalog={catalog} />}
+    </WithCatalog>
+  );
 }
 
 function BackLink() {
@@ -50,13 +55,13 @@ function BackLink() {
   );
 }
 
-function AccountView({ data }: { data: AccountDetail }) {
+function AccountView({ data, catalog }: { data: AccountDetail; catalog: Catalog }) {
   const { account, overview, history, billing } = data;
   const [grandfathering, setGrandfathering] = useState(false);
   const [refund, setRefund] = useState<RefundTarget | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const nowMs = Date.now();
-  const plan = isPlanId(account.planId) ? PLANS[account.planId] : null;
+  const plan = catalog.find(account.planId);
   const grandfathered = account.grandfatheredUntilMs !== null && account.grandfatheredUntilMs > nowMs;
 
   return (
@@ -106,7 +111,7 @@ function AccountView({ data }: { data: AccountDetail }) {
         {history.hasCalls ? (
           <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
             {/* The charts read the minutes, days and caps; the clock and grace period only matter to the portal's summary. */}
-            <UsageCharts history={{ ...history, nowMs, graceHours: 0, demoApi: false }} />
+            <UsageCharts history={{ ...history, nowMs, graceHours: 0, demoApi: false }} catalog={catalog} />
           </Suspense>
         ) : (
           <EmptyNote>No calls yet.</EmptyNote>
@@ -118,11 +123,11 @@ function AccountView({ data }: { data: AccountDetail }) {
       </Section>
 
       <Section title="Changes and consents" description="Every plan or billing change with the exact words the customer agreed to.">
-        <ChangesList changes={billing.changes} />
+        <ChangesList changes={billing.changes} catalog={catalog} />
       </Section>
 
       <Section title="Quotes" description="Price previews the customer opened in the plan-change wizard.">
-        <QuotesTable quotes={data.quotes} nowMs={nowMs} />
+        <QuotesTable quotes={data.quotes} catalog={catalog} nowMs={nowMs} />
       </Section>
 
       <Section title="Invoices" description={<NextInvoice next={billing.nextInvoice} />}>
@@ -134,7 +139,7 @@ function AccountView({ data }: { data: AccountDetail }) {
         description="Operator and customer actions on this account, newest first."
         actions={<Link to={`${consolePaths.auditLog}?account=${encodeURIComponent(account.id)}`} className="text-sm font-medium text-brand-700 underline-offset-2 hover:underline">Open in the audit log</Link>}
       >
-        <AuditEntries entries={data.audit} showAccount={false} label="Audit trail" />
+        <AuditEntries entries={data.audit} catalog={catalog} showAccount={false} label="Audit trail" />
       </Section>
 
       <GrandfatherDialog open={grandfathering} onOpenChange={setGrandfathering} account={account} onDone={setAnnouncement} />

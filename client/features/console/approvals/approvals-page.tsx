@@ -1,15 +1,16 @@
 import { useState } from "react";
 import { Link } from "react-router";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { WINDOW_LABELS } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
-import { planName } from "../../../lib/plan-text";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
 import { EmptyState } from "../../../ui/states";
 import { QueryState } from "../components/query-state";
 import { When } from "../components/when";
+import { WithCatalog } from "../components/with-catalog";
 import { consolePaths } from "../console-paths";
 import type { ApprovalData } from "../console-data";
 import { DecideDialog, type Decision } from "./decide-dialog";
@@ -27,27 +28,33 @@ export function ApprovalsPage() {
       <p role="status" aria-live="polite" className={announcement ? "mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900" : "sr-only"} data-testid="approvals-announcement">
         {announcement}
       </p>
-      <QueryState query={approvals} what="the approval requests">
-        {(data) =>
-          data.length === 0 ? (
-            <EmptyState title="No approvals waiting">
-              A customer's plan change lands here when its projected monthly total is over the billing cap (set by <code className="rounded bg-slate-100 px-1">BILLING_CAP_CENTS</code>).
-            </EmptyState>
-          ) : (
-            <ul className="space-y-4">
-              {data.map((r) => (
-                <ApprovalCard key={r.id} r={r} onDecide={(approve) => { setAnnouncement(""); setDecision({ request: r, approve }); }} />
-              ))}
-            </ul>
-          )
-        }
-      </QueryState>
-      <DecideDialog decision={decision} onClose={() => setDecision(null)} onDone={setAnnouncement} />
+      <WithCatalog what="the approval requests">
+        {(catalog) => (
+          <>
+            <QueryState query={approvals} what="the approval requests">
+              {(data) =>
+                data.length === 0 ? (
+                  <EmptyState title="No approvals waiting">
+                    A customer's plan change lands here when its projected monthly total is over the billing cap (set by <code className="rounded bg-slate-100 px-1">BILLING_CAP_CENTS</code>).
+                  </EmptyState>
+                ) : (
+                  <ul className="space-y-4">
+                    {data.map((r) => (
+                      <ApprovalCard key={r.id} r={r} catalog={catalog} onDecide={(approve) => { setAnnouncement(""); setDecision({ request: r, approve }); }} />
+                    ))}
+                  </ul>
+                )
+              }
+            </QueryState>
+            <DecideDialog catalog={catalog} decision={decision} onClose={() => setDecision(null)} onDone={setAnnouncement} />
+          </>
+        )}
+      </WithCatalog>
     </>
   );
 }
 
-function ApprovalCard({ r, onDecide }: { r: ApprovalData; onDecide: (approve: boolean) => void }) {
+function ApprovalCard({ r, catalog, onDecide }: { r: ApprovalData; catalog: Catalog; onDecide: (approve: boolean) => void }) {
   const money = (m: number) => formatMoney(m, r.currency);
   const overBy = r.projectedMonthlyMinor - r.billingCapMinor;
   // One scale for both: the projected bill as a bar, the cap as a mark on it.
@@ -59,7 +66,7 @@ function ApprovalCard({ r, onDecide }: { r: ApprovalData; onDecide: (approve: bo
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-100 px-5 py-4">
         <div>
           <h2 className="text-base font-semibold text-slate-900">
-            <Link to={consolePaths.account(r.accountId)} className="underline decoration-slate-300 underline-offset-2 hover:decoration-slate-900">{r.accountName}</Link>: {planName(r.fromPlanId)} → {planName(r.toPlanId)}
+            <Link to={consolePaths.account(r.accountId)} className="underline decoration-slate-300 underline-offset-2 hover:decoration-slate-900">{r.accountName}</Link>: {catalog.nameOf(r.fromPlanId)} → {catalog.nameOf(r.toPlanId)}
           </h2>
           <p className="mt-0.5 text-sm text-slate-600">Requested <When ms={r.createdAtMs} /> · <When ms={r.createdAtMs} relative /></p>
         </div>

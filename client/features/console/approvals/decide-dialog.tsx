@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { planName } from "../../../lib/plan-text";
 import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import type { ApprovalData } from "../console-data";
 import { useDecideApproval } from "./use-decide-approval";
@@ -11,7 +11,7 @@ export interface Decision {
 }
 
 /** Approve or deny a change over the billing cap; a denial needs a reason, which the customer is told. */
-export function DecideDialog({ decision, onClose, onDone }: { decision: Decision | null; onClose: () => void; onDone: (message: string) => void }) {
+export function DecideDialog({ catalog, decision, onClose, onDone }: { catalog: Catalog; decision: Decision | null; onClose: () => void; onDone: (message: string) => void }) {
   const decide = useDecideApproval();
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
@@ -22,7 +22,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
   const r = decision?.request;
   const approve = decision?.approve ?? true;
   const money = (m: number) => formatMoney(m, r?.currency ?? "USD");
-  const change = r ? `${planName(r.fromPlanId)} → ${planName(r.toPlanId)}` : "";
+  const change = r ? `${catalog.nameOf(r.fromPlanId)} → ${catalog.nameOf(r.toPlanId)}` : "";
   const reasonProblem = !approve && reason.trim().length < 3 ? "Say why (at least 3 characters): the customer is told." : null;
 
   function close(open: boolean) {
@@ -45,7 +45,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
             res.status === "approved"
               ? `Approved: ${r.accountName} moves ${change}, with the amounts the customer agreed to. The customer has been notified.`
               : res.status === "denied"
-                ? `Denied: ${r.accountName} stays on ${planName(r.fromPlanId)}. Nothing was charged; the customer has been told why.`
+                ? `Denied: ${r.accountName} stays on ${catalog.nameOf(r.fromPlanId)}. Nothing was charged; the customer has been told why.`
                 : `Approved. ${r.accountName}'s price moved since the consent (it is priced when applied), so nothing was charged: the customer is asked to confirm the new price, with no second approval needed.`,
           );
           decide.reset();
@@ -61,7 +61,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
     <ConfirmDialog
       open={decision !== null}
       onOpenChange={close}
-      title={r ? `${approve ? "Approve" : "Deny"} ${r.accountName}'s switch to ${planName(r.toPlanId)}?` : "Decide"}
+      title={r ? `${approve ? "Approve" : "Deny"} ${r.accountName}'s switch to ${catalog.nameOf(r.toPlanId)}?` : "Decide"}
       confirmLabel={approve ? "Approve" : "Deny the switch"}
       pendingLabel={approve ? "Approving…" : "Denying…"}
       tone={approve ? "primary" : "danger"}
@@ -87,7 +87,7 @@ export function DecideDialog({ decision, onClose, onDone }: { decision: Decision
       )}
       {r && !approve && (
         <>
-          <Consequences items={[`${r.accountName} stays on ${planName(r.fromPlanId)}; nothing is charged.`, "The customer is notified with your reason."]} />
+          <Consequences items={[`${r.accountName} stays on ${catalog.nameOf(r.fromPlanId)}; nothing is charged.`, "The customer is notified with your reason."]} />
           <label htmlFor={reasonId} className="mt-4 block text-sm font-medium text-slate-800">Reason (required)</label>
           <textarea
             id={reasonId}

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { formatCount } from "../../../lib/format";
-import { planName } from "../../../lib/plan-text";
 import { EmptyNote, TableFrame, Td, Th, THead } from "../components/table";
 import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
@@ -39,24 +39,20 @@ const ACTION_LABEL: Record<string, string> = {
 };
 
 /** A detail value in words: dates for *Ms, money for *Minor (with the entry's currency), plans by name. */
-function detailValue(key: string, value: unknown, details: Record<string, unknown>): string {
+function detailValue(catalog: Catalog, key: string, value: unknown, details: Record<string, unknown>): string {
   if (value === null || value === undefined) return "none";
   if (typeof value === "number") {
     if (key.endsWith("Ms")) return formatDateTimeUtc(value);
     if (key.endsWith("Minor") && Number.isInteger(value)) return formatMoney(value, typeof details.currency === "string" ? details.currency : "USD");
     return formatCount(value);
   }
-  if (typeof value === "string") return key === "planId" || key === "from" || key === "to" ? planOrMode(value) : value;
+  // `from` and `to` are plans or, for an enforcement change, modes: a mode is no plan and stays as it is.
+  if (typeof value === "string") return key === "planId" || key === "from" || key === "to" ? catalog.nameOf(value) : value;
   if (Array.isArray(value)) return value.length === 0 ? "none" : value.map(String).join(", ");
   return JSON.stringify(value);
 }
 
-function planOrMode(v: string): string {
-  const name = planName(v);
-  return name === v ? v : name;
-}
-
-function Details({ details }: { details: Record<string, unknown> }) {
+function Details({ catalog, details }: { catalog: Catalog; details: Record<string, unknown> }) {
   const entries = Object.entries(details).filter(([k]) => k !== "currency");
   if (entries.length === 0) return <span className="text-slate-600">–</span>;
   return (
@@ -64,15 +60,15 @@ function Details({ details }: { details: Record<string, unknown> }) {
       {entries.map(([k, v]) => (
         <div key={k} className="contents">
           <dt className="text-slate-600">{k}</dt>
-          <dd className="break-words text-slate-900">{detailValue(k, v, details)}</dd>
+          <dd className="break-words text-slate-900">{detailValue(catalog, k, v, details)}</dd>
         </div>
       ))}
     </dl>
   );
 }
 
-/** The audit log as a table, newest first; `accountNames` turns account ids into links with names. */
-export function AuditEntries({ entries, accountNames, showAccount = true, label = "Audit log" }: { entries: AuditEntry[]; accountNames?: Map<string, string>; showAccount?: boolean; label?: string }) {
+/** The audit log as a table, newest first; `accountNames` turns account ids into links with names, the catalog plan ids into names. */
+export function AuditEntries({ entries, catalog, accountNames, showAccount = true, label = "Audit log" }: { entries: AuditEntry[]; catalog: Catalog; accountNames?: Map<string, string>; showAccount?: boolean; label?: string }) {
   if (entries.length === 0) return <EmptyNote testId="audit-log">Nothing recorded{showAccount ? " for these filters" : " for this account yet"}.</EmptyNote>;
   return (
     <TableFrame label={label} minWidth={showAccount ? 860 : 640} testId="audit-log">
@@ -105,7 +101,7 @@ export function AuditEntries({ entries, accountNames, showAccount = true, label 
               </Td>
             )}
             <Td className="break-all text-xs text-slate-800">{e.actor}</Td>
-            <Td><Details details={e.details} /></Td>
+            <Td><Details catalog={catalog} details={e.details} /></Td>
           </tr>
         ))}
       </tbody>

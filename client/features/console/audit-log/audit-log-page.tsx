@@ -4,6 +4,7 @@ import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
 import { useAccounts } from "../accounts/use-accounts";
 import { QueryState } from "../components/query-state";
+import { WithCatalog } from "../components/with-catalog";
 import { AUDIT_ACTIONS, AuditEntries } from "./audit-entries";
 import { useAuditLog } from "./use-audit-log";
 import { withParams } from "../lib/search-params";
@@ -76,23 +77,27 @@ export function AuditLogPage() {
           <Button variant="ghost" onClick={() => set({ action: null, account: null, limit: null })}>Clear filters</Button>
         )}
       </div>
-      <QueryState query={log} what="the audit log" rows={3}>
-        {(entries) => (
-          <div className={log.isPlaceholderData ? "opacity-60" : undefined} aria-busy={log.isPlaceholderData}>
-            <p className="mb-2 text-sm text-slate-600" role="status">
-              {entries.length === limit ? `The latest ${entries.length} entries` : `${entries.length} ${entries.length === 1 ? "entry" : "entries"}`}
-              {deferredAction && <> with an action starting “{deferredAction}”</>}
-              {accountId && <> for {names.get(accountId) ?? accountId}</>}
-            </p>
-            <AuditEntries entries={entries} accountNames={names} />
-            {entries.length >= limit && limit < 1000 && (
-              <div className="mt-3 flex justify-center">
-                <Button variant="secondary" onClick={() => set({ limit: String(Math.min(1000, limit + PAGE)) })}>Show older entries</Button>
+      <WithCatalog what="the audit log" rows={3}>
+        {(catalog) => (
+          <QueryState query={log} what="the audit log" rows={3}>
+            {(entries) => (
+              <div className={log.isPlaceholderData ? "opacity-60" : undefined} aria-busy={log.isPlaceholderData}>
+                <p className="mb-2 text-sm text-slate-600" role="status">
+                  {entries.length === limit ? `The latest ${entries.length} entries` : `${entries.length} ${entries.length === 1 ? "entry" : "entries"}`}
+                  {deferredAction && <> with an action starting “{deferredAction}”</>}
+                  {accountId && <> for {names.get(accountId) ?? accountId}</>}
+                </p>
+                <AuditEntries entries={entries} catalog={catalog} accountNames={names} />
+                {entries.length >= limit && limit < 1000 && (
+                  <div className="mt-3 flex justify-center">
+                    <Button variant="secondary" onClick={() => set({ limit: String(Math.min(1000, limit + PAGE)) })}>Show older entries</Button>
+                  </div>
+                )}
               </div>
             )}
-          </div>
+          </QueryState>
         )}
-      </QueryState>
+      </WithCatalog>
     </>
   );
 }

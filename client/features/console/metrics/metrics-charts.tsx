@@ -1,7 +1,7 @@
 import { useId, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { PLAN_LIST } from "../../../../shared/plans";
 import { formatCompact, formatCount } from "../../../lib/format";
 import type { MetricsData } from "../console-data";
 import { formatDateUtc, formatMoneyCompact } from "../lib/format";
@@ -141,10 +141,14 @@ const MONEY_SERIES: Series[] = [
   { key: "revenue", label: "Invoiced in range", color: "#0f766e" },
 ];
 
-/** Monthly recurring revenue now and revenue invoiced in the range, per plan. */
-export function RevenueChart({ metrics }: { metrics: MetricsData }) {
+/**
+ * Monthly recurring revenue now and revenue invoiced in the range, per plan: the catalog's plans in
+ * its order, then any plan revenue was invoiced on that the catalog no longer holds (by its id).
+ */
+export function RevenueChart({ metrics, catalog }: { metrics: MetricsData; catalog: Catalog }) {
   const { currency } = metrics;
-  const points = PLAN_LIST.map((p) => ({ plan: p.name, mrr: metrics.mrrMinorByPlan[p.id] ?? 0, revenue: metrics.revenueMinorByPlan[p.id] ?? 0 }));
+  const gone = Object.keys({ ...metrics.mrrMinorByPlan, ...metrics.revenueMinorByPlan }).filter((id) => !catalog.has(id));
+  const points = [...catalog.plans.map((p) => p.id), ...gone].map((id) => ({ plan: catalog.nameOf(id), mrr: metrics.mrrMinorByPlan[id] ?? 0, revenue: metrics.revenueMinorByPlan[id] ?? 0 }));
   const byPlan = new Map(points.map((p) => [p.plan, p]));
   return (
     <ChartFigure

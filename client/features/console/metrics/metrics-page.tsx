@@ -1,4 +1,5 @@
 import { lazy, Suspense, useId } from "react";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { formatCount } from "../../../lib/format";
 import { PageHeader } from "../../../ui/page-header";
@@ -7,6 +8,7 @@ import { QueryState } from "../components/query-state";
 import { Section } from "../components/section";
 import { Segmented } from "../components/segmented";
 import { StatTile } from "../components/stat-tile";
+import { WithCatalog } from "../components/with-catalog";
 import type { MetricsData } from "../console-data";
 import { formatDateUtc, formatDuration, formatPercent, noticeKindLabel } from "../lib/format";
 import { rangeLabel, useDaysRange } from "../lib/range";
@@ -32,14 +34,18 @@ export function MetricsPage() {
         description="How the lifecycle is doing: meter → notify → upgrade or reduce traffic. Days are UTC days."
         actions={<Segmented legend="Range" options={RANGES.map((d) => ({ value: d, label: rangeLabel(d) }))} value={range.days} onChange={range.setDays} testId="metrics-range" />}
       />
-      <QueryState query={metrics} what="the metrics" rows={4}>
-        {(m) => <MetricsView m={m} updating={metrics.isPlaceholderData} />}
-      </QueryState>
+      <WithCatalog what="the metrics" rows={4}>
+        {(catalog) => (
+          <QueryState query={metrics} what="the metrics" rows={4}>
+            {(m) => <MetricsView m={m} catalog={catalog} updating={metrics.isPlaceholderData} />}
+          </QueryState>
+        )}
+      </WithCatalog>
     </>
   );
 }
 
-function MetricsView({ m, updating }: { m: MetricsData; updating: boolean }) {
+function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalog; updating: boolean }) {
   const money = (v: number) => formatMoney(v, m.currency);
   const days = m.callsPerDay.length;
   const served = m.callsPerDay.reduce((s, d) => s + d.served, 0);
@@ -94,7 +100,7 @@ function MetricsView({ m, updating }: { m: MetricsData; updating: boolean }) {
         </Section>
         <Section title="Revenue">
           <Suspense fallback={<LoadingBlock rows={1} label="Loading the chart…" />}>
-            <Charts.Revenue metrics={m} />
+            <Charts.Revenue metrics={m} catalog={catalog} />
           </Suspense>
         </Section>
       </div>

@@ -1,6 +1,5 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { isPlanId, PLANS } from "../../../../shared/plans";
-import { planName } from "../../../lib/plan-text";
 import type { AuditRowData } from "../console-data";
 import { formatDateTimeUtc, noticeKindLabel } from "../lib/format";
 import type { CsvCell } from "../lib/csv";
@@ -16,12 +15,12 @@ export const defaultDir = (c: SortColumn): SortDir => (c === "account" || c === 
 
 const MODE_ORDER: Record<string, number> = { off: 0, shadow: 1, enforce: 2 };
 
-function sortValue(r: AuditRowData, c: SortColumn): string | number {
+function sortValue(catalog: Catalog, r: AuditRowData, c: SortColumn): string | number {
   switch (c) {
     case "account":
       return r.name.toLowerCase();
     case "plan":
-      return isPlanId(r.planId) ? PLANS[r.planId].priceMinor : -1;
+      return catalog.find(r.planId)?.priceMinor ?? -1;
     case "mode":
       return MODE_ORDER[r.mode] ?? -1;
     case "peakMinute":
@@ -43,12 +42,12 @@ function sortValue(r: AuditRowData, c: SortColumn): string | number {
   }
 }
 
-/** Rows in the chosen order; ties keep the account name order so the table does not jump. */
-export function sortRows(rows: AuditRowData[], sort: { column: SortColumn; dir: SortDir }): AuditRowData[] {
+/** Rows in the chosen order (plans by price, from the catalog); ties keep the account name order so the table does not jump. */
+export function sortRows(catalog: Catalog, rows: AuditRowData[], sort: { column: SortColumn; dir: SortDir }): AuditRowData[] {
   const sign = sort.dir === "asc" ? 1 : -1;
   return [...rows].sort((a, b) => {
-    const x = sortValue(a, sort.column);
-    const y = sortValue(b, sort.column);
+    const x = sortValue(catalog, a, sort.column);
+    const y = sortValue(catalog, b, sort.column);
     if (x < y) return -sign;
     if (x > y) return sign;
     return a.name.localeCompare(b.name);
@@ -62,9 +61,9 @@ export function costDifference(diffMinor: number, currency: string): string {
 }
 
 
-/** The cap of a window on a plan, or null when that window is not capped. */
-export function capOf(planId: string, window: "minute" | "day" | "month"): number | null {
-  return isPlanId(planId) ? (PLANS[planId].caps[window] ?? null) : null;
+/** The cap of a window on a plan, or null when that window is not capped (or the catalog does not hold the plan). */
+export function capOf(catalog: Catalog, planId: string, window: "minute" | "day" | "month"): number | null {
+  return catalog.find(planId)?.caps[window] ?? null;
 }
 
 export const CSV_HEADER = [
@@ -90,19 +89,19 @@ export const CSV_HEADER = [
 ];
 
 /** One CSV row with the figures as numbers (spreadsheets sum them) and the rest as shown. */
-export function csvRow(r: AuditRowData): CsvCell[] {
+export function csvRow(catalog: Catalog, r: AuditRowData): CsvCell[] {
   return [
     r.accountId,
     r.name,
     r.email,
-    planName(r.planId),
+    catalog.nameOf(r.planId),
     r.mode,
     r.peakMinute,
-    capOf(r.planId, "minute"),
+    capOf(catalog, r.planId, "minute"),
     r.peakDay,
-    capOf(r.planId, "day"),
+    capOf(catalog, r.planId, "day"),
     r.periodUsage,
-    capOf(r.planId, "month"),
+    capOf(catalog, r.planId, "month"),
     r.wouldThrottle,
     r.throttled,
     r.daysOver,
@@ -111,6 +110,6 @@ export function csvRow(r: AuditRowData): CsvCell[] {
     // Words rather than a signed amount: a leading "+" or "−" would read as a formula in a spreadsheet.
     r.recommended ? (r.recommended.costDiffMinor === 0 ? "same cost" : `${formatMoney(Math.abs(r.recommended.costDiffMinor), r.recommended.currency)} a month ${r.recommended.costDiffMinor > 0 ? "more" : "less"}`) : null,
     r.notices.map((n) => `${noticeKindLabel(n.kind)} ${formatDateTimeUtc(n.createdAtMs)} (${n.deliveredAtMs === null ? "not delivered" : `delivered ${formatDateTimeUtc(n.deliveredAtMs)}`})`).join("; ") || null,
-    r.lastPlanChange ? `${planName(r.lastPlanChange.toPlanId)} ${r.lastPlanChange.status} ${formatDateTimeUtc(r.lastPlanChange.atMs)}` : null,
+    r.lastPlanChange ? `${catalog.nameOf(r.lastPlanChange.toPlanId)} ${r.lastPlanChange.status} ${formatDateTimeUtc(r.lastPlanChange.atMs)}` : null,
   ];
 }

@@ -1,12 +1,12 @@
 import { useId, useMemo } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { PLAN_LIST } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
-import { planName } from "../../../lib/plan-text";
+import { useCatalog } from "../../../lib/use-catalog";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
-import { EmptyState } from "../../../ui/states";
+import { EmptyState, ErrorState, LoadingBlock } from "../../../ui/states";
 import { ModeBadge } from "../components/mode-badge";
 import { QueryState } from "../components/query-state";
 import { Segmented } from "../components/segmented";
@@ -27,14 +27,34 @@ const short = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short",
 /** "25 Nov, 14:02": a notice's time in a dense cell (UTC, with the full date in its title). */
 const shortUtc = (ms: number) => short.format(ms);
 
+const TITLE = "Shadow audit";
+const DESCRIPTION = "Accounts over a plan cap, what enforcement would have refused, and what each has been told. Figures are per UTC day.";
+
 /**
  * The landing page: every account that went over a cap in the range, what shadow mode would have
- * refused, the plan that would fit, and what the account has been told.
+ * refused, the plan that would fit, and what the account has been told. The `?plan=` filter is read
+ * against the catalog, so the audit is asked for once the catalog is loaded.
  */
 export function ShadowAuditPage() {
+  const catalog = useCatalog();
+  if (catalog.data) return <ShadowAudit catalog={catalog.data} />;
+  return (
+    <>
+      <PageHeader title={TITLE} description={DESCRIPTION} />
+      {catalog.isError ? (
+        <ErrorState title="We could not load the shadow audit" message={catalog.error.message} onRetry={() => catalog.refetch()} />
+      ) : (
+        <LoadingBlock rows={3} label="Loading the shadow audit…" />
+      )}
+    </>
+  );
+}
+
+function ShadowAudit({ catalog }: { catalog: Catalog }) {
   const [params, setParams] = useSearchParams();
   const range = useDaysRange(RANGES, 7);
-  const planId = PLAN_LIST.some((p) => p.id === params.get("plan")) ? params.get("plan")! : undefined;
+  const planParam = params.get("plan");
+  const planId = planParam !== null && catalog.has(planParam) ? planParam : undefined;
   const sortParam = params.get("sort");
   const column: SortColumn = isSortColumn(sortParam) ? sortParam : "wouldThrottle";
   const dir: SortDir = params.get("dir") === "asc" ? "asc" : params.get("dir") === "desc" ? "desc" : defaultDir(column);
@@ -48,18 +68,18 @@ export function ShadowAuditPage() {
     update({ sort: c, dir: nextDir });
   };
 
-  const rows = useMemo(() => (audit.data ? sortRows(audit.data.rows, { column, dir }) : []), [audit.data, column, dir]);
+  const rows = useMemo(() => (audit.data ? sortRows(catalog, audit.data.rows, { column, dir }) : []), [catalog, audit.data, column, dir]);
 
   function exportCsv() {
     const stamp = new Date().toISOString().slice(0, 10);
-    downloadCsv(`shadow-audit-${planId ?? "all-plans"}-${range.days}d-${stamp}.csv`, toCsv(CSV_HEADER, rows.map(csvRow)));
+    downloadCsv(`shadow-audit-${planId ?? "all-plans"}-${range.days}d-${stamp}.csv`, toCsv(CSV_HEADER, rows.map((r) => csvRow(catalog, r))));
   }
 
   return (
     <>
       <PageHeader
-        title="Shadow audit"
-        description="Accounts over a plan cap, what enforcement would have refused, and what each has been told. Figures are per UTC day."
+        title={TITLE}
+        description={DESCRIPTION}
         actions={
           <Button variant="secondary" onClick={exportCsv} disabled={rows.length === 0}>
             <svg viewBox="0 0 24 24" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden>
@@ -81,7 +101,7 @@ export function ShadowAuditPage() {
             className="rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-sm text-slate-900"
           >
             <option value="">All plans</option>
-            {PLAN_LIST.map((p) => (
+            {catalog.plans.map((p) => (
               <option key={p.id} value={p.id}>{p.name}</option>
             ))}
           </select>
@@ -101,10 +121,10 @@ export function ShadowAuditPage() {
         {(data) =>
           rows.length === 0 ? (
             <EmptyState title={`No account went over a cap since ${formatDateUtc(data.fromMs)}`}>
-              {planId ? `Nothing on the ${planName(planId)} plan. Try all plans or a longer range.` : "Every account stayed within its plan. Try a longer range."}
+              {planId ? `Nothing on the ${catalog.nameOf(planId)} plan. Try all plans or a longer range.` : "Every account stayed within its plan. Try a longer range."}
             </EmptyState>
           ) : (
-            <AuditTable rows={rows} sort={{ column, dir }} onSort={onSort} />
+            <AuditTable catalog={catalog} rows={rows} sort={{ column, dir }} onSort={onSort} />
           )
         }
       </QueryState>
@@ -112,7 +132,7 @@ export function ShadowAuditPage() {
   );
 }
 
-function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { column: string; dir: SortDir }; onSort: (c: string) => void }) {
+function AuditTable({ catalog, rows, sort, onSort }: { catalog: Catalog; rows: AuditRowData[]; sort: { column: string; dir: SortDir }; onSort: (c: string) => void }) {
   const navigate = useNavigate();
   const th = (label: string, column: SortColumn, numeric?: boolean, hint?: string) => <SortTh label={label} column={column} sort={sort} onSort={onSort} numeric={numeric} hint={hint} />;
   return (
@@ -151,11 +171,11 @@ function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { colu
               </Link>
               <p className="text-xs text-slate-600">{r.email}</p>
             </Td>
-            <Td tight>{planName(r.planId)}</Td>
+            <Td tight>{catalog.nameOf(r.planId)}</Td>
             <Td tight><ModeBadge mode={r.mode} /></Td>
-            <Td tight numeric data-testid="peak-minute"><AgainstCap value={r.peakMinute} cap={capOf(r.planId, "minute")} /></Td>
-            <Td tight numeric data-testid="peak-day"><AgainstCap value={r.peakDay} cap={capOf(r.planId, "day")} /></Td>
-            <Td tight numeric><AgainstCap value={r.periodUsage} cap={capOf(r.planId, "month")} /></Td>
+            <Td tight numeric data-testid="peak-minute"><AgainstCap value={r.peakMinute} cap={capOf(catalog, r.planId, "minute")} /></Td>
+            <Td tight numeric data-testid="peak-day"><AgainstCap value={r.peakDay} cap={capOf(catalog, r.planId, "day")} /></Td>
+            <Td tight numeric><AgainstCap value={r.periodUsage} cap={capOf(catalog, r.planId, "month")} /></Td>
             <Td tight numeric>
               <span className="font-medium text-amber-900">{formatCount(r.wouldThrottle)}</span>
               {r.throttled > 0 && <p className="text-xs text-rose-800">{formatCount(r.throttled)} refused</p>}
@@ -177,7 +197,7 @@ function AuditTable({ rows, sort, onSort }: { rows: AuditRowData[]; sort: { colu
             <Td tight>
               {r.lastPlanChange ? (
                 <>
-                  <span className="whitespace-nowrap font-medium text-slate-900">→ {planName(r.lastPlanChange.toPlanId)}</span>
+                  <span className="whitespace-nowrap font-medium text-slate-900">→ {catalog.nameOf(r.lastPlanChange.toPlanId)}</span>
                   <p className="text-xs text-slate-700">{changeStatusLabel(r.lastPlanChange.status)}</p>
                   <p className="text-xs text-slate-600"><When ms={r.lastPlanChange.atMs} dateOnly /></p>
                 </>

@@ -1,14 +1,16 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { Button } from "../../../ui/button";
 import type { BillingProblem } from "../../billing/billing-errors";
 import { billingDate } from "../../billing/billing-text";
 import { ConsentForm } from "../../billing/components/consent-form";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
-import { confirmLabels, planOf } from "./quote-summary";
+import { confirmLabels } from "./quote-summary";
 import { StepHeading } from "./step-heading";
 
 /** Step 3: the quote's own consent words, an "I agree" box, and the one button that changes the plan. */
 export function ConsentStep({
+  catalog,
   quote,
   expiresAtMs,
   pending,
@@ -19,6 +21,7 @@ export function ConsentStep({
   onPreviewAgain,
   focusOnMount,
 }: {
+  catalog: Catalog;
   quote: PlanChangeQuote;
   /** The quote's expiry by this browser's clock. */
   expiresAtMs: number;
@@ -31,7 +34,7 @@ export function ConsentStep({
   onPreviewAgain: () => void;
   focusOnMount: boolean;
 }) {
-  const to = planOf(quote.toPlanId);
+  const to = catalog.plan(quote.toPlanId);
   const labels = confirmLabels(quote);
   const money = (m: number) => formatMoney(m, quote.currency);
   return (

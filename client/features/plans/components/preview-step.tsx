@@ -1,3 +1,4 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { Button } from "../../../ui/button";
 import { LoadingBlock } from "../../../ui/states";
@@ -7,31 +8,31 @@ import { QuoteExpiry, useExpired } from "../../billing/components/quote-expiry";
 import type { PlanVerdictData } from "../use-plan-comparison";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
 import { atTheCap } from "./plan-text";
-import { planOf, QuoteFigures, QuoteLines } from "./quote-summary";
+import { QuoteFigures, QuoteLines } from "./quote-summary";
 import { StepHeading } from "./step-heading";
 
 /** What the change means in a sentence or two, beyond the figures. */
-function explanation(quote: PlanChangeQuote): string {
-  const from = planOf(quote.fromPlanId);
-  const to = planOf(quote.toPlanId);
+function explanation(quote: PlanChangeQuote, catalog: Catalog): string {
+  const from = catalog.nameOf(quote.fromPlanId);
+  const to = catalog.plan(quote.toPlanId);
   const money = (m: number) => formatMoney(m, quote.currency);
   if (quote.timing === "period_end") {
-    return `Nothing is charged now. You stay on ${from.name}, with its caps, until ${billingDate(quote.effectiveAtMs)}; from then you are on ${to.name}${
+    return `Nothing is charged now. You stay on ${from}, with its caps, until ${billingDate(quote.effectiveAtMs)}; from then you are on ${to.name}${
       to.priceMinor > 0 ? ` at ${money(quote.recurringMinor)} a month` : ""
     }. You can cancel the switch on the Billing page until then.`;
   }
   if (quote.recurringFromMs !== quote.period.endMs) {
     return `${to.name} starts today with a new billing period: you pay ${money(quote.amountDueNowMinor)} now for the month ahead, then ${money(quote.recurringMinor)} on ${billingDate(quote.recurringFromMs)} and every month after.`;
   }
-  return `You pay only for the days left in this billing period, less what you already paid for them on ${from.name}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the month ahead, as usual.`;
+  return `You pay only for the days left in this billing period, less what you already paid for them on ${from}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the month ahead, as usual.`;
 }
 
 /**
  * The whole price when the new plan bills calls beyond its monthly quota: what the customer's rate
  * implies, with and without overage billing (offered on the next step, its own tick).
  */
-function OverageNote({ quote, verdict }: { quote: PlanChangeQuote; verdict: PlanVerdictData | undefined }) {
-  const to = planOf(quote.toPlanId);
+function OverageNote({ quote, catalog, verdict }: { quote: PlanChangeQuote; catalog: Catalog; verdict: PlanVerdictData | undefined }) {
+  const to = catalog.plan(quote.toPlanId);
   if (quote.expectedOverageMinor <= 0 || to.caps.month === undefined || quote.overagePer1000Minor === null) return null;
   const money = (m: number) => formatMoney(m, quote.currency);
   const quota = to.caps.month.toLocaleString("en-US");
@@ -58,6 +59,7 @@ function OverageNote({ quote, verdict }: { quote: PlanChangeQuote; verdict: Plan
 
 /** Step 2: the quote — credit, charge, due now, the next recurring amount, the new caps and when — valid 15 minutes. */
 export function PreviewStep({
+  catalog,
   quote,
   expiresAtMs,
   verdict,
@@ -69,6 +71,7 @@ export function PreviewStep({
   onPreviewAgain,
   focusOnMount,
 }: {
+  catalog: Catalog;
   quote: PlanChangeQuote | undefined;
   /** The quote's expiry by this browser's clock. */
   expiresAtMs: number | undefined;
@@ -83,7 +86,7 @@ export function PreviewStep({
   focusOnMount: boolean;
 }) {
   const expired = useExpired(expiresAtMs);
-  const title = quote ? `Preview: ${planOf(quote.fromPlanId).name} → ${planOf(quote.toPlanId).name}` : "Preview";
+  const title = quote ? `Preview: ${catalog.nameOf(quote.fromPlanId)} → ${catalog.plan(quote.toPlanId).name}` : "Preview";
 
   return (
     <section aria-labelledby="preview-heading" aria-busy={pending}>
@@ -115,32 +118,32 @@ export function PreviewStep({
               </p>
             </div>
           )}
-          <OverageNote quote={quote} verdict={verdict} />
+          <OverageNote quote={quote} catalog={catalog} verdict={verdict} />
           {verdict?.kind !== "over" && verdict?.outlier && (
             <div className="rounded-xl border border-slate-200 bg-slate-50 p-4 text-sm text-slate-800" data-testid="outlier-note">
-              <p className="font-semibold">One day of your last 30 went over {planOf(quote.toPlanId).name}'s caps</p>
+              <p className="font-semibold">One day of your last 30 went over {catalog.plan(quote.toPlanId).name}'s caps</p>
               <p className="mt-1">
                 On {billingDate(verdict.outlier.dayMs)}{" "}
                 {verdict.outlier.windows.includes("minute")
-                  ? `you made ${verdict.outlier.peakMinute.toLocaleString("en-US")} calls in one minute, over its ${(planOf(quote.toPlanId).caps.minute ?? 0).toLocaleString("en-US")}/min cap`
-                  : `you made ${verdict.outlier.calls.toLocaleString("en-US")} calls, over its ${(planOf(quote.toPlanId).caps.day ?? 0).toLocaleString("en-US")}/day cap`}
-                . We count one such day as an outlier, not a reason to pay for a bigger plan; on {planOf(quote.toPlanId).name}, calls like those are warned about, then refused once its caps are enforced.
+                  ? `you made ${verdict.outlier.peakMinute.toLocaleString("en-US")} calls in one minute, over its ${(catalog.plan(quote.toPlanId).caps.minute ?? 0).toLocaleString("en-US")}/min cap`
+                  : `you made ${verdict.outlier.calls.toLocaleString("en-US")} calls, over its ${(catalog.plan(quote.toPlanId).caps.day ?? 0).toLocaleString("en-US")}/day cap`}
+                . We count one such day as an outlier, not a reason to pay for a bigger plan; on {catalog.plan(quote.toPlanId).name}, calls like those are warned about, then refused once its caps are enforced.
               </p>
             </div>
           )}
           {verdict?.kind === "over" && (
             <div className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-sm text-amber-950" data-testid="fit-warning">
-              <p className="font-semibold">Your traffic does not fit {planOf(quote.toPlanId).name}</p>
+              <p className="font-semibold">Your traffic does not fit {catalog.plan(quote.toPlanId).name}</p>
               <p className="mt-1">
-                On {planOf(quote.toPlanId).name}, your last 30 days would have been {verdict.label}. At a cap: {atTheCap(planOf(quote.toPlanId)).toLowerCase()}.
+                On {catalog.plan(quote.toPlanId).name}, your last 30 days would have been {verdict.label}. At a cap: {atTheCap(catalog.plan(quote.toPlanId)).toLowerCase()}.
               </p>
             </div>
           )}
-          <QuoteFigures quote={quote} />
+          <QuoteFigures quote={quote} catalog={catalog} />
           <div className="rounded-xl border border-slate-200 bg-white px-4 py-3 shadow-sm sm:px-5">
             <QuoteLines quote={quote} />
             <p className={`text-sm text-slate-700 ${quote.lines.length > 0 ? "mt-3 border-t border-slate-100 pt-3" : ""}`} data-testid="quote-explanation">
-              {explanation(quote)}
+              {explanation(quote, catalog)}
             </p>
             {quote.endsGrandfathering && (
               <p className="mt-2 text-sm font-medium text-amber-900">Switching ends the terms you currently keep for free; the consent on the next step says until when.</p>

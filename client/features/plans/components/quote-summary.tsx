@@ -1,13 +1,11 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { isPlanId, PLANS, type Plan } from "../../../../shared/plans";
 import { billingDate, capsText, signedMoney } from "../../billing/billing-text";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
 
-export const planOf = (id: string): Plan => PLANS[isPlanId(id) ? id : "free"];
-
 /** The three figures that matter: due now, the recurring amount from when, and the caps from when. */
-export function QuoteFigures({ quote }: { quote: PlanChangeQuote }) {
-  const to = planOf(quote.toPlanId);
+export function QuoteFigures({ quote, catalog }: { quote: PlanChangeQuote; catalog: Catalog }) {
+  const to = catalog.plan(quote.toPlanId);
   const now = quote.timing === "now";
   // The Plans page's estimate at the customer's rate: metered calls, or calls beyond the quota with overage billing.
   const usageMinor = quote.estimatedMonthlyMinor - quote.recurringMinor;

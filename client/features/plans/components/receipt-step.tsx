@@ -1,11 +1,11 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router";
+import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { paths } from "../../../app/paths";
 import { billingDate, capsText } from "../../billing/billing-text";
 import type { ConfirmResult } from "../../billing/use-confirm-quote";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
-import { planOf } from "./quote-summary";
 import { SatisfactionQuestion } from "./satisfaction-question";
 import { StepHeading } from "./step-heading";
 
@@ -22,9 +22,9 @@ function Fact({ label, children, testId }: { label: string; children: ReactNode;
 }
 
 /** Step 4: what happened — applied, scheduled or waiting for approval — with the amounts and where to go next. */
-export function ReceiptStep({ result, quote, focusOnMount }: { result: ConfirmResult; quote: PlanChangeQuote; focusOnMount: boolean }) {
-  const to = planOf(result.toPlanId);
-  const from = planOf(result.fromPlanId);
+export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog: Catalog; result: ConfirmResult; quote: PlanChangeQuote; focusOnMount: boolean }) {
+  const to = catalog.plan(result.toPlanId);
+  const from = catalog.nameOf(result.fromPlanId);
   const money = (m: number) => formatMoney(m, result.currency);
   const caps = capsText(quote.newCaps, to.metered);
   // Only with a remote provider (Stripe Checkout); read defensively, the local provider has none.
@@ -49,7 +49,7 @@ export function ReceiptStep({ result, quote, focusOnMount }: { result: ConfirmRe
     title = `Your switch to ${to.name} is scheduled for ${billingDate(result.effectiveAtMs)}`;
     lead = (
       <>
-        Nothing is charged now. Until {billingDate(result.effectiveAtMs)} you stay on {from.name} and keep its caps. Changed your mind? You can cancel it on the{" "}
+        Nothing is charged now. Until {billingDate(result.effectiveAtMs)} you stay on {from} and keep its caps. Changed your mind? You can cancel it on the{" "}
         <Link to={paths.billing} className="font-medium text-brand-700 underline">Billing page</Link> until then.
       </>
     );

@@ -1,6 +1,6 @@
+import type { Catalog } from "../../../../shared/catalog";
 import { DAY_MS, MINUTE_MS } from "../../../../shared/limits";
 import { formatCount } from "../../../lib/format";
-import { planName } from "../../../lib/plan-text";
 import type { UsageHistoryData } from "../use-usage-history";
 import { totalOf, type UsageCounts } from "./series";
 import { UsageBarChart, type ChartPoint } from "./usage-bar-chart";
@@ -37,11 +37,11 @@ function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number)
  * A day spent (wholly or partly) on another plan was decided against that plan's caps: its calls are
  * shown as "on an earlier plan", not coloured as over or within today's caps.
  */
-function dayPoints(history: UsageHistoryData): ChartPoint[] {
+function dayPoints(history: UsageHistoryData, catalog: Catalog): ChartPoint[] {
   return history.days.map((d) => {
     const others = (d.plans ?? [history.planId]).filter((id) => id !== history.planId);
     if (others.length === 0) return { ...d, otherPlan: 0 };
-    const names = (d.plans ?? []).map(planName);
+    const names = (d.plans ?? []).map((id) => catalog.nameOf(id));
     return {
       startMs: d.startMs,
       allowed: 0,
@@ -55,10 +55,10 @@ function dayPoints(history: UsageHistoryData): ChartPoint[] {
 }
 
 /** The last-hour and last-30-days charts. Its own chunk: the charting library loads after the meters. */
-export function UsageCharts({ history }: { history: UsageHistoryData }) {
+export function UsageCharts({ history, catalog }: { history: UsageHistoryData; catalog: Catalog }) {
   const { caps } = history;
   const minutes = history.minutes.map((m) => ({ ...m, otherPlan: 0 }));
-  const days = dayPoints(history);
+  const days = dayPoints(history, catalog);
   const lastMinute = minutes.at(-1)?.startMs ?? 0;
   const today = days.at(-1)?.startMs ?? 0;
   // Every 15 minutes back from now, and every 7 days back from today, so the latest bucket is always labelled.

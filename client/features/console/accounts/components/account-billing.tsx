@@ -1,3 +1,4 @@
+import type { Catalog } from "../../../../../shared/catalog";
 import { formatMoney } from "../../../../../shared/money";
 import { formatCount } from "../../../../lib/format";
 import { changeTitle } from "../../../../lib/plan-text";
@@ -88,14 +89,14 @@ export function InvoicesTable({ invoices, onRefund }: { invoices: InvoiceData[];
   );
 }
 
-export function ChangesList({ changes }: { changes: AccountDetail["billing"]["changes"] }) {
+export function ChangesList({ changes, catalog }: { changes: AccountDetail["billing"]["changes"]; catalog: Catalog }) {
   if (changes.length === 0) return <EmptyNote testId="account-changes">No plan or billing changes, so no consents.</EmptyNote>;
   return (
     <ul className="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="account-changes">
       {changes.map((c) => (
         <li key={c.id} className="px-4 py-3">
           <p className="flex flex-wrap items-center gap-2 font-medium text-slate-900">
-            {changeTitle(c)} <Badge tone={CHANGE_TONE[c.status] ?? "neutral"}>{changeStatusLabel(c.status)}</Badge>
+            {changeTitle(catalog, c)} <Badge tone={CHANGE_TONE[c.status] ?? "neutral"}>{changeStatusLabel(c.status)}</Badge>
             <span className="text-xs font-normal text-slate-600">effective <When ms={c.effectiveAtMs} /></span>
           </p>
           {c.approval && (
@@ -115,7 +116,7 @@ export function ChangesList({ changes }: { changes: AccountDetail["billing"]["ch
   );
 }
 
-export function QuotesTable({ quotes, nowMs }: { quotes: AccountDetail["quotes"]; nowMs: number }) {
+export function QuotesTable({ quotes, catalog, nowMs }: { quotes: AccountDetail["quotes"]; catalog: Catalog; nowMs: number }) {
   if (quotes.length === 0) return <EmptyNote testId="account-quotes">No quotes: the customer has not opened the plan-change wizard.</EmptyNote>;
   return (
     <TableFrame label="Quotes" minWidth={720} testId="account-quotes">
@@ -131,7 +132,7 @@ export function QuotesTable({ quotes, nowMs }: { quotes: AccountDetail["quotes"]
       <tbody className="divide-y divide-slate-100">
         {quotes.map((q) => (
           <tr key={q.id}>
-            <Td className="font-medium text-slate-900">{changeTitle(q)}</Td>
+            <Td className="font-medium text-slate-900">{changeTitle(catalog, q)}</Td>
             <Td numeric>{formatMoney(q.amountDueNowMinor, q.currency)}</Td>
             <Td numeric>{formatMoney(q.recurringMinor, q.currency)}</Td>
             <Td><When ms={q.createdAtMs} /></Td>
