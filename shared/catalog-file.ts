@@ -8,8 +8,8 @@ import { ENFORCEMENT_MODES } from "./plans";
  * validated here, and then passed around as a `Catalog`. Nothing in the server or the portal names
  * a plan id; everything reads the catalog it was given.
  *
- * This is the one schema both sides use: the server parses the file with it, the CLI checks a new
- * file with it, the portal builds its `Catalog` from the server's answer with it.
+ * The server parses the file with this schema at start and `headroom catalog check` checks a new
+ * file with it; the portal gets the parsed data from the server and builds its `Catalog` without it.
  */
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,39}$/;

@@ -98,7 +98,7 @@ export function DecideDialog({ catalog, decision, onClose, onDone }: { catalog: 
             required
             aria-invalid={touched && reasonProblem ? true : undefined}
             aria-describedby={touched && reasonProblem ? `${hintId} ${errorId}` : hintId}
-            placeholder="Enterprise needs a signed order form first; we will contact you."
+            placeholder="This plan needs a signed order form first; we will contact you."
             className="mt-1.5 w-full rounded-lg border border-slate-300 px-3 py-2 text-sm text-slate-900 placeholder:text-slate-500 aria-[invalid=true]:border-rose-500"
           />
           <p id={hintId} className="mt-1 text-xs text-slate-600">Sent to the customer as written.</p>

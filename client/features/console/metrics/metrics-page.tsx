@@ -95,7 +95,7 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
           <Funnel funnel={m.funnel} />
           <dl className="mt-4 grid grid-cols-2 gap-4">
             <StatTile label="Downgrades" value={formatCount(m.downgrades)} detail="to a cheaper paid plan" testId="tile-downgrades" />
-            <StatTile label="Opt-outs" value={formatCount(m.optOuts)} detail="to the Free plan" testId="tile-opt-outs" />
+            <StatTile label="Opt-outs" value={formatCount(m.optOuts)} detail="from a paid plan to a free one" testId="tile-opt-outs" />
           </dl>
         </Section>
         <Section title="Revenue">
