@@ -69,8 +69,17 @@ const planSchema = z
       .min(1)
       .refine((t) => t.every((v, i) => i === 0 || v > t[i - 1]!), { message: "expected ascending shares, e.g. [0.8, 1]" })
       .default([0.8, 1]),
-    /** Base price per billing interval, minor units of the catalog's currency. */
-    price: z.object({ month: wholeNumber("a price") }, { message: "expected a price per interval, e.g. { \"month\": 2900 }" }).strict(),
+    /** Base price per billing interval, minor units of the catalog's currency: a monthly price, a yearly price, or both. */
+    price: z
+      .object({ month: wholeNumber("a price").optional(), year: wholeNumber("a price").optional() }, { message: "expected a price per interval, e.g. { \"month\": 2900 }" })
+      .strict()
+      .refine((p) => p.month !== undefined || p.year !== undefined, { message: "expected a price for at least one interval, e.g. { \"month\": 2900 } or { \"year\": 29000 }" })
+      .refine((p) => p.year === undefined, { message: "this version bills monthly only; yearly prices come with billing intervals" }),
+    /**
+     * On the yearly price, how a meter's `month` cap applies: `monthly`, an allowance that starts over
+     * each month of the year; `yearly`, twelve months' allowance for the whole year.
+     */
+    yearlyQuota: z.enum(["monthly", "yearly"]).default("monthly"),
     /** The plan's terms per meter, keyed by meter id; every meter of the catalog is listed ({} = unlimited, not billed). */
     limits: z.record(z.string(), limitsSchema),
   })
@@ -88,6 +97,11 @@ export const catalogFileSchema = z
       .min(1, { message: "expected at least one meter, e.g. [{ \"id\": \"calls\", \"unit\": \"API calls\" }]" })
       .max(1, { message: "this version meters one thing per catalog; several meters per plan come with per-meter counters" }),
     plans: z.array(planSchema).min(1, { message: "expected at least one plan" }),
+    /**
+     * The per-key safety ceiling (KEY_CEILING_PER_MINUTE): `shared`, one count per key across all
+     * meters; `per-meter`, that many per minute for each meter separately.
+     */
+    keyCeiling: z.enum(["shared", "per-meter"]).default("shared"),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,5 +1,5 @@
 import type { CatalogData } from "./catalog-file";
-import type { Plan, PlanId } from "./plans";
+import type { MeterTerms, Plan, PlanId } from "./plans";
 
 /**
  * The catalog the server runs on and the portal renders: built from a checked catalog file
@@ -8,6 +8,14 @@ import type { Plan, PlanId } from "./plans";
  */
 export type { CatalogData } from "./catalog-file";
 export type CatalogMeter = CatalogData["meters"][number];
+
+/** A meter's terms as the file gives them, in the shape the server and portal use. */
+function meterTerms(l: CatalogData["plans"][number]["limits"][string]): MeterTerms {
+  const caps = Object.fromEntries((["minute", "day", "month"] as const).flatMap((w) => (l[w] === undefined ? [] : [[w, l[w]]])));
+  const metered = l.meteredPer1000Minor !== undefined;
+  const price = metered ? l.meteredPer1000Minor : l.overagePer1000Minor;
+  return { caps, ...(price !== undefined ? { overagePer1000Minor: price } : {}), metered };
+}
 
 /** The catalog the server runs on: its currency, its meters, its plans in the file's order. */
 export class Catalog {
@@ -22,20 +30,20 @@ export class Catalog {
   constructor(readonly data: CatalogData) {
     this.currency = data.currency;
     this.meters = data.meters;
-    const meter = data.meters[0]!.id;
     this.plans = data.plans.map((p): Plan => {
-      const l = p.limits[meter] ?? {};
-      const caps = Object.fromEntries((["minute", "day", "month"] as const).flatMap((w) => (l[w] === undefined ? [] : [[w, l[w]]])));
-      const metered = l.meteredPer1000Minor !== undefined;
+      const meters = Object.fromEntries(data.meters.map((m) => [m.id, meterTerms(p.limits[m.id] ?? {})]));
+      const main = meters[data.meters[0]!.id]!;
       return {
         id: p.id,
         name: p.name,
         summary: p.summary,
-        priceMinor: p.price.month,
+        // Plans sold only by the year compare (and rank) at a twelfth of it.
+        priceMinor: p.price.month ?? Math.ceil((p.price.year ?? 0) / 12),
+        prices: { ...p.price },
+        yearlyQuota: p.yearlyQuota,
         currency: data.currency,
-        caps,
-        ...(metered ? { overagePer1000Minor: l.meteredPer1000Minor } : l.overagePer1000Minor !== undefined ? { overagePer1000Minor: l.overagePer1000Minor } : {}),
-        metered,
+        ...main,
+        meters,
         public: p.public,
         enforcement: p.enforcement,
         thresholds: p.thresholds,

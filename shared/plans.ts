@@ -14,6 +14,20 @@ export type PlanId = string;
 
 export type Caps = Partial<Record<WindowName, number>>;
 
+/** Billing intervals a plan can be priced in. */
+export const INTERVALS = ["month", "year"] as const;
+export type BillingInterval = (typeof INTERVALS)[number];
+
+/** A plan's terms for one meter: its caps and how use beyond them (or all use) is billed. */
+export interface MeterTerms {
+  /** Units per window; a window that is absent is unlimited. */
+  caps: Caps;
+  /** Price per 1,000 units beyond the month cap (overage) or of all use (metered), minor units. */
+  overagePer1000Minor?: number;
+  /** Every unit is billed at `overagePer1000Minor`; there is no cap to go over. */
+  metered: boolean;
+}
+
 export interface Plan {
   id: PlanId;
   name: string;
@@ -21,9 +35,15 @@ export interface Plan {
   summary: string;
   /** Monthly base price, minor units of `currency`. */
   priceMinor: number;
+  /** Base price per interval the plan is sold in (at least one), minor units of `currency`. */
+  prices: Partial<Record<BillingInterval, number>>;
+  /** On the yearly price: the `month` caps start over each month (`monthly`) or allow twelve months' worth for the year (`yearly`). */
+  yearlyQuota: "monthly" | "yearly";
   currency: string;
-  /** Calls per window; a window that is absent is unlimited. */
+  /** The default meter's caps (the catalog's first meter): calls per window; a window that is absent is unlimited. */
   caps: Caps;
+  /** Every meter's terms on this plan, by meter id (the default meter's are also `caps`, `overagePer1000Minor`, `metered`). */
+  meters: Record<string, MeterTerms>;
   /**
    * Price per 1,000 calls beyond the monthly cap (overage plans) or per 1,000 calls of all usage
    * (metered plans), minor units. Absent = calls over the cap are not billed.

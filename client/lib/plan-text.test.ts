@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Catalog } from "../../shared/catalog";
 import { changeTitle } from "./plan-text";
 
-const plan = (id: string, name: string) => ({ id, name, summary: "", public: true, enforcement: "shadow" as const, thresholds: [0.8, 1], price: { month: 0 }, limits: { calls: {} } });
-const catalog = new Catalog({ currency: "USD", meters: [{ id: "calls", unit: "API calls" }], plans: [plan("starter", "Starter"), plan("business", "Business")] });
+const plan = (id: string, name: string) => ({ id, name, summary: "", public: true, enforcement: "shadow" as const, thresholds: [0.8, 1], price: { month: 0 }, yearlyQuota: "monthly" as const, limits: { calls: {} } });
+const catalog = new Catalog({ currency: "USD", keyCeiling: "shared", meters: [{ id: "calls", unit: "API calls" }], plans: [plan("starter", "Starter"), plan("business", "Business")] });
 
 describe("plan text", () => {
   it("titles a plan change by what it does", () => {

@@ -4,8 +4,9 @@ import { catalogOf } from "./use-catalog";
 
 const answer = (): CatalogData => ({
   currency: "USD",
+  keyCeiling: "shared",
   meters: [{ id: "calls", unit: "API calls" }],
-  plans: [{ id: "basic", name: "Basic", summary: "", public: true, enforcement: "shadow", thresholds: [0.8, 1], price: { month: 1_000 }, limits: { calls: { day: 100 } } }],
+  plans: [{ id: "basic", name: "Basic", summary: "", public: true, enforcement: "shadow", thresholds: [0.8, 1], price: { month: 1_000 }, yearlyQuota: "monthly", limits: { calls: { day: 100 } } }],
 });
 
 describe("catalogOf", () => {

@@ -11,9 +11,10 @@ const plan = (id: string, name: string, month: number, calls: { minute?: number;
   enforcement: "shadow" as const,
   thresholds: [0.8, 1],
   price: { month },
+  yearlyQuota: "monthly" as const,
   limits: { calls },
 });
-const catalog = new Catalog({ currency: "USD", meters: [{ id: "calls", unit: "API calls" }], plans: [plan("big", "Big", 9_900, { minute: 600 }), plan("small", "Small", 900, { minute: 60, day: 1_000 })] });
+const catalog = new Catalog({ currency: "USD", keyCeiling: "shared", meters: [{ id: "calls", unit: "API calls" }], plans: [plan("big", "Big", 9_900, { minute: 600 }), plan("small", "Small", 900, { minute: 60, day: 1_000 })] });
 
 const row = (name: string, planId: string): AuditRowData => ({
   accountId: `acc_${name}`,
