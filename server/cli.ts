@@ -16,6 +16,8 @@ import { syncStripeCatalog } from "./billing/stripe/stripe-catalog";
 import { createStripeClient } from "./billing/stripe/stripe-client";
 import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
+import { checkCatalogFile, describeCatalog } from "./plans/catalog-check";
+import { CatalogError } from "../shared/catalog-file";
 import { loadCatalog } from "./plans/load-catalog";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
@@ -28,7 +30,10 @@ Commands:
   seed-demo                                     seed demo accounts and 35 days of usage into an empty database
   accounts list                                 list accounts
   accounts create --name <n> --email <e> --plan <planId>
-                                                create an account (plans: free, starter, pro, business, enterprise)
+                                                create an account on one of the catalog's plans (see: catalog show)
+  catalog show                                  the catalog in use (CATALOG_PATH, else the demo's): plans, prices, caps, versions
+  catalog check <file>                          check a catalog file and print what loading it would change; exits 1
+                                                when the file is invalid or drops a plan accounts are on
   keys create --account <id> [--name <n>]       create an API key; the full key is printed once
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
@@ -53,17 +58,8 @@ function requireOption(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-function withRuntime<T>(config: Config, fn: (rt: Runtime) => T): T {
-  const rt = createRuntime({ config, logger: createLogger("warn", process.stderr) });
-  try {
-    return fn(rt);
-  } finally {
-    rt.database.close();
-  }
-}
-
 async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = createRuntime({ config, logger: createLogger("warn", process.stderr) });
+  const rt = await createRuntime({ config, logger: createLogger("warn", process.stderr) });
   try {
     return await fn(rt);
   } finally {
@@ -74,6 +70,21 @@ async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<
 function requireStripeKey(config: Config): string {
   if (!config.STRIPE_SECRET_KEY) throw new ConfigError("STRIPE_SECRET_KEY is not set: the stripe commands need a Stripe secret key (sk_test_… for a test-mode account).");
   return config.STRIPE_SECRET_KEY;
+}
+
+async function catalogCommand(config: Config, out: Out, sub: string | undefined, arg: string | undefined): Promise<number> {
+  if (sub === "show") {
+    const shown = await withRuntimeAsync(config, (rt) => describeCatalog(rt.deps.db, rt.deps.catalog));
+    print(out, shown.lines.join("\n"), shown.data);
+    return 0;
+  }
+  if (sub === "check") {
+    if (!arg) throw new UsageError("Missing <file>.");
+    const checked = await withRuntimeAsync(config, (rt) => checkCatalogFile(rt.deps.db, rt.deps.catalog, arg));
+    print(out, checked.lines.join("\n"), checked.data);
+    return checked.data.ok ? 0 : 1;
+  }
+  throw new UsageError(`Unknown command: catalog ${sub ?? ""}`.trim());
 }
 
 async function stripeCommand(config: Config, out: Out, sub: string | undefined, values: Record<string, unknown>): Promise<number> {
@@ -117,7 +128,7 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
     await buildClient(ROOT_DIR);
   }
   // A short busy timeout: a second process holding the write lock must not stall the event loop.
-  const runtime = createRuntime({ config, logger, busyTimeoutMs: 250 });
+  const runtime = await createRuntime({ config, logger, busyTimeoutMs: 250 });
   const { deps } = runtime;
   // Another catalog than the demo's starts without the demo accounts, which are on the demo's plans.
   const demoFits = demoPlansMissing(deps.catalog).length === 0;
@@ -238,7 +249,7 @@ export async function runCli(argv: string[]): Promise<number> {
       await start(config, out, roleOf(values));
       return -1; // keep running
     case "migrate":
-      withRuntime(config, () => undefined);
+      await withRuntimeAsync(config, async () => undefined);
       print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
       return 0;
     case "seed-demo": {
@@ -302,6 +313,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "stripe":
       return stripeCommand(config, out, sub, values);
+    case "catalog":
+      return catalogCommand(config, out, sub, arg);
     default:
       throw new UsageError(`Unknown command: ${command}`);
   }
@@ -315,7 +328,7 @@ async function main(): Promise<void> {
     if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
       process.stderr.write(`${err.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
-    } else if (err instanceof ConfigError) {
+    } else if (err instanceof ConfigError || err instanceof CatalogError) {
       process.stderr.write(err.message + "\n");
       process.exitCode = 2;
     } else if (err instanceof DomainError || err instanceof ProviderUnavailableError || (err instanceof Error && err.name.startsWith("Stripe") && err instanceof stripeSdk().errors.StripeError)) {

@@ -8,6 +8,30 @@ import type { MeterTerms, Plan, PlanId } from "./plans";
  */
 export type { CatalogData } from "./catalog-file";
 export type CatalogMeter = CatalogData["meters"][number];
+type PlanData = CatalogData["plans"][number];
+
+/** The part of a plan that makes a version: what a customer pays and gets. Name, summary, visibility and mode are not terms. */
+export type PlanTermsData = Pick<PlanData, "price" | "yearlyQuota" | "limits">;
+
+/** One recorded version of a plan's terms. */
+export interface PlanVersionData {
+  planId: string;
+  version: number;
+  terms: PlanTermsData;
+  createdAtMs: number;
+}
+
+/** A plan's terms from its file entry. */
+export function termsOf(p: PlanData): PlanTermsData {
+  return { price: p.price, yearlyQuota: p.yearlyQuota, limits: p.limits };
+}
+
+/** The same terms give the same key, whatever the order of their fields. */
+export function termsKey(t: PlanTermsData): string {
+  const sort = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sort(x)])) : v;
+  return JSON.stringify(sort(t));
+}
 
 /** A meter's terms as the file gives them, in the shape the server and portal use. */
 function meterTerms(l: CatalogData["plans"][number]["limits"][string]): MeterTerms {
@@ -27,30 +51,75 @@ export class Catalog {
   readonly publicPlans: readonly Plan[];
   private readonly byId: ReadonlyMap<PlanId, Plan>;
 
-  constructor(readonly data: CatalogData) {
+  private readonly versions: ReadonlyMap<PlanId, readonly PlanVersionData[]>;
+  private readonly older = new Map<string, Plan>();
+
+  /**
+   * `versions`: the recorded versions of the plans' terms, any order (none: every plan is at version
+   * 1). A plan's current version is its latest; the file's terms must be that version's.
+   */
+  constructor(
+    readonly data: CatalogData,
+    versions: readonly PlanVersionData[] = [],
+  ) {
     this.currency = data.currency;
     this.meters = data.meters;
-    this.plans = data.plans.map((p): Plan => {
-      const meters = Object.fromEntries(data.meters.map((m) => [m.id, meterTerms(p.limits[m.id] ?? {})]));
-      const main = meters[data.meters[0]!.id]!;
-      return {
-        id: p.id,
-        name: p.name,
-        summary: p.summary,
-        // Plans sold only by the year compare (and rank) at a twelfth of it.
-        priceMinor: p.price.month ?? Math.ceil((p.price.year ?? 0) / 12),
-        prices: { ...p.price },
-        yearlyQuota: p.yearlyQuota,
-        currency: data.currency,
-        ...main,
-        meters,
-        public: p.public,
-        enforcement: p.enforcement,
-        thresholds: p.thresholds,
-      };
-    });
+    const byPlan = new Map<PlanId, PlanVersionData[]>();
+    for (const v of [...versions].sort((a, b) => a.version - b.version)) byPlan.set(v.planId, [...(byPlan.get(v.planId) ?? []), v]);
+    this.versions = byPlan;
+    this.plans = data.plans.map((p) => this.build(p, termsOf(p), byPlan.get(p.id)?.at(-1)?.version ?? 1));
     this.publicPlans = this.plans.filter((p) => p.public);
     this.byId = new Map(this.plans.map((p) => [p.id, p]));
+  }
+
+  /** A plan at some version: the file's name, words, visibility and mode with that version's terms. */
+  private build(p: PlanData, terms: PlanTermsData, version: number): Plan {
+    const meters = Object.fromEntries(this.data.meters.map((m) => [m.id, meterTerms(terms.limits[m.id] ?? {})]));
+    const main = meters[this.data.meters[0]!.id]!;
+    return {
+      id: p.id,
+      version,
+      name: p.name,
+      summary: p.summary,
+      // Plans sold only by the year compare (and rank) at a twelfth of it.
+      priceMinor: terms.price.month ?? Math.ceil((terms.price.year ?? 0) / 12),
+      prices: { ...terms.price },
+      yearlyQuota: terms.yearlyQuota,
+      currency: this.data.currency,
+      ...main,
+      meters,
+      public: p.public,
+      enforcement: p.enforcement,
+      thresholds: p.thresholds,
+    };
+  }
+
+  /** The recorded versions of a plan, oldest first (empty when none were recorded). */
+  versionsOf(id: PlanId): readonly PlanVersionData[] {
+    return this.versions.get(id) ?? [];
+  }
+
+  /**
+   * The plan at the version an account is on. The current version is `plan(id)`; an older one keeps
+   * its own prices and caps (with the file's current name and words).
+   */
+  planAt(id: PlanId, version: number): Plan {
+    const current = this.plan(id);
+    if (version === current.version) return current;
+    const key = `${id}@${version}`;
+    let plan = this.older.get(key);
+    if (!plan) {
+      const recorded = this.versionsOf(id).find((v) => v.version === version);
+      if (!recorded) throw new RangeError(`The catalog has no version ${version} of plan "${id}".`);
+      plan = this.build(this.data.plans.find((p) => p.id === id)!, recorded.terms, version);
+      this.older.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** The plan an account (or any row with a plan and a version) is on. */
+  planOf(row: { planId: PlanId; planVersion: number }): Plan {
+    return this.planAt(row.planId, row.planVersion);
   }
 
   /**

@@ -30,6 +30,8 @@ export interface MeterTerms {
 
 export interface Plan {
   id: PlanId;
+  /** The version of the plan's terms (prices, caps) this is: the catalog's current one, or an older one an account keeps. */
+  version: number;
   name: string;
   /** One line for the pricing page. */
   summary: string;

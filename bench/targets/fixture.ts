@@ -47,7 +47,7 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
     ...env,
   });
   const logPath = join(dir, "headroom.log");
-  const runtime = createRuntime({ config, logger: createLogger(config.LOG_LEVEL, { file: logPath }) });
+  const runtime = await createRuntime({ config, logger: createLogger(config.LOG_LEVEL, { file: logPath }) });
   const { deps } = runtime;
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
   const account = await createAccount(deps.db, deps.catalog, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });

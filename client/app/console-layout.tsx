@@ -51,6 +51,7 @@ function ConsoleFrame() {
     { to: consolePaths.approvals, label: "Approvals", count: { n: waiting.approvals, urgent: waiting.approvals > 0, noun: "pending" } },
     { to: consolePaths.anomalies, label: "Anomalies", count: { n: waiting.anomalies, urgent: false, noun: "to review" } },
     { to: consolePaths.support, label: "Support", count: { n: waiting.support, urgent: waiting.supportOverdue, noun: waiting.supportOverdue ? "open, some overdue" : "open" } },
+    { to: consolePaths.catalog, label: "Catalog" },
     { to: consolePaths.metrics, label: "Metrics" },
     { to: consolePaths.outbox, label: "Outbox" },
     { to: consolePaths.auditLog, label: "Audit log" },

@@ -37,13 +37,13 @@ export interface Account {
 }
 
 /** An account's mode: its own override, else its plan's (operator setting, else catalog). */
-export function effectiveMode(catalog: Catalog, row: Pick<AccountRow, "planId" | "enforcementOverride">, modes: Map<string, EnforcementMode>): EnforcementMode {
-  const plan = catalog.plan(row.planId);
+export function effectiveMode(catalog: Catalog, row: Pick<AccountRow, "planId" | "planVersion" | "enforcementOverride">, modes: Map<string, EnforcementMode>): EnforcementMode {
+  const plan = catalog.planOf(row);
   return row.enforcementOverride ?? modes.get(plan.id) ?? plan.enforcement;
 }
 
 export function toAccount(catalog: Catalog, row: AccountRow, modes: Map<string, EnforcementMode> = new Map()): Account {
-  const plan = catalog.plan(row.planId);
+  const plan = catalog.planOf(row);
   const overrides = row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {};
   return {
     id: row.id,
@@ -75,6 +75,8 @@ export function newAccountRow(catalog: Catalog, clock: Clock, raw: CreateAccount
     name: input.name,
     email: input.email,
     planId: input.planId,
+    // A new account is on the plan's current terms.
+    planVersion: catalog.plan(input.planId).version,
     currency: catalog.currency,
     billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
     createdAtMs: now,

@@ -80,7 +80,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     if (opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs) continue;
     const dedupeKey = `period:${account.id}:${period.startMs}`;
     if (await invoiceIssued(ctx.db, dedupeKey)) continue;
-    const plan = ctx.catalog.plan(account.planId);
+    const plan = ctx.catalog.planOf(account);
     const previous = billingPeriodAt(account.billingAnchorMs, period.startMs - 1);
     const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
     const lines: LineDraft[] = [];
@@ -97,7 +97,8 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     }
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
     for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
-      const segPlan = ctx.catalog.plan(seg.planId);
+      // The plan the account is on keeps its version; a plan it left is billed at that plan's current terms.
+      const segPlan = seg.planId === account.planId ? ctx.catalog.planOf(account) : ctx.catalog.plan(seg.planId);
       const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
       if (usage <= 0) continue;

@@ -14,7 +14,7 @@ import { usageCostMinor } from "./quote";
 export async function billingOverview(db: Store, catalog: Catalog, accountId: string, nowMs: number) {
   const account = await accountRowById(db, accountId);
   if (!account) throw new DomainError("NOT_FOUND", `No account ${accountId}.`);
-  const plan = catalog.plan(account.planId);
+  const plan = catalog.planOf(account);
   const period = billingPeriodAt(account.billingAnchorMs, nowMs);
   const grandfathered = account.grandfatheredUntilMs !== null && nowMs < account.grandfatheredUntilMs;
 
@@ -24,7 +24,7 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
   // The next invoice: the plan for the next period, and the usage of this period so far.
   const callsSoFar = await callsOnDays(db, accountId, period.startMs, period.endMs);
   const scheduled = changes.find((c) => c.status === "scheduled" && c.kind === "plan_change");
-  const nextPlan = scheduled ? catalog.plan(scheduled.toPlanId) : plan;
+  const nextPlan = scheduled ? catalog.planAt(scheduled.toPlanId, scheduled.toPlanVersion) : plan;
   const nextGrandfathered = account.grandfatheredUntilMs !== null && period.endMs < account.grandfatheredUntilMs;
   const next = billingPeriodAt(account.billingAnchorMs, period.endMs);
   const estimate: LineDraft[] = [];

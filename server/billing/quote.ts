@@ -40,7 +40,7 @@ async function loadAccount(db: Store, accountId: string): Promise<AccountRow> {
 }
 
 function planOf(catalog: Catalog, row: AccountRow): Plan {
-  return catalog.plan(row.planId);
+  return catalog.planOf(row);
 }
 
 const money = (minor: number, currency: string) => formatMoney(minor, currency);
@@ -137,10 +137,15 @@ export function overageWords(plan: Plan, currency: string, expectedMinor: number
 export async function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<PlanChangeDraft> {
   const { db, clock } = ctx;
   const row = await loadAccount(db, input.accountId);
-  const from = planOf(ctx.catalog, row);
-  const to = ctx.catalog.find(input.toPlanId);
-  if (!to?.public) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
-  if (to.id === from.id) throw new DomainError("BAD_INPUT", `You are already on the ${from.name} plan.`);
+  const current = planOf(ctx.catalog, row);
+  const offered = ctx.catalog.find(input.toPlanId);
+  // The plan's current terms are offered to an account on an older version of it, like any other plan.
+  if (!offered || (!offered.public && offered.id !== current.id)) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
+  if (offered.id === current.id && offered.version === current.version) throw new DomainError("BAD_INPUT", `You are already on the ${current.name} plan.`);
+  // Between two versions of one plan, the words name the versions.
+  const sameId = offered.id === current.id;
+  const from = sameId ? { ...current, name: `${current.name} v${current.version}` } : current;
+  const to = sameId ? { ...offered, name: `${offered.name} v${offered.version}` } : offered;
   if (to.currency !== row.currency) throw new DomainError("BAD_INPUT", `The ${to.name} plan is priced in ${to.currency}, your account in ${row.currency}.`);
 
   const now = clock.now();
@@ -203,6 +208,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
       kind: "plan_change",
       fromPlanId: from.id,
       toPlanId: to.id,
+      toPlanVersion: to.version,
       timing,
       prorationAtMs: atMs,
       periodStartMs: period.startMs,
@@ -243,7 +249,7 @@ export function consentWords(q: {
   if (q.timing === "period_end") {
     parts.push(
       q.to.priceMinor === 0
-        ? `I agree to move from the ${q.from.name} plan to the Free plan on ${formatDateUtc(q.effectiveAtMs)}. Nothing is charged now, and nothing after that unless I upgrade again.`
+        ? `I agree to move from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}. Nothing is charged now, and nothing after that unless I upgrade again.`
         : `I agree to switch from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}, at ${money(q.recurringMinor, q.currency)} every month from then until I cancel. Nothing is charged now.`,
     );
   } else if (q.recurringMinor === 0) {
@@ -290,6 +296,7 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
     kind: input.optIn ? "overage_opt_in" : "overage_opt_out",
     fromPlanId: plan.id,
     toPlanId: plan.id,
+    toPlanVersion: plan.version,
     timing: "now",
     prorationAtMs: now,
     periodStartMs: period.startMs,

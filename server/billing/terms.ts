@@ -16,7 +16,7 @@ export function catalogFingerprint(catalog: Catalog): string {
 }
 
 /** Changes when anything a quote depends on changes for the account. */
-export function accountFingerprint(row: Pick<AccountRow, "planId" | "billingAnchorMs" | "grandfatheredUntilMs" | "overageOptIn" | "currency" | "stripeSubscriptionId">): string {
+export function accountFingerprint(row: Pick<AccountRow, "planId" | "planVersion" | "billingAnchorMs" | "grandfatheredUntilMs" | "overageOptIn" | "currency" | "stripeSubscriptionId">): string {
   // The Stripe subscription too: a quote previewed on one subscription is void once another bills the account.
-  return [row.planId, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency, row.stripeSubscriptionId ?? "-"].join("|");
+  return [row.planId, row.planVersion, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency, row.stripeSubscriptionId ?? "-"].join("|");
 }

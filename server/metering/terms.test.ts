@@ -8,6 +8,7 @@ const row = (over: Partial<TermsRow> = {}): TermsRow => ({
   id: "acc_1",
   name: "Acme",
   planId: "pro",
+  planVersion: 1,
   billingAnchorMs: Date.parse("2026-11-01T00:00:00Z"),
   planStartedAtMs: null,
   enforcementOverride: null,

@@ -49,7 +49,7 @@ function usageWindows(terms: AdviceTermsRow, nowMs: number) {
 const TTL_MS = 60_000;
 
 /** What an answer depends on besides traffic: another process changing any of it makes the answer stale. */
-const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
+const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.planVersion, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
 
 interface Cached {
   view: PlanComparisonView;
@@ -153,13 +153,14 @@ export class PlanAdvisor {
   }
 
   private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
-    const plan = this.catalog.plan(terms.planId);
+    const plan = this.catalog.planOf(terms);
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
     const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
     const peaks = peaksFromDays(days, monthlyCalls);
-    const plans = this.catalog.publicPlans;
+    // The account's own plan at the version it is on: what it pays and gets today.
+    const plans = this.catalog.publicPlans.map((p) => (p.id === plan.id ? plan : p));
     const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
     // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
     const rec = callsInWindow > 0 ? recommendation : null;

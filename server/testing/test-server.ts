@@ -39,7 +39,7 @@ export async function startTestServer(
     LOG_LEVEL: opts.logTo ? "info" : "silent",
     ...opts.env,
   });
-  const runtime = createRuntime({ config, catalog: opts.catalog, clock: opts.clock, logger: opts.logTo ? createLogger(config.LOG_LEVEL, opts.logTo) : createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
+  const runtime = await createRuntime({ config, catalog: opts.catalog, clock: opts.clock, logger: opts.logTo ? createLogger(config.LOG_LEVEL, opts.logTo) : createLogger("silent"), busyTimeoutMs: 250, stripe: opts.stripe, clientDir: opts.clientDir });
   const started = await startServer(runtime);
   return {
     url: `http://127.0.0.1:${started.http.port}`,

@@ -9,6 +9,7 @@ export const consolePaths = {
   approvals: `${paths.console}/approvals`,
   anomalies: `${paths.console}/anomalies`,
   support: `${paths.console}/support`,
+  catalog: `${paths.console}/catalog`,
   metrics: `${paths.console}/metrics`,
   outbox: `${paths.console}/outbox`,
   auditLog: `${paths.console}/audit`,

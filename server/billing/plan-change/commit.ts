@@ -61,9 +61,10 @@ export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overag
   const account = accountRowByIdSync(tx, quote.accountId);
   if (!account) throw new Error(`account ${quote.accountId} is missing`);
   const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
-  const to = catalog.plan(quote.toPlanId);
+  const to = catalog.planAt(quote.toPlanId, quote.toPlanVersion);
   updateAccountInTx(tx, quote.accountId, {
     planId: quote.toPlanId,
+    planVersion: quote.toPlanVersion,
     planStartedAtMs: atMs,
     // Free → paid (or the end of grandfathered terms) starts a billing period at the moment of the change, as Stripe does.
     billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,

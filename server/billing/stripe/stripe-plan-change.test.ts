@@ -152,7 +152,7 @@ describe("an upgrade through Stripe, with consent", () => {
     t.srv.sqlite.exec("drop trigger crash_once");
     // Stop the server (keeping its database) and start another process's worth on the same file.
     await t.srv.started.stop();
-    const runtime = createRuntime({ config: t.srv.deps.config, clock, logger: createLogger("silent"), stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000 } });
+    const runtime = await createRuntime({ config: t.srv.deps.config, clock, logger: createLogger("silent"), stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000 } });
     const restarted = await startServer(runtime);
     try {
       await runtime.deps.stripe!.worker.runOnce();

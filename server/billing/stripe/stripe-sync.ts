@@ -121,6 +121,8 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
   const scheduled = candidate && moveChange(tx, candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }) ? candidate : undefined;
   followStripePlanInTx(tx, account.id, {
     planId: stripePlan,
+    // A plan changed at Stripe is on the plan's current terms (Stripe's prices are the current version's).
+    planVersion: ctx.catalog.plan(stripePlan).version,
     // A scheduled change took effect at its date; a change made at Stripe, now.
     planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
     overageOptIn: billsOverage(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,

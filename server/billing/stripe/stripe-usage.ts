@@ -52,7 +52,7 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
     return out;
   }
   // Overage: the calls of each minute that fall beyond the quota, counted from the start of each billing period.
-  const cap = ctx.catalog.plan(account.planId).caps.month ?? Infinity;
+  const cap = ctx.catalog.planOf(account).caps.month ?? Infinity;
   let period = billingPeriodAt(account.billingAnchorMs, fromMs);
   while (period.startMs < toMs) {
     let used = 0;
@@ -89,7 +89,7 @@ export class StripeUsageReporter {
   private async meteredAccounts(): Promise<Array<{ account: AccountRow; eventName: string; sinceMs: number }>> {
     const out: Array<{ account: AccountRow; eventName: string; sinceMs: number }> = [];
     for (const account of await stripeLinkedAccounts(this.ctx.db)) {
-      const plan = this.ctx.catalog.find(account.planId);
+      const plan = this.ctx.catalog.has(account.planId) ? this.ctx.catalog.planOf(account) : undefined;
       if (!account.stripeCustomerId || !account.stripeSubscriptionId || !plan) continue;
       const eventName = meterEventOf(plan);
       if (!eventName || (!plan.metered && !account.overageOptIn)) continue;

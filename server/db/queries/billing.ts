@@ -144,6 +144,7 @@ export async function planChangesWithConsents(store: Store, accountId: string) {
       status: r.plan_changes.status,
       fromPlanId: r.plan_changes.fromPlanId,
       toPlanId: r.plan_changes.toPlanId,
+      toPlanVersion: r.quotes.toPlanVersion,
       effectiveAtMs: r.plan_changes.effectiveAtMs,
       createdAtMs: r.plan_changes.createdAtMs,
       approval: r.approval_requests ? { status: r.approval_requests.status, reason: r.approval_requests.reason } : null,

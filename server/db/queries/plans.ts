@@ -6,6 +6,7 @@ import type { Store } from "./store";
 export interface AdviceTermsRow {
   id: string;
   planId: string;
+  planVersion: number;
   billingAnchorMs: number;
   planStartedAtMs: number | null;
   overageOptIn: boolean;
@@ -22,6 +23,7 @@ export function adviceTermsNow(db: Store, accountId: string): AdviceTermsRow | u
     .select({
       id: accounts.id,
       planId: accounts.planId,
+      planVersion: accounts.planVersion,
       billingAnchorMs: accounts.billingAnchorMs,
       planStartedAtMs: accounts.planStartedAtMs,
       overageOptIn: accounts.overageOptIn,

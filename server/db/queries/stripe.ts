@@ -48,7 +48,7 @@ export function setStripeIdsInTx(tx: Tx, accountId: string, ids: { stripeSubscri
 }
 
 /** The account follows the plan its subscription has at Stripe. */
-export function followStripePlanInTx(tx: Tx, accountId: string, set: { planId: string; planStartedAtMs: number; overageOptIn: boolean }): void {
+export function followStripePlanInTx(tx: Tx, accountId: string, set: { planId: string; planVersion: number; planStartedAtMs: number; overageOptIn: boolean }): void {
   tx.update(accounts).set(set).where(eq(accounts.id, accountId)).run();
 }
 

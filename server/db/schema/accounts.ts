@@ -8,6 +8,8 @@ export const accounts = sqliteTable(
     name: text("name").notNull(),
     email: text("email").notNull().unique(),
     planId: text("plan_id").notNull(),
+    /** The version of the plan's terms the account is on (plan_versions); it keeps it until it changes plan or takes the current one. */
+    planVersion: integer("plan_version").notNull().default(1),
     currency: text("currency").notNull().default("USD"),
     /** Unix ms the first billing period started (the moment of a Free → paid switch); billing periods are whole calendar months from it. */
     billingAnchorMs: integer("billing_anchor_ms").notNull(),

@@ -16,6 +16,8 @@ export const quotes = sqliteTable(
     kind: text("kind", { enum: ["plan_change", "overage_opt_in", "overage_opt_out"] }).notNull(),
     fromPlanId: text("from_plan_id").notNull(),
     toPlanId: text("to_plan_id").notNull(),
+    /** The version of the target plan's terms the quote prices (the catalog's current one when quoted). */
+    toPlanVersion: integer("to_plan_version").notNull().default(1),
     /** now: applied at confirmation (upgrades); period_end: scheduled (downgrades). */
     timing: text("timing", { enum: ["now", "period_end"] }).notNull(),
     /** Stripe's proration_date: the second the amounts were computed for, unix ms. */

@@ -7,3 +7,4 @@ export * from "./metering";
 export * from "./notices";
 export * from "./operator";
 export * from "./usage";
+export * from "./catalog";

@@ -10,7 +10,7 @@ import { customerProcedure, router } from "../trpc";
 
 /** A quote as the wizard shows it: every figure in minor units with its currency, and the exact consent words. */
 function quoteView(catalog: Catalog, q: QuoteRow) {
-  const to = catalog.plan(q.toPlanId);
+  const to = catalog.planAt(q.toPlanId, q.toPlanVersion);
   return {
     id: q.id,
     kind: q.kind,

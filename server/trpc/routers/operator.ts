@@ -14,6 +14,7 @@ import { enforcementReadiness, enforcementTarget, setEnforcement, setEnforcement
 import { lifecycleMetrics } from "../../operator/metrics";
 import { shadowAudit } from "../../operator/shadow-audit";
 import { replySupportRequest, supportQueue, supportReplyInput } from "../../operator/support";
+import { catalogOverview } from "../../plans/catalog-check";
 import { operatorProcedure, router } from "../trpc";
 import type { Deps } from "../../deps";
 
@@ -110,6 +111,9 @@ export const operatorRouter = router({
   decideApproval: operatorProcedure.input(decideApprovalInput).mutation(async ({ ctx, input }) => {
     return decideApproval(ctx.deps.billing, input, OPERATOR);
   }),
+
+  /** The catalog in use: each plan with its versions and how many accounts are on each, and what the last file loaded changed. */
+  catalog: operatorProcedure.query(({ ctx }) => catalogOverview(ctx.deps.db, ctx.deps.catalog)),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),
   acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {

@@ -1,0 +1,43 @@
+import { and, count, desc, eq } from "drizzle-orm";
+import { accounts, catalogLoads, planVersions } from "../schema";
+import type { Store } from "./store";
+
+export type PlanVersionRow = typeof planVersions.$inferSelect;
+export type CatalogLoadRow = typeof catalogLoads.$inferSelect;
+
+export async function planVersionRows(db: Store): Promise<PlanVersionRow[]> {
+  return db.select().from(planVersions).all();
+}
+
+/** Records new versions; a version already recorded (another process got there first) is left as it is. */
+export async function insertPlanVersions(db: Store, rows: PlanVersionRow[]): Promise<void> {
+  if (rows.length > 0) db.insert(planVersions).values(rows).onConflictDoNothing().run();
+}
+
+/** The last catalog loaded, and the one before it. */
+export async function lastCatalogLoads(db: Store, n: number): Promise<CatalogLoadRow[]> {
+  return db.select().from(catalogLoads).orderBy(desc(catalogLoads.id)).limit(n).all();
+}
+
+export async function insertCatalogLoad(db: Store, row: Omit<CatalogLoadRow, "id">): Promise<void> {
+  db.insert(catalogLoads).values(row).run();
+}
+
+/** How many accounts are on each version of each plan. */
+export async function accountsPerPlanVersion(db: Store): Promise<Array<{ planId: string; planVersion: number; accounts: number }>> {
+  return db
+    .select({ planId: accounts.planId, planVersion: accounts.planVersion, accounts: count() })
+    .from(accounts)
+    .groupBy(accounts.planId, accounts.planVersion)
+    .all();
+}
+
+/** Accounts on a plan at a version. */
+export async function accountIdsOnPlanVersion(db: Store, planId: string, version: number): Promise<string[]> {
+  return db
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(and(eq(accounts.planId, planId), eq(accounts.planVersion, version)))
+    .all()
+    .map((r) => r.id);
+}
