@@ -10,6 +10,10 @@ import { confirmPlanChange } from "../billing/plan-change";
 import { previewPlanChange } from "../billing/quote";
 import { ManualClock } from "../lib/clock";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { checkCatalogFile } from "./catalog-check";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const clock = new ManualClock(Date.parse("2026-11-16T12:00:00Z"));
 const who = { signedInAs: "ops@acme.example", ip: "127.0.0.1", userAgent: "vitest" };
@@ -105,6 +109,29 @@ describe("plan versions", () => {
     expect(version(srv, acc.id)).toBe(2);
     // On the current version, the same plan is not offered again.
     await expect(previewPlanChange(srv.deps.billing, { accountId: acc.id, toPlanId: "starter" })).rejects.toThrow(/already on the Starter plan/);
+  });
+
+  it("`catalog check` says what a file changes, which plans get a version, and refuses a file that drops a plan in use", async () => {
+    const srv = await serve(demoFile as CatalogFileInput);
+    await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "Pro", email: "pro@example.com", planId: "pro" });
+    const dir = mkdtempSync(join(tmpdir(), "catalog-check-"));
+    dirs.push(dir);
+    const write = (name: string, file: unknown) => {
+      writeFileSync(join(dir, name), JSON.stringify(file));
+      return join(dir, name);
+    };
+    const raised = await checkCatalogFile(srv.deps.db, srv.deps.catalog, write("raised.json", demoWith("pro", (p) => (p.price = { month: 5_900 }))));
+    expect(raised.data).toMatchObject({ ok: true, problems: [], newVersions: [{ planId: "pro", version: 2, accountsKeepingOlder: 1 }] });
+    expect(raised.lines).toContain('  ~ plan "pro": price per month: $49.00 → $59.00');
+    const withoutPro = structuredClone(demoFile) as CatalogFileInput;
+    withoutPro.plans = withoutPro.plans.filter((p) => p.id !== "pro");
+    const dropped = await checkCatalogFile(srv.deps.db, srv.deps.catalog, write("dropped.json", withoutPro));
+    expect(dropped.data.ok).toBe(false);
+    expect(dropped.data.problems).toEqual(['plan "pro" is not in the file, and 1 account is on it: keep it (with "public": false to stop offering it).']);
+    const invalid = await checkCatalogFile(srv.deps.db, srv.deps.catalog, write("invalid.json", demoWith("pro", (p) => (p.price = { month: -1 }))));
+    expect(invalid.data).toMatchObject({ ok: false, problems: [expect.stringMatching(/plan "pro": price.month: expected a price ≥ 0$/)] });
+    // Checking changes nothing: no version was recorded.
+    expect(versions(srv, "pro")).toEqual([1]);
   });
 
   it("a plan dropped from the file while accounts are on it stops the start, naming it", async () => {
