@@ -309,3 +309,14 @@ export const PLAN_CHANGE_REFUSALS = {
   alreadySettled: "This change has already been settled.",
   notMade: "The change could not be made. Your plan is unchanged.",
 } as const;
+
+/**
+ * The notice an account on an older version of its plan gets when the operator offers it the
+ * plan's current terms: both versions in the same words, and that nothing changes without consent.
+ */
+export function newTermsNotice(planName: string, kept: string, current: string): { title: string; text: string } {
+  return {
+    title: `New terms for the ${planName} plan`,
+    text: `The ${planName} plan is now sold at: ${current}. You keep your terms (${kept}) for as long as you stay on the plan; nothing changes unless you choose to take the new terms on your Plans page.`,
+  };
+}

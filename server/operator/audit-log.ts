@@ -12,6 +12,7 @@ export type AuditAction =
   | "approval.decided"
   | "enforcement.changed"
   | "grandfathering.set"
+  | "plan_terms.offered"
   | "billing.paused"
   | "billing.resumed"
   | "refund.issued"

@@ -1,27 +1,13 @@
 import { termsKey, termsOf, type Catalog, type CatalogData } from "../../shared/catalog";
 import { catalogDiffLines, diffCatalogs, type CatalogChange } from "../../shared/catalog-diff";
 import { CatalogError } from "../../shared/catalog-file";
-import { formatMoney } from "../../shared/money";
-import { WINDOW_LABELS, WINDOWS, type Plan } from "../../shared/plans";
+import { termsLine } from "../../shared/plan-terms";
 import { accountsPerPlanVersion, lastCatalogLoads } from "../db/queries/catalog";
 import { planIdsInUse } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
 import { loadCatalog } from "./load-catalog";
 
 const count = new Intl.NumberFormat("en-US");
-
-/** A plan's terms in one line: price and, per meter, its caps and billing. */
-export function termsLine(plan: Plan, catalog: Pick<Catalog, "meters" | "currency">): string {
-  const price = plan.prices.month === undefined && plan.prices.year === undefined ? "no price" : [plan.prices.month !== undefined ? (plan.prices.month === 0 ? "free" : `${formatMoney(plan.prices.month, catalog.currency)}/month`) : null, plan.prices.year !== undefined ? `${formatMoney(plan.prices.year, catalog.currency)}/year` : null].filter(Boolean).join(" or ");
-  const meters = catalog.meters.map((m) => {
-    const t = plan.meters[m.id];
-    if (!t) return `${m.unit}: not offered`;
-    const caps = WINDOWS.filter((w) => t.caps[w] !== undefined).map((w) => `${count.format(t.caps[w]!)} ${WINDOW_LABELS[w].per}`);
-    const billing = t.overagePer1000Minor === undefined ? null : t.metered ? `all billed at ${formatMoney(t.overagePer1000Minor, catalog.currency)} per 1,000` : `${formatMoney(t.overagePer1000Minor, catalog.currency)} per 1,000 over the quota`;
-    return `${m.unit}: ${[caps.length ? caps.join(", ") : "no caps", billing].filter(Boolean).join("; ")}`;
-  });
-  return `${price}; ${meters.join("; ")}`;
-}
 
 export interface PlanVersionView {
   version: number;

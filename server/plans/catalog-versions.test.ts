@@ -11,6 +11,7 @@ import { previewPlanChange } from "../billing/quote";
 import { ManualClock } from "../lib/clock";
 import { startTestServer, type TestServer } from "../testing/test-server";
 import { checkCatalogFile } from "./catalog-check";
+import { offerCurrentTerms } from "./offer-terms";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -101,12 +102,22 @@ describe("plan versions", () => {
         p.price = { month: 3_900 };
       }),
     );
+    // The operator offers the new terms: one notice with both versions in words, once; nothing else changes.
+    expect(await offerCurrentTerms(srv.deps.billing, { planId: "starter", version: 1 }, "operator:test")).toEqual({ told: 1 });
+    expect(await offerCurrentTerms(srv.deps.billing, { planId: "starter", version: 1 }, "operator:test")).toEqual({ told: 0 });
+    const notice = srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'terms'").pluck().get(acc.id) as string;
+    expect(JSON.parse(notice)).toMatchObject({ title: "New terms for the Starter plan", text: expect.stringContaining("now sold at: $39.00/month; API calls: 60 per minute, 1,000 per day (UTC). You keep your terms ($29.00/month;") });
+    expect(version(srv, acc.id)).toBe(1);
+    expect((await srv.deps.advisor.compare(acc.id))?.newerTerms).toEqual({ version: 1, currentVersion: 2, kept: "$29.00/month; API calls: 60 per minute, 1,000 per day (UTC)", current: "$39.00/month; API calls: 60 per minute, 1,000 per day (UTC)" });
+    await expect(offerCurrentTerms(srv.deps.billing, { planId: "starter", version: 2 }, "operator:test")).rejects.toThrow(/current one/);
+
     const q = await previewPlanChange(srv.deps.billing, { accountId: acc.id, toPlanId: "starter" });
     expect(q).toMatchObject({ fromPlanId: "starter", toPlanId: "starter", toPlanVersion: 2, timing: "now", recurringMinor: 3_900 });
     expect(q.consentText).toContain("Starter v2");
     const result = await confirmPlanChange(srv.deps.billing, acc.id, confirmationFor(q), who);
     expect(result.status).toBe("applied");
     expect(version(srv, acc.id)).toBe(2);
+    expect((await srv.deps.advisor.compare(acc.id))?.newerTerms).toBeNull();
     // On the current version, the same plan is not offered again.
     await expect(previewPlanChange(srv.deps.billing, { accountId: acc.id, toPlanId: "starter" })).rejects.toThrow(/already on the Starter plan/);
   });

@@ -1,4 +1,5 @@
 import type { Catalog } from "../../shared/catalog";
+import { termsLine } from "../../shared/plan-terms";
 import type { Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
@@ -27,6 +28,8 @@ export interface PlanComparisonView {
   currentCostMinor: number;
   /** Unix ms the comparison was computed at. */
   atMs: number;
+  /** The account is on an older version of its plan: its terms and the plan's current ones, in words (null: on the current version). */
+  newerTerms: { version: number; currentVersion: number; kept: string; current: string } | null;
 }
 
 /**
@@ -154,6 +157,7 @@ export class PlanAdvisor {
 
   private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
     const plan = this.catalog.planOf(terms);
+    const latest = this.catalog.plan(plan.id);
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
@@ -178,6 +182,7 @@ export class PlanAdvisor {
       switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec) : null,
       currentCostMinor: current?.monthlyCostMinor ?? plan.priceMinor,
       atMs: now,
+      newerTerms: latest.version === plan.version ? null : { version: plan.version, currentVersion: latest.version, kept: termsLine(plan, this.catalog), current: termsLine(latest, this.catalog) },
     };
   }
 }

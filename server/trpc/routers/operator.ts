@@ -15,6 +15,7 @@ import { lifecycleMetrics } from "../../operator/metrics";
 import { shadowAudit } from "../../operator/shadow-audit";
 import { replySupportRequest, supportQueue, supportReplyInput } from "../../operator/support";
 import { catalogOverview } from "../../plans/catalog-check";
+import { offerCurrentTerms, offerTermsInput } from "../../plans/offer-terms";
 import { operatorProcedure, router } from "../trpc";
 import type { Deps } from "../../deps";
 
@@ -114,6 +115,9 @@ export const operatorRouter = router({
 
   /** The catalog in use: each plan with its versions and how many accounts are on each, and what the last file loaded changed. */
   catalog: operatorProcedure.query(({ ctx }) => catalogOverview(ctx.deps.db, ctx.deps.catalog)),
+
+  /** Tells the accounts on an older version of a plan about its current terms (they change nothing without consent). */
+  offerCurrentTerms: operatorProcedure.input(offerTermsInput).mutation(({ ctx, input }) => offerCurrentTerms(ctx.deps.billing, input, OPERATOR)),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),
   acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {

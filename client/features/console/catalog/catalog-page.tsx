@@ -1,4 +1,7 @@
+import { useState } from "react";
 import { Badge } from "../../../ui/badge";
+import { Button } from "../../../ui/button";
+import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import { PageHeader } from "../../../ui/page-header";
 import { ModeBadge } from "../components/mode-badge";
 import { QueryState } from "../components/query-state";
@@ -6,6 +9,9 @@ import { Section } from "../components/section";
 import { TableFrame, Td, Th, THead } from "../components/table";
 import { When } from "../components/when";
 import { useCatalogOverview } from "./use-catalog-overview";
+import { useOfferTerms } from "./use-offer-terms";
+
+type Offer = { planId: string; planName: string; version: number; accounts: number; kept: string; current: string };
 
 const count = new Intl.NumberFormat("en-US");
 const MARK = { added: "Added", removed: "Removed", changed: "Changed" } as const;
@@ -18,6 +24,16 @@ const TONE = { added: "good", removed: "bad", changed: "neutral" } as const;
  */
 export function CatalogPage() {
   const overview = useCatalogOverview();
+  const offer = useOfferTerms();
+  const [target, setTarget] = useState<Offer | null>(null);
+  const [announcement, setAnnouncement] = useState("");
+
+  function close(open: boolean) {
+    if (open || offer.isPending) return;
+    offer.reset();
+    setTarget(null);
+  }
+
   return (
     <>
       <PageHeader
@@ -29,6 +45,9 @@ export function CatalogPage() {
           </>
         }
       />
+      <p role="status" aria-live="polite" className={announcement ? "mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900" : "sr-only"}>
+        {announcement}
+      </p>
       <QueryState query={overview} what="the catalog">
         {(data) => (
           <>
@@ -43,6 +62,7 @@ export function CatalogPage() {
                     <Th>Version</Th>
                     <Th>Terms</Th>
                     <Th numeric>Accounts</Th>
+                    <Th><span className="sr-only">Actions</span></Th>
                   </tr>
                 </THead>
                 <tbody className="divide-y divide-slate-100">
@@ -70,6 +90,20 @@ export function CatalogPage() {
                         </Td>
                         <Td className="align-top text-slate-800">{v.terms}</Td>
                         <Td numeric className="align-top">{count.format(v.accounts)}</Td>
+                        <Td className="text-right align-top">
+                          {!v.current && v.accounts > 0 && (
+                            <Button
+                              variant="secondary"
+                              className="px-2.5 py-1"
+                              onClick={() => {
+                                setAnnouncement("");
+                                setTarget({ planId: p.id, planName: p.name, version: v.version, accounts: v.accounts, kept: v.terms, current: p.terms });
+                              }}
+                            >
+                              Offer the current terms…<span className="sr-only"> to {p.name} v{v.version}</span>
+                            </Button>
+                          )}
+                        </Td>
                       </tr>
                     )),
                   )}
@@ -93,6 +127,38 @@ export function CatalogPage() {
           </>
         )}
       </QueryState>
+      <ConfirmDialog
+        open={target !== null}
+        onOpenChange={close}
+        title={target ? `Offer ${target.planName}'s current terms to ${count.format(target.accounts)} account${target.accounts === 1 ? "" : "s"} on v${target.version}?` : "Offer the current terms?"}
+        confirmLabel="Send the notices"
+        pendingLabel="Sending…"
+        pending={offer.isPending}
+        error={offer.isError ? offer.error.message : null}
+        onConfirm={() => {
+          if (!target) return false;
+          offer.mutate(
+            { planId: target.planId, version: target.version },
+            {
+              onSuccess: (r) => {
+                setAnnouncement(`${count.format(r.told)} account${r.told === 1 ? "" : "s"} on ${target.planName} v${target.version} told about the current terms.`);
+                offer.reset();
+                setTarget(null);
+              },
+            },
+          );
+        }}
+      >
+        {target && (
+          <Consequences
+            items={[
+              <>Each account gets a notice (in the portal and by e-mail) with both versions: what it keeps ({target.kept}) and the current terms ({target.current}).</>,
+              <>Nothing changes for them: an account moves to the current terms only if its customer chooses to, with a quote and a consent, from the Plans page.</>,
+              <>An account is told once per version; sending again tells only accounts that were not told yet.</>,
+            ]}
+          />
+        )}
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,0 +1,19 @@
+import type { Catalog } from "./catalog";
+import { formatMoney } from "./money";
+import { WINDOW_LABELS, WINDOWS, type Plan } from "./plans";
+
+const count = new Intl.NumberFormat("en-US");
+
+/** The console, the CLI and a customer's notice about new terms describe a plan version in these words. */
+export function termsLine(plan: Plan, catalog: Pick<Catalog, "meters" | "currency">): string {
+  const price = plan.prices.month === undefined && plan.prices.year === undefined ? "no price" : [plan.prices.month !== undefined ? (plan.prices.month === 0 ? "free" : `${formatMoney(plan.prices.month, catalog.currency)}/month`) : null, plan.prices.year !== undefined ? `${formatMoney(plan.prices.year, catalog.currency)}/year` : null].filter(Boolean).join(" or ");
+  const meters = catalog.meters.map((m) => {
+    const t = plan.meters[m.id];
+    if (!t) return `${m.unit}: not offered`;
+    const caps = WINDOWS.filter((w) => t.caps[w] !== undefined).map((w) => `${count.format(t.caps[w]!)} ${WINDOW_LABELS[w].per}`);
+    const billing = t.overagePer1000Minor === undefined ? null : t.metered ? `all billed at ${formatMoney(t.overagePer1000Minor, catalog.currency)} per 1,000` : `${formatMoney(t.overagePer1000Minor, catalog.currency)} per 1,000 over the quota`;
+    return `${m.unit}: ${[caps.length ? caps.join(", ") : "no caps", billing].filter(Boolean).join("; ")}`;
+  });
+  return `${price}; ${meters.join("; ")}`;
+}
+
