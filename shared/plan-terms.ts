@@ -6,7 +6,7 @@ const count = new Intl.NumberFormat("en-US");
 
 /** The console, the CLI and a customer's notice about new terms describe a plan version in these words. */
 export function termsLine(plan: Plan, catalog: Pick<Catalog, "meters" | "currency">): string {
-  const price = plan.prices.month === undefined && plan.prices.year === undefined ? "no price" : [plan.prices.month !== undefined ? (plan.prices.month === 0 ? "free" : `${formatMoney(plan.prices.month, catalog.currency)}/month`) : null, plan.prices.year !== undefined ? `${formatMoney(plan.prices.year, catalog.currency)}/year` : null].filter(Boolean).join(" or ");
+  const price = plan.prices.month === undefined && plan.prices.year === undefined ? "no price" : [plan.prices.month !== undefined ? (plan.prices.month === 0 ? "Free" : `${formatMoney(plan.prices.month, catalog.currency)}/month`) : null, plan.prices.year !== undefined ? `${formatMoney(plan.prices.year, catalog.currency)}/year` : null].filter(Boolean).join(" or ");
   const meters = catalog.meters.map((m) => {
     const t = plan.meters[m.id];
     if (!t) return `${m.unit}: not offered`;

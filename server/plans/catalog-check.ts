@@ -3,6 +3,7 @@ import { catalogDiffLines, diffCatalogs, type CatalogChange } from "../../shared
 import { CatalogError } from "../../shared/catalog-file";
 import { termsLine } from "../../shared/plan-terms";
 import { accountsPerPlanVersion, lastCatalogLoads } from "../db/queries/catalog";
+import { planModes } from "../db/queries/accounts";
 import { planIdsInUse } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
 import { loadCatalog } from "./load-catalog";
@@ -29,6 +30,8 @@ export interface CatalogOverview {
 /** The catalog in use as the console shows it: every plan with its versions and how many accounts are on each. */
 export async function catalogOverview(db: Store, catalog: Catalog): Promise<CatalogOverview> {
   const onVersion = await accountsPerPlanVersion(db);
+  // The mode a plan runs in: the operator's flip, else the catalog's default.
+  const modes = await planModes(db);
   const plans = catalog.plans.map((p) => {
     const recorded = catalog.versionsOf(p.id);
     const numbers = recorded.length ? recorded.map((v) => v.version) : [p.version];
@@ -45,7 +48,7 @@ export async function catalogOverview(db: Store, catalog: Catalog): Promise<Cata
         };
       })
       .reverse();
-    return { id: p.id, name: p.name, public: p.public, enforcement: p.enforcement, terms: termsLine(p, catalog), accounts: versions.reduce((s, v) => s + v.accounts, 0), versions };
+    return { id: p.id, name: p.name, public: p.public, enforcement: modes.get(p.id) ?? p.enforcement, terms: termsLine(p, catalog), accounts: versions.reduce((s, v) => s + v.accounts, 0), versions };
   });
   const [last, before] = await lastCatalogLoads(db, 2);
   const lastChange = last && before ? { atMs: last.loadedAtMs, source: last.source, changes: diffCatalogs(JSON.parse(before.dataJson) as CatalogData, JSON.parse(last.dataJson) as CatalogData) } : null;

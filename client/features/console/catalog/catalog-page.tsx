@@ -84,7 +84,7 @@ export function CatalogPage() {
                           v{v.version} {v.current ? <Badge tone="good">current</Badge> : <span className="text-xs text-slate-600">kept by its accounts</span>}
                           {v.sinceMs !== null && (
                             <div className="text-xs text-slate-600">
-                              since <When ms={v.sinceMs} dateOnly />
+                              recorded <When ms={v.sinceMs} dateOnly />
                             </div>
                           )}
                         </Td>
@@ -94,7 +94,7 @@ export function CatalogPage() {
                           {!v.current && v.accounts > 0 && (
                             <Button
                               variant="secondary"
-                              className="px-2.5 py-1"
+                              className="whitespace-nowrap px-2.5 py-1"
                               onClick={() => {
                                 setAnnouncement("");
                                 setTarget({ planId: p.id, planName: p.name, version: v.version, accounts: v.accounts, kept: v.terms, current: p.terms });
