@@ -307,6 +307,24 @@ test.describe("operator console", () => {
     await customer.context().close();
   });
 
+  test("catalog: every plan of the file with its current version, terms in words and the accounts on it", async ({ page }) => {
+    await signInAsOperator(page);
+    await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Catalog" }).click();
+    await expect(page.getByRole("heading", { name: "Catalog", level: 1 })).toBeVisible();
+    await expect(page.getByTestId("catalog-meters")).toContainText("Prices in USD. Meter: API calls (calls).");
+    const rows = page.getByTestId("catalog-version-row");
+    await expect(rows).toHaveCount(5);
+    const overview = await operatorQuery<{ plans: Array<{ id: string; accounts: number; versions: Array<{ version: number; accounts: number }> }> }>(page, "catalog");
+    const starter = page.locator('[data-testid="catalog-version-row"][data-plan="starter"][data-version="1"]');
+    await expect(starter).toContainText("current");
+    await expect(starter).toContainText("$29.00/month; API calls: 60 per minute, 1,000 per day (UTC)");
+    await expect(starter.locator("td").nth(3)).toHaveText(count(overview.plans.find((p) => p.id === "starter")!.accounts));
+    // One file loaded so far, and no older version to offer.
+    await expect(page.getByText("Only one catalog file has been loaded so far.")).toBeVisible();
+    await expect(page.getByRole("button", { name: /Offer the current terms/ })).toHaveCount(0);
+    await expectNoSeriousA11yViolations(page);
+  });
+
   test("metrics: headline tiles and the funnel's numbers", async ({ page }) => {
     await signInAsOperator(page);
     await page.goto("/console/metrics");
