@@ -9,6 +9,7 @@ const row = (over: Partial<TermsRow> = {}): TermsRow => ({
   name: "Acme",
   planId: "pro",
   billingAnchorMs: Date.parse("2026-11-01T00:00:00Z"),
+  billingInterval: "month",
   planStartedAtMs: null,
   enforcementOverride: null,
   capOverridesJson: null,

@@ -6,6 +6,7 @@ import type { Store } from "../db/queries/store";
 import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, usageDays, usageDaysNow, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/limits";
+import { quotaWindow } from "../../shared/billing-interval";
 import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
 export interface PlanComparisonView {
@@ -40,16 +41,16 @@ interface AdviceUsage {
   monthUsed: number;
 }
 
-/** The windows a comparison reads, from the account's terms. */
-function usageWindows(terms: AdviceTermsRow, nowMs: number) {
-  const period = billingPeriodAt(terms.billingAnchorMs, nowMs);
+/** The windows a comparison reads, from the account's terms: the month window is the plan's quota window on the account's interval. */
+function usageWindows(catalog: Catalog, terms: AdviceTermsRow, nowMs: number) {
+  const period = billingPeriodAt(terms.billingAnchorMs, nowMs, quotaWindow(catalog.plan(terms.planId), terms.billingInterval));
   return { fromDayMs: historyStartMs(nowMs), toDayMs: startOfUtcDay(nowMs), monthFromMs: monthWindowStart(period, terms.planStartedAtMs), monthEndMs: period.endMs };
 }
 
 const TTL_MS = 60_000;
 
 /** What an answer depends on besides traffic: another process changing any of it makes the answer stale. */
-const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
+const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.billingAnchorMs, t.billingInterval, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
 
 interface Cached {
   view: PlanComparisonView;
@@ -87,7 +88,7 @@ export class PlanAdvisor {
     const terms = await adviceTerms(this.db, accountId);
     if (hit && this.confirm(hit, terms, round)) return hit.view;
     if (!terms) return null;
-    const w = usageWindows(terms, now);
+    const w = usageWindows(this.catalog, terms, now);
     const usage: AdviceUsage = {
       days: await usageDays(this.db, accountId, w.fromDayMs, w.toDayMs),
       firstDayMs: await firstUsageDay(this.db, accountId),
@@ -110,7 +111,7 @@ export class PlanAdvisor {
     const terms = adviceTermsNow(this.db, accountId);
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
-    const w = usageWindows(terms, now);
+    const w = usageWindows(this.catalog, terms, now);
     const usage: AdviceUsage = {
       days: usageDaysNow(this.db, accountId, w.fromDayMs, w.toDayMs),
       firstDayMs: firstUsageDayNow(this.db, accountId),
@@ -157,7 +158,9 @@ export class PlanAdvisor {
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
-    const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
+    const projected = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(this.catalog, terms, now).monthEndMs, monthlyCalls });
+    // A yearly quota counts over the year: its projection is a year's calls, judged as a month's (a twelfth) like every other plan.
+    const currentPlanMonth = quotaWindow(plan, terms.billingInterval) === "year" ? Math.round(projected / 12) : projected;
     const peaks = peaksFromDays(days, monthlyCalls);
     const plans = this.catalog.publicPlans;
     const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });

@@ -7,6 +7,7 @@ export interface AdviceTermsRow {
   id: string;
   planId: string;
   billingAnchorMs: number;
+  billingInterval: "month" | "year";
   planStartedAtMs: number | null;
   overageOptIn: boolean;
   grandfatheredUntilMs: number | null;
@@ -23,6 +24,7 @@ export function adviceTermsNow(db: Store, accountId: string): AdviceTermsRow | u
       id: accounts.id,
       planId: accounts.planId,
       billingAnchorMs: accounts.billingAnchorMs,
+      billingInterval: accounts.billingInterval,
       planStartedAtMs: accounts.planStartedAtMs,
       overageOptIn: accounts.overageOptIn,
       grandfatheredUntilMs: accounts.grandfatheredUntilMs,

@@ -16,6 +16,9 @@ export const quotes = sqliteTable(
     kind: text("kind", { enum: ["plan_change", "overage_opt_in", "overage_opt_out"] }).notNull(),
     fromPlanId: text("from_plan_id").notNull(),
     toPlanId: text("to_plan_id").notNull(),
+    /** The interval the account is billed in when quoted, and the one the change bills in (an interval change charges now and moves the billing date). */
+    fromInterval: text("from_interval", { enum: ["month", "year"] }).notNull().default("month"),
+    toInterval: text("to_interval", { enum: ["month", "year"] }).notNull().default("month"),
     /** now: applied at confirmation (upgrades); period_end: scheduled (downgrades). */
     timing: text("timing", { enum: ["now", "period_end"] }).notNull(),
     /** Stripe's proration_date: the second the amounts were computed for, unix ms. */
@@ -192,7 +195,8 @@ export const invoiceLines = sqliteTable(
     invoiceId: text("invoice_id")
       .notNull()
       .references(() => invoices.id),
-    kind: text("kind", { enum: ["plan", "proration_credit", "proration_charge", "overage", "metered", "credit"] }).notNull(),
+    /** balance: credit from the account's balance (an interval change's credit beyond its charge) taken off this invoice. */
+    kind: text("kind", { enum: ["plan", "proration_credit", "proration_charge", "overage", "metered", "credit", "balance"] }).notNull(),
     description: text("description").notNull(),
     quantity: integer("quantity").notNull().default(1),
     amountMinor: integer("amount_minor").notNull(),
