@@ -312,7 +312,7 @@ export function consentWords(q: {
   } else if (q.recurringMinor === 0) {
     parts.push(`I agree to switch to the ${q.to.name} plan now. Nothing is charged.`);
   } else if (q.amountDueNowMinor === 0 && intervalChange) {
-    parts.push(`I agree to switch to the ${q.to.name} plan${billed} now, at ${money(q.recurringMinor, q.currency)} ${every} from ${formatDateUtc(q.recurringFromMs)} until I cancel.`);
+    parts.push(`I agree to switch to the ${q.to.name} plan now${billed}, at ${money(q.recurringMinor, q.currency)} ${every} from ${formatDateUtc(q.recurringFromMs)} until I cancel.`);
   } else {
     parts.push(
       `I authorise a charge of ${money(q.amountDueNowMinor, q.currency)} now and ${money(q.recurringMinor, q.currency)} ${every} from ${formatDateUtc(q.recurringFromMs)} until I cancel, for the ${q.to.name} plan${billed}.`,
