@@ -43,3 +43,20 @@ describe("the words of a window that spans the billing year", () => {
     expect(text).toBe("Your new caps apply now. Charged today: $416.50. Next: $441.00 on 16 Nov 2027 (then every year). You are now billed yearly, from today.");
   });
 });
+
+describe("the recommendation for an account billed yearly", () => {
+  it("ranks at monthly equivalents of the yearly prices, and offers the switch at the yearly price", async () => {
+    const { recommendPlan, switchAdviceOf } = await import("./recommend");
+    const catalog = yearlyCatalog();
+    const quiet = { peaks: { minute: 10, day: 200, month: 3_000 }, days: [{ dayMs: utc("2026-11-20T00:00:00Z"), calls: 200, peakMinute: 10 }] };
+    const monthly = recommendPlan(quiet, catalog.plans, { currentPlanId: "free" });
+    const yearly = recommendPlan(quiet, catalog.plans, { currentPlanId: "free", interval: "year" });
+    const costOf = (c: typeof monthly, id: string) => c.verdicts.find((v) => v.planId === id)!.monthlyCostMinor;
+    expect([costOf(monthly, "starter"), costOf(yearly, "starter")]).toEqual([2_900, 2_417]);
+    // Enterprise is sold monthly only: the same in both.
+    expect(costOf(yearly, "enterprise")).toBe(costOf(monthly, "enterprise"));
+    expect(yearly.recommendation).toMatchObject({ planId: "starter", monthlyCostMinor: 2_417 });
+    expect(switchAdviceOf(catalog.plan("starter"), yearly.recommendation!, "year").price).toBe("$290.00/year");
+    expect(switchAdviceOf(catalog.plan("starter"), monthly.recommendation!).price).toBe("$29.00/month");
+  });
+});

@@ -1,5 +1,5 @@
 import type { Catalog } from "../../shared/catalog";
-import type { Plan, PlanId } from "../../shared/plans";
+import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
@@ -12,6 +12,8 @@ import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../mete
 export interface PlanComparisonView {
   plans: readonly Plan[];
   currentPlanId: PlanId;
+  /** The interval the account is billed in: costs are monthly equivalents of its prices in that interval. */
+  interval: BillingInterval;
   /** The last 30 UTC days (today included): busiest minute, busiest day, and `month` = the estimated calls per month. */
   peaks: UsagePeaks;
   windowDays: number;
@@ -163,7 +165,8 @@ export class PlanAdvisor {
     const currentPlanMonth = quotaWindow(plan, terms.billingInterval) === "year" ? Math.round(projected / 12) : projected;
     const peaks = peaksFromDays(days, monthlyCalls);
     const plans = this.catalog.publicPlans;
-    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
+    // Ranked at monthly equivalents in the account's own interval: a yearly customer compares yearly prices.
+    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id, interval: terms.billingInterval });
     // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
     const rec = callsInWindow > 0 ? recommendation : null;
     const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
@@ -171,13 +174,14 @@ export class PlanAdvisor {
     return {
       plans,
       currentPlanId: plan.id,
+      interval: terms.billingInterval,
       peaks,
       windowDays: HISTORY_DAYS,
       callsInWindow,
       currentPlanMonth,
       verdicts,
       recommendation: rec,
-      switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec) : null,
+      switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec, terms.billingInterval) : null,
       currentCostMinor: current?.monthlyCostMinor ?? plan.priceMinor,
       atMs: now,
     };
