@@ -2,7 +2,7 @@ import { INTERVAL_WORDS, quotaWindow, termsOnInterval } from "../../shared/billi
 import { billingPeriodAt, DAY_MS, type BillingPeriod } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { allAccountRows, dueScheduledChanges } from "../db/queries/billing";
+import { allAccountRows, changeThatMovedAnchor, dueScheduledChanges } from "../db/queries/billing";
 import type { AccountRow } from "../db/queries/accounts";
 import { callsServed } from "../db/queries/usage";
 import { creditBalanceInTx, invoiceIssued } from "../db/queries/invoices";
@@ -121,7 +121,8 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
           });
         }
         // Usage of the quota window just closed (the month, or the year), per plan it was on.
-        lines.push(...(await usageLines(ctx, account, billingPeriodAt(account.billingAnchorMs, period.startMs - 1, window), span)));
+        const closed = billingPeriodAt(account.billingAnchorMs, period.startMs - 1, window);
+        lines.push(...(await cutShortUsage(ctx, account, closed, span)), ...(await usageLines(ctx, account, closed, span)));
         await issue(period, dedupeKey, lines);
       }
     }
@@ -131,11 +132,26 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
       const dedupeKey = `usage:${account.id}:${current.startMs}`;
       if (!(await invoiceIssued(ctx.db, dedupeKey))) {
         const closed = billingPeriodAt(account.billingAnchorMs, current.startMs - 1, window);
-        await issue(closed, dedupeKey, await usageLines(ctx, account, closed, span));
+        await issue(closed, dedupeKey, [...(await cutShortUsage(ctx, account, closed, span)), ...(await usageLines(ctx, account, closed, span))]);
       }
     }
   }
   return { applied, invoiced, anomalies: anomalyCount };
+}
+
+/**
+ * The first window since the account's billing date moved (an interval change, Free → paid, the end
+ * of grandfathered terms) also bills the usage of the window that change cut short — from that
+ * window's start to the change, on the terms it was counted on then — which no invoice covered.
+ */
+async function cutShortUsage(ctx: BillingContext, account: AccountRow, closed: BillingPeriod, span: (a: number, b: number) => string): Promise<LineDraft[]> {
+  if (closed.startMs !== account.billingAnchorMs) return [];
+  const change = await changeThatMovedAnchor(ctx.db, account.id, account.billingAnchorMs);
+  if (!change) return [];
+  const fromPlan = ctx.catalog.find(change.fromPlanId);
+  if (!fromPlan) return [];
+  const cut = billingPeriodAt(change.periodStartMs, account.billingAnchorMs - 1, quotaWindow(fromPlan, change.fromInterval));
+  return usageLines(ctx, { ...account, billingInterval: change.fromInterval }, { startMs: cut.startMs, endMs: account.billingAnchorMs }, span);
 }
 
 /** The usage lines of one quota window: metered calls, or calls over the quota, per plan the account was on (a plan's quota counts from its own start). */

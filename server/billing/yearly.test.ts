@@ -116,6 +116,24 @@ describe("switching interval: charged at once, the billing date moves to the cha
     expect(balanceOf(id)).toBe(30084 - 2900);
   });
 
+  it("the usage of the window the change cut short is billed with the first window after it", async () => {
+    const id = await account("pro");
+    srv.sqlite.prepare("update accounts set overage_opt_in = 1 where id = ?").run(id);
+    // 11,200 calls in November before the switch: 1,200 over Pro's 10,000, never invoiced by a month end.
+    srv.sqlite.prepare("insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 11200, 0, 0, 0, 100)").run(utc("2026-11-05T00:00:00Z"), id);
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro", interval: "year" });
+    await confirmPlanChange(srv.deps.billing, id, confirmationFor(q), who);
+    clock.set(utc("2026-12-16T00:00:01Z"));
+    await runBillingCycle(srv.deps.billing);
+    expect(invoicesOf(id).filter((i) => i.kind === "period")).toMatchObject([
+      {
+        dedupeKey: `usage:${id}:${utc("2026-12-16T00:00:00Z")}`,
+        total: 600,
+        lines: [{ kind: "overage", amount: 600, description: "Pro: 1,200 calls over the 10,000 quota at $3.00 per 1,000, 1 Nov 2026 – 15 Nov 2026" }],
+      },
+    ]);
+  });
+
   it("same interval keeps today's rule: a yearly upgrade is prorated over the year, a yearly downgrade waits for the year's end", async () => {
     const id = await account("starter", { anchor: utc("2026-05-16T00:00:00Z"), interval: "year" });
     // 181 of 365 days left (16 Nov 2026 → 16 May 2027).
