@@ -73,8 +73,7 @@ const planSchema = z
     price: z
       .object({ month: wholeNumber("a price").optional(), year: wholeNumber("a price").optional() }, { message: "expected a price per interval, e.g. { \"month\": 2900 }" })
       .strict()
-      .refine((p) => p.month !== undefined || p.year !== undefined, { message: "expected a price for at least one interval, e.g. { \"month\": 2900 } or { \"year\": 29000 }" })
-      .refine((p) => p.year === undefined, { message: "this version bills monthly only; yearly prices come with billing intervals" }),
+      .refine((p) => p.month !== undefined || p.year !== undefined, { message: "expected a price for at least one interval, e.g. { \"month\": 2900 } or { \"year\": 29000 }" }),
     /**
      * On the yearly price, how a meter's `month` cap applies: `monthly`, an allowance that starts over
      * each month of the year; `yearly`, twelve months' allowance for the whole year.

@@ -1,4 +1,4 @@
-import type { WindowName } from "./plans";
+import type { BillingInterval, WindowName } from "./plans";
 
 /** Where a customer stands against one cap. Every surface (portal, banner, 429, e-mail) uses this. */
 export type LimitState = "fine" | "approaching" | "over" | "unlimited";
@@ -16,6 +16,8 @@ export interface LimitStatus {
   resetAtMs: number;
   /** Month window: unix ms its count started (the billing period's start, or the current plan's start if later). */
   fromMs?: number;
+  /** Month window: what it spans — a month (absent), or the whole billing year (a yearly quota on a yearly price). */
+  span?: BillingInterval;
   state: LimitState;
 }
 
@@ -85,18 +87,24 @@ export function addUtcMonths(ms: number, months: number): number {
   return target.getTime();
 }
 
-/** The billing period anchored at `anchorMs` that contains `nowMs`. */
-export function billingPeriodAt(anchorMs: number, nowMs: number): BillingPeriod {
-  if (nowMs < anchorMs) return { startMs: anchorMs, endMs: addUtcMonths(anchorMs, 1) };
+/**
+ * The billing period anchored at `anchorMs` that contains `nowMs`: a calendar month from the anchor,
+ * or twelve of them for an account billed yearly. The months of a yearly period are the monthly
+ * periods of the same anchor, so a monthly quota within a yearly period starts over on the same days.
+ */
+export function billingPeriodAt(anchorMs: number, nowMs: number, interval: BillingInterval = "month"): BillingPeriod {
+  const step = interval === "year" ? 12 : 1;
+  if (nowMs < anchorMs) return { startMs: anchorMs, endMs: addUtcMonths(anchorMs, step) };
   const a = new Date(anchorMs);
   const n = new Date(nowMs);
   let months = (n.getUTCFullYear() - a.getUTCFullYear()) * 12 + (n.getUTCMonth() - a.getUTCMonth());
+  months -= months % step;
   let start = addUtcMonths(anchorMs, months);
   if (start > nowMs) {
-    months -= 1;
+    months -= step;
     start = addUtcMonths(anchorMs, months);
   }
-  return { startMs: start, endMs: addUtcMonths(anchorMs, months + 1) };
+  return { startMs: start, endMs: addUtcMonths(anchorMs, months + step) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { LimitStatus } from "./limits";
-import type { WindowName } from "./plans";
+import type { BillingInterval, WindowName } from "./plans";
 import { formatMoney } from "./money";
 import { describeSwitch, type SwitchAdvice } from "./recommend";
 
@@ -48,9 +48,22 @@ const WINDOW_PHRASE: Record<WindowName, { made: string; allows: string }> = {
   month: { made: "in this billing month", allows: "per billing month" },
 };
 
+/** The month window counted over the whole billing year (a yearly quota on a yearly price). */
+const YEAR_WINDOW_PHRASE = { made: "in this billing year", allows: "per billing year" };
+
+/** The phrases of a window; the month window says "year" when it spans the billing year. */
+function phraseOf(window: WindowName, span?: BillingInterval): { made: string; allows: string } {
+  return window === "month" && span === "year" ? YEAR_WINDOW_PHRASE : WINDOW_PHRASE[window];
+}
+
+/** "monthly cap", or "yearly cap" for a month window that spans the billing year. */
+function capNoun(window: WindowName, span?: BillingInterval): string {
+  return window === "month" && span === "year" ? "yearly" : WINDOW_NOUN[window];
+}
+
 /** "You made 268 calls in the last minute; the Starter plan allows 60." */
-export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit">, planName: string): string {
-  const p = WINDOW_PHRASE[status.window];
+export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit" | "span">, planName: string): string {
+  const p = phraseOf(status.window, status.span);
   if (status.limit === null) return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan has no cap ${p.allows}.`;
   return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan allows ${fmt.format(status.limit)} ${p.allows}.`;
 }
@@ -65,6 +78,8 @@ export interface RefusalFacts {
   cost: number;
   /** Its Retry-After: seconds until a call of this cost fits; null when it never fits (cost above the limit). */
   waitSeconds: number | null;
+  /** The month window spans the billing year (a yearly quota); absent = a month. */
+  span?: BillingInterval;
 }
 
 /** "Calls are accepted again in 24 seconds (19:53:24 UTC)." — "a call of this cost" when it costs more than one. */
@@ -80,10 +95,10 @@ function whenAcceptedAgain(f: Pick<RefusalFacts, "cost" | "waitSeconds">, nowMs:
  */
 export function describeCapRefusal(f: RefusalFacts, planName: string, nowMs: number): string {
   if (f.cost === 1) return `${describeUsageAgainstCap(f, planName)}${whenAcceptedAgain(f, nowMs)}`;
-  const p = WINDOW_PHRASE[f.window];
+  const p = phraseOf(f.window, f.span);
   const usage = `This call costs ${fmt.format(f.cost)} calls; you have made ${fmt.format(f.used)} calls ${p.made} and the ${planName} plan allows ${fmt.format(f.limit)} ${p.allows}.`;
   if (f.cost > f.limit) {
-    return `${usage} A call that costs more than ${fmt.format(f.limit)} never fits the ${planName} plan's ${WINDOW_NOUN[f.window]} cap: send it as smaller calls, or choose a plan with a higher cap.`;
+    return `${usage} A call that costs more than ${fmt.format(f.limit)} never fits the ${planName} plan's ${capNoun(f.window, f.span)} cap: send it as smaller calls, or choose a plan with a higher cap.`;
   }
   return `${usage} With this call, ${fmt.format(f.used + f.cost)} calls would exceed the cap.${whenAcceptedAgain(f, nowMs)}`;
 }
@@ -138,6 +153,8 @@ export interface NoticeFacts {
   recommended: SwitchAdvice | null;
   /** Calls per window that fit the current plan, for "reduce your traffic". */
   fitsRate: string | null;
+  /** The month window spans the billing year (a yearly quota on a yearly price); absent = a month. */
+  span?: BillingInterval;
 }
 
 export interface NoticeChoice {
@@ -180,8 +197,8 @@ export function formatDateUtc(ms: number): string {
  */
 export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessage {
   if (!("window" in f)) return { severity: f.severity, title: f.title, happened: f.text, next: "", choices: [] };
-  const capName = f.window ? `${WINDOW_NOUN[f.window]} cap` : "caps";
-  const usage = f.window && f.limit !== null ? describeUsageAgainstCap({ window: f.window, used: f.used, limit: f.limit }, f.planName) : "";
+  const capName = f.window ? `${capNoun(f.window, f.span)} cap` : "caps";
+  const usage = f.window && f.limit !== null ? describeUsageAgainstCap({ window: f.window, used: f.used, limit: f.limit, span: f.span }, f.planName) : "";
   const pct = f.limit ? Math.round((f.used / f.limit) * 100) : 0;
 
   let severity: NoticeMessage["severity"];
@@ -204,7 +221,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
       // The figure is the week's peak, not the last minute or today: say so.
       happened =
         f.window && f.limit !== null
-          ? `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days, with up to ${fmt.format(f.used)} calls in a ${f.window === "minute" ? "minute" : f.window === "day" ? "day" : "billing month"}; the ${f.planName} plan allows ${fmt.format(f.limit)} ${WINDOW_PHRASE[f.window].allows}.`
+          ? `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days, with up to ${fmt.format(f.used)} calls in a ${f.window === "minute" ? "minute" : f.window === "day" ? "day" : f.span === "year" ? "billing year" : "billing month"}; the ${f.planName} plan allows ${fmt.format(f.limit)} ${phraseOf(f.window, f.span).allows}.`
           : `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days.`;
       break;
     case "enforcement_scheduled":
@@ -216,7 +233,7 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
 
   let next: string;
   if (f.mode === "enforce" && f.refusalsFromMs !== null) {
-    const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${WINDOW_PHRASE[f.window].allows}` : "your plan's caps";
+    const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${phraseOf(f.window, f.span).allows}` : "your plan's caps";
     next = `From ${formatComingDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
   } else if (f.mode === "shadow") {
     next = "Nothing changes yet: calls over the cap are still served. You will be told before that changes.";
@@ -252,6 +269,10 @@ export interface PlanChangeOutcome {
   recurringFromMs: number;
   effectiveAtMs: number;
   currency: string;
+  /** The interval the recurring amount is charged in after the change (absent: monthly). */
+  toInterval?: BillingInterval;
+  /** The interval before the change: when it differs, the billing date moved to the change. */
+  fromInterval?: BillingInterval;
 }
 
 /** The notice after a confirmation: applied, scheduled, or waiting for approval. */
@@ -263,7 +284,10 @@ export function planChangeNotice(r: PlanChangeOutcome): { kind: "plan_changed" |
       : { kind: "plan_changed", title: "Overage billing is off", text: "Calls beyond your monthly quota are limited again; nothing beyond the quota is billed from now on." };
   }
   if (r.status === "applied") {
-    return { kind: "plan_changed", title: `You are now on the ${r.toPlanName} plan`, text: `Your new caps apply now. Charged today: ${money(r.amountDueNowMinor)}. Next: ${money(r.recurringMinor)} on ${formatDateUtc(r.recurringFromMs)}.` };
+    const moved = r.toInterval !== undefined && r.fromInterval !== undefined && r.toInterval !== r.fromInterval;
+    const billed = moved ? ` You are now billed ${r.toInterval === "year" ? "yearly" : "monthly"}, from today.` : "";
+    const next = r.toInterval === "year" ? ` (then every year)` : moved ? " (then every month)" : "";
+    return { kind: "plan_changed", title: `You are now on the ${r.toPlanName} plan`, text: `Your new caps apply now. Charged today: ${money(r.amountDueNowMinor)}. Next: ${money(r.recurringMinor)} on ${formatDateUtc(r.recurringFromMs)}${next}.${billed}` };
   }
   if (r.status === "scheduled") {
     return { kind: "change_scheduled", title: `Your switch to ${r.toPlanName} is scheduled`, text: `It takes effect on ${formatDateUtc(r.effectiveAtMs)}. Nothing is charged now; you can cancel it until then on the Billing page.` };

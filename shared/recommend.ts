@@ -1,7 +1,8 @@
 import { dayOverCaps, rateWindowsOver } from "./cap-rules";
 import { DAY_MS } from "./limits";
 import { formatMoney, formatPrice, perThousandCostMinor } from "./money";
-import type { Plan, PlanId, WindowName } from "./plans";
+import { formatIntervalPrice, monthlyEquivalentMinor } from "./billing-interval";
+import type { BillingInterval, Plan, PlanId, WindowName } from "./plans";
 
 /**
  * The one recommendation. Every surface that names a plan for a customer (the Plans page, the
@@ -130,7 +131,7 @@ export function billsOverage(plan: Plan): boolean {
 const dayName = (ms: number) => new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
 /** How the customer's last 30 days would have gone on one plan, and what a month at this rate would cost. */
-export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolean } = {}): PlanVerdict {
+export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolean; interval?: BillingInterval } = {}): PlanVerdict {
   const { days } = usage;
   const monthCalls = opts.current && usage.currentPlanMonth !== undefined ? Math.max(usage.peaks.month, usage.currentPlanMonth) : usage.peaks.month;
   const overDays = plan.metered ? [] : days.filter((d) => dayOverCaps(plan.caps, d));
@@ -163,7 +164,8 @@ export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolea
     monthCalls,
     billedCalls,
     usageMinor,
-    monthlyCostMinor: plan.priceMinor + usageMinor,
+    // A customer billed yearly compares plans at a twelfth of their yearly prices (where they have one).
+    monthlyCostMinor: monthlyEquivalentMinor(plan, opts.interval ?? "month") + usageMinor,
     currency: plan.currency,
   };
 }
@@ -246,13 +248,13 @@ interface Ranked {
  * with the lowest estimated monthly cost (ties: the current plan, then the lower base price, then
  * catalog order).
  */
-export function recommendPlan(usage: PlanUsage, plans: readonly Plan[], opts: { currentPlanId?: PlanId | null } = {}): PlanComparison {
+export function recommendPlan(usage: PlanUsage, plans: readonly Plan[], opts: { currentPlanId?: PlanId | null; interval?: BillingInterval } = {}): PlanComparison {
   const candidates = plans.filter((p) => p.public);
   const currency = candidates[0]?.currency;
   if (candidates.some((p) => p.currency !== currency)) throw new RangeError("recommendPlan compares plans of one currency only");
   const currentPlanId = opts.currentPlanId ?? null;
 
-  const verdicts = candidates.map((p) => judgePlan(p, usage, { current: p.id === currentPlanId }));
+  const verdicts = candidates.map((p) => judgePlan(p, usage, { current: p.id === currentPlanId, interval: opts.interval }));
   const ranked: Ranked[] = candidates
     .map((plan, index) => ({ plan, verdict: verdicts[index]!, index }))
     .sort(
@@ -324,11 +326,13 @@ export interface SwitchAdvice {
   metered?: boolean;
 }
 
-export function switchAdviceOf(plan: Plan, rec: Pick<Recommendation, "monthlyCostMinor" | "usageMinor" | "kind" | "currency">): SwitchAdvice {
+export function switchAdviceOf(plan: Plan, rec: Pick<Recommendation, "monthlyCostMinor" | "usageMinor" | "kind" | "currency">, interval: BillingInterval = "month"): SwitchAdvice {
+  // A customer billed yearly is offered the plan's yearly price, where it has one.
+  const yearly = interval === "year" ? plan.prices.year : undefined;
   return {
     planId: plan.id,
     name: plan.name,
-    price: formatPrice(plan.priceMinor, plan.currency),
+    price: yearly !== undefined ? formatIntervalPrice(yearly, plan.currency, "year") : formatPrice(plan.priceMinor, plan.currency),
     monthlyCostMinor: rec.monthlyCostMinor,
     usageMinor: rec.usageMinor,
     currency: rec.currency,

@@ -11,7 +11,8 @@ const STATE_TONE = { fine: "good", approaching: "warn", over: "bad", unlimited: 
 export function UsageMeter({ status, nowMs, periodStartMs }: { status: LimitStatus; nowMs: number; periodStartMs?: number }) {
   // A plan that started mid-period counts its monthly quota from its own start, not the period's.
   const since = status.window === "month" && status.fromMs !== undefined && periodStartMs !== undefined && status.fromMs > periodStartMs ? status.fromMs : null;
-  const label = WINDOW_LABELS[status.window];
+  // A month window that spans the billing year (a yearly quota on a yearly price) says so.
+  const label = status.window === "month" && status.span === "year" ? { ...WINDOW_LABELS.month, noun: "billing year", per: "per billing year" } : WINDOW_LABELS[status.window];
   const pct = percentForBar(status);
   const title = `Calls ${label.per}`;
   return (

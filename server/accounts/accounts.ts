@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { termsOnInterval } from "../../shared/billing-interval";
 import type { Catalog } from "../../shared/catalog";
-import type { Caps, EnforcementMode, Plan } from "../../shared/plans";
+import type { BillingInterval, Caps, EnforcementMode, Plan } from "../../shared/plans";
 import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
 import { accountRowById, accountRowByIdSync, insertAccountUnlessEmailTaken, listAccountRows, planModes, planModesSync, type AccountRow, type NewAccountRow } from "../db/queries/accounts";
 import type { Store } from "../db/queries/store";
@@ -25,6 +26,8 @@ export interface Account {
   plan: Plan;
   currency: string;
   billingAnchorMs: number;
+  /** Billed per month (periods of a month from the anchor) or per year. */
+  billingInterval: BillingInterval;
   /** When the current plan took effect (null: since the account was created). */
   planStartedAtMs: number | null;
   enforcement: EnforcementMode;
@@ -52,22 +55,25 @@ export function toAccount(catalog: Catalog, row: AccountRow, modes: Map<string, 
     plan,
     currency: row.currency,
     billingAnchorMs: row.billingAnchorMs,
+    billingInterval: row.billingInterval,
     planStartedAtMs: row.planStartedAtMs,
     enforcement: effectiveMode(catalog, row, modes),
     ownMode: row.enforcementOverride !== null,
-    caps: { ...plan.caps, ...overrides },
+    // A yearly quota on a yearly price: the month cap is the year's allowance.
+    caps: { ...termsOnInterval(plan, row.billingInterval).caps, ...overrides },
     createdAtMs: row.createdAtMs,
     grandfatheredUntilMs: row.grandfatheredUntilMs,
     overageOptIn: row.overageOptIn,
   };
 }
 
-export function currentPeriod(account: Pick<Account, "billingAnchorMs">, nowMs: number): BillingPeriod {
-  return billingPeriodAt(account.billingAnchorMs, nowMs);
+/** The billing period containing `nowMs`: a month, or a year for an account billed yearly. */
+export function currentPeriod(account: Pick<Account, "billingAnchorMs"> & { billingInterval?: BillingInterval }, nowMs: number): BillingPeriod {
+  return billingPeriodAt(account.billingAnchorMs, nowMs, account.billingInterval ?? "month");
 }
 
 /** The row a new account starts as: its plan's currency, its first period from the start of today (UTC) unless given. */
-export function newAccountRow(catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): NewAccountRow {
+export function newAccountRow(catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; billingInterval?: BillingInterval; id?: string } = {}): NewAccountRow {
   const input = createAccountInput(catalog).parse(raw);
   const now = clock.now();
   return {
@@ -79,11 +85,12 @@ export function newAccountRow(catalog: Catalog, clock: Clock, raw: CreateAccount
     planVersion: catalog.plan(input.planId).version,
     currency: catalog.currency,
     billingAnchorMs: opts.billingAnchorMs ?? startOfUtcDay(now),
+    ...(opts.billingInterval ? { billingInterval: opts.billingInterval } : {}),
     createdAtMs: now,
   };
 }
 
-export async function createAccount(db: Store, catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; id?: string } = {}): Promise<Account> {
+export async function createAccount(db: Store, catalog: Catalog, clock: Clock, raw: CreateAccountInput, opts: { billingAnchorMs?: number; billingInterval?: BillingInterval; id?: string } = {}): Promise<Account> {
   const values = newAccountRow(catalog, clock, raw, opts);
   const added = await insertAccountUnlessEmailTaken(db, values);
   if ("takenBy" in added) throw new DomainError("CONFLICT", `An account with e-mail ${values.email} already exists (${added.takenBy}).`);

@@ -1,9 +1,11 @@
-import { billingPeriodAt, DAY_MS } from "../../shared/limits";
+import { INTERVAL_WORDS, quotaWindow, termsOnInterval } from "../../shared/billing-interval";
+import { billingPeriodAt, DAY_MS, type BillingPeriod } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
-import { allAccountRows, dueScheduledChanges } from "../db/queries/billing";
+import { allAccountRows, changeThatMovedAnchor, dueScheduledChanges } from "../db/queries/billing";
+import type { AccountRow } from "../db/queries/accounts";
 import { callsServed } from "../db/queries/usage";
-import { invoiceIssued } from "../db/queries/invoices";
+import { creditBalanceInTx, invoiceIssued } from "../db/queries/invoices";
 import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
 import { planSegments } from "../plans/plan-history";
@@ -72,60 +74,109 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     });
   }
 
-  // 2. The invoice of each account's current period, once the account has lived through a boundary.
-  // With a remote provider (Stripe) the subscription issues it; the webhook mirrors it here.
+  // 2. The invoice of each account's current period, once the account has lived through a boundary,
+  // and — for a yearly period whose quota starts over each month — the usage invoice of each month
+  // window within it. Usage (metered calls, overage) is billed at the end of the window its quota is
+  // counted in: each month for a monthly quota, once a year for a yearly one. A quota that starts over
+  // each month bills what went over it that month, when the month ends, rather than a year later.
+  // With a remote provider (Stripe) the subscription issues them; the webhook mirrors them here.
   for (const account of ctx.provider.remote ? [] : await allAccountRows(ctx.db)) {
-    const period = billingPeriodAt(account.billingAnchorMs, now);
-    if (period.startMs <= account.billingAnchorMs || period.startMs > now) continue;
-    if (opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs) continue;
-    const dedupeKey = `period:${account.id}:${period.startMs}`;
-    if (await invoiceIssued(ctx.db, dedupeKey)) continue;
+    const interval = account.billingInterval;
     const plan = ctx.catalog.planOf(account);
-    const previous = billingPeriodAt(account.billingAnchorMs, period.startMs - 1);
-    const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
-    const lines: LineDraft[] = [];
+    const window = quotaWindow(plan, interval);
+    const period = billingPeriodAt(account.billingAnchorMs, now, interval);
     const span = (a: number, b: number) => `${formatDateUtc(a)} – ${formatDateUtc(b - 1)}`;
-    if (plan.priceMinor > 0) {
-      lines.push({
-        kind: "plan",
-        description: grandfathered ? `${plan.name} plan, ${span(period.startMs, period.endMs)} (kept free until ${formatDateUtc(account.grandfatheredUntilMs!)})` : `${plan.name} plan, ${span(period.startMs, period.endMs)}`,
-        quantity: 1,
-        amountMinor: grandfathered ? 0 : plan.priceMinor,
-        periodStartMs: period.startMs,
-        periodEndMs: period.endMs,
+    const issue = async (at: BillingPeriod, dedupeKey: string, lines: LineDraft[]) => {
+      if (lines.length === 0) return;
+      const notice = await inTransaction(ctx.db, (tx) => {
+        // Credit left on the balance (an interval change's) is taken off what this invoice charges.
+        const due = lines.reduce((sum, l) => sum + l.amountMinor, 0);
+        const balance = due > 0 ? creditBalanceInTx(tx, account.id) : 0;
+        const all = balance > 0 ? [...lines, { kind: "balance" as const, description: "Credit from your balance", quantity: 1, amountMinor: -Math.min(balance, due) }] : lines;
+        const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: at.startMs, periodEndMs: at.endMs, currency: account.currency, lines: all, dedupeKey }, now);
+        return charge.kind === "paid" || charge.kind === "queued" ? recordAnomalyIn(ctx, tx, charge.invoiceId) : null;
       });
+      invoiced++;
+      if (notice) {
+        anomalyCount++;
+        await notice();
+      }
+    };
+
+    if (period.startMs > account.billingAnchorMs && period.startMs <= now && !(opts.periodsFromMs !== undefined && period.startMs < opts.periodsFromMs)) {
+      const dedupeKey = `period:${account.id}:${period.startMs}`;
+      if (!(await invoiceIssued(ctx.db, dedupeKey))) {
+        const grandfathered = account.grandfatheredUntilMs !== null && period.startMs < account.grandfatheredUntilMs;
+        const price = plan.prices[interval] ?? (interval === "year" ? plan.priceMinor * 12 : plan.priceMinor);
+        const lines: LineDraft[] = [];
+        if (price > 0) {
+          const name = plan.prices.year !== undefined ? `${plan.name} plan (${INTERVAL_WORDS[interval].adjective})` : `${plan.name} plan`;
+          lines.push({
+            kind: "plan",
+            description: grandfathered ? `${name}, ${span(period.startMs, period.endMs)} (kept free until ${formatDateUtc(account.grandfatheredUntilMs!)})` : `${name}, ${span(period.startMs, period.endMs)}`,
+            quantity: 1,
+            amountMinor: grandfathered ? 0 : price,
+            periodStartMs: period.startMs,
+            periodEndMs: period.endMs,
+          });
+        }
+        // Usage of the quota window just closed (the month, or the year), per plan it was on.
+        const closed = billingPeriodAt(account.billingAnchorMs, period.startMs - 1, window);
+        lines.push(...(await cutShortUsage(ctx, account, closed, span)), ...(await usageLines(ctx, account, closed, span)));
+        await issue(period, dedupeKey, lines);
+      }
     }
-    // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
-    for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
-      // The plan the account is on keeps its version; a plan it left is billed at that plan's current terms.
-      const segPlan = seg.planId === account.planId ? ctx.catalog.planOf(account) : ctx.catalog.plan(seg.planId);
-      const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
-      const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
-      if (usage <= 0) continue;
-      const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));
-      lines.push({
-        kind: segPlan.metered ? "metered" : "overage",
-        description: segPlan.metered
-          ? `${segPlan.name}: ${billed.toLocaleString("en-US")} calls at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`
-          : `${segPlan.name}: ${billed.toLocaleString("en-US")} calls over the ${segPlan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`,
-        quantity: billed,
-        amountMinor: usage,
-        periodStartMs: seg.fromMs,
-        periodEndMs: seg.toMs,
-      });
-    }
-    if (lines.length === 0) continue;
-    const notice = await inTransaction(ctx.db, (tx) => {
-      const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: period.startMs, periodEndMs: period.endMs, currency: account.currency, lines, dedupeKey }, now);
-      return charge.kind === "paid" || charge.kind === "queued" ? recordAnomalyIn(ctx, tx, charge.invoiceId) : null;
-    });
-    invoiced++;
-    if (notice) {
-      anomalyCount++;
-      await notice();
+    // A month window within a yearly period has ended: its usage, billed now.
+    const current = billingPeriodAt(account.billingAnchorMs, now, window);
+    if (current.startMs > period.startMs && !(opts.periodsFromMs !== undefined && current.startMs < opts.periodsFromMs)) {
+      const dedupeKey = `usage:${account.id}:${current.startMs}`;
+      if (!(await invoiceIssued(ctx.db, dedupeKey))) {
+        const closed = billingPeriodAt(account.billingAnchorMs, current.startMs - 1, window);
+        await issue(closed, dedupeKey, [...(await cutShortUsage(ctx, account, closed, span)), ...(await usageLines(ctx, account, closed, span))]);
+      }
     }
   }
   return { applied, invoiced, anomalies: anomalyCount };
+}
+
+/**
+ * The first window since the account's billing date moved (an interval change, Free → paid, the end
+ * of grandfathered terms) also bills the usage of the window that change cut short — from that
+ * window's start to the change, on the terms it was counted on then — which no invoice covered.
+ */
+async function cutShortUsage(ctx: BillingContext, account: AccountRow, closed: BillingPeriod, span: (a: number, b: number) => string): Promise<LineDraft[]> {
+  if (closed.startMs !== account.billingAnchorMs) return [];
+  const change = await changeThatMovedAnchor(ctx.db, account.id, account.billingAnchorMs);
+  if (!change) return [];
+  const fromPlan = ctx.catalog.find(change.fromPlanId);
+  if (!fromPlan) return [];
+  const cut = billingPeriodAt(change.periodStartMs, account.billingAnchorMs - 1, quotaWindow(fromPlan, change.fromInterval));
+  return usageLines(ctx, { ...account, billingInterval: change.fromInterval }, { startMs: cut.startMs, endMs: account.billingAnchorMs }, span);
+}
+
+/** The usage lines of one quota window: metered calls, or calls over the quota, per plan the account was on (a plan's quota counts from its own start). */
+async function usageLines(ctx: BillingContext, account: AccountRow, window: BillingPeriod, span: (a: number, b: number) => string): Promise<LineDraft[]> {
+  const lines: LineDraft[] = [];
+  for (const seg of await planSegments(ctx.db, account.id, account.planId, window.startMs, window.endMs)) {
+    // The quota as the account has it on its interval: twelve months' allowance for a yearly quota.
+    // The plan the account is on keeps its version; a plan it left is billed at that plan's current terms.
+    const segPlan = termsOnInterval(seg.planId === account.planId ? ctx.catalog.planOf(account) : ctx.catalog.plan(seg.planId), account.billingInterval);
+    const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
+    const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
+    if (usage <= 0) continue;
+    const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));
+    lines.push({
+      kind: segPlan.metered ? "metered" : "overage",
+      description: segPlan.metered
+        ? `${segPlan.name}: ${billed.toLocaleString("en-US")} calls at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`
+        : `${segPlan.name}: ${billed.toLocaleString("en-US")} calls over the ${segPlan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`,
+      quantity: billed,
+      amountMinor: usage,
+      periodStartMs: seg.fromMs,
+      periodEndMs: seg.toMs,
+    });
+  }
+  return lines;
 }
 
 /** Replays the cycle at each past period boundary of the last `days` days (demo seeding). */
@@ -136,8 +187,10 @@ export async function backfillBillingCycles(ctx: BillingContext, days: number): 
   // period before, which has no history: the plan only). Each at its own start, as the calendar would.
   const fromMs = now - (days + 31) * DAY_MS;
   for (const account of await allAccountRows(ctx.db)) {
+    // Every quota window's start: the period boundaries, and the months within a yearly period.
+    const window = quotaWindow(ctx.catalog.planOf(account), account.billingInterval);
     for (let t = fromMs; t <= now; t += DAY_MS) {
-      const p = billingPeriodAt(account.billingAnchorMs, t);
+      const p = billingPeriodAt(account.billingAnchorMs, t, window);
       if (p.startMs > account.billingAnchorMs && p.startMs >= fromMs) boundaries.add(p.startMs);
     }
   }

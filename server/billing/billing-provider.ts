@@ -6,7 +6,8 @@ export type { InvoiceRow, PlanChangeRow, QuoteRow };
 
 /** One invoice line, amounts in minor units of the invoice's currency. */
 export interface LineDraft {
-  kind: "plan" | "proration_credit" | "proration_charge" | "overage" | "metered" | "credit";
+  /** balance: credit from the account's balance (left by an interval change) taken off this invoice. */
+  kind: "plan" | "proration_credit" | "proration_charge" | "overage" | "metered" | "credit" | "balance";
   description: string;
   quantity: number;
   amountMinor: number;
@@ -92,7 +93,7 @@ export type RemoteApplyOutcome =
 /** The remote provider's side of billing: preview, apply (now, at checkout or scheduled), cancel, refund. */
 export interface RemoteBilling {
   /** Stripe's numbers for a change that charges now on an existing subscription; null when the local quote stands. */
-  priceChange(account: AccountRow, change: { toPlanId: string; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null>;
+  priceChange(account: AccountRow, change: { toPlanId: string; toInterval: "month" | "year"; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null>;
   /** The amount due now for a quote's exact change at its own proration second. */
   repriceQuote(account: AccountRow, quote: QuoteRow): Promise<number>;
   /** Applies a consented change with our idempotency key; a retry with the same key is replayed by the provider. */

@@ -50,8 +50,8 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   else if (quote.timing === "period_end") status = ctx.clock.now() < quote.periodEndMs ? "approved" : "needs_consent";
   else {
     try {
-      repriced = await draftPlanChange(ctx, { accountId: account.id, toPlanId: change.toPlanId });
-      const atStripe = ctx.provider.remote ? await ctx.provider.remote.priceChange(account, { toPlanId: change.toPlanId, timing: "now", atMs: repriced.values.prorationAtMs }) : null;
+      repriced = await draftPlanChange(ctx, { accountId: account.id, toPlanId: change.toPlanId, interval: quote.toInterval });
+      const atStripe = ctx.provider.remote ? await ctx.provider.remote.priceChange(account, { toPlanId: change.toPlanId, toInterval: quote.toInterval, timing: "now", atMs: repriced.values.prorationAtMs }) : null;
       amountNow = atStripe?.amountDueNowMinor ?? repriced.values.amountDueNowMinor;
       status = amountNow === quote.amountDueNowMinor && repriced.values.recurringMinor === quote.recurringMinor && repriced.values.timing === "now" ? "approved" : "needs_consent";
     } catch (err) {

@@ -1,9 +1,10 @@
-import { addUtcMonths, billingPeriodAt } from "../../shared/limits";
+import { addInterval, INTERVAL_WORDS, intervalFor, monthlyEquivalentMinor, quotaWindow, termsOnInterval } from "../../shared/billing-interval";
+import { billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import type { Catalog } from "../../shared/catalog";
-import type { Plan } from "../../shared/plans";
+import type { BillingInterval, Plan } from "../../shared/plans";
 import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
 import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
@@ -63,7 +64,7 @@ export interface PlanChangeDraft {
  * at the end of the period, nothing charged now. Free → paid charges the full price now and starts
  * a new billing period today, as Stripe does.
  */
-export async function previewPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+export async function previewPlanChange(ctx: QuoteContext, input: PlanChangeRequest): Promise<QuoteRow> {
   return storeQuote(ctx.db, await draftPlanChange(ctx, input));
 }
 
@@ -72,13 +73,16 @@ export async function previewPlanChange(ctx: QuoteContext, input: { accountId: s
  * subscription is priced by Stripe's invoice preview (its amounts, its proration_date), and the
  * quote keeps exactly what was previewed so the confirmation applies that and nothing else.
  */
-export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "catalog" | "clock" | "provider" | "advisor">, input: { accountId: string; toPlanId: string }): Promise<QuoteRow> {
+export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "catalog" | "clock" | "provider" | "advisor">, input: PlanChangeRequest): Promise<QuoteRow> {
   const draft = await draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
   if (!remote) return storeQuote(ctx.db, draft);
-  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
+  const toInterval = draft.values.toInterval ?? "month";
+  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, toInterval, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
   if (!pricing) return storeQuote(ctx.db, draft);
   const now = ctx.clock.now();
+  // An interval change starts a new billing period at the change (Stripe resets the billing date): the next charge is an interval after it.
+  const intervalChange = toInterval !== (draft.values.fromInterval ?? "month");
   return storeQuote(ctx.db, {
     ...draft,
     lines: pricing.lines,
@@ -90,7 +94,7 @@ export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "d
       creditMinor: pricing.creditMinor,
       chargeMinor: pricing.chargeMinor,
       amountDueNowMinor: pricing.amountDueNowMinor,
-      recurringFromMs: pricing.periodEndMs,
+      recurringFromMs: intervalChange ? addInterval(pricing.prorationAtMs, toInterval) : pricing.periodEndMs,
       effectiveAtMs: pricing.prorationAtMs,
       pricedBy: "stripe",
       stripeSubscriptionId: pricing.subscriptionId,
@@ -108,6 +112,10 @@ function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
   const consentText = consentWords({
     from: d.from,
     to: d.to,
+    fromInterval: v.fromInterval ?? "month",
+    toInterval: v.toInterval ?? "month",
+    creditMinor: v.creditMinor,
+    chargeMinor: v.chargeMinor,
     timing: v.timing,
     amountDueNowMinor: v.amountDueNowMinor,
     recurringMinor: v.recurringMinor,
@@ -117,7 +125,7 @@ function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
     grandfatheredUntilMs: d.grandfathered ? d.row.grandfatheredUntilMs : null,
     projectedMonthlyMinor: v.projectedMonthlyMinor,
   });
-  const overageConsentText = d.offerOverage ? overageWords(d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change") : null;
+  const overageConsentText = d.offerOverage ? overageWords(d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change", v.toInterval ?? "month") : null;
   return insertQuote(db, { ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) });
 }
 
@@ -125,65 +133,108 @@ function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
  * The overage opt-in in words. Offered on its own (the Billing page) or with a plan change whose
  * traffic would pass the new plan's quota: its own sentence, its own tick.
  */
-export function overageWords(plan: Plan, currency: string, expectedMinor: number, context: "alone" | "with the change"): string {
+export function overageWords(plan: Plan, currency: string, expectedMinor: number, context: "alone" | "with the change", interval: BillingInterval = "month"): string {
   const price = money(plan.overagePer1000Minor ?? 0, currency);
-  const quota = (plan.caps.month ?? 0).toLocaleString("en-US");
+  // On a yearly price with a yearly quota, the quota is the year's allowance, billed when the year ends.
+  const yearly = quotaWindow(plan, interval) === "year";
+  const quota = (termsOnInterval(plan, interval).caps.month ?? 0).toLocaleString("en-US");
+  const window = yearly ? "a billing year" : "a billing month";
+  const invoice = yearly ? "my yearly invoice" : "my monthly invoice";
   const rate = expectedMinor > 0 ? ` At my current rate that is about ${money(expectedMinor, currency)} a month.` : "";
   return context === "alone"
-    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in a billing month, billed with my monthly invoice, instead of having those calls limited.${rate} I can turn this off at any time.`
-    : `I also agree to overage billing on the ${plan.name} plan: calls beyond ${quota} in a billing month are served and billed at ${price} per 1,000 with my monthly invoice, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
+    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in ${window}, billed with ${invoice}, instead of having those calls limited.${rate} I can turn this off at any time.`
+    : `I also agree to overage billing on the ${plan.name} plan: calls beyond ${quota} in ${window} are served and billed at ${price} per 1,000 with ${invoice}, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
 }
 
-export async function draftPlanChange(ctx: QuoteContext, input: { accountId: string; toPlanId: string }): Promise<PlanChangeDraft> {
+/** A plan change asked for: the plan, and the interval to bill it in (default: the account's own, if the plan is sold in it). */
+export interface PlanChangeRequest {
+  accountId: string;
+  toPlanId: string;
+  interval?: BillingInterval;
+}
+
+/** What the account pays for its current plan per billing period (a price the catalog no longer sells in that interval: its monthly price, times twelve for a year). */
+function currentPriceMinor(plan: Plan, interval: BillingInterval): number {
+  return plan.prices[interval] ?? (interval === "year" ? plan.priceMinor * 12 : plan.priceMinor);
+}
+
+/**
+ * Prices a change of plan and/or billing interval, as Stripe does:
+ *   - the same interval: an upgrade applies now, prorated to the second; a downgrade (and leaving for
+ *     Free) at the end of the period, nothing charged now;
+ *   - from a period nothing was paid for (Free, grandfathered terms): the full new price now, and a
+ *     new billing period from this moment;
+ *   - another interval (monthly ↔ yearly): charged at once — the unused time of the old price is
+ *     credited, the new interval's full price is charged now — and the billing date moves to the
+ *     moment of the change. A credit larger than the charge stays on the account's balance and is
+ *     taken off its next invoices.
+ */
+export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeRequest): Promise<PlanChangeDraft> {
   const { db, clock } = ctx;
   const row = await loadAccount(db, input.accountId);
   const current = planOf(ctx.catalog, row);
   const offered = ctx.catalog.find(input.toPlanId);
   // The plan's current terms are offered to an account on an older version of it, like any other plan.
   if (!offered || (!offered.public && offered.id !== current.id)) throw new DomainError("BAD_INPUT", `There is no plan "${input.toPlanId}" to switch to.`);
-  if (offered.id === current.id && offered.version === current.version) throw new DomainError("BAD_INPUT", `You are already on the ${current.name} plan.`);
+  const fromInterval = row.billingInterval;
+  const toInterval = input.interval ?? intervalFor(offered, fromInterval);
+  const toPrice = offered.prices[toInterval];
+  if (toPrice === undefined) throw new DomainError("BAD_INPUT", `The ${offered.name} plan is not sold ${INTERVAL_WORDS[toInterval].adjective}.`);
+  if (offered.id === current.id && offered.version === current.version && toInterval === fromInterval) throw new DomainError("BAD_INPUT", `You are already on the ${current.name} plan.`);
   // Between two versions of one plan, the words name the versions.
-  const sameId = offered.id === current.id;
-  const from = sameId ? { ...current, name: `${current.name} v${current.version}` } : current;
-  const to = sameId ? { ...offered, name: `${offered.name} v${offered.version}` } : offered;
+  const newTerms = offered.id === current.id && offered.version !== current.version;
+  const from = newTerms ? { ...current, name: `${current.name} v${current.version}` } : current;
+  const to = newTerms ? { ...offered, name: `${offered.name} v${offered.version}` } : offered;
   if (to.currency !== row.currency) throw new DomainError("BAD_INPUT", `The ${to.name} plan is priced in ${to.currency}, your account in ${row.currency}.`);
 
   const now = clock.now();
   // Proration is to the second: the quote is for the second it was made in, and the change applies at that second.
   const atMs = Math.floor(now / 1000) * 1000;
-  const period = billingPeriodAt(row.billingAnchorMs, now);
+  const period = billingPeriodAt(row.billingAnchorMs, now, fromInterval);
   const grandfathered = row.grandfatheredUntilMs !== null && now < row.grandfatheredUntilMs;
   const currency = row.currency;
+  const fromPrice = currentPriceMinor(from, fromInterval);
+  const intervalChange = toInterval !== fromInterval;
   // The Plans page's estimate for the new plan: usage at the customer's rate, metered or beyond the quota.
   const verdict = await verdictFor(ctx, row.id, to.id);
   const usageMinor = verdict?.usageMinor ?? 0;
   const expectedOverageMinor = billsOverage(to) ? usageMinor : 0;
   const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
+  // Monthly totals (the billing cap, the estimate) take a yearly price at a twelfth.
+  const baseMonthlyMinor = monthlyEquivalentMinor(to, toInterval);
   // What the billing cap is checked against: the plan, metered usage, and overage the account is already opted into.
-  const projectedMonthlyMinor = to.priceMinor + (to.metered ? usageMinor : 0) + (billsOverage(to) && row.overageOptIn ? expectedOverageMinor : 0);
+  const projectedMonthlyMinor = baseMonthlyMinor + (to.metered ? usageMinor : 0) + (billsOverage(to) && row.overageOptIn ? expectedOverageMinor : 0);
   const lines: LineDraft[] = [];
   let timing: "now" | "period_end";
   let creditMinor = 0;
   let chargeMinor = 0;
   let recurringFromMs: number;
   let effectiveAtMs: number;
+  const intervalName = (plan: Plan, interval: BillingInterval) => (intervalChange || plan.prices.month === undefined || plan.prices.year !== undefined ? `${plan.name} plan (${INTERVAL_WORDS[interval].adjective})` : `${plan.name} plan`);
 
-  if (to.priceMinor < from.priceMinor && !grandfathered) {
+  if (!intervalChange && toPrice < fromPrice && !grandfathered) {
     // A downgrade: the customer keeps what they paid for until the period ends; no refund, no surprise.
     timing = "period_end";
     effectiveAtMs = period.endMs;
     recurringFromMs = period.endMs;
-  } else if (from.priceMinor === 0 || grandfathered) {
-    // Nothing was paid for this period: the new plan starts a period at the moment of the change, charged in full.
+  } else if (fromPrice === 0 || grandfathered || intervalChange) {
+    // Nothing was paid for this period, or the interval changes: the new plan starts a period at the
+    // moment of the change, charged in full; what was paid for the rest of the old period is credited.
     timing = "now";
     const start = atMs;
-    chargeMinor = to.priceMinor;
+    chargeMinor = toPrice;
     effectiveAtMs = atMs;
-    recurringFromMs = addUtcMonths(start, 1);
-    if (chargeMinor > 0) lines.push({ kind: "plan", description: `${to.name} plan, ${formatDateUtc(start)} – ${formatDateUtc(recurringFromMs - 1)}`, quantity: 1, amountMinor: chargeMinor, periodStartMs: start, periodEndMs: recurringFromMs });
+    recurringFromMs = addInterval(start, toInterval);
+    if (intervalChange && fromPrice > 0 && !grandfathered) {
+      creditMinor = prorate({ periodStartMs: period.startMs, periodEndMs: period.endMs, atMs, oldPriceMinor: fromPrice, newPriceMinor: 0 }).creditMinor;
+      if (creditMinor !== 0) {
+        lines.push({ kind: "proration_credit", description: `Unused time on ${intervalName(from, fromInterval)} (${formatDateUtc(atMs)} – ${formatDateUtc(period.endMs - 1)})`, quantity: 1, amountMinor: creditMinor, periodStartMs: atMs, periodEndMs: period.endMs });
+      }
+    }
+    if (chargeMinor > 0) lines.push({ kind: "plan", description: `${intervalName(to, toInterval)}, ${formatDateUtc(start)} – ${formatDateUtc(recurringFromMs - 1)}`, quantity: 1, amountMinor: chargeMinor, periodStartMs: start, periodEndMs: recurringFromMs });
   } else {
     timing = "now";
-    const p = prorate({ periodStartMs: period.startMs, periodEndMs: period.endMs, atMs, oldPriceMinor: from.priceMinor, newPriceMinor: to.priceMinor });
+    const p = prorate({ periodStartMs: period.startMs, periodEndMs: period.endMs, atMs, oldPriceMinor: fromPrice, newPriceMinor: toPrice });
     creditMinor = p.creditMinor;
     chargeMinor = p.chargeMinor;
     effectiveAtMs = atMs;
@@ -192,9 +243,9 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
     lines.push({ kind: "proration_credit", description: `Unused time on ${from.name} (${span})`, quantity: 1, amountMinor: creditMinor, periodStartMs: atMs, periodEndMs: period.endMs });
     lines.push({ kind: "proration_charge", description: `Remaining time on ${to.name} (${span})`, quantity: 1, amountMinor: chargeMinor, periodStartMs: atMs, periodEndMs: period.endMs });
   }
-  // A net credit (to a cheaper plan mid-period) is not paid out: nothing is due now.
+  // A net credit is not paid out: nothing is due now, and the rest stays on the balance for the next invoices.
   const amountDueNowMinor = Math.max(0, creditMinor + chargeMinor);
-  const recurringMinor = to.priceMinor;
+  const recurringMinor = toPrice;
 
   return {
     row,
@@ -209,6 +260,8 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
       fromPlanId: from.id,
       toPlanId: to.id,
       toPlanVersion: to.version,
+      fromInterval,
+      toInterval,
       timing,
       prorationAtMs: atMs,
       periodStartMs: period.startMs,
@@ -221,7 +274,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
       effectiveAtMs,
       projectedMonthlyMinor,
       expectedOverageMinor,
-      estimatedMonthlyMinor: verdict?.monthlyCostMinor ?? to.priceMinor,
+      estimatedMonthlyMinor: baseMonthlyMinor + usageMinor,
       currency,
       accountFingerprint: accountFingerprint(row),
       catalogFingerprint: catalogFingerprint(ctx.catalog),
@@ -236,6 +289,10 @@ export async function draftPlanChange(ctx: QuoteContext, input: { accountId: str
 export function consentWords(q: {
   from: Plan;
   to: Plan;
+  fromInterval?: BillingInterval;
+  toInterval?: BillingInterval;
+  creditMinor?: number;
+  chargeMinor?: number;
   timing: "now" | "period_end";
   amountDueNowMinor: number;
   recurringMinor: number;
@@ -246,21 +303,39 @@ export function consentWords(q: {
   projectedMonthlyMinor: number;
 }): string {
   const parts: string[] = [];
+  const toInterval = q.toInterval ?? "month";
+  const fromInterval = q.fromInterval ?? "month";
+  const every = INTERVAL_WORDS[toInterval].every;
+  const intervalChange = toInterval !== fromInterval;
+  // Named when the interval changes: "for the Pro plan, billed yearly".
+  const billed = intervalChange ? `, billed ${INTERVAL_WORDS[toInterval].adjective}` : "";
   if (q.timing === "period_end") {
     parts.push(
-      q.to.priceMinor === 0
+      q.recurringMinor === 0
         ? `I agree to move from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}. Nothing is charged now, and nothing after that unless I upgrade again.`
-        : `I agree to switch from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}, at ${money(q.recurringMinor, q.currency)} every month from then until I cancel. Nothing is charged now.`,
+        : `I agree to switch from the ${q.from.name} plan to the ${q.to.name} plan on ${formatDateUtc(q.effectiveAtMs)}, at ${money(q.recurringMinor, q.currency)} ${every} from then until I cancel. Nothing is charged now.`,
     );
   } else if (q.recurringMinor === 0) {
     parts.push(`I agree to switch to the ${q.to.name} plan now. Nothing is charged.`);
+  } else if (q.amountDueNowMinor === 0 && intervalChange) {
+    parts.push(`I agree to switch to the ${q.to.name} plan now${billed}, at ${money(q.recurringMinor, q.currency)} ${every} from ${formatDateUtc(q.recurringFromMs)} until I cancel.`);
   } else {
     parts.push(
-      `I authorise a charge of ${money(q.amountDueNowMinor, q.currency)} now and ${money(q.recurringMinor, q.currency)} every month from ${formatDateUtc(q.recurringFromMs)} until I cancel, for the ${q.to.name} plan.`,
+      `I authorise a charge of ${money(q.amountDueNowMinor, q.currency)} now and ${money(q.recurringMinor, q.currency)} ${every} from ${formatDateUtc(q.recurringFromMs)} until I cancel, for the ${q.to.name} plan${billed}.`,
     );
   }
+  if (intervalChange && q.timing === "now" && q.recurringMinor > 0) {
+    const credit = -(q.creditMinor ?? 0);
+    const charge = q.chargeMinor ?? q.recurringMinor;
+    let moved = `My billing date moves to ${formatDateUtc(q.effectiveAtMs)}: ${money(charge, q.currency)} for the first ${INTERVAL_WORDS[toInterval].noun} is charged today`;
+    if (credit > 0) {
+      moved += `, less ${money(credit, q.currency)} for the unused time of my ${INTERVAL_WORDS[fromInterval].adjective} price`;
+      if (credit > charge) moved += `, and the remaining ${money(credit - charge, q.currency)} stays as credit on my balance for my next invoices`;
+    }
+    parts.push(`${moved}.`);
+  }
   if (q.to.metered && q.to.overagePer1000Minor !== undefined) {
-    parts.push(`Every call is also billed at ${money(q.to.overagePer1000Minor, q.currency)} per 1,000 calls (about ${money(q.projectedMonthlyMinor - q.recurringMinor, q.currency)} a month at my current rate).`);
+    parts.push(`Every call is also billed at ${money(q.to.overagePer1000Minor, q.currency)} per 1,000 calls (about ${money(q.projectedMonthlyMinor - monthlyEquivalentMinor(q.to, toInterval), q.currency)} a month at my current rate).`);
   }
   if (q.grandfatheredUntilMs !== null) parts.push(`This ends the terms I keep until ${formatDateUtc(q.grandfatheredUntilMs)}.`);
   return parts.join(" ");
@@ -284,12 +359,15 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
   }
   if (row.overageOptIn === input.optIn) throw new DomainError("BAD_INPUT", input.optIn ? "Overage billing is already on." : "Overage billing is already off.");
   const now = clock.now();
-  const period = billingPeriodAt(row.billingAnchorMs, now);
+  const interval = row.billingInterval;
+  const period = billingPeriodAt(row.billingAnchorMs, now, interval);
   // The Plans page's estimate for the current plan: its month at this rate.
   const expectedOverageMinor = (await verdictFor(ctx, row.id, plan.id))?.usageMinor ?? 0;
-  const projectedMonthlyMinor = plan.priceMinor + (input.optIn ? expectedOverageMinor : 0);
-  const quota = plan.caps.month.toLocaleString("en-US");
-  const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone") : `I agree that calls beyond ${quota} in a billing month are limited again from now on, and no longer billed.`;
+  const baseMonthlyMinor = monthlyEquivalentMinor(plan, interval);
+  const projectedMonthlyMinor = baseMonthlyMinor + (input.optIn ? expectedOverageMinor : 0);
+  const quota = (termsOnInterval(plan, interval).caps.month ?? 0).toLocaleString("en-US");
+  const window = quotaWindow(plan, interval) === "year" ? "a billing year" : "a billing month";
+  const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone", interval) : `I agree that calls beyond ${quota} in ${window} are limited again from now on, and no longer billed.`;
   return insertQuote(db, {
     id: newId("quo"),
     accountId: row.id,
@@ -297,6 +375,8 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
     fromPlanId: plan.id,
     toPlanId: plan.id,
     toPlanVersion: plan.version,
+    fromInterval: interval,
+    toInterval: interval,
     timing: "now",
     prorationAtMs: now,
     periodStartMs: period.startMs,
@@ -304,12 +384,12 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
     creditMinor: 0,
     chargeMinor: 0,
     amountDueNowMinor: 0,
-    recurringMinor: plan.priceMinor,
+    recurringMinor: currentPriceMinor(plan, interval),
     recurringFromMs: period.endMs,
     effectiveAtMs: now,
     projectedMonthlyMinor,
     expectedOverageMinor: input.optIn ? expectedOverageMinor : 0,
-    estimatedMonthlyMinor: plan.priceMinor + expectedOverageMinor,
+    estimatedMonthlyMinor: baseMonthlyMinor + expectedOverageMinor,
     currency: row.currency,
     consentText,
     linesJson: "[]",

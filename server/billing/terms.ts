@@ -8,7 +8,9 @@ const fingerprints = new WeakMap<Catalog, string>();
 export function catalogFingerprint(catalog: Catalog): string {
   let fp = fingerprints.get(catalog);
   if (fp === undefined) {
-    const prices = catalog.plans.map((p) => `${p.id}:${p.priceMinor}:${p.currency}:${p.overagePer1000Minor ?? "-"}:${p.metered ? "m" : "-"}:${JSON.stringify(p.caps)}`).join("|");
+    const prices = catalog.plans
+      .map((p) => `${p.id}:${p.priceMinor}:${p.currency}:${p.overagePer1000Minor ?? "-"}:${p.metered ? "m" : "-"}:${JSON.stringify(p.caps)}:${p.prices.year ?? "-"}:${p.yearlyQuota}`)
+      .join("|");
     fp = createHash("sha256").update(prices).digest("hex").slice(0, 32);
     fingerprints.set(catalog, fp);
   }
@@ -16,7 +18,7 @@ export function catalogFingerprint(catalog: Catalog): string {
 }
 
 /** Changes when anything a quote depends on changes for the account. */
-export function accountFingerprint(row: Pick<AccountRow, "planId" | "planVersion" | "billingAnchorMs" | "grandfatheredUntilMs" | "overageOptIn" | "currency" | "stripeSubscriptionId">): string {
+export function accountFingerprint(row: Pick<AccountRow, "planId" | "planVersion" | "billingAnchorMs" | "billingInterval" | "grandfatheredUntilMs" | "overageOptIn" | "currency" | "stripeSubscriptionId">): string {
   // The Stripe subscription too: a quote previewed on one subscription is void once another bills the account.
-  return [row.planId, row.planVersion, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency, row.stripeSubscriptionId ?? "-"].join("|");
+  return [row.planId, row.planVersion, row.billingAnchorMs, row.grandfatheredUntilMs ?? "-", row.overageOptIn ? 1 : 0, row.currency, row.stripeSubscriptionId ?? "-", row.billingInterval].join("|");
 }

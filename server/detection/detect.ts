@@ -1,3 +1,4 @@
+import { windowWords } from "../../shared/billing-interval";
 import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
@@ -74,6 +75,8 @@ export class Detector {
 
     const facts = async (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
       const delivered = window ? s.noticeDeliveredAtMs[window] : undefined;
+      // A month window that spans the billing year (a yearly quota) is said as such.
+      const span = window === "month" ? s.limits.find((l) => l.window === "month")?.span : undefined;
       return {
         kind,
         planId: s.plan.id,
@@ -85,7 +88,8 @@ export class Detector {
         mode: s.mode,
         refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
         recommended: await rec(),
-        fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
+        fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${windowWords(window, span).per}` : null,
+        ...(span ? { span } : {}),
         ...extra,
       };
     };

@@ -102,7 +102,7 @@ export function openApiDocument(baseUrl: string, catalog: Catalog) {
         get: {
           summary: "Where an account stands against its caps (the numbers the portal shows)",
           parameters: [accountIdParam],
-          responses: { "200": json({ type: "object" }, "Plan, mode, billing period and limits."), "401": errors["401"], "404": problem("No such account.") },
+          responses: { "200": json({ type: "object" }, "Plan, mode, billing interval and period, and limits."), "401": errors["401"], "404": problem("No such account.") },
         },
       },
       "/v1/accounts/{accountId}/keys": {

@@ -1,6 +1,6 @@
 import express, { Router, type ErrorRequestHandler } from "express";
 import { createSignInLink } from "../auth/sign-in";
-import { createAccount, createAccountInput, getAccount } from "../accounts/accounts";
+import { createAccount, createAccountInput, currentPeriod, getAccount } from "../accounts/accounts";
 import { issueKey, listKeys, withdrawKey } from "../keys/keys";
 import { getUsageOverview } from "../metering/usage-summary";
 import { wireLimits } from "../metering/responses";
@@ -54,7 +54,9 @@ export function v1Routes(deps: Deps): Router {
       email: account.email,
       plan: account.plan.id,
       mode: account.enforcement,
-      period: { start: iso(overview.period.startMs), end: iso(overview.period.endMs) },
+      // The billing period (a month, or a year for an account billed yearly); each limit says when its window resets.
+      interval: account.billingInterval,
+      period: (({ startMs, endMs }) => ({ start: iso(startMs), end: iso(endMs) }))(currentPeriod(account, deps.clock.now())),
       limits: overview.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })),
     });
   });

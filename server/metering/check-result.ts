@@ -58,7 +58,7 @@ export function limitsOf(terms: AccountTerms, counters: AccountCounters, nowMs: 
   return [
     limitStatus({ window: "minute", limit: minuteCap, used: minuteUsed, resetAtMs: minuteReset, approachingRatio }),
     limitStatus({ window: "day", limit: caps.day, used: counters.dayUsed, resetAtMs: windowResetAt("day", nowMs, counters.period), approachingRatio }),
-    { ...limitStatus({ window: "month", limit: caps.month, used: counters.monthUsed, resetAtMs: counters.period.endMs, approachingRatio }), fromMs: counters.monthFromMs },
+    { ...limitStatus({ window: "month", limit: caps.month, used: counters.monthUsed, resetAtMs: counters.period.endMs, approachingRatio }), fromMs: counters.monthFromMs, ...(terms.quotaWindow === "year" ? { span: "year" as const } : {}) },
   ];
 }
 

@@ -72,7 +72,7 @@ export class MemoryCounterStore implements CounterStore {
   account(terms: AccountTerms, nowMs: number): AccountCounters {
     let c = this.accounts.get(terms.id);
     if (!c) {
-      c = new AccountCounters(terms.billingAnchorMs, nowMs, this.loadPersisted(terms.id, terms.billingAnchorMs, nowMs, terms.planStartedAtMs), terms.planStartedAtMs);
+      c = new AccountCounters(terms.billingAnchorMs, nowMs, this.loadPersisted(terms.id, terms.billingAnchorMs, nowMs, terms.planStartedAtMs, terms.quotaWindow), terms.planStartedAtMs, terms.quotaWindow);
       this.accounts.set(terms.id, c);
     } else c.roll(nowMs);
     return c;
@@ -86,7 +86,7 @@ export class MemoryCounterStore implements CounterStore {
 
   stale(terms: AccountTerms): boolean {
     const c = this.accounts.get(terms.id);
-    return c !== undefined && (c.billingAnchorMs !== terms.billingAnchorMs || c.planStartedAtMs !== terms.planStartedAtMs);
+    return c !== undefined && (c.billingAnchorMs !== terms.billingAnchorMs || c.planStartedAtMs !== terms.planStartedAtMs || c.quotaWindow !== terms.quotaWindow);
   }
 
   forget(accountId: string): void {

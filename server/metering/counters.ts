@@ -1,4 +1,5 @@
 import { billingPeriodAt, monthWindowStart, startOfMinute, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
+import type { BillingInterval } from "../../shared/plans";
 import { SlidingMinute } from "./sliding-minute";
 
 /** Live counts of one account, loaded once from the rollups and then kept in memory. */
@@ -21,10 +22,12 @@ export class AccountCounters {
     nowMs: number,
     persisted: { dayUsed: number; monthUsed: number; minuteUsed: number },
     readonly planStartedAtMs: number | null = null,
+    /** What the month window spans: a month from the anchor, or the billing year (a yearly quota). */
+    readonly quotaWindow: BillingInterval = "month",
   ) {
     this.dayMs = startOfUtcDay(nowMs);
     this.dayUsed = persisted.dayUsed;
-    this.period = billingPeriodAt(billingAnchorMs, nowMs);
+    this.period = billingPeriodAt(billingAnchorMs, nowMs, quotaWindow);
     this.monthFromMs = monthWindowStart(this.period, planStartedAtMs);
     this.monthUsed = persisted.monthUsed;
     // Per-minute rollups do not say which second a call came in: place the current minute's calls at
@@ -40,7 +43,7 @@ export class AccountCounters {
       this.dayUsed = 0;
     }
     if (nowMs >= this.period.endMs || nowMs < this.period.startMs) {
-      this.period = billingPeriodAt(this.billingAnchorMs, nowMs);
+      this.period = billingPeriodAt(this.billingAnchorMs, nowMs, this.quotaWindow);
       this.monthFromMs = this.period.startMs;
       this.monthUsed = 0;
     }

@@ -145,7 +145,8 @@ export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upg
     type: `${PROBLEM_BASE}quota-exceeded`,
     title: CAP_REFUSAL_TITLE,
     status: 429,
-    detail: describeCapRefusal({ window: wait.window, ...facts }, r.plan.name, nowMs),
+    // A month window that spans the billing year (a yearly quota) says "per billing year".
+    detail: describeCapRefusal({ window: wait.window, ...facts, span: r.limits.find((l) => l.window === wait.window)?.span }, r.plan.name, nowMs),
     instance,
     window: wait.window,
     limit: wait.limit,

@@ -10,6 +10,7 @@ const row = (over: Partial<TermsRow> = {}): TermsRow => ({
   planId: "pro",
   planVersion: 1,
   billingAnchorMs: Date.parse("2026-11-01T00:00:00Z"),
+  billingInterval: "month",
   planStartedAtMs: null,
   enforcementOverride: null,
   capOverridesJson: null,

@@ -1,4 +1,5 @@
-import type { Caps, EnforcementMode, Plan, WindowName } from "../../shared/plans";
+import { quotaWindow, termsOnInterval } from "../../shared/billing-interval";
+import type { BillingInterval, Caps, EnforcementMode, Plan, WindowName } from "../../shared/plans";
 import type { TermsRow } from "../db/queries/metering";
 
 /** What the meter decides an account's calls on; resolved from its row and cached until it changes. */
@@ -9,6 +10,10 @@ export interface AccountTerms {
   mode: EnforcementMode;
   caps: Caps;
   billingAnchorMs: number;
+  /** Billed per month or per year (the billing period). */
+  billingInterval: BillingInterval;
+  /** What the `month` caps are counted over: a month, or the whole billing year (a yearly quota on a yearly price). */
+  quotaWindow: BillingInterval;
   /** When the current plan took effect; its monthly quota counts from there within the period (null: the period start). */
   planStartedAtMs: number | null;
   /** When the account was first reached about each cap, for the grace rule. */
@@ -34,7 +39,8 @@ export function resolveTerms(
   }
   const grandfathered = row.grandfatheredUntilMs !== null && input.nowMs < row.grandfatheredUntilMs;
   const mode: EnforcementMode = row.enforcementOverride ?? input.planMode ?? plan.enforcement;
-  const caps: Caps = { ...plan.caps, ...(row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {}) };
+  // A yearly quota is twelve months' allowance for the year; an account's own overrides are taken as given.
+  const caps: Caps = { ...termsOnInterval(plan, row.billingInterval).caps, ...(row.capOverridesJson ? (JSON.parse(row.capOverridesJson) as Caps) : {}) };
   if (row.overageOptIn && plan.overagePer1000Minor !== undefined) delete caps.month;
   return {
     id: row.id,
@@ -43,6 +49,8 @@ export function resolveTerms(
     mode: grandfathered && mode === "enforce" ? "shadow" : mode,
     caps,
     billingAnchorMs: row.billingAnchorMs,
+    billingInterval: row.billingInterval,
+    quotaWindow: quotaWindow(plan, row.billingInterval),
     planStartedAtMs: row.planStartedAtMs,
     noticeDeliveredAtMs,
     reloadAtMs: grandfathered ? row.grandfatheredUntilMs! : Infinity,

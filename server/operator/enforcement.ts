@@ -1,3 +1,4 @@
+import { quotaWindow } from "../../shared/billing-interval";
 import { z } from "zod";
 import type { Catalog } from "../../shared/catalog";
 import { ENFORCEMENT_MODES, type EnforcementMode } from "../../shared/plans";
@@ -71,7 +72,7 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
         daysOverLastWeek: week.days,
         notifiedAtMs,
         graceEndsAtMs: notifiedAtMs === null ? null : notifiedAtMs + ctx.graceMs,
-        terms: { id: a.id, caps: s.caps, billingAnchorMs: a.billingAnchorMs, planStartedAtMs: a.planStartedAtMs },
+        terms: { id: a.id, caps: s.caps, billingAnchorMs: a.billingAnchorMs, planStartedAtMs: a.planStartedAtMs, quotaWindow: quotaWindow(a.plan, a.billingInterval) },
       };
     }))
   )

@@ -8,7 +8,7 @@ import type { Meter } from "../metering/meter";
 import type { PlanAdvisor } from "../plans/plan-advisor";
 import { dayOverCaps, replayAgainstCaps } from "../../shared/cap-rules";
 import { billingPeriodAt } from "../../shared/limits";
-import type { Caps } from "../../shared/plans";
+import type { BillingInterval, Caps } from "../../shared/plans";
 import { monthWindowStart } from "../../shared/limits";
 
 export interface AuditRow {
@@ -93,7 +93,7 @@ export async function shadowAudit(db: Store, catalog: Catalog, meter: Meter, adv
  * replayed minute by minute against the caps the account has now (shared/cap-rules.ts) — not the
  * would-throttle counts recorded at the time, which were decided against whatever plan it was on.
  */
-export async function refusedPerDay(db: Store, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null }>, nowMs: number): Promise<number> {
+export async function refusedPerDay(db: Store, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null; quotaWindow?: BillingInterval }>, nowMs: number): Promise<number> {
   if (accounts.length === 0) return 0;
   const to = startOfUtcDay(nowMs);
   const from = to - 7 * DAY_MS;
@@ -101,10 +101,11 @@ export async function refusedPerDay(db: Store, accounts: Array<{ id: string; cap
   for (const a of accounts) {
     const minutes = await callsPerMinute(db, a.id, from, to);
     // The month window as it stood when the replay starts, and where it starts over within the week.
-    const period = billingPeriodAt(a.billingAnchorMs, from);
+    // (The month window spans the billing year for a yearly quota.)
+    const period = billingPeriodAt(a.billingAnchorMs, from, a.quotaWindow);
     const monthUsedBefore = a.caps.month === undefined ? 0 : await callsServed(db, a.id, monthWindowStart(period, a.planStartedAtMs), from);
     const monthStartsMs: number[] = [];
-    for (let p = period.endMs; p < to; p = billingPeriodAt(a.billingAnchorMs, p).endMs) monthStartsMs.push(p);
+    for (let p = period.endMs; p < to; p = billingPeriodAt(a.billingAnchorMs, p, a.quotaWindow).endMs) monthStartsMs.push(p);
     refused += replayAgainstCaps(a.caps, minutes, { monthUsedBefore, monthStartsMs }).refused;
   }
   return Math.round(refused / 7);

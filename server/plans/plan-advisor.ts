@@ -1,17 +1,20 @@
 import type { Catalog } from "../../shared/catalog";
 import { termsLine } from "../../shared/plan-terms";
-import type { Plan, PlanId } from "../../shared/plans";
+import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
 import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, usageDays, usageDaysNow, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/limits";
+import { quotaWindow } from "../../shared/billing-interval";
 import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
 
 export interface PlanComparisonView {
   plans: readonly Plan[];
   currentPlanId: PlanId;
+  /** The interval the account is billed in: costs are monthly equivalents of its prices in that interval. */
+  interval: BillingInterval;
   /** The last 30 UTC days (today included): busiest minute, busiest day, and `month` = the estimated calls per month. */
   peaks: UsagePeaks;
   windowDays: number;
@@ -43,16 +46,16 @@ interface AdviceUsage {
   monthUsed: number;
 }
 
-/** The windows a comparison reads, from the account's terms. */
-function usageWindows(terms: AdviceTermsRow, nowMs: number) {
-  const period = billingPeriodAt(terms.billingAnchorMs, nowMs);
+/** The windows a comparison reads, from the account's terms: the month window is the plan's quota window on the account's interval. */
+function usageWindows(catalog: Catalog, terms: AdviceTermsRow, nowMs: number) {
+  const period = billingPeriodAt(terms.billingAnchorMs, nowMs, quotaWindow(catalog.plan(terms.planId), terms.billingInterval));
   return { fromDayMs: historyStartMs(nowMs), toDayMs: startOfUtcDay(nowMs), monthFromMs: monthWindowStart(period, terms.planStartedAtMs), monthEndMs: period.endMs };
 }
 
 const TTL_MS = 60_000;
 
 /** What an answer depends on besides traffic: another process changing any of it makes the answer stale. */
-const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.planVersion, t.billingAnchorMs, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
+const termsKey = (t: AdviceTermsRow) => JSON.stringify([t.planId, t.planVersion, t.billingAnchorMs, t.billingInterval, t.planStartedAtMs, t.overageOptIn, t.grandfatheredUntilMs]);
 
 interface Cached {
   view: PlanComparisonView;
@@ -90,7 +93,7 @@ export class PlanAdvisor {
     const terms = await adviceTerms(this.db, accountId);
     if (hit && this.confirm(hit, terms, round)) return hit.view;
     if (!terms) return null;
-    const w = usageWindows(terms, now);
+    const w = usageWindows(this.catalog, terms, now);
     const usage: AdviceUsage = {
       days: await usageDays(this.db, accountId, w.fromDayMs, w.toDayMs),
       firstDayMs: await firstUsageDay(this.db, accountId),
@@ -113,7 +116,7 @@ export class PlanAdvisor {
     const terms = adviceTermsNow(this.db, accountId);
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
-    const w = usageWindows(terms, now);
+    const w = usageWindows(this.catalog, terms, now);
     const usage: AdviceUsage = {
       days: usageDaysNow(this.db, accountId, w.fromDayMs, w.toDayMs),
       firstDayMs: firstUsageDayNow(this.db, accountId),
@@ -161,11 +164,14 @@ export class PlanAdvisor {
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
-    const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
+    const projected = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(this.catalog, terms, now).monthEndMs, monthlyCalls });
+    // A yearly quota counts over the year: its projection is a year's calls, judged as a month's (a twelfth) like every other plan.
+    const currentPlanMonth = quotaWindow(plan, terms.billingInterval) === "year" ? Math.round(projected / 12) : projected;
     const peaks = peaksFromDays(days, monthlyCalls);
     // The account's own plan at the version it is on: what it pays and gets today.
     const plans = this.catalog.publicPlans.map((p) => (p.id === plan.id ? plan : p));
-    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
+    // Ranked at monthly equivalents in the account's own interval: a yearly customer compares yearly prices.
+    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id, interval: terms.billingInterval });
     // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
     const rec = callsInWindow > 0 ? recommendation : null;
     const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
@@ -173,13 +179,14 @@ export class PlanAdvisor {
     return {
       plans,
       currentPlanId: plan.id,
+      interval: terms.billingInterval,
       peaks,
       windowDays: HISTORY_DAYS,
       callsInWindow,
       currentPlanMonth,
       verdicts,
       recommendation: rec,
-      switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec) : null,
+      switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec, terms.billingInterval) : null,
       currentCostMinor: current?.monthlyCostMinor ?? plan.priceMinor,
       atMs: now,
       newerTerms: latest.version === plan.version ? null : { version: plan.version, currentVersion: latest.version, kept: termsLine(plan, this.catalog), current: termsLine(latest, this.catalog) },

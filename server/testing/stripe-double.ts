@@ -63,6 +63,9 @@ export function parseStripeForm(search: string): Obj {
 }
 
 const DAY_S = 86_400;
+/** The double's period lengths: 30 days a month, 365 a year. */
+const SPAN_S: Record<string, number> = { month: 30 * DAY_S, year: 365 * DAY_S };
+const MIXED_INTERVALS = "Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.";
 
 export class StripeDouble {
   url = "";
@@ -146,10 +149,10 @@ export class StripeDouble {
   }
 
   /** An active subscription on one price, its current period [startS, endS). */
-  createSubscription(customerId: string, lookupKeys: string[], period: { startS: number; endS: number }, metadata: Obj = {}): Obj {
+  createSubscription(customerId: string, lookupKeys: string[], period: { startS: number; endS: number }, metadata: Obj = {}, billingMode: "classic" | "flexible" = "classic"): Obj {
     const id = this.id("sub");
     const items = lookupKeys.map((k) => this.newItem(id, this.priceByKey(k).id, period));
-    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS() };
+    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS(), billing_mode: { type: billingMode } };
     this.subscriptions.set(id, sub);
     return this.renderSubscription(sub, []);
   }
@@ -159,17 +162,29 @@ export class StripeDouble {
     return { id: this.id("si"), object: "subscription_item", price: priceId, quantity: price.recurring?.usage_type === "metered" ? undefined : 1, current_period_start: period.startS, current_period_end: period.endS, subscription: subscriptionId };
   }
 
+  /** A price's recurring interval ("month" unless it says otherwise). */
+  intervalOf(priceId: string): string {
+    return this.prices.get(priceId)?.recurring?.interval ?? "month";
+  }
+
+  /** Items billing in more than one interval: Stripe allows that only in flexible billing mode. */
+  private checkIntervals(sub: Obj, items: Obj[]): void {
+    const intervals = new Set(items.map((i) => this.intervalOf(i.price)));
+    if (intervals.size > 1 && sub.billing_mode?.type !== "flexible") throw Object.assign(new Error(MIXED_INTERVALS), { status: 400 });
+  }
+
   /** Completes a Checkout Session as if the customer paid: a customer (if needed), a subscription, a paid invoice. */
   completeCheckout(sessionId: string): { session: Obj; subscription: Obj; invoice: Obj } {
     const s = this.sessions.get(sessionId)!;
     const customer = s.customer ?? this.createCustomer(s.customer_email ?? "checkout@example.com").id;
     const startS = this.nowS();
-    const sub = this.createSubscription(customer, [], { startS, endS: startS + 30 * DAY_S }, s.subscription_data?.metadata ?? {});
+    const sub = this.createSubscription(customer, [], { startS, endS: startS + 30 * DAY_S }, s.subscription_data?.metadata ?? {}, s.subscription_data?.billing_mode?.type === "flexible" ? "flexible" : "classic");
     const raw = this.subscriptions.get(sub.id)!;
-    raw.items = (s.line_items as Obj[]).map((li) => this.newItem(sub.id, li.price, { startS, endS: startS + 30 * DAY_S }));
+    raw.items = (s.line_items as Obj[]).map((li) => this.newItem(sub.id, li.price, { startS, endS: startS + SPAN_S[this.intervalOf(li.price)]! }));
+    this.checkIntervals(raw, raw.items);
     const lines = raw.items
       .filter((i: Obj) => this.prices.get(i.price)!.recurring?.usage_type !== "metered")
-      .map((i: Obj) => this.line(this.prices.get(i.price)!.unit_amount, `1 × ${this.prices.get(i.price)!.nickname ?? i.price}`, false, i.id, sub.id, startS, startS + 30 * DAY_S));
+      .map((i: Obj) => this.line(this.prices.get(i.price)!.unit_amount, `1 × ${this.prices.get(i.price)!.nickname ?? i.price}`, false, i.id, sub.id, startS, i.current_period_end));
     const invoice = this.newInvoice(customer, sub.id, lines, "subscription_create", "paid");
     raw.latest_invoice = invoice.id;
     Object.assign(s, { status: "complete", payment_status: "paid", customer, subscription: sub.id });
@@ -204,19 +219,19 @@ export class StripeDouble {
   endPeriod(subscriptionId: string): Obj {
     const sub = this.subscriptions.get(subscriptionId)!;
     const endS = sub.items[0].current_period_end;
-    const next = { startS: endS, endS: endS + 30 * DAY_S };
+    const next = { startS: endS, endS: endS + SPAN_S[this.intervalOf(sub.items[0].price)]! };
     if (sub.cancel_at_period_end) {
       sub.status = "canceled";
     } else if (sub.schedule) {
       const schedule = this.schedules.get(sub.schedule)!;
       const phase = schedule.phases[1];
-      if (phase) sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, next));
+      if (phase) sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, { startS: endS, endS: endS + SPAN_S[this.intervalOf(i.price)]! }));
       schedule.status = "released";
       schedule.released_subscription = sub.id;
       schedule.subscription = null;
       sub.schedule = null;
     } else {
-      for (const i of sub.items) Object.assign(i, { current_period_start: next.startS, current_period_end: next.endS });
+      for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
     }
     return this.renderSubscription(sub, []);
   }
@@ -278,10 +293,15 @@ export class StripeDouble {
     return inv;
   }
 
-  /** Stripe's proration to the second, rounded per line; the double's own arithmetic. */
-  private prorate(sub: Obj, items: Obj[], prorationDateS: number): { lines: Obj[]; newItems: Obj[] } {
+  /**
+   * Stripe's proration to the second, rounded per line; the double's own arithmetic. A base price of
+   * another interval is Stripe's interval change: the unused time of the old price is credited, the
+   * new price is charged in full (not a proration), and every item starts a new period now.
+   */
+  private prorate(sub: Obj, items: Obj[], prorationDateS: number): { lines: Obj[]; newItems: Obj[]; reset: boolean } {
     const lines: Obj[] = [];
     const newItems = (sub.items as Obj[]).map((i) => ({ ...i }));
+    let reset = false;
     for (const it of items) {
       const existing = it.id ? newItems.find((i) => i.id === it.id) : null;
       if (it.id && !existing) throw Object.assign(new Error(`No such subscription item: '${it.id}'`), { status: 400 });
@@ -291,22 +311,40 @@ export class StripeDouble {
         const to = this.prices.get(it.price)!;
         const { current_period_start: start, current_period_end: end } = existing;
         if (prorationDateS < start || prorationDateS > end) throw Object.assign(new Error("proration_date must be within the current period"), { status: 400 });
-        if (from.id !== to.id && to.recurring?.usage_type !== "metered") {
-          // unit × seconds left ÷ seconds in the period, in big integers, a half rounded up: a float share
-          // would round some half cents down.
-          const left = BigInt(end - prorationDateS);
-          const span = BigInt(end - start);
-          const share = (unit: number) => Number((2n * BigInt(unit) * left + span) / (2n * span));
+        // unit × seconds left ÷ seconds in the period, in big integers, a half rounded up: a float share
+        // would round some half cents down.
+        const left = BigInt(end - prorationDateS);
+        const span = BigInt(end - start);
+        const share = (unit: number) => Number((2n * BigInt(unit) * left + span) / (2n * span));
+        const licensed = to.recurring?.usage_type !== "metered";
+        if (from.id !== to.id && licensed && this.intervalOf(from.id) !== this.intervalOf(to.id)) {
+          reset = true;
+          lines.push(this.line(-share(from.unit_amount) || 0, `Unused time on ${from.nickname ?? from.id}`, true, existing.id, sub.id, prorationDateS, end));
+          lines.push(this.line(to.unit_amount, `1 × ${to.nickname ?? to.id}`, false, existing.id, sub.id, this.nowS(), this.nowS() + SPAN_S[this.intervalOf(to.id)]!));
+        } else if (from.id !== to.id && licensed) {
           lines.push(this.line(-share(from.unit_amount) || 0, `Unused time on ${from.nickname ?? from.id}`, true, existing.id, sub.id, prorationDateS, end));
           lines.push(this.line(share(to.unit_amount), `Remaining time on ${to.nickname ?? to.id}`, true, existing.id, sub.id, prorationDateS, end));
         }
         existing.price = to.id;
       } else {
         const base = newItems[0]!;
-        newItems.push(this.newItem(sub.id, it.price, { startS: base.current_period_start, endS: base.current_period_end }));
+        newItems.push(this.newItem(sub.id, it.price, { startS: base.current_period_start, endS: base.current_period_start + SPAN_S[this.intervalOf(it.price)]! }));
       }
     }
-    return { lines, newItems };
+    if (reset) {
+      const startS = this.nowS();
+      for (const i of newItems) Object.assign(i, { current_period_start: startS, current_period_end: startS + SPAN_S[this.intervalOf(i.price)]! });
+    }
+    this.checkIntervals(sub, newItems);
+    return { lines, newItems, reset };
+  }
+
+  /** What Stripe refuses in an update or a preview, as it would: the billing cycle anchor in the wrong shape, or with a proration_date. */
+  private checkAnchor(p: Obj, prorationDate: unknown): void {
+    const anchor = p.billing_cycle_anchor;
+    if (anchor === undefined) return;
+    if (typeof anchor !== "object" || !["now", "unchanged"].includes(anchor.type)) throw Object.assign(new Error("Invalid billing_cycle_anchor: expected an object with type now or unchanged (API version 2026-09-30.endive and later)."), { status: 400 });
+    if (anchor.type === "now" && prorationDate !== undefined) throw Object.assign(new Error("You cannot set proration_date when resetting billing_cycle_anchor to now."), { status: 400 });
   }
 
   // ---- HTTP --------------------------------------------------------------------------------------
@@ -431,6 +469,11 @@ export class StripeDouble {
         const sub = seg[2] ? this.subscriptions.get(seg[2]) : undefined;
         if (!sub) return missing(`subscription: '${seg[2]}'`);
         if (method === "GET") return ok(this.renderSubscription(sub, expand));
+        if (method === "POST" && seg[3] === "migrate") {
+          if (p.billing_mode?.type !== "flexible") return { status: 400, body: { error: { type: "invalid_request_error", message: "billing_mode[type] must be flexible." } } };
+          sub.billing_mode = { type: "flexible", updated_at: this.nowS() };
+          return ok(this.renderSubscription(sub, expand));
+        }
         if (method === "DELETE") {
           sub.status = "canceled";
           return ok(this.renderSubscription(sub, expand));
@@ -441,7 +484,8 @@ export class StripeDouble {
         const sub = this.subscriptions.get(p.subscription);
         if (!sub) return missing(`subscription: '${p.subscription}'`);
         const base = sub.items[0];
-        const item = this.newItem(sub.id, p.price, { startS: base.current_period_start, endS: base.current_period_end });
+        const item = this.newItem(sub.id, p.price, { startS: base.current_period_start, endS: base.current_period_start + SPAN_S[this.intervalOf(p.price)]! });
+        this.checkIntervals(sub, [...sub.items, item]);
         sub.items.push(item);
         return ok({ ...item, price: this.prices.get(item.price) });
       }
@@ -450,7 +494,10 @@ export class StripeDouble {
         const sub = this.subscriptions.get(p.subscription);
         if (!sub) return missing(`subscription: '${p.subscription}'`);
         const d = p.subscription_details ?? {};
-        const { lines } = this.prorate(sub, d.items ?? [], Number(d.proration_date ?? this.nowS()));
+        this.checkAnchor(d, d.proration_date);
+        // A preview may be made in another billing mode (as the subscription would be after a migration).
+        const as = d.billing_mode?.type ? { ...sub, billing_mode: { type: d.billing_mode.type } } : sub;
+        const { lines } = this.prorate(as, d.items ?? [], Number(d.proration_date ?? this.nowS()));
         if (this.previewAdjustMinor) lines.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
         const inv = this.newInvoice(p.customer, sub.id, lines, "upcoming", "draft", false);
         inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
@@ -540,9 +587,10 @@ export class StripeDouble {
   private updateSubscription(sub: Obj, p: Obj, expand: string[]): Obj {
     if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = p.cancel_at_period_end === "true";
     if (!p.items) return this.renderSubscription(sub, expand);
-    this.executed.subscriptionUpdates++;
+    this.checkAnchor(p, p.proration_date);
     const prorationDate = Number(p.proration_date ?? this.nowS());
     const { lines, newItems } = this.prorate(sub, p.items, prorationDate);
+    this.executed.subscriptionUpdates++;
     const invoice = p.proration_behavior === "always_invoice" ? this.newInvoice(sub.customer, sub.id, lines, "subscription_update", this.paymentFails ? "open" : "paid") : null;
     if (invoice) sub.latest_invoice = invoice.id;
     if (this.paymentFails && p.payment_behavior === "pending_if_incomplete") {

@@ -1,4 +1,6 @@
 import { demoCatalog } from "../../shared/testing/demo-catalog";
+import type { Catalog } from "../../shared/catalog";
+import type { BillingInterval } from "../../shared/plans";
 import { confirmationFor } from "../../shared/consent";
 import { eq } from "drizzle-orm";
 import Stripe from "stripe";
@@ -25,14 +27,16 @@ export interface StripeTest {
 }
 
 /** Headroom with the Stripe provider, pointed at a fresh Stripe double that already has the catalog (`stripe sync`). */
-export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?: string | null } = {}): Promise<StripeTest> {
+export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?: string | null; catalog?: Catalog } = {}): Promise<StripeTest> {
   const double = await StripeDouble.start(clock);
   const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url, timeoutMs: 2_000 });
-  await syncStripeCatalog(stripe, demoCatalog, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
+  const catalog = opts.catalog ?? demoCatalog;
+  await syncStripeCatalog(stripe, catalog, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
   double.clearRequests();
   const secret = opts.webhookSecret === undefined ? WEBHOOK_SECRET : opts.webhookSecret;
   const srv = await startTestServer({
     clock,
+    catalog,
     env: { STRIPE_SECRET_KEY: "sk_test_headroom", STRIPE_API_BASE: double.url, ...(secret ? { STRIPE_WEBHOOK_SECRET: secret } : {}) },
     // Short timeouts and quick retries; the worker only runs when a test asks it to.
     stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 } },
@@ -50,11 +54,11 @@ export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?
 }
 
 /** An account billed by a Stripe subscription on `planId`, in the period [startMs, endMs). */
-export async function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starter" | "pro" | "business" | "enterprise", period: { startMs: number; endMs: number }, extraKeys: string[] = []) {
+export async function linkedAccount(t: StripeTest, clock: ManualClock, planId: "starter" | "pro" | "business" | "enterprise", period: { startMs: number; endMs: number }, extraKeys: string[] = [], interval: BillingInterval = "month") {
   const email = `${Math.random().toString(36).slice(2)}@example.com`;
-  const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs });
+  const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs, billingInterval: interval });
   const customer = t.double.createCustomer(email);
-  const sub = t.double.createSubscription(customer.id, [basePriceKey(planId), ...extraKeys], { startS: period.startMs / 1000, endS: period.endMs / 1000 }, { headroom_account_id: account.id });
+  const sub = t.double.createSubscription(customer.id, [basePriceKey(planId, interval), ...extraKeys], { startS: period.startMs / 1000, endS: period.endMs / 1000 }, { headroom_account_id: account.id });
   t.srv.deps.db.update(accounts).set({ stripeCustomerId: customer.id, stripeSubscriptionId: sub.id }).where(eq(accounts.id, account.id)).run();
   return { accountId: account.id, customerId: customer.id as string, subscriptionId: sub.id as string, itemId: sub.items.data[0].id as string };
 }

@@ -22,9 +22,10 @@ export function signedMoney(amountMinor: number, currency: string): string {
   return amountMinor < 0 ? `−${formatMoney(-amountMinor, currency)}` : formatMoney(amountMinor, currency);
 }
 
-/** "300 per minute · 5,000 per day (UTC)"; "No caps" for a plan without any. */
-export function capsText(caps: Caps, metered = false): string {
-  const parts = WINDOWS.filter((w) => caps[w] !== undefined).map((w) => `${formatCount(caps[w]!)} ${WINDOW_LABELS[w].per}`);
+/** "300 per minute · 5,000 per day (UTC)"; "No caps" for a plan without any. `monthSpan` "year": the month cap is a yearly quota ("per billing year"). */
+export function capsText(caps: Caps, metered = false, monthSpan?: "month" | "year"): string {
+  const per = (w: (typeof WINDOWS)[number]) => (w === "month" && monthSpan === "year" ? "per billing year" : WINDOW_LABELS[w].per);
+  const parts = WINDOWS.filter((w) => caps[w] !== undefined).map((w) => `${formatCount(caps[w]!)} ${per(w)}`);
   if (parts.length === 0) return metered ? "No caps: every call is metered" : "No caps";
   return parts.join(" · ");
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
-import type { PlanId } from "../../../shared/plans";
+import { intervalFor, isBillingInterval } from "../../../shared/billing-interval";
+import type { BillingInterval, PlanId } from "../../../shared/plans";
 import { paths } from "../../app/paths";
 import { useCatalog } from "../../lib/use-catalog";
 import { PageHeader } from "../../ui/page-header";
@@ -10,6 +11,7 @@ import { billingDate, localExpiresAt } from "../billing/billing-text";
 import { acceptedOf, useConfirmQuote, type ConfirmResult } from "../billing/use-confirm-quote";
 import { useBillingOverview } from "../billing/use-billing-overview";
 import { ChoosePlanStep } from "./components/choose-plan-step";
+import { offersYearly } from "./components/interval-toggle";
 import { ConsentStep } from "./components/consent-step";
 import { PreviewStep } from "./components/preview-step";
 import { ReceiptStep } from "./components/receipt-step";
@@ -17,16 +19,22 @@ import { WizardSteps, type WizardStep } from "./components/wizard-steps";
 import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
 import { usePreviewPlanChange, type PlanChangeQuote } from "./use-preview-plan-change";
 
-/** The plan `?to=` asks for, else the recommended one — never the current plan. */
-function initialChoice(data: PlanComparisonData, to: string | null): PlanId | null {
-  const offered = (id: string | null | undefined): id is PlanId => !!id && data.plans.some((p) => p.id === id) && id !== data.currentPlanId;
+/** The plan `?to=` asks for, else the recommended one — never the current plan, unless in the other billing interval. */
+function initialChoice(data: PlanComparisonData, to: string | null, interval: BillingInterval): PlanId | null {
+  const offered = (id: string | null | undefined): id is PlanId => !!id && data.plans.some((p) => p.id === id) && (id !== data.currentPlanId || isOtherInterval(data, interval));
   if (offered(to)) return to;
   const rec = data.recommendation?.planId;
   return offered(rec) ? rec : null;
 }
 
+/** The current plan is offered in the other billing interval (a switch of interval alone). */
+function isOtherInterval(data: PlanComparisonData, interval: BillingInterval): boolean {
+  const current = data.plans.find((p) => p.id === data.currentPlanId);
+  return !!current && interval !== data.interval && current.prices[interval] !== undefined;
+}
+
 /**
- * The plan-change wizard at /plans/change (deep link: ?to=<planId>). Choose → Preview (a quote
+ * The plan-change wizard at /plans/change (deep link: ?to=<planId>[&interval=month|year]). Choose → Preview (a quote
  * valid 15 minutes) → Consent (the quote's exact words, ticked, then one button) → Done (a receipt).
  * The steps read the plan switched to from the catalog: a switch is only ever to a public plan, and
  * the catalog the server sends holds every public plan.
@@ -35,6 +43,7 @@ export function PlanChangePage() {
   const [params, setParams] = useSearchParams();
   const location = useLocation();
   const toParam = params.get("to");
+  const intervalParam = params.get("interval");
   const comparison = usePlanComparison();
   const catalog = useCatalog();
   const billing = useBillingOverview();
@@ -43,6 +52,7 @@ export function PlanChangePage() {
 
   const [step, setStep] = useState<WizardStep>("choose");
   const [picked, setPicked] = useState<PlanId | null>(null);
+  const [pickedInterval, setPickedInterval] = useState<BillingInterval | null>(null);
   const [done, setDone] = useState<{ result: ConfirmResult; quote: PlanChangeQuote } | null>(null);
   // Focus moves to a step's heading when the customer moves to it, not on first load.
   const moved = useRef(false);
@@ -57,37 +67,50 @@ export function PlanChangePage() {
     }
     setStep("choose");
     setPicked(null);
+    setPickedInterval(null);
     setDone(null);
     resetPreview();
     resetConfirm();
   }, [location.key, resetPreview, resetConfirm]);
 
   const data = comparison.data;
-  const selected = picked ?? (data ? initialChoice(data, toParam) : null);
+  // The Monthly / Yearly choice, where the catalog sells by the year: ?interval=, else the account's own.
+  const yearly = data ? offersYearly(data.plans) : false;
+  const interval: BillingInterval = pickedInterval ?? (isBillingInterval(intervalParam) ? intervalParam : (data?.interval ?? "month"));
+  const chosen = picked ?? (data ? initialChoice(data, toParam, interval) : null);
+  // The current plan in the account's own interval is no choice.
+  const selected = chosen && data && chosen === data.currentPlanId && !isOtherInterval(data, interval) ? null : chosen;
 
   function go(next: WizardStep) {
     moved.current = true;
     setStep(next);
   }
 
-  function select(id: PlanId) {
+  function select(id: PlanId, nextInterval: BillingInterval = interval) {
     setPicked(id);
-    if (params.get("to") === id) return;
+    if (params.get("to") === id && (!yearly || params.get("interval") === nextInterval)) return;
     ownNavigation.current = true;
-    setParams({ to: id }, { replace: true });
+    setParams(yearly ? { to: id, interval: nextInterval } : { to: id }, { replace: true });
   }
 
-  function runPreview(toPlanId: PlanId) {
+  function chooseInterval(next: BillingInterval) {
+    setPickedInterval(next);
+    if (selected) select(selected, next);
+  }
+
+  function runPreview(toPlanId: PlanId, toInterval?: BillingInterval) {
     confirm.reset();
     go("preview");
-    preview.mutate({ toPlanId });
+    // Without yearly prices in the catalog the request is as before: the account's own interval.
+    const plan = data?.plans.find((p) => p.id === toPlanId);
+    preview.mutate(yearly && plan ? { toPlanId, interval: toInterval ?? intervalFor(plan, interval) } : { toPlanId });
   }
 
   const quote = preview.data;
   const expiresAtMs = quote ? localExpiresAt(quote, preview.submittedAt) : undefined;
   const previewAgain = () => {
     const target = quote ? (quote.toPlanId as PlanId) : selected;
-    if (target) runPreview(target);
+    if (target) runPreview(target, quote?.toInterval);
   };
 
   const header = (
@@ -108,7 +131,7 @@ export function PlanChangePage() {
   // What `?to=` asked for, when it cannot be offered, said plainly instead of silently ignored.
   const toNote =
     toParam && step === "choose" && !picked
-      ? toParam === data!.currentPlanId
+      ? toParam === data!.currentPlanId && !isOtherInterval(data!, interval)
         ? `You are already on the ${catalog.data.nameOf(data!.currentPlanId)} plan.`
         : !data!.plans.some((p) => p.id === toParam)
           ? `There is no plan “${toParam}” to switch to; choose one below.`
@@ -139,7 +162,16 @@ export function PlanChangePage() {
       ) : (
         <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6" data-testid={`wizard-step-${step}`}>
           {step === "choose" && (
-            <ChoosePlanStep data={data!} selected={selected} onSelect={select} onContinue={() => selected && runPreview(selected)} notice={notice || undefined} focusOnMount={moved.current} />
+            <ChoosePlanStep
+              data={data!}
+              selected={selected}
+              onSelect={(id) => select(id)}
+              onContinue={() => selected && runPreview(selected)}
+              interval={yearly ? interval : undefined}
+              onInterval={chooseInterval}
+              notice={notice || undefined}
+              focusOnMount={moved.current}
+            />
           )}
           {step === "preview" && (
             <PreviewStep

@@ -1,9 +1,31 @@
+import { useState } from "react";
+import type { BillingInterval } from "../../../shared/plans";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { PlanCards } from "./components/plan-cards";
 import { PlanComparisonTable } from "./components/plan-comparison-table";
 import { RecommendationCard } from "./components/recommendation-card";
-import { usePlanComparison } from "./use-plan-comparison";
+import { IntervalToggle, offersYearly } from "./components/interval-toggle";
+import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
+
+/** The plans compared, with the Monthly / Yearly toggle where the catalog sells by the year (it starts on the customer's own interval). */
+function ComparePlans({ data }: { data: PlanComparisonData }) {
+  const [chosen, setChosen] = useState<BillingInterval | null>(null);
+  const yearly = offersYearly(data.plans);
+  const interval = yearly ? (chosen ?? data.interval) : undefined;
+  return (
+    <>
+      {interval && <IntervalToggle plans={data.plans} value={interval} onChange={setChosen} current={data.interval} />}
+      {/* Cards on phones, a side-by-side table from tablet width; the hidden one is out of the accessibility tree. */}
+      <div className="md:hidden">
+        <PlanCards data={data} interval={interval} />
+      </div>
+      <div className="hidden md:block">
+        <PlanComparisonTable data={data} interval={interval} />
+      </div>
+    </>
+  );
+}
 
 export function PlansPage() {
   const comparison = usePlanComparison();
@@ -16,13 +38,7 @@ export function PlansPage() {
         <>
           <RecommendationCard data={comparison.data} />
           <h2 className="mb-3 text-lg font-semibold tracking-tight text-slate-900">Compare plans</h2>
-          {/* Cards on phones, a side-by-side table from tablet width; the hidden one is out of the accessibility tree. */}
-          <div className="md:hidden">
-            <PlanCards data={comparison.data} />
-          </div>
-          <div className="hidden md:block">
-            <PlanComparisonTable data={comparison.data} />
-          </div>
+          <ComparePlans data={comparison.data} />
           <div className="mt-4 space-y-1 text-sm text-slate-600">
             <p>Switching shows the exact price of the change (with credit for unused time) and needs your consent before anything is charged.</p>
             <p>

@@ -38,6 +38,8 @@ export async function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: st
     amountDueNowMinor: quote.amountDueNowMinor,
     recurringMinor: quote.recurringMinor,
     recurringFromMs: quote.recurringFromMs,
+    fromInterval: quote.fromInterval,
+    toInterval: quote.toInterval,
     currency: quote.currency,
     invoiceId: change.invoiceId,
     consentId: change.consentId,
@@ -49,8 +51,8 @@ export async function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: st
 
 /**
  * The account takes the consented terms at `atMs`: the new plan (whose monthly quota counts from
- * now), a new billing period from this moment when nothing was paid for the current one (Free →
- * paid, the end of grandfathered terms), grandfathering ended, and overage billing on where the
+ * now) and billing interval, a new billing period from this moment when nothing was paid for the
+ * current one (Free → paid, the end of grandfathered terms) or the interval changed, grandfathering ended, and overage billing on where the
  * customer ticked it, kept where the new plan has it, off where it has none.
  */
 export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
@@ -66,8 +68,9 @@ export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overag
     planId: quote.toPlanId,
     planVersion: quote.toPlanVersion,
     planStartedAtMs: atMs,
-    // Free → paid (or the end of grandfathered terms) starts a billing period at the moment of the change, as Stripe does.
+    // Free → paid, the end of grandfathered terms and an interval change start a billing period at the moment of the change, as Stripe does.
     billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,
+    billingInterval: quote.toInterval,
     grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
     overageOptIn: billsOverage(to) ? overageTicked || account.overageOptIn : false,
     stripeCustomerId: remote.customerId ?? account.stripeCustomerId,

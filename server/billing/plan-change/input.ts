@@ -50,10 +50,13 @@ export interface PlanChangeResult {
   amountDueNowMinor: number;
   recurringMinor: number;
   recurringFromMs: number;
+  /** The interval the account was billed in, and the one it is billed in after the change (the recurring amount's). */
+  fromInterval: "month" | "year";
+  toInterval: "month" | "year";
   currency: string;
   invoiceId: string | null;
   consentId: string;
-  /** The change started a new billing period today (from Free or grandfathered terms). */
+  /** The change started a new billing period today (from Free or grandfathered terms, or another billing interval). */
   periodMoved: boolean;
   /** The confirmation had already been recorded: this is its first result, nothing changed twice. */
   replayed: boolean;

@@ -1,18 +1,31 @@
 import type Stripe from "stripe";
 import { stripeSdk } from "./stripe-sdk";
 import type { Catalog } from "../../../shared/catalog";
-import type { Plan, PlanId } from "../../../shared/plans";
+import { INTERVAL_WORDS, intervalsOf, quotaWindow } from "../../../shared/billing-interval";
+import type { BillingInterval, Plan, PlanId } from "../../../shared/plans";
 import { DomainError } from "../../lib/domain-error";
 import { DEFAULT_RETRY, withStripeRetries, type RetryPolicy } from "./stripe-client";
 
 /**
- * Plans ↔ Stripe. Each paid plan is a product `headroom_<plan>` with a monthly price found by its
- * lookup key `headroom_<plan>_monthly`; metered usage has its own meter and price:
- * Enterprise bills every call, Pro (with overage on) the calls beyond its monthly quota. Two meters,
- * so a subscription that still carries a metered item of a former plan is never billed twice.
+ * Plans ↔ Stripe. Each paid plan is a product `headroom_<plan>` with a price per interval it is sold
+ * in, found by its lookup key (`headroom_<plan>_monthly`, `headroom_<plan>_yearly`); metered usage
+ * has its own meter and price: Enterprise bills every call, Pro (with overage on) the calls beyond its
+ * monthly quota. Two meters, so a subscription that still carries a metered item of a former plan is
+ * never billed twice. A metered price bills at the end of the window its quota is counted in: monthly
+ * (`headroom_<plan>_metered`), or yearly for a yearly quota on a yearly price (`…_metered_per_year`).
  */
-export const basePriceKey = (planId: PlanId) => `headroom_${planId}_monthly`;
-export const meteredPriceKey = (planId: PlanId) => `headroom_${planId}_metered`;
+
+/**
+ * The lookup key of one of a plan's prices: its base price in an interval, or its metered price for
+ * usage billed per that interval. Every key is written here, so a plan version can join it later.
+ */
+export function priceLookupKey(planId: PlanId, interval: BillingInterval, kind: "base" | "metered" = "base"): string {
+  if (kind === "base") return `headroom_${planId}_${interval === "year" ? "yearly" : "monthly"}`;
+  // Not "…_yearly": a metered key never reads as a base price's.
+  return interval === "year" ? `headroom_${planId}_metered_per_year` : `headroom_${planId}_metered`;
+}
+export const basePriceKey = (planId: PlanId, interval: BillingInterval = "month") => priceLookupKey(planId, interval, "base");
+export const meteredPriceKey = (planId: PlanId, interval: BillingInterval = "month") => priceLookupKey(planId, interval, "metered");
 export const productIdOf = (planId: PlanId) => `headroom_${planId}`;
 
 export const METER_ALL_CALLS = "headroom_api_calls";
@@ -25,35 +38,51 @@ export function meterEventOf(plan: Plan): string | null {
 }
 
 /**
- * The plan id a Stripe price stands for, from its lookup key (null: not one of ours, or a metered
- * price). The id is read, not checked: whether the catalog holds it is the caller's question.
+ * The plan and interval a Stripe base price stands for, from its lookup key (null: not one of ours,
+ * or a metered price). The id is read, not checked: whether the catalog holds it is the caller's question.
  */
+export function baseTermsOfPrice(price: Pick<Stripe.Price, "lookup_key"> | null | undefined): { planId: PlanId; interval: BillingInterval } | null {
+  const m = /^headroom_([a-z0-9][a-z0-9_-]*)_(monthly|yearly)$/.exec(price?.lookup_key ?? "");
+  return m ? { planId: m[1]!, interval: m[2] === "yearly" ? "year" : "month" } : null;
+}
+
+/** The plan id a Stripe base price stands for (see baseTermsOfPrice). */
 export function planOfPrice(price: Pick<Stripe.Price, "lookup_key"> | null | undefined): PlanId | null {
-  const m = /^headroom_([a-z0-9][a-z0-9_-]*)_monthly$/.exec(price?.lookup_key ?? "");
-  return m ? m[1]! : null;
+  return baseTermsOfPrice(price)?.planId ?? null;
 }
 
 interface DesiredPrice {
   lookupKey: string;
   planId: PlanId;
-  create: Omit<Stripe.PriceCreateParams, "product" | "lookup_key" | "recurring"> & { recurring: { interval: "month"; usage_type: "licensed" | "metered" } };
+  create: Omit<Stripe.PriceCreateParams, "product" | "lookup_key" | "recurring"> & { recurring: { interval: BillingInterval; usage_type: "licensed" | "metered" } };
   meterEvent: string | null;
+}
+
+/** The metered prices a plan needs: one per quota window it is sold with (a month; a year for a yearly quota on a yearly price). */
+function meteredWindows(plan: Plan): BillingInterval[] {
+  return [...new Set(intervalsOf(plan).map((i) => quotaWindow(plan, i)))];
 }
 
 function desiredPrices(catalog: Catalog): DesiredPrice[] {
   const out: DesiredPrice[] = [];
   for (const plan of catalog.plans) {
-    if (plan.priceMinor <= 0) continue;
     const currency = plan.currency.toLowerCase();
-    out.push({ lookupKey: basePriceKey(plan.id), planId: plan.id, meterEvent: null, create: { currency, unit_amount: plan.priceMinor, recurring: { interval: "month", usage_type: "licensed" }, nickname: `${plan.name} monthly` } });
+    for (const interval of intervalsOf(plan)) {
+      const amount = plan.prices[interval]!;
+      if (amount <= 0) continue;
+      out.push({ lookupKey: basePriceKey(plan.id, interval), planId: plan.id, meterEvent: null, create: { currency, unit_amount: amount, recurring: { interval, usage_type: "licensed" }, nickname: `${plan.name} ${INTERVAL_WORDS[interval].adjective}` } });
+    }
+    if (plan.priceMinor <= 0) continue;
     const meterEvent = meterEventOf(plan);
-    if (meterEvent && plan.overagePer1000Minor !== undefined) {
+    if (!meterEvent || plan.overagePer1000Minor === undefined) continue;
+    for (const window of meteredWindows(plan)) {
+      const suffix = window === "year" ? ", yearly" : "";
       out.push(
         plan.metered
           ? // Every call at a fraction of a cent: per 1,000 calls ÷ 1,000.
-            { lookupKey: meteredPriceKey(plan.id), planId: plan.id, meterEvent, create: { currency, unit_amount_decimal: stripeSdk().Decimal.from(String(plan.overagePer1000Minor / 1000)), recurring: { interval: "month", usage_type: "metered" }, nickname: `${plan.name} calls` } }
+            { lookupKey: meteredPriceKey(plan.id, window), planId: plan.id, meterEvent, create: { currency, unit_amount_decimal: stripeSdk().Decimal.from(String(plan.overagePer1000Minor / 1000)), recurring: { interval: window, usage_type: "metered" }, nickname: `${plan.name} calls${suffix}` } }
           : // Calls over the quota, charged per started 1,000, as the local invoices do.
-            { lookupKey: meteredPriceKey(plan.id), planId: plan.id, meterEvent, create: { currency, unit_amount: plan.overagePer1000Minor, transform_quantity: { divide_by: 1000, round: "up" }, recurring: { interval: "month", usage_type: "metered" }, nickname: `${plan.name} overage per 1,000 calls` } },
+            { lookupKey: meteredPriceKey(plan.id, window), planId: plan.id, meterEvent, create: { currency, unit_amount: plan.overagePer1000Minor, transform_quantity: { divide_by: 1000, round: "up" }, recurring: { interval: window, usage_type: "metered" }, nickname: `${plan.name} overage per 1,000 calls${suffix}` } },
       );
     }
   }
@@ -119,7 +148,7 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, retry:
   }
 
   // Products, by our own ids.
-  for (const plan of catalog.plans.filter((p) => p.priceMinor > 0)) {
+  for (const plan of catalog.plans.filter((p) => intervalsOf(p).some((i) => p.prices[i]! > 0))) {
     const id = productIdOf(plan.id);
     const want = { name: `${plan.name} plan`, description: plan.summary };
     let product: Stripe.Product | null = null;
@@ -170,6 +199,7 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, retry:
 /** Price ids by lookup key, read once per process (and again when one is missing). */
 export class StripePriceBook {
   private ids = new Map<string, string>();
+  private byId = new Map<string, Stripe.Price>();
   constructor(
     private readonly stripe: Stripe,
     private readonly retry: RetryPolicy,
@@ -181,18 +211,28 @@ export class StripePriceBook {
     if (cached) return cached;
     const keys = desiredPrices(this.catalog).map((p) => p.lookupKey);
     const listed = await withStripeRetries(() => this.stripe.prices.list({ lookup_keys: keys, active: true, limit: 100 }), this.retry);
-    for (const p of listed.data) if (p.lookup_key) this.ids.set(p.lookup_key, p.id);
+    for (const p of listed.data) {
+      if (!p.lookup_key) continue;
+      this.ids.set(p.lookup_key, p.id);
+      this.byId.set(p.id, p);
+    }
     const id = this.ids.get(lookupKey);
     if (!id) throw new DomainError("PRECONDITION_FAILED", `This plan is not set up in Stripe yet (no active price with lookup key ${lookupKey}). Nothing was charged; the provider needs to run \`npm run headroom -- stripe sync\`.`);
     return id;
   }
 
-  basePrice(planId: PlanId): Promise<string> {
-    return this.idOf(basePriceKey(planId));
+  /** A price this book listed (its interval, its meter), by id. */
+  async price(id: string): Promise<Stripe.Price | undefined> {
+    return this.byId.get(id);
   }
 
-  /** The metered price of a plan with usage billing, else null. */
-  async meteredPrice(planId: PlanId): Promise<string | null> {
-    return meterEventOf(this.catalog.plan(planId)) ? this.idOf(meteredPriceKey(planId)) : null;
+  basePrice(planId: PlanId, interval: BillingInterval = "month"): Promise<string> {
+    return this.idOf(basePriceKey(planId, interval));
+  }
+
+  /** The metered price of a plan with usage billing, for an account on `interval` (billed per its quota window), else null. */
+  async meteredPrice(planId: PlanId, interval: BillingInterval = "month"): Promise<string | null> {
+    const plan = this.catalog.plan(planId);
+    return meterEventOf(plan) ? this.idOf(meteredPriceKey(planId, plan.prices[interval] !== undefined ? quotaWindow(plan, interval) : "month")) : null;
   }
 }

@@ -3,7 +3,7 @@ import type { Tx } from "../../db/queries/store";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import type { Catalog } from "../../../shared/catalog";
-import type { PlanId } from "../../../shared/plans";
+import type { BillingInterval, PlanId } from "../../../shared/plans";
 import type { AccountRow } from "../../db/queries/stripe";
 import { DomainError } from "../../lib/domain-error";
 import type {
@@ -20,7 +20,7 @@ import type {
   RemotePricing,
 } from "../billing-provider";
 import { LocalBillingProvider } from "../local-provider";
-import { meteredPriceKey, planOfPrice, StripePriceBook } from "./stripe-catalog";
+import { planOfPrice, StripePriceBook } from "./stripe-catalog";
 import { DEFAULT_RETRY, isStripeRefusal, plainStripeRefusal, withStripeRetries, type RetryPolicy } from "./stripe-client";
 
 export interface StripeProviderOptions {
@@ -108,41 +108,83 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     return LIVE.has(sub.status) ? sub : null;
   }
 
-  /** The items of an upgrade: the base item switched to the new price, plus the new plan's metered price if it has one. */
-  private async upgradeItems(sub: Stripe.Subscription, toPlanId: PlanId): Promise<UpdateItem[]> {
+  /**
+   * The items of a change now: the base item switched to the new price (in the interval chosen), plus
+   * the new plan's metered price if it has one — on the item already counting that meter when there
+   * is one (two items on one meter would bill its calls twice), else as a new item.
+   */
+  private async upgradeItems(sub: Stripe.Subscription, toPlanId: PlanId, toInterval: BillingInterval): Promise<UpdateItem[]> {
     const base = baseItemOf(sub);
     if (!base) throw new DomainError("PRECONDITION_FAILED", "Your Stripe subscription has no plan item to change. Please contact us.");
-    const items: UpdateItem[] = [{ id: base.id, price: await this.prices.basePrice(toPlanId) }];
-    const metered = await this.prices.meteredPrice(toPlanId);
-    // Metered items of a former plan stay (pending updates cannot remove items); their meter gets no more events.
-    if (metered && !sub.items.data.some((i) => i.price.id === metered)) items.push({ price: metered });
+    const items: UpdateItem[] = [{ id: base.id, price: await this.prices.basePrice(toPlanId, toInterval) }];
+    const metered = await this.prices.meteredPrice(toPlanId, toInterval);
+    if (metered && !sub.items.data.some((i) => i.price.id === metered)) {
+      const meter = (await this.prices.price(metered))?.recurring?.meter ?? null;
+      const sameMeter = meter ? sub.items.data.find((i) => i.id !== base.id && i.price.recurring?.meter === meter) : undefined;
+      // Metered items of a former plan stay (pending updates cannot remove items); their meter gets no more events.
+      items.push(sameMeter ? { id: sameMeter.id, price: metered } : { price: metered });
+    }
     return items;
   }
 
-  private preview(customer: string, subscription: string, items: UpdateItem[], behavior: RemotePricing["prorationBehavior"], prorationDate: number): Promise<Stripe.Invoice> {
+  /**
+   * The subscription's items would bill in more than one interval after the change (a yearly plan
+   * price with usage billed monthly): Stripe allows that only in flexible billing mode.
+   */
+  private async mixesIntervals(sub: Stripe.Subscription, items: UpdateItem[]): Promise<boolean> {
+    const intervals = new Set<string>();
+    for (const i of sub.items.data) if (!items.some((u) => u.id === i.id)) intervals.add(i.price.recurring?.interval ?? "month");
+    for (const u of items) intervals.add((await this.prices.price(u.price))?.recurring?.interval ?? "month");
+    return intervals.size > 1;
+  }
+
+  private isFlexible(sub: Stripe.Subscription): boolean {
+    return sub.billing_mode?.type === "flexible";
+  }
+
+  /**
+   * A classic subscription cannot hold mixed intervals: it is moved to flexible billing mode when the
+   * change is applied, so its preview is made as flexible too (nothing is changed by a preview).
+   */
+  private async previewMode(sub: Stripe.Subscription, items: UpdateItem[]): Promise<"flexible" | null> {
+    return !this.isFlexible(sub) && (await this.mixesIntervals(sub, items)) ? "flexible" : null;
+  }
+
+  private preview(customer: string, subscription: string, items: UpdateItem[], behavior: RemotePricing["prorationBehavior"], prorationDate: number, mode: "flexible" | null = null): Promise<Stripe.Invoice> {
     return this.call(() =>
-      this.stripe.invoices.createPreview({ customer, subscription, subscription_details: { items, proration_behavior: behavior, proration_date: prorationDate } }),
+      this.stripe.invoices.createPreview({
+        customer,
+        subscription,
+        subscription_details: { items, proration_behavior: behavior, proration_date: prorationDate, ...(mode ? { billing_mode: { type: mode } } : {}) },
+      }),
     );
   }
 
-  async priceChange(account: AccountRow, change: { toPlanId: string; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
+  /**
+   * Stripe's numbers for a change charged now. The same interval: the proration of the remaining
+   * period. Another interval: Stripe credits the unused time, charges the new interval's full price
+   * and resets the billing date to the change by itself — no `billing_cycle_anchor` is sent (Stripe
+   * requires none for an interval change, and it must not be combined with the `proration_date`
+   * that makes the charge exactly the previewed one).
+   */
+  async priceChange(account: AccountRow, change: { toPlanId: string; toInterval?: BillingInterval; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
     // Nothing charged now (a downgrade), or no subscription yet (Checkout shows the full price): the local quote stands.
     if (change.timing !== "now" || (this.options.catalog.find(change.toPlanId)?.priceMinor ?? 0) === 0) return null;
     const sub = await this.liveSubscription(account);
     if (!sub) return null;
     const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
-    const items = await this.upgradeItems(sub, change.toPlanId);
+    const items = await this.upgradeItems(sub, change.toPlanId, change.toInterval ?? account.billingInterval);
     const prorationDate = sec(change.atMs);
-    const preview = await this.preview(customer, sub.id, items, "always_invoice", prorationDate);
+    const preview = await this.preview(customer, sub.id, items, "always_invoice", prorationDate, await this.previewMode(sub, items));
     const lines = invoiceMirrorOf(preview).lines.filter((l) => l.amountMinor !== 0 || l.kind !== "plan");
-    const prorations = lines.filter((l) => l.kind === "proration_credit" || l.kind === "proration_charge");
     const base = baseItemOf(sub)!;
     return {
       prorationAtMs: prorationDate * 1000,
       periodStartMs: base.current_period_start * 1000,
       periodEndMs: base.current_period_end * 1000,
-      creditMinor: prorations.filter((l) => l.amountMinor < 0).reduce((s, l) => s + l.amountMinor, 0),
-      chargeMinor: prorations.filter((l) => l.amountMinor > 0).reduce((s, l) => s + l.amountMinor, 0),
+      creditMinor: lines.filter((l) => l.amountMinor < 0).reduce((s, l) => s + l.amountMinor, 0),
+      // The remaining period at the new price, or (another interval) the new interval's full price.
+      chargeMinor: lines.filter((l) => l.amountMinor > 0).reduce((s, l) => s + l.amountMinor, 0),
       amountDueNowMinor: Math.max(0, preview.amount_due),
       lines,
       subscriptionId: sub.id,
@@ -156,7 +198,8 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     const sub = await this.call(() => this.stripe.subscriptions.retrieve(quote.stripeSubscriptionId!));
     const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
     const behavior = (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"];
-    const preview = await this.preview(customer, sub.id, JSON.parse(quote.stripeItemsJson) as UpdateItem[], behavior, sec(quote.prorationAtMs));
+    const items = JSON.parse(quote.stripeItemsJson) as UpdateItem[];
+    const preview = await this.preview(customer, sub.id, items, behavior, sec(quote.prorationAtMs), await this.previewMode(sub, items));
     return Math.max(0, preview.amount_due);
   }
 
@@ -187,11 +230,16 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     if (quote.pricedBy !== "stripe" || quote.stripeSubscriptionId !== sub.id || !quote.stripeItemsJson) {
       return { kind: "failed", message: `The preview of ${what} no longer matches your subscription. Nothing was charged and your plan is unchanged; please preview the change again.` };
     }
+    const items = JSON.parse(quote.stripeItemsJson) as UpdateItem[];
+    // A yearly price with usage billed monthly: the subscription moves to flexible billing mode first (nothing is charged by that).
+    if (!this.isFlexible(sub) && (await this.mixesIntervals(sub, items))) {
+      await this.call(() => this.stripe.subscriptions.migrate(sub.id, { billing_mode: { type: "flexible" } }, { idempotencyKey: `${key}:flexible` }));
+    }
     const updated = await this.call(() =>
       this.stripe.subscriptions.update(
         sub.id,
         {
-          items: JSON.parse(quote.stripeItemsJson!) as UpdateItem[],
+          items,
           proration_behavior: (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"],
           proration_date: sec(quote.prorationAtMs),
           // The change happens only if its invoice is paid; otherwise the subscription stays as it was.
@@ -213,7 +261,9 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     }
     // A downgrade waiting at the period end is replaced by this choice, once it has gone through.
     await this.clearPendingDowngrade(sub, key);
-    return { kind: "applied", invoice, subscriptionId: updated.id };
+    // Another interval: Stripe started a new billing period at the change; the account's period follows it.
+    const newBase = quote.toInterval !== quote.fromInterval ? baseItemOf(updated) : null;
+    return { kind: "applied", invoice, subscriptionId: updated.id, ...(newBase ? { periodStartMs: newBase.current_period_start * 1000 } : {}) };
   }
 
   /** Withdraws a downgrade scheduled at Stripe: releases the schedule, or keeps the subscription past the period end. */
@@ -229,8 +279,10 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   /** No subscription (a Free customer, no card): Stripe Checkout in subscription mode; the plan changes on checkout.session.completed. */
   private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
-    const base = await this.prices.basePrice(toPlanId);
-    const metered = await this.prices.meteredPrice(toPlanId);
+    const base = await this.prices.basePrice(toPlanId, quote.toInterval);
+    const metered = await this.prices.meteredPrice(toPlanId, quote.toInterval);
+    // A yearly price with usage billed monthly needs flexible billing mode from the start.
+    const mixed = metered !== null && (await this.prices.price(metered))?.recurring?.interval !== (await this.prices.price(base))?.recurring?.interval;
     const metadata = { headroom_account_id: account.id, headroom_plan_change_id: change.id, headroom_quote_id: quote.id };
     const portal = this.options.baseUrl();
     const session = await this.call(() =>
@@ -241,7 +293,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
           client_reference_id: account.id,
           line_items: [{ price: base, quantity: 1 }, ...(metered ? [{ price: metered }] : [])],
           metadata,
-          subscription_data: { metadata },
+          subscription_data: { metadata, ...(mixed ? { billing_mode: { type: "flexible" as const } } : {}) },
           success_url: `${portal}/billing?checkout=complete`,
           cancel_url: `${portal}/plans?checkout=cancelled`,
         },
@@ -271,8 +323,9 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
       ? await this.call(() => this.stripe.subscriptionSchedules.retrieve(existing))
       : await this.call(() => this.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: `${key}:schedule` }));
     const phaseItem = (i: Stripe.SubscriptionItem) => (i.price.recurring?.usage_type === "metered" ? { price: i.price.id } : { price: i.price.id, quantity: i.quantity ?? 1 });
-    const metered = await this.prices.meteredPrice(toPlanId);
-    const nextItems = [{ price: await this.prices.basePrice(toPlanId), quantity: 1 }, ...(metered ? [{ price: metered }] : [])];
+    // A downgrade keeps the interval (another interval is a change charged now).
+    const metered = await this.prices.meteredPrice(toPlanId, quote.toInterval);
+    const nextItems = [{ price: await this.prices.basePrice(toPlanId, quote.toInterval), quantity: 1 }, ...(metered ? [{ price: metered }] : [])];
     const start = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? base.current_period_start;
     await this.call(() =>
       this.stripe.subscriptionSchedules.update(
@@ -281,7 +334,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
           end_behavior: "release",
           phases: [
             { items: sub.items.data.map(phaseItem), start_date: start, end_date: base.current_period_end, proration_behavior: "none" },
-            { items: nextItems, duration: { interval: "month", interval_count: 1 }, proration_behavior: "none" },
+            { items: nextItems, duration: { interval: quote.toInterval, interval_count: 1 }, proration_behavior: "none" },
           ],
         },
         { idempotencyKey: `${key}:phases` },
@@ -293,7 +346,8 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   private async addOverageItem(account: AccountRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
     const sub = await this.liveSubscription(account);
     if (!sub) return { kind: "failed", message: "Overage billing needs an active Stripe subscription for your plan. Nothing was changed; please contact us." };
-    const price = await this.prices.idOf(meteredPriceKey(quote.toPlanId as PlanId));
+    const price = await this.prices.meteredPrice(quote.toPlanId as PlanId, account.billingInterval);
+    if (!price) return { kind: "failed", message: "This plan has no overage price in Stripe. Nothing was changed; please contact us." };
     if (!sub.items.data.some((i) => i.price.id === price)) {
       await this.call(() => this.stripe.subscriptionItems.create({ subscription: sub.id, price }, { idempotencyKey: key }));
     }

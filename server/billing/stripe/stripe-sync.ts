@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
-import type { PlanId } from "../../../shared/plans";
+import type { BillingInterval, PlanId } from "../../../shared/plans";
 import { billsOverage } from "../../../shared/recommend";
 import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
@@ -27,7 +27,7 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../plan-change";
 import { mirrorInvoice } from "../invoice-mirror";
-import { planOfPrice } from "./stripe-catalog";
+import { baseTermsOfPrice } from "./stripe-catalog";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 
 /** Work for after the commit: meter caps, notices (run in order, each awaited). */
@@ -97,21 +97,24 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
 
   const customerId = idOf(sub.customer);
   const base = baseItemOf(sub);
-  // A price of a plan the catalog holds; else the account's plan stands. A subscription that ended leaves the account on the free plan (if the catalog has one).
-  const priced = planOfPrice(base?.price);
-  const stripePlan: PlanId = live ? (priced !== null && ctx.catalog.has(priced) ? priced : account.planId) : (ctx.catalog.freePlan?.id ?? account.planId);
+  // A price of a plan the catalog holds (and its interval); else the account's plan stands. A subscription that ended leaves the account on the free plan (if the catalog has one), monthly.
+  const priced = baseTermsOfPrice(base?.price);
+  const known = priced !== null && ctx.catalog.has(priced.planId) ? priced : null;
+  const stripePlan: PlanId = live ? (known?.planId ?? account.planId) : (ctx.catalog.freePlan?.id ?? account.planId);
+  const stripeInterval: BillingInterval = live ? (known?.interval ?? account.billingInterval) : ctx.catalog.freePlan ? "month" : account.billingInterval;
+  const moved = stripePlan !== account.planId || stripeInterval !== account.billingInterval;
   const subscriptionId = live ? sub.id : null;
 
   // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
   const waiting = waitingSwitchToInTx(tx, account.id, stripePlan);
-  if (waiting && stripePlan !== account.planId) {
+  if (waiting && moved) {
     const done = commitRemoteOutcomeIn(ctx, tx, waiting.id, { kind: "applied", invoice: null, customerId: customerId ?? undefined, subscriptionId, periodStartMs: base ? base.current_period_start * 1000 : undefined });
     if (done) after.push(done);
     return after;
   }
 
   setStripeIdsInTx(tx, account.id, { stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId });
-  if (stripePlan === account.planId) {
+  if (!moved) {
     after.push(...closeExpiredPendingIn(ctx, tx, account.id, sub));
     return after;
   }
@@ -126,6 +129,8 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     // A scheduled change took effect at its date; a change made at Stripe, now.
     planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
     overageOptIn: billsOverage(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,
+    // Another interval at Stripe is another billing period, from the subscription's.
+    ...(stripeInterval !== account.billingInterval ? { billingInterval: stripeInterval, ...(base ? { billingAnchorMs: base.current_period_start * 1000 } : {}) } : {}),
   });
   if (!scheduled) {
     insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } }));
@@ -167,8 +172,9 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
   const subs = await provider.call(() => provider.stripe.subscriptions.list({ customer: input.customerId, status: "all", limit: 20 }));
   const sub = subs.data.find((s) => LIVE.has(s.status)) ?? null;
   const base = sub ? baseItemOf(sub) : null;
-  const priced = sub ? planOfPrice(base?.price) : null;
-  const planId = priced !== null && ctx.catalog.has(priced) ? priced : account.planId;
+  const priced = sub ? baseTermsOfPrice(base?.price) : null;
+  const known = priced !== null && ctx.catalog.has(priced.planId) ? priced : null;
+  const planId = known?.planId ?? account.planId;
   await linkCustomer(
     ctx.db,
     account.id,
@@ -178,6 +184,7 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
       planId,
       planStartedAtMs: planId === account.planId ? account.planStartedAtMs : ctx.clock.now(),
       billingAnchorMs: base ? base.current_period_start * 1000 : account.billingAnchorMs,
+      billingInterval: known?.interval ?? account.billingInterval,
     },
     auditRow(ctx.clock, { actor: "operator:cli", action: "stripe.linked", accountId: account.id, details: { customer: input.customerId, subscription: sub?.id ?? null, plan: planId } }),
   );

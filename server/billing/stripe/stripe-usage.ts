@@ -1,3 +1,4 @@
+import { quotaWindow, termsOnInterval } from "../../../shared/billing-interval";
 import { billingPeriodAt } from "../../../shared/limits";
 import { inTransaction } from "../../db/queries/plan-changes";
 import {
@@ -51,9 +52,12 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
     for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs)) if (r.n > 0) out.set(r.minuteMs, r.n);
     return out;
   }
-  // Overage: the calls of each minute that fall beyond the quota, counted from the start of each billing period.
-  const cap = ctx.catalog.planOf(account).caps.month ?? Infinity;
-  let period = billingPeriodAt(account.billingAnchorMs, fromMs);
+  // Overage: the calls of each minute that fall beyond the quota, counted from the start of each quota
+  // window (the month, or the billing year for a yearly quota, whose cap is then the year's allowance).
+  const plan = ctx.catalog.planOf(account);
+  const window = quotaWindow(plan, account.billingInterval);
+  const cap = termsOnInterval(plan, account.billingInterval).caps.month ?? Infinity;
+  let period = billingPeriodAt(account.billingAnchorMs, fromMs, window);
   while (period.startMs < toMs) {
     let used = 0;
     for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs)) {
@@ -62,7 +66,7 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
       used += r.n;
       if (over > 0 && r.minuteMs >= fromMs) out.set(r.minuteMs, over);
     }
-    period = billingPeriodAt(account.billingAnchorMs, period.endMs);
+    period = billingPeriodAt(account.billingAnchorMs, period.endMs, window);
   }
   return out;
 }

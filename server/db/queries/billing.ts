@@ -111,6 +111,19 @@ export async function dueScheduledChanges(store: Store, nowMs: number): Promise<
   return store.select().from(planChanges).where(and(eq(planChanges.status, "scheduled"), lte(planChanges.effectiveAtMs, nowMs), isNull(planChanges.providerRef))).all();
 }
 
+/**
+ * The applied plan change that started the account's billing period at `anchorMs` (an interval
+ * change, Free → paid, the end of grandfathered terms), with the period it cut short: its quote's.
+ */
+export async function changeThatMovedAnchor(store: Store, accountId: string, anchorMs: number): Promise<{ fromPlanId: string; fromInterval: "month" | "year"; periodStartMs: number } | undefined> {
+  return store
+    .select({ fromPlanId: quotes.fromPlanId, fromInterval: quotes.fromInterval, periodStartMs: quotes.periodStartMs })
+    .from(planChanges)
+    .innerJoin(quotes, eq(planChanges.quoteId, quotes.id))
+    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "applied"), eq(planChanges.effectiveAtMs, anchorMs), sql`${quotes.recurringFromMs} <> ${quotes.periodEndMs}`))
+    .get();
+}
+
 export async function allAccountRows(store: Store): Promise<AccountRow[]> {
   return store.select().from(accounts).all();
 }

@@ -72,6 +72,25 @@ export function setRemoteInvoiceIdInTx(tx: Tx, invoiceId: string, remoteId: stri
   tx.update(invoices).set({ stripeInvoiceId: remoteId }).where(eq(invoices.id, invoiceId)).run();
 }
 
+/**
+ * Credit on the account's balance: what plan changes credited beyond their charge (an interval
+ * change whose unused time is worth more than the new price), less what later invoices took off.
+ */
+export function creditBalanceInTx(tx: Tx, accountId: string): number {
+  const credited = tx
+    .select({ s: sql<number>`coalesce(sum(-${invoices.totalMinor}), 0)` })
+    .from(invoices)
+    .where(and(eq(invoices.accountId, accountId), eq(invoices.kind, "proration"), lt(invoices.totalMinor, 0)))
+    .get()!.s;
+  const taken = tx
+    .select({ s: sql<number>`coalesce(sum(-${invoiceLines.amountMinor}), 0)` })
+    .from(invoiceLines)
+    .innerJoin(invoices, eq(invoiceLines.invoiceId, invoices.id))
+    .where(and(eq(invoices.accountId, accountId), eq(invoiceLines.kind, "balance")))
+    .get()!.s;
+  return Math.max(0, credited - taken);
+}
+
 /** Whether an invoice was issued under this dedupe key. */
 export async function invoiceIssued(store: Store, dedupeKey: string): Promise<boolean> {
   return store.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get() !== undefined;

@@ -17,6 +17,7 @@ export interface TermsRow {
   planId: string;
   planVersion: number;
   billingAnchorMs: number;
+  billingInterval: "month" | "year";
   planStartedAtMs: number | null;
   enforcementOverride: EnforcementMode | null;
   capOverridesJson: string | null;
@@ -68,7 +69,7 @@ export function meteringQueries(db: MeteringStore) {
     dataVersion: db.prepare("pragma data_version").pluck(),
     keyByHash: db.prepare("select id, account_id as accountId, revoked_at_ms as revokedAtMs from api_keys where hash = ?"),
     account: db.prepare(
-      "select id, name, plan_id as planId, plan_version as planVersion, billing_anchor_ms as billingAnchorMs, plan_started_at_ms as planStartedAtMs, enforcement_override as enforcementOverride, cap_overrides_json as capOverridesJson, grandfathered_until_ms as grandfatheredUntilMs, overage_opt_in as overageOptIn from accounts where id = ?",
+      "select id, name, plan_id as planId, plan_version as planVersion, billing_anchor_ms as billingAnchorMs, billing_interval as billingInterval, plan_started_at_ms as planStartedAtMs, enforcement_override as enforcementOverride, cap_overrides_json as capOverridesJson, grandfathered_until_ms as grandfatheredUntilMs, overage_opt_in as overageOptIn from accounts where id = ?",
     ),
     notices: db.prepare(
       `select window, min(delivered_at_ms) as at from notices where account_id = ? and delivered_at_ms is not null and delivered_at_ms >= ? and kind in ${GRACE_NOTICE_KINDS} group by window`,

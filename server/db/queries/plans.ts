@@ -8,6 +8,7 @@ export interface AdviceTermsRow {
   planId: string;
   planVersion: number;
   billingAnchorMs: number;
+  billingInterval: "month" | "year";
   planStartedAtMs: number | null;
   overageOptIn: boolean;
   grandfatheredUntilMs: number | null;
@@ -25,6 +26,7 @@ export function adviceTermsNow(db: Store, accountId: string): AdviceTermsRow | u
       planId: accounts.planId,
       planVersion: accounts.planVersion,
       billingAnchorMs: accounts.billingAnchorMs,
+      billingInterval: accounts.billingInterval,
       planStartedAtMs: accounts.planStartedAtMs,
       overageOptIn: accounts.overageOptIn,
       grandfatheredUntilMs: accounts.grandfatheredUntilMs,

@@ -48,7 +48,7 @@ export function setStripeIdsInTx(tx: Tx, accountId: string, ids: { stripeSubscri
 }
 
 /** The account follows the plan its subscription has at Stripe. */
-export function followStripePlanInTx(tx: Tx, accountId: string, set: { planId: string; planVersion: number; planStartedAtMs: number; overageOptIn: boolean }): void {
+export function followStripePlanInTx(tx: Tx, accountId: string, set: { planId: string; planVersion: number; planStartedAtMs: number; overageOptIn: boolean; billingInterval?: "month" | "year"; billingAnchorMs?: number }): void {
   tx.update(accounts).set(set).where(eq(accounts.id, accountId)).run();
 }
 
@@ -105,7 +105,7 @@ export async function accountIdOfCustomer(store: Store, customerId: string): Pro
 export async function linkCustomer(
   store: Store,
   accountId: string,
-  set: { stripeCustomerId: string; stripeSubscriptionId: string | null; planId: string; planStartedAtMs: number | null; billingAnchorMs: number },
+  set: { stripeCustomerId: string; stripeSubscriptionId: string | null; planId: string; planStartedAtMs: number | null; billingAnchorMs: number; billingInterval?: "month" | "year" },
   audit: StripeAuditRow,
 ): Promise<void> {
   store.transaction((tx) => {

@@ -42,8 +42,8 @@ export function callsServedBetween(sqlite: Database.Database, accountId: string,
 export function persistedUsage(sqlite: Database.Database) {
   const day = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_day where account_id = ? and day_ms = ?").pluck();
   const minute = sqlite.prepare("select coalesce(sum(allowed + would_throttle), 0) from usage_minute where account_id = ? and minute_ms = ?").pluck();
-  return (accountId: string, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null = null) => {
-    const period = billingPeriodAt(billingAnchorMs, nowMs);
+  return (accountId: string, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null = null, quotaWindow: "month" | "year" = "month") => {
+    const period = billingPeriodAt(billingAnchorMs, nowMs, quotaWindow);
     return {
       dayUsed: day.get(accountId, startOfUtcDay(nowMs)) as number,
       monthUsed: callsServedBetween(sqlite, accountId, monthWindowStart(period, planStartedAtMs), period.endMs),

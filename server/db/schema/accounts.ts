@@ -11,8 +11,10 @@ export const accounts = sqliteTable(
     /** The version of the plan's terms the account is on (plan_versions); it keeps it until it changes plan or takes the current one. */
     planVersion: integer("plan_version").notNull().default(1),
     currency: text("currency").notNull().default("USD"),
-    /** Unix ms the first billing period started (the moment of a Free → paid switch); billing periods are whole calendar months from it. */
+    /** Unix ms the first billing period started (the moment of a Free → paid switch); billing periods are whole calendar months (or years) from it. */
     billingAnchorMs: integer("billing_anchor_ms").notNull(),
+    /** How often the plan is billed: `month` (periods are calendar months from the anchor) or `year` (twelve of them). */
+    billingInterval: text("billing_interval", { enum: ["month", "year"] }).notNull().default("month"),
     /**
      * When the current plan took effect (unix ms); null = since the account was created. A plan's
      * monthly quota counts calls from here within the billing period, as a new subscription item does.

@@ -18,6 +18,9 @@ export const quotes = sqliteTable(
     toPlanId: text("to_plan_id").notNull(),
     /** The version of the target plan's terms the quote prices (the catalog's current one when quoted). */
     toPlanVersion: integer("to_plan_version").notNull().default(1),
+    /** The interval the account is billed in when quoted, and the one the change bills in (an interval change charges now and moves the billing date). */
+    fromInterval: text("from_interval", { enum: ["month", "year"] }).notNull().default("month"),
+    toInterval: text("to_interval", { enum: ["month", "year"] }).notNull().default("month"),
     /** now: applied at confirmation (upgrades); period_end: scheduled (downgrades). */
     timing: text("timing", { enum: ["now", "period_end"] }).notNull(),
     /** Stripe's proration_date: the second the amounts were computed for, unix ms. */
@@ -194,7 +197,8 @@ export const invoiceLines = sqliteTable(
     invoiceId: text("invoice_id")
       .notNull()
       .references(() => invoices.id),
-    kind: text("kind", { enum: ["plan", "proration_credit", "proration_charge", "overage", "metered", "credit"] }).notNull(),
+    /** balance: credit from the account's balance (an interval change's credit beyond its charge) taken off this invoice. */
+    kind: text("kind", { enum: ["plan", "proration_credit", "proration_charge", "overage", "metered", "credit", "balance"] }).notNull(),
     description: text("description").notNull(),
     quantity: integer("quantity").notNull().default(1),
     amountMinor: integer("amount_minor").notNull(),

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { Catalog } from "../../../shared/catalog";
+import { quotaWindow, termsOnInterval } from "../../../shared/billing-interval";
+import { INTERVALS } from "../../../shared/plans";
 import { billingOverview } from "../../billing/billing-overview";
 import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/plan-change";
 import { cancelWaitingChangeAs } from "../../billing/cancel-change";
@@ -16,6 +18,9 @@ function quoteView(catalog: Catalog, q: QuoteRow) {
     kind: q.kind,
     fromPlanId: q.fromPlanId,
     toPlanId: q.toPlanId,
+    /** The interval billed before and after the change; when they differ the billing date moves to the change (`recurringFromMs` is the next one). */
+    fromInterval: q.fromInterval,
+    toInterval: q.toInterval,
     timing: q.timing,
     prorationAtMs: q.prorationAtMs,
     period: { startMs: q.periodStartMs, endMs: q.periodEndMs },
@@ -36,7 +41,9 @@ function quoteView(catalog: Catalog, q: QuoteRow) {
     estimatedMonthlyMinor: q.estimatedMonthlyMinor,
     lines: JSON.parse(q.linesJson) as Array<{ kind: string; description: string; amountMinor: number }>,
     endsGrandfathering: q.endsGrandfathering,
-    newCaps: to.caps,
+    /** The caps on the new terms: a yearly quota's month cap is the year's allowance (`quotaWindow` "year"). */
+    newCaps: termsOnInterval(to, q.toInterval).caps,
+    quotaWindow: quotaWindow(to, q.toInterval),
     overagePer1000Minor: to.metered ? null : (to.overagePer1000Minor ?? null),
     expiresAtMs: q.expiresAtMs,
   };
@@ -46,9 +53,9 @@ export const billingRouter = router({
   overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.deps.catalog, ctx.accountId, ctx.deps.clock.now())),
 
   /** Prices a change for the signed-in account; nothing changes until it is confirmed with consent. */
-  previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40) })).mutation(async ({ ctx, input }) => {
-    // With Stripe, a change charged now is priced by Stripe's invoice preview.
-    const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId });
+  previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40), interval: z.enum(INTERVALS).optional() })).mutation(async ({ ctx, input }) => {
+    // With Stripe, a change charged now is priced by Stripe's invoice preview. Without an interval, the account's own (if the plan is sold in it).
+    const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId, interval: input.interval });
     const cap = ctx.deps.billing.billingCapMinor;
     return { ...quoteView(ctx.deps.catalog, q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
   }),

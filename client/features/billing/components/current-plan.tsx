@@ -1,4 +1,5 @@
 import { Link } from "react-router";
+import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { paths } from "../../../app/paths";
 import { Badge } from "../../../ui/badge";
@@ -10,6 +11,10 @@ import type { BillingOverviewData } from "../use-billing-overview";
 export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; onOverage: () => void }) {
   const { plan, period, overage } = data;
   const per1000 = plan.overagePer1000Minor !== null ? formatMoney(plan.overagePer1000Minor, plan.currency) : null;
+  const words = INTERVAL_WORDS[data.interval];
+  // The interval is said where it is a choice: an account billed yearly, or a plan also sold by the year.
+  const showInterval = data.interval === "year" || plan.intervals.length > 1;
+  const quotaPer = plan.quotaWindow === "year" ? "a year" : "a month";
   return (
     <section aria-labelledby="current-plan-title" className="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="current-plan">
       <div className="flex flex-wrap items-start justify-between gap-4 p-5">
@@ -17,8 +22,8 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
           <p className="text-xs font-medium uppercase tracking-wide text-slate-600">Current plan</p>
           <h2 id="current-plan-title" className="mt-0.5 text-xl font-semibold tracking-tight text-slate-900">{plan.name}</h2>
           <p className="mt-0.5 text-slate-800">
-            <span className="font-semibold">{formatMoney(plan.priceMinor, plan.currency)}</span>
-            <span className="text-slate-600"> a month</span>
+            <span className="font-semibold">{formatMoney(plan.intervalPriceMinor, plan.currency)}</span>
+            <span className="text-slate-600"> {words.a}</span>
             {plan.metered && per1000 && <span className="text-slate-600"> + {per1000} per 1,000 calls</span>}
           </p>
         </div>
@@ -33,6 +38,17 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
             {billingSpan(period.startMs, period.endMs)} <span className="text-slate-600">· renews on {billingDate(period.endMs)}</span>
           </dd>
         </div>
+        {showInterval && (
+          <div className="flex flex-col gap-0.5 px-5 py-3 sm:flex-row sm:justify-between sm:gap-6">
+            <dt className="whitespace-nowrap text-slate-600">Billed</dt>
+            <dd className="text-slate-900 sm:text-right" data-testid="billing-interval">
+              {words.label}
+              {data.interval === "year" && plan.monthCap !== null && (
+                <span className="text-slate-600"> · {plan.quotaWindow === "year" ? "the quota counts over the whole year" : "the quota starts over each month"}</span>
+              )}
+            </dd>
+          </div>
+        )}
         {data.grandfatheredUntilMs !== null && (
           <div className="flex flex-col gap-0.5 px-5 py-3 sm:flex-row sm:justify-between sm:gap-6" data-testid="grandfathering">
             <dt className="text-slate-600">Your terms</dt>
@@ -45,8 +61,8 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
               Overage billing: <Badge tone={overage.optedIn ? "brand" : "neutral"}>{overage.optedIn ? "on" : "off"}</Badge>
               <span className="mt-1 block text-xs text-slate-600">
                 {overage.optedIn
-                  ? `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} a month are served and billed at ${per1000} per 1,000.`
-                  : `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} a month are limited. Turn this on to have them served and billed at ${per1000} per 1,000 instead.`}
+                  ? `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} ${quotaPer} are served and billed at ${per1000} per 1,000.`
+                  : `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} ${quotaPer} are limited. Turn this on to have them served and billed at ${per1000} per 1,000 instead.`}
               </span>
             </dt>
             <dd>

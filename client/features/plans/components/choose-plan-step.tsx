@@ -1,22 +1,30 @@
 import { useId, type ReactNode } from "react";
 import { Link } from "react-router";
 import { formatMoney } from "../../../../shared/money";
-import type { Plan, PlanId } from "../../../../shared/plans";
+import { INTERVAL_WORDS, intervalFor } from "../../../../shared/billing-interval";
+import type { BillingInterval, Plan, PlanId } from "../../../../shared/plans";
 import { paths } from "../../../app/paths";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
 import { capsText } from "../../billing/billing-text";
 import type { PlanComparisonData } from "../use-plan-comparison";
 import { Verdict } from "./plan-facts";
-import { overageText, priceText } from "./plan-text";
+import { IntervalToggle } from "./interval-toggle";
+import { overageText, planOn, priceText } from "./plan-text";
 import { StepHeading } from "./step-heading";
 
-/** Step 1: the public plans as radio cards, the current one marked and not selectable. */
+/**
+ * Step 1: the public plans as radio cards, the current one marked and not selectable — except, where
+ * the catalog sells by the year (`interval` given, with its Monthly / Yearly toggle), in the other
+ * interval: switching the billing interval of the plan one is on.
+ */
 export function ChoosePlanStep({
   data,
   selected,
   onSelect,
   onContinue,
+  interval,
+  onInterval,
   notice,
   focusOnMount,
 }: {
@@ -24,23 +32,34 @@ export function ChoosePlanStep({
   selected: PlanId | null;
   onSelect: (id: PlanId) => void;
   onContinue: () => void;
+  interval?: BillingInterval;
+  onInterval?: (i: BillingInterval) => void;
   notice?: ReactNode;
   focusOnMount: boolean;
 }) {
   const recommendedId = data.recommendation?.planId;
   const legendId = useId();
+  const shown = interval ?? "month";
+  const selectedPlan = data.plans.find((p) => p.id === selected);
+  // The interval the selected plan would be billed in, and whether that changes the account's.
+  const target = selectedPlan ? intervalFor(selectedPlan, shown) : shown;
+  const moves = interval !== undefined && target !== data.interval;
+  const selectable = (p: Plan) => p.id !== data.currentPlanId || (interval !== undefined && interval !== data.interval && p.prices[interval] !== undefined);
   return (
     <section aria-labelledby={legendId}>
       <StepHeading id={legendId} focusOnMount={focusOnMount} description="Each plan is checked against your own traffic of the last 30 days. You will see the exact price before anything changes.">
         Choose a plan
       </StepHeading>
       {notice}
+      {interval && onInterval && <IntervalToggle plans={data.plans} value={interval} onChange={onInterval} current={data.interval} />}
       <div role="radiogroup" aria-labelledby={legendId} className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
         {data.plans.map((p) => (
           <PlanOption
             key={p.id}
             plan={p}
             current={p.id === data.currentPlanId}
+            disabled={!selectable(p)}
+            interval={shown}
             recommended={p.id === recommendedId}
             checked={selected === p.id}
             verdict={data.verdicts.find((v) => v.planId === p.id)}
@@ -52,8 +71,12 @@ export function ChoosePlanStep({
         <Link to={paths.plans} className="rounded-lg px-3.5 py-2 text-center text-sm font-medium text-slate-700 hover:bg-slate-100">
           Back to plans
         </Link>
-        <Button onClick={onContinue} disabled={!selected || selected === data.currentPlanId} data-testid="continue-to-preview">
-          {selected && selected !== data.currentPlanId ? `Preview the switch to ${data.plans.find((p) => p.id === selected)?.name}` : "Choose a plan to continue"}
+        <Button onClick={onContinue} disabled={!selectedPlan || !selectable(selectedPlan)} data-testid="continue-to-preview">
+          {selectedPlan && selectable(selectedPlan)
+            ? selectedPlan.id === data.currentPlanId
+              ? `Preview ${INTERVAL_WORDS[target].adjective} billing for ${selectedPlan.name}`
+              : `Preview the switch to ${selectedPlan.name}${moves ? `, billed ${INTERVAL_WORDS[target].adjective}` : ""}`
+            : "Choose a plan to continue"}
         </Button>
       </div>
     </section>
@@ -63,6 +86,8 @@ export function ChoosePlanStep({
 function PlanOption({
   plan,
   current,
+  disabled,
+  interval,
   recommended,
   checked,
   verdict,
@@ -70,6 +95,8 @@ function PlanOption({
 }: {
   plan: Plan;
   current: boolean;
+  disabled: boolean;
+  interval: BillingInterval;
   recommended: boolean;
   checked: boolean;
   verdict: PlanComparisonData["verdicts"][number] | undefined;
@@ -77,12 +104,13 @@ function PlanOption({
 }) {
   const nameId = useId();
   const detailsId = useId();
-  const price = priceText(plan);
+  const price = priceText(plan, interval);
+  const on = planOn(plan, interval);
   const overage = overageText(plan);
   return (
     <label
       className={`relative flex cursor-pointer flex-col rounded-xl border bg-white p-4 shadow-sm transition-colors has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-brand-600 ${
-        current ? "cursor-default border-slate-200 bg-slate-50" : checked ? "border-brand-600 ring-1 ring-brand-600" : "border-slate-200 hover:border-slate-300"
+        disabled ? "cursor-default border-slate-200 bg-slate-50" : checked ? "border-brand-600 ring-1 ring-brand-600" : "border-slate-200 hover:border-slate-300"
       }`}
       data-testid={`plan-option-${plan.id}`}
     >
@@ -92,7 +120,7 @@ function PlanOption({
           name="plan"
           value={plan.id}
           checked={checked}
-          disabled={current}
+          disabled={disabled}
           onChange={onSelect}
           aria-labelledby={nameId}
           aria-describedby={detailsId}
@@ -111,12 +139,14 @@ function PlanOption({
           <span className="block">
             <span className="text-lg font-semibold text-slate-900">{price.amount}</span>
             <span className="text-sm text-slate-600">{price.per}</span>
+            {price.saving && <span className="ml-2 text-xs font-semibold text-emerald-800">{price.saving}</span>}
+            {price.note && <span className="block text-xs text-slate-600">{price.note}</span>}
           </span>
         </span>
       </span>
       <span id={detailsId} className="mt-3 block space-y-1.5 pl-7 text-sm">
         <span className="sr-only">{price.amount}{price.per}. {recommended ? "Recommended for your traffic. " : ""}</span>
-        <span className="block text-slate-800">{capsText(plan.caps, plan.metered)}</span>
+        <span className="block text-slate-800">{capsText(on.plan.caps, plan.metered, on.plan.yearlyQuota === "yearly" && on.interval === "year" ? "year" : undefined)}</span>
         {overage && <span className="block text-slate-600">{overage}</span>}
         {verdict && (
           <span className="block">
@@ -127,7 +157,7 @@ function PlanOption({
             ) : null}
           </span>
         )}
-        {current && <span className="block font-medium text-slate-600">This is your current plan.</span>}
+        {current && (disabled ? <span className="block font-medium text-slate-600">This is your current plan.</span> : <span className="block font-medium text-slate-600">Your current plan, billed {INTERVAL_WORDS[interval === "year" ? "month" : "year"].adjective} now.</span>)}
       </span>
     </label>
   );

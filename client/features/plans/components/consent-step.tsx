@@ -1,4 +1,5 @@
 import type { Catalog } from "../../../../shared/catalog";
+import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { Button } from "../../../ui/button";
 import type { BillingProblem } from "../../billing/billing-errors";
@@ -37,10 +38,11 @@ export function ConsentStep({
   const to = catalog.plan(quote.toPlanId);
   const labels = confirmLabels(quote);
   const money = (m: number) => formatMoney(m, quote.currency);
+  const moves = quote.toInterval !== quote.fromInterval;
   return (
     <section aria-labelledby="consent-heading">
       <StepHeading id="consent-heading" focusOnMount={focusOnMount} description="Read what you agree to. Nothing is charged or changed until you press the button below.">
-        {quote.timing === "now" ? `Agree to switch to ${to.name}` : `Agree to switch to ${to.name} on ${billingDate(quote.effectiveAtMs)}`}
+        {quote.timing === "now" ? `Agree to switch to ${to.name}${moves ? `, billed ${INTERVAL_WORDS[quote.toInterval].adjective}` : ""}` : `Agree to switch to ${to.name} on ${billingDate(quote.effectiveAtMs)}`}
       </StepHeading>
 
       <dl className="mb-4 flex flex-wrap gap-x-8 gap-y-2 rounded-xl bg-slate-50 px-4 py-3 text-sm ring-1 ring-inset ring-slate-200" data-testid="consent-recap">
@@ -49,11 +51,17 @@ export function ConsentStep({
           <dd className="font-semibold text-slate-900">{quote.amountDueNowMinor === 0 ? "Nothing" : money(quote.amountDueNowMinor)}</dd>
         </div>
         <div>
-          <dt className="text-slate-600">Then every month</dt>
+          <dt className="text-slate-600">Then {INTERVAL_WORDS[quote.toInterval].every}</dt>
           <dd className="font-semibold text-slate-900">
             {money(quote.recurringMinor)} <span className="font-normal text-slate-700">from {billingDate(quote.recurringFromMs)}</span>
           </dd>
         </div>
+        {moves && quote.timing === "now" && (
+          <div data-testid="consent-billing-date">
+            <dt className="text-slate-600">New billing date</dt>
+            <dd className="font-semibold text-slate-900">{billingDate(quote.effectiveAtMs)}</dd>
+          </div>
+        )}
         <div>
           <dt className="text-slate-600">{to.name} caps apply</dt>
           <dd className="font-semibold text-slate-900">{quote.timing === "now" ? (quote.needsApproval ? "once approved" : "now") : `on ${billingDate(quote.effectiveAtMs)}`}</dd>
@@ -73,7 +81,7 @@ export function ConsentStep({
           quote.overageConsentText
             ? {
                 text: quote.overageConsentText,
-                hint: `Optional. Without it, calls beyond ${(to.caps.month ?? 0).toLocaleString("en-US")} in a billing month are limited: you are warned first, then they are refused once ${to.name}'s caps are enforced. You can turn it on or off later on the Billing page.`,
+                hint: `Optional. Without it, calls beyond ${(quote.newCaps.month ?? 0).toLocaleString("en-US")} in a billing ${quote.quotaWindow === "year" ? "year" : "month"} are limited: you are warned first, then they are refused once ${to.name}'s caps are enforced. You can turn it on or off later on the Billing page.`,
               }
             : undefined
         }

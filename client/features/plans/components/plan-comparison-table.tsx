@@ -1,15 +1,16 @@
-import { WINDOWS, WINDOW_LABELS, type Plan, type WindowName } from "../../../../shared/plans";
+import { WINDOWS, WINDOW_LABELS, type BillingInterval, type Plan, type WindowName } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import type { PlanComparisonData } from "../use-plan-comparison";
 import { CapValue, CostValue, Verdict } from "./plan-facts";
-import { atTheCap, overageText, priceText } from "./plan-text";
+import { atTheCap, overageText, planOn, priceText } from "./plan-text";
 import { SwitchPlanButton } from "./switch-plan-button";
+import { quotaWindow } from "../../../../shared/billing-interval";
 
 const PEAK_LABEL: Record<WindowName, string> = { minute: "Your busiest minute", day: "Your busiest day", month: "Your last 30 days" };
 
-/** Plans side by side (wide screens), the customer's own peaks against each cap. */
-export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
+/** Plans side by side (wide screens), the customer's own peaks against each cap; `interval` as for PlanCards. */
+export function PlanComparisonTable({ data, interval }: { data: PlanComparisonData; interval?: BillingInterval }) {
   const recommendedId = data.recommendation?.planId;
   const verdictOf = (p: Plan) => data.verdicts.find((v) => v.planId === p.id)!;
   const column = (p: Plan) => (p.id === recommendedId ? "bg-brand-50/70" : "");
@@ -30,7 +31,7 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
           <tr className="border-b border-slate-200">
             <td className="px-4 py-4" />
             {data.plans.map((p) => {
-              const price = priceText(p);
+              const price = priceText(p, interval ?? "month");
               return (
                 <th key={p.id} scope="col" className={`px-3 py-4 text-left align-top ${column(p)}`} data-testid={`plan-col-${p.id}`}>
                   <span className="block text-base font-semibold text-slate-900">{p.name}</span>
@@ -42,6 +43,8 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
                     <span className="text-lg font-semibold text-slate-900">{price.amount}</span>
                     <span className="text-slate-600">{price.per}</span>
                   </span>
+                  {price.saving && <span className="block text-xs font-semibold text-emerald-800" data-testid={`saving-${p.id}`}>{price.saving}</span>}
+                  {price.note && <span className="block text-xs font-normal text-slate-600">{price.note}</span>}
                 </th>
               );
             })}
@@ -58,7 +61,7 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
               </th>
               {data.plans.map((p) => (
                 <td key={p.id} className={`${cell} ${column(p)}`}>
-                  <CapValue plan={p} window={w} peak={data.peaks[w]} />
+                  <CapValue plan={planOn(p, interval ?? "month").plan} window={w} peak={data.peaks[w]} perYear={quotaWindow(p, planOn(p, interval ?? "month").interval) === "year"} />
                 </td>
               ))}
             </tr>
@@ -90,7 +93,7 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
             </th>
             {data.plans.map((p) => (
               <td key={p.id} className={`${cell} ${column(p)}`}>
-                <CostValue plan={p} verdict={verdictOf(p)} />
+                <CostValue plan={p} verdict={verdictOf(p)} interval={data.interval} />
               </td>
             ))}
           </tr>
@@ -98,13 +101,15 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
             <td className="px-4 py-4" />
             {data.plans.map((p) => (
               <td key={p.id} className={`px-2 py-4 align-top ${column(p)}`}>
-                {p.id === data.currentPlanId ? (
+                {p.id === data.currentPlanId && interval !== undefined && interval !== data.interval && planOn(p, interval).interval === interval ? (
+                  <SwitchPlanButton plan={p} interval={interval} label={`Switch to ${interval === "year" ? "yearly" : "monthly"} billing`} compact className="w-full" />
+                ) : p.id === data.currentPlanId ? (
                   <span className="inline-flex items-center gap-1.5 py-2 text-sm font-medium text-slate-600">
                     <svg viewBox="0 0 24 24" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden><path d="m5 12 5 5L20 7" /></svg>
                     Current plan
                   </span>
                 ) : (
-                  <SwitchPlanButton plan={p} primary={p.id === recommendedId} compact className="w-full" />
+                  <SwitchPlanButton plan={p} primary={p.id === recommendedId} interval={interval && planOn(p, interval).interval} compact className="w-full" />
                 )}
               </td>
             ))}

@@ -1,5 +1,6 @@
+import { intervalFor, termsOnInterval, yearlySaving } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
-import type { Plan, WindowName } from "../../../../shared/plans";
+import type { BillingInterval, Plan, WindowName } from "../../../../shared/plans";
 import type { FitKind } from "../../../../shared/recommend";
 
 /** What happens when a customer on this plan reaches a cap, in a few words. */
@@ -16,9 +17,23 @@ export function overageText(plan: Plan): string | null {
   return plan.metered ? `${price} per 1,000 calls, every call` : `${price} per 1,000 calls over the quota`;
 }
 
-/** "$29.00" + "/month", "$990.00" + "/month + usage". */
-export function priceText(plan: Plan): { amount: string; per: string } {
-  return { amount: formatMoney(plan.priceMinor, plan.currency), per: plan.metered ? "/month + usage" : "/month" };
+/**
+ * "$29.00" + "/month", "$990.00" + "/month + usage"; on the yearly toggle "$290.00" + "/year" with
+ * what it saves ("2 months free"), or the plan's only price with a note ("Billed monthly only").
+ */
+export function priceText(plan: Plan, interval: BillingInterval = "month"): { amount: string; per: string; saving: string | null; note: string | null } {
+  const shown = intervalFor(plan, interval);
+  const price = shown === "year" ? plan.prices.year! : (plan.prices.month ?? plan.priceMinor);
+  const per = `${shown === "year" ? "/year" : "/month"}${plan.metered ? " + usage" : ""}`;
+  // A free plan has nothing to bill in either interval.
+  const note = shown !== interval && price > 0 ? `Billed ${shown === "year" ? "yearly" : "monthly"} only` : null;
+  return { amount: formatMoney(price, plan.currency), per, saving: shown === "year" ? (yearlySaving(plan)?.words ?? null) : null, note };
+}
+
+/** The plan's terms as sold in `interval` (or its only interval): a yearly quota's month cap is the year's allowance. */
+export function planOn(plan: Plan, interval: BillingInterval): { plan: Plan; interval: BillingInterval } {
+  const shown = intervalFor(plan, interval);
+  return { plan: termsOnInterval(plan, shown), interval: shown };
 }
 
 export const VERDICT_STYLE: Record<FitKind, { className: string; icon: string }> = {

@@ -1,4 +1,5 @@
 import type { Catalog } from "../../../../shared/catalog";
+import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { Button } from "../../../ui/button";
 import { LoadingBlock } from "../../../ui/states";
@@ -16,15 +17,24 @@ function explanation(quote: PlanChangeQuote, catalog: Catalog): string {
   const from = catalog.nameOf(quote.fromPlanId);
   const to = catalog.plan(quote.toPlanId);
   const money = (m: number) => formatMoney(m, quote.currency);
+  const words = INTERVAL_WORDS[quote.toInterval];
   if (quote.timing === "period_end") {
     return `Nothing is charged now. You stay on ${from}, with its caps, until ${billingDate(quote.effectiveAtMs)}; from then you are on ${to.name}${
-      to.priceMinor > 0 ? ` at ${money(quote.recurringMinor)} a month` : ""
+      quote.recurringMinor > 0 ? ` at ${money(quote.recurringMinor)} ${words.a}` : ""
     }. You can cancel the switch on the Billing page until then.`;
   }
-  if (quote.recurringFromMs !== quote.period.endMs) {
-    return `${to.name} starts today with a new billing period: you pay ${money(quote.amountDueNowMinor)} now for the month ahead, then ${money(quote.recurringMinor)} on ${billingDate(quote.recurringFromMs)} and every month after.`;
+  if (quote.toInterval !== quote.fromInterval) {
+    // An interval change: charged at once, the billing date moves to today (as Stripe does).
+    const credit = -quote.creditMinor;
+    const left = credit > quote.chargeMinor ? ` The remaining ${money(credit - quote.chargeMinor)} of credit stays on your balance and is taken off your next invoices.` : "";
+    return `You switch to ${words.adjective} billing today, and your billing date moves to ${billingDate(quote.effectiveAtMs)}: ${money(quote.chargeMinor)} for the ${words.noun} ahead${
+      credit > 0 ? `, less ${money(credit)} for the unused time of your ${INTERVAL_WORDS[quote.fromInterval].adjective} price` : ""
+    }, so ${money(quote.amountDueNowMinor)} is due now. Then ${money(quote.recurringMinor)} on ${billingDate(quote.recurringFromMs)} and every ${words.noun} after.${left}`;
   }
-  return `You pay only for the days left in this billing period, less what you already paid for them on ${from}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the month ahead, as usual.`;
+  if (quote.recurringFromMs !== quote.period.endMs) {
+    return `${to.name} starts today with a new billing period: you pay ${money(quote.amountDueNowMinor)} now for the ${words.noun} ahead, then ${money(quote.recurringMinor)} on ${billingDate(quote.recurringFromMs)} and every ${words.noun} after.`;
+  }
+  return `You pay only for the days left in this billing period, less what you already paid for them on ${from}. On ${billingDate(quote.recurringFromMs)} you are billed ${money(quote.recurringMinor)} for the ${words.noun} ahead, as usual.`;
 }
 
 /**
@@ -86,7 +96,8 @@ export function PreviewStep({
   focusOnMount: boolean;
 }) {
   const expired = useExpired(expiresAtMs);
-  const title = quote ? `Preview: ${catalog.nameOf(quote.fromPlanId)} → ${catalog.plan(quote.toPlanId).name}` : "Preview";
+  const named = (planId: string, interval: "month" | "year") => `${catalog.nameOf(planId)}${quote && quote.fromInterval !== quote.toInterval ? ` (${INTERVAL_WORDS[interval].adjective})` : ""}`;
+  const title = quote ? `Preview: ${named(quote.fromPlanId, quote.fromInterval)} → ${named(quote.toPlanId, quote.toInterval)}` : "Preview";
 
   return (
     <section aria-labelledby="preview-heading" aria-busy={pending}>

@@ -1,4 +1,5 @@
 import type { Catalog } from "../../../../shared/catalog";
+import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { billingDate, capsText, signedMoney } from "../../billing/billing-text";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
@@ -7,8 +8,10 @@ import type { PlanChangeQuote } from "../use-preview-plan-change";
 export function QuoteFigures({ quote, catalog }: { quote: PlanChangeQuote; catalog: Catalog }) {
   const to = catalog.plan(quote.toPlanId);
   const now = quote.timing === "now";
-  // The Plans page's estimate at the customer's rate: metered calls, or calls beyond the quota with overage billing.
-  const usageMinor = quote.estimatedMonthlyMinor - quote.recurringMinor;
+  // The Plans page's estimate at the customer's rate: metered calls, or calls beyond the quota with overage billing
+  // (a yearly price counts at its twelfth in the monthly estimate).
+  const usageMinor = quote.estimatedMonthlyMinor - (quote.toInterval === "year" ? Math.ceil(quote.recurringMinor / 12) : quote.recurringMinor);
+  const moves = quote.toInterval !== quote.fromInterval && now;
   return (
     <dl className="grid gap-px overflow-hidden rounded-xl border border-slate-200 bg-slate-200 sm:grid-cols-3" data-testid="quote-figures">
       <div className="flex items-baseline justify-between gap-4 bg-white p-4 sm:block">
@@ -22,8 +25,13 @@ export function QuoteFigures({ quote, catalog }: { quote: PlanChangeQuote; catal
         <dt className="text-xs font-medium uppercase tracking-wide text-slate-600">Then</dt>
         <dd className="text-right sm:mt-1 sm:text-left" data-testid="recurring">
           <span className="text-2xl font-semibold tracking-tight text-slate-900">{formatMoney(quote.recurringMinor, quote.currency)}</span>
-          <span className="text-sm text-slate-600"> a month</span>
+          <span className="text-sm text-slate-600"> {INTERVAL_WORDS[quote.toInterval].a}</span>
           <span className="mt-0.5 block text-sm text-slate-700">from {billingDate(quote.recurringFromMs)}</span>
+          {moves && (
+            <span className="mt-0.5 block text-sm font-medium text-slate-800" data-testid="new-billing-date">
+              Billed {INTERVAL_WORDS[quote.toInterval].adjective} from today: your billing date moves to {billingDate(quote.effectiveAtMs)}
+            </span>
+          )}
           {usageMinor > 0 && (
             <span className="mt-0.5 block text-xs text-slate-600" data-testid="estimated-monthly">
               plus {to.metered ? "metered calls" : "overage, if you turn it on"}: about {formatMoney(usageMinor, quote.currency)} a month at your rate — about{" "}
@@ -47,6 +55,7 @@ const LINE_CAPTION: Record<string, string> = {
   proration_credit: "Credit for unused time",
   proration_charge: "Charge for the remaining time",
   plan: "New billing period",
+  balance: "Credit from your balance",
 };
 
 /** The invoice lines of the change (credit, charge, or a new period), totalling the amount due now. */
@@ -80,7 +89,11 @@ export function QuoteLines({ quote }: { quote: PlanChangeQuote }) {
         </tr>
         {sum < 0 && (
           <tr>
-            <td colSpan={2} className="pb-1 text-xs text-slate-600">The credit is larger than the charge; the difference is not paid out, and nothing is due now.</td>
+            <td colSpan={2} className="pb-1 text-xs text-slate-600">
+              {quote.toInterval !== quote.fromInterval
+                ? `The credit is larger than the charge: nothing is due now, and the remaining ${formatMoney(-sum, quote.currency)} stays as credit on your balance for your next invoices.`
+                : "The credit is larger than the charge; the difference is not paid out, and nothing is due now."}
+            </td>
           </tr>
         )}
       </tfoot>

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import type { Catalog } from "../../../../shared/catalog";
+import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { paths } from "../../../app/paths";
 import { billingDate, capsText } from "../../billing/billing-text";
@@ -26,7 +27,9 @@ export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog:
   const to = catalog.plan(result.toPlanId);
   const from = catalog.nameOf(result.fromPlanId);
   const money = (m: number) => formatMoney(m, result.currency);
-  const caps = capsText(quote.newCaps, to.metered);
+  const caps = capsText(quote.newCaps, to.metered, quote.quotaWindow);
+  const words = INTERVAL_WORDS[result.toInterval];
+  const moved = result.toInterval !== result.fromInterval;
   // Only with a remote provider (Stripe Checkout); read defensively, the local provider has none.
   const checkoutUrl = (result as { checkoutUrl?: string | null }).checkoutUrl ?? null;
 
@@ -40,7 +43,8 @@ export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog:
     facts = (
       <>
         <Fact label="Charged today" testId="receipt-charged">{result.amountDueNowMinor === 0 ? "Nothing" : money(result.amountDueNowMinor)}</Fact>
-        <Fact label="Next charge" testId="receipt-next">{money(result.recurringMinor)} on {billingDate(result.recurringFromMs)}</Fact>
+        <Fact label="Next charge" testId="receipt-next">{money(result.recurringMinor)} on {billingDate(result.recurringFromMs)}{moved || result.toInterval === "year" ? `, then ${words.every}` : ""}</Fact>
+        {moved && <Fact label="Billing" testId="receipt-interval">{`${words.label}, from ${billingDate(result.effectiveAtMs)} (your new billing date)`}</Fact>}
         <Fact label="Your caps, from now" testId="receipt-caps">{caps}</Fact>
       </>
     );
@@ -57,7 +61,7 @@ export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog:
       <>
         <Fact label="Charged now" testId="receipt-charged">Nothing</Fact>
         <Fact label={`${to.name} from`} testId="receipt-effective">{billingDate(result.effectiveAtMs)}</Fact>
-        <Fact label="Then every month" testId="receipt-next">{money(result.recurringMinor)} from {billingDate(result.recurringFromMs)}</Fact>
+        <Fact label={`Then ${words.every}`} testId="receipt-next">{money(result.recurringMinor)} from {billingDate(result.recurringFromMs)}</Fact>
         <Fact label={`${to.name} caps, from ${billingDate(result.effectiveAtMs)}`} testId="receipt-caps">{caps}</Fact>
       </>
     );
@@ -70,7 +74,7 @@ export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog:
         <Fact label="Charged now" testId="receipt-charged">Nothing</Fact>
         <Fact label="Once approved" testId="receipt-next">
           {result.amountDueNowMinor > 0 ? `${money(result.amountDueNowMinor)} then, ` : ""}
-          {money(result.recurringMinor)} a month from {billingDate(result.recurringFromMs)}
+          {money(result.recurringMinor)} {words.a} from {billingDate(result.recurringFromMs)}
         </Fact>
         <Fact label={`${to.name} caps, once approved`} testId="receipt-caps">{caps}</Fact>
       </>
