@@ -2,7 +2,7 @@ import { billingPeriodAt, DAY_MS } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { allAccountRows, dueScheduledChanges } from "../db/queries/billing";
-import { callsServed } from "../db/queries/usage";
+import { callsServed, meterColumnOf } from "../db/queries/usage";
 import { invoiceIssued } from "../db/queries/invoices";
 import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
@@ -98,7 +98,8 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     // Usage of the period just closed, billed per plan it was on (a plan's quota counts from its own start).
     for (const seg of await planSegments(ctx.db, account.id, account.planId, previous.startMs, previous.endMs)) {
       const segPlan = ctx.catalog.plan(seg.planId);
-      const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
+      // The plan's usage prices are the default meter's (its first); other meters are not billed yet.
+      const calls = await callsServed(ctx.db, account.id, meterColumnOf(ctx.catalog), seg.fromMs, seg.toMs);
       const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
       if (usage <= 0) continue;
       const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));

@@ -6,6 +6,7 @@ import { callsOnDays, planChangesWithConsents } from "../db/queries/billing";
 import { recentInvoicesWithLines } from "../db/queries/invoices";
 import { accountRowById } from "../db/queries/accounts";
 import type { Store } from "../db/queries/store";
+import { meterColumnOf } from "../db/queries/usage";
 import { DomainError } from "../lib/domain-error";
 import type { LineDraft } from "./billing-provider";
 import { usageCostMinor } from "./quote";
@@ -22,7 +23,8 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
   const invoiceRows = await recentInvoicesWithLines(db, accountId, 50);
 
   // The next invoice: the plan for the next period, and the usage of this period so far.
-  const callsSoFar = await callsOnDays(db, accountId, period.startMs, period.endMs);
+  // The plan's usage prices are the default meter's (its first); other meters are not billed yet.
+  const callsSoFar = await callsOnDays(db, accountId, period.startMs, period.endMs, meterColumnOf(catalog));
   const scheduled = changes.find((c) => c.status === "scheduled" && c.kind === "plan_change");
   const nextPlan = scheduled ? catalog.plan(scheduled.toPlanId) : plan;
   const nextGrandfathered = account.grandfatheredUntilMs !== null && period.endMs < account.grandfatheredUntilMs;

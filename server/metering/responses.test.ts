@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { limitStatus } from "../../shared/limits";
 import type { WindowName } from "../../shared/plans";
+import { demoCatalog } from "../../shared/testing/demo-catalog";
+import { MeterSpecs } from "./meters";
 import { rateLimitHeaders, refusalProblem, refusalWait, type CheckOk } from "./responses";
 
 const NOW = Date.parse("2026-11-25T23:40:00Z");
@@ -21,6 +23,7 @@ function result(o: { decision: CheckOk["decision"]; cost: number; used: Partial<
     account: { id: "acc_1", name: "Acme" },
     plan: { id: "starter", name: "Starter" },
     mode: "enforce",
+    meter: new MeterSpecs(demoCatalog).default,
     cost: o.cost,
     limits,
     violated: o.refusing ?? [],

@@ -1,9 +1,9 @@
 import type { Catalog } from "../../shared/catalog";
 import type { Plan, PlanId } from "../../shared/plans";
-import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
+import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
-import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, usageDays, usageDaysNow, type UsageDayRow } from "../db/queries/usage";
+import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, meterColumnOf, usageDays, usageDaysNow, type MeterColumn, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/limits";
 import { dailyPoints, historyStartMs, HISTORY_DAYS, toDailyUsage } from "../metering/usage-history";
@@ -18,6 +18,11 @@ export interface PlanComparisonView {
   callsInWindow: number;
   /** The current plan's month window at this rate (its calls so far plus the rest of it at this rate). */
   currentPlanMonth: number;
+  /**
+   * The catalog's other meters (only when it has several), by meter id: the same figures as
+   * `peaks`, `callsInWindow` and `currentPlanMonth` (which are the default meter's), with the unit.
+   */
+  meters?: Record<string, { unit: string; peaks: UsagePeaks; callsInWindow: number; currentPlanMonth: number }>;
   verdicts: PlanVerdict[];
   /** null when no plan fits, or when there were no calls in the window to fit. */
   recommendation: Recommendation | null;
@@ -30,9 +35,9 @@ export interface PlanComparisonView {
 }
 
 /**
- * What a comparison reads besides the account's terms: the last 30 days of rollups, the first day
- * with any usage, and the month window's calls as the rollups hold them (at most one flush behind the
- * meter, and the same source as the rest of the advice, so every surface reads one answer).
+ * What a comparison reads of one meter besides the account's terms: the last 30 days of rollups,
+ * the first day with any usage, and the month window's calls as the rollups hold them (at most one
+ * flush behind the meter, and the same source as the rest of the advice, so every surface reads one answer).
  */
 interface AdviceUsage {
   days: UsageDayRow[];
@@ -88,11 +93,14 @@ export class PlanAdvisor {
     if (hit && this.confirm(hit, terms, round)) return hit.view;
     if (!terms) return null;
     const w = usageWindows(terms, now);
-    const usage: AdviceUsage = {
-      days: await usageDays(this.db, accountId, w.fromDayMs, w.toDayMs),
-      firstDayMs: await firstUsageDay(this.db, accountId),
-      monthUsed: await callsServed(this.db, accountId, w.monthFromMs, now + 1),
-    };
+    const usage: AdviceUsage[] = [];
+    for (const meter of this.columns) {
+      usage.push({
+        days: await usageDays(this.db, accountId, meter, w.fromDayMs, w.toDayMs),
+        firstDayMs: await firstUsageDay(this.db, accountId, meter),
+        monthUsed: await callsServed(this.db, accountId, meter, w.monthFromMs, now + 1),
+      });
+    }
     return this.keep(terms, usage, now, round, drops);
   }
 
@@ -111,11 +119,11 @@ export class PlanAdvisor {
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
     const w = usageWindows(terms, now);
-    const usage: AdviceUsage = {
-      days: usageDaysNow(this.db, accountId, w.fromDayMs, w.toDayMs),
-      firstDayMs: firstUsageDayNow(this.db, accountId),
-      monthUsed: callsServedNow(this.db, accountId, w.monthFromMs, now + 1),
-    };
+    const usage: AdviceUsage[] = this.columns.map((meter) => ({
+      days: usageDaysNow(this.db, accountId, meter, w.fromDayMs, w.toDayMs),
+      firstDayMs: firstUsageDayNow(this.db, accountId, meter),
+      monthUsed: callsServedNow(this.db, accountId, meter, w.monthFromMs, now + 1),
+    }));
     return this.keep(terms, usage, now, this.round, this.drops).switchTo;
   }
 
@@ -146,23 +154,45 @@ export class PlanAdvisor {
    * Computes the answer and keeps it with the round its reads began in; an answer read while one was
    * dropped (a plan change here) is returned but not kept, so it cannot outlive the change.
    */
-  private keep(terms: AdviceTermsRow, usage: AdviceUsage, now: number, round: number, drops: number): PlanComparisonView {
+  private keep(terms: AdviceTermsRow, usage: AdviceUsage[], now: number, round: number, drops: number): PlanComparisonView {
     const view = this.computeFor(terms, usage, now);
     if (drops === this.drops) this.cache.set(terms.id, { view, terms: termsKey(terms), round });
     return view;
   }
 
-  private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
-    const plan = this.catalog.plan(terms.planId);
+  /** One meter's traffic as the recommendation judges it. */
+  private meterUsage(terms: AdviceTermsRow, usage: AdviceUsage, now: number): MeterUsage & { callsInWindow: number; currentPlanMonth: number } {
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
     const currentPlanMonth = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(terms, now).monthEndMs, monthlyCalls });
-    const peaks = peaksFromDays(days, monthlyCalls);
+    return { peaks: peaksFromDays(days, monthlyCalls), days, currentPlanMonth, callsInWindow };
+  }
+
+  /** The rollups' meter columns of the catalog's meters, the default first. */
+  private get columns(): MeterColumn[] {
+    return this.catalog.meters.map((m) => meterColumnOf(this.catalog, m.id));
+  }
+
+  private computeFor(terms: AdviceTermsRow, usage: AdviceUsage[], now: number): PlanComparisonView {
+    const plan = this.catalog.plan(terms.planId);
+    const [main, ...rest] = usage.map((u) => this.meterUsage(terms, u, now));
+    const { peaks, days, currentPlanMonth, callsInWindow } = main!;
+    const planUsage: PlanUsage = { peaks, days, currentPlanMonth };
+    let meters: PlanComparisonView["meters"];
+    if (rest.length > 0) {
+      planUsage.others = {};
+      meters = {};
+      rest.forEach((u, i) => {
+        const m = this.catalog.meters[i + 1]!;
+        planUsage.others![m.id] = { unit: m.unit, peaks: u.peaks, days: u.days, currentPlanMonth: u.currentPlanMonth };
+        meters![m.id] = { unit: m.unit, peaks: u.peaks, callsInWindow: u.callsInWindow, currentPlanMonth: u.currentPlanMonth };
+      });
+    }
     const plans = this.catalog.publicPlans;
-    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id });
-    // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
-    const rec = callsInWindow > 0 ? recommendation : null;
+    const { verdicts, recommendation } = recommendPlan(planUsage, plans, { currentPlanId: plan.id });
+    // Without a single call on any meter there is nothing to fit: "switch to Free" would only be noise for a new customer.
+    const rec = callsInWindow + rest.reduce((s, u) => s + u.callsInWindow, 0) > 0 ? recommendation : null;
     const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
     const current = verdicts.find((v) => v.planId === plan.id);
     return {
@@ -172,6 +202,7 @@ export class PlanAdvisor {
       windowDays: HISTORY_DAYS,
       callsInWindow,
       currentPlanMonth,
+      ...(meters ? { meters } : {}),
       verdicts,
       recommendation: rec,
       switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec) : null,
