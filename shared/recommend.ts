@@ -267,8 +267,10 @@ function otherMeterPhrase(plan: Plan, terms: MeterTerms, usage: MeterUsage, v: M
   if (terms.metered) {
     text = ` Its ${unit} are metered at ${money(terms.overagePer1000Minor ?? 0)} per 1,000: about ${money(v.usageMinor)} a month for your ${count.format(v.monthCalls)}.`;
   } else {
-    const within = withinPhrase(terms, usage, v, unit);
-    text = within ? ` For ${unit}, ${within}.` : ` It has no cap on ${unit}.`;
+    // Nothing to say of peaks of zero (the only traffic may be the outlier day, said below).
+    const others = v.outlier ? usage.days.filter((d) => d.dayMs !== v.outlier!.dayMs) : usage.days;
+    const within = others.some((d) => d.calls > 0) ? withinPhrase(terms, usage, v, unit) : "";
+    text = within ? ` For ${unit}, ${within}.` : Object.keys(terms.caps).length === 0 ? ` It has no cap on ${unit}.` : "";
   }
   if (v.kind === "fits_with_overage") {
     text += ` The ${count.format(v.billedCalls)} ${unit} a month over its quota of ${count.format(terms.caps.month ?? 0)} add about ${money(v.usageMinor)} (${money(terms.overagePer1000Minor ?? 0)} per 1,000, with overage billing on).`;

@@ -190,7 +190,10 @@ describe("notices and the portal on two meters", () => {
     ]);
 
     const compare = (await customer.query<PlanComparisonView>("plans.compare")).data!;
-    expect(compare.meters?.mcp).toMatchObject({ unit: "MCP tool calls", callsInWindow: 7 });
+    expect(compare.meters?.map((m) => [m.id, m.unit, m.callsInWindow])).toEqual([
+      ["calls", "API calls", 3],
+      ["mcp", "MCP tool calls", 7],
+    ]);
     expect(compare.verdicts.find((v) => v.planId === "business")!.meters?.mcp).toMatchObject({ kind: "fits", unit: "MCP tool calls" });
   });
 });

@@ -19,10 +19,10 @@ export interface PlanComparisonView {
   /** The current plan's month window at this rate (its calls so far plus the rest of it at this rate). */
   currentPlanMonth: number;
   /**
-   * The catalog's other meters (only when it has several), by meter id: the same figures as
-   * `peaks`, `callsInWindow` and `currentPlanMonth` (which are the default meter's), with the unit.
+   * Every meter of the catalog, the default first (only when it has several): the same figures as
+   * `peaks`, `callsInWindow` and `currentPlanMonth` (which are the default meter's), with its unit.
    */
-  meters?: Record<string, { unit: string; peaks: UsagePeaks; callsInWindow: number; currentPlanMonth: number }>;
+  meters?: Array<{ id: string; unit: string; peaks: UsagePeaks; callsInWindow: number; currentPlanMonth: number }>;
   verdicts: PlanVerdict[];
   /** null when no plan fits, or when there were no calls in the window to fit. */
   recommendation: Recommendation | null;
@@ -181,12 +181,13 @@ export class PlanAdvisor {
     const planUsage: PlanUsage = { peaks, days, currentPlanMonth };
     let meters: PlanComparisonView["meters"];
     if (rest.length > 0) {
+      const first = this.catalog.defaultMeter;
       planUsage.others = {};
-      meters = {};
+      meters = [{ id: first.id, unit: first.unit, peaks, callsInWindow, currentPlanMonth }];
       rest.forEach((u, i) => {
         const m = this.catalog.meters[i + 1]!;
         planUsage.others![m.id] = { unit: m.unit, peaks: u.peaks, days: u.days, currentPlanMonth: u.currentPlanMonth };
-        meters![m.id] = { unit: m.unit, peaks: u.peaks, callsInWindow: u.callsInWindow, currentPlanMonth: u.currentPlanMonth };
+        meters!.push({ id: m.id, unit: m.unit, peaks: u.peaks, callsInWindow: u.callsInWindow, currentPlanMonth: u.currentPlanMonth });
       });
     }
     const plans = this.catalog.publicPlans;

@@ -1,8 +1,9 @@
-import { WINDOWS, WINDOW_LABELS, type Plan } from "../../../../shared/plans";
+import type { Plan } from "../../../../shared/plans";
 import { Badge } from "../../../ui/badge";
 import type { PlanComparisonData } from "../use-plan-comparison";
+import { capRows, pricingLines } from "./cap-rows";
 import { CapValue, CostValue, Verdict } from "./plan-facts";
-import { atTheCap, overageText, priceText } from "./plan-text";
+import { atTheCap, priceText } from "./plan-text";
 import { SwitchPlanButton } from "./switch-plan-button";
 
 /** One card per plan (small screens): the same facts as the table, read top to bottom. */
@@ -41,10 +42,10 @@ export function PlanCards({ data }: { data: PlanComparisonData }) {
               <CostValue plan={p} verdict={verdictOf(p)} />
             </div>
             <dl className="mt-3 space-y-1.5 text-sm">
-              {WINDOWS.map((w) => (
-                <div key={w} className="flex justify-between gap-3">
-                  <dt className="text-slate-600">Calls {WINDOW_LABELS[w].per}</dt>
-                  <dd><CapValue plan={p} window={w} peak={data.peaks[w]} /></dd>
+              {capRows(data).map((row) => (
+                <div key={row.key} className="flex justify-between gap-3">
+                  <dt className="text-slate-600">{row.label}</dt>
+                  <dd><CapValue plan={row.terms(p)} window={row.window} peak={row.peak} /></dd>
                 </div>
               ))}
             </dl>
@@ -53,10 +54,12 @@ export function PlanCards({ data }: { data: PlanComparisonData }) {
                 <dt className="text-slate-600">At a cap</dt>
                 <dd className="text-slate-900">{atTheCap(p)}</dd>
               </div>
-              {overageText(p) && (
+              {pricingLines(data, p).length > 0 && (
                 <div>
                   <dt className="text-slate-600">Usage pricing</dt>
-                  <dd className="text-slate-900">{overageText(p)}</dd>
+                  {pricingLines(data, p).map((line) => (
+                    <dd key={line} className="text-slate-900">{line}</dd>
+                  ))}
                 </div>
               )}
             </dl>

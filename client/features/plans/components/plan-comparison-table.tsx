@@ -1,14 +1,15 @@
-import { WINDOWS, WINDOW_LABELS, type Plan, type WindowName } from "../../../../shared/plans";
+import type { Plan, WindowName } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import type { PlanComparisonData } from "../use-plan-comparison";
+import { capRows, pricingLines } from "./cap-rows";
 import { CapValue, CostValue, Verdict } from "./plan-facts";
-import { atTheCap, overageText, priceText } from "./plan-text";
+import { atTheCap, priceText } from "./plan-text";
 import { SwitchPlanButton } from "./switch-plan-button";
 
 const PEAK_LABEL: Record<WindowName, string> = { minute: "Your busiest minute", day: "Your busiest day", month: "Your last 30 days" };
 
-/** Plans side by side (wide screens), the customer's own peaks against each cap. */
+/** Plans side by side (wide screens), the customer's own peaks against each cap (of each meter, when there are several). */
 export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
   const recommendedId = data.recommendation?.planId;
   const verdictOf = (p: Plan) => data.verdicts.find((v) => v.planId === p.id)!;
@@ -48,17 +49,17 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {WINDOWS.map((w) => (
-            <tr key={w}>
+          {capRows(data).map((row) => (
+            <tr key={row.key}>
               <th scope="row" className={rowHead}>
-                Calls {WINDOW_LABELS[w].per}
+                {row.label}
                 <span className="mt-0.5 block text-xs font-normal text-slate-600">
-                  {PEAK_LABEL[w]}: <span className="font-semibold text-slate-800">{formatCount(data.peaks[w])}</span>
+                  {PEAK_LABEL[row.window]}: <span className="font-semibold text-slate-800">{formatCount(row.peak)}</span>
                 </span>
               </th>
               {data.plans.map((p) => (
                 <td key={p.id} className={`${cell} ${column(p)}`}>
-                  <CapValue plan={p} window={w} peak={data.peaks[w]} />
+                  <CapValue plan={row.terms(p)} window={row.window} peak={row.peak} />
                 </td>
               ))}
             </tr>
@@ -72,7 +73,9 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
           <tr>
             <th scope="row" className={rowHead}>Usage pricing</th>
             {data.plans.map((p) => (
-              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>{overageText(p) ?? <span className="text-slate-600">None</span>}</td>
+              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>
+                <PricingLines lines={pricingLines(data, p)} />
+              </td>
             ))}
           </tr>
           <tr>
@@ -112,5 +115,20 @@ export function PlanComparisonTable({ data }: { data: PlanComparisonData }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A plan's usage pricing: one line as plain text (a single meter), one line per priced meter, or "None". */
+function PricingLines({ lines }: { lines: string[] }) {
+  if (lines.length === 0) return <span className="text-slate-600">None</span>;
+  if (lines.length === 1) return <>{lines[0]}</>;
+  return (
+    <>
+      {lines.map((line) => (
+        <span key={line} className="block">
+          {line}
+        </span>
+      ))}
+    </>
   );
 }

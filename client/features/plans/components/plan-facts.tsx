@@ -1,5 +1,5 @@
 import { formatMoney } from "../../../../shared/money";
-import type { Plan, WindowName } from "../../../../shared/plans";
+import type { MeterTerms, Plan, WindowName } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import type { PlanVerdictData } from "../use-plan-comparison";
 import { VERDICT_STYLE, windowFit } from "./plan-text";
@@ -10,8 +10,8 @@ const MARK = {
   billed: { icon: "M12 5v14M5 12h14", className: "text-amber-600", text: "your calls go over it, billed as overage" },
 } as const;
 
-/** A plan's cap in one window, marked with how the customer's own peak compares to it. */
-export function CapValue({ plan, window, peak }: { plan: Plan; window: WindowName; peak: number }) {
+/** A plan's cap in one window (of one meter: `plan` is that meter's terms; a `Plan` is its default meter's), marked with how the customer's own peak compares to it. */
+export function CapValue({ plan, window, peak }: { plan: MeterTerms; window: WindowName; peak: number }) {
   const cap = plan.caps[window];
   if (cap === undefined) return <span className="text-slate-600">{plan.metered ? "No cap, metered" : "No cap"}</span>;
   const fit = windowFit(plan, window, peak);
