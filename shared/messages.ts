@@ -59,6 +59,11 @@ const UnitOf = (unit: string | undefined) => {
   return u.charAt(0).toUpperCase() + u.slice(1);
 };
 
+/** "1,000 calls per day": a rate that fits a cap, for "keep under …" ("1,000 MCP tool calls per day" with a meter's unit). */
+export function describeRate(limit: number, window: WindowName, unit?: string): string {
+  return `${fmt.format(limit)} ${unitOf(unit)} ${WINDOW_PHRASE[window].allows}`;
+}
+
 /** "You made 268 calls in the last minute; the Starter plan allows 60." ("268 MCP tool calls" with a meter's unit). */
 export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit">, planName: string, unit?: string): string {
   const p = WINDOW_PHRASE[status.window];

@@ -1,7 +1,7 @@
 import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
-import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
-import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
+import { describeRate, type CapNoticeKind, type NoticeFacts } from "../../shared/messages";
+import type { WindowName } from "../../shared/plans";
 import type { SwitchAdvice } from "../../shared/recommend";
 import type { Store } from "../db/queries/store";
 import { usageDays, type MeterColumn } from "../db/queries/usage";
@@ -26,9 +26,7 @@ export const SUSTAINED_DAYS = 3;
 const SUSTAINED_RECHECK_MS = 15 * 60_000;
 
 /** "1,000 calls per day" — the meter's unit with several meters ("1,000 MCP tool calls per day"). */
-function rateText(limit: number, window: WindowName, meter: MeterSpec): string {
-  return `${limit.toLocaleString("en-US")} ${meter.noun ?? "calls"} ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}`;
-}
+const rateText = (limit: number, window: WindowName, meter: MeterSpec) => describeRate(limit, window, meter.noun);
 
 /** What a notice says about the meter it is about: its id, and its unit when the catalog has several (the words then name it). */
 function meterFacts(meter: MeterSpec): { meter: string; unit?: string } {

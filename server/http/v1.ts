@@ -56,6 +56,8 @@ export function v1Routes(deps: Deps): Router {
       mode: account.enforcement,
       period: { start: iso(overview.period.startMs), end: iso(overview.period.endMs) },
       limits: overview.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })),
+      // Every meter of the catalog, the default first; `limits` above are the default meter's.
+      meters: overview.meters.map((m) => ({ id: m.id, unit: m.unit, limits: m.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })) })),
     });
   });
 
