@@ -41,7 +41,7 @@ describe("the catalog file", () => {
 
   it("refuses a duplicate plan or meter id", () => {
     expect(refusal((c) => (c.plans[3]!.id = "starter"))).toBe('plan "starter": id: plan "starter" is declared twice');
-    expect(refusal((c) => c.meters.push({ id: "calls", unit: "Calls again" }))).toBe("meters: this version meters one thing per catalog; several meters per plan come with per-meter counters");
+    expect(refusal((c) => c.meters.push({ id: "calls", unit: "Calls again" }))).toBe('meter "calls": id: meter "calls" is declared twice');
   });
 
   it("refuses a plan without a price for any interval", () => {

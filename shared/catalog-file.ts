@@ -94,7 +94,9 @@ export const catalogFileSchema = z
     meters: z
       .array(meterSchema)
       .min(1, { message: "expected at least one meter, e.g. [{ \"id\": \"calls\", \"unit\": \"API calls\" }]" })
-      .max(1, { message: "this version meters one thing per catalog; several meters per plan come with per-meter counters" }),
+      // The first is the default meter: what a call that names none counts against, and what usage
+      // recorded before there were several meters counts for (keep it first when adding meters).
+      .max(20, { message: "expected at most 20 meters" }),
     plans: z.array(planSchema).min(1, { message: "expected at least one plan" }),
     /**
      * The per-key safety ceiling (KEY_CEILING_PER_MINUTE): `shared`, one count per key across all

@@ -61,15 +61,33 @@ function capNoun(window: WindowName, span?: BillingInterval): string {
   return window === "month" && span === "year" ? "yearly" : WINDOW_NOUN[window];
 }
 
-/** "You made 268 calls in the last minute; the Starter plan allows 60." */
-export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit" | "span">, planName: string): string {
+/**
+ * What a meter counts, in words: "calls" with a single meter (as Headroom always said), its unit
+ * ("API calls", "MCP tool calls") when the catalog has several and the words must say which.
+ */
+const unitOf = (unit: string | undefined) => unit ?? "calls";
+/** The unit at the start of a sentence: "MCP tool calls are accepted again …". */
+const UnitOf = (unit: string | undefined) => {
+  const u = unitOf(unit);
+  return u.charAt(0).toUpperCase() + u.slice(1);
+};
+
+/** "1,000 calls per day": a rate that fits a cap, for "keep under …" ("1,000 MCP tool calls per day" with a meter's unit; "per billing year" for a yearly quota). */
+export function describeRate(limit: number, window: WindowName, unit?: string, span?: BillingInterval): string {
+  return `${fmt.format(limit)} ${unitOf(unit)} ${phraseOf(window, span).allows}`;
+}
+
+/** "You made 268 calls in the last minute; the Starter plan allows 60." ("268 MCP tool calls" with a meter's unit). */
+export function describeUsageAgainstCap(status: Pick<LimitStatus, "window" | "used" | "limit" | "span">, planName: string, unit?: string): string {
   const p = phraseOf(status.window, status.span);
-  if (status.limit === null) return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan has no cap ${p.allows}.`;
-  return `You made ${fmt.format(status.used)} calls ${p.made}; the ${planName} plan allows ${fmt.format(status.limit)} ${p.allows}.`;
+  if (status.limit === null) return `You made ${fmt.format(status.used)} ${unitOf(unit)} ${p.made}; the ${planName} plan has no cap ${p.allows}.`;
+  return `You made ${fmt.format(status.used)} ${unitOf(unit)} ${p.made}; the ${planName} plan allows ${fmt.format(status.limit)} ${p.allows}.`;
 }
 
 /** A refused call against one window: the window's count before the call (a refused call consumes nothing). */
 export interface RefusalFacts {
+  /** The unit of the meter that refused it, when the catalog has several meters (absent: "calls"). */
+  unit?: string;
   window: WindowName;
   limit: number;
   /** Calls counted in the window before this call. */
@@ -83,9 +101,9 @@ export interface RefusalFacts {
 }
 
 /** "Calls are accepted again in 24 seconds (19:53:24 UTC)." — "a call of this cost" when it costs more than one. */
-function whenAcceptedAgain(f: Pick<RefusalFacts, "cost" | "waitSeconds">, nowMs: number): string {
+function whenAcceptedAgain(f: Pick<RefusalFacts, "cost" | "waitSeconds" | "unit">, nowMs: number): string {
   if (f.waitSeconds === null) return "";
-  return ` ${f.cost === 1 ? "Calls are" : "A call of this cost is"} accepted again ${formatRetryUtc(f.waitSeconds, nowMs)}.`;
+  return ` ${f.cost === 1 ? `${UnitOf(f.unit)} are` : "A call of this cost is"} accepted again ${formatRetryUtc(f.waitSeconds, nowMs)}.`;
 }
 
 /**
@@ -94,13 +112,15 @@ function whenAcceptedAgain(f: Pick<RefusalFacts, "cost" | "waitSeconds">, nowMs:
  * that it never fits this plan's cap.
  */
 export function describeCapRefusal(f: RefusalFacts, planName: string, nowMs: number): string {
-  if (f.cost === 1) return `${describeUsageAgainstCap(f, planName)}${whenAcceptedAgain(f, nowMs)}`;
+  if (f.cost === 1) return `${describeUsageAgainstCap(f, planName, f.unit)}${whenAcceptedAgain(f, nowMs)}`;
   const p = phraseOf(f.window, f.span);
-  const usage = `This call costs ${fmt.format(f.cost)} calls; you have made ${fmt.format(f.used)} calls ${p.made} and the ${planName} plan allows ${fmt.format(f.limit)} ${p.allows}.`;
+  const u = unitOf(f.unit);
+  const usage = `This call costs ${fmt.format(f.cost)} ${u}; you have made ${fmt.format(f.used)} ${u} ${p.made} and the ${planName} plan allows ${fmt.format(f.limit)} ${p.allows}.`;
+  const cap = f.unit ? `${capNoun(f.window, f.span)} cap for ${f.unit}` : `${capNoun(f.window, f.span)} cap`;
   if (f.cost > f.limit) {
-    return `${usage} A call that costs more than ${fmt.format(f.limit)} never fits the ${planName} plan's ${capNoun(f.window, f.span)} cap: send it as smaller calls, or choose a plan with a higher cap.`;
+    return `${usage} A call that costs more than ${fmt.format(f.limit)} never fits the ${planName} plan's ${cap}: send it as smaller calls, or choose a plan with a higher cap.`;
   }
-  return `${usage} With this call, ${fmt.format(f.used + f.cost)} calls would exceed the cap.${whenAcceptedAgain(f, nowMs)}`;
+  return `${usage} With this call, ${fmt.format(f.used + f.cost)} ${u} would exceed the cap.${whenAcceptedAgain(f, nowMs)}`;
 }
 
 /** The detail of a 429 for the per-key safety ceiling: not the plan, and says so. */
@@ -139,6 +159,10 @@ export interface AccountNoticeFacts {
 export interface NoticeFacts {
   kind: CapNoticeKind;
   planName: string;
+  /** The meter whose cap it is about (absent on notices written before meters were counted apart: the default meter). */
+  meter?: string;
+  /** That meter's unit, when the catalog has several meters: the words name it ("MCP tool calls"); absent, they say "calls". */
+  unit?: string;
   window: WindowName | null;
   limit: number | null;
   used: number;
@@ -197,8 +221,9 @@ export function formatDateUtc(ms: number): string {
  */
 export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessage {
   if (!("window" in f)) return { severity: f.severity, title: f.title, happened: f.text, next: "", choices: [] };
-  const capName = f.window ? `${capNoun(f.window, f.span)} cap` : "caps";
-  const usage = f.window && f.limit !== null ? describeUsageAgainstCap({ window: f.window, used: f.used, limit: f.limit, span: f.span }, f.planName) : "";
+  const forUnit = f.unit ? ` for ${f.unit}` : "";
+  const capName = `${f.window ? `${capNoun(f.window, f.span)} cap` : "caps"}${forUnit}`;
+  const usage = f.window && f.limit !== null ? describeUsageAgainstCap({ window: f.window, used: f.used, limit: f.limit, span: f.span }, f.planName, f.unit) : "";
   const pct = f.limit ? Math.round((f.used / f.limit) * 100) : 0;
 
   let severity: NoticeMessage["severity"];
@@ -221,26 +246,26 @@ export function composeNotice(f: NoticeFacts | AccountNoticeFacts): NoticeMessag
       // The figure is the week's peak, not the last minute or today: say so.
       happened =
         f.window && f.limit !== null
-          ? `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days, with up to ${fmt.format(f.used)} calls in a ${f.window === "minute" ? "minute" : f.window === "day" ? "day" : f.span === "year" ? "billing year" : "billing month"}; the ${f.planName} plan allows ${fmt.format(f.limit)} ${phraseOf(f.window, f.span).allows}.`
+          ? `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days, with up to ${fmt.format(f.used)} ${unitOf(f.unit)} in a ${f.window === "minute" ? "minute" : f.window === "day" ? "day" : f.span === "year" ? "billing year" : "billing month"}; the ${f.planName} plan allows ${fmt.format(f.limit)} ${phraseOf(f.window, f.span).allows}.`
           : `You went over your ${capName} on ${f.daysOver ?? 3} of the last 7 days.`;
       break;
     case "enforcement_scheduled":
       severity = "critical";
-      title = `Your ${f.planName} caps will be enforced from ${f.refusalsFromMs ? formatDateUtc(f.refusalsFromMs) : "soon"}`;
-      happened = `Until now, calls over your plan's caps were still served. ${usage}`.trim();
+      title = `Your ${f.planName} caps${forUnit} will be enforced from ${f.refusalsFromMs ? formatDateUtc(f.refusalsFromMs) : "soon"}`;
+      happened = `Until now, ${unitOf(f.unit)} over your plan's caps were still served. ${usage}`.trim();
       break;
   }
 
   let next: string;
   if (f.mode === "enforce" && f.refusalsFromMs !== null) {
-    const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} calls ${phraseOf(f.window, f.span).allows}` : "your plan's caps";
-    next = `From ${formatComingDateTimeUtc(f.refusalsFromMs)}, calls over ${over} are refused with an error (HTTP 429) until the window resets.`;
+    const over = f.limit !== null && f.window ? `${fmt.format(f.limit)} ${unitOf(f.unit)} ${phraseOf(f.window, f.span).allows}` : "your plan's caps";
+    next = `From ${formatComingDateTimeUtc(f.refusalsFromMs)}, ${unitOf(f.unit)} over ${over} are refused with an error (HTTP 429) until the window resets.`;
   } else if (f.mode === "shadow") {
-    next = "Nothing changes yet: calls over the cap are still served. You will be told before that changes.";
+    next = `Nothing changes yet: ${unitOf(f.unit)} over the cap are still served. You will be told before that changes.`;
   } else if (f.mode === "enforce") {
-    next = "Calls over the cap are refused with an error (HTTP 429) until the window resets.";
+    next = `${UnitOf(f.unit)} over the cap are refused with an error (HTTP 429) until the window resets.`;
   } else {
-    next = "Nothing changes: your calls are only counted.";
+    next = `Nothing changes: your ${unitOf(f.unit)} are only counted.`;
   }
   if (f.kind === "approaching" && f.window && f.resetAtMs !== null) next = `This window resets ${formatComingDateTimeUtc(f.resetAtMs)}. ${next}`;
 

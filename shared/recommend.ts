@@ -2,7 +2,7 @@ import { dayOverCaps, rateWindowsOver } from "./cap-rules";
 import { DAY_MS } from "./limits";
 import { formatMoney, formatPrice, perThousandCostMinor } from "./money";
 import { formatIntervalPrice, monthlyEquivalentMinor } from "./billing-interval";
-import type { BillingInterval, Plan, PlanId, WindowName } from "./plans";
+import type { BillingInterval, MeterTerms, Plan, PlanId, WindowName } from "./plans";
 
 /**
  * The one recommendation. Every surface that names a plan for a customer (the Plans page, the
@@ -18,6 +18,9 @@ import type { BillingInterval, Plan, PlanId, WindowName } from "./plans";
  *   (overage per started 1,000 beyond the quota, or every call metered).
  * - The recommendation is the fitting plan with the lowest estimated monthly cost; on a tie the
  *   customer's current plan, then the lower base price, then catalog order.
+ * - With several meters (API calls, MCP tool calls, …) each is judged so against the plan's terms
+ *   for it: a plan fits only if it fits every meter, and its cost is the base price plus each
+ *   meter's usage charge.
  */
 
 /** A customer's traffic in the last 30 days, in calls. */
@@ -40,7 +43,8 @@ export interface DailyUsage {
   peakMinute: number;
 }
 
-export interface PlanUsage {
+/** One meter's traffic in the last 30 days. */
+export interface MeterUsage {
   peaks: UsagePeaks;
   /** The days behind the peaks, oldest first (30 of them for "over on N of 30 days"). */
   days: DailyUsage[];
@@ -50,6 +54,16 @@ export interface PlanUsage {
    * (a Free account that will pass its quota before the period ends does not fit Free).
    */
   currentPlanMonth?: number;
+}
+
+/**
+ * A customer's traffic: the default meter's (the catalog's first, judged on a plan's `caps`,
+ * `overagePer1000Minor` and `metered`), and the other meters' in `others`, each judged on the plan's
+ * `meters[id]`.
+ */
+export interface PlanUsage extends MeterUsage {
+  /** The catalog's other meters, by meter id, with the unit their words name ("MCP tool calls"). */
+  others?: Record<string, MeterUsage & { unit: string }>;
 }
 
 /** Days over a plan's minute or day caps that still count as fitting: the single busiest day is an outlier. */
@@ -62,8 +76,29 @@ export const OUTLIER_DAYS = 1;
  */
 export type FitKind = "fits" | "fits_with_overage" | "over";
 
+/** How one meter's traffic would have gone on a plan. */
+export interface MeterVerdict {
+  kind: FitKind;
+  /** Windows the traffic does not fit: minute/day over on more than the outlier day, month over the quota (billed, for overage plans). */
+  overWindows: WindowName[];
+  /** Days on which the day's units or its busiest minute exceeded the plan's day or minute cap. */
+  daysOver: number;
+  daysTotal: number;
+  /** The outlier day tolerated (fits, but one day went over a rate cap), or null. */
+  outlier: { dayMs: number; windows: Array<"minute" | "day">; calls: number; peakMinute: number } | null;
+  /** "fits", "fits, except one day", "fits, with overage", "over on 12 of 30 days", "over its monthly quota". */
+  label: string;
+  /** The units per month the meter was judged on. */
+  monthCalls: number;
+  /** Units beyond the monthly quota (overage) or all units (metered) that are billed. */
+  billedCalls: number;
+  /** What the usage costs, minor units. */
+  usageMinor: number;
+}
+
 export interface PlanVerdict {
   planId: PlanId;
+  /** Over when any meter is over; with overage when any meter's usage beyond its quota is billed. */
   kind: FitKind;
   /** Windows the traffic does not fit: minute/day over on more than the outlier day, month over the quota (billed, for overage plans). */
   overWindows: WindowName[];
@@ -72,17 +107,22 @@ export interface PlanVerdict {
   daysTotal: number;
   /** The outlier day tolerated (fits, but one day went over a rate cap), or null. */
   outlier: { dayMs: number; windows: Array<"minute" | "day">; calls: number; peakMinute: number } | null;
-  /** "fits", "fits, except one day", "fits, with overage", "over on 12 of 30 days", "over its monthly quota". */
+  /** "fits", "fits, except one day", "fits, with overage", "over on 12 of 30 days", "over its monthly quota" (with several meters, "… for MCP tool calls" when another meter is the one over). */
   label: string;
   /** The calls per month the plan was judged on (the estimate, or the current plan's month at this rate). */
   monthCalls: number;
   /** Calls beyond the monthly quota (overage plans) or all calls (metered plans) that are billed. */
   billedCalls: number;
-  /** What the usage costs on top of the base price, minor units of `currency`. */
+  /** What the usage costs on top of the base price, every meter's together, minor units of `currency`. */
   usageMinor: number;
   /** Base price plus usage, minor units of `currency`. */
   monthlyCostMinor: number;
   currency: string;
+  /**
+   * The other meters' verdicts, by meter id (only with `usage.others`). The fields above other than
+   * `kind`, `label`, `usageMinor` and `monthlyCostMinor` are the default meter's.
+   */
+  meters?: Record<string, MeterVerdict & { unit: string }>;
 }
 
 export interface Recommendation {
@@ -109,8 +149,11 @@ const count = new Intl.NumberFormat("en-US");
 const CALLS_PER_BLOCK = 1_000;
 const WINDOW_DAYS = 30;
 
-/** What a month of `calls` costs beyond the base price: per started 1,000 over the quota (overage plans), or every call rounded up to the minor unit (metered plans). */
-export function usageCharge(plan: Plan, calls: number): { billedCalls: number; usageMinor: number } {
+/**
+ * What a month of `calls` on a meter costs beyond the base price: per started 1,000 over the quota
+ * (overage), or every call rounded up to the minor unit (metered). A `Plan` is its default meter's terms.
+ */
+export function usageCharge(plan: MeterTerms, calls: number): { billedCalls: number; usageMinor: number } {
   const per1000 = plan.overagePer1000Minor;
   if (per1000 === undefined) return { billedCalls: 0, usageMinor: 0 };
   if (plan.metered) {
@@ -123,15 +166,15 @@ export function usageCharge(plan: Plan, calls: number): { billedCalls: number; u
   return { billedCalls: over, usageMinor: Math.ceil(over / CALLS_PER_BLOCK) * per1000 };
 }
 
-/** The plan bills calls beyond its monthly quota instead of refusing them (with the customer's opt-in). */
-export function billsOverage(plan: Plan): boolean {
+/** The plan (a meter's terms; a `Plan` is its default meter's) bills units beyond its monthly quota instead of refusing them (with the customer's opt-in). */
+export function billsOverage(plan: MeterTerms): boolean {
   return !plan.metered && plan.overagePer1000Minor !== undefined && plan.caps.month !== undefined;
 }
 
 const dayName = (ms: number) => new Date(ms).toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
 
-/** How the customer's last 30 days would have gone on one plan, and what a month at this rate would cost. */
-export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolean; interval?: BillingInterval } = {}): PlanVerdict {
+/** How one meter's last 30 days would have gone on a plan's terms for it, and what a month at this rate would cost. */
+export function judgeMeter(plan: MeterTerms, usage: MeterUsage, opts: { current?: boolean } = {}): MeterVerdict {
   const { days } = usage;
   const monthCalls = opts.current && usage.currentPlanMonth !== undefined ? Math.max(usage.peaks.month, usage.currentPlanMonth) : usage.peaks.month;
   const overDays = plan.metered ? [] : days.filter((d) => dayOverCaps(plan.caps, d));
@@ -153,27 +196,48 @@ export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolea
   else label = outlier ? "fits, except one day" : "fits";
 
   const { billedCalls, usageMinor } = usageCharge(plan, monthCalls);
-  return {
-    planId: plan.id,
-    kind,
-    overWindows,
-    daysOver: overDays.length,
-    daysTotal: days.length,
-    outlier,
-    label,
-    monthCalls,
-    billedCalls,
-    usageMinor,
-    // A customer billed yearly compares plans at a twelfth of their yearly prices (where they have one).
-    monthlyCostMinor: monthlyEquivalentMinor(plan, opts.interval ?? "month") + usageMinor,
-    currency: plan.currency,
-  };
+  return { kind, overWindows, daysOver: overDays.length, daysTotal: days.length, outlier, label, monthCalls, billedCalls, usageMinor };
+}
+
+const FIT_RANK: Record<FitKind, number> = { fits: 0, fits_with_overage: 1, over: 2 };
+/** A meter a plan does not list: unlimited, not billed. */
+const UNLIMITED: MeterTerms = { caps: {}, metered: false };
+
+/**
+ * How the customer's last 30 days would have gone on one plan, and what a month at this rate would
+ * cost: every meter judged on the plan's terms for it; the plan fits only if every meter fits, and
+ * costs its base price plus each meter's usage charge.
+ */
+export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolean; interval?: BillingInterval } = {}): PlanVerdict {
+  const main = judgeMeter(plan, usage, opts);
+  // A customer billed yearly compares plans at a twelfth of their yearly prices (where they have one).
+  const base = monthlyEquivalentMinor(plan, opts.interval ?? "month");
+  const verdict: PlanVerdict = { planId: plan.id, ...main, monthlyCostMinor: base + main.usageMinor, currency: plan.currency };
+  if (!usage.others) return verdict;
+  const meters: NonNullable<PlanVerdict["meters"]> = {};
+  let worst: { kind: FitKind; label: string } = main;
+  for (const [id, u] of Object.entries(usage.others)) {
+    const v = judgeMeter(plan.meters[id] ?? UNLIMITED, u, opts);
+    meters[id] = { ...v, unit: u.unit };
+    verdict.usageMinor += v.usageMinor;
+    if (FIT_RANK[v.kind] > FIT_RANK[worst.kind]) worst = { kind: v.kind, label: v.kind === "over" ? `${v.label} for ${u.unit}` : v.label };
+  }
+  verdict.kind = worst.kind;
+  verdict.label = worst.kind === "fits" && main.label === "fits" && Object.values(meters).some((m) => m.outlier) ? "fits, except one day" : worst.label;
+  verdict.monthlyCostMinor = base + verdict.usageMinor;
+  verdict.meters = meters;
+  return verdict;
+}
+
+/** The default meter's part of a verdict's usage charge (the whole of it with a single meter): what invoices bill today. */
+export function defaultMeterUsageMinor(v: Pick<PlanVerdict, "usageMinor" | "meters">): number {
+  return v.usageMinor - Object.values(v.meters ?? {}).reduce((s, m) => s + m.usageMinor, 0);
 }
 
 const list = (items: string[]) => (items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
-/** "your busiest minute (268 calls) and busiest day (4,016 calls) are within its caps of 300/min and 5,000/day" */
-function withinPhrase(plan: Plan, usage: PlanUsage, verdict: PlanVerdict): string {
+/** "your busiest minute (268 calls) and busiest day (4,016 calls) are within its caps of 300/min and 5,000/day" ("MCP tool calls" for another meter's `noun`). */
+function withinPhrase(plan: MeterTerms, usage: MeterUsage, verdict: MeterVerdict, noun = "calls"): string {
   const used: string[] = [];
   const caps: string[] = [];
   // With an outlier day, the figures that fit are those of the other days.
@@ -181,11 +245,11 @@ function withinPhrase(plan: Plan, usage: PlanUsage, verdict: PlanVerdict): strin
   const minute = days.reduce((m, d) => Math.max(m, d.peakMinute), 0);
   const day = days.reduce((m, d) => Math.max(m, d.calls), 0);
   if (plan.caps.minute !== undefined) {
-    used.push(`${count.format(minute)} calls/min`);
+    used.push(`${count.format(minute)} ${noun}/min`);
     caps.push(`${count.format(plan.caps.minute)}/min`);
   }
   if (plan.caps.day !== undefined) {
-    used.push(`${count.format(day)} calls/day`);
+    used.push(`${count.format(day)} ${noun}/day`);
     caps.push(`${count.format(plan.caps.day)}/day`);
   }
   const parts: string[] = [];
@@ -193,15 +257,33 @@ function withinPhrase(plan: Plan, usage: PlanUsage, verdict: PlanVerdict): strin
   if (used.length === 1) parts.push(`your peak of ${used[0]}${other} is within its cap of ${caps[0]}`);
   if (used.length > 1) parts.push(`your peaks of ${list(used)}${other} are within its caps of ${list(caps)}`);
   const quota = plan.caps.month;
-  if (quota !== undefined && verdict.monthCalls <= quota) parts.push(`your ${count.format(verdict.monthCalls)} calls a month fit its monthly quota of ${count.format(quota)}`);
+  if (quota !== undefined && verdict.monthCalls <= quota) parts.push(`your ${count.format(verdict.monthCalls)} ${noun} a month fit its monthly quota of ${count.format(quota)}`);
   return parts.join(", and ");
 }
 
-function outlierPhrase(plan: Plan, v: PlanVerdict): string {
+function outlierPhrase(plan: MeterTerms, planName: string, v: MeterVerdict, noun = "calls"): string {
   const o = v.outlier;
   if (!o) return "";
-  const what = o.windows.includes("minute") ? `${count.format(o.peakMinute)} calls in one minute, over its ${count.format(plan.caps.minute!)}/min cap` : `${count.format(o.calls)} calls, over its ${count.format(plan.caps.day!)}/day cap`;
-  return ` One day (${dayName(o.dayMs)}: ${what}) is treated as an outlier; calls like those are warned about, then refused once ${plan.name}'s caps are enforced.`;
+  const what = o.windows.includes("minute") ? `${count.format(o.peakMinute)} ${noun} in one minute, over its ${count.format(plan.caps.minute!)}/min cap` : `${count.format(o.calls)} ${noun}, over its ${count.format(plan.caps.day!)}/day cap`;
+  return ` One day (${dayName(o.dayMs)}: ${what}) is treated as an outlier; ${noun} like those are warned about, then refused once ${planName}'s caps are enforced.`;
+}
+
+/** What another meter adds to the reason: how its traffic fits the plan, and what it costs. */
+function otherMeterPhrase(plan: Plan, terms: MeterTerms, usage: MeterUsage, v: MeterVerdict, unit: string): string {
+  const money = (minor: number) => formatMoney(minor, plan.currency);
+  let text: string;
+  if (terms.metered) {
+    text = ` Its ${unit} are metered at ${money(terms.overagePer1000Minor ?? 0)} per 1,000: about ${money(v.usageMinor)} a month for your ${count.format(v.monthCalls)}.`;
+  } else {
+    // Nothing to say of peaks of zero (the only traffic may be the outlier day, said below).
+    const others = v.outlier ? usage.days.filter((d) => d.dayMs !== v.outlier!.dayMs) : usage.days;
+    const within = others.some((d) => d.calls > 0) ? withinPhrase(terms, usage, v, unit) : "";
+    text = within ? ` For ${unit}, ${within}.` : Object.keys(terms.caps).length === 0 ? ` It has no cap on ${unit}.` : "";
+  }
+  if (v.kind === "fits_with_overage") {
+    text += ` The ${count.format(v.billedCalls)} ${unit} a month over its quota of ${count.format(terms.caps.month ?? 0)} add about ${money(v.usageMinor)} (${money(terms.overagePer1000Minor ?? 0)} per 1,000, with overage billing on).`;
+  }
+  return text + outlierPhrase(terms, plan.name, v, unit);
 }
 
 function reasonFor(best: Ranked, usage: PlanUsage, ranked: Ranked[], currentPlanId: PlanId | null): string {
@@ -209,30 +291,44 @@ function reasonFor(best: Ranked, usage: PlanUsage, ranked: Ranked[], currentPlan
   const money = (minor: number) => formatMoney(minor, plan.currency);
   const { peaks } = usage;
   const isCurrent = plan.id === currentPlanId;
-  if (peaks.minute === 0 && peaks.day === 0 && peaks.month === 0) {
+  const others = Object.entries(usage.others ?? {});
+  const quiet = (p: UsagePeaks) => p.minute === 0 && p.day === 0 && p.month === 0;
+  if (quiet(peaks) && others.every(([, u]) => quiet(u.peaks))) {
     return isCurrent ? `You made no calls in the last 30 days, and your ${plan.name} plan is the cheapest.` : `You made no calls in the last 30 days: ${plan.name} is the cheapest plan.`;
   }
+  // The default meter's own verdict (the plan's verdict speaks for every meter when there are several).
+  const main: MeterVerdict = verdict.meters ? judgeMeter(plan, usage, { current: isCurrent }) : verdict;
   const lead = isCurrent ? `Your ${plan.name} plan is the cheapest that fits your last 30 days` : `${plan.name} is the cheapest plan that fits your last 30 days`;
   let text: string;
   if (plan.metered) {
-    text = `${lead}: it has no caps, ${money(plan.priceMinor)} a month plus every call metered at ${money(plan.overagePer1000Minor ?? 0)} per 1,000 — about ${money(verdict.monthlyCostMinor)} a month for your ${count.format(verdict.monthCalls)} calls.`;
+    text = `${lead}: it has no caps, ${money(plan.priceMinor)} a month plus every call metered at ${money(plan.overagePer1000Minor ?? 0)} per 1,000 — about ${money(plan.priceMinor + main.usageMinor)} a month for your ${count.format(main.monthCalls)} calls.`;
   } else {
-    const within = withinPhrase(plan, usage, verdict);
+    const within = withinPhrase(plan, usage, main);
     text = within ? `${lead}: ${within}.` : `${lead}.`;
   }
-  if (verdict.kind === "fits_with_overage") {
-    text +=
-      ` The ${count.format(verdict.billedCalls)} calls a month over its quota of ${count.format(plan.caps.month ?? 0)} add about ` +
-      `${money(verdict.usageMinor)} (${money(plan.overagePer1000Minor ?? 0)} per 1,000, with overage billing on): about ${money(verdict.monthlyCostMinor)} a month in all`;
+  const inAll = () => {
     const next = ranked.find((r) => r !== best && r.verdict.kind !== "over" && r.verdict.monthlyCostMinor >= verdict.monthlyCostMinor);
-    text += next ? `, less than ${next.plan.name} at ${money(next.verdict.monthlyCostMinor)}.` : ".";
+    return next ? `, less than ${next.plan.name} at ${money(next.verdict.monthlyCostMinor)}.` : ".";
+  };
+  if (main.kind === "fits_with_overage") {
+    text +=
+      ` The ${count.format(main.billedCalls)} calls a month over its quota of ${count.format(plan.caps.month ?? 0)} add about ` +
+      `${money(main.usageMinor)} (${money(plan.overagePer1000Minor ?? 0)} per 1,000, with overage billing on): about ${money(verdict.monthlyCostMinor)} a month in all${inAll()}`;
   }
-  text += outlierPhrase(plan, verdict);
+  text += outlierPhrase(plan, plan.name, main);
+  for (const [id, mv] of Object.entries(verdict.meters ?? {})) {
+    const u = usage.others?.[id];
+    if (u) text += otherMeterPhrase(plan, plan.meters[id] ?? UNLIMITED, u, mv, mv.unit);
+  }
+  if (verdict.kind === "fits_with_overage" && main.kind !== "fits_with_overage") text += ` About ${money(verdict.monthlyCostMinor)} a month in all${inAll()}`;
   // Name the plan just below it that did not fit, so the customer sees why not the cheaper one.
   const cheaperOver = ranked.filter((r) => !r.plan.metered && r.plan.priceMinor < plan.priceMinor && r.verdict.kind === "over").sort((a, b) => b.plan.priceMinor - a.plan.priceMinor)[0];
   if (cheaperOver && !isCurrent) {
     const v = cheaperOver.verdict;
-    text += ` ${cheaperOver.plan.name} would have been ${v.daysOver > OUTLIER_DAYS ? `over its caps on ${v.daysOver} of ${v.daysTotal} days` : "over its monthly quota"}.`;
+    // Over on another meter only: say which.
+    const overOn = v.meters && judgeMeter(cheaperOver.plan, usage, { current: cheaperOver.plan.id === currentPlanId }).kind !== "over" ? Object.values(v.meters).find((m) => m.kind === "over") : undefined;
+    if (overOn) text += ` ${cheaperOver.plan.name} would have been over its caps for ${overOn.unit}.`;
+    else text += ` ${cheaperOver.plan.name} would have been ${v.daysOver > OUTLIER_DAYS ? `over its caps on ${v.daysOver} of ${v.daysTotal} days` : "over its monthly quota"}.`;
   }
   return text;
 }

@@ -23,14 +23,14 @@ export function openRawStore(o: { batch: number }): RawStore {
   migrateDatabase(database.db);
   const s = database.sqlite;
   const upsertMinute = s.prepare(
-    `insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, 0, 0, 0)
-     on conflict (minute_ms, key_id) do update set allowed = allowed + excluded.allowed`,
+    `insert into usage_minute (minute_ms, key_id, account_id, meter, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, 'calls', ?, 0, 0, 0)
+     on conflict (minute_ms, key_id, meter) do update set allowed = allowed + excluded.allowed`,
   );
   const upsertDay = s.prepare(
-    `insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, 0, 0, 0, 0)
-     on conflict (account_id, day_ms) do update set allowed = allowed + excluded.allowed`,
+    `insert into usage_day (day_ms, account_id, meter, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, 'calls', ?, 0, 0, 0, 0)
+     on conflict (account_id, meter, day_ms) do update set allowed = allowed + excluded.allowed`,
   );
-  const insertId = s.prepare("insert or ignore into metered_ids (account_id, id, decision, seen_at_ms) values (?, ?, 'allow', ?)");
+  const insertId = s.prepare("insert or ignore into metered_ids (account_id, meter, id, decision, seen_at_ms) values (?, 'calls', ?, 'allow', ?)");
   const keyId = "key_bench";
   const accountId = "acc_bench";
   const writeBatch = s.transaction((b: number, now: number) => {

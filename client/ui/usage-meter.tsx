@@ -7,16 +7,20 @@ const BAR = { fine: "bg-emerald-500", approaching: "bg-amber-500", over: "bg-ros
 const STATE_LABEL = { fine: "Within cap", approaching: "Approaching cap", over: "Over cap", unlimited: "Unlimited" } as const;
 const STATE_TONE = { fine: "good", approaching: "warn", over: "bad", unlimited: "neutral" } as const;
 
-/** One cap: used / limit, a bar coloured by state, and when the window resets. */
-export function UsageMeter({ status, nowMs, periodStartMs }: { status: LimitStatus; nowMs: number; periodStartMs?: number }) {
+/**
+ * One cap: used / limit, a bar coloured by state, and when the window resets. `meter`: a cap of one
+ * of several meters, named by its unit ("MCP tool calls per minute"); absent, "Calls per minute".
+ */
+export function UsageMeter({ status, nowMs, periodStartMs, meter }: { status: LimitStatus; nowMs: number; periodStartMs?: number; meter?: { id: string; unit: string } }) {
   // A plan that started mid-period counts its monthly quota from its own start, not the period's.
   const since = status.window === "month" && status.fromMs !== undefined && periodStartMs !== undefined && status.fromMs > periodStartMs ? status.fromMs : null;
   // A month window that spans the billing year (a yearly quota on a yearly price) says so.
   const label = status.window === "month" && status.span === "year" ? { ...WINDOW_LABELS.month, noun: "billing year", per: "per billing year" } : WINDOW_LABELS[status.window];
   const pct = percentForBar(status);
-  const title = `Calls ${label.per}`;
+  const title = `${meter ? meter.unit : "Calls"} ${label.per}`;
+  const calls = meter ? meter.unit : "calls";
   return (
-    <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid={`meter-${status.window}`}>
+    <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid={meter ? `meter-${meter.id}-${status.window}` : `meter-${status.window}`}>
       <div className="flex items-start justify-between gap-2">
         <h3 className="text-sm font-medium text-slate-600">{title}</h3>
         <Badge tone={STATE_TONE[status.state]}>{STATE_LABEL[status.state]}</Badge>
@@ -24,7 +28,7 @@ export function UsageMeter({ status, nowMs, periodStartMs }: { status: LimitStat
       <p className="mt-2 text-2xl font-semibold tracking-tight text-slate-900">
         {formatCount(status.used)}
         <span className="text-base font-normal text-slate-500">
-          {status.limit === null ? " calls · no cap" : ` / ${formatCount(status.limit)}`}
+          {status.limit === null ? ` ${calls} · no cap` : ` / ${formatCount(status.limit)}`}
         </span>
       </p>
       {status.limit !== null ? (

@@ -4,7 +4,7 @@ import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { allAccountRows, changeThatMovedAnchor, dueScheduledChanges } from "../db/queries/billing";
 import type { AccountRow } from "../db/queries/accounts";
-import { callsServed } from "../db/queries/usage";
+import { callsServed, meterColumnOf } from "../db/queries/usage";
 import { creditBalanceInTx, invoiceIssued } from "../db/queries/invoices";
 import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
@@ -161,7 +161,7 @@ async function usageLines(ctx: BillingContext, account: AccountRow, window: Bill
     // The quota as the account has it on its interval: twelve months' allowance for a yearly quota.
     // The plan the account is on keeps its version; a plan it left is billed at that plan's current terms.
     const segPlan = termsOnInterval(seg.planId === account.planId ? ctx.catalog.planOf(account) : ctx.catalog.plan(seg.planId), account.billingInterval);
-    const calls = await callsServed(ctx.db, account.id, seg.fromMs, seg.toMs);
+    const calls = await callsServed(ctx.db, account.id, meterColumnOf(ctx.catalog), seg.fromMs, seg.toMs);
     const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
     if (usage <= 0) continue;
     const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));

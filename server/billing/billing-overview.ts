@@ -7,6 +7,7 @@ import { callsOnDays, planChangesWithConsents } from "../db/queries/billing";
 import { recentInvoicesWithLines } from "../db/queries/invoices";
 import { accountRowById } from "../db/queries/accounts";
 import type { Store } from "../db/queries/store";
+import { meterColumnOf } from "../db/queries/usage";
 import { DomainError } from "../lib/domain-error";
 import type { LineDraft } from "./billing-provider";
 import { usageCostMinor } from "./quote";
@@ -26,8 +27,9 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
   const invoiceRows = await recentInvoicesWithLines(db, accountId, 50);
 
   // The next invoice: at the end of the quota window — the plan for the next period when the period
-  // ends then too — and the usage of this window so far.
-  const callsSoFar = await callsOnDays(db, accountId, window.startMs, window.endMs);
+  // ends then too — and the usage of this window so far. The plan's usage prices are the default
+  // meter's (its first); other meters are not billed yet.
+  const callsSoFar = await callsOnDays(db, accountId, window.startMs, window.endMs, meterColumnOf(catalog));
   const scheduled = changes.find((c) => c.status === "scheduled" && c.kind === "plan_change");
   const nextPlan = scheduled ? catalog.planAt(scheduled.toPlanId, scheduled.toPlanVersion) : plan;
   const nextGrandfathered = account.grandfatheredUntilMs !== null && period.endMs < account.grandfatheredUntilMs;

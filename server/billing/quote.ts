@@ -5,7 +5,7 @@ import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval, Plan } from "../../shared/plans";
-import { billsOverage, usageCharge, type PlanVerdict } from "../../shared/recommend";
+import { billsOverage, defaultMeterUsageMinor, usageCharge, type PlanVerdict } from "../../shared/recommend";
 import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
 import { type AccountRow, type QuoteRow } from "../db/queries/plan-changes";
@@ -197,7 +197,8 @@ export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeReques
   const intervalChange = toInterval !== fromInterval;
   // The Plans page's estimate for the new plan: usage at the customer's rate, metered or beyond the quota.
   const verdict = await verdictFor(ctx, row.id, to.id);
-  const usageMinor = verdict?.usageMinor ?? 0;
+  // Its default meter's part: the usage invoices bill (other meters' prices are in the estimate, not billed yet).
+  const usageMinor = verdict ? defaultMeterUsageMinor(verdict) : 0;
   const expectedOverageMinor = billsOverage(to) ? usageMinor : 0;
   const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
   // Monthly totals (the billing cap, the estimate) take a yearly price at a twelfth.

@@ -1,14 +1,13 @@
-import { windowWords } from "../../shared/billing-interval";
 import { rateWindowsOver } from "../../shared/cap-rules";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
-import type { CapNoticeKind, NoticeFacts } from "../../shared/messages";
-import { WINDOW_LABELS, type WindowName } from "../../shared/plans";
+import { describeRate, type CapNoticeKind, type NoticeFacts } from "../../shared/messages";
+import type { BillingInterval, WindowName } from "../../shared/plans";
 import type { SwitchAdvice } from "../../shared/recommend";
 import type { Store } from "../db/queries/store";
-import { usageDays } from "../db/queries/usage";
+import { usageDays, type MeterColumn } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
-import type { Meter } from "../metering/meter";
+import type { Meter, MeterSpec } from "../metering/meter";
 import { dedupeKeyFor, raiseNotice, type NotifyContext, type NoticeView } from "../notify/notices";
 
 export interface DetectorOptions {
@@ -26,9 +25,17 @@ export interface DetectorOptions {
 export const SUSTAINED_DAYS = 3;
 const SUSTAINED_RECHECK_MS = 15 * 60_000;
 
+/** "1,000 calls per day" — the meter's unit with several meters ("1,000 MCP tool calls per day"). */
+const rateText = (limit: number, window: WindowName, meter: MeterSpec, span?: BillingInterval) => describeRate(limit, window, meter.noun, span);
+
+/** What a notice says about the meter it is about: its id, and its unit when the catalog has several (the words then name it). */
+function meterFacts(meter: MeterSpec): { meter: string; unit?: string } {
+  return meter.noun ? { meter: meter.id, unit: meter.noun } : { meter: meter.id };
+}
+
 /**
  * Runs after each meter flush on the accounts whose counts changed: raises `approaching`,
- * `reached` and `sustained` notices, each once per cap per billing period.
+ * `reached` and `sustained` notices, each once per cap of each meter per billing period.
  */
 export class Detector {
   /** Dedupe keys known to exist, so a busy account does not cost a write per flush. */
@@ -73,63 +80,85 @@ export class Detector {
     let recommended: Promise<SwitchAdvice | null> | undefined;
     const rec = () => (recommended ??= this.o.recommend(accountId));
 
-    const facts = async (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
-      const delivered = window ? s.noticeDeliveredAtMs[window] : undefined;
-      // A month window that spans the billing year (a yearly quota) is said as such.
-      const span = window === "month" ? s.limits.find((l) => l.window === "month")?.span : undefined;
-      return {
-        kind,
-        planId: s.plan.id,
-        planName: s.plan.name,
-        window,
-        limit,
-        used,
-        resetAtMs,
-        mode: s.mode,
-        refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
-        recommended: await rec(),
-        fitsRate: window && limit !== null ? `${limit.toLocaleString("en-US")} calls ${windowWords(window, span).per}` : null,
-        ...(span ? { span } : {}),
-        ...extra,
+    for (const m of s.meters) {
+      const meter = m.meter;
+      const other = meter.isDefault ? undefined : meter.id;
+      const facts = async (kind: CapNoticeKind, window: WindowName | null, limit: number | null, used: number, resetAtMs: number | null, extra: Partial<NoticeFacts> = {}) => {
+        const delivered = window ? m.noticeDeliveredAtMs[window] : undefined;
+        // A month window that spans the billing year (a yearly quota) is said as such.
+        const span = window === "month" ? m.limits.find((l) => l.window === "month")?.span : undefined;
+        return {
+          kind,
+          planId: s.plan.id,
+          planName: s.plan.name,
+          ...meterFacts(meter),
+          window,
+          limit,
+          used,
+          resetAtMs,
+          mode: s.mode,
+          refusalsFromMs: s.mode === "enforce" ? (delivered ?? now) + this.o.graceMs : null,
+          recommended: await rec(),
+          fitsRate: window && limit !== null ? rateText(limit, window, meter, span) : null,
+          ...(span ? { span } : {}),
+          ...extra,
+        };
       };
-    };
 
-    for (const l of s.limits) {
-      if (l.limit === null || l.ratio === null || l.ratio < approaching) continue;
-      const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
-      const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs);
-      if (this.known.has(key)) continue;
-      const n = await raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, facts: await facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
-      this.known.add(key);
-      if (n) out.push(n);
+      for (const l of m.limits) {
+        if (l.limit === null || l.ratio === null || l.ratio < approaching) continue;
+        const kind: CapNoticeKind = l.ratio >= 1 ? "reached" : "approaching";
+        const key = dedupeKeyFor(accountId, kind, l.window, s.period.startMs, other);
+        if (this.known.has(key)) continue;
+        const n = await raiseNotice(this.o.notify, { accountId, kind, window: l.window, periodStartMs: s.period.startMs, meter, facts: await facts(kind, l.window, l.limit, l.used, l.resetAtMs) });
+        this.known.add(key);
+        if (n) out.push(n);
+      }
     }
 
     const lastCheck = this.sustainedCheckedAt.get(accountId) ?? 0;
     if (now - lastCheck >= SUSTAINED_RECHECK_MS) {
       this.sustainedCheckedAt.set(accountId, now);
-      const key = dedupeKeyFor(accountId, "sustained", null, s.period.startMs);
-      if (!this.known.has(key)) {
-        const over = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
-        if (over.days >= SUSTAINED_DAYS) {
-          const window = over.window;
-          const n = await raiseNotice(this.o.notify, {
-            accountId,
+      for (const m of s.meters) {
+        const meter = m.meter;
+        const key = dedupeKeyFor(accountId, "sustained", null, s.period.startMs, meter.isDefault ? undefined : meter.id);
+        if (this.known.has(key)) continue;
+        const over = await daysOverLastWeek(this.o.db, accountId, now, m.caps, meter.column);
+        if (over.days < SUSTAINED_DAYS) continue;
+        const window = over.window;
+        const limit = m.caps[window] ?? null;
+        const n = await raiseNotice(this.o.notify, {
+          accountId,
+          kind: "sustained",
+          window: null,
+          periodStartMs: s.period.startMs,
+          meter,
+          facts: {
             kind: "sustained",
-            window: null,
-            periodStartMs: s.period.startMs,
-            facts: await facts("sustained", window, s.caps[window] ?? null, window === "minute" ? over.peakMinute : over.peakDay, null, { daysOver: over.days }),
-          });
-          this.known.add(key);
-          if (n) out.push(n);
-        }
+            planId: s.plan.id,
+            planName: s.plan.name,
+            ...meterFacts(meter),
+            window,
+            limit,
+            used: window === "minute" ? over.peakMinute : over.peakDay,
+            resetAtMs: null,
+            mode: s.mode,
+            refusalsFromMs: s.mode === "enforce" ? (m.noticeDeliveredAtMs[window] ?? now) + this.o.graceMs : null,
+            recommended: await rec(),
+            fitsRate: limit !== null ? rateText(limit, window, meter) : null,
+            daysOver: over.days,
+          },
+        });
+        this.known.add(key);
+        if (n) out.push(n);
       }
     }
     return out;
   }
 
   /**
-   * An operator flipped enforcement on: every account that would be refused now (over a cap today,
-   * or on 3 of the last 7 days) is told the date refusals can start.
+   * An operator flipped enforcement on: every account that would be refused now (over a cap of a
+   * meter today, or on 3 of the last 7 days) is told the date refusals can start, once per meter.
    */
   async scheduleEnforcement(accountIds: Iterable<string>): Promise<NoticeView[]> {
     const now = this.o.clock.now();
@@ -138,43 +167,50 @@ export class Detector {
       const s = this.o.meter.standing(accountId);
       // Not refused at all (a grandfathered account is in shadow until its date): nothing to announce.
       if (s.mode !== "enforce") continue;
-      const overNow = s.limits.find((l) => l.state === "over");
-      const week = await daysOverLastWeek(this.o.db, accountId, now, s.caps);
-      if (!overNow && week.days === 0) continue;
-      const window: WindowName = overNow?.window ?? week.window;
-      const n = await raiseNotice(this.o.notify, {
-        accountId,
-        kind: "enforcement_scheduled",
-        window: null,
-        periodStartMs: s.period.startMs,
-        facts: {
+      let recommended: Promise<SwitchAdvice | null> | undefined;
+      for (const m of s.meters) {
+        const meter = m.meter;
+        const overNow = m.limits.find((l) => l.state === "over");
+        const week = await daysOverLastWeek(this.o.db, accountId, now, m.caps, meter.column);
+        if (!overNow && week.days === 0) continue;
+        const window: WindowName = overNow?.window ?? week.window;
+        const limit = m.caps[window];
+        const n = await raiseNotice(this.o.notify, {
+          accountId,
           kind: "enforcement_scheduled",
-          planId: s.plan.id,
-          planName: s.plan.name,
-          window,
-          limit: s.caps[window] ?? null,
-          used: overNow?.used ?? (window === "minute" ? week.peakMinute : week.peakDay),
-          resetAtMs: overNow?.resetAtMs ?? null,
-          mode: "enforce",
-          refusalsFromMs: now + this.o.graceMs,
-          daysOver: week.days,
-          recommended: await this.o.recommend(accountId),
-          fitsRate: s.caps[window] !== undefined ? `${s.caps[window]!.toLocaleString("en-US")} calls ${WINDOW_LABELS[window].per.replace(" (UTC)", "")}` : null,
-        },
-      });
-      if (n) out.push(n);
+          window: null,
+          periodStartMs: s.period.startMs,
+          meter,
+          facts: {
+            kind: "enforcement_scheduled",
+            planId: s.plan.id,
+            planName: s.plan.name,
+            ...meterFacts(meter),
+            window,
+            limit: limit ?? null,
+            used: overNow?.used ?? (window === "minute" ? week.peakMinute : week.peakDay),
+            resetAtMs: overNow?.resetAtMs ?? null,
+            mode: "enforce",
+            refusalsFromMs: now + this.o.graceMs,
+            daysOver: week.days,
+            recommended: await (recommended ??= this.o.recommend(accountId)),
+            fitsRate: limit !== undefined ? rateText(limit, window, meter) : null,
+          },
+        });
+        if (n) out.push(n);
+      }
     }
     return out;
   }
 }
 
 /**
- * Days of the last 7 (today included) over the per-minute or daily cap, by the one rule of
- * shared/cap-rules.ts applied to the raw traffic (whatever plan the account was on that day), and
- * which cap it was most.
+ * Days of the last 7 (today included) over a meter's per-minute or daily cap, by the one rule of
+ * shared/cap-rules.ts applied to the raw traffic on that meter (whatever plan the account was on
+ * that day), and which cap it was most.
  */
-export async function daysOverLastWeek(db: Store, accountId: string, nowMs: number, caps: { minute?: number; day?: number }) {
-  const rows = await usageDays(db, accountId, startOfUtcDay(nowMs) - 6 * DAY_MS);
+export async function daysOverLastWeek(db: Store, accountId: string, nowMs: number, caps: { minute?: number; day?: number }, meter: MeterColumn) {
+  const rows = await usageDays(db, accountId, meter, startOfUtcDay(nowMs) - 6 * DAY_MS);
   let minuteDays = 0;
   let dayDays = 0;
   let days = 0;

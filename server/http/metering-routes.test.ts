@@ -254,7 +254,9 @@ describe("GET /v1/openapi.json", () => {
       expect.arrayContaining(["/v1/check", "/v1/events", "/v1/accounts/{accountId}", "/v1/accounts/{accountId}/keys", "/v1/keys/{keyId}", "/v1/portal-sessions"]),
     );
     const check = doc.paths["/v1/check"]!.post!.requestBody!.content["application/json"]!.schema;
-    expect(Object.keys(check.properties ?? {})).toEqual(["key", "cost", "id"]);
+    expect(Object.keys(check.properties ?? {})).toEqual(["key", "cost", "id", "meter"]);
+    // The meter a call may name: the catalog's own.
+    expect(check.properties!.meter).toMatchObject({ enum: ["calls"] });
   });
 });
 

@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { Deps } from "../deps";
 import { METERING_REQUEST_TIMING_SAMPLE } from "../lib/metrics";
 import type { Meter } from "../metering/meter";
-import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, upgradeUrlFor, wireLimits } from "../metering/responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, unknownMeterProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { hasCredentialInQuery } from "./key-in-query";
 import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
 import { hasServerToken } from "./server-token";
@@ -114,7 +114,7 @@ interface Call {
   started: number;
   headers: Record<string, string>;
   /** Set when /v1/check refused the call (the answer is a 200 carrying the 429 body). */
-  refusal: { decision: string; window: string; accountId: string; duplicate?: true } | null;
+  refusal: { decision: string; window: string; accountId: string; meter?: string; duplicate?: true } | null;
   /** Events of a /v1/events batch that were rejected (not counted). */
   rejected: number;
 }
@@ -186,15 +186,19 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const { instance, headers } = call;
     const body = parse(res, checkRequest, text, instance, headers);
     if (!body) return;
-    const r = meter.check(body.key, body.cost, body.id);
+    const r = meter.check(body.key, body.cost, body.id, body.meter);
     if (!r.ok) {
-      sendProblem(res, invalidKeyProblem(r.reason, instance), headers);
+      sendProblem(res, r.reason === "unknown_meter" ? unknownMeterProblem(r, instance, "meter") : invalidKeyProblem(r.reason, instance), headers);
       return;
     }
     const now = clock.now();
     const upgradeUrl = upgradeUrlFor(r, deps.baseUrl());
     const wait = refusalWait(r, now);
-    if (wait) call.refusal = r.duplicate ? { decision: r.decision, window: wait.window, accountId: r.account.id, duplicate: true } : { decision: r.decision, window: wait.window, accountId: r.account.id };
+    if (wait) {
+      call.refusal = { decision: r.decision, window: wait.window, accountId: r.account.id };
+      if (!r.meter.isDefault) call.refusal.meter = r.meter.id;
+      if (r.duplicate) call.refusal.duplicate = true;
+    }
     const answer: Record<string, string | number> = rateLimitHeaders(r, now, Math.round((r.period.endMs - r.period.startMs) / 1000), wait);
     answer["x-request-id"] = instance;
     sendJson(
@@ -207,6 +211,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
         mode: r.mode,
         account: r.account,
         plan: r.plan,
+        meter: r.meter.id,
         limits: wireLimits(r.limits),
         upgradeUrl,
         problem: wait ? refusalProblem(r, wait, now, upgradeUrl, instance) : undefined,
@@ -218,8 +223,15 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
   function events(res: ServerResponse, call: Call, text: string): void {
     const body = parse(res, eventsRequest, text, call.instance, call.headers);
     if (!body) return;
+    // A meter the catalog does not declare refuses the whole batch before any event is counted.
+    const unknown = meter.unknownMeterIn(body.events.map((e) => e.meter));
+    if (unknown) {
+      const index = body.events.findIndex((e) => e.meter === unknown.meter);
+      sendProblem(res, unknownMeterProblem(unknown, call.instance, `events.${index}.meter`), call.headers);
+      return;
+    }
     const result = meter.recordEvents(
-      body.events.map((e) => ({ id: e.id, key: e.key, cost: e.cost, timestampMs: typeof e.timestamp === "number" ? e.timestamp : Date.parse(e.timestamp) })),
+      body.events.map((e) => ({ id: e.id, key: e.key, cost: e.cost, timestampMs: typeof e.timestamp === "number" ? e.timestamp : Date.parse(e.timestamp), meter: e.meter })),
     );
     call.rejected = result.rejected.length;
     sendJson(res, 200, serializeEvents({ accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length, rejects: result.rejected }), { ...call.headers });

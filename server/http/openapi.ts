@@ -23,10 +23,11 @@ const json = (schema: JsonSchema, description: string, headers?: Record<string, 
 
 const RATE_LIMIT_HEADERS = {
   "RateLimit-Policy": {
-    description: 'One policy per capped window (IETF httpapi draft), e.g. `"minute";q=60;w=60, "day";q=1000;w=86400`.',
+    description:
+      'One policy per capped window of the call\'s meter (IETF httpapi draft), e.g. `"minute";q=60;w=60, "day";q=1000;w=86400`. With several meters in the catalog each is named `"<meter>-<window>"`, e.g. `"mcp-minute";q=30;w=60`; the per-key ceiling is `"ceiling"` (or `"<meter>-ceiling"` when each meter has its own).',
     schema: { type: "string" },
   },
-  RateLimit: { description: 'The window that binds first, e.g. `"minute";r=12;t=34` (r remaining, t seconds until quota returns).', schema: { type: "string" } },
+  RateLimit: { description: 'The window of the call\'s meter that binds first, e.g. `"minute";r=12;t=34` (r remaining, t seconds until quota returns), named as in RateLimit-Policy.', schema: { type: "string" } },
   "Retry-After": { description: "Seconds to wait, when the call was refused (at least t).", schema: { type: "integer" } },
   "X-Request-Id": { description: "The request id, also in problem+json `instance`.", schema: { type: "string" } },
 };
@@ -51,6 +52,20 @@ const errors = {
   "401": problem("Missing or wrong server token."),
 };
 
+/** A request body's schema with its `meter` field (or its events' one) limited to the catalog's meters. */
+function withMeters(schema: JsonSchema, catalog: Catalog): JsonSchema {
+  const meters = catalog.meters.map((m) => m.id);
+  const described = `${catalog.meters.map((m) => `\`${m.id}\` (${m.unit})`).join(", ")}; default \`${catalog.defaultMeter.id}\`.`;
+  const patch = (props: Record<string, JsonSchema> | undefined) => {
+    const meter = props?.meter;
+    if (meter) props!.meter = { ...meter, enum: meters, description: `${String(meter.description ?? "")} This catalog's meters: ${described}`.trim() };
+  };
+  const props = schema.properties as Record<string, JsonSchema> | undefined;
+  patch(props);
+  patch((props?.events?.items as JsonSchema | undefined)?.properties as Record<string, JsonSchema> | undefined);
+  return schema;
+}
+
 /** OpenAPI 3.1 of /v1, built from the zod schemas that validate the requests. */
 export function openApiDocument(baseUrl: string, catalog: Catalog) {
   return {
@@ -73,10 +88,11 @@ export function openApiDocument(baseUrl: string, catalog: Catalog) {
           summary: "May this call go? Decide, count and answer with RateLimit headers",
           description:
             "Answers 200 whether allowed or not; the gateway decides what to forward. When refused, `problem` holds the 429 body to forward, and `Retry-After` is set. Keys in the URL are refused.",
-          requestBody: { required: true, content: { "application/json": { schema: schemaOf(checkRequest, "input") } } },
+          requestBody: { required: true, content: { "application/json": { schema: withMeters(schemaOf(checkRequest, "input"), catalog) } } },
           responses: {
-            "200": json(schemaOf(checkResponse), "The decision and where the account stands in each window.", RATE_LIMIT_HEADERS),
+            "200": json(schemaOf(checkResponse), "The decision and where the account stands in each window of the call's meter.", RATE_LIMIT_HEADERS),
             ...errors,
+            "400": problem("Invalid body (`detail` names the field), or a meter the catalog does not declare (type `unknown-meter`: `meter` names it, `meters` lists those there are; nothing counted)."),
             "401": problem("Missing or wrong server token, or an unknown or revoked customer key."),
             "413": problem("Body larger than 16 KiB."),
           },
@@ -85,9 +101,15 @@ export function openApiDocument(baseUrl: string, catalog: Catalog) {
       "/v1/events": {
         post: {
           summary: `Record usage already served (up to ${MAX_EVENTS_PER_REQUEST} events per request)`,
-          description: "Each event is counted once by its id (ids are kept at least 48 h). Events older than EVENTS_MAX_LATENESS_HOURS or more than 5 minutes ahead are rejected one by one with a reason.",
-          requestBody: { required: true, content: { "application/json": { schema: schemaOf(eventsRequest, "input") } } },
-          responses: { "200": json(schemaOf(eventsResponse), "Accepted, duplicate and rejected counts, with each reject's reason."), ...errors, "413": problem("Body larger than 1 MiB.") },
+          description:
+            "Each event is counted once by its id on its meter (ids are kept at least 48 h). Events older than EVENTS_MAX_LATENESS_HOURS or more than 5 minutes ahead are rejected one by one with a reason. A batch naming a meter the catalog does not declare is refused whole (400, nothing counted).",
+          requestBody: { required: true, content: { "application/json": { schema: withMeters(schemaOf(eventsRequest, "input"), catalog) } } },
+          responses: {
+            "200": json(schemaOf(eventsResponse), "Accepted, duplicate and rejected counts, with each reject's reason."),
+            ...errors,
+            "400": problem("Invalid body (`detail` names the field), or an event naming a meter the catalog does not declare (type `unknown-meter`; nothing counted)."),
+            "413": problem("Body larger than 1 MiB."),
+          },
         },
       },
       "/v1/plans": { get: { summary: "The public plan catalog", responses: { "200": json({ type: "object" }, "Plans with prices in minor units and caps per window."), "401": errors["401"] } } },

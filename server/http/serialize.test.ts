@@ -21,6 +21,7 @@ describe("answers written from their schemas", () => {
         mode: "shadow" as const,
         account: { id: "acc_1", name },
         plan: { id: "starter", name: "Starter" },
+        meter: "calls",
         limits,
         upgradeUrl: null,
         problem: undefined,
@@ -38,6 +39,7 @@ describe("answers written from their schemas", () => {
       mode: "enforce" as const,
       account: { id: "acc_2", name: "Acme" },
       plan: { id: "starter", name: "Starter" },
+      meter: "calls",
       limits,
       upgradeUrl: "https://portal.example/plans/change?to=pro",
       problem: {

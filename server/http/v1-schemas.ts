@@ -11,6 +11,10 @@ const idempotencyId = z
   .min(1, "must not be empty")
   .max(200, "is at most 200 characters")
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces");
+const meterId = z
+  .string({ message: "must be a string (a meter id of the catalog)" })
+  .min(1, "must not be empty")
+  .max(40, "is at most 40 characters");
 const cost = z
   .number({ message: "must be a number" })
   .int("must be a whole number")
@@ -21,15 +25,17 @@ export const checkRequest = z
   .object({
     key: apiKey.describe("The customer's API key, as the customer sent it."),
     cost: cost.default(1).describe("How many calls this request counts as."),
-    id: idempotencyId.optional().describe("Idempotency id: a retry with the same id is answered with the first decision and counted once."),
+    id: idempotencyId.optional().describe("Idempotency id: a retry with the same id (on the same meter) is answered with the first decision and counted once."),
+    meter: meterId.optional().describe("The meter the call counts against, one of the catalog's meters (default: its first). An unknown meter is answered 400, nothing counted."),
   })
   .strict();
 
 export const usageEvent = z
   .object({
-    id: idempotencyId.describe("Unique per account for at least 48 hours; duplicates are counted once."),
+    id: idempotencyId.describe("Unique per account and meter for at least 48 hours; duplicates are counted once."),
     key: apiKey,
     cost: cost.default(1),
+    meter: meterId.optional().describe("The meter the event counts against (default: the catalog's first). A batch naming an unknown meter is answered 400, nothing counted."),
     timestamp: z
       // The ISO form first: most batches carry it, and a union pays for every branch that fails before one passes.
       .union([z.iso.datetime({ offset: true }), z.number().int().positive()], { message: "must be unix milliseconds or an ISO 8601 date-time" })
@@ -72,6 +78,7 @@ export const checkResponse = z.object({
   mode: z.enum(["off", "shadow", "enforce"]),
   account: z.object({ id: z.string(), name: z.string() }),
   plan: z.object({ id: z.string(), name: z.string() }),
+  meter: z.string().describe("The meter the call counted against; `limits` are its windows"),
   limits: z.array(limitOnWire),
   upgradeUrl: z.string().nullable(),
   problem: problemSchema.optional().describe("When refused: the 429 body to forward to the caller"),
@@ -85,7 +92,7 @@ export const eventsResponse = z.object({
     z.object({
       index: z.number().int(),
       id: z.string(),
-      reason: z.enum(["unknown_key", "revoked_key", "too_late", "in_the_future", "duplicate_in_batch"]),
+      reason: z.enum(["unknown_key", "revoked_key", "too_late", "in_the_future", "duplicate_in_batch", "unknown_meter"]),
     }),
   ),
 });

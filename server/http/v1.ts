@@ -58,6 +58,8 @@ export function v1Routes(deps: Deps): Router {
       interval: account.billingInterval,
       period: (({ startMs, endMs }) => ({ start: iso(startMs), end: iso(endMs) }))(currentPeriod(account, deps.clock.now())),
       limits: overview.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })),
+      // Every meter of the catalog, the default first; `limits` above are the default meter's.
+      meters: overview.meters.map((m) => ({ id: m.id, unit: m.unit, limits: m.limits.map((l) => ({ ...wireLimits([l])[0], state: l.state })) })),
     });
   });
 

@@ -1,8 +1,9 @@
 import { limitStatus, windowResetAt, type LimitStatus } from "../../shared/limits";
-import type { EnforcementMode, WindowName } from "../../shared/plans";
+import type { Caps, EnforcementMode, WindowName } from "../../shared/plans";
 import type { AccountCounters } from "./counters";
 import type { Decision } from "./decide";
 import type { KeyEntry } from "./key-cache";
+import type { MeterSpec, UnknownMeter } from "./meters";
 import type { SlidingMinute } from "./sliding-minute";
 import type { AccountTerms } from "./terms";
 
@@ -16,6 +17,7 @@ export interface CeilingStatus {
 
 export type CheckResult =
   | { ok: false; reason: "unknown_key" | "revoked_key" }
+  | UnknownMeter
   | {
       ok: true;
       decision: Decision;
@@ -26,10 +28,12 @@ export type CheckResult =
       account: { id: string; name: string };
       plan: { id: string; name: string };
       mode: EnforcementMode;
-      /** What this call counts as. */
+      /** The meter the call counted against. */
+      meter: MeterSpec;
+      /** What this call counts as, in the meter's units. */
       cost: number;
       /**
-       * Every window of the plan after this call. After a refusal, a sliding window's resetAtMs is
+       * Every window of the plan on the call's meter after this call. After a refusal, a sliding window's resetAtMs is
        * when a call of this cost fits again (when it can fit at all).
        */
       limits: LimitStatus[];
@@ -43,9 +47,11 @@ export type CheckResult =
       recommendedPlanId: string | null;
     };
 
-/** Where the account stands; a sliding window's reset is when a call of `nextCost` fits again (1 unless it never could). */
-export function limitsOf(terms: AccountTerms, counters: AccountCounters, nowMs: number, nextCost = 1): LimitStatus[] {
-  const caps = terms.caps;
+/**
+ * Where the account stands on one meter (`caps`: that meter's, the default meter's when absent); a
+ * sliding window's reset is when a call of `nextCost` fits again (1 unless it never could).
+ */
+export function limitsOf(terms: AccountTerms, counters: AccountCounters, nowMs: number, nextCost = 1, caps: Caps = terms.caps): LimitStatus[] {
   const approachingRatio = terms.plan.thresholds[0];
   const minuteUsed = counters.minute.count(nowMs);
   const minuteCap = caps.minute;
@@ -62,10 +68,11 @@ export function limitsOf(terms: AccountTerms, counters: AccountCounters, nowMs: 
   ];
 }
 
-/** What a call was decided against: its key, the account's terms and counters, the key's ceiling. */
+/** What a call was decided against: its key, the account's terms, its meter and that meter's counters, the key's ceiling. */
 export interface CallParts {
   entry: KeyEntry;
   terms: AccountTerms;
+  meter: MeterSpec;
   counters: AccountCounters;
   ceiling: SlidingMinute;
   ceilingPerMinute: number;
@@ -85,7 +92,8 @@ export function checkResult(c: CallParts, o: { decision: Decision; violated: Win
   const allowed = decision === "allow" || decision === "would_throttle";
   // A refused call says when a call of its own cost fits again; otherwise, when the next call does.
   const nextCost = allowed ? 1 : cost;
-  const limits = limitsOf(terms, c.counters, nowMs, nextCost);
+  const meter = c.meter;
+  const limits = limitsOf(terms, c.counters, nowMs, nextCost, meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps);
   const over = violated.length > 0 || limits.some((l) => l.state === "over");
   const ceilingUsed = c.ceiling.count(nowMs);
   const ceilingLimit = c.ceilingPerMinute;
@@ -98,6 +106,7 @@ export function checkResult(c: CallParts, o: { decision: Decision; violated: Win
     account: { id: terms.id, name: terms.name },
     plan: { id: terms.plan.id, name: terms.plan.name },
     mode: terms.mode,
+    meter,
     cost,
     limits,
     violated,

@@ -9,6 +9,7 @@ import { MemoryCounterStore, type CounterStore } from "./counter-store";
 import type { AccountCounters } from "./counters";
 import { Flusher } from "./flusher";
 import { KeyCache } from "./key-cache";
+import { MeterSpecs, type MeterSpec, type UnknownMeter } from "./meters";
 import { recordEvents, type EventsResult, type UsageEvent } from "./record-events";
 import type { AccountTerms } from "./terms";
 import { TermsCache } from "./terms-cache";
@@ -16,6 +17,15 @@ import { UsageBuffer } from "./usage-buffer";
 
 export type { CeilingStatus, CheckResult } from "./check-result";
 export type { EventRejectReason, EventsResult, UsageEvent } from "./record-events";
+export type { MeterSpec, UnknownMeter } from "./meters";
+
+/** Where an account stands on one meter. */
+export interface MeterStanding {
+  meter: MeterSpec;
+  caps: AccountTerms["caps"];
+  noticeDeliveredAtMs: AccountTerms["noticeDeliveredAtMs"];
+  limits: LimitStatus[];
+}
 
 export interface MeterOptions {
   /** The plans the terms are read from. */
@@ -25,7 +35,7 @@ export interface MeterOptions {
   logger: Logger;
   /** How often the buffer is written (ms). */
   flushMs: number;
-  /** Per-key safety ceiling, calls per minute, enforced in every mode. */
+  /** Per-key safety ceiling, calls per minute, enforced in every mode (per key across meters, or per key and meter: the catalog's `keyCeiling`). */
   ceilingPerMinute: number;
   /** How long after a delivered notice a cap may refuse calls (ms). */
   graceMs: number;
@@ -51,6 +61,8 @@ export interface MeterOptions {
  */
 export class Meter {
   private readonly q: MeteringQueries;
+  /** The catalog's meters, resolved once. */
+  readonly meters: MeterSpecs;
   private readonly keys: KeyCache;
   private readonly terms: TermsCache;
   private readonly counters: CounterStore;
@@ -63,10 +75,11 @@ export class Meter {
 
   constructor(private readonly o: MeterOptions) {
     this.q = meteringQueries(o.sqlite);
+    this.meters = new MeterSpecs(o.catalog);
     this.keys = new KeyCache(this.q.keyByHash);
     this.terms = new TermsCache(this.q, o.clock, o.catalog);
     this.flusher = new Flusher(this.buffer, this.q.writeBatch, o);
-    this.counters = o.counters ?? new MemoryCounterStore(o.sqlite);
+    this.counters = o.counters ?? new MemoryCounterStore(o.sqlite, { ceilingPerMeter: o.catalog.data.keyCeiling === "per-meter" });
     this.dataVersion = this.q.dataVersion();
   }
 
@@ -123,69 +136,98 @@ export class Meter {
 
   // ---- the parts ---------------------------------------------------------------------------
 
-  private countersFor(terms: AccountTerms, nowMs: number): AccountCounters {
+  private countersFor(terms: AccountTerms, nowMs: number, meter: MeterSpec): AccountCounters {
     // The plan changed in another process (a new period, a new plan's quota): rebuilt from the
     // rollups once what this process counted is written (if the write must wait, the next call rebuilds).
-    if (this.counters.stale(terms) && this.flush()) this.counters.forget(terms.id);
-    return this.counters.account(terms, nowMs);
+    if (this.counters.stale(terms, meter) && this.flush()) this.counters.forget(terms.id);
+    return this.counters.account(terms, nowMs, meter);
   }
 
   // ---- the decision ------------------------------------------------------------------------
 
-  /** Decides one call of `cost` for `key`, counts it, and says where the account stands. */
-  check(key: string, cost: number, id?: string): CheckResult {
+  /**
+   * Decides one call of `cost` for `key` on a meter (the catalog's default meter when none is named),
+   * counts it, and says where the account stands on that meter. A meter the catalog does not declare
+   * is refused before anything else, and nothing is counted.
+   */
+  check(key: string, cost: number, id?: string, meter?: string): CheckResult {
     const m = this.o.metrics;
-    if (!m) return this.decideCall(key, cost, id);
+    if (!m) return this.decideCall(key, cost, id, meter);
     let r: CheckResult;
     // The first call and every 16th after it: a quiet server still shows a latency.
     if (this.calls++ % DECISION_TIMING_SAMPLE === 0) {
       const started = performance.now();
-      r = this.decideCall(key, cost, id);
+      r = this.decideCall(key, cost, id, meter);
       m.decisionSeconds.observe((performance.now() - started) / 1000);
-    } else r = this.decideCall(key, cost, id);
+    } else r = this.decideCall(key, cost, id, meter);
     if (r.ok) m.decisionTally.add(`${r.decision}\u0000${r.plan.id}`, { decision: r.decision, plan: r.plan.id });
     else m.decisionTally.add(r.reason, { decision: r.reason, plan: "none" });
     return r;
   }
 
-  private decideCall(key: string, cost: number, id?: string): CheckResult {
+  private decideCall(key: string, cost: number, id: string | undefined, meterId: string | undefined): CheckResult {
+    const meter = meterId === undefined ? this.meters.default : this.meters.get(meterId);
+    if (!meter) return this.meters.unknown(meterId!);
     const entry = this.keys.get(key);
     if (!entry) return { ok: false, reason: "unknown_key" };
     if (entry.revoked) return { ok: false, reason: "revoked_key" };
     const nowMs = this.o.clock.now();
     const terms = this.terms.get(entry.accountId);
-    const counters = this.countersFor(terms, nowMs);
-    const parts: CallParts = { entry, terms, counters, ceiling: this.counters.ceiling(entry.keyId), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
+    const counters = this.countersFor(terms, nowMs, meter);
+    const parts: CallParts = { entry, terms, meter, counters, ceiling: this.counters.ceiling(entry.keyId, meter), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
 
-    const previous = id === undefined ? null : (this.buffer.pendingId(terms.id, id)?.decision ?? this.q.seenDecision(terms.id, id));
+    const previous = id === undefined ? null : (this.buffer.pendingId(terms.id, meter, id)?.decision ?? this.q.seenDecision(terms.id, meter.column, id));
     if (previous) return checkResult(parts, { decision: previous, violated: [], refusing: [], duplicate: true });
 
-    const { decision, violated, refusing } = this.counters.consume({ terms, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs });
-    this.buffer.addCall(nowMs, entry.keyId, terms.id, decision, cost);
+    const { decision, violated, refusing } = this.counters.consume({ terms, meter, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs });
+    this.buffer.addCall(nowMs, entry.keyId, terms.id, meter, decision, cost);
     if (decision !== "allow") {
-      for (const w of decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? refusing : violated) this.buffer.addLimitEvent(nowMs, terms.id, w, decision, cost);
+      for (const w of decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? refusing : violated) this.buffer.addLimitEvent(nowMs, terms.id, meter.id, w, decision, cost);
     }
-    if (id !== undefined) this.buffer.addId(terms.id, id, { decision, seenAtMs: nowMs });
+    if (id !== undefined) this.buffer.addId(terms.id, meter, id, { decision, seenAtMs: nowMs });
     return checkResult(parts, { decision, violated, refusing, duplicate: false });
   }
 
-  /** An account's terms and where it stands, for detection. */
+  /** The meter a request names (the default meter when it names none), or undefined for one the catalog does not declare. */
+  meterOf(id: string | undefined): MeterSpec | undefined {
+    return this.meters.get(id);
+  }
+
+  /** The first meter of `ids` the catalog does not declare, as the refusal to answer; null when every one is known. */
+  unknownMeterIn(ids: Iterable<string | undefined>): UnknownMeter | null {
+    for (const id of ids) if (id !== undefined && !this.meters.get(id)) return this.meters.unknown(id);
+    return null;
+  }
+
+  /**
+   * An account's terms and where it stands, for detection: the default meter's caps, notices and
+   * limits (as before meters), and every meter's in `meters` (default first).
+   */
   standing(accountId: string) {
     const now = this.o.clock.now();
     const terms = this.terms.get(accountId);
-    const counters = this.countersFor(terms, now);
-    return { name: terms.name, plan: terms.plan, mode: terms.mode, caps: terms.caps, noticeDeliveredAtMs: terms.noticeDeliveredAtMs, limits: limitsOf(terms, counters, now), period: counters.period };
+    let period: { startMs: number; endMs: number } | undefined;
+    const meters: MeterStanding[] = this.meters.all.map((meter) => {
+      const counters = this.countersFor(terms, now, meter);
+      period ??= counters.period;
+      const t = meter.isDefault ? terms : terms.meters[meter.id]!;
+      return { meter, caps: t.caps, noticeDeliveredAtMs: t.noticeDeliveredAtMs, limits: limitsOf(terms, counters, now, 1, t.caps) };
+    });
+    const main = meters[0]!;
+    return { name: terms.name, plan: terms.plan, mode: terms.mode, caps: main.caps, noticeDeliveredAtMs: main.noticeDeliveredAtMs, limits: main.limits, period: period!, meters };
   }
 
-  /** Where an account stands right now (live counters), for the portal and /v1. */
-  limitsFor(accountId: string): { limits: LimitStatus[]; period: { startMs: number; endMs: number } } {
+  /** Where an account stands right now on a meter (the default meter when none is named; live counters), for the portal and /v1. */
+  limitsFor(accountId: string, meterId?: string): { limits: LimitStatus[]; period: { startMs: number; endMs: number } } {
+    const meter = this.meters.get(meterId);
+    if (!meter) throw new RangeError(`The catalog has no meter "${meterId}".`);
     const now = this.o.clock.now();
     const terms = this.terms.get(accountId);
-    const counters = this.countersFor(terms, now);
-    return { limits: limitsOf(terms, counters, now), period: counters.period };
+    const counters = this.countersFor(terms, now, meter);
+    return { limits: limitsOf(terms, counters, now, 1, meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps), period: counters.period };
   }
 
-  /** Usage the provider already served (/v1/events), each event decided and counted once by its id. */
+  /** Usage the provider already served (/v1/events), each event decided and counted once by its id on its meter. */
   recordEvents(events: UsageEvent[]): EventsResult {
     const nowMs = this.o.clock.now();
     return recordEvents(
@@ -193,8 +235,9 @@ export class Meter {
         nowMs,
         maxLatenessMs: this.o.maxLatenessMs,
         key: (k) => this.keys.get(k),
+        meter: (id) => this.meters.get(id),
         terms: (accountId) => this.terms.get(accountId),
-        counters: (terms) => this.countersFor(terms, nowMs),
+        counters: (terms, meter) => this.countersFor(terms, nowMs, meter),
         storedIds: this.q.storedIds,
         buffer: this.buffer,
       },

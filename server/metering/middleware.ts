@@ -3,15 +3,21 @@ import { hasCredentialInQuery } from "../http/key-in-query";
 import { PROBLEM_BASE, sendProblem } from "../http/problem";
 import type { Clock } from "../lib/clock";
 import type { Meter } from "./meter";
-import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, upgradeUrlFor } from "./responses";
+import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, unknownMeterProblem, upgradeUrlFor } from "./responses";
 
 export interface MeterMiddlewareOptions {
   meter: Meter;
   clock: Clock;
   /** Base URL of the portal, for the upgrade link in 429 answers. */
   portalUrl: () => string;
-  /** How many calls a request counts as (default 1). */
+  /** How many units a request counts as (default 1). */
   cost?: (req: Parameters<RequestHandler>[0]) => number;
+  /**
+   * The meter a request counts against (default: the catalog's first meter): a meter id, or a
+   * function of the request (undefined: the default meter). A fixed id the catalog does not declare
+   * fails when the middleware is made; one a function returns is answered 400, nothing counted.
+   */
+  meterId?: string | ((req: Parameters<RequestHandler>[0]) => string | undefined);
 }
 
 
@@ -28,6 +34,11 @@ function keyFrom(req: Parameters<RequestHandler>[0]): string | null {
  * problem+json, sets RateLimit headers, and calls next() when the call may go.
  */
 export function meter(options: MeterMiddlewareOptions): RequestHandler {
+  const which = options.meterId;
+  if (typeof which === "string" && !options.meter.meterOf(which)) {
+    const u = options.meter.unknownMeterIn([which])!;
+    throw new RangeError(`meter(): the catalog has no meter "${which}" (its meters: ${u.meters.map((m) => m.id).join(", ")}).`);
+  }
   return (req, res, next) => {
     if (hasCredentialInQuery(req.url)) {
       sendProblem(res, {
@@ -44,9 +55,10 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
       return;
     }
     const cost = options.cost ? options.cost(req) : 1;
-    const r = options.meter.check(key, cost);
+    const r = options.meter.check(key, cost, undefined, typeof which === "function" ? which(req) : which);
     if (!r.ok) {
-      sendProblem(res, invalidKeyProblem(r.reason), { "www-authenticate": 'Bearer realm="api", error="invalid_token"' });
+      if (r.reason === "unknown_meter") sendProblem(res, unknownMeterProblem(r));
+      else sendProblem(res, invalidKeyProblem(r.reason), { "www-authenticate": 'Bearer realm="api", error="invalid_token"' });
       return;
     }
     const now = options.clock.now();

@@ -1,6 +1,8 @@
 import { decide } from "./decide";
+import type { MeterColumn } from "../db/queries/usage";
 import type { AccountCounters } from "./counters";
 import type { KeyEntry } from "./key-cache";
+import type { MeterSpec } from "./meters";
 import type { AccountTerms } from "./terms";
 import type { PendingId, UsageBuffer } from "./usage-buffer";
 
@@ -10,9 +12,12 @@ export interface UsageEvent {
   cost: number;
   /** Unix ms. */
   timestampMs: number;
+  /** The meter it counts against (absent: the catalog's default meter). */
+  meter?: string;
 }
 
-export type EventRejectReason = "unknown_key" | "revoked_key" | "too_late" | "in_the_future" | "duplicate_in_batch";
+/** `unknown_meter` only for callers in process: /v1/events refuses a batch naming an unknown meter whole, before any event is counted. */
+export type EventRejectReason = "unknown_key" | "revoked_key" | "too_late" | "in_the_future" | "duplicate_in_batch" | "unknown_meter";
 
 export interface EventsResult {
   accepted: number;
@@ -25,18 +30,20 @@ export interface EventsContext {
   nowMs: number;
   maxLatenessMs: number;
   key: (key: string) => KeyEntry | null;
+  /** The meter an event names (the default meter when it names none); undefined when the catalog has no such meter. */
+  meter: (id: string | undefined) => MeterSpec | undefined;
   terms: (accountId: string) => AccountTerms;
-  counters: (terms: AccountTerms) => AccountCounters;
-  storedIds: (accountId: string, ids: string[]) => Set<string>;
+  counters: (terms: AccountTerms, meter: MeterSpec) => AccountCounters;
+  storedIds: (accountId: string, meter: MeterColumn, ids: string[]) => Set<string>;
   buffer: UsageBuffer;
 }
 
 const FUTURE_SLACK_MS = 5 * 60_000;
 
 /**
- * Records usage the provider already served. Each event is counted once by its id: the ids of a
- * batch that are not waiting in the buffer are looked up in one query per account, not one per
- * event. Each is decided by decide(), as every call is: served already, it cannot be refused, so the
+ * Records usage the provider already served, each event on its meter. Each event is counted once by
+ * its id (unique per account and meter): the ids of a batch that are not waiting in the buffer are
+ * looked up in one query per account and meter, not one per event. Each is decided by decide(), as every call is: served already, it cannot be refused, so the
  * mode reads as shadow (over a cap it is would_throttle) and the per-key safety ceiling, which
  * protects the service as calls arrive, does not apply after the fact.
  */
@@ -45,9 +52,14 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
   const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
   // A batch usually carries a handful of keys (and accounts): each key is hashed and looked up once.
   const keys = new Map<string, KeyEntry | null>();
-  const batches = new Map<string, { ids: Set<string>; pending: Map<string, PendingId> | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
+  const batches = new Map<string, { accountId: string; meter: MeterSpec; ids: Set<string>; pending: Map<string, PendingId> | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
   for (let index = 0; index < events.length; index++) {
     const e = events[index]!;
+    const meter = ctx.meter(e.meter);
+    if (!meter) {
+      result.rejected.push({ index, id: e.id, reason: "unknown_meter" });
+      continue;
+    }
     let entry = keys.get(e.key);
     if (entry === undefined) keys.set(e.key, (entry = ctx.key(e.key)));
     if (!entry || entry.revoked) {
@@ -62,8 +74,9 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
       result.rejected.push({ index, id: e.id, reason: "too_late" });
       continue;
     }
-    let batch = batches.get(entry.accountId);
-    if (!batch) batches.set(entry.accountId, (batch = { ids: new Set(), pending: ctx.buffer.pendingIdsOf(entry.accountId), events: [] }));
+    const scope = meter.isDefault ? entry.accountId : `${entry.accountId}\u0000${meter.id}`;
+    let batch = batches.get(scope);
+    if (!batch) batches.set(scope, (batch = { accountId: entry.accountId, meter, ids: new Set(), pending: ctx.buffer.pendingIdsOf(entry.accountId, meter), events: [] }));
     if (batch.ids.has(e.id)) {
       result.rejected.push({ index, id: e.id, reason: "duplicate_in_batch" });
       continue;
@@ -75,12 +88,12 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
     }
     batch.events.push({ e, entry });
   }
-  for (const [accountId, batch] of batches) {
+  for (const { accountId, meter, ...batch } of batches.values()) {
     if (!batch.events.length) continue;
-    const stored = ctx.storedIds(accountId, batch.events.map((x) => x.e.id));
+    const stored = ctx.storedIds(accountId, meter.column, batch.events.map((x) => x.e.id));
     const terms = ctx.terms(accountId);
-    const counters = ctx.counters(terms);
-    const caps = terms.caps;
+    const counters = ctx.counters(terms, meter);
+    const caps = meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps;
     for (const { e, entry } of batch.events) {
       if (stored.has(e.id)) {
         result.duplicates++;
@@ -104,8 +117,8 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
       if (inDay) counters.dayUsed += e.cost;
       if (inMonth) counters.monthUsed += e.cost;
       counters.minute.addAt(e.timestampMs, nowMs, e.cost);
-      ctx.buffer.addCall(e.timestampMs, entry.keyId, entry.accountId, decision, e.cost);
-      ctx.buffer.addId(accountId, e.id, { decision, seenAtMs: nowMs });
+      ctx.buffer.addCall(e.timestampMs, entry.keyId, entry.accountId, meter, decision, e.cost);
+      ctx.buffer.addId(accountId, meter, e.id, { decision, seenAtMs: nowMs });
       result.accepted++;
     }
   }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { limitStatus } from "../../shared/limits";
 import type { WindowName } from "../../shared/plans";
+import { parseCatalog } from "../../shared/catalog-file";
+import { demoCatalog } from "../../shared/testing/demo-catalog";
+import { twoMeterCatalog, twoMeterCatalogFile } from "../../shared/testing/two-meter-catalog";
+import { MeterSpecs } from "./meters";
 import { rateLimitHeaders, refusalProblem, refusalWait, type CheckOk } from "./responses";
 
 const NOW = Date.parse("2026-11-25T23:40:00Z");
@@ -8,7 +12,7 @@ const PERIOD = { startMs: Date.parse("2026-11-01T00:00:00Z"), endMs: Date.parse(
 const PERIOD_SECONDS = (PERIOD.endMs - PERIOD.startMs) / 1000;
 
 /** A /v1/check result on the Starter plan (60 per minute, 1,000 per day). */
-function result(o: { decision: CheckOk["decision"]; cost: number; used: Partial<Record<WindowName, number>>; resets?: Partial<Record<WindowName, number>>; refusing?: WindowName[]; ceilingUsed?: number; ceilingResetAtMs?: number }): CheckOk {
+function result(o: { decision: CheckOk["decision"]; cost: number; used: Partial<Record<WindowName, number>>; resets?: Partial<Record<WindowName, number>>; refusing?: WindowName[]; ceilingUsed?: number; ceilingResetAtMs?: number; meter?: CheckOk["meter"] }): CheckOk {
   const caps: Record<WindowName, number | undefined> = { minute: 60, day: 1000, month: undefined };
   const resets: Record<WindowName, number> = { minute: NOW + 60_000, day: Date.parse("2026-11-26T00:00:00Z"), month: PERIOD.endMs, ...o.resets };
   const limits = (["minute", "day", "month"] as const).map((w) => limitStatus({ window: w, limit: caps[w], used: o.used[w] ?? 0, resetAtMs: resets[w] }));
@@ -21,6 +25,7 @@ function result(o: { decision: CheckOk["decision"]; cost: number; used: Partial<
     account: { id: "acc_1", name: "Acme" },
     plan: { id: "starter", name: "Starter" },
     mode: "enforce",
+    meter: o.meter ?? new MeterSpecs(demoCatalog).default,
     cost: o.cost,
     limits,
     violated: o.refusing ?? [],
@@ -123,5 +128,28 @@ describe("a refusal's words, RateLimit and Retry-After agree", () => {
       ratelimit: '"minute";r=48;t=34',
       "ratelimit-policy": '"minute";q=60;w=60, "day";q=1000;w=86400',
     });
+  });
+
+  it("with two meters: one policy per meter and window named <meter>-<window>, and a 429 body naming the meter, its unit and the window", () => {
+    const mcp = new MeterSpecs(twoMeterCatalog).get("mcp")!;
+    const r = result({ decision: "throttle", cost: 1, used: { minute: 60, day: 60 }, refusing: ["minute"], resets: { minute: NOW + 24_000 }, meter: mcp });
+    const wait = refusalWait(r, NOW)!;
+    expect(rateLimitHeaders(r, NOW, PERIOD_SECONDS, wait)).toEqual({
+      "ratelimit-policy": '"mcp-minute";q=60;w=60, "mcp-day";q=1000;w=86400',
+      ratelimit: '"mcp-minute";r=0;t=24',
+      "retry-after": "24",
+    });
+    const problem = refusalProblem(r, wait, NOW, null);
+    expect(problem).toMatchObject({ meter: "mcp", unit: "MCP tool calls", window: "minute", "violated-policies": ["mcp-minute"] });
+    expect(problem.detail).toBe("You made 60 MCP tool calls in the last minute; the Starter plan allows 60 per minute. MCP tool calls are accepted again in 24 seconds (23:40:24 UTC).");
+    // The default meter is named too when there are several; with one meter, the names are the windows alone (above).
+    const calls = result({ decision: "allow", cost: 1, used: { minute: 12 }, resets: { minute: NOW + 34_000 }, meter: new MeterSpecs(twoMeterCatalog).default });
+    expect(rateLimitHeaders(calls, NOW, PERIOD_SECONDS, null)["ratelimit"]).toBe('"calls-minute";r=48;t=34');
+    // A ceiling per meter is named by its meter; a shared one is "ceiling" whatever the meter.
+    const perMeter = new MeterSpecs(parseCatalog(twoMeterCatalogFile("per-meter"))).get("mcp")!;
+    const ceiling = result({ decision: "ceiling", cost: 1, used: {}, ceilingUsed: 1000, ceilingResetAtMs: NOW + 5_000, meter: perMeter });
+    expect(rateLimitHeaders(ceiling, NOW, PERIOD_SECONDS, refusalWait(ceiling, NOW))["ratelimit"]).toBe('"mcp-ceiling";r=0;t=5');
+    const shared = result({ decision: "ceiling", cost: 1, used: {}, ceilingUsed: 1000, ceilingResetAtMs: NOW + 5_000, meter: mcp });
+    expect(rateLimitHeaders(shared, NOW, PERIOD_SECONDS, refusalWait(shared, NOW))["ratelimit"]).toBe('"ceiling";r=0;t=5');
   });
 });

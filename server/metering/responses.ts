@@ -3,6 +3,7 @@ import { CAP_REFUSAL_TITLE, CEILING_REFUSAL_TITLE, describeCapRefusal, describeC
 import type { WindowName } from "../../shared/plans";
 import { PROBLEM_BASE, type Problem } from "../http/problem";
 import type { CheckResult } from "./meter";
+import type { UnknownMeter } from "./meters";
 
 export type CheckOk = Extract<CheckResult, { ok: true }>;
 
@@ -94,27 +95,36 @@ export function refusalWait(r: CheckOk, nowMs: number, jitter: () => number = Ma
 /**
  * RateLimit-Policy / RateLimit (IETF httpapi draft, structured fields) for one answer, plus
  * Retry-After when the call was refused (`wait`, from refusalWait) and its cost can fit at all.
+ * One policy per capped window of the call's meter, named by the window (`"minute"`) with a single
+ * meter and `"<meter>-<window>"` (`"mcp-minute"`) when the catalog has several; the per-key ceiling is
+ * `"ceiling"`, or `"<meter>-ceiling"` when each meter has its own.
  */
 export function rateLimitHeaders(r: CheckOk, nowMs: number, periodSeconds: number, wait: RefusalWait | null): Record<string, string> {
   const headers: Record<string, string> = {};
+  const name = r.meter.policy;
   const capped = r.limits.filter((l) => l.limit !== null);
-  const policies = capped.map((l) => `"${l.window}";q=${l.limit};w=${windowSeconds(l, periodSeconds)}`);
+  const policies = capped.map((l) => `"${name[l.window]}";q=${l.limit};w=${windowSeconds(l, periodSeconds)}`);
   if (wait) {
-    if (wait.window === "ceiling") policies.push(`"ceiling";q=${wait.limit};w=60`);
+    if (wait.window === "ceiling") policies.push(`"${name.ceiling}";q=${wait.limit};w=60`);
     // r is what the window really has left: a refused call costing more than one may leave some.
-    headers["ratelimit"] = `"${wait.window}";r=${Math.max(0, wait.limit - wait.used)};t=${wait.resetSeconds}`;
+    headers["ratelimit"] = `"${name[wait.window]}";r=${Math.max(0, wait.limit - wait.used)};t=${wait.resetSeconds}`;
     if (wait.retryAfterSeconds !== null) headers["retry-after"] = String(wait.retryAfterSeconds);
   } else {
     const binding = bindingLimit(capped);
-    if (binding) headers["ratelimit"] = `"${binding.window}";r=${binding.remaining};t=${secondsUntil(binding.resetAtMs, nowMs)}`;
+    if (binding) headers["ratelimit"] = `"${name[binding.window]}";r=${binding.remaining};t=${secondsUntil(binding.resetAtMs, nowMs)}`;
   }
   if (policies.length) headers["ratelimit-policy"] = policies.join(", ");
   return headers;
 }
 
-/** The RFC 9457 body of a refusal, with the numbers in plain words and where to go next; `wait` from refusalWait. */
+/**
+ * The RFC 9457 body of a refusal, with the numbers in plain words and where to go next; `wait` from
+ * refusalWait. It names the meter and the window that refused (`meter`, `window`, and the policy
+ * names of the RateLimit headers in `violated-policies`).
+ */
 export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upgradeUrl: string | null, instance?: string): Problem & { type: string } {
-  const facts = { limit: wait.limit, used: wait.used, cost: r.cost, waitSeconds: wait.retryAfterSeconds };
+  const meter = r.meter;
+  const facts = { limit: wait.limit, used: wait.used, cost: r.cost, waitSeconds: wait.retryAfterSeconds, unit: meter.noun };
   if (wait.replayed) {
     return {
       type: `${PROBLEM_BASE}${r.decision === "ceiling" ? "safety-limit" : "quota-exceeded"}`,
@@ -123,22 +133,26 @@ export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upg
       detail: "This request id was already answered: the call was refused, and nothing was counted. A retry with the same id gets the same answer; send the call with a new id to try again.",
       instance,
       duplicate: true,
+      meter: meter.id,
       plan: r.plan.id,
       upgradeUrl: r.decision === "ceiling" ? null : upgradeUrl,
     };
   }
   if (wait.window === "ceiling") {
+    const perMeter = meter.policy.ceiling !== "ceiling";
     return {
       type: `${PROBLEM_BASE}safety-limit`,
       title: CEILING_REFUSAL_TITLE,
       status: 429,
-      detail: describeCeilingRefusal(facts, nowMs),
+      // A ceiling shared by every meter counts all the key's calls; one per meter counts the meter's units.
+      detail: describeCeilingRefusal(perMeter ? facts : { ...facts, unit: undefined }, nowMs),
       instance,
+      meter: meter.id,
       window: "minute",
       limit: wait.limit,
       used: wait.used,
       resetAt: new Date(wait.resetAtMs).toISOString(),
-      "violated-policies": ["ceiling"],
+      "violated-policies": [meter.policy.ceiling],
     };
   }
   return {
@@ -148,13 +162,15 @@ export function refusalProblem(r: CheckOk, wait: RefusalWait, nowMs: number, upg
     // A month window that spans the billing year (a yearly quota) says "per billing year".
     detail: describeCapRefusal({ window: wait.window, ...facts, span: r.limits.find((l) => l.window === wait.window)?.span }, r.plan.name, nowMs),
     instance,
+    meter: meter.id,
+    unit: meter.unit,
     window: wait.window,
     limit: wait.limit,
     used: wait.used,
     resetAt: new Date(wait.resetAtMs).toISOString(),
     plan: r.plan.id,
     upgradeUrl,
-    "violated-policies": r.refusing,
+    "violated-policies": r.refusing.map((w) => meter.policy[w]),
   };
 }
 
@@ -167,6 +183,21 @@ export function upgradeUrlFor(r: CheckOk, baseUrl: string): string | null {
 /** The limits as the wire shows them. */
 export function wireLimits(limits: LimitStatus[]) {
   return limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, remaining: l.remaining, resetAt: isoAt(l.resetAtMs) }));
+}
+
+/** 400 for a meter the catalog does not declare, naming it and the meters there are: nothing was counted. */
+export function unknownMeterProblem(u: UnknownMeter, instance?: string, where?: string): Problem {
+  const known = u.meters.map((m) => `"${m.id}" (${m.unit})`);
+  const list = known.length === 1 ? known[0] : `${known.slice(0, -1).join(", ")} and ${known.at(-1)}`;
+  return {
+    type: `${PROBLEM_BASE}unknown-meter`,
+    title: "Unknown meter",
+    status: 400,
+    detail: `${where ? `${where}: ` : ""}there is no meter "${u.meter}"; the meters are ${list}. Nothing was counted.`,
+    instance,
+    meter: u.meter,
+    meters: u.meters.map((m) => m.id),
+  };
 }
 
 /** 401 for an unknown or revoked customer key: the same words wherever a key is checked. */

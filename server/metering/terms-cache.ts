@@ -27,7 +27,7 @@ export class TermsCache {
     if (cached && now < cached.reloadAtMs) return cached;
     const row = this.q.termsRow(accountId);
     if (!row) throw new Error(`account ${accountId} vanished`);
-    const t = resolveTerms(row, { plan: this.catalog.planOf(row), planMode: this.q.planMode(row.planId), deliveredNotices: this.q.deliveredNotices(accountId, now - NOTICE_LOOKBACK_MS), nowMs: now });
+    const t = resolveTerms(row, { plan: this.catalog.planOf(row), planMode: this.q.planMode(row.planId), deliveredNotices: this.q.deliveredNotices(accountId, now - NOTICE_LOOKBACK_MS), nowMs: now, defaultMeter: this.catalog.defaultMeter.id });
     this.terms.set(accountId, t);
     return t;
   }

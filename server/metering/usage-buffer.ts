@@ -1,5 +1,6 @@
 import { startOfMinute } from "../../shared/limits";
 import type { LimitEventCount, MinuteCounts, UsageBatch } from "../db/queries/metering";
+import type { MeterRef } from "./counter-store";
 import type { Decision } from "./decide";
 
 /** Ids written per statement in a flush. */
@@ -11,45 +12,56 @@ export interface PendingId {
   seenAtMs: number;
 }
 
-/** Idempotency ids counted since the last flush, per account (an id is unique within its account). */
+/** The ids of one account on one meter. */
+interface IdScope {
+  accountId: string;
+  meter: MeterRef;
+  ids: Map<string, PendingId>;
+}
+
+/** Where an account's ids on a meter are kept: the account id for the default meter (as before meters), with the meter's id for the others. */
+const scopeKey = (accountId: string, meter: MeterRef) => (meter.isDefault ? accountId : `${accountId}\u0000${meter.id}`);
+
+/** Idempotency ids counted since the last flush, per account and meter (an id is unique within its account and meter). */
 export class PendingIds {
-  private readonly byAccount = new Map<string, Map<string, PendingId>>();
+  private readonly byScope = new Map<string, IdScope>();
   size = 0;
 
-  of(accountId: string): Map<string, PendingId> | undefined {
-    return this.byAccount.get(accountId);
+  of(accountId: string, meter: MeterRef): Map<string, PendingId> | undefined {
+    return this.byScope.get(scopeKey(accountId, meter))?.ids;
   }
 
-  get(accountId: string, id: string): PendingId | undefined {
-    return this.byAccount.get(accountId)?.get(id);
+  get(accountId: string, meter: MeterRef, id: string): PendingId | undefined {
+    return this.byScope.get(scopeKey(accountId, meter))?.ids.get(id);
   }
 
   /** Keeps the first decision of an id. */
-  add(accountId: string, id: string, p: PendingId): void {
-    let m = this.byAccount.get(accountId);
-    if (!m) this.byAccount.set(accountId, (m = new Map()));
-    if (m.has(id)) return;
-    m.set(id, p);
+  add(accountId: string, meter: MeterRef, id: string, p: PendingId): void {
+    const k = scopeKey(accountId, meter);
+    let scope = this.byScope.get(k);
+    if (!scope) this.byScope.set(k, (scope = { accountId, meter, ids: new Map() }));
+    if (scope.ids.has(id)) return;
+    scope.ids.set(id, p);
     this.size++;
   }
 
-  /** Per account, the ids as [id, decision, seenAtMs] rows, at most `size` at a time. */
-  *chunks(size: number): Generator<[accountId: string, rows: Array<[string, Decision, number]>]> {
-    for (const [accountId, m] of this.byAccount) {
+  /** Per account and meter (its id), the ids as [id, decision, seenAtMs] rows, at most `size` at a time. */
+  *chunks(size: number): Generator<[accountId: string, meter: string, rows: Array<[string, Decision, number]>]> {
+    for (const { accountId, meter, ids } of this.byScope.values()) {
       let rows: Array<[string, Decision, number]> = [];
-      for (const [id, p] of m) {
+      for (const [id, p] of ids) {
         rows.push([id, p.decision, p.seenAtMs]);
         if (rows.length === size) {
-          yield [accountId, rows];
+          yield [accountId, meter.id, rows];
           rows = [];
         }
       }
-      if (rows.length) yield [accountId, rows];
+      if (rows.length) yield [accountId, meter.id, rows];
     }
   }
 
-  *entries(): Generator<[accountId: string, id: string, p: PendingId]> {
-    for (const [accountId, m] of this.byAccount) for (const [id, p] of m) yield [accountId, id, p];
+  *entries(): Generator<[accountId: string, meter: MeterRef, id: string, p: PendingId]> {
+    for (const { accountId, meter, ids } of this.byScope.values()) for (const [id, p] of ids) yield [accountId, meter, id, p];
   }
 }
 
@@ -84,35 +96,36 @@ export class UsageBuffer {
   private ids = new PendingIds();
   private keysUsed = new Map<string, number>();
 
-  /** Calls counted for a key in the minute of `atMs`, by decision. */
-  addCall(atMs: number, keyId: string, accountId: string, decision: Decision, cost: number): void {
+  /** Calls counted for a key on a meter in the minute of `atMs`, by decision. */
+  addCall(atMs: number, keyId: string, accountId: string, meter: MeterRef, decision: Decision, cost: number): void {
     const minuteMs = startOfMinute(atMs);
-    const k = `${minuteMs}\u0000${keyId}`;
+    // The default meter's rows keep the key they had before meters: the common call builds no longer a string.
+    const k = meter.isDefault ? `${minuteMs}\u0000${keyId}` : `${minuteMs}\u0000${keyId}\u0000${meter.id}`;
     let row = this.minutes.get(k);
-    if (!row) this.minutes.set(k, (row = { minuteMs, keyId, accountId, allowed: 0, wouldThrottle: 0, throttled: 0, ceiling: 0 }));
+    if (!row) this.minutes.set(k, (row = { minuteMs, keyId, accountId, meter: meter.column, allowed: 0, wouldThrottle: 0, throttled: 0, ceiling: 0 }));
     row[DECISION_COLUMN[decision]] += cost;
     const last = this.keysUsed.get(keyId) ?? 0;
     if (atMs > last) this.keysUsed.set(keyId, atMs);
   }
 
-  addLimitEvent(atMs: number, accountId: string, window: string, decision: Decision, cost: number): void {
+  addLimitEvent(atMs: number, accountId: string, meter: string, window: string, decision: Decision, cost: number): void {
     const minuteMs = startOfMinute(atMs);
-    const k = `${minuteMs}\u0000${accountId}\u0000${window}\u0000${decision}`;
+    const k = `${minuteMs}\u0000${accountId}\u0000${meter}\u0000${window}\u0000${decision}`;
     const e = this.limitEvents.get(k);
     if (e) e.count += cost;
-    else this.limitEvents.set(k, { minuteMs, accountId, window, decision, count: cost });
+    else this.limitEvents.set(k, { minuteMs, accountId, meter, window, decision, count: cost });
   }
 
-  addId(accountId: string, id: string, p: PendingId): void {
-    this.ids.add(accountId, id, p);
+  addId(accountId: string, meter: MeterRef, id: string, p: PendingId): void {
+    this.ids.add(accountId, meter, id, p);
   }
 
-  pendingId(accountId: string, id: string): PendingId | undefined {
-    return this.ids.get(accountId, id);
+  pendingId(accountId: string, meter: MeterRef, id: string): PendingId | undefined {
+    return this.ids.get(accountId, meter, id);
   }
 
-  pendingIdsOf(accountId: string): Map<string, PendingId> | undefined {
-    return this.ids.of(accountId);
+  pendingIdsOf(accountId: string, meter: MeterRef): Map<string, PendingId> | undefined {
+    return this.ids.of(accountId, meter);
   }
 
   /** Rows and ids waiting for the next flush. */
@@ -146,7 +159,7 @@ export class UsageBuffer {
       if (now) now.count += e.count;
       else this.limitEvents.set(k, e);
     }
-    for (const [accountId, id, p] of taken.ids.entries()) this.ids.add(accountId, id, p);
+    for (const [accountId, meter, id, p] of taken.ids.entries()) this.ids.add(accountId, meter, id, p);
     for (const [k, at] of taken.keysUsed) this.keysUsed.set(k, Math.max(at, this.keysUsed.get(k) ?? 0));
   }
 }

@@ -50,8 +50,13 @@ export interface NoticeView {
   links: NoticeLinks;
 }
 
-export function dedupeKeyFor(accountId: string, kind: string, window: string | null, periodStartMs: number): string {
-  return `${accountId}:${kind}:${window ?? "all"}:${periodStartMs}`;
+/**
+ * One notice per account, kind, window and period — and meter: a meter other than the default one
+ * has its own keys (`acc:reached:mcp:minute:…`), the default meter's keep the form they had before
+ * meters, so a notice raised before is not raised again.
+ */
+export function dedupeKeyFor(accountId: string, kind: string, window: string | null, periodStartMs: number, otherMeter?: string): string {
+  return otherMeter ? `${accountId}:${kind}:${otherMeter}:${window ?? "all"}:${periodStartMs}` : `${accountId}:${kind}:${window ?? "all"}:${periodStartMs}`;
 }
 
 export function noticeLinks(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, accountId: string, kind: string, facts: StoredFacts): NoticeLinks {
@@ -75,17 +80,28 @@ export async function emailEnabled(db: Store, accountId: string, kind: string): 
  */
 export async function raiseNotice(
   ctx: NotifyContext,
-  input: { accountId: string; kind: NoticeKind; window: string | null; periodStartMs: number; facts: StoredFacts & { planId: string }; dedupeRef?: string },
+  input: {
+    accountId: string;
+    kind: NoticeKind;
+    window: string | null;
+    periodStartMs: number;
+    facts: StoredFacts & { planId: string };
+    dedupeRef?: string;
+    /** The meter whose caps it is about, when it is about one (its id; the grace rule reads it). */
+    meter?: { id: string; isDefault: boolean };
+  },
 ): Promise<NoticeView | null> {
   const { db, clock } = ctx;
   const now = clock.now();
-  const dedupeKey = input.dedupeRef ? `${input.accountId}:${input.kind}:${input.dedupeRef}` : dedupeKeyFor(input.accountId, input.kind, input.window, input.periodStartMs);
+  const other = input.meter && !input.meter.isDefault ? input.meter.id : undefined;
+  const dedupeKey = input.dedupeRef ? `${input.accountId}:${input.kind}:${input.dedupeRef}` : dedupeKeyFor(input.accountId, input.kind, input.window, input.periodStartMs, other);
   const wantsEmail = await emailEnabled(db, input.accountId, input.kind);
   const row: NoticeRow = {
     id: newId("ntc"),
     accountId: input.accountId,
     kind: input.kind,
     window: input.window,
+    meter: input.meter?.id ?? "",
     periodStartMs: input.periodStartMs,
     dedupeKey,
     factsJson: JSON.stringify(input.facts),

@@ -6,6 +6,7 @@ import { listAccounts } from "../accounts/accounts";
 import { daysOverLastWeek, type Detector } from "../detection/detect";
 import { planEnforcementSetting, storeEnforcement } from "../db/queries/operator";
 import type { Store } from "../db/queries/store";
+import { meterColumnOf } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import type { ChangeFeed } from "../lib/change-feed";
@@ -60,10 +61,15 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
     .filter((a) => input.accountIds !== undefined || !a.ownMode)
     .map(async (a) => {
       const s = ctx.meter.standing(a.id);
-      const overNow = s.limits.some((l) => l.state === "over");
-      const week = await daysOverLastWeek(ctx.db, a.id, now, s.caps);
+      // Over a cap of any meter; the days over are the most any one meter had.
+      const overNow = s.meters.some((m) => m.limits.some((l) => l.state === "over"));
+      let week = { days: 0 };
+      for (const m of s.meters) {
+        const w = await daysOverLastWeek(ctx.db, a.id, now, m.caps, m.meter.column);
+        if (w.days > week.days) week = w;
+      }
       if (!overNow && week.days === 0) return null;
-      const told = Object.values(s.noticeDeliveredAtMs);
+      const told = s.meters.flatMap((m) => Object.values(m.noticeDeliveredAtMs));
       const notifiedAtMs = told.length ? Math.min(...told) : null;
       return {
         accountId: a.id,
@@ -87,7 +93,8 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
     /** Accounts of a plan-wide target that keep their own mode. */
     keepOwnMode: input.accountIds ? 0 : list.filter((a) => a.ownMode).length,
     wouldRefuse: affected.map(({ terms: _terms, ...a }) => a),
-    refusedCallsPerDay: await refusedPerDay(ctx.db, affected.map((a) => a.terms), now),
+    // Calls of the default meter (its units are what "calls" means in the console).
+    refusedCallsPerDay: await refusedPerDay(ctx.db, affected.map((a) => a.terms), now, meterColumnOf(ctx.catalog)),
     notified: affected.filter((a) => a.notifiedAtMs !== null).length,
     graceHours: ctx.graceMs / 3_600_000,
   };

@@ -2,7 +2,7 @@ import type { Catalog } from "../../shared/catalog";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import { listAccounts } from "../accounts/accounts";
 import { callsPerMinute, lastPlanChangeOf, recentNoticesOf, usageDaysOf } from "../db/queries/operator";
-import { callsServed } from "../db/queries/usage";
+import { callsServed, meterColumnOf, type MeterColumn } from "../db/queries/usage";
 import type { Store } from "../db/queries/store";
 import type { Meter } from "../metering/meter";
 import type { PlanAdvisor } from "../plans/plan-advisor";
@@ -34,14 +34,15 @@ export interface AuditRow {
 
 /**
  * Every account over any cap in [fromMs, toMs): its peaks, how many calls shadow mode would have
- * refused, the days over, the plan that would fit and the notices it was sent.
+ * refused, the days over, the plan that would fit and the notices it was sent. It reads the
+ * catalog's default meter (its first): the traffic and caps the audit's columns are about.
  */
 export async function shadowAudit(db: Store, catalog: Catalog, meter: Meter, advisor: PlanAdvisor, input: { fromMs: number; toMs: number; planId?: string }): Promise<AuditRow[]> {
   const fromDay = startOfUtcDay(input.fromMs);
   const rows: AuditRow[] = [];
   const accounts = (await listAccounts(db, catalog)).filter((a) => !input.planId || a.plan.id === input.planId);
   if (accounts.length === 0) return rows;
-  const days = await usageDaysOf(db, accounts.map((a) => a.id), fromDay, input.toMs);
+  const days = await usageDaysOf(db, accounts.map((a) => a.id), meterColumnOf(catalog), fromDay, input.toMs);
   for (const a of accounts) {
     const mine = days.filter((d) => d.accountId === a.id);
     let peakMinute = 0;
@@ -93,17 +94,17 @@ export async function shadowAudit(db: Store, catalog: Catalog, meter: Meter, adv
  * replayed minute by minute against the caps the account has now (shared/cap-rules.ts) — not the
  * would-throttle counts recorded at the time, which were decided against whatever plan it was on.
  */
-export async function refusedPerDay(db: Store, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null; quotaWindow?: BillingInterval }>, nowMs: number): Promise<number> {
+export async function refusedPerDay(db: Store, accounts: Array<{ id: string; caps: Caps; billingAnchorMs: number; planStartedAtMs: number | null; quotaWindow?: BillingInterval }>, nowMs: number, meter: MeterColumn): Promise<number> {
   if (accounts.length === 0) return 0;
   const to = startOfUtcDay(nowMs);
   const from = to - 7 * DAY_MS;
   let refused = 0;
   for (const a of accounts) {
-    const minutes = await callsPerMinute(db, a.id, from, to);
+    const minutes = await callsPerMinute(db, a.id, meter, from, to);
     // The month window as it stood when the replay starts, and where it starts over within the week.
     // (The month window spans the billing year for a yearly quota.)
     const period = billingPeriodAt(a.billingAnchorMs, from, a.quotaWindow);
-    const monthUsedBefore = a.caps.month === undefined ? 0 : await callsServed(db, a.id, monthWindowStart(period, a.planStartedAtMs), from);
+    const monthUsedBefore = a.caps.month === undefined ? 0 : await callsServed(db, a.id, meter, monthWindowStart(period, a.planStartedAtMs), from);
     const monthStartsMs: number[] = [];
     for (let p = period.endMs; p < to; p = billingPeriodAt(a.billingAnchorMs, p, a.quotaWindow).endMs) monthStartsMs.push(p);
     refused += replayAgainstCaps(a.caps, minutes, { monthUsedBefore, monthStartsMs }).refused;

@@ -1,10 +1,10 @@
 import type { Catalog } from "../../shared/catalog";
 import { termsLine } from "../../shared/plan-terms";
 import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
-import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
+import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
-import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, usageDays, usageDaysNow, type UsageDayRow } from "../db/queries/usage";
+import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, meterColumnOf, usageDays, usageDaysNow, type MeterColumn, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import { billingPeriodAt, monthWindowStart, startOfUtcDay } from "../../shared/limits";
 import { quotaWindow } from "../../shared/billing-interval";
@@ -22,6 +22,11 @@ export interface PlanComparisonView {
   callsInWindow: number;
   /** The current plan's month window at this rate (its calls so far plus the rest of it at this rate). */
   currentPlanMonth: number;
+  /**
+   * Every meter of the catalog, the default first (only when it has several): the same figures as
+   * `peaks`, `callsInWindow` and `currentPlanMonth` (which are the default meter's), with its unit.
+   */
+  meters?: Array<{ id: string; unit: string; peaks: UsagePeaks; callsInWindow: number; currentPlanMonth: number }>;
   verdicts: PlanVerdict[];
   /** null when no plan fits, or when there were no calls in the window to fit. */
   recommendation: Recommendation | null;
@@ -36,9 +41,9 @@ export interface PlanComparisonView {
 }
 
 /**
- * What a comparison reads besides the account's terms: the last 30 days of rollups, the first day
- * with any usage, and the month window's calls as the rollups hold them (at most one flush behind the
- * meter, and the same source as the rest of the advice, so every surface reads one answer).
+ * What a comparison reads of one meter besides the account's terms: the last 30 days of rollups,
+ * the first day with any usage, and the month window's calls as the rollups hold them (at most one
+ * flush behind the meter, and the same source as the rest of the advice, so every surface reads one answer).
  */
 interface AdviceUsage {
   days: UsageDayRow[];
@@ -48,7 +53,7 @@ interface AdviceUsage {
 
 /** The windows a comparison reads, from the account's terms: the month window is the plan's quota window on the account's interval. */
 function usageWindows(catalog: Catalog, terms: AdviceTermsRow, nowMs: number) {
-  const period = billingPeriodAt(terms.billingAnchorMs, nowMs, quotaWindow(catalog.plan(terms.planId), terms.billingInterval));
+  const period = billingPeriodAt(terms.billingAnchorMs, nowMs, quotaWindow(catalog.planOf(terms), terms.billingInterval));
   return { fromDayMs: historyStartMs(nowMs), toDayMs: startOfUtcDay(nowMs), monthFromMs: monthWindowStart(period, terms.planStartedAtMs), monthEndMs: period.endMs };
 }
 
@@ -94,11 +99,14 @@ export class PlanAdvisor {
     if (hit && this.confirm(hit, terms, round)) return hit.view;
     if (!terms) return null;
     const w = usageWindows(this.catalog, terms, now);
-    const usage: AdviceUsage = {
-      days: await usageDays(this.db, accountId, w.fromDayMs, w.toDayMs),
-      firstDayMs: await firstUsageDay(this.db, accountId),
-      monthUsed: await callsServed(this.db, accountId, w.monthFromMs, now + 1),
-    };
+    const usage: AdviceUsage[] = [];
+    for (const meter of this.columns) {
+      usage.push({
+        days: await usageDays(this.db, accountId, meter, w.fromDayMs, w.toDayMs),
+        firstDayMs: await firstUsageDay(this.db, accountId, meter),
+        monthUsed: await callsServed(this.db, accountId, meter, w.monthFromMs, now + 1),
+      });
+    }
     return this.keep(terms, usage, now, round, drops);
   }
 
@@ -117,11 +125,11 @@ export class PlanAdvisor {
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
     const w = usageWindows(this.catalog, terms, now);
-    const usage: AdviceUsage = {
-      days: usageDaysNow(this.db, accountId, w.fromDayMs, w.toDayMs),
-      firstDayMs: firstUsageDayNow(this.db, accountId),
-      monthUsed: callsServedNow(this.db, accountId, w.monthFromMs, now + 1),
-    };
+    const usage: AdviceUsage[] = this.columns.map((meter) => ({
+      days: usageDaysNow(this.db, accountId, meter, w.fromDayMs, w.toDayMs),
+      firstDayMs: firstUsageDayNow(this.db, accountId, meter),
+      monthUsed: callsServedNow(this.db, accountId, meter, w.monthFromMs, now + 1),
+    }));
     return this.keep(terms, usage, now, this.round, this.drops).switchTo;
   }
 
@@ -152,28 +160,51 @@ export class PlanAdvisor {
    * Computes the answer and keeps it with the round its reads began in; an answer read while one was
    * dropped (a plan change here) is returned but not kept, so it cannot outlive the change.
    */
-  private keep(terms: AdviceTermsRow, usage: AdviceUsage, now: number, round: number, drops: number): PlanComparisonView {
+  private keep(terms: AdviceTermsRow, usage: AdviceUsage[], now: number, round: number, drops: number): PlanComparisonView {
     const view = this.computeFor(terms, usage, now);
     if (drops === this.drops) this.cache.set(terms.id, { view, terms: termsKey(terms), round });
     return view;
   }
 
-  private computeFor(terms: AdviceTermsRow, usage: AdviceUsage, now: number): PlanComparisonView {
-    const plan = this.catalog.planOf(terms);
-    const latest = this.catalog.plan(plan.id);
+  /** One meter's traffic as the recommendation judges it. */
+  private meterUsage(plan: Plan, terms: AdviceTermsRow, usage: AdviceUsage, now: number): MeterUsage & { callsInWindow: number; currentPlanMonth: number } {
     const days = toDailyUsage(dailyPoints(usage.days, now, HISTORY_DAYS));
     const callsInWindow = days.reduce((s, d) => s + d.calls, 0);
     const monthlyCalls = estimateMonthlyCalls({ days, nowMs: now, accountCreatedAtMs: Math.min(terms.createdAtMs, usage.firstDayMs ?? Infinity) });
     const projected = projectMonth({ usedSoFar: usage.monthUsed, nowMs: now, windowEndMs: usageWindows(this.catalog, terms, now).monthEndMs, monthlyCalls });
     // A yearly quota counts over the year: its projection is a year's calls, judged as a month's (a twelfth) like every other plan.
     const currentPlanMonth = quotaWindow(plan, terms.billingInterval) === "year" ? Math.round(projected / 12) : projected;
-    const peaks = peaksFromDays(days, monthlyCalls);
+    return { peaks: peaksFromDays(days, monthlyCalls), days, currentPlanMonth, callsInWindow };
+  }
+
+  /** The rollups' meter columns of the catalog's meters, the default first. */
+  private get columns(): MeterColumn[] {
+    return this.catalog.meters.map((m) => meterColumnOf(this.catalog, m.id));
+  }
+
+  private computeFor(terms: AdviceTermsRow, usage: AdviceUsage[], now: number): PlanComparisonView {
+    const plan = this.catalog.planOf(terms);
+    const latest = this.catalog.plan(plan.id);
+    const [main, ...rest] = usage.map((u) => this.meterUsage(plan, terms, u, now));
+    const { peaks, days, currentPlanMonth, callsInWindow } = main!;
+    const planUsage: PlanUsage = { peaks, days, currentPlanMonth };
+    let meters: PlanComparisonView["meters"];
+    if (rest.length > 0) {
+      const first = this.catalog.defaultMeter;
+      planUsage.others = {};
+      meters = [{ id: first.id, unit: first.unit, peaks, callsInWindow, currentPlanMonth }];
+      rest.forEach((u, i) => {
+        const m = this.catalog.meters[i + 1]!;
+        planUsage.others![m.id] = { unit: m.unit, peaks: u.peaks, days: u.days, currentPlanMonth: u.currentPlanMonth };
+        meters!.push({ id: m.id, unit: m.unit, peaks: u.peaks, callsInWindow: u.callsInWindow, currentPlanMonth: u.currentPlanMonth });
+      });
+    }
     // The account's own plan at the version it is on: what it pays and gets today.
     const plans = this.catalog.publicPlans.map((p) => (p.id === plan.id ? plan : p));
     // Ranked at monthly equivalents in the account's own interval: a yearly customer compares yearly prices.
-    const { verdicts, recommendation } = recommendPlan({ peaks, days, currentPlanMonth }, plans, { currentPlanId: plan.id, interval: terms.billingInterval });
-    // Without a single call there is nothing to fit: "switch to Free" would only be noise for a new customer.
-    const rec = callsInWindow > 0 ? recommendation : null;
+    const { verdicts, recommendation } = recommendPlan(planUsage, plans, { currentPlanId: plan.id, interval: terms.billingInterval });
+    // Without a single call on any meter there is nothing to fit: "switch to Free" would only be noise for a new customer.
+    const rec = callsInWindow + rest.reduce((s, u) => s + u.callsInWindow, 0) > 0 ? recommendation : null;
     const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
     const current = verdicts.find((v) => v.planId === plan.id);
     return {
@@ -184,6 +215,7 @@ export class PlanAdvisor {
       windowDays: HISTORY_DAYS,
       callsInWindow,
       currentPlanMonth,
+      ...(meters ? { meters } : {}),
       verdicts,
       recommendation: rec,
       switchTo: rec && recPlan && rec.planId !== plan.id ? switchAdviceOf(recPlan, rec, terms.billingInterval) : null,

@@ -24,6 +24,13 @@ const MODE_TEXT: Record<EnforcementMode, { label: string; tone: "neutral" | "war
   enforce: { label: "Caps enforced", tone: "bad", text: "Calls over a cap are refused after you have been notified and the grace period has passed." },
 };
 
+const overPhrase = (l: { window: string }) => (l.window === "month" ? "for the billing month" : `per ${l.window}`);
+
+/**
+ * The usage page. With a single meter it reads as it always did ("Calls per minute", one Today
+ * card); with several, each meter has its own part, its unit as the heading: its caps, its counts
+ * today, and its charts.
+ */
 export function UsagePage() {
   const overview = useUsageOverview();
   if (overview.isPending) return <><PageHeader title="Usage" /><LoadingBlock /></>;
@@ -32,6 +39,12 @@ export function UsagePage() {
   const mode = MODE_TEXT[data.account.enforcement];
   const over = data.limits.filter((l) => l.state === "over");
   const today = data.today;
+  const meters = data.meters.length > 1 ? data.meters : null;
+  const overByMeter = meters?.flatMap((m) => m.limits.filter((l) => l.state === "over").map((l) => `for ${m.unit} ${overPhrase(l)}`)) ?? [];
+  const todayDescription =
+    data.planStartedTodayAtMs !== null
+      ? `Calls since 00:00 UTC · your ${data.plan.name} plan started at ${formatUtc(data.planStartedTodayAtMs)}: calls before that were counted against your previous plan's caps`
+      : "Calls since 00:00 UTC";
 
   return (
     <>
@@ -55,38 +68,60 @@ export function UsagePage() {
         <p className="text-slate-700">{mode.text}</p>
       </div>
 
-      {over.length > 0 && (
+      {!meters && over.length > 0 && (
         <p className="mb-4 text-sm text-slate-700" data-testid="usage-summary">
-          You are over your {data.plan.name} cap {over.map((l) => (l.window === "month" ? "for the billing month" : `per ${l.window}`)).join(" and ")}.{" "}
+          You are over your {data.plan.name} cap {over.map(overPhrase).join(" and ")}.{" "}
+          <Link to={paths.plans} className="font-medium text-brand-700 underline">See which plan fits your traffic</Link>.
+        </p>
+      )}
+      {meters && overByMeter.length > 0 && (
+        <p className="mb-4 text-sm text-slate-700" data-testid="usage-summary">
+          You are over your {data.plan.name} cap {overByMeter.join(" and ")}.{" "}
           <Link to={paths.plans} className="font-medium text-brand-700 underline">See which plan fits your traffic</Link>.
         </p>
       )}
 
-      <section aria-label="Caps" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-        {data.limits.map((status) => (
-          <UsageMeter key={status.window} status={status} nowMs={data.nowMs} periodStartMs={data.period.startMs} />
-        ))}
-      </section>
+      {!meters && (
+        <section aria-label="Caps" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          {data.limits.map((status) => (
+            <UsageMeter key={status.window} status={status} nowMs={data.nowMs} periodStartMs={data.period.startMs} />
+          ))}
+        </section>
+      )}
+      {meters?.map((m) => (
+        <section key={m.id} aria-labelledby={`caps-${m.id}-heading`} className="mb-6" data-testid={`meter-section-${m.id}`}>
+          <h2 id={`caps-${m.id}-heading`} className="mb-3 text-lg font-semibold tracking-tight text-slate-900">{m.unit}</h2>
+          <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+            {m.limits.map((status) => (
+              <UsageMeter key={status.window} status={status} nowMs={data.nowMs} periodStartMs={data.period.startMs} meter={m} />
+            ))}
+          </div>
+        </section>
+      ))}
 
       <UsageHistorySection overview={data} />
 
-      <Card
-        title="Today"
-        description={
-          data.planStartedTodayAtMs !== null
-            ? `Calls since 00:00 UTC · your ${data.plan.name} plan started at ${formatUtc(data.planStartedTodayAtMs)}: calls before that were counted against your previous plan's caps`
-            : "Calls since 00:00 UTC"
-        }
-        className="mt-6"
-      >
-        <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
-          <Stat label="Served within cap" value={today.allowed} />
-          <Stat label="Would be throttled" value={today.wouldThrottle} hint="Served in shadow mode, over a cap" />
-          <Stat label="Refused for a cap" value={today.throttled} />
-          <Stat label="Refused by safety limit" value={today.ceiling} />
-        </dl>
+      <Card title="Today" description={meters ? todayDescription.replace(/^Calls/, "Usage") : todayDescription} className="mt-6">
+        {!meters && <TodayStats today={today} />}
+        {meters?.map((m) => (
+          <div key={m.id} className="mt-4 first:mt-0" data-testid={`today-${m.id}`}>
+            <h3 className="mb-2 text-sm font-semibold text-slate-800">{m.unit}</h3>
+            <TodayStats today={m.today} />
+          </div>
+        ))}
       </Card>
     </>
+  );
+}
+
+function TodayStats({ today }: { today: UsageOverviewData["today"] }) {
+  return (
+    <dl className="grid grid-cols-2 gap-4 sm:grid-cols-4">
+      <Stat label="Served within cap" value={today.allowed} />
+      <Stat label="Would be throttled" value={today.wouldThrottle} hint="Served in shadow mode, over a cap" />
+      <Stat label="Refused for a cap" value={today.throttled} />
+      <Stat label="Refused by safety limit" value={today.ceiling} />
+    </dl>
   );
 }
 
@@ -103,10 +138,25 @@ function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
       {history.data && !history.data.hasCalls && <FirstCall demoApi={history.data.demoApi} />}
       {history.data?.hasCalls && catalog.data && (
         <div className="space-y-6">
-          <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />
-          <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
-            <UsageCharts history={history.data} catalog={catalog.data} />
-          </Suspense>
+          {history.data.meters.length > 1 ? (
+            // Each meter's charts under its unit; the week's peak sentence is about the default meter's caps, so it heads its part.
+            history.data.meters.map((m, i) => (
+              <section key={m.id} aria-labelledby={`history-${m.id}-heading`} className="space-y-3">
+                <h3 id={`history-${m.id}-heading`} className="text-base font-semibold text-slate-900">{m.unit}</h3>
+                {i === 0 && <PeakSummary history={history.data!} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />}
+                <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
+                  <UsageCharts history={{ ...history.data!, minutes: m.minutes, days: m.days, caps: m.caps }} catalog={catalog.data!} meter={m} />
+                </Suspense>
+              </section>
+            ))
+          ) : (
+            <>
+              <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />
+              <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
+                <UsageCharts history={history.data} catalog={catalog.data} />
+              </Suspense>
+            </>
+          )}
         </div>
       )}
     </section>

@@ -17,7 +17,7 @@ afterEach(() => t.stop());
 
 function usage(accountId: string, minuteMs: number, allowed: number, key = "key_1") {
   t.srv.sqlite
-    .prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, 0, 0, 0) on conflict (minute_ms, key_id) do update set allowed = allowed + excluded.allowed")
+    .prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, 0, 0, 0) on conflict (minute_ms, key_id, meter) do update set allowed = allowed + excluded.allowed")
     .run(minuteMs, `${key}_${accountId}`, accountId, allowed);
 }
 const reporter = () => t.srv.deps.stripe!.usage;

@@ -1,6 +1,7 @@
 import { quotaWindow, termsOnInterval } from "../../../shared/billing-interval";
 import { billingPeriodAt } from "../../../shared/limits";
 import { inTransaction } from "../../db/queries/plan-changes";
+import { meterColumnOf } from "../../db/queries/usage";
 import {
   callsByMinute,
   dueUsageReports,
@@ -49,7 +50,7 @@ export interface UsageBacklog {
 async function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: string, fromMs: number, toMs: number): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (eventName === METER_ALL_CALLS) {
-    for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs)) if (r.n > 0) out.set(r.minuteMs, r.n);
+    for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs, meterColumnOf(ctx.catalog))) if (r.n > 0) out.set(r.minuteMs, r.n);
     return out;
   }
   // Overage: the calls of each minute that fall beyond the quota, counted from the start of each quota
@@ -60,7 +61,7 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
   let period = billingPeriodAt(account.billingAnchorMs, fromMs, window);
   while (period.startMs < toMs) {
     let used = 0;
-    for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs)) {
+    for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs, meterColumnOf(ctx.catalog))) {
       if (r.minuteMs >= period.endMs) break;
       const over = Math.max(0, used + r.n - cap) - Math.max(0, used - cap);
       used += r.n;

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { accounts, approvalRequests, consents, planChanges, quotes, settings, usageDay, type AccountRow } from "../schema";
 import type { PlanChangeRow, QuoteRow } from "./plan-changes";
 import type { Store, Tx } from "./store";
+import type { MeterColumn } from "./usage";
 
 /**
  * Billing's storage besides the plan change itself (`plan-changes.ts`) and the ledger
@@ -131,12 +132,12 @@ export async function allAccountRows(store: Store): Promise<AccountRow[]> {
 
 // ---- the billing page ----------------------------------------------------------------------
 
-/** Calls served (allowed + would_throttle) on the whole UTC days in [fromMs, toMs), from the day rollup. */
-export async function callsOnDays(store: Store, accountId: string, fromMs: number, toMs: number): Promise<number> {
+/** Units of one meter served (allowed + would_throttle) on the whole UTC days in [fromMs, toMs), from the day rollup. */
+export async function callsOnDays(store: Store, accountId: string, fromMs: number, toMs: number, meter: MeterColumn): Promise<number> {
   return store
     .select({ n: sql<number>`coalesce(sum(${usageDay.allowed} + ${usageDay.wouldThrottle}), 0)` })
     .from(usageDay)
-    .where(and(eq(usageDay.accountId, accountId), gte(usageDay.dayMs, fromMs), lt(usageDay.dayMs, toMs)))
+    .where(and(eq(usageDay.accountId, accountId), inArray(usageDay.meter, [...meter]), gte(usageDay.dayMs, fromMs), lt(usageDay.dayMs, toMs)))
     .get()!.n;
 }
 

@@ -7,7 +7,8 @@ import type { Store } from "./store";
  * (the notice and its messages) is one call: all of it is written, or none.
  */
 
-export type NoticeRow = typeof notices.$inferSelect;
+/** A notice as stored; its meter defaults to '' on insert (the default meter; see server/db/schema/usage.ts). */
+export type NoticeRow = Omit<typeof notices.$inferSelect, "meter"> & { meter?: string };
 export type OutboxRow = typeof outbox.$inferSelect;
 /** A message to queue with a notice; the notice and the account it goes to are filled in. */
 export type OutboxDraft = Omit<typeof outbox.$inferInsert, "noticeId" | "accountId">;

@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
 import type { Store, Tx } from "./store";
+import type { MeterColumn } from "./usage";
 
 /**
  * What the operator console reads and changes, as the storage boundary answers it: its lists, the
@@ -166,14 +167,23 @@ export async function acknowledgeAnomalyOnce(db: Store, anomalyId: string, by: s
 
 // ---- the shadow audit ----------------------------------------------------------------------
 
-export type UsageDayRow = typeof usageDay.$inferSelect;
+export type UsageDayRow = Omit<typeof usageDay.$inferSelect, "meter">;
 
-/** The accounts' day rollups in [fromDayMs, toMs). */
-export async function usageDaysOf(db: Store, accountIds: string[], fromDayMs: number, toMs: number): Promise<UsageDayRow[]> {
+/** The accounts' day rollups of one meter in [fromDayMs, toMs), a row per account and day. */
+export async function usageDaysOf(db: Store, accountIds: string[], meter: MeterColumn, fromDayMs: number, toMs: number): Promise<UsageDayRow[]> {
   return db
-    .select()
+    .select({
+      dayMs: usageDay.dayMs,
+      accountId: usageDay.accountId,
+      allowed: sql<number>`sum(${usageDay.allowed})`,
+      wouldThrottle: sql<number>`sum(${usageDay.wouldThrottle})`,
+      throttled: sql<number>`sum(${usageDay.throttled})`,
+      ceiling: sql<number>`sum(${usageDay.ceiling})`,
+      peakMinute: sql<number>`max(${usageDay.peakMinute})`,
+    })
     .from(usageDay)
-    .where(and(inArray(usageDay.accountId, accountIds), gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toMs)))
+    .where(and(inArray(usageDay.accountId, accountIds), inArray(usageDay.meter, [...meter]), gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toMs)))
+    .groupBy(usageDay.accountId, usageDay.dayMs)
     .all();
 }
 
@@ -198,12 +208,12 @@ export async function lastPlanChangeOf(db: Store, accountId: string): Promise<{ 
     .get();
 }
 
-/** Calls per minute (every outcome) of the account in [fromMs, toMs), the minutes with traffic only. */
-export async function callsPerMinute(db: Store, accountId: string, fromMs: number, toMs: number): Promise<Array<{ minuteMs: number; calls: number }>> {
+/** Units per minute (every outcome) of the account on one meter in [fromMs, toMs), the minutes with traffic only. */
+export async function callsPerMinute(db: Store, accountId: string, meter: MeterColumn, fromMs: number, toMs: number): Promise<Array<{ minuteMs: number; calls: number }>> {
   return db
     .select({ minuteMs: usageMinute.minuteMs, calls: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle} + ${usageMinute.throttled})` })
     .from(usageMinute)
-    .where(and(eq(usageMinute.accountId, accountId), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
+    .where(and(eq(usageMinute.accountId, accountId), inArray(usageMinute.meter, [...meter]), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
     .groupBy(usageMinute.minuteMs)
     .all();
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
 import { accounts, auditLog, invoices, planChanges, quotes, stripeEvents, stripeUsageReports, usageMinute, type AccountRow, type PlanChangeStatus } from "../schema";
 import type { Store, Tx } from "./store";
+import type { MeterColumn } from "./usage";
 
 export type { AccountRow } from "../schema";
 
@@ -182,12 +183,12 @@ export async function lastAppliedAtMs(store: Store, accountId: string): Promise<
   );
 }
 
-/** Calls served (allowed + would throttle) per minute in [fromMs, toMs), oldest first. */
-export async function callsByMinute(store: Store, accountId: string, fromMs: number, toMs: number): Promise<Array<{ minuteMs: number; n: number }>> {
+/** Units of one meter served (allowed + would throttle) per minute in [fromMs, toMs), oldest first. */
+export async function callsByMinute(store: Store, accountId: string, fromMs: number, toMs: number, meter: MeterColumn): Promise<Array<{ minuteMs: number; n: number }>> {
   return store
     .select({ minuteMs: usageMinute.minuteMs, n: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle})` })
     .from(usageMinute)
-    .where(and(eq(usageMinute.accountId, accountId), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
+    .where(and(eq(usageMinute.accountId, accountId), inArray(usageMinute.meter, [...meter]), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
     .groupBy(usageMinute.minuteMs)
     .orderBy(asc(usageMinute.minuteMs))
     .all();

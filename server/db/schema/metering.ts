@@ -8,12 +8,14 @@ export const meteredIds = sqliteTable(
   "metered_ids",
   {
     accountId: text("account_id").notNull(),
+    /** The meter the call counted against: an id is unique per account and meter ('' = the default meter, see usage.ts). */
+    meter: text("meter").notNull().default(""),
     id: text("id").notNull(),
     /** The decision given the first time, replayed to a retry. */
     decision: text("decision").notNull(),
     seenAtMs: integer("seen_at_ms").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.id] }), index("metered_ids_seen_idx").on(t.seenAtMs)],
+  (t) => [primaryKey({ columns: [t.accountId, t.meter, t.id] }), index("metered_ids_seen_idx").on(t.seenAtMs)],
 );
 
 /** Per-minute audit of limit decisions other than a plain allow: which window, what happened, how often. */
@@ -22,9 +24,11 @@ export const limitEvents = sqliteTable(
   {
     minuteMs: integer("minute_ms").notNull(),
     accountId: text("account_id").notNull(),
+    /** The meter whose window it was ('' = the default meter, see usage.ts). */
+    meter: text("meter").notNull().default(""),
     window: text("window").notNull(),
     decision: text("decision", { enum: ["would_throttle", "throttle", "ceiling"] }).notNull(),
     count: integer("count").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.minuteMs, t.accountId, t.window, t.decision] }), index("limit_events_account_idx").on(t.accountId, t.minuteMs)],
+  (t) => [primaryKey({ columns: [t.minuteMs, t.accountId, t.meter, t.window, t.decision] }), index("limit_events_account_idx").on(t.accountId, t.minuteMs)],
 );

@@ -17,6 +17,8 @@ export const notices = sqliteTable(
     kind: text("kind").notNull(),
     /** minute | day | month, or null for a notice about every cap of the plan. */
     window: text("window"),
+    /** The meter whose caps the notice is about ('' = the default meter: notices written before meters were counted apart). */
+    meter: text("meter").notNull().default(""),
     periodStartMs: integer("period_start_ms").notNull(),
     dedupeKey: text("dedupe_key").notNull().unique(),
     /** The figures at the time of the notice (JSON): usage, cap, reset, plan, recommendation, dates. */

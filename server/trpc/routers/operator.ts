@@ -66,7 +66,7 @@ export const operatorRouter = router({
     return {
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name, enforcement: account.enforcement, grandfatheredUntilMs: account.grandfatheredUntilMs, overageOptIn: account.overageOptIn, createdAtMs: account.createdAtMs },
       overview: await getUsageOverview(db, meter, account, now),
-      history: await getUsageHistory(db, account, now),
+      history: await getUsageHistory(db, account, now, meter.meters.all),
       notices: (await listNotices(ctx.deps.notify, account.id, 50)).map((n) => ({ id: n.id, kind: n.kind, createdAtMs: n.createdAtMs, deliveredAtMs: n.deliveredAtMs, title: n.message.title })),
       quotes: (await recentQuotes(db, account.id)).map((q) => ({ id: q.id, kind: q.kind, fromPlanId: q.fromPlanId, toPlanId: q.toPlanId, amountDueNowMinor: q.amountDueNowMinor, recurringMinor: q.recurringMinor, currency: q.currency, createdAtMs: q.createdAtMs, expiresAtMs: q.expiresAtMs })),
       billing: await billingOverview(db, ctx.deps.catalog, account.id, now),

@@ -4,7 +4,7 @@ import { getUsageOverview } from "../../metering/usage-summary";
 import { customerProcedure, router } from "../trpc";
 
 export const usageRouter = router({
-  /** The signed-in customer's plan, caps and where they stand in each window. */
+  /** The signed-in customer's plan, caps and where they stand in each window, on each meter (`meters`, the default first). */
   overview: customerProcedure.query(async ({ ctx }) => {
     const { db, clock } = ctx.deps;
     const account = await getAccount(db, ctx.deps.catalog, ctx.accountId);
@@ -23,12 +23,12 @@ export const usageRouter = router({
       ...overview,
     };
   }),
-  /** The last 60 minutes per minute and the last 30 UTC days per day, with the caps for the charts' cap lines. */
+  /** The last 60 minutes per minute and the last 30 UTC days per day, with the caps for the charts' cap lines, on each meter (`meters`). */
   history: customerProcedure.query(async ({ ctx }) => {
     const { db, clock } = ctx.deps;
     const nowMs = clock.now();
     // The grace period goes with the history so the portal says what enforcement will actually do.
     // With the demo on, the portal can point a new customer at the metered demo API for a first call.
-    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...(await getUsageHistory(db, await getAccount(db, ctx.deps.catalog, ctx.accountId), nowMs)) };
+    return { nowMs, graceHours: ctx.deps.config.ENFORCEMENT_GRACE_HOURS, demoApi: ctx.deps.config.HEADROOM_DEMO, ...(await getUsageHistory(db, await getAccount(db, ctx.deps.catalog, ctx.accountId), nowMs, ctx.deps.meter.meters.all)) };
   }),
 });

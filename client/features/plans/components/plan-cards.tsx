@@ -1,8 +1,9 @@
-import { WINDOWS, WINDOW_LABELS, type BillingInterval, type Plan } from "../../../../shared/plans";
+import type { BillingInterval, Plan } from "../../../../shared/plans";
 import { Badge } from "../../../ui/badge";
 import type { PlanComparisonData } from "../use-plan-comparison";
+import { capRows, pricingLines } from "./cap-rows";
 import { CapValue, CostValue, Verdict } from "./plan-facts";
-import { atTheCap, overageText, planOn, priceText } from "./plan-text";
+import { atTheCap, planOn, priceText } from "./plan-text";
 import { SwitchPlanButton } from "./switch-plan-button";
 import { quotaWindow } from "../../../../shared/billing-interval";
 
@@ -50,10 +51,10 @@ export function PlanCards({ data, interval }: { data: PlanComparisonData; interv
               <CostValue plan={p} verdict={verdictOf(p)} interval={data.interval} />
             </div>
             <dl className="mt-3 space-y-1.5 text-sm">
-              {WINDOWS.map((w) => (
-                <div key={w} className="flex justify-between gap-3">
-                  <dt className="text-slate-600">Calls {WINDOW_LABELS[w].per}</dt>
-                  <dd><CapValue plan={on.plan} window={w} peak={data.peaks[w]} perYear={quotaWindow(p, on.interval) === "year"} /></dd>
+              {capRows(data).map((row) => (
+                <div key={row.key} className="flex justify-between gap-3">
+                  <dt className="text-slate-600">{row.label}</dt>
+                  <dd><CapValue plan={row.terms(on.plan)} window={row.window} peak={row.peak} perYear={quotaWindow(p, on.interval) === "year"} /></dd>
                 </div>
               ))}
             </dl>
@@ -62,10 +63,12 @@ export function PlanCards({ data, interval }: { data: PlanComparisonData; interv
                 <dt className="text-slate-600">At a cap</dt>
                 <dd className="text-slate-900">{atTheCap(p)}</dd>
               </div>
-              {overageText(p) && (
+              {pricingLines(data, p).length > 0 && (
                 <div>
                   <dt className="text-slate-600">Usage pricing</dt>
-                  <dd className="text-slate-900">{overageText(p)}</dd>
+                  {pricingLines(data, p).map((line) => (
+                    <dd key={line} className="text-slate-900">{line}</dd>
+                  ))}
                 </div>
               )}
             </dl>

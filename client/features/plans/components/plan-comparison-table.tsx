@@ -1,15 +1,16 @@
-import { WINDOWS, WINDOW_LABELS, type BillingInterval, type Plan, type WindowName } from "../../../../shared/plans";
+import type { BillingInterval, Plan, WindowName } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import type { PlanComparisonData } from "../use-plan-comparison";
+import { capRows, pricingLines } from "./cap-rows";
 import { CapValue, CostValue, Verdict } from "./plan-facts";
-import { atTheCap, overageText, planOn, priceText } from "./plan-text";
+import { atTheCap, planOn, priceText } from "./plan-text";
 import { SwitchPlanButton } from "./switch-plan-button";
 import { quotaWindow } from "../../../../shared/billing-interval";
 
 const PEAK_LABEL: Record<WindowName, string> = { minute: "Your busiest minute", day: "Your busiest day", month: "Your last 30 days" };
 
-/** Plans side by side (wide screens), the customer's own peaks against each cap; `interval` as for PlanCards. */
+/** Plans side by side (wide screens), the customer's own peaks against each cap (of each meter, when there are several); `interval` as for PlanCards. */
 export function PlanComparisonTable({ data, interval }: { data: PlanComparisonData; interval?: BillingInterval }) {
   const recommendedId = data.recommendation?.planId;
   const verdictOf = (p: Plan) => data.verdicts.find((v) => v.planId === p.id)!;
@@ -51,17 +52,17 @@ export function PlanComparisonTable({ data, interval }: { data: PlanComparisonDa
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {WINDOWS.map((w) => (
-            <tr key={w}>
+          {capRows(data).map((row) => (
+            <tr key={row.key}>
               <th scope="row" className={rowHead}>
-                Calls {WINDOW_LABELS[w].per}
+                {row.label}
                 <span className="mt-0.5 block text-xs font-normal text-slate-600">
-                  {PEAK_LABEL[w]}: <span className="font-semibold text-slate-800">{formatCount(data.peaks[w])}</span>
+                  {PEAK_LABEL[row.window]}: <span className="font-semibold text-slate-800">{formatCount(row.peak)}</span>
                 </span>
               </th>
               {data.plans.map((p) => (
                 <td key={p.id} className={`${cell} ${column(p)}`}>
-                  <CapValue plan={planOn(p, interval ?? "month").plan} window={w} peak={data.peaks[w]} perYear={quotaWindow(p, planOn(p, interval ?? "month").interval) === "year"} />
+                  <CapValue plan={row.terms(planOn(p, interval ?? "month").plan)} window={row.window} peak={row.peak} perYear={quotaWindow(p, planOn(p, interval ?? "month").interval) === "year"} />
                 </td>
               ))}
             </tr>
@@ -75,7 +76,9 @@ export function PlanComparisonTable({ data, interval }: { data: PlanComparisonDa
           <tr>
             <th scope="row" className={rowHead}>Usage pricing</th>
             {data.plans.map((p) => (
-              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>{overageText(p) ?? <span className="text-slate-600">None</span>}</td>
+              <td key={p.id} className={`${cell} text-slate-700 ${column(p)}`}>
+                <PricingLines lines={pricingLines(data, p)} />
+              </td>
             ))}
           </tr>
           <tr>
@@ -117,5 +120,20 @@ export function PlanComparisonTable({ data, interval }: { data: PlanComparisonDa
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** A plan's usage pricing: one line as plain text (a single meter), one line per priced meter, or "None". */
+function PricingLines({ lines }: { lines: string[] }) {
+  if (lines.length === 0) return <span className="text-slate-600">None</span>;
+  if (lines.length === 1) return <>{lines[0]}</>;
+  return (
+    <>
+      {lines.map((line) => (
+        <span key={line} className="block">
+          {line}
+        </span>
+      ))}
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { formatMoney } from "../../../../shared/money";
 import { monthlyEquivalentMinor } from "../../../../shared/billing-interval";
-import type { BillingInterval, Plan, WindowName } from "../../../../shared/plans";
+import type { BillingInterval, MeterTerms, Plan, WindowName } from "../../../../shared/plans";
 import { formatCount } from "../../../lib/format";
 import type { PlanVerdictData } from "../use-plan-comparison";
 import { VERDICT_STYLE, windowFit } from "./plan-text";
@@ -12,10 +12,11 @@ const MARK = {
 } as const;
 
 /**
- * A plan's cap in one window, marked with how the customer's own peak compares to it. `perYear`: the
- * month cap is a yearly quota (the year's allowance), compared with twelve months at this rate.
+ * A plan's cap in one window (of one meter: `plan` is that meter's terms; a `Plan` is its default
+ * meter's), marked with how the customer's own peak compares to it. `perYear`: the month cap is a
+ * yearly quota (the year's allowance), compared with twelve months at this rate.
  */
-export function CapValue({ plan, window, peak, perYear = false }: { plan: Plan; window: WindowName; peak: number; perYear?: boolean }) {
+export function CapValue({ plan, window, peak, perYear = false }: { plan: MeterTerms; window: WindowName; peak: number; perYear?: boolean }) {
   const cap = plan.caps[window];
   if (cap === undefined) return <span className="text-slate-600">{plan.metered ? "No cap, metered" : "No cap"}</span>;
   const yearly = perYear && window === "month";

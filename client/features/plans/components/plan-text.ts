@@ -1,6 +1,6 @@
 import { intervalFor, termsOnInterval, yearlySaving } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
-import type { BillingInterval, Plan, WindowName } from "../../../../shared/plans";
+import type { BillingInterval, MeterTerms, Plan, WindowName } from "../../../../shared/plans";
 import type { FitKind } from "../../../../shared/recommend";
 
 /** What happens when a customer on this plan reaches a cap, in a few words. */
@@ -42,8 +42,15 @@ export const VERDICT_STYLE: Record<FitKind, { className: string; icon: string }>
   over: { className: "text-rose-700", icon: "M6 6l12 12M18 6 6 18" },
 };
 
-/** Whether the customer's peak in a window is within this plan's cap there. */
-export function windowFit(plan: Plan, window: WindowName, peak: number): "within" | "over" | "billed" | "none" {
+/** One meter's usage pricing on a plan, for a comparison of several meters: "$5.00 per 1,000 over the quota", or null. */
+export function meterPricingText(terms: MeterTerms, currency: string): string | null {
+  if (terms.overagePer1000Minor === undefined) return null;
+  const price = formatMoney(terms.overagePer1000Minor, currency);
+  return terms.metered ? `${price} per 1,000, every one` : `${price} per 1,000 over the quota`;
+}
+
+/** Whether the customer's peak in a window is within this plan's cap there (a plan's terms for one meter; a `Plan` is its default meter's). */
+export function windowFit(plan: MeterTerms, window: WindowName, peak: number): "within" | "over" | "billed" | "none" {
   const cap = plan.caps[window];
   if (cap === undefined || plan.metered) return "none";
   if (peak <= cap) return "within";

@@ -13,12 +13,12 @@ const dayLong = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "sh
 
 const served = (p: UsageCounts) => p.allowed + p.wouldThrottle;
 
-/** "4,016 calls in the last 30 days. Busiest day: …. 30 of 30 days went over your cap of 1,000." */
-function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number) => string, noun: string, range: string): string {
+/** "4,016 calls in the last 30 days. Busiest day: …. 30 of 30 days went over your cap of 1,000." ("MCP tool calls" for another meter's `calls`). */
+function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number) => string, noun: string, range: string, calls = "calls"): string {
   const total = points.reduce((s, p) => s + totalOf(p), 0);
-  if (total === 0) return `No calls ${range}.`;
+  if (total === 0) return `No ${calls} ${range}.`;
   const peak = points.reduce((best, p) => (totalOf(p) > totalOf(best) ? p : best));
-  const parts = [`${formatCount(total)} calls ${range}.`, `Busiest ${noun}: ${bucket(peak.startMs)}, ${formatCount(totalOf(peak))} calls.`];
+  const parts = [`${formatCount(total)} ${calls} ${range}.`, `Busiest ${noun}: ${bucket(peak.startMs)}, ${formatCount(totalOf(peak))} ${calls}.`];
   const current = points.filter((p) => !p.note);
   if (cap !== null) {
     const over = current.filter((p) => served(p) > cap).length;
@@ -28,8 +28,8 @@ function describe(points: ChartPoint[], cap: number | null, bucket: (ms: number)
   if (current.length < points.length) parts.push(`${points.length - current.length} ${noun}s were on an earlier plan, counted against its caps.`);
   const wouldThrottle = points.reduce((s, p) => s + p.wouldThrottle, 0);
   const throttled = points.reduce((s, p) => s + p.throttled, 0);
-  if (wouldThrottle > 0) parts.push(`${formatCount(wouldThrottle)} calls would have been throttled.`);
-  if (throttled > 0) parts.push(`${formatCount(throttled)} calls were refused for a cap.`);
+  if (wouldThrottle > 0) parts.push(`${formatCount(wouldThrottle)} ${calls} would have been throttled.`);
+  if (throttled > 0) parts.push(`${formatCount(throttled)} ${calls} were refused for a cap.`);
   return parts.join(" ");
 }
 
@@ -54,9 +54,15 @@ function dayPoints(history: UsageHistoryData, catalog: Catalog): ChartPoint[] {
   });
 }
 
-/** The last-hour and last-30-days charts. Its own chunk: the charting library loads after the meters. */
-export function UsageCharts({ history, catalog }: { history: UsageHistoryData; catalog: Catalog }) {
+/**
+ * The last-hour and last-30-days charts. Its own chunk: the charting library loads after the meters.
+ * `meter`: one of several meters' charts, named by its unit (absent: the words say "calls", as with a single meter).
+ */
+export function UsageCharts({ history, catalog, meter }: { history: UsageHistoryData; catalog: Catalog; meter?: { id: string; unit: string } }) {
   const { caps } = history;
+  const calls = meter?.unit ?? "calls";
+  const Calls = calls.charAt(0).toUpperCase() + calls.slice(1);
+  const testId = (id: string) => (meter ? `${id}-${meter.id}` : id);
   const minutes = history.minutes.map((m) => ({ ...m, otherPlan: 0 }));
   const days = dayPoints(history, catalog);
   const lastMinute = minutes.at(-1)?.startMs ?? 0;
@@ -69,30 +75,30 @@ export function UsageCharts({ history, catalog }: { history: UsageHistoryData; c
   return (
     <div className="grid gap-6">
       <UsageBarChart
-        testId="chart-minutes"
-        title="Last 60 minutes"
-        subtitle={`Calls per minute · your time (${tz})`}
+        testId={testId("chart-minutes")}
+        title={meter ? `${Calls}, last 60 minutes` : "Last 60 minutes"}
+        subtitle={`${Calls} per minute · your time (${tz})`}
         points={minutes}
         cap={caps.minute}
         unit="min"
         formatTick={(ms) => hhmm.format(ms)}
         formatBucket={(ms) => minuteLong.format(ms)}
         ticks={minuteTicks}
-        summary={describe(minutes, caps.minute, (ms) => hhmm.format(ms), "minute", "in the last 60 minutes")}
-        emptyText="No calls in the last 60 minutes"
+        summary={describe(minutes, caps.minute, (ms) => hhmm.format(ms), "minute", "in the last 60 minutes", calls)}
+        emptyText={`No ${calls} in the last 60 minutes`}
       />
       <UsageBarChart
-        testId="chart-days"
-        title="Last 30 days"
-        subtitle="Calls per day · UTC days, as your daily cap counts them"
+        testId={testId("chart-days")}
+        title={meter ? `${Calls}, last 30 days` : "Last 30 days"}
+        subtitle={`${Calls} per day · UTC days, as your daily cap counts them`}
         points={days}
         cap={caps.day}
         unit="day"
         formatTick={(ms) => dayShort.format(ms)}
         formatBucket={(ms) => dayLong.format(ms)}
         ticks={dayTicks}
-        summary={describe(days, caps.day, (ms) => dayLong.format(ms), "day", "in the last 30 days")}
-        emptyText="No calls in the last 30 days"
+        summary={describe(days, caps.day, (ms) => dayLong.format(ms), "day", "in the last 30 days", calls)}
+        emptyText={`No ${calls} in the last 30 days`}
       />
     </div>
   );
