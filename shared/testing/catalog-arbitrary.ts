@@ -23,14 +23,23 @@ export const meterLimitsArbitrary: fc.Arbitrary<Limits> = fc.oneof(
   fc.integer({ min: 1, max: 2_000 }).map((meteredPer1000Minor) => ({ meteredPer1000Minor })),
 ).map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as Limits);
 
-/** A catalog file: meters m0…, plans p0… (the first public), prices in USD cents. */
-export const catalogFileArbitrary = (o: { plans?: { min: number; max: number }; meters?: { min: number; max: number } } = {}): fc.Arbitrary<CatalogFileInput> =>
+/** Ids as a provider might choose them: any the schema takes. */
+const idArbitrary = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,15}$/);
+
+/**
+ * A catalog file: meters m0…, plans p0… (the first public), prices in USD cents; with `ids`, ids a
+ * provider might choose and a currency of several (EUR, JPY's zero decimals, GBP).
+ */
+export const catalogFileArbitrary = (o: { plans?: { min: number; max: number }; meters?: { min: number; max: number }; ids?: boolean } = {}): fc.Arbitrary<CatalogFileInput> =>
   fc
     .record({
       meterCount: fc.integer(o.meters ?? { min: 1, max: 3 }),
       planCount: fc.integer(o.plans ?? { min: 1, max: 8 }),
+      planIds: o.ids ? fc.uniqueArray(idArbitrary, { minLength: 8, maxLength: 8 }) : fc.constant(null),
+      meterIds: o.ids ? fc.uniqueArray(idArbitrary, { minLength: 3, maxLength: 3 }) : fc.constant(null),
+      currency: o.ids ? fc.constantFrom("USD", "EUR", "JPY", "GBP") : fc.constant("USD"),
     })
-    .chain(({ meterCount, planCount }) =>
+    .chain(({ meterCount, planCount, planIds, meterIds, currency }) =>
       fc
         .array(
           fc.record({
@@ -41,12 +50,12 @@ export const catalogFileArbitrary = (o: { plans?: { min: number; max: number }; 
           { minLength: planCount, maxLength: planCount },
         )
         .map((plans): CatalogFileInput => {
-          const meters = Array.from({ length: meterCount }, (_, i) => ({ id: `m${i}`, unit: i === 0 ? "API calls" : `tool calls ${i}` }));
+          const meters = Array.from({ length: meterCount }, (_, i) => ({ id: meterIds?.[i] ?? `m${i}`, unit: i === 0 ? "API calls" : `tool calls ${i}` }));
           return {
-            currency: "USD",
+            currency,
             meters,
             plans: plans.map((p, i) => ({
-              id: `p${i}`,
+              id: planIds?.[i] ?? `p${i}`,
               name: `Plan ${i}`,
               price: { month: p.price },
               public: i === 0 || p.public,

@@ -19,9 +19,9 @@ import { WizardSteps, type WizardStep } from "./components/wizard-steps";
 import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
 import { usePreviewPlanChange, type PlanChangeQuote } from "./use-preview-plan-change";
 
-/** The plan `?to=` asks for, else the recommended one — never the current plan, unless in the other billing interval. */
+/** The plan `?to=` asks for, else the recommended one — never the current plan, unless in the other billing interval or on newer terms. */
 function initialChoice(data: PlanComparisonData, to: string | null, interval: BillingInterval): PlanId | null {
-  const offered = (id: string | null | undefined): id is PlanId => !!id && data.plans.some((p) => p.id === id) && (id !== data.currentPlanId || isOtherInterval(data, interval));
+  const offered = (id: string | null | undefined): id is PlanId => !!id && data.plans.some((p) => p.id === id) && (id !== data.currentPlanId || isOtherInterval(data, interval) || data.newerTerms !== null);
   if (offered(to)) return to;
   const rec = data.recommendation?.planId;
   return offered(rec) ? rec : null;
@@ -79,7 +79,7 @@ export function PlanChangePage() {
   const interval: BillingInterval = pickedInterval ?? (isBillingInterval(intervalParam) ? intervalParam : (data?.interval ?? "month"));
   const chosen = picked ?? (data ? initialChoice(data, toParam, interval) : null);
   // The current plan in the account's own interval is no choice.
-  const selected = chosen && data && chosen === data.currentPlanId && !isOtherInterval(data, interval) ? null : chosen;
+  const selected = chosen && data && chosen === data.currentPlanId && !isOtherInterval(data, interval) && data.newerTerms === null ? null : chosen;
 
   function go(next: WizardStep) {
     moved.current = true;
@@ -131,7 +131,7 @@ export function PlanChangePage() {
   // What `?to=` asked for, when it cannot be offered, said plainly instead of silently ignored.
   const toNote =
     toParam && step === "choose" && !picked
-      ? toParam === data!.currentPlanId && !isOtherInterval(data!, interval)
+      ? toParam === data!.currentPlanId && !isOtherInterval(data!, interval) && data!.newerTerms === null
         ? `You are already on the ${catalog.data.nameOf(data!.currentPlanId)} plan.`
         : !data!.plans.some((p) => p.id === toParam)
           ? `There is no plan “${toParam}” to switch to; choose one below.`

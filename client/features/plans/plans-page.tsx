@@ -4,7 +4,9 @@ import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { PlanCards } from "./components/plan-cards";
 import { PlanComparisonTable } from "./components/plan-comparison-table";
+import { NewerTermsCard } from "./components/newer-terms-card";
 import { RecommendationCard } from "./components/recommendation-card";
+import { useCatalog } from "../../lib/use-catalog";
 import { IntervalToggle, offersYearly } from "./components/interval-toggle";
 import { usePlanComparison, type PlanComparisonData } from "./use-plan-comparison";
 
@@ -29,6 +31,7 @@ function ComparePlans({ data }: { data: PlanComparisonData }) {
 
 export function PlansPage() {
   const comparison = usePlanComparison();
+  const catalog = useCatalog();
   return (
     <>
       <PageHeader title="Plans" description="Every plan checked against your own traffic of the last 30 days. Changing plan will always show the exact price first and need your consent." />
@@ -36,6 +39,7 @@ export function PlansPage() {
       {comparison.isError && <ErrorState message={comparison.error.message} onRetry={() => comparison.refetch()} />}
       {comparison.data && (
         <>
+          <NewerTermsCard data={comparison.data} planName={catalog.data?.nameOf(comparison.data.currentPlanId) ?? comparison.data.currentPlanId} />
           <RecommendationCard data={comparison.data} />
           <h2 className="mb-3 text-lg font-semibold tracking-tight text-slate-900">Compare plans</h2>
           <ComparePlans data={comparison.data} />

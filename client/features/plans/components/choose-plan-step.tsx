@@ -44,7 +44,8 @@ export function ChoosePlanStep({
   // The interval the selected plan would be billed in, and whether that changes the account's.
   const target = selectedPlan ? intervalFor(selectedPlan, shown) : shown;
   const moves = interval !== undefined && target !== data.interval;
-  const selectable = (p: Plan) => p.id !== data.currentPlanId || (interval !== undefined && interval !== data.interval && p.prices[interval] !== undefined);
+  // The current plan is a choice in the other interval, or when the account is on an older version of its terms.
+  const selectable = (p: Plan) => p.id !== data.currentPlanId || data.newerTerms !== null || (interval !== undefined && interval !== data.interval && p.prices[interval] !== undefined);
   return (
     <section aria-labelledby={legendId}>
       <StepHeading id={legendId} focusOnMount={focusOnMount} description="Each plan is checked against your own traffic of the last 30 days. You will see the exact price before anything changes.">
@@ -74,7 +75,9 @@ export function ChoosePlanStep({
         <Button onClick={onContinue} disabled={!selectedPlan || !selectable(selectedPlan)} data-testid="continue-to-preview">
           {selectedPlan && selectable(selectedPlan)
             ? selectedPlan.id === data.currentPlanId
-              ? `Preview ${INTERVAL_WORDS[target].adjective} billing for ${selectedPlan.name}`
+              ? data.newerTerms !== null && !moves
+                ? `Preview the ${selectedPlan.name} plan's current terms`
+                : `Preview ${INTERVAL_WORDS[target].adjective} billing for ${selectedPlan.name}`
               : `Preview the switch to ${selectedPlan.name}${moves ? `, billed ${INTERVAL_WORDS[target].adjective}` : ""}`
             : "Choose a plan to continue"}
         </Button>
