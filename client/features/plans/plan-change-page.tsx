@@ -178,7 +178,8 @@ export function PlanChangePage() {
               catalog={catalog.data}
               quote={quote}
               expiresAtMs={expiresAtMs}
-              verdict={quote ? data!.verdicts.find((v) => v.planId === quote.toPlanId) : undefined}
+              // The verdicts judge the account's own version of its plan: none is shown for its current terms.
+              verdict={quote && !(quote.toPlanId === data!.currentPlanId && data!.newerTerms !== null) ? data!.verdicts.find((v) => v.planId === quote.toPlanId) : undefined}
               pending={preview.isPending}
               problem={preview.isError ? describeBillingError(preview.error, "preview") : null}
               previewing={preview.isPending}

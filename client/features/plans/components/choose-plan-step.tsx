@@ -59,6 +59,7 @@ export function ChoosePlanStep({
             key={p.id}
             plan={p}
             current={p.id === data.currentPlanId}
+            newerTerms={data.newerTerms !== null && (interval === undefined || interval === data.interval) ? data.newerTerms.current : null}
             disabled={!selectable(p)}
             interval={shown}
             recommended={p.id === recommendedId}
@@ -95,9 +96,12 @@ function PlanOption({
   checked,
   verdict,
   onSelect,
+  newerTerms,
 }: {
   plan: Plan;
   current: boolean;
+  /** The current plan's current terms, when the account is on an older version of them (choosing the plan takes them). */
+  newerTerms: string | null;
   disabled: boolean;
   interval: BillingInterval;
   recommended: boolean;
@@ -160,7 +164,14 @@ function PlanOption({
             ) : null}
           </span>
         )}
-        {current && (disabled ? <span className="block font-medium text-slate-600">This is your current plan.</span> : <span className="block font-medium text-slate-600">Your current plan, billed {INTERVAL_WORDS[interval === "year" ? "month" : "year"].adjective} now.</span>)}
+        {current &&
+          (disabled ? (
+            <span className="block font-medium text-slate-600">This is your current plan.</span>
+          ) : newerTerms ? (
+            <span className="block font-medium text-slate-600">Your plan on the terms you have. Choose it to take its current terms: {newerTerms}.</span>
+          ) : (
+            <span className="block font-medium text-slate-600">Your current plan, billed {INTERVAL_WORDS[interval === "year" ? "month" : "year"].adjective} now.</span>
+          ))}
       </span>
     </label>
   );

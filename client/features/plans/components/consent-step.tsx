@@ -42,7 +42,11 @@ export function ConsentStep({
   return (
     <section aria-labelledby="consent-heading">
       <StepHeading id="consent-heading" focusOnMount={focusOnMount} description="Read what you agree to. Nothing is charged or changed until you press the button below.">
-        {quote.timing === "now" ? `Agree to switch to ${to.name}${moves ? `, billed ${INTERVAL_WORDS[quote.toInterval].adjective}` : ""}` : `Agree to switch to ${to.name} on ${billingDate(quote.effectiveAtMs)}`}
+        {quote.fromPlanId === quote.toPlanId && !moves
+          ? `Agree to the ${to.name} plan's current terms${quote.timing === "now" ? "" : ` from ${billingDate(quote.effectiveAtMs)}`}`
+          : quote.timing === "now"
+            ? `Agree to switch to ${to.name}${moves ? `, billed ${INTERVAL_WORDS[quote.toInterval].adjective}` : ""}`
+            : `Agree to switch to ${to.name} on ${billingDate(quote.effectiveAtMs)}`}
       </StepHeading>
 
       <dl className="mb-4 flex flex-wrap gap-x-8 gap-y-2 rounded-xl bg-slate-50 px-4 py-3 text-sm ring-1 ring-inset ring-slate-200" data-testid="consent-recap">

@@ -97,7 +97,9 @@ export function PreviewStep({
 }) {
   const expired = useExpired(expiresAtMs);
   const named = (planId: string, interval: "month" | "year") => `${catalog.nameOf(planId)}${quote && quote.fromInterval !== quote.toInterval ? ` (${INTERVAL_WORDS[interval].adjective})` : ""}`;
-  const title = quote ? `Preview: ${named(quote.fromPlanId, quote.fromInterval)} → ${named(quote.toPlanId, quote.toInterval)}` : "Preview";
+  // The same plan in the same interval: the account takes its plan's current terms.
+  const newTerms = quote && quote.fromPlanId === quote.toPlanId && quote.fromInterval === quote.toInterval;
+  const title = !quote ? "Preview" : newTerms ? `Preview: ${catalog.nameOf(quote.toPlanId)} on its current terms` : `Preview: ${named(quote.fromPlanId, quote.fromInterval)} → ${named(quote.toPlanId, quote.toInterval)}`;
 
   return (
     <section aria-labelledby="preview-heading" aria-busy={pending}>
