@@ -6,7 +6,7 @@ import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   interface ProvidedContext {
-    /** Where the servers under test run from: a copy of server/ and shared/ taken when the run began. */
+    /** Where the servers under test run from: a copy of server/, shared/ and the demo catalog taken when the run began. */
     sourceDir: string;
   }
 }
@@ -24,7 +24,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export default function setup(project: TestProject): () => void {
   const dir = mkdtempSync(join(tmpdir(), "headroom-rel-src-"));
   for (const part of ["server", "shared"]) cpSync(join(ROOT, part), join(dir, part), { recursive: true });
-  for (const file of ["package.json", "tsconfig.json"]) cpSync(join(ROOT, file), join(dir, file));
+  for (const file of ["package.json", "tsconfig.json", "headroom.catalog.json"]) cpSync(join(ROOT, file), join(dir, file));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   const client = join(dir, "dist/client");
   if (existsSync(join(ROOT, "dist/client/index.html"))) cpSync(join(ROOT, "dist/client"), client, { recursive: true });

@@ -59,7 +59,8 @@ function requireOption(values: Record<string, unknown>, name: string): string {
 }
 
 async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await createRuntime({ config, logger: createLogger("warn", process.stderr) });
+  // The catalog the server last loaded: a command records no catalog of its own.
+  const rt = await createRuntime({ config, logger: createLogger("warn", process.stderr), recordCatalog: false });
   try {
     return await fn(rt);
   } finally {

@@ -20,7 +20,7 @@ import { smtpMailer } from "./notify/mailer";
 import type { NotifyContext } from "./notify/notices";
 import { PlanAdvisor } from "./plans/plan-advisor";
 import { checkCatalogCovers, DEMO_CATALOG_PATH, loadCatalog } from "./plans/load-catalog";
-import { recordCatalog } from "./plans/catalog-versions";
+import { catalogInUse, recordCatalog } from "./plans/catalog-versions";
 import type { Catalog } from "../shared/catalog";
 import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
@@ -64,7 +64,7 @@ export interface Runtime {
  * Opens and migrates the database, records the catalog's plan versions and builds the dependencies;
  * nothing listens yet.
  */
-export async function createRuntime(opts: { config?: Config; catalog?: Catalog; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Promise<Runtime> {
+export async function createRuntime(opts: { config?: Config; catalog?: Catalog; recordCatalog?: boolean; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Promise<Runtime> {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   // The provider's plans: a bad file stops here, before the database is opened, with one line naming the plan and field.
@@ -74,7 +74,8 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   let baseUrl = publicBaseUrl(config, config.PORT);
   const clock = opts.clock ?? systemClock;
   // Terms that changed in the file become new plan versions; accounts keep the versions they are on.
-  const catalog = await recordCatalog(database.db, clock, file, config.CATALOG_PATH ?? DEMO_CATALOG_PATH);
+  // A command that is not the server (recordCatalog: false) reads the catalog the server last loaded instead.
+  const catalog = opts.recordCatalog === false ? await catalogInUse(database.db, file) : await recordCatalog(database.db, clock, file, config.CATALOG_PATH ?? DEMO_CATALOG_PATH);
   // What changed, for whoever keeps something about it: built first, so nothing refers to a part not made yet.
   const feed = new ChangeFeed(logger);
   const advisor = new PlanAdvisor(database.db, clock, catalog);

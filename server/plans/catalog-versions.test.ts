@@ -9,6 +9,8 @@ import { billingOverview } from "../billing/billing-overview";
 import { confirmPlanChange } from "../billing/plan-change";
 import { previewPlanChange } from "../billing/quote";
 import { ManualClock } from "../lib/clock";
+import { createLogger } from "../lib/logger";
+import { createRuntime } from "../main";
 import { startTestServer, type TestServer } from "../testing/test-server";
 import { checkCatalogFile } from "./catalog-check";
 import { offerCurrentTerms } from "./offer-terms";
@@ -75,6 +77,23 @@ describe("plan versions", () => {
     const fresh = await createAccount(srv.deps.db, srv.deps.catalog, clock, { name: "New", email: "new@example.com", planId: "starter" });
     expect(fresh.plan).toMatchObject({ version: 2, priceMinor: 3_900 });
     expect(srv.deps.catalog.plan("starter").priceMinor).toBe(3_900);
+  });
+
+  it("a command that is not the server reads the catalog the server last loaded and records nothing", async () => {
+    const first = await serve(demoFile as CatalogFileInput);
+    const raised = await restart(first, demoWith("starter", (p) => (p.price = { month: 3_900 })));
+    const loads = () => raised.sqlite.prepare("select count(*) from catalog_loads").pluck().get();
+    expect(loads()).toBe(2);
+    // As `headroom accounts list` without CATALOG_PATH would: the demo file is given, the provider's is used.
+    const cli = await createRuntime({ config: raised.deps.config, catalog: parseCatalog(demoFile), clock, logger: createLogger("silent"), recordCatalog: false });
+    try {
+      expect(cli.deps.catalog.plan("starter")).toMatchObject({ version: 2, priceMinor: 3_900 });
+      expect(cli.deps.catalog.planAt("starter", 1).priceMinor).toBe(2_900);
+    } finally {
+      cli.database.close();
+    }
+    expect(loads()).toBe(2);
+    expect(versions(raised, "starter")).toEqual([1, 2]);
   });
 
   it("the same file again, or only new words, adds no version", async () => {
