@@ -52,7 +52,10 @@ beforeAll(async () => {
   customerCookie = await customerSession(srv, customer.accountId);
   operatorCookie = await operatorSession(srv);
   procedures = await discoverProcedures();
-  ({ createAccountInput } = (await importSource("server/accounts/accounts.ts")) as { createAccountInput: typeof createAccountInput });
+  // The account schema depends on the catalog's plans: the demo's, which the server under test runs.
+  const accounts = (await importSource("server/accounts/accounts.ts")) as { createAccountInput: (catalog: unknown) => typeof createAccountInput };
+  const { loadCatalog } = (await importSource("server/plans/load-catalog.ts")) as { loadCatalog: () => unknown };
+  createAccountInput = accounts.createAccountInput(loadCatalog());
   const schemas = (await importSource("server/http/v1-schemas.ts")) as Record<"checkRequest" | "createKeyBody" | "eventsRequest" | "portalSessionBody", SchemaLike>;
   ({ checkRequest, createKeyBody, eventsRequest, portalSessionBody } = schemas);
 });
