@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import Database from "better-sqlite3";
 import type { CatalogFileInput } from "../shared/catalog-file";
 
@@ -31,8 +31,8 @@ export interface CatalogServer {
   signInAsCustomer(page: Page, accountId: string, returnUrl?: string): Promise<void>;
   /** Signs an operator in the way an operator does: a one-time link from `headroom operator-link` on this server's database and catalog. */
   signInAsOperator(page: Page): Promise<void>;
-  /** POST to /v1 with the server token; the answer's status is checked against `status`. */
-  v1<T>(request: APIRequestContext, path: string, data: unknown, status?: number): Promise<T>;
+  /** POST to /v1 with the server token, as the provider's backend does; the answer's status is checked against `status`. */
+  v1<T>(path: string, body: unknown, status?: number): Promise<T>;
   /** SIGTERM, wait for the exit, remove the directory. */
   stop(): Promise<void>;
 }
@@ -119,10 +119,11 @@ export async function startCatalogServer(name: string, catalog: string | Catalog
       await page.goto(url);
       await expect(page).toHaveURL(/\/console/);
     },
-    v1: async <T>(request: APIRequestContext, path: string, data: unknown, status = 200) => {
-      const res = await request.post(`${base}/v1${path}`, { headers: auth, data });
-      expect(res.status(), `POST /v1${path}: ${await res.text()}`).toBe(status);
-      return (await res.json()) as T;
+    v1: async <T>(path: string, body: unknown, status = 200) => {
+      const res = await fetch(`${base}/v1${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+      const text = await res.text();
+      expect(res.status, `POST /v1${path}: ${text}`).toBe(status);
+      return JSON.parse(text) as T;
     },
     stop,
   };
