@@ -243,6 +243,9 @@ test.describe("a catalog of seven plans, two meters and yearly prices, with the 
     const starter = page.locator('[data-testid="catalog-version-row"][data-plan="starter"]');
     await expect(starter).toContainText("API calls: 60 per minute, 1,000 per day (UTC)");
     await expect(starter).toContainText("MCP tool calls: 10 per minute, 200 per day (UTC)");
+    // Scale's quota counts over the year on its yearly price: its terms say so.
+    const scale = page.locator('[data-testid="catalog-version-row"][data-plan="scale"]');
+    await expect(scale).toContainText("$499.00/month or $4,790.00/year; API calls: 1,000 per minute, 100,000 per billing month (1,200,000 per billing year on the yearly price)");
     await page.screenshot({ path: `${SHOTS}/catalogs-seven-plans-console-catalog.png`, fullPage: true });
   });
 });
