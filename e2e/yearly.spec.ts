@@ -72,4 +72,13 @@ test("a customer switches from monthly to yearly billing: the preview charges no
   await page.goto(`${base}/billing`);
   await expect(page.getByTestId("billing-interval")).toContainText("Yearly");
   await expect(page.getByTestId("current-plan")).toContainText("$1,990.00 a year");
+
+  // The usage page names the plan at the price it is billed at now, and the billing period is the year from today.
+  await page.goto(`${base}/usage`);
+  const planLine = page.getByText("Harbor Logistics ·");
+  await expect(planLine).toContainText("Business plan ($1,990.00/year)");
+  const year = new Date().getUTCFullYear();
+  await expect(planLine).toContainText(new RegExp(`billing period \\w{3} \\d{1,2}, ${year} – \\w{3} \\d{1,2}, ${year + 1}$`));
+  await expect(page.getByTestId("chart-days")).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/yearly-usage.png`, fullPage: true });
 });
