@@ -40,9 +40,9 @@ export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
   expect(serious).toEqual([]);
 }
 
-/** "$16.72" → 1672, "$1,234.56" → 123456, "−$2.85" → -285: money as shown, back to minor units, to check the sums. */
+/** "$16.72" → 1672, "$1,234.56" → 123456, "−$2.85" → -285, "€40.00" → 4000: money as shown (in dollars, euros or pounds), back to minor units, to check the sums. */
 export function minor(text: string): number {
-  const m = /(−|-)?\$([\d,]+)\.(\d\d)/.exec(text);
+  const m = /(−|-)?[$€£]([\d,]+)\.(\d\d)/.exec(text);
   if (!m) throw new Error(`no amount in "${text}"`);
   return (m[1] ? -1 : 1) * (Number(m[2]!.replace(/,/g, "")) * 100 + Number(m[3]));
 }

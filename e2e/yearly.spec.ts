@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import Database from "better-sqlite3";
+import { resolve } from "node:path";
+import { startCatalogServer, type CatalogServer } from "./catalog-server";
 import { expect, minor, SHOTS, test } from "./fixtures";
 
 /**
@@ -12,50 +8,21 @@ import { expect, minor, SHOTS, test } from "./fixtures";
  * server runs the demo catalog, which sells monthly only.
  */
 const CATALOG = resolve(import.meta.dirname, "../shared/testing/yearly.catalog.json");
-const TOKEN = `e2e-yearly-token-${process.pid}-${Date.now()}`;
-let server: ChildProcess;
-let dir: string;
+let server: CatalogServer;
 let base: string;
-
-const freePort = () =>
-  new Promise<number>((done) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  dir = mkdtempSync(join(tmpdir(), "headroom-e2e-yearly-"));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "start"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: base, DATABASE_PATH: join(dir, "headroom.db"), CATALOG_PATH: CATALOG, HEADROOM_DEMO: "true", HEADROOM_SERVER_TOKEN: TOKEN, LOG_LEVEL: "warn" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  for (let i = 0; i < 240; i++) {
-    const up = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error("the yearly-catalog server did not start");
+  server = await startCatalogServer("yearly", CATALOG);
+  base = server.base;
 });
 
 test.afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 test("a customer switches from monthly to yearly billing: the preview charges now and names the new billing date; the consent names the interval", async ({ page }) => {
-  const session = await page.request.post(`${base}/v1/portal-sessions`, { headers: { authorization: `Bearer ${TOKEN}` }, data: { accountId: "acc_demo_harbor", returnUrl: "https://app.example/dashboard" } });
-  expect(session.status()).toBe(201);
-  await page.goto(((await session.json()) as { url: string }).url);
+  await server.signInAsCustomer(page, "acc_demo_harbor", "https://app.example/dashboard");
 
   // The Plans page: monthly prices first (Harbor is billed monthly), a Monthly / Yearly toggle like Stripe's tables.
   await page.goto(`${base}/plans`);
@@ -97,7 +64,7 @@ test("a customer switches from monthly to yearly billing: the preview charges no
   // The receipt, and the account billed yearly from now on.
   await expect(page.getByTestId("receipt-interval")).toContainText(`Yearly, from ${today}`);
   await expect(page.getByTestId("receipt-next")).toContainText("$1,990.00");
-  const db = new Database(join(dir, "headroom.db"), { readonly: true });
+  const db = server.database();
   const account = db.prepare("select plan_id as planId, billing_interval as interval from accounts where id = 'acc_demo_harbor'").get();
   db.close();
   expect(account).toEqual({ planId: "business", interval: "year" });
@@ -105,4 +72,13 @@ test("a customer switches from monthly to yearly billing: the preview charges no
   await page.goto(`${base}/billing`);
   await expect(page.getByTestId("billing-interval")).toContainText("Yearly");
   await expect(page.getByTestId("current-plan")).toContainText("$1,990.00 a year");
+
+  // The usage page names the plan at the price it is billed at now, and the billing period is the year from today.
+  await page.goto(`${base}/usage`);
+  const planLine = page.getByText("Harbor Logistics ·");
+  await expect(planLine).toContainText("Business plan ($1,990.00/year)");
+  const year = new Date().getUTCFullYear();
+  await expect(planLine).toContainText(new RegExp(`billing period \\w{3} \\d{1,2}, ${year} – \\w{3} \\d{1,2}, ${year + 1}$`));
+  await expect(page.getByTestId("chart-days")).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/yearly-usage.png`, fullPage: true });
 });

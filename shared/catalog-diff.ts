@@ -22,6 +22,18 @@ function priceText(minor: number | undefined, currency: string): string {
   return minor === undefined ? "none" : minor === 0 ? "free" : formatMoney(minor, currency);
 }
 
+/** How a plan's month caps apply on its yearly price (`yearlyQuota`), in words. */
+const YEARLY_QUOTA_WORDS: Record<PlanData["yearlyQuota"], string> = {
+  monthly: "an allowance each billing month",
+  yearly: "twelve months' allowance for the billing year",
+};
+
+/** "$29.00 a month", "$29.00 a month or $290.00 a year", "$290.00 a year". */
+function pricesText(price: PlanData["price"], currency: string): string {
+  const year = price.year === undefined ? null : `${priceText(price.year, currency)} a year`;
+  return price.month === undefined && year ? year : [`${priceText(price.month, currency)} a month`, year].filter(Boolean).join(" or ");
+}
+
 function planSummary(p: PlanData, catalog: CatalogData): string {
   const limits = catalog.meters.map((m) => {
     const l = p.limits[m.id] ?? {};
@@ -29,7 +41,9 @@ function planSummary(p: PlanData, catalog: CatalogData): string {
     const billing = l.meteredPer1000Minor !== undefined ? `every 1,000 billed at ${formatMoney(l.meteredPer1000Minor, catalog.currency)}` : l.overagePer1000Minor !== undefined ? `${formatMoney(l.overagePer1000Minor, catalog.currency)} per 1,000 over the quota` : null;
     return `${m.unit}: ${[caps.length ? caps.join(", ") : "no caps", billing].filter(Boolean).join("; ")}`;
   });
-  return `${p.name}, ${priceText(p.price.month, catalog.currency)} a month${p.public ? "" : " (not offered)"}; ${limits.join("; ")}`;
+  // A month cap on a yearly price counted over the whole year is a term of its own (the default, an allowance each month, goes without saying).
+  const quota = p.price.year !== undefined && p.yearlyQuota === "yearly" ? `; month caps on the yearly price: ${YEARLY_QUOTA_WORDS.yearly}` : "";
+  return `${p.name}, ${pricesText(p.price, catalog.currency)}${p.public ? "" : " (not offered)"}; ${limits.join("; ")}${quota}`;
 }
 
 function limitChanges(before: LimitsData | undefined, after: LimitsData | undefined, unit: string, currencies: [string, string]): string[] {
@@ -75,6 +89,9 @@ export function diffCatalogs(before: CatalogData, after: CatalogData): CatalogCh
     if (was.name !== p.name) texts.push(`name: ${was.name} → ${p.name}`);
     if (was.summary !== p.summary) texts.push(`summary: "${was.summary}" → "${p.summary}"`);
     if (was.price.month !== p.price.month || before.currency !== after.currency) texts.push(`price per month: ${priceText(was.price.month, before.currency)} → ${priceText(p.price.month, after.currency)}`);
+    // The yearly price and how month caps apply on it are terms too: a change gives the plan a new version.
+    if (was.price.year !== p.price.year || (before.currency !== after.currency && (was.price.year !== undefined || p.price.year !== undefined))) texts.push(`price per year: ${priceText(was.price.year, before.currency)} → ${priceText(p.price.year, after.currency)}`);
+    if (was.yearlyQuota !== p.yearlyQuota) texts.push(`month caps on the yearly price: ${YEARLY_QUOTA_WORDS[was.yearlyQuota]} → ${YEARLY_QUOTA_WORDS[p.yearlyQuota]}`);
     if (was.public !== p.public) texts.push(p.public ? "now offered to customers" : "no longer offered to customers (accounts on it keep it)");
     if (was.enforcement !== p.enforcement) texts.push(`default enforcement: ${was.enforcement} → ${p.enforcement}`);
     if (was.thresholds.join(",") !== p.thresholds.join(",")) texts.push(`warnings at: ${was.thresholds.map((t) => `${Math.round(t * 100)}%`).join(", ")} → ${p.thresholds.map((t) => `${Math.round(t * 100)}%`).join(", ")}`);

@@ -1,6 +1,6 @@
 import { lazy, Suspense } from "react";
 import { Link } from "react-router";
-import { formatPrice } from "../../../shared/money";
+import { formatIntervalPrice } from "../../../shared/billing-interval";
 import type { EnforcementMode } from "../../../shared/plans";
 import { paths } from "../../app/paths";
 import { formatCount, formatDate, formatUtc } from "../../lib/format";
@@ -52,8 +52,8 @@ export function UsagePage() {
         title="Usage"
         description={
           <>
-            {data.account.name} · <span className="font-medium text-slate-800">{data.plan.name}</span> plan ({formatPrice(data.plan.priceMinor, data.plan.currency)}) · billing period{" "}
-            {formatDate(data.period.startMs)} – {formatDate(data.period.endMs - 1)}
+            {data.account.name} · <span className="font-medium text-slate-800">{data.plan.name}</span> plan ({formatIntervalPrice(data.billing.priceMinor, data.plan.currency, data.billing.interval)}) · billing period{" "}
+            {formatDate(data.billing.period.startMs)} – {formatDate(data.billing.period.endMs - 1)}
           </>
         }
         actions={

@@ -1,4 +1,5 @@
-import { getAccount } from "../../accounts/accounts";
+import { priceIn } from "../../../shared/billing-interval";
+import { currentPeriod, getAccount } from "../../accounts/accounts";
 import { getUsageHistory } from "../../metering/usage-history";
 import { getUsageOverview } from "../../metering/usage-summary";
 import { customerProcedure, router } from "../trpc";
@@ -19,6 +20,13 @@ export const usageRouter = router({
         priceMinor: account.plan.priceMinor,
         currency: account.plan.currency,
         caps: account.caps,
+      },
+      // How the account is billed: its interval, the plan's price in it, and the billing period (a year
+      // for an account billed yearly; `period` below is the month caps' window, which can be a month of it).
+      billing: {
+        interval: account.billingInterval,
+        priceMinor: priceIn(account.plan, account.billingInterval) ?? account.plan.priceMinor,
+        period: (({ startMs, endMs }) => ({ startMs, endMs }))(currentPeriod(account, now)),
       },
       ...overview,
     };
