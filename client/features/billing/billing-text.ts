@@ -1,6 +1,7 @@
 import { formatMoney } from "../../../shared/money";
 import { formatDateUtc } from "../../../shared/messages";
-import { WINDOWS, WINDOW_LABELS, type Caps } from "../../../shared/plans";
+import type { Catalog } from "../../../shared/catalog";
+import { WINDOWS, WINDOW_LABELS, type Caps, type Plan } from "../../../shared/plans";
 import { formatCount } from "../../lib/format";
 
 /**
@@ -28,6 +29,19 @@ export function capsText(caps: Caps, metered = false, monthSpan?: "month" | "yea
   const parts = WINDOWS.filter((w) => caps[w] !== undefined).map((w) => `${formatCount(caps[w]!)} ${per(w)}`);
   if (parts.length === 0) return metered ? "No caps: every call is metered" : "No caps";
   return parts.join(" · ");
+}
+
+/**
+ * A plan's caps in words, one line per meter when the catalog has several ("MCP tool calls: 10 per
+ * minute · 100 per day (UTC)"), one line as `capsText` when it has one. `defaultCaps`: the default
+ * meter's caps as the server worked them out for the account (overrides, a yearly quota), when known.
+ */
+export function capsLines(catalog: Pick<Catalog, "meters">, plan: Pick<Plan, "caps" | "metered" | "meters">, monthSpan?: "month" | "year", defaultCaps: Caps = plan.caps): string[] {
+  if (catalog.meters.length < 2) return [capsText(defaultCaps, plan.metered, monthSpan)];
+  return catalog.meters.map((m, i) => {
+    const t = plan.meters[m.id];
+    return `${m.unit}: ${capsText(i === 0 ? defaultCaps : (t?.caps ?? {}), i === 0 ? plan.metered : (t?.metered ?? false), monthSpan)}`;
+  });
 }
 
 /**

@@ -163,6 +163,7 @@ export function PlanChangePage() {
         <div className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-6" data-testid={`wizard-step-${step}`}>
           {step === "choose" && (
             <ChoosePlanStep
+              catalog={catalog.data}
               data={data!}
               selected={selected}
               onSelect={(id) => select(id)}

@@ -6,7 +6,8 @@ import type { BillingInterval, Plan, PlanId } from "../../../../shared/plans";
 import { paths } from "../../../app/paths";
 import { Badge } from "../../../ui/badge";
 import { Button } from "../../../ui/button";
-import { capsText } from "../../billing/billing-text";
+import { capsLines } from "../../billing/billing-text";
+import type { Catalog } from "../../../../shared/catalog";
 import type { PlanComparisonData } from "../use-plan-comparison";
 import { Verdict } from "./plan-facts";
 import { IntervalToggle } from "./interval-toggle";
@@ -27,7 +28,10 @@ export function ChoosePlanStep({
   onInterval,
   notice,
   focusOnMount,
+  catalog,
 }: {
+  /** The catalog's meters: with several, each option shows every meter's caps under its unit. */
+  catalog: Pick<Catalog, "meters">;
   data: PlanComparisonData;
   selected: PlanId | null;
   onSelect: (id: PlanId) => void;
@@ -58,6 +62,7 @@ export function ChoosePlanStep({
           <PlanOption
             key={p.id}
             plan={p}
+            catalog={catalog}
             current={p.id === data.currentPlanId}
             newerTerms={data.newerTerms !== null && (interval === undefined || interval === data.interval) ? data.newerTerms.current : null}
             disabled={!selectable(p)}
@@ -97,8 +102,10 @@ function PlanOption({
   verdict,
   onSelect,
   newerTerms,
+  catalog,
 }: {
   plan: Plan;
+  catalog: Pick<Catalog, "meters">;
   current: boolean;
   /** The current plan's current terms, when the account is on an older version of them (choosing the plan takes them). */
   newerTerms: string | null;
@@ -153,7 +160,9 @@ function PlanOption({
       </span>
       <span id={detailsId} className="mt-3 block space-y-1.5 pl-7 text-sm">
         <span className="sr-only">{price.amount}{price.per}. {recommended ? "Recommended for your traffic. " : ""}</span>
-        <span className="block text-slate-800">{capsText(on.plan.caps, plan.metered, on.plan.yearlyQuota === "yearly" && on.interval === "year" ? "year" : undefined)}</span>
+        {capsLines(catalog, on.plan, on.plan.yearlyQuota === "yearly" && on.interval === "year" ? "year" : undefined).map((line) => (
+          <span key={line} className="block text-slate-800">{line}</span>
+        ))}
         {overage && <span className="block text-slate-600">{overage}</span>}
         {verdict && (
           <span className="block">

@@ -20,7 +20,8 @@ export function PlanComparisonTable({ data, interval }: { data: PlanComparisonDa
 
   return (
     <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-      <table className="w-full min-w-[760px] table-fixed text-sm" data-testid="plan-table">
+      {/* Wide enough for every plan's price and caps: it scrolls sideways rather than squeeze seven plans into the page. */}
+      <table className="w-full table-fixed text-sm" style={{ minWidth: Math.max(760, 200 + data.plans.length * 140) }} data-testid="plan-table">
         <caption className="sr-only">Plans compared with your last 30 days</caption>
         <colgroup>
           <col className="w-44" />

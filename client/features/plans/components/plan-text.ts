@@ -5,8 +5,11 @@ import type { FitKind } from "../../../../shared/recommend";
 
 /** What happens when a customer on this plan reaches a cap, in a few words. */
 export function atTheCap(plan: Plan): string {
-  if (plan.metered) return "No caps to reach";
-  if (plan.overagePer1000Minor !== undefined) return "Minute cap: a notice, then refused. Monthly quota: overage billed";
+  // Every meter counts: a plan whose default meter is metered may still cap another one.
+  const terms = Object.keys(plan.meters).length > 0 ? Object.values(plan.meters) : [plan];
+  const capped = terms.filter((t) => !t.metered && Object.keys(t.caps).length > 0);
+  if (capped.length === 0) return "No caps to reach";
+  if (capped.some((t) => t.overagePer1000Minor !== undefined && t.caps.month !== undefined)) return "Minute cap: a notice, then refused. Monthly quota: overage billed";
   return "A notice, then calls over the cap are refused";
 }
 

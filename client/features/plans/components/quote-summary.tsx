@@ -1,7 +1,7 @@
 import type { Catalog } from "../../../../shared/catalog";
 import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
-import { billingDate, capsText, signedMoney } from "../../billing/billing-text";
+import { billingDate, capsLines, signedMoney } from "../../billing/billing-text";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
 
 /** The three figures that matter: due now, the recurring amount from when, and the caps from when. */
@@ -43,7 +43,9 @@ export function QuoteFigures({ quote, catalog }: { quote: PlanChangeQuote; catal
       <div className="flex items-baseline justify-between gap-4 bg-white p-4 sm:block">
         <dt className="shrink-0 text-xs font-medium uppercase tracking-wide text-slate-600">New caps</dt>
         <dd className="text-right sm:mt-1 sm:text-left" data-testid="new-caps">
-          <span className="block font-semibold text-slate-900">{capsText(quote.newCaps, to.metered)}</span>
+          {capsLines(catalog, to, undefined, quote.newCaps).map((line) => (
+            <span key={line} className="block font-semibold text-slate-900">{line}</span>
+          ))}
           <span className="mt-0.5 block text-sm text-slate-700">{quote.needsApproval ? "apply once approved" : now ? "apply now" : `apply on ${billingDate(quote.effectiveAtMs)}`}</span>
         </dd>
       </div>

@@ -4,7 +4,7 @@ import type { Catalog } from "../../../../shared/catalog";
 import { INTERVAL_WORDS } from "../../../../shared/billing-interval";
 import { formatMoney } from "../../../../shared/money";
 import { paths } from "../../../app/paths";
-import { billingDate, capsText } from "../../billing/billing-text";
+import { billingDate, capsLines } from "../../billing/billing-text";
 import type { ConfirmResult } from "../../billing/use-confirm-quote";
 import type { PlanChangeQuote } from "../use-preview-plan-change";
 import { SatisfactionQuestion } from "./satisfaction-question";
@@ -27,7 +27,7 @@ export function ReceiptStep({ catalog, result, quote, focusOnMount }: { catalog:
   const to = catalog.plan(result.toPlanId);
   const from = catalog.nameOf(result.fromPlanId);
   const money = (m: number) => formatMoney(m, result.currency);
-  const caps = capsText(quote.newCaps, to.metered, quote.quotaWindow);
+  const caps = capsLines(catalog, to, quote.quotaWindow, quote.newCaps).join("; ");
   const words = INTERVAL_WORDS[result.toInterval];
   const moved = result.toInterval !== result.fromInterval;
   // Only with a remote provider (Stripe Checkout); read defensively, the local provider has none.
