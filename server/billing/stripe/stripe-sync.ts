@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import type { BillingInterval, PlanId } from "../../../shared/plans";
-import { billsOverage } from "../../../shared/recommend";
+import { billsOverageOnAnyMeter } from "../../../shared/meter-billing";
 import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
 import type { Tx } from "../../db/queries/store";
@@ -128,7 +128,7 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     planVersion: ctx.catalog.plan(stripePlan).version,
     // A scheduled change took effect at its date; a change made at Stripe, now.
     planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
-    overageOptIn: billsOverage(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,
+    overageOptIn: billsOverageOnAnyMeter(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,
     // Another interval at Stripe is another billing period, from the subscription's.
     ...(stripeInterval !== account.billingInterval ? { billingInterval: stripeInterval, ...(base ? { billingAnchorMs: base.current_period_start * 1000 } : {}) } : {}),
   });
