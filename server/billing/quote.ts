@@ -75,7 +75,7 @@ export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "d
   const remote = ctx.provider.remote;
   if (!remote) return storeQuote(ctx.db, ctx.catalog, draft);
   const toInterval = draft.values.toInterval ?? "month";
-  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, toInterval, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
+  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, toPlanVersion: draft.to.version, toInterval, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
   if (!pricing) return storeQuote(ctx.db, ctx.catalog, draft);
   const now = ctx.clock.now();
   // An interval change starts a new billing period at the change (Stripe resets the billing date): the next charge is an interval after it.
