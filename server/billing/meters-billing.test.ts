@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { confirmationFor } from "../../shared/consent";
 import { parseCatalog } from "../../shared/catalog-file";
@@ -228,5 +229,32 @@ describe("the billing page and the quotes say what the Plans page estimates", ()
 
     const off = await previewOverageChange(srv.deps.billing, { accountId: id, optIn: false });
     expect(off.consentText).toBe("I agree that MCP tool calls beyond 3,000 in a billing month are limited again from now on, and no longer billed.");
+  });
+});
+
+describe("a quote to a plan's new version projects the new terms", () => {
+  it("the usage charge at the new version's prices, not at those of the version the account keeps", async () => {
+    const id = await account("pro", { optIn: true });
+    usage(id, "calls", 400, NOV, 29);
+    usage(id, "mcp", 80, NOV, 29);
+    // A restart on a file that raises Pro's overage prices: a version 2; the account keeps version 1.
+    await srv.started.stop();
+    const old = srv.dir;
+    const file = mcpBilledCatalogFile();
+    const raised = file.plans.map((p) => (p.id === "pro" ? { ...p, limits: { calls: { minute: 600, month: 10_000, overagePer1000Minor: 400 }, mcp: { minute: 100, month: 2_000, overagePer1000Minor: 600 } } } : p));
+    srv = await startTestServer({ clock, catalog: parseCatalog({ ...file, plans: raised }), env: { DATABASE_PATH: srv.deps.config.DATABASE_PATH } });
+    try {
+      clock.set(utc("2026-11-30T23:59:00Z"));
+      // What the account pays on version 1: 11,600 API calls, 2 started thousands over 10,000 at $3.00; 2,320 MCP tool calls, 1 over 2,000 at $5.00.
+      expect((await srv.deps.advisor.compare(id))!.currentCostMinor).toBe(4_900 + 600 + 500);
+      const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
+      expect(q.toPlanVersion).toBe(2);
+      // Version 2's: $4.00 and $6.00.
+      expect(q.expectedOverageMinor).toBe(800 + 600);
+      expect(q.estimatedMonthlyMinor).toBe(4_900 + 1_400);
+      expect(q.projectedMonthlyMinor).toBe(4_900 + 1_400);
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 });

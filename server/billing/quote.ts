@@ -24,9 +24,9 @@ export type { QuoteRow };
 /** What the quotes need: the database, the clock, and the one recommendation's estimate for a plan. */
 export type QuoteContext = Pick<BillingContext, "db" | "catalog" | "clock" | "advisor">;
 
-/** The Plans page's verdict for one plan on this account's traffic: the same estimate, the same cost. */
-async function verdictFor(ctx: QuoteContext, accountId: string, planId: string): Promise<PlanVerdict | undefined> {
-  return (await ctx.advisor.compare(accountId))?.verdicts.find((v) => v.planId === planId);
+/** The Plans page's verdict for one plan (at its version) on this account's traffic: the same estimate, the same cost. */
+async function verdictFor(ctx: QuoteContext, accountId: string, plan: Plan): Promise<PlanVerdict | undefined> {
+  return (await ctx.advisor.verdictOn(accountId, plan)) ?? undefined;
 }
 
 async function loadAccount(db: Store, accountId: string): Promise<AccountRow> {
@@ -211,7 +211,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeReques
   const intervalChange = toInterval !== fromInterval;
   // The Plans page's estimate for the new plan: usage at the customer's rate, every meter's, metered
   // or beyond its quota — what the invoices will bill.
-  const verdict = await verdictFor(ctx, row.id, to.id);
+  const verdict = await verdictFor(ctx, row.id, offered);
   const usageMinor = verdict?.usageMinor ?? 0;
   const { meteredMinor, overageMinor: expectedOverageMinor } = verdict ? usageSplit(ctx.catalog, to, verdict) : { meteredMinor: 0, overageMinor: 0 };
   const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
@@ -384,7 +384,7 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
   const interval = row.billingInterval;
   const period = billingPeriodAt(row.billingAnchorMs, now, interval);
   // The Plans page's estimate for the current plan: its month at this rate, every meter's usage.
-  const verdict = await verdictFor(ctx, row.id, plan.id);
+  const verdict = await verdictFor(ctx, row.id, plan);
   const { meteredMinor, overageMinor: expectedOverageMinor } = verdict ? usageSplit(ctx.catalog, plan, verdict) : { meteredMinor: 0, overageMinor: 0 };
   const baseMonthlyMinor = monthlyEquivalentMinor(plan, interval);
   const projectedMonthlyMinor = baseMonthlyMinor + meteredMinor + (input.optIn ? expectedOverageMinor : 0);
