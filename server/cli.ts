@@ -12,13 +12,12 @@ import { DomainError } from "./lib/domain-error";
 import { createLogger, type Logger } from "./lib/logger";
 import { createRuntime, demoKeyFile, resolveServerToken, ROLES, ROOT_DIR, startServer, type Role, type Runtime, type Started } from "./main";
 import { ProviderUnavailableError } from "./billing/billing-provider";
-import { syncStripeCatalog } from "./billing/stripe/stripe-catalog";
+import { syncStripeCatalogInUse } from "./billing/stripe/stripe-catalog";
 import { createStripeClient } from "./billing/stripe/stripe-client";
 import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
 import { checkCatalogFile, describeCatalog } from "./plans/catalog-check";
 import { CatalogError } from "../shared/catalog-file";
-import { loadCatalog } from "./plans/load-catalog";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
 
@@ -38,7 +37,8 @@ Commands:
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
   operator-link                                 one-time sign-in URL for the operator console (10 minutes)
-  stripe sync                                   create or update the plans' products, meters and prices in Stripe
+  stripe sync                                   create or update the plans' products, meters and prices in Stripe: each
+                                                plan's current version and the older ones accounts are on
                                                 (STRIPE_SECRET_KEY; idempotent: a second run creates nothing)
   stripe link --account <id> --customer <cus_…> bill an account through an existing Stripe customer (and its subscription)
 
@@ -91,7 +91,8 @@ async function catalogCommand(config: Config, out: Out, sub: string | undefined,
 async function stripeCommand(config: Config, out: Out, sub: string | undefined, values: Record<string, unknown>): Promise<number> {
   if (sub === "sync") {
     const stripe = createStripeClient(requireStripeKey(config), { apiBase: config.STRIPE_API_BASE });
-    const actions = await syncStripeCatalog(stripe, loadCatalog(config.CATALOG_PATH));
+    // The catalog as the database records it: the older plan versions accounts are on keep their prices.
+    const actions = await withRuntimeAsync(config, (rt) => syncStripeCatalogInUse(rt.deps.db, stripe, rt.deps.catalog));
     const count = (a: string) => actions.filter((x) => x.action === a).length;
     const human = [
       ...actions.map((a) => `${a.action.padEnd(9)} ${a.object.padEnd(7)} ${a.key.padEnd(28)} ${a.id}${a.detail ? `  (${a.detail})` : ""}`),

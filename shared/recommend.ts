@@ -229,11 +229,6 @@ export function judgePlan(plan: Plan, usage: PlanUsage, opts: { current?: boolea
   return verdict;
 }
 
-/** The default meter's part of a verdict's usage charge (the whole of it with a single meter): what invoices bill today. */
-export function defaultMeterUsageMinor(v: Pick<PlanVerdict, "usageMinor" | "meters">): number {
-  return v.usageMinor - Object.values(v.meters ?? {}).reduce((s, m) => s + m.usageMinor, 0);
-}
-
 const list = (items: string[]) => (items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`);
 
 /** "your busiest minute (268 calls) and busiest day (4,016 calls) are within its caps of 300/min and 5,000/day" ("MCP tool calls" for another meter's `noun`). */

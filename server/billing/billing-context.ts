@@ -16,7 +16,7 @@ export interface BillingContext {
   provider: BillingProvider;
   notify: NotifyContext;
   /** The one recommendation: quotes show the Plans page's estimate for the plan they price. */
-  advisor: Pick<PlanAdvisor, "compare">;
+  advisor: Pick<PlanAdvisor, "compare" | "verdictOn">;
   /** Above this projected monthly total a confirmation waits for an operator (minor units). */
   billingCapMinor: number;
   /** The meter must apply new caps (and maybe a new period) from the next call. */

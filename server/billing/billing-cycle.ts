@@ -2,6 +2,7 @@ import { INTERVAL_WORDS, quotaWindow, termsOnInterval } from "../../shared/billi
 import { billingPeriodAt, DAY_MS, type BillingPeriod } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
+import { billedMeters, billedUnits, meterUsageMinor } from "../../shared/meter-billing";
 import { allAccountRows, changeThatMovedAnchor, dueScheduledChanges } from "../db/queries/billing";
 import type { AccountRow } from "../db/queries/accounts";
 import { callsServed, meterColumnOf } from "../db/queries/usage";
@@ -13,7 +14,6 @@ import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
 import type { LineDraft } from "./billing-provider";
 import { recordAnomalyIn } from "./anomalies";
-import { usageCostMinor } from "./quote";
 
 export { ANOMALY_RATIO } from "./anomalies";
 
@@ -76,7 +76,7 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
 
   // 2. The invoice of each account's current period, once the account has lived through a boundary,
   // and — for a yearly period whose quota starts over each month — the usage invoice of each month
-  // window within it. Usage (metered calls, overage) is billed at the end of the window its quota is
+  // window within it. Usage (metered units and overage, of every meter) is billed at the end of the window its quota is
   // counted in: each month for a monthly quota, once a year for a yearly one. A quota that starts over
   // each month bills what went over it that month, when the month ends, rather than a year later.
   // With a remote provider (Stripe) the subscription issues them; the webhook mirrors them here.
@@ -154,27 +154,35 @@ async function cutShortUsage(ctx: BillingContext, account: AccountRow, closed: B
   return usageLines(ctx, { ...account, billingInterval: change.fromInterval }, { startMs: cut.startMs, endMs: account.billingAnchorMs }, span);
 }
 
-/** The usage lines of one quota window: metered calls, or calls over the quota, per plan the account was on (a plan's quota counts from its own start). */
+/**
+ * The usage lines of one quota window, per plan the account was on (a plan's quota counts from its own
+ * start) and per meter that plan bills: its metered units, or its units over the quota. With several
+ * meters each line names its meter's unit; with one, its units are "calls".
+ */
 async function usageLines(ctx: BillingContext, account: AccountRow, window: BillingPeriod, span: (a: number, b: number) => string): Promise<LineDraft[]> {
   const lines: LineDraft[] = [];
   for (const seg of await planSegments(ctx.db, account.id, account.planId, window.startMs, window.endMs)) {
     // The quota as the account has it on its interval: twelve months' allowance for a yearly quota.
     // The plan the account is on keeps its version; a plan it left is billed at that plan's current terms.
     const segPlan = termsOnInterval(seg.planId === account.planId ? ctx.catalog.planOf(account) : ctx.catalog.plan(seg.planId), account.billingInterval);
-    const calls = await callsServed(ctx.db, account.id, meterColumnOf(ctx.catalog), seg.fromMs, seg.toMs);
-    const usage = usageCostMinor(segPlan, calls, account.overageOptIn);
-    if (usage <= 0) continue;
-    const billed = segPlan.metered ? calls : Math.max(0, calls - (segPlan.caps.month ?? 0));
-    lines.push({
-      kind: segPlan.metered ? "metered" : "overage",
-      description: segPlan.metered
-        ? `${segPlan.name}: ${billed.toLocaleString("en-US")} calls at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`
-        : `${segPlan.name}: ${billed.toLocaleString("en-US")} calls over the ${segPlan.caps.month!.toLocaleString("en-US")} quota at ${formatMoney(segPlan.overagePer1000Minor!, segPlan.currency)} per 1,000, ${span(seg.fromMs, seg.toMs)}`,
-      quantity: billed,
-      amountMinor: usage,
-      periodStartMs: seg.fromMs,
-      periodEndMs: seg.toMs,
-    });
+    for (const meter of billedMeters(ctx.catalog, segPlan)) {
+      const units = await callsServed(ctx.db, account.id, meterColumnOf(ctx.catalog, meter.id), seg.fromMs, seg.toMs);
+      const usage = meterUsageMinor(meter.terms, units, account.overageOptIn);
+      if (usage <= 0) continue;
+      const billed = billedUnits(meter, units);
+      const price = formatMoney(meter.terms.overagePer1000Minor, segPlan.currency);
+      lines.push({
+        kind: meter.billing,
+        description:
+          meter.billing === "metered"
+            ? `${segPlan.name}: ${billed.toLocaleString("en-US")} ${meter.noun} at ${price} per 1,000, ${span(seg.fromMs, seg.toMs)}`
+            : `${segPlan.name}: ${billed.toLocaleString("en-US")} ${meter.noun} over the ${meter.terms.caps.month!.toLocaleString("en-US")} quota at ${price} per 1,000, ${span(seg.fromMs, seg.toMs)}`,
+        quantity: billed,
+        amountMinor: usage,
+        periodStartMs: seg.fromMs,
+        periodEndMs: seg.toMs,
+      });
+    }
   }
   return lines;
 }

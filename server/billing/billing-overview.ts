@@ -3,6 +3,7 @@ import { INTERVAL_WORDS, intervalsOf, quotaWindow, termsOnInterval } from "../..
 import { billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
+import { billedMeters, meterUsageMinor } from "../../shared/meter-billing";
 import { callsOnDays, planChangesWithConsents } from "../db/queries/billing";
 import { recentInvoicesWithLines } from "../db/queries/invoices";
 import { accountRowById } from "../db/queries/accounts";
@@ -10,7 +11,6 @@ import type { Store } from "../db/queries/store";
 import { meterColumnOf } from "../db/queries/usage";
 import { DomainError } from "../lib/domain-error";
 import type { LineDraft } from "./billing-provider";
-import { usageCostMinor } from "./quote";
 
 /** Everything the billing page shows, for one account. */
 export async function billingOverview(db: Store, catalog: Catalog, accountId: string, nowMs: number) {
@@ -27,9 +27,7 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
   const invoiceRows = await recentInvoicesWithLines(db, accountId, 50);
 
   // The next invoice: at the end of the quota window — the plan for the next period when the period
-  // ends then too — and the usage of this window so far. The plan's usage prices are the default
-  // meter's (its first); other meters are not billed yet.
-  const callsSoFar = await callsOnDays(db, accountId, window.startMs, window.endMs, meterColumnOf(catalog));
+  // ends then too — and the usage of this window so far, of every meter the plan bills.
   const scheduled = changes.find((c) => c.status === "scheduled" && c.kind === "plan_change");
   const nextPlan = scheduled ? catalog.planAt(scheduled.toPlanId, scheduled.toPlanVersion) : plan;
   const nextGrandfathered = account.grandfatheredUntilMs !== null && period.endMs < account.grandfatheredUntilMs;
@@ -41,15 +39,24 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
     estimate.push({ kind: "plan", description: `${name}, ${formatDateUtc(next.startMs)} – ${formatDateUtc(next.endMs - 1)}${nextGrandfathered ? " (kept free)" : ""}`, quantity: 1, amountMinor: nextGrandfathered ? 0 : nextPrice });
   }
   const terms = termsOnInterval(plan, interval);
-  const usage = usageCostMinor(terms, callsSoFar, account.overageOptIn);
-  if (usage > 0) {
+  const soFar = `so far this ${quotaWindow(plan, interval) === "year" ? "billing year" : "period"}`;
+  const billed = billedMeters(catalog, terms);
+  for (const meter of billed) {
+    const units = await callsOnDays(db, accountId, window.startMs, window.endMs, meterColumnOf(catalog, meter.id));
+    const usage = meterUsageMinor(meter.terms, units, account.overageOptIn);
+    if (usage <= 0) continue;
+    const price = formatMoney(meter.terms.overagePer1000Minor, account.currency);
+    // "Metered calls …", "Calls over the quota …" with a single meter; each meter's unit with several.
+    const over = `${meter.noun} over the quota`;
+    const what = meter.billing === "metered" ? `Metered ${meter.noun}` : over.charAt(0).toUpperCase() + over.slice(1);
     estimate.push({
-      kind: plan.metered ? "metered" : "overage",
-      description: `${plan.metered ? "Metered calls" : "Calls over the quota"} so far this ${quotaWindow(plan, interval) === "year" ? "billing year" : "period"} (${callsSoFar.toLocaleString("en-US")} calls, at ${formatMoney(plan.overagePer1000Minor!, account.currency)} per 1,000)`,
-      quantity: callsSoFar,
+      kind: meter.billing,
+      description: `${what} ${soFar} (${units.toLocaleString("en-US")} ${meter.noun}, at ${price} per 1,000)`,
+      quantity: units,
       amountMinor: usage,
     });
   }
+  const usageTerms = billed.map((m) => ({ id: m.id, noun: m.noun, billing: m.billing, per1000Minor: m.terms.overagePer1000Minor, monthCap: m.terms.caps.month ?? null }));
 
   return {
     account: { id: account.id, name: account.name, email: account.email, currency: account.currency },
@@ -61,6 +68,11 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
       overagePer1000Minor: plan.overagePer1000Minor ?? null,
       monthCap: terms.caps.month ?? null,
       metered: plan.metered,
+      /**
+       * Every meter the plan bills, in the catalog's order: its words ("calls" with a single meter, else
+       * its unit), metered or overage, its price per 1,000 and its month cap as the account has it.
+       */
+      usage: usageTerms,
       /** What the account pays per billing interval, and whether its month cap spans the year. */
       intervalPriceMinor: plan.prices[interval] ?? (interval === "year" ? plan.priceMinor * 12 : plan.priceMinor),
       quotaWindow: quotaWindow(plan, interval),
@@ -70,7 +82,8 @@ export async function billingOverview(db: Store, catalog: Catalog, accountId: st
     interval,
     period,
     grandfatheredUntilMs: grandfathered ? account.grandfatheredUntilMs : null,
-    overage: { available: plan.overagePer1000Minor !== undefined && !plan.metered && plan.caps.month !== undefined, optedIn: account.overageOptIn },
+    /** The overage opt-in: one for the account, lifting the month cap of every meter the plan bills overage on (`meters`). */
+    overage: { available: usageTerms.some((m) => m.billing === "overage"), optedIn: account.overageOptIn, meters: usageTerms.filter((m) => m.billing === "overage") },
     changes,
     nextInvoice: { dateMs: window.endMs, lines: estimate, totalMinor: estimate.reduce((s, l) => s + l.amountMinor, 0), currency: account.currency },
     invoices: invoiceRows.map((i) => ({

@@ -93,7 +93,7 @@ export type RemoteApplyOutcome =
 /** The remote provider's side of billing: preview, apply (now, at checkout or scheduled), cancel, refund. */
 export interface RemoteBilling {
   /** Stripe's numbers for a change that charges now on an existing subscription; null when the local quote stands. */
-  priceChange(account: AccountRow, change: { toPlanId: string; toInterval: "month" | "year"; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null>;
+  priceChange(account: AccountRow, change: { toPlanId: string; toPlanVersion: number; toInterval: "month" | "year"; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null>;
   /** The amount due now for a quote's exact change at its own proration second. */
   repriceQuote(account: AccountRow, quote: QuoteRow): Promise<number>;
   /** Applies a consented change with our idempotency key; a retry with the same key is replayed by the provider. */

@@ -51,7 +51,7 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   else {
     try {
       repriced = await draftPlanChange(ctx, { accountId: account.id, toPlanId: change.toPlanId, interval: quote.toInterval });
-      const atStripe = ctx.provider.remote ? await ctx.provider.remote.priceChange(account, { toPlanId: change.toPlanId, toInterval: quote.toInterval, timing: "now", atMs: repriced.values.prorationAtMs }) : null;
+      const atStripe = ctx.provider.remote ? await ctx.provider.remote.priceChange(account, { toPlanId: change.toPlanId, toPlanVersion: quote.toPlanVersion, toInterval: quote.toInterval, timing: "now", atMs: repriced.values.prorationAtMs }) : null;
       amountNow = atStripe?.amountDueNowMinor ?? repriced.values.amountDueNowMinor;
       status = amountNow === quote.amountDueNowMinor && repriced.values.recurringMinor === quote.recurringMinor && repriced.values.timing === "now" ? "approved" : "needs_consent";
     } catch (err) {

@@ -5,7 +5,8 @@ import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
 import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval, Plan } from "../../shared/plans";
-import { billsOverage, defaultMeterUsageMinor, usageCharge, type PlanVerdict } from "../../shared/recommend";
+import { type PlanVerdict } from "../../shared/recommend";
+import { billedMeters, billsOverageOnAnyMeter, usageSplit, type BilledMeter } from "../../shared/meter-billing";
 import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
 import { type AccountRow, type QuoteRow } from "../db/queries/plan-changes";
@@ -20,18 +21,12 @@ export const QUOTE_TTL_MS = 15 * 60_000;
 
 export type { QuoteRow };
 
-/** What the usage part of a month costs on a plan (metered: every call; overage: beyond the quota, only if opted in). */
-export function usageCostMinor(plan: Plan, calls: number, overageOptIn: boolean): number {
-  if (!plan.metered && !overageOptIn) return 0;
-  return usageCharge(plan, calls).usageMinor;
-}
-
 /** What the quotes need: the database, the clock, and the one recommendation's estimate for a plan. */
 export type QuoteContext = Pick<BillingContext, "db" | "catalog" | "clock" | "advisor">;
 
-/** The Plans page's verdict for one plan on this account's traffic: the same estimate, the same cost. */
-async function verdictFor(ctx: QuoteContext, accountId: string, planId: string): Promise<PlanVerdict | undefined> {
-  return (await ctx.advisor.compare(accountId))?.verdicts.find((v) => v.planId === planId);
+/** The Plans page's verdict for one plan (at its version) on this account's traffic: the same estimate, the same cost. */
+async function verdictFor(ctx: QuoteContext, accountId: string, plan: Plan): Promise<PlanVerdict | undefined> {
+  return (await ctx.advisor.verdictOn(accountId, plan)) ?? undefined;
 }
 
 async function loadAccount(db: Store, accountId: string): Promise<AccountRow> {
@@ -54,6 +49,8 @@ export interface PlanChangeDraft {
   grandfathered: boolean;
   /** The traffic would pass the new plan's quota and the account has not opted into overage: the opt-in is offered with the change. */
   offerOverage: boolean;
+  /** Of the estimate's usage, what metered meters cost a month at the customer's rate (charged whatever the opt-in), minor units. */
+  meteredMinor: number;
   values: Omit<NewQuote, "id" | "consentText" | "linesJson">;
   lines: LineDraft[];
 }
@@ -65,7 +62,7 @@ export interface PlanChangeDraft {
  * a new billing period today, as Stripe does.
  */
 export async function previewPlanChange(ctx: QuoteContext, input: PlanChangeRequest): Promise<QuoteRow> {
-  return storeQuote(ctx.db, await draftPlanChange(ctx, input));
+  return storeQuote(ctx.db, ctx.catalog, await draftPlanChange(ctx, input));
 }
 
 /**
@@ -76,14 +73,14 @@ export async function previewPlanChange(ctx: QuoteContext, input: PlanChangeRequ
 export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "catalog" | "clock" | "provider" | "advisor">, input: PlanChangeRequest): Promise<QuoteRow> {
   const draft = await draftPlanChange(ctx, input);
   const remote = ctx.provider.remote;
-  if (!remote) return storeQuote(ctx.db, draft);
+  if (!remote) return storeQuote(ctx.db, ctx.catalog, draft);
   const toInterval = draft.values.toInterval ?? "month";
-  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, toInterval, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
-  if (!pricing) return storeQuote(ctx.db, draft);
+  const pricing = await remote.priceChange(draft.row, { toPlanId: draft.to.id, toPlanVersion: draft.to.version, toInterval, timing: draft.values.timing, atMs: draft.values.prorationAtMs });
+  if (!pricing) return storeQuote(ctx.db, ctx.catalog, draft);
   const now = ctx.clock.now();
   // An interval change starts a new billing period at the change (Stripe resets the billing date): the next charge is an interval after it.
   const intervalChange = toInterval !== (draft.values.fromInterval ?? "month");
-  return storeQuote(ctx.db, {
+  return storeQuote(ctx.db, ctx.catalog, {
     ...draft,
     lines: pricing.lines,
     values: {
@@ -107,9 +104,9 @@ export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "d
   });
 }
 
-function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
+function storeQuote(db: Store, catalog: Catalog, d: PlanChangeDraft): Promise<QuoteRow> {
   const v = d.values;
-  const consentText = consentWords({
+  const consentText = consentWords(catalog, {
     from: d.from,
     to: d.to,
     fromInterval: v.fromInterval ?? "month",
@@ -123,27 +120,44 @@ function storeQuote(db: Store, d: PlanChangeDraft): Promise<QuoteRow> {
     effectiveAtMs: v.effectiveAtMs,
     currency: v.currency,
     grandfatheredUntilMs: d.grandfathered ? d.row.grandfatheredUntilMs : null,
-    projectedMonthlyMinor: v.projectedMonthlyMinor,
+    meteredMinor: d.meteredMinor,
   });
-  const overageConsentText = d.offerOverage ? overageWords(d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change", v.toInterval ?? "month") : null;
+  const overageConsentText = d.offerOverage ? overageWords(catalog, d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change", v.toInterval ?? "month") : null;
   return insertQuote(db, { ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) });
 }
 
+/** The meters whose overage the account's one opt-in turns on, as the account has them on `interval` (a yearly quota's cap is the year's). */
+function overageMeters(catalog: Pick<Catalog, "meters">, plan: Plan, interval: BillingInterval): BilledMeter[] {
+  return billedMeters(catalog, termsOnInterval(plan, interval)).filter((m) => m.billing === "overage");
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+/** "calls beyond 10,000"; "API calls beyond 10,000 and MCP tool calls beyond 2,000". */
+const beyondCaps = (meters: BilledMeter[]) => meters.map((m) => `${m.noun} beyond ${count(m.terms.caps.month ?? 0)}`).join(" and ");
+
 /**
  * The overage opt-in in words. Offered on its own (the Billing page) or with a plan change whose
- * traffic would pass the new plan's quota: its own sentence, its own tick.
+ * traffic would pass the new plan's quota: its own sentence, its own tick. One opt-in for the
+ * account turns overage on for every meter the plan bills it on, so the words name each of them,
+ * with its quota and its price (with a single meter, its units are "calls", as always).
  */
-export function overageWords(plan: Plan, currency: string, expectedMinor: number, context: "alone" | "with the change", interval: BillingInterval = "month"): string {
-  const price = money(plan.overagePer1000Minor ?? 0, currency);
+export function overageWords(catalog: Pick<Catalog, "meters">, plan: Plan, currency: string, expectedMinor: number, context: "alone" | "with the change", interval: BillingInterval = "month"): string {
+  const meters = overageMeters(catalog, plan, interval);
+  const price = (m: BilledMeter) => money(m.terms.overagePer1000Minor, currency);
   // On a yearly price with a yearly quota, the quota is the year's allowance, billed when the year ends.
   const yearly = quotaWindow(plan, interval) === "year";
-  const quota = (termsOnInterval(plan, interval).caps.month ?? 0).toLocaleString("en-US");
   const window = yearly ? "a billing year" : "a billing month";
   const invoice = yearly ? "my yearly invoice" : "my monthly invoice";
   const rate = expectedMinor > 0 ? ` At my current rate that is about ${money(expectedMinor, currency)} a month.` : "";
-  return context === "alone"
-    ? `I agree to pay ${price} per 1,000 calls beyond ${quota} calls in ${window}, billed with ${invoice}, instead of having those calls limited.${rate} I can turn this off at any time.`
-    : `I also agree to overage billing on the ${plan.name} plan: calls beyond ${quota} in ${window} are served and billed at ${price} per 1,000 with ${invoice}, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
+  if (context === "alone") {
+    const pay = meters.map((m) => `${price(m)} per 1,000 ${m.noun} beyond ${count(m.terms.caps.month ?? 0)} ${m.noun}`).join(" and ");
+    const those = catalog.meters.length > 1 ? "them" : "those calls";
+    return `I agree to pay ${pay} in ${window}, billed with ${invoice}, instead of having ${those} limited.${rate} I can turn this off at any time.`;
+  }
+  const [first, ...rest] = meters;
+  const served = first ? `${first.noun} beyond ${count(first.terms.caps.month ?? 0)} in ${window} are served and billed at ${price(first)} per 1,000` : "";
+  const more = rest.map((m) => `, and ${m.noun} beyond ${count(m.terms.caps.month ?? 0)} in ${window} at ${price(m)} per 1,000`).join("");
+  return `I also agree to overage billing on the ${plan.name} plan: ${served}${more}${rest.length > 0 ? "," : ""} with ${invoice}, instead of being limited.${rate} I can turn this off at any time on the Billing page.`;
 }
 
 /** A plan change asked for: the plan, and the interval to bill it in (default: the account's own, if the plan is sold in it). */
@@ -195,16 +209,16 @@ export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeReques
   const currency = row.currency;
   const fromPrice = currentPriceMinor(from, fromInterval);
   const intervalChange = toInterval !== fromInterval;
-  // The Plans page's estimate for the new plan: usage at the customer's rate, metered or beyond the quota.
-  const verdict = await verdictFor(ctx, row.id, to.id);
-  // Its default meter's part: the usage invoices bill (other meters' prices are in the estimate, not billed yet).
-  const usageMinor = verdict ? defaultMeterUsageMinor(verdict) : 0;
-  const expectedOverageMinor = billsOverage(to) ? usageMinor : 0;
+  // The Plans page's estimate for the new plan: usage at the customer's rate, every meter's, metered
+  // or beyond its quota — what the invoices will bill.
+  const verdict = await verdictFor(ctx, row.id, offered);
+  const usageMinor = verdict?.usageMinor ?? 0;
+  const { meteredMinor, overageMinor: expectedOverageMinor } = verdict ? usageSplit(ctx.catalog, to, verdict) : { meteredMinor: 0, overageMinor: 0 };
   const offerOverage = expectedOverageMinor > 0 && !row.overageOptIn;
   // Monthly totals (the billing cap, the estimate) take a yearly price at a twelfth.
   const baseMonthlyMinor = monthlyEquivalentMinor(to, toInterval);
   // What the billing cap is checked against: the plan, metered usage, and overage the account is already opted into.
-  const projectedMonthlyMinor = baseMonthlyMinor + (to.metered ? usageMinor : 0) + (billsOverage(to) && row.overageOptIn ? expectedOverageMinor : 0);
+  const projectedMonthlyMinor = baseMonthlyMinor + meteredMinor + (row.overageOptIn ? expectedOverageMinor : 0);
   const lines: LineDraft[] = [];
   let timing: "now" | "period_end";
   let creditMinor = 0;
@@ -254,6 +268,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeReques
     to,
     grandfathered,
     offerOverage,
+    meteredMinor,
     lines,
     values: {
       accountId: row.id,
@@ -287,7 +302,7 @@ export async function draftPlanChange(ctx: QuoteContext, input: PlanChangeReques
 }
 
 /** The exact words the customer agrees to; stored with the quote and again with the consent. */
-export function consentWords(q: {
+export function consentWords(catalog: Pick<Catalog, "meters">, q: {
   from: Plan;
   to: Plan;
   fromInterval?: BillingInterval;
@@ -301,7 +316,8 @@ export function consentWords(q: {
   effectiveAtMs: number;
   currency: string;
   grandfatheredUntilMs: number | null;
-  projectedMonthlyMinor: number;
+  /** What the new plan's metered meters cost a month at the customer's rate (the words give "about" this). */
+  meteredMinor: number;
 }): string {
   const parts: string[] = [];
   const toInterval = q.toInterval ?? "month";
@@ -335,8 +351,15 @@ export function consentWords(q: {
     }
     parts.push(`${moved}.`);
   }
-  if (q.to.metered && q.to.overagePer1000Minor !== undefined) {
-    parts.push(`Every call is also billed at ${money(q.to.overagePer1000Minor, q.currency)} per 1,000 calls (about ${money(q.projectedMonthlyMinor - monthlyEquivalentMinor(q.to, toInterval), q.currency)} a month at my current rate).`);
+  const metered = billedMeters(catalog, q.to).filter((m) => m.billing === "metered");
+  const about = `(about ${money(q.meteredMinor, q.currency)} a month at my current rate)`;
+  if (catalog.meters.length <= 1 && metered[0]) {
+    parts.push(`Every call is also billed at ${money(metered[0].terms.overagePer1000Minor, q.currency)} per 1,000 calls ${about}.`);
+  } else if (metered.length > 0) {
+    // Each metered meter by its unit: "All API calls are also billed at $0.50 per 1,000 and all MCP tool calls at $1.00 per 1,000".
+    const [first, ...rest] = metered;
+    const more = rest.map((m) => ` and all ${m.noun} at ${money(m.terms.overagePer1000Minor, q.currency)} per 1,000`).join("");
+    parts.push(`All ${first!.noun} are also billed at ${money(first!.terms.overagePer1000Minor, q.currency)} per 1,000${more} ${about}.`);
   }
   if (q.grandfatheredUntilMs !== null) parts.push(`This ends the terms I keep until ${formatDateUtc(q.grandfatheredUntilMs)}.`);
   return parts.join(" ");
@@ -355,20 +378,20 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
   const { db, clock } = ctx;
   const row = await loadAccount(db, input.accountId);
   const plan = planOf(ctx.catalog, row);
-  if (plan.overagePer1000Minor === undefined || plan.metered || plan.caps.month === undefined) {
-    throw new DomainError("BAD_INPUT", `The ${plan.name} plan has no overage option.`);
-  }
+  if (!billsOverageOnAnyMeter(plan)) throw new DomainError("BAD_INPUT", `The ${plan.name} plan has no overage option.`);
   if (row.overageOptIn === input.optIn) throw new DomainError("BAD_INPUT", input.optIn ? "Overage billing is already on." : "Overage billing is already off.");
   const now = clock.now();
   const interval = row.billingInterval;
   const period = billingPeriodAt(row.billingAnchorMs, now, interval);
-  // The Plans page's estimate for the current plan: its month at this rate.
-  const expectedOverageMinor = (await verdictFor(ctx, row.id, plan.id))?.usageMinor ?? 0;
+  // The Plans page's estimate for the current plan: its month at this rate, every meter's usage.
+  const verdict = await verdictFor(ctx, row.id, plan);
+  const { meteredMinor, overageMinor: expectedOverageMinor } = verdict ? usageSplit(ctx.catalog, plan, verdict) : { meteredMinor: 0, overageMinor: 0 };
   const baseMonthlyMinor = monthlyEquivalentMinor(plan, interval);
-  const projectedMonthlyMinor = baseMonthlyMinor + (input.optIn ? expectedOverageMinor : 0);
-  const quota = (termsOnInterval(plan, interval).caps.month ?? 0).toLocaleString("en-US");
+  const projectedMonthlyMinor = baseMonthlyMinor + meteredMinor + (input.optIn ? expectedOverageMinor : 0);
   const window = quotaWindow(plan, interval) === "year" ? "a billing year" : "a billing month";
-  const consentText = input.optIn ? overageWords(plan, row.currency, expectedOverageMinor, "alone", interval) : `I agree that calls beyond ${quota} in ${window} are limited again from now on, and no longer billed.`;
+  const consentText = input.optIn
+    ? overageWords(ctx.catalog, plan, row.currency, expectedOverageMinor, "alone", interval)
+    : `I agree that ${beyondCaps(overageMeters(ctx.catalog, plan, interval))} in ${window} are limited again from now on, and no longer billed.`;
   return insertQuote(db, {
     id: newId("quo"),
     accountId: row.id,
@@ -390,7 +413,7 @@ export async function previewOverageChange(ctx: QuoteContext, input: { accountId
     effectiveAtMs: now,
     projectedMonthlyMinor,
     expectedOverageMinor: input.optIn ? expectedOverageMinor : 0,
-    estimatedMonthlyMinor: baseMonthlyMinor + expectedOverageMinor,
+    estimatedMonthlyMinor: baseMonthlyMinor + (verdict?.usageMinor ?? 0),
     currency: row.currency,
     consentText,
     linesJson: "[]",

@@ -9,7 +9,8 @@ export function catalogFingerprint(catalog: Catalog): string {
   let fp = fingerprints.get(catalog);
   if (fp === undefined) {
     const prices = catalog.plans
-      .map((p) => `${p.id}:${p.priceMinor}:${p.currency}:${p.overagePer1000Minor ?? "-"}:${p.metered ? "m" : "-"}:${JSON.stringify(p.caps)}:${p.prices.year ?? "-"}:${p.yearlyQuota}`)
+      // Every meter's caps and prices, and the version: a new version of a plan voids the quotes made on the one before.
+      .map((p) => `${p.id}@${p.version}:${p.priceMinor}:${p.currency}:${JSON.stringify(catalog.meters.map((m) => p.meters[m.id] ?? null))}:${p.prices.year ?? "-"}:${p.yearlyQuota}`)
       .join("|");
     fp = createHash("sha256").update(prices).digest("hex").slice(0, 32);
     fingerprints.set(catalog, fp);

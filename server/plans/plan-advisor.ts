@@ -1,7 +1,7 @@
 import type { Catalog } from "../../shared/catalog";
 import { termsLine } from "../../shared/plan-terms";
 import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
-import { estimateMonthlyCalls, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
+import { estimateMonthlyCalls, judgePlan, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
 import type { Store } from "../db/queries/store";
 import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, meterColumnOf, usageDays, usageDaysNow, type MeterColumn, type UsageDayRow } from "../db/queries/usage";
@@ -78,6 +78,8 @@ interface Cached {
  */
 export class PlanAdvisor {
   private readonly cache = new Map<string, Cached>();
+  /** The traffic each answer judged, for judging a plan it does not list (verdictOn). */
+  private readonly usageOf = new WeakMap<PlanComparisonView, PlanUsage>();
   private round = 0;
   /** Answers dropped so far: one computed across a drop is returned, not kept. */
   private drops = 0;
@@ -108,6 +110,19 @@ export class PlanAdvisor {
       });
     }
     return this.keep(terms, usage, now, round, drops);
+  }
+
+  /**
+   * How the account's traffic fares on one plan, at the version given: the Plans page's verdict for a
+   * plan it lists, and the same judgement on the same traffic for one it does not (the current terms
+   * of a plan the account keeps an older version of, a plan no longer offered). What a quote projects.
+   */
+  async verdictOn(accountId: string, plan: Plan): Promise<PlanVerdict | null> {
+    const view = await this.compare(accountId);
+    if (!view) return null;
+    if (view.plans.some((p) => p.id === plan.id && p.version === plan.version)) return view.verdicts.find((v) => v.planId === plan.id) ?? null;
+    const usage = this.usageOf.get(view);
+    return usage ? judgePlan(plan, usage, { current: plan.id === view.currentPlanId, interval: view.interval }) : null;
   }
 
   /**
@@ -207,7 +222,7 @@ export class PlanAdvisor {
     const rec = callsInWindow + rest.reduce((s, u) => s + u.callsInWindow, 0) > 0 ? recommendation : null;
     const recPlan = rec ? (this.catalog.find(rec.planId) ?? null) : null;
     const current = verdicts.find((v) => v.planId === plan.id);
-    return {
+    const view: PlanComparisonView = {
       plans,
       currentPlanId: plan.id,
       interval: terms.billingInterval,
@@ -223,5 +238,7 @@ export class PlanAdvisor {
       atMs: now,
       newerTerms: latest.version === plan.version ? null : { version: plan.version, currentVersion: latest.version, kept: termsLine(plan, this.catalog), current: termsLine(latest, this.catalog) },
     };
+    this.usageOf.set(view, planUsage);
+    return view;
   }
 }

@@ -134,6 +134,15 @@ export class StripeDouble {
     this.requests.length = 0;
   }
 
+  /**
+   * Meter events Stripe accepted but can bill to no meter: no active meter has their event name.
+   * (Stripe processes meter events asynchronously and reports these as `v1.billing.meter.no_meter_found`.)
+   */
+  noMeterFound(): Obj[] {
+    const names = new Set([...this.meters.values()].filter((m) => m.status === "active").map((m) => m.event_name));
+    return this.meterEvents.filter((e) => !names.has(e.event_name));
+  }
+
   // ---- fixtures ---------------------------------------------------------------------------------
 
   createCustomer(email: string): Obj {
@@ -167,8 +176,10 @@ export class StripeDouble {
     return this.prices.get(priceId)?.recurring?.interval ?? "month";
   }
 
-  /** Items billing in more than one interval: Stripe allows that only in flexible billing mode. */
+  /** What Stripe refuses in a subscription's items: one price twice, or items billing in more than one interval outside flexible billing mode. */
   private checkIntervals(sub: Obj, items: Obj[]): void {
+    const prices = items.map((i) => i.price);
+    if (new Set(prices).size !== prices.length) throw Object.assign(new Error("Cannot add multiple subscription items with the same price."), { status: 400 });
     const intervals = new Set(items.map((i) => this.intervalOf(i.price)));
     if (intervals.size > 1 && sub.billing_mode?.type !== "flexible") throw Object.assign(new Error(MIXED_INTERVALS), { status: 400 });
   }
@@ -431,10 +442,15 @@ export class StripeDouble {
       if (seg[1] === "prices") {
         if (method === "GET" && !seg[2]) {
           const keys: string[] = p.lookup_keys ?? [];
+          if (keys.length > 10) return { status: 400, body: { error: { type: "invalid_request_error", param: "lookup_keys", message: "Invalid array: lookup_keys must have at most 10 elements." } } };
           const data = [...this.prices.values()].filter((x) => (keys.length === 0 || keys.includes(x.lookup_key)) && (p.active === undefined || String(x.active) === p.active));
           return ok({ object: "list", data, has_more: false });
         }
         if (method === "POST" && !seg[2]) {
+          // Metered prices count a billing meter's events (API versions from 2025-03-31 have no other kind).
+          if (p.recurring?.usage_type === "metered" && !this.meters.has(p.recurring.meter)) {
+            return { status: 400, body: { error: { type: "invalid_request_error", param: "recurring[meter]", message: p.recurring.meter ? `No such billing meter: '${p.recurring.meter}'` : "A metered price must be backed by a billing meter: recurring[meter] is required." } } };
+          }
           if (p.transfer_lookup_key === "true") for (const old of this.prices.values()) if (old.lookup_key === p.lookup_key) old.lookup_key = null;
           const price = {
             id: this.id("price"),

@@ -26,18 +26,22 @@ export interface StripeTest {
   stop(): Promise<void>;
 }
 
-/** Headroom with the Stripe provider, pointed at a fresh Stripe double that already has the catalog (`stripe sync`). */
-export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?: string | null; catalog?: Catalog } = {}): Promise<StripeTest> {
-  const double = await StripeDouble.start(clock);
+/**
+ * Headroom with the Stripe provider, pointed at a fresh Stripe double that already has the catalog
+ * (`stripe sync`). A restart: `double` (the Stripe account so far) and `databasePath` (the database of
+ * the server before), and `sync: false` to leave the catalog's prices to the test.
+ */
+export async function startStripeTest(clock: ManualClock, opts: { webhookSecret?: string | null; catalog?: Catalog; double?: StripeDouble; databasePath?: string; sync?: boolean } = {}): Promise<StripeTest> {
+  const double = opts.double ?? (await StripeDouble.start(clock));
   const stripe = createStripeClient("sk_test_headroom", { apiBase: double.url, timeoutMs: 2_000 });
   const catalog = opts.catalog ?? demoCatalog;
-  await syncStripeCatalog(stripe, catalog, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 });
+  if (opts.sync !== false) await syncStripeCatalog(stripe, catalog, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
   double.clearRequests();
   const secret = opts.webhookSecret === undefined ? WEBHOOK_SECRET : opts.webhookSecret;
   const srv = await startTestServer({
     clock,
     catalog,
-    env: { STRIPE_SECRET_KEY: "sk_test_headroom", STRIPE_API_BASE: double.url, ...(secret ? { STRIPE_WEBHOOK_SECRET: secret } : {}) },
+    env: { STRIPE_SECRET_KEY: "sk_test_headroom", STRIPE_API_BASE: double.url, ...(secret ? { STRIPE_WEBHOOK_SECRET: secret } : {}), ...(opts.databasePath ? { DATABASE_PATH: opts.databasePath } : {}) },
     // Short timeouts and quick retries; the worker only runs when a test asks it to.
     stripe: { timeoutMs: 400, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 } },
   });

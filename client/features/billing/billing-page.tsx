@@ -40,7 +40,7 @@ export function BillingPage() {
         <PendingChanges catalog={catalog.data} changes={data.changes} onCancel={setCancelling} />
         <div className="grid gap-6 lg:grid-cols-2">
           <CurrentPlan data={data} onOverage={() => setOverageOpen(true)} />
-          <NextInvoice next={data.nextInvoice} metered={data.plan.metered} />
+          <NextInvoice next={data.nextInvoice} metered={data.plan.usage.some((m) => m.billing === "metered")} />
         </div>
         <InvoiceList invoices={data.invoices} />
         <ConsentRecords catalog={catalog.data} changes={data.changes} />

@@ -1,6 +1,6 @@
 import type { Catalog } from "../../../shared/catalog";
 import { planChangeNotice, replacedChangeNotice, switchFailedTitle } from "../../../shared/messages";
-import { billsOverage } from "../../../shared/recommend";
+import { billsOverageOnAnyMeter } from "../../../shared/meter-billing";
 import {
   changeWithQuote,
   consentTickedOverageInTx,
@@ -72,7 +72,7 @@ export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overag
     billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,
     billingInterval: quote.toInterval,
     grandfatheredUntilMs: quote.endsGrandfathering ? null : account.grandfatheredUntilMs,
-    overageOptIn: billsOverage(to) ? overageTicked || account.overageOptIn : false,
+    overageOptIn: billsOverageOnAnyMeter(to) ? overageTicked || account.overageOptIn : false,
     stripeCustomerId: remote.customerId ?? account.stripeCustomerId,
     stripeSubscriptionId: remote.subscriptionId !== undefined ? remote.subscriptionId : account.stripeSubscriptionId,
   });

@@ -109,22 +109,31 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   }
 
   /**
-   * The items of a change now: the base item switched to the new price (in the interval chosen), plus
-   * the new plan's metered price if it has one — on the item already counting that meter when there
-   * is one (two items on one meter would bill its calls twice), else as a new item.
+   * The metered prices to put on a subscription, each on the item already counting its Stripe meter
+   * when there is one (two items on one meter would bill its usage twice), else as a new item. A
+   * price already on the subscription needs nothing.
    */
-  private async upgradeItems(sub: Stripe.Subscription, toPlanId: PlanId, toInterval: BillingInterval): Promise<UpdateItem[]> {
-    const base = baseItemOf(sub);
-    if (!base) throw new DomainError("PRECONDITION_FAILED", "Your Stripe subscription has no plan item to change. Please contact us.");
-    const items: UpdateItem[] = [{ id: base.id, price: await this.prices.basePrice(toPlanId, toInterval) }];
-    const metered = await this.prices.meteredPrice(toPlanId, toInterval);
-    if (metered && !sub.items.data.some((i) => i.price.id === metered)) {
-      const meter = (await this.prices.price(metered))?.recurring?.meter ?? null;
-      const sameMeter = meter ? sub.items.data.find((i) => i.id !== base.id && i.price.recurring?.meter === meter) : undefined;
+  private async meteredItems(sub: Stripe.Subscription, prices: readonly string[], skip: readonly string[] = []): Promise<UpdateItem[]> {
+    const items: UpdateItem[] = [];
+    for (const price of prices) {
+      if (sub.items.data.some((i) => i.price.id === price)) continue;
+      const meter = (await this.prices.price(price))?.recurring?.meter ?? null;
+      const sameMeter = meter ? sub.items.data.find((i) => !skip.includes(i.id) && i.price.recurring?.meter === meter) : undefined;
       // Metered items of a former plan stay (pending updates cannot remove items); their meter gets no more events.
-      items.push(sameMeter ? { id: sameMeter.id, price: metered } : { price: metered });
+      items.push(sameMeter ? { id: sameMeter.id, price } : { price });
     }
     return items;
+  }
+
+  /**
+   * The items of a change now: the base item switched to the new plan version's price (in the interval
+   * chosen), plus the metered price of each meter that version bills usage on.
+   */
+  private async upgradeItems(sub: Stripe.Subscription, to: { planId: PlanId; version?: number; interval: BillingInterval }): Promise<UpdateItem[]> {
+    const base = baseItemOf(sub);
+    if (!base) throw new DomainError("PRECONDITION_FAILED", "Your Stripe subscription has no plan item to change. Please contact us.");
+    const metered = await this.prices.meteredPrices(to.planId, to.interval, to.version);
+    return [{ id: base.id, price: await this.prices.basePrice(to.planId, to.interval, to.version) }, ...(await this.meteredItems(sub, metered, [base.id]))];
   }
 
   /**
@@ -167,13 +176,13 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
    * requires none for an interval change, and it must not be combined with the `proration_date`
    * that makes the charge exactly the previewed one).
    */
-  async priceChange(account: AccountRow, change: { toPlanId: string; toInterval?: BillingInterval; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
+  async priceChange(account: AccountRow, change: { toPlanId: string; toPlanVersion?: number; toInterval?: BillingInterval; timing: "now" | "period_end"; atMs: number }): Promise<RemotePricing | null> {
     // Nothing charged now (a downgrade), or no subscription yet (Checkout shows the full price): the local quote stands.
-    if (change.timing !== "now" || (this.options.catalog.find(change.toPlanId)?.priceMinor ?? 0) === 0) return null;
+    if (change.timing !== "now" || !this.options.catalog.has(change.toPlanId) || this.planAt(change.toPlanId, change.toPlanVersion).priceMinor === 0) return null;
     const sub = await this.liveSubscription(account);
     if (!sub) return null;
     const customer = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
-    const items = await this.upgradeItems(sub, change.toPlanId, change.toInterval ?? account.billingInterval);
+    const items = await this.upgradeItems(sub, { planId: change.toPlanId, version: change.toPlanVersion, interval: change.toInterval ?? account.billingInterval });
     const prorationDate = sec(change.atMs);
     const preview = await this.preview(customer, sub.id, items, "always_invoice", prorationDate, await this.previewMode(sub, items));
     const lines = invoiceMirrorOf(preview).lines.filter((l) => l.amountMinor !== 0 || l.kind !== "plan");
@@ -221,7 +230,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   private async changeNow(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string, what: string): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
     const sub = await this.liveSubscription(account);
-    if (this.options.catalog.plan(toPlanId).priceMinor === 0) {
+    if (this.planAt(toPlanId, quote.toPlanVersion).priceMinor === 0) {
       // Leaving grandfathered terms for Free: the subscription ends now, nothing charged.
       if (sub) await this.call(() => this.stripe.subscriptions.cancel(sub.id, { prorate: false }, { idempotencyKey: key }));
       return { kind: "applied", invoice: null, subscriptionId: null };
@@ -279,10 +288,12 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   /** No subscription (a Free customer, no card): Stripe Checkout in subscription mode; the plan changes on checkout.session.completed. */
   private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
-    const base = await this.prices.basePrice(toPlanId, quote.toInterval);
-    const metered = await this.prices.meteredPrice(toPlanId, quote.toInterval);
+    const base = await this.prices.basePrice(toPlanId, quote.toInterval, quote.toPlanVersion);
+    const metered = await this.prices.meteredPrices(toPlanId, quote.toInterval, quote.toPlanVersion);
     // A yearly price with usage billed monthly needs flexible billing mode from the start.
-    const mixed = metered !== null && (await this.prices.price(metered))?.recurring?.interval !== (await this.prices.price(base))?.recurring?.interval;
+    const baseInterval = (await this.prices.price(base))?.recurring?.interval;
+    let mixed = false;
+    for (const m of metered) if ((await this.prices.price(m))?.recurring?.interval !== baseInterval) mixed = true;
     const metadata = { headroom_account_id: account.id, headroom_plan_change_id: change.id, headroom_quote_id: quote.id };
     const portal = this.options.baseUrl();
     const session = await this.call(() =>
@@ -291,7 +302,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
           mode: "subscription",
           ...(account.stripeCustomerId ? { customer: account.stripeCustomerId } : { customer_email: account.email }),
           client_reference_id: account.id,
-          line_items: [{ price: base, quantity: 1 }, ...(metered ? [{ price: metered }] : [])],
+          line_items: [{ price: base, quantity: 1 }, ...metered.map((price) => ({ price }))],
           metadata,
           subscription_data: { metadata, ...(mixed ? { billing_mode: { type: "flexible" as const } } : {}) },
           success_url: `${portal}/billing?checkout=complete`,
@@ -309,7 +320,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     const toPlanId = quote.toPlanId as PlanId;
     const sub = await this.liveSubscription(account);
     if (!sub) return { kind: "scheduled", ref: null };
-    if (this.options.catalog.plan(toPlanId).priceMinor === 0) {
+    if (this.planAt(toPlanId, quote.toPlanVersion).priceMinor === 0) {
       // A schedule would override the cancellation (and Stripe refuses it on a scheduled subscription): it goes first.
       await this.clearPendingDowngrade(sub, key, "cancellation");
       await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }, { idempotencyKey: key }));
@@ -324,8 +335,8 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
       : await this.call(() => this.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: `${key}:schedule` }));
     const phaseItem = (i: Stripe.SubscriptionItem) => (i.price.recurring?.usage_type === "metered" ? { price: i.price.id } : { price: i.price.id, quantity: i.quantity ?? 1 });
     // A downgrade keeps the interval (another interval is a change charged now).
-    const metered = await this.prices.meteredPrice(toPlanId, quote.toInterval);
-    const nextItems = [{ price: await this.prices.basePrice(toPlanId, quote.toInterval), quantity: 1 }, ...(metered ? [{ price: metered }] : [])];
+    const metered = await this.prices.meteredPrices(toPlanId, quote.toInterval, quote.toPlanVersion);
+    const nextItems = [{ price: await this.prices.basePrice(toPlanId, quote.toInterval, quote.toPlanVersion), quantity: 1 }, ...metered.map((price) => ({ price }))];
     const start = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? base.current_period_start;
     await this.call(() =>
       this.stripe.subscriptionSchedules.update(
@@ -343,15 +354,29 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     return { kind: "scheduled", ref: `schedule:${schedule.id}` };
   }
 
+  /** The overage opt-in: the overage price of every meter the plan bills overage on, on the subscription (one item per Stripe meter). */
   private async addOverageItem(account: AccountRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
     const sub = await this.liveSubscription(account);
     if (!sub) return { kind: "failed", message: "Overage billing needs an active Stripe subscription for your plan. Nothing was changed; please contact us." };
-    const price = await this.prices.meteredPrice(quote.toPlanId as PlanId, account.billingInterval);
-    if (!price) return { kind: "failed", message: "This plan has no overage price in Stripe. Nothing was changed; please contact us." };
-    if (!sub.items.data.some((i) => i.price.id === price)) {
-      await this.call(() => this.stripe.subscriptionItems.create({ subscription: sub.id, price }, { idempotencyKey: key }));
+    const prices = await this.prices.meteredPrices(quote.toPlanId as PlanId, account.billingInterval, quote.toPlanVersion, "overage");
+    if (prices.length === 0) return { kind: "failed", message: "This plan has no overage price in Stripe. Nothing was changed; please contact us." };
+    const base = baseItemOf(sub);
+    const items = await this.meteredItems(sub, prices, base ? [base.id] : []);
+    // An item already on one of these meters (a former plan's) takes the new price in place; the others
+    // are added, each with a key of its own that a retry repeats (the default meter's: the quote's key).
+    const moved = items.filter((i) => i.id);
+    if (moved.length > 0) await this.call(() => this.stripe.subscriptions.update(sub.id, { items: moved, proration_behavior: "none" }, { idempotencyKey: `${key}:items` }));
+    for (const item of items.filter((i) => !i.id)) {
+      const meter = (await this.prices.price(item.price))?.metadata?.headroom_meter;
+      const other = meter !== undefined && meter !== this.options.catalog.defaultMeter.id;
+      await this.call(() => this.stripe.subscriptionItems.create({ subscription: sub.id, price: item.price }, { idempotencyKey: other ? `${key}:${meter}` : key }));
     }
     return { kind: "applied", invoice: null };
+  }
+
+  /** A plan at a version (absent: its current one). */
+  private planAt(planId: PlanId, version?: number) {
+    return version === undefined ? this.options.catalog.plan(planId) : this.options.catalog.planAt(planId, version);
   }
 
   async cancelScheduledChange(_account: AccountRow, change: PlanChangeRow, key: string): Promise<void> {

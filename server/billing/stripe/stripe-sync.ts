@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import type { BillingInterval, PlanId } from "../../../shared/plans";
-import { billsOverage } from "../../../shared/recommend";
+import { billsOverageOnAnyMeter } from "../../../shared/meter-billing";
 import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
 import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
 import type { Tx } from "../../db/queries/store";
@@ -27,7 +27,8 @@ import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../plan-change";
 import { mirrorInvoice } from "../invoice-mirror";
-import { baseTermsOfPrice } from "./stripe-catalog";
+import { baseTermsOfPrice, type BaseTerms } from "./stripe-catalog";
+import type { Catalog } from "../../../shared/catalog";
 import { baseItemOf, invoiceMirrorOf, type StripeBillingProvider } from "./stripe-provider";
 
 /** Work for after the commit: meter caps, notices (run in order, each awaited). */
@@ -39,6 +40,19 @@ const idOf = (v: string | { id: string } | null | undefined) => (v == null ? nul
 /** Stripe's own audit entries (the operator module's action list is kept by its owners). */
 function auditRow(clock: Clock, e: { actor: string; action: "stripe.plan_changed" | "stripe.linked" | "stripe.pending_update_expired"; accountId: string; details: Record<string, unknown> }) {
   return { id: newId("aud"), atMs: clock.now(), actor: e.actor, action: e.action, accountId: e.accountId, detailsJson: JSON.stringify(e.details) };
+}
+
+/**
+ * The plan, version and interval a subscription's base price stands for, if the catalog holds that
+ * plan (null: not one of ours, or a plan gone from the catalog). A version the catalog has not
+ * recorded reads as the plan's current one.
+ */
+function knownTermsOf(catalog: Catalog, price: Parameters<typeof baseTermsOfPrice>[0]): BaseTerms | null {
+  const terms = baseTermsOfPrice(price);
+  if (!terms || !catalog.has(terms.planId)) return null;
+  const current = catalog.plan(terms.planId).version;
+  const recorded = terms.version === current || catalog.versionsOf(terms.planId).some((v) => v.version === terms.version);
+  return recorded ? terms : { ...terms, version: current };
 }
 
 /** The account a subscription bills: by its id, by the account id we put in its metadata, or by its customer. */
@@ -97,12 +111,13 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
 
   const customerId = idOf(sub.customer);
   const base = baseItemOf(sub);
-  // A price of a plan the catalog holds (and its interval); else the account's plan stands. A subscription that ended leaves the account on the free plan (if the catalog has one), monthly.
-  const priced = baseTermsOfPrice(base?.price);
-  const known = priced !== null && ctx.catalog.has(priced.planId) ? priced : null;
-  const stripePlan: PlanId = live ? (known?.planId ?? account.planId) : (ctx.catalog.freePlan?.id ?? account.planId);
-  const stripeInterval: BillingInterval = live ? (known?.interval ?? account.billingInterval) : ctx.catalog.freePlan ? "month" : account.billingInterval;
-  const moved = stripePlan !== account.planId || stripeInterval !== account.billingInterval;
+  // A price of a plan the catalog holds (its version and interval); else the account's plan stands. A subscription that ended leaves the account on the free plan (if the catalog has one, at its current terms), monthly.
+  const known = knownTermsOf(ctx.catalog, base?.price);
+  const free = ctx.catalog.freePlan;
+  const stripePlan: PlanId = live ? (known?.planId ?? account.planId) : (free?.id ?? account.planId);
+  const stripeVersion = live ? (known?.version ?? account.planVersion) : (free?.version ?? account.planVersion);
+  const stripeInterval: BillingInterval = live ? (known?.interval ?? account.billingInterval) : free ? "month" : account.billingInterval;
+  const moved = stripePlan !== account.planId || stripeVersion !== account.planVersion || stripeInterval !== account.billingInterval;
   const subscriptionId = live ? sub.id : null;
 
   // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
@@ -124,16 +139,16 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
   const scheduled = candidate && moveChange(tx, candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }) ? candidate : undefined;
   followStripePlanInTx(tx, account.id, {
     planId: stripePlan,
-    // A plan changed at Stripe is on the plan's current terms (Stripe's prices are the current version's).
-    planVersion: ctx.catalog.plan(stripePlan).version,
+    // The version whose price the subscription carries (each version has prices of its own).
+    planVersion: stripeVersion,
     // A scheduled change took effect at its date; a change made at Stripe, now.
     planStartedAtMs: scheduled ? scheduled.effectiveAtMs : now,
-    overageOptIn: billsOverage(ctx.catalog.plan(stripePlan)) ? account.overageOptIn : false,
+    overageOptIn: billsOverageOnAnyMeter(ctx.catalog.planAt(stripePlan, stripeVersion)) ? account.overageOptIn : false,
     // Another interval at Stripe is another billing period, from the subscription's.
     ...(stripeInterval !== account.billingInterval ? { billingInterval: stripeInterval, ...(base ? { billingAnchorMs: base.current_period_start * 1000 } : {}) } : {}),
   });
   if (!scheduled) {
-    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, subscription: sub.id, status: sub.status } }));
+    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, fromVersion: account.planVersion, toVersion: stripeVersion, subscription: sub.id, status: sub.status } }));
   }
   const name = ctx.catalog.nameOf(stripePlan);
   after.push(async () => {
@@ -172,8 +187,7 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
   const subs = await provider.call(() => provider.stripe.subscriptions.list({ customer: input.customerId, status: "all", limit: 20 }));
   const sub = subs.data.find((s) => LIVE.has(s.status)) ?? null;
   const base = sub ? baseItemOf(sub) : null;
-  const priced = sub ? baseTermsOfPrice(base?.price) : null;
-  const known = priced !== null && ctx.catalog.has(priced.planId) ? priced : null;
+  const known = sub ? knownTermsOf(ctx.catalog, base?.price) : null;
   const planId = known?.planId ?? account.planId;
   await linkCustomer(
     ctx.db,
@@ -182,6 +196,7 @@ export async function linkStripeCustomer(ctx: BillingContext, provider: StripeBi
       stripeCustomerId: input.customerId,
       stripeSubscriptionId: sub?.id ?? null,
       planId,
+      planVersion: known?.version ?? account.planVersion,
       planStartedAtMs: planId === account.planId ? account.planStartedAtMs : ctx.clock.now(),
       billingAnchorMs: base ? base.current_period_start * 1000 : account.billingAnchorMs,
       billingInterval: known?.interval ?? account.billingInterval,

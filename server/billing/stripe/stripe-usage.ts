@@ -1,5 +1,6 @@
 import { quotaWindow, termsOnInterval } from "../../../shared/billing-interval";
 import { billingPeriodAt } from "../../../shared/limits";
+import { billedMeters, type BilledMeter } from "../../../shared/meter-billing";
 import { inTransaction } from "../../db/queries/plan-changes";
 import { meterColumnOf } from "../../db/queries/usage";
 import {
@@ -17,7 +18,7 @@ import {
 } from "../../db/queries/stripe";
 import { ProviderUnavailableError } from "../billing-provider";
 import type { BillingContext } from "../billing-context";
-import { meterEventOf, METER_ALL_CALLS } from "./stripe-catalog";
+import { meterEventName } from "./stripe-catalog";
 import { withStripeRetries } from "./stripe-client";
 import type { StripeBillingProvider } from "./stripe-provider";
 
@@ -46,22 +47,31 @@ export interface UsageBacklog {
   lastError: string | null;
 }
 
-/** The calls an account is billed for per minute: every served call (metered plans) or, for overage, those beyond the monthly quota. */
-async function billableByMinute(ctx: BillingContext, account: AccountRow, eventName: string, fromMs: number, toMs: number): Promise<Map<number, number>> {
+/** One meter an account's usage is billed on through Stripe: the Stripe meter its events go to, and since when. */
+interface BilledStream {
+  account: AccountRow;
+  /** The meter as the account has it (a yearly quota's cap is the year's allowance). */
+  meter: BilledMeter;
+  eventName: string;
+  sinceMs: number;
+}
+
+/** The units of one meter an account is billed for per minute: every unit served (metered) or, for overage, those beyond the quota. */
+async function billableByMinute(ctx: BillingContext, { account, meter }: BilledStream, fromMs: number, toMs: number): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  if (eventName === METER_ALL_CALLS) {
-    for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs, meterColumnOf(ctx.catalog))) if (r.n > 0) out.set(r.minuteMs, r.n);
+  const column = meterColumnOf(ctx.catalog, meter.id);
+  if (meter.billing === "metered") {
+    for (const r of await callsByMinute(ctx.db, account.id, fromMs, toMs, column)) if (r.n > 0) out.set(r.minuteMs, r.n);
     return out;
   }
-  // Overage: the calls of each minute that fall beyond the quota, counted from the start of each quota
+  // Overage: the units of each minute that fall beyond the quota, counted from the start of each quota
   // window (the month, or the billing year for a yearly quota, whose cap is then the year's allowance).
-  const plan = ctx.catalog.planOf(account);
-  const window = quotaWindow(plan, account.billingInterval);
-  const cap = termsOnInterval(plan, account.billingInterval).caps.month ?? Infinity;
+  const window = quotaWindow(ctx.catalog.planOf(account), account.billingInterval);
+  const cap = meter.terms.caps.month ?? Infinity;
   let period = billingPeriodAt(account.billingAnchorMs, fromMs, window);
   while (period.startMs < toMs) {
     let used = 0;
-    for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs, meterColumnOf(ctx.catalog))) {
+    for (const r of await callsByMinute(ctx.db, account.id, period.startMs, toMs, column)) {
       if (r.minuteMs >= period.endMs) break;
       const over = Math.max(0, used + r.n - cap) - Math.max(0, used - cap);
       used += r.n;
@@ -72,9 +82,17 @@ async function billableByMinute(ctx: BillingContext, account: AccountRow, eventN
   return out;
 }
 
+/** The stable identifier of a minute's report: `hr:<calls|overage>:…` for the default meter (as before meters), `hr:<meter>:<calls|overage>:…` for the others. */
+function reportIdOf(meter: BilledMeter, accountId: string, minuteMs: number): string {
+  const kind = meter.billing === "metered" ? "calls" : "overage";
+  return meter.isDefault ? `hr:${kind}:${accountId}:${minuteMs}` : `hr:${meter.id}:${kind}:${accountId}:${minuteMs}`;
+}
+
 /**
- * Metered usage to Stripe as billing meter events, from the per-minute rollups. Each (account,
- * minute) is one event with a stable identifier (`hr:<meter>:<account>:<minute>`, also the
+ * Metered usage to Stripe as billing meter events, from the per-minute rollups, for every meter a
+ * plan bills on (each to its own Stripe meter). Each (account, meter, minute) is one event with a
+ * stable identifier (`hr:<calls|overage>:<account>:<minute>`, `hr:<meter>:<calls|overage>:…` for a
+ * meter other than the default, also the
  * Idempotency-Key), queued in stripe_usage_reports before it is sent: a retry, a crash or a second
  * run sends the same identifier and Stripe counts it once. A minute whose count grew later (late
  * events) gets a correction event with the difference. Failed sends are retried with backoff.
@@ -90,17 +108,18 @@ export class StripeUsageReporter {
     this.o = { lookbackMs: 48 * 3_600_000, settleMs: 2 * MINUTE_MS, batchSize: 200, concurrency: 4, backoffMs: 30_000, maxBackoffMs: 3_600_000, ...opts };
   }
 
-  /** Accounts billed by usage through Stripe now, with the meter their usage goes to and since when. */
-  private async meteredAccounts(): Promise<Array<{ account: AccountRow; eventName: string; sinceMs: number }>> {
-    const out: Array<{ account: AccountRow; eventName: string; sinceMs: number }> = [];
+  /** Each meter of each account billed by usage through Stripe now, with the Stripe meter its usage goes to and since when. */
+  private async billedStreams(): Promise<BilledStream[]> {
+    const out: BilledStream[] = [];
     for (const account of await stripeLinkedAccounts(this.ctx.db)) {
       const plan = this.ctx.catalog.has(account.planId) ? this.ctx.catalog.planOf(account) : undefined;
       if (!account.stripeCustomerId || !account.stripeSubscriptionId || !plan) continue;
-      const eventName = meterEventOf(plan);
-      if (!eventName || (!plan.metered && !account.overageOptIn)) continue;
-      // Usage from before the current terms (another plan, overage off) is not billed on this meter.
-      const since = (await lastAppliedAtMs(this.ctx.db, account.id)) ?? 0;
-      out.push({ account, eventName, sinceMs: Math.floor(since / MINUTE_MS) * MINUTE_MS });
+      // Overage is billed with the account's opt-in only (one for every meter that has it).
+      const meters = billedMeters(this.ctx.catalog, termsOnInterval(plan, account.billingInterval)).filter((m) => m.billing === "metered" || account.overageOptIn);
+      if (meters.length === 0) continue;
+      // Usage from before the current terms (another plan, overage off) is not billed on these meters.
+      const since = Math.floor(((await lastAppliedAtMs(this.ctx.db, account.id)) ?? 0) / MINUTE_MS) * MINUTE_MS;
+      for (const meter of meters) out.push({ account, meter, eventName: meterEventName(meter, meter.billing), sinceMs: since });
     }
     return out;
   }
@@ -110,10 +129,11 @@ export class StripeUsageReporter {
     const now = this.ctx.clock.now();
     const toMs = Math.floor((now - this.o.settleMs) / MINUTE_MS) * MINUTE_MS;
     let queued = 0;
-    for (const { account, eventName, sinceMs } of await this.meteredAccounts()) {
+    for (const stream of await this.billedStreams()) {
+      const { account, meter, eventName, sinceMs } = stream;
       const fromMs = Math.max(sinceMs, Math.floor((now - this.o.lookbackMs) / MINUTE_MS) * MINUTE_MS);
       if (fromMs >= toMs) continue;
-      const billable = await billableByMinute(this.ctx, account, eventName, fromMs, toMs);
+      const billable = await billableByMinute(this.ctx, stream, fromMs, toMs);
       if (billable.size === 0) continue;
       // What was reported and the corrections queued from it, in one transaction: two runs cannot both queue the same difference.
       queued += await inTransaction(this.ctx.db, (tx) => {
@@ -122,7 +142,7 @@ export class StripeUsageReporter {
         for (const [minuteMs, calls] of billable) {
           const done = reported.get(minuteMs) ?? { sum: 0, n: 0 };
           if (calls <= done.sum) continue;
-          const base = `hr:${eventName === METER_ALL_CALLS ? "calls" : "overage"}:${account.id}:${minuteMs}`;
+          const base = reportIdOf(meter, account.id, minuteMs);
           queueUsageReportInTx(tx, { identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, nextAttemptAtMs: now, createdAtMs: now });
           n++;
         }

@@ -17,8 +17,8 @@ describe("lookup keys", () => {
     expect(priceLookupKey("pro", "year")).toBe("headroom_pro_yearly");
     expect(priceLookupKey("pro", "month", "metered")).toBe("headroom_pro_metered");
     expect(priceLookupKey("pro", "year", "metered")).toBe("headroom_pro_metered_per_year");
-    expect(baseTermsOfPrice({ lookup_key: "headroom_pro_yearly" })).toEqual({ planId: "pro", interval: "year" });
-    expect(baseTermsOfPrice({ lookup_key: "headroom_pro_monthly" })).toEqual({ planId: "pro", interval: "month" });
+    expect(baseTermsOfPrice({ lookup_key: "headroom_pro_yearly" })).toEqual({ planId: "pro", version: 1, interval: "year" });
+    expect(baseTermsOfPrice({ lookup_key: "headroom_pro_monthly" })).toEqual({ planId: "pro", version: 1, interval: "month" });
     // A metered price never reads as a plan's base price.
     expect(baseTermsOfPrice({ lookup_key: "headroom_pro_metered_per_year" })).toBeNull();
     expect(baseTermsOfPrice({ lookup_key: "headroom_pro_metered" })).toBeNull();

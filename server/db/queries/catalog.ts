@@ -1,5 +1,5 @@
-import { and, count, desc, eq } from "drizzle-orm";
-import { accounts, catalogLoads, planVersions } from "../schema";
+import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { accounts, catalogLoads, OPEN_PLAN_CHANGE_STATUSES, planChanges, planVersions, quotes } from "../schema";
 import type { Store } from "./store";
 
 export type PlanVersionRow = typeof planVersions.$inferSelect;
@@ -40,4 +40,18 @@ export async function accountIdsOnPlanVersion(db: Store, planId: string, version
     .where(and(eq(accounts.planId, planId), eq(accounts.planVersion, version)))
     .all()
     .map((r) => r.id);
+}
+
+/** The plan versions accounts are on, and those changes still waiting (scheduled, awaiting approval, at the provider) will put them on. */
+export async function planVersionsInUse(db: Store): Promise<Array<{ planId: string; version: number }>> {
+  const on = db.selectDistinct({ planId: accounts.planId, version: accounts.planVersion }).from(accounts).all();
+  const waiting = db
+    .selectDistinct({ planId: quotes.toPlanId, version: quotes.toPlanVersion })
+    .from(planChanges)
+    .innerJoin(quotes, eq(quotes.id, planChanges.quoteId))
+    .where(and(eq(planChanges.kind, "plan_change"), inArray(planChanges.status, OPEN_PLAN_CHANGE_STATUSES)))
+    .all();
+  const seen = new Map<string, { planId: string; version: number }>();
+  for (const v of [...on, ...waiting]) seen.set(`${v.planId}@${v.version}`, v);
+  return [...seen.values()];
 }

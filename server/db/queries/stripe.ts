@@ -106,7 +106,7 @@ export async function accountIdOfCustomer(store: Store, customerId: string): Pro
 export async function linkCustomer(
   store: Store,
   accountId: string,
-  set: { stripeCustomerId: string; stripeSubscriptionId: string | null; planId: string; planStartedAtMs: number | null; billingAnchorMs: number; billingInterval?: "month" | "year" },
+  set: { stripeCustomerId: string; stripeSubscriptionId: string | null; planId: string; planVersion?: number; planStartedAtMs: number | null; billingAnchorMs: number; billingInterval?: "month" | "year" },
   audit: StripeAuditRow,
 ): Promise<void> {
   store.transaction((tx) => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Catalog } from "../../../shared/catalog";
 import { quotaWindow, termsOnInterval } from "../../../shared/billing-interval";
 import { INTERVALS } from "../../../shared/plans";
+import { billedMeters } from "../../../shared/meter-billing";
 import { billingOverview } from "../../billing/billing-overview";
 import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/plan-change";
 import { cancelWaitingChangeAs } from "../../billing/cancel-change";
@@ -45,6 +46,8 @@ function quoteView(catalog: Catalog, q: QuoteRow) {
     newCaps: termsOnInterval(to, q.toInterval).caps,
     quotaWindow: quotaWindow(to, q.toInterval),
     overagePer1000Minor: to.metered ? null : (to.overagePer1000Minor ?? null),
+    /** Every meter the new plan bills usage on (the default meter's overage price is also `overagePer1000Minor`): its words, metered or overage, price per 1,000, month cap on the new terms. */
+    usage: billedMeters(catalog, termsOnInterval(to, q.toInterval)).map((m) => ({ id: m.id, noun: m.noun, billing: m.billing, per1000Minor: m.terms.overagePer1000Minor, monthCap: m.terms.caps.month ?? null })),
     expiresAtMs: q.expiresAtMs,
   };
 }

@@ -10,7 +10,8 @@ import type { BillingOverviewData } from "../use-billing-overview";
 /** The plan, its price, the billing period, grandfathered terms and (on overage plans) the overage switch. */
 export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; onOverage: () => void }) {
   const { plan, period, overage } = data;
-  const per1000 = plan.overagePer1000Minor !== null ? formatMoney(plan.overagePer1000Minor, plan.currency) : null;
+  const per1000 = (minor: number) => formatMoney(minor, plan.currency);
+  const metered = plan.usage.filter((m) => m.billing === "metered");
   const words = INTERVAL_WORDS[data.interval];
   // The interval is said where it is a choice: an account billed yearly, or a plan also sold by the year.
   const showInterval = data.interval === "year" || plan.intervals.length > 1;
@@ -24,7 +25,12 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
           <p className="mt-0.5 text-slate-800">
             <span className="font-semibold">{formatMoney(plan.intervalPriceMinor, plan.currency)}</span>
             <span className="text-slate-600"> {words.a}</span>
-            {plan.metered && per1000 && <span className="text-slate-600"> + {per1000} per 1,000 calls</span>}
+            {metered.map((m) => (
+              <span key={m.id} className="text-slate-600">
+                {" "}
+                + {per1000(m.per1000Minor)} per 1,000 {m.noun}
+              </span>
+            ))}
           </p>
         </div>
         <Link to={paths.planChange} className="inline-flex items-center justify-center rounded-lg bg-white px-3.5 py-2 text-sm font-medium text-slate-800 ring-1 ring-inset ring-slate-300 hover:bg-slate-50">
@@ -55,14 +61,12 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
             <dd className="text-slate-900">You keep your current terms free until {billingDate(data.grandfatheredUntilMs)}.</dd>
           </div>
         )}
-        {overage.available && per1000 && (
+        {overage.available && (
           <div className="flex flex-col items-start gap-2 px-5 py-3" data-testid="overage">
             <dt className="text-slate-600">
               Overage billing: <Badge tone={overage.optedIn ? "brand" : "neutral"}>{overage.optedIn ? "on" : "off"}</Badge>
               <span className="mt-1 block text-xs text-slate-600">
-                {overage.optedIn
-                  ? `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} ${quotaPer} are served and billed at ${per1000} per 1,000.`
-                  : `Calls beyond ${plan.monthCap?.toLocaleString("en-US")} ${quotaPer} are limited. Turn this on to have them served and billed at ${per1000} per 1,000 instead.`}
+                {overageText(overage.meters, overage.optedIn, quotaPer, per1000)}
               </span>
             </dt>
             <dd>
@@ -75,4 +79,25 @@ export function CurrentPlan({ data, onOverage }: { data: BillingOverviewData; on
       </dl>
     </section>
   );
+}
+
+type OverageMeter = BillingOverviewData["overage"]["meters"][number];
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * What the one overage switch does, for every meter it covers: "Calls beyond 10,000 a month are
+ * limited. …" with a single meter; each meter's unit, cap and price with several.
+ */
+function overageText(meters: OverageMeter[], optedIn: boolean, quotaPer: string, per1000: (minor: number) => string): string {
+  const beyond = (m: OverageMeter) => `${m.noun} beyond ${m.monthCap?.toLocaleString("en-US")} ${quotaPer}`;
+  const [first, ...rest] = meters;
+  if (!first) return "";
+  if (rest.length === 0) {
+    return optedIn
+      ? `${capital(beyond(first))} are served and billed at ${per1000(first.per1000Minor)} per 1,000.`
+      : `${capital(beyond(first))} are limited. Turn this on to have them served and billed at ${per1000(first.per1000Minor)} per 1,000 instead.`;
+  }
+  const prices = meters.map((m) => `${m.noun} at ${per1000(m.per1000Minor)} per 1,000`).join(", ");
+  const all = meters.map(beyond).join(", ");
+  return optedIn ? `${capital(all)} are served and billed: ${prices}.` : `${capital(all)} are limited. Turn this on to have them served and billed instead: ${prices}.`;
 }
