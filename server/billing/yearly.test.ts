@@ -59,6 +59,8 @@ describe("switching interval: charged at once, the billing date moves to the cha
     const done = await confirmPlanChange(srv.deps.billing, id, confirmationFor(q), who);
     expect(done).toMatchObject({ status: "applied", fromInterval: "month", toInterval: "year", periodMoved: true, amountDueNowMinor: 41650 });
     expect(row(id)).toEqual({ planId: "pro", interval: "year", anchor: utc("2026-11-16T00:00:00Z") });
+    // The plan did not change: it has not "started" again (the usage page would say calls before were on another plan's caps).
+    expect(srv.sqlite.prepare("select plan_started_at_ms from accounts where id = ?").pluck().get(id)).toBeNull();
     expect(invoicesOf(id)).toMatchObject([
       {
         kind: "proration",

@@ -67,7 +67,8 @@ export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overag
   updateAccountInTx(tx, quote.accountId, {
     planId: quote.toPlanId,
     planVersion: quote.toPlanVersion,
-    planStartedAtMs: atMs,
+    // An interval change alone keeps the plan (and its start); its new billing period starts the month window anyway.
+    planStartedAtMs: quote.toPlanId !== account.planId || quote.toPlanVersion !== account.planVersion ? atMs : account.planStartedAtMs,
     // Free → paid, the end of grandfathered terms and an interval change start a billing period at the moment of the change, as Stripe does.
     billingAnchorMs: freshPeriod ? (remote.periodStartMs ?? atMs) : account.billingAnchorMs,
     billingInterval: quote.toInterval,

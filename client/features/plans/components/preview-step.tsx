@@ -43,8 +43,23 @@ function explanation(quote: PlanChangeQuote, catalog: Catalog): string {
  */
 function OverageNote({ quote, catalog, verdict }: { quote: PlanChangeQuote; catalog: Catalog; verdict: PlanVerdictData | undefined }) {
   const to = catalog.plan(quote.toPlanId);
-  if (quote.expectedOverageMinor <= 0 || to.caps.month === undefined || quote.overagePer1000Minor === null) return null;
   const money = (m: number) => formatMoney(m, quote.currency);
+  // Overage on a meter other than the default one (or on several): each meter named, with its quota and price.
+  const overage = quote.usage.filter((m) => m.billing === "overage" && m.monthCap !== null);
+  if (quote.expectedOverageMinor > 0 && overage.length > 0 && (overage.length > 1 || overage[0]!.id !== catalog.defaultMeter.id)) {
+    const each = overage.map((m) => `${m.noun} beyond ${m.monthCap!.toLocaleString("en-US")} at ${money(m.per1000Minor)} per 1,000`).join("; ");
+    return (
+      <div className="rounded-xl border border-sky-200 bg-sky-50 p-4 text-sm text-sky-950" data-testid="overage-preview">
+        <p className="font-semibold">At your rate you would pass {to.name}'s monthly quotas</p>
+        <p className="mt-1">
+          {quote.overageConsentText ? "With overage billing, what goes beyond a quota is served and billed" : "Your overage billing stays on: what goes beyond a quota is billed"} — {each}: about{" "}
+          {money(quote.expectedOverageMinor)} a month at your rate, so about {money(quote.estimatedMonthlyMinor)} a month in all.
+          {quote.overageConsentText ? " Without it, use beyond a quota is limited (you are warned first). You choose on the next step, with its own tick." : ""}
+        </p>
+      </div>
+    );
+  }
+  if (quote.expectedOverageMinor <= 0 || to.caps.month === undefined || quote.overagePer1000Minor === null) return null;
   const quota = to.caps.month.toLocaleString("en-US");
   const rate = verdict ? `about ${verdict.monthCalls.toLocaleString("en-US")} calls a month` : "your current rate";
   return (
