@@ -96,25 +96,13 @@ export interface MeterVerdict {
   usageMinor: number;
 }
 
-export interface PlanVerdict {
+/**
+ * How the customer's traffic would have gone on a plan: the default meter's verdict, with `kind`,
+ * `label` and `usageMinor` taken over every meter (over when any meter is over; with overage when
+ * any meter's use beyond its quota is billed; every meter's usage charge together).
+ */
+export interface PlanVerdict extends MeterVerdict {
   planId: PlanId;
-  /** Over when any meter is over; with overage when any meter's usage beyond its quota is billed. */
-  kind: FitKind;
-  /** Windows the traffic does not fit: minute/day over on more than the outlier day, month over the quota (billed, for overage plans). */
-  overWindows: WindowName[];
-  /** Days on which the day's calls or its busiest minute exceeded the plan's day or minute cap. */
-  daysOver: number;
-  daysTotal: number;
-  /** The outlier day tolerated (fits, but one day went over a rate cap), or null. */
-  outlier: { dayMs: number; windows: Array<"minute" | "day">; calls: number; peakMinute: number } | null;
-  /** "fits", "fits, except one day", "fits, with overage", "over on 12 of 30 days", "over its monthly quota" (with several meters, "… for MCP tool calls" when another meter is the one over). */
-  label: string;
-  /** The calls per month the plan was judged on (the estimate, or the current plan's month at this rate). */
-  monthCalls: number;
-  /** Calls beyond the monthly quota (overage plans) or all calls (metered plans) that are billed. */
-  billedCalls: number;
-  /** What the usage costs on top of the base price, every meter's together, minor units of `currency`. */
-  usageMinor: number;
   /** Base price plus usage, minor units of `currency`. */
   monthlyCostMinor: number;
   currency: string;

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
 import type { Store, Tx } from "./store";
-import type { MeterColumn } from "./usage";
+import { dayColumns, type MeterColumn } from "./usage";
 
 /**
  * What the operator console reads and changes, as the storage boundary answers it: its lists, the
@@ -172,15 +172,7 @@ export type UsageDayRow = Omit<typeof usageDay.$inferSelect, "meter">;
 /** The accounts' day rollups of one meter in [fromDayMs, toMs), a row per account and day. */
 export async function usageDaysOf(db: Store, accountIds: string[], meter: MeterColumn, fromDayMs: number, toMs: number): Promise<UsageDayRow[]> {
   return db
-    .select({
-      dayMs: usageDay.dayMs,
-      accountId: usageDay.accountId,
-      allowed: sql<number>`sum(${usageDay.allowed})`,
-      wouldThrottle: sql<number>`sum(${usageDay.wouldThrottle})`,
-      throttled: sql<number>`sum(${usageDay.throttled})`,
-      ceiling: sql<number>`sum(${usageDay.ceiling})`,
-      peakMinute: sql<number>`max(${usageDay.peakMinute})`,
-    })
+    .select(dayColumns)
     .from(usageDay)
     .where(and(inArray(usageDay.accountId, accountIds), inArray(usageDay.meter, [...meter]), gte(usageDay.dayMs, fromDayMs), lt(usageDay.dayMs, toMs)))
     .groupBy(usageDay.accountId, usageDay.dayMs)

@@ -87,7 +87,7 @@ export interface UsageMinuteRow {
 const meterIn = (column: typeof usageDay.meter | typeof usageMinute.meter, meter: MeterColumn) => (meter[0] === meter[1] ? eq(column, meter[0]) : inArray(column, [meter[0], meter[1]]));
 
 // A day of the default meter can have a row under '' and one under its id (the day meters arrived): summed, the busier peak.
-const dayColumns = {
+export const dayColumns = {
   dayMs: usageDay.dayMs,
   accountId: usageDay.accountId,
   allowed: sql<number>`sum(${usageDay.allowed})`,
