@@ -73,6 +73,10 @@ test.describe("a catalog of two plans of its own, in euros, without the demo", (
     await expect(table.getByTestId("plan-col-hobby")).toContainText("Your plan");
     await expect(table.getByTestId("plan-col-team")).toContainText("Team");
     await expect(table.getByTestId("plan-col-team")).toContainText("€49.00/month");
+    // An account made today: its 7 calls are not called its "last 30 days"; the month it is judged on is said as an estimate.
+    const recommendation = page.getByTestId("recommendation");
+    await expect(recommendation).toContainText("A month at your rate");
+    await expect(recommendation).not.toContainText("Last 30 days");
     // Sold monthly only: no Monthly / Yearly toggle.
     await expect(page.getByTestId("interval-toggle")).toHaveCount(0);
     // The caps of this catalog's meter, and Team's overage in euros.

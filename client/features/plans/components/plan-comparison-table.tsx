@@ -58,7 +58,7 @@ export function PlanComparisonTable({ data, interval }: { data: PlanComparisonDa
               <th scope="row" className={rowHead}>
                 {row.label}
                 <span className="mt-0.5 block text-xs font-normal text-slate-600">
-                  {PEAK_LABEL[row.window]}: <span className="font-semibold text-slate-800">{formatCount(row.peak)}</span>
+                  {row.key === "month" && row.peak !== data.callsInWindow ? "A month at your rate" : PEAK_LABEL[row.window]}: <span className="font-semibold text-slate-800">{formatCount(row.peak)}</span>
                 </span>
               </th>
               {data.plans.map((p) => (

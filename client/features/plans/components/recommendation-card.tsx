@@ -12,7 +12,10 @@ export function RecommendationCard({ data }: { data: PlanComparisonData }) {
   const peaks = [
     { label: "Busiest minute", value: `${formatCount(data.peaks.minute)} calls` },
     { label: "Busiest day (UTC)", value: `${formatCount(data.peaks.day)} calls` },
-    { label: `Last ${data.windowDays} days`, value: `${formatCount(data.peaks.month)} calls` },
+    // The calls really made; an account younger than the window is judged on a month at its rate, said as such.
+    data.peaks.month === data.callsInWindow
+      ? { label: `Last ${data.windowDays} days`, value: `${formatCount(data.callsInWindow)} calls` }
+      : { label: "A month at your rate", value: `about ${formatCount(data.peaks.month)} calls` },
   ];
 
   return (
