@@ -1,11 +1,14 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
+import { compression } from "vite-plugin-compression2";
 
 // The SPA lives in client/ and is built into dist/client, which the Express server serves.
 export default defineConfig({
   root: "client",
-  plugins: [react(), tailwindcss()],
+  // Brotli and gzip files beside each asset, served by the server when the browser takes them
+  // (the app and chart bundles shrink to about a quarter on the wire).
+  plugins: [react(), tailwindcss(), compression({ algorithms: ["brotliCompress", "gzip"], include: /\.(js|css|svg|html|json)$/, threshold: 1024 })],
   build: {
     outDir: "../dist/client",
     emptyOutDir: true,

@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -205,5 +207,62 @@ describe("the demo API", () => {
       expect(portal.status).toBe(200);
       expect(await portal.text()).toContain("<title>portal</title>");
     });
+  });
+});
+
+describe("the portal's files", () => {
+  const script = `console.log(${JSON.stringify("headroom ".repeat(400))});\n`;
+  let clientDir: string;
+  beforeAll(() => {
+    clientDir = mkdtempSync(join(tmpdir(), "headroom-client-"));
+    writeFileSync(join(clientDir, "index.html"), "<!doctype html><title>portal</title>");
+    mkdirSync(join(clientDir, "assets"));
+    writeFileSync(join(clientDir, "assets", "app-abc123.js"), script);
+    writeFileSync(join(clientDir, "assets", "app-abc123.js.br"), brotliCompressSync(script));
+    writeFileSync(join(clientDir, "assets", "app-abc123.js.gz"), gzipSync(script));
+  });
+  afterAll(() => rmSync(clientDir, { recursive: true, force: true }));
+
+  /** The raw answer (node:http does not decode), so the test sees what went over the wire. */
+  function get(url: string, acceptEncoding: string | null): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = httpGet(url, { headers: acceptEncoding === null ? {} : { "accept-encoding": acceptEncoding } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+    });
+  }
+
+  it("hashed assets go out pre-compressed (brotli first, then gzip), cached for a year, varying by encoding; index.html is never cached", async () => {
+    const s = await startTestServer({ clock, clientDir });
+    try {
+      const url = `${s.url}/assets/app-abc123.js`;
+      const br = await get(url, "gzip, deflate, br");
+      expect(br.status).toBe(200);
+      expect(br.headers["content-encoding"]).toBe("br");
+      expect(brotliDecompressSync(br.body).toString("utf8")).toBe(script);
+      expect(br.body.length).toBeLessThan(script.length / 4);
+      expect(br.headers["content-type"]).toMatch(/^(application|text)\/javascript/);
+      expect(br.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+      expect(br.headers.vary).toMatch(/Accept-Encoding/i);
+
+      const gz = await get(url, "gzip");
+      expect(gz.headers["content-encoding"]).toBe("gzip");
+      expect(gunzipSync(gz.body).toString("utf8")).toBe(script);
+
+      const plain = await get(url, null);
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      expect(plain.body.toString("utf8")).toBe(script);
+      expect(plain.headers.vary).toMatch(/Accept-Encoding/i);
+
+      expect((await get(`${s.url}/assets/missing-000.js`, "br")).status).toBe(404);
+      const page = await get(`${s.url}/usage`, "br");
+      expect(page.headers["cache-control"]).toBe("no-cache");
+      expect(page.body.toString("utf8")).toContain("<title>portal</title>");
+    } finally {
+      await s.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { databaseAnswers } from "./db/queries/health";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import expressStaticGzip from "express-static-gzip";
 import express, { type Express } from "express";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import { readSession } from "./auth/sign-in";
@@ -107,7 +108,9 @@ export function createApp(deps: Deps): Express {
 
   // The SPA: hashed assets cached for a year, index.html never, client-side routes fall back to it.
   const indexHtml = join(deps.clientDir, "index.html");
-  app.use("/assets", express.static(join(deps.clientDir, "assets"), { immutable: true, maxAge: "365d", fallthrough: false }));
+  // Each hashed asset is served as the brotli or gzip file `vite build` wrote beside it when the
+  // browser accepts one (Vary: Accept-Encoding), else as built.
+  app.use("/assets", expressStaticGzip(join(deps.clientDir, "assets"), { enableBrotli: true, orderPreference: ["br", "gzip"], index: false, serveStatic: { immutable: true, maxAge: "365d", fallthrough: false } }));
   app.use(express.static(deps.clientDir, { index: false, maxAge: "1h" }));
   app.get("/{*splat}", (_req, res) => {
     if (!existsSync(indexHtml)) {
