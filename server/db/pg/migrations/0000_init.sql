@@ -409,4 +409,6 @@ CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action","at_ms"
 CREATE INDEX "satisfaction_at_idx" ON "satisfaction" USING btree ("created_at_ms");--> statement-breakpoint
 CREATE INDEX "support_requests_open_idx" ON "support_requests" USING btree ("replied_at_ms","created_at_ms");--> statement-breakpoint
 CREATE INDEX "support_requests_account_idx" ON "support_requests" USING btree ("account_id","created_at_ms");--> statement-breakpoint
-CREATE INDEX "usage_minute_account_idx" ON "usage_minute" USING btree ("account_id","meter","minute_ms");
+CREATE INDEX "usage_minute_account_idx" ON "usage_minute" USING btree ("account_id","meter","minute_ms");--> statement-breakpoint
+-- As SQLite's 0002_side_by_side: a new database holds the invoice-number sequence at 0, so both dialects start with the same rows.
+INSERT INTO "sequences" ("name", "value") VALUES ('invoice_number', 0);
