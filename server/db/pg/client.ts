@@ -17,7 +17,7 @@ export interface PgDatabase {
 export interface PgOptions {
   /** Connections this process may hold at once (default 10); the server's max_connections is shared by every instance. */
   maxConnections?: number;
-  /** A statement running longer is cancelled by the server (default 30 s): no query holds a connection forever. */
+  /** A statement running longer is cancelled by the server (default 30 s; 0 = never): no query holds a connection forever. */
   statementTimeoutMs?: number;
   /** Waiting longer than this for a connection from the pool (or for the server to accept one) fails the query (default 10 s). */
   connectionTimeoutMs?: number;
@@ -46,7 +46,8 @@ export function openPostgres(url: string, opts: PgOptions = {}): PgDatabase {
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     application_name: opts.applicationName ?? "headroom",
-    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    // Only when asked: an `options` parameter in the URL applies otherwise.
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   // An idle connection the server drops (restart, failover) emits here; unhandled, it would end the process.
   pool.on("error", () => {});
