@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { migratePostgres, openPostgres, type PgDatabase, type PgOptions } from "../db/pg/client";
 
+import { TEST_DATABASE_URL } from "./check-services";
+
 /** The PostgreSQL the tests use: TEST_DATABASE_URL, else the local server's `test` database. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || "postgres://root@127.0.0.1:5432/test";
+export { TEST_DATABASE_URL };
 
 /** Every schema the tests create starts so; the rest of the name is the creation second and a random part. */
 export const TEST_SCHEMA_PREFIX = "headroom_test_";
