@@ -38,7 +38,8 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 export async function pgTestDatabase(opts: Omit<PgOptions, "schema"> = {}): Promise<PgTestDatabase> {
   const schema = `${TEST_SCHEMA_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString("hex")}`;
   await admin((c) => c.query(`create schema ${schema}`));
-  const database = openPostgres(TEST_DATABASE_URL, { maxConnections: 4, applicationName: "headroom-tests", ...opts, schema });
+  // A test's commits need not survive a power cut: without the flush each commit waits for, they are several times faster.
+  const database = openPostgres(TEST_DATABASE_URL, { maxConnections: 4, applicationName: "headroom-tests", ...opts, schema, settings: { synchronous_commit: "off", ...opts.settings } });
   try {
     await migratePostgres(database.db);
   } catch (err) {
@@ -51,10 +52,13 @@ export async function pgTestDatabase(opts: Omit<PgOptions, "schema"> = {}): Prom
     ...database,
     schema,
     async truncate() {
-      const { rows } = await database.pool.query<{ name: string }>(
+      // TRUNCATE costs a file swap per table (most of a second for all of them): only the tables holding rows.
+      const { rows: tables } = await database.pool.query<{ name: string }>(
         "select quote_ident(table_name) as name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' and table_name <> '__drizzle_migrations'",
         [schema],
       );
+      if (!tables.length) return;
+      const { rows } = await database.pool.query<{ name: string }>(tables.map((t) => `select '${t.name}' as name where exists (select 1 from ${t.name})`).join(" union all "));
       if (rows.length) await database.pool.query(`truncate ${rows.map((r) => r.name).join(", ")} restart identity cascade`);
     },
     close() {

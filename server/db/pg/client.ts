@@ -25,12 +25,17 @@ export interface PgOptions {
   applicationName?: string;
   /** Tables are read and created in this schema (search_path), instead of the role's default. */
   schema?: string;
+  /** Other settings every connection starts with (`-c name=value`), e.g. synchronous_commit=off for tests. */
+  settings?: Record<string, string>;
 }
 
 export const PG_MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
 
 /** A schema name we quote ourselves into `-c search_path=…`: letters, digits and underscores only. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const SETTING = /^[a-z_][a-z0-9_.]*$/;
+/** Values that need no quoting in the startup options string (no spaces, no backslashes). */
+const SETTING_VALUE = /^[A-Za-z0-9_.,:-]+$/;
 
 /**
  * A pool of connections to DATABASE_URL with drizzle on top. Every connection gets the statement
@@ -39,6 +44,10 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export function openPostgres(url: string, opts: PgOptions = {}): PgDatabase {
   if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`Invalid PostgreSQL schema name: ${JSON.stringify(opts.schema)}`);
+  const startup = Object.entries({ ...opts.settings, ...(opts.schema ? { search_path: opts.schema } : {}) }).map(([name, value]) => {
+    if (!SETTING.test(name) || !SETTING_VALUE.test(value)) throw new Error(`Invalid PostgreSQL setting: ${name}=${value}`);
+    return `-c ${name}=${value}`;
+  });
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.maxConnections ?? 10,
@@ -47,7 +56,7 @@ export function openPostgres(url: string, opts: PgOptions = {}): PgDatabase {
     idleTimeoutMillis: 30_000,
     application_name: opts.applicationName ?? "headroom",
     // Only when asked: an `options` parameter in the URL applies otherwise.
-    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    ...(startup.length ? { options: startup.join(" ") } : {}),
   });
   // An idle connection the server drops (restart, failover) emits here; unhandled, it would end the process.
   pool.on("error", () => {});
