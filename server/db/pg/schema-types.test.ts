@@ -1,4 +1,5 @@
 import { getTableColumns, is, Table } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
 import { getTableConfig as pgTableConfig, integer as pgInteger, PgTable, pgTable, text as pgText } from "drizzle-orm/pg-core";
 import { integer, SQLiteTable, sqliteTable } from "drizzle-orm/sqlite-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -85,7 +86,6 @@ describe("a row written through either dialect reads back identically", () => {
     try {
       // Foreign key triggers off for this connection only (the test role is a superuser).
       await client.query("set session_replication_role = replica");
-      const { drizzle } = await import("drizzle-orm/node-postgres");
       const pgDb = drizzle(client, { schema: pgSchema });
       for (const [name, liteTable] of liteTables) {
         const pgTable = pgSchema[name as keyof typeof pgSchema] as PgTable;
