@@ -6,5 +6,7 @@ export default defineConfig({
     environment: "node",
     testTimeout: 20_000,
     pool: "forks",
+    // PostgreSQL and Redis answer, or the run stops at once with the command that starts the missing one.
+    globalSetup: ["server/testing/global-setup.ts"],
   },
 });

@@ -17,6 +17,7 @@ import { createStripeClient } from "./billing/stripe/stripe-client";
 import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
 import { checkCatalogFile, describeCatalog } from "./plans/catalog-check";
+import { migratePostgresUrl, PostgresUnavailableError } from "./db/pg/migrate";
 import { CatalogError } from "../shared/catalog-file";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
@@ -25,7 +26,8 @@ Commands:
   start [--role all|web|worker]                 serve the portal, console and API and run the background jobs (default port 3000);
                                                 web: HTTP only, no background jobs; worker: the background jobs (each under a
                                                 lease in the database) and /healthz only; all (default): both
-  migrate                                       apply database migrations
+  migrate                                       apply database migrations (SQLite at DATABASE_PATH, or PostgreSQL at
+                                                DATABASE_URL when it is set)
   seed-demo                                     seed demo accounts and 35 days of usage into an empty database
   accounts list                                 list accounts
   accounts create --name <n> --email <e> --plan <planId>
@@ -45,6 +47,10 @@ Commands:
 Every command takes --json for machine-readable output.`;
 
 class UsageError extends Error {}
+
+/** Until the query functions answer on PostgreSQL, every command but `migrate` refuses DATABASE_URL. */
+const POSTGRES_NOT_YET =
+  "DATABASE_URL selects PostgreSQL, which `headroom migrate` supports; running the server and the other commands on it is not available yet — unset DATABASE_URL to use DATABASE_PATH.";
 
 type Out = { json: boolean };
 
@@ -245,12 +251,18 @@ export async function runCli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
+  if (config.DATABASE_URL && command !== "migrate") throw new ConfigError(POSTGRES_NOT_YET);
 
   switch (command) {
     case "start":
       await start(config, out, roleOf(values));
       return -1; // keep running
     case "migrate":
+      if (config.DATABASE_URL) {
+        const done = await migratePostgresUrl(config.DATABASE_URL);
+        print(out, `Database ${done.database} (PostgreSQL, schema ${done.schema}) is up to date${done.applied ? ` (${done.applied} migration${done.applied === 1 ? "" : "s"} applied)` : ""}.`, { ...done, migrated: true });
+        return 0;
+      }
       await withRuntimeAsync(config, async () => undefined);
       print(out, `Database ${config.DATABASE_PATH} is up to date.`, { database: config.DATABASE_PATH, migrated: true });
       return 0;
@@ -333,7 +345,7 @@ async function main(): Promise<void> {
     } else if (err instanceof ConfigError || err instanceof CatalogError) {
       process.stderr.write(err.message + "\n");
       process.exitCode = 2;
-    } else if (err instanceof DomainError || err instanceof ProviderUnavailableError || (err instanceof Error && err.name.startsWith("Stripe") && err instanceof stripeSdk().errors.StripeError)) {
+    } else if (err instanceof DomainError || err instanceof ProviderUnavailableError || err instanceof PostgresUnavailableError || (err instanceof Error && err.name.startsWith("Stripe") && err instanceof stripeSdk().errors.StripeError)) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 1;
     } else if (err instanceof ZodError) {

@@ -19,6 +19,8 @@ describe("loadConfig", () => {
     ["METER_ACCESS_LOG", "sometimes", /METER_ACCESS_LOG="sometimes": expected true\/false/],
     ["METER_SLOW_REQUEST_MS", "0", /METER_SLOW_REQUEST_MS="0": expected at least 1/],
     ["METER_SLOW_REQUEST_MS", "fast", /METER_SLOW_REQUEST_MS="fast": expected a whole number/],
+    ["DATABASE_URL", "mysql://app@db.example.com/headroom", /^Invalid configuration: DATABASE_URL="mysql:\/\/app@db\.example\.com\/headroom": expected a postgres or postgresql URL$/],
+    ["DATABASE_URL", "./data/headroom.db", /DATABASE_URL=".\/data\/headroom.db": expected an absolute URL/],
   ])("rejects %s=%s with one line naming the variable", (name, value, pattern) => {
     let error: unknown;
     try {
@@ -29,6 +31,13 @@ describe("loadConfig", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(pattern);
     expect((error as Error).message).not.toContain("\n");
+  });
+
+  it("takes DATABASE_URL as postgres:// or postgresql://, and never repeats its password in an error", () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: "postgres://root@127.0.0.1:5432/test" }).DATABASE_URL).toBe("postgres://root@127.0.0.1:5432/test");
+    expect(loadConfig({ DATABASE_URL: "postgresql://app:s3cret@db.internal/headroom?sslmode=require" }).DATABASE_URL).toBe("postgresql://app:s3cret@db.internal/headroom?sslmode=require");
+    expect(() => loadConfig({ DATABASE_URL: "mysql://app:s3cret@db.internal/headroom" })).toThrow(/^Invalid configuration: DATABASE_URL="mysql:\/\/app:\*\*\*@db\.internal\/headroom": expected a postgres or postgresql URL$/);
   });
 
   it("reads booleans in the usual spellings and treats empty as unset", () => {

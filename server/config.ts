@@ -22,6 +22,11 @@ export const configSchema = z.object({
   PORT: intIn(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_PATH: z.string().min(1).default("./data/headroom.db"),
+  /**
+   * PostgreSQL instead of the SQLite file at DATABASE_PATH (postgres://user:password@host:5432/db; the
+   * schema is the role's search_path, or `?options=-c%20search_path%3D<schema>`). Only `migrate` runs on it so far.
+   */
+  DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
   /** The provider's catalog file (plans, meters, prices); without it, the demo catalog that ships beside the README. */
   CATALOG_PATH: z.string().min(1).optional(),
   PUBLIC_URL: url(["http:", "https:"]).optional(),
@@ -64,9 +69,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? "environment");
-    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(cleaned[name] ?? "")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(withoutPassword(cleaned[name] ?? ""))}: ${issue.message}`);
   }
   return result.data;
+}
+
+/** A URL's password is not repeated in an error message (DATABASE_URL=mysql://app:secret@… must not end up in a log). */
+export function withoutPassword(value: string): string {
+  if (!URL.canParse(value)) return value;
+  const u = new URL(value);
+  if (!u.password) return value;
+  u.password = "***";
+  return u.toString();
 }
 
 /** The base URL links point at: PUBLIC_URL, or the address the server listens on. */

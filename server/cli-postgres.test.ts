@@ -1,0 +1,82 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_DATABASE_URL, TEST_SCHEMA_PREFIX } from "./testing/pg-database";
+
+const root = resolve(import.meta.dirname, "..");
+const dir = mkdtempSync(join(tmpdir(), "headroom-cli-pg-"));
+const schema = `${TEST_SCHEMA_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString("hex")}`;
+// The schema goes in the URL as a libpq startup option, as a deployment with its own schema would write it.
+const url = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes("?") ? "&" : "?"}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+
+function cli(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(join(root, "node_modules/.bin/tsx"), [join(root, "server/cli.ts"), ...args], {
+    env: { ...process.env, DATABASE_PATH: join(dir, "h.db"), HEADROOM_DEMO: "false", LOG_LEVEL: "silent", ...env },
+    encoding: "utf8",
+    cwd: root,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+beforeAll(() => admin((c) => c.query(`create schema ${schema}`)));
+afterAll(async () => {
+  await admin((c) => c.query(`drop schema if exists ${schema} cascade`));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("headroom CLI with DATABASE_URL (PostgreSQL)", () => {
+  it("migrate applies the PostgreSQL migrations into the URL's schema, once", { timeout: 60_000 }, async () => {
+    const first = cli({ DATABASE_URL: url }, "migrate", "--json");
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.out)).toEqual({ database: url, schema, applied: 1, migrated: true });
+    const tables = await admin((c) => c.query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_schema = $1", [schema]));
+    // 29 tables and the migration journal, all in this schema.
+    expect(tables.rows[0]!.n).toBe(30);
+    const again = cli({ DATABASE_URL: url }, "migrate");
+    expect(again.code).toBe(0);
+    expect(again.out).toBe(`Database ${url} (PostgreSQL, schema ${schema}) is up to date.\n`);
+  });
+
+  it("every other command refuses DATABASE_URL with one line, before touching any database", { timeout: 60_000 }, () => {
+    for (const args of [["start"], ["accounts", "list"]]) {
+      const r = cli({ DATABASE_URL: url }, ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toBe("DATABASE_URL selects PostgreSQL, which `headroom migrate` supports; running the server and the other commands on it is not available yet — unset DATABASE_URL to use DATABASE_PATH.\n");
+    }
+    expect(existsSync(join(dir, "h.db"))).toBe(false);
+  });
+
+  it("a DATABASE_URL that is not PostgreSQL's, or a server that does not answer: one line, no stack, no password", { timeout: 60_000 }, async () => {
+    const wrong = cli({ DATABASE_URL: "mysql://app:s3cret@127.0.0.1/headroom" }, "migrate");
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toBe('Invalid configuration: DATABASE_URL="mysql://app:***@127.0.0.1/headroom": expected a postgres or postgresql URL\n');
+    const port = await closedPort();
+    const down = cli({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/headroom` }, "migrate");
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(new RegExp(`^Cannot connect to PostgreSQL at postgres://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/headroom \\(DATABASE_URL\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\n$`));
+  });
+});
