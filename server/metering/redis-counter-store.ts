@@ -174,13 +174,18 @@ export class RedisCounterStore implements CounterStore<false> {
       ID_TTL_MS,
       req.id === undefined ? 0 : 1,
       req.seen ? CODE[req.seen] : "",
+      // The seed (none unless the script asks for it).
+      "",
+      "",
+      "",
     ];
     let reply: number[];
     try {
-      reply = await this.redis.headroomCheck(...args, "", "", "");
+      reply = await this.redis.headroomCheck(...args);
       if (reply[0] === -1) {
         const seed = this.persisted(terms, meter, nowMs);
-        reply = await this.redis.headroomCheck(...args, seed.dayUsed, seed.monthUsed, seed.minuteUsed);
+        args.splice(-3, 3, seed.dayUsed, seed.monthUsed, seed.minuteUsed);
+        reply = await this.redis.headroomCheck(...args);
       }
     } catch (err) {
       this.degrade(err);
