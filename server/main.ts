@@ -91,8 +91,9 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   };
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   // With REDIS_URL the windows' counts are shared by every instance; without it, kept in this process's memory.
+  // A command that is not the server (recordCatalog: false) meters no calls: it reads its counts from the rollups.
   let counters: RedisCounterStore | undefined;
-  if (config.REDIS_URL) {
+  if (config.REDIS_URL && opts.recordCatalog !== false) {
     counters = new RedisCounterStore({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, sqlite: database.sqlite, ceilingPerMeter: catalog.data.keyCeiling === "per-meter", clock, logger, metrics });
     await counters.connect();
   }

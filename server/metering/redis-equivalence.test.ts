@@ -91,7 +91,7 @@ describe("RedisCounterStore ≡ MemoryCounterStore", () => {
             maxLatenessMs: 24 * HOUR,
             counters,
           });
-        const store = new RedisCounterStore({ url: TEST_REDIS_URL, prefix: PREFIX, sqlite: database.sqlite, clock, logger: createLogger("silent") });
+        const store = new RedisCounterStore({ url: TEST_REDIS_URL, prefix: PREFIX, sqlite: database.sqlite, clock, logger: createLogger("silent"), commandTimeoutMs: 10_000 });
         await store.connect();
         const memory = meter();
         const redis = meter(store);

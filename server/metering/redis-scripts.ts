@@ -16,7 +16,8 @@ local function advance(key, sec)
   local st = redis.call('HMGET', key, 'n', 'l')
   local n = tonumber(st[1]) or 0
   local l = tonumber(st[2]) or -1
-  if sec <= l then return n end
+  -- Another process's clock may be ahead: its seconds stay counted, as SlidingMinute keeps them.
+  if sec <= l then return n, l end
   if l < 0 or sec - l >= 60 then
     if l >= 0 then redis.call('DEL', key) end
     n = 0
@@ -35,12 +36,13 @@ local function advance(key, sec)
   end
   redis.call('HSET', key, 'n', n, 'l', sec)
   redis.call('PEXPIRE', key, 120000)
-  return n
+  return n, sec
 end
 
--- Units that happened at second 'at' (within the window of 'sec', already advanced to it).
-local function add_at(key, at, sec, units)
-  if at > sec or at <= sec - 60 then return end
+-- Units that happened at second 'at', if within the window of 'sec' (the window advanced to 'top',
+-- the latest second any process advanced it to: a second older than that window would never leave it).
+local function add_at(key, at, sec, top, units)
+  if at > sec or at <= sec - 60 or at <= top - 60 then return end
   redis.call('HINCRBY', key, tostring(at), units)
   redis.call('HINCRBY', key, 'n', units)
 end
@@ -77,8 +79,8 @@ local function windows(minuteKey, dayKey, periodKey, now, sec, dayTtl, periodTtl
   end
   local restored = tonumber(seedMinute)
   if restored > 0 and redis.call('EXISTS', minuteKey) == 0 then
-    advance(minuteKey, sec)
-    add_at(minuteKey, math.floor(now / 60000) * 60, sec, restored)
+    local _, top = advance(minuteKey, sec)
+    add_at(minuteKey, math.floor(now / 60000) * 60, sec, top, restored)
   end
   return tonumber(day), tonumber(month)
 end
@@ -120,8 +122,8 @@ if ARGV[15] == '1' then
   end
 end
 
-local minute = advance(KEYS[1], sec)
-local ceiling = advance(KEYS[4], sec)
+local minute, minuteTop = advance(KEYS[1], sec)
+local ceiling, ceilingTop = advance(KEYS[4], sec)
 local violated = 0
 local refusing = 0
 if decision < 0 then
@@ -150,10 +152,14 @@ if decision < 0 then
     end
   end
   if decision <= 1 then
-    add_at(KEYS[1], sec, sec, cost)
-    add_at(KEYS[4], sec, sec, cost)
-    minute = minute + cost
-    ceiling = ceiling + cost
+    if sec > minuteTop - 60 then
+      add_at(KEYS[1], sec, sec, minuteTop, cost)
+      minute = minute + cost
+    end
+    if sec > ceilingTop - 60 then
+      add_at(KEYS[4], sec, sec, ceilingTop, cost)
+      ceiling = ceiling + cost
+    end
     day = redis.call('INCRBY', KEYS[2], cost)
     month = redis.call('INCRBY', KEYS[3], cost)
   end
@@ -197,7 +203,7 @@ local monthFrom = tonumber(ARGV[6])
 local sec = math.floor(now / 1000)
 local day, month = windows(KEYS[1], KEYS[2], KEYS[3], now, sec, ARGV[7], ARGV[8], ARGV[10], ARGV[11], ARGV[12])
 if not day then return {-1} end
-advance(KEYS[1], sec)
+local _, top = advance(KEYS[1], sec)
 local out = {0, 0, 0}
 local addDay, addMonth = 0, 0
 for i = 1, #KEYS - 3 do
@@ -220,7 +226,7 @@ for i = 1, #KEYS - 3 do
       month = month + cost
       addMonth = addMonth + cost
     end
-    add_at(KEYS[1], math.floor(at / 1000), sec, cost)
+    add_at(KEYS[1], math.floor(at / 1000), sec, top, cost)
     out[#out + 1] = decision
   else
     out[#out + 1] = -1
