@@ -57,7 +57,7 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
     const cost = options.cost ? options.cost(req) : 1;
     const r = options.meter.check(key, cost, undefined, typeof which === "function" ? which(req) : which);
     // A shared counter store answers with a promise; the memory store at once (no promise per request).
-    if (r instanceof Promise) r.then((done) => answer(res, next, done), next);
+    if (r instanceof Promise) r.then((done) => answer(res, next, done)).catch(next);
     else answer(res, next, r);
   };
 
