@@ -334,6 +334,12 @@ export class RedisCounterStore implements CounterStore<false> {
 
   private async reconcile(): Promise<void> {
     if (this.redis.status !== "ready") return;
+    // Connected is not answering (a paused or overloaded Redis): it must answer before calls go back to it.
+    try {
+      await this.redis.ping();
+    } catch {
+      return;
+    }
     // Calls keep being counted here while this runs: until nothing is left, in rounds.
     for (let round = 0; round < 10 && this.degraded; round++) {
       const batch = this.pending;
