@@ -15,11 +15,13 @@
  *
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
- * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_ONLY=check,guarded,decide,events,bundle (a
+ * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_REDIS_URL (redis://127.0.0.1:6379),
+ * BENCH_ONLY=check,redis,guarded,decide,events,bundle (a
  * comma-separated subset of the sections; the others print "–"), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
  * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`).
  */
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { resolve } from "node:path";
@@ -28,6 +30,8 @@ import { BENCH_DIR, runScript, startTarget, type Target } from "./lib/child";
 import { eventsLoad, type EventsLoadResult } from "./lib/events-load";
 import { sideBySide, type Contender, type LoadOptions, type LoadResult } from "./lib/http-load";
 import { openRawStore } from "./lib/raw-sqlite";
+import { Redis } from "ioredis";
+import { deleteRedisPrefix } from "../server/testing/redis";
 
 const num = (name: string, fallback: number, min = 1) => {
   const v = Number(process.env[name] ?? fallback);
@@ -165,6 +169,62 @@ const bareExpress = check?.bareExpress;
 const headroomCheck = check?.headroom;
 const headroomCheckSilent = check?.headroomSilent;
 const headroomCheckAccessLog = check?.headroomAccessLog;
+
+// ---- 3b: POST /v1/check with the Redis counter store vs the memory store (side by side) -----------
+
+/** Commands Redis has run: the scripts (one round trip each) and every command, the scripts' own included. */
+async function redisCommands(redis: Redis): Promise<{ scripts: number; all: number }> {
+  const info = await redis.info("commandstats");
+  let scripts = 0;
+  let all = 0;
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    all += Number(m[2]);
+    if (m[1] === "evalsha" || m[1] === "eval") scripts += Number(m[2]);
+  }
+  return { scripts, all };
+}
+
+type TargetStats = { decisions: number; counters: { backend: string; degraded: boolean } };
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const redisCheck = await section("redis", async () => {
+  const prefix = `headroom-bench:${randomBytes(4).toString("hex")}:`;
+  const [memory, shared] = await Promise.all([
+    startHeadroom("headroom-memory", "silent"),
+    startHeadroom("headroom-redis", "silent", { BENCH_REDIS_URL: REDIS_URL, BENCH_REDIS_PREFIX: prefix }),
+  ]);
+  const admin = new Redis(REDIS_URL);
+  try {
+    const headers = { authorization: `Bearer ${memory.info.token}`, "content-type": "application/json" };
+    const load = (t: Target<HeadroomInfo>): LoadOptions => ({ path: "/v1/check", method: "POST", headers, body: JSON.stringify({ key: t.info.key, cost: 1 }) });
+    // The first call seeds the account's windows from the rollups (a second script run): before the count starts.
+    const first = await fetch(`http://127.0.0.1:${shared.info.port}/v1/check`, { method: "POST", headers, body: load(shared).body });
+    if (first.status !== 200) throw new Error(`/v1/check with Redis answered ${first.status}: ${await first.text()}`);
+    const stats0 = await shared.send<TargetStats>("stats");
+    if (stats0.counters.backend !== "redis" || stats0.counters.degraded) throw new Error(`the Redis target does not count in Redis: ${JSON.stringify(stats0.counters)}`);
+    const cmd0 = await redisCommands(admin);
+    const r = await compare([
+      { name: "memory", target: memory as Target, load: load(memory) },
+      { name: "redis", target: shared as Target, load: load(shared) },
+    ]);
+    const cmd1 = await redisCommands(admin);
+    const stats1 = await shared.send<TargetStats>("stats");
+    const checks = stats1.decisions - stats0.decisions;
+    await Promise.all([memory.stop(), shared.stop()]);
+    return {
+      memory: r.get("memory")!,
+      redis: r.get("redis")!,
+      checks,
+      degradedAfter: stats1.counters.degraded,
+      // Other clients of a shared Redis add to these: the figure is an upper bound.
+      scriptsPerCheck: (cmd1.scripts - cmd0.scripts) / Math.max(1, checks),
+      commandsPerCheck: (cmd1.all - cmd0.all) / Math.max(1, checks),
+    };
+  } finally {
+    await stopAll([memory, shared]);
+    await deleteRedisPrefix(admin, prefix).catch(() => 0);
+    admin.disconnect();
+  }
+});
 
 // ---- 4: a GET route guarded by meter() vs the usual limiters (side by side) ---------------------
 
@@ -370,6 +430,13 @@ if (headroomCheckAccessLog) {
   const vsNode = ratio(headroomCheckAccessLog.rps, bareNode?.rps);
   add({ measurement: "   Headroom POST /v1/check vs node:http, info + METER_ACCESS_LOG", ...vs(headroomCheckAccessLog, bareNode), target: "(an option)", pass: vsNode === undefined ? "–" : vsNode >= 0.5 ? "(≥ 0.50)" : "(< 0.50)" });
 }
+if (redisCheck) {
+  const r = ratio(redisCheck.redis.rps, redisCheck.memory.rps);
+  add({ measurement: "   Headroom POST /v1/check, memory counter store (silent)", value: fmtRps(redisCheck.memory), ratio: "1.00×", cpu: fmtCpu(redisCheck.memory.cpuUsPerRequest), cpuRatio: "1.00×", target: "baseline" });
+  add({ measurement: "   Headroom POST /v1/check, Redis counter store (silent)", ...vs(redisCheck.redis, redisCheck.memory), target: "≥ 0.50×", pass: passFail(r === undefined ? undefined : r >= 0.5 && !redisCheck.degradedAfter) });
+  add({ measurement: "   Redis round trips (EVALSHA) per check", value: redisCheck.scriptsPerCheck.toFixed(3), target: "≤ 1", pass: passFail(redisCheck.scriptsPerCheck <= 1) });
+  add({ measurement: "   Redis commands per check, the script's own included", value: redisCheck.commandsPerCheck.toFixed(2) });
+} else add({ measurement: "   Headroom POST /v1/check, Redis counter store", target: "≥ 0.50× memory" });
 add({ measurement: "4. Express GET, no limiter", value: fmtRps(guardNone), ratio: guardNone ? "1.00×" : "–", cpu: fmtCpu(guardNone?.cpuUsPerRequest), cpuRatio: guardNone ? "1.00×" : "–", target: "baseline" });
 const meterR = ratio(guardMeter?.rps, guardNone?.rps);
 const erlR = ratio(guardErl?.rps, guardNone?.rps);
@@ -457,6 +524,8 @@ const loads: Array<[string, LoadResult | undefined]> = [
   ["Headroom /v1/check, info", headroomCheck],
   ["Headroom /v1/check, silent", headroomCheckSilent],
   ["Headroom /v1/check, access log", headroomCheckAccessLog],
+  ["/v1/check, memory store", redisCheck?.memory],
+  ["/v1/check, Redis store", redisCheck?.redis],
   ["GET, no limiter", guardNone],
   ["GET + meter()", guardMeter],
   ["GET + express-rate-limit", guardErl],

@@ -4,7 +4,9 @@ import { ConfigError, loadConfig, publicBaseUrl } from "./config";
 describe("loadConfig", () => {
   it("has documented defaults", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", DATABASE_PATH: "./data/headroom.db", HEADROOM_DEMO: true, METER_FLUSH_MS: 250, LOG_LEVEL: "info", METER_ACCESS_LOG: false, METER_SLOW_REQUEST_MS: 100 });
+    expect(c).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", DATABASE_PATH: "./data/headroom.db", HEADROOM_DEMO: true, METER_FLUSH_MS: 250, LOG_LEVEL: "info", METER_ACCESS_LOG: false, METER_SLOW_REQUEST_MS: 100, REDIS_KEY_PREFIX: "headroom:" });
+    expect(c.REDIS_URL).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: "redis://cache:6379/2" }).REDIS_URL).toBe("redis://cache:6379/2");
     expect(publicBaseUrl(c, 3000)).toBe("http://localhost:3000");
     expect(publicBaseUrl(loadConfig({ PUBLIC_URL: "https://api.example.com/" }), 3000)).toBe("https://api.example.com");
   });
@@ -16,6 +18,7 @@ describe("loadConfig", () => {
     ["SMTP_URL", "http://mail", /SMTP_URL=.*smtp/],
     ["STRIPE_SECRET_KEY", "pk_test_123", /STRIPE_SECRET_KEY=/],
     ["PUBLIC_URL", "not a url", /PUBLIC_URL=/],
+    ["REDIS_URL", "http://cache:6379", /REDIS_URL=.*redis or rediss URL/],
     ["METER_ACCESS_LOG", "sometimes", /METER_ACCESS_LOG="sometimes": expected true\/false/],
     ["METER_SLOW_REQUEST_MS", "0", /METER_SLOW_REQUEST_MS="0": expected at least 1/],
     ["METER_SLOW_REQUEST_MS", "fast", /METER_SLOW_REQUEST_MS="fast": expected a whole number/],

@@ -46,6 +46,10 @@ export const configSchema = z.object({
   /** A request to /v1/check or /v1/events that takes longer than this is logged even when it was allowed. */
   METER_SLOW_REQUEST_MS: intIn(1, 600_000).default(100),
   METER_FLUSH_MS: intIn(10, 60_000).default(250),
+  /** Redis shared by every instance for the windows' counts (exact counting behind a load balancer); without it, each process counts in its own memory. */
+  REDIS_URL: url(["redis:", "rediss:"]).optional(),
+  /** Prefix of every Redis key Headroom writes, so several deployments (or tests) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default("headroom:"),
   JOB_LEASE_MS: intIn(1_000, 600_000).default(30_000),
   KEY_CEILING_PER_MINUTE: intIn(1, 10_000_000).default(1_000),
   ENFORCEMENT_GRACE_HOURS: intIn(0, 24 * 90).default(72),

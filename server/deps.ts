@@ -26,7 +26,8 @@ export interface Deps {
   serverToken: string;
   /** Absolute base URL for links ("http://localhost:3000"); set once the port is known. */
   baseUrl: () => string;
-  meter: Meter;
+  /** Synchronous with the memory counter store, answering with promises with the Redis one. */
+  meter: Meter<boolean>;
   /** What changed (keys, terms, plans, modes, flushed usage): verbs publish, the parts that keep state subscribe. */
   feed: ChangeFeed;
   metrics: Metrics;

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from "./lib/logger";
 import { Metrics } from "./lib/metrics";
 import { listen, type RunningServer } from "./server";
 import { Meter } from "./metering/meter";
+import { RedisCounterStore } from "./metering/redis-counter-store";
 import { meteringRoutes } from "./http/metering-routes";
 import { Detector } from "./detection/detect";
 import { DeliveryWorker } from "./notify/delivery-worker";
@@ -89,7 +90,15 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
     smtp: Boolean(config.SMTP_URL),
   };
   const metrics = new Metrics(opts.defaultMetrics ?? true);
-  const meter = new Meter({
+  // With REDIS_URL the windows' counts are shared by every instance; without it, kept in this process's memory.
+  // A command that is not the server (recordCatalog: false) meters no calls: it reads its counts from the rollups.
+  let counters: RedisCounterStore | undefined;
+  if (config.REDIS_URL && opts.recordCatalog !== false) {
+    counters = new RedisCounterStore({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, sqlite: database.sqlite, ceilingPerMeter: catalog.data.keyCeiling === "per-meter", clock, logger, metrics });
+    await counters.connect();
+  }
+  const meter = new Meter<boolean>({
+    counters,
     catalog,
     metrics,
     sqlite: database.sqlite,

@@ -4,6 +4,7 @@
  * the same way, is subtracted) and in batches of 1,000 calls (no timer in the loop).
  * Prints one JSON line and exits.
  */
+import type { Meter } from "../../server/metering/meter";
 import { createFixture } from "./fixture";
 
 const CALLS = Number(process.env.BENCH_DECIDE_CALLS ?? 200_000);
@@ -11,7 +12,9 @@ const WARMUP = Math.min(50_000, CALLS);
 const BATCH = 1_000;
 
 const fx = await createFixture();
-const { meter } = fx.runtime.deps;
+// Without REDIS_URL the counters are in memory and every check answers at once.
+if (fx.runtime.deps.meter.counterStatus().backend !== "memory") throw new Error("the decision bench measures the memory counter store");
+const meter = fx.runtime.deps.meter as Meter<true>;
 meter.start();
 const key = fx.key;
 

@@ -1,7 +1,8 @@
 /**
  * Target: a real Headroom server (createRuntime + startServer), as `npm start` runs it, at
  * LOG_LEVEL=$BENCH_LOG_LEVEL (info, the default of `npm start`, unless told otherwise) and
- * METER_ACCESS_LOG=$BENCH_METER_ACCESS_LOG (when set).
+ * METER_ACCESS_LOG=$BENCH_METER_ACCESS_LOG (when set), with the Redis counter store when
+ * $BENCH_REDIS_URL is set (REDIS_URL, REDIS_KEY_PREFIX=$BENCH_REDIS_PREFIX).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { startServer } from "../../server/main";
@@ -9,7 +10,11 @@ import { createFixture, storedCounts, BENCH_SERVER_TOKEN } from "./fixture";
 import { serve } from "./protocol";
 
 const logLevel = process.env.BENCH_LOG_LEVEL ?? "info";
-const fx = await createFixture({ LOG_LEVEL: logLevel, ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}) });
+const fx = await createFixture({
+  LOG_LEVEL: logLevel,
+  ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}),
+  ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL, REDIS_KEY_PREFIX: process.env.BENCH_REDIS_PREFIX ?? "headroom-bench:" } : {}),
+});
 const started = await startServer(fx.runtime);
 const { meter, metrics, logger } = fx.runtime.deps;
 
@@ -37,10 +42,15 @@ async function flushes(): Promise<{ count: number; seconds: number; rows: number
   return { count: time.count, seconds: time.sum, rows: rows.sum };
 }
 
+/** Calls decided so far (headroom_decisions_total, every outcome). */
+async function decisions(): Promise<number> {
+  return (await metrics.decisions.get()).values.reduce((sum, v) => sum + v.value, 0);
+}
+
 serve(
   { port: started.http.port, key: fx.key, token: BENCH_SERVER_TOKEN, plan: fx.plan, logLevel },
   {
-    stats: async () => ({ pending: meter.pendingCount(), flushes: await flushes() }),
+    stats: async () => ({ pending: meter.pendingCount(), flushes: await flushes(), decisions: await decisions(), counters: meter.counterStatus() }),
     stop: async () => {
       const pendingAtStop = meter.pendingCount();
       const t0 = performance.now();

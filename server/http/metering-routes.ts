@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "../deps";
 import { METERING_REQUEST_TIMING_SAMPLE } from "../lib/metrics";
-import type { Meter } from "../metering/meter";
+import type { CheckResult, EventsResult, Meter } from "../metering/meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, unknownMeterProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { hasCredentialInQuery } from "./key-in-query";
 import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
@@ -122,14 +122,15 @@ interface Call {
 /**
  * The two hot routes, served straight from node:http in front of Express: on this hardware bare
  * Express serves about a quarter of what node:http does, and these routes are called on every API call.
- * Every step is synchronous once the body has arrived (no promise, no listener per answer).
+ * Every step is synchronous once the body has arrived (no promise, no listener per answer), unless
+ * the counter store is shared (Redis): then the answer waits for its one round trip.
  *
  * Logging: a refusal, an error (4xx/5xx), a batch with rejected events and a slow request
  * (METER_SLOW_REQUEST_MS) each write one line; the allowed, fast calls are only counted in
  * /metrics, unless METER_ACCESS_LOG asks for every request (a line per call costs these routes
  * about a third of their throughput; see docs/decisions/0007-hot-routes-log-what-matters.md).
  */
-export function meteringRoutes(deps: Deps, meter: Meter) {
+export function meteringRoutes(deps: Deps, meter: Meter<boolean>) {
   const { logger, clock, metrics } = deps;
   const logEveryRequest = deps.config.METER_ACCESS_LOG;
   const slowMs = deps.config.METER_SLOW_REQUEST_MS;
@@ -182,11 +183,17 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     answered(call, res);
   }
 
-  function check(res: ServerResponse, call: Call, text: string): void {
-    const { instance, headers } = call;
-    const body = parse(res, checkRequest, text, instance, headers);
+  /** Answers /v1/check; a promise only when the counter store answered with one (a shared store). */
+  function check(res: ServerResponse, call: Call, text: string): void | Promise<void> {
+    const body = parse(res, checkRequest, text, call.instance, call.headers);
     if (!body) return;
     const r = meter.check(body.key, body.cost, body.id, body.meter);
+    if (r instanceof Promise) return r.then((done) => answerCheck(res, call, done));
+    answerCheck(res, call, r);
+  }
+
+  function answerCheck(res: ServerResponse, call: Call, r: CheckResult): void {
+    const { instance, headers } = call;
     if (!r.ok) {
       sendProblem(res, r.reason === "unknown_meter" ? unknownMeterProblem(r, instance, "meter") : invalidKeyProblem(r.reason, instance), headers);
       return;
@@ -220,7 +227,7 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     );
   }
 
-  function events(res: ServerResponse, call: Call, text: string): void {
+  function events(res: ServerResponse, call: Call, text: string): void | Promise<void> {
     const body = parse(res, eventsRequest, text, call.instance, call.headers);
     if (!body) return;
     // A meter the catalog does not declare refuses the whole batch before any event is counted.
@@ -233,6 +240,11 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     const result = meter.recordEvents(
       body.events.map((e) => ({ id: e.id, key: e.key, cost: e.cost, timestampMs: typeof e.timestamp === "number" ? e.timestamp : Date.parse(e.timestamp), meter: e.meter })),
     );
+    if (result instanceof Promise) return result.then((done) => answerEvents(res, call, done));
+    answerEvents(res, call, result);
+  }
+
+  function answerEvents(res: ServerResponse, call: Call, result: EventsResult): void {
     call.rejected = result.rejected.length;
     sendJson(res, 200, serializeEvents({ accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected.length, rejects: result.rejected }), { ...call.headers });
   }
@@ -267,12 +279,14 @@ export function meteringRoutes(deps: Deps, meter: Meter) {
     }
     readBody(req, path === "/v1/check" ? CHECK_BODY_LIMIT : EVENTS_BODY_LIMIT, (err, text) => {
       if (err) return failed(call, res, err);
+      let waiting: void | Promise<void>;
       try {
-        route(res, call, text);
+        waiting = route(res, call, text);
       } catch (e) {
         return failed(call, res, e);
       }
-      answered(call, res);
+      if (waiting instanceof Promise) waiting.then(() => answered(call, res), (e: unknown) => failed(call, res, e));
+      else answered(call, res);
     });
     return true;
   };

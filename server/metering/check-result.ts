@@ -1,4 +1,4 @@
-import { limitStatus, windowResetAt, type LimitStatus } from "../../shared/limits";
+import { limitStatus, MINUTE_MS, startOfMinute, windowResetAt, type BillingPeriod, type LimitStatus } from "../../shared/limits";
 import type { Caps, EnforcementMode, WindowName } from "../../shared/plans";
 import type { AccountCounters } from "./counters";
 import type { Decision } from "./decide";
@@ -6,6 +6,71 @@ import type { KeyEntry } from "./key-cache";
 import type { MeterSpec, UnknownMeter } from "./meters";
 import type { SlidingMinute } from "./sliding-minute";
 import type { AccountTerms } from "./terms";
+
+/**
+ * Where an account's windows on one meter (and the key's ceiling) stand after a call, as plain
+ * numbers: what the answer is built from, whichever store counted the call. The memory store reads
+ * it off its counters (windowsOf); a shared store's script returns the same figures.
+ */
+export interface WindowSnapshot {
+  minuteUsed: number;
+  /** When the minute window has room for the next call: when enough calls have aged out if it is full, else the next minute (unix ms). */
+  minuteResetAtMs: number;
+  dayUsed: number;
+  monthUsed: number;
+  /** The account's billing period (the month window ends with it). */
+  period: BillingPeriod;
+  /** Where the month window's count starts (unix ms). */
+  monthFromMs: number;
+  /** Calls this key made in the last minute. */
+  ceilingUsed: number;
+  /** When a call of the next cost fits under the ceiling again (unix ms). */
+  ceilingResetAtMs: number;
+}
+
+/** What a call was decided as, with the windows after it. */
+export interface Consumed {
+  decision: Decision;
+  violated: WindowName[];
+  refusing: WindowName[];
+  /** The same idempotency id was seen before: the first decision, nothing counted again. */
+  duplicate: boolean;
+  windows: WindowSnapshot;
+}
+
+/**
+ * The cost a sliding window's reset is computed for: after a refusal, when a call of its own cost
+ * fits again (when it can fit at all); otherwise when the next call does.
+ */
+export const nextCostAfter = (decision: Decision, cost: number) => (decision === "allow" || decision === "would_throttle" ? 1 : cost);
+
+/**
+ * How many calls must leave the sliding minute before a call of `nextCost` fits (≤ 0: it fits now,
+ * and the window's reset is the next minute). A call larger than the cap never fits: then the next
+ * single call is what the reset is computed for.
+ */
+export function minuteShortfall(used: number, cap: number | undefined, nextCost: number): number {
+  if (cap === undefined) return 0;
+  return used + (nextCost > cap ? 1 : nextCost) - cap;
+}
+
+/** The snapshot of in-memory counters after a call (`ceiling` null: no key involved, as for the portal). */
+export function windowsOf(counters: AccountCounters, ceiling: SlidingMinute | null, ceilingLimit: number, nowMs: number, cap: number | undefined, nextCost: number): WindowSnapshot {
+  const minute = counters.minute;
+  const minuteUsed = minute.count(nowMs);
+  const short = minuteShortfall(minuteUsed, cap, nextCost);
+  const ceilingUsed = ceiling ? ceiling.count(nowMs) : 0;
+  return {
+    minuteUsed,
+    minuteResetAtMs: short > 0 ? nowMs + minute.msUntilFreed(nowMs, short) : startOfMinute(nowMs) + MINUTE_MS,
+    dayUsed: counters.dayUsed,
+    monthUsed: counters.monthUsed,
+    period: counters.period,
+    monthFromMs: counters.monthFromMs,
+    ceilingUsed,
+    ceilingResetAtMs: ceiling ? nowMs + ceiling.msUntilFreed(nowMs, ceilingUsed + (nextCost <= ceilingLimit ? nextCost : 1) - ceilingLimit) : nowMs,
+  };
+}
 
 export interface CeilingStatus {
   limit: number;
@@ -47,34 +112,21 @@ export type CheckResult =
       recommendedPlanId: string | null;
     };
 
-/**
- * Where the account stands on one meter (`caps`: that meter's, the default meter's when absent); a
- * sliding window's reset is when a call of `nextCost` fits again (1 unless it never could).
- */
-export function limitsOf(terms: AccountTerms, counters: AccountCounters, nowMs: number, nextCost = 1, caps: Caps = terms.caps): LimitStatus[] {
+/** Where the account stands on one meter (`caps`: that meter's, the default meter's when absent). */
+export function limitsOf(terms: AccountTerms, w: WindowSnapshot, nowMs: number, caps: Caps = terms.caps): LimitStatus[] {
   const approachingRatio = terms.plan.thresholds[0];
-  const minuteUsed = counters.minute.count(nowMs);
-  const minuteCap = caps.minute;
-  // The sliding minute frees up as calls age out: report when enough have left for the next call.
-  const fitting = minuteCap !== undefined && nextCost > minuteCap ? 1 : nextCost;
-  const minuteReset =
-    minuteCap !== undefined && minuteUsed + fitting > minuteCap
-      ? nowMs + counters.minute.msUntilFreed(nowMs, minuteUsed + fitting - minuteCap)
-      : windowResetAt("minute", nowMs, counters.period);
   return [
-    limitStatus({ window: "minute", limit: minuteCap, used: minuteUsed, resetAtMs: minuteReset, approachingRatio }),
-    limitStatus({ window: "day", limit: caps.day, used: counters.dayUsed, resetAtMs: windowResetAt("day", nowMs, counters.period), approachingRatio }),
-    { ...limitStatus({ window: "month", limit: caps.month, used: counters.monthUsed, resetAtMs: counters.period.endMs, approachingRatio }), fromMs: counters.monthFromMs, ...(terms.quotaWindow === "year" ? { span: "year" as const } : {}) },
+    limitStatus({ window: "minute", limit: caps.minute, used: w.minuteUsed, resetAtMs: w.minuteResetAtMs, approachingRatio }),
+    limitStatus({ window: "day", limit: caps.day, used: w.dayUsed, resetAtMs: windowResetAt("day", nowMs, w.period), approachingRatio }),
+    { ...limitStatus({ window: "month", limit: caps.month, used: w.monthUsed, resetAtMs: w.period.endMs, approachingRatio }), fromMs: w.monthFromMs, ...(terms.quotaWindow === "year" ? { span: "year" as const } : {}) },
   ];
 }
 
-/** What a call was decided against: its key, the account's terms, its meter and that meter's counters, the key's ceiling. */
+/** What a call was decided against: its key, the account's terms, its meter. */
 export interface CallParts {
   entry: KeyEntry;
   terms: AccountTerms;
   meter: MeterSpec;
-  counters: AccountCounters;
-  ceiling: SlidingMinute;
   ceilingPerMinute: number;
   nowMs: number;
   cost: number;
@@ -86,17 +138,14 @@ export interface CallParts {
  * and the outcome come as two objects: merging them into one per call (an object spread) cost more
  * than the whole decision on the hot path.
  */
-export function checkResult(c: CallParts, o: { decision: Decision; violated: WindowName[]; refusing: WindowName[]; duplicate: boolean }): CheckResult {
+export function checkResult(c: CallParts, o: Consumed): CheckResult {
   const { terms, nowMs, cost } = c;
   const { decision, violated } = o;
+  const w = o.windows;
   const allowed = decision === "allow" || decision === "would_throttle";
-  // A refused call says when a call of its own cost fits again; otherwise, when the next call does.
-  const nextCost = allowed ? 1 : cost;
   const meter = c.meter;
-  const limits = limitsOf(terms, c.counters, nowMs, nextCost, meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps);
+  const limits = limitsOf(terms, w, nowMs, meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps);
   const over = violated.length > 0 || limits.some((l) => l.state === "over");
-  const ceilingUsed = c.ceiling.count(nowMs);
-  const ceilingLimit = c.ceilingPerMinute;
   return {
     ok: true,
     decision,
@@ -111,12 +160,8 @@ export function checkResult(c: CallParts, o: { decision: Decision; violated: Win
     limits,
     violated,
     refusing: o.refusing,
-    ceiling: {
-      limit: ceilingLimit,
-      used: ceilingUsed,
-      resetAtMs: nowMs + c.ceiling.msUntilFreed(nowMs, ceilingUsed + (nextCost <= ceilingLimit ? nextCost : 1) - ceilingLimit),
-    },
-    period: c.counters.period,
+    ceiling: { limit: c.ceilingPerMinute, used: w.ceilingUsed, resetAtMs: w.ceilingResetAtMs },
+    period: w.period,
     recommendedPlanId: over && c.recommend ? c.recommend(terms.id) : null,
   };
 }

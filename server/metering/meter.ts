@@ -4,8 +4,8 @@ import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
-import { checkResult, limitsOf, type CallParts, type CheckResult } from "./check-result";
-import { MemoryCounterStore, type CounterStore } from "./counter-store";
+import { checkResult, limitsOf, windowsOf, type CallParts, type CheckResult, type Consumed } from "./check-result";
+import { MemoryCounterStore, type Answer, type CounterStore, type CounterStoreStatus } from "./counter-store";
 import type { AccountCounters } from "./counters";
 import { Flusher } from "./flusher";
 import { KeyCache } from "./key-cache";
@@ -27,7 +27,7 @@ export interface MeterStanding {
   limits: LimitStatus[];
 }
 
-export interface MeterOptions {
+export interface MeterOptions<Sync extends boolean = true> {
   /** The plans the terms are read from. */
   catalog: Catalog;
   sqlite: MeteringStore;
@@ -47,8 +47,8 @@ export interface MeterOptions {
   onFlushed?: (accountIds: string[]) => void;
   /** Called when another connection (another process, the CLI) has committed since the last look. */
   onChangedElsewhere?: () => void;
-  /** Where the windows' counts live (default: this process's memory). */
-  counters?: CounterStore;
+  /** Where the windows' counts live (default: this process's memory; RedisCounterStore to share them between processes). */
+  counters?: CounterStore<Sync>;
   metrics?: Metrics;
 }
 
@@ -59,7 +59,7 @@ export interface MeterOptions {
  * idempotency ids are written in the same transaction as the counts, and an unflushed buffer is lost
  * whole or not at all.
  */
-export class Meter {
+export class Meter<Sync extends boolean = true> {
   private readonly q: MeteringQueries;
   /** The catalog's meters, resolved once. */
   readonly meters: MeterSpecs;
@@ -73,7 +73,7 @@ export class Meter {
   private timer: NodeJS.Timeout | null = null;
   private dataVersion: number;
 
-  constructor(private readonly o: MeterOptions) {
+  constructor(private readonly o: MeterOptions<Sync>) {
     this.q = meteringQueries(o.sqlite);
     this.meters = new MeterSpecs(o.catalog);
     this.keys = new KeyCache(this.q.keyByHash);
@@ -99,6 +99,12 @@ export class Meter {
     const until = Date.now() + deadlineMs;
     while (!this.flush() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     if (this.pendingCount() > 0) this.o.logger.error({ pending: this.pendingCount() }, "meter stopped with unflushed usage");
+    await this.counters.close();
+  }
+
+  /** Where the counts live and whether the shared store is reachable. */
+  counterStatus(): CounterStoreStatus {
+    return this.counters.status();
   }
 
   // ---- what changed ------------------------------------------------------------------------
@@ -136,10 +142,16 @@ export class Meter {
 
   // ---- the parts ---------------------------------------------------------------------------
 
-  private countersFor(terms: AccountTerms, nowMs: number, meter: MeterSpec): AccountCounters {
-    // The plan changed in another process (a new period, a new plan's quota): rebuilt from the
-    // rollups once what this process counted is written (if the write must wait, the next call rebuilds).
+  /**
+   * The plan changed in another process (a new period, a new plan's quota): the counts are rebuilt
+   * from the rollups once what this process counted is written (if the write must wait, the next call rebuilds).
+   */
+  private refreshIfStale(terms: AccountTerms, meter: MeterSpec): void {
     if (this.counters.stale(terms, meter) && this.flush()) this.counters.forget(terms.id);
+  }
+
+  private countersFor(terms: AccountTerms, nowMs: number, meter: MeterSpec): AccountCounters {
+    this.refreshIfStale(terms, meter);
     return this.counters.account(terms, nowMs, meter);
   }
 
@@ -150,22 +162,38 @@ export class Meter {
    * counts it, and says where the account stands on that meter. A meter the catalog does not declare
    * is refused before anything else, and nothing is counted.
    */
-  check(key: string, cost: number, id?: string, meter?: string): CheckResult {
+  check(key: string, cost: number, id?: string, meter?: string): Answer<CheckResult, Sync> {
+    // A synchronous store answers synchronously (Sync = true): the cast only restates that.
+    return this.timedCheck(key, cost, id, meter) as Answer<CheckResult, Sync>;
+  }
+
+  private timedCheck(key: string, cost: number, id: string | undefined, meter: string | undefined): CheckResult | Promise<CheckResult> {
     const m = this.o.metrics;
     if (!m) return this.decideCall(key, cost, id, meter);
-    let r: CheckResult;
     // The first call and every 16th after it: a quiet server still shows a latency.
     if (this.calls++ % DECISION_TIMING_SAMPLE === 0) {
       const started = performance.now();
-      r = this.decideCall(key, cost, id, meter);
+      const r = this.decideCall(key, cost, id, meter);
+      if (r instanceof Promise)
+        return r.then((done) => {
+          m.decisionSeconds.observe((performance.now() - started) / 1000);
+          return this.tally(done);
+        });
       m.decisionSeconds.observe((performance.now() - started) / 1000);
-    } else r = this.decideCall(key, cost, id, meter);
+      return this.tally(r);
+    }
+    const r = this.decideCall(key, cost, id, meter);
+    return r instanceof Promise ? r.then((done) => this.tally(done)) : this.tally(r);
+  }
+
+  private tally(r: CheckResult): CheckResult {
+    const m = this.o.metrics!;
     if (r.ok) m.decisionTally.add(`${r.decision}\u0000${r.plan.id}`, { decision: r.decision, plan: r.plan.id });
     else m.decisionTally.add(r.reason, { decision: r.reason, plan: "none" });
     return r;
   }
 
-  private decideCall(key: string, cost: number, id: string | undefined, meterId: string | undefined): CheckResult {
+  private decideCall(key: string, cost: number, id: string | undefined, meterId: string | undefined): CheckResult | Promise<CheckResult> {
     const meter = meterId === undefined ? this.meters.default : this.meters.get(meterId);
     if (!meter) return this.meters.unknown(meterId!);
     const entry = this.keys.get(key);
@@ -173,19 +201,25 @@ export class Meter {
     if (entry.revoked) return { ok: false, reason: "revoked_key" };
     const nowMs = this.o.clock.now();
     const terms = this.terms.get(entry.accountId);
-    const counters = this.countersFor(terms, nowMs, meter);
-    const parts: CallParts = { entry, terms, meter, counters, ceiling: this.counters.ceiling(entry.keyId, meter), ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
+    this.refreshIfStale(terms, meter);
+    const parts: CallParts = { entry, terms, meter, ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
+    const seen = id === undefined ? null : (this.buffer.pendingId(terms.id, meter, id)?.decision ?? this.q.seenDecision(terms.id, meter.column, id));
+    const out = this.counters.consume({ terms, meter, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs, id, seen });
+    return out instanceof Promise ? out.then((o) => this.counted(parts, o, id)) : this.counted(parts, out, id);
+  }
 
-    const previous = id === undefined ? null : (this.buffer.pendingId(terms.id, meter, id)?.decision ?? this.q.seenDecision(terms.id, meter.column, id));
-    if (previous) return checkResult(parts, { decision: previous, violated: [], refusing: [], duplicate: true });
-
-    const { decision, violated, refusing } = this.counters.consume({ terms, meter, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs });
-    this.buffer.addCall(nowMs, entry.keyId, terms.id, meter, decision, cost);
-    if (decision !== "allow") {
-      for (const w of decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? refusing : violated) this.buffer.addLimitEvent(nowMs, terms.id, meter.id, w, decision, cost);
+  /** Buffers what the store counted (nothing for a duplicate) and builds the answer. */
+  private counted(parts: CallParts, o: Consumed, id: string | undefined): CheckResult {
+    if (!o.duplicate) {
+      const { nowMs, terms, meter, cost } = parts;
+      const { decision } = o;
+      this.buffer.addCall(nowMs, parts.entry.keyId, terms.id, meter, decision, cost);
+      if (decision !== "allow") {
+        for (const w of decision === "ceiling" ? ["ceiling"] : decision === "throttle" ? o.refusing : o.violated) this.buffer.addLimitEvent(nowMs, terms.id, meter.id, w, decision, cost);
+      }
+      if (id !== undefined) this.buffer.addId(terms.id, meter, id, { decision, seenAtMs: nowMs });
     }
-    if (id !== undefined) this.buffer.addId(terms.id, meter, id, { decision, seenAtMs: nowMs });
-    return checkResult(parts, { decision, violated, refusing, duplicate: false });
+    return checkResult(parts, o);
   }
 
   /** The meter a request names (the default meter when it names none), or undefined for one the catalog does not declare. */
@@ -211,7 +245,7 @@ export class Meter {
       const counters = this.countersFor(terms, now, meter);
       period ??= counters.period;
       const t = meter.isDefault ? terms : terms.meters[meter.id]!;
-      return { meter, caps: t.caps, noticeDeliveredAtMs: t.noticeDeliveredAtMs, limits: limitsOf(terms, counters, now, 1, t.caps) };
+      return { meter, caps: t.caps, noticeDeliveredAtMs: t.noticeDeliveredAtMs, limits: limitsOf(terms, windowsOf(counters, null, 0, now, t.caps.minute, 1), now, t.caps) };
     });
     const main = meters[0]!;
     return { name: terms.name, plan: terms.plan, mode: terms.mode, caps: main.caps, noticeDeliveredAtMs: main.noticeDeliveredAtMs, limits: main.limits, period: period!, meters };
@@ -224,12 +258,14 @@ export class Meter {
     const now = this.o.clock.now();
     const terms = this.terms.get(accountId);
     const counters = this.countersFor(terms, now, meter);
-    return { limits: limitsOf(terms, counters, now, 1, meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps), period: counters.period };
+    const caps = meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps;
+    return { limits: limitsOf(terms, windowsOf(counters, null, 0, now, caps.minute, 1), now, caps), period: counters.period };
   }
 
   /** Usage the provider already served (/v1/events), each event decided and counted once by its id on its meter. */
-  recordEvents(events: UsageEvent[]): EventsResult {
+  recordEvents(events: UsageEvent[]): Answer<EventsResult, Sync> {
     const nowMs = this.o.clock.now();
+    // As check(): a synchronous store records synchronously.
     return recordEvents(
       {
         nowMs,
@@ -237,12 +273,15 @@ export class Meter {
         key: (k) => this.keys.get(k),
         meter: (id) => this.meters.get(id),
         terms: (accountId) => this.terms.get(accountId),
-        counters: (terms, meter) => this.countersFor(terms, nowMs, meter),
+        consume: (req) => {
+          this.refreshIfStale(req.terms, this.meters.get(req.meter.id)!);
+          return this.counters.consumeEvents(req);
+        },
         storedIds: this.q.storedIds,
         buffer: this.buffer,
       },
       events,
-    );
+    ) as Answer<EventsResult, Sync>;
   }
 
   // ---- flush -------------------------------------------------------------------------------

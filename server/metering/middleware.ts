@@ -1,12 +1,12 @@
-import type { RequestHandler } from "express";
+import type { NextFunction, RequestHandler, Response } from "express";
 import { hasCredentialInQuery } from "../http/key-in-query";
 import { PROBLEM_BASE, sendProblem } from "../http/problem";
 import type { Clock } from "../lib/clock";
-import type { Meter } from "./meter";
+import type { CheckResult, Meter } from "./meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, unknownMeterProblem, upgradeUrlFor } from "./responses";
 
 export interface MeterMiddlewareOptions {
-  meter: Meter;
+  meter: Meter<boolean>;
   clock: Clock;
   /** Base URL of the portal, for the upgrade link in 429 answers. */
   portalUrl: () => string;
@@ -56,6 +56,12 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
     }
     const cost = options.cost ? options.cost(req) : 1;
     const r = options.meter.check(key, cost, undefined, typeof which === "function" ? which(req) : which);
+    // A shared counter store answers with a promise; the memory store at once (no promise per request).
+    if (r instanceof Promise) r.then((done) => answer(res, next, done)).catch(next);
+    else answer(res, next, r);
+  };
+
+  function answer(res: Response, next: NextFunction, r: CheckResult): void {
     if (!r.ok) {
       if (r.reason === "unknown_meter") sendProblem(res, unknownMeterProblem(r));
       else sendProblem(res, invalidKeyProblem(r.reason), { "www-authenticate": 'Bearer realm="api", error="invalid_token"' });
@@ -70,5 +76,5 @@ export function meter(options: MeterMiddlewareOptions): RequestHandler {
     }
     for (const name in headers) res.setHeader(name, headers[name]!);
     next();
-  };
+  }
 }

@@ -1,6 +1,5 @@
-import { decide } from "./decide";
 import type { MeterColumn } from "../db/queries/usage";
-import type { AccountCounters } from "./counters";
+import type { EventOutcomes, EventsRequest } from "./counter-store";
 import type { KeyEntry } from "./key-cache";
 import type { MeterSpec } from "./meters";
 import type { AccountTerms } from "./terms";
@@ -33,7 +32,8 @@ export interface EventsContext {
   /** The meter an event names (the default meter when it names none); undefined when the catalog has no such meter. */
   meter: (id: string | undefined) => MeterSpec | undefined;
   terms: (accountId: string) => AccountTerms;
-  counters: (terms: AccountTerms, meter: MeterSpec) => AccountCounters;
+  /** Decides and counts a batch of one account's events on one meter (the counter store). */
+  consume: (req: EventsRequest) => EventOutcomes | Promise<EventOutcomes>;
   storedIds: (accountId: string, meter: MeterColumn, ids: string[]) => Set<string>;
   buffer: UsageBuffer;
 }
@@ -43,11 +43,11 @@ const FUTURE_SLACK_MS = 5 * 60_000;
 /**
  * Records usage the provider already served, each event on its meter. Each event is counted once by
  * its id (unique per account and meter): the ids of a batch that are not waiting in the buffer are
- * looked up in one query per account and meter, not one per event. Each is decided by decide(), as every call is: served already, it cannot be refused, so the
- * mode reads as shadow (over a cap it is would_throttle) and the per-key safety ceiling, which
- * protects the service as calls arrive, does not apply after the fact.
+ * looked up in one query per account and meter, not one per event; the rest go to the counter store
+ * in one step per account and meter (see countEvents for how each is decided). With a shared store
+ * the answer is a promise; in memory it is not.
  */
-export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]): EventsResult {
+export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]): EventsResult | Promise<EventsResult> {
   const { nowMs } = ctx;
   const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
   // A batch usually carries a handful of keys (and accounts): each key is hashed and looked up once.
@@ -88,39 +88,35 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
     }
     batch.events.push({ e, entry });
   }
+  let waiting: Array<Promise<void>> | null = null;
   for (const { accountId, meter, ...batch } of batches.values()) {
     if (!batch.events.length) continue;
     const stored = ctx.storedIds(accountId, meter.column, batch.events.map((x) => x.e.id));
-    const terms = ctx.terms(accountId);
-    const counters = ctx.counters(terms, meter);
-    const caps = meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps;
-    for (const { e, entry } of batch.events) {
-      if (stored.has(e.id)) {
-        result.duplicates++;
-        continue;
-      }
-      // The windows the event falls in: today's day, the current month window.
-      const inDay = e.timestampMs >= counters.dayMs;
-      const inMonth = e.timestampMs >= counters.monthFromMs;
-      const { decision } = decide({
-        mode: terms.mode === "off" ? "off" : "shadow",
-        cost: e.cost,
-        nowMs,
-        ceiling: { limit: Infinity, used: 0 },
-        windows: [
-          { window: "day", limit: inDay ? caps.day : undefined, used: counters.dayUsed },
-          { window: "month", limit: inMonth ? caps.month : undefined, used: counters.monthUsed },
-        ],
-        noticeDeliveredAtMs: {},
-        graceMs: 0,
-      });
-      if (inDay) counters.dayUsed += e.cost;
-      if (inMonth) counters.monthUsed += e.cost;
-      counters.minute.addAt(e.timestampMs, nowMs, e.cost);
-      ctx.buffer.addCall(e.timestampMs, entry.keyId, entry.accountId, meter, decision, e.cost);
-      ctx.buffer.addId(accountId, meter, e.id, { decision, seenAtMs: nowMs });
-      result.accepted++;
+    const fresh: Array<{ e: UsageEvent; entry: KeyEntry }> = [];
+    for (const x of batch.events) {
+      if (stored.has(x.e.id)) result.duplicates++;
+      else fresh.push(x);
     }
+    if (!fresh.length) continue;
+    const outcomes = ctx.consume({ terms: ctx.terms(accountId), meter, nowMs, events: fresh.map((x) => x.e) });
+    if (outcomes instanceof Promise) (waiting ??= []).push(outcomes.then((o) => counted(ctx, result, accountId, meter, fresh, o)));
+    else counted(ctx, result, accountId, meter, fresh, outcomes);
   }
-  return result;
+  return waiting ? Promise.all(waiting).then(() => result) : result;
+}
+
+/** Buffers what the store counted: each event's call row and id; one counted elsewhere is a duplicate. */
+function counted(ctx: EventsContext, result: EventsResult, accountId: string, meter: MeterSpec, fresh: Array<{ e: UsageEvent; entry: KeyEntry }>, outcomes: EventOutcomes): void {
+  const nowMs = ctx.nowMs;
+  for (let i = 0; i < fresh.length; i++) {
+    const decision = outcomes[i];
+    if (!decision) {
+      result.duplicates++;
+      continue;
+    }
+    const { e, entry } = fresh[i]!;
+    ctx.buffer.addCall(e.timestampMs, entry.keyId, entry.accountId, meter, decision, e.cost);
+    ctx.buffer.addId(accountId, meter, e.id, { decision, seenAtMs: nowMs });
+    result.accepted++;
+  }
 }
