@@ -14,6 +14,8 @@ import { Metrics } from "./lib/metrics";
 import { listen, type RunningServer } from "./server";
 import { Meter } from "./metering/meter";
 import { RedisCounterStore } from "./metering/redis-counter-store";
+import { Redis } from "ioredis";
+import { ChangeRelay } from "./lib/change-relay";
 import { meteringRoutes } from "./http/metering-routes";
 import { Detector } from "./detection/detect";
 import { DeliveryWorker } from "./notify/delivery-worker";
@@ -57,6 +59,8 @@ export function resolveServerToken(config: Config): { token: string; generated: 
 export interface Runtime {
   deps: Deps;
   database: Database_;
+  /** Carries the change feed to the other instances (with REDIS_URL, in a server process). */
+  relay: ChangeRelay | null;
   /** Listening on port 0 learns the real port only after listen(); links must use it. */
   setPort(port: number): void;
 }
@@ -129,6 +133,25 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   });
   // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
   feed.subscribe("changed.elsewhere", () => advisor.changedElsewhere());
+  // With Redis, what changes on one instance reaches the others at once (decision 0005), not at their next look at the database.
+  let relay: ChangeRelay | null = null;
+  if (config.REDIS_URL && opts.recordCatalog !== false) {
+    relay = new ChangeRelay({
+      feed,
+      // Publishing fails at once while Redis is away (logged); the subscriber reconnects and subscribes again by itself.
+      pub: new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }),
+      sub: new Redis(config.REDIS_URL, { connectTimeout: 1_000 }),
+      channel: `${config.REDIS_KEY_PREFIX}changes`,
+      logger,
+      // Changes published while this instance was cut off were missed: everything cached is read again.
+      onResubscribed: () => {
+        meter.invalidateKeys();
+        meter.invalidateAllTerms();
+        advisor.changedElsewhere();
+      },
+    });
+    await relay.start();
+  }
   const delivery = new DeliveryWorker({
     db: database.db,
     clock,
@@ -173,6 +196,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   return {
     deps,
     database,
+    relay,
     setPort: (port) => {
       baseUrl = publicBaseUrl(config, port);
     },
@@ -241,6 +265,7 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
       // The notices of that last flush are raised before the database closes.
       await deps.detector.settled();
       await deps.delivery.stop();
+      await runtime.relay?.close();
       database.close();
     })());
   return { runtime, role, http, jobs, stop };

@@ -93,4 +93,10 @@ export class ChangeRelay {
     for (const u of this.unsubscribe.splice(0)) u();
     this.o.sub.removeAllListeners("message");
   }
+
+  /** Stops relaying and closes both connections (a process that is stopping). */
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.allSettled([this.o.pub.quit(), this.o.sub.quit()]);
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { DAY_MS } from "../../shared/limits";
 import type { WindowName } from "../../shared/plans";
@@ -56,6 +57,16 @@ interface Pending {
   ids: Map<string, number>;
 }
 
+/** A call counted here whose command to Redis got no answer: it may have run there too. */
+interface Uncertain {
+  accountId: string;
+  /** The account's applied-calls hash. */
+  appliedKey: string;
+  /** The call's number in this process's order of sends. */
+  seq: number;
+  counted: Pending;
+}
+
 /**
  * The windows' counts in Redis, shared by every process: exact across instances behind a load
  * balancer. Each call is one script run (one round trip, concurrent calls pipelined together): the
@@ -85,8 +96,11 @@ interface Pending {
  * rollups for accounts it never saw), the per-key ceiling held per process. The day and period
  * increments and the ids seen meanwhile are added to Redis when it answers again (only to counts
  * that still exist: a missing one is seeded from the rollups, which hold those calls once flushed),
- * then calls go to Redis again. A command that timed out may still have run: such a call can count
- * twice (in Redis and here), one call per timed-out command.
+ * then calls go to Redis again. A command that got no answer (a timeout: Redis paused, overloaded or
+ * cut off) may still have run there: each script run records, per account, the number of the last
+ * call of this process that ran (`:a`, process id → sequence number). Calls go out in order on one
+ * connection, so once Redis answers a PING again, a call without an answer ran if and only if its
+ * number is at most that one; only those that did not run are added back. Nothing counts twice.
  */
 export class RedisCounterStore implements CounterStore<false> {
   private readonly redis: ScriptedRedis;
@@ -97,6 +111,12 @@ export class RedisCounterStore implements CounterStore<false> {
   private degraded = false;
   private since: number | null = null;
   private pending = new Map<string, Pending>();
+  /** Calls counted here whose command got no answer, until it is known whether they ran in Redis. */
+  private uncertain: Uncertain[] = [];
+  /** This process, in the applied-calls hashes. */
+  private readonly process = randomUUID();
+  /** Sequence number of the last command sent. */
+  private seq = 0;
   private probe: NodeJS.Timeout | null = null;
   private recovering: Promise<void> | null = null;
   private closed = false;
@@ -109,7 +129,7 @@ export class RedisCounterStore implements CounterStore<false> {
     this.loadPersisted = persistedUsage(o.sqlite);
     this.ownsClient = !o.redis;
     const redis = o.redis ?? new Redis(o.url ?? "redis://127.0.0.1:6379", redisOptions(o.commandTimeoutMs));
-    redis.defineCommand("headroomCheck", { numberOfKeys: 5, lua: CHECK_SCRIPT });
+    redis.defineCommand("headroomCheck", { numberOfKeys: 6, lua: CHECK_SCRIPT });
     redis.defineCommand("headroomEvents", { lua: EVENTS_SCRIPT });
     redis.defineCommand("headroomReconcile", { lua: RECONCILE_SCRIPT });
     // Connection errors are reported once, as a transition (degrade), not per reconnection attempt.
@@ -158,6 +178,7 @@ export class RedisCounterStore implements CounterStore<false> {
       this.periodKey(tag, meter, c),
       ceilingKey,
       req.id === undefined ? `${tag}:i:${meter.id}` : `${tag}:i:${meter.id}:${req.id}`,
+      `${tag}:a`,
       nowMs,
       cost,
       req.ceilingPerMinute,
@@ -178,18 +199,23 @@ export class RedisCounterStore implements CounterStore<false> {
       "",
       "",
       "",
+      this.process,
+      0,
     ];
     let reply: number[];
+    let seq = 0;
     try {
+      args[args.length - 1] = seq = ++this.seq;
       reply = await this.redis.headroomCheck(...args);
       if (reply[0] === -1) {
         const seed = this.persisted(terms, meter, nowMs);
-        args.splice(-3, 3, seed.dayUsed, seed.monthUsed, seed.minuteUsed);
+        args.splice(-5, 3, seed.dayUsed, seed.monthUsed, seed.minuteUsed);
+        args[args.length - 1] = seq = ++this.seq;
         reply = await this.redis.headroomCheck(...args);
       }
     } catch (err) {
       this.degrade(err);
-      return this.consumeLocally(req);
+      return this.consumeLocally(req, this.uncertainFor(terms.id, tag, seq));
     }
     const decision = DECISIONS[reply[1]!]!;
     const duplicate = reply[4] === 1;
@@ -228,7 +254,7 @@ export class RedisCounterStore implements CounterStore<false> {
     const c = this.local.account(terms, nowMs, meter);
     const caps = meter.isDefault ? terms.caps : terms.meters[meter.id]!.caps;
     const tag = this.tag(terms.id);
-    const keys: string[] = [`${tag}:m:${meter.id}`, this.dayKey(tag, meter, c), this.periodKey(tag, meter, c)];
+    const keys: string[] = [`${tag}:m:${meter.id}`, this.dayKey(tag, meter, c), this.periodKey(tag, meter, c), `${tag}:a`];
     for (const e of events) keys.push(`${tag}:i:${meter.id}:${e.id}`);
     const head: Array<string | number> = [
       terms.mode === "off" ? 0 : 1,
@@ -243,15 +269,18 @@ export class RedisCounterStore implements CounterStore<false> {
     const tail: Array<string | number> = [];
     for (const e of events) tail.push(e.cost, e.timestampMs);
     let reply: number[];
+    let seq = 0;
     try {
-      reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, "", "", "", ...tail);
+      seq = ++this.seq;
+      reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, "", "", "", this.process, seq, ...tail);
       if (reply[0] === -1) {
         const seed = this.persisted(terms, meter, nowMs);
-        reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, seed.dayUsed, seed.monthUsed, seed.minuteUsed, ...tail);
+        seq = ++this.seq;
+        reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, seed.dayUsed, seed.monthUsed, seed.minuteUsed, this.process, seq, ...tail);
       }
     } catch (err) {
       this.degrade(err);
-      return this.eventsLocally(req);
+      return this.eventsLocally(req, this.uncertainFor(terms.id, tag, seq));
     }
     c.dayUsed = reply[1]!;
     c.monthUsed = reply[2]!;
@@ -269,13 +298,21 @@ export class RedisCounterStore implements CounterStore<false> {
 
   // ---- Redis unreachable ---------------------------------------------------------------------
 
-  private consumeLocally(req: ConsumeRequest): Consumed {
+  /** Where a call whose command got no answer is counted: apart, until reconcile knows whether it ran in Redis. */
+  private uncertainFor(accountId: string, tag: string, seq: number): Pending {
+    const counted: Pending = { counts: new Map(), ids: new Map() };
+    this.uncertain.push({ accountId, appliedKey: `${tag}:a`, seq, counted });
+    return counted;
+  }
+
+  /** @param into where the increments go to be added to Redis later (default: the account's pending ones). */
+  private consumeLocally(req: ConsumeRequest, into?: Pending): Consumed {
     const out = this.local.consume(req);
     this.o.metrics?.counterStoreFallbackCalls.inc();
     if (!out.duplicate) {
       const { terms, meter } = req;
       const c = this.local.account(terms, req.nowMs, meter);
-      const p = this.pendingOf(terms.id);
+      const p = into ?? this.pendingOf(terms.id);
       const tag = this.tag(terms.id);
       if (out.decision === "allow" || out.decision === "would_throttle") {
         add(p.counts, this.dayKey(tag, meter, c), req.cost);
@@ -286,14 +323,14 @@ export class RedisCounterStore implements CounterStore<false> {
     return out;
   }
 
-  private eventsLocally(req: EventsRequest): EventOutcomes {
+  private eventsLocally(req: EventsRequest, into?: Pending): EventOutcomes {
     const { terms, meter, nowMs, events } = req;
     const c = this.local.account(terms, nowMs, meter);
     const dayMs = c.dayMs;
     const monthFromMs = c.monthFromMs;
     const out = countEvents(c, terms, meter, nowMs, events);
     this.o.metrics?.counterStoreFallbackCalls.inc();
-    const p = this.pendingOf(terms.id);
+    const p = into ?? this.pendingOf(terms.id);
     const tag = this.tag(terms.id);
     const dayKey = this.dayKey(tag, meter, c);
     const periodKey = this.periodKey(tag, meter, c);
@@ -339,6 +376,24 @@ export class RedisCounterStore implements CounterStore<false> {
       await this.redis.ping();
     } catch {
       return;
+    }
+    // Every command sent before that PING has run or never will: the calls without an answer that
+    // ran in Redis are dropped, the others are added back with the rest.
+    if (this.uncertain.length) {
+      const waiting = this.uncertain;
+      try {
+        const lastRan = new Map<string, number>();
+        for (const key of new Set(waiting.map((u) => u.appliedKey))) lastRan.set(key, Number((await this.redis.hget(key, this.process)) ?? 0));
+        this.uncertain = this.uncertain.filter((u) => !waiting.includes(u));
+        for (const u of waiting) {
+          if (u.seq <= lastRan.get(u.appliedKey)!) continue;
+          const p = this.pendingOf(u.accountId);
+          for (const [k, n] of u.counted.counts) add(p.counts, k, n);
+          for (const [k, d] of u.counted.ids) if (!p.ids.has(k)) p.ids.set(k, d);
+        }
+      } catch {
+        return;
+      }
     }
     // Calls keep being counted here while this runs: until nothing is left, in rounds.
     for (let round = 0; round < 10 && this.degraded; round++) {

@@ -12,6 +12,13 @@
  */
 
 const MINUTE_FUNCTIONS = `
+-- The last call of a process that ran on this account: one process sends its calls in order on one
+-- connection, so a call whose answer never came ran if and only if its number is at most this.
+local function applied(key, process, seq)
+  redis.call('HSET', key, process, seq)
+  redis.call('PEXPIRE', key, 86400000)
+end
+
 local function advance(key, sec)
   local st = redis.call('HMGET', key, 'n', 'l')
   local n = tonumber(st[1]) or 0
@@ -87,10 +94,12 @@ end
 `;
 
 /**
- * One call: KEYS = minute hash, day count, period count, the key's ceiling hash, the id's key.
+ * One call: KEYS = minute hash, day count, period count, the key's ceiling hash, the id's key, the
+ * account's applied-calls hash.
  * ARGV = now, cost, ceiling limit, mode (0 off, 1 shadow, 2 enforce), grace ms, caps minute/day/month
  * ('' = none), notices minute/day/month ('' = none), day ttl, period ttl, id ttl, has id (1/0),
- * decision already seen ('' = none), seed day/month/minute ('' = none).
+ * decision already seen ('' = none), seed day/month/minute ('' = none), the process's id, the call's
+ * sequence number in that process.
  *
  * Steps: the day and period counts (or "seed me": {-1}); the id (set-if-absent: a repeated id
  * returns its first decision and counts nothing); the ceiling, then each window's cap as decide()
@@ -107,6 +116,7 @@ local grace = tonumber(ARGV[5])
 local sec = math.floor(now / 1000)
 local day, month = windows(KEYS[1], KEYS[2], KEYS[3], now, sec, ARGV[12], ARGV[13], ARGV[17], ARGV[18], ARGV[19])
 if not day then return {-1} end
+applied(KEYS[6], ARGV[20], ARGV[21])
 
 local decision = -1
 local duplicate = 0
@@ -186,9 +196,10 @@ return {0, decision, violated, refusing, duplicate, minute, minuteReset, day, mo
 `;
 
 /**
- * A batch of events of one account on one meter: KEYS = minute hash, day count, period count, then
- * one id key per event. ARGV = now, mode (0 off, 1 shadow), caps day/month ('' = none), day start,
- * month window start, day ttl, period ttl, id ttl, seed day/month/minute ('' = none), then per event
+ * A batch of events of one account on one meter: KEYS = minute hash, day count, period count, the
+ * account's applied-calls hash, then one id key per event. ARGV = now, mode (0 off, 1 shadow), caps
+ * day/month ('' = none), day start, month window start, day ttl, period ttl, id ttl, seed
+ * day/month/minute ('' = none), the process's id and the batch's sequence number, then per event
  * its cost and timestamp (ms). Each event is decided as countEvents does: served already, shadow at
  * most, no ceiling; counted in the day and month windows it falls in and in the minute if recent.
  * Returns {-1} (seed me) or {0, day used, month used, then per event its decision or -1 for an id counted before}.
@@ -203,13 +214,14 @@ local monthFrom = tonumber(ARGV[6])
 local sec = math.floor(now / 1000)
 local day, month = windows(KEYS[1], KEYS[2], KEYS[3], now, sec, ARGV[7], ARGV[8], ARGV[10], ARGV[11], ARGV[12])
 if not day then return {-1} end
+applied(KEYS[4], ARGV[13], ARGV[14])
 local _, top = advance(KEYS[1], sec)
 local out = {0, 0, 0}
 local addDay, addMonth = 0, 0
-for i = 1, #KEYS - 3 do
-  local cost = tonumber(ARGV[11 + 2 * i])
-  local at = tonumber(ARGV[12 + 2 * i])
-  if redis.call('SET', KEYS[3 + i], 0, 'PX', ARGV[9], 'NX') then
+for i = 1, #KEYS - 4 do
+  local cost = tonumber(ARGV[13 + 2 * i])
+  local at = tonumber(ARGV[14 + 2 * i])
+  if redis.call('SET', KEYS[4 + i], 0, 'PX', ARGV[9], 'NX') then
     local inDay = at >= dayStart
     local inMonth = at >= monthFrom
     local over = false
@@ -217,7 +229,7 @@ for i = 1, #KEYS - 3 do
     if inMonth and capMonth ~= '' and month + cost > tonumber(capMonth) then over = true end
     local decision = 0
     if over and mode == 1 then decision = 1 end
-    if decision ~= 0 then redis.call('SET', KEYS[3 + i], decision, 'PX', ARGV[9]) end
+    if decision ~= 0 then redis.call('SET', KEYS[4 + i], decision, 'PX', ARGV[9]) end
     if inDay then
       day = day + cost
       addDay = addDay + cost
