@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, waitForPort } from "./ports";
+
+/**
+ * The load balancer's configuration, as docs/deploy.md shows it: round robin over the `web`
+ * instances, each checked on /healthz every half second (two failures take it out, two successes
+ * bring it back), keep-alive to the clients, and a request that could not be sent to one instance
+ * (connection refused) sent to another.
+ */
+export function haproxyConfig(opts: { bindPort: number; servers: Array<{ name: string; port: number }> }): string {
+  return [
+    "global",
+    "  maxconn 4096",
+    "defaults",
+    "  mode http",
+    "  timeout connect 2s",
+    "  timeout client 30s",
+    "  timeout server 30s",
+    "  retries 2",
+    "  option redispatch",
+    "frontend headroom",
+    `  bind 127.0.0.1:${opts.bindPort}`,
+    "  default_backend web",
+    "backend web",
+    "  balance roundrobin",
+    "  option httpchk GET /healthz",
+    "  http-check expect status 200",
+    "  default-server inter 500ms fall 2 rise 2",
+    ...opts.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`),
+    "",
+  ].join("\n");
+}
+
+const BINARY = ["/usr/sbin/haproxy", "/usr/bin/haproxy"].find((p) => existsSync(p)) ?? "haproxy";
+
+/** HAProxy in the foreground, on a free port, with the configuration above written into `dir`. */
+export class HaProxy {
+  private constructor(
+    readonly port: number,
+    private readonly proc: ChildProcess,
+    private readonly output: () => string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  static async start(dir: string, servers: Array<{ name: string; port: number }>): Promise<HaProxy> {
+    const port = await freePort();
+    const file = join(dir, "haproxy.cfg");
+    writeFileSync(file, haproxyConfig({ bindPort: port, servers }));
+    const proc = spawn(BINARY, ["-db", "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    proc.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    proc.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    try {
+      await waitForPort(port);
+    } catch (err) {
+      proc.kill("SIGKILL");
+      throw new Error(`HAProxy did not start (${BINARY}): ${out || String(err)}`);
+    }
+    return new HaProxy(port, proc, () => out);
+  }
+
+  logs(): string {
+    return this.output();
+  }
+
+  async stop(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    const exited = new Promise((r) => this.proc.once("exit", r));
+    this.proc.kill("SIGTERM");
+    await exited;
+  }
+}

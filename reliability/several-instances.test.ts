@@ -1,0 +1,243 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rollups, served } from "./lib/db";
+import { HaProxy } from "./lib/haproxy";
+import { RedisServer } from "./lib/redis-server";
+import { bearer, createAccountWithKey, ensureStopped, rest, SERVER_TOKEN, startScriptCommand, startServer, type ServerProcess } from "./lib/server";
+
+/**
+ * Several instances behind a real load balancer (decision 0005): three `web` processes and one
+ * `worker`, sharing the database and a Redis of the suite's own, behind HAProxy with the
+ * configuration docs/deploy.md shows. Every call goes through the balancer, which spreads them
+ * round robin; the counts must be exact across the instances, and each fault must cost at most what
+ * the decision says.
+ */
+const CEILING = 1_000;
+const dir = mkdtempSync(join(tmpdir(), "headroom-rel-several-"));
+const webs: ServerProcess[] = [];
+let worker: ServerProcess | undefined;
+let redis: RedisServer;
+let lb: HaProxy;
+
+interface Answer {
+  status: number;
+  allowed: boolean;
+  decision: string;
+  duplicate: boolean;
+  /** Calls counted in each window after this call. */
+  used: Record<string, number>;
+}
+
+async function check(body: { key: string; id?: string; cost?: number }): Promise<Answer> {
+  const res = await fetch(`${lb.url}/v1/check`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const json = (await res.json()) as { allowed?: boolean; decision?: string; duplicate?: boolean; limits?: Array<{ window: string; used: number }> };
+  const used = Object.fromEntries((json.limits ?? []).map((l) => [l.window, l.used]));
+  return { status: res.status, allowed: json.allowed === true, decision: json.decision ?? `http ${res.status}`, duplicate: json.duplicate === true, used };
+}
+
+/** Runs `jobs` with at most `concurrency` in flight; answers in the order of `jobs`. */
+async function pool<T>(jobs: Array<() => Promise<T>>, concurrency: number): Promise<T[]> {
+  const out = new Array<T>(jobs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const i = next++;
+        out[i] = await jobs[i]!();
+      }
+    }),
+  );
+  return out;
+}
+
+const env = () => ({ REDIS_URL: redis.url, KEY_CEILING_PER_MINUTE: String(CEILING), HEADROOM_SERVER_TOKEN: SERVER_TOKEN, JOB_LEASE_MS: "3000" });
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+  // The first instance creates and migrates the database; the others open it.
+  webs.push(await startServer({ dir, command: [...startScriptCommand(), "--role", "web"], env: env() }));
+  webs.push(...(await Promise.all([1, 2].map(() => startServer({ dir, command: [...startScriptCommand(), "--role", "web"], env: env() })))));
+  worker = await startServer({ dir, command: [...startScriptCommand(), "--role", "worker"], env: env() });
+  lb = await HaProxy.start(
+    dir,
+    webs.map((w, i) => ({ name: `web${i + 1}`, port: w.port })),
+  );
+});
+
+afterAll(async () => {
+  await lb?.stop();
+  for (const p of [...webs, worker]) {
+    if (!p?.alive()) continue;
+    const timer = setTimeout(() => void p.sigkill(), 6_000);
+    await p.sigterm();
+    clearTimeout(timer);
+  }
+  for (const p of [...webs, worker]) await ensureStopped(p);
+  await redis?.down();
+});
+
+/** Waits until the rollups of the account hold `n` served calls (every instance flushes every 250 ms). */
+async function flushedTo(dbPath: string, accountId: string, n: number, deadlineMs = 10_000): Promise<number> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const got = served(rollups(dbPath, accountId).minute);
+    if (got >= n || Date.now() > until) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("three web instances and a worker behind HAProxy, counting in Redis", () => {
+  it("3,000 calls with distinct ids, each retried once through the balancer, count exactly 3,000", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "enterprise", "several");
+    // Six keys, 500 calls each: under the per-key ceiling, so every call is served.
+    const keys = [acc.key];
+    for (let i = 1; i < 6; i++) {
+      const k = await rest<{ key: string }>(webs[0]!, "POST", `/v1/accounts/${acc.accountId}/keys`, { name: `several ${i}` });
+      expect(k.status).toBe(201);
+      keys.push(k.json.key);
+    }
+    const ids = Array.from({ length: 3_000 }, (_, i) => ({ key: keys[i % keys.length]!, id: `several-${i}` }));
+    const t0 = performance.now();
+    // Each id is retried as soon as its first answer is in: round robin sends the retry to another
+    // instance, long before any flush could have told it about the id through the database.
+    const pairs = await pool(
+      ids.map((b) => async () => [await check(b), await check(b)] as const),
+      48,
+    );
+    const first = pairs.map((p) => p[0]);
+    const retried = pairs.map((p) => p[1]);
+    const ms = performance.now() - t0;
+
+    expect(first.filter((a) => a.status !== 200)).toEqual([]);
+    expect(first.filter((a) => a.duplicate || !a.allowed)).toEqual([]);
+    expect(retried.filter((a) => a.status !== 200 || !a.duplicate || a.decision !== "allow")).toEqual([]);
+    const inDb = await flushedTo(webs[0]!.dbPath, acc.accountId, 3_000);
+    expect(inDb).toBe(3_000);
+    expect(rollups(webs[0]!.dbPath, acc.accountId).ids).toBe(3_000);
+    task.meta.figure = `6,000 requests (3,000 ids, each twice) through HAProxy over 3 instances in ${Math.round(ms)} ms; usage ${inDb}, ids stored ${rollups(webs[0]!.dbPath, acc.accountId).ids}`;
+  });
+
+  it("the per-key ceiling of 1,000 a minute: 1,500 concurrent calls through the balancer allow exactly 1,000", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "enterprise", "ceiling");
+    const answers = await pool(
+      Array.from({ length: 1_500 }, () => () => check({ key: acc.key })),
+      64,
+    );
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429)).toEqual([]);
+    const allowed = answers.filter((a) => a.allowed).length;
+    const ceiling = answers.filter((a) => a.decision === "ceiling").length;
+    expect(allowed).toBe(CEILING);
+    expect(ceiling).toBe(500);
+    const inDb = await flushedTo(webs[0]!.dbPath, acc.accountId, CEILING);
+    expect(inDb).toBe(CEILING);
+    task.meta.figure = `1,500 concurrent calls over 3 instances: ${allowed} allowed, ${ceiling} refused by the ceiling`;
+  });
+
+  it("Redis restarts empty: the day and the month come back from the rollups, and a flushed id is still a duplicate", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "pro", "restart");
+    const before = await pool(
+      Array.from({ length: 300 }, (_, i) => () => check({ key: acc.key, id: `restart-${i}` })),
+      24,
+    );
+    expect(before.filter((a) => !a.allowed)).toEqual([]);
+    expect(await flushedTo(webs[0]!.dbPath, acc.accountId, 300)).toBe(300);
+
+    await redis.down();
+    await redis.up();
+    // Each instance notices the restart at its next call (counted alone until its connection is back),
+    // then seeds the day and month from the rollups and adds what it counted meanwhile.
+    let after = await check({ key: acc.key, id: "restart-after-0" });
+    let probes = 1;
+    const until = Date.now() + 10_000;
+    while (after.used.month !== 300 + probes && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 300));
+      after = await check({ key: acc.key, id: `restart-after-${probes++}` });
+    }
+    expect(after).toMatchObject({ status: 200, allowed: true, duplicate: false });
+    expect(after.used.month).toBe(300 + probes);
+    expect(after.used.day).toBe(300 + probes);
+    // An id counted before the restart, long flushed: still a duplicate, nothing counted again.
+    const again = await check({ key: acc.key, id: "restart-7" });
+    expect(again).toMatchObject({ status: 200, duplicate: true });
+    expect(await flushedTo(webs[0]!.dbPath, acc.accountId, 300 + probes)).toBe(300 + probes);
+    task.meta.figure = `after an empty restart the month reads ${after.used.month} (300 flushed + ${probes} calls since); the minute restarted from ${after.used.minute}`;
+  });
+
+  it("Redis unreachable: every call is still answered, counted locally, and added to Redis when it answers again", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "pro", "paused");
+    const first = await pool(
+      Array.from({ length: 50 }, () => () => check({ key: acc.key })),
+      10,
+    );
+    expect(first.filter((a) => !a.allowed)).toEqual([]);
+    // Redis holds every client's commands for 4 s: to Headroom it is gone, its data kept.
+    await redis.pause(4_000);
+    const during = await pool(
+      Array.from({ length: 100 }, () => () => check({ key: acc.key })),
+      10,
+    );
+    expect(during.filter((a) => a.status !== 200 || !a.allowed)).toEqual([]);
+    const warned = webs.filter((w) => /counter store/i.test(w.logs())).length;
+    expect(warned).toBeGreaterThan(0);
+    // Back: what the instances counted alone is added to Redis.
+    await new Promise((r) => setTimeout(r, 5_000));
+    let month = 0;
+    let probes = 0;
+    const until = Date.now() + 10_000;
+    while (Date.now() < until) {
+      month = (await check({ key: acc.key })).used.month ?? 0;
+      probes++;
+      if (month >= 150 + probes) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // 50 before, 100 while paused, and each probe: nothing lost, nothing added twice.
+    expect(month).toBe(150 + probes);
+    const total = served(rollups(webs[0]!.dbPath, acc.accountId).minute);
+    task.meta.figure = `100 calls answered while Redis was paused (${warned} instances said so); Redis's month afterwards ${month}, rollups ${total}`;
+  });
+
+  it("kill -9 of one instance under load: a client retrying every id gets each counted exactly once", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "enterprise", "killed");
+    const keys = [acc.key];
+    for (let i = 1; i < 6; i++) keys.push((await rest<{ key: string }>(webs[0]!, "POST", `/v1/accounts/${acc.accountId}/keys`, { name: `killed ${i}` })).json.key);
+    const victim = webs[2]!;
+    let answered = 0;
+    let retries = 0;
+    const kill = (async () => {
+      while (answered < 800) await new Promise((r) => setTimeout(r, 5));
+      await victim.sigkill();
+    })();
+    const answers = await pool(
+      Array.from({ length: 3_000 }, (_, i) => async () => {
+        const body = { key: keys[i % keys.length]!, id: `killed-${i}` };
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const a = await check(body);
+            if (a.status === 200) {
+              answered++;
+              return a;
+            }
+          } catch {
+            // The connection died with the instance: send the same id again.
+          }
+          retries++;
+          if (attempt > 50) throw new Error(`id ${body.id} never answered`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }),
+      24,
+    );
+    await kill;
+    // Each id counted once in the shared counts: exactly one of its answers was not a duplicate.
+    expect(answers.filter((a) => !a.allowed)).toEqual([]);
+    const counted = answers.filter((a) => !a.duplicate).length;
+    const lost = 3_000 - (await flushedTo(webs[0]!.dbPath, acc.accountId, 3_000, 3_000));
+    expect(counted + answers.filter((a) => a.duplicate).length).toBe(3_000);
+    expect(lost).toBeGreaterThanOrEqual(0);
+    // What the killed instance had not flushed yet: at most its share of one flush interval's calls, with room for a slow machine.
+    expect(lost).toBeLessThan(300);
+    task.meta.figure = `3,000 ids, ${retries} retries after kill -9 of one of 3 instances; ${answers.filter((a) => a.duplicate).length} retries answered as duplicates; rollups lost ${lost} (the killed instance's unflushed buffer)`;
+  });
+});
