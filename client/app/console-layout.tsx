@@ -3,6 +3,7 @@ import { useAnomalies } from "../features/console/anomalies/use-anomalies";
 import { useApprovals } from "../features/console/approvals/use-approvals";
 import { consolePaths } from "../features/console/console-paths";
 import { useSupportQueue } from "../features/console/support/use-support-queue";
+import { useCounterStatus } from "../features/console/use-counter-status";
 import { useSession } from "../features/session/use-session";
 import { LoadingBlock } from "../ui/states";
 import { Logo } from "./logo";
@@ -29,6 +30,21 @@ function useWaiting() {
     support: open.length,
     supportOverdue: open.some((r) => r.overdue),
   };
+}
+
+/** Said on every console page while Redis is unreachable: calls are still answered, but counted per instance. */
+function CounterStoreWarning() {
+  const status = useCounterStatus();
+  if (!status.data?.degraded) return null;
+  const since = status.data.since === null ? "" : ` since ${new Date(status.data.since).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}`;
+  return (
+    <div role="alert" className="mb-6 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="counter-store-warning">
+      <p className="font-medium">Redis is unreachable{since}.</p>
+      <p className="mt-1">
+        Every call is still answered. Each instance counts the calls it serves on its own until Redis answers again, then adds them to the shared counts: meanwhile caps and the per-key ceiling hold per instance, not across them.
+      </p>
+    </div>
+  );
 }
 
 /** The operator console's frame: a header with the console's pages. Requires an operator session. */
@@ -95,6 +111,7 @@ function ConsoleFrame() {
         </nav>
       </header>
       <main id="main" className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8">
+        <CounterStoreWarning />
         <Outlet />
       </main>
     </div>

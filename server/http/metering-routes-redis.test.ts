@@ -4,7 +4,8 @@ import { createAccount } from "../accounts/accounts";
 import { createKey } from "../keys/keys";
 import { ManualClock } from "../lib/clock";
 import { deleteRedisPrefix, TEST_REDIS_URL, testRedis, testRedisPrefix } from "../testing/redis";
-import { startTestServer, TEST_SERVER_TOKEN, type TestServer } from "../testing/test-server";
+import { createSignInLink } from "../auth/sign-in";
+import { cookieFrom, startTestServer, TEST_SERVER_TOKEN, type TestServer } from "../testing/test-server";
 
 /** The hot routes and the middleware with REDIS_URL set: the same answers, counted in Redis. */
 
@@ -75,5 +76,25 @@ describe("with REDIS_URL", () => {
     const refused = await hello();
     expect(refused.status).toBe(429);
     expect(await admin.get(dayKey(accountId))).toBe("60");
+  });
+});
+
+describe("with REDIS_URL unreachable at start", () => {
+  it("the server starts, answers every call, and the console's status says Redis is unreachable", async () => {
+    const down = await startTestServer({ clock, env: { HEADROOM_DEMO: "false", REDIS_URL: "redis://127.0.0.1:1", REDIS_KEY_PREFIX: PREFIX } });
+    try {
+      const acc = await createAccount(down.deps.db, down.deps.catalog, clock, { name: "Alone", email: `${Math.random()}@example.com`, planId: "starter" });
+      const { key } = await createKey(down.deps.db, clock, { accountId: acc.id, name: "k" });
+      const res = await fetch(`${down.url}/v1/check`, { method: "POST", headers: auth, body: JSON.stringify({ key }) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { allowed: boolean }).allowed).toBe(true);
+
+      const link = await createSignInLink(down.deps.db, clock, { role: "operator" });
+      const cookie = cookieFrom(await fetch(`${down.url}/auth/link?token=${link.token}`, { redirect: "manual" }));
+      const status = await fetch(`${down.url}/trpc/operator.counterStatus`, { headers: { cookie } });
+      expect(((await status.json()) as { result: { data: unknown } }).result.data).toEqual({ backend: "redis", degraded: true, since: clock.now() });
+    } finally {
+      await down.stop();
+    }
   });
 });

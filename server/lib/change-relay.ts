@@ -81,12 +81,23 @@ export class ChangeRelay {
         this.relaying = false;
       }
     });
-    let subscribedOnce = false;
+    // Reconnection errors say nothing new (the counter store logs Redis going and coming): kept at debug.
+    for (const conn of [pub, sub]) conn.on("error", (err: unknown) => logger.debug({ err }, "change relay: redis connection error"));
+    let connectedBefore = false;
     sub.on("ready", () => {
-      if (subscribedOnce) this.o.onResubscribed?.();
+      if (connectedBefore) this.o.onResubscribed?.();
+      connectedBefore = true;
     });
-    await sub.subscribe(channel);
-    subscribedOnce = true;
+    // Redis may be down at start: the server starts all the same (waiting a second at most), and the
+    // subscription is made when the connection comes (ioredis subscribes again after every reconnection).
+    const subscribed = sub.subscribe(channel).then(
+      () => true,
+      (err: unknown) => {
+        logger.warn({ err, channel }, "could not subscribe to the other instances' changes yet");
+        return false;
+      },
+    );
+    await Promise.race([subscribed, new Promise((r) => setTimeout(r, 1_000).unref())]);
   }
 
   stop(): void {
@@ -97,6 +108,7 @@ export class ChangeRelay {
   /** Stops relaying and closes both connections (a process that is stopping). */
   async close(): Promise<void> {
     this.stop();
-    await Promise.allSettled([this.o.pub.quit(), this.o.sub.quit()]);
+    // A connection that never came (Redis down) is dropped; a live one is closed politely.
+    await Promise.allSettled([this.o.pub, this.o.sub].map((c) => (c.status === "ready" ? c.quit() : Promise.resolve(c.disconnect()))));
   }
 }

@@ -83,6 +83,8 @@ export const operatorRouter = router({
     grandfather(ctx.deps.billing, input, OPERATOR),
   ),
 
+  /** Where this instance counts calls: with Redis, whether it is reachable (else calls are counted here until it is). */
+  counterStatus: operatorProcedure.query(({ ctx }) => ctx.deps.meter.counterStatus()),
   billingStatus: operatorProcedure.query(async ({ ctx }) => ({ paused: await billingPaused(ctx.deps.billing), queuedInvoices: await queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
   setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, OPERATOR)),
 
