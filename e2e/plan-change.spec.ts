@@ -285,6 +285,72 @@ test.describe("plan-change wizard", () => {
     await expect(page.getByRole("button", { name: "Continue" })).toBeEnabled();
   });
 
+  test("every step has its address: back, forward and reload keep the step and the quote, and one choice makes one quote", async ({ page }) => {
+    // Several reloads and history moves, each waiting for the server: more time on a busy machine.
+    test.slow();
+    await signInAsCustomer(page, "acc_demo_juniper");
+    const previews: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("billing.previewPlanChange")) previews.push(r.url());
+    });
+    const quotesOfJuniper = () => {
+      const db = database();
+      try {
+        return db.prepare("select id from quotes where account_id = 'acc_demo_juniper' and kind = 'plan_change' and to_plan_id = 'starter' and created_at_ms > ?").pluck().all(started) as string[];
+      } finally {
+        db.close();
+      }
+    };
+    const started = Date.now() - 1_000;
+    await page.goto("/plans/change?to=starter");
+    await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
+    await expect(page).toHaveURL(/step=preview&quote=quo_/);
+    const quoteId = new URL(page.url()).searchParams.get("quote")!;
+    const due = await page.getByTestId("quote-figures").textContent();
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page).toHaveURL(new RegExp(`step=consent&quote=${quoteId}`));
+
+    // Reload on the consent step: the same step, the same quote, no new price.
+    await page.reload();
+    await expect(currentStep(page)).toContainText("Consent");
+    await expect(page.getByTestId("consent-checkbox")).toBeVisible();
+    // Back: the preview of the same quote; back again: the choice; forward: the same preview again.
+    await page.goBack();
+    await expect(currentStep(page)).toContainText("Preview");
+    await expect(page.getByTestId("quote-figures")).toHaveText(due!);
+    await page.goBack();
+    await expect(currentStep(page)).toContainText("Choose");
+    await expect(page.getByRole("radio", { name: "Starter" })).toBeChecked();
+    await page.goForward();
+    await expect(currentStep(page)).toContainText("Preview");
+    await expect(page).toHaveURL(new RegExp(`quote=${quoteId}`));
+    expect(previews).toHaveLength(1);
+
+    // The same choice previewed again from the first step answers the same quote: one quote, not one per visit.
+    await page.getByRole("button", { name: "Back" }).click();
+    await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
+    await expect(page).toHaveURL(new RegExp(`quote=${quoteId}`));
+    expect(quotesOfJuniper()).toEqual([quoteId]);
+
+    // Consent, then reload the receipt: still the receipt; back does not offer the consent again.
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByTestId("consent-checkbox").check();
+    await page.getByRole("button", { name: "Schedule the switch" }).click();
+    await expect(currentStep(page)).toContainText("Done");
+    await expect(page).toHaveURL(new RegExp(`step=done&quote=${quoteId}`));
+    await page.reload();
+    await expect(currentStep(page)).toContainText("Done");
+    await expect(page.getByRole("heading", { name: /Your switch to Starter is scheduled/ })).toBeVisible();
+    await page.goBack();
+    await expect(page.getByTestId("wizard-gone")).toContainText("You already confirmed this change to Starter");
+
+    // The scheduled switch is cancelled again so the demo account stays as the other tests expect it.
+    await page.goto("/billing");
+    await page.getByTestId("pending-change").getByRole("button", { name: "Cancel switch to Starter" }).click();
+    await page.getByRole("alertdialog", { name: "Cancel the switch to Starter?" }).getByRole("button", { name: "Cancel the switch" }).click();
+    await expect(page.getByTestId("pending-changes")).toHaveCount(0);
+  });
+
   test("a ?to= that cannot be offered is said plainly; the recommended plan is chosen instead", async ({ page }) => {
     await signInAsCustomer(page, "acc_demo_acme");
     await page.goto("/plans/change?to=platinum");

@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from "../testing/test-server";
 import { runBillingCycle } from "./billing-cycle";
 import { confirmPlanChange, type Consenter } from "./plan-change";
 import { cancelScheduledChange, decideApproval } from "./manage-changes";
-import { previewOverageChange, previewPlanChange, type QuoteRow } from "./quote";
+import { customerQuote, previewOverageChange, previewPlanChange, type QuoteRow } from "./quote";
 
 const DAY = 86_400_000;
 const utc = (s: string) => Date.parse(s);
@@ -116,6 +116,53 @@ describe("what a confirmation refuses", () => {
         .prepare("insert into plan_changes (id, account_id, quote_id, consent_id, kind, from_plan_id, to_plan_id, status, effective_at_ms, created_at_ms, updated_at_ms) values ('p', ?, 'q', null, 'plan_change', 'starter', 'business', 'applied', 0, 0, 0)")
         .run(id),
     ).toThrow(/NOT NULL/);
+  });
+});
+
+describe("the same choice, quoted once", () => {
+  it("previewing the same change again answers the open quote while it has 5 minutes left; another change, or a changed account, gets a new one", async () => {
+    const id = await account("starter");
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    clock.advance(60_000);
+    const again = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    expect(again.id).toBe(q.id);
+    expect(again.amountDueNowMinor).toBe(q.amountDueNowMinor);
+    expect((await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" })).id).not.toBe(q.id);
+    expect(count("quotes", id)).toBe(2);
+
+    // Under 5 minutes left: priced anew (with its own 15 minutes).
+    clock.advance(9 * 60_000 + 1);
+    const later = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    expect(later.id).not.toBe(q.id);
+    expect(later.expiresAtMs).toBe(clock.now() + 15 * 60_000);
+
+    // A change of the account since (its billing date moved) makes the open quote unusable: a new one.
+    srv.sqlite.prepare("update accounts set billing_anchor_ms = ? where id = ?").run(utc("2026-11-02T00:00:00Z"), id);
+    const moved = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    expect(moved.id).not.toBe(later.id);
+    expect(count("quotes", id)).toBe(4);
+  });
+
+  it("a quote the customer consented to is never answered again", async () => {
+    const id = await account("free");
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "pro" });
+    expect(await confirmPlanChange(srv.deps.billing, id, accepted(q), who)).toMatchObject({ status: "applied" });
+    expect((await customerQuote(srv.deps.billing, id, q.id)).state).toBe("consented");
+    const back = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "starter" });
+    expect(back.id).not.toBe(q.id);
+  });
+
+  it("says where a quote stands for the wizard's reload: open, expired, outdated, consented; another account's is not found", async () => {
+    const id = await account("starter");
+    const other = await account("starter");
+    const q = await previewPlanChange(srv.deps.billing, { accountId: id, toPlanId: "business" });
+    expect(await customerQuote(srv.deps.billing, id, q.id)).toMatchObject({ state: "open", quote: { id: q.id } });
+    await expectDomainError(() => customerQuote(srv.deps.billing, other, q.id), "NOT_FOUND");
+    await expectDomainError(() => customerQuote(srv.deps.billing, id, "quo_nothing"), "NOT_FOUND");
+    srv.sqlite.prepare("update accounts set overage_opt_in = 1 where id = ?").run(id);
+    expect((await customerQuote(srv.deps.billing, id, q.id)).state).toBe("outdated");
+    clock.advance(15 * 60_000);
+    expect((await customerQuote(srv.deps.billing, id, q.id)).state).toBe("expired");
   });
 });
 

@@ -7,7 +7,7 @@ import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval, Plan } from "../../shared/plans";
 import { type PlanVerdict } from "../../shared/recommend";
 import { billedMeters, billsOverageOnAnyMeter, usageSplit, type BilledMeter } from "../../shared/meter-billing";
-import { insertQuote, recentQuotes as recentQuoteRows, type NewQuote } from "../db/queries/billing";
+import { insertQuote, quoteConsented, quoteOfAccount, recentQuotes as recentQuoteRows, reusableQuote, type NewQuote } from "../db/queries/billing";
 import { accountRowById } from "../db/queries/accounts";
 import { type AccountRow, type QuoteRow } from "../db/queries/plan-changes";
 import type { Store } from "../db/queries/store";
@@ -62,7 +62,47 @@ export interface PlanChangeDraft {
  * a new billing period today, as Stripe does.
  */
 export async function previewPlanChange(ctx: QuoteContext, input: PlanChangeRequest): Promise<QuoteRow> {
-  return storeQuote(ctx.db, ctx.catalog, await draftPlanChange(ctx, input));
+  const draft = await draftPlanChange(ctx, input);
+  return (await sameChangeQuoted(ctx, draft)) ?? storeQuote(ctx.db, ctx.catalog, draft);
+}
+
+/**
+ * Where a quote the customer was shown stands now (the wizard's URL names it, so a reload finds it):
+ * open (it can still be confirmed), consented (it was), expired, or outdated (the account or the
+ * catalog changed since, so the confirmation would be refused: preview again).
+ */
+export type QuoteState = "open" | "consented" | "expired" | "outdated";
+
+export async function customerQuote(ctx: Pick<QuoteContext, "db" | "catalog" | "clock">, accountId: string, quoteId: string): Promise<{ quote: QuoteRow; state: QuoteState }> {
+  const quote = await quoteOfAccount(ctx.db, accountId, quoteId);
+  if (!quote) throw new DomainError("NOT_FOUND", "There is no such quote.");
+  if (await quoteConsented(ctx.db, quote.id)) return { quote, state: "consented" };
+  if (quote.expiresAtMs <= ctx.clock.now()) return { quote, state: "expired" };
+  const account = await loadAccount(ctx.db, accountId);
+  const outdated = accountFingerprint(account) !== quote.accountFingerprint || catalogFingerprint(ctx.catalog) !== quote.catalogFingerprint;
+  return { quote, state: outdated ? "outdated" : "open" };
+}
+
+/** A quote reused instead of priced again has at least this long left: time to read it and consent. */
+export const QUOTE_REUSE_MIN_LEFT_MS = 5 * 60_000;
+
+/**
+ * The open quote for the same change from the same account state, if there is one with enough time
+ * left: back, forward and reload in the wizard show the quote already shown, and one choice makes
+ * one quote, not one per visit.
+ */
+function sameChangeQuoted(ctx: Pick<QuoteContext, "db" | "clock">, d: PlanChangeDraft): Promise<QuoteRow | undefined> {
+  const v = d.values;
+  return reusableQuote(ctx.db, {
+    accountId: v.accountId,
+    kind: v.kind,
+    toPlanId: v.toPlanId,
+    toPlanVersion: v.toPlanVersion ?? 1,
+    toInterval: v.toInterval ?? "month",
+    accountFingerprint: v.accountFingerprint,
+    catalogFingerprint: v.catalogFingerprint,
+    validUntilMs: ctx.clock.now() + QUOTE_REUSE_MIN_LEFT_MS,
+  });
 }
 
 /**
@@ -72,6 +112,8 @@ export async function previewPlanChange(ctx: QuoteContext, input: PlanChangeRequ
  */
 export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "db" | "catalog" | "clock" | "provider" | "advisor">, input: PlanChangeRequest): Promise<QuoteRow> {
   const draft = await draftPlanChange(ctx, input);
+  const again = await sameChangeQuoted(ctx, draft);
+  if (again) return again;
   const remote = ctx.provider.remote;
   if (!remote) return storeQuote(ctx.db, ctx.catalog, draft);
   const toInterval = draft.values.toInterval ?? "month";

@@ -32,6 +32,9 @@ describe("billing text", () => {
     const local = localExpiresAt(quote, askedAt);
     expect(local).toBeGreaterThan(askedAt + 14 * 60_000);
     expect(local).toBeLessThan(askedAt + 15 * 60_000);
+    // The same quote answered again 6 minutes later: what it has left then, not 15 minutes.
+    const reloadedAt = askedAt + 6 * 60_000;
+    expect(localExpiresAt({ ...quote, expiresInMs: 9 * 60_000 }, reloadedAt)).toBe(reloadedAt + 9 * 60_000 - 1_000);
   });
 });
 

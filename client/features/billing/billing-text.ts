@@ -50,6 +50,7 @@ export function capsLines(catalog: Pick<Catalog, "meters">, plan: Pick<Plan, "ca
  * valid). So the quote's lifetime is counted from when this browser asked for it, and a second
  * early: the server stays the judge, and says so plainly if it disagrees.
  */
-export function localExpiresAt(quote: { expiresAtMs: number; prorationAtMs: number }, requestedAtMs: number): number {
-  return requestedAtMs + (quote.expiresAtMs - quote.prorationAtMs) - 1_000;
+export function localExpiresAt(quote: { expiresAtMs: number; prorationAtMs: number; expiresInMs?: number }, requestedAtMs: number): number {
+  // A quote answered again (a reload, the same choice previewed twice) says how long it has left.
+  return requestedAtMs + (quote.expiresInMs ?? quote.expiresAtMs - quote.prorationAtMs) - 1_000;
 }

@@ -41,6 +41,46 @@ export async function insertQuote(store: Store, row: NewQuote): Promise<QuoteRow
   return store.insert(quotes).values(row).returning().get();
 }
 
+/** One of the account's quotes (another account's is not found). */
+export async function quoteOfAccount(store: Store, accountId: string, quoteId: string): Promise<QuoteRow | undefined> {
+  return store.select().from(quotes).where(and(eq(quotes.id, quoteId), eq(quotes.accountId, accountId))).get();
+}
+
+/** The customer consented to the quote (its change was confirmed, or its confirmation is under way). */
+export async function quoteConsented(store: Store, quoteId: string): Promise<boolean> {
+  return store.select({ id: consents.id }).from(consents).where(eq(consents.quoteId, quoteId)).get() !== undefined;
+}
+
+/**
+ * The newest quote for the same change from the same account state (same fingerprints), valid
+ * until at least `validUntilMs`, that nobody consented to: previewing the same choice again
+ * (a reload, back and forward, a second tab) answers it instead of pricing it anew.
+ */
+export async function reusableQuote(
+  store: Store,
+  q: Pick<QuoteRow, "accountId" | "kind" | "toPlanId" | "toPlanVersion" | "toInterval" | "accountFingerprint" | "catalogFingerprint"> & { validUntilMs: number },
+): Promise<QuoteRow | undefined> {
+  return store
+    .select()
+    .from(quotes)
+    .where(
+      and(
+        eq(quotes.accountId, q.accountId),
+        eq(quotes.kind, q.kind),
+        eq(quotes.toPlanId, q.toPlanId),
+        eq(quotes.toPlanVersion, q.toPlanVersion),
+        eq(quotes.toInterval, q.toInterval),
+        eq(quotes.accountFingerprint, q.accountFingerprint),
+        eq(quotes.catalogFingerprint, q.catalogFingerprint),
+        gte(quotes.expiresAtMs, q.validUntilMs),
+        sql`not exists (select 1 from ${consents} where ${consents.quoteId} = ${quotes.id})`,
+      ),
+    )
+    .orderBy(desc(quotes.createdAtMs))
+    .limit(1)
+    .get();
+}
+
 /** The account's most recent quotes, newest first. */
 export async function recentQuotes(store: Store, accountId: string, limit: number): Promise<QuoteRow[]> {
   return store.select().from(quotes).where(eq(quotes.accountId, accountId)).orderBy(desc(quotes.createdAtMs)).limit(limit).all();

@@ -6,7 +6,8 @@ import { billedMeters } from "../../../shared/meter-billing";
 import { billingOverview } from "../../billing/billing-overview";
 import { confirmPlanChangeAs, confirmPlanChangeInput } from "../../billing/plan-change";
 import { cancelWaitingChangeAs } from "../../billing/cancel-change";
-import { previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
+import { customerQuote, previewOverageChange, previewPlanChangeWithProvider, type QuoteRow } from "../../billing/quote";
+import type { Deps } from "../../deps";
 import { getAccount } from "../../accounts/accounts";
 import { rateExperience, rateInput } from "../../operator/satisfaction";
 import { customerProcedure, router } from "../trpc";
@@ -52,6 +53,21 @@ function quoteView(catalog: Catalog, q: QuoteRow) {
   };
 }
 
+/**
+ * A plan-change quote with what the wizard needs besides: the approval threshold it would cross, and
+ * how long it has left now (a quote answered again was not made at this moment).
+ */
+function planChangeQuoteView(deps: Pick<Deps, "catalog" | "billing" | "clock">, q: QuoteRow) {
+  const cap = deps.billing.billingCapMinor;
+  return {
+    ...quoteView(deps.catalog, q),
+    billingCapMinor: cap,
+    needsApproval: q.projectedMonthlyMinor > cap,
+    needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap,
+    expiresInMs: Math.max(0, q.expiresAtMs - deps.clock.now()),
+  };
+}
+
 export const billingRouter = router({
   overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.deps.catalog, ctx.accountId, ctx.deps.clock.now())),
 
@@ -59,8 +75,13 @@ export const billingRouter = router({
   previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40), interval: z.enum(INTERVALS).optional() })).mutation(async ({ ctx, input }) => {
     // With Stripe, a change charged now is priced by Stripe's invoice preview. Without an interval, the account's own (if the plan is sold in it).
     const q = await previewPlanChangeWithProvider(ctx.deps.billing, { accountId: ctx.accountId, toPlanId: input.toPlanId, interval: input.interval });
-    const cap = ctx.deps.billing.billingCapMinor;
-    return { ...quoteView(ctx.deps.catalog, q), billingCapMinor: cap, needsApproval: q.projectedMonthlyMinor > cap, needsApprovalWithOverage: q.projectedMonthlyMinor + q.expectedOverageMinor > cap };
+    return planChangeQuoteView(ctx.deps, q);
+  }),
+
+  /** One of the customer's plan-change quotes, by the id the wizard's URL carries, and whether it can still be confirmed. */
+  quote: customerProcedure.input(z.object({ id: z.string().min(1).max(100) })).query(async ({ ctx, input }) => {
+    const { quote, state } = await customerQuote(ctx.deps.billing, ctx.accountId, input.id);
+    return { ...planChangeQuoteView(ctx.deps, quote), state };
   }),
 
   previewOverage: customerProcedure.input(z.object({ optIn: z.boolean() })).mutation(async ({ ctx, input }) => {
