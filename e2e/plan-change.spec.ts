@@ -296,12 +296,13 @@ test.describe("plan-change wizard", () => {
     const quotesOfJuniper = () => {
       const db = database();
       try {
-        return db.prepare("select id from quotes where account_id = 'acc_demo_juniper' and kind = 'plan_change' and to_plan_id = 'starter' and created_at_ms > ?").pluck().all(started) as string[];
+        return db.prepare("select id from quotes where account_id = 'acc_demo_juniper' and kind = 'plan_change' and to_plan_id = 'starter'").pluck().all() as string[];
       } finally {
         db.close();
       }
     };
-    const started = Date.now() - 1_000;
+    // An open quote for the same choice from an earlier visit may be answered again: at most one new one.
+    const before = quotesOfJuniper();
     await page.goto("/plans/change?to=starter");
     await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
     await expect(page).toHaveURL(/step=preview&quote=quo_/);
@@ -330,7 +331,9 @@ test.describe("plan-change wizard", () => {
     await page.getByRole("button", { name: "Back" }).click();
     await page.getByRole("button", { name: "Preview the switch to Starter" }).click();
     await expect(page).toHaveURL(new RegExp(`quote=${quoteId}`));
-    expect(quotesOfJuniper()).toEqual([quoteId]);
+    const made = quotesOfJuniper().filter((id) => !before.includes(id));
+    expect(made.length).toBeLessThanOrEqual(1);
+    expect([...before, ...made]).toContain(quoteId);
 
     // Consent, then reload the receipt: still the receipt; back does not offer the consent again.
     await page.getByRole("button", { name: "Continue" }).click();

@@ -140,7 +140,8 @@ export function PlanChangePage() {
   };
 
   // A quote reloaded after it expired, or after the account changed: priced again, for the same choice, and shown for a new consent.
-  const stale = loaded && (loaded.state === "expired" || loaded.state === "outdated") && step !== "done" && !asking;
+  // Only on arrival: once a price was asked for on this page, the customer's own "Preview again" does it.
+  const stale = loaded && (loaded.state === "expired" || loaded.state === "outdated") && step !== "done" && preview.isIdle;
   useEffect(() => {
     if (stale) runPreview(loaded.toPlanId as PlanId, loaded.toInterval, { replace: true });
   }, [stale, loaded?.id]);
