@@ -26,7 +26,12 @@ export interface RecordedRequest {
 }
 
 export type ScriptedFailure =
-  | { status: number; error?: Obj; headers?: Record<string, string> }
+  /**
+   * An error answer. A 5xx or a 402 happens while the endpoint runs: it is saved for the request's
+   * Idempotency-Key and replayed (unless `saved: false`); others (a 429, a 400) come before execution
+   * and are not saved. `effectApplied`: the endpoint's work was done before the 500.
+   */
+  | { status: number; error?: Obj; headers?: Record<string, string>; saved?: boolean; effectApplied?: boolean }
   /** Never answers: the SDK times out. Nothing was processed. */
   | { hang: true }
   /** Processes the request (and stores the answer for its key), then never answers: the answer is lost on the way. */
@@ -63,6 +68,14 @@ export function parseStripeForm(search: string): Obj {
 }
 
 const DAY_S = 86_400;
+/** How long the double remembers an idempotency key (Stripe: at least 24 hours). */
+export const IDEMPOTENCY_KEY_TTL_S = DAY_S;
+
+/** Whether a scripted error answer is saved for the key (it happened while the endpoint ran). */
+function savedFailure(f: { status: number; saved?: boolean }, key: string | null): boolean {
+  if (!key) return false;
+  return f.saved ?? (f.status >= 500 || f.status === 402);
+}
 /** The double's period lengths: 30 days a month, 365 a year. */
 const SPAN_S: Record<string, number> = { month: 30 * DAY_S, year: 365 * DAY_S };
 const MIXED_INTERVALS = "Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.";
@@ -73,7 +86,7 @@ export class StripeDouble {
   private server: Server | null = null;
   private sockets = new Set<Socket>();
   private scripts: Script[] = [];
-  private idempotency = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  private idempotency = new Map<string, { fingerprint: string; status: number; body: unknown; headers: Record<string, string>; atS: number }>();
   private seq = 0;
 
   readonly customers = new Map<string, Obj>();
@@ -120,7 +133,7 @@ export class StripeDouble {
     return `${prefix}_${String(++this.seq).padStart(6, "0")}`;
   }
 
-  /** The next `times` matching requests fail as scripted (before the idempotency layer, unless hangAfterProcessing). */
+  /** The next `times` matching requests fail as scripted (see ScriptedFailure for which are saved for their key). */
   failNext(method: string, path: RegExp, failure: ScriptedFailure, times = 1): void {
     this.scripts.push({ method, path, failure, times });
   }
@@ -370,35 +383,78 @@ export class StripeDouble {
     const header = (n: string) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null);
     const rec: RecordedRequest = { method, path: url.pathname, params, idempotencyKey: header("idempotency-key"), stripeVersion: header("stripe-version"), authorization: header("authorization"), replayed: false };
     this.requests.push(rec);
-
-    const script = this.scripts.find((s) => s.method === method && s.path.test(url.pathname) && s.times > 0);
-    if (script) script.times--;
-    const failure = script?.failure;
-    if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
-    if (failure && "status" in failure) {
-      res.writeHead(failure.status, { "content-type": "application/json", "request-id": this.id("req"), ...(failure.headers ?? {}) });
-      res.end(JSON.stringify({ error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }));
-      return;
-    }
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", "request-id": this.id("req"), ...headers });
+      res.end(JSON.stringify(payload));
+    };
 
     const key = method === "POST" ? rec.idempotencyKey : null;
     const fingerprint = `${method} ${url.pathname} ${body}`;
-    let answer: { status: number; body: unknown };
+    this.forgetExpiredKeys();
     const stored = key ? this.idempotency.get(key) : undefined;
+
+    // Failures before execution (the request never arrived, a rate limit, a refusal before the endpoint
+    // runs): nothing is saved for the key, so a retry with the same key runs fresh.
+    const script = this.takeScript(method, url.pathname, stored ? "before" : "any");
+    const failure = script?.failure;
+    if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
+    if (failure && "status" in failure && !savedFailure(failure, key)) {
+      send(failure.status, { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, failure.headers);
+      return;
+    }
+
+    // Stripe saves the status and body of the first request with a key once the endpoint has started
+    // executing, whatever it was (a 500 included), and replays them for that key; a reuse with other
+    // parameters is refused. https://docs.stripe.com/api/idempotent_requests
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        answer = { status: 400, body: { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } } };
-      } else {
-        rec.replayed = true;
-        answer = { status: stored.status, body: stored.body };
+        send(400, { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } });
+        return;
       }
-    } else {
-      answer = this.route(method, url.pathname, params);
-      if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body });
+      rec.replayed = true;
+      // Stripe marks a replayed answer with Idempotent-Replayed: true.
+      send(stored.status, stored.body, { ...stored.headers, "idempotent-replayed": "true" });
+      return;
     }
+
+    let answer: { status: number; body: unknown; headers: Record<string, string> };
+    if (failure && "status" in failure) {
+      // A failure during execution (a 500, a declined card): saved for the key like any result. With
+      // effectApplied the endpoint's work was done before it failed (Stripe's 500 leaves the outcome unknown).
+      if (failure.effectApplied) this.route(method, url.pathname, params);
+      // Stripe sends Stripe-Should-Retry: false with most 500s, since a retry with the key would replay it.
+      // https://docs.stripe.com/error-low-level#idempotency
+      const headers = { ...(failure.status >= 500 ? { "stripe-should-retry": "false" } : {}), ...(failure.headers ?? {}) };
+      answer = { status: failure.status, body: { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, headers };
+    } else {
+      answer = { ...this.route(method, url.pathname, params), headers: {} };
+    }
+    if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body, headers: answer.headers, atS: this.nowS() });
     if (failure && "hangAfterProcessing" in failure) return;
-    res.writeHead(answer.status, { "content-type": "application/json", "request-id": this.id("req"), ...(rec.replayed ? { "idempotent-replayed": "true" } : {}) });
-    res.end(JSON.stringify(answer.body));
+    send(answer.status, answer.body, answer.headers);
+  }
+
+  /**
+   * Stripe prunes a key after at least 24 hours; the double forgets it after exactly 24 hours of its
+   * clock, after which the same key runs the request again. https://docs.stripe.com/api/idempotent_requests
+   */
+  private forgetExpiredKeys(): void {
+    const now = this.nowS();
+    for (const [k, v] of this.idempotency) if (now - v.atS >= IDEMPOTENCY_KEY_TTL_S) this.idempotency.delete(k);
+  }
+
+  /** Idempotency keys the double still remembers (for tests). */
+  remembers(key: string): boolean {
+    this.forgetExpiredKeys();
+    return this.idempotency.has(key);
+  }
+
+  /** The next script matching this request; a failure during execution is not taken by a request that is replayed. */
+  private takeScript(method: string, path: string, phase: "before" | "any"): Script | undefined {
+    const during = (f: ScriptedFailure) => "hangAfterProcessing" in f || ("status" in f && savedFailure(f, "key"));
+    const script = this.scripts.find((s) => s.method === method && s.path.test(path) && s.times > 0 && (phase === "any" || !during(s.failure)));
+    if (script) script.times--;
+    return script;
   }
 
   private route(method: string, path: string, p: Obj): { status: number; body: unknown } {
@@ -418,6 +474,12 @@ export class StripeDouble {
         return ok(m);
       }
       if (method === "POST" && path === "/v1/billing/meter_events") {
+        // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
+        // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
+        // answered is not documented; the double answers with the event first recorded.
+        // https://docs.stripe.com/api/billing/meter-event/create
+        const first = p.identifier ? this.meterEvents.find((e) => e.identifier === p.identifier && this.nowS() - e.created < DAY_S) : undefined;
+        if (first) return ok(first);
         this.executed.meterEvents++;
         const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier, payload: p.payload, timestamp: Number(p.timestamp), created: this.nowS(), livemode: false };
         this.meterEvents.push(e);
@@ -469,6 +531,7 @@ export class StripeDouble {
           this.prices.set(price.id, price);
           return ok(price);
         }
+        if (method === "GET" && seg[2]) return this.prices.has(seg[2]) ? ok(this.prices.get(seg[2])) : missing(`price: '${seg[2]}'`);
         if (method === "POST" && seg[2]) {
           const price = this.prices.get(seg[2]);
           if (!price) return missing(`price: '${seg[2]}'`);
@@ -522,10 +585,16 @@ export class StripeDouble {
       if (method === "GET" && seg[1] === "invoices" && seg[2]) return this.invoices.has(seg[2]) ? ok(this.invoices.get(seg[2])) : missing(`invoice: '${seg[2]}'`);
       if (method === "GET" && path === "/v1/invoice_payments") {
         const inv = this.invoices.get(p.invoice);
-        const data = inv && inv.status === "paid" ? [{ id: `inpay_${inv.id}`, object: "invoice_payment", invoice: inv.id, amount_paid: inv.amount_paid, status: "paid", is_default: true, payment: { type: "payment_intent", payment_intent: inv.payment_intent } }] : [];
+        // An invoice paid by a charge (set `charge` on it in a test) has a payment of type charge.
+        const payment = inv?.payment_intent ? { type: "payment_intent", payment_intent: inv.payment_intent } : { type: "charge", charge: inv?.charge };
+        const data = inv && inv.status === "paid" ? [{ id: `inpay_${inv.id}`, object: "invoice_payment", invoice: inv.id, amount_paid: inv.amount_paid, status: "paid", is_default: true, payment }] : [];
         return ok({ object: "list", data, has_more: false });
       }
       // refunds
+      if (method === "GET" && path === "/v1/refunds") {
+        const data = this.refunds.filter((r) => (!p.payment_intent || r.payment_intent === p.payment_intent) && (!p.charge || r.charge === p.charge));
+        return ok({ object: "list", data: [...data].reverse(), has_more: false });
+      }
       if (method === "POST" && path === "/v1/refunds") {
         this.executed.refunds++;
         const r = { id: this.id("re"), object: "refund", amount: Number(p.amount), payment_intent: p.payment_intent ?? null, charge: p.charge ?? null, status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} };

@@ -122,10 +122,10 @@ describe("an upgrade through Stripe, with consent", () => {
 
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r).toMatchObject({ status: "applied", replayed: true });
-    const sent = updates(a.subscriptionId);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
-    expect(sent[1]!.replayed).toBe(true);
+    // A change sent before is re-read first (Stripe may have forgotten its key): the subscription already
+    // has the new price, so nothing is sent again; its invoice comes with the re-read.
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`)).some((c) => c.params.expand?.includes("latest_invoice"))).toBe(true);
     // Stripe applied it once; no second re-preview (it would no longer show the consented amount).
     expect(t.double.executed.subscriptionUpdates).toBe(1);
     expect(t.double.calls("POST", /create_preview/)).toHaveLength(2);
@@ -165,18 +165,66 @@ describe("an upgrade through Stripe, with consent", () => {
     expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
-  it("retries a 500 and a timeout with the same Idempotency-Key; Stripe applies once", async () => {
+  it("a 500 Stripe saved for the key is replayed to the same key: Headroom re-reads, then sends once more under a key derived from what it read", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500 });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hangAfterProcessing: true });
+    const path = new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`);
+    t.double.failNext("POST", path, { status: 500 });
+    // The second key's answer is lost on the way (a timeout): retried with that key, replayed.
+    t.double.failNext("POST", path, { hangAfterProcessing: true });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const sent = updates(a.subscriptionId);
-    expect(sent).toHaveLength(3);
-    expect(new Set(sent.map((s) => s.idempotencyKey)).size).toBe(1);
+    const key = `quote:${q.id}:apply`;
+    expect(sent.map((s) => s.idempotencyKey)).toEqual([key, expect.stringMatching(new RegExp(`^${key}:after:[0-9a-f]{16}$`)), sent[1]!.idempotencyKey]);
     expect(sent.map((s) => s.replayed)).toEqual([false, false, true]);
-    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId)]).toEqual([1, 1]);
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
+
+    // The first key still answers with its saved 500 (Stripe-Should-Retry: false): a blind retry would have got only that.
+    const replay = await t.stripe.subscriptions.update(a.subscriptionId, sent[0]!.params as Stripe.SubscriptionUpdateParams, { idempotencyKey: key }).catch((e: Stripe.errors.StripeError) => e);
+    expect(replay).toMatchObject({ statusCode: 500, headers: { "idempotent-replayed": "true", "stripe-should-retry": "false" } });
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+
+  it("a 500 after Stripe made the change: the re-read finds it made, and nothing is sent again", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500, effectApplied: true });
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect([t.double.executed.subscriptionUpdates, planOf(t, a.accountId)]).toEqual([1, "business"]);
+    // The invoice Stripe issued is mirrored from the re-read subscription.
+    expect(t.srv.sqlite.prepare("select total_minor, status from invoices where account_id = ?").all(a.accountId)).toEqual([{ total_minor: 8500, status: "paid" }]);
+  });
+
+  it("Stripe-Should-Retry is honoured: true retries a 5xx Stripe did not save with the same key; false stops a 409 at once", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const path = new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`);
+    t.double.failNext("POST", path, { status: 503, saved: false, headers: { "stripe-should-retry": "true" } });
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    expect(new Set(updates(a.subscriptionId).map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
+    expect(updates(a.subscriptionId)).toHaveLength(2);
+
+    const b = await linkedAccount(t, clock, "starter", NOV);
+    const qb = await previewPlanChangeWithProvider(billing(), { accountId: b.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${b.subscriptionId}$`), { status: 409, headers: { "stripe-should-retry": "false" }, error: { type: "invalid_request_error", message: "Conflict." } });
+    await rejects(confirmPlanChange(billing(), b.accountId, accepted(qb), who), "PRECONDITION_FAILED");
+    expect(updates(b.subscriptionId)).toHaveLength(1);
+  });
+
+  it("a change resumed more than a day later, when Stripe no longer remembers its key, is re-read and not made twice", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.srv.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    t.srv.sqlite.exec("drop trigger crash_once");
+    clock.advance(25 * 3_600_000);
+    expect(t.double.remembers(`quote:${q.id}:apply`)).toBe(false);
+    expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
   });
 
   it("honours a 429 and gives up on an outage without losing the consent (the change stays applying, retried later)", async () => {

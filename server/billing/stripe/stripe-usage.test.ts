@@ -54,21 +54,39 @@ describe("metered usage as Stripe meter events", () => {
   it("retries a failed send later with the same identifier, and never counts it twice", async () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
+    const id = `hr:calls:${a.accountId}:${m1}`;
     usage(a.accountId, m1, 40);
     await reporter().enqueue();
-    // Stripe answers 500 (twice, both attempts of this run): the report waits with a backoff.
+    // Stripe fails while recording it (saved for the key, Stripe-Should-Retry: false); the event is sent
+    // again under a new key with the same identifier, and that fails too: the report waits with a backoff.
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 500 }, 2);
     expect(await reporter().send()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    expect(meterCalls().map((c) => c.idempotencyKey)).toEqual([id, expect.stringMatching(new RegExp(`^${id}:after:`))]);
     expect(await reporter().backlog()).toMatchObject({ pending: 1 });
     expect((await reporter().send()).sent).toBe(0); // not due yet
     clock.advance(61_000);
     // This time the event is processed but the answer is lost (timeout): the retry is replayed, not counted again.
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { hangAfterProcessing: true });
     expect(await reporter().send()).toEqual({ sent: 1, retrying: 0, failed: 0 });
-    const ids = meterCalls().map((c) => c.idempotencyKey);
-    expect(new Set(ids)).toEqual(new Set([`hr:calls:${a.accountId}:${m1}`]));
+    const calls = meterCalls();
+    // The first key replays its 500; the next key (derived anew) is processed, its answer lost, then replayed.
+    expect(calls.map((c) => c.replayed)).toEqual([false, false, true, false, true]);
+    expect(new Set(calls.map((c) => c.params.identifier))).toEqual(new Set([id]));
     expect(t.double.executed.meterEvents).toBe(1);
     expect((await reporter().backlog()).pending).toBe(0);
+  });
+
+  it("a 500 after Stripe recorded the event: sent again under a new key, the identifier keeps it counted once", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const m1 = utc("2026-11-16T11:00:00Z");
+    usage(a.accountId, m1, 40);
+    await reporter().enqueue();
+    t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 500, effectApplied: true });
+    expect(await reporter().send()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(meterCalls()).toHaveLength(2);
+    expect(new Set(meterCalls().map((c) => c.idempotencyKey)).size).toBe(2);
+    expect(t.double.executed.meterEvents).toBe(1);
+    expect(t.double.meterEvents.reduce((s, e) => s + Number(e.payload.value), 0)).toBe(40);
   });
 
   it("a 429 stops the run; the rest waits for the next one", async () => {
