@@ -67,3 +67,82 @@ describe("idempotent requests, as Stripe keeps them", () => {
     expect(double.customers.size).toBe(1);
   });
 });
+
+describe("request validation, with Stripe's error shape", () => {
+  /** A product, a monthly price with a lookup key, a customer and a subscription on it. */
+  async function fixtures() {
+    await stripe.products.create({ id: "prod_a", name: "A" });
+    const price = await stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 1_000, lookup_key: "a_monthly", recurring: { interval: "month" } });
+    const c = double.createCustomer("a@example.com");
+    const sub = double.createSubscription(c.id, ["a_monthly"], { startS: double.nowS(), endS: double.nowS() + 30 * 86_400 });
+    return { price, sub };
+  }
+  const raw = (e: Stripe.errors.StripeError) => ({ status: e.statusCode, ...(e.raw as { type?: string; code?: string; param?: string; message?: string }) });
+
+  it("an unknown parameter", async () => {
+    const { sub } = await fixtures();
+    // biome-ignore lint/suspicious/noExplicitAny: a parameter the SDK's types do not have, sent on purpose
+    const e = await failure(stripe.subscriptions.update(sub.id, { prorate: true } as any));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", code: "parameter_unknown", param: "prorate", message: "Received unknown parameter: prorate" });
+    // biome-ignore lint/suspicious/noExplicitAny: a nested unknown parameter
+    const nested = await failure(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, plan_price: "x" }] } as any));
+    expect(raw(nested)).toMatchObject({ code: "parameter_unknown", param: "items[0][plan_price]" });
+  });
+
+  it("a wrong type and a wrong enum value", async () => {
+    const { sub } = await fixtures();
+    // biome-ignore lint/suspicious/noExplicitAny: a string where Stripe wants an integer
+    const e = await failure(stripe.subscriptions.update(sub.id, { proration_date: "yesterday" } as any));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", code: "parameter_invalid_integer", param: "proration_date" });
+    // biome-ignore lint/suspicious/noExplicitAny: a value outside the enum
+    const en = await failure(stripe.subscriptions.update(sub.id, { proration_behavior: "sometimes" } as any));
+    expect(raw(en)).toMatchObject({ status: 400, type: "invalid_request_error", param: "proration_behavior", message: "Invalid proration_behavior: must be one of always_invoice, create_prorations, none" });
+  });
+
+  it("a missing required parameter", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: name is required
+    const e = await failure(stripe.products.create({ id: "prod_b" } as any));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", code: "parameter_missing", param: "name", message: "Missing required param: name." });
+    // biome-ignore lint/suspicious/noExplicitAny: recurring[interval] is required
+    const nested = await failure(stripe.prices.create({ currency: "usd", unit_amount: 5, product: "prod_b", recurring: { usage_type: "licensed" } } as any));
+    expect(raw(nested)).toMatchObject({ code: "parameter_missing", param: "recurring[interval]" });
+  });
+
+  it("pending_if_incomplete with a parameter Stripe's pending updates do not support", async () => {
+    const { sub, price } = await fixtures();
+    const e = await failure(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: price.id }], payment_behavior: "pending_if_incomplete", metadata: { a: "b" } }));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", param: "metadata" });
+    const item = await failure(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: price.id, metadata: { a: "b" } }], payment_behavior: "pending_if_incomplete" }));
+    expect(raw(item)).toMatchObject({ param: "items[0][metadata]" });
+    expect(double.executed.subscriptionUpdates).toBe(0);
+  });
+
+  it("a lookup key already in use without transfer_lookup_key, and transferred with it", async () => {
+    const { price } = await fixtures();
+    const e = await failure(stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 2_000, lookup_key: "a_monthly", recurring: { interval: "month" } }));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", param: "lookup_key", message: `A price (\`${price.id}\`) already uses that lookup key.` });
+    const moved = await stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 2_000, lookup_key: "a_monthly", transfer_lookup_key: true, recurring: { interval: "month" } });
+    expect(double.priceByKey("a_monthly").id).toBe(moved.id);
+  });
+
+  it("a product id that exists", async () => {
+    await fixtures();
+    const e = await failure(stripe.products.create({ id: "prod_a", name: "Again" }));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", code: "resource_already_exists", param: "id" });
+  });
+
+  it("cancel_at_period_end on a subscription run by a schedule", async () => {
+    const { sub } = await fixtures();
+    await stripe.subscriptionSchedules.create({ from_subscription: sub.id });
+    const e = await failure(stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }));
+    expect(raw(e)).toMatchObject({ status: 400, type: "invalid_request_error", param: "cancel_at_period_end" });
+    expect(double.subscription(sub.id).cancel_at_period_end).toBe(false);
+  });
+
+  it("a refused request is not saved for its key: the key is free for the corrected request", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: name is required
+    await failure(stripe.products.create({ id: "prod_k" } as any, { idempotencyKey: "k-refused" }));
+    expect(double.remembers("k-refused")).toBe(false);
+    expect((await stripe.products.create({ id: "prod_k", name: "K" }, { idempotencyKey: "k-refused" })).id).toBe("prod_k");
+  });
+});

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { checkParams, refusal, type StripeRefusal } from "./stripe-schemas";
 
 /**
  * A local stand-in for Stripe's API, for tests: the real `stripe` SDK is pointed at it
@@ -78,6 +79,9 @@ function savedFailure(f: { status: number; saved?: boolean }, key: string | null
 }
 /** The double's period lengths: 30 days a month, 365 a year. */
 const SPAN_S: Record<string, number> = { month: 30 * DAY_S, year: 365 * DAY_S };
+/** What may be sent with payment_behavior=pending_if_incomplete (https://docs.stripe.com/billing/subscriptions/pending-updates). */
+const PENDING_UPDATE_PARAMS = ["add_invoice_items", "billing_cycle_anchor", "expand", "items", "payment_behavior", "proration_behavior", "proration_date", "trial_end", "trial_from_plan"];
+const PENDING_UPDATE_ITEM_PARAMS = ["id", "price", "price_data", "quantity"];
 const MIXED_INTERVALS = "Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.";
 
 export class StripeDouble {
@@ -417,6 +421,14 @@ export class StripeDouble {
       return;
     }
 
+    // Parameters that fail validation: refused before the endpoint runs, so nothing is saved for the key.
+    // https://docs.stripe.com/api/idempotent_requests ("Results are only saved if an API endpoint begins its execution")
+    const invalid = this.validate(method, url.pathname, params);
+    if (invalid) {
+      send(invalid.status, invalid.body);
+      return;
+    }
+
     let answer: { status: number; body: unknown; headers: Record<string, string> };
     if (failure && "status" in failure) {
       // A failure during execution (a 500, a declined card): saved for the key like any result. With
@@ -432,6 +444,43 @@ export class StripeDouble {
     if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body, headers: answer.headers, atS: this.nowS() });
     if (failure && "hangAfterProcessing" in failure) return;
     send(answer.status, answer.body, answer.headers);
+  }
+
+  /**
+   * What Stripe refuses before an endpoint runs: parameters outside the SDK's request types (see
+   * stripe-schemas), and the rules below that depend on the account's objects.
+   */
+  private validate(method: string, path: string, p: Obj): StripeRefusal | null {
+    const bad = checkParams(method, path, p);
+    if (bad) return bad;
+    const seg = path.split("/").filter(Boolean);
+    if (method === "POST" && seg[1] === "subscriptions" && seg[2] && !seg[3]) {
+      // Only the attributes in Stripe's pending updates reference may be sent with pending_if_incomplete.
+      // https://docs.stripe.com/billing/subscriptions/pending-updates
+      if (p.payment_behavior === "pending_if_incomplete") {
+        const top = Object.keys(p).find((k) => !PENDING_UPDATE_PARAMS.includes(k));
+        if (top) return refusal(top, `You cannot update \`${top}\` with payment_behavior=pending_if_incomplete. Only these parameters are supported: ${PENDING_UPDATE_PARAMS.join(", ")}.`);
+        for (const [i, item] of ((p.items ?? []) as Obj[]).entries()) {
+          const k = Object.keys(item).find((x) => !PENDING_UPDATE_ITEM_PARAMS.includes(x));
+          if (k) return refusal(`items[${i}][${k}]`, `You cannot update \`items[${i}][${k}]\` with payment_behavior=pending_if_incomplete. Only these item parameters are supported: ${PENDING_UPDATE_ITEM_PARAMS.join(", ")}.`);
+        }
+      }
+      // A subscription run by a schedule takes its cancellation from the schedule.
+      // https://docs.stripe.com/billing/subscriptions/subscription-schedules
+      const sub = this.subscriptions.get(seg[2]);
+      if (sub?.schedule && p.cancel_at_period_end !== undefined) {
+        return refusal("cancel_at_period_end", `The subscription is managed by the subscription schedule \`${sub.schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`);
+      }
+    }
+    if (method === "POST" && path === "/v1/prices" && p.lookup_key !== undefined && p.transfer_lookup_key !== "true") {
+      // A lookup key belongs to one price; taking it over needs transfer_lookup_key. https://docs.stripe.com/api/prices/create
+      const holder = [...this.prices.values()].find((x) => x.lookup_key === p.lookup_key);
+      if (holder) return refusal("lookup_key", `A price (\`${holder.id}\`) already uses that lookup key.`);
+    }
+    if (method === "POST" && path === "/v1/products" && p.id !== undefined && this.products.has(p.id)) {
+      return refusal("id", "Product already exists.", "resource_already_exists");
+    }
+    return null;
   }
 
   /**
