@@ -107,7 +107,11 @@ export class StripeDouble {
   readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
   /** Added to every preview's total: a price that moved at Stripe after the customer saw the quote. */
   previewAdjustMinor = 0;
-  /** The next subscription updates fail to collect: Stripe keeps them as a pending_update. */
+  /**
+   * The next subscription updates fail to collect. With payment_behavior=pending_if_incomplete Stripe
+   * answers 200: the subscription keeps its items and carries a pending_update (expiring after about 23
+   * hours), its latest_invoice is open and unpaid. https://docs.stripe.com/billing/subscriptions/pending-updates
+   */
   paymentFails = false;
 
   private constructor(private readonly clock: { now(): number }) {}
@@ -426,6 +430,14 @@ export class StripeDouble {
     const invalid = this.validate(method, url.pathname, params);
     if (invalid) {
       send(invalid.status, invalid.body);
+      return;
+    }
+
+    // Under pending_if_incomplete a failed payment is no error: Stripe answers 200 with a pending update and
+    // an open invoice (https://docs.stripe.com/billing/subscriptions/pending-updates). A test scripting a 402
+    // there is told so, loudly, instead of passing for a reason Stripe would not give.
+    if (failure && "status" in failure && failure.status === 402 && method === "POST" && /^\/v1\/subscriptions\/[^/]+$/.test(url.pathname) && params.payment_behavior === "pending_if_incomplete") {
+      send(500, { error: { type: "api_error", message: "Stripe double: a decline under pending_if_incomplete is a 200 with a pending_update, not a 402; set paymentFails instead." } });
       return;
     }
 

@@ -243,20 +243,21 @@ describe("an upgrade through Stripe, with consent", () => {
 });
 
 describe("when the charge is not made", () => {
-  it("a declined card (402): plan unchanged, the customer told in plain words, the same quote not retried at Stripe", async () => {
+  it("a declined card under pending_if_incomplete is no 402: Stripe answers 200 with a pending update and an open invoice; the plan is unchanged and the quote not sent again", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } });
+    t.double.paymentFails = true;
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
-    expect(e.message).toBe("Your card has insufficient funds, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged. Update your payment method, then preview the change again.");
+    expect(e.message).toContain("did not go through, so your plan is unchanged");
     expect(planOf(t, a.accountId)).toBe("starter");
-    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
+    expect(t.double.subscription(a.subscriptionId)).toMatchObject({ pending_update: { expires_at: expect.any(Number) }, items: { data: [{ price: { lookup_key: basePriceKey("starter") } }] } });
+    expect(t.double.invoices.get(t.double.subscription(a.subscriptionId).latest_invoice as string)).toMatchObject({ status: "open", amount_due: 8500 });
     const notice = t.srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId) as string;
-    expect(JSON.parse(notice).text).toContain("insufficient funds");
-    // A 4xx is not retried.
+    expect(JSON.parse(notice).text).toContain("did not go through");
     expect(updates(a.subscriptionId)).toHaveLength(1);
     await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
   it("a failed payment with pending_if_incomplete: the change stays pending; paid later, the webhook applies it", async () => {
@@ -446,10 +447,12 @@ describe("the portal's tRPC contract with Stripe", () => {
     const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; lines: unknown[]; consentText: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
     expect(quote).toMatchObject({ amountDueNowMinor: 8500, recurringMinor: 19_900, currency: "USD" });
     expect(quote.lines).toHaveLength(2);
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
+    // A decline under pending_if_incomplete: a 200 with a pending update at Stripe, a 412 with plain words here.
+    t.double.paymentFails = true;
     const declined = await customer.mutate("billing.confirm", confirmationFor(quote));
     expect(declined.status).toBe(412);
-    expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
+    expect(declined.error!.message).toContain("The payment of $85.00 for your switch to the Business plan did not go through, so your plan is unchanged.");
+    t.double.paymentFails = false;
 
     const free = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
     const newco = await PortalClient.signIn(t.srv, free.id);
