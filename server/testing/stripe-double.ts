@@ -102,6 +102,10 @@ export class StripeDouble {
   readonly schedules = new Map<string, Obj>();
   readonly sessions = new Map<string, Obj>();
   readonly refunds: Obj[] = [];
+  /** Which phase of each schedule the subscription is in (0: the first). */
+  private phaseIndex = new Map<string, number>();
+  /** Events Stripe would have sent, for takeEvents. */
+  private outbox: Obj[] = [];
   readonly meterEvents: Obj[] = [];
   /** Effects carried out, replays not counted: the number that must not double. */
   readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
@@ -252,20 +256,42 @@ export class StripeDouble {
     const sub = this.subscriptions.get(subscriptionId)!;
     const endS = sub.items[0].current_period_end;
     const next = { startS: endS, endS: endS + SPAN_S[this.intervalOf(sub.items[0].price)]! };
+    const renew = () => {
+      for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
+    };
     if (sub.cancel_at_period_end) {
       sub.status = "canceled";
+      this.outbox.push(this.event("customer.subscription.deleted", this.renderSubscription(sub, [])));
     } else if (sub.schedule) {
+      // Stripe keeps a schedule active through its last phase: the subscription moves into the next phase
+      // (the schedule's current phase now), and only when the last phase ends does end_behavior apply
+      // (release: the subscription goes on by itself). https://docs.stripe.com/billing/subscriptions/subscription-schedules
       const schedule = this.schedules.get(sub.schedule)!;
-      const phase = schedule.phases[1];
-      if (phase) sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, { startS: endS, endS: endS + SPAN_S[this.intervalOf(i.price)]! }));
-      schedule.status = "released";
-      schedule.released_subscription = sub.id;
-      schedule.subscription = null;
-      sub.schedule = null;
+      const at = this.phaseIndex.get(schedule.id) ?? 0;
+      const phase = schedule.phases[at + 1] as Obj | undefined;
+      if (phase) {
+        sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, { startS: endS, endS: endS + SPAN_S[this.intervalOf(i.price)]! }));
+        const phaseEnd = phase.end_date ?? endS + SPAN_S[phase.duration?.interval ?? this.intervalOf(sub.items[0].price)]! * Number(phase.duration?.interval_count ?? 1);
+        Object.assign(phase, { start_date: endS, end_date: phaseEnd });
+        schedule.current_phase = { start_date: endS, end_date: phaseEnd };
+        this.phaseIndex.set(schedule.id, at + 1);
+        this.outbox.push(this.event("customer.subscription.updated", this.renderSubscription(sub, [])), this.event("subscription_schedule.updated", { ...schedule }));
+      } else {
+        renew();
+        Object.assign(schedule, { status: "released", released_at: endS, released_subscription: sub.id, subscription: null, current_phase: null });
+        sub.schedule = null;
+        this.outbox.push(this.event("subscription_schedule.released", { ...schedule }), this.event("customer.subscription.updated", this.renderSubscription(sub, [])));
+      }
     } else {
-      for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
+      renew();
+      this.outbox.push(this.event("customer.subscription.updated", this.renderSubscription(sub, [])));
     }
     return this.renderSubscription(sub, []);
+  }
+
+  /** The events Stripe has sent since the last call, in order (endPeriod adds to them). */
+  takeEvents(): Obj[] {
+    return this.outbox.splice(0);
   }
 
   /** A webhook event as Stripe sends it. */
@@ -718,7 +744,20 @@ export class StripeDouble {
           return ok(schedule);
         }
         if (method === "POST") {
-          if (p.phases) schedule.phases = (p.phases as Obj[]).map((ph) => ({ ...ph, start_date: ph.start_date ? Number(ph.start_date) : undefined, end_date: ph.end_date ? Number(ph.end_date) : undefined }));
+          if (schedule.status !== "active" && schedule.status !== "not_started") return { status: 400, body: { error: { type: "invalid_request_error", message: `You cannot update a subscription schedule that is currently in the \`${schedule.status}\` status.` } } };
+          if (p.phases) {
+            const phases: Obj[] = (p.phases as Obj[]).map((ph) => ({ ...ph, start_date: ph.start_date ? Number(ph.start_date) : undefined, end_date: ph.end_date ? Number(ph.end_date) : undefined }));
+            // The phase running now keeps its start; each phase ends after it starts.
+            if (schedule.current_phase && phases[0]!.start_date !== schedule.current_phase.start_date) {
+              return { status: 400, body: { error: { type: "invalid_request_error", param: "phases[0][start_date]", message: "You can not modify the start date of the current phase." } } };
+            }
+            for (const [i, ph] of phases.entries()) {
+              if (ph.start_date !== undefined && ph.end_date !== undefined && ph.end_date <= ph.start_date) return { status: 400, body: { error: { type: "invalid_request_error", param: `phases[${i}][end_date]`, message: "The end date of a phase must be after its start date." } } };
+              if (i < phases.length - 1 && ph.end_date === undefined && ph.duration === undefined) return { status: 400, body: { error: { type: "invalid_request_error", param: `phases[${i}][end_date]`, message: "Every phase but the last needs an end_date or a duration." } } };
+            }
+            schedule.phases = phases;
+            this.phaseIndex.set(schedule.id, 0);
+          }
           if (p.end_behavior) schedule.end_behavior = p.end_behavior;
           return ok(schedule);
         }

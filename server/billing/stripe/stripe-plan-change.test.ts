@@ -402,11 +402,48 @@ describe("downgrades at the period end through a subscription schedule", () => {
     const q2 = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
     const r2 = await confirmPlanChange(billing(), a.accountId, accepted(q2), who);
     clock.set(NOV.endMs + 1000);
-    const moved = t.double.endPeriod(a.subscriptionId);
-    expect((await postEvent(t, t.double.event("customer.subscription.updated", moved))).status).toBe(200);
+    t.double.endPeriod(a.subscriptionId);
+    // Stripe keeps the schedule active through its last phase: the subscription moves, the schedule is updated, not released.
+    const events = t.double.takeEvents();
+    expect(events.map((e) => e.type)).toEqual(["customer.subscription.updated", "subscription_schedule.updated"]);
+    expect(events[1]!.data.object).toMatchObject({ status: "active", current_phase: { start_date: NOV.endMs / 1000 } });
+    for (const e of events) expect((await postEvent(t, e)).status).toBe(200);
     expect(planOf(t, a.accountId)).toBe("starter");
     expect(t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r2.planChangeId)).toBe("applied");
     expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(60);
+
+    // The last phase ends: released, the subscription goes on by itself on Starter.
+    clock.set(utc("2026-12-31T00:00:01Z"));
+    t.double.endPeriod(a.subscriptionId);
+    const later = t.double.takeEvents();
+    expect(later.map((e) => e.type)).toEqual(["subscription_schedule.released", "customer.subscription.updated"]);
+    for (const e of later) expect((await postEvent(t, e)).status).toBe(200);
+    expect([planOf(t, a.accountId), t.double.subscription(a.subscriptionId).schedule]).toEqual(["starter", null]);
+  });
+
+  it("a second downgrade while the schedule still runs its last phase: the existing schedule is read and its phases replaced, metered items without a quantity", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const r1 = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" })), who);
+    expect(r1.status).toBe("scheduled");
+    // The enterprise metered item is a phase item with a price and no quantity.
+    const [first] = t.double.calls("POST", /^\/v1\/subscription_schedules\/sub_sched_\d+$/);
+    expect(first!.params.phases[0].items).toEqual([{ price: t.double.priceByKey(basePriceKey("enterprise")).id, quantity: "1" }, { price: t.double.priceByKey(meteredPriceKey("enterprise")).id }]);
+    clock.set(NOV.endMs + 1000);
+    t.double.endPeriod(a.subscriptionId);
+    for (const e of t.double.takeEvents()) expect((await postEvent(t, e)).status).toBe(200);
+    expect(planOf(t, a.accountId)).toBe("business");
+
+    t.double.clearRequests();
+    const r2 = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    expect(r2.status).toBe("scheduled");
+    // No second schedule: the one running is retrieved, and its current phase keeps its start.
+    expect(t.double.calls("POST", /^\/v1\/subscription_schedules$/)).toHaveLength(0);
+    const scheduleId = t.double.subscription(a.subscriptionId).schedule as string;
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscription_schedules/${scheduleId}$`)).length).toBeGreaterThan(0);
+    const [update] = t.double.calls("POST", new RegExp(`^/v1/subscription_schedules/${scheduleId}$`));
+    // Business bills no usage: its phase dropped Enterprise's metered item.
+    expect(update!.params.phases[0]).toMatchObject({ start_date: String(NOV.endMs / 1000), items: [{ price: t.double.priceByKey(basePriceKey("business")).id, quantity: "1" }] });
+    expect(update!.params.phases[1].items[0]).toEqual({ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" });
   });
 
   it("an upgrade replaces a scheduled downgrade: the schedule is released first, and the customer told", async () => {
