@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createAccount } from "../../accounts/accounts";
+import { ManualClock } from "../../lib/clock";
+import { confirmPlanChange } from "../plan-change";
+import { previewPlanChangeWithProvider } from "../quote";
+import { basePriceKey } from "./stripe-catalog";
+import { accepted, linkedAccount, planOf, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
+import { reconcileOverdueSchedules } from "./stripe-worker";
+
+/** The Stripe calls and branches no other test reaches, each through the real SDK against the double. */
+
+const utc = (s: string) => Date.parse(s);
+const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };
+let clock: ManualClock;
+let t: StripeTest;
+
+beforeEach(async () => {
+  clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
+  t = await startStripeTest(clock);
+});
+afterEach(() => t.stop());
+
+const billing = () => t.srv.deps.billing;
+const changeStatus = (id: string) => t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(id);
+
+describe("Stripe call sites", () => {
+  it("subscriptions.cancel with prorate=false: grandfathered terms left for Free end the subscription now, nothing charged", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    t.srv.sqlite.prepare("update accounts set grandfathered_until_ms = ? where id = ?").run(NOV.endMs, a.accountId);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
+    expect(q).toMatchObject({ timing: "now", amountDueNowMinor: 0 });
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    const [cancel] = t.double.calls("DELETE", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`));
+    expect(cancel!.params).toEqual({ prorate: "false" });
+    expect(t.double.subscription(a.subscriptionId).status).toBe("canceled");
+    expect(planOf(t, a.accountId)).toBe("free");
+    expect(t.srv.sqlite.prepare("select stripe_subscription_id from accounts where id = ?").pluck().get(a.accountId)).toBeNull();
+  });
+
+  it("subscriptions.update with cancel_at_period_end=false under the …:keep key: an upgrade keeps a subscription set to end at Stripe", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    // Set to end at the period's end in Stripe's dashboard, with no change waiting here.
+    t.double.subscriptions.get(a.subscriptionId)!.cancel_at_period_end = true;
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    const updates = t.double.calls("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`));
+    expect(updates.map((u) => [u.idempotencyKey, u.params.cancel_at_period_end])).toEqual([
+      [`quote:${q.id}:apply`, undefined],
+      [`quote:${q.id}:apply:keep`, "false"],
+    ]);
+    expect(t.double.subscription(a.subscriptionId).cancel_at_period_end).toBe(false);
+  });
+
+  it("subscriptions.retrieve from reconcileOverdueSchedules: a downgrade Stripe made without a webhook reaching us is followed", async () => {
+    const a = await linkedAccount(t, clock, "business", NOV);
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    expect(r.status).toBe("scheduled");
+    clock.set(NOV.endMs + 1000);
+    t.double.endPeriod(a.subscriptionId);
+    t.double.takeEvents(); // never delivered
+    t.double.clearRequests();
+    // Within the grace hour nothing is read; past it the subscription is.
+    expect(await reconcileOverdueSchedules(billing(), t.srv.deps.stripe!.provider)).toBe(0);
+    clock.set(NOV.endMs + 2 * 3_600_000);
+    expect(await reconcileOverdueSchedules(billing(), t.srv.deps.stripe!.provider)).toBe(1);
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`))).toHaveLength(1);
+    expect([planOf(t, a.accountId), changeStatus(r.planChangeId)]).toEqual(["starter", "applied"]);
+  });
+
+  it("Checkout with the existing customer: an account whose subscription ended pays again as the same Stripe customer", async () => {
+    const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Back", email: "back@example.com", planId: "free" });
+    const customer = t.double.createCustomer("back@example.com");
+    t.srv.sqlite.prepare("update accounts set stripe_customer_id = ? where id = ?").run(customer.id, account.id);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
+    const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
+    expect(r.status).toBe("payment_required");
+    const [session] = t.double.calls("POST", /^\/v1\/checkout\/sessions$/);
+    expect(session!.params).toMatchObject({ customer: customer.id, line_items: [{ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" }] });
+    expect(session!.params.customer_email).toBeUndefined();
+  });
+
+  it("Checkout after a 500 Stripe saved: a new session under a new key (the first never reached the customer)", async () => {
+    const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "new@example.com", planId: "free" });
+    t.double.failNext("POST", /^\/v1\/checkout\/sessions$/, { status: 500, effectApplied: true });
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
+    const r = await confirmPlanChange(billing(), account.id, accepted(q), who);
+    expect(r.status).toBe("payment_required");
+    const keys = t.double.calls("POST", /^\/v1\/checkout\/sessions$/).map((c) => c.idempotencyKey);
+    expect(keys).toEqual([`quote:${q.id}:apply`, expect.stringMatching(/:after:[0-9a-f]{16}$/)]);
+    expect(r.checkoutUrl).toContain([...t.double.sessions.keys()].at(-1));
+  });
+});
