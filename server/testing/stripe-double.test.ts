@@ -146,3 +146,42 @@ describe("request validation, with Stripe's error shape", () => {
     expect((await stripe.products.create({ id: "prod_k", name: "K" }, { idempotencyKey: "k-refused" })).id).toBe("prod_k");
   });
 });
+
+describe("invoice previews", () => {
+  async function subscribed() {
+    await stripe.products.create({ id: "prod_a", name: "A" });
+    await stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 1_000, lookup_key: "a", recurring: { interval: "month" } });
+    const b = await stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 3_000, lookup_key: "b", recurring: { interval: "month" } });
+    const c = double.createCustomer("a@example.com");
+    const now = double.nowS();
+    const sub = double.createSubscription(c.id, ["a"], { startS: now - 15 * 86_400, endS: now + 15 * 86_400 });
+    return { customer: c.id, sub, items: [{ id: sub.items.data[0].id, price: b.id }] };
+  }
+
+  it("follows proration_behavior: always_invoice previews the prorations charged now, create_prorations the next invoice with them, none the next invoice alone", async () => {
+    const { customer, sub, items } = await subscribed();
+    const preview = (proration_behavior: "always_invoice" | "create_prorations" | "none") =>
+      stripe.invoices.createPreview({ customer, subscription: sub.id, subscription_details: { items, proration_behavior, ...(proration_behavior !== "none" ? { proration_date: double.nowS() } : {}) } });
+    expect((await preview("always_invoice")).lines.data.map((l) => l.amount)).toEqual([-500, 1_500]);
+    expect((await preview("create_prorations")).lines.data.map((l) => l.amount)).toEqual([-500, 1_500, 3_000]);
+    expect((await preview("none")).lines.data.map((l) => l.amount)).toEqual([3_000]);
+  });
+
+  it("refuses a proration_date with proration_behavior=none, or outside the current period; an update takes one outside the period", async () => {
+    const { customer, sub, items } = await subscribed();
+    const none = await failure(stripe.invoices.createPreview({ customer, subscription: sub.id, subscription_details: { items, proration_behavior: "none", proration_date: double.nowS() } }));
+    expect(none).toMatchObject({ statusCode: 400, param: "subscription_details[proration_date]" });
+    const outside = await failure(stripe.invoices.createPreview({ customer, subscription: sub.id, subscription_details: { items, proration_behavior: "always_invoice", proration_date: double.nowS() - 40 * 86_400 } }));
+    expect(outside.statusCode).toBe(400);
+    const updated = await stripe.subscriptions.update(sub.id, { items, proration_behavior: "always_invoice", proration_date: double.nowS() - 40 * 86_400 });
+    expect(updated.items.data[0]!.price.unit_amount).toBe(3_000);
+  });
+
+  it("applies the customer's balance and tax to the amount due, and shows no discounts", async () => {
+    const { customer, sub, items } = await subscribed();
+    double.customers.get(customer)!.balance = -200;
+    double.taxBps = 2_000;
+    const inv = await stripe.invoices.createPreview({ customer, subscription: sub.id, subscription_details: { items, proration_behavior: "always_invoice", proration_date: double.nowS() } });
+    expect(inv).toMatchObject({ subtotal: 1_000, total: 1_200, starting_balance: -200, amount_due: 1_000, total_taxes: [{ amount: 200 }], total_discount_amounts: [] });
+  });
+});

@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import Stripe from "stripe";
 import { checkParams, refusal, type StripeRefusal } from "./stripe-schemas";
+
+const SDK_API_VERSION: string = Stripe.API_VERSION;
 
 /**
  * A local stand-in for Stripe's API, for tests: the real `stripe` SDK is pointed at it
@@ -109,6 +112,10 @@ export class StripeDouble {
   readonly meterEvents: Obj[] = [];
   /** Effects carried out, replays not counted: the number that must not double. */
   readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
+  /** The API version of the webhook endpoint events are sent to (the SDK's unless a test says otherwise). */
+  endpointApiVersion: string = SDK_API_VERSION;
+  /** Exclusive tax on every invoice, in basis points of its subtotal (0: none). */
+  taxBps = 0;
   /** Added to every preview's total: a price that moved at Stripe after the customer saw the quote. */
   previewAdjustMinor = 0;
   /**
@@ -294,9 +301,12 @@ export class StripeDouble {
     return this.outbox.splice(0);
   }
 
-  /** A webhook event as Stripe sends it. */
+  /**
+   * A webhook event as Stripe sends it: rendered at the webhook endpoint's API version, which is set
+   * when the endpoint is created and need not be the SDK's. https://docs.stripe.com/webhooks/versioning
+   */
   event(type: string, object: Obj, createdS = this.nowS()): Obj {
-    return { id: this.id("evt"), object: "event", api_version: "2026-10-28.endive", created: createdS, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+    return { id: this.id("evt"), object: "event", api_version: this.endpointApiVersion, created: createdS, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
   }
 
   subscription(id: string): Obj {
@@ -326,8 +336,17 @@ export class StripeDouble {
     };
   }
 
+  /**
+   * An invoice as Stripe totals it: the lines' subtotal, exclusive tax at `taxBps` on it, and the
+   * customer's balance (negative: a credit) applied to the amount due. A finalized invoice uses up the
+   * credit it applied. https://docs.stripe.com/api/invoices/object
+   */
   private newInvoice(customer: string, subscriptionId: string | null, lines: Obj[], reason: string, status: string, persist = true): Obj {
-    const total = lines.reduce((s, l) => s + l.amount, 0);
+    const subtotal = lines.reduce((s, l) => s + l.amount, 0);
+    const tax = subtotal > 0 ? Math.round((subtotal * this.taxBps) / 10_000) : 0;
+    const total = subtotal + tax;
+    const balance = Number(this.customers.get(customer)?.balance ?? 0);
+    const amountDue = Math.max(0, total + balance);
     const inv = {
       id: persist ? this.id("in") : `upcoming_${this.id("in")}`,
       object: "invoice",
@@ -335,11 +354,18 @@ export class StripeDouble {
       currency: "usd",
       status,
       billing_reason: reason,
+      subtotal,
+      subtotal_excluding_tax: subtotal,
+      total_excluding_tax: subtotal,
+      total_taxes: tax ? [{ amount: tax, tax_behavior: "exclusive", taxability_reason: "standard_rated", taxable_amount: subtotal, type: "tax_rate_details" }] : [],
+      discounts: [],
+      total_discount_amounts: [],
       total,
-      subtotal: total,
-      amount_due: Math.max(0, total),
-      amount_paid: status === "paid" ? Math.max(0, total) : 0,
-      attempt_count: status === "paid" ? 1 : 1,
+      starting_balance: balance,
+      ending_balance: persist ? Math.min(0, total + balance) : null,
+      amount_due: amountDue,
+      amount_paid: status === "paid" ? amountDue : 0,
+      attempt_count: 1,
       next_payment_attempt: status === "open" ? this.nowS() + 3 * DAY_S : null,
       period_start: this.nowS(),
       period_end: this.nowS(),
@@ -347,7 +373,11 @@ export class StripeDouble {
       lines: { object: "list", data: lines, has_more: false },
       payment_intent: persist ? this.id("pi") : null,
     };
-    if (persist) this.invoices.set(inv.id, inv);
+    if (persist) {
+      this.invoices.set(inv.id, inv);
+      const c = this.customers.get(customer);
+      if (c && balance !== 0) c.balance = inv.ending_balance;
+    }
     return inv;
   }
 
@@ -356,7 +386,7 @@ export class StripeDouble {
    * another interval is Stripe's interval change: the unused time of the old price is credited, the
    * new price is charged in full (not a proration), and every item starts a new period now.
    */
-  private prorate(sub: Obj, items: Obj[], prorationDateS: number): { lines: Obj[]; newItems: Obj[]; reset: boolean } {
+  private prorate(sub: Obj, items: Obj[], prorationDateS: number, inPeriod = false): { lines: Obj[]; newItems: Obj[]; reset: boolean } {
     const lines: Obj[] = [];
     const newItems = (sub.items as Obj[]).map((i) => ({ ...i }));
     let reset = false;
@@ -368,10 +398,12 @@ export class StripeDouble {
         const from = this.prices.get(existing.price)!;
         const to = this.prices.get(it.price)!;
         const { current_period_start: start, current_period_end: end } = existing;
-        if (prorationDateS < start || prorationDateS > end) throw Object.assign(new Error("proration_date must be within the current period"), { status: 400 });
+        // Only the preview documents this rule; subscriptions.update documents none, and the double then
+        // prorates over the part of the period the date leaves (none before it starts, all after it ends).
+        if (inPeriod && (prorationDateS < start || prorationDateS > end)) throw Object.assign(new Error("subscription_details[proration_date] must be within the current subscription period."), { status: 400 });
         // unit × seconds left ÷ seconds in the period, in big integers, a half rounded up: a float share
         // would round some half cents down.
-        const left = BigInt(end - prorationDateS);
+        const left = BigInt(Math.min(end - start, Math.max(0, end - prorationDateS)));
         const span = BigInt(end - start);
         const share = (unit: number) => Number((2n * BigInt(unit) * left + span) / (2n * span));
         const licensed = to.recurring?.usage_type !== "metered";
@@ -565,6 +597,13 @@ export class StripeDouble {
         // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
         // answered is not documented; the double answers with the event first recorded.
         // https://docs.stripe.com/api/billing/meter-event/create
+        // "Must be within the past 35 calendar days or up to 5 minutes in the future" (the SDK's text of the
+        // parameter, from https://docs.stripe.com/api/billing/meter-event/create): refused when it is not.
+        if (p.timestamp !== undefined) {
+          const ts = Number(p.timestamp);
+          if (ts < this.nowS() - 35 * DAY_S) return { status: 400, body: { error: { type: "invalid_request_error", param: "timestamp", message: "Timestamp must be within the past 35 calendar days." } } };
+          if (ts > this.nowS() + 300) return { status: 400, body: { error: { type: "invalid_request_error", param: "timestamp", message: "Timestamp must be no more than 5 minutes in the future." } } };
+        }
         const first = p.identifier ? this.meterEvents.find((e) => e.identifier === p.identifier && this.nowS() - e.created < DAY_S) : undefined;
         if (first) return ok(first);
         this.executed.meterEvents++;
@@ -661,12 +700,28 @@ export class StripeDouble {
         if (!sub) return missing(`subscription: '${p.subscription}'`);
         const d = p.subscription_details ?? {};
         this.checkAnchor(d, d.proration_date);
+        const behavior = d.proration_behavior ?? "create_prorations";
+        // https://docs.stripe.com/api/invoices/create_preview: a proration_date needs items, cannot go with
+        // proration_behavior=none, and must be within the current period.
+        if (d.proration_date !== undefined && !d.items) return { status: 400, body: { error: { type: "invalid_request_error", code: "parameter_missing", param: "subscription_details[items]", message: "subscription_details[items] is required when subscription_details[proration_date] is set." } } };
+        if (d.proration_date !== undefined && behavior === "none") return { status: 400, body: { error: { type: "invalid_request_error", param: "subscription_details[proration_date]", message: "subscription_details[proration_date] cannot be set when subscription_details[proration_behavior] is none." } } };
         // A preview may be made in another billing mode (as the subscription would be after a migration).
         const as = d.billing_mode?.type ? { ...sub, billing_mode: { type: d.billing_mode.type } } : sub;
-        const { lines } = this.prorate(as, d.items ?? [], Number(d.proration_date ?? this.nowS()));
-        if (this.previewAdjustMinor) lines.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
+        const { lines: prorations, newItems, reset } = this.prorate(as, d.items ?? [], Number(d.proration_date ?? this.nowS()), true);
+        if (this.previewAdjustMinor) prorations.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
+        // always_invoice: the invoice the change issues now. Otherwise the next invoice: the next period of
+        // each licensed item, with the prorations waiting for it (create_prorations) or none.
+        const next = reset
+          ? []
+          : newItems
+              .filter((i) => this.prices.get(i.price)!.recurring?.usage_type !== "metered")
+              .map((i) => {
+                const price = this.prices.get(i.price)!;
+                return this.line(price.unit_amount, `1 × ${price.nickname ?? price.id}`, false, i.id, sub.id, i.current_period_end, i.current_period_end + SPAN_S[this.intervalOf(i.price)]!);
+              });
+        const lines = behavior === "always_invoice" ? prorations : behavior === "none" ? next : [...prorations, ...next];
         const inv = this.newInvoice(p.customer, sub.id, lines, "upcoming", "draft", false);
-        inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
+        if (d.proration_date !== undefined) inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
         return ok(inv);
       }
       if (method === "GET" && seg[1] === "invoices" && seg[2]) return this.invoices.has(seg[2]) ? ok(this.invoices.get(seg[2])) : missing(`invoice: '${seg[2]}'`);

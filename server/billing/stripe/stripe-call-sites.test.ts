@@ -91,3 +91,18 @@ describe("Stripe call sites", () => {
     expect(r.checkoutUrl).toContain([...t.double.sessions.keys()].at(-1));
   });
 });
+
+describe("Stripe's preview totals in the quote", () => {
+  it("a customer credit balance and tax Stripe adds are in the amount due now the customer consents to, and charged as previewed", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    t.double.customers.get(a.customerId)!.balance = -1_000;
+    t.double.taxBps = 1_000;
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    // $85.00 of prorations, $8.50 tax, $10.00 of credit: $83.50 now.
+    expect(q).toMatchObject({ pricedBy: "stripe", creditMinor: -1450, chargeMinor: 9950, amountDueNowMinor: 8350 });
+    expect(q.consentText).toContain("a charge of $83.50 now");
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    const invoice = t.double.invoices.get(t.double.subscription(a.subscriptionId).latest_invoice as string)!;
+    expect([invoice.amount_due, invoice.amount_paid, t.double.customers.get(a.customerId)!.balance]).toEqual([8350, 8350, 0]);
+  });
+});

@@ -127,3 +127,28 @@ describe("operator view", () => {
     expect(await t.srv.deps.stripe!.status()).toMatchObject({ enabled: true, webhooksConfigured: true, usageBacklog: { pending: 1, failed: 0 }, changesInFlight: { applying: 0 } });
   });
 });
+
+describe("what Stripe refuses in meter events", () => {
+  it("a minute more than 35 days old is refused by Stripe and the report marked failed with the reason, for an operator", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const m1 = utc("2026-11-16T11:00:00Z");
+    usage(a.accountId, m1, 40);
+    await reporter().enqueue();
+    // Stripe was unreachable for weeks; the report is sent 36 days after its minute.
+    clock.set(m1 + 36 * 86_400_000);
+    expect(await reporter().send()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(await reporter().backlog()).toMatchObject({ pending: 0, failed: 1, lastError: expect.stringContaining("35 calendar days") });
+    expect(t.double.executed.meterEvents).toBe(0);
+  });
+
+  it("an identifier sent again within 24 hours is counted once, under any key", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const params = { event_name: "headroom_api_calls", payload: { stripe_customer_id: a.customerId, value: "5" }, identifier: "hr:test:1", timestamp: Math.floor(clock.now() / 1000) };
+    await t.stripe.billing.meterEvents.create(params, { idempotencyKey: "one" });
+    await t.stripe.billing.meterEvents.create(params, { idempotencyKey: "two" });
+    expect(t.double.executed.meterEvents).toBe(1);
+    clock.advance(25 * 3_600_000);
+    await t.stripe.billing.meterEvents.create({ ...params, timestamp: Math.floor(clock.now() / 1000) }, { idempotencyKey: "three" });
+    expect(t.double.executed.meterEvents).toBe(2);
+  });
+});
