@@ -193,7 +193,7 @@ export class StripeDouble {
   createSubscription(customerId: string, lookupKeys: string[], period: { startS: number; endS: number }, metadata: Obj = {}, billingMode: "classic" | "flexible" = "classic"): Obj {
     const id = this.id("sub");
     const items = lookupKeys.map((k) => this.newItem(id, this.priceByKey(k).id, period));
-    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS(), billing_mode: { type: billingMode } };
+    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pause_collection: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS(), billing_mode: { type: billingMode } };
     this.subscriptions.set(id, sub);
     return this.renderSubscription(sub, []);
   }
@@ -826,6 +826,8 @@ export class StripeDouble {
 
   private updateSubscription(sub: Obj, p: Obj, expand: string[]): Obj {
     if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = p.cancel_at_period_end === "true";
+    // pause_collection: a hash sets it, "" clears it. https://docs.stripe.com/billing/subscriptions/pause-payment
+    if (p.pause_collection !== undefined) sub.pause_collection = p.pause_collection === "" ? null : { behavior: p.pause_collection.behavior, resumes_at: p.pause_collection.resumes_at ? Number(p.pause_collection.resumes_at) : null };
     if (!p.items) return this.renderSubscription(sub, expand);
     this.checkAnchor(p, p.proration_date);
     const prorationDate = Number(p.proration_date ?? this.nowS());

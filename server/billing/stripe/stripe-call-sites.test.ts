@@ -6,6 +6,7 @@ import { previewPlanChangeWithProvider } from "../quote";
 import { basePriceKey } from "./stripe-catalog";
 import { accepted, linkedAccount, planOf, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
 import { reconcileOverdueSchedules } from "./stripe-worker";
+import { setBillingPaused } from "../../operator/controls";
 
 /** The Stripe calls and branches no other test reaches, each through the real SDK against the double. */
 
@@ -104,5 +105,34 @@ describe("Stripe's preview totals in the quote", () => {
     expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
     const invoice = t.double.invoices.get(t.double.subscription(a.subscriptionId).latest_invoice as string)!;
     expect([invoice.amount_due, invoice.amount_paid, t.double.customers.get(a.customerId)!.balance]).toEqual([8350, 8350, 0]);
+  });
+});
+
+describe("billing paused at Stripe too", () => {
+  it("pausing billing sets pause_collection on each linked subscription; one that fails is reported, the others paused, and pausing again retries it", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const b = await linkedAccount(t, clock, "pro", NOV);
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${b.subscriptionId}$`), { status: 400, error: { type: "invalid_request_error", message: "Something about this subscription." } });
+    const paused = await setBillingPaused(billing(), true, "operator");
+    expect(paused.subscriptions).toEqual({ done: 1, failed: [{ accountId: b.accountId, subscriptionId: b.subscriptionId, message: "Something about this subscription." }] });
+    const [update] = t.double.calls("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`));
+    expect(update!.params).toEqual({ pause_collection: { behavior: "keep_as_draft" } });
+    expect(update!.idempotencyKey).toBe(`billing:pause:${clock.now()}:${a.subscriptionId}`);
+    expect([t.double.subscription(a.subscriptionId).pause_collection, t.double.subscription(b.subscriptionId).pause_collection]).toEqual([{ behavior: "keep_as_draft", resumes_at: null }, null]);
+    const audit = t.srv.sqlite.prepare("select details_json from audit_log where action = 'billing.paused'").pluck().get() as string;
+    expect(JSON.parse(audit).subscriptions).toEqual({ done: 1, failed: [b.subscriptionId] });
+
+    // Again: the one paused already is re-read and left alone; the other is paused now.
+    t.double.clearRequests();
+    clock.advance(60_000);
+    expect((await setBillingPaused(billing(), true, "operator")).subscriptions).toEqual({ done: 2, failed: [] });
+    expect(t.double.calls("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`))).toHaveLength(0);
+    expect(t.double.subscription(b.subscriptionId).pause_collection).toMatchObject({ behavior: "keep_as_draft" });
+
+    // Resumed: pause_collection is cleared on both.
+    clock.advance(60_000);
+    expect((await setBillingPaused(billing(), false, "operator")).subscriptions).toEqual({ done: 2, failed: [] });
+    expect(t.double.calls("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`)).at(-1)!.params).toEqual({ pause_collection: "" });
+    expect([t.double.subscription(a.subscriptionId).pause_collection, t.double.subscription(b.subscriptionId).pause_collection]).toEqual([null, null]);
   });
 });

@@ -9,6 +9,7 @@ import { DomainError } from "../../lib/domain-error";
 import type {
   BillingProvider,
   ChargeResult,
+  CollectionPauseReport,
   InvoiceDraft,
   InvoiceMirror,
   InvoiceRow,
@@ -456,6 +457,32 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
       if (isStripeRefusal(err)) throw new DomainError("PRECONDITION_FAILED", `Stripe could not cancel the scheduled change (${err.message}). It is still scheduled; please contact us.`);
       throw err;
     }
+  }
+
+  /**
+   * Billing paused: Stripe's own renewals must not be charged either. Each live subscription gets
+   * pause_collection (keep_as_draft: its invoices wait as drafts, collected when billing resumes),
+   * or loses it on resume. Each is re-read first (already as asked: nothing sent), sent under a key of
+   * this switch, retried; one that fails is reported and the others go on.
+   * https://docs.stripe.com/billing/subscriptions/pause-payment
+   */
+  async setCollectionPaused(subscriptions: ReadonlyArray<{ accountId: string; subscriptionId: string }>, paused: boolean, key: string): Promise<CollectionPauseReport> {
+    const report: CollectionPauseReport = { done: 0, failed: [] };
+    const asked = (s: Stripe.Subscription) => !LIVE.has(s.status) || (paused ? s.pause_collection?.behavior === "keep_as_draft" : s.pause_collection === null);
+    for (const { accountId, subscriptionId } of subscriptions) {
+      try {
+        await this.mutate(
+          `${key}:${subscriptionId}`,
+          (k) => this.stripe.subscriptions.update(subscriptionId, { pause_collection: paused ? { behavior: "keep_as_draft" } : "" }, { idempotencyKey: k }),
+          this.rereadSubscription(subscriptionId, asked),
+          { resend: true },
+        );
+        report.done++;
+      } catch (err) {
+        report.failed.push({ accountId, subscriptionId, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return report;
   }
 
   async refund(invoice: InvoiceRow, amountMinor: number, key: string, reason: string): Promise<{ refundId: string }> {
