@@ -110,6 +110,9 @@ export class StripeDouble {
   /** Events Stripe would have sent, for takeEvents. */
   private outbox: Obj[] = [];
   readonly meterEvents: Obj[] = [];
+  /** Meter events Stripe accepted and then refused (reported by meterErrorReport). */
+  readonly meterEventsRefused: Obj[] = [];
+  private v2Events = new Map<string, Obj>();
   /** Effects carried out, replays not counted: the number that must not double. */
   readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
   /** The API version of the webhook endpoint events are sent to (the SDK's unless a test says otherwise). */
@@ -166,13 +169,59 @@ export class StripeDouble {
     this.requests.length = 0;
   }
 
-  /**
-   * Meter events Stripe accepted but can bill to no meter: no active meter has their event name.
-   * (Stripe processes meter events asynchronously and reports these as `v1.billing.meter.no_meter_found`.)
-   */
+  /** Meter events Stripe accepted but can bill to no meter: no active meter has their event name (error code no_meter). */
   noMeterFound(): Obj[] {
-    const names = new Set([...this.meters.values()].filter((m) => m.status === "active").map((m) => m.event_name));
-    return this.meterEvents.filter((e) => !names.has(e.event_name));
+    return this.meterEventsRefused.filter((e) => e.error.code === "no_meter");
+  }
+
+  /**
+   * Why Stripe would not bill a meter event it accepted, as the code of its error report (null: billed).
+   * The timestamp must be within the past 35 days and at most 5 minutes ahead; an active meter must have
+   * the event name; the payload must carry the meter's customer and value keys, a known customer, a number.
+   * https://docs.stripe.com/api/billing/meter-event/create
+   */
+  private meterEventError(e: Obj): { code: string; message: string } | null {
+    if (e.timestamp < this.nowS() - 35 * DAY_S) return { code: "timestamp_too_far_in_past", message: "Timestamp must be within the past 35 days." };
+    if (e.timestamp > this.nowS() + 300) return { code: "timestamp_in_future", message: "Timestamp must be no more than 5 minutes in the future." };
+    const meter = [...this.meters.values()].find((m) => m.status === "active" && m.event_name === e.event_name);
+    if (!meter) return { code: "no_meter", message: `No active meter was found for event name ${e.event_name}.` };
+    const customerKey = meter.customer_mapping?.event_payload_key ?? "stripe_customer_id";
+    const valueKey = meter.value_settings?.event_payload_key ?? "value";
+    if (!e.payload?.[customerKey]) return { code: "meter_event_no_customer_defined", message: `The payload has no ${customerKey}.` };
+    if (!this.customers.has(e.payload[customerKey])) return { code: "meter_event_customer_not_found", message: `No customer ${e.payload[customerKey]}.` };
+    if (!/^-?\d+(\.\d+)?$/.test(String(e.payload[valueKey] ?? ""))) return { code: "meter_event_invalid_value", message: `The payload's ${valueKey} is not a number.` };
+    return null;
+  }
+
+  /**
+   * The error report Stripe sends for the meter events it refused since the last report, as a thin event
+   * (the notification posted to the endpoint) whose full form GET /v2/core/events/:id returns; null when
+   * nothing was refused. https://docs.stripe.com/api/v2/core/events
+   */
+  meterErrorReport(): Obj | null {
+    const refused = this.meterEventsRefused.filter((e) => !e.reported);
+    if (refused.length === 0) return null;
+    for (const e of refused) e.reported = true;
+    const codes = [...new Set(refused.map((e) => e.error.code as string))];
+    const id = this.id("evt_v2");
+    const created = new Date(this.clock.now()).toISOString();
+    const meter = [...this.meters.values()][0]?.id ?? "mtr_unknown";
+    const related = { id: meter, type: "billing.meter", url: `/v1/billing/meters/${meter}` };
+    const data = {
+      developer_message_summary: `${refused.length} meter event(s) could not be processed.`,
+      validation_start: created,
+      validation_end: created,
+      reason: {
+        error_count: refused.length,
+        error_types: codes.map((code) => {
+          const of = refused.filter((e) => e.error.code === code);
+          return { code, error_count: of.length, sample_errors: of.map((e) => ({ error_message: e.error.message, request: { identifier: e.identifier } })) };
+        }),
+      },
+    };
+    const base = { id, object: "v2.core.event", type: "v1.billing.meter.error_report_triggered", created, livemode: false, related_object: related, context: null };
+    this.v2Events.set(id, { ...base, data });
+    return base;
   }
 
   // ---- fixtures ---------------------------------------------------------------------------------
@@ -597,19 +646,29 @@ export class StripeDouble {
         // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
         // answered is not documented; the double answers with the event first recorded.
         // https://docs.stripe.com/api/billing/meter-event/create
-        // "Must be within the past 35 calendar days or up to 5 minutes in the future" (the SDK's text of the
-        // parameter, from https://docs.stripe.com/api/billing/meter-event/create): refused when it is not.
-        if (p.timestamp !== undefined) {
-          const ts = Number(p.timestamp);
-          if (ts < this.nowS() - 35 * DAY_S) return { status: 400, body: { error: { type: "invalid_request_error", param: "timestamp", message: "Timestamp must be within the past 35 calendar days." } } };
-          if (ts > this.nowS() + 300) return { status: 400, body: { error: { type: "invalid_request_error", param: "timestamp", message: "Timestamp must be no more than 5 minutes in the future." } } };
-        }
-        const first = p.identifier ? this.meterEvents.find((e) => e.identifier === p.identifier && this.nowS() - e.created < DAY_S) : undefined;
+        // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
+        // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
+        // answered is not documented; the double answers with the event first recorded.
+        // https://docs.stripe.com/api/billing/meter-event/create
+        const first = p.identifier ? [...this.meterEvents, ...this.meterEventsRefused].find((e) => e.identifier === p.identifier && this.nowS() - e.created < DAY_S) : undefined;
         if (first) return ok(first);
+        const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier ?? this.id("mev"), payload: p.payload, timestamp: Number(p.timestamp ?? this.nowS()), created: this.nowS(), livemode: false };
+        // What Stripe checks after accepting the event (the timestamp window, the meter, the payload keys) is
+        // reported later as v1.billing.meter.error_report_triggered with these codes (the SDK's
+        // V1BillingMeterErrorReportTriggeredEvent); the event is not billed.
+        const error = this.meterEventError(e);
+        if (error) {
+          this.meterEventsRefused.push({ ...e, error });
+          return ok(e);
+        }
         this.executed.meterEvents++;
-        const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier, payload: p.payload, timestamp: Number(p.timestamp), created: this.nowS(), livemode: false };
         this.meterEvents.push(e);
         return ok(e);
+      }
+      // v2 events (thin events' full form)
+      if (method === "GET" && seg[0] === "v2" && seg[1] === "core" && seg[2] === "events" && seg[3]) {
+        const ev = this.v2Events.get(seg[3]);
+        return ev ? ok(ev) : missing(`event: '${seg[3]}'`);
       }
       // products
       if (seg[1] === "products") {

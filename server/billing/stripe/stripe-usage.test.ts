@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { meteredPriceKey } from "./stripe-catalog";
-import { linkedAccount, startStripeTest, type StripeTest } from "../../testing/stripe-harness";
+import { linkedAccount, postEvent, startStripeTest, type StripeTest } from "../../testing/stripe-harness";
 
 const utc = (s: string) => Date.parse(s);
 const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };
@@ -129,16 +129,27 @@ describe("operator view", () => {
 });
 
 describe("what Stripe refuses in meter events", () => {
-  it("a minute more than 35 days old is refused by Stripe and the report marked failed with the reason, for an operator", async () => {
+  it("Stripe accepts a meter event it cannot bill and reports it later: the error report (a thin event) marks the report failed with Stripe's reason", async () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
     usage(a.accountId, m1, 40);
+    usage(a.accountId, m1 + MIN, 2);
     await reporter().enqueue();
-    // Stripe was unreachable for weeks; the report is sent 36 days after its minute.
-    clock.set(m1 + 36 * 86_400_000);
-    expect(await reporter().send()).toEqual({ sent: 0, retrying: 0, failed: 1 });
-    expect(await reporter().backlog()).toMatchObject({ pending: 0, failed: 1, lastError: expect.stringContaining("35 calendar days") });
-    expect(t.double.executed.meterEvents).toBe(0);
+    // Stripe was unreachable for weeks: the first minute is sent 36 days after it, the second just inside the window.
+    clock.set(m1 + 35 * 86_400_000 + 30_000);
+    expect(await reporter().send()).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    expect(t.double.executed.meterEvents).toBe(1);
+    expect(t.double.meterEventsRefused.map((e) => [e.identifier, e.error.code])).toEqual([[`hr:calls:${a.accountId}:${m1}`, "timestamp_too_far_in_past"]]);
+
+    const report = t.double.meterErrorReport()!;
+    expect(report).toMatchObject({ object: "v2.core.event", type: "v1.billing.meter.error_report_triggered" });
+    const posted = await postEvent(t, report);
+    expect(posted.body).toMatchObject({ result: "processed" });
+    expect(await reporter().backlog()).toMatchObject({ pending: 0, failed: 1, lastError: expect.stringContaining("timestamp_too_far_in_past") });
+    // Delivered again: nothing moves twice; the full event was read from Stripe once.
+    expect((await postEvent(t, report)).body.result).toBe("duplicate");
+    expect(t.double.calls("GET", /^\/v2\/core\/events\//)).toHaveLength(1);
+    expect(t.double.meterErrorReport()).toBeNull();
   });
 
   it("an identifier sent again within 24 hours is counted once, under any key", async () => {
