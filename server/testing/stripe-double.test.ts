@@ -185,3 +185,14 @@ describe("invoice previews", () => {
     expect(inv).toMatchObject({ subtotal: 1_000, total: 1_200, starting_balance: -200, amount_due: 1_000, total_taxes: [{ amount: 200 }], total_discount_amounts: [] });
   });
 });
+
+describe("scripts that Stripe would not play", () => {
+  it("a scripted 402 on a subscription update under pending_if_incomplete is answered with the double's own error, not passed off as Stripe's", async () => {
+    await stripe.products.create({ id: "prod_a", name: "A" });
+    const price = await stripe.prices.create({ product: "prod_a", currency: "usd", unit_amount: 1_000, lookup_key: "a", recurring: { interval: "month" } });
+    const sub = double.createSubscription(double.createCustomer("a@example.com").id, ["a"], { startS: double.nowS(), endS: double.nowS() + 30 * 86_400 });
+    double.failNext("POST", /^\/v1\/subscriptions\//, { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
+    const e = await failure(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: price.id }], payment_behavior: "pending_if_incomplete" }, { maxNetworkRetries: 0 }));
+    expect(e).toMatchObject({ statusCode: 500, message: expect.stringContaining("set paymentFails instead") });
+  });
+});

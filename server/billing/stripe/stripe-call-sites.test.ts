@@ -3,7 +3,8 @@ import { createAccount } from "../../accounts/accounts";
 import { ManualClock } from "../../lib/clock";
 import { confirmPlanChange } from "../plan-change";
 import { previewPlanChangeWithProvider } from "../quote";
-import { basePriceKey } from "./stripe-catalog";
+import { basePriceKey, meteredPriceKey } from "./stripe-catalog";
+import { previewOverageChange } from "../quote";
 import { accepted, linkedAccount, planOf, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
 import { reconcileOverdueSchedules } from "./stripe-worker";
 import { setBillingPaused } from "../../operator/controls";
@@ -90,6 +91,23 @@ describe("Stripe call sites", () => {
     const keys = t.double.calls("POST", /^\/v1\/checkout\/sessions$/).map((c) => c.idempotencyKey);
     expect(keys).toEqual([`quote:${q.id}:apply`, expect.stringMatching(/:after:[0-9a-f]{16}$/)]);
     expect(r.checkoutUrl).toContain([...t.double.sessions.keys()].at(-1));
+  });
+});
+
+describe("the overage opt-in on a subscription already counting the meter", () => {
+  it("subscriptions.update under the …:items key: an item of a former price on the same Stripe meter takes the overage price in place", async () => {
+    const overage = t.double.priceByKey(meteredPriceKey("pro"));
+    const legacy = await t.stripe.prices.create({ product: "headroom_pro", currency: "usd", unit_amount: 250, lookup_key: "legacy_pro_overage", recurring: { interval: "month", usage_type: "metered", meter: overage.recurring.meter } });
+    const a = await linkedAccount(t, clock, "pro", NOV, ["legacy_pro_overage"]);
+    const legacyItem = t.double.subscription(a.subscriptionId).items.data.find((i: { price: { id: string } }) => i.price.id === legacy.id)!;
+    const q = await previewOverageChange(billing(), { accountId: a.accountId, optIn: true });
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    const [update] = t.double.calls("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`));
+    expect(update!.params).toEqual({ items: [{ id: legacyItem.id, price: overage.id }], proration_behavior: "none" });
+    expect(update!.idempotencyKey).toBe(`quote:${q.id}:apply:items`);
+    expect(t.double.calls("POST", /^\/v1\/subscription_items$/)).toHaveLength(0);
+    // One item on the meter, now at the overage price: its usage is never counted twice.
+    expect(t.double.subscription(a.subscriptionId).items.data.filter((i: { price: { recurring: { meter?: string } } }) => i.price.recurring.meter === overage.recurring.meter).map((i: { price: { id: string } }) => i.price.id)).toEqual([overage.id]);
   });
 });
 
