@@ -94,6 +94,31 @@ describe("Stripe call sites", () => {
   });
 });
 
+describe("schedules made elsewhere, or whose creation failed", () => {
+  it("an upgrade releases a schedule made in Stripe's dashboard (subscriptionSchedules.retrieve, then release under the …:release key)", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const schedule = await t.stripe.subscriptionSchedules.create({ from_subscription: a.subscriptionId });
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscription_schedules/${schedule.id}$`))).toHaveLength(1);
+    const [release] = t.double.calls("POST", new RegExp(`^/v1/subscription_schedules/${schedule.id}/release$`));
+    expect(release!.idempotencyKey).toBe(`quote:${q.id}:apply:release`);
+    expect(t.double.schedules.get(schedule.id)!.status).toBe("released");
+  });
+
+  it("a schedule created by a request Stripe answered with a 500: the re-read subscription names it, and the downgrade goes on with it", async () => {
+    const a = await linkedAccount(t, clock, "business", NOV);
+    t.double.failNext("POST", /^\/v1\/subscription_schedules$/, { status: 500, effectApplied: true });
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    expect(r.status).toBe("scheduled");
+    expect(t.double.calls("POST", /^\/v1\/subscription_schedules$/)).toHaveLength(1);
+    expect(t.double.schedules.size).toBe(1);
+    const [id] = [...t.double.schedules.keys()];
+    expect(t.double.schedules.get(id!)!.phases).toHaveLength(2);
+    expect(t.srv.sqlite.prepare("select provider_ref from plan_changes where id = ?").pluck().get(r.planChangeId)).toBe(`schedule:${id}`);
+  });
+});
+
 describe("the overage opt-in on a subscription already counting the meter", () => {
   it("subscriptions.update under the …:items key: an item of a former price on the same Stripe meter takes the overage price in place", async () => {
     const overage = t.double.priceByKey(meteredPriceKey("pro"));

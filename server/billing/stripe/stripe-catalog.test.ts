@@ -105,6 +105,18 @@ describe("stripe sync when Stripe fails or forgets", () => {
     expect(double.requests.filter((r) => r.method === "POST")).toEqual([]);
   });
 
+  it("a price reactivated by a request Stripe answered with a 500: prices.retrieve finds it active, nothing sent again", async () => {
+    await syncStripeCatalog(stripe(), demoCatalog);
+    const archived = double.priceByKey(basePriceKey("pro"));
+    archived.active = false;
+    double.clearRequests();
+    double.failNext("POST", new RegExp(`^/v1/prices/${archived.id}$`), { status: 500, effectApplied: true });
+    await syncStripeCatalog(stripe(), demoCatalog, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(double.calls("POST", new RegExp(`^/v1/prices/${archived.id}$`))).toHaveLength(1);
+    expect(double.calls("GET", new RegExp(`^/v1/prices/${archived.id}$`))).toHaveLength(1);
+    expect(archived.active).toBe(true);
+  });
+
   it("a 500 Stripe saved for a catalog key: the object is read again, and created under a new key only if it is missing", async () => {
     // The product is created, then Stripe answers 500; the price create fails before doing anything.
     double.failNext("POST", /^\/v1\/products$/, { status: 500, effectApplied: true });
