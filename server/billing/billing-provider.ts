@@ -102,6 +102,14 @@ export interface RemoteBilling {
   cancelScheduledChange(account: AccountRow, change: PlanChangeRow, idempotencyKey: string): Promise<void>;
   /** Refunds part of a paid invoice to the card it was paid with. */
   refund(invoice: InvoiceRow, amountMinor: number, idempotencyKey: string, reason: string): Promise<{ refundId: string }>;
+  /** Pauses (or resumes) the provider's own collection on each subscription; those it could not change are listed, not thrown. */
+  setCollectionPaused(subscriptions: ReadonlyArray<{ accountId: string; subscriptionId: string }>, paused: boolean, idempotencyKey: string): Promise<CollectionPauseReport>;
+}
+
+export interface CollectionPauseReport {
+  /** Subscriptions now as asked (changed, or already so). */
+  done: number;
+  failed: Array<{ accountId: string; subscriptionId: string; message: string }>;
 }
 
 /** The provider could not be reached (after retries): the outcome is unknown, the change is retried with the same key. */

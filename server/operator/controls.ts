@@ -14,6 +14,7 @@ import {
   queuedInvoiceCount,
   refundedFor,
 } from "../db/queries/operator";
+import { stripeLinkedAccounts } from "../db/queries/stripe";
 import { DomainError } from "../lib/domain-error";
 import { raiseAccountNotice } from "../notify/account-notices";
 import { recordAudit } from "./audit-log";
@@ -61,8 +62,12 @@ export async function setBillingPaused(ctx: BillingContext, paused: boolean, act
   await storeBillingPaused(ctx.db, paused, now);
   let collected = 0;
   if (!paused) collected = await collectQueuedInvoices(ctx.db);
-  await recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected } });
-  return { paused, collected };
+  // The provider's own renewals pause too; subscriptions it could not change are shown, and the switch set again retries them.
+  const remote = ctx.provider.remote;
+  const linked = remote ? (await stripeLinkedAccounts(ctx.db)).map((a) => ({ accountId: a.id, subscriptionId: a.stripeSubscriptionId! })) : [];
+  const subscriptions = remote ? await remote.setCollectionPaused(linked, paused, `billing:${paused ? "pause" : "resume"}:${now}`) : { done: 0, failed: [] };
+  await recordAudit(ctx.db, ctx.clock, { actor, action: paused ? "billing.paused" : "billing.resumed", details: { collected, subscriptions: { done: subscriptions.done, failed: subscriptions.failed.map((f) => f.subscriptionId) } } });
+  return { paused, collected, subscriptions };
 }
 
 export function queuedInvoices(ctx: BillingContext): Promise<number> {

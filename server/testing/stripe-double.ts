@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import Stripe from "stripe";
+import { checkParams, refusal, type StripeRefusal } from "./stripe-schemas";
+
+const SDK_API_VERSION: string = Stripe.API_VERSION;
 
 /**
  * A local stand-in for Stripe's API, for tests: the real `stripe` SDK is pointed at it
@@ -26,7 +30,12 @@ export interface RecordedRequest {
 }
 
 export type ScriptedFailure =
-  | { status: number; error?: Obj; headers?: Record<string, string> }
+  /**
+   * An error answer. A 5xx or a 402 happens while the endpoint runs: it is saved for the request's
+   * Idempotency-Key and replayed (unless `saved: false`); others (a 429, a 400) come before execution
+   * and are not saved. `effectApplied`: the endpoint's work was done before the 500.
+   */
+  | { status: number; error?: Obj; headers?: Record<string, string>; saved?: boolean; effectApplied?: boolean }
   /** Never answers: the SDK times out. Nothing was processed. */
   | { hang: true }
   /** Processes the request (and stores the answer for its key), then never answers: the answer is lost on the way. */
@@ -63,8 +72,19 @@ export function parseStripeForm(search: string): Obj {
 }
 
 const DAY_S = 86_400;
+/** How long the double remembers an idempotency key (Stripe: at least 24 hours). */
+export const IDEMPOTENCY_KEY_TTL_S = DAY_S;
+
+/** Whether a scripted error answer is saved for the key (it happened while the endpoint ran). */
+function savedFailure(f: { status: number; saved?: boolean }, key: string | null): boolean {
+  if (!key) return false;
+  return f.saved ?? (f.status >= 500 || f.status === 402);
+}
 /** The double's period lengths: 30 days a month, 365 a year. */
 const SPAN_S: Record<string, number> = { month: 30 * DAY_S, year: 365 * DAY_S };
+/** What may be sent with payment_behavior=pending_if_incomplete (https://docs.stripe.com/billing/subscriptions/pending-updates). */
+const PENDING_UPDATE_PARAMS = ["add_invoice_items", "billing_cycle_anchor", "expand", "items", "payment_behavior", "proration_behavior", "proration_date", "trial_end", "trial_from_plan"];
+const PENDING_UPDATE_ITEM_PARAMS = ["id", "price", "price_data", "quantity"];
 const MIXED_INTERVALS = "Currency and interval fields must match across all plans on this subscription. Found mismatch in interval field.";
 
 export class StripeDouble {
@@ -73,7 +93,7 @@ export class StripeDouble {
   private server: Server | null = null;
   private sockets = new Set<Socket>();
   private scripts: Script[] = [];
-  private idempotency = new Map<string, { fingerprint: string; status: number; body: unknown }>();
+  private idempotency = new Map<string, { fingerprint: string; status: number; body: unknown; headers: Record<string, string>; atS: number }>();
   private seq = 0;
 
   readonly customers = new Map<string, Obj>();
@@ -85,12 +105,27 @@ export class StripeDouble {
   readonly schedules = new Map<string, Obj>();
   readonly sessions = new Map<string, Obj>();
   readonly refunds: Obj[] = [];
+  /** Which phase of each schedule the subscription is in (0: the first). */
+  private phaseIndex = new Map<string, number>();
+  /** Events Stripe would have sent, for takeEvents. */
+  private outbox: Obj[] = [];
   readonly meterEvents: Obj[] = [];
+  /** Meter events Stripe accepted and then refused (reported by meterErrorReport). */
+  readonly meterEventsRefused: Obj[] = [];
+  private v2Events = new Map<string, Obj>();
   /** Effects carried out, replays not counted: the number that must not double. */
   readonly executed = { subscriptionUpdates: 0, refunds: 0, meterEvents: 0, checkoutSessions: 0, schedules: 0 };
+  /** The API version of the webhook endpoint events are sent to (the SDK's unless a test says otherwise). */
+  endpointApiVersion: string = SDK_API_VERSION;
+  /** Exclusive tax on every invoice, in basis points of its subtotal (0: none). */
+  taxBps = 0;
   /** Added to every preview's total: a price that moved at Stripe after the customer saw the quote. */
   previewAdjustMinor = 0;
-  /** The next subscription updates fail to collect: Stripe keeps them as a pending_update. */
+  /**
+   * The next subscription updates fail to collect. With payment_behavior=pending_if_incomplete Stripe
+   * answers 200: the subscription keeps its items and carries a pending_update (expiring after about 23
+   * hours), its latest_invoice is open and unpaid. https://docs.stripe.com/billing/subscriptions/pending-updates
+   */
   paymentFails = false;
 
   private constructor(private readonly clock: { now(): number }) {}
@@ -120,7 +155,7 @@ export class StripeDouble {
     return `${prefix}_${String(++this.seq).padStart(6, "0")}`;
   }
 
-  /** The next `times` matching requests fail as scripted (before the idempotency layer, unless hangAfterProcessing). */
+  /** The next `times` matching requests fail as scripted (see ScriptedFailure for which are saved for their key). */
   failNext(method: string, path: RegExp, failure: ScriptedFailure, times = 1): void {
     this.scripts.push({ method, path, failure, times });
   }
@@ -134,13 +169,59 @@ export class StripeDouble {
     this.requests.length = 0;
   }
 
-  /**
-   * Meter events Stripe accepted but can bill to no meter: no active meter has their event name.
-   * (Stripe processes meter events asynchronously and reports these as `v1.billing.meter.no_meter_found`.)
-   */
+  /** Meter events Stripe accepted but can bill to no meter: no active meter has their event name (error code no_meter). */
   noMeterFound(): Obj[] {
-    const names = new Set([...this.meters.values()].filter((m) => m.status === "active").map((m) => m.event_name));
-    return this.meterEvents.filter((e) => !names.has(e.event_name));
+    return this.meterEventsRefused.filter((e) => e.error.code === "no_meter");
+  }
+
+  /**
+   * Why Stripe would not bill a meter event it accepted, as the code of its error report (null: billed).
+   * The timestamp must be within the past 35 days and at most 5 minutes ahead; an active meter must have
+   * the event name; the payload must carry the meter's customer and value keys, a known customer, a number.
+   * https://docs.stripe.com/api/billing/meter-event/create
+   */
+  private meterEventError(e: Obj): { code: string; message: string } | null {
+    if (e.timestamp < this.nowS() - 35 * DAY_S) return { code: "timestamp_too_far_in_past", message: "Timestamp must be within the past 35 days." };
+    if (e.timestamp > this.nowS() + 300) return { code: "timestamp_in_future", message: "Timestamp must be no more than 5 minutes in the future." };
+    const meter = [...this.meters.values()].find((m) => m.status === "active" && m.event_name === e.event_name);
+    if (!meter) return { code: "no_meter", message: `No active meter was found for event name ${e.event_name}.` };
+    const customerKey = meter.customer_mapping?.event_payload_key ?? "stripe_customer_id";
+    const valueKey = meter.value_settings?.event_payload_key ?? "value";
+    if (!e.payload?.[customerKey]) return { code: "meter_event_no_customer_defined", message: `The payload has no ${customerKey}.` };
+    if (!this.customers.has(e.payload[customerKey])) return { code: "meter_event_customer_not_found", message: `No customer ${e.payload[customerKey]}.` };
+    if (!/^-?\d+(\.\d+)?$/.test(String(e.payload[valueKey] ?? ""))) return { code: "meter_event_invalid_value", message: `The payload's ${valueKey} is not a number.` };
+    return null;
+  }
+
+  /**
+   * The error report Stripe sends for the meter events it refused since the last report, as a thin event
+   * (the notification posted to the endpoint) whose full form GET /v2/core/events/:id returns; null when
+   * nothing was refused. https://docs.stripe.com/api/v2/core/events
+   */
+  meterErrorReport(): Obj | null {
+    const refused = this.meterEventsRefused.filter((e) => !e.reported);
+    if (refused.length === 0) return null;
+    for (const e of refused) e.reported = true;
+    const codes = [...new Set(refused.map((e) => e.error.code as string))];
+    const id = this.id("evt_v2");
+    const created = new Date(this.clock.now()).toISOString();
+    const meter = [...this.meters.values()][0]?.id ?? "mtr_unknown";
+    const related = { id: meter, type: "billing.meter", url: `/v1/billing/meters/${meter}` };
+    const data = {
+      developer_message_summary: `${refused.length} meter event(s) could not be processed.`,
+      validation_start: created,
+      validation_end: created,
+      reason: {
+        error_count: refused.length,
+        error_types: codes.map((code) => {
+          const of = refused.filter((e) => e.error.code === code);
+          return { code, error_count: of.length, sample_errors: of.map((e) => ({ error_message: e.error.message, request: { identifier: e.identifier } })) };
+        }),
+      },
+    };
+    const base = { id, object: "v2.core.event", type: "v1.billing.meter.error_report_triggered", created, livemode: false, related_object: related, context: null };
+    this.v2Events.set(id, { ...base, data });
+    return base;
   }
 
   // ---- fixtures ---------------------------------------------------------------------------------
@@ -161,7 +242,7 @@ export class StripeDouble {
   createSubscription(customerId: string, lookupKeys: string[], period: { startS: number; endS: number }, metadata: Obj = {}, billingMode: "classic" | "flexible" = "classic"): Obj {
     const id = this.id("sub");
     const items = lookupKeys.map((k) => this.newItem(id, this.priceByKey(k).id, period));
-    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS(), billing_mode: { type: billingMode } };
+    const sub = { id, object: "subscription", customer: customerId, status: "active", items, latest_invoice: null, pending_update: null, pause_collection: null, pendingItems: null, schedule: null, cancel_at_period_end: false, metadata, currency: "usd", created: this.nowS(), billing_mode: { type: billingMode } };
     this.subscriptions.set(id, sub);
     return this.renderSubscription(sub, []);
   }
@@ -231,25 +312,50 @@ export class StripeDouble {
     const sub = this.subscriptions.get(subscriptionId)!;
     const endS = sub.items[0].current_period_end;
     const next = { startS: endS, endS: endS + SPAN_S[this.intervalOf(sub.items[0].price)]! };
+    const renew = () => {
+      for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
+    };
     if (sub.cancel_at_period_end) {
       sub.status = "canceled";
+      this.outbox.push(this.event("customer.subscription.deleted", this.renderSubscription(sub, [])));
     } else if (sub.schedule) {
+      // Stripe keeps a schedule active through its last phase: the subscription moves into the next phase
+      // (the schedule's current phase now), and only when the last phase ends does end_behavior apply
+      // (release: the subscription goes on by itself). https://docs.stripe.com/billing/subscriptions/subscription-schedules
       const schedule = this.schedules.get(sub.schedule)!;
-      const phase = schedule.phases[1];
-      if (phase) sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, { startS: endS, endS: endS + SPAN_S[this.intervalOf(i.price)]! }));
-      schedule.status = "released";
-      schedule.released_subscription = sub.id;
-      schedule.subscription = null;
-      sub.schedule = null;
+      const at = this.phaseIndex.get(schedule.id) ?? 0;
+      const phase = schedule.phases[at + 1] as Obj | undefined;
+      if (phase) {
+        sub.items = (phase.items as Obj[]).map((i) => this.newItem(sub.id, i.price, { startS: endS, endS: endS + SPAN_S[this.intervalOf(i.price)]! }));
+        const phaseEnd = phase.end_date ?? endS + SPAN_S[phase.duration?.interval ?? this.intervalOf(sub.items[0].price)]! * Number(phase.duration?.interval_count ?? 1);
+        Object.assign(phase, { start_date: endS, end_date: phaseEnd });
+        schedule.current_phase = { start_date: endS, end_date: phaseEnd };
+        this.phaseIndex.set(schedule.id, at + 1);
+        this.outbox.push(this.event("customer.subscription.updated", this.renderSubscription(sub, [])), this.event("subscription_schedule.updated", { ...schedule }));
+      } else {
+        renew();
+        Object.assign(schedule, { status: "released", released_at: endS, released_subscription: sub.id, subscription: null, current_phase: null });
+        sub.schedule = null;
+        this.outbox.push(this.event("subscription_schedule.released", { ...schedule }), this.event("customer.subscription.updated", this.renderSubscription(sub, [])));
+      }
     } else {
-      for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
+      renew();
+      this.outbox.push(this.event("customer.subscription.updated", this.renderSubscription(sub, [])));
     }
     return this.renderSubscription(sub, []);
   }
 
-  /** A webhook event as Stripe sends it. */
+  /** The events Stripe has sent since the last call, in order (endPeriod adds to them). */
+  takeEvents(): Obj[] {
+    return this.outbox.splice(0);
+  }
+
+  /**
+   * A webhook event as Stripe sends it: rendered at the webhook endpoint's API version, which is set
+   * when the endpoint is created and need not be the SDK's. https://docs.stripe.com/webhooks/versioning
+   */
   event(type: string, object: Obj, createdS = this.nowS()): Obj {
-    return { id: this.id("evt"), object: "event", api_version: "2026-10-28.endive", created: createdS, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
+    return { id: this.id("evt"), object: "event", api_version: this.endpointApiVersion, created: createdS, type, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object } };
   }
 
   subscription(id: string): Obj {
@@ -279,8 +385,17 @@ export class StripeDouble {
     };
   }
 
+  /**
+   * An invoice as Stripe totals it: the lines' subtotal, exclusive tax at `taxBps` on it, and the
+   * customer's balance (negative: a credit) applied to the amount due. A finalized invoice uses up the
+   * credit it applied. https://docs.stripe.com/api/invoices/object
+   */
   private newInvoice(customer: string, subscriptionId: string | null, lines: Obj[], reason: string, status: string, persist = true): Obj {
-    const total = lines.reduce((s, l) => s + l.amount, 0);
+    const subtotal = lines.reduce((s, l) => s + l.amount, 0);
+    const tax = subtotal > 0 ? Math.round((subtotal * this.taxBps) / 10_000) : 0;
+    const total = subtotal + tax;
+    const balance = Number(this.customers.get(customer)?.balance ?? 0);
+    const amountDue = Math.max(0, total + balance);
     const inv = {
       id: persist ? this.id("in") : `upcoming_${this.id("in")}`,
       object: "invoice",
@@ -288,11 +403,18 @@ export class StripeDouble {
       currency: "usd",
       status,
       billing_reason: reason,
+      subtotal,
+      subtotal_excluding_tax: subtotal,
+      total_excluding_tax: subtotal,
+      total_taxes: tax ? [{ amount: tax, tax_behavior: "exclusive", taxability_reason: "standard_rated", taxable_amount: subtotal, type: "tax_rate_details" }] : [],
+      discounts: [],
+      total_discount_amounts: [],
       total,
-      subtotal: total,
-      amount_due: Math.max(0, total),
-      amount_paid: status === "paid" ? Math.max(0, total) : 0,
-      attempt_count: status === "paid" ? 1 : 1,
+      starting_balance: balance,
+      ending_balance: persist ? Math.min(0, total + balance) : null,
+      amount_due: amountDue,
+      amount_paid: status === "paid" ? amountDue : 0,
+      attempt_count: 1,
       next_payment_attempt: status === "open" ? this.nowS() + 3 * DAY_S : null,
       period_start: this.nowS(),
       period_end: this.nowS(),
@@ -300,7 +422,11 @@ export class StripeDouble {
       lines: { object: "list", data: lines, has_more: false },
       payment_intent: persist ? this.id("pi") : null,
     };
-    if (persist) this.invoices.set(inv.id, inv);
+    if (persist) {
+      this.invoices.set(inv.id, inv);
+      const c = this.customers.get(customer);
+      if (c && balance !== 0) c.balance = inv.ending_balance;
+    }
     return inv;
   }
 
@@ -309,7 +435,7 @@ export class StripeDouble {
    * another interval is Stripe's interval change: the unused time of the old price is credited, the
    * new price is charged in full (not a proration), and every item starts a new period now.
    */
-  private prorate(sub: Obj, items: Obj[], prorationDateS: number): { lines: Obj[]; newItems: Obj[]; reset: boolean } {
+  private prorate(sub: Obj, items: Obj[], prorationDateS: number, inPeriod = false): { lines: Obj[]; newItems: Obj[]; reset: boolean } {
     const lines: Obj[] = [];
     const newItems = (sub.items as Obj[]).map((i) => ({ ...i }));
     let reset = false;
@@ -321,10 +447,12 @@ export class StripeDouble {
         const from = this.prices.get(existing.price)!;
         const to = this.prices.get(it.price)!;
         const { current_period_start: start, current_period_end: end } = existing;
-        if (prorationDateS < start || prorationDateS > end) throw Object.assign(new Error("proration_date must be within the current period"), { status: 400 });
+        // Only the preview documents this rule; subscriptions.update documents none, and the double then
+        // prorates over the part of the period the date leaves (none before it starts, all after it ends).
+        if (inPeriod && (prorationDateS < start || prorationDateS > end)) throw Object.assign(new Error("subscription_details[proration_date] must be within the current subscription period."), { status: 400 });
         // unit × seconds left ÷ seconds in the period, in big integers, a half rounded up: a float share
         // would round some half cents down.
-        const left = BigInt(end - prorationDateS);
+        const left = BigInt(Math.min(end - start, Math.max(0, end - prorationDateS)));
         const span = BigInt(end - start);
         const share = (unit: number) => Number((2n * BigInt(unit) * left + span) / (2n * span));
         const licensed = to.recurring?.usage_type !== "metered";
@@ -370,35 +498,131 @@ export class StripeDouble {
     const header = (n: string) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null);
     const rec: RecordedRequest = { method, path: url.pathname, params, idempotencyKey: header("idempotency-key"), stripeVersion: header("stripe-version"), authorization: header("authorization"), replayed: false };
     this.requests.push(rec);
-
-    const script = this.scripts.find((s) => s.method === method && s.path.test(url.pathname) && s.times > 0);
-    if (script) script.times--;
-    const failure = script?.failure;
-    if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
-    if (failure && "status" in failure) {
-      res.writeHead(failure.status, { "content-type": "application/json", "request-id": this.id("req"), ...(failure.headers ?? {}) });
-      res.end(JSON.stringify({ error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }));
-      return;
-    }
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { "content-type": "application/json", "request-id": this.id("req"), ...headers });
+      res.end(JSON.stringify(payload));
+    };
 
     const key = method === "POST" ? rec.idempotencyKey : null;
     const fingerprint = `${method} ${url.pathname} ${body}`;
-    let answer: { status: number; body: unknown };
+    this.forgetExpiredKeys();
     const stored = key ? this.idempotency.get(key) : undefined;
+
+    // Failures before execution (the request never arrived, a rate limit, a refusal before the endpoint
+    // runs): nothing is saved for the key, so a retry with the same key runs fresh.
+    const script = this.takeScript(method, url.pathname, stored ? "before" : "any");
+    const failure = script?.failure;
+    if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
+    if (failure && "status" in failure && !savedFailure(failure, key)) {
+      send(failure.status, { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, failure.headers);
+      return;
+    }
+
+    // Stripe saves the status and body of the first request with a key once the endpoint has started
+    // executing, whatever it was (a 500 included), and replays them for that key; a reuse with other
+    // parameters is refused. https://docs.stripe.com/api/idempotent_requests
     if (stored) {
       if (stored.fingerprint !== fingerprint) {
-        answer = { status: 400, body: { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } } };
-      } else {
-        rec.replayed = true;
-        answer = { status: stored.status, body: stored.body };
+        send(400, { error: { type: "idempotency_error", message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } });
+        return;
       }
-    } else {
-      answer = this.route(method, url.pathname, params);
-      if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body });
+      rec.replayed = true;
+      // Stripe marks a replayed answer with Idempotent-Replayed: true.
+      send(stored.status, stored.body, { ...stored.headers, "idempotent-replayed": "true" });
+      return;
     }
+
+    // Parameters that fail validation: refused before the endpoint runs, so nothing is saved for the key.
+    // https://docs.stripe.com/api/idempotent_requests ("Results are only saved if an API endpoint begins its execution")
+    const invalid = this.validate(method, url.pathname, params);
+    if (invalid) {
+      send(invalid.status, invalid.body);
+      return;
+    }
+
+    // Under pending_if_incomplete a failed payment is no error: Stripe answers 200 with a pending update and
+    // an open invoice (https://docs.stripe.com/billing/subscriptions/pending-updates). A test scripting a 402
+    // there is told so, loudly, instead of passing for a reason Stripe would not give.
+    if (failure && "status" in failure && failure.status === 402 && method === "POST" && /^\/v1\/subscriptions\/[^/]+$/.test(url.pathname) && params.payment_behavior === "pending_if_incomplete") {
+      send(500, { error: { type: "api_error", message: "Stripe double: a decline under pending_if_incomplete is a 200 with a pending_update, not a 402; set paymentFails instead." } });
+      return;
+    }
+
+    let answer: { status: number; body: unknown; headers: Record<string, string> };
+    if (failure && "status" in failure) {
+      // A failure during execution (a 500, a declined card): saved for the key like any result. With
+      // effectApplied the endpoint's work was done before it failed (Stripe's 500 leaves the outcome unknown).
+      if (failure.effectApplied) this.route(method, url.pathname, params);
+      // Stripe sends Stripe-Should-Retry: false with most 500s, since a retry with the key would replay it.
+      // https://docs.stripe.com/error-low-level#idempotency
+      const headers = { ...(failure.status >= 500 ? { "stripe-should-retry": "false" } : {}), ...(failure.headers ?? {}) };
+      answer = { status: failure.status, body: { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, headers };
+    } else {
+      answer = { ...this.route(method, url.pathname, params), headers: {} };
+    }
+    if (key) this.idempotency.set(key, { fingerprint, status: answer.status, body: answer.body, headers: answer.headers, atS: this.nowS() });
     if (failure && "hangAfterProcessing" in failure) return;
-    res.writeHead(answer.status, { "content-type": "application/json", "request-id": this.id("req"), ...(rec.replayed ? { "idempotent-replayed": "true" } : {}) });
-    res.end(JSON.stringify(answer.body));
+    send(answer.status, answer.body, answer.headers);
+  }
+
+  /**
+   * What Stripe refuses before an endpoint runs: parameters outside the SDK's request types (see
+   * stripe-schemas), and the rules below that depend on the account's objects.
+   */
+  private validate(method: string, path: string, p: Obj): StripeRefusal | null {
+    const bad = checkParams(method, path, p);
+    if (bad) return bad;
+    const seg = path.split("/").filter(Boolean);
+    if (method === "POST" && seg[1] === "subscriptions" && seg[2] && !seg[3]) {
+      // Only the attributes in Stripe's pending updates reference may be sent with pending_if_incomplete.
+      // https://docs.stripe.com/billing/subscriptions/pending-updates
+      if (p.payment_behavior === "pending_if_incomplete") {
+        const top = Object.keys(p).find((k) => !PENDING_UPDATE_PARAMS.includes(k));
+        if (top) return refusal(top, `You cannot update \`${top}\` with payment_behavior=pending_if_incomplete. Only these parameters are supported: ${PENDING_UPDATE_PARAMS.join(", ")}.`);
+        for (const [i, item] of ((p.items ?? []) as Obj[]).entries()) {
+          const k = Object.keys(item).find((x) => !PENDING_UPDATE_ITEM_PARAMS.includes(x));
+          if (k) return refusal(`items[${i}][${k}]`, `You cannot update \`items[${i}][${k}]\` with payment_behavior=pending_if_incomplete. Only these item parameters are supported: ${PENDING_UPDATE_ITEM_PARAMS.join(", ")}.`);
+        }
+      }
+      // A subscription run by a schedule takes its cancellation from the schedule.
+      // https://docs.stripe.com/billing/subscriptions/subscription-schedules
+      const sub = this.subscriptions.get(seg[2]);
+      if (sub?.schedule && p.cancel_at_period_end !== undefined) {
+        return refusal("cancel_at_period_end", `The subscription is managed by the subscription schedule \`${sub.schedule}\`, and updating any cancelation behavior directly is not allowed. Please update the schedule instead.`);
+      }
+    }
+    if (method === "POST" && path === "/v1/prices" && p.lookup_key !== undefined && p.transfer_lookup_key !== "true") {
+      // A lookup key belongs to one price; taking it over needs transfer_lookup_key. https://docs.stripe.com/api/prices/create
+      const holder = [...this.prices.values()].find((x) => x.lookup_key === p.lookup_key);
+      if (holder) return refusal("lookup_key", `A price (\`${holder.id}\`) already uses that lookup key.`);
+    }
+    if (method === "POST" && path === "/v1/products" && p.id !== undefined && this.products.has(p.id)) {
+      return refusal("id", "Product already exists.", "resource_already_exists");
+    }
+    return null;
+  }
+
+  /**
+   * Stripe prunes a key after at least 24 hours; the double forgets it after exactly 24 hours of its
+   * clock, after which the same key runs the request again. https://docs.stripe.com/api/idempotent_requests
+   */
+  private forgetExpiredKeys(): void {
+    const now = this.nowS();
+    for (const [k, v] of this.idempotency) if (now - v.atS >= IDEMPOTENCY_KEY_TTL_S) this.idempotency.delete(k);
+  }
+
+  /** Idempotency keys the double still remembers (for tests). */
+  remembers(key: string): boolean {
+    this.forgetExpiredKeys();
+    return this.idempotency.has(key);
+  }
+
+  /** The next script matching this request; a failure during execution is not taken by a request that is replayed. */
+  private takeScript(method: string, path: string, phase: "before" | "any"): Script | undefined {
+    const during = (f: ScriptedFailure) => "hangAfterProcessing" in f || ("status" in f && savedFailure(f, "key"));
+    const script = this.scripts.find((s) => s.method === method && s.path.test(path) && s.times > 0 && (phase === "any" || !during(s.failure)));
+    if (script) script.times--;
+    return script;
   }
 
   private route(method: string, path: string, p: Obj): { status: number; body: unknown } {
@@ -418,10 +642,33 @@ export class StripeDouble {
         return ok(m);
       }
       if (method === "POST" && path === "/v1/billing/meter_events") {
+        // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
+        // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
+        // answered is not documented; the double answers with the event first recorded.
+        // https://docs.stripe.com/api/billing/meter-event/create
+        // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
+        // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
+        // answered is not documented; the double answers with the event first recorded.
+        // https://docs.stripe.com/api/billing/meter-event/create
+        const first = p.identifier ? [...this.meterEvents, ...this.meterEventsRefused].find((e) => e.identifier === p.identifier && this.nowS() - e.created < DAY_S) : undefined;
+        if (first) return ok(first);
+        const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier ?? this.id("mev"), payload: p.payload, timestamp: Number(p.timestamp ?? this.nowS()), created: this.nowS(), livemode: false };
+        // What Stripe checks after accepting the event (the timestamp window, the meter, the payload keys) is
+        // reported later as v1.billing.meter.error_report_triggered with these codes (the SDK's
+        // V1BillingMeterErrorReportTriggeredEvent); the event is not billed.
+        const error = this.meterEventError(e);
+        if (error) {
+          this.meterEventsRefused.push({ ...e, error });
+          return ok(e);
+        }
         this.executed.meterEvents++;
-        const e = { object: "billing.meter_event", event_name: p.event_name, identifier: p.identifier, payload: p.payload, timestamp: Number(p.timestamp), created: this.nowS(), livemode: false };
         this.meterEvents.push(e);
         return ok(e);
+      }
+      // v2 events (thin events' full form)
+      if (method === "GET" && seg[0] === "v2" && seg[1] === "core" && seg[2] === "events" && seg[3]) {
+        const ev = this.v2Events.get(seg[3]);
+        return ev ? ok(ev) : missing(`event: '${seg[3]}'`);
       }
       // products
       if (seg[1] === "products") {
@@ -469,6 +716,7 @@ export class StripeDouble {
           this.prices.set(price.id, price);
           return ok(price);
         }
+        if (method === "GET" && seg[2]) return this.prices.has(seg[2]) ? ok(this.prices.get(seg[2])) : missing(`price: '${seg[2]}'`);
         if (method === "POST" && seg[2]) {
           const price = this.prices.get(seg[2]);
           if (!price) return missing(`price: '${seg[2]}'`);
@@ -511,21 +759,43 @@ export class StripeDouble {
         if (!sub) return missing(`subscription: '${p.subscription}'`);
         const d = p.subscription_details ?? {};
         this.checkAnchor(d, d.proration_date);
+        const behavior = d.proration_behavior ?? "create_prorations";
+        // https://docs.stripe.com/api/invoices/create_preview: a proration_date needs items, cannot go with
+        // proration_behavior=none, and must be within the current period.
+        if (d.proration_date !== undefined && !d.items) return { status: 400, body: { error: { type: "invalid_request_error", code: "parameter_missing", param: "subscription_details[items]", message: "subscription_details[items] is required when subscription_details[proration_date] is set." } } };
+        if (d.proration_date !== undefined && behavior === "none") return { status: 400, body: { error: { type: "invalid_request_error", param: "subscription_details[proration_date]", message: "subscription_details[proration_date] cannot be set when subscription_details[proration_behavior] is none." } } };
         // A preview may be made in another billing mode (as the subscription would be after a migration).
         const as = d.billing_mode?.type ? { ...sub, billing_mode: { type: d.billing_mode.type } } : sub;
-        const { lines } = this.prorate(as, d.items ?? [], Number(d.proration_date ?? this.nowS()));
-        if (this.previewAdjustMinor) lines.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
+        const { lines: prorations, newItems, reset } = this.prorate(as, d.items ?? [], Number(d.proration_date ?? this.nowS()), true);
+        if (this.previewAdjustMinor) prorations.push(this.line(this.previewAdjustMinor, "Price adjustment", true, sub.items[0].id, sub.id, this.nowS(), sub.items[0].current_period_end));
+        // always_invoice: the invoice the change issues now. Otherwise the next invoice: the next period of
+        // each licensed item, with the prorations waiting for it (create_prorations) or none.
+        const next = reset
+          ? []
+          : newItems
+              .filter((i) => this.prices.get(i.price)!.recurring?.usage_type !== "metered")
+              .map((i) => {
+                const price = this.prices.get(i.price)!;
+                return this.line(price.unit_amount, `1 × ${price.nickname ?? price.id}`, false, i.id, sub.id, i.current_period_end, i.current_period_end + SPAN_S[this.intervalOf(i.price)]!);
+              });
+        const lines = behavior === "always_invoice" ? prorations : behavior === "none" ? next : [...prorations, ...next];
         const inv = this.newInvoice(p.customer, sub.id, lines, "upcoming", "draft", false);
-        inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
+        if (d.proration_date !== undefined) inv.parent.subscription_details.subscription_proration_date = Number(d.proration_date);
         return ok(inv);
       }
       if (method === "GET" && seg[1] === "invoices" && seg[2]) return this.invoices.has(seg[2]) ? ok(this.invoices.get(seg[2])) : missing(`invoice: '${seg[2]}'`);
       if (method === "GET" && path === "/v1/invoice_payments") {
         const inv = this.invoices.get(p.invoice);
-        const data = inv && inv.status === "paid" ? [{ id: `inpay_${inv.id}`, object: "invoice_payment", invoice: inv.id, amount_paid: inv.amount_paid, status: "paid", is_default: true, payment: { type: "payment_intent", payment_intent: inv.payment_intent } }] : [];
+        // An invoice paid by a charge (set `charge` on it in a test) has a payment of type charge.
+        const payment = inv?.payment_intent ? { type: "payment_intent", payment_intent: inv.payment_intent } : { type: "charge", charge: inv?.charge };
+        const data = inv && inv.status === "paid" ? [{ id: `inpay_${inv.id}`, object: "invoice_payment", invoice: inv.id, amount_paid: inv.amount_paid, status: "paid", is_default: true, payment }] : [];
         return ok({ object: "list", data, has_more: false });
       }
       // refunds
+      if (method === "GET" && path === "/v1/refunds") {
+        const data = this.refunds.filter((r) => (!p.payment_intent || r.payment_intent === p.payment_intent) && (!p.charge || r.charge === p.charge));
+        return ok({ object: "list", data: [...data].reverse(), has_more: false });
+      }
       if (method === "POST" && path === "/v1/refunds") {
         this.executed.refunds++;
         const r = { id: this.id("re"), object: "refund", amount: Number(p.amount), payment_intent: p.payment_intent ?? null, charge: p.charge ?? null, status: "succeeded", reason: p.reason ?? null, metadata: p.metadata ?? {} };
@@ -588,7 +858,20 @@ export class StripeDouble {
           return ok(schedule);
         }
         if (method === "POST") {
-          if (p.phases) schedule.phases = (p.phases as Obj[]).map((ph) => ({ ...ph, start_date: ph.start_date ? Number(ph.start_date) : undefined, end_date: ph.end_date ? Number(ph.end_date) : undefined }));
+          if (schedule.status !== "active" && schedule.status !== "not_started") return { status: 400, body: { error: { type: "invalid_request_error", message: `You cannot update a subscription schedule that is currently in the \`${schedule.status}\` status.` } } };
+          if (p.phases) {
+            const phases: Obj[] = (p.phases as Obj[]).map((ph) => ({ ...ph, start_date: ph.start_date ? Number(ph.start_date) : undefined, end_date: ph.end_date ? Number(ph.end_date) : undefined }));
+            // The phase running now keeps its start; each phase ends after it starts.
+            if (schedule.current_phase && phases[0]!.start_date !== schedule.current_phase.start_date) {
+              return { status: 400, body: { error: { type: "invalid_request_error", param: "phases[0][start_date]", message: "You can not modify the start date of the current phase." } } };
+            }
+            for (const [i, ph] of phases.entries()) {
+              if (ph.start_date !== undefined && ph.end_date !== undefined && ph.end_date <= ph.start_date) return { status: 400, body: { error: { type: "invalid_request_error", param: `phases[${i}][end_date]`, message: "The end date of a phase must be after its start date." } } };
+              if (i < phases.length - 1 && ph.end_date === undefined && ph.duration === undefined) return { status: 400, body: { error: { type: "invalid_request_error", param: `phases[${i}][end_date]`, message: "Every phase but the last needs an end_date or a duration." } } };
+            }
+            schedule.phases = phases;
+            this.phaseIndex.set(schedule.id, 0);
+          }
           if (p.end_behavior) schedule.end_behavior = p.end_behavior;
           return ok(schedule);
         }
@@ -602,6 +885,8 @@ export class StripeDouble {
 
   private updateSubscription(sub: Obj, p: Obj, expand: string[]): Obj {
     if (p.cancel_at_period_end !== undefined) sub.cancel_at_period_end = p.cancel_at_period_end === "true";
+    // pause_collection: a hash sets it, "" clears it. https://docs.stripe.com/billing/subscriptions/pause-payment
+    if (p.pause_collection !== undefined) sub.pause_collection = p.pause_collection === "" ? null : { behavior: p.pause_collection.behavior, resumes_at: p.pause_collection.resumes_at ? Number(p.pause_collection.resumes_at) : null };
     if (!p.items) return this.renderSubscription(sub, expand);
     this.checkAnchor(p, p.proration_date);
     const prorationDate = Number(p.proration_date ?? this.nowS());

@@ -8,6 +8,7 @@ import { createAccount } from "../../accounts/accounts";
 import { ManualClock } from "../../lib/clock";
 import { DomainError } from "../../lib/domain-error";
 import { refundInvoice } from "../../operator/controls";
+import { findInvoice } from "../../db/queries/operator";
 import { migrateDatabase, openDatabase } from "../../db/client";
 import { confirmPlanChange } from "../plan-change";
 import { previewPlanChangeWithProvider } from "../quote";
@@ -67,6 +68,71 @@ describe("stripe sync", () => {
     expect(actions.find((a) => a.key === basePriceKey("starter"))).toMatchObject({ action: "updated", detail: `replaces ${old.id} (archived)` });
     expect(double.priceByKey(basePriceKey("starter")).unit_amount).toBe(2_900);
     expect(double.prices.get(old.id)).toMatchObject({ active: false, lookup_key: null });
+  });
+});
+
+describe("stripe sync when Stripe fails or forgets", () => {
+  let clock: ManualClock;
+  let double: StripeDouble;
+  beforeEach(async () => {
+    clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
+    double = await StripeDouble.start(clock);
+  });
+  afterEach(() => double.stop());
+  const stripe = () => createStripeClient("sk_test_headroom", { apiBase: double.url });
+
+  it("a renamed or archived product is updated, and an archived price reactivated, each under a stable key of what it writes", async () => {
+    await syncStripeCatalog(stripe(), demoCatalog);
+    double.products.get("headroom_pro")!.name = "Old name";
+    double.products.get("headroom_business")!.active = false;
+    const archived = double.priceByKey(basePriceKey("starter"));
+    archived.active = false;
+    double.clearRequests();
+    const actions = await syncStripeCatalog(stripe(), demoCatalog);
+    expect(actions.filter((a) => a.action === "updated").map((a) => `${a.object}:${a.key}:${a.detail}`).sort()).toEqual(
+      ["price:headroom_starter_monthly:reactivated", "product:headroom_business:name, description or active", "product:headroom_pro:name, description or active"].sort(),
+    );
+    const [pro] = double.calls("POST", /^\/v1\/products\/headroom_pro$/);
+    expect(pro!.params).toMatchObject({ name: "Pro plan", active: "true" });
+    expect(pro!.idempotencyKey).toMatch(/^catalog:product:headroom_pro:update:after:[0-9a-f]{16}$/);
+    const [price] = double.calls("POST", new RegExp(`^/v1/prices/${archived.id}$`));
+    expect(price!.params).toEqual({ active: "true" });
+    expect(price!.idempotencyKey).toBe(`catalog:price:${archived.id}:active:true`);
+    expect([double.products.get("headroom_pro")!.name, double.products.get("headroom_business")!.active, archived.active]).toEqual(["Pro plan", true, true]);
+    // The same run again writes nothing.
+    double.clearRequests();
+    await syncStripeCatalog(stripe(), demoCatalog);
+    expect(double.requests.filter((r) => r.method === "POST")).toEqual([]);
+  });
+
+  it("a price reactivated by a request Stripe answered with a 500: prices.retrieve finds it active, nothing sent again", async () => {
+    await syncStripeCatalog(stripe(), demoCatalog);
+    const archived = double.priceByKey(basePriceKey("pro"));
+    archived.active = false;
+    double.clearRequests();
+    double.failNext("POST", new RegExp(`^/v1/prices/${archived.id}$`), { status: 500, effectApplied: true });
+    await syncStripeCatalog(stripe(), demoCatalog, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(double.calls("POST", new RegExp(`^/v1/prices/${archived.id}$`))).toHaveLength(1);
+    expect(double.calls("GET", new RegExp(`^/v1/prices/${archived.id}$`))).toHaveLength(1);
+    expect(archived.active).toBe(true);
+  });
+
+  it("a 500 Stripe saved for a catalog key: the object is read again, and created under a new key only if it is missing", async () => {
+    // The product is created, then Stripe answers 500; the price create fails before doing anything.
+    double.failNext("POST", /^\/v1\/products$/, { status: 500, effectApplied: true });
+    double.failNext("POST", /^\/v1\/prices$/, { status: 500 });
+    await syncStripeCatalog(stripe(), demoCatalog, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    expect(double.calls("POST", /^\/v1\/products$/)).toHaveLength(4);
+    expect([...double.products.keys()].sort()).toEqual(["headroom_business", "headroom_enterprise", "headroom_pro", "headroom_starter"]);
+    const prices = double.calls("POST", /^\/v1\/prices$/);
+    expect(prices[0]!.idempotencyKey).toMatch(/^catalog:price:/);
+    expect(prices[1]!.idempotencyKey).toBe(`${prices[0]!.idempotencyKey}:after:${prices[1]!.idempotencyKey!.split(":after:")[1]}`);
+    expect(double.prices.size).toBe(6);
+    // Later runs, inside the key's 24 hours or after it was forgotten, read first and create nothing.
+    clock.advance(25 * 3_600_000);
+    double.clearRequests();
+    expect((await syncStripeCatalog(stripe(), demoCatalog)).every((a) => a.action === "unchanged")).toBe(true);
+    expect(double.requests.filter((r) => r.method === "POST")).toEqual([]);
   });
 });
 
@@ -152,6 +218,39 @@ describe("refunds through Stripe", () => {
     expect(new Set(calls.map((c) => c.idempotencyKey))).toEqual(new Set(["refund:refund-req-0001"]));
     expect(t.double.executed.refunds).toBe(1);
     expect(t.srv.sqlite.prepare("select total_minor from invoices where account_id = ? and kind = 'credit_note'").pluck().all(a.accountId)).toEqual([-1_000]);
+  });
+
+  it("a refund retried after Stripe forgot its key, or after a 500 it saved, is found among the payment's refunds and not made twice", async () => {
+    const a = await linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
+    const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
+    const r = await confirmPlanChange(t.srv.deps.billing, a.accountId, accepted(q), who);
+    const invoice = (await findInvoice(t.srv.deps.db, r.invoiceId!))!;
+    const remote = t.srv.deps.billing.provider.remote!;
+    // Refunded at Stripe; the answer is a 500 (saved for the key): the re-read finds the refund.
+    t.double.failNext("POST", /^\/v1\/refunds$/, { status: 500, effectApplied: true });
+    const first = await remote.refund(invoice, 1_000, "refund:req-later", "Goodwill");
+    expect(t.double.executed.refunds).toBe(1);
+    expect(t.double.refunds[0]).toMatchObject({ id: first.refundId, metadata: { headroom_key: "refund:req-later" } });
+    // Two days later (the key forgotten at Stripe) the same refund is asked again: found, not repeated.
+    clock.advance(48 * 3_600_000);
+    expect(t.double.remembers("refund:req-later")).toBe(false);
+    expect(await remote.refund(invoice, 1_000, "refund:req-later", "Goodwill")).toEqual(first);
+    expect(t.double.executed.refunds).toBe(1);
+    expect(t.double.calls("POST", /^\/v1\/refunds$/)).toHaveLength(1);
+  });
+
+  it("an invoice paid by a charge (no PaymentIntent) is refunded by charge", async () => {
+    const a = await linkedAccount(t, clock, "starter", { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") });
+    const q = await previewPlanChangeWithProvider(t.srv.deps.billing, { accountId: a.accountId, toPlanId: "business" });
+    const r = await confirmPlanChange(t.srv.deps.billing, a.accountId, accepted(q), who);
+    const stripeInvoice = t.double.invoices.get(t.srv.sqlite.prepare("select stripe_invoice_id from invoices where id = ?").pluck().get(r.invoiceId) as string)!;
+    stripeInvoice.charge = "ch_000123";
+    stripeInvoice.payment_intent = null;
+    await refundInvoice(t.srv.deps.billing, { invoiceId: r.invoiceId!, amountMinor: 500, reason: "Goodwill", requestId: "refund-req-charge" }, "operator");
+    const [call] = t.double.calls("POST", /^\/v1\/refunds$/);
+    expect(call!.params).toMatchObject({ charge: "ch_000123", amount: "500" });
+    expect(call!.params.payment_intent).toBeUndefined();
+    expect(t.double.calls("GET", /^\/v1\/refunds$/)[0]!.params).toMatchObject({ charge: "ch_000123" });
   });
 
   it("an invoice that was never paid through Stripe cannot be refunded through it", async () => {

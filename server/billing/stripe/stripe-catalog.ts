@@ -7,7 +7,7 @@ import { planVersionsInUse } from "../../db/queries/catalog";
 import type { Store } from "../../db/queries/store";
 import { DomainError } from "../../lib/domain-error";
 import { billedMeters, type BilledMeter, type MeterBilling } from "../../../shared/meter-billing";
-import { DEFAULT_RETRY, withStripeRetries, type RetryPolicy } from "./stripe-client";
+import { DEFAULT_RETRY, keyAfter, stripeMutation, withStripeRetries, type Reread, type RetryPolicy } from "./stripe-client";
 
 /**
  * Plans ↔ Stripe. Each paid plan is a product `headroom_<plan>` with a price per interval it is sold
@@ -230,7 +230,28 @@ export interface SyncOptions {
  * key derived from what it creates.
  */
 export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, opts: SyncOptions = {}): Promise<SyncAction[]> {
-  const call = <T>(fn: () => Promise<T>) => withStripeRetries(fn, opts.retry ?? DEFAULT_RETRY);
+  const policy = opts.retry ?? DEFAULT_RETRY;
+  const call = <T>(fn: () => Promise<T>) => withStripeRetries(fn, policy);
+  // Every write is made after reading what exists, under a key derived from what it writes; after a 5xx
+  // Stripe saved for that key, the object is read again and the write sent under a key of the state read.
+  const mutate = <T>(key: string, send: (key: string) => Promise<T>, reread: () => Promise<Reread<T>>) => stripeMutation(policy, key, send, reread);
+  const productNow = async (id: string): Promise<Stripe.Product | null> => {
+    try {
+      return await call(() => stripe.products.retrieve(id));
+    } catch (err) {
+      if (err instanceof stripeSdk().errors.StripeInvalidRequestError && err.statusCode === 404) return null;
+      throw err;
+    }
+  };
+  const setPriceActive = (id: string, active: boolean) =>
+    mutate(
+      `catalog:price:${id}:active:${active}`,
+      (k) => stripe.prices.update(id, { active }, { idempotencyKey: k }),
+      async () => {
+        const now = await call(() => stripe.prices.retrieve(id));
+        return now.active === active ? { done: now } : { state: String(now.active) };
+      },
+    );
   const actions: SyncAction[] = [];
   const inUse = opts.versionsInUse ?? [];
   const prices = desiredPrices(catalog, versionsToPrice(catalog, inUse));
@@ -247,17 +268,21 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, opts: 
       actions.push({ object: "meter", key: eventName, action: "unchanged", id: found });
       continue;
     }
-    const created = await call(() =>
-      stripe.billing.meters.create(
-        {
-          display_name: displayName,
-          event_name: eventName,
-          default_aggregation: { formula: "sum" },
-          customer_mapping: { type: "by_id", event_payload_key: "stripe_customer_id" },
-          value_settings: { event_payload_key: "value" },
-        },
-        { idempotencyKey: `catalog:meter:${eventName}` },
-      ),
+    const params: Stripe.Billing.MeterCreateParams = {
+      display_name: displayName,
+      event_name: eventName,
+      default_aggregation: { formula: "sum" },
+      customer_mapping: { type: "by_id", event_payload_key: "stripe_customer_id" },
+      value_settings: { event_payload_key: "value" },
+    };
+    const created = await mutate<Stripe.Billing.Meter>(
+      `catalog:meter:${eventName}`,
+      (k) => stripe.billing.meters.create(params, { idempotencyKey: k }),
+      async () => {
+        const listed = await call(() => stripe.billing.meters.list({ limit: 100 }));
+        const found = listed.data.find((m) => m.status === "active" && m.event_name === eventName);
+        return found ? { done: found } : { state: listed.data.map((m) => m.id).join(",") };
+      },
     );
     meters.set(eventName, created.id);
     actions.push({ object: "meter", key: eventName, action: "created", id: created.id });
@@ -267,17 +292,29 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, opts: 
   for (const plan of catalog.plans.filter((p) => prices.some((d) => d.planId === p.id))) {
     const id = productIdOf(plan.id);
     const want = { name: `${plan.name} plan`, description: plan.summary };
-    let product: Stripe.Product | null = null;
-    try {
-      product = await call(() => stripe.products.retrieve(id));
-    } catch (err) {
-      if (!(err instanceof stripeSdk().errors.StripeInvalidRequestError) || err.statusCode !== 404) throw err;
-    }
+    const product = await productNow(id);
+    const matches = (p: Stripe.Product | null) => p !== null && p.name === want.name && p.description === want.description && p.active;
     if (!product) {
-      await call(() => stripe.products.create({ id, ...want, metadata: { headroom_plan_id: plan.id } }, { idempotencyKey: `catalog:product:${id}` }));
+      await mutate(
+        `catalog:product:${id}`,
+        (k) => stripe.products.create({ id, ...want, metadata: { headroom_plan_id: plan.id } }, { idempotencyKey: k }),
+        async () => {
+          const now = await productNow(id);
+          return now ? { done: now } : { state: "absent" };
+        },
+      );
       actions.push({ object: "product", key: id, action: "created", id });
-    } else if (product.name !== want.name || product.description !== want.description || !product.active) {
-      await call(() => stripe.products.update(id, { ...want, active: true }));
+    } else if (!matches(product)) {
+      // The key names what is written: the same update again is the same request.
+      const update = { ...want, active: true };
+      await mutate(
+        keyAfter(`catalog:product:${id}:update`, JSON.stringify(update)),
+        (k) => stripe.products.update(id, update, { idempotencyKey: k }),
+        async () => {
+          const now = await productNow(id);
+          return now && matches(now) ? { done: now } : { state: JSON.stringify([now?.name, now?.description, now?.active]) };
+        },
+      );
       actions.push({ object: "product", key: id, action: "updated", id, detail: "name, description or active" });
     } else {
       actions.push({ object: "product", key: id, action: "unchanged", id });
@@ -295,7 +332,7 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, opts: 
     const meterId = d.meterEvent ? meters.get(d.meterEvent.name)! : null;
     const current = byKey.get(d.lookupKey);
     if (current && samePrice(current, d, meterId)) {
-      if (!current.active) await call(() => stripe.prices.update(current.id, { active: true }));
+      if (!current.active) await setPriceActive(current.id, true);
       actions.push({ object: "price", key: d.lookupKey, action: current.active ? "unchanged" : "updated", id: current.id, detail: current.active ? undefined : "reactivated" });
       continue;
     }
@@ -309,10 +346,17 @@ export async function syncStripeCatalog(stripe: Stripe, catalog: Catalog, opts: 
       metadata: { headroom_plan_id: d.planId, headroom_plan_version: String(d.version), ...(d.meterId ? { headroom_meter: d.meterId } : {}) },
     };
     const fingerprint = `${d.create.unit_amount ?? String(d.create.unit_amount_decimal)}:${d.create.currency}:${meterId ?? "-"}`;
-    const created = await call(() => stripe.prices.create(params, { idempotencyKey: `catalog:price:${d.lookupKey}:${fingerprint}:${current?.id ?? "new"}` }));
+    const created = await mutate<Stripe.Price>(
+      `catalog:price:${d.lookupKey}:${fingerprint}:${current?.id ?? "new"}`,
+      (k) => stripe.prices.create(params, { idempotencyKey: k }),
+      async () => {
+        const [now] = await listByLookupKeys(stripe, [d.lookupKey], call);
+        return now && now.id !== current?.id && samePrice(now, d, meterId) ? { done: now } : { state: now?.id ?? "none" };
+      },
+    );
     // Subscriptions on a version accounts are on keep their price, and it stays usable (never archived while they are).
     const keep = current && used.has(`${d.planId}@${d.version}`);
-    if (current && !keep) await call(() => stripe.prices.update(current.id, { active: false }));
+    if (current && !keep) await setPriceActive(current.id, false);
     actions.push({ object: "price", key: d.lookupKey, action: current ? "updated" : "created", id: created.id, detail: current ? `replaces ${current.id} (${keep ? `kept active: accounts are on version ${d.version}` : "archived"})` : undefined });
   }
   return actions;

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type Stripe from "stripe";
 import { stripeSdk } from "./stripe-sdk";
 import { ProviderUnavailableError } from "../billing-provider";
@@ -39,30 +40,59 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDe
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Why a Stripe call failed, as far as retrying is concerned. */
-export function failureOf(err: unknown): { retryable: boolean; retryAfterMs: number | null; status: number | null } {
+/**
+ * A 5xx Stripe saved for the request's idempotency key (it answered Stripe-Should-Retry: false, or
+ * replayed it): the same key would only replay it, and whether the request took effect is unknown.
+ * The caller re-reads the object and, if the effect is missing, sends again with a new key derived
+ * from what it read (stripeMutation).
+ */
+export class StripeOutcomeUnknownError extends ProviderUnavailableError {
+  constructor(cause: unknown) {
+    super("Stripe failed while making the change, so whether it was made is not known yet. Nothing is lost: it is checked with Stripe and finished on the next try, never charged twice.", { cause });
+    this.name = "StripeOutcomeUnknownError";
+  }
+}
+
+/**
+ * Why a Stripe call failed, as far as retrying is concerned. Stripe-Should-Retry is honoured first
+ * (https://docs.stripe.com/error-low-level#idempotency): "false" means a retry with the same key would
+ * change nothing (a saved 500 is replayed), "true" that it is safe and useful (a lock timeout).
+ * `outcomeUnknown`: a 5xx whose retry with the key would only be replayed.
+ */
+export function failureOf(err: unknown): { retryable: boolean; retryAfterMs: number | null; status: number | null; outcomeUnknown: boolean } {
   const errors = stripeSdk().errors;
-  if (!(err instanceof errors.StripeError)) return { retryable: false, retryAfterMs: null, status: null };
+  if (!(err instanceof errors.StripeError)) return { retryable: false, retryAfterMs: null, status: null, outcomeUnknown: false };
   const status = err.statusCode ?? null;
   // No answer (network error, timeout): the request may or may not have reached Stripe; the same key makes a retry safe.
-  if (err instanceof errors.StripeConnectionError || status === null) return { retryable: true, retryAfterMs: null, status };
+  if (err instanceof errors.StripeConnectionError || status === null) return { retryable: true, retryAfterMs: null, status, outcomeUnknown: false };
+  const header = (name: string) => {
+    const v = err.headers?.[name];
+    return typeof v === "string" ? v.toLowerCase() : undefined;
+  };
+  const shouldRetry = header("stripe-should-retry");
+  const replayed = header("idempotent-replayed") === "true";
+  const none = { retryable: false, retryAfterMs: null, status, outcomeUnknown: false };
+  if (status >= 500 && (shouldRetry === "false" || replayed)) return { ...none, outcomeUnknown: true };
+  if (shouldRetry === "false") return none;
   if (status === 429) {
-    const header = err.headers?.["retry-after"];
-    const seconds = header !== undefined ? Number(header) : NaN;
-    return { retryable: true, retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null, status };
+    const after = header("retry-after");
+    const seconds = after !== undefined ? Number(after) : NaN;
+    return { retryable: true, retryAfterMs: Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null, status, outcomeUnknown: false };
   }
-  // 409: a request with the same key is still running at Stripe (a lock); 5xx: Stripe's side.
-  // (A key reused with other parameters is a 400, not retried.)
-  if (status === 409) return { retryable: true, retryAfterMs: null, status };
-  if (status >= 500) return { retryable: true, retryAfterMs: null, status };
-  return { retryable: false, retryAfterMs: null, status };
+  if (shouldRetry === "true") return { ...none, retryable: true };
+  // 409: a request with the same key is still running at Stripe (a lock); 5xx: Stripe's side (a read, or a
+  // request Stripe did not save). A key reused with other parameters is a 400, not retried.
+  if (status === 409 || status >= 500) return { ...none, retryable: true };
+  return none;
 }
 
 /**
  * Runs a Stripe call, retrying network errors, timeouts, 409 locks, 5xx and 429 with exponential
- * backoff (Retry-After when Stripe sends one). The call closes over its idempotency key, so every
- * attempt sends the same one. Out of attempts, a retryable failure becomes ProviderUnavailableError
- * (outcome unknown); a 4xx is rethrown as it is, for the caller to put in plain words.
+ * backoff (Retry-After when Stripe sends one), as Stripe-Should-Retry allows. The call closes over its
+ * idempotency key, so every attempt sends the same one. A 5xx Stripe saved for the key becomes
+ * StripeOutcomeUnknownError at once; out of attempts, a retryable failure becomes
+ * ProviderUnavailableError (outcome unknown); a 4xx is rethrown as it is, for the caller to put in
+ * plain words.
  */
 export async function withStripeRetries<T>(call: () => Promise<T>, policy: RetryPolicy = DEFAULT_RETRY): Promise<T> {
   const sleep = policy.sleep ?? realSleep;
@@ -71,6 +101,7 @@ export async function withStripeRetries<T>(call: () => Promise<T>, policy: Retry
       return await call();
     } catch (err) {
       const f = failureOf(err);
+      if (f.outcomeUnknown) throw new StripeOutcomeUnknownError(err);
       if (!f.retryable) throw err;
       if (attempt >= policy.attempts) {
         throw new ProviderUnavailableError("Stripe could not be reached. Nothing is lost: the change is retried with the same idempotency key, so it is never charged twice.", { cause: err });
@@ -80,6 +111,45 @@ export async function withStripeRetries<T>(call: () => Promise<T>, policy: Retry
       const delay = Math.max(f.retryAfterMs ?? 0, Math.round(backoff * (0.5 + Math.random() / 2)));
       await sleep(Math.min(delay, 60_000));
     }
+  }
+}
+
+/** What a re-read of the object says about a mutation: made already (its result), or not (the state it was read in). */
+export type Reread<T> = { done: T } | { state: string };
+
+/** The key of a mutation sent again after a re-read: the first key and a digest of the state read. */
+export function keyAfter(key: string, state: string): string {
+  return `${key}:after:${createHash("sha256").update(state).digest("hex").slice(0, 16)}`;
+}
+
+/**
+ * A mutating Stripe call that stays correct when Stripe saved a 5xx for its key (replayed for every
+ * retry with that key) or no longer remembers the key (keys are pruned after at least 24 hours).
+ * `resend`: the call was sent before (a change resumed later), so the object is re-read first — a key
+ * Stripe has forgotten would make it again. After a saved 5xx the object is re-read: the effect is
+ * there (done), or the call is sent once more with a key derived from the state read, so two processes
+ * that read the same state send the same key and Stripe makes it once.
+ * https://docs.stripe.com/api/idempotent_requests, https://docs.stripe.com/error-low-level#idempotency
+ */
+export async function stripeMutation<T>(
+  policy: RetryPolicy,
+  key: string,
+  send: (key: string) => Promise<T>,
+  reread: () => Promise<Reread<T>>,
+  opts: { resend?: boolean } = {},
+): Promise<T> {
+  if (opts.resend) {
+    const now = await reread();
+    if ("done" in now) return now.done;
+  }
+  try {
+    return await withStripeRetries(() => send(key), policy);
+  } catch (err) {
+    if (!(err instanceof StripeOutcomeUnknownError)) throw err;
+    const now = await reread();
+    if ("done" in now) return now.done;
+    // A second saved 5xx stays unknown: the caller keeps its work pending and tries again later.
+    return await withStripeRetries(() => send(keyAfter(key, now.state)), policy);
   }
 }
 

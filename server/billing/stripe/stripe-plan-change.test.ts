@@ -122,10 +122,10 @@ describe("an upgrade through Stripe, with consent", () => {
 
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r).toMatchObject({ status: "applied", replayed: true });
-    const sent = updates(a.subscriptionId);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]!.idempotencyKey).toBe(sent[0]!.idempotencyKey);
-    expect(sent[1]!.replayed).toBe(true);
+    // A change sent before is re-read first (Stripe may have forgotten its key): the subscription already
+    // has the new price, so nothing is sent again; its invoice comes with the re-read.
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`)).some((c) => c.params.expand?.includes("latest_invoice"))).toBe(true);
     // Stripe applied it once; no second re-preview (it would no longer show the consented amount).
     expect(t.double.executed.subscriptionUpdates).toBe(1);
     expect(t.double.calls("POST", /create_preview/)).toHaveLength(2);
@@ -165,18 +165,66 @@ describe("an upgrade through Stripe, with consent", () => {
     expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
-  it("retries a 500 and a timeout with the same Idempotency-Key; Stripe applies once", async () => {
+  it("a 500 Stripe saved for the key is replayed to the same key: Headroom re-reads, then sends once more under a key derived from what it read", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500 });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { hangAfterProcessing: true });
+    const path = new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`);
+    t.double.failNext("POST", path, { status: 500 });
+    // The second key's answer is lost on the way (a timeout): retried with that key, replayed.
+    t.double.failNext("POST", path, { hangAfterProcessing: true });
     const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
     expect(r.status).toBe("applied");
     const sent = updates(a.subscriptionId);
-    expect(sent).toHaveLength(3);
-    expect(new Set(sent.map((s) => s.idempotencyKey)).size).toBe(1);
+    const key = `quote:${q.id}:apply`;
+    expect(sent.map((s) => s.idempotencyKey)).toEqual([key, expect.stringMatching(new RegExp(`^${key}:after:[0-9a-f]{16}$`)), sent[1]!.idempotencyKey]);
     expect(sent.map((s) => s.replayed)).toEqual([false, false, true]);
-    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId)]).toEqual([1, 1]);
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
+
+    // The first key still answers with its saved 500 (Stripe-Should-Retry: false): a blind retry would have got only that.
+    const replay = await t.stripe.subscriptions.update(a.subscriptionId, sent[0]!.params as Stripe.SubscriptionUpdateParams, { idempotencyKey: key }).catch((e: Stripe.errors.StripeError) => e);
+    expect(replay).toMatchObject({ statusCode: 500, headers: { "idempotent-replayed": "true", "stripe-should-retry": "false" } });
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
+  });
+
+  it("a 500 after Stripe made the change: the re-read finds it made, and nothing is sent again", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 500, effectApplied: true });
+    const r = await confirmPlanChange(billing(), a.accountId, accepted(q), who);
+    expect(r.status).toBe("applied");
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect([t.double.executed.subscriptionUpdates, planOf(t, a.accountId)]).toEqual([1, "business"]);
+    // The invoice Stripe issued is mirrored from the re-read subscription.
+    expect(t.srv.sqlite.prepare("select total_minor, status from invoices where account_id = ?").all(a.accountId)).toEqual([{ total_minor: 8500, status: "paid" }]);
+  });
+
+  it("Stripe-Should-Retry is honoured: true retries a 5xx Stripe did not save with the same key; false stops a 409 at once", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    const path = new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`);
+    t.double.failNext("POST", path, { status: 503, saved: false, headers: { "stripe-should-retry": "true" } });
+    expect((await confirmPlanChange(billing(), a.accountId, accepted(q), who)).status).toBe("applied");
+    expect(new Set(updates(a.subscriptionId).map((s) => s.idempotencyKey))).toEqual(new Set([`quote:${q.id}:apply`]));
+    expect(updates(a.subscriptionId)).toHaveLength(2);
+
+    const b = await linkedAccount(t, clock, "starter", NOV);
+    const qb = await previewPlanChangeWithProvider(billing(), { accountId: b.accountId, toPlanId: "business" });
+    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${b.subscriptionId}$`), { status: 409, headers: { "stripe-should-retry": "false" }, error: { type: "invalid_request_error", message: "Conflict." } });
+    await rejects(confirmPlanChange(billing(), b.accountId, accepted(qb), who), "PRECONDITION_FAILED");
+    expect(updates(b.subscriptionId)).toHaveLength(1);
+  });
+
+  it("a change resumed more than a day later, when Stripe no longer remembers its key, is re-read and not made twice", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    t.srv.sqlite.exec(`create trigger crash_once before update of status on plan_changes when new.status = 'applied' begin select raise(abort, 'simulated crash'); end`);
+    await expect(confirmPlanChange(billing(), a.accountId, accepted(q), who)).rejects.toThrow(/simulated crash/);
+    t.srv.sqlite.exec("drop trigger crash_once");
+    clock.advance(25 * 3_600_000);
+    expect(t.double.remembers(`quote:${q.id}:apply`)).toBe(false);
+    expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
+    expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect([t.double.executed.subscriptionUpdates, count(t, "invoices", a.accountId), planOf(t, a.accountId)]).toEqual([1, 1, "business"]);
   });
 
   it("honours a 429 and gives up on an outage without losing the consent (the change stays applying, retried later)", async () => {
@@ -195,20 +243,21 @@ describe("an upgrade through Stripe, with consent", () => {
 });
 
 describe("when the charge is not made", () => {
-  it("a declined card (402): plan unchanged, the customer told in plain words, the same quote not retried at Stripe", async () => {
+  it("a declined card under pending_if_incomplete is no 402: Stripe answers 200 with a pending update and an open invoice; the plan is unchanged and the quote not sent again", async () => {
     const a = await linkedAccount(t, clock, "starter", NOV);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } });
+    t.double.paymentFails = true;
     const e = await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
-    expect(e.message).toBe("Your card has insufficient funds, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged. Update your payment method, then preview the change again.");
+    expect(e.message).toContain("did not go through, so your plan is unchanged");
     expect(planOf(t, a.accountId)).toBe("starter");
-    expect(t.srv.sqlite.prepare("select status from plan_changes where account_id = ?").pluck().get(a.accountId)).toBe("failed");
+    expect(t.double.subscription(a.subscriptionId)).toMatchObject({ pending_update: { expires_at: expect.any(Number) }, items: { data: [{ price: { lookup_key: basePriceKey("starter") } }] } });
+    expect(t.double.invoices.get(t.double.subscription(a.subscriptionId).latest_invoice as string)).toMatchObject({ status: "open", amount_due: 8500 });
     const notice = t.srv.sqlite.prepare("select facts_json from notices where account_id = ? and kind = 'payment_failed'").pluck().get(a.accountId) as string;
-    expect(JSON.parse(notice).text).toContain("insufficient funds");
-    // A 4xx is not retried.
+    expect(JSON.parse(notice).text).toContain("did not go through");
     expect(updates(a.subscriptionId)).toHaveLength(1);
     await rejects(confirmPlanChange(billing(), a.accountId, accepted(q), who), "PRECONDITION_FAILED");
     expect(updates(a.subscriptionId)).toHaveLength(1);
+    expect(t.double.executed.subscriptionUpdates).toBe(1);
   });
 
   it("a failed payment with pending_if_incomplete: the change stays pending; paid later, the webhook applies it", async () => {
@@ -353,11 +402,48 @@ describe("downgrades at the period end through a subscription schedule", () => {
     const q2 = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" });
     const r2 = await confirmPlanChange(billing(), a.accountId, accepted(q2), who);
     clock.set(NOV.endMs + 1000);
-    const moved = t.double.endPeriod(a.subscriptionId);
-    expect((await postEvent(t, t.double.event("customer.subscription.updated", moved))).status).toBe(200);
+    t.double.endPeriod(a.subscriptionId);
+    // Stripe keeps the schedule active through its last phase: the subscription moves, the schedule is updated, not released.
+    const events = t.double.takeEvents();
+    expect(events.map((e) => e.type)).toEqual(["customer.subscription.updated", "subscription_schedule.updated"]);
+    expect(events[1]!.data.object).toMatchObject({ status: "active", current_phase: { start_date: NOV.endMs / 1000 } });
+    for (const e of events) expect((await postEvent(t, e)).status).toBe(200);
     expect(planOf(t, a.accountId)).toBe("starter");
     expect(t.srv.sqlite.prepare("select status from plan_changes where id = ?").pluck().get(r2.planChangeId)).toBe("applied");
     expect(t.srv.deps.meter.limitsFor(a.accountId).limits.find((l) => l.window === "minute")!.limit).toBe(60);
+
+    // The last phase ends: released, the subscription goes on by itself on Starter.
+    clock.set(utc("2026-12-31T00:00:01Z"));
+    t.double.endPeriod(a.subscriptionId);
+    const later = t.double.takeEvents();
+    expect(later.map((e) => e.type)).toEqual(["subscription_schedule.released", "customer.subscription.updated"]);
+    for (const e of later) expect((await postEvent(t, e)).status).toBe(200);
+    expect([planOf(t, a.accountId), t.double.subscription(a.subscriptionId).schedule]).toEqual(["starter", null]);
+  });
+
+  it("a second downgrade while the schedule still runs its last phase: the existing schedule is read and its phases replaced, metered items without a quantity", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const r1 = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" })), who);
+    expect(r1.status).toBe("scheduled");
+    // The enterprise metered item is a phase item with a price and no quantity.
+    const [first] = t.double.calls("POST", /^\/v1\/subscription_schedules\/sub_sched_\d+$/);
+    expect(first!.params.phases[0].items).toEqual([{ price: t.double.priceByKey(basePriceKey("enterprise")).id, quantity: "1" }, { price: t.double.priceByKey(meteredPriceKey("enterprise")).id }]);
+    clock.set(NOV.endMs + 1000);
+    t.double.endPeriod(a.subscriptionId);
+    for (const e of t.double.takeEvents()) expect((await postEvent(t, e)).status).toBe(200);
+    expect(planOf(t, a.accountId)).toBe("business");
+
+    t.double.clearRequests();
+    const r2 = await confirmPlanChange(billing(), a.accountId, accepted(await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "starter" })), who);
+    expect(r2.status).toBe("scheduled");
+    // No second schedule: the one running is retrieved, and its current phase keeps its start.
+    expect(t.double.calls("POST", /^\/v1\/subscription_schedules$/)).toHaveLength(0);
+    const scheduleId = t.double.subscription(a.subscriptionId).schedule as string;
+    expect(t.double.calls("GET", new RegExp(`^/v1/subscription_schedules/${scheduleId}$`)).length).toBeGreaterThan(0);
+    const [update] = t.double.calls("POST", new RegExp(`^/v1/subscription_schedules/${scheduleId}$`));
+    // Business bills no usage: its phase dropped Enterprise's metered item.
+    expect(update!.params.phases[0]).toMatchObject({ start_date: String(NOV.endMs / 1000), items: [{ price: t.double.priceByKey(basePriceKey("business")).id, quantity: "1" }] });
+    expect(update!.params.phases[1].items[0]).toEqual({ price: t.double.priceByKey(basePriceKey("starter")).id, quantity: "1" });
   });
 
   it("an upgrade replaces a scheduled downgrade: the schedule is released first, and the customer told", async () => {
@@ -398,10 +484,12 @@ describe("the portal's tRPC contract with Stripe", () => {
     const quote = (await customer.mutate<{ id: string; amountDueNowMinor: number; recurringMinor: number; currency: string; lines: unknown[]; consentText: string }>("billing.previewPlanChange", { toPlanId: "business" })).data!;
     expect(quote).toMatchObject({ amountDueNowMinor: 8500, recurringMinor: 19_900, currency: "USD" });
     expect(quote.lines).toHaveLength(2);
-    t.double.failNext("POST", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`), { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
+    // A decline under pending_if_incomplete: a 200 with a pending update at Stripe, a 412 with plain words here.
+    t.double.paymentFails = true;
     const declined = await customer.mutate("billing.confirm", confirmationFor(quote));
     expect(declined.status).toBe(412);
-    expect(declined.error!.message).toContain("Your card was declined, so your switch to the Business plan did not go through. Nothing was charged and your plan is unchanged.");
+    expect(declined.error!.message).toContain("The payment of $85.00 for your switch to the Business plan did not go through, so your plan is unchanged.");
+    t.double.paymentFails = false;
 
     const free = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Newco", email: "trpc@newco.example", planId: "free" });
     const newco = await PortalClient.signIn(t.srv, free.id);

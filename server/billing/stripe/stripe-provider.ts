@@ -9,6 +9,7 @@ import { DomainError } from "../../lib/domain-error";
 import type {
   BillingProvider,
   ChargeResult,
+  CollectionPauseReport,
   InvoiceDraft,
   InvoiceMirror,
   InvoiceRow,
@@ -21,7 +22,7 @@ import type {
 } from "../billing-provider";
 import { LocalBillingProvider } from "../local-provider";
 import { planOfPrice, StripePriceBook } from "./stripe-catalog";
-import { DEFAULT_RETRY, isStripeRefusal, plainStripeRefusal, withStripeRetries, type RetryPolicy } from "./stripe-client";
+import { DEFAULT_RETRY, isStripeRefusal, plainStripeRefusal, stripeMutation, withStripeRetries, type Reread, type RetryPolicy } from "./stripe-client";
 
 export interface StripeProviderOptions {
   retry?: RetryPolicy;
@@ -35,6 +36,19 @@ type UpdateItem = { id?: string; price: string; quantity?: number };
 
 const LIVE = new Set(["active", "trialing", "past_due", "unpaid", "incomplete", "paused"]);
 const sec = (ms: number) => Math.floor(ms / 1000);
+const priceIdOf = (p: string | { id: string }) => (typeof p === "string" ? p : p.id);
+
+/** Whether subscription items already carry every item of an update (an item by id with its new price, a new item by its price). */
+export function itemsReflect(current: readonly Pick<Stripe.SubscriptionItem, "id" | "price">[], update: readonly UpdateItem[]): boolean {
+  return update.every((u) => current.some((i) => (u.id === undefined || i.id === u.id) && priceIdOf(i.price) === u.price));
+}
+
+/** A subscription's state as far as a retried change is concerned: its items, its pending update, its latest invoice. */
+function subscriptionState(sub: Stripe.Subscription): string {
+  const items = (list: readonly Pick<Stripe.SubscriptionItem, "id" | "price">[]) => list.map((i) => `${i.id}=${priceIdOf(i.price)}`).join(",");
+  const latest = sub.latest_invoice === null ? "-" : priceIdOf(sub.latest_invoice);
+  return `${sub.status}|${items(sub.items.data)}|${sub.pending_update ? items(sub.pending_update.subscription_items ?? []) : "-"}|${latest}|${sub.cancel_at_period_end}|${priceIdOf(sub.schedule ?? "-")}`;
+}
 
 /** A Stripe invoice as a local invoice: lines in minor units, prorations marked as such. */
 export function invoiceMirrorOf(inv: Stripe.Invoice): InvoiceMirror {
@@ -99,6 +113,23 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
   /** Every Stripe call: retried with the same idempotency key on network errors, timeouts, 409, 429 and 5xx. */
   call<T>(fn: () => Promise<T>): Promise<T> {
     return withStripeRetries(fn, this.retry);
+  }
+
+  /** A mutating call that stays correct after a 5xx Stripe saved for its key, or after Stripe forgot the key (see stripeMutation). */
+  mutate<T>(key: string, send: (key: string) => Promise<T>, reread: () => Promise<Reread<T>>, opts: { resend?: boolean } = {}): Promise<T> {
+    return stripeMutation(this.retry, key, send, reread, opts);
+  }
+
+  private readSubscription(id: string, expandInvoice = false): Promise<Stripe.Subscription> {
+    return this.call(() => this.stripe.subscriptions.retrieve(id, expandInvoice ? { expand: ["latest_invoice"] } : {}));
+  }
+
+  /** Re-reads a subscription: done when `made` holds, else its state. */
+  private rereadSubscription(id: string, made: (sub: Stripe.Subscription) => boolean, expandInvoice = false): () => Promise<Reread<Stripe.Subscription>> {
+    return async () => {
+      const now = await this.readSubscription(id, expandInvoice);
+      return made(now) ? { done: now } : { state: subscriptionState(now) };
+    };
   }
 
   /** The account's subscription if it still bills (not canceled, not expired). */
@@ -229,35 +260,34 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
 
   private async changeNow(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string, what: string): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
+    // Sent before (resumed later): Stripe may have forgotten the key, so each call re-reads first.
+    const resend = change.providerSentAtMs !== null;
     const sub = await this.liveSubscription(account);
     if (this.planAt(toPlanId, quote.toPlanVersion).priceMinor === 0) {
       // Leaving grandfathered terms for Free: the subscription ends now, nothing charged.
-      if (sub) await this.call(() => this.stripe.subscriptions.cancel(sub.id, { prorate: false }, { idempotencyKey: key }));
+      if (sub) await this.mutate(key, (k) => this.stripe.subscriptions.cancel(sub.id, { prorate: false }, { idempotencyKey: k }), this.rereadSubscription(sub.id, (s) => !LIVE.has(s.status)), { resend });
       return { kind: "applied", invoice: null, subscriptionId: null };
     }
-    if (!sub) return this.startCheckout(account, change, quote, key);
+    if (!sub) return this.startCheckout(account, change, quote, key, resend);
     if (quote.pricedBy !== "stripe" || quote.stripeSubscriptionId !== sub.id || !quote.stripeItemsJson) {
       return { kind: "failed", message: `The preview of ${what} no longer matches your subscription. Nothing was charged and your plan is unchanged; please preview the change again.` };
     }
     const items = JSON.parse(quote.stripeItemsJson) as UpdateItem[];
     // A yearly price with usage billed monthly: the subscription moves to flexible billing mode first (nothing is charged by that).
     if (!this.isFlexible(sub) && (await this.mixesIntervals(sub, items))) {
-      await this.call(() => this.stripe.subscriptions.migrate(sub.id, { billing_mode: { type: "flexible" } }, { idempotencyKey: `${key}:flexible` }));
+      await this.mutate(`${key}:flexible`, (k) => this.stripe.subscriptions.migrate(sub.id, { billing_mode: { type: "flexible" } }, { idempotencyKey: k }), this.rereadSubscription(sub.id, (s) => this.isFlexible(s)), { resend });
     }
-    const updated = await this.call(() =>
-      this.stripe.subscriptions.update(
-        sub.id,
-        {
-          items,
-          proration_behavior: (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"],
-          proration_date: sec(quote.prorationAtMs),
-          // The change happens only if its invoice is paid; otherwise the subscription stays as it was.
-          payment_behavior: "pending_if_incomplete",
-          expand: ["latest_invoice"],
-        },
-        { idempotencyKey: key },
-      ),
-    );
+    const params: Stripe.SubscriptionUpdateParams = {
+      items,
+      proration_behavior: (quote.stripeProrationBehavior ?? "always_invoice") as RemotePricing["prorationBehavior"],
+      proration_date: sec(quote.prorationAtMs),
+      // The change happens only if its invoice is paid; otherwise the subscription stays as it was.
+      payment_behavior: "pending_if_incomplete",
+      expand: ["latest_invoice"],
+    };
+    // Made already: the subscription carries the new items, or holds them as a pending update.
+    const made = (s: Stripe.Subscription) => itemsReflect(s.items.data, items) || (s.pending_update !== null && itemsReflect(s.pending_update.subscription_items ?? [], items));
+    const updated = await this.mutate(key, (k) => this.stripe.subscriptions.update(sub.id, params, { idempotencyKey: k }), this.rereadSubscription(sub.id, made, true), { resend });
     const latest = typeof updated.latest_invoice === "object" && updated.latest_invoice !== null ? updated.latest_invoice : null;
     const invoice = latest && latest.billing_reason === "subscription_update" ? invoiceMirrorOf(latest) : null;
     if (updated.pending_update) {
@@ -280,13 +310,29 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     const scheduleId = typeof sub.schedule === "string" ? sub.schedule : (sub.schedule?.id ?? null);
     if (scheduleId && keep !== "schedule") {
       const schedule = await this.call(() => this.stripe.subscriptionSchedules.retrieve(scheduleId));
-      if (schedule.status === "active" || schedule.status === "not_started") await this.call(() => this.stripe.subscriptionSchedules.release(scheduleId, {}, { idempotencyKey: `${key}:release` }));
+      if (schedule.status === "active" || schedule.status === "not_started") await this.releaseSchedule(scheduleId, `${key}:release`);
     }
-    if (sub.cancel_at_period_end && keep !== "cancellation") await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: false }, { idempotencyKey: `${key}:keep` }));
+    if (sub.cancel_at_period_end && keep !== "cancellation") await this.setCancelAtPeriodEnd(sub.id, false, `${key}:keep`);
+  }
+
+  /** Releases a schedule (already read as active or not started). */
+  private releaseSchedule(id: string, key: string): Promise<Stripe.SubscriptionSchedule> {
+    return this.mutate<Stripe.SubscriptionSchedule>(
+      key,
+      (k) => this.stripe.subscriptionSchedules.release(id, {}, { idempotencyKey: k }),
+      async () => {
+        const now = await this.call(() => this.stripe.subscriptionSchedules.retrieve(id));
+        return now.status === "active" || now.status === "not_started" ? { state: now.status } : { done: now };
+      },
+    );
+  }
+
+  private setCancelAtPeriodEnd(subscriptionId: string, value: boolean, key: string, resend = false): Promise<Stripe.Subscription> {
+    return this.mutate(key, (k) => this.stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: value }, { idempotencyKey: k }), this.rereadSubscription(subscriptionId, (s) => s.cancel_at_period_end === value), { resend });
   }
 
   /** No subscription (a Free customer, no card): Stripe Checkout in subscription mode; the plan changes on checkout.session.completed. */
-  private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string): Promise<RemoteApplyOutcome> {
+  private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow, key: string, resend = false): Promise<RemoteApplyOutcome> {
     const toPlanId = quote.toPlanId as PlanId;
     const base = await this.prices.basePrice(toPlanId, quote.toInterval, quote.toPlanVersion);
     const metered = await this.prices.meteredPrices(toPlanId, quote.toInterval, quote.toPlanVersion);
@@ -296,21 +342,19 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     for (const m of metered) if ((await this.prices.price(m))?.recurring?.interval !== baseInterval) mixed = true;
     const metadata = { headroom_account_id: account.id, headroom_plan_change_id: change.id, headroom_quote_id: quote.id };
     const portal = this.options.baseUrl();
-    const session = await this.call(() =>
-      this.stripe.checkout.sessions.create(
-        {
-          mode: "subscription",
-          ...(account.stripeCustomerId ? { customer: account.stripeCustomerId } : { customer_email: account.email }),
-          client_reference_id: account.id,
-          line_items: [{ price: base, quantity: 1 }, ...metered.map((price) => ({ price }))],
-          metadata,
-          subscription_data: { metadata, ...(mixed ? { billing_mode: { type: "flexible" as const } } : {}) },
-          success_url: `${portal}/billing?checkout=complete`,
-          cancel_url: `${portal}/plans?checkout=cancelled`,
-        },
-        { idempotencyKey: key },
-      ),
-    );
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: "subscription",
+      ...(account.stripeCustomerId ? { customer: account.stripeCustomerId } : { customer_email: account.email }),
+      client_reference_id: account.id,
+      line_items: [{ price: base, quantity: 1 }, ...metered.map((price) => ({ price }))],
+      metadata,
+      subscription_data: { metadata, ...(mixed ? { billing_mode: { type: "flexible" as const } } : {}) },
+      success_url: `${portal}/billing?checkout=complete`,
+      cancel_url: `${portal}/plans?checkout=cancelled`,
+    };
+    // A session whose creation failed with a 500 never reached the customer (its URL is its only way in),
+    // so a new one, under a new key, cannot be paid twice: there is nothing to re-read.
+    const session = await this.mutate(key, (k) => this.stripe.checkout.sessions.create(params, { idempotencyKey: k }), async () => ({ state: `checkout:${change.id}` }), { resend });
     if (!session.url) throw new DomainError("PRECONDITION_FAILED", "Stripe did not return a payment page. Nothing was charged; please try again.");
     return { kind: "payment_required", ref: `checkout:${session.id}`, checkoutUrl: session.url };
   }
@@ -323,7 +367,7 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     if (this.planAt(toPlanId, quote.toPlanVersion).priceMinor === 0) {
       // A schedule would override the cancellation (and Stripe refuses it on a scheduled subscription): it goes first.
       await this.clearPendingDowngrade(sub, key, "cancellation");
-      await this.call(() => this.stripe.subscriptions.update(sub.id, { cancel_at_period_end: true }, { idempotencyKey: key }));
+      await this.setCancelAtPeriodEnd(sub.id, true, key);
       return { kind: "scheduled", ref: `cancel_at_period_end:${sub.id}` };
     }
     const base = baseItemOf(sub);
@@ -332,24 +376,35 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     const existing = typeof sub.schedule === "string" ? sub.schedule : (sub.schedule?.id ?? null);
     const schedule = existing
       ? await this.call(() => this.stripe.subscriptionSchedules.retrieve(existing))
-      : await this.call(() => this.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: `${key}:schedule` }));
+      : await this.mutate<Stripe.SubscriptionSchedule>(
+          `${key}:schedule`,
+          (k) => this.stripe.subscriptionSchedules.create({ from_subscription: sub.id }, { idempotencyKey: k }),
+          async () => {
+            const now = await this.readSubscription(sub.id);
+            const made = now.schedule === null ? null : priceIdOf(now.schedule);
+            return made ? { done: await this.call(() => this.stripe.subscriptionSchedules.retrieve(made)) } : { state: subscriptionState(now) };
+          },
+        );
     const phaseItem = (i: Stripe.SubscriptionItem) => (i.price.recurring?.usage_type === "metered" ? { price: i.price.id } : { price: i.price.id, quantity: i.quantity ?? 1 });
     // A downgrade keeps the interval (another interval is a change charged now).
     const metered = await this.prices.meteredPrices(toPlanId, quote.toInterval, quote.toPlanVersion);
     const nextItems = [{ price: await this.prices.basePrice(toPlanId, quote.toInterval, quote.toPlanVersion), quantity: 1 }, ...metered.map((price) => ({ price }))];
     const start = schedule.current_phase?.start_date ?? schedule.phases[0]?.start_date ?? base.current_period_start;
-    await this.call(() =>
-      this.stripe.subscriptionSchedules.update(
-        schedule.id,
-        {
-          end_behavior: "release",
-          phases: [
-            { items: sub.items.data.map(phaseItem), start_date: start, end_date: base.current_period_end, proration_behavior: "none" },
-            { items: nextItems, duration: { interval: quote.toInterval, interval_count: 1 }, proration_behavior: "none" },
-          ],
-        },
-        { idempotencyKey: `${key}:phases` },
-      ),
+    const phases: Stripe.SubscriptionScheduleUpdateParams = {
+      end_behavior: "release",
+      phases: [
+        { items: sub.items.data.map(phaseItem), start_date: start, end_date: base.current_period_end, proration_behavior: "none" },
+        { items: nextItems, duration: { interval: quote.toInterval, interval_count: 1 }, proration_behavior: "none" },
+      ],
+    };
+    // Setting the same phases twice changes nothing; after a saved 5xx they are set again under a key of the schedule's state.
+    await this.mutate<Stripe.SubscriptionSchedule>(
+      `${key}:phases`,
+      (k) => this.stripe.subscriptionSchedules.update(schedule.id, phases, { idempotencyKey: k }),
+      async () => {
+        const now = await this.call(() => this.stripe.subscriptionSchedules.retrieve(schedule.id));
+        return { state: JSON.stringify([now.status, now.phases.map((p) => p.items.map((i) => priceIdOf(i.price)))]) };
+      },
     );
     return { kind: "scheduled", ref: `schedule:${schedule.id}` };
   }
@@ -365,11 +420,21 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     // An item already on one of these meters (a former plan's) takes the new price in place; the others
     // are added, each with a key of its own that a retry repeats (the default meter's: the quote's key).
     const moved = items.filter((i) => i.id);
-    if (moved.length > 0) await this.call(() => this.stripe.subscriptions.update(sub.id, { items: moved, proration_behavior: "none" }, { idempotencyKey: `${key}:items` }));
+    if (moved.length > 0) {
+      await this.mutate(`${key}:items`, (k) => this.stripe.subscriptions.update(sub.id, { items: moved, proration_behavior: "none" }, { idempotencyKey: k }), this.rereadSubscription(sub.id, (s) => itemsReflect(s.items.data, moved)));
+    }
     for (const item of items.filter((i) => !i.id)) {
       const meter = (await this.prices.price(item.price))?.metadata?.headroom_meter;
       const other = meter !== undefined && meter !== this.options.catalog.defaultMeter.id;
-      await this.call(() => this.stripe.subscriptionItems.create({ subscription: sub.id, price: item.price }, { idempotencyKey: other ? `${key}:${meter}` : key }));
+      await this.mutate(
+        other ? `${key}:${meter}` : key,
+        (k) => this.stripe.subscriptionItems.create({ subscription: sub.id, price: item.price }, { idempotencyKey: k }),
+        async () => {
+          const now = await this.readSubscription(sub.id);
+          const found = now.items.data.find((i) => i.price.id === item.price);
+          return found ? { done: found } : { state: subscriptionState(now) };
+        },
+      );
     }
     return { kind: "applied", invoice: null };
   }
@@ -384,14 +449,40 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     try {
       if (kind === "schedule" && id) {
         const schedule = await this.call(() => this.stripe.subscriptionSchedules.retrieve(id));
-        if (schedule.status === "active" || schedule.status === "not_started") await this.call(() => this.stripe.subscriptionSchedules.release(id, {}, { idempotencyKey: key }));
+        if (schedule.status === "active" || schedule.status === "not_started") await this.releaseSchedule(id, key);
       } else if (kind === "cancel_at_period_end" && id) {
-        await this.call(() => this.stripe.subscriptions.update(id, { cancel_at_period_end: false }, { idempotencyKey: key }));
+        await this.setCancelAtPeriodEnd(id, false, key, true);
       }
     } catch (err) {
       if (isStripeRefusal(err)) throw new DomainError("PRECONDITION_FAILED", `Stripe could not cancel the scheduled change (${err.message}). It is still scheduled; please contact us.`);
       throw err;
     }
+  }
+
+  /**
+   * Billing paused: Stripe's own renewals must not be charged either. Each live subscription gets
+   * pause_collection (keep_as_draft: its invoices wait as drafts, collected when billing resumes),
+   * or loses it on resume. Each is re-read first (already as asked: nothing sent), sent under a key of
+   * this switch, retried; one that fails is reported and the others go on.
+   * https://docs.stripe.com/billing/subscriptions/pause-payment
+   */
+  async setCollectionPaused(subscriptions: ReadonlyArray<{ accountId: string; subscriptionId: string }>, paused: boolean, key: string): Promise<CollectionPauseReport> {
+    const report: CollectionPauseReport = { done: 0, failed: [] };
+    const asked = (s: Stripe.Subscription) => !LIVE.has(s.status) || (paused ? s.pause_collection?.behavior === "keep_as_draft" : s.pause_collection === null);
+    for (const { accountId, subscriptionId } of subscriptions) {
+      try {
+        await this.mutate(
+          `${key}:${subscriptionId}`,
+          (k) => this.stripe.subscriptions.update(subscriptionId, { pause_collection: paused ? { behavior: "keep_as_draft" } : "" }, { idempotencyKey: k }),
+          this.rereadSubscription(subscriptionId, asked),
+          { resend: true },
+        );
+        report.done++;
+      } catch (err) {
+        report.failed.push({ accountId, subscriptionId, message: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    return report;
   }
 
   async refund(invoice: InvoiceRow, amountMinor: number, key: string, reason: string): Promise<{ refundId: string }> {
@@ -403,8 +494,18 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
       const pi = paid.payment.payment_intent;
       const charge = paid.payment.charge;
       const target = pi ? { payment_intent: typeof pi === "string" ? pi : pi.id } : { charge: typeof charge === "string" ? charge : charge!.id };
-      const refund = await this.call(() =>
-        this.stripe.refunds.create({ ...target, amount: amountMinor, reason: "requested_by_customer", metadata: { headroom_invoice: invoice.number, headroom_reason: reason.slice(0, 450) } }, { idempotencyKey: key }),
+      // The key rides in the refund's metadata: a refund retried after Stripe forgot the key (24 hours), or
+      // after a saved 5xx, is found among the payment's refunds instead of being made twice.
+      const reread = async (): Promise<Reread<Stripe.Refund>> => {
+        const listed = await this.call(() => this.stripe.refunds.list({ ...target, limit: 100 }));
+        const found = listed.data.find((r) => r.metadata?.headroom_key === key);
+        return found ? { done: found } : { state: listed.data.map((r) => r.id).join(",") };
+      };
+      const refund = await this.mutate(
+        key,
+        (k) => this.stripe.refunds.create({ ...target, amount: amountMinor, reason: "requested_by_customer", metadata: { headroom_invoice: invoice.number, headroom_reason: reason.slice(0, 450), headroom_key: key } }, { idempotencyKey: k }),
+        reread,
+        { resend: true },
       );
       return { refundId: refund.id };
     } catch (err) {

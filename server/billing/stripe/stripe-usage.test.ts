@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { meteredPriceKey } from "./stripe-catalog";
-import { linkedAccount, startStripeTest, type StripeTest } from "../../testing/stripe-harness";
+import { linkedAccount, postEvent, startStripeTest, type StripeTest } from "../../testing/stripe-harness";
 
 const utc = (s: string) => Date.parse(s);
 const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00:00Z") };
@@ -54,21 +54,39 @@ describe("metered usage as Stripe meter events", () => {
   it("retries a failed send later with the same identifier, and never counts it twice", async () => {
     const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
     const m1 = utc("2026-11-16T11:00:00Z");
+    const id = `hr:calls:${a.accountId}:${m1}`;
     usage(a.accountId, m1, 40);
     await reporter().enqueue();
-    // Stripe answers 500 (twice, both attempts of this run): the report waits with a backoff.
+    // Stripe fails while recording it (saved for the key, Stripe-Should-Retry: false); the event is sent
+    // again under a new key with the same identifier, and that fails too: the report waits with a backoff.
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 500 }, 2);
     expect(await reporter().send()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    expect(meterCalls().map((c) => c.idempotencyKey)).toEqual([id, expect.stringMatching(new RegExp(`^${id}:after:`))]);
     expect(await reporter().backlog()).toMatchObject({ pending: 1 });
     expect((await reporter().send()).sent).toBe(0); // not due yet
     clock.advance(61_000);
     // This time the event is processed but the answer is lost (timeout): the retry is replayed, not counted again.
     t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { hangAfterProcessing: true });
     expect(await reporter().send()).toEqual({ sent: 1, retrying: 0, failed: 0 });
-    const ids = meterCalls().map((c) => c.idempotencyKey);
-    expect(new Set(ids)).toEqual(new Set([`hr:calls:${a.accountId}:${m1}`]));
+    const calls = meterCalls();
+    // The first key replays its 500; the next key (derived anew) is processed, its answer lost, then replayed.
+    expect(calls.map((c) => c.replayed)).toEqual([false, false, true, false, true]);
+    expect(new Set(calls.map((c) => c.params.identifier))).toEqual(new Set([id]));
     expect(t.double.executed.meterEvents).toBe(1);
     expect((await reporter().backlog()).pending).toBe(0);
+  });
+
+  it("a 500 after Stripe recorded the event: sent again under a new key, the identifier keeps it counted once", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const m1 = utc("2026-11-16T11:00:00Z");
+    usage(a.accountId, m1, 40);
+    await reporter().enqueue();
+    t.double.failNext("POST", /^\/v1\/billing\/meter_events$/, { status: 500, effectApplied: true });
+    expect(await reporter().send()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(meterCalls()).toHaveLength(2);
+    expect(new Set(meterCalls().map((c) => c.idempotencyKey)).size).toBe(2);
+    expect(t.double.executed.meterEvents).toBe(1);
+    expect(t.double.meterEvents.reduce((s, e) => s + Number(e.payload.value), 0)).toBe(40);
   });
 
   it("a 429 stops the run; the rest waits for the next one", async () => {
@@ -107,5 +125,41 @@ describe("operator view", () => {
     usage(a.accountId, utc("2026-11-16T11:00:00Z"), 3);
     await reporter().enqueue();
     expect(await t.srv.deps.stripe!.status()).toMatchObject({ enabled: true, webhooksConfigured: true, usageBacklog: { pending: 1, failed: 0 }, changesInFlight: { applying: 0 } });
+  });
+});
+
+describe("what Stripe refuses in meter events", () => {
+  it("Stripe accepts a meter event it cannot bill and reports it later: the error report (a thin event) marks the report failed with Stripe's reason", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const m1 = utc("2026-11-16T11:00:00Z");
+    usage(a.accountId, m1, 40);
+    usage(a.accountId, m1 + MIN, 2);
+    await reporter().enqueue();
+    // Stripe was unreachable for weeks: the first minute is sent 36 days after it, the second just inside the window.
+    clock.set(m1 + 35 * 86_400_000 + 30_000);
+    expect(await reporter().send()).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    expect(t.double.executed.meterEvents).toBe(1);
+    expect(t.double.meterEventsRefused.map((e) => [e.identifier, e.error.code])).toEqual([[`hr:calls:${a.accountId}:${m1}`, "timestamp_too_far_in_past"]]);
+
+    const report = t.double.meterErrorReport()!;
+    expect(report).toMatchObject({ object: "v2.core.event", type: "v1.billing.meter.error_report_triggered" });
+    const posted = await postEvent(t, report);
+    expect(posted.body).toMatchObject({ result: "processed" });
+    expect(await reporter().backlog()).toMatchObject({ pending: 0, failed: 1, lastError: expect.stringContaining("timestamp_too_far_in_past") });
+    // Delivered again: nothing moves twice; the full event was read from Stripe once.
+    expect((await postEvent(t, report)).body.result).toBe("duplicate");
+    expect(t.double.calls("GET", /^\/v2\/core\/events\//)).toHaveLength(1);
+    expect(t.double.meterErrorReport()).toBeNull();
+  });
+
+  it("an identifier sent again within 24 hours is counted once, under any key", async () => {
+    const a = await linkedAccount(t, clock, "enterprise", NOV, [meteredPriceKey("enterprise")]);
+    const params = { event_name: "headroom_api_calls", payload: { stripe_customer_id: a.customerId, value: "5" }, identifier: "hr:test:1", timestamp: Math.floor(clock.now() / 1000) };
+    await t.stripe.billing.meterEvents.create(params, { idempotencyKey: "one" });
+    await t.stripe.billing.meterEvents.create(params, { idempotencyKey: "two" });
+    expect(t.double.executed.meterEvents).toBe(1);
+    clock.advance(25 * 3_600_000);
+    await t.stripe.billing.meterEvents.create({ ...params, timestamp: Math.floor(clock.now() / 1000) }, { idempotencyKey: "three" });
+    expect(t.double.executed.meterEvents).toBe(2);
   });
 });

@@ -19,7 +19,7 @@ import {
 import { ProviderUnavailableError } from "../billing-provider";
 import type { BillingContext } from "../billing-context";
 import { meterEventName } from "./stripe-catalog";
-import { withStripeRetries } from "./stripe-client";
+import { stripeMutation } from "./stripe-client";
 import type { StripeBillingProvider } from "./stripe-provider";
 
 const MINUTE_MS = 60_000;
@@ -172,13 +172,14 @@ export class StripeUsageReporter {
           continue;
         }
         try {
-          await withStripeRetries(
-            () =>
-              this.provider.stripe.billing.meterEvents.create(
-                { event_name: r.eventName, payload: { stripe_customer_id: customer, value: String(r.value) }, identifier: r.identifier, timestamp: Math.floor(r.minuteMs / 1000) },
-                { idempotencyKey: r.identifier },
-              ),
+          const params = { event_name: r.eventName, payload: { stripe_customer_id: customer, value: String(r.value) }, identifier: r.identifier, timestamp: Math.floor(r.minuteMs / 1000) };
+          // Meter events cannot be read back; after a 5xx Stripe saved for the key, the event is sent again
+          // under a new key with the same identifier, which Stripe counts once (unique over at least 24 hours).
+          await stripeMutation(
             { ...this.provider.retry, attempts: Math.min(2, this.provider.retry.attempts) },
+            r.identifier,
+            (key) => this.provider.stripe.billing.meterEvents.create(params, { idempotencyKey: key }),
+            async () => ({ state: `attempt:${r.attempts}` }),
           );
           await this.mark(r.identifier, { status: "sent", sentAtMs: at, attempts: r.attempts + 1, lastError: null });
           counts.sent++;

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { basePriceKey } from "./stripe-catalog";
@@ -138,5 +139,23 @@ describe("each event once, in Stripe's current order", () => {
     expect([events(), planOf(t, a.accountId)]).toEqual([0, "starter"]);
     expect((await postEvent(t, event)).body.result).toBe("processed");
     expect(planOf(t, a.accountId)).toBe("business");
+  });
+});
+
+describe("events at the endpoint's API version", () => {
+  it("an endpoint on an older API version sends older payloads: only ids are read from them, the objects are re-read at the SDK's version", async () => {
+    const a = await linkedAccount(t, clock, "starter", NOV);
+    t.double.endpointApiVersion = "2024-06-20";
+    const moved = movePrice(a.subscriptionId, "business");
+    // Before 2025-03-31 an item carried no period of its own and the subscription did: the payload is not what the SDK's types say.
+    const { items: _items, ...older } = moved;
+    void _items;
+    const event = t.double.event("customer.subscription.updated", { ...older, current_period_start: NOV.startMs / 1000, current_period_end: NOV.endMs / 1000, plan: { id: "legacy" } });
+    expect(event.api_version).toBe("2024-06-20");
+    t.double.clearRequests();
+    expect((await postEvent(t, event)).status).toBe(200);
+    expect(planOf(t, a.accountId)).toBe("business");
+    const [read] = t.double.calls("GET", new RegExp(`^/v1/subscriptions/${a.subscriptionId}$`));
+    expect(read!.stripeVersion).toBe(Stripe.API_VERSION);
   });
 });

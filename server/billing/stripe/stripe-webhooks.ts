@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import { accountRowByIdSync } from "../../db/queries/accounts";
 import { inTransaction, moveChangeInTx as moveChange, planChangeInTx } from "../../db/queries/plan-changes";
 import type { Tx } from "../../db/queries/store";
-import { eventSeen, invoiceNumberInTx, storeEventInTx } from "../../db/queries/stripe";
+import { eventSeen, invoiceNumberInTx, markUsageReportsRefusedInTx, storeEventInTx } from "../../db/queries/stripe";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import { commitRemoteOutcomeIn } from "../plan-change";
@@ -27,9 +27,18 @@ export const HANDLED_EVENTS = [
   "subscription_schedule.released",
   "subscription_schedule.completed",
   "subscription_schedule.canceled",
+  // A thin event, from an event destination.
+  "v1.billing.meter.error_report_triggered",
 ] as const;
 
 type Effect = (tx: Tx) => AfterCommit;
+/** The body of a thin event: what is needed to read the event itself. */
+interface ThinEvent {
+  id: string;
+  object: "v2.core.event";
+  type: string;
+  created: string;
+}
 const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === "string" ? v : v.id);
 
 export type WebhookResult = "processed" | "duplicate" | "ignored";
@@ -65,6 +74,37 @@ export class StripeWebhookHandler {
     if (!after) return "duplicate";
     for (const f of after) await f();
     return effect ? "processed" : "ignored";
+  }
+
+  /**
+   * A thin event (an event destination's `v2.core.event`): only its id and type are in the body; the
+   * event itself is read from Stripe. Meter error reports mark the refused meter events' reports failed
+   * with Stripe's reason (their samples name them by identifier); other thin events are stored and ignored.
+   * https://docs.stripe.com/api/v2/core/events
+   */
+  handleThin(notification: ThinEvent): Promise<WebhookResult> {
+    const run = this.queue.then(() => this.processThin(notification));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async processThin(n: ThinEvent): Promise<WebhookResult> {
+    if (await eventSeen(this.ctx.db, n.id)) return "duplicate";
+    let refusals: Array<{ identifier: string; message: string }> | null = null;
+    if (n.type === "v1.billing.meter.error_report_triggered") {
+      const full = await this.provider.call(() => this.provider.stripe.v2.core.events.retrieve(n.id));
+      if (full.type === "v1.billing.meter.error_report_triggered") {
+        refusals = full.data.reason.error_types.flatMap((t) => t.sample_errors.map((e) => ({ identifier: e.request.identifier, message: `Stripe refused this meter event (${t.code}): ${e.error_message}` })));
+        this.ctx.logger.warn({ errors: full.data.reason.error_count, summary: full.data.developer_message_summary }, "stripe meter error report");
+      }
+    }
+    const stored = await inTransaction(this.ctx.db, (tx) => {
+      if (!storeEventInTx(tx, { id: n.id, type: n.type, createdMs: Date.parse(n.created) || this.ctx.clock.now(), processedAtMs: this.ctx.clock.now() })) return false;
+      if (refusals) markUsageReportsRefusedInTx(tx, refusals);
+      return true;
+    });
+    if (!stored) return "duplicate";
+    return refusals ? "processed" : "ignored";
   }
 
   private async subscription(id: string): Promise<Stripe.Subscription> {
@@ -165,6 +205,15 @@ export class StripeWebhookHandler {
   }
 }
 
+/** The `object` of a JSON body, without trusting it (the signature is checked after). */
+function objectOf(body: Buffer): unknown {
+  try {
+    return (JSON.parse(body.toString("utf8")) as { object?: unknown }).object;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The signature's timestamp (seconds), for refusing a far-future one (the SDK checks only age). */
 function signedAt(header: string): number | null {
   const t = header.split(",").find((p) => p.trim().startsWith("t="));
@@ -192,18 +241,25 @@ export function stripeWebhookRoute(opts: { ctx: BillingContext; provider: Stripe
       return;
     }
     const nowMs = opts.ctx.clock.now();
-    let event: Stripe.Event;
+    let event: Stripe.Event | ThinEvent;
     try {
       const t = signedAt(header);
       if (t !== null && t > nowMs / 1000 + WEBHOOK_TOLERANCE_S) throw new Error("signature timestamp is in the future");
-      event = opts.provider.stripe.webhooks.constructEvent(req.body, header, opts.secret, WEBHOOK_TOLERANCE_S, undefined, nowMs);
+      // Snapshot events (object "event") carry their object; thin events ("v2.core.event", from an event
+      // destination) only their id, and the SDK verifies them with parseEventNotification.
+      if (objectOf(req.body) === "v2.core.event") {
+        const n = opts.provider.stripe.parseEventNotification(req.body, header, opts.secret, WEBHOOK_TOLERANCE_S, undefined, nowMs);
+        event = { id: n.id, object: "v2.core.event", type: n.type, created: String(n.created) };
+      } else {
+        event = opts.provider.stripe.webhooks.constructEvent(req.body, header, opts.secret, WEBHOOK_TOLERANCE_S, undefined, nowMs);
+      }
     } catch (err) {
       opts.ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "stripe webhook refused");
       res.status(400).type("application/problem+json").json(problem(400, "Invalid signature", "The Stripe-Signature header does not match this body, or it is too old or too far in the future."));
       return;
     }
     try {
-      const result = await handler.handle(event);
+      const result = event.object === "v2.core.event" ? await handler.handleThin(event) : await handler.handle(event);
       res.json({ received: true, result });
     } catch (err) {
       opts.ctx.logger.error({ err, eventId: event.id, type: event.type }, "stripe webhook failed; Stripe will retry it");

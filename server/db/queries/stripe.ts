@@ -244,6 +244,16 @@ export async function markUsageReport(store: Store, identifier: string, set: Usa
   return store.update(stripeUsageReports).set(set).where(and(eq(stripeUsageReports.identifier, identifier), eq(stripeUsageReports.status, "pending"))).run().changes === 1;
 }
 
+/**
+ * Reports Stripe accepted and refused afterwards (its meter error report): marked failed with Stripe's
+ * reason, for an operator. Returns how many reports moved.
+ */
+export function markUsageReportsRefusedInTx(tx: Tx, refusals: ReadonlyArray<{ identifier: string; message: string }>): number {
+  let n = 0;
+  for (const r of refusals) n += tx.update(stripeUsageReports).set({ status: "failed", lastError: r.message }).where(eq(stripeUsageReports.identifier, r.identifier)).run().changes;
+  return n;
+}
+
 /** What is still to be sent to Stripe's meters: pending reports (and the oldest minute), refused ones, the last error. */
 export async function usageReportBacklog(store: Store): Promise<{ pending: number; failed: number; oldestPendingMinuteMs: number | null; lastError: string | null }> {
   const pending = store

@@ -57,7 +57,10 @@ export function BillingPauseCard() {
             { paused: !paused },
             {
               onSuccess: (r) => {
-                setAnnouncement(r.paused ? "Billing is paused. New invoices are queued until you resume." : `Billing resumed. ${r.collected === 0 ? "No queued invoice to collect." : `${invoices(r.collected)} collected.`}`);
+                const failed = r.subscriptions.failed;
+                // Subscriptions the provider could not change are named: setting the switch again retries them.
+                const partial = failed.length === 0 ? "" : ` ${failed.length === 1 ? "1 subscription" : `${formatCount(failed.length)} subscriptions`} could not be ${r.paused ? "paused" : "resumed"} at ${provider} (${failed.map((f) => f.subscriptionId).join(", ")}); ${r.paused ? "pause" : "resume"} again to retry.`;
+                setAnnouncement((r.paused ? "Billing is paused. New invoices are queued until you resume." : `Billing resumed. ${r.collected === 0 ? "No queued invoice to collect." : `${invoices(r.collected)} collected.`}`) + partial);
                 setPaused.reset();
                 setAsking(false);
               },
@@ -74,7 +77,7 @@ export function BillingPauseCard() {
                   "Every invoice issued from now on (period renewals, plan changes) is queued instead of charged, visibly, until you resume.",
                   provider === "local"
                     ? "Plan changes customers consent to still apply; only their charge waits in the queue."
-                    : "Plan changes that charge now are refused until you resume; the customer is told to try again later.",
+                    : "Plan changes that charge now are refused until you resume; the customer is told to try again later. Stripe's own renewals are paused on every linked subscription (kept as drafts).",
                   `${invoices(queuedInvoices)} ${queuedInvoices === 1 ? "is" : "are"} queued now.`,
                   "Recorded in the audit log.",
                 ]
