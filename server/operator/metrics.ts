@@ -1,3 +1,4 @@
+import { billingErrorRate, FUNNEL_DAYS, supportResponse, upgradeRate } from "../../shared/experiment/metrics";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { Catalog } from "../../shared/catalog";
 import {
@@ -11,13 +12,13 @@ import {
   noticesOfKindsBetween,
   planChangesCreatedBetween,
   quoteTimesOf,
+  refundedInvoiceIds,
 } from "../db/queries/operator";
 import type { Store } from "../db/queries/store";
 import { supportRequestsBetween } from "../db/queries/support";
 import { npsOverTime } from "./satisfaction";
 
-const FUNNEL_DAYS = 14;
-const CAP_KINDS = ["reached", "sustained", "enforcement_scheduled"];
+export const CAP_KINDS = ["reached", "sustained", "enforcement_scheduled"];
 
 /**
  * The product's success measures over [fromMs, toMs): calls per day, revenue, the notified →
@@ -48,24 +49,21 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
     if (i.status !== "void" && planId !== undefined) revenueByPlan[planId] = (revenueByPlan[planId] ?? 0) + i.totalMinor;
   }
 
-  // Funnel: accounts first told about a cap in the range → opened the wizard (a quote) → upgraded,
-  // or reduced their traffic under the cap, within 14 days.
-  const firstNotice = new Map<string, number>();
-  for (const n of await noticesOfKindsBetween(db, CAP_KINDS, input.fromMs, toMs)) {
-    firstNotice.set(n.accountId, Math.min(firstNotice.get(n.accountId) ?? Infinity, n.createdAtMs));
-  }
-  const notifiedIds = [...firstNotice.keys()];
+  // Funnel: accounts first told about a cap in the range → opened the wizard (a quote) → upgraded
+  // (the shared definition of the upgrade rate), or reduced their traffic under the cap, within 14 days.
+  const capNotices = (await noticesOfKindsBetween(db, CAP_KINDS, input.fromMs, toMs)).map((n) => ({ accountId: n.accountId, atMs: n.createdAtMs }));
+  const notifiedIds = [...new Set(capNotices.map((n) => n.accountId))];
+  const changeRows = await appliedPlanChangesOf(db, notifiedIds);
+  const upgrades = changeRows.filter((c) => price(c.toPlanId) > price(c.fromPlanId)).map((c) => ({ accountId: c.accountId, atMs: c.createdAtMs }));
+  const upgrade = upgradeRate(capNotices, upgrades);
   let opened = 0;
-  let upgraded = 0;
   let reduced = 0;
   const quoteRows = await quoteTimesOf(db, notifiedIds);
-  const changeRows = await appliedPlanChangesOf(db, notifiedIds);
-  for (const [accountId, at] of firstNotice) {
+  for (const [accountId, at] of upgrade.firstNotice) {
     const within = (t: number) => t >= at && t < at + FUNNEL_DAYS * DAY_MS;
     if (quoteRows.some((q) => q.accountId === accountId && within(q.createdAtMs))) opened++;
-    const up = changeRows.some((c) => c.accountId === accountId && within(c.createdAtMs) && price(c.toPlanId) > price(c.fromPlanId));
-    if (up) upgraded++;
-    else {
+    const up = upgrades.some((u) => u.accountId === accountId && within(u.atMs));
+    if (!up) {
       // Reduced: the last three days of the 14 (when they have passed) had no call over a cap.
       const end = startOfUtcDay(at) + FUNNEL_DAYS * DAY_MS;
       if (end <= input.nowMs) {
@@ -83,11 +81,10 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
   const noticesByKind = await noticeCountsByKind(db, input.fromMs, toMs);
   const deliveries = await deliveryCountsByStatus(db, input.fromMs, toMs);
 
-  const support = await supportRequestsBetween(db, input.fromMs, toMs);
-  const responseMinutes = support.filter((s) => s.repliedAtMs !== null).map((s) => (s.repliedAtMs! - s.createdAtMs) / 60_000).sort((a, b) => a - b);
-  const median = responseMinutes.length ? Math.round(responseMinutes[Math.floor(responseMinutes.length / 2)]!) : null;
+  const support = supportResponse(await supportRequestsBetween(db, input.fromMs, toMs), input.nowMs);
+  const refunded = new Set(await refundedInvoiceIds(db, invoiceRows));
+  const errors = billingErrorRate(invoiceRows.filter((i) => i.kind !== "credit_note" && i.totalMinor > 0).map((i) => ({ status: i.status, refunded: refunded.has(i.id) })));
 
-  const providerCalls = invoiceRows.length;
   return {
     range: { fromMs: input.fromMs, toMs },
     callsPerDay: daily,
@@ -96,16 +93,16 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
     revenueMinorByPlan: revenueByPlan,
     revenueMinor: Object.values(revenueByPlan).reduce((s, v) => s + v, 0),
     currency: "USD",
-    funnel: { notified: notifiedIds.length, openedWizard: opened, upgraded, reducedTraffic: reduced, upgradeRate: notifiedIds.length ? upgraded / notifiedIds.length : null },
+    funnel: { notified: upgrade.notified, openedWizard: opened, upgraded: upgrade.upgraded, reducedTraffic: reduced, upgradeRate: upgrade.rate },
     downgrades,
     optOuts,
-    // The local provider issues invoices itself and cannot fail a charge; the Stripe provider records its failures here.
-    billingErrors: { failed: 0, total: providerCalls, rate: providerCalls ? 0 : null },
+    // Failed (left open) or corrected (voided or refunded) charges, as the experiment scorecard counts them.
+    billingErrors: { failed: errors.errors, total: errors.charges, rate: errors.rate },
     noticesByKind: Object.fromEntries(noticesByKind.map((r) => [r.kind, r.n])),
     deliveries: Object.fromEntries(deliveries.map((r) => [r.status, r.n])),
     throttledCalls: daily.reduce((s, d) => s + d.throttled, 0),
     wouldThrottleCalls: daily.reduce((s, d) => s + d.wouldThrottle, 0),
-    support: { requests: support.length, answered: responseMinutes.length, medianResponseMinutes: median, overdue: support.filter((s) => (s.repliedAtMs ?? input.nowMs) - s.createdAtMs > 4 * 3_600_000).length },
+    support,
     satisfaction: await npsOverTime(db, input.fromMs, toMs),
   };
 }

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useId } from "react";
 import type { Catalog } from "../../../../shared/catalog";
+import { METRICS } from "../../../../shared/experiment/metrics";
 import { formatMoney } from "../../../../shared/money";
 import { formatCount } from "../../../lib/format";
 import { PageHeader } from "../../../ui/page-header";
@@ -71,7 +72,7 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
         <StatTile
           label="Billing error rate"
           value={formatPercent(m.billingErrors.rate, 1)}
-          detail={<>{formatCount(m.billingErrors.failed)} of {formatCount(m.billingErrors.total)} charges failed</>}
+          detail={<>{formatCount(m.billingErrors.failed)} of {formatCount(m.billingErrors.total)} charges failed or corrected</>}
           tone={m.billingErrors.rate === null ? "neutral" : m.billingErrors.rate > 0.01 ? "bad" : "good"}
           testId="tile-billing-errors"
         />
@@ -83,6 +84,19 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
           testId="tile-nps"
         />
       </dl>
+
+      <details className="mt-3 text-sm text-slate-700" data-testid="metric-definitions">
+        <summary className="cursor-pointer font-medium text-slate-800">How these numbers are computed</summary>
+        <dl className="mt-2 grid gap-x-6 gap-y-2 sm:grid-cols-2">
+          {(["api_revenue", "calls_per_day", "upgrade_rate", "billing_error_rate", "nps", "churn"] as const).map((id) => (
+            <div key={id}>
+              <dt className="font-medium text-slate-900">{METRICS[id].label}</dt>
+              <dd>{METRICS[id].definition}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="mt-2 text-slate-600">The Metrics page counts over its range; an experiment's scorecard over the experiment's window and cohort. Churn is measured on the scorecard.</p>
+      </details>
 
       <Section title="Traffic" description={`${formatCount(m.wouldThrottleCalls)} calls over a cap were served (shadow); ${formatCount(m.throttledCalls)} were refused (throttled).`}>
         <Suspense fallback={<LoadingBlock rows={1} label="Loading the chart…" />}>
