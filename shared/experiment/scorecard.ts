@@ -243,9 +243,9 @@ function guardrails(def: ExperimentDefinition, data: ScorecardData, asOfMs: numb
       detail: `${support.requests} requests, ${support.answered} answered${support.medianResponseMinutes === null ? "" : `, median ${support.medianResponseMinutes} min`}, ${support.overdue} over 4 h`,
       accountIds: [],
     },
-    { id: "bill_doubled", label: "No bill more than 2× the previous period", rule: "A period's bill above twice the previous one breaks it.", broken: doubled.length > 0, detail: `${doubled.length} bills flagged`, accountIds: ids(doubled) },
-    { id: "over_cap_unapproved", label: "No charge above the billing cap without approval", rule: "A charge above the approval cap that no operator approved breaks it.", broken: overCap.length > 0, detail: `${overCap.length} charges`, accountIds: ids(overCap) },
-    { id: "billing_error", label: "No billing error", rule: "Any failed or corrected charge breaks it.", broken: errors > 0, detail: `${errors} erroneous charges`, accountIds: ids(erroneous) },
+    { id: "bill_doubled", label: "No bill more than 2× the previous period", rule: "A period's bill above twice the previous one breaks it.", broken: doubled.length > 0, detail: `${doubled.length} ${doubled.length === 1 ? "bill" : "bills"} flagged`, accountIds: ids(doubled) },
+    { id: "over_cap_unapproved", label: "No charge above the billing cap without approval", rule: "A charge above the approval cap that no operator approved breaks it.", broken: overCap.length > 0, detail: `${overCap.length} ${overCap.length === 1 ? "charge" : "charges"}`, accountIds: ids(overCap) },
+    { id: "billing_error", label: "No billing error", rule: "Any failed or corrected charge breaks it.", broken: errors > 0, detail: `${errors} failed or corrected ${errors === 1 ? "charge" : "charges"}`, accountIds: ids(erroneous) },
   ];
 }
 
