@@ -49,7 +49,7 @@ export function undecidedReason(c: CriterionResult): string {
   }
 }
 
-export const REPORT_HEADER = ["kind", "metric", "target", "value", "interval_low", "interval_high", "interval", "confidence", "verdict", "observations", "still_needed", "note", "definition"];
+export const REPORT_HEADER = ["kind", "metric", "target", "value", "value_text", "interval_low", "interval_high", "interval", "confidence", "verdict", "observations", "still_needed", "note", "definition"];
 
 /** One row per criterion, then one per guardrail: the CSV export. */
 export function scorecardRows(card: Scorecard, confidence: number): Array<Array<string | number | null>> {
@@ -59,6 +59,7 @@ export function scorecardRows(card: Scorecard, confidence: number): Array<Array<
     METRICS[c.metric].label,
     formatTarget(c, card.currency),
     c.value,
+    formatMetricValue(c.metric, c.value, card.currency),
     c.interval?.low ?? null,
     c.interval?.high ?? null,
     METRICS[c.metric].intervalName,
@@ -69,7 +70,7 @@ export function scorecardRows(card: Scorecard, confidence: number): Array<Array<
     undecidedReason(c),
     METRICS[c.metric].definition,
   ]);
-  const rails = card.guardrails.map((g) => ["guardrail", g.label, g.rule, g.detail, null, null, null, null, g.broken ? "Broken" : "Holding", null, null, g.accountIds.join(" "), null]);
+  const rails = card.guardrails.map((g) => ["guardrail", g.label, g.rule, null, g.detail, null, null, null, null, g.broken ? "Broken" : "Holding", null, null, g.accountIds.join(" "), null]);
   return [...criteria, ...rails];
 }
 
