@@ -196,7 +196,7 @@ export function ExperimentForm({ mode, from, onClose }: { mode: "create" | "edit
                   <input aria-label={`Criterion ${i + 1}: threshold in ${UNIT_SUFFIX[METRICS[c.metric].unit]}`} className={small} value={c.threshold} onChange={(ev) => setCriteria(criteria.map((x, j) => (j === i ? { ...x, threshold: ev.target.value } : x)))} />
                   {UNIT_SUFFIX[METRICS[c.metric].unit]}
                 </label>
-                <input aria-label={`Criterion ${i + 1}: judged after this many days (optional)`} placeholder="after d" className={`${small} w-20`} value={c.afterDays} onChange={(ev) => setCriteria(criteria.map((x, j) => (j === i ? { ...x, afterDays: ev.target.value } : x)))} />
+                <input aria-label={`Criterion ${i + 1}: judged after this many days (optional)`} placeholder="after days" className={`${small} w-20`} value={c.afterDays} onChange={(ev) => setCriteria(criteria.map((x, j) => (j === i ? { ...x, afterDays: ev.target.value } : x)))} />
                 <Button variant="ghost" onClick={() => setCriteria(criteria.filter((_, j) => j !== i))} disabled={criteria.length === 1}>
                   Remove<span className="sr-only"> criterion {i + 1}</span>
                 </Button>

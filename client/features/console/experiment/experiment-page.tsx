@@ -201,10 +201,10 @@ function ExperimentView({ data, onEdit, onAnnounce }: { data: ExperimentData; on
             ) : (
               card.guardrails.map((g) => (
                 <tr key={g.id} data-testid={`guardrail-${g.id}`}>
-                  <Th scope="row" className="whitespace-normal font-medium text-slate-900">
+                  <th scope="row" className="px-3 py-2.5 text-left align-top font-medium text-slate-900">
                     {g.label}
                     <span className="block text-xs font-normal text-slate-600">{g.rule}</span>
-                  </Th>
+                  </th>
                   <Td>{g.broken ? <Badge tone="bad">Broken</Badge> : <Badge tone="good">Holding</Badge>}</Td>
                   <Td className="text-slate-700">{g.detail}</Td>
                 </tr>
@@ -312,10 +312,10 @@ function CriteriaTable({ data }: { data: ExperimentData }) {
               const reason = undecidedReason(c);
               return (
                 <tr key={`${kind}-${i}`} data-testid="criterion" data-metric={c.metric} data-kind={c.kind} data-verdict={c.verdict}>
-                  <Th scope="row" className="max-w-sm whitespace-normal align-top font-medium text-slate-900">
+                  <th scope="row" className="w-[22rem] px-3 py-2.5 text-left align-top font-medium text-slate-900">
                     {info.label}
                     <span className="mt-0.5 block text-xs font-normal text-slate-600">{info.definition}</span>
-                  </Th>
+                  </th>
                   <Td className="whitespace-nowrap">{formatTarget(c, card.currency)}</Td>
                   <Td numeric className="whitespace-nowrap">
                     <span className="font-semibold text-slate-900">{formatMetricValue(c.metric, c.value, card.currency)}</span>
@@ -327,7 +327,7 @@ function CriteriaTable({ data }: { data: ExperimentData }) {
                     <span className="whitespace-nowrap tabular-nums">{formatInterval(c.metric, c.interval, card.currency)}</span>
                     <span className="block text-xs text-slate-600">{info.intervalName}</span>
                   </Td>
-                  <Td className="w-64 min-w-64">
+                  <Td className="min-w-52">
                     <span className="whitespace-nowrap">
                       <Badge tone={VERDICT_TONE[c.verdict]}>{VERDICT_WORDS[c.verdict]}</Badge>
                     </span>
