@@ -37,6 +37,13 @@ test.describe("pricing experiment", () => {
     await page.screenshot({ path: `${SHOTS}/console-experiment.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
 
+    // On a phone the criteria are cards, and the page does not scroll sideways.
+    await page.setViewportSize({ width: 375, height: 800 });
+    await expect(page.getByTestId("criteria-cards")).toBeVisible();
+    await expect(page.getByTestId("criteria")).toBeHidden();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     // Exports: the CSV's rows and the JSON report say what the screen says.
     const [csvFile] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
     expect(csvFile.suggestedFilename()).toMatch(/^usage-based-plans-\d{4}-\d{2}-\d{2}\.csv$/);

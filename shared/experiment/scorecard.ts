@@ -97,7 +97,7 @@ export interface MetricReading {
 const monthOf = (elapsedMs: number) => (30 * DAY_MS) / Math.max(DAY_MS, elapsedMs);
 
 /** Every metric of the cohort as of `asOfMs`, from the data up to then. */
-export function readMetrics(def: ExperimentDefinition, data: ScorecardData, asOfMs: number): Record<MetricId, MetricReading> {
+export function readMetrics(def: ExperimentDefinition, data: ScorecardData, asOfMs: number, opts: { resamples?: number } = {}): Record<MetricId, MetricReading> {
   const c = def.confidence;
   const until = <T extends { atMs: number }>(rows: T[]) => rows.filter((r) => r.atMs < asOfMs && r.atMs >= def.startMs);
   const wilsonReading = (metric: MetricId, k: number, n: number): MetricReading => ({
@@ -113,7 +113,7 @@ export function readMetrics(def: ExperimentDefinition, data: ScorecardData, asOf
   const scale = monthOf(asOfMs - def.startMs);
   const byAccount = revenueByAccount(until(data.invoices));
   const perAccount = data.accountIds.map((id) => (byAccount.get(id) ?? 0) * scale);
-  const revenueInterval = bootstrapSumInterval(perAccount, c);
+  const revenueInterval = bootstrapSumInterval(perAccount, c, { resamples: opts.resamples });
   const revenuePoint = Math.round(perAccount.reduce((s, v) => s + v, 0));
   const revMean = perAccount.length ? mean(perAccount) : 0;
   const revSd = sampleSd(perAccount);
@@ -198,6 +198,9 @@ export function judge(def: ExperimentDefinition, criterion: Criterion, reading: 
   return { ...base, verdict, reason: reading.n < MIN_OBSERVATIONS ? "too_few" : "straddles", needed };
 }
 
+/** Bootstrap resamples for each past day of the series (today's figures use BOOTSTRAP_RESAMPLES). */
+export const SERIES_RESAMPLES = 400;
+
 export type Overall = "failing" | "succeeding" | "inconclusive";
 
 export function overallRule(def: ExperimentDefinition): string {
@@ -273,7 +276,8 @@ export function computeScorecard(def: ExperimentDefinition, data: ScorecardData,
     for (let t = startOfUtcDay(def.startMs) + DAY_MS; t < asOfMs; t += DAY_MS) if (t > def.startMs) cutoffs.push(t);
     cutoffs.push(asOfMs);
     for (const t of cutoffs) {
-      const readings = readMetrics(def, data, t);
+      // Past days' bands are drawn, not judged: fewer resamples keep a large cohort's 30 days quick.
+      const readings = readMetrics(def, data, t, { resamples: t === asOfMs ? undefined : SERIES_RESAMPLES });
       const results = def.criteria.map((cr) => judge(def, cr, readings[cr.metric], t, false));
       series.push({
         dayMs: startOfUtcDay(t - 1),
