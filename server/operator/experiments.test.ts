@@ -110,6 +110,34 @@ describe("the demo's experiment", () => {
     expect((await call<RollbackPreview>("previewRollback", { experimentId: r.experiment.id, action: "grandfather_free" })).data.nothingToDo).toBe(true);
   });
 
+  it("refunds the flagged invoice once, offers the opt-out and pauses billing, each through the console's own verbs", async () => {
+    const { data: r } = await call<ExperimentReport>("experiment", {});
+    const run = async (action: string) => {
+      const { data: preview } = await call<RollbackPreview>("previewRollback", { experimentId: r.experiment.id, action });
+      return call<{ accounts: number; result: Record<string, unknown> }>("runRollback", { experimentId: r.experiment.id, action, accountIds: preview.accounts.map((a) => a.id), confirm: true }, true);
+    };
+    const refund = await run("refund_affected");
+    expect(refund.status).toBe(200);
+    const ionic = await call<{ billing: { invoices: Array<{ kind: string; totalMinor: number }> } }>("account", { accountId: "acc_demo_ionic" });
+    expect(ionic.data.billing.invoices.filter((i) => i.kind === "credit_note").map((i) => i.totalMinor)).toEqual([-1_036_133]);
+    // Refunded in full: nothing is left to refund.
+    expect((await call<RollbackPreview>("previewRollback", { experimentId: r.experiment.id, action: "refund_affected" })).data.nothingToDo).toBe(true);
+
+    const offer = await run("offer_opt_out");
+    expect(offer.data.result).toEqual({ told: 8 });
+    const paused = await run("pause_billing");
+    expect(paused.data.result).toMatchObject({ paused: true });
+    expect((await call<{ paused: boolean }>("billingStatus")).data.paused).toBe(true);
+    const nothing = await run("pause_billing");
+    expect(nothing.status).toBe(412);
+    expect((await call("setBillingPaused", { paused: false }, true)).status).toBe(200);
+
+    const { data: after } = await call<ExperimentReport>("experiment", {});
+    expect(after.events.map((e) => e.kind)).toEqual(["created", "rollback.grandfather_free", "rollback.refund_affected", "rollback.offer_opt_out", "rollback.pause_billing"]);
+    const actions = (await call<Array<{ action: string }>>("audit", {})).data.map((a) => a.action);
+    for (const a of ["refund.issued", "experiment.opt_out_offered", "billing.paused"]) expect(actions).toContain(a);
+  });
+
   it("after it ends, a new one can be created and edited until it starts, each edit in its trail", async () => {
     const { data: r } = await call<ExperimentReport>("experiment", {});
     expect((await call("endExperiment", { id: r.experiment.id }, true)).status).toBe(200);
