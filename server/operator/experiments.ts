@@ -39,6 +39,8 @@ import { CAP_KINDS } from "./metrics";
  * end). The scorecard judges each criterion on the shared metric definitions and intervals.
  */
 
+const BILLING_TOPICS = new Set(["plan", "bill", "limits"]);
+
 const ratioMetrics = new Set(METRIC_IDS.filter((m) => METRICS[m].unit === "ratio"));
 
 const criterionInput = z
@@ -217,7 +219,8 @@ async function scorecardData(ctx: ExperimentContext, def: ExperimentDefinition, 
     invoices: invoiceRows.map((i) => ({ id: i.id, accountId: i.accountId, atMs: i.createdAtMs, status: i.status, totalMinor: i.totalMinor, kind: i.kind, refunded: refunded.has(i.id) })),
     servedDays: await servedPerAccountDay(db, ids, startOfUtcDay(from) - 14 * DAY_MS, to),
     satisfaction: (await satisfactionBetween(db, from, to)).filter((s) => inCohort.has(s.accountId)).map((s) => ({ atMs: s.createdAtMs, score: s.score })),
-    support: (await supportRequestsBetween(db, from, to)).filter((s) => inCohort.has(s.accountId)).map((s) => ({ createdAtMs: s.createdAtMs, repliedAtMs: s.repliedAtMs })),
+    // Billing support: requests about the plan, the bill or the limits ("other" is not the experiment's).
+    support: (await supportRequestsBetween(db, from, to)).filter((s) => inCohort.has(s.accountId) && BILLING_TOPICS.has(s.topic)).map((s) => ({ createdAtMs: s.createdAtMs, repliedAtMs: s.repliedAtMs })),
     anomalies: (await anomaliesBetween(db, from, to)).filter((a) => inCohort.has(a.accountId)),
     unapprovedOverCap: invoiceRows.filter((i) => i.kind !== "credit_note" && i.totalMinor > ctx.billingCapMinor && !approved.has(i.accountId)).map((i) => ({ accountId: i.accountId, atMs: i.createdAtMs, invoiceId: i.id })),
     currency: catalog.currency,

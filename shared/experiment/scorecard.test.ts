@@ -60,6 +60,16 @@ describe("computeScorecard", () => {
     expect(card.guardrails.find((g) => g.id === "billing_error")).toMatchObject({ broken: true });
   });
 
+  it("breaks the support guardrail on a request left unanswered for more than 4 hours", () => {
+    const h = 3_600_000;
+    const answered = { createdAtMs: start + DAY_MS, repliedAtMs: start + DAY_MS + h };
+    expect(computeScorecard(def, data({ support: [answered] }), start + 3 * DAY_MS).guardrails.find((g) => g.id === "support_response")).toMatchObject({ broken: false, detail: "1 request, 1 answered, median 60 min, 0 over 4 h" });
+    const open = { createdAtMs: start + 2 * DAY_MS, repliedAtMs: null };
+    const card = computeScorecard(def, data({ support: [answered, open] }), start + 2 * DAY_MS + 5 * h);
+    expect(card.guardrails.find((g) => g.id === "support_response")).toMatchObject({ broken: true });
+    expect(card.rollbackAdvised).toBe(true);
+  });
+
   it("shows nothing decided before the start", () => {
     const card = computeScorecard(def, data(), start - DAY_MS);
     expect(card.started).toBe(false);

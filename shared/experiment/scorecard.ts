@@ -241,9 +241,9 @@ function guardrails(def: ExperimentDefinition, data: ScorecardData, asOfMs: numb
     {
       id: "support_response",
       label: "Billing support answered within 4 hours",
-      rule: `Every support request answered within ${SUPPORT_RESPONSE_MS / 3_600_000} hours.`,
+      rule: `Every request about the plan, the bill or the limits answered within ${SUPPORT_RESPONSE_MS / 3_600_000} hours.`,
       broken: support.overdue > 0,
-      detail: `${support.requests} requests, ${support.answered} answered${support.medianResponseMinutes === null ? "" : `, median ${support.medianResponseMinutes} min`}, ${support.overdue} over 4 h`,
+      detail: `${support.requests} ${support.requests === 1 ? "request" : "requests"}, ${support.answered} answered${support.medianResponseMinutes === null ? "" : `, median ${support.medianResponseMinutes} min`}, ${support.overdue} over 4 h`,
       accountIds: [],
     },
     { id: "bill_doubled", label: "No bill more than 2× the previous period", rule: "A period's bill above twice the previous one breaks it.", broken: doubled.length > 0, detail: `${doubled.length} ${doubled.length === 1 ? "bill" : "bills"} flagged`, accountIds: ids(doubled) },
