@@ -1,4 +1,4 @@
-import { billingErrorRate, FUNNEL_DAYS, supportResponse, upgradeRate } from "../../shared/experiment/metrics";
+import { billingErrorRate, churn, CHURN_SILENT_DAYS, FUNNEL_DAYS, supportResponse, upgradeRate } from "../../shared/experiment/metrics";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { Catalog } from "../../shared/catalog";
 import {
@@ -14,6 +14,7 @@ import {
   quoteTimesOf,
   refundedInvoiceIds,
 } from "../db/queries/operator";
+import { servedPerAccountDay } from "../db/queries/experiments";
 import type { Store } from "../db/queries/store";
 import { supportRequestsBetween } from "../db/queries/support";
 import { npsOverTime } from "./satisfaction";
@@ -78,6 +79,15 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
   const downgrades = changes.filter((c) => c.kind === "plan_change" && price(c.toPlanId) < price(c.fromPlanId) && price(c.toPlanId) > 0).length;
   const optOuts = changes.filter((c) => c.kind === "plan_change" && price(c.toPlanId) === 0 && price(c.fromPlanId) > 0).length;
 
+  // Churn over the range, by the scorecard's definition: of the accounts with a call in the 14 days
+  // before it, those that left a paid plan for a free one or went 14 whole days without a call.
+  const served = await servedPerAccountDay(db, allAccounts.map((a) => a.id), fromDay - CHURN_SILENT_DAYS * DAY_MS, toMs);
+  const callDays = new Map<string, number[]>();
+  for (const d of served) if (d.served > 0) callDays.set(d.accountId, [...(callDays.get(d.accountId) ?? []), d.dayMs]);
+  const activeAtStart = [...callDays].filter(([, days]) => days.some((d) => d < fromDay)).map(([id]) => id);
+  const cancelled = changes.filter((c) => c.kind === "plan_change" && c.status === "applied" && price(c.fromPlanId) > 0 && price(c.toPlanId) === 0).map((c) => ({ accountId: c.accountId, atMs: c.createdAtMs }));
+  const churned = churn({ activeAtStart, startMs: input.fromMs, asOfMs: Math.min(toMs, input.nowMs), cancelled, callDays });
+
   const noticesByKind = await noticeCountsByKind(db, input.fromMs, toMs);
   const deliveries = await deliveryCountsByStatus(db, input.fromMs, toMs);
 
@@ -96,6 +106,7 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
     funnel: { notified: upgrade.notified, openedWizard: opened, upgraded: upgrade.upgraded, reducedTraffic: reduced, upgradeRate: upgrade.rate },
     downgrades,
     optOuts,
+    churn: { churned: churned.churned, active: churned.active, rate: churned.rate },
     // Failed (left open) or corrected (voided or refunded) charges, as the experiment scorecard counts them.
     billingErrors: { failed: errors.errors, total: errors.charges, rate: errors.rate },
     noticesByKind: Object.fromEntries(noticesByKind.map((r) => [r.kind, r.n])),

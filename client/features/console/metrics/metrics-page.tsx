@@ -59,7 +59,7 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
         {formatDateUtc(m.range.fromMs)} – {formatDateUtc(m.range.toMs)}
         {updating && <span role="status"> · updating…</span>}
       </p>
-      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-5" data-testid="headline">
+      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-3 xl:grid-cols-6" data-testid="headline">
         <StatTile label="Revenue" value={money(m.revenueMinor)} detail={<>invoiced in range · MRR {money(m.mrrMinor)}</>} testId="tile-revenue" />
         <StatTile label="Calls per day" value={formatCount(perDay)} detail={<>served, average of {days} {days === 1 ? "day" : "days"}</>} testId="tile-calls" />
         <StatTile
@@ -75,6 +75,13 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
           detail={<>{formatCount(m.billingErrors.failed)} of {formatCount(m.billingErrors.total)} charges failed or corrected</>}
           tone={m.billingErrors.rate === null ? "neutral" : m.billingErrors.rate > 0.01 ? "bad" : "good"}
           testId="tile-billing-errors"
+        />
+        <StatTile
+          label="Churn"
+          value={formatPercent(m.churn.rate)}
+          detail={<>{formatCount(m.churn.churned)} of {formatCount(m.churn.active)} accounts active at the start</>}
+          tone={m.churn.rate === null ? "neutral" : m.churn.rate > 0.1 ? "bad" : "good"}
+          testId="tile-churn"
         />
         <StatTile
           label="Satisfaction (NPS)"
@@ -95,7 +102,7 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
             </div>
           ))}
         </dl>
-        <p className="mt-2 text-slate-600">The Metrics page counts over its range; an experiment's scorecard over the experiment's window and cohort. Churn is measured on the scorecard.</p>
+        <p className="mt-2 text-slate-600">The Metrics page counts over its range and every account; an experiment's scorecard over the experiment's window and cohort, with the same definitions.</p>
       </details>
 
       <Section title="Traffic" description={`${formatCount(m.wouldThrottleCalls)} calls over a cap were served (shadow); ${formatCount(m.throttledCalls)} were refused (throttled).`}>
