@@ -1,4 +1,4 @@
-import { billingErrorRate, churn, CHURN_SILENT_DAYS, FUNNEL_DAYS, supportResponse, upgradeRate } from "../../shared/experiment/metrics";
+import { billingErrorRate, churn, CHURN_SILENT_DAYS, FUNNEL_DAYS, revenueByAccount, supportResponse, upgradeRate } from "../../shared/experiment/metrics";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { Catalog } from "../../shared/catalog";
 import {
@@ -45,9 +45,9 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
   }
   const revenueByPlan: Record<string, number> = Object.fromEntries(catalog.plans.map((p) => [p.id, 0]));
   const invoiceRows = await invoicesCreatedBetween(db, input.fromMs, toMs);
-  for (const i of invoiceRows) {
-    const planId = planOf.get(i.accountId);
-    if (i.status !== "void" && planId !== undefined) revenueByPlan[planId] = (revenueByPlan[planId] ?? 0) + i.totalMinor;
+  for (const [accountId, amount] of revenueByAccount(invoiceRows)) {
+    const planId = planOf.get(accountId);
+    if (planId !== undefined) revenueByPlan[planId] = (revenueByPlan[planId] ?? 0) + amount;
   }
 
   // Funnel: accounts first told about a cap in the range → opened the wizard (a quote) → upgraded

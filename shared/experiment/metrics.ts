@@ -33,7 +33,7 @@ export const METRICS: Record<MetricId, MetricInfo> = {
   api_revenue: {
     label: "API revenue",
     unit: "money_per_month",
-    definition: "Invoiced to the cohort's accounts since the start (credit notes subtracted, void invoices left out), scaled to a 30-day month.",
+    definition: "Invoiced (credit notes subtracted, void invoices left out); on a scorecard, to the cohort's accounts since the start, scaled to a 30-day month.",
     interval: "bootstrap",
     intervalName: "percentile bootstrap over accounts (2,000 resamples, fixed seed)",
     sampleUnit: { one: "account", many: "accounts" },
