@@ -83,7 +83,12 @@ export async function lifecycleMetrics(db: Store, catalog: Catalog, input: { fro
   // before it, those that left a paid plan for a free one or went 14 whole days without a call.
   const served = await servedPerAccountDay(db, allAccounts.map((a) => a.id), fromDay - CHURN_SILENT_DAYS * DAY_MS, toMs);
   const callDays = new Map<string, number[]>();
-  for (const d of served) if (d.served > 0) callDays.set(d.accountId, [...(callDays.get(d.accountId) ?? []), d.dayMs]);
+  for (const d of served) {
+    if (d.served <= 0) continue;
+    const days = callDays.get(d.accountId);
+    if (days) days.push(d.dayMs);
+    else callDays.set(d.accountId, [d.dayMs]);
+  }
   const activeAtStart = [...callDays].filter(([, days]) => days.some((d) => d < fromDay)).map(([id]) => id);
   const cancelled = changes.filter((c) => c.kind === "plan_change" && c.status === "applied" && price(c.fromPlanId) > 0 && price(c.toPlanId) === 0).map((c) => ({ accountId: c.accountId, atMs: c.createdAtMs }));
   const churned = churn({ activeAtStart, startMs: input.fromMs, asOfMs: Math.min(toMs, input.nowMs), cancelled, callDays });

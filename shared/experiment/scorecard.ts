@@ -130,7 +130,12 @@ export function readMetrics(def: ExperimentDefinition, data: ScorecardData, asOf
   const errors = billingErrorRate(charges);
 
   const callDays = new Map<string, number[]>();
-  for (const d of data.servedDays) if (d.served > 0) callDays.set(d.accountId, [...(callDays.get(d.accountId) ?? []), d.dayMs]);
+  for (const d of data.servedDays) {
+    if (d.served <= 0) continue;
+    const days = callDays.get(d.accountId);
+    if (days) days.push(d.dayMs);
+    else callDays.set(d.accountId, [d.dayMs]);
+  }
   const startDay = startOfUtcDay(def.startMs);
   const activeAtStart = data.accountIds.filter((id) => (callDays.get(id) ?? []).some((d) => d < startDay && d >= startDay - CHURN_SILENT_DAYS * DAY_MS));
   const churned = churn({ activeAtStart, startMs: def.startMs, asOfMs, cancelled: data.planChanges.filter((p) => p.cancel), callDays });
@@ -199,7 +204,7 @@ export function judge(def: ExperimentDefinition, criterion: Criterion, reading: 
 }
 
 /** Bootstrap resamples for each past day of the series (today's figures use BOOTSTRAP_RESAMPLES). */
-export const SERIES_RESAMPLES = 400;
+export const SERIES_RESAMPLES = 200;
 
 export type Overall = "failing" | "succeeding" | "inconclusive";
 
