@@ -18,6 +18,8 @@ import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
 import { checkCatalogFile, describeCatalog } from "./plans/catalog-check";
 import { migratePostgresUrl, PostgresUnavailableError } from "./db/pg/migrate";
+import { experimentReport } from "./operator/experiments";
+import { scorecardLines } from "../shared/experiment/report";
 import { CatalogError } from "../shared/catalog-file";
 
 const USAGE = `Usage: npm run headroom -- <command> [options] [--json]
@@ -39,6 +41,8 @@ Commands:
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
   operator-link                                 one-time sign-in URL for the operator console (10 minutes)
+  experiment report [--id <experimentId>]       the pricing experiment's scorecard (the active one by default): each criterion
+                                                with its value, confidence interval and verdict, the guardrails, the overall verdict
   stripe sync                                   create or update the plans' products, meters and prices in Stripe: each
                                                 plan's current version and the older ones accounts are on
                                                 (STRIPE_SECRET_KEY; idempotent: a second run creates nothing)
@@ -242,6 +246,7 @@ export async function runCli(argv: string[]): Promise<number> {
       account: { type: "string" },
       customer: { type: "string" },
       role: { type: "string" },
+      id: { type: "string" },
     },
   });
   const out: Out = { json: values.json ?? false };
@@ -327,6 +332,17 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "stripe":
       return stripeCommand(config, out, sub, values);
+    case "experiment": {
+      if (sub !== "report") throw new UsageError(`Unknown command: experiment ${sub ?? ""}`.trim());
+      const id = typeof values.id === "string" ? values.id : undefined;
+      const report = await withRuntimeAsync(config, (rt) => experimentReport(rt.deps.billing, id));
+      if (!report) {
+        print(out, "No experiment yet: create one on the console's Experiment page.", null);
+        return 1;
+      }
+      print(out, scorecardLines(report.experiment.name, report.scorecard).join("\n"), report);
+      return 0;
+    }
     case "catalog":
       return catalogCommand(config, out, sub, arg);
     default:

@@ -69,6 +69,7 @@ function ConsoleFrame() {
     { to: consolePaths.support, label: "Support", count: { n: waiting.support, urgent: waiting.supportOverdue, noun: waiting.supportOverdue ? "open, some overdue" : "open" } },
     { to: consolePaths.catalog, label: "Catalog" },
     { to: consolePaths.metrics, label: "Metrics" },
+    { to: consolePaths.experiment, label: "Experiment" },
     { to: consolePaths.outbox, label: "Outbox" },
     { to: consolePaths.auditLog, label: "Audit log" },
   ];

@@ -8,6 +8,7 @@ import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { currentPeriod, newAccountRow, toAccount, type Account } from "../accounts/accounts";
 import { newKey } from "../keys/keys";
+import { seedDemoExperiment } from "./seed-experiment";
 
 /** How a demo account calls the API: a base rate plus optional daily bursts, in calls per minute. */
 interface TrafficShape {
@@ -189,6 +190,8 @@ export async function seedDemo(db: Store, catalog: Catalog, clock: Clock): Promi
   });
   const seeded = await insertDemo(db, seeds);
   if (!seeded) return null;
+  // The pricing experiment the demo's ten accounts are the beta cohort of.
+  await seedDemoExperiment(db, clock, seeded.accounts.map((a) => a.id));
   const modes = await planModes(db);
   return { accounts: seeded.accounts.map((r) => toAccount(catalog, r, modes)), minuteRows: seeded.minuteRows, demoKey: demoKey! };
 }

@@ -17,7 +17,12 @@ export type AuditAction =
   | "billing.resumed"
   | "refund.issued"
   | "anomaly.acknowledged"
-  | "support.replied";
+  | "support.replied"
+  | "experiment.created"
+  | "experiment.edited"
+  | "experiment.ended"
+  | "experiment.opt_out_offered"
+  | "experiment.rollback";
 
 export async function recordAudit(db: Store, clock: Clock, entry: { actor: string; action: AuditAction; accountId?: string | null; details?: Record<string, unknown> }): Promise<void> {
   await insertAuditEntry(db, { id: newId("aud"), atMs: clock.now(), actor: entry.actor, action: entry.action, accountId: entry.accountId ?? null, details: entry.details ?? {} });

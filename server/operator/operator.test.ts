@@ -188,11 +188,14 @@ describe("operator procedures", () => {
   });
 
   it("reports the lifecycle funnel and the success measures", async () => {
-    const m = (await operatorCall("operator.metrics", {})).data as { funnel: { notified: number; openedWizard: number; upgraded: number }; mrrMinor: number; callsPerDay: unknown[]; revenueMinor: number };
+    const m = (await operatorCall("operator.metrics", {})).data as { funnel: { notified: number; openedWizard: number; upgraded: number }; mrrMinor: number; callsPerDay: unknown[]; revenueMinor: number; churn: unknown };
     expect(m.funnel.notified).toBeGreaterThanOrEqual(3);
     expect(m.funnel.openedWizard).toBeGreaterThanOrEqual(1);
     expect(m.callsPerDay.length).toBeGreaterThan(25);
     expect(m.mrrMinor).toBeGreaterThan(0);
     expect(m.revenueMinor).toBeGreaterThan(0);
+    // Churn by the scorecard's definition: the eight demo accounts that called in the 14 days before
+    // the range (Evergreen and Fjord are younger) all keep calling.
+    expect(m.churn).toEqual({ churned: 0, active: 8, rate: 0 });
   });
 });

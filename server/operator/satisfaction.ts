@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nps } from "../../shared/experiment/metrics";
 import { DAY_MS, startOfUtcDay } from "../../shared/limits";
 import type { Store } from "../db/queries/store";
 import { recordSatisfaction, satisfactionBetween, satisfactionFor } from "../db/queries/support";
@@ -15,13 +16,6 @@ export async function rateExperience(db: Store, clock: Clock, accountId: string,
   if (!recorded) throw new DomainError("NOT_FOUND", "No such plan change.");
 }
 
-/** Net Promoter Score: % of 9–10 minus % of 0–6; null without answers. */
-export function nps(scores: number[]): number | null {
-  if (scores.length === 0) return null;
-  const promoters = scores.filter((s) => s >= 9).length;
-  const detractors = scores.filter((s) => s <= 6).length;
-  return Math.round(((promoters - detractors) / scores.length) * 100);
-}
 
 /** NPS per week over [fromMs, toMs), and overall. */
 export async function npsOverTime(db: Store, fromMs: number, toMs: number) {
@@ -29,9 +23,9 @@ export async function npsOverTime(db: Store, fromMs: number, toMs: number) {
   const weeks: Array<{ weekStartMs: number; nps: number | null; answers: number }> = [];
   for (let w = startOfUtcDay(fromMs); w < toMs; w += 7 * DAY_MS) {
     const scores = rows.filter((r) => r.createdAtMs >= w && r.createdAtMs < w + 7 * DAY_MS).map((r) => r.score);
-    weeks.push({ weekStartMs: w, nps: nps(scores), answers: scores.length });
+    weeks.push({ weekStartMs: w, nps: nps(scores).score, answers: scores.length });
   }
-  return { overall: nps(rows.map((r) => r.score)), answers: rows.length, weeks };
+  return { overall: nps(rows.map((r) => r.score)).score, answers: rows.length, weeks };
 }
 
 export function scoresFor(db: Store, planChangeIds: string[]) {

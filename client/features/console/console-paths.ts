@@ -11,6 +11,7 @@ export const consolePaths = {
   support: `${paths.console}/support`,
   catalog: `${paths.console}/catalog`,
   metrics: `${paths.console}/metrics`,
+  experiment: `${paths.console}/experiment`,
   outbox: `${paths.console}/outbox`,
   auditLog: `${paths.console}/audit`,
 } as const;

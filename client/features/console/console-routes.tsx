@@ -10,6 +10,7 @@ export const consoleRoutes: RouteObject[] = [
   { path: "anomalies", lazy: async () => ({ Component: (await import("./anomalies/anomalies-page")).AnomaliesPage }) },
   { path: "support", lazy: async () => ({ Component: (await import("./support/support-page")).SupportPage }) },
   { path: "catalog", lazy: async () => ({ Component: (await import("./catalog/catalog-page")).CatalogPage }) },
+  { path: "experiment", lazy: async () => ({ Component: (await import("./experiment/experiment-page")).ExperimentPage }) },
   { path: "metrics", lazy: async () => ({ Component: (await import("./metrics/metrics-page")).MetricsPage }) },
   { path: "outbox", lazy: async () => ({ Component: (await import("./outbox/outbox-page")).OutboxPage }) },
   { path: "audit", lazy: async () => ({ Component: (await import("./audit-log/audit-log-page")).AuditLogPage }) },

@@ -289,3 +289,17 @@ export async function appliedPlanChangesOf(db: Store, accountIds: string[]): Pro
 export async function planChangesCreatedBetween(db: Store, fromMs: number, toMs: number): Promise<PlanChangeRow[]> {
   return db.select().from(planChanges).where(and(gte(planChanges.createdAtMs, fromMs), lt(planChanges.createdAtMs, toMs))).all();
 }
+
+/** Which of these invoices had a refund issued against them (a credit note keyed `refund:…` for the same account and period). */
+export async function refundedInvoiceIds(db: Store, rows: ReadonlyArray<Pick<InvoiceRow, "id" | "accountId" | "periodStartMs" | "periodEndMs" | "kind">>): Promise<string[]> {
+  const accountIds = [...new Set(rows.map((r) => r.accountId))];
+  if (accountIds.length === 0) return [];
+  const notes = db
+    .select({ accountId: invoices.accountId, periodStartMs: invoices.periodStartMs, periodEndMs: invoices.periodEndMs })
+    .from(invoices)
+    .where(and(eq(invoices.kind, "credit_note"), inArray(invoices.accountId, accountIds), sql`${invoices.dedupeKey} like ${"refund:%"}`))
+    .all();
+  const key = (r: { accountId: string; periodStartMs: number; periodEndMs: number }) => `${r.accountId}:${r.periodStartMs}:${r.periodEndMs}`;
+  const refunded = new Set(notes.map(key));
+  return rows.filter((r) => r.kind !== "credit_note" && refunded.has(key(r))).map((r) => r.id);
+}

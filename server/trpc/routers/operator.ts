@@ -12,6 +12,20 @@ import { listAudit } from "../../operator/audit-log";
 import { acknowledgeAnomaly, billingPaused, grandfather, grandfatherInput, queuedInvoices, refundInput, refundInvoice, setBillingPaused } from "../../operator/controls";
 import { enforcementReadiness, enforcementTarget, setEnforcement, setEnforcementInput } from "../../operator/enforcement";
 import { lifecycleMetrics } from "../../operator/metrics";
+import {
+  addExperimentNote,
+  createExperiment,
+  editExperiment,
+  endExperimentNow,
+  experimentInput,
+  experimentList,
+  experimentReport,
+  noteInput,
+  previewRollback,
+  ROLLBACK_ACTIONS,
+  rollbackInput,
+  runRollback,
+} from "../../operator/experiments";
 import { shadowAudit } from "../../operator/shadow-audit";
 import { replySupportRequest, supportQueue, supportReplyInput } from "../../operator/support";
 import { catalogOverview } from "../../plans/catalog-check";
@@ -131,6 +145,25 @@ export const operatorRouter = router({
   replySupport: operatorProcedure.input(supportReplyInput).mutation(({ ctx, input }) => replySupportRequest({ db: ctx.deps.db, clock: ctx.deps.clock, notify: ctx.deps.notify }, input, OPERATOR)),
 
   metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, ctx.deps.catalog, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
+
+  /** Pricing experiments, newest first. */
+  experiments: operatorProcedure.query(({ ctx }) => experimentList(ctx.deps.billing)),
+  /** An experiment (the active one without an id) with its scorecard and trail; null when there is none. */
+  experiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => experimentReport(ctx.deps.billing, input.id)),
+  createExperiment: operatorProcedure.input(experimentInput).mutation(({ ctx, input }) => createExperiment(ctx.deps.billing, input, OPERATOR)),
+  /** Until it starts; then its definition is fixed and only notes are appended. */
+  editExperiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100), definition: experimentInput })).mutation(({ ctx, input }) => editExperiment(ctx.deps.billing, input.id, input.definition, OPERATOR)),
+  addExperimentNote: operatorProcedure.input(noteInput).mutation(async ({ ctx, input }) => {
+    await addExperimentNote(ctx.deps.billing, input, OPERATOR);
+    return { added: true as const };
+  }),
+  endExperiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
+    await endExperimentNow(ctx.deps.billing, input.id, OPERATOR);
+    return { ended: true as const };
+  }),
+  /** What a rollback action would do and to which accounts; runs nothing. */
+  previewRollback: operatorProcedure.input(z.object({ experimentId: z.string().min(1).max(100), action: z.enum(ROLLBACK_ACTIONS) })).query(({ ctx, input }) => previewRollback(ctx.deps.billing, input.experimentId, input.action)),
+  runRollback: operatorProcedure.input(rollbackInput).mutation(({ ctx, input }) => runRollback(ctx.deps.billing, input, OPERATOR)),
 
   /** E-mails as sent (or, without SMTP, as they would have been), rendered. */
   outbox: operatorProcedure

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useId } from "react";
 import type { Catalog } from "../../../../shared/catalog";
+import { METRICS } from "../../../../shared/experiment/metrics";
 import { formatMoney } from "../../../../shared/money";
 import { formatCount } from "../../../lib/format";
 import { PageHeader } from "../../../ui/page-header";
@@ -58,7 +59,7 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
         {formatDateUtc(m.range.fromMs)} – {formatDateUtc(m.range.toMs)}
         {updating && <span role="status"> · updating…</span>}
       </p>
-      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-2 lg:grid-cols-5" data-testid="headline">
+      <dl className="grid grid-cols-1 gap-4 sm:grid-cols-3 xl:grid-cols-6" data-testid="headline">
         <StatTile label="Revenue" value={money(m.revenueMinor)} detail={<>invoiced in range · MRR {money(m.mrrMinor)}</>} testId="tile-revenue" />
         <StatTile label="Calls per day" value={formatCount(perDay)} detail={<>served, average of {days} {days === 1 ? "day" : "days"}</>} testId="tile-calls" />
         <StatTile
@@ -71,9 +72,16 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
         <StatTile
           label="Billing error rate"
           value={formatPercent(m.billingErrors.rate, 1)}
-          detail={<>{formatCount(m.billingErrors.failed)} of {formatCount(m.billingErrors.total)} charges failed</>}
+          detail={<>{formatCount(m.billingErrors.failed)} of {formatCount(m.billingErrors.total)} charges failed or corrected</>}
           tone={m.billingErrors.rate === null ? "neutral" : m.billingErrors.rate > 0.01 ? "bad" : "good"}
           testId="tile-billing-errors"
+        />
+        <StatTile
+          label="Churn"
+          value={formatPercent(m.churn.rate)}
+          detail={<>{formatCount(m.churn.churned)} of {formatCount(m.churn.active)} accounts active at the start</>}
+          tone={m.churn.rate === null ? "neutral" : m.churn.rate > 0.1 ? "bad" : "good"}
+          testId="tile-churn"
         />
         <StatTile
           label="Satisfaction (NPS)"
@@ -83,6 +91,19 @@ function MetricsView({ m, catalog, updating }: { m: MetricsData; catalog: Catalo
           testId="tile-nps"
         />
       </dl>
+
+      <details className="mt-3 text-sm text-slate-700" data-testid="metric-definitions">
+        <summary className="cursor-pointer font-medium text-slate-800">How these numbers are computed</summary>
+        <dl className="mt-2 grid gap-x-6 gap-y-2 sm:grid-cols-2">
+          {(["api_revenue", "calls_per_day", "upgrade_rate", "billing_error_rate", "nps", "churn"] as const).map((id) => (
+            <div key={id}>
+              <dt className="font-medium text-slate-900">{METRICS[id].label}</dt>
+              <dd>{METRICS[id].definition}</dd>
+            </div>
+          ))}
+        </dl>
+        <p className="mt-2 text-slate-600">The Metrics page counts over its range and every account; an experiment's scorecard over the experiment's window and cohort, with the same definitions.</p>
+      </details>
 
       <Section title="Traffic" description={`${formatCount(m.wouldThrottleCalls)} calls over a cap were served (shadow); ${formatCount(m.throttledCalls)} were refused (throttled).`}>
         <Suspense fallback={<LoadingBlock rows={1} label="Loading the chart…" />}>

@@ -8,3 +8,4 @@ export * from "./notices";
 export * from "./operator";
 export * from "./usage";
 export * from "./catalog";
+export * from "./experiments";
