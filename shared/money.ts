@@ -36,15 +36,17 @@ export function formatPrice(amountMinor: number, currency: string, locale = "en-
 }
 
 /**
- * What `calls` cost at `per1000Minor` per 1,000 calls, every call billed and the total rounded up to
- * the minor unit: ⌈calls × per1000Minor ÷ 1,000⌉. A float quotient is exact while the product stays
- * within 2^53; past that the product itself is rounded, so it is taken in big integers.
+ * What `calls` cost at `per1000Minor` per 1,000 calls, every call billed, as Stripe invoices a price
+ * per call in decimal minor units: the line's total rounded to the nearest minor unit, a half up
+ * (0.05 × 30 = 1.5 → 2, 0.05 × 24 = 1.2 → 1; https://docs.stripe.com/billing/subscriptions/decimal-amounts#rounding).
+ * The local provider's invoice is then what Stripe's would be. Exact in integers: ⌊(calls ×
+ * per1000Minor + 500) ÷ 1,000⌋, in big integers once the product passes 2^53.
  */
 export function perThousandCostMinor(calls: number, per1000Minor: number): number {
   if (!(Number.isSafeInteger(calls) && calls >= 0 && Number.isSafeInteger(per1000Minor) && per1000Minor >= 0)) {
     throw new RangeError(`calls and price must be whole numbers ≥ 0, got ${calls} × ${per1000Minor}`);
   }
   const product = calls * per1000Minor;
-  if (Number.isSafeInteger(product)) return Math.ceil(product / 1000);
-  return Number((BigInt(calls) * BigInt(per1000Minor) + 999n) / 1000n);
+  if (Number.isSafeInteger(product + 500)) return Math.floor((product + 500) / 1000);
+  return Number((BigInt(calls) * BigInt(per1000Minor) + 500n) / 1000n);
 }

@@ -34,7 +34,8 @@ const usageOf = (days: DailyUsage[]): MeterUsage => ({ peaks: peaksFromDays(days
 /** The rule, written out: does one meter's traffic fit these terms, and what does its month cost? */
 function oracle(terms: MeterTerms, u: MeterUsage): { fits: boolean; chargeMinor: number } {
   const price = terms.overagePer1000Minor;
-  if (terms.metered) return { fits: true, chargeMinor: Math.ceil((u.peaks.month * (price ?? 0)) / 1000) };
+  // Metered: every call at the price per 1,000, the month's total rounded to the nearest cent (a half up), as Stripe invoices it.
+  if (terms.metered) return { fits: true, chargeMinor: Math.floor((u.peaks.month * (price ?? 0) + 500) / 1000) };
   const over = u.days.filter((d) => (terms.caps.minute !== undefined && d.peakMinute > terms.caps.minute) || (terms.caps.day !== undefined && d.calls > terms.caps.day)).length;
   const month = terms.caps.month;
   const beyond = month === undefined ? 0 : Math.max(0, u.peaks.month - month);

@@ -139,13 +139,13 @@ const WINDOW_DAYS = 30;
 
 /**
  * What a month of `calls` on a meter costs beyond the base price: per started 1,000 over the quota
- * (overage), or every call rounded up to the minor unit (metered). A `Plan` is its default meter's terms.
+ * (overage), or every call at its price, the total rounded to the nearest minor unit as Stripe does (metered). A `Plan` is its default meter's terms.
  */
 export function usageCharge(plan: MeterTerms, calls: number): { billedCalls: number; usageMinor: number } {
   const per1000 = plan.overagePer1000Minor;
   if (per1000 === undefined) return { billedCalls: 0, usageMinor: 0 };
   if (plan.metered) {
-    // Every call is billed; the total is rounded up to the minor unit, never down.
+    // Every call is billed; the total is rounded to the nearest minor unit, a half up (Stripe's rule for decimal prices).
     return { billedCalls: calls, usageMinor: perThousandCostMinor(calls, per1000) };
   }
   const quota = plan.caps.month;

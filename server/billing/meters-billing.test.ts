@@ -77,8 +77,8 @@ describe("the period invoice bills every meter", () => {
     // API calls are not billed on Starter; MCP tool calls over its 3,000 are, with the opt-in only.
     expect(invoiceLines(starter).slice(1)).toEqual([{ kind: "overage", description: `Starter: 1,100 MCP tool calls over the 3,000 quota at $4.00 per 1,000, ${nov}`, quantity: 1_100, amount: 800 }]);
     expect(invoiceLines(starterOff).map((l) => l.kind)).toEqual(["plan"]);
-    // Every MCP tool call metered at $2.00 per 1,000, rounded up to the cent: $8.642 → $8.65.
-    expect(invoiceLines(business).slice(1)).toEqual([{ kind: "metered", description: `Business: 4,321 MCP tool calls at $2.00 per 1,000, ${nov}`, quantity: 4_321, amount: 865 }]);
+    // Every MCP tool call metered at $2.00 per 1,000, rounded to the nearest cent as Stripe does: $8.642 → $8.64.
+    expect(invoiceLines(business).slice(1)).toEqual([{ kind: "metered", description: `Business: 4,321 MCP tool calls at $2.00 per 1,000, ${nov}`, quantity: 4_321, amount: 864 }]);
     expect(invoiceLines(enterprise).slice(1)).toEqual([
       { kind: "metered", description: `Enterprise: 30,000 API calls at $0.50 per 1,000, ${nov}`, quantity: 30_000, amount: 1_500 },
       { kind: "metered", description: `Enterprise: 7,000 MCP tool calls at $1.00 per 1,000, ${nov}`, quantity: 7_000, amount: 700 },
