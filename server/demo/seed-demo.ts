@@ -1,6 +1,7 @@
 import { DAY_MS, MINUTE_MS, startOfMinute, startOfUtcDay } from "../../shared/limits";
 import type { Catalog } from "../../shared/catalog";
 import { CatalogError } from "../../shared/catalog-file";
+import { seededRandom } from "../../shared/experiment/stats";
 import type { Caps, PlanId } from "../../shared/plans";
 import { planModes } from "../db/queries/accounts";
 import { insertDemo, type DemoDay, type DemoSeed } from "../db/queries/demo";
@@ -63,17 +64,8 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
 
 export const DEMO_HISTORY_DAYS = 35;
 
-/** Small deterministic PRNG (mulberry32) so every seed of the demo tells the same story. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG, so every seed of the demo tells the same story. */
+const prng = seededRandom;
 
 function hash(s: string): number {
   let h = 2166136261;

@@ -9,7 +9,7 @@ import { LoadingBlock } from "../../../ui/states";
 import { QueryState } from "../components/query-state";
 import { Section } from "../components/section";
 import { EmptyNote, TableFrame, Td, Th, THead } from "../components/table";
-import { downloadCsv } from "../lib/csv";
+import { downloadCsv, downloadFile } from "../lib/csv";
 import { formatDateUtc } from "../lib/format";
 import { ExperimentForm } from "./experiment-form";
 import { exportName, scorecardCsv, scorecardJson, STATE_LABEL, type ExperimentData } from "./experiment-text";
@@ -174,7 +174,7 @@ function ExperimentView({ data, onEdit, onAnnounce }: { data: ExperimentData; on
         actions={
           <div className="flex gap-2">
             <Button variant="secondary" onClick={() => downloadCsv(`${file}.csv`, scorecardCsv(data))}>Export CSV</Button>
-            <Button variant="secondary" onClick={() => downloadText(`${file}.json`, scorecardJson(data), "application/json")}>Export JSON</Button>
+            <Button variant="secondary" onClick={() => downloadFile(`${file}.json`, new Blob([scorecardJson(data)], { type: "application/json" }))}>Export JSON</Button>
           </div>
         }
       >
@@ -383,14 +383,3 @@ function CriteriaCards({ data }: { data: ExperimentData }) {
   );
 }
 
-function downloadText(filename: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  a.style.display = "none";
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1_000);
-}

@@ -18,10 +18,14 @@ export function toCsv(header: string[], rows: CsvCell[][]): string {
   return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
 }
 
-/** Saves text as a file through a temporary Blob URL; nothing leaves the browser. */
+/** Saves CSV text as a file; nothing leaves the browser. */
 export function downloadCsv(filename: string, csv: string): void {
   // The byte order mark makes Excel read the file as UTF-8 (names with accents stay intact).
-  const blob = new Blob(["\uFEFF", csv], { type: "text/csv;charset=utf-8" });
+  downloadFile(filename, new Blob(["\uFEFF", csv], { type: "text/csv;charset=utf-8" }));
+}
+
+/** Saves a file through a temporary Blob URL; nothing leaves the browser. */
+export function downloadFile(filename: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
