@@ -75,6 +75,7 @@ describe("authorisation matrix", () => {
       "billing.confirm": confirmationFor(b.quote),
       "billing.cancelScheduled": { planChangeId: b.planChangeId },
       "billing.rate": { planChangeId: b.planChangeId, score: 10 },
+      "billing.quote": { id: b.quoteId },
     };
     // (Plan ids name the catalog, not something an account owns.)
     const withIds = procedures.filter((p) => p.role === "customer" && Object.keys(objectShape(p.input) ?? {}).some((f) => /id$/i.test(f) && !/planid$/i.test(f)));
@@ -92,7 +93,8 @@ describe("authorisation matrix", () => {
       expect(r.json?.error?.data?.code).toBe("NOT_FOUND");
     }
     // Customer procedures take the account from the session: an accountId in the input changes nothing.
-    for (const p of procedures.filter((x) => x.role === "customer" && x.type === "query")) {
+    // (Those that need an id of the account's own were attacked above.)
+    for (const p of procedures.filter((x) => x.role === "customer" && x.type === "query" && !(x.path in attacks))) {
       const r = await callTrpc(srv, aCookie, p, { value: { accountId: B.accountId } });
       seenByOthers.push({ what: `A ${p.path} {accountId: B}`, text: r.text });
       const plain = await callTrpc(srv, aCookie, p, null);
