@@ -1,8 +1,8 @@
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { anomalyRecordedInTx, insertAnomalyInTx, invoiceInTx, previousPeriodInvoiceInTx } from "../db/queries/invoices";
-import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
-import type { Tx } from "../db/queries/store";
+import { accountInTx } from "../db/queries/plan-changes";
+import type { Unit } from "../db/queries/unit";
 import { newId } from "../lib/ids";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
@@ -12,19 +12,19 @@ export const ANOMALY_RATIO = 2;
 
 /**
  * Records an anomaly when a period invoice is more than twice the account's previous one, whoever
- * issued it (the local calendar or Stripe). Once per invoice. Runs inside the caller's transaction;
+ * issued it (the local calendar or Stripe). Once per invoice. A part of the caller's unit of work;
  * returns what to do once it has committed (the customer's notice), or null.
  */
-export function recordAnomalyIn(ctx: BillingContext, tx: Tx, invoiceId: string): (() => void) | null {
-  const inv = invoiceInTx(tx, invoiceId);
+export function* recordAnomalyIn(ctx: BillingContext, invoiceId: string): Unit<(() => void) | null> {
+  const inv = yield* invoiceInTx(invoiceId);
   if (!inv || inv.kind !== "period" || inv.status === "void") return null;
-  if (anomalyRecordedInTx(tx, inv.id)) return null;
-  const last = previousPeriodInvoiceInTx(tx, inv);
+  if (yield* anomalyRecordedInTx(inv.id)) return null;
+  const last = yield* previousPeriodInvoiceInTx(inv);
   if (!last || last.totalMinor <= 0 || inv.totalMinor <= ANOMALY_RATIO * last.totalMinor) return null;
   const id = newId("anm");
   const now = ctx.clock.now();
-  insertAnomalyInTx(tx, { id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now });
-  const account = accountInTx(tx, inv.accountId);
+  yield* insertAnomalyInTx({ id, accountId: inv.accountId, invoiceId: inv.id, previousTotalMinor: last.totalMinor, totalMinor: inv.totalMinor, currency: inv.currency, createdAtMs: now });
+  const account = yield* accountInTx(inv.accountId);
   const planId = account?.planId ?? "";
   return () =>
     raiseAccountNotice(ctx.notify, {

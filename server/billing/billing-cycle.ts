@@ -7,8 +7,7 @@ import { allAccountRows, changeThatMovedAnchor, dueScheduledChanges } from "../d
 import type { AccountRow } from "../db/queries/accounts";
 import { callsServed, meterColumnOf } from "../db/queries/usage";
 import { creditBalanceInTx, invoiceIssued } from "../db/queries/invoices";
-import { accountRowByIdSync as accountInTx } from "../db/queries/accounts";
-import { inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
+import { accountInTx, inTransaction, moveChangeInTx as moveChange, updateAccountInTx } from "../db/queries/plan-changes";
 import { planSegments } from "../plans/plan-history";
 import { raiseAccountNotice } from "../notify/account-notices";
 import type { BillingContext } from "./billing-context";
@@ -35,17 +34,17 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
   const due = await dueScheduledChanges(ctx.db, now);
   for (const change of due) {
     const name = ctx.catalog.nameOf(change.toPlanId);
-    const stillFrom = await inTransaction(ctx.db, (tx) => {
-      const account = accountInTx(tx, change.accountId);
+    const stillFrom = await inTransaction(ctx.db, function* () {
+      const account = yield* accountInTx(change.accountId);
       // Each move is guarded by the status it leaves: a change that another process (or the customer)
       // settled meanwhile is left alone, and nothing is applied or told twice.
       if (change.kind === "plan_change" && account?.planId !== change.fromPlanId) {
-        const cancelled = moveChange(tx, change.id, ["scheduled"], { status: "cancelled", failureMessage: "The account was no longer on the plan this change was scheduled from.", updatedAtMs: now });
+        const cancelled = yield* moveChange(change.id, ["scheduled"], { status: "cancelled", failureMessage: "The account was no longer on the plan this change was scheduled from.", updatedAtMs: now });
         return cancelled ? false : null;
       }
-      if (!moveChange(tx, change.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now })) return null;
+      if (!(yield* moveChange(change.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }))) return null;
       // The new plan took effect at the period boundary, whenever the calendar runs.
-      if (change.kind === "plan_change") updateAccountInTx(tx, change.accountId, { planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs });
+      if (change.kind === "plan_change") yield* updateAccountInTx(change.accountId, { planId: change.toPlanId, planStartedAtMs: change.effectiveAtMs });
       return true;
     });
     if (stillFrom === null) continue;
@@ -88,13 +87,13 @@ export async function runBillingCycle(ctx: BillingContext, opts: { periodsFromMs
     const span = (a: number, b: number) => `${formatDateUtc(a)} – ${formatDateUtc(b - 1)}`;
     const issue = async (at: BillingPeriod, dedupeKey: string, lines: LineDraft[]) => {
       if (lines.length === 0) return;
-      const notice = await inTransaction(ctx.db, (tx) => {
+      const notice = await inTransaction(ctx.db, function* () {
         // Credit left on the balance (an interval change's) is taken off what this invoice charges.
         const due = lines.reduce((sum, l) => sum + l.amountMinor, 0);
-        const balance = due > 0 ? creditBalanceInTx(tx, account.id) : 0;
+        const balance = due > 0 ? yield* creditBalanceInTx(account.id) : 0;
         const all = balance > 0 ? [...lines, { kind: "balance" as const, description: "Credit from your balance", quantity: 1, amountMinor: -Math.min(balance, due) }] : lines;
-        const charge = ctx.provider.invoice(tx, { accountId: account.id, kind: "period", periodStartMs: at.startMs, periodEndMs: at.endMs, currency: account.currency, lines: all, dedupeKey }, now);
-        return charge.kind === "paid" || charge.kind === "queued" ? recordAnomalyIn(ctx, tx, charge.invoiceId) : null;
+        const charge = yield* ctx.provider.invoice({ accountId: account.id, kind: "period", periodStartMs: at.startMs, periodEndMs: at.endMs, currency: account.currency, lines: all, dedupeKey }, now);
+        return charge.kind === "paid" || charge.kind === "queued" ? yield* recordAnomalyIn(ctx, charge.invoiceId) : null;
       });
       invoiced++;
       if (notice) {

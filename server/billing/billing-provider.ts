@@ -1,6 +1,6 @@
 import type { InvoiceRow } from "../db/queries/invoices";
 import type { AccountRow, PlanChangeRow, QuoteRow } from "../db/queries/plan-changes";
-import type { Tx } from "../db/queries/store";
+import type { Unit } from "../db/queries/unit";
 
 export type { InvoiceRow, PlanChangeRow, QuoteRow };
 
@@ -35,11 +35,11 @@ export type ChargeResult = { kind: "paid"; invoiceId: string } | { kind: "queued
  */
 export interface BillingProvider {
   readonly name: "local" | "stripe";
-  /** Issues (and collects) an invoice; called inside the transaction that records the change. */
-  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult;
+  /** Issues (and collects) an invoice: a part of the unit of work that records the change. */
+  invoice(draft: InvoiceDraft, nowMs: number): Unit<ChargeResult>;
   /**
    * A provider that moves money elsewhere (Stripe). Its calls are asynchronous and cannot run inside
-   * a SQLite transaction, so a confirmation is recorded first (with its idempotency key), then sent,
+   * a database transaction, so a confirmation is recorded first (with its idempotency key), then sent,
    * then committed. Absent for the local provider, which settles inside the transaction.
    */
   readonly remote?: RemoteBilling;

@@ -1,5 +1,5 @@
 import { insertInvoiceInTx, invoiceByDedupeKeyInTx, invoiceByRemoteIdInTx, moveInvoiceInTx, setRemoteInvoiceIdInTx } from "../db/queries/invoices";
-import type { Tx } from "../db/queries/store";
+import type { Unit } from "../db/queries/unit";
 import { newId } from "../lib/ids";
 import type { InvoiceMirror } from "./billing-provider";
 import { nextInvoiceNumber } from "./invoice-number";
@@ -12,21 +12,21 @@ const RANK: Record<InvoiceMirror["status"], number> = { open: 0, paid: 1, void: 
  * a confirmation, a webhook and a replay all land on the same row. Runs inside the caller's unit of
  * work (the commit of a plan change, a webhook's event). Returns the local invoice id.
  */
-export function mirrorInvoice(tx: Tx, accountId: string, m: InvoiceMirror, opts: { kind: "proration" | "period"; dedupeKey: string; nowMs: number }): string {
-  const existing = invoiceByRemoteIdInTx(tx, m.remoteId) ?? invoiceByDedupeKeyInTx(tx, opts.dedupeKey);
+export function* mirrorInvoice(accountId: string, m: InvoiceMirror, opts: { kind: "proration" | "period"; dedupeKey: string; nowMs: number }): Unit<string> {
+  const existing = (yield* invoiceByRemoteIdInTx(m.remoteId)) ?? (yield* invoiceByDedupeKeyInTx(opts.dedupeKey));
   if (existing) {
     const current = existing.status === "queued" ? "open" : existing.status;
-    if (RANK[m.status] > RANK[current]) moveInvoiceInTx(tx, existing.id, existing.status, m.status);
-    if (!existing.stripeInvoiceId) setRemoteInvoiceIdInTx(tx, existing.id, m.remoteId);
+    if (RANK[m.status] > RANK[current]) yield* moveInvoiceInTx(existing.id, existing.status, m.status);
+    if (!existing.stripeInvoiceId) yield* setRemoteInvoiceIdInTx(existing.id, m.remoteId);
     return existing.id;
   }
   const id = newId("inv");
-  insertInvoiceInTx(
-    tx,
+  const number = yield* nextInvoiceNumber();
+  yield* insertInvoiceInTx(
     {
       id,
       accountId,
-      number: nextInvoiceNumber(tx),
+      number,
       kind: opts.kind,
       periodStartMs: m.periodStartMs,
       periodEndMs: m.periodEndMs,

@@ -1,6 +1,6 @@
 import { isBillingPausedInTx } from "../db/queries/billing";
 import { insertInvoiceInTx, invoiceByDedupeKeyInTx } from "../db/queries/invoices";
-import type { Tx } from "../db/queries/store";
+import type { Unit } from "../db/queries/unit";
 import { newId } from "../lib/ids";
 import type { BillingProvider, ChargeResult, InvoiceDraft } from "./billing-provider";
 import { nextInvoiceNumber } from "./invoice-number";
@@ -9,19 +9,19 @@ import { nextInvoiceNumber } from "./invoice-number";
 export class LocalBillingProvider implements BillingProvider {
   readonly name = "local" as const;
 
-  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult {
-    const existing = invoiceByDedupeKeyInTx(tx, draft.dedupeKey);
+  *invoice(draft: InvoiceDraft, nowMs: number): Unit<ChargeResult> {
+    const existing = yield* invoiceByDedupeKeyInTx(draft.dedupeKey);
     if (existing) return existing.status === "queued" ? { kind: "queued", invoiceId: existing.id } : { kind: "paid", invoiceId: existing.id };
     const total = draft.lines.reduce((s, l) => s + l.amountMinor, 0);
     const id = newId("inv");
     // The pause switch as stored, read in this transaction: another process may have flipped it.
-    const status = total > 0 && isBillingPausedInTx(tx) ? "queued" : "paid";
-    insertInvoiceInTx(
-      tx,
+    const status = total > 0 && (yield* isBillingPausedInTx()) ? "queued" : "paid";
+    const number = yield* nextInvoiceNumber();
+    yield* insertInvoiceInTx(
       {
         id,
         accountId: draft.accountId,
-        number: nextInvoiceNumber(tx),
+        number,
         kind: draft.kind,
         periodStartMs: draft.periodStartMs,
         periodEndMs: draft.periodEndMs,

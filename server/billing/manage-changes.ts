@@ -63,20 +63,20 @@ export async function decideApproval(ctx: BillingContext, raw: z.input<typeof de
   const now = ctx.clock.now();
   // A remote provider (Stripe) is called outside the transaction: the change waits as "applying" with its key.
   const remote = Boolean(ctx.provider.remote);
-  await inTransaction(ctx.db, (tx) => {
+  await inTransaction(ctx.db, function* () {
     // Decided once: the request moves only from pending (another operator, or another process, may have been first).
-    if (!decideApprovalInTx(tx, request.id, { status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now })) {
-      throw new DomainError("CONFLICT", `This request was already ${approvalStatusInTx(tx, request.id) ?? "decided"}.`);
+    if (!(yield* decideApprovalInTx(request.id, { status: status === "denied" ? "denied" : "approved", reason: input.reason ?? null, decidedBy: operator, decidedAtMs: now }))) {
+      throw new DomainError("CONFLICT", `This request was already ${(yield* approvalStatusInTx(request.id)) ?? "decided"}.`);
     }
     const waiting = ["pending_approval"] as const;
     let moved = true;
     if (status === "approved") {
-      if (remote) moved = moveChange(tx, change.id, waiting, { status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now });
+      if (remote) moved = yield* moveChange(change.id, waiting, { status: "applying", idempotencyKey: change.idempotencyKey ?? applyKeyOf(quote.id), updatedAtMs: now });
       else if (quote.timing === "now") {
-        mustApply(settleLocally(ctx, tx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined));
-      } else moved = moveChange(tx, change.id, waiting, { status: "scheduled", updatedAtMs: now });
+        mustApply(yield* settleLocally(ctx, change.id, quote, now, repriced ? { lines: repriced.lines, atMs: repriced.values.prorationAtMs, periodEndMs: repriced.values.recurringFromMs } : undefined));
+      } else moved = yield* moveChange(change.id, waiting, { status: "scheduled", updatedAtMs: now });
     } else {
-      moved = moveChange(tx, change.id, waiting, { status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now });
+      moved = yield* moveChange(change.id, waiting, { status: status === "denied" ? "denied" : "needs_consent", updatedAtMs: now });
     }
     if (!moved) throw new DomainError("CONFLICT", "This change is no longer waiting for approval.");
   });

@@ -3,6 +3,7 @@ import { confirmationFor } from "../../shared/consent";
 import { yearlyCatalog } from "../../shared/testing/yearly-catalog";
 import { createAccount } from "../accounts/accounts";
 import { creditBalanceInTx } from "../db/queries/invoices";
+import { inTransaction } from "../db/queries/plan-changes";
 import { ManualClock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
 import { startTestServer, type TestServer } from "../testing/test-server";
@@ -33,7 +34,7 @@ const invoicesOf = (id: string) =>
     ...inv,
     lines: srv.sqlite.prepare("select kind, description, amount_minor as amount from invoice_lines where invoice_id = ? order by rowid").all(inv.id),
   }));
-const balanceOf = (id: string) => creditBalanceInTx(srv.deps.db, id);
+const balanceOf = (id: string) => inTransaction(srv.deps.db, () => creditBalanceInTx(id));
 
 describe("switching interval: charged at once, the billing date moves to the change", () => {
   it("month → year: the unused month credited, the full yearly price charged now, a year from today next", async () => {
@@ -99,7 +100,7 @@ describe("switching interval: charged at once, the billing date moves to the cha
     );
     await confirmPlanChange(srv.deps.billing, id, confirmationFor(q), who);
     expect(row(id)).toEqual({ planId: "starter", interval: "month", anchor: utc("2027-02-16T00:00:00Z") });
-    expect(balanceOf(id)).toBe(30084);
+    expect(await balanceOf(id)).toBe(30084);
 
     // The next monthly invoice is paid from the balance.
     clock.set(utc("2027-03-16T00:00:01Z"));
@@ -115,7 +116,7 @@ describe("switching interval: charged at once, the billing date moves to the cha
         ],
       },
     ]);
-    expect(balanceOf(id)).toBe(30084 - 2900);
+    expect(await balanceOf(id)).toBe(30084 - 2900);
   });
 
   it("the usage of the window the change cut short is billed with the first window after it", async () => {

@@ -105,9 +105,8 @@ export async function refundInvoice(ctx: BillingContext, raw: z.input<typeof ref
   let issued: { invoiceId: string; replayed: boolean };
   try {
     // The same request ran alongside this one (Stripe replayed the refund to both): its credit note stands.
-    issued = await issueInvoiceOnce(ctx.db, dedupeKey, (tx) => {
-      const r = ctx.provider.invoice(
-        tx,
+    issued = await issueInvoiceOnce(ctx.db, dedupeKey, function* () {
+      const r = yield* ctx.provider.invoice(
         {
           accountId: invoice.accountId,
           kind: "credit_note",

@@ -5,6 +5,8 @@ import { getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { migrateDatabase, openDatabase, type Database_, type Db } from "../db/client";
 import type { PgDb } from "../db/pg/client";
+import { inTransaction } from "../db/queries/plan-changes";
+import { inPgTransaction, type Unit } from "../db/queries/unit";
 import * as liteSchema from "../db/schema";
 import { pgTestDatabase, type PgTestDatabase } from "./pg-database";
 
@@ -50,6 +52,11 @@ export function queriesFor<L extends object>(store: DialectStore, lite: L, pg: P
 
 /** What the PostgreSQL module of a context must export: each function of the SQLite one, taking the pg db instead. */
 export type PgTwin<L> = { [K in keyof L]: L[K] extends (db: Db, ...args: infer A) => infer R ? (db: PgDb, ...args: A) => R : never };
+
+/** Runs a unit of work (server/db/queries/unit.ts) in one transaction on the store's dialect. */
+export function runUnit<T>(store: DialectStore, work: () => Unit<T>): Promise<T> {
+  return store.dialect === "sqlite" ? inTransaction(store.db, work) : inPgTransaction(store.db, work);
+}
 
 const liteTables = (Object.values(liteSchema) as unknown[]).filter((t): t is SQLiteTable => is(t, SQLiteTable));
 

@@ -10,10 +10,10 @@ import {
   quoteInTx,
   updateAccountInTx,
   updateChangeInTx,
+  accountInTx,
   type QuoteRow,
 } from "../../db/queries/plan-changes";
-import { accountRowByIdSync } from "../../db/queries/accounts";
-import type { Tx } from "../../db/queries/store";
+import type { Unit } from "../../db/queries/unit";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
 import type { InvoiceMirror, RemoteApplyOutcome } from "../billing-provider";
@@ -55,16 +55,16 @@ export async function resultOf(ctx: Pick<BillingContext, "db">, planChangeId: st
  * current one (Free → paid, the end of grandfathered terms) or the interval changed, grandfathering ended, and overage billing on where the
  * customer ticked it, kept where the new plan has it, off where it has none.
  */
-export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): void {
+export function* applyToAccount(catalog: Catalog, quote: QuoteRow, overageTicked: boolean, atMs: number, remote: { customerId?: string; subscriptionId?: string | null; periodStartMs?: number } = {}): Unit<void> {
   if (quote.kind !== "plan_change") {
-    updateAccountInTx(tx, quote.accountId, { overageOptIn: quote.kind === "overage_opt_in" });
+    yield* updateAccountInTx(quote.accountId, { overageOptIn: quote.kind === "overage_opt_in" });
     return;
   }
-  const account = accountRowByIdSync(tx, quote.accountId);
+  const account = yield* accountInTx(quote.accountId);
   if (!account) throw new Error(`account ${quote.accountId} is missing`);
   const freshPeriod = quote.recurringFromMs !== quote.periodEndMs;
   const to = catalog.planAt(quote.toPlanId, quote.toPlanVersion);
-  updateAccountInTx(tx, quote.accountId, {
+  yield* updateAccountInTx(quote.accountId, {
     planId: quote.toPlanId,
     planVersion: quote.toPlanVersion,
     // An interval change alone keeps the plan (and its start); its new billing period starts the month window anyway.
@@ -85,44 +85,47 @@ export function applyToAccount(catalog: Catalog, tx: Tx, quote: QuoteRow, overag
  * webhooks (checkout completed, a pending change paid). Returns true when this call committed it.
  */
 export async function commitRemoteOutcome(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): Promise<boolean> {
-  const after = await inTransaction(ctx.db, (tx) => commitRemoteOutcomeIn(ctx, tx, planChangeId, outcome));
+  const after = await inTransaction(ctx.db, () => commitRemoteOutcomeIn(ctx, planChangeId, outcome));
   if (!after) return false;
   await after();
   return true;
 }
 
 /**
- * The same inside the caller's transaction (a webhook stores its event id with the effect). Returns
- * what to do once that transaction has committed (meter caps, notices), or null if nothing moved.
+ * The same as a part of the caller's unit of work (a webhook stores its event id with the effect).
+ * Returns what to do once it has committed (meter caps, notices), or null if nothing moved.
  */
-export function commitRemoteOutcomeIn(ctx: BillingContext, tx: Tx, planChangeId: string, outcome: RemoteApplyOutcome): (() => Promise<void>) | null {
+export function* commitRemoteOutcomeIn(ctx: BillingContext, planChangeId: string, outcome: RemoteApplyOutcome): Unit<(() => Promise<void>) | null> {
   const now = ctx.clock.now();
-  const change = planChangeInTx(tx, planChangeId);
+  const change = yield* planChangeInTx(planChangeId);
   if (!change || !(WAITING as readonly string[]).includes(change.status)) return null;
-  const quote = quoteInTx(tx, change.quoteId);
+  const quote = yield* quoteInTx(change.quoteId);
   if (!quote) return null;
   // Every move is guarded by the statuses still waiting for the provider: the first commit wins,
   // whichever process (confirmation, worker, webhook) makes it; the others change nothing.
-  const mirrored = (invoice: InvoiceMirror | null) =>
-    invoice ? mirrorInvoice(tx, change.accountId, invoice, { kind: "proration", dedupeKey: `quote:${quote.id}`, nowMs: now }) : change.invoiceId;
+  const { accountId, invoiceId } = change;
+  const dedupeKey = `quote:${quote.id}`;
+  function* mirrored(invoice: InvoiceMirror | null): Unit<string | null> {
+    return invoice ? yield* mirrorInvoice(accountId, invoice, { kind: "proration", dedupeKey, nowMs: now }) : invoiceId;
+  }
   switch (outcome.kind) {
     case "applied":
-      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "applied", appliedAtMs: now, effectiveAtMs: now, failureMessage: null, updatedAtMs: now })) return null;
-      updateChangeInTx(tx, planChangeId, { invoiceId: mirrored(outcome.invoice) });
-      applyToAccount(ctx.catalog, tx, quote, consentTickedOverageInTx(tx, change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
+      if (!(yield* moveChangeInTx(planChangeId, WAITING, { status: "applied", appliedAtMs: now, effectiveAtMs: now, failureMessage: null, updatedAtMs: now }))) return null;
+      yield* updateChangeInTx(planChangeId, { invoiceId: yield* mirrored(outcome.invoice) });
+      yield* applyToAccount(ctx.catalog, quote, yield* consentTickedOverageInTx(change.consentId), now, { customerId: outcome.customerId, subscriptionId: outcome.subscriptionId, periodStartMs: outcome.periodStartMs });
       break;
     case "scheduled":
-      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "scheduled", providerRef: outcome.ref, updatedAtMs: now })) return null;
+      if (!(yield* moveChangeInTx(planChangeId, WAITING, { status: "scheduled", providerRef: outcome.ref, updatedAtMs: now }))) return null;
       break;
     case "payment_required":
-      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now })) return null;
+      if (!(yield* moveChangeInTx(planChangeId, WAITING, { status: "payment_required", providerRef: outcome.ref, checkoutUrl: outcome.checkoutUrl, updatedAtMs: now }))) return null;
       break;
     case "payment_pending":
-      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "payment_pending", failureMessage: outcome.message, updatedAtMs: now })) return null;
-      updateChangeInTx(tx, planChangeId, { invoiceId: mirrored(outcome.invoice) });
+      if (!(yield* moveChangeInTx(planChangeId, WAITING, { status: "payment_pending", failureMessage: outcome.message, updatedAtMs: now }))) return null;
+      yield* updateChangeInTx(planChangeId, { invoiceId: yield* mirrored(outcome.invoice) });
       break;
     case "failed":
-      if (!moveChangeInTx(tx, planChangeId, WAITING, { status: "failed", failureMessage: outcome.message, updatedAtMs: now })) return null;
+      if (!(yield* moveChangeInTx(planChangeId, WAITING, { status: "failed", failureMessage: outcome.message, updatedAtMs: now }))) return null;
       break;
   }
   return async () => {

@@ -44,9 +44,9 @@ export async function confirmPlanChange(ctx: BillingContext, accountId: string, 
   const now = ctx.clock.now();
   let recorded: Recorded;
   try {
-    recorded = await inTransaction(ctx.db, (tx) => {
-      const r = recordConsent(tx, { catalog: ctx.catalog, quote, accountId, who, nowMs: now, overage: input.overage !== undefined, remote, billingCapMinor: ctx.billingCapMinor });
-      if (r.status === "applied") mustApply(settleLocally(ctx, tx, r.planChangeId, quote, now));
+    recorded = await inTransaction(ctx.db, function* () {
+      const r = yield* recordConsent({ catalog: ctx.catalog, quote, accountId, who, nowMs: now, overage: input.overage !== undefined, remote, billingCapMinor: ctx.billingCapMinor });
+      if (r.status === "applied") mustApply(yield* settleLocally(ctx, r.planChangeId, quote, now));
       return r;
     });
   } catch (err) {

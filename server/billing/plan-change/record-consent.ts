@@ -11,7 +11,7 @@ import {
   type PlanChangeStatus,
   type QuoteRow,
 } from "../../db/queries/plan-changes";
-import type { Tx } from "../../db/queries/store";
+import type { Unit } from "../../db/queries/unit";
 import { DomainError } from "../../lib/domain-error";
 import { newId } from "../../lib/ids";
 import { APPROVAL_CARRIES_OVER_MS, applyKeyOf, type Consenter, type Replaced } from "./input";
@@ -26,24 +26,30 @@ export interface Recorded {
 }
 
 /**
- * Step 2 of a confirmation, inside its transaction: replaces the change waiting (one per account),
+ * Step 2 of a confirmation, in its unit of work: replaces the change waiting (one per account),
  * records the consent with the words shown and the plan change, and decides its status:
  *   - over the billing cap (and not approved at this total lately): "pending_approval", with its request;
  *   - a remote provider: "applying", with the idempotency key its calls will carry;
  *   - the local provider: "applied" now (settled next, in the same transaction) or "scheduled".
  */
-export function recordConsent(
-  tx: Tx,
-  input: { catalog: Catalog; quote: QuoteRow; accountId: string; who: Consenter; nowMs: number; overage: boolean; remote: boolean; billingCapMinor: number },
-): Recorded {
+export function* recordConsent(input: {
+  catalog: Catalog;
+  quote: QuoteRow;
+  accountId: string;
+  who: Consenter;
+  nowMs: number;
+  overage: boolean;
+  remote: boolean;
+  billingCapMinor: number;
+}): Unit<Recorded> {
   const { quote, accountId, nowMs } = input;
   const projectedMinor = quote.projectedMonthlyMinor + (input.overage ? quote.expectedOverageMinor : 0);
-  const overCap = projectedMinor > input.billingCapMinor && !approvedLately(tx, accountId, quote.toPlanId, projectedMinor, nowMs);
-  const replaced = quote.kind === "plan_change" ? replaceWaiting(input.catalog, tx, accountId, nowMs) : [];
+  const overCap = projectedMinor > input.billingCapMinor && !(yield* approvedLately(accountId, quote.toPlanId, projectedMinor, nowMs));
+  const replaced = quote.kind === "plan_change" ? yield* replaceWaiting(input.catalog, accountId, nowMs) : [];
   const status: PlanChangeStatus = overCap ? "pending_approval" : input.remote ? "applying" : quote.timing === "now" ? "applied" : "scheduled";
 
   const consentId = newId("cns");
-  insertConsentInTx(tx, {
+  yield* insertConsentInTx({
     id: consentId,
     quoteId: quote.id,
     accountId,
@@ -59,7 +65,7 @@ export function recordConsent(
     createdAtMs: nowMs,
   });
   const planChangeId = newId("pch");
-  insertPlanChangeInTx(tx, {
+  yield* insertPlanChangeInTx({
     id: planChangeId,
     accountId,
     quoteId: quote.id,
@@ -74,14 +80,14 @@ export function recordConsent(
     updatedAtMs: nowMs,
   });
   if (overCap) {
-    insertApprovalRequestInTx(tx, { id: newId("apr"), planChangeId, accountId, projectedMonthlyMinor: projectedMinor, billingCapMinor: input.billingCapMinor, status: "pending", createdAtMs: nowMs });
+    yield* insertApprovalRequestInTx({ id: newId("apr"), planChangeId, accountId, projectedMonthlyMinor: projectedMinor, billingCapMinor: input.billingCapMinor, status: "pending", createdAtMs: nowMs });
   }
   return { planChangeId, status, projectedMinor, replaced };
 }
 
 /** An operator approved a switch to this plan for this account lately, at this monthly total or more: a re-consent needs no second approval. */
-function approvedLately(tx: Tx, accountId: string, toPlanId: string, projectedMinor: number, nowMs: number): boolean {
-  return approvalsInTx(tx, accountId).some((r) => r.toPlanId === toPlanId && r.decidedAtMs !== null && nowMs - r.decidedAtMs <= APPROVAL_CARRIES_OVER_MS && projectedMinor <= r.projected);
+function* approvedLately(accountId: string, toPlanId: string, projectedMinor: number, nowMs: number): Unit<boolean> {
+  return (yield* approvalsInTx(accountId)).some((r) => r.toPlanId === toPlanId && r.decidedAtMs !== null && nowMs - r.decidedAtMs <= APPROVAL_CARRIES_OVER_MS && projectedMinor <= r.projected);
 }
 
 /**
@@ -89,8 +95,8 @@ function approvedLately(tx: Tx, accountId: string, toPlanId: string, projectedMi
  * request is withdrawn); one still in flight at the provider cannot be replaced. Runs before the new
  * change is recorded: the schema allows one waiting change per account.
  */
-function replaceWaiting(catalog: Catalog, tx: Tx, accountId: string, nowMs: number): Replaced[] {
-  const open = openSwitchesInTx(tx, accountId);
+function* replaceWaiting(catalog: Catalog, accountId: string, nowMs: number): Unit<Replaced[]> {
+  const open = yield* openSwitchesInTx(accountId);
   const inFlight = open.find((c) => c.status === "applying" || c.status === "payment_required" || c.status === "payment_pending");
   if (inFlight) throw new DomainError("CONFLICT", WORDS.stillProcessing(catalog.nameOf(inFlight.toPlanId)));
   const replaced: Replaced[] = [];
@@ -98,8 +104,8 @@ function replaceWaiting(catalog: Catalog, tx: Tx, accountId: string, nowMs: numb
     if (c.status === "scheduled" && c.providerRef) throw new DomainError("CONFLICT", WORDS.cancelScheduledFirst(catalog.nameOf(c.toPlanId)));
     // Only from the status it was read in: settled meanwhile (applied by the billing calendar, decided
     // by an operator) it is not replaced, and this confirmation records nothing.
-    if (!moveChangeInTx(tx, c.id, [c.status], { status: "cancelled", updatedAtMs: nowMs })) throw new DomainError("CONFLICT", WORDS.settledJustNow(catalog.nameOf(c.toPlanId)));
-    if (c.status === "pending_approval") withdrawApprovalInTx(tx, c.id, nowMs);
+    if (!(yield* moveChangeInTx(c.id, [c.status], { status: "cancelled", updatedAtMs: nowMs }))) throw new DomainError("CONFLICT", WORDS.settledJustNow(catalog.nameOf(c.toPlanId)));
+    if (c.status === "pending_approval") yield* withdrawApprovalInTx(c.id, nowMs);
     replaced.push({ planChangeId: c.id, toPlanId: c.toPlanId, status: c.status });
   }
   return replaced;

@@ -1,6 +1,6 @@
 import { PLAN_CHANGE_REFUSALS as WORDS } from "../../../shared/messages";
 import { claimForApplyInTx, consentTickedOverageInTx, markSent, planChangeInTx, updateChangeInTx, type AccountRow, type PlanChangeRow, type QuoteRow } from "../../db/queries/plan-changes";
-import type { Tx } from "../../db/queries/store";
+import type { Unit } from "../../db/queries/unit";
 import { DomainError } from "../../lib/domain-error";
 import type { BillingContext } from "../billing-context";
 import { isBillingPaused } from "../billing-pause";
@@ -19,24 +19,23 @@ export interface Repriced {
 }
 
 /**
- * Step 3, local provider: inside the transaction that recorded the change (or approved it), the
+ * Step 3, local provider: in the unit of work that recorded the change (or approved it), the
  * invoice is issued and the account takes the new terms, once. "taken" when another request or
  * process applied it first.
  */
-export function settleLocally(ctx: Pick<BillingContext, "catalog" | "provider">, tx: Tx, planChangeId: string, quote: QuoteRow, nowMs: number, repriced?: Repriced): LocalSettlement {
-  const change = planChangeInTx(tx, planChangeId);
-  if (!change || !claimForApplyInTx(tx, planChangeId, nowMs)) return { kind: "taken" };
-  const overage = consentTickedOverageInTx(tx, change.consentId);
+export function* settleLocally(ctx: Pick<BillingContext, "catalog" | "provider">, planChangeId: string, quote: QuoteRow, nowMs: number, repriced?: Repriced): Unit<LocalSettlement> {
+  const change = yield* planChangeInTx(planChangeId);
+  if (!change || !(yield* claimForApplyInTx(planChangeId, nowMs))) return { kind: "taken" };
+  const overage = yield* consentTickedOverageInTx(change.consentId);
   const atMs = repriced?.atMs ?? quote.prorationAtMs;
   if (quote.kind !== "plan_change") {
-    applyToAccount(ctx.catalog, tx, quote, overage, atMs);
+    yield* applyToAccount(ctx.catalog, quote, overage, atMs);
     return { kind: "applied", invoiceId: null };
   }
   const lines = repriced?.lines ?? (JSON.parse(quote.linesJson) as LineDraft[]);
   let invoiceId: string | null = null;
   if (lines.length > 0) {
-    const charge = ctx.provider.invoice(
-      tx,
+    const charge = yield* ctx.provider.invoice(
       { accountId: quote.accountId, kind: "proration", periodStartMs: atMs, periodEndMs: repriced?.periodEndMs ?? quote.recurringFromMs, currency: quote.currency, lines, dedupeKey: `quote:${quote.id}` },
       nowMs,
     );
@@ -44,8 +43,8 @@ export function settleLocally(ctx: Pick<BillingContext, "catalog" | "provider">,
     if (charge.kind === "payment_required") return { kind: "payment_required" };
     invoiceId = charge.invoiceId;
   }
-  applyToAccount(ctx.catalog, tx, quote, overage, atMs);
-  updateChangeInTx(tx, planChangeId, { effectiveAtMs: atMs, invoiceId });
+  yield* applyToAccount(ctx.catalog, quote, overage, atMs);
+  yield* updateChangeInTx(planChangeId, { effectiveAtMs: atMs, invoiceId });
   return { kind: "applied", invoiceId };
 }
 

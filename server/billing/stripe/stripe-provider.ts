@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import type { Tx } from "../../db/queries/store";
+import type { Unit } from "../../db/queries/unit";
 import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import type { Catalog } from "../../../shared/catalog";
@@ -106,8 +106,8 @@ export class StripeBillingProvider implements BillingProvider, RemoteBilling {
     return this;
   }
 
-  invoice(tx: Tx, draft: InvoiceDraft, nowMs: number): ChargeResult {
-    return this.ledger.invoice(tx, draft, nowMs);
+  invoice(draft: InvoiceDraft, nowMs: number): Unit<ChargeResult> {
+    return this.ledger.invoice(draft, nowMs);
   }
 
   /** Every Stripe call: retried with the same idempotency key on network errors, timeouts, 409, 429 and 5xx. */

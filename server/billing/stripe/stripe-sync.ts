@@ -3,9 +3,9 @@ import { formatDateUtc } from "../../../shared/messages";
 import { formatMoney } from "../../../shared/money";
 import type { BillingInterval, PlanId } from "../../../shared/plans";
 import { billsOverageOnAnyMeter } from "../../../shared/meter-billing";
-import { moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
-import { accountRowById, accountRowByIdSync } from "../../db/queries/accounts";
-import type { Tx } from "../../db/queries/store";
+import { accountInTx, moveChangeInTx as moveChange } from "../../db/queries/plan-changes";
+import { accountRowById } from "../../db/queries/accounts";
+import type { Unit } from "../../db/queries/unit";
 import {
   accountByCustomerInTx,
   accountBySubscriptionInTx,
@@ -56,16 +56,16 @@ function knownTermsOf(catalog: Catalog, price: Parameters<typeof baseTermsOfPric
 }
 
 /** The account a subscription bills: by its id, by the account id we put in its metadata, or by its customer. */
-export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): AccountRow | null {
-  const byId = accountBySubscriptionInTx(tx, sub.id);
+export function* accountOfSubscription(sub: Stripe.Subscription): Unit<AccountRow | null> {
+  const byId = yield* accountBySubscriptionInTx(sub.id);
   if (byId) return byId;
   const meta = sub.metadata?.headroom_account_id;
   if (meta) {
-    const row = accountRowByIdSync(tx, meta);
+    const row = yield* accountInTx(meta);
     if (row) return row;
   }
   const customer = idOf(sub.customer);
-  return customer ? (accountByCustomerInTx(tx, customer) ?? null) : null;
+  return customer ? ((yield* accountByCustomerInTx(customer)) ?? null) : null;
 }
 
 /**
@@ -73,20 +73,20 @@ export function accountOfSubscription(tx: Tx, sub: Stripe.Subscription): Account
  * the update expired (Stripe voids its invoice and discards it after at most 23 hours) or was
  * cancelled. The change is closed as failed, its invoice shown void, and the customer told.
  */
-function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, sub: Stripe.Subscription): AfterCommit {
+function* closeExpiredPendingIn(ctx: BillingContext, accountId: string, sub: Stripe.Subscription): Unit<AfterCommit> {
   if (!LIVE.has(sub.status) || sub.pending_update) return [];
-  const waiting = switchesAwaitingPaymentInTx(tx, accountId);
+  const waiting = yield* switchesAwaitingPaymentInTx(accountId);
   const after: AfterCommit = [];
   for (const change of waiting) {
     const name = ctx.catalog.nameOf(change.toPlanId);
-    const done = commitRemoteOutcomeIn(ctx, tx, change.id, {
+    const done = yield* commitRemoteOutcomeIn(ctx, change.id, {
       kind: "failed",
       message: `The payment for your switch to the ${name} plan was not completed in time, so the switch was dropped: your plan is unchanged and that invoice will not be charged. You can start the switch again from the Plans page.`,
     });
     // Closed by another process (or event) meanwhile: it was voided, audited and told there.
     if (!done) continue;
-    if (change.invoiceId) voidOpenInvoiceInTx(tx, change.invoiceId);
-    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } }));
+    if (change.invoiceId) yield* voidOpenInvoiceInTx(change.invoiceId);
+    yield* insertStripeAuditInTx(auditRow(ctx.clock, { actor: "provider", action: "stripe.pending_update_expired", accountId, details: { planChange: change.id, toPlanId: change.toPlanId, subscription: sub.id } }));
     after.push(done);
   }
   return after;
@@ -99,9 +99,9 @@ function closeExpiredPendingIn(ctx: BillingContext, tx: Tx, accountId: string, s
  * now applied (a paid pending update, a schedule's next phase, a cancellation at period end) is
  * marked applied; a change made in Stripe's dashboard is followed and audited.
  */
-export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe.Subscription): AfterCommit {
+export function* reconcileSubscriptionIn(ctx: BillingContext, sub: Stripe.Subscription): Unit<AfterCommit> {
   const after: AfterCommit = [];
-  const account = accountOfSubscription(tx, sub);
+  const account = yield* accountOfSubscription(sub);
   if (!account) return after;
   const now = ctx.clock.now();
   const live = LIVE.has(sub.status);
@@ -121,23 +121,23 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
   const subscriptionId = live ? sub.id : null;
 
   // A change waiting for exactly this (checkout, pending payment, in flight) is committed with its consent.
-  const waiting = waitingSwitchToInTx(tx, account.id, stripePlan);
+  const waiting = yield* waitingSwitchToInTx(account.id, stripePlan);
   if (waiting && moved) {
-    const done = commitRemoteOutcomeIn(ctx, tx, waiting.id, { kind: "applied", invoice: null, customerId: customerId ?? undefined, subscriptionId, periodStartMs: base ? base.current_period_start * 1000 : undefined });
+    const done = yield* commitRemoteOutcomeIn(ctx, waiting.id, { kind: "applied", invoice: null, customerId: customerId ?? undefined, subscriptionId, periodStartMs: base ? base.current_period_start * 1000 : undefined });
     if (done) after.push(done);
     return after;
   }
 
-  setStripeIdsInTx(tx, account.id, { stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId });
+  yield* setStripeIdsInTx(account.id, { stripeSubscriptionId: subscriptionId, stripeCustomerId: account.stripeCustomerId ?? customerId });
   if (!moved) {
-    after.push(...closeExpiredPendingIn(ctx, tx, account.id, sub));
+    after.push(...(yield* closeExpiredPendingIn(ctx, account.id, sub)));
     return after;
   }
 
   // A scheduled downgrade that Stripe has now carried out: marked applied once (guarded by its status).
-  const candidate = scheduledChangeToInTx(tx, account.id, stripePlan);
-  const scheduled = candidate && moveChange(tx, candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now }) ? candidate : undefined;
-  followStripePlanInTx(tx, account.id, {
+  const candidate = yield* scheduledChangeToInTx(account.id, stripePlan);
+  const scheduled = candidate && (yield* moveChange(candidate.id, ["scheduled"], { status: "applied", appliedAtMs: now, updatedAtMs: now })) ? candidate : undefined;
+  yield* followStripePlanInTx(account.id, {
     planId: stripePlan,
     // The version whose price the subscription carries (each version has prices of its own).
     planVersion: stripeVersion,
@@ -148,7 +148,7 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
     ...(stripeInterval !== account.billingInterval ? { billingInterval: stripeInterval, ...(base ? { billingAnchorMs: base.current_period_start * 1000 } : {}) } : {}),
   });
   if (!scheduled) {
-    insertStripeAuditInTx(tx, auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, fromVersion: account.planVersion, toVersion: stripeVersion, subscription: sub.id, status: sub.status } }));
+    yield* insertStripeAuditInTx(auditRow(ctx.clock, { actor: "provider", action: "stripe.plan_changed", accountId: account.id, details: { from: account.planId, to: stripePlan, fromVersion: account.planVersion, toVersion: stripeVersion, subscription: sub.id, status: sub.status } }));
   }
   const name = ctx.catalog.nameOf(stripePlan);
   after.push(async () => {
@@ -164,11 +164,11 @@ export function reconcileSubscriptionIn(ctx: BillingContext, tx: Tx, sub: Stripe
 }
 
 /** A Stripe invoice into the local ledger (paid and void are final; a late "open" never moves it back). */
-export function mirrorStripeInvoiceIn(ctx: BillingContext, tx: Tx, inv: Stripe.Invoice): { accountId: string; invoiceId: string } | null {
+export function* mirrorStripeInvoiceIn(ctx: BillingContext, inv: Stripe.Invoice): Unit<{ accountId: string; invoiceId: string } | null> {
   const customer = idOf(inv.customer);
-  const account = customer ? accountByCustomerInTx(tx, customer) : undefined;
+  const account = customer ? yield* accountByCustomerInTx(customer) : undefined;
   if (!account) return null;
-  const invoiceId = mirrorInvoice(tx, account.id, invoiceMirrorOf(inv), { kind: inv.billing_reason === "subscription_update" ? "proration" : "period", dedupeKey: `stripe:${inv.id}`, nowMs: ctx.clock.now() });
+  const invoiceId = yield* mirrorInvoice(account.id, invoiceMirrorOf(inv), { kind: inv.billing_reason === "subscription_update" ? "proration" : "period", dedupeKey: `stripe:${inv.id}`, nowMs: ctx.clock.now() });
   return { accountId: account.id, invoiceId };
 }
 

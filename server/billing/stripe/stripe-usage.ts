@@ -136,14 +136,14 @@ export class StripeUsageReporter {
       const billable = await billableByMinute(this.ctx, stream, fromMs, toMs);
       if (billable.size === 0) continue;
       // What was reported and the corrections queued from it, in one transaction: two runs cannot both queue the same difference.
-      queued += await inTransaction(this.ctx.db, (tx) => {
-        const reported = reportedByMinuteInTx(tx, account.id, eventName, fromMs, toMs);
+      queued += await inTransaction(this.ctx.db, function* () {
+        const reported = yield* reportedByMinuteInTx(account.id, eventName, fromMs, toMs);
         let n = 0;
         for (const [minuteMs, calls] of billable) {
           const done = reported.get(minuteMs) ?? { sum: 0, n: 0 };
           if (calls <= done.sum) continue;
           const base = reportIdOf(meter, account.id, minuteMs);
-          queueUsageReportInTx(tx, { identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, nextAttemptAtMs: now, createdAtMs: now });
+          yield* queueUsageReportInTx({ identifier: done.n === 0 ? base : `${base}:${done.n}`, accountId: account.id, eventName, minuteMs, seq: done.n, value: calls - done.sum, nextAttemptAtMs: now, createdAtMs: now });
           n++;
         }
         return n;

@@ -1,8 +1,7 @@
 import express, { type Router } from "express";
 import type Stripe from "stripe";
-import { accountRowByIdSync } from "../../db/queries/accounts";
-import { inTransaction, moveChangeInTx as moveChange, planChangeInTx } from "../../db/queries/plan-changes";
-import type { Tx } from "../../db/queries/store";
+import { accountInTx, inTransaction, moveChangeInTx as moveChange, planChangeInTx } from "../../db/queries/plan-changes";
+import type { Unit } from "../../db/queries/unit";
 import { eventSeen, invoiceNumberInTx, markUsageReportsRefusedInTx, storeEventInTx } from "../../db/queries/stripe";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
@@ -31,7 +30,7 @@ export const HANDLED_EVENTS = [
   "v1.billing.meter.error_report_triggered",
 ] as const;
 
-type Effect = (tx: Tx) => AfterCommit;
+type Effect = () => Unit<AfterCommit>;
 /** The body of a thin event: what is needed to read the event itself. */
 interface ThinEvent {
   id: string;
@@ -67,9 +66,10 @@ export class StripeWebhookHandler {
     if (await eventSeen(this.ctx.db, event.id)) return "duplicate";
     const effect = await this.effectOf(event);
     // The event id and its effect commit together; an id stored meanwhile (the same event twice at once) commits nothing.
-    const after = await inTransaction(this.ctx.db, (tx): AfterCommit | null => {
-      if (!storeEventInTx(tx, { id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: this.ctx.clock.now() })) return null;
-      return effect ? effect(tx) : [];
+    const clock = this.ctx.clock;
+    const after = await inTransaction(this.ctx.db, function* (): Unit<AfterCommit | null> {
+      if (!(yield* storeEventInTx({ id: event.id, type: event.type, createdMs: event.created * 1000, processedAtMs: clock.now() }))) return null;
+      return effect ? yield* effect() : [];
     });
     if (!after) return "duplicate";
     for (const f of after) await f();
@@ -98,9 +98,10 @@ export class StripeWebhookHandler {
         this.ctx.logger.warn({ errors: full.data.reason.error_count, summary: full.data.developer_message_summary }, "stripe meter error report");
       }
     }
-    const stored = await inTransaction(this.ctx.db, (tx) => {
-      if (!storeEventInTx(tx, { id: n.id, type: n.type, createdMs: Date.parse(n.created) || this.ctx.clock.now(), processedAtMs: this.ctx.clock.now() })) return false;
-      if (refusals) markUsageReportsRefusedInTx(tx, refusals);
+    const clock = this.ctx.clock;
+    const stored = await inTransaction(this.ctx.db, function* () {
+      if (!(yield* storeEventInTx({ id: n.id, type: n.type, createdMs: Date.parse(n.created) || clock.now(), processedAtMs: clock.now() }))) return false;
+      if (refusals) yield* markUsageReportsRefusedInTx(refusals);
       return true;
     });
     if (!stored) return "duplicate";
@@ -121,7 +122,7 @@ export class StripeWebhookHandler {
       // A change that waited for its payment and expired: the re-read subscription has no pending update.
       case "customer.subscription.pending_update_expired": {
         const sub = await this.subscription(event.data.object.id);
-        return (tx) => reconcileSubscriptionIn(ctx, tx, sub);
+        return () => reconcileSubscriptionIn(ctx, sub);
       }
       case "subscription_schedule.updated":
       case "subscription_schedule.released":
@@ -131,7 +132,7 @@ export class StripeWebhookHandler {
         const subId = idOf(schedule.subscription) ?? schedule.released_subscription;
         if (!subId) return null;
         const sub = await this.subscription(subId);
-        return (tx) => reconcileSubscriptionIn(ctx, tx, sub);
+        return () => reconcileSubscriptionIn(ctx, sub);
       }
       case "checkout.session.completed": {
         const session = event.data.object;
@@ -140,12 +141,12 @@ export class StripeWebhookHandler {
         if (session.mode !== "subscription" || !subId || !changeId) return null;
         const sub = await this.provider.call(() => this.provider.stripe.subscriptions.retrieve(subId, { expand: ["latest_invoice"] }));
         const latest = typeof sub.latest_invoice === "object" && sub.latest_invoice !== null ? sub.latest_invoice : null;
-        return (tx) => {
-          const change = planChangeInTx(tx, changeId);
+        return function* () {
+          const change = yield* planChangeInTx(changeId);
           if (!change) return [];
           const base = baseItemOf(sub);
           // The plan changes now, never before: the customer has paid at Checkout.
-          const done = commitRemoteOutcomeIn(ctx, tx, change.id, {
+          const done = yield* commitRemoteOutcomeIn(ctx, change.id, {
             kind: "applied",
             invoice: latest ? invoiceMirrorOf(latest) : null,
             customerId: idOf(session.customer) ?? undefined,
@@ -154,17 +155,17 @@ export class StripeWebhookHandler {
           });
           if (done) return [done];
           // Already committed (customer.subscription.created came first): the first invoice is still mirrored.
-          if (latest) mirrorStripeInvoiceIn(ctx, tx, latest);
-          return reconcileSubscriptionIn(ctx, tx, sub);
+          if (latest) yield* mirrorStripeInvoiceIn(ctx, latest);
+          return yield* reconcileSubscriptionIn(ctx, sub);
         };
       }
       case "checkout.session.expired": {
         const changeId = event.data.object.metadata?.headroom_plan_change_id;
         if (!changeId) return null;
         // An abandoned checkout changes nothing; the waiting change is closed.
-        return (tx) => {
+        return function* () {
           // Only a change still waiting at Checkout: a late event cannot cancel one already paid and applied.
-          moveChange(tx, changeId, ["payment_required"], { status: "cancelled", failureMessage: "The payment page expired before it was completed. Nothing was charged.", updatedAtMs: ctx.clock.now() });
+          yield* moveChange(changeId, ["payment_required"], { status: "cancelled", failureMessage: "The payment page expired before it was completed. Nothing was charged.", updatedAtMs: ctx.clock.now() });
           return [];
         };
       }
@@ -173,20 +174,20 @@ export class StripeWebhookHandler {
         const subId = idOf(inv.parent?.subscription_details?.subscription);
         // A paid invoice may be what a pending update was waiting for: the subscription says whether it is applied now.
         const sub = subId ? await this.subscription(subId) : null;
-        return (tx) => {
-          const mirrored = mirrorStripeInvoiceIn(ctx, tx, inv);
+        return function* () {
+          const mirrored = yield* mirrorStripeInvoiceIn(ctx, inv);
           // A renewal invoice more than twice the last one is an anomaly, as on the local calendar.
-          const anomaly = mirrored ? recordAnomalyIn(ctx, tx, mirrored.invoiceId) : null;
-          return [...(anomaly ? [anomaly] : []), ...(sub ? reconcileSubscriptionIn(ctx, tx, sub) : [])];
+          const anomaly = mirrored ? yield* recordAnomalyIn(ctx, mirrored.invoiceId) : null;
+          return [...(anomaly ? [anomaly] : []), ...(sub ? yield* reconcileSubscriptionIn(ctx, sub) : [])];
         };
       }
       case "invoice.payment_failed": {
         const inv = await this.provider.call(() => this.provider.stripe.invoices.retrieve(event.data.object.id!));
-        return (tx) => {
-          const mirrored = mirrorStripeInvoiceIn(ctx, tx, inv);
+        return function* () {
+          const mirrored = yield* mirrorStripeInvoiceIn(ctx, inv);
           if (!mirrored) return [];
-          const account = accountRowByIdSync(tx, mirrored.accountId)!;
-          const number = invoiceNumberInTx(tx, mirrored.invoiceId) ?? inv.id;
+          const account = (yield* accountInTx(mirrored.accountId))!;
+          const number = (yield* invoiceNumberInTx(mirrored.invoiceId)) ?? inv.id;
           // The plan stays as it is; a change waiting for this payment stays pending. The customer is told.
           return [
             () =>

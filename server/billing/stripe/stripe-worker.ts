@@ -40,7 +40,7 @@ export async function reconcileOverdueSchedules(ctx: BillingContext, provider: S
   let n = 0;
   for (const row of due) {
     const sub = await provider.call(() => provider.stripe.subscriptions.retrieve(row.subscriptionId));
-    const after = await inTransaction(ctx.db, (tx) => reconcileSubscriptionIn(ctx, tx, sub));
+    const after = await inTransaction(ctx.db, () => reconcileSubscriptionIn(ctx, sub));
     for (const f of after) await f();
     n++;
   }

@@ -47,7 +47,7 @@ describe("billing queries", () => {
   it("decide an approval request once: a second decision changes nothing", async () => {
     const pending = await waiting("pending_approval");
     const requestId = (row("select id from approval_requests where plan_change_id = ?", pending.planChangeId) as { id: string }).id;
-    const decide = (status: "approved" | "denied", by: string) => inTransaction(srv.deps.db, (tx) => decideApprovalInTx(tx, requestId, { status, reason: null, decidedBy: by, decidedAtMs: clock.now() }));
+    const decide = (status: "approved" | "denied", by: string) => inTransaction(srv.deps.db, () => decideApprovalInTx(requestId, { status, reason: null, decidedBy: by, decidedAtMs: clock.now() }));
     expect(await decide("approved", "op-a")).toBe(true);
     expect(await decide("denied", "op-b")).toBe(false);
     expect(row("select status, decided_by as decidedBy from approval_requests where id = ?", requestId)).toEqual({ status: "approved", decidedBy: "op-a" });

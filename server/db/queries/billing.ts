@@ -1,7 +1,10 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { accounts, approvalRequests, consents, planChanges, quotes, settings, usageDay, type AccountRow } from "../schema";
 import type { PlanChangeRow, QuoteRow } from "./plan-changes";
+import * as pg from "../pg/schema";
+import { inTransaction } from "./plan-changes";
 import type { Store, Tx } from "./store";
+import { statement, type PgTx } from "./unit";
 import type { MeterColumn } from "./usage";
 
 /**
@@ -19,12 +22,13 @@ export type ApprovalRequestRow = typeof approvalRequests.$inferSelect;
 const PAUSED_KEY = "billing_paused";
 
 /** The pause switch as stored, read inside the transaction that decides a charge. */
-export function isBillingPausedInTx(tx: Tx): boolean {
-  return tx.select({ value: settings.value }).from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true";
-}
+export const isBillingPausedInTx = statement(
+  (tx: Tx): boolean => tx.select({ value: settings.value }).from(settings).where(eq(settings.key, PAUSED_KEY)).get()?.value === "true",
+  async (tx: PgTx) => (await tx.select({ value: pg.settings.value }).from(pg.settings).where(eq(pg.settings.key, PAUSED_KEY)))[0]?.value === "true",
+);
 
 export async function readBillingPaused(store: Store): Promise<boolean> {
-  return isBillingPausedInTx(store);
+  return inTransaction(store, isBillingPausedInTx);
 }
 
 export async function writeBillingPaused(store: Store, paused: boolean, nowMs: number): Promise<void> {
@@ -96,13 +100,17 @@ export async function approvalRequestById(store: Store, requestId: string): Prom
  * Decides an approval request, once: it moves only from pending. False when another operator (or
  * another process) decided it first.
  */
-export function decideApprovalInTx(tx: Tx, requestId: string, set: Pick<ApprovalRequestRow, "status" | "reason" | "decidedBy" | "decidedAtMs">): boolean {
-  return tx.update(approvalRequests).set(set).where(and(eq(approvalRequests.id, requestId), eq(approvalRequests.status, "pending"))).run().changes === 1;
-}
+export const decideApprovalInTx = statement(
+  (tx: Tx, requestId: string, set: Pick<ApprovalRequestRow, "status" | "reason" | "decidedBy" | "decidedAtMs">): boolean =>
+    tx.update(approvalRequests).set(set).where(and(eq(approvalRequests.id, requestId), eq(approvalRequests.status, "pending"))).run().changes === 1,
+  async (tx: PgTx, requestId, set) => (await tx.update(pg.approvalRequests).set(set).where(and(eq(pg.approvalRequests.id, requestId), eq(pg.approvalRequests.status, "pending")))).rowCount === 1,
+);
 
-export function approvalStatusInTx(tx: Tx, requestId: string): ApprovalRequestRow["status"] | undefined {
-  return tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, requestId)).get()?.status;
-}
+export const approvalStatusInTx = statement(
+  (tx: Tx, requestId: string): ApprovalRequestRow["status"] | undefined =>
+    tx.select({ status: approvalRequests.status }).from(approvalRequests).where(eq(approvalRequests.id, requestId)).get()?.status,
+  async (tx: PgTx, requestId) => (await tx.select({ status: pg.approvalRequests.status }).from(pg.approvalRequests).where(eq(pg.approvalRequests.id, requestId)))[0]?.status,
+);
 
 /** The requests waiting for an operator, newest first, each with its plan change and quote. */
 export async function pendingApprovalRows(store: Store): Promise<Array<{ approval_requests: ApprovalRequestRow; plan_changes: PlanChangeRow; quotes: QuoteRow }>> {

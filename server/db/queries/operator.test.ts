@@ -33,7 +33,7 @@ describe("grandfathering", () => {
 describe("issuing an invoice once per key", () => {
   it("issues the first time and answers with that invoice after", async () => {
     let issued = 0;
-    const issue = () => {
+    const issue = function* () {
       issued++;
       return invoice("inv_1", "refund:r1");
     };

@@ -1,6 +1,9 @@
 import { and, desc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import { accounts, anomalies, invoices, notices, outbox, planChanges, planSettings, quotes, usageDay, usageMinute } from "../schema";
-import type { Store, Tx } from "./store";
+import { invoiceByDedupeKeyInTx } from "./invoices";
+import { inTransaction } from "./plan-changes";
+import type { Store } from "./store";
+import type { Unit } from "./unit";
 import { dayColumns, type MeterColumn } from "./usage";
 
 /**
@@ -144,14 +147,14 @@ export async function refundedFor(db: Store, invoice: Pick<InvoiceRow, "accountI
 
 /**
  * Issues an invoice once per dedupe key: in one transaction, the invoice already recorded under the
- * key (replayed), or the one `issue` records. `issue` is the billing provider's invoicing, which is
- * written to run inside the caller's transaction; it gets the transaction's handle.
+ * key (replayed), or the one `issue` records. `issue` is the billing provider's invoicing, a part of
+ * a unit of work (./unit), run inside this one.
  */
-export async function issueInvoiceOnce(db: Store, dedupeKey: string, issue: (tx: Tx) => string): Promise<{ invoiceId: string; replayed: boolean }> {
-  return db.transaction((tx) => {
-    const first = tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get();
+export async function issueInvoiceOnce(db: Store, dedupeKey: string, issue: () => Unit<string>): Promise<{ invoiceId: string; replayed: boolean }> {
+  return inTransaction(db, function* () {
+    const first = yield* invoiceByDedupeKeyInTx(dedupeKey);
     if (first) return { invoiceId: first.id, replayed: true };
-    return { invoiceId: issue(tx), replayed: false };
+    return { invoiceId: yield* issue(), replayed: false };
   });
 }
 

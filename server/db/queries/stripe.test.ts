@@ -21,8 +21,8 @@ describe("Stripe queries", () => {
   it("stores an event id once: the second store of the same event commits nothing", async () => {
     const event = { id: "evt_1", type: "invoice.paid", createdMs: NOW, processedAtMs: NOW };
     expect(await eventSeen(database.db, "evt_1")).toBe(false);
-    expect(await inTransaction(database.db, (tx) => storeEventInTx(tx, event))).toBe(true);
-    expect(await inTransaction(database.db, (tx) => storeEventInTx(tx, event))).toBe(false);
+    expect(await inTransaction(database.db, () => storeEventInTx(event))).toBe(true);
+    expect(await inTransaction(database.db, () => storeEventInTx(event))).toBe(false);
     expect(await eventSeen(database.db, "evt_1")).toBe(true);
   });
 
@@ -36,11 +36,11 @@ describe("Stripe queries", () => {
 
   it("queues a report identifier once, and moves only a report still pending", async () => {
     const report = { identifier: "hr:calls:acc_1:0", accountId: "acc_1", eventName: "headroom_api_calls", minuteMs: 0, seq: 0, value: 5, nextAttemptAtMs: NOW, createdAtMs: NOW };
-    await inTransaction(database.db, (tx) => {
-      queueUsageReportInTx(tx, report);
-      queueUsageReportInTx(tx, { ...report, value: 9 });
+    await inTransaction(database.db, function* () {
+      yield* queueUsageReportInTx(report);
+      yield* queueUsageReportInTx({ ...report, value: 9 });
     });
-    expect(await inTransaction(database.db, (tx) => reportedByMinuteInTx(tx, "acc_1", "headroom_api_calls", 0, 60_000))).toEqual(new Map([[0, { sum: 5, n: 1 }]]));
+    expect(await inTransaction(database.db, () => reportedByMinuteInTx("acc_1", "headroom_api_calls", 0, 60_000))).toEqual(new Map([[0, { sum: 5, n: 1 }]]));
     expect(await markUsageReport(database.db, report.identifier, { status: "sent", sentAtMs: NOW, attempts: 1 })).toBe(true);
     // Settled by another process meanwhile: a late failure does not move it back.
     expect(await markUsageReport(database.db, report.identifier, { status: "failed", lastError: "late" })).toBe(false);
