@@ -5,6 +5,7 @@ import { getTableName, is } from "drizzle-orm";
 import { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { migrateDatabase, openDatabase, type Database_, type Db } from "../db/client";
 import type { PgDb } from "../db/pg/client";
+import type { PgTwin } from "../db/queries/dispatch";
 import { inTransaction } from "../db/queries/plan-changes";
 import { inPgTransaction, type Unit } from "../db/queries/unit";
 import * as liteSchema from "../db/schema";
@@ -50,8 +51,7 @@ export function queriesFor<L extends object>(store: DialectStore, lite: L, pg: P
   return store.dialect === "sqlite" ? bind(lite, store.db) : (bind(pg, store.db) as Bound<L>);
 }
 
-/** What the PostgreSQL module of a context must export: each function of the SQLite one, taking the pg db instead. */
-export type PgTwin<L> = { [K in keyof L]: L[K] extends (db: Db, ...args: infer A) => infer R ? (db: PgDb, ...args: A) => R : never };
+export type { PgTwin } from "../db/queries/dispatch";
 
 /** Runs a unit of work (server/db/queries/unit.ts) in one transaction on the store's dialect. */
 export function runUnit<T>(store: DialectStore, work: () => Unit<T>): Promise<T> {

@@ -4,7 +4,7 @@ import { memoryDatabase } from "../../testing/memory-database";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgAccounts from "../pg/queries/accounts";
 import { planSettings } from "../schema";
-import * as liteAccounts from "./accounts";
+import * as liteAccounts from "../sqlite/queries/accounts";
 
 const row = (id: string, email: string) => ({ id, name: id, email, planId: "starter", billingAnchorMs: 0, createdAtMs: 0 });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgAudit from "../pg/queries/audit";
-import type { AuditEntryRow } from "./audit";
-import * as liteAudit from "./audit";
+import type { AuditEntryRow } from "../sqlite/queries/audit";
+import * as liteAudit from "../sqlite/queries/audit";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, countRows, insertRows, rowsOf } from "../../testing/dialect-rows";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgAuth from "../pg/queries/auth";
-import * as liteAuth from "./auth";
+import * as liteAuth from "../sqlite/queries/auth";
 
 const link = (id: string, over: { expiresAtMs?: number; role?: "customer" | "operator" } = {}) => ({
   id,

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, insertRows, seedPlanChange } from "../../testing/dialect-rows";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgCatalog from "../pg/queries/catalog";
-import type { PlanVersionRow } from "./catalog";
-import * as liteCatalog from "./catalog";
+import type { PlanVersionRow } from "../sqlite/queries/catalog";
+import * as liteCatalog from "../sqlite/queries/catalog";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 const version = (planId: string, v: number, termsJson = `{"v":${v}}`): PlanVersionRow => ({ planId, version: v, termsJson, currency: "USD", createdAtMs: T0 + v });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgHealth from "../pg/queries/health";
-import * as liteHealth from "./health";
+import * as liteHealth from "../sqlite/queries/health";
 
 describe.each(DIALECTS)("health queries ($dialect)", ({ open }) => {
   let database: OpenDialect;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../lib/clock";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgJobs from "../pg/queries/jobs";
-import * as liteJobs from "./jobs";
+import * as liteJobs from "../sqlite/queries/jobs";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
 const TTL = 30_000;

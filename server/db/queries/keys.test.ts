@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, insertRows } from "../../testing/dialect-rows";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgKeys from "../pg/queries/keys";
-import * as liteKeys from "./keys";
+import * as liteKeys from "../sqlite/queries/keys";
 
 const key = (id: string, accountId = "acc_a", createdAtMs = 0) => ({ id, accountId, name: id, prefix: "hr_live_abcd", hash: `hash-${id}`, createdAtMs });
 

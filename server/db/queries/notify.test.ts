@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, countRows, insertRows, rowsOf } from "../../testing/dialect-rows";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgNotify from "../pg/queries/notify";
-import * as liteNotify from "./notify";
-import type { NoticeRow, OutboxDraft } from "./notify";
+import * as liteNotify from "../sqlite/queries/notify";
+import type { NoticeRow, OutboxDraft } from "../sqlite/queries/notify";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 const MINUTE = 60_000;

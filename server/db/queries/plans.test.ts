@@ -4,7 +4,7 @@ import { memoryDatabase } from "../../testing/memory-database";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgPlans from "../pg/queries/plans";
 import { accounts } from "../schema";
-import * as litePlans from "./plans";
+import * as litePlans from "../sqlite/queries/plans";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, insertRows, rowsOf, seedPlanChange } from "../../testing/dialect-rows";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgSupport from "../pg/queries/support";
-import * as liteSupport from "./support";
+import * as liteSupport from "../sqlite/queries/support";
 
 const T0 = Date.parse("2026-11-25T10:00:00Z");
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { Store } from "./store";
+import type { Db } from "../../client";
 
 /** The database answers a trivial query (for /healthz); throws when it cannot. */
-export async function databaseAnswers(store: Store): Promise<void> {
+export async function databaseAnswers(store: Db): Promise<void> {
   store.get(sql`select 1`);
 }

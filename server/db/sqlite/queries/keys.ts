@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
-import { apiKeys, type ApiKeyRow } from "../schema";
-import type { Store } from "./store";
+import { apiKeys, type ApiKeyRow } from "../../schema";
+import type { Db } from "../../client";
 
 export type { ApiKeyRow };
 export type NewApiKeyRow = typeof apiKeys.$inferInsert;
@@ -9,7 +9,7 @@ export type NewApiKeyRow = typeof apiKeys.$inferInsert;
  * Adds a key unless the account already has `maxActive` keys not revoked, counted and added in one
  * transaction so that two requests at once cannot both take the last place.
  */
-export async function insertKeyWithinLimit(db: Store, values: NewApiKeyRow, maxActive: number): Promise<{ row: ApiKeyRow } | { active: number }> {
+export async function insertKeyWithinLimit(db: Db, values: NewApiKeyRow, maxActive: number): Promise<{ row: ApiKeyRow } | { active: number }> {
   return db.transaction((tx) => {
     const active = tx
       .select({ n: sql<number>`count(*)` })
@@ -22,7 +22,7 @@ export async function insertKeyWithinLimit(db: Store, values: NewApiKeyRow, maxA
 }
 
 /** An account's keys, newest first; revoked ones only when asked. */
-export async function listKeyRows(db: Store, accountId: string, opts: { includeRevoked: boolean }): Promise<ApiKeyRow[]> {
+export async function listKeyRows(db: Db, accountId: string, opts: { includeRevoked: boolean }): Promise<ApiKeyRow[]> {
   const where = opts.includeRevoked ? eq(apiKeys.accountId, accountId) : and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAtMs));
   return db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAtMs)).all();
 }
@@ -32,7 +32,7 @@ export async function listKeyRows(db: Store, accountId: string, opts: { includeR
  * scopes the lookup (another account's key is not found). `revokedNow` says whether this call is the
  * one that revoked it, which decides who audits and tells the others.
  */
-export async function revokeKeyRow(db: Store, input: { keyId: string; accountId?: string | undefined; atMs: number }): Promise<{ row: ApiKeyRow; revokedNow: boolean } | null> {
+export async function revokeKeyRow(db: Db, input: { keyId: string; accountId?: string | undefined; atMs: number }): Promise<{ row: ApiKeyRow; revokedNow: boolean } | null> {
   return db.transaction((tx) => {
     const row = tx.select().from(apiKeys).where(eq(apiKeys.id, input.keyId)).get();
     if (!row || (input.accountId !== undefined && row.accountId !== input.accountId)) return null;

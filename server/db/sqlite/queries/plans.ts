@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray } from "drizzle-orm";
-import { accounts, OPEN_PLAN_CHANGE_STATUSES, planChanges } from "../schema";
-import type { Store } from "./store";
+import { accounts, OPEN_PLAN_CHANGE_STATUSES, planChanges } from "../../schema";
+import type { Db } from "../../client";
 
 /** What the plan advisor's answer depends on besides traffic: the account's plan and terms. */
 export interface AdviceTermsRow {
@@ -19,7 +19,7 @@ export interface AdviceTermsRow {
  * The account's terms as the advisor reads them. Synchronous, for the advisor's answer to the
  * meter's 429 (PlanAdvisor.switchFor); everything else reads through adviceTerms.
  */
-export function adviceTermsNow(db: Store, accountId: string): AdviceTermsRow | undefined {
+export function adviceTermsNow(db: Db, accountId: string): AdviceTermsRow | undefined {
   return db
     .select({
       id: accounts.id,
@@ -37,12 +37,12 @@ export function adviceTermsNow(db: Store, accountId: string): AdviceTermsRow | u
     .get();
 }
 
-export async function adviceTerms(db: Store, accountId: string): Promise<AdviceTermsRow | undefined> {
+export async function adviceTerms(db: Db, accountId: string): Promise<AdviceTermsRow | undefined> {
   return adviceTermsNow(db, accountId);
 }
 
 /** The plan changes applied to the account that took effect after `afterMs`, in the order they did. */
-export async function appliedPlanChanges(db: Store, accountId: string, afterMs: number): Promise<Array<{ fromPlanId: string; toPlanId: string; atMs: number }>> {
+export async function appliedPlanChanges(db: Db, accountId: string, afterMs: number): Promise<Array<{ fromPlanId: string; toPlanId: string; atMs: number }>> {
   return db
     .select({ fromPlanId: planChanges.fromPlanId, toPlanId: planChanges.toPlanId, atMs: planChanges.effectiveAtMs })
     .from(planChanges)
@@ -52,7 +52,7 @@ export async function appliedPlanChanges(db: Store, accountId: string, afterMs: 
 }
 
 /** Every plan id the data still needs: accounts' plans (with how many are on each) and the targets of changes still waiting. */
-export async function planIdsInUse(db: Store): Promise<Map<string, number>> {
+export async function planIdsInUse(db: Db): Promise<Map<string, number>> {
   const inUse = new Map<string, number>();
   for (const r of db.select({ planId: accounts.planId, n: count() }).from(accounts).groupBy(accounts.planId).all()) inUse.set(r.planId, r.n);
   for (const r of db.selectDistinct({ planId: planChanges.toPlanId }).from(planChanges).where(and(eq(planChanges.kind, "plan_change"), inArray(planChanges.status, OPEN_PLAN_CHANGE_STATUSES))).all()) {

@@ -1,13 +1,13 @@
 import { and, eq, gte, isNull, lt, lte, sql } from "drizzle-orm";
-import { accounts, outbox, sessions, signInTokens } from "../schema";
-import type { Store } from "./store";
+import { accounts, outbox, sessions, signInTokens } from "../../schema";
+import type { Db } from "../../client";
 
 export type SignInTokenRow = typeof signInTokens.$inferSelect;
 export type NewSignInTokenRow = typeof signInTokens.$inferInsert;
 export type SessionRow = typeof sessions.$inferSelect;
 export type NewOutboxRow = typeof outbox.$inferInsert;
 
-export async function insertSignInToken(db: Store, values: NewSignInTokenRow): Promise<void> {
+export async function insertSignInToken(db: Db, values: NewSignInTokenRow): Promise<void> {
   db.insert(signInTokens).values(values).run();
 }
 
@@ -20,7 +20,7 @@ export type RedeemRefusal = "not_found" | "used" | "expired";
  * takes the link's role, account and return URL.
  */
 export async function redeemSignInToken(
-  db: Store,
+  db: Db,
   input: { tokenHash: string; nowMs: number; session: { idHash: string; expiresAtMs: number } },
 ): Promise<{ link: SignInTokenRow } | { refused: RedeemRefusal }> {
   return db.transaction((tx) => {
@@ -49,31 +49,31 @@ export async function redeemSignInToken(
   });
 }
 
-export async function sessionByIdHash(db: Store, idHash: string): Promise<SessionRow | undefined> {
+export async function sessionByIdHash(db: Db, idHash: string): Promise<SessionRow | undefined> {
   return db.select().from(sessions).where(eq(sessions.idHash, idHash)).get();
 }
 
 /** Forgets a session found expired (one slid meanwhile by another request is kept). */
-export async function deleteExpiredSession(db: Store, idHash: string, nowMs: number): Promise<void> {
+export async function deleteExpiredSession(db: Db, idHash: string, nowMs: number): Promise<void> {
   db.delete(sessions).where(and(eq(sessions.idHash, idHash), lte(sessions.expiresAtMs, nowMs))).run();
 }
 
-export async function slideSession(db: Store, idHash: string, at: { lastSeenAtMs: number; expiresAtMs: number }): Promise<void> {
+export async function slideSession(db: Db, idHash: string, at: { lastSeenAtMs: number; expiresAtMs: number }): Promise<void> {
   db.update(sessions).set(at).where(eq(sessions.idHash, idHash)).run();
 }
 
-export async function deleteSession(db: Store, idHash: string): Promise<void> {
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
   db.delete(sessions).where(eq(sessions.idHash, idHash)).run();
 }
 
 /** Forgets sessions expired before `sessionsBeforeMs` and links expired before `linksBeforeMs`. */
-export async function deleteExpiredAuth(db: Store, cutoff: { sessionsBeforeMs: number; linksBeforeMs: number }): Promise<void> {
+export async function deleteExpiredAuth(db: Db, cutoff: { sessionsBeforeMs: number; linksBeforeMs: number }): Promise<void> {
   db.delete(sessions).where(lt(sessions.expiresAtMs, cutoff.sessionsBeforeMs)).run();
   db.delete(signInTokens).where(lt(signInTokens.expiresAtMs, cutoff.linksBeforeMs)).run();
 }
 
 /** The account an e-mail sign-in is for, by its (lower-case) address. */
-export async function accountForSignIn(db: Store, email: string): Promise<{ id: string; name: string; email: string } | undefined> {
+export async function accountForSignIn(db: Db, email: string): Promise<{ id: string; name: string; email: string } | undefined> {
   return db.select({ id: accounts.id, name: accounts.name, email: accounts.email }).from(accounts).where(eq(accounts.email, email)).get();
 }
 
@@ -82,7 +82,7 @@ export async function accountForSignIn(db: Store, email: string): Promise<{ id: 
  * messages with the same subject since `sinceMs`: counted and queued in one transaction, so that
  * requests at once cannot pass the limit together. Answers whether it queued.
  */
-export async function queueSignInEmail(db: Store, input: { link: NewSignInTokenRow; message: NewOutboxRow & { accountId: string; subject: string }; sinceMs: number; max: number }): Promise<boolean> {
+export async function queueSignInEmail(db: Db, input: { link: NewSignInTokenRow; message: NewOutboxRow & { accountId: string; subject: string }; sinceMs: number; max: number }): Promise<boolean> {
   return db.transaction((tx) => {
     const recent = tx
       .select({ n: sql<number>`count(*)` })

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, like, lte, type SQL } from "drizzle-orm";
-import { auditLog } from "../schema";
-import type { Store } from "./store";
+import { auditLog } from "../../schema";
+import type { Db } from "../../client";
 
 /** Who did what, when: the audit trail as the storage boundary answers it. */
 
@@ -13,14 +13,14 @@ export interface AuditEntryRow {
   details: Record<string, unknown>;
 }
 
-export async function insertAuditEntry(db: Store, entry: AuditEntryRow): Promise<void> {
+export async function insertAuditEntry(db: Db, entry: AuditEntryRow): Promise<void> {
   db.insert(auditLog)
     .values({ id: entry.id, atMs: entry.atMs, actor: entry.actor, action: entry.action, accountId: entry.accountId, detailsJson: JSON.stringify(entry.details) })
     .run();
 }
 
 /** Newest first; `action` matches a prefix ("billing." finds paused and resumed). */
-export async function listAuditEntries(db: Store, filter: { accountId?: string; action?: string; fromMs?: number; toMs?: number; limit?: number }): Promise<AuditEntryRow[]> {
+export async function listAuditEntries(db: Db, filter: { accountId?: string; action?: string; fromMs?: number; toMs?: number; limit?: number }): Promise<AuditEntryRow[]> {
   const where: SQL[] = [];
   if (filter.accountId) where.push(eq(auditLog.accountId, filter.accountId));
   if (filter.action) where.push(like(auditLog.action, `${filter.action}%`));

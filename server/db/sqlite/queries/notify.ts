@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lte, or } from "drizzle-orm";
-import { accounts, notices, notificationPreferences, outbox } from "../schema";
-import type { Store } from "./store";
+import { accounts, notices, notificationPreferences, outbox } from "../../schema";
+import type { Db } from "../../client";
 
 /**
  * Notices, e-mail preferences and the outbox, as the storage boundary answers them. Raising a notice
@@ -14,7 +14,7 @@ export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxDraft = Omit<typeof outbox.$inferInsert, "noticeId" | "accountId">;
 
 /** The customer's stored choice for e-mails of this kind; undefined when they never chose. */
-export async function storedEmailPreference(db: Store, accountId: string, kind: string): Promise<boolean | undefined> {
+export async function storedEmailPreference(db: Db, accountId: string, kind: string): Promise<boolean | undefined> {
   return db
     .select({ email: notificationPreferences.email })
     .from(notificationPreferences)
@@ -22,7 +22,7 @@ export async function storedEmailPreference(db: Store, accountId: string, kind: 
     .get()?.email;
 }
 
-export async function storeEmailPreference(db: Store, accountId: string, kind: string, email: boolean): Promise<void> {
+export async function storeEmailPreference(db: Db, accountId: string, kind: string, email: boolean): Promise<void> {
   db.insert(notificationPreferences).values({ accountId, kind, email }).onConflictDoUpdate({ target: [notificationPreferences.accountId, notificationPreferences.kind], set: { email } }).run();
 }
 
@@ -31,7 +31,7 @@ export async function storeEmailPreference(db: Store, accountId: string, kind: s
  * e-mail, its webhook), in one transaction. False when the account does not exist or the notice
  * was raised before; then nothing is written.
  */
-export async function insertNoticeOnce(db: Store, notice: NoticeRow, messagesFor: (account: { name: string; email: string }) => OutboxDraft[]): Promise<boolean> {
+export async function insertNoticeOnce(db: Db, notice: NoticeRow, messagesFor: (account: { name: string; email: string }) => OutboxDraft[]): Promise<boolean> {
   return db.transaction((tx) => {
     const account = tx.select({ name: accounts.name, email: accounts.email }).from(accounts).where(eq(accounts.id, notice.accountId)).get();
     if (!account) return false;
@@ -43,12 +43,12 @@ export async function insertNoticeOnce(db: Store, notice: NoticeRow, messagesFor
 }
 
 /** The account's notices, newest first. */
-export async function noticesOf(db: Store, accountId: string, limit: number): Promise<NoticeRow[]> {
+export async function noticesOf(db: Db, accountId: string, limit: number): Promise<NoticeRow[]> {
   return db.select().from(notices).where(eq(notices.accountId, accountId)).orderBy(desc(notices.createdAtMs)).limit(limit).all();
 }
 
 /** Undismissed notices of the account from this billing period on, newest first: the banner is one of them. */
-export async function undismissedNoticesSince(db: Store, accountId: string, periodStartMs: number, limit: number): Promise<NoticeRow[]> {
+export async function undismissedNoticesSince(db: Db, accountId: string, periodStartMs: number, limit: number): Promise<NoticeRow[]> {
   return db
     .select()
     .from(notices)
@@ -59,21 +59,21 @@ export async function undismissedNoticesSince(db: Store, accountId: string, peri
 }
 
 /** Sets the moment the notice reached the customer, only if nothing reached them before; true when it did. */
-export async function markNoticeDelivered(db: Store, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
+export async function markNoticeDelivered(db: Db, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
   return db.update(notices).set({ deliveredAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId), isNull(notices.deliveredAtMs))).run().changes > 0;
 }
 
 /** The account's own notice with this id (another account's is not found). */
-export async function findNotice(db: Store, accountId: string, noticeId: string): Promise<{ id: string; deliveredAtMs: number | null } | undefined> {
+export async function findNotice(db: Db, accountId: string, noticeId: string): Promise<{ id: string; deliveredAtMs: number | null } | undefined> {
   return db.select({ id: notices.id, deliveredAtMs: notices.deliveredAtMs }).from(notices).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).get();
 }
 
-export async function markNoticeDismissed(db: Store, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
+export async function markNoticeDismissed(db: Db, accountId: string, noticeId: string, atMs: number): Promise<boolean> {
   return db.update(notices).set({ dismissedAtMs: atMs }).where(and(eq(notices.id, noticeId), eq(notices.accountId, accountId))).run().changes > 0;
 }
 
 /** Messages due now: pending ones whose time has come, and ones left `sending` since before `staleBeforeMs` (a crash). */
-export async function dueOutboxMessages(db: Store, nowMs: number, staleBeforeMs: number, limit: number): Promise<OutboxRow[]> {
+export async function dueOutboxMessages(db: Db, nowMs: number, staleBeforeMs: number, limit: number): Promise<OutboxRow[]> {
   return db
     .select()
     .from(outbox)
@@ -87,7 +87,7 @@ export async function dueOutboxMessages(db: Store, nowMs: number, staleBeforeMs:
  * Marks a message `sending` with one more attempt counted, only if nobody claimed it since it was
  * read (same status family, same attempts); true when this call claimed it.
  */
-export async function claimOutboxMessage(db: Store, id: string, attemptsRead: number, nowMs: number): Promise<boolean> {
+export async function claimOutboxMessage(db: Db, id: string, attemptsRead: number, nowMs: number): Promise<boolean> {
   return (
     db
       .update(outbox)
@@ -101,11 +101,11 @@ export async function claimOutboxMessage(db: Store, id: string, attemptsRead: nu
 const claimStands = (id: string, attempts: number) => and(eq(outbox.id, id), eq(outbox.status, "sending"), eq(outbox.attempts, attempts));
 
 /** Records the send, while the claim that made it still stands. */
-export async function recordOutboxSent(db: Store, id: string, attempts: number, sentAtMs: number): Promise<void> {
+export async function recordOutboxSent(db: Db, id: string, attempts: number, sentAtMs: number): Promise<void> {
   db.update(outbox).set({ status: "sent", sentAtMs, lastError: null }).where(claimStands(id, attempts)).run();
 }
 
 /** Records a failed send (to retry, or failed for good), while the claim that made it still stands. */
-export async function recordOutboxFailure(db: Store, id: string, attempts: number, outcome: { status: "pending" | "failed"; nextAttemptAtMs: number; lastError: string }): Promise<void> {
+export async function recordOutboxFailure(db: Db, id: string, attempts: number, outcome: { status: "pending" | "failed"; nextAttemptAtMs: number; lastError: string }): Promise<void> {
   db.update(outbox).set(outcome).where(claimStands(id, attempts)).run();
 }

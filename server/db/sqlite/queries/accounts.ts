@@ -1,13 +1,14 @@
 import { asc, eq } from "drizzle-orm";
-import type { EnforcementMode } from "../../../shared/plans";
-import { accounts, planSettings, type AccountRow } from "../schema";
-import type { Store, Tx } from "./store";
+import type { EnforcementMode } from "../../../../shared/plans";
+import { accounts, planSettings, type AccountRow } from "../../schema";
+import type { Db } from "../../client";
+import type { Tx } from "../../queries/store";
 
 export type { AccountRow };
 export type NewAccountRow = typeof accounts.$inferInsert;
 
 /** Enforcement modes operators set per plan (plans without a row follow the catalog). */
-export async function planModes(db: Store): Promise<Map<string, EnforcementMode>> {
+export async function planModes(db: Db): Promise<Map<string, EnforcementMode>> {
   return planModesSync(db);
 }
 
@@ -15,7 +16,7 @@ export async function planModes(db: Store): Promise<Map<string, EnforcementMode>
  * Adds an account unless its e-mail is taken, in one transaction: two sign-ups with one address
  * get one account between them. Answers the existing account's id when the address is taken.
  */
-export async function insertAccountUnlessEmailTaken(db: Store, values: NewAccountRow): Promise<{ row: AccountRow } | { takenBy: string }> {
+export async function insertAccountUnlessEmailTaken(db: Db, values: NewAccountRow): Promise<{ row: AccountRow } | { takenBy: string }> {
   return db.transaction((tx) => {
     const existing = tx.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, values.email)).get();
     if (existing) return { takenBy: existing.id };
@@ -24,11 +25,11 @@ export async function insertAccountUnlessEmailTaken(db: Store, values: NewAccoun
 }
 
 /** Every account, by name. */
-export async function listAccountRows(db: Store): Promise<AccountRow[]> {
+export async function listAccountRows(db: Db): Promise<AccountRow[]> {
   return db.select().from(accounts).orderBy(asc(accounts.name)).all();
 }
 
-export async function accountRowById(db: Store, id: string): Promise<AccountRow | undefined> {
+export async function accountRowById(db: Db, id: string): Promise<AccountRow | undefined> {
   return accountRowByIdSync(db, id);
 }
 
@@ -41,6 +42,6 @@ export function accountRowByIdSync(db: Tx, id: string): AccountRow | undefined {
   return db.select().from(accounts).where(eq(accounts.id, id)).get();
 }
 
-export function planModesSync(db: Store): Map<string, EnforcementMode> {
+export function planModesSync(db: Db): Map<string, EnforcementMode> {
   return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
 }
