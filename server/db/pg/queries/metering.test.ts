@@ -160,7 +160,8 @@ const FIRST = batchOf({
     { minuteMs: M, accountId: "acc_b", meter: "calls", window: "minute", decision: "ceiling", count: 2 },
   ],
   ids: [
-    ["acc_a", "calls", [["e1", "allow", M + 1], ["e2", "would_throttle", M + 2]]],
+    // An id twice in one batch keeps its first decision.
+    ["acc_a", "calls", [["e1", "allow", M + 1], ["e2", "would_throttle", M + 2], ["e1", "ceiling", M + 9]]],
     ["acc_a", "tokens", [["t1", "throttle", M + 3]]],
   ],
   keysUsed: [["key_a1", M + MIN + 10], ["key_b1", M + 5]],

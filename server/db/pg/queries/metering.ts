@@ -34,6 +34,7 @@ const IDS_PER_STATEMENT = 50_000;
 /** A deadlock or a serialization failure: the transaction was rolled back whole and may simply run again. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 const ATTEMPTS = 3;
+const UNIQUE_VIOLATION = "23505";
 
 const SQL = {
   claimBatch: "insert into usage_flushes (batch_id, flushed_at_ms) values ($1, $2) on conflict (batch_id) do nothing",
@@ -58,8 +59,12 @@ const SQL = {
   upsertLimitEvents: `insert into limit_events (minute_ms, account_id, meter, "window", decision, count)
     select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
     on conflict (minute_ms, account_id, meter, "window", decision) do update set count = limit_events.count + excluded.count`,
+  // The ids come as the batch holds them, [accountId, meter, [[id, decision, seenAtMs], …]] per account and meter: one
+  // JSON parameter costs PostgreSQL less to take in than five arrays of one element per id.
   insertIds: `insert into metered_ids (account_id, meter, id, decision, seen_at_ms)
-    select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+    select c->>0, c->>1, r->>0, r->>1, (r->>2)::bigint from jsonb_array_elements($1::jsonb) c cross join lateral jsonb_array_elements(c->2) r`,
+  insertIdsSkippingStored: `insert into metered_ids (account_id, meter, id, decision, seen_at_ms)
+    select c->>0, c->>1, r->>0, r->>1, (r->>2)::bigint from jsonb_array_elements($1::jsonb) c cross join lateral jsonb_array_elements(c->2) r
     on conflict (account_id, meter, id) do nothing`,
   keysUsed: `update api_keys set last_used_at_ms = greatest(coalesce(api_keys.last_used_at_ms, 0), v.at)
     from unnest($1::text[], $2::bigint[]) as v(id, at) where api_keys.id = v.id`,
@@ -72,7 +77,8 @@ interface Columns {
   minutes: { t: number[]; k: string[]; a: string[]; m: string[]; al: number[]; wt: number[]; th: number[]; ce: number[] };
   peaks: { t: number[]; a: string[]; m: string[]; also: string[]; d: number[] };
   events: { t: number[]; a: string[]; m: string[]; w: string[]; dec: string[]; n: number[] };
-  ids: Array<{ a: string[]; m: string[]; id: string[]; dec: string[]; at: number[] }>;
+  /** JSON documents of at most IDS_PER_STATEMENT ids each. */
+  ids: string[];
   keys: { id: string[]; at: number[] };
 }
 
@@ -138,13 +144,18 @@ function columnsOf(batch: UsageBatch): Columns {
     const c = cols.events;
     c.t.push(e.minuteMs), c.a.push(e.accountId), c.m.push(e.meter), c.w.push(e.window), c.dec.push(e.decision), c.n.push(e.count);
   }
-  let ids: Columns["ids"][number] | undefined;
-  for (const [accountId, meter, rows] of batch.idChunks) {
-    for (const [id, decision, seenAtMs] of rows) {
-      if (!ids || ids.id.length === IDS_PER_STATEMENT) cols.ids.push((ids = { a: [], m: [], id: [], dec: [], at: [] }));
-      ids.a.push(accountId), ids.m.push(meter), ids.id.push(id), ids.dec.push(decision), ids.at.push(seenAtMs);
+  let chunks: unknown[] = [];
+  let n = 0;
+  for (const chunk of batch.idChunks) {
+    if (n + chunk[2].length > IDS_PER_STATEMENT && chunks.length) {
+      cols.ids.push(JSON.stringify(chunks));
+      chunks = [];
+      n = 0;
     }
+    chunks.push(chunk);
+    n += chunk[2].length;
   }
+  if (chunks.length) cols.ids.push(JSON.stringify(chunks));
   const keys = new Map<string, number>();
   for (const [keyId, at] of batch.keysUsed) keys.set(keyId, Math.max(at, keys.get(keyId) ?? at));
   for (const [keyId, at] of [...keys].sort((x, y) => byText(x[0], y[0]))) cols.keys.id.push(keyId), cols.keys.at.push(at);
@@ -175,7 +186,7 @@ async function writeOnce(client: pg.PoolClient, c: Columns, batchId: string, now
       }
       const e = c.events;
       if (e.t.length) await client.query(SQL.upsertLimitEvents, [e.t, e.a, e.m, e.w, e.dec, e.n]);
-      for (const i of c.ids) await client.query(SQL.insertIds, [i.a, i.m, i.id, i.dec, i.at]);
+      for (const ids of c.ids) await insertIds(client, ids);
       if (c.keys.id.length) await client.query(SQL.keysUsed, [c.keys.id, c.keys.at]);
     }
     await client.query("commit");
@@ -183,6 +194,24 @@ async function writeOnce(client: pg.PoolClient, c: Columns, batchId: string, now
     await client.query("rollback").catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * A flush's ids are new but for a race (the same id counted by two instances at once) or a batch
+ * that repeats one: a plain INSERT, about a third cheaper than ON CONFLICT's speculative insertion,
+ * and on a duplicate the same rows again skipping those stored (the first decision stays), as SQLite's
+ * INSERT OR IGNORE. The savepoint keeps the rest of the flush when the plain INSERT fails.
+ */
+async function insertIds(client: pg.PoolClient, ids: string): Promise<void> {
+  await client.query("savepoint ids");
+  try {
+    await client.query(SQL.insertIds, [ids]);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
+    await client.query("rollback to savepoint ids");
+    await client.query(SQL.insertIdsSkippingStored, [ids]);
+  }
+  await client.query("release savepoint ids");
 }
 
 export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeteringQueries {
