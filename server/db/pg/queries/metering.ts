@@ -280,6 +280,7 @@ export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeter
     async writeBatch(batch: UsageBatch, batchId: string): Promise<string[]> {
       const columns = columnsOf(batch);
       const client = await db.$client.connect();
+      let failure: Error | undefined;
       try {
         for (let attempt = 1; ; attempt++) {
           try {
@@ -287,11 +288,15 @@ export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeter
             return columns.touched;
           } catch (err) {
             const code = (err as { code?: unknown }).code;
-            if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw err;
+            if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) {
+              failure = err instanceof Error ? err : new Error(String(err));
+              throw err;
+            }
           }
         }
       } finally {
-        client.release();
+        // After a failed flush the connection may be broken or mid-transaction (a lost server, a timeout): the pool drops it.
+        client.release(failure);
       }
     },
 
