@@ -28,7 +28,7 @@ export type PgMeteringQueries = {
 /** The notice kinds that start a cap's grace period (as the SQLite query). */
 const GRACE_NOTICE_KINDS = ["reached", "sustained", "enforcement_scheduled"];
 
-/** Ids per INSERT: each statement's arrays stay a few megabytes however large the flush. */
+/** Ids per INSERT: each statement's document stays a few megabytes however large the flush. */
 const IDS_PER_STATEMENT = 50_000;
 
 /** A deadlock or a serialization failure: the transaction was rolled back whole and may simply run again. */
@@ -39,7 +39,7 @@ const UNIQUE_VIOLATION = "23505";
 const SQL = {
   claimBatch: "insert into usage_flushes (batch_id, flushed_at_ms) values ($1, $2) on conflict (batch_id) do nothing",
   // Counts only: the day's peak is raised below, once this flush's minutes are in. Taking the day rows' locks first is what
-  // makes the peak exact with several instances (see writeBatch).
+  // makes the peak exact with several instances (see writeOnce).
   upsertDays: `insert into usage_day (day_ms, account_id, meter, allowed, would_throttle, throttled, ceiling, peak_minute)
     select d, a, m, al, wt, th, ce, 0 from unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[]) as v(d, a, m, al, wt, th, ce)
     on conflict (account_id, meter, day_ms) do update set allowed = usage_day.allowed + excluded.allowed, would_throttle = usage_day.would_throttle + excluded.would_throttle,
