@@ -16,10 +16,12 @@
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
  * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_REDIS_URL (redis://127.0.0.1:6379),
- * BENCH_ONLY=check,redis,guarded,decide,events,bundle (a
+ * BENCH_ONLY=check,redis,guarded,decide,events,bundle,pg-flush (a
  * comma-separated subset of the sections; the others print "–"), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
- * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`).
+ * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`). The pg-flush section (the meter's flush
+ * into PostgreSQL at TEST_DATABASE_URL vs SQLite) takes BENCH_PG_EVENTS (500000), BENCH_PG_FLUSH_EVENTS
+ * (25000), BENCH_PG_ACCOUNTS (200), BENCH_PG_INSTANCES (2).
  */
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -397,6 +399,29 @@ const events = await section("events", async (): Promise<EventsSection> => {
   }
 });
 
+// ---- 6b: the meter's flush into PostgreSQL vs SQLite (the same batches, taking turns) -------------
+
+interface PgFlushResult {
+  events: number;
+  flushEvents: number;
+  flushes: number;
+  accounts: number;
+  keys: number;
+  instances: number;
+  sqliteEventsPerSecond: number;
+  pgEventsPerSecond: number;
+  /** SQLite's time for the batches / PostgreSQL's. */
+  ratio: number;
+  pgFlushMedianMs: number;
+  pgFlushMaxMs: number;
+  pgConcurrentEventsPerSecond: number;
+  pgStored: Record<string, number>;
+  liteStored: Record<string, number>;
+  daysAgree: boolean;
+  exact: boolean;
+}
+const pgFlush = await section("pg-flush", () => runScript<PgFlushResult>("pg-flush.ts"));
+
 // ---- 7: the portal's first page -----------------------------------------------------------------
 
 const bundles = await section("bundle", async () => measureBundle());
@@ -479,6 +504,18 @@ for (const e of [events?.headroom, events?.headroomSilent]) {
 }
 if (!events) add({ measurement: "   Headroom POST /v1/events", target: "≥ 100,000 events/s" });
 add({ measurement: "   raw SQLite rollups = events written", value: raw ? `exact: ${raw.exact ? "yes" : "no"}` : "–", target: "exact", pass: passFail(raw?.exact) });
+if (pgFlush) {
+  add({
+    measurement: `6b. meter flush into PostgreSQL (writeBatch, ${fmtInt(pgFlush.flushEvents)} events/flush, ${pgFlush.accounts} accounts)`,
+    value: `${fmtInt(pgFlush.pgEventsPerSecond)} events/s`,
+    baseline: `${fmtInt(pgFlush.sqliteEventsPerSecond)} events/s`,
+    ratio: fmtRatio(pgFlush.ratio),
+    target: "≥ 50,000 events/s",
+    pass: passFail(pgFlush.pgEventsPerSecond >= 50_000),
+  });
+  add({ measurement: `    the same, ${pgFlush.instances} instances flushing at once`, value: `${fmtInt(pgFlush.pgConcurrentEventsPerSecond)} events/s`, target: "≥ 50,000 events/s", pass: passFail(pgFlush.pgConcurrentEventsPerSecond >= 50_000) });
+  add({ measurement: "    rollups, ids and limit events = events written, on both", value: `exact: ${pgFlush.exact ? "yes" : "no"}`, target: "exact", pass: passFail(pgFlush.exact) });
+} else add({ measurement: "6b. meter flush into PostgreSQL (writeBatch)", target: "≥ 50,000 events/s" });
 if (bundles?.production) {
   // What dist/client holds is a development build: the target applies to a production build.
   const dev = bundles.dist;
@@ -548,6 +585,12 @@ for (const e of [events?.headroom, events?.headroomSilent]) {
     `  ${"".padEnd(30)} meter flushes during the load: ${e.flushes.count}, ${fmtInt(e.flushes.rowsAndIds / Math.max(1, e.flushes.count))} rows+ids each, ` +
       `${(e.flushes.seconds * 1000 / Math.max(1, e.flushes.count)).toFixed(1)} ms each, ${(e.flushes.shareOfWallTime * 100).toFixed(0)}% of the time; ` +
       `unwritten when a round's load ended: at most ${fmtInt(e.pendingAfterLoad)}, written ${(e.drainSeconds * 1000 / ROUNDS).toFixed(0)} ms later on average (counted in events/s)`,
+  );
+}
+if (pgFlush) {
+  out.push(
+    `  ${"PostgreSQL flush".padEnd(30)} ${fmtInt(pgFlush.events)} events in ${pgFlush.flushes} flushes, ${pgFlush.keys} keys: ${pgFlush.pgFlushMedianMs.toFixed(0)} ms a flush (median), ` +
+      `${pgFlush.pgFlushMaxMs.toFixed(0)} ms at most; SQLite's writeBatch on the same batches is the baseline (ratio = SQLite's time / PostgreSQL's)`,
   );
 }
 if (headroomCheck || events) {

@@ -32,3 +32,13 @@ export const limitEvents = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.minuteMs, t.accountId, t.meter, t.window, t.decision] }), index("limit_events_account_idx").on(t.accountId, t.minuteMs)],
 );
+
+/**
+ * Flushes already written, by batch id (the instance's id and its flush sequence), inserted in the
+ * flush's own transaction: a flush re-sent after a timeout whose commit did succeed finds its id and
+ * adds nothing. Pruned with the idempotency ids, after the same retention.
+ */
+export const usageFlushes = sqliteTable("usage_flushes", {
+  batchId: text("batch_id").primaryKey(),
+  flushedAtMs: integer("flushed_at_ms").notNull(),
+});

@@ -25,3 +25,8 @@ export const limitEvents = pgTable(
   },
   (t) => [primaryKey({ columns: [t.minuteMs, t.accountId, t.meter, t.window, t.decision] }), index("limit_events_account_idx").on(t.accountId, t.minuteMs)],
 );
+
+export const usageFlushes = pgTable("usage_flushes", {
+  batchId: text("batch_id").primaryKey(),
+  flushedAtMs: bigint("flushed_at_ms", { mode: "number" }).notNull(),
+});

@@ -1,0 +1,4 @@
+CREATE TABLE `usage_flushes` (
+	`batch_id` text PRIMARY KEY NOT NULL,
+	`flushed_at_ms` integer NOT NULL
+);
