@@ -7,7 +7,7 @@ import { migrateDatabase, openDatabase, type Database_, type Db } from "../db/cl
 import type { PgDb } from "../db/pg/client";
 import type { PgTwin } from "../db/queries/dispatch";
 import { inTransaction } from "../db/queries/plan-changes";
-import { inPgTransaction, type Unit } from "../db/queries/unit";
+import type { Unit } from "../db/queries/unit";
 import * as liteSchema from "../db/schema";
 import { pgTestDatabase, type PgTestDatabase } from "./pg-database";
 
@@ -55,7 +55,7 @@ export type { PgTwin } from "../db/queries/dispatch";
 
 /** Runs a unit of work (server/db/queries/unit.ts) in one transaction on the store's dialect. */
 export function runUnit<T>(store: DialectStore, work: () => Unit<T>): Promise<T> {
-  return store.dialect === "sqlite" ? inTransaction(store.db, work) : inPgTransaction(store.db, work);
+  return inTransaction(store.db, work);
 }
 
 const liteTables = (Object.values(liteSchema) as unknown[]).filter((t): t is SQLiteTable => is(t, SQLiteTable));

@@ -2,7 +2,8 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import * as pg from "../pg/schema";
 import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planChanges, quotes, type AccountRow, type PlanChangeStatus } from "../schema";
 import type { Store, Tx } from "./store";
-import { runLite, statement, type PgTx, type Unit } from "./unit";
+import { isPg, type Store as AnyStore } from "./dispatch";
+import { inPgTransaction, runLite, statement, type PgTx, type Unit } from "./unit";
 
 export type { AccountRow, PlanChangeStatus } from "../schema";
 
@@ -17,8 +18,12 @@ export type QuoteRow = typeof quotes.$inferSelect;
 export type PlanChangeRow = typeof planChanges.$inferSelect;
 export type PlanChangePatch = Partial<typeof planChanges.$inferInsert> & { status: PlanChangeStatus };
 
-/** Runs a unit of work (./unit) in one transaction: all of it commits, or (it threw) none of it. */
-export async function inTransaction<T>(store: Store, work: () => Unit<T>): Promise<T> {
+/**
+ * Runs a unit of work (./unit) in one transaction on the store's dialect: all of it commits, or (it
+ * threw) none of it. On PostgreSQL, SERIALIZABLE and run again on a conflict (inPgTransaction).
+ */
+export async function inTransaction<T>(store: Store | AnyStore, work: () => Unit<T>): Promise<T> {
+  if (isPg(store)) return inPgTransaction(store, work);
   return store.transaction((tx) => runLite(work(), tx));
 }
 
