@@ -33,7 +33,7 @@ export type ScriptedFailure =
   /**
    * An error answer. A 5xx or a 402 happens while the endpoint runs: it is saved for the request's
    * Idempotency-Key and replayed (unless `saved: false`); others (a 429, a 400) come before execution
-   * and are not saved. `effectApplied`: the endpoint's work was done before the 500.
+   * and are not saved. `effectApplied`: the endpoint's work was done before the 5xx (saved or not).
    */
   | { status: number; error?: Obj; headers?: Record<string, string>; saved?: boolean; effectApplied?: boolean }
   /** Never answers: the SDK times out. Nothing was processed. */
@@ -647,6 +647,10 @@ export class StripeDouble {
     const failure = script?.failure;
     if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
     if (failure && "status" in failure && !savedFailure(failure, key)) {
+      // A 5xx that nothing is saved under (a DELETE, which Stripe keeps no idempotency key for, or
+      // `saved: false`) may still have come while the endpoint ran: with effectApplied its work was done.
+      // https://docs.stripe.com/api/idempotent_requests
+      if (failure.effectApplied && failure.status >= 500) this.route(method, url.pathname, params);
       send(failure.status, { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, failure.headers);
       return;
     }
