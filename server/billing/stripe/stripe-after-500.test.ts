@@ -1,13 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Catalog } from "../../../shared/catalog";
+import { demoCatalog } from "../../../shared/testing/demo-catalog";
 import { yearlyCatalog } from "../../../shared/testing/yearly-catalog";
 import { ManualClock } from "../../lib/clock";
+import { StripeDouble } from "../../testing/stripe-double";
 import { accepted, linkedAccount, planOf, startStripeTest, who, type StripeTest } from "../../testing/stripe-harness";
 import { cancelScheduledChangeWithProvider } from "../manage-changes";
 import { confirmPlanChange } from "../plan-change";
 import { previewPlanChangeWithProvider } from "../quote";
-import { basePriceKey, meteredPriceKey } from "./stripe-catalog";
-import { keyAfter } from "./stripe-client";
+import { basePriceKey, meteredPriceKey, syncStripeCatalog } from "./stripe-catalog";
+import { createStripeClient, keyAfter } from "./stripe-client";
 
 /**
  * The calls whose 500 leaves the outcome unknown (Stripe saved the 500 for the key and says
@@ -22,11 +24,17 @@ const NOV = { startMs: utc("2026-11-01T00:00:00Z"), endMs: utc("2026-12-01T00:00
 let clock: ManualClock;
 let t: StripeTest;
 
+/** What each test started, stopped after it. */
+const running: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
 async function start(catalog?: Catalog) {
   clock = new ManualClock(utc("2026-11-16T00:00:00Z"));
   t = await startStripeTest(clock, catalog ? { catalog } : {});
+  running.push(() => t.stop());
 }
-afterEach(() => t.stop());
 
 const billing = () => t.srv.deps.billing;
 const changeRow = (id: string) => t.srv.sqlite.prepare("select status, provider_ref as ref from plan_changes where id = ?").get(id) as { status: string; ref: string };
@@ -182,5 +190,40 @@ describe("subscriptions.cancel after a 500", () => {
     // Sent before (resend): read before the call, and again after the 500.
     expect(calls("GET", `/v1/subscriptions/${a.subscriptionId}`)).toHaveLength(2);
     expect([t.double.subscription(a.subscriptionId).cancel_at_period_end, changeRow(r.planChangeId).status, planOf(t, a.accountId)]).toEqual([false, "cancelled", "starter"]);
+  });
+});
+
+describe("billing.meters.create (stripe sync) after a 500", () => {
+  /** A sync on an empty Stripe account, the first meter's creation failing as scripted; the meter calls. */
+  async function syncWithMeter500(effectApplied: boolean) {
+    const double = await StripeDouble.start(new ManualClock(utc("2026-11-16T00:00:00Z")));
+    running.push(() => double.stop());
+    double.failNext("POST", /^\/v1\/billing\/meters$/, { status: 500, effectApplied });
+    const actions = await syncStripeCatalog(createStripeClient("sk_test_headroom", { apiBase: double.url }), demoCatalog, { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    return { double, actions, creates: double.calls("POST", /^\/v1\/billing\/meters$/), lists: double.calls("GET", /^\/v1\/billing\/meters$/) };
+  }
+
+  it("made before the 500: the meters listed again show it, nothing is sent again; not made: sent again under a key of the list read", async () => {
+    // The catalog's first meter to create is Pro's overage meter; the 500 is its creation's.
+    const overage = "catalog:meter:headroom_overage_calls";
+    const made = await syncWithMeter500(true);
+    expect(made.creates.map((c) => c.idempotencyKey)).toEqual([overage, "catalog:meter:headroom_api_calls"]);
+    // Listed before creating anything, and again after the 500.
+    expect(made.lists).toHaveLength(2);
+    const notMade = await syncWithMeter500(false);
+    expect(notMade.creates.map((c) => [c.idempotencyKey, c.replayed])).toEqual([
+      [overage, false],
+      // No meter was listed: the key of that (empty) state.
+      [keyAfter(overage, ""), false],
+      ["catalog:meter:headroom_api_calls", false],
+    ]);
+    for (const run of [made, notMade]) {
+      // One meter per event name, and the metered prices on theirs.
+      const meters = [...run.double.meters.values()];
+      expect(meters.map((m) => m.event_name).sort()).toEqual(["headroom_api_calls", "headroom_overage_calls"]);
+      expect(run.actions.filter((a) => a.object === "meter").map((a) => a.action)).toEqual(["created", "created"]);
+      expect(run.double.priceByKey(meteredPriceKey("enterprise")).recurring.meter).toBe(meters.find((m) => m.event_name === "headroom_api_calls")!.id);
+      expect(run.double.priceByKey(meteredPriceKey("pro")).recurring.meter).toBe(meters.find((m) => m.event_name === "headroom_overage_calls")!.id);
+    }
   });
 });
