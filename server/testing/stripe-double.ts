@@ -10,8 +10,9 @@ const SDK_API_VERSION: string = Stripe.API_VERSION;
  * (STRIPE_API_BASE). It records what the SDK sends (method, path, form-encoded params,
  * Idempotency-Key, Stripe-Version), keeps just enough state to answer with Stripe-shaped objects
  * (customers, prices, subscriptions with items, invoice previews with proration lines, invoices,
- * schedules, Checkout Sessions, refunds, meter events), replays a stored answer for a reused
- * Idempotency-Key as Stripe does, and plays scripted failures (a 500, a 402, a timeout, a 429).
+ * renewal invoices that bill each metered item's usage of the period, schedules, Checkout Sessions,
+ * refunds, meter events), replays a stored answer for a reused Idempotency-Key as Stripe does, and
+ * plays scripted failures (a 500, a 402, a timeout, a 429).
  */
 
 // The double's objects are plain JSON, as on the wire.
