@@ -2,7 +2,7 @@ import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../lib/clock";
 import { createStripeClient } from "../billing/stripe/stripe-client";
-import { StripeDouble } from "./stripe-double";
+import { lineAmountMinor, StripeDouble, sumDecimals } from "./stripe-double";
 
 const utc = (s: string) => Date.parse(s);
 let clock: ManualClock;
@@ -194,5 +194,88 @@ describe("scripts that Stripe would not play", () => {
     double.failNext("POST", /^\/v1\/subscriptions\//, { status: 402, error: { type: "card_error", code: "card_declined", message: "Your card was declined." } });
     const e = await failure(stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0].id, price: price.id }], payment_behavior: "pending_if_incomplete" }, { maxNetworkRetries: 0 }));
     expect(e).toMatchObject({ statusCode: 500, message: expect.stringContaining("set paymentFails instead") });
+  });
+});
+
+describe("renewal invoices with metered usage", () => {
+  const DAY_S = 86_400;
+  /** A base price and two metered prices on one meter (per call in decimal cents; per started 1,000 calls), a customer subscribed to all three. */
+  async function metered() {
+    await stripe.products.create({ id: "prod_m", name: "M" });
+    const meter = await stripe.billing.meters.create({ display_name: "Calls", event_name: "calls", default_aggregation: { formula: "sum" }, customer_mapping: { type: "by_id", event_payload_key: "stripe_customer_id" }, value_settings: { event_payload_key: "value" } });
+    await stripe.prices.create({ product: "prod_m", currency: "usd", unit_amount: 1_000, lookup_key: "base", recurring: { interval: "month" } });
+    await stripe.prices.create({ product: "prod_m", currency: "usd", unit_amount_decimal: Stripe.Decimal.from("0.05"), lookup_key: "per_call", recurring: { interval: "month", usage_type: "metered", meter: meter.id } });
+    await stripe.prices.create({ product: "prod_m", currency: "usd", unit_amount: 300, transform_quantity: { divide_by: 1000, round: "up" }, lookup_key: "per_1000", recurring: { interval: "month", usage_type: "metered", meter: meter.id } });
+    const customer = double.createCustomer("m@example.com").id as string;
+    const startS = double.nowS() - 15 * DAY_S;
+    const sub = double.createSubscription(customer, ["base", "per_call", "per_1000"], { startS, endS: startS + 30 * DAY_S });
+    let n = 0;
+    const report = (value: number | string, timestamp: number, who = customer) => stripe.billing.meterEvents.create({ event_name: "calls", payload: { stripe_customer_id: who, value: String(value) }, identifier: `e${++n}`, timestamp });
+    return { customer, sub, startS, endS: startS + 30 * DAY_S, report };
+  }
+  const amounts = (inv: Stripe.Invoice) => inv.lines.data.map((l) => [l.description?.split(" ")[0], l.period.start, l.amount]);
+
+  it("bills each metered item the period's usage × unit_amount_decimal, rounded half up on the line total; licensed items in advance", async () => {
+    const { customer, sub, startS, endS, report } = await metered();
+    // 1,030 calls: 51.5 cents → 52; 2 started thousands at $3.00. Another customer's calls, and calls before the period, are not billed.
+    await report(1_000, startS);
+    await report(30, double.nowS());
+    await report(500, double.nowS(), double.createCustomer("other@example.com").id);
+    await report(7, startS - 1);
+    clock.set(endS * 1000);
+    double.endPeriod(sub.id);
+    const id = double.subscription(sub.id).latest_invoice as string;
+    const draft = await stripe.invoices.retrieve(id);
+    expect(draft).toMatchObject({ status: "draft", billing_reason: "subscription_cycle", customer, period_start: startS, period_end: endS });
+    expect(amounts(draft)).toEqual([
+      ["1", endS, 1_000],
+      ["1030", startS, 52],
+      ["2", startS, 600],
+    ]);
+    expect(draft.lines.data[1]).toMatchObject({ quantity: 1030, period: { start: startS, end: endS }, pricing: { price_details: { price: double.priceByKey("per_call").id } } });
+    expect(draft.total).toBe(1_652);
+  });
+
+  it("finalizes after the grace period with the usage reported meanwhile for the period, then charges it; later usage is not on it", async () => {
+    const { sub, startS, endS, report } = await metered();
+    await report(20, startS + DAY_S);
+    clock.set(endS * 1000);
+    double.endPeriod(sub.id);
+    const id = double.subscription(sub.id).latest_invoice as string;
+    expect(amounts(await stripe.invoices.retrieve(id))[1]).toEqual(["20", startS, 1]);
+    // Reported in the grace hour: 10 more calls of the period (30 × 0.05 = 1.5 → 2), and one of the new period (not this invoice's).
+    clock.advance(3_000_000);
+    await report(10, endS - 60);
+    await report(5, endS + 60);
+    double.takeEvents();
+    const final = double.finalizeInvoice(id);
+    expect([final.status, final.lines.data[1].amount, final.lines.data[1].quantity, final.total, final.amount_paid]).toEqual(["paid", 2, 30, 1_302, 1_302]);
+    expect(double.takeEvents().map((e) => e.type)).toEqual(["invoice.finalized", "invoice.paid"]);
+    await report(10, endS - 30);
+    expect((await stripe.invoices.retrieve(id)).total).toBe(1_302);
+    expect(() => double.finalizeInvoice(id)).toThrow(/not a draft/);
+  });
+
+  it("rounds each line on its own total, exactly, for sums that land on half a cent and beyond 2^53", () => {
+    expect([lineAmountMinor("10", "0.05"), lineAmountMinor("9", "0.05"), lineAmountMinor("30", "0.05"), lineAmountMinor("24", "0.05"), lineAmountMinor("0", "0.05")]).toEqual([1, 0, 2, 1, 0]);
+    expect(lineAmountMinor("3", "0.1666666666665")).toBe(0);
+    expect(lineAmountMinor("3", "0.1666666666667")).toBe(1);
+    expect(lineAmountMinor("180143985094819850", "0.05")).toBe(9_007_199_254_740_993);
+    expect(sumDecimals(["1.5", "2", "0.25"])).toBe("3.75");
+  });
+
+  it("a paused collection keeps the renewal a draft; payment failing leaves it open", async () => {
+    const { sub, endS, report } = await metered();
+    await report(10, double.nowS());
+    double.subscriptions.get(sub.id)!.pause_collection = { behavior: "keep_as_draft", resumes_at: null };
+    clock.set(endS * 1000);
+    double.endPeriod(sub.id);
+    const id = double.subscription(sub.id).latest_invoice as string;
+    expect(double.finalizeInvoice(id).status).toBe("draft");
+    double.subscriptions.get(sub.id)!.pause_collection = null;
+    double.paymentFails = true;
+    const open = double.finalizeInvoice(id);
+    expect([open.status, open.amount_paid, open.amount_due]).toEqual(["open", 0, 1_301]);
+    expect(double.takeEvents().map((e) => e.type)).toEqual(["customer.subscription.updated", "invoice.finalized", "invoice.payment_failed"]);
   });
 });

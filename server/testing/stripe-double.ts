@@ -10,8 +10,9 @@ const SDK_API_VERSION: string = Stripe.API_VERSION;
  * (STRIPE_API_BASE). It records what the SDK sends (method, path, form-encoded params,
  * Idempotency-Key, Stripe-Version), keeps just enough state to answer with Stripe-shaped objects
  * (customers, prices, subscriptions with items, invoice previews with proration lines, invoices,
- * schedules, Checkout Sessions, refunds, meter events), replays a stored answer for a reused
- * Idempotency-Key as Stripe does, and plays scripted failures (a 500, a 402, a timeout, a 429).
+ * renewal invoices that bill each metered item's usage of the period, schedules, Checkout Sessions,
+ * refunds, meter events), replays a stored answer for a reused Idempotency-Key as Stripe does, and
+ * plays scripted failures (a 500, a 402, a timeout, a 429).
  */
 
 // The double's objects are plain JSON, as on the wire.
@@ -33,7 +34,7 @@ export type ScriptedFailure =
   /**
    * An error answer. A 5xx or a 402 happens while the endpoint runs: it is saved for the request's
    * Idempotency-Key and replayed (unless `saved: false`); others (a 429, a 400) come before execution
-   * and are not saved. `effectApplied`: the endpoint's work was done before the 500.
+   * and are not saved. `effectApplied`: the endpoint's work was done before the 5xx (saved or not).
    */
   | { status: number; error?: Obj; headers?: Record<string, string>; saved?: boolean; effectApplied?: boolean }
   /** Never answers: the SDK times out. Nothing was processed. */
@@ -80,6 +81,41 @@ function savedFailure(f: { status: number; saved?: boolean }, key: string | null
   if (!key) return false;
   return f.saved ?? (f.status >= 500 || f.status === 402);
 }
+/** A decimal string as an integer and a power of ten: "0.05" → 5 / 10², "150" → 150 / 10⁰. */
+function decimalOf(s: string): { n: bigint; scale: number } {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(String(s).trim());
+  if (!m) throw new Error(`double: not a decimal amount: ${s}`);
+  const digits = BigInt(`${m[2]}${m[3] ?? ""}`);
+  return { n: m[1] ? -digits : digits, scale: (m[3] ?? "").length };
+}
+
+/** The sum of decimal strings, exactly, as a decimal string ("1.5" + "2" → "3.5"). */
+export function sumDecimals(values: readonly string[]): string {
+  const parts = values.map(decimalOf);
+  const scale = Math.max(0, ...parts.map((p) => p.scale));
+  const total = parts.reduce((s, p) => s + p.n * 10n ** BigInt(scale - p.scale), 0n);
+  if (scale === 0) return total.toString();
+  const neg = total < 0n;
+  const digits = (neg ? -total : total).toString().padStart(scale + 1, "0");
+  const frac = digits.slice(-scale).replace(/0+$/, "");
+  return `${neg ? "-" : ""}${digits.slice(0, -scale)}${frac ? `.${frac}` : ""}`;
+}
+
+/**
+ * A line's amount as Stripe rounds it: quantity × unit amount (in decimal minor units) computed exactly,
+ * then rounded on the line's total to the nearest minor unit, a half away from zero — 0.05 × 30 = 1.5 → 2;
+ * each line is rounded before the invoice sums them. https://docs.stripe.com/billing/subscriptions/decimal-amounts#rounding
+ */
+export function lineAmountMinor(quantity: string, unitAmountDecimal: string): number {
+  const q = decimalOf(quantity);
+  const u = decimalOf(unitAmountDecimal);
+  const product = q.n * u.n;
+  const den = 10n ** BigInt(q.scale + u.scale);
+  const abs = product < 0n ? -product : product;
+  const rounded = (2n * abs + den) / (2n * den);
+  return Number(product < 0n ? -rounded : rounded);
+}
+
 /** The double's period lengths: 30 days a month, 365 a year. */
 const SPAN_S: Record<string, number> = { month: 30 * DAY_S, year: 365 * DAY_S };
 /** What may be sent with payment_behavior=pending_if_incomplete (https://docs.stripe.com/billing/subscriptions/pending-updates). */
@@ -307,10 +343,15 @@ export class StripeDouble {
     return this.renderSubscription(sub, []);
   }
 
-  /** The period ends: a schedule moves the subscription to its next phase; a cancellation at period end ends it. */
+  /**
+   * The period ends: a schedule moves the subscription to its next phase; a cancellation at period end
+   * ends it; otherwise the renewal invoice is made (a draft, see renewalInvoice) and is the subscription's latest.
+   */
   endPeriod(subscriptionId: string): Obj {
     const sub = this.subscriptions.get(subscriptionId)!;
     const endS = sub.items[0].current_period_end;
+    // The items whose period ends now, as they were (a schedule's next phase replaces them): their usage is billed in arrears.
+    const ended = (sub.items as Obj[]).filter((i) => i.current_period_end === endS).map((i) => ({ ...i }));
     const next = { startS: endS, endS: endS + SPAN_S[this.intervalOf(sub.items[0].price)]! };
     const renew = () => {
       for (const i of sub.items) if (i.current_period_end === endS) Object.assign(i, { current_period_start: next.startS, current_period_end: endS + SPAN_S[this.intervalOf(i.price)]! });
@@ -342,6 +383,9 @@ export class StripeDouble {
       renew();
       this.outbox.push(this.event("customer.subscription.updated", this.renderSubscription(sub, [])));
     }
+    // The subscription goes on: its renewal invoice, a draft until finalizeInvoice. (A subscription that
+    // ends here gets no final invoice from the double.)
+    if (sub.status !== "canceled") this.renewalInvoice(sub, ended, endS);
     return this.renderSubscription(sub, []);
   }
 
@@ -388,46 +432,136 @@ export class StripeDouble {
   /**
    * An invoice as Stripe totals it: the lines' subtotal, exclusive tax at `taxBps` on it, and the
    * customer's balance (negative: a credit) applied to the amount due. A finalized invoice uses up the
-   * credit it applied. https://docs.stripe.com/api/invoices/object
+   * credit it applied; a draft has applied none yet. https://docs.stripe.com/api/invoices/object
    */
   private newInvoice(customer: string, subscriptionId: string | null, lines: Obj[], reason: string, status: string, persist = true): Obj {
-    const subtotal = lines.reduce((s, l) => s + l.amount, 0);
-    const tax = subtotal > 0 ? Math.round((subtotal * this.taxBps) / 10_000) : 0;
-    const total = subtotal + tax;
-    const balance = Number(this.customers.get(customer)?.balance ?? 0);
-    const amountDue = Math.max(0, total + balance);
-    const inv = {
+    const inv: Obj = {
       id: persist ? this.id("in") : `upcoming_${this.id("in")}`,
       object: "invoice",
       customer,
       currency: "usd",
       status,
       billing_reason: reason,
-      subtotal,
-      subtotal_excluding_tax: subtotal,
-      total_excluding_tax: subtotal,
-      total_taxes: tax ? [{ amount: tax, tax_behavior: "exclusive", taxability_reason: "standard_rated", taxable_amount: subtotal, type: "tax_rate_details" }] : [],
       discounts: [],
       total_discount_amounts: [],
-      total,
-      starting_balance: balance,
-      ending_balance: persist ? Math.min(0, total + balance) : null,
-      amount_due: amountDue,
-      amount_paid: status === "paid" ? amountDue : 0,
       attempt_count: 1,
-      next_payment_attempt: status === "open" ? this.nowS() + 3 * DAY_S : null,
       period_start: this.nowS(),
       period_end: this.nowS(),
       parent: subscriptionId ? { type: "subscription_details", subscription_details: { subscription: subscriptionId, metadata: {} }, quote_details: null } : null,
       lines: { object: "list", data: lines, has_more: false },
       payment_intent: persist ? this.id("pi") : null,
     };
-    if (persist) {
-      this.invoices.set(inv.id, inv);
-      const c = this.customers.get(customer);
-      if (c && balance !== 0) c.balance = inv.ending_balance;
-    }
+    this.total(inv, !persist ? "preview" : status === "draft" ? "draft" : "final");
+    if (persist) this.invoices.set(inv.id, inv);
     return inv;
+  }
+
+  /** Sets an invoice's totals from its lines (see newInvoice); a final one takes the credit it applies off the customer's balance. */
+  private total(inv: Obj, stage: "preview" | "draft" | "final"): void {
+    const subtotal = (inv.lines.data as Obj[]).reduce((s, l) => s + l.amount, 0);
+    const tax = subtotal > 0 ? Math.round((subtotal * this.taxBps) / 10_000) : 0;
+    const total = subtotal + tax;
+    const balance = stage === "draft" ? 0 : Number(this.customers.get(inv.customer)?.balance ?? 0);
+    const amountDue = Math.max(0, total + balance);
+    Object.assign(inv, {
+      subtotal,
+      subtotal_excluding_tax: subtotal,
+      total_excluding_tax: subtotal,
+      total_taxes: tax ? [{ amount: tax, tax_behavior: "exclusive", taxability_reason: "standard_rated", taxable_amount: subtotal, type: "tax_rate_details" }] : [],
+      total,
+      starting_balance: balance,
+      ending_balance: stage === "final" ? Math.min(0, total + balance) : null,
+      amount_due: amountDue,
+      amount_paid: inv.status === "paid" ? amountDue : 0,
+      next_payment_attempt: inv.status === "open" ? this.nowS() + 3 * DAY_S : null,
+    });
+    const c = this.customers.get(inv.customer);
+    if (stage === "final" && c && balance !== 0) c.balance = inv.ending_balance;
+  }
+
+  /** What a price charges for a quantity: its unit amount (unit_amount_decimal, else unit_amount) times the quantity, rounded on the line. */
+  private amountOf(price: Obj, quantity: string): number {
+    return lineAmountMinor(quantity, String(price.unit_amount_decimal ?? price.unit_amount ?? 0));
+  }
+
+  /**
+   * The usage a metered price bills a customer for over [startS, endS): its meter's events for the
+   * customer (the meter's customer_mapping key in the payload) whose timestamp falls in the period,
+   * aggregated by the meter's formula — sum of the payload's value key, count, or the last value —
+   * then transform_quantity's division, rounded up or down, when the price has one.
+   * https://docs.stripe.com/billing/subscriptions/usage-based/meters/configure,
+   * https://docs.stripe.com/billing/subscriptions/usage-based/transform-quantities
+   */
+  usageOf(priceId: string, customerId: string, startS: number, endS: number): string {
+    const price = this.prices.get(priceId)!;
+    const meter = this.meters.get(price.recurring?.meter);
+    if (!meter) return "0";
+    const customerKey = meter.customer_mapping?.event_payload_key ?? "stripe_customer_id";
+    const valueKey = meter.value_settings?.event_payload_key ?? "value";
+    const events = this.meterEvents.filter((e) => e.event_name === meter.event_name && e.payload?.[customerKey] === customerId && e.timestamp >= startS && e.timestamp < endS);
+    const formula = meter.default_aggregation?.formula ?? "sum";
+    const last = [...events].sort((a, b) => a.timestamp - b.timestamp).at(-1);
+    const usage = formula === "count" ? String(events.length) : formula === "last" ? String(last?.payload[valueKey] ?? "0") : sumDecimals(events.map((e) => String(e.payload[valueKey])));
+    const t = price.transform_quantity;
+    if (!t) return usage;
+    const { n, scale } = decimalOf(usage);
+    const den = BigInt(t.divide_by) * 10n ** BigInt(scale);
+    return String(t.round === "up" ? (n + den - 1n) / den : n / den);
+  }
+
+  /** The line of a metered item for the usage of [startS, endS), billed in arrears. */
+  private meteredLine(sub: Obj, item: Obj, startS: number, endS: number): Obj {
+    const price = this.prices.get(item.price)!;
+    const quantity = this.usageOf(price.id, sub.customer, startS, endS);
+    const line = this.line(this.amountOf(price, quantity), `${quantity} × ${price.nickname ?? price.id} (at ${price.unit_amount_decimal ?? price.unit_amount} per unit)`, false, item.id, sub.id, startS, endS);
+    return Object.assign(line, { quantity: Math.trunc(Number(quantity)), quantity_decimal: quantity, pricing: { type: "price_details", price_details: { price: price.id, product: price.product }, unit_amount_decimal: String(price.unit_amount_decimal ?? price.unit_amount) } });
+  }
+
+  /**
+   * The invoice Stripe makes when a period ends (billing_reason subscription_cycle): each licensed item
+   * starting its next period, charged in advance, and each metered item of the period that ended,
+   * charged in arrears for its usage. It is a draft until Stripe finalizes it (finalizeInvoice).
+   * https://docs.stripe.com/billing/subscriptions/usage-based/how-it-works
+   */
+  private renewalInvoice(sub: Obj, ended: Obj[], endS: number): Obj {
+    const advance = (sub.items as Obj[])
+      .filter((i) => i.current_period_start === endS && this.prices.get(i.price)!.recurring?.usage_type !== "metered")
+      .map((i) => {
+        const price = this.prices.get(i.price)!;
+        const quantity = String(i.quantity ?? 1);
+        return Object.assign(this.line(this.amountOf(price, quantity), `${quantity} × ${price.nickname ?? price.id}`, false, i.id, sub.id, i.current_period_start, i.current_period_end), { quantity: Number(quantity) });
+      });
+    const arrears = ended.filter((i) => this.prices.get(i.price)!.recurring?.usage_type === "metered").map((i) => this.meteredLine(sub, i, i.current_period_start, endS));
+    const inv = this.newInvoice(sub.customer, sub.id, [...advance, ...arrears], "subscription_cycle", "draft");
+    Object.assign(inv, { period_start: Math.min(endS, ...ended.map((i) => i.current_period_start)), period_end: endS, automatically_finalizes_at: endS + 3600 });
+    sub.latest_invoice = inv.id;
+    return inv;
+  }
+
+  /**
+   * Stripe finalizes a subscription's draft invoice after its grace period (an hour by default): each
+   * metered line is brought up to the usage reported meanwhile for its period, then the invoice is
+   * charged — paid, or open when the payment fails (`paymentFails`) — and invoice.finalized and
+   * invoice.paid (or invoice.payment_failed) are sent. Usage reported after that is not on it. While the
+   * subscription's collection is paused with keep_as_draft the invoice stays a draft.
+   * https://docs.stripe.com/billing/subscriptions/usage-based/configure-grace-period,
+   * https://docs.stripe.com/billing/subscriptions/pause-payment
+   */
+  finalizeInvoice(invoiceId: string): Obj {
+    const inv = this.invoices.get(invoiceId);
+    if (!inv || inv.status !== "draft") throw new Error(`double: ${invoiceId} is not a draft invoice`);
+    const sub = this.subscriptions.get(inv.parent?.subscription_details?.subscription);
+    if (sub?.pause_collection?.behavior === "keep_as_draft") return { ...inv };
+    inv.lines.data = (inv.lines.data as Obj[]).map((l) => {
+      const priceId = l.pricing?.price_details?.price;
+      if (!priceId || this.prices.get(priceId)?.recurring?.usage_type !== "metered") return l;
+      const item = { id: l.parent.subscription_item_details.subscription_item, price: priceId };
+      return { ...this.meteredLine({ id: inv.parent.subscription_details.subscription, customer: inv.customer }, item, l.period.start, l.period.end), id: l.id };
+    });
+    inv.status = this.paymentFails ? "open" : "paid";
+    this.total(inv, "final");
+    this.outbox.push(this.event("invoice.finalized", { ...inv, status: "open", amount_paid: 0 }), this.event(inv.status === "paid" ? "invoice.paid" : "invoice.payment_failed", { ...inv }));
+    return { ...inv };
   }
 
   /**
@@ -514,6 +648,10 @@ export class StripeDouble {
     const failure = script?.failure;
     if (failure && "hang" in failure) return; // the SDK gives up (timeout); the socket is destroyed at stop
     if (failure && "status" in failure && !savedFailure(failure, key)) {
+      // A 5xx that nothing is saved under (a DELETE, which Stripe keeps no idempotency key for, or
+      // `saved: false`) may still have come while the endpoint ran: with effectApplied its work was done.
+      // https://docs.stripe.com/api/idempotent_requests
+      if (failure.effectApplied && failure.status >= 500) this.route(method, url.pathname, params);
       send(failure.status, { error: failure.error ?? { type: "api_error", message: "Something went wrong on Stripe's end." } }, failure.headers);
       return;
     }
@@ -642,10 +780,6 @@ export class StripeDouble {
         return ok(m);
       }
       if (method === "POST" && path === "/v1/billing/meter_events") {
-        // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
-        // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
-        // answered is not documented; the double answers with the event first recorded.
-        // https://docs.stripe.com/api/billing/meter-event/create
         // Stripe enforces an identifier's uniqueness over a rolling period of at least 24 hours: an event sent
         // again with the same identifier (under any idempotency key) is not counted again. How a duplicate is
         // answered is not documented; the double answers with the event first recorded.
