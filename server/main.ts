@@ -15,7 +15,7 @@ import { listen, type RunningServer } from "./server";
 import { Meter } from "./metering/meter";
 import { RedisCounterStore } from "./metering/redis-counter-store";
 import { Redis } from "ioredis";
-import { ChangeRelay } from "./lib/change-relay";
+import { ChangeRelay, RedisRelayTransport } from "./lib/change-relay";
 import { meteringRoutes } from "./http/metering-routes";
 import { Detector } from "./detection/detect";
 import { DeliveryWorker } from "./notify/delivery-worker";
@@ -138,10 +138,13 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   if (config.REDIS_URL && opts.recordCatalog !== false) {
     relay = new ChangeRelay({
       feed,
-      // Publishing fails at once while Redis is away (logged); the subscriber reconnects and subscribes again by itself.
-      pub: new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }),
-      sub: new Redis(config.REDIS_URL, { connectTimeout: 1_000 }),
-      channel: `${config.REDIS_KEY_PREFIX}changes`,
+      transport: new RedisRelayTransport({
+        // Publishing fails at once while Redis is away (logged); the subscriber reconnects and subscribes again by itself.
+        pub: new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }),
+        sub: new Redis(config.REDIS_URL, { connectTimeout: 1_000 }),
+        channel: `${config.REDIS_KEY_PREFIX}changes`,
+        logger,
+      }),
       logger,
       // Changes published while this instance was cut off were missed: everything cached is read again.
       onResubscribed: () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import type pg from "pg";
 import type { Change, ChangeFeed } from "./change-feed";
 import type { Logger } from "./logger";
 
@@ -20,15 +21,153 @@ function isRelayed(v: unknown): v is Relayed {
 }
 
 /**
- * Carries the change feed between instances over Redis pub/sub (decision 0005): what a verb
- * publishes here is sent to every other instance and published into its feed, so a key revoked or a
- * plan changed on one instance takes effect on all as soon as the message arrives (well within a
- * second), not at the next `PRAGMA data_version` look. A message from this instance is not published
- * twice; a malformed one is logged and dropped.
+ * How the relay's messages travel between instances: a channel every instance listens on, its own
+ * messages included (the relay drops those). Delivery is at most once; `onReady` runs on every
+ * (re)connection, so the relay can tell when something may have been missed.
+ */
+export interface RelayTransport {
+  publish(text: string): Promise<void>;
+  /** Listens from now on; true once listening (false: not yet, it keeps trying and calls onReady when it is). */
+  listen(onMessage: (text: string) => void, onReady: () => void): Promise<boolean>;
+  stopListening(): void;
+  close(): Promise<void>;
+}
+
+/** Redis pub/sub: a normal connection publishes, a connection of its own subscribes (a subscribed connection can do nothing else). */
+export class RedisRelayTransport implements RelayTransport {
+  private onMessage: ((ch: string, text: string) => void) | null = null;
+
+  constructor(private readonly o: { pub: Redis; sub: Redis; channel: string; logger: Logger }) {
+    // Reconnection errors say nothing new (the counter store logs Redis going and coming): kept at debug.
+    for (const conn of [o.pub, o.sub]) conn.on("error", (err: unknown) => o.logger.debug({ err }, "change relay: redis connection error"));
+  }
+
+  async publish(text: string): Promise<void> {
+    await this.o.pub.publish(this.o.channel, text);
+  }
+
+  listen(onMessage: (text: string) => void, onReady: () => void): Promise<boolean> {
+    const { sub, channel, logger } = this.o;
+    this.onMessage = (ch, text) => {
+      if (ch === channel) onMessage(text);
+    };
+    sub.on("message", this.onMessage);
+    sub.on("ready", onReady);
+    // Connected already: that was its first connection.
+    if (sub.status === "ready") onReady();
+    // Redis may be down: ioredis subscribes again after every reconnection by itself.
+    return sub.subscribe(channel).then(
+      () => true,
+      (err: unknown) => {
+        logger.warn({ err, channel }, "could not subscribe to the other instances' changes yet");
+        return false;
+      },
+    );
+  }
+
+  stopListening(): void {
+    if (this.onMessage) this.o.sub.off("message", this.onMessage);
+    this.onMessage = null;
+  }
+
+  async close(): Promise<void> {
+    this.stopListening();
+    // A connection that never came (Redis down) is dropped; a live one is closed politely.
+    await Promise.allSettled([this.o.pub, this.o.sub].map((c) => (c.status === "ready" ? c.quit() : Promise.resolve(c.disconnect()))));
+  }
+}
+
+/**
+ * PostgreSQL's LISTEN/NOTIFY, for deployments without Redis: `pg_notify` through the pool publishes
+ * (in its own transaction, so it is sent at once), and one connection of its own listens. That
+ * connection is opened again after it drops (a restart, a failover), with a growing pause; each
+ * time it listens again is a (re)connection for the relay.
+ */
+export class PgNotifyRelayTransport implements RelayTransport {
+  private client: pg.Client | null = null;
+  private closed = false;
+  private retryMs = 100;
+  private retrying: NodeJS.Timeout | null = null;
+  private handlers: { onMessage: (text: string) => void; onReady: () => void } | null = null;
+
+  constructor(private readonly o: { pool: pg.Pool; connect: () => pg.Client; channel: string; logger: Logger }) {}
+
+  async publish(text: string): Promise<void> {
+    await this.o.pool.query("select pg_notify($1, $2)", [this.o.channel, text]);
+  }
+
+  listen(onMessage: (text: string) => void, onReady: () => void): Promise<boolean> {
+    this.handlers = { onMessage, onReady };
+    return this.attempt();
+  }
+
+  private async attempt(): Promise<boolean> {
+    if (this.closed || !this.handlers) return false;
+    const client = this.o.connect();
+    const { channel, logger } = this.o;
+    client.on("notification", (n) => {
+      if (n.channel === channel && n.payload !== undefined) this.handlers?.onMessage(n.payload);
+    });
+    // An error is followed by "end", which decides what to do: unhandled, it would end the process.
+    client.on("error", (err) => logger.debug({ err }, "change relay: postgresql listener error"));
+    client.on("end", () => {
+      if (this.client !== client) return;
+      this.client = null;
+      logger.warn({ channel }, "change relay: the postgresql listener dropped; listening again");
+      this.retry();
+    });
+    try {
+      await client.connect();
+      await client.query(`listen "${channel.replaceAll('"', '""')}"`);
+    } catch (err) {
+      logger.warn({ err, channel }, "could not listen to the other instances' changes yet");
+      client.end().catch(() => undefined);
+      this.retry();
+      return false;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return false;
+    }
+    this.client = client;
+    this.retryMs = 100;
+    this.handlers?.onReady();
+    return true;
+  }
+
+  private retry(): void {
+    if (this.closed || this.retrying) return;
+    this.retrying = setTimeout(() => {
+      this.retrying = null;
+      void this.attempt();
+    }, this.retryMs);
+    this.retrying.unref();
+    this.retryMs = Math.min(this.retryMs * 2, 5_000);
+  }
+
+  stopListening(): void {
+    this.handlers = null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopListening();
+    if (this.retrying) clearTimeout(this.retrying);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Carries the change feed between instances (decision 0005), over Redis pub/sub or PostgreSQL's
+ * LISTEN/NOTIFY: what a verb publishes here is sent to every other instance and published into its
+ * feed, so a key revoked or a plan changed on one instance takes effect on all as soon as the message
+ * arrives (well within a second). A message from this instance is not published twice; a malformed
+ * one is logged and dropped.
  *
- * Pub/sub delivers at most once: an instance that was disconnected while a change went by misses
- * it, so on every (re)connection the relay publishes `changed.elsewhere`-style invalidation locally
- * (`onResubscribed`), and the caches read everything afresh.
+ * Both deliver at most once: an instance that was disconnected while a change went by misses it, so
+ * on every reconnection the relay calls `onResubscribed`, and the caches read everything afresh.
  */
 export class ChangeRelay {
   readonly instance = randomUUID();
@@ -38,77 +177,66 @@ export class ChangeRelay {
   constructor(
     private readonly o: {
       feed: ChangeFeed;
-      /** Publishes (a normal connection). */
-      pub: Redis;
-      /** Subscribes (a connection of its own: a subscribed connection can do nothing else). */
-      sub: Redis;
-      channel: string;
+      transport: RelayTransport;
       logger: Logger;
-      /** Called on every (re)subscription after the first: what was missed meanwhile must be re-read. */
+      /** Called on every (re)connection after the first: what was missed meanwhile must be re-read. */
       onResubscribed?: () => void;
     },
   ) {}
 
   async start(): Promise<void> {
-    const { feed, pub, sub, channel, logger } = this.o;
+    const { feed, transport, logger } = this.o;
     for (const kind of RELAYED) {
       this.unsubscribe.push(
         feed.subscribe(kind, (change) => {
           if (this.relaying) return;
           const message: Envelope = { from: this.instance, change };
-          pub.publish(channel, JSON.stringify(message)).catch((err: unknown) => logger.warn({ err, change: change.kind }, "could not relay a change to the other instances"));
+          transport.publish(JSON.stringify(message)).catch((err: unknown) => logger.warn({ err, change: change.kind }, "could not relay a change to the other instances"));
         }),
       );
     }
-    sub.on("message", (ch: string, text: string) => {
-      if (ch !== channel) return;
-      let message: Partial<Envelope>;
-      try {
-        message = JSON.parse(text) as Partial<Envelope>;
-      } catch {
-        logger.warn({ channel }, "dropped a change message that is not JSON");
-        return;
-      }
-      if (message.from === this.instance) return;
-      if (!isRelayed(message.change)) {
-        logger.warn({ channel }, "dropped a change message of an unknown kind");
-        return;
-      }
-      this.relaying = true;
-      try {
-        feed.publish(message.change);
-      } finally {
-        this.relaying = false;
-      }
-    });
-    // Reconnection errors say nothing new (the counter store logs Redis going and coming): kept at debug.
-    for (const conn of [pub, sub]) conn.on("error", (err: unknown) => logger.debug({ err }, "change relay: redis connection error"));
     let connectedBefore = false;
-    sub.on("ready", () => {
-      if (connectedBefore) this.o.onResubscribed?.();
-      connectedBefore = true;
-    });
-    // Redis may be down at start: the server starts all the same (waiting a second at most), and the
-    // subscription is made when the connection comes (ioredis subscribes again after every reconnection).
-    const subscribed = sub.subscribe(channel).then(
-      () => true,
-      (err: unknown) => {
-        logger.warn({ err, channel }, "could not subscribe to the other instances' changes yet");
-        return false;
+    const listening = transport.listen(
+      (text) => this.received(text),
+      () => {
+        if (connectedBefore) this.o.onResubscribed?.();
+        connectedBefore = true;
       },
     );
-    await Promise.race([subscribed, new Promise((r) => setTimeout(r, 1_000).unref())]);
+    // The store of the messages may be down at start: the server starts all the same (waiting a second at most).
+    await Promise.race([listening, new Promise((r) => setTimeout(r, 1_000).unref())]);
+  }
+
+  private received(text: string): void {
+    const { feed, logger } = this.o;
+    let message: Partial<Envelope>;
+    try {
+      message = JSON.parse(text) as Partial<Envelope>;
+    } catch {
+      logger.warn("dropped a change message that is not JSON");
+      return;
+    }
+    if (message.from === this.instance) return;
+    if (!isRelayed(message.change)) {
+      logger.warn("dropped a change message of an unknown kind");
+      return;
+    }
+    this.relaying = true;
+    try {
+      feed.publish(message.change);
+    } finally {
+      this.relaying = false;
+    }
   }
 
   stop(): void {
     for (const u of this.unsubscribe.splice(0)) u();
-    this.o.sub.removeAllListeners("message");
+    this.o.transport.stopListening();
   }
 
-  /** Stops relaying and closes both connections (a process that is stopping). */
+  /** Stops relaying and closes the transport's connections (a process that is stopping). */
   async close(): Promise<void> {
     this.stop();
-    // A connection that never came (Redis down) is dropped; a live one is closed politely.
-    await Promise.allSettled([this.o.pub, this.o.sub].map((c) => (c.status === "ready" ? c.quit() : Promise.resolve(c.disconnect()))));
+    await this.o.transport.close();
   }
 }
