@@ -5,6 +5,7 @@ import { createApp, createWorkerApp } from "./app";
 import { listAccounts } from "./accounts/accounts";
 import { loadConfig, publicBaseUrl, type Config } from "./config";
 import { migrateDatabase, openDatabase, type Database_ } from "./db/client";
+import { persistedUsage } from "./db/queries/usage";
 import type { Deps } from "./deps";
 import { systemClock, type Clock } from "./lib/clock";
 import { newSecret } from "./lib/ids";
@@ -98,7 +99,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   // A command that is not the server (recordCatalog: false) meters no calls: it reads its counts from the rollups.
   let counters: RedisCounterStore | undefined;
   if (config.REDIS_URL && opts.recordCatalog !== false) {
-    counters = new RedisCounterStore({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, sqlite: database.sqlite, ceilingPerMeter: catalog.data.keyCeiling === "per-meter", clock, logger, metrics });
+    counters = new RedisCounterStore({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, persisted: persistedUsage(database.sqlite), ceilingPerMeter: catalog.data.keyCeiling === "per-meter", clock, logger, metrics });
     await counters.connect();
   }
   const meter = new Meter<boolean>({

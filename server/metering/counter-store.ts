@@ -1,5 +1,4 @@
-import type { MeteringStore } from "../db/queries/metering";
-import { persistedUsage } from "../db/queries/usage";
+import type { MeterColumn } from "../db/queries/usage";
 import { nextCostAfter, windowsOf, type Consumed } from "./check-result";
 import { AccountCounters } from "./counters";
 import { decide, type Decision, type DecideResult } from "./decide";
@@ -9,6 +8,20 @@ import type { AccountTerms } from "./terms";
 
 /** What the store needs to know of a meter. */
 export type MeterRef = Pick<MeterSpec, "id" | "isDefault" | "column">;
+
+/**
+ * What the rollups hold for an account's current windows on one meter (the calls served today, in
+ * the quota window, in this minute): the counts a store starts from when it first meets the account.
+ * Synchronous: on SQLite a read of the rollups; on PostgreSQL what the meter read before the call.
+ */
+export type PersistedUsage = (
+  accountId: string,
+  meter: MeterColumn,
+  billingAnchorMs: number,
+  nowMs: number,
+  planStartedAtMs?: number | null,
+  quotaWindow?: "month" | "year",
+) => { dayUsed: number; monthUsed: number; minuteUsed: number };
 
 export interface ConsumeRequest {
   terms: AccountTerms;
@@ -117,12 +130,13 @@ export class MemoryCounterStore implements CounterStore<true> {
   /** Other meters' counters: meter id → account id → counters. */
   private readonly otherMeters = new Map<string, Map<string, AccountCounters>>();
   private readonly ceilings = new Map<string, SlidingMinute>();
-  private readonly loadPersisted;
   private readonly ceilingPerMeter: boolean;
 
   /** @param opts.ceilingPerMeter the per-key ceiling counts each meter apart (the catalog's `keyCeiling: "per-meter"`); default: one count per key across meters. */
-  constructor(sqlite: MeteringStore, opts: { ceilingPerMeter?: boolean } = {}) {
-    this.loadPersisted = persistedUsage(sqlite);
+  constructor(
+    private readonly loadPersisted: PersistedUsage,
+    opts: { ceilingPerMeter?: boolean } = {},
+  ) {
     this.ceilingPerMeter = opts.ceilingPerMeter ?? false;
   }
 

@@ -1,6 +1,7 @@
 import type { Catalog } from "../../shared/catalog";
 import type { LimitStatus } from "../../shared/limits";
 import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db/queries/metering";
+import { persistedUsage } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import { DECISION_TIMING_SAMPLE, type Metrics } from "../lib/metrics";
@@ -79,7 +80,7 @@ export class Meter<Sync extends boolean = true> {
     this.keys = new KeyCache(this.q.keyByHash);
     this.terms = new TermsCache(this.q, o.clock, o.catalog);
     this.flusher = new Flusher(this.buffer, this.q.writeBatch, o);
-    this.counters = o.counters ?? new MemoryCounterStore(o.sqlite, { ceilingPerMeter: o.catalog.data.keyCeiling === "per-meter" });
+    this.counters = o.counters ?? new MemoryCounterStore(persistedUsage(o.sqlite), { ceilingPerMeter: o.catalog.data.keyCeiling === "per-meter" });
     this.dataVersion = this.q.dataVersion();
   }
 

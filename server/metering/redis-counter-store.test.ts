@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { persistedUsage } from "../db/queries/usage";
 import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { createAccount } from "../accounts/accounts";
 import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
@@ -28,7 +29,7 @@ let stores: RedisCounterStore[];
 
 function redisMeter(database: Database_, opts: { ceilingPerMinute?: number; redis?: Redis; url?: string; metrics?: Metrics; clock?: ManualClock } = {}): { meter: Meter<boolean>; store: RedisCounterStore } {
   const clock_ = opts.clock ?? clock;
-  const store = new RedisCounterStore({ url: opts.url ?? TEST_REDIS_URL, redis: opts.redis, prefix: PREFIX, sqlite: database.sqlite, clock: clock_, logger: createLogger(process.env.DEBUG_REDIS ? "debug" : "silent"),
+  const store = new RedisCounterStore({ url: opts.url ?? TEST_REDIS_URL, redis: opts.redis, prefix: PREFIX, persisted: persistedUsage(database.sqlite), clock: clock_, logger: createLogger(process.env.DEBUG_REDIS ? "debug" : "silent"),
     // A shared test machine can stall a burst of 2,000 calls for more than the default second: these tests are about counts, not timeouts.
     commandTimeoutMs: 10_000, metrics: opts.metrics, probeMs: 50 });
   stores.push(store);

@@ -2,13 +2,11 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { DAY_MS } from "../../shared/limits";
 import type { WindowName } from "../../shared/plans";
-import type { MeteringStore } from "../db/queries/metering";
-import { persistedUsage } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Metrics } from "../lib/metrics";
 import type { Consumed } from "./check-result";
-import { countEvents, MemoryCounterStore, type ConsumeRequest, type CounterStore, type CounterStoreStatus, type EventOutcomes, type EventsRequest, type MeterRef } from "./counter-store";
+import { countEvents, MemoryCounterStore, type ConsumeRequest, type CounterStore, type CounterStoreStatus, type EventOutcomes, type EventsRequest, type MeterRef, type PersistedUsage } from "./counter-store";
 import type { AccountCounters } from "./counters";
 import type { Decision } from "./decide";
 import { CHECK_SCRIPT, EVENTS_SCRIPT, RECONCILE_SCRIPT } from "./redis-scripts";
@@ -40,7 +38,8 @@ export interface RedisCounterStoreOptions {
   redis?: Redis;
   /** Prefix of every key, so several deployments (or tests) can share one Redis. */
   prefix: string;
-  sqlite: MeteringStore;
+  /** The rollups' counts a missing window is seeded from (see PersistedUsage). */
+  persisted: PersistedUsage;
   ceilingPerMeter?: boolean;
   clock: Clock;
   logger: Logger;
@@ -106,7 +105,7 @@ export class RedisCounterStore implements CounterStore<false> {
   private readonly redis: ScriptedRedis;
   private readonly ownsClient: boolean;
   private readonly local: MemoryCounterStore;
-  private readonly loadPersisted;
+  private readonly loadPersisted: PersistedUsage;
   private readonly ceilingPerMeter: boolean;
   private degraded = false;
   private since: number | null = null;
@@ -125,8 +124,8 @@ export class RedisCounterStore implements CounterStore<false> {
 
   constructor(private readonly o: RedisCounterStoreOptions) {
     this.ceilingPerMeter = o.ceilingPerMeter ?? false;
-    this.local = new MemoryCounterStore(o.sqlite, { ceilingPerMeter: this.ceilingPerMeter });
-    this.loadPersisted = persistedUsage(o.sqlite);
+    this.local = new MemoryCounterStore(o.persisted, { ceilingPerMeter: this.ceilingPerMeter });
+    this.loadPersisted = o.persisted;
     this.ownsClient = !o.redis;
     const redis = o.redis ?? new Redis(o.url ?? "redis://127.0.0.1:6379", redisOptions(o.commandTimeoutMs));
     redis.defineCommand("headroomCheck", { numberOfKeys: 6, lua: CHECK_SCRIPT });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { persistedUsage } from "../db/queries/usage";
 import { demoCatalog } from "../../shared/testing/demo-catalog";
 import { createAccount } from "../accounts/accounts";
 import { migrateDatabase, openDatabase, type Database_ } from "../db/client";
@@ -91,7 +92,7 @@ describe("RedisCounterStore ≡ MemoryCounterStore", () => {
             maxLatenessMs: 24 * HOUR,
             counters,
           });
-        const store = new RedisCounterStore({ url: TEST_REDIS_URL, prefix: PREFIX, sqlite: database.sqlite, clock, logger: createLogger("silent"), commandTimeoutMs: 10_000 });
+        const store = new RedisCounterStore({ url: TEST_REDIS_URL, prefix: PREFIX, persisted: persistedUsage(database.sqlite), clock, logger: createLogger("silent"), commandTimeoutMs: 10_000 });
         await store.connect();
         const memory = meter();
         const redis = meter(store);

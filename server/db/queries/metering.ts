@@ -69,6 +69,26 @@ export type MeteringStore = Database.Database;
 
 export type MeteringQueries = ReturnType<typeof meteringQueries>;
 
+/** What the rollups hold for an account's current windows on one meter (see PersistedUsage in server/metering). */
+export interface PersistedCounts {
+  dayUsed: number;
+  monthUsed: number;
+  minuteUsed: number;
+}
+
+/**
+ * The meter's statements on a store that answers asynchronously (PostgreSQL): the same lookups as
+ * MeteringQueries, the rollups' counts of an account's windows, and the flush, which takes a batch
+ * id so that a batch re-sent after a timeout whose commit did succeed adds nothing. No
+ * `dataVersion`: what other instances change reaches this one through the change relay.
+ */
+export type AsyncMeteringQueries = {
+  [K in Exclude<keyof MeteringQueries, "dataVersion" | "writeBatch">]: (...args: Parameters<MeteringQueries[K]>) => Promise<ReturnType<MeteringQueries[K]>>;
+} & {
+  writeBatch(batch: UsageBatch, batchId: string): Promise<string[]>;
+  persisted(accountId: string, meter: MeterColumn, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null, quotaWindow: "month" | "year"): Promise<PersistedCounts>;
+};
+
 export function meteringQueries(db: MeteringStore) {
   const s = {
     dataVersion: db.prepare("pragma data_version").pluck(),

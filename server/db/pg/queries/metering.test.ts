@@ -3,7 +3,7 @@ import { seededRandom } from "../../../../shared/experiment/stats";
 import { ManualClock } from "../../../lib/clock";
 import { DIALECTS, type DialectStore, type OpenDialect } from "../../../testing/pg-dialects";
 import { meteringQueries, type DecisionName, type LimitEventCount, type MinuteCounts, type UsageBatch } from "../../queries/metering";
-import type { MeterColumn } from "../../queries/usage";
+import { persistedUsage, type MeterColumn } from "../../queries/usage";
 import * as lite from "../../schema";
 import * as pgSchema from "../schema";
 import { pgMeteringQueries, type PgMeteringQueries } from "./metering";
@@ -28,6 +28,7 @@ function meteringFor(store: DialectStore, clock: ManualClock): PgMeteringQueries
     storedIds: async (accountId, meter, ids) => q.storedIds(accountId, meter, ids),
     writeBatch: async (batch) => q.writeBatch(batch),
     pruneIds: async (beforeMs) => q.pruneIds(beforeMs),
+    persisted: async (accountId, meter, anchor, nowMs, planStartedAtMs, quotaWindow) => persistedUsage(store.db.$client)(accountId, meter, anchor, nowMs, planStartedAtMs, quotaWindow),
   };
 }
 
@@ -327,6 +328,31 @@ describe("a flush writes the same rows on both dialects", () => {
       { id: "key_a2", lastUsedAtMs: T0 + 50 * MIN },
       { id: "key_b1", lastUsedAtMs: M + 5 },
     ]));
+  });
+
+  it("the rollups' counts of an account's windows, as the meter starts from them: the same on both", async () => {
+    for (const { store, q } of both) {
+      await legacyMinute(store, { minuteMs: M, keyId: "key_a2", accountId: "acc_a", allowed: 3 });
+      await q.writeBatch(FIRST(), "p-1");
+      await q.writeBatch(SECOND(), "p-2");
+    }
+    const cases: Array<[string, MeterColumn, number, number, number | null, "month" | "year"]> = [
+      // Now inside minute M, the anchor 10 days back: a period made of partial and whole days.
+      ["acc_a", CALLS, T0 - 10 * 86_400_000, M + 30_000, null, "month"],
+      ["acc_a", CALLS, T0 - 10 * 86_400_000, M + MIN + 1, null, "month"],
+      // A plan started in the middle of the minute before: its window starts there.
+      ["acc_a", CALLS, T0 - 10 * 86_400_000, M + MIN + 1, M + 1, "month"],
+      ["acc_a", TOKENS, T0 - 10 * 86_400_000, M + 1, null, "year"],
+      ["acc_b", CALLS, T0, M + 1, null, "month"],
+      ["acc_a", CALLS, T0 - 10 * 86_400_000, DAY0 + 86_400_000 + 1, null, "month"],
+    ];
+    for (const c of cases) {
+      const [fromLite, fromPg] = await Promise.all(both.map((b) => b.q.persisted(...c)));
+      expect(fromPg, JSON.stringify(c)).toEqual(fromLite);
+    }
+    // The figures themselves: minute M holds 15 served calls of the default meter (the legacy row's 3 included).
+    expect(await both[1]!.q.persisted(...cases[0]!)).toMatchObject({ minuteUsed: 15 });
+    expect((await both[1]!.q.persisted(...cases[1]!)).monthUsed).toBeGreaterThan(15);
   });
 
   it("many flushes of random batches from several writers: the same rows as SQLite writing them one after the other", async () => {

@@ -1,9 +1,9 @@
 import { and, eq, gte, inArray, isNotNull, min, sql } from "drizzle-orm";
 import type pg from "pg";
-import { startOfUtcDay } from "../../../../shared/limits";
+import { billingPeriodAt, DAY_MS, monthWindowStart, startOfMinute, startOfUtcDay } from "../../../../shared/limits";
 import type { EnforcementMode, WindowName } from "../../../../shared/plans";
 import { systemClock, type Clock } from "../../../lib/clock";
-import type { DecisionName, MeteringQueries, TermsRow, UsageBatch } from "../../queries/metering";
+import type { AsyncMeteringQueries, DecisionName, PersistedCounts, TermsRow, UsageBatch } from "../../queries/metering";
 import type { MeterColumn } from "../../queries/usage";
 import type { PgDb } from "../client";
 import { accounts, apiKeys, meteredIds, notices, planSettings } from "../schema";
@@ -13,17 +13,8 @@ import { accounts, apiKeys, meteredIds, notices, planSettings } from "../schema"
  * flush as a handful of multi-row statements in one transaction. `dataVersion` has no equivalent
  * here: what other instances change reaches this one through the change relay.
  */
-export type PgMeteringQueries = {
-  [K in Exclude<keyof MeteringQueries, "dataVersion" | "writeBatch">]: (...args: Parameters<MeteringQueries[K]>) => Promise<ReturnType<MeteringQueries[K]>>;
-} & {
-  /**
-   * Writes the batch in one transaction, once per `batchId` (the instance's id and its flush
-   * sequence): a batch re-sent after a timeout whose commit did succeed adds nothing. Either way the
-   * answer is the accounts the batch touches, so a caller that never heard of the first commit still
-   * learns which accounts changed. The batch must be re-sent as it was: its id stands for its contents.
-   */
-  writeBatch(batch: UsageBatch, batchId: string): Promise<string[]>;
-};
+/** The meter's statements on PostgreSQL: see AsyncMeteringQueries. */
+export type PgMeteringQueries = AsyncMeteringQueries;
 
 /** The notice kinds that start a cap's grace period (as the SQLite query). */
 const GRACE_NOTICE_KINDS = ["reached", "sustained", "enforcement_scheduled"];
@@ -298,6 +289,32 @@ export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeter
         // After a failed flush the connection may be broken or mid-transaction (a lost server, a timeout): the pool drops it.
         client.release(failure);
       }
+    },
+
+    /**
+     * The rollups' counts of the account's windows on the meter: today, the quota window (whole days
+     * from the day rollup, the partial days at its ends from the minute rollup, as the SQLite read),
+     * and this minute. One round trip.
+     */
+    persisted: async (accountId, meter, billingAnchorMs, nowMs, planStartedAtMs, quotaWindow): Promise<PersistedCounts> => {
+      const period = billingPeriodAt(billingAnchorMs, nowMs, quotaWindow);
+      const from = startOfMinute(monthWindowStart(period, planStartedAtMs));
+      const to = period.endMs;
+      const firstFullDay = startOfUtcDay(from) === from ? from : startOfUtcDay(from) + DAY_MS;
+      const lastFullDayEnd = startOfUtcDay(to);
+      const [m, also] = meter;
+      const minutes = (a: number, b: number) =>
+        sql`(select coalesce(sum(allowed + would_throttle), 0) from usage_minute where account_id = ${accountId} and meter in (${m}, ${also}) and minute_ms >= ${a} and minute_ms < ${b})`;
+      const days = (a: number, b: number) => sql`(select coalesce(sum(allowed + would_throttle), 0) from usage_day where account_id = ${accountId} and meter in (${m}, ${also}) and day_ms >= ${a} and day_ms < ${b})`;
+      const month = to <= from ? sql`0` : firstFullDay >= lastFullDayEnd ? minutes(from, to) : sql`${minutes(from, firstFullDay)} + ${days(firstFullDay, lastFullDayEnd)} + ${minutes(lastFullDayEnd, to)}`;
+      const today = startOfUtcDay(nowMs);
+      const minute = startOfMinute(nowMs);
+      const result = await db.execute<{ day: string; month: string; minute: string }>(
+        sql`select ${days(today, today + DAY_MS)} as day, ${month} as month, ${minutes(minute, minute + 60_000)} as minute`,
+      );
+      const row = result.rows[0]!;
+      // Sums of bigints come back as numeric, which node-postgres hands over as strings.
+      return { dayUsed: Number(row.day), monthUsed: Number(row.month), minuteUsed: Number(row.minute) };
     },
 
     /** Forgets the ids seen before `beforeMs`, and the batch ids of flushes written before then; answers how many ids. */
