@@ -1,20 +1,27 @@
-import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, lt, ne, sql } from "drizzle-orm";
+import * as pgQueries from "../pg/queries/invoices";
 import * as pg from "../pg/schema";
 import { anomalies, invoiceLines, invoices, sequences } from "../schema";
-import type { Store, Tx } from "./store";
+import * as liteQueries from "../sqlite/queries/invoices";
+import { twins } from "./dispatch";
+import type { Tx } from "./store";
 import { statement, type PgTx } from "./unit";
 
 /**
  * The ledger's storage: invoices, their lines, the numbers they take and the anomalies recorded on
  * them. An invoice is always written inside the unit of work that charges for it (a plan change, a
  * period, a refund, a mirrored remote invoice), so its statements are the `…InTx` kind a unit yields;
- * what the billing page reads is asynchronous, like every query.
+ * what the billing page reads is asynchronous, like every query, with an implementation per dialect
+ * (`server/db/sqlite/queries/invoices.ts`, `server/db/pg/queries/invoices.ts`), dispatched below.
  */
 
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceStatus = InvoiceRow["status"];
 export type NewInvoice = typeof invoices.$inferInsert;
 export type AnomalyRow = typeof anomalies.$inferSelect;
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
+/** An invoice with its lines, as the billing page lists it. */
+export type InvoiceWithLines = InvoiceRow & { lines: InvoiceLineRow[] };
 
 /** One line of an invoice as it is written, amounts in minor units of the invoice's currency. */
 export interface NewInvoiceLine {
@@ -140,18 +147,6 @@ export const creditBalanceInTx = statement(
   },
 );
 
-/** Whether an invoice was issued under this dedupe key. */
-export async function invoiceIssued(store: Store, dedupeKey: string): Promise<boolean> {
-  return store.select({ id: invoices.id }).from(invoices).where(eq(invoices.dedupeKey, dedupeKey)).get() !== undefined;
-}
-
-/** The account's latest invoices (newest first) with their lines, as the billing page lists them. */
-export async function recentInvoicesWithLines(store: Store, accountId: string, limit: number): Promise<Array<InvoiceRow & { lines: Array<typeof invoiceLines.$inferSelect> }>> {
-  const rows = store.select().from(invoices).where(eq(invoices.accountId, accountId)).orderBy(desc(invoices.createdAtMs)).limit(limit).all();
-  const lines = rows.length ? store.select().from(invoiceLines).where(inArray(invoiceLines.invoiceId, rows.map((i) => i.id))).all() : [];
-  return rows.map((i) => ({ ...i, lines: lines.filter((l) => l.invoiceId === i.id) }));
-}
-
 // ---- anomalies ------------------------------------------------------------------------------
 
 export const anomalyRecordedInTx = statement(
@@ -189,3 +184,6 @@ export const insertAnomalyInTx = statement(
     await tx.insert(pg.anomalies).values(row);
   },
 );
+
+/** The ledger's reads outside a unit of work, on either dialect (./dispatch). */
+export const { invoiceIssued, recentInvoicesWithLines } = twins(liteQueries, pgQueries);

@@ -1,8 +1,10 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
+import * as pgQueries from "../pg/queries/plan-changes";
 import * as pg from "../pg/schema";
 import { accounts, approvalRequests, consents, OPEN_PLAN_CHANGE_STATUSES, planChanges, quotes, type AccountRow, type PlanChangeStatus } from "../schema";
-import type { Store, Tx } from "./store";
-import { isPg, type Store as AnyStore } from "./dispatch";
+import * as liteQueries from "../sqlite/queries/plan-changes";
+import { isPg, twins, type Store } from "./dispatch";
+import type { Tx } from "./store";
 import { inPgTransaction, runLite, statement, type PgTx, type Unit } from "./unit";
 
 export type { AccountRow, PlanChangeStatus } from "../schema";
@@ -11,7 +13,8 @@ export type { AccountRow, PlanChangeStatus } from "../schema";
  * The plan change's storage: what a confirmation reads (async, like every query) and the statements
  * its units of work are made of (`…InTx`, yielded by a unit that `inTransaction` runs). The billing
  * domain composes a unit of work because the local provider's charge belongs in the same
- * transaction as the consent it was given for.
+ * transaction as the consent it was given for. The reads have an implementation per dialect
+ * (`server/db/sqlite/queries/plan-changes.ts`, `server/db/pg/queries/plan-changes.ts`), dispatched here.
  */
 
 export type QuoteRow = typeof quotes.$inferSelect;
@@ -22,46 +25,13 @@ export type PlanChangePatch = Partial<typeof planChanges.$inferInsert> & { statu
  * Runs a unit of work (./unit) in one transaction on the store's dialect: all of it commits, or (it
  * threw) none of it. On PostgreSQL, SERIALIZABLE and run again on a conflict (inPgTransaction).
  */
-export async function inTransaction<T>(store: Store | AnyStore, work: () => Unit<T>): Promise<T> {
+export async function inTransaction<T>(store: Store, work: () => Unit<T>): Promise<T> {
   if (isPg(store)) return inPgTransaction(store, work);
   return store.transaction((tx) => runLite(work(), tx));
 }
 
-export async function quoteById(store: Store, quoteId: string): Promise<QuoteRow | undefined> {
-  return store.select().from(quotes).where(eq(quotes.id, quoteId)).get();
-}
-
-/** The plan change a quote was confirmed into, if it was. */
-export async function changeIdOfQuote(store: Store, quoteId: string): Promise<string | null> {
-  return store.select({ id: planChanges.id }).from(planChanges).where(eq(planChanges.quoteId, quoteId)).get()?.id ?? null;
-}
-
-export async function planChangeById(store: Store, planChangeId: string): Promise<PlanChangeRow | undefined> {
-  return store.select().from(planChanges).where(eq(planChanges.id, planChangeId)).get();
-}
-
-/** A plan change with the quote it was confirmed from. */
-export async function changeWithQuote(store: Store, planChangeId: string): Promise<{ change: PlanChangeRow; quote: QuoteRow } | undefined> {
-  const row = store.select().from(planChanges).innerJoin(quotes, eq(quotes.id, planChanges.quoteId)).where(eq(planChanges.id, planChangeId)).get();
-  return row ? { change: row.plan_changes, quote: row.quotes } : undefined;
-}
-
-/** The account's switch scheduled at the provider, if any (at most one waiting change per account). */
-export async function scheduledSwitch(store: Store, accountId: string): Promise<PlanChangeRow | undefined> {
-  return store
-    .select()
-    .from(planChanges)
-    .where(and(eq(planChanges.accountId, accountId), eq(planChanges.kind, "plan_change"), eq(planChanges.status, "scheduled")))
-    .get();
-}
-
-/**
- * Marks an "applying" change as sent to the provider, before the call: from then on a retry re-sends
- * with the same key and never re-prices. False when it is no longer applying (settled meanwhile).
- */
-export async function markSent(store: Store, planChangeId: string, nowMs: number): Promise<boolean> {
-  return store.update(planChanges).set({ providerSentAtMs: nowMs, updatedAtMs: nowMs }).where(and(eq(planChanges.id, planChangeId), eq(planChanges.status, "applying"))).run().changes === 1;
-}
+/** The plan change's reads outside a unit of work, on either dialect (./dispatch). */
+export const { quoteById, changeIdOfQuote, planChangeById, changeWithQuote, scheduledSwitch, markSent } = twins(liteQueries, pgQueries);
 
 /** Moves a change still waiting for the provider to a final status with its reason. */
 export async function closeWaiting(store: Store, planChangeId: string, status: PlanChangeStatus, message: string | null, nowMs: number): Promise<boolean> {

@@ -1,10 +1,12 @@
-import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
-import { accounts, auditLog, invoices, planChanges, quotes, stripeEvents, stripeUsageReports, usageMinute, type AccountRow, type PlanChangeStatus } from "../schema";
+import { and, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import * as pgQueries from "../pg/queries/stripe";
 import * as pg from "../pg/schema";
+import { accounts, auditLog, invoices, planChanges, stripeEvents, stripeUsageReports, type AccountRow } from "../schema";
+import * as liteQueries from "../sqlite/queries/stripe";
+import { twins, type Store } from "./dispatch";
 import { inTransaction, updateAccountInTx } from "./plan-changes";
-import type { Store, Tx } from "./store";
+import type { Tx } from "./store";
 import { statement, type PgTx } from "./unit";
-import type { MeterColumn } from "./usage";
 
 export type { AccountRow } from "../schema";
 
@@ -13,20 +15,16 @@ export type { AccountRow } from "../schema";
  * Reads outside a unit of work are asynchronous, like every query. A webhook stores its event id in
  * the same transaction as its effect, and that effect commits plan changes and mirrors invoices
  * through the plan change's and the invoices' own statements; so the Stripe domain composes those
- * units of work (`inTransaction` of ./plan-changes) from the `…InTx` statements here.
+ * units of work (`inTransaction` of ./plan-changes) from the `…InTx` statements here. The other reads
+ * and writes have an implementation per dialect (`server/db/sqlite/queries/stripe.ts`,
+ * `server/db/pg/queries/stripe.ts`), dispatched below.
  */
 
 type PlanChangeRow = typeof planChanges.$inferSelect;
-type QuoteRow = typeof quotes.$inferSelect;
 export type UsageReportRow = typeof stripeUsageReports.$inferSelect;
 export type StripeAuditRow = typeof auditLog.$inferInsert;
 
 // ---- webhooks -------------------------------------------------------------------------------
-
-/** Whether a Stripe event was processed already (its id is stored with its effect). */
-export async function eventSeen(store: Store, eventId: string): Promise<boolean> {
-  return Boolean(store.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, eventId)).get());
-}
 
 /**
  * Stores a Stripe event's id in the transaction of its effect. False when it was stored already
@@ -156,11 +154,6 @@ export const insertStripeAuditInTx = statement(
 
 // ---- stripe link ----------------------------------------------------------------------------
 
-/** The account a Stripe customer is linked to, if any. */
-export async function accountIdOfCustomer(store: Store, customerId: string): Promise<string | null> {
-  return store.select({ id: accounts.id }).from(accounts).where(eq(accounts.stripeCustomerId, customerId)).get()?.id ?? null;
-}
-
 /** Links an account to a Stripe customer (and subscription) and audits it, in one transaction. */
 export async function linkCustomer(
   store: Store,
@@ -174,84 +167,7 @@ export async function linkCustomer(
   });
 }
 
-// ---- worker ---------------------------------------------------------------------------------
-
-/** Plan changes left "applying", with their quotes. */
-export async function applyingChanges(store: Store): Promise<Array<{ change: PlanChangeRow; quote: QuoteRow }>> {
-  return store
-    .select()
-    .from(planChanges)
-    .innerJoin(quotes, eq(quotes.id, planChanges.quoteId))
-    .where(eq(planChanges.status, "applying"))
-    .all()
-    .map((r) => ({ change: r.plan_changes, quote: r.quotes }));
-}
-
-/**
- * A change still "applying" whose preview expired before it was sent: the customer is asked to
- * consent again. Only while it was never sent: a replayed confirmation may have sent it since it
- * was read, and Stripe's answer to that must be committed. False when another process moved it first.
- */
-export async function askConsentAgain(store: Store, planChangeId: string, message: string, nowMs: number): Promise<boolean> {
-  return (
-    store
-      .update(planChanges)
-      .set({ status: "needs_consent", failureMessage: message, updatedAtMs: nowMs })
-      .where(and(eq(planChanges.id, planChangeId), eq(planChanges.status, "applying"), isNull(planChanges.providerSentAtMs)))
-      .run().changes === 1
-  );
-}
-
-/** Switches scheduled at Stripe whose date passed before `beforeMs`, with the subscription of their account. */
-export async function overdueScheduledSwitches(store: Store, beforeMs: number): Promise<Array<{ accountId: string; subscriptionId: string }>> {
-  return store
-    .select({ accountId: planChanges.accountId, subscriptionId: accounts.stripeSubscriptionId })
-    .from(planChanges)
-    .innerJoin(accounts, eq(accounts.id, planChanges.accountId))
-    .where(and(eq(planChanges.status, "scheduled"), isNotNull(planChanges.providerRef), lte(planChanges.effectiveAtMs, beforeMs), isNotNull(accounts.stripeSubscriptionId)))
-    .all()
-    .map((r) => ({ accountId: r.accountId, subscriptionId: r.subscriptionId! }));
-}
-
-/** Plan changes consented to and still with Stripe, by status. */
-export async function changesInFlight(store: Store): Promise<{ applying: number; paymentPending: number; paymentRequired: number }> {
-  const count = (status: PlanChangeStatus) => store.select({ n: sql<number>`count(*)` }).from(planChanges).where(eq(planChanges.status, status)).get()!.n;
-  return { applying: count("applying"), paymentPending: count("payment_pending"), paymentRequired: count("payment_required") };
-}
-
 // ---- meter events ---------------------------------------------------------------------------
-
-/** Accounts linked to a Stripe customer and subscription. */
-export async function stripeLinkedAccounts(store: Store): Promise<AccountRow[]> {
-  return store
-    .select()
-    .from(accounts)
-    .where(and(isNotNull(accounts.stripeCustomerId), isNotNull(accounts.stripeSubscriptionId)))
-    .all();
-}
-
-/** When the account's latest applied plan change was applied (unix ms), or null. */
-export async function lastAppliedAtMs(store: Store, accountId: string): Promise<number | null> {
-  return (
-    store
-      .select({ at: planChanges.appliedAtMs })
-      .from(planChanges)
-      .where(and(eq(planChanges.accountId, accountId), eq(planChanges.status, "applied")))
-      .orderBy(desc(planChanges.appliedAtMs))
-      .get()?.at ?? null
-  );
-}
-
-/** Units of one meter served (allowed + would throttle) per minute in [fromMs, toMs), oldest first. */
-export async function callsByMinute(store: Store, accountId: string, fromMs: number, toMs: number, meter: MeterColumn): Promise<Array<{ minuteMs: number; n: number }>> {
-  return store
-    .select({ minuteMs: usageMinute.minuteMs, n: sql<number>`sum(${usageMinute.allowed} + ${usageMinute.wouldThrottle})` })
-    .from(usageMinute)
-    .where(and(eq(usageMinute.accountId, accountId), inArray(usageMinute.meter, [...meter]), gte(usageMinute.minuteMs, fromMs), lt(usageMinute.minuteMs, toMs)))
-    .groupBy(usageMinute.minuteMs)
-    .orderBy(asc(usageMinute.minuteMs))
-    .all();
-}
 
 /** What was queued for a meter so far, per minute in [fromMs, toMs): the calls reported and how many reports. */
 export const reportedByMinuteInTx = statement(
@@ -293,36 +209,7 @@ export const queueUsageReportInTx = statement(
   },
 );
 
-/** Reports due to be sent now, oldest minute first. */
-export async function dueUsageReports(store: Store, nowMs: number, limit: number): Promise<UsageReportRow[]> {
-  return store
-    .select()
-    .from(stripeUsageReports)
-    .where(and(eq(stripeUsageReports.status, "pending"), lte(stripeUsageReports.nextAttemptAtMs, nowMs)))
-    .orderBy(asc(stripeUsageReports.minuteMs))
-    .limit(limit)
-    .all();
-}
-
-/** The Stripe customer of each of these accounts (null: not linked). */
-export async function stripeCustomersOf(store: Store, accountIds: string[]): Promise<Map<string, string | null>> {
-  if (accountIds.length === 0) return new Map();
-  return new Map(
-    store
-      .select({ id: accounts.id, customer: accounts.stripeCustomerId })
-      .from(accounts)
-      .where(inArray(accounts.id, accountIds))
-      .all()
-      .map((a) => [a.id, a.customer]),
-  );
-}
-
 export type UsageReportPatch = Partial<Pick<UsageReportRow, "status" | "attempts" | "nextAttemptAtMs" | "lastError" | "sentAtMs">>;
-
-/** Records how a send went. Only a report still pending moves: one another process already settled stays as it is. */
-export async function markUsageReport(store: Store, identifier: string, set: UsageReportPatch): Promise<boolean> {
-  return store.update(stripeUsageReports).set(set).where(and(eq(stripeUsageReports.identifier, identifier), eq(stripeUsageReports.status, "pending"))).run().changes === 1;
-}
 
 /**
  * Reports Stripe accepted and refused afterwards (its meter error report): marked failed with Stripe's
@@ -342,19 +229,26 @@ export const markUsageReportsRefusedInTx = statement(
 );
 
 /** What is still to be sent to Stripe's meters: pending reports (and the oldest minute), refused ones, the last error. */
-export async function usageReportBacklog(store: Store): Promise<{ pending: number; failed: number; oldestPendingMinuteMs: number | null; lastError: string | null }> {
-  const pending = store
-    .select({ n: sql<number>`count(*)`, oldest: sql<number | null>`min(${stripeUsageReports.minuteMs})` })
-    .from(stripeUsageReports)
-    .where(eq(stripeUsageReports.status, "pending"))
-    .get()!;
-  const failed = store.select({ n: sql<number>`count(*)` }).from(stripeUsageReports).where(eq(stripeUsageReports.status, "failed")).get()!.n;
-  const lastError =
-    store
-      .select({ e: stripeUsageReports.lastError })
-      .from(stripeUsageReports)
-      .where(sql`${stripeUsageReports.lastError} is not null and ${stripeUsageReports.status} != 'sent'`)
-      .orderBy(desc(stripeUsageReports.createdAtMs))
-      .get()?.e ?? null;
-  return { pending: pending.n, failed, oldestPendingMinuteMs: pending.oldest, lastError };
+export interface UsageReportBacklog {
+  pending: number;
+  failed: number;
+  oldestPendingMinuteMs: number | null;
+  lastError: string | null;
 }
+
+/** The Stripe provider's reads and writes outside a unit of work, on either dialect (./dispatch). */
+export const {
+  eventSeen,
+  accountIdOfCustomer,
+  applyingChanges,
+  askConsentAgain,
+  overdueScheduledSwitches,
+  changesInFlight,
+  stripeLinkedAccounts,
+  lastAppliedAtMs,
+  callsByMinute,
+  dueUsageReports,
+  stripeCustomersOf,
+  markUsageReport,
+  usageReportBacklog,
+} = twins(liteQueries, pgQueries);

@@ -95,19 +95,27 @@ function sqlState(err: unknown): string | undefined {
 }
 
 /**
+ * Runs `attempt` (a whole transaction) again when PostgreSQL aborted it to keep its isolation promise
+ * or to break a deadlock, up to PG_UNIT_ATTEMPTS times; any other error is the caller's at once.
+ */
+export async function retryingConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const state = sqlState(err);
+      if (n >= PG_UNIT_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw err;
+      // A short, growing, jittered pause so that the colliding transactions do not collide again.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * n));
+    }
+  }
+}
+
+/**
  * Runs a unit in one SERIALIZABLE transaction on PostgreSQL: the outcome is as if the units of every
  * instance ran one after another, the guarantee SQLite's single writer gives. A transaction PostgreSQL
  * aborts to keep that promise is run again from the start, with a fresh unit (`work()`).
  */
 export async function inPgTransaction<T>(db: PgDb, work: () => Unit<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction((tx) => runPg(work(), tx), { isolationLevel: "serializable" });
-    } catch (err) {
-      const state = sqlState(err);
-      if (attempt >= PG_UNIT_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw err;
-      // A short, growing, jittered pause so that the colliding units do not collide again.
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
-    }
-  }
+  return retryingConflicts(() => db.transaction((tx) => runPg(work(), tx), { isolationLevel: "serializable" }));
 }
