@@ -85,19 +85,49 @@ export class TakenBatch {
   }
 }
 
+/** Whether an id is waiting to be written (in the buffer or in the batch a flush holds). */
+export interface PendingIdLookup {
+  has(id: string): boolean;
+}
+
 /**
  * What the meter counted since the last flush: per-minute counts per key, limit events, idempotency
  * ids and when each key was last used. Taken whole for a flush; put back (merged with what arrived
- * meanwhile) when the write fails, so nothing is lost or counted twice.
+ * meanwhile) when the write fails, so nothing is lost or counted twice. A flush that writes under a
+ * batch id holds its batch instead (see hold()): it is re-sent unchanged, so nothing may be merged
+ * into it, and its ids still answer for duplicates until it is written.
+ *
+ * Bounded (see bound()): once the buffered and held rows and ids reach the bound, a new call is not
+ * kept at all — neither its counts, its limit events nor its id — until a flush makes room. A call is
+ * kept or dropped whole, decided by its addCall(), which both callers make before its other parts:
+ * its usage is then missing from the rollups (counted by the drop hook), but never counted twice.
  */
 export class UsageBuffer {
   private minutes = new Map<string, MinuteCounts>();
   private limitEvents = new Map<string, LimitEventCount>();
   private ids = new PendingIds();
   private keysUsed = new Map<string, number>();
+  /** The batch a flush took and has not written yet (see hold()). */
+  private held: TakenBatch | null = null;
+  private maxRows = Number.POSITIVE_INFINITY;
+  private onDropped: (() => void) | null = null;
+  /** The call being added was dropped: its limit events and id go with it. */
+  private dropping = false;
+
+  /** Keeps at most about `maxRows` rows and ids (buffered and held; one call's parts may go over); `onDropped` hears of each call not kept. */
+  bound(maxRows: number, onDropped: () => void): void {
+    this.maxRows = maxRows;
+    this.onDropped = onDropped;
+  }
 
   /** Calls counted for a key on a meter in the minute of `atMs`, by decision. */
   addCall(atMs: number, keyId: string, accountId: string, meter: MeterRef, decision: Decision, cost: number): void {
+    if (this.size() >= this.maxRows) {
+      this.dropping = true;
+      this.onDropped?.();
+      return;
+    }
+    this.dropping = false;
     const minuteMs = startOfMinute(atMs);
     // The default meter's rows keep the key they had before meters: the common call builds no longer a string.
     const k = meter.isDefault ? `${minuteMs}\u0000${keyId}` : `${minuteMs}\u0000${keyId}\u0000${meter.id}`;
@@ -109,6 +139,7 @@ export class UsageBuffer {
   }
 
   addLimitEvent(atMs: number, accountId: string, meter: string, window: string, decision: Decision, cost: number): void {
+    if (this.dropping) return;
     const minuteMs = startOfMinute(atMs);
     const k = `${minuteMs}\u0000${accountId}\u0000${meter}\u0000${window}\u0000${decision}`;
     const e = this.limitEvents.get(k);
@@ -117,20 +148,46 @@ export class UsageBuffer {
   }
 
   addId(accountId: string, meter: MeterRef, id: string, p: PendingId): void {
+    if (this.dropping) return;
     this.ids.add(accountId, meter, id, p);
   }
 
   pendingId(accountId: string, meter: MeterRef, id: string): PendingId | undefined {
-    return this.ids.get(accountId, meter, id);
+    return this.ids.get(accountId, meter, id) ?? this.held?.ids.get(accountId, meter, id);
   }
 
-  pendingIdsOf(accountId: string, meter: MeterRef): Map<string, PendingId> | undefined {
-    return this.ids.of(accountId, meter);
+  pendingIdsOf(accountId: string, meter: MeterRef): PendingIdLookup | undefined {
+    const buffered = this.ids.of(accountId, meter);
+    const held = this.held?.ids.of(accountId, meter);
+    if (!held) return buffered;
+    if (!buffered) return held;
+    return { has: (id) => buffered.has(id) || held.has(id) };
   }
 
-  /** Rows and ids waiting for the next flush. */
+  /** Rows and ids not written yet: buffered, and held by a flush. */
   size(): number {
+    return this.minutes.size + this.ids.size + this.limitEvents.size + (this.held?.size ?? 0);
+  }
+
+  /** Rows and ids buffered for the next batch (not those a flush holds). */
+  bufferedSize(): number {
     return this.minutes.size + this.ids.size + this.limitEvents.size;
+  }
+
+  /**
+   * Takes the buffer as a batch that stays pending (in size(), its ids in pendingId()) until
+   * release(): for a writer that may have committed a batch it never heard back about, so the batch
+   * must be re-sent as it was, under its id, while new calls gather for the next one.
+   */
+  hold(): TakenBatch {
+    if (this.held) throw new Error("A flush already holds a batch: it must be written before the next is taken.");
+    this.held = this.take();
+    return this.held;
+  }
+
+  /** The held batch is written. */
+  release(batch: TakenBatch): void {
+    if (this.held === batch) this.held = null;
   }
 
   take(): TakenBatch {
