@@ -16,12 +16,13 @@ const CALLS: MeterRef = { id: "calls", isDefault: true, column: ["calls", ""] };
 const ACCOUNT = "acc_1";
 
 /** One call as the meter buffers it: its count (and a limit event when throttled), then its id. */
-function call(buffer: UsageBuffer, n: number, o: { keyId?: string; atMs?: number; decision?: "allow" | "throttle" } = {}): void {
+function call(buffer: UsageBuffer, n: number, o: { accountId?: string; keyId?: string; atMs?: number; decision?: "allow" | "throttle" } = {}): void {
   const atMs = o.atMs ?? T0 + (n % 60) * 1_000;
   const decision = o.decision ?? "allow";
-  buffer.addCall(atMs, o.keyId ?? "key_1", ACCOUNT, CALLS, decision, 1);
-  if (decision === "throttle") buffer.addLimitEvent(atMs, ACCOUNT, CALLS.id, "day", decision, 1);
-  buffer.addId(ACCOUNT, CALLS, `req_${n}`, { decision, seenAtMs: atMs });
+  const accountId = o.accountId ?? ACCOUNT;
+  buffer.addCall(atMs, o.keyId ?? "key_1", accountId, CALLS, decision, 1);
+  if (decision === "throttle") buffer.addLimitEvent(atMs, accountId, CALLS.id, "day", decision, 1);
+  buffer.addId(accountId, CALLS, `req_${n}`, { decision, seenAtMs: atMs });
 }
 
 /** The batch as plain data (its iterators are single-use). */
@@ -270,6 +271,24 @@ describe("an asynchronous writer with batch ids", () => {
     expect(said("meter buffer full")).toHaveLength(1);
   });
 
+  it("writes a backlog as several batches of whole accounts, each call's id with its count", async () => {
+    const store = new ScriptedStore(["fail"]);
+    const { buffer, clock, flusher } = asyncFlusher(store, { maxBatchRows: 6 });
+    call(buffer, 0, { accountId: "acc_0", keyId: "key_0" });
+    await flusher.flushAsync();
+    // The backlog: 3 accounts, 4 calls each in one minute (5 rows and ids an account), and one account of 9.
+    for (let n = 1; n <= 12; n++) call(buffer, n, { accountId: `acc_${n % 3}`, keyId: `key_${n % 3}` });
+    for (let n = 13; n <= 20; n++) call(buffer, n, { accountId: "acc_big", keyId: "key_big" });
+    clock.advance(1_000);
+    while (!(await flusher.flushAsync()));
+    const batches = store.sent.slice(1).map((s) => JSON.parse(s.contents) as ReturnType<typeof contents>);
+    const accountsOf = (b: ReturnType<typeof contents>) => [...new Set([...b.minutes.map((r) => r.accountId), ...b.ids.map((c) => c[0]), ...b.keysUsed.map(([k]) => k.replace("key", "acc"))])];
+    expect(batches.map(accountsOf)).toEqual([["acc_0"], ["acc_1"], ["acc_2"], ["acc_0"], ["acc_big"]]);
+    expect(batches.map((b) => b.ids.reduce((n, c) => n + c[2].length, 0))).toEqual([1, 4, 4, 4, 8]);
+    expect(new Set(store.sent.map((s) => s.batchId)).size).toBe(5);
+    expect({ allowed: store.allowed, ids: store.ids.size }).toEqual({ allowed: 21, ids: 21 });
+  });
+
   it("drains before a stop: re-sends after a short wait until written, or gives up at the deadline", async () => {
     const recovering = new ScriptedStore(["fail", "fail"]);
     const a = asyncFlusher(recovering, { retryDelayMs: { firstMs: 5, maxMs: 20 } });
@@ -315,9 +334,12 @@ describe("an asynchronous writer on PostgreSQL", () => {
     };
   };
 
-  /** 30 calls over two keys and three minutes, one in ten throttled. */
-  const calls = (buffer: UsageBuffer, from: number, count: number) => {
-    for (let n = from; n < from + count; n++) call(buffer, n, { keyId: `key_${n % 2}`, atMs: T0 + (n % 3) * 60_000 + n, decision: n % 10 === 9 ? "throttle" : "allow" });
+  /** Calls over two keys an account and three minutes, one in ten throttled. */
+  const calls = (buffer: UsageBuffer, from: number, count: number, accounts = 1) => {
+    for (let n = from; n < from + count; n++) {
+      const account = n % accounts;
+      call(buffer, n, { accountId: `acc_${account}`, keyId: `key_${account}_${n % 2}`, atMs: T0 + (n % 3) * 60_000 + n, decision: n % 10 === 9 ? "throttle" : "allow" });
+    }
   };
 
   it("a commit whose answer is lost: the re-send under the same id adds nothing", async () => {
@@ -339,7 +361,7 @@ describe("an asynchronous writer on PostgreSQL", () => {
     clock.advance(1_000);
     expect(await flusher.flushAsync()).toBe(false);
     expect(await totals()).toEqual(committed);
-    expect(touched).toEqual([[ACCOUNT]]);
+    expect(touched).toEqual([["acc_0"]]);
     expect(await flusher.flushAsync()).toBe(true);
     expect(await totals()).toEqual({ minuteAllowed: 36, dayAllowed: 36, dayThrottled: 4, limitEvents: 4, ids: 40, batches: 2 });
   });
@@ -350,11 +372,12 @@ describe("an asynchronous writer on PostgreSQL", () => {
     const unreachable = pgMeteringQueries(down.db);
     let isDown = true;
     const writer: AsyncBatchWriter = { writeBatch: (batch, batchId) => (isDown ? unreachable : real).writeBatch(batch, batchId) };
-    const { buffer, clock, metrics, flusher } = asyncFlusher(writer, { retryDelayMs: { firstMs: 5, maxMs: 20 } });
+    // Small batches: the backlog goes as several.
+    const { buffer, clock, metrics, flusher } = asyncFlusher(writer, { retryDelayMs: { firstMs: 5, maxMs: 20 }, maxBatchRows: 25 });
     try {
       const depths: Array<number | undefined> = [];
       for (let round = 0; round < 3; round++) {
-        calls(buffer, round * 30, 30);
+        calls(buffer, round * 30, 30, 3);
         clock.advance(1_000);
         expect(await flusher.flushAsync()).toBe(false);
         depths.push(await depth(metrics));
@@ -367,7 +390,8 @@ describe("an asynchronous writer on PostgreSQL", () => {
       isDown = false;
       expect(await flusher.drain(5_000)).toBe(true);
       expect(await depth(metrics)).toBe(0);
-      expect(await totals()).toEqual({ minuteAllowed: 81, dayAllowed: 81, dayThrottled: 9, limitEvents: 9, ids: 90, batches: 2 });
+      // Every account's rows and ids are over 25: the batch held since the first round (acc_0's), then one an account.
+      expect(await totals()).toEqual({ minuteAllowed: 81, dayAllowed: 81, dayThrottled: 9, limitEvents: 9, ids: 90, batches: 4 });
     } finally {
       await down.close();
     }

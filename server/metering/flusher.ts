@@ -25,6 +25,14 @@ export interface AsyncBatchWriter {
  */
 export const DEFAULT_MAX_PENDING_ROWS = 1_000_000;
 
+/**
+ * Rows and ids per asynchronous batch: the backlog of an outage goes as several transactions of whole
+ * accounts. On PostgreSQL a batch of a million ids took 11 s and one of a million minute rows 50 s,
+ * so a batch of this size takes seconds, well inside a statement timeout, and does not hold every
+ * account's day rows locked for a minute.
+ */
+export const DEFAULT_MAX_BATCH_ROWS = 100_000;
+
 /** The wait before a failed batch is re-sent, doubling from the first to the longest (ms). */
 export const DEFAULT_RETRY_DELAY_MS = { firstMs: 100, maxMs: 5_000 };
 
@@ -38,6 +46,8 @@ export interface FlusherOptions {
   instanceId?: string;
   /** See DEFAULT_MAX_PENDING_ROWS. */
   maxPendingRows?: number;
+  /** See DEFAULT_MAX_BATCH_ROWS (an asynchronous writer's; a synchronous one writes the whole buffer). */
+  maxBatchRows?: number;
   /** See DEFAULT_RETRY_DELAY_MS (an asynchronous writer's retries; a synchronous one is retried at each flush). */
   retryDelayMs?: { firstMs: number; maxMs: number };
 }
@@ -62,7 +72,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * connection), so a batch goes under an id the database remembers, and a failed batch is held and
  * re-sent unchanged under the same id: merged with newer counts it would lose them (the id says
  * "written"), under a new id it would count twice. One batch is in flight at a time; calls arriving
- * meanwhile gather in the buffer for the next one, taken only once the held one is written.
+ * meanwhile gather in the buffer for the next one, taken only once the held one is written (a backlog
+ * as several batches of whole accounts, see maxBatchRows).
  *
  * Either way the buffer is bounded (maxPendingRows, see UsageBuffer.bound): past it, calls are still
  * answered but their usage is not kept, counted in headroom_meter_buffer_dropped_total and logged
@@ -75,6 +86,7 @@ export class Flusher {
   private readonly writeSync: SyncBatchWriter | null;
   private readonly clock: Clock;
   private readonly maxPendingRows: number;
+  private readonly maxBatchRows: number;
   private readonly retryDelayMs: { firstMs: number; maxMs: number };
   /** A process's batch ids: `<instance>:<random>:<sequence>`, never reused by a restart. */
   private readonly batchIdPrefix: string;
@@ -96,6 +108,7 @@ export class Flusher {
     this.writer = typeof write === "function" ? null : write;
     this.clock = o.clock ?? systemClock;
     this.maxPendingRows = o.maxPendingRows ?? DEFAULT_MAX_PENDING_ROWS;
+    this.maxBatchRows = o.maxBatchRows ?? DEFAULT_MAX_BATCH_ROWS;
     this.retryDelayMs = o.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.batchIdPrefix = `${o.instanceId ?? "headroom"}:${randomBytes(6).toString("hex")}:`;
     buffer.bound(this.maxPendingRows, () => this.dropped());
@@ -184,7 +197,7 @@ export class Flusher {
   private attempt(): Promise<boolean> {
     if (!this.held) {
       if (this.buffer.bufferedSize() === 0) return Promise.resolve(true);
-      this.held = { batch: this.buffer.hold(), id: `${this.batchIdPrefix}${++this.sequence}`, failures: 0 };
+      this.held = { batch: this.buffer.hold(this.maxBatchRows), id: `${this.batchIdPrefix}${++this.sequence}`, failures: 0 };
     }
     const writing = this.send(this.held).finally(() => {
       this.writing = null;

@@ -60,6 +60,24 @@ export class PendingIds {
     }
   }
 
+  /** Ids per account (one entry per account and meter). */
+  *countsByAccount(): Generator<[accountId: string, ids: number]> {
+    for (const { accountId, ids } of this.byScope.values()) yield [accountId, ids.size];
+  }
+
+  /** Moves these accounts' ids out, into a set of their own. */
+  takeAccounts(accounts: ReadonlySet<string>): PendingIds {
+    const taken = new PendingIds();
+    for (const [k, scope] of this.byScope) {
+      if (!accounts.has(scope.accountId)) continue;
+      this.byScope.delete(k);
+      this.size -= scope.ids.size;
+      taken.byScope.set(k, scope);
+      taken.size += scope.ids.size;
+    }
+    return taken;
+  }
+
   *entries(): Generator<[accountId: string, meter: MeterRef, id: string, p: PendingId]> {
     for (const { accountId, meter, ids } of this.byScope.values()) for (const [id, p] of ids) yield [accountId, meter, id, p];
   }
@@ -177,12 +195,53 @@ export class UsageBuffer {
   /**
    * Takes the buffer as a batch that stays pending (in size(), its ids in pendingId()) until
    * release(): for a writer that may have committed a batch it never heard back about, so the batch
-   * must be re-sent as it was, under its id, while new calls gather for the next one.
+   * must be re-sent as it was, under its id, while new calls gather for the next one. A buffer of
+   * more than `maxRows` rows and ids (a backlog) goes as several batches of whole accounts: an
+   * account's counts and ids stay in one transaction, so a call's id is never written without its count.
    */
-  hold(): TakenBatch {
+  hold(maxRows = Number.POSITIVE_INFINITY): TakenBatch {
     if (this.held) throw new Error("A flush already holds a batch: it must be written before the next is taken.");
-    this.held = this.take();
+    this.held = this.bufferedSize() <= maxRows ? this.take() : this.takeAccounts(maxRows);
     return this.held;
+  }
+
+  /** Whole accounts, in the order they were first buffered, up to `maxRows` rows and ids (or one account, however large). */
+  private takeAccounts(maxRows: number): TakenBatch {
+    const rows = new Map<string, number>();
+    const count = (accountId: string, n: number) => rows.set(accountId, (rows.get(accountId) ?? 0) + n);
+    for (const r of this.minutes.values()) count(r.accountId, 1);
+    for (const e of this.limitEvents.values()) count(e.accountId, 1);
+    for (const [accountId, n] of this.ids.countsByAccount()) count(accountId, n);
+    const chosen = new Set<string>();
+    let total = 0;
+    for (const [accountId, n] of rows) {
+      if (chosen.size && total + n > maxRows) continue;
+      chosen.add(accountId);
+      total += n;
+    }
+    const minutes = new Map<string, MinuteCounts>();
+    const keys = new Set<string>();
+    for (const [k, r] of this.minutes) {
+      if (!chosen.has(r.accountId)) continue;
+      this.minutes.delete(k);
+      minutes.set(k, r);
+      keys.add(r.keyId);
+    }
+    const limitEvents = new Map<string, LimitEventCount>();
+    for (const [k, e] of this.limitEvents) {
+      if (!chosen.has(e.accountId)) continue;
+      this.limitEvents.delete(k);
+      limitEvents.set(k, e);
+    }
+    // A key belongs to one account: its last use goes with that account's rows.
+    const keysUsed = new Map<string, number>();
+    for (const keyId of keys) {
+      const at = this.keysUsed.get(keyId);
+      if (at === undefined) continue;
+      this.keysUsed.delete(keyId);
+      keysUsed.set(keyId, at);
+    }
+    return new TakenBatch(minutes, limitEvents, this.ids.takeAccounts(chosen), keysUsed);
   }
 
   /** The held batch is written. */
