@@ -46,7 +46,7 @@ export class Metrics {
   });
   readonly flushSeconds = new Histogram({ name: "headroom_meter_flush_seconds", help: "Duration of one meter flush transaction.", buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
   readonly flushRows = new Histogram({ name: "headroom_meter_flush_rows", help: "Rollup rows and ids written per flush.", buckets: [1, 10, 100, 1_000, 10_000, 100_000], registers: [this.registry] });
-  readonly flushFailures = new Counter({ name: "headroom_meter_flush_failures_total", help: "Flushes that failed (busy database) and were retried.", registers: [this.registry] });
+  readonly flushFailures = new Counter({ name: "headroom_meter_flush_failures_total", help: "Flushes that failed (a busy or unreachable database) and were retried.", registers: [this.registry] });
   readonly counterStoreDegraded = new Gauge({
     name: "headroom_counter_store_degraded",
     help: "1 while the shared counter store (Redis) is unreachable and calls are counted in this process, else 0.",
@@ -57,7 +57,12 @@ export class Metrics {
     help: "Calls and event batches counted in this process because the shared counter store (Redis) was unreachable.",
     registers: [this.registry],
   });
-  readonly bufferDepth = new Gauge({ name: "headroom_meter_buffer_rows", help: "Rows and ids waiting for the next flush.", registers: [this.registry] });
+  readonly bufferDepth = new Gauge({ name: "headroom_meter_buffer_rows", help: "Rows and ids not written yet: buffered, and the batch a flush is writing or will re-send.", registers: [this.registry] });
+  readonly bufferDropped = new Counter({
+    name: "headroom_meter_buffer_dropped_total",
+    help: "Calls and events answered whose usage (counts, limit events, id) was not kept because the meter's buffer was full (the database unreachable for long).",
+    registers: [this.registry],
+  });
   readonly notices = new Gauge({ name: "headroom_outbox_messages", help: "Outbox messages by channel and status.", labelNames: ["channel", "status"] as const, registers: [this.registry] });
   readonly providerCalls = new Counter({ name: "headroom_billing_provider_calls_total", help: "Calls to the billing provider by provider and outcome.", labelNames: ["provider", "operation", "outcome"] as const, registers: [this.registry] });
   readonly webhookEvents = new Counter({ name: "headroom_webhook_events_total", help: "Incoming billing webhooks by type and result.", labelNames: ["type", "result"] as const, registers: [this.registry] });

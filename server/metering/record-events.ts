@@ -3,7 +3,7 @@ import type { EventOutcomes, EventsRequest } from "./counter-store";
 import type { KeyEntry } from "./key-cache";
 import type { MeterSpec } from "./meters";
 import type { AccountTerms } from "./terms";
-import type { PendingId, UsageBuffer } from "./usage-buffer";
+import type { PendingIdLookup, UsageBuffer } from "./usage-buffer";
 
 export interface UsageEvent {
   id: string;
@@ -52,7 +52,7 @@ export function recordEvents(ctx: EventsContext, events: readonly UsageEvent[]):
   const result: EventsResult = { accepted: 0, duplicates: 0, rejected: [] };
   // A batch usually carries a handful of keys (and accounts): each key is hashed and looked up once.
   const keys = new Map<string, KeyEntry | null>();
-  const batches = new Map<string, { accountId: string; meter: MeterSpec; ids: Set<string>; pending: Map<string, PendingId> | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
+  const batches = new Map<string, { accountId: string; meter: MeterSpec; ids: Set<string>; pending: PendingIdLookup | undefined; events: Array<{ e: UsageEvent; entry: KeyEntry }> }>();
   for (let index = 0; index < events.length; index++) {
     const e = events[index]!;
     const meter = ctx.meter(e.meter);
