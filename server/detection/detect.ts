@@ -73,6 +73,7 @@ export class Detector {
 
   private async evaluateAccount(accountId: string): Promise<NoticeView[]> {
     const now = this.o.clock.now();
+    await this.o.meter.prepare(accountId);
     const s = this.o.meter.standing(accountId);
     const out: NoticeView[] = [];
     const approaching = s.plan.thresholds[0] ?? 0.8;
@@ -164,6 +165,7 @@ export class Detector {
     const now = this.o.clock.now();
     const out: NoticeView[] = [];
     for (const accountId of accountIds) {
+      await this.o.meter.prepare(accountId);
       const s = this.o.meter.standing(accountId);
       // Not refused at all (a grandfathered account is in shadow until its date): nothing to announce.
       if (s.mode !== "enforce") continue;

@@ -4,7 +4,8 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { TEST_DATABASE_URL } from "../testing/check-services";
 import { ChangeFeed, type Change } from "./change-feed";
-import { ChangeRelay, PgNotifyRelayTransport, RedisRelayTransport, type RelayTransport } from "./change-relay";
+import { PgNotifyRelayTransport } from "../db/pg/change-relay-transport";
+import { ChangeRelay, RedisRelayTransport, type RelayTransport } from "./change-relay";
 import { createLogger } from "./logger";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -79,6 +79,8 @@ export interface CounterStore<Sync extends boolean = boolean> {
   account(terms: AccountTerms, nowMs: number, meter: MeterRef): AccountCounters;
   /** The meter's counts were built for other terms (another billing period or plan start): rebuild after a flush. */
   stale(terms: AccountTerms, meter: MeterRef): boolean;
+  /** The store holds the account's counts on the meter: account() reads nothing from the rollups. */
+  knows(accountId: string, meter: MeterRef): boolean;
   /** Forgets every meter's counts of the account. */
   forget(accountId: string): void;
   status(): CounterStoreStatus;
@@ -207,6 +209,10 @@ export class MemoryCounterStore implements CounterStore<true> {
   stale(terms: AccountTerms, meter: MeterRef): boolean {
     const c = this.countersOf(meter).get(terms.id);
     return c !== undefined && (c.billingAnchorMs !== terms.billingAnchorMs || c.planStartedAtMs !== terms.planStartedAtMs || c.quotaWindow !== terms.quotaWindow);
+  }
+
+  knows(accountId: string, meter: MeterRef): boolean {
+    return this.countersOf(meter).has(accountId);
   }
 
   forget(accountId: string): void {

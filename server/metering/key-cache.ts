@@ -27,6 +27,11 @@ export class KeyCache {
     return entry;
   }
 
+  /** The key was found before and is kept: get() reads nothing. */
+  has(key: string): boolean {
+    return this.byHash.has(hashKey(key));
+  }
+
   clear(): void {
     this.byHash.clear();
   }

@@ -1,6 +1,7 @@
 import type { Catalog } from "../../shared/catalog";
 import type { LimitStatus } from "../../shared/limits";
 import { meteringQueries, type MeteringQueries, type MeteringStore } from "../db/queries/metering";
+import { hashKey } from "../keys/keys";
 import { persistedUsage } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
@@ -13,6 +14,7 @@ import { KeyCache } from "./key-cache";
 import { MeterSpecs, type MeterSpec, type UnknownMeter } from "./meters";
 import { recordEvents, type EventsResult, type UsageEvent } from "./record-events";
 import type { AccountTerms } from "./terms";
+import type { PrimedReads, SyncReads } from "./primed-reads";
 import { TermsCache } from "./terms-cache";
 import { UsageBuffer } from "./usage-buffer";
 
@@ -31,7 +33,19 @@ export interface MeterStanding {
 export interface MeterOptions<Sync extends boolean = true> {
   /** The plans the terms are read from. */
   catalog: Catalog;
-  sqlite: MeteringStore;
+  /** The SQLite database (the embedded default): every read answers at once, and so does check(). */
+  sqlite?: MeteringStore;
+  /**
+   * Or an asynchronous store's reads (PostgreSQL): before each call is decided the meter reads what it
+   * lacks into these, and check() answers a promise. The same object the counter store starts from.
+   */
+  primed?: PrimedReads;
+  /** PostgreSQL: the advice the upgrade link of an over-cap answer carries, read before the call is decided. */
+  prepareRecommendation?: (accountId: string) => Promise<unknown>;
+  /** Names this process's flushes (their batch ids) on an asynchronous store. */
+  instanceId?: string;
+  /** Usage kept unwritten at most while the database cannot be written (see Flusher). */
+  maxPendingRows?: number;
   clock: Clock;
   logger: Logger;
   /** How often the buffer is written (ms). */
@@ -61,7 +75,11 @@ export interface MeterOptions<Sync extends boolean = true> {
  * whole or not at all.
  */
 export class Meter<Sync extends boolean = true> {
-  private readonly q: MeteringQueries;
+  /** SQLite's statements; null on an asynchronous store. */
+  private readonly lite: MeteringQueries | null;
+  /** An asynchronous store's reads, made before each decision; null on SQLite. */
+  private readonly primed: PrimedReads | null;
+  private readonly reads: SyncReads;
   /** The catalog's meters, resolved once. */
   readonly meters: MeterSpecs;
   private readonly keys: KeyCache;
@@ -75,13 +93,18 @@ export class Meter<Sync extends boolean = true> {
   private dataVersion: number;
 
   constructor(private readonly o: MeterOptions<Sync>) {
-    this.q = meteringQueries(o.sqlite);
+    if (!o.sqlite === !o.primed) throw new Error("A meter counts on SQLite or on an asynchronous store: give one of them");
+    this.lite = o.sqlite ? meteringQueries(o.sqlite) : null;
+    this.primed = o.primed ?? null;
+    this.reads = this.lite ?? this.primed!.reads;
     this.meters = new MeterSpecs(o.catalog);
-    this.keys = new KeyCache(this.q.keyByHash);
-    this.terms = new TermsCache(this.q, o.clock, o.catalog);
-    this.flusher = new Flusher(this.buffer, this.q.writeBatch, o);
-    this.counters = o.counters ?? new MemoryCounterStore(persistedUsage(o.sqlite), { ceilingPerMeter: o.catalog.data.keyCeiling === "per-meter" });
-    this.dataVersion = this.q.dataVersion();
+    this.keys = new KeyCache(this.reads.keyByHash);
+    this.terms = new TermsCache(this.reads, o.clock, o.catalog);
+    const flushing = { ...o, ...(o.instanceId !== undefined ? { instanceId: o.instanceId } : {}), ...(o.maxPendingRows !== undefined ? { maxPendingRows: o.maxPendingRows } : {}) };
+    this.flusher = new Flusher(this.buffer, this.lite ? this.lite.writeBatch : this.primed!.source, flushing);
+    const persisted = o.sqlite ? persistedUsage(o.sqlite) : this.primed!.persistedUsage;
+    this.counters = o.counters ?? new MemoryCounterStore(persisted, { ceilingPerMeter: o.catalog.data.keyCeiling === "per-meter" });
+    this.dataVersion = this.lite?.dataVersion() ?? 0;
   }
 
   start(): void {
@@ -97,8 +120,7 @@ export class Meter<Sync extends boolean = true> {
   async stop(deadlineMs = 4_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const until = Date.now() + deadlineMs;
-    while (!this.flush() && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    await this.flusher.drain(deadlineMs);
     if (this.pendingCount() > 0) this.o.logger.error({ pending: this.pendingCount() }, "meter stopped with unflushed usage");
     await this.counters.close();
   }
@@ -112,7 +134,9 @@ export class Meter<Sync extends boolean = true> {
 
   /** Another connection (the CLI, a second process) committed: forget cached keys and terms. */
   refreshIfChangedElsewhere(): void {
-    const v = this.q.dataVersion();
+    // An asynchronous store has no data_version: other instances' changes come through the change relay.
+    if (!this.lite) return;
+    const v = this.lite.dataVersion();
     if (v === this.dataVersion) return;
     this.dataVersion = v;
     this.keys.clear();
@@ -128,7 +152,19 @@ export class Meter<Sync extends boolean = true> {
   /** The account's plan or terms changed: new caps from the next call, counters rebuilt from the rollups after a flush. */
   reloadAccount(accountId: string): void {
     this.terms.forget(accountId);
-    if (this.flush()) this.counters.forget(accountId);
+    this.rebuildAfterFlush(accountId);
+  }
+
+  /** Forgets the account's counts once what this process counted is written, so they are rebuilt from the rollups. */
+  private rebuildAfterFlush(accountId: string): void {
+    if (this.lite) {
+      // If the write must wait, the next call finds the counts stale and tries again.
+      if (this.flush()) this.counters.forget(accountId);
+      return;
+    }
+    void this.flusher.flushAsync().then((written) => {
+      if (written) this.counters.forget(accountId);
+    });
   }
 
   /** An operator changed a plan's enforcement mode: every account's terms are re-read. */
@@ -148,7 +184,7 @@ export class Meter<Sync extends boolean = true> {
    * from the rollups once what this process counted is written (if the write must wait, the next call rebuilds).
    */
   private refreshIfStale(terms: AccountTerms, meter: MeterSpec): void {
-    if (this.counters.stale(terms, meter) && this.flush()) this.counters.forget(terms.id);
+    if (this.counters.stale(terms, meter)) this.rebuildAfterFlush(terms.id);
   }
 
   private countersFor(terms: AccountTerms, nowMs: number, meter: MeterSpec): AccountCounters {
@@ -165,7 +201,43 @@ export class Meter<Sync extends boolean = true> {
    */
   check(key: string, cost: number, id?: string, meter?: string): Answer<CheckResult, Sync> {
     // A synchronous store answers synchronously (Sync = true): the cast only restates that.
-    return this.timedCheck(key, cost, id, meter) as Answer<CheckResult, Sync>;
+    if (!this.primed) return this.timedCheck(key, cost, id, meter) as Answer<CheckResult, Sync>;
+    return this.readAhead(key, id, meter).then(() => this.timedCheck(key, cost, id, meter)) as Answer<CheckResult, Sync>;
+  }
+
+  // ---- reading ahead (an asynchronous store) ---------------------------------------------
+
+  /** Reads what deciding this call will look up and the caches lack: the key, the account's terms and counts, the id's first decision, the advice. */
+  private async readAhead(key: string, id: string | undefined, meterId: string | undefined): Promise<void> {
+    const meter = meterId === undefined ? this.meters.default : this.meters.get(meterId);
+    if (!meter) return;
+    if (!this.keys.has(key)) await this.primed!.key(hashKey(key));
+    const entry = this.keys.get(key);
+    if (!entry || entry.revoked) return;
+    await this.readAccount(entry.accountId, [meter]);
+    if (id !== undefined && !this.buffer.pendingId(entry.accountId, meter, id)) await this.primed!.seenDecision(entry.accountId, meter.column, id);
+  }
+
+  /** The account's terms (when not kept), each meter's counts (when the store does not hold them), and the advice. */
+  private async readAccount(accountId: string, meters: readonly MeterSpec[]): Promise<void> {
+    const p = this.primed!;
+    const now = this.o.clock.now();
+    if (!this.terms.fresh(accountId) && !(await p.account(accountId, this.terms.noticesSince(now)))) return;
+    const terms = this.terms.get(accountId);
+    await Promise.all(
+      meters
+        .filter((m) => !this.counters.knows(accountId, m) || this.counters.stale(terms, m))
+        .map((m) => p.persisted(accountId, m.column, terms.billingAnchorMs, now, terms.planStartedAtMs, terms.quotaWindow)),
+    );
+    await this.o.prepareRecommendation?.(accountId);
+  }
+
+  /**
+   * On an asynchronous store, reads what standing() and limitsFor() will look up for the account;
+   * on SQLite there is nothing to read first. Callers off the hot path await it before either.
+   */
+  async prepare(accountId: string): Promise<void> {
+    if (this.primed) await this.readAccount(accountId, this.meters.all);
   }
 
   private timedCheck(key: string, cost: number, id: string | undefined, meter: string | undefined): CheckResult | Promise<CheckResult> {
@@ -204,7 +276,7 @@ export class Meter<Sync extends boolean = true> {
     const terms = this.terms.get(entry.accountId);
     this.refreshIfStale(terms, meter);
     const parts: CallParts = { entry, terms, meter, ceilingPerMinute: this.o.ceilingPerMinute, nowMs, cost, recommend: this.o.recommendPlan };
-    const seen = id === undefined ? null : (this.buffer.pendingId(terms.id, meter, id)?.decision ?? this.q.seenDecision(terms.id, meter.column, id));
+    const seen = id === undefined ? null : (this.buffer.pendingId(terms.id, meter, id)?.decision ?? this.reads.seenDecision(terms.id, meter.column, id));
     const out = this.counters.consume({ terms, meter, keyId: entry.keyId, cost, nowMs, ceilingPerMinute: this.o.ceilingPerMinute, graceMs: this.o.graceMs, id, seen });
     return out instanceof Promise ? out.then((o) => this.counted(parts, o, id)) : this.counted(parts, out, id);
   }
@@ -265,6 +337,32 @@ export class Meter<Sync extends boolean = true> {
 
   /** Usage the provider already served (/v1/events), each event decided and counted once by its id on its meter. */
   recordEvents(events: UsageEvent[]): Answer<EventsResult, Sync> {
+    if (!this.primed) return this.recordNow(events);
+    return this.readAheadEvents(events).then(() => this.recordNow(events)) as Answer<EventsResult, Sync>;
+  }
+
+  /** Reads what recording a batch will look up: its keys, its accounts' terms and counts, which of its ids are stored already. */
+  private async readAheadEvents(events: readonly UsageEvent[]): Promise<void> {
+    const p = this.primed!;
+    const keys = [...new Set(events.map((e) => e.key))];
+    await Promise.all(keys.filter((k) => !this.keys.has(k)).map((k) => p.key(hashKey(k))));
+    const groups = new Map<string, { accountId: string; meter: MeterSpec; ids: string[] }>();
+    for (const e of events) {
+      const meter = this.meters.get(e.meter);
+      const entry = meter ? this.keys.get(e.key) : null;
+      if (!meter || !entry || entry.revoked) continue;
+      const k = `${entry.accountId}\u0000${meter.id}`;
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = { accountId: entry.accountId, meter, ids: [] }));
+      g.ids.push(e.id);
+    }
+    const accounts = new Map<string, MeterSpec[]>();
+    for (const g of groups.values()) accounts.set(g.accountId, [...(accounts.get(g.accountId) ?? []), g.meter]);
+    await Promise.all([...accounts].map(([accountId, meters]) => this.readAccount(accountId, meters)));
+    await Promise.all([...groups.values()].map((g) => p.storedIds(g.accountId, g.meter.column, g.ids)));
+  }
+
+  private recordNow(events: UsageEvent[]): Answer<EventsResult, Sync> {
     const nowMs = this.o.clock.now();
     // As check(): a synchronous store records synchronously.
     return recordEvents(
@@ -278,7 +376,7 @@ export class Meter<Sync extends boolean = true> {
           this.refreshIfStale(req.terms, this.meters.get(req.meter.id)!);
           return this.counters.consumeEvents(req);
         },
-        storedIds: this.q.storedIds,
+        storedIds: this.reads.storedIds,
         buffer: this.buffer,
       },
       events,
@@ -297,8 +395,14 @@ export class Meter<Sync extends boolean = true> {
     return this.flusher.flush();
   }
 
+  /** Writes what is buffered now (on an asynchronous store, waits for the write); true when nothing is pending afterwards. */
+  flushNow(): Promise<boolean> {
+    return this.flusher.flushAsync();
+  }
+
   /** Forgets idempotency ids older than `retainMs` (at least 48 h). */
-  pruneIds(retainMs: number): number {
-    return this.q.pruneIds(this.o.clock.now() - Math.max(retainMs, 48 * 3_600_000));
+  async pruneIds(retainMs: number): Promise<number> {
+    const beforeMs = this.o.clock.now() - Math.max(retainMs, 48 * 3_600_000);
+    return this.lite ? this.lite.pruneIds(beforeMs) : this.primed!.source.pruneIds(beforeMs);
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { DAY_MS } from "../../shared/limits";
 import type { WindowName } from "../../shared/plans";
+import type { AsyncMeteringQueries } from "../db/queries/metering";
 import type { Clock } from "../lib/clock";
 import type { Logger } from "../lib/logger";
 import type { Metrics } from "../lib/metrics";
@@ -38,8 +39,10 @@ export interface RedisCounterStoreOptions {
   redis?: Redis;
   /** Prefix of every key, so several deployments (or tests) can share one Redis. */
   prefix: string;
-  /** The rollups' counts a missing window is seeded from (see PersistedUsage). */
+  /** The rollups' counts this process starts an account from (see PersistedUsage). */
   persisted: PersistedUsage;
+  /** On an asynchronous store (PostgreSQL), the rollups' counts a window missing in Redis is seeded from, read when it is found missing. */
+  seed?: AsyncMeteringQueries["persisted"];
   ceilingPerMeter?: boolean;
   clock: Clock;
   logger: Logger;
@@ -207,7 +210,7 @@ export class RedisCounterStore implements CounterStore<false> {
       args[args.length - 1] = seq = ++this.seq;
       reply = await this.redis.headroomCheck(...args);
       if (reply[0] === -1) {
-        const seed = this.persisted(terms, meter, nowMs);
+        const seed = await this.seedOf(terms, meter, nowMs);
         args.splice(-5, 3, seed.dayUsed, seed.monthUsed, seed.minuteUsed);
         args[args.length - 1] = seq = ++this.seq;
         reply = await this.redis.headroomCheck(...args);
@@ -273,7 +276,7 @@ export class RedisCounterStore implements CounterStore<false> {
       seq = ++this.seq;
       reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, "", "", "", this.process, seq, ...tail);
       if (reply[0] === -1) {
-        const seed = this.persisted(terms, meter, nowMs);
+        const seed = await this.seedOf(terms, meter, nowMs);
         seq = ++this.seq;
         reply = await this.redis.headroomEvents(keys.length, ...keys, nowMs, ...head, seed.dayUsed, seed.monthUsed, seed.minuteUsed, this.process, seq, ...tail);
       }
@@ -438,6 +441,10 @@ export class RedisCounterStore implements CounterStore<false> {
     return this.local.stale(terms, meter);
   }
 
+  knows(accountId: string, meter: MeterRef): boolean {
+    return this.local.knows(accountId, meter);
+  }
+
   forget(accountId: string): void {
     this.local.forget(accountId);
   }
@@ -457,6 +464,22 @@ export class RedisCounterStore implements CounterStore<false> {
 
   private periodKey(tag: string, meter: MeterRef, c: AccountCounters): string {
     return `${tag}:p:${meter.id}:${c.monthFromMs}-${c.period.endMs}`;
+  }
+
+  /**
+   * The counts a missing window is seeded with. With an asynchronous store (PostgreSQL) they are read
+   * from it now; if it cannot answer, this process's own view of the account stands in (what it read
+   * when it first met the account, plus what it counted since), and the call is still answered.
+   */
+  private async seedOf(terms: AccountTerms, meter: MeterRef, nowMs: number): Promise<{ dayUsed: number; monthUsed: number; minuteUsed: number }> {
+    if (!this.o.seed) return this.persisted(terms, meter, nowMs);
+    try {
+      return await this.o.seed(terms.id, meter.column, terms.billingAnchorMs, nowMs, terms.planStartedAtMs, terms.quotaWindow);
+    } catch (err) {
+      this.o.logger.warn({ err, accountId: terms.id }, "could not read the rollups to seed the shared counts; seeding from this instance's view");
+      const c = this.local.account(terms, nowMs, meter);
+      return { dayUsed: c.dayUsed, monthUsed: c.monthUsed, minuteUsed: c.minute.count(nowMs) };
+    }
   }
 
   /** The rollups' counts to seed missing windows with; read once for the calls of a burst that all found them missing. */

@@ -32,6 +32,17 @@ export class TermsCache {
     return t;
   }
 
+  /** The account's terms are kept and still hold now: get() reads nothing. */
+  fresh(accountId: string): boolean {
+    const cached = this.terms.get(accountId);
+    return cached !== undefined && this.clock.now() < cached.reloadAtMs;
+  }
+
+  /** How far back get() reads delivered notices from now. */
+  noticesSince(nowMs: number): number {
+    return nowMs - NOTICE_LOOKBACK_MS;
+  }
+
   forget(accountId: string): void {
     this.terms.delete(accountId);
   }

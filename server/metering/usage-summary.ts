@@ -42,6 +42,7 @@ export async function getUsageOverview(db: Store, meter: Meter, account: Account
   const dayMs = startOfUtcDay(nowMs);
   let period: UsageOverview["period"] | undefined;
   const meters: MeterOverview[] = [];
+  await meter.prepare(account.id);
   for (const m of meter.meters.all as readonly MeterSpec[]) {
     const standing = meter.limitsFor(account.id, m.id);
     period ??= standing.period;

@@ -35,6 +35,7 @@ export function bannerOnWire(v: NoticeView | null) {
  */
 export async function currentBannerFor(deps: Pick<Deps, "db" | "catalog" | "notify" | "meter" | "advisor">, accountId: string): Promise<NoticeView | null> {
   const account = await getAccount(deps.db, deps.catalog, accountId);
+  await deps.meter.prepare(accountId);
   const period = deps.meter.limitsFor(accountId).period;
   const view = await currentBanner(deps.notify, { id: account.id, planId: account.plan.id, periodStartMs: period.startMs });
   return view ? withAdvice(deps.notify, view, deps.advisor.switchFor(accountId)) : null;

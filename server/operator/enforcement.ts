@@ -60,6 +60,7 @@ export async function enforcementReadiness(ctx: EnforcementContext, raw: z.input
     await Promise.all(list
     .filter((a) => input.accountIds !== undefined || !a.ownMode)
     .map(async (a) => {
+      await ctx.meter.prepare(a.id);
       const s = ctx.meter.standing(a.id);
       // Over a cap of any meter; the days over are the most any one meter had.
       const overNow = s.meters.some((m) => m.limits.some((l) => l.state === "over"));

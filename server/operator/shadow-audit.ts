@@ -59,6 +59,7 @@ export async function shadowAudit(db: Store, catalog: Catalog, meter: Meter, adv
       // The one rule, against the caps the account has now (whatever plan it was on that day).
       if (dayOverCaps(a.caps, { calls, peakMinute: d.peakMinute })) daysOver++;
     }
+    await meter.prepare(a.id);
     const standing = meter.limitsFor(a.id);
     const monthOver = standing.limits.some((l) => l.window === "month" && l.state === "over");
     if (daysOver === 0 && !monthOver) continue;

@@ -3,6 +3,7 @@ import { termsLine } from "../../shared/plan-terms";
 import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, judgePlan, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
+import { isPg } from "../db/queries/dispatch";
 import type { Store } from "../db/queries/store";
 import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, meterColumnOf, usageDays, usageDaysNow, type MeterColumn, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
@@ -136,6 +137,8 @@ export class PlanAdvisor {
     const now = this.clock.now();
     const hit = this.kept(accountId, now);
     if (hit?.round === this.round) return hit.view.switchTo;
+    // On PostgreSQL nothing can be read here: the meter reads the advice before it decides a call (prepare).
+    if (isPg(this.db)) return hit?.view.switchTo ?? null;
     const terms = adviceTermsNow(this.db, accountId);
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
@@ -146,6 +149,11 @@ export class PlanAdvisor {
       monthUsed: callsServedNow(this.db, accountId, meter, w.monthFromMs, now + 1),
     }));
     return this.keep(terms, usage, now, this.round, this.drops).switchTo;
+  }
+
+  /** Makes switchFor's answer for the account ready (on PostgreSQL the meter awaits this before a call). */
+  async prepare(accountId: string): Promise<void> {
+    await this.compare(accountId);
   }
 
   /** Another process committed something: each kept answer is checked against its account's terms before it is used again. */
