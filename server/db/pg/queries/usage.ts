@@ -107,12 +107,16 @@ export async function usageMinutes(db: PgDb, accountId: string, meter: MeterColu
     .orderBy(asc(usageMinute.minuteMs));
 }
 
+/**
+ * The least of each meter value's first day: each `min` is the first entry of the primary key's
+ * (account, meter) range, a few buffers, where `min` over `meter in (a, b)` reads every day row the
+ * account has (one heap page each, as days of many accounts are written together).
+ */
 export async function firstUsageDay(db: PgDb, accountId: string, meter: MeterColumn): Promise<number | null> {
-  const [row] = await db
-    .select({ dayMs: sql<number | null>`min(${usageDay.dayMs})`.mapWith(Number) })
-    .from(usageDay)
-    .where(and(eq(usageDay.accountId, accountId), meterIn(usageDay.meter, meter)));
-  return row?.dayMs ?? null;
+  const first = (m: string) => sql`(select min(${usageDay.dayMs}) from ${usageDay} where ${and(eq(usageDay.accountId, accountId), eq(usageDay.meter, m))})`;
+  const { rows } = await db.execute<{ day: string | null }>(sql`select ${meter[0] === meter[1] ? first(meter[0]) : sql`least(${first(meter[0])}, ${first(meter[1])})`} as day`);
+  const day = rows[0]?.day;
+  return day === null || day === undefined ? null : Number(day);
 }
 
 export async function hasUsage(db: PgDb, accountId: string): Promise<boolean> {
