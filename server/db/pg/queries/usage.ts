@@ -59,15 +59,22 @@ export async function callsServedBetween(db: PgDb, accountId: string, meter: Met
   return Number(rows[0]!.n);
 }
 
+/**
+ * Units served in one day's row or one minute's rows. By `=`, as the SQLite side reads them: the
+ * planner estimates it from the column's distinct values, where a range one millisecond wide looks
+ * empty to it and sends it down the primary key, through the minute's rows of every key.
+ */
+const servedOn = (table: typeof usageDay | typeof usageMinute, at: number, accountId: string, meter: MeterColumn): SQL => {
+  const atColumn = table === usageDay ? usageDay.dayMs : usageMinute.minuteMs;
+  return sql`(select coalesce(sum(${table.allowed} + ${table.wouldThrottle}), 0) from ${table} where ${and(eq(table.accountId, accountId), meterIn(table.meter, meter), eq(atColumn, at))})`;
+};
+
 /** Reads what the rollups hold for an account's current windows on one meter, in one round trip. */
 export function persistedUsage(db: PgDb) {
   return async (accountId: string, meter: MeterColumn, billingAnchorMs: number, nowMs: number, planStartedAtMs: number | null = null, quotaWindow: "month" | "year" = "month") => {
     const period = billingPeriodAt(billingAnchorMs, nowMs, quotaWindow);
-    const today = startOfUtcDay(nowMs);
-    const minute = startOfMinute(nowMs);
-    // [d, d + 1) of an integer column is `= d`: the day's row and the minute's rows, as the SQLite side reads them.
     const { rows } = await db.execute<{ day: string; month: string; minute: string }>(
-      sql`select ${servedDays(accountId, meter, today, today + 1)} as day, ${servedBetween(accountId, meter, monthWindowStart(period, planStartedAtMs), period.endMs)} as month, ${servedMinutes(accountId, meter, minute, minute + 1)} as minute`,
+      sql`select ${servedOn(usageDay, startOfUtcDay(nowMs), accountId, meter)} as day, ${servedBetween(accountId, meter, monthWindowStart(period, planStartedAtMs), period.endMs)} as month, ${servedOn(usageMinute, startOfMinute(nowMs), accountId, meter)} as minute`,
     );
     const row = rows[0]!;
     return { dayUsed: Number(row.day), monthUsed: Number(row.month), minuteUsed: Number(row.minute) };
