@@ -72,8 +72,12 @@ const ANCHOR = Date.parse("2026-11-05T13:37:00Z");
 const METER = usage.meterColumn("api", true);
 
 const MIGRATED_INDEX = "usage_minute_account_idx on usage_minute (account_id, meter, minute_ms)";
-/** What drizzle can declare in both schemas (it has no INCLUDE): the counters as trailing key columns. */
-const PROPOSED_INDEX = "usage_minute_account_idx on usage_minute (account_id, meter, minute_ms, allowed, would_throttle, throttled, ceiling)";
+/**
+ * The counters carried in the index's leaves (not its keys), so the reads are index-only scans. A
+ * PostgreSQL-only change under the same name: drizzle cannot declare INCLUDE, so it would be a
+ * hand-written migration, and SQLite's index (and its flush) stay as they are.
+ */
+const PROPOSED_INDEX = "usage_minute_account_idx on usage_minute (account_id, meter, minute_ms) include (allowed, would_throttle, throttled, ceiling)";
 
 /** The page's reads for one account, as the portal's two calls (overview, history) and the meter's counter seed make them. */
 function pageQueries(db: PgDb): Array<[string, () => Promise<unknown>]> {

@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { DemoDay, DemoSeed } from "../../queries/demo";
 import type { PgDb } from "../client";
 import { accounts, apiKeys, type AccountRow } from "../schema";
+import type { PgTx } from "./operator";
 
 /** The PostgreSQL side of `server/db/queries/demo.ts`: the same seed, written in one transaction. */
 export type { DemoDay, DemoSeed };
@@ -11,8 +12,6 @@ export type { DemoDay, DemoSeed };
  * parameter, where drizzle would spread it into a list), so a chunk is one round trip.
  */
 const CHUNK = 5_000;
-
-type PgTx = Parameters<Parameters<PgDb["transaction"]>[0]>[0];
 
 /** Minute rows waiting for their statement, column by column. */
 class MinuteChunk {
