@@ -599,6 +599,11 @@ if (pgUsage) {
     out.push(`  ${v.index}:`);
     for (const q of v.queries) out.push(`    ${q.name.padEnd(72)} buffers ${String(q.emptyBuffers).padStart(4)} → ${String(q.fullBuffers).padStart(5)}  ${q.plan}`);
   }
+  const f = pgUsage.flushes;
+  const flushLine = (name: string, c: typeof f.migrated) => `${name}: median ${c.medianMs.toFixed(1)} ms per flush, ${(c.hotShare * 100).toFixed(0)}% of updates HOT, account index ${c.indexMb.toFixed(0)} MB after`;
+  out.push(
+    `  the writes, ${f.flushes} flushes of ${fmtInt(f.rowsPerFlush)} keys' current minute (upserts adding to each row), side by side: ${flushLine("as migrated", f.migrated)}; ${flushLine("proposed", f.proposed)} (${fmtRatio(f.proposed.medianMs / f.migrated.medianMs)} the time)`,
+  );
 }
 // The run itself keeps about two processes busy, so only the load average before it says whether others competed.
 if (loadAverageAtStart[0]! > machine.cores * 0.5) {

@@ -57,6 +57,17 @@ export interface PgUsageResult {
   runs: number;
   asMigrated: PgUsageVariant;
   proposed: PgUsageVariant;
+  /** What the proposed index costs the writes: the same flushes into a table with each index, side by side. */
+  flushes: { flushes: number; rowsPerFlush: number; migrated: FlushCost; proposed: FlushCost };
+}
+
+export interface FlushCost {
+  /** Median time of one flush (a multi-row upsert adding to every key's row of the current minute), ms. */
+  medianMs: number;
+  /** Share of the row updates PostgreSQL made HOT (no new index entries). */
+  hotShare: number;
+  /** The account index's size after the flushes, MB (no vacuum in between). */
+  indexMb: number;
 }
 
 const KEYS_PER_ACCOUNT = 2;
@@ -181,6 +192,51 @@ function variant(index: string, measured: Awaited<ReturnType<typeof measure>>): 
   return { index, queries, page: { emptyMs, fullMs, ratio: fullMs / emptyMs } };
 }
 
+/** A busy minute: a flush every 250 ms adding to the row of every key. */
+const FLUSHES = 240;
+
+/**
+ * The write side of the proposal: two tables like usage_minute, one with each account index, 100
+ * minutes of every key's rows in each, then FLUSHES upserts of the next minute's rows of every key
+ * (each its own transaction, as the meter's flushes are), alternating between the two. The counters
+ * an upsert adds to are in the proposed index, so none of its updates can be HOT.
+ */
+async function flushCost(pool: pg.Pool): Promise<{ migrated: FlushCost; proposed: FlushCost }> {
+  const tables = { migrated: MIGRATED_INDEX, proposed: PROPOSED_INDEX } as const;
+  const times: Record<keyof typeof tables, number[]> = { migrated: [], proposed: [] };
+  const minute = 1_000_000;
+  for (const [name, index] of Object.entries(tables)) {
+    const table = `flush_${name}`;
+    await pool.query(`create table ${table} (like usage_minute including defaults including constraints, primary key (minute_ms, key_id, meter))`);
+    await pool.query(`create index ${table}_account_idx on ${table} ${index.slice(index.indexOf("("))}`);
+    await pool.query(
+      `insert into ${table} (minute_ms, key_id, account_id, meter, allowed) select ${minute}::bigint + m::bigint * ${MINUTE_MS}, 'key_' || k, 'acc_' || (k / ${KEYS_PER_ACCOUNT}), 'api', 1
+       from generate_series(0, 99) m cross join generate_series(0, ${KEYS - 1}) k order by m, k`,
+    );
+    await pool.query(`vacuum (analyze) ${table}`);
+  }
+  const flush = (table: string) =>
+    `insert into ${table} (minute_ms, key_id, account_id, meter, allowed) select ${minute}::bigint + 100 * ${MINUTE_MS}::bigint, 'key_' || k, 'acc_' || (k / ${KEYS_PER_ACCOUNT}), 'api', 1
+     from generate_series(0, ${KEYS - 1}) k on conflict (minute_ms, key_id, meter) do update set allowed = ${table}.allowed + excluded.allowed`;
+  for (let i = 0; i < FLUSHES; i++) {
+    for (const name of i % 2 === 0 ? (["migrated", "proposed"] as const) : (["proposed", "migrated"] as const)) {
+      const t = performance.now();
+      await pool.query(flush(`flush_${name}`));
+      times[name].push(performance.now() - t);
+    }
+  }
+  await pool.query("select pg_stat_force_next_flush()");
+  const cost = async (name: keyof typeof tables): Promise<FlushCost> => {
+    const { rows } = await pool.query<{ upd: string; hot: string; bytes: string }>(
+      `select n_tup_upd as upd, n_tup_hot_upd as hot, pg_relation_size('flush_${name}_account_idx') as bytes from pg_stat_user_tables where relid = 'flush_${name}'::regclass`,
+    );
+    const r = rows[0]!;
+    const sorted = [...times[name]].sort((a, b) => a - b);
+    return { medianMs: sorted[sorted.length >> 1]!, hotShare: Number(r.hot) / Math.max(1, Number(r.upd)), indexMb: Number(r.bytes) / 2 ** 20 };
+  };
+  return { migrated: await cost("migrated"), proposed: await cost("proposed") };
+}
+
 export async function measurePgUsage(o: { rows: number; runs: number; log: (msg: string) => void; url?: string }): Promise<PgUsageResult> {
   const url = o.url ?? TEST_DATABASE_URL;
   const tag = randomBytes(5).toString("hex");
@@ -254,6 +310,8 @@ export async function measurePgUsage(o: { rows: number; runs: number; log: (msg:
       await vacuum(d.pool);
     }
     const proposed = await measure(empty, full, o.runs);
+    o.log(`pg-usage: ${FLUSHES} flushes of ${KEYS} keys' current minute into a table with each index…`);
+    const flushes = await flushCost(empty.pool);
     return {
       rows: Number(stored.n),
       accounts: ACCOUNTS,
@@ -266,6 +324,7 @@ export async function measurePgUsage(o: { rows: number; runs: number; log: (msg:
       runs: o.runs,
       asMigrated: variant(`${MIGRATED_INDEX}, as migrated`, asMigrated),
       proposed: variant(`${PROPOSED_INDEX}, proposed`, proposed),
+      flushes: { flushes: FLUSHES, rowsPerFlush: KEYS, ...flushes },
     };
   } finally {
     for (const d of opened) {
