@@ -15,9 +15,13 @@ import { accounts, anomalies, approvalRequests, experimentEvents, experiments, i
  * unit below inserts at most one event, so of two events of one instant the one inserted first has
  * the older xmin; ordered by `age(xmin)` (how many transactions ago), which stays right across the
  * 32-bit counter's wraparound. It is kept while a row is never updated, as events are (append-only);
- * the event id breaks what is left (two events of one transaction). Experiments themselves are
- * updated (edits, the end), which gives them a new xmin, so they take their creation order from
- * their first event: the "created" event is inserted in the transaction that inserts the experiment.
+ * the event id breaks what is left (two events of one transaction). Of two transactions writing at
+ * once, xmin says which began to write first where SQLite's one writer makes it the one that
+ * committed first: two operators' events of one millisecond, in either order. A dump and restore
+ * loads every row in one transaction: ties of one instant then fall back to the id's order.
+ * Experiments themselves are updated (edits, the end), which gives them a new xmin, so they take
+ * their creation order from their first event: the "created" event is inserted in the transaction
+ * that inserts the experiment.
  */
 export type { CohortAccount, ExperimentEventRow, ExperimentRow, NewExperimentRow };
 
