@@ -17,7 +17,9 @@
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
  * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_REDIS_URL (redis://127.0.0.1:6379),
  * BENCH_ONLY=check,redis,guarded,decide,events,bundle,pg-flush (a
- * comma-separated subset of the sections; the others print "–"), BENCH_CPU_PROF=<dir> to write a
+ * comma-separated subset of the sections; the others print "–"; `pg-usage`, the usage page's reads
+ * on PostgreSQL at 10 million minute rows, runs only when named: BENCH_PG_USAGE_ROWS (10000000),
+ * BENCH_PG_USAGE_RUNS (300), BENCH_DATABASE_URL (TEST_DATABASE_URL's default)), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
  * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`). The pg-flush section (the meter's flush
  * into PostgreSQL at TEST_DATABASE_URL vs SQLite) takes BENCH_PG_EVENTS (500000), BENCH_PG_FLUSH_EVENTS
@@ -31,6 +33,7 @@ import { measureBundle } from "./lib/bundle";
 import { BENCH_DIR, runScript, startTarget, type Target } from "./lib/child";
 import { eventsLoad, type EventsLoadResult } from "./lib/events-load";
 import { sideBySide, type Contender, type LoadOptions, type LoadResult } from "./lib/http-load";
+import { measurePgUsage } from "./lib/pg-usage";
 import { openRawStore } from "./lib/raw-sqlite";
 import { Redis } from "ioredis";
 import { deleteRedisPrefix } from "../server/testing/redis";
@@ -426,6 +429,15 @@ const pgFlush = await section("pg-flush", () => runScript<PgFlushResult>("pg-flu
 
 const bundles = await section("bundle", async () => measureBundle());
 
+// ---- 8: the usage page's reads on PostgreSQL, 10 million minute rows vs a near-empty table -------
+
+// Only when named (BENCH_ONLY=pg-usage): it loads 10 million rows (a few minutes, about 2 GB on disk while it runs).
+const pgUsage = ONLY?.has("pg-usage")
+  ? await section("pg-usage", () =>
+      measurePgUsage({ rows: num("BENCH_PG_USAGE_ROWS", 10_000_000), runs: Math.round(num("BENCH_PG_USAGE_RUNS", 300)), url: process.env.BENCH_DATABASE_URL, log }),
+    )
+  : undefined;
+
 // ---- the table ---------------------------------------------------------------------------------
 
 const rows: Row[] = [];
@@ -529,6 +541,22 @@ if (bundles?.production) {
   add({ measurement: "   first-page CSS, gzip", value: bundle ? `${bundle.cssGzipKb.toFixed(1)} kB` : "–" });
 }
 
+if (pgUsage) {
+  const rowsText = `${(pgUsage.rows / 1e6).toFixed(1)}M`;
+  for (const [i, v] of [pgUsage.asMigrated, pgUsage.proposed].entries()) {
+    const label = i === 0 ? "as migrated" : "counters in the account index (proposed)";
+    add({
+      measurement: `${i === 0 ? "8." : "  "} usage page's reads on PostgreSQL, ${rowsText} rows ÷ near-empty, ${label}`,
+      value: `${v.page.fullMs.toFixed(2)} ms`,
+      baseline: `${v.page.emptyMs.toFixed(2)} ms`,
+      ratio: fmtRatio(v.page.ratio),
+      target: "≤ 1.5",
+      pass: passFail(v.page.ratio <= 1.5),
+    });
+    for (const q of v.queries) add({ measurement: `     ${q.name}`, value: `${q.fullMs.toFixed(2)} ms`, baseline: `${q.emptyMs.toFixed(2)} ms`, ratio: fmtRatio(q.ratio), target: "≤ 1.5", pass: passFail(q.ratio <= 1.5) });
+  }
+} else if (ONLY?.has("pg-usage")) add({ measurement: "8. usage page's reads on PostgreSQL, 10M rows ÷ near-empty", target: "≤ 1.5" });
+
 const headers: Row = { measurement: "measurement", value: "value", baseline: "baseline", ratio: "ratio", cpu: "server CPU", cpuRatio: "CPU ratio", target: "target", pass: "pass" };
 const cols = Object.keys(headers) as Array<keyof Row>;
 const widths = cols.map((c) => Math.max(...[headers, ...rows].map((r) => r[c].length)));
@@ -604,6 +632,21 @@ for (const b of [bundles?.dist, bundles?.production]) {
   if (!b) continue;
   const what = b === bundles?.dist ? `dist/client, built ${b.indexHtmlMtime}${b.built ? " (just now)" : ""}${b.development ? ", a development build" : ""}` : "fresh production build";
   out.push(`first page (${what}): ${b.files.map((f) => `${f.file} ${(f.gzipBytes / 1000).toFixed(1)} kB`).join(", ")}`);
+}
+if (pgUsage) {
+  out.push(
+    `usage page on PostgreSQL: ${fmtInt(pgUsage.rows)} minute rows (${pgUsage.tableSize} with indexes) of ${fmtInt(pgUsage.accounts)} accounts × ${pgUsage.keys / pgUsage.accounts} keys × ${fmtInt(pgUsage.minutesPerKey)} minutes, ${fmtInt(pgUsage.dayRows)} day rows; ` +
+      `loaded in ${pgUsage.loadSeconds.toFixed(0)} s, VACUUM ANALYZE ${pgUsage.vacuumSeconds.toFixed(0)} s; medians of ${pgUsage.runs} interleaved rounds; buffers touched near-empty → full, and the full table's plan:`,
+  );
+  for (const v of [pgUsage.asMigrated, pgUsage.proposed]) {
+    out.push(`  ${v.index}:`);
+    for (const q of v.queries) out.push(`    ${q.name.padEnd(72)} buffers ${String(q.emptyBuffers).padStart(4)} → ${String(q.fullBuffers).padStart(5)}  ${q.plan}`);
+  }
+  const f = pgUsage.flushes;
+  const flushLine = (name: string, c: typeof f.migrated) => `${name}: median ${c.medianMs.toFixed(1)} ms per flush, ${(c.hotShare * 100).toFixed(0)}% of updates HOT, account index ${c.indexMb.toFixed(0)} MB after`;
+  out.push(
+    `  the writes, ${f.flushes} flushes of ${fmtInt(f.rowsPerFlush)} keys' current minute (upserts adding to each row), side by side: ${flushLine("as migrated", f.migrated)}; ${flushLine("proposed", f.proposed)} (${fmtRatio(f.proposed.medianMs / f.migrated.medianMs)} the time)`,
+  );
 }
 // The run itself keeps about two processes busy, so only the load average before it says whether others competed.
 if (loadAverageAtStart[0]! > machine.cores * 0.5) {

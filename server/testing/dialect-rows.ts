@@ -22,6 +22,7 @@ function tables<T extends TableName>(name: T): { lite: SQLiteTable; pg: PgTable 
 }
 
 export async function insertRows<T extends TableName>(store: DialectStore, name: T, rows: NewRow<T>[]): Promise<void> {
+  if (rows.length === 0) return;
   const { lite, pg } = tables(name);
   // The table is chosen by name at run time, so drizzle cannot type the values: NewRow<T> is the same on both dialects.
   if (store.dialect === "sqlite") store.db.insert(lite).values(rows as never).run();
@@ -43,11 +44,13 @@ export const countRows = async (store: DialectStore, name: TableName): Promise<n
  */
 export async function seedPlanChange(
   store: DialectStore,
-  change: { id: string; accountId: string; fromPlanId?: string; toPlanId: string; toPlanVersion?: number; kind?: "plan_change" | "overage_opt_in" | "overage_opt_out"; status: NewRow<"planChanges">["status"]; effectiveAtMs: number },
+  change: { id: string; accountId: string; fromPlanId?: string; toPlanId: string; toPlanVersion?: number; kind?: "plan_change" | "overage_opt_in" | "overage_opt_out"; status: NewRow<"planChanges">["status"]; effectiveAtMs?: number; createdAtMs?: number },
 ): Promise<void> {
   const kind = change.kind ?? "plan_change";
   const fromPlanId = change.fromPlanId ?? "starter";
-  const at = change.effectiveAtMs;
+  // When it takes effect and when it was made: one moment unless a test tells them apart.
+  const at = change.effectiveAtMs ?? change.createdAtMs ?? 0;
+  const createdAtMs = change.createdAtMs ?? at;
   await insertRows(store, "quotes", [
     {
       id: `q_${change.id}`,
@@ -80,7 +83,7 @@ export async function seedPlanChange(
     { id: `c_${change.id}`, quoteId: `q_${change.id}`, accountId: change.accountId, signedInAs: "test", textShown: "", amountDueNowMinor: 0, recurringMinor: 0, currency: "USD", createdAtMs: at },
   ]);
   await insertRows(store, "planChanges", [
-    { id: change.id, accountId: change.accountId, quoteId: `q_${change.id}`, consentId: `c_${change.id}`, kind, fromPlanId, toPlanId: change.toPlanId, status: change.status, effectiveAtMs: at, createdAtMs: at, updatedAtMs: at },
+    { id: change.id, accountId: change.accountId, quoteId: `q_${change.id}`, consentId: `c_${change.id}`, kind, fromPlanId, toPlanId: change.toPlanId, status: change.status, effectiveAtMs: at, createdAtMs, updatedAtMs: createdAtMs },
   ]);
 }
 
