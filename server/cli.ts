@@ -52,10 +52,6 @@ Every command takes --json for machine-readable output.`;
 
 class UsageError extends Error {}
 
-/** Until the query functions answer on PostgreSQL, every command but `migrate` refuses DATABASE_URL. */
-const POSTGRES_NOT_YET =
-  "DATABASE_URL selects PostgreSQL, which `headroom migrate` supports; running the server and the other commands on it is not available yet — unset DATABASE_URL to use DATABASE_PATH.";
-
 type Out = { json: boolean };
 
 function print(out: Out, human: string, data: unknown): void {
@@ -74,7 +70,9 @@ async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<
   try {
     return await fn(rt);
   } finally {
-    rt.database.close();
+    // What the command changed is told to the running instances (on PostgreSQL) before the database closes.
+    await rt.relay?.close();
+    await rt.database.close();
   }
 }
 
@@ -256,7 +254,6 @@ export async function runCli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = loadConfig();
-  if (config.DATABASE_URL && command !== "migrate") throw new ConfigError(POSTGRES_NOT_YET);
 
   switch (command) {
     case "start":

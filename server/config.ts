@@ -24,9 +24,11 @@ export const configSchema = z.object({
   DATABASE_PATH: z.string().min(1).default("./data/headroom.db"),
   /**
    * PostgreSQL instead of the SQLite file at DATABASE_PATH (postgres://user:password@host:5432/db; the
-   * schema is the role's search_path, or `?options=-c%20search_path%3D<schema>`). Only `migrate` runs on it so far.
+   * schema is the role's search_path, or `?options=-c%20search_path%3D<schema>`). Migrated at start, as the SQLite file is.
    */
   DATABASE_URL: url(["postgres:", "postgresql:"]).optional(),
+  /** Connections one process may hold to DATABASE_URL at once (every instance's count adds up against the server's max_connections). */
+  DATABASE_POOL_SIZE: intIn(1, 1_000).default(10),
   /** The provider's catalog file (plans, meters, prices); without it, the demo catalog that ships beside the README. */
   CATALOG_PATH: z.string().min(1).optional(),
   PUBLIC_URL: url(["http:", "https:"]).optional(),

@@ -4,8 +4,12 @@ import { fileURLToPath } from "node:url";
 import { createApp, createWorkerApp } from "./app";
 import { listAccounts } from "./accounts/accounts";
 import { loadConfig, publicBaseUrl, type Config } from "./config";
-import { migrateDatabase, openDatabase, type Database_ } from "./db/client";
+import { openStore, type OpenedStore } from "./db/open-store";
+import { PgNotifyRelayTransport } from "./db/pg/change-relay-transport";
+import { pgMeteringQueries } from "./db/pg/queries/metering";
 import { persistedUsage } from "./db/queries/usage";
+import { PrimedReads } from "./metering/primed-reads";
+import pg from "pg";
 import type { Deps } from "./deps";
 import { systemClock, type Clock } from "./lib/clock";
 import { newSecret } from "./lib/ids";
@@ -31,6 +35,9 @@ import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
 import { createStripeBilling, createStripeProvider, type StripeRuntimeOptions } from "./billing/stripe/stripe-billing";
 import { SingletonJobs } from "./jobs/singleton-jobs";
+
+/** The NOTIFY channel of the change relay on PostgreSQL (channels are per database: installations sharing one also share it, which costs them only re-reads). */
+export const PG_CHANGES_CHANNEL = "headroom_changes";
 
 export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CLIENT_DIR = resolve(ROOT_DIR, "dist/client");
@@ -59,7 +66,7 @@ export function resolveServerToken(config: Config): { token: string; generated: 
 
 export interface Runtime {
   deps: Deps;
-  database: Database_;
+  database: OpenedStore;
   /** Carries the change feed to the other instances (with REDIS_URL, in a server process). */
   relay: ChangeRelay | null;
   /** Listening on port 0 learns the real port only after listen(); links must use it. */
@@ -75,8 +82,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   // The provider's plans: a bad file stops here, before the database is opened, with one line naming the plan and field.
   const file = opts.catalog ?? loadCatalog(config.CATALOG_PATH);
-  const database = openDatabase(config.DATABASE_PATH, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000 });
-  migrateDatabase(database.db);
+  const database = await openStore(config, { busyTimeoutMs: opts.busyTimeoutMs ?? 5_000, applicationName: opts.recordCatalog === false ? "headroom-cli" : "headroom" });
   let baseUrl = publicBaseUrl(config, config.PORT);
   const clock = opts.clock ?? systemClock;
   // Terms that changed in the file become new plan versions; accounts keep the versions they are on.
@@ -95,18 +101,31 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
     smtp: Boolean(config.SMTP_URL),
   };
   const metrics = new Metrics(opts.defaultMetrics ?? true);
+  // On PostgreSQL the meter reads ahead what each call will look up (PrimedReads); on SQLite it reads the file as it goes.
+  const pgMetering = database.dialect === "pg" ? pgMeteringQueries(database.db, clock) : null;
+  const primed = pgMetering ? new PrimedReads(pgMetering) : null;
+  const persisted = database.dialect === "sqlite" ? persistedUsage(database.sqlite) : primed!.persistedUsage;
   // With REDIS_URL the windows' counts are shared by every instance; without it, kept in this process's memory.
   // A command that is not the server (recordCatalog: false) meters no calls: it reads its counts from the rollups.
   let counters: RedisCounterStore | undefined;
   if (config.REDIS_URL && opts.recordCatalog !== false) {
-    counters = new RedisCounterStore({ url: config.REDIS_URL, prefix: config.REDIS_KEY_PREFIX, persisted: persistedUsage(database.sqlite), ceilingPerMeter: catalog.data.keyCeiling === "per-meter", clock, logger, metrics });
+    counters = new RedisCounterStore({
+      url: config.REDIS_URL,
+      prefix: config.REDIS_KEY_PREFIX,
+      persisted,
+      ...(pgMetering ? { seed: pgMetering.persisted } : {}),
+      ceilingPerMeter: catalog.data.keyCeiling === "per-meter",
+      clock,
+      logger,
+      metrics,
+    });
     await counters.connect();
   }
   const meter = new Meter<boolean>({
     counters,
     catalog,
     metrics,
-    sqlite: database.sqlite,
+    ...(database.dialect === "sqlite" ? { sqlite: database.sqlite } : { primed: primed!, prepareRecommendation: (accountId: string) => advisor.prepare(accountId) }),
     clock,
     logger,
     flushMs: config.METER_FLUSH_MS,
@@ -134,18 +153,27 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   });
   // Another process committed: advice cached here is checked against the accounts' terms before it is used again.
   feed.subscribe("changed.elsewhere", () => advisor.changedElsewhere());
-  // With Redis, what changes on one instance reaches the others at once (decision 0005), not at their next look at the database.
+  // With Redis, or on PostgreSQL, what changes on one instance reaches the others at once (decision 0005).
+  // On one SQLite file a process sees another's commits by PRAGMA data_version; on PostgreSQL there is
+  // no such thing, so a command (the CLI) publishes its changes too, without listening.
   let relay: ChangeRelay | null = null;
-  if (config.REDIS_URL && opts.recordCatalog !== false) {
-    relay = new ChangeRelay({
-      feed,
-      transport: new RedisRelayTransport({
+  const serving = opts.recordCatalog !== false;
+  const transport = config.REDIS_URL && serving
+    ? new RedisRelayTransport({
         // Publishing fails at once while Redis is away (logged); the subscriber reconnects and subscribes again by itself.
         pub: new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }),
         sub: new Redis(config.REDIS_URL, { connectTimeout: 1_000 }),
         channel: `${config.REDIS_KEY_PREFIX}changes`,
         logger,
-      }),
+      })
+    : database.dialect === "pg"
+      ? new PgNotifyRelayTransport({ pool: database.pool, connect: () => new pg.Client({ connectionString: database.url, application_name: "headroom-changes" }), channel: PG_CHANGES_CHANNEL, logger })
+      : null;
+  if (transport) {
+    relay = new ChangeRelay({
+      feed,
+      transport,
+      listen: serving,
       logger,
       // Changes published while this instance was cut off were missed: everything cached is read again.
       onResubscribed: () => {
@@ -270,7 +298,7 @@ export async function startServer(runtime: Runtime, opts: { role?: Role } = {}):
       await deps.detector.settled();
       await deps.delivery.stop();
       await runtime.relay?.close();
-      database.close();
+      await database.close();
     })());
   return { runtime, role, http, jobs, stop };
 }

@@ -73,7 +73,7 @@ const batchMeanNs = batches.reduce((s, x) => s + x, 0) / batches.length;
 batches.sort();
 
 await meter.stop(4_000);
-fx.runtime.database.close();
+await fx.runtime.database.close();
 fx.cleanup();
 
 const total = WARMUP + CALLS + batches.length * BATCH;

@@ -4,6 +4,7 @@
  * decision benchmark, so all three measure the same Meter the server builds (metrics included).
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { sqliteHandle } from "../../server/db/open-store";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAccount } from "../../server/accounts/accounts";
@@ -52,7 +53,7 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
   const account = await createAccount(deps.db, deps.catalog, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
   if (plan === "business") {
-    runtime.database.sqlite.prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
+    sqliteHandle(runtime.database).prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
     deps.meter.invalidateAccount(account.id);
   }
   const key = (await createKey(deps.db, deps.clock, { accountId: account.id, name: "bench" })).key;
@@ -70,7 +71,7 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
 
 /** What the rollups hold: every call counted in usage_minute, and the idempotency ids kept. */
 export function storedCounts(fx: Fixture): { usageMinute: number; usageDay: number; ids: number } {
-  const s = fx.runtime.database.sqlite;
+  const s = sqliteHandle(fx.runtime.database);
   return {
     usageMinute: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_minute").pluck().get() as number,
     usageDay: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_day").pluck().get() as number,

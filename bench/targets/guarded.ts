@@ -67,7 +67,7 @@ const server = app.listen(0, "127.0.0.1", () => {
         if (!fx) return {};
         await fx.runtime.deps.meter.stop(4_000);
         const counts = storedCounts(fx);
-        fx.runtime.database.close();
+        await fx.runtime.database.close();
         fx.cleanup();
         return counts;
       },

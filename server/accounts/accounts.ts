@@ -3,7 +3,7 @@ import { termsOnInterval } from "../../shared/billing-interval";
 import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval, Caps, EnforcementMode, Plan } from "../../shared/plans";
 import { billingPeriodAt, startOfUtcDay, type BillingPeriod } from "../../shared/limits";
-import { accountRowById, accountRowByIdSync, insertAccountUnlessEmailTaken, listAccountRows, planModes, planModesSync, type AccountRow, type NewAccountRow } from "../db/queries/accounts";
+import { accountRowById, insertAccountUnlessEmailTaken, listAccountRows, planModes, type AccountRow, type NewAccountRow } from "../db/queries/accounts";
 import type { Store } from "../db/queries/store";
 import type { Clock } from "../lib/clock";
 import { DomainError } from "../lib/domain-error";
@@ -105,15 +105,6 @@ export async function listAccounts(db: Store, catalog: Catalog): Promise<Account
 export async function findAccount(db: Store, catalog: Catalog, id: string): Promise<Account | undefined> {
   const row = await accountRowById(db, id);
   return row ? toAccount(catalog, row, await planModes(db)) : undefined;
-}
-
-/**
- * findAccount, answered synchronously, for the plan advisor alone: the meter asks it for an
- * upgrade link on its synchronous hot path.
- */
-export function findAccountSync(db: Store, catalog: Catalog, id: string): Account | undefined {
-  const row = accountRowByIdSync(db, id);
-  return row ? toAccount(catalog, row, planModesSync(db)) : undefined;
 }
 
 export async function getAccount(db: Store, catalog: Catalog, id: string): Promise<Account> {

@@ -90,11 +90,15 @@ export class ChangeRelay {
   readonly instance = randomUUID();
   private relaying = false;
   private readonly unsubscribe: Array<() => void> = [];
+  /** Publications under way: a process that stops sends them first. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly o: {
       feed: ChangeFeed;
       transport: RelayTransport;
+      /** False: only publish (a command that serves nothing needs to hear of no one's changes). Default true. */
+      listen?: boolean;
       logger: Logger;
       /** Called on every (re)connection after the first: what was missed meanwhile must be re-read. */
       onResubscribed?: () => void;
@@ -108,10 +112,15 @@ export class ChangeRelay {
         feed.subscribe(kind, (change) => {
           if (this.relaying) return;
           const message: Envelope = { from: this.instance, change };
-          transport.publish(JSON.stringify(message)).catch((err: unknown) => logger.warn({ err, change: change.kind }, "could not relay a change to the other instances"));
+          const sent = transport
+            .publish(JSON.stringify(message))
+            .catch((err: unknown) => logger.warn({ err, change: change.kind }, "could not relay a change to the other instances"))
+            .finally(() => this.sending.delete(sent));
+          this.sending.add(sent);
         }),
       );
     }
+    if (this.o.listen === false) return;
     let connectedBefore = false;
     const listening = transport.listen(
       (text) => this.received(text),
@@ -154,6 +163,7 @@ export class ChangeRelay {
   /** Stops relaying and closes the transport's connections (a process that is stopping). */
   async close(): Promise<void> {
     this.stop();
+    await Promise.allSettled([...this.sending]);
     await this.o.transport.close();
   }
 }

@@ -90,7 +90,7 @@ describe("plan versions", () => {
       expect(cli.deps.catalog.plan("starter")).toMatchObject({ version: 2, priceMinor: 3_900 });
       expect(cli.deps.catalog.planAt("starter", 1).priceMinor).toBe(2_900);
     } finally {
-      cli.database.close();
+      await cli.database.close();
     }
     expect(loads()).toBe(2);
     expect(versions(raised, "starter")).toEqual([1, 2]);

@@ -3,7 +3,7 @@ import { termsLine } from "../../shared/plan-terms";
 import type { BillingInterval, Plan, PlanId } from "../../shared/plans";
 import { estimateMonthlyCalls, judgePlan, peaksFromDays, projectMonth, recommendPlan, switchAdviceOf, type MeterUsage, type PlanUsage, type PlanVerdict, type Recommendation, type SwitchAdvice, type UsagePeaks } from "../../shared/recommend";
 import { adviceTerms, adviceTermsNow, type AdviceTermsRow } from "../db/queries/plans";
-import { isPg } from "../db/queries/dispatch";
+import { isPg, sqliteOf } from "../db/queries/dispatch";
 import type { Store } from "../db/queries/store";
 import { callsServed, callsServedNow, firstUsageDay, firstUsageDayNow, meterColumnOf, usageDays, usageDaysNow, type MeterColumn, type UsageDayRow } from "../db/queries/usage";
 import type { Clock } from "../lib/clock";
@@ -139,14 +139,15 @@ export class PlanAdvisor {
     if (hit?.round === this.round) return hit.view.switchTo;
     // On PostgreSQL nothing can be read here: the meter reads the advice before it decides a call (prepare).
     if (isPg(this.db)) return hit?.view.switchTo ?? null;
-    const terms = adviceTermsNow(this.db, accountId);
+    const db = sqliteOf(this.db, "The advice for an over-cap answer");
+    const terms = adviceTermsNow(db, accountId);
     if (hit && this.confirm(hit, terms, this.round)) return hit.view.switchTo;
     if (!terms) return null;
     const w = usageWindows(this.catalog, terms, now);
     const usage: AdviceUsage[] = this.columns.map((meter) => ({
-      days: usageDaysNow(this.db, accountId, meter, w.fromDayMs, w.toDayMs),
-      firstDayMs: firstUsageDayNow(this.db, accountId, meter),
-      monthUsed: callsServedNow(this.db, accountId, meter, w.monthFromMs, now + 1),
+      days: usageDaysNow(db, accountId, meter, w.fromDayMs, w.toDayMs),
+      firstDayMs: firstUsageDayNow(db, accountId, meter),
+      monthUsed: callsServedNow(db, accountId, meter, w.monthFromMs, now + 1),
     }));
     return this.keep(terms, usage, now, this.round, this.drops).switchTo;
   }

@@ -1,3 +1,4 @@
+import { sqliteOf } from "../db/queries/dispatch";
 import { demoCatalog } from "../../shared/testing/demo-catalog";
 import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval } from "../../shared/plans";
@@ -63,7 +64,7 @@ export async function linkedAccount(t: StripeTest, clock: ManualClock, planId: "
   const account = await createAccount(t.srv.deps.db, t.srv.deps.catalog, clock, { name: "Acme", email, planId }, { billingAnchorMs: period.startMs, billingInterval: interval });
   const customer = t.double.createCustomer(email);
   const sub = t.double.createSubscription(customer.id, [basePriceKey(planId, interval), ...extraKeys], { startS: period.startMs / 1000, endS: period.endMs / 1000 }, { headroom_account_id: account.id });
-  t.srv.deps.db.update(accounts).set({ stripeCustomerId: customer.id, stripeSubscriptionId: sub.id }).where(eq(accounts.id, account.id)).run();
+  sqliteOf(t.srv.deps.db, "The Stripe harness's account link").update(accounts).set({ stripeCustomerId: customer.id, stripeSubscriptionId: sub.id }).where(eq(accounts.id, account.id)).run();
   return { accountId: account.id, customerId: customer.id as string, subscriptionId: sub.id as string, itemId: sub.items.data[0].id as string };
 }
 

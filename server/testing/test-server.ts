@@ -1,4 +1,6 @@
+import type Database from "better-sqlite3";
 import type { Catalog } from "../../shared/catalog";
+import { sqliteHandle } from "../db/open-store";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +17,7 @@ export interface TestServer {
   started: Started;
   deps: Started["runtime"]["deps"];
   /** The SQLite handle, for tests that look at or arrange rows directly (the server's code reaches storage through its queries). */
-  sqlite: Started["runtime"]["database"]["sqlite"];
+  sqlite: Database.Database;
   dir: string;
   stop(): Promise<void>;
 }
@@ -45,7 +47,7 @@ export async function startTestServer(
     url: `http://127.0.0.1:${started.http.port}`,
     started,
     deps: runtime.deps,
-    sqlite: runtime.database.sqlite,
+    sqlite: sqliteHandle(runtime.database),
     dir,
     stop: async () => {
       await started.stop();

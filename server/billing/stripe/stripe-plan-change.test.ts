@@ -1,4 +1,5 @@
 import { confirmationFor } from "../../../shared/consent";
+import { sqliteHandle } from "../../db/open-store";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccount } from "../../accounts/accounts";
@@ -156,8 +157,8 @@ describe("an upgrade through Stripe, with consent", () => {
     const restarted = await startServer(runtime);
     try {
       await runtime.deps.stripe!.worker.runOnce();
-      expect(runtime.database.sqlite.prepare("select plan_id from accounts where id = ?").pluck().get(a.accountId)).toBe("business");
-      expect(runtime.database.sqlite.prepare("select count(*) from invoices where account_id = ?").pluck().get(a.accountId)).toBe(1);
+      expect(sqliteHandle(runtime.database).prepare("select plan_id from accounts where id = ?").pluck().get(a.accountId)).toBe("business");
+      expect(sqliteHandle(runtime.database).prepare("select count(*) from invoices where account_id = ?").pluck().get(a.accountId)).toBe(1);
     } finally {
       await restarted.stop();
     }

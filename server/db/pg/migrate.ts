@@ -6,9 +6,10 @@ export class PostgresUnavailableError extends Error {
   override name = "PostgresUnavailableError";
 }
 
-function reason(err: unknown): string {
+/** Why a connection failed, in one line. */
+export function connectionFailure(err: unknown): string {
   // node-postgres reports a host with several addresses (localhost: ::1 and 127.0.0.1) as an AggregateError without a message.
-  if (err instanceof AggregateError && err.errors.length) return reason(err.errors[0]);
+  if (err instanceof AggregateError && err.errors.length) return connectionFailure(err.errors[0]);
   if (err instanceof Error) return err.message || ("code" in err ? String(err.code) : err.name);
   return String(err);
 }
@@ -25,7 +26,7 @@ export async function migratePostgresUrl(url: string): Promise<{ database: strin
     try {
       await database.pool.query("select 1");
     } catch (err) {
-      throw new PostgresUnavailableError(`Cannot connect to PostgreSQL at ${shown} (DATABASE_URL): ${reason(err)}`);
+      throw new PostgresUnavailableError(`Cannot connect to PostgreSQL at ${shown} (DATABASE_URL): ${connectionFailure(err)}`);
     }
     const { schema, applied } = await migratePostgres(database.db);
     return { database: shown, schema, applied };

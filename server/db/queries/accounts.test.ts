@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accountRow, insertRows } from "../../testing/dialect-rows";
-import { memoryDatabase } from "../../testing/memory-database";
 import { DIALECTS, queriesFor, type OpenDialect } from "../../testing/pg-dialects";
 import * as pgAccounts from "../pg/queries/accounts";
-import { planSettings } from "../schema";
 import * as liteAccounts from "../sqlite/queries/accounts";
 
 const row = (id: string, email: string) => ({ id, name: id, email, planId: "starter", billingAnchorMs: 0, createdAtMs: 0 });
 
 // The synchronous reads serve SQLite's synchronous transactions only and have no PostgreSQL twin (tested below).
-const { accountRowByIdSync, planModesSync, ...liteAsync } = liteAccounts;
+const liteAsync = liteAccounts;
 
 describe.each(DIALECTS)("accounts queries ($dialect)", ({ open }) => {
   let database: OpenDialect;
@@ -75,17 +73,5 @@ describe.each(DIALECTS)("accounts queries ($dialect)", ({ open }) => {
         ["pro", "off"],
       ]),
     );
-  });
-});
-
-describe("the synchronous reads (SQLite only)", () => {
-  it("answer as the asynchronous ones do", async () => {
-    const { db } = memoryDatabase();
-    await liteAccounts.insertAccountUnlessEmailTaken(db, row("acc_a", "ops@acme.example"));
-    db.insert(planSettings).values({ planId: "starter", enforcement: "enforce", updatedAtMs: 1, updatedBy: "operator" }).run();
-    expect(accountRowByIdSync(db, "acc_a")).toEqual(await liteAccounts.accountRowById(db, "acc_a"));
-    expect(accountRowByIdSync(db, "acc_none")).toBeUndefined();
-    expect(planModesSync(db)).toEqual(await liteAccounts.planModes(db));
-    expect(planModesSync(db).get("starter")).toBe("enforce");
   });
 });

@@ -2,14 +2,13 @@ import { asc, eq } from "drizzle-orm";
 import type { EnforcementMode } from "../../../../shared/plans";
 import { accounts, planSettings, type AccountRow } from "../../schema";
 import type { Db } from "../../client";
-import type { Tx } from "../../queries/store";
 
 export type { AccountRow };
 export type NewAccountRow = typeof accounts.$inferInsert;
 
 /** Enforcement modes operators set per plan (plans without a row follow the catalog). */
 export async function planModes(db: Db): Promise<Map<string, EnforcementMode>> {
-  return planModesSync(db);
+  return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
 }
 
 /**
@@ -30,18 +29,5 @@ export async function listAccountRows(db: Db): Promise<AccountRow[]> {
 }
 
 export async function accountRowById(db: Db, id: string): Promise<AccountRow | undefined> {
-  return accountRowByIdSync(db, id);
-}
-
-/**
- * The two reads below stay synchronous for the plan advisor, whose answer the meter asks for on its
- * synchronous hot path (an over-cap call's upgrade link). Nothing else should use them: another
- * store answers only the async functions.
- */
-export function accountRowByIdSync(db: Tx, id: string): AccountRow | undefined {
   return db.select().from(accounts).where(eq(accounts.id, id)).get();
-}
-
-export function planModesSync(db: Db): Map<string, EnforcementMode> {
-  return new Map(db.select().from(planSettings).all().map((r) => [r.planId, r.enforcement]));
 }
