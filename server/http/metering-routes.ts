@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Deps } from "../deps";
 import { METERING_REQUEST_TIMING_SAMPLE } from "../lib/metrics";
-import type { CheckResult, EventsResult, Meter } from "../metering/meter";
+import { DatabaseUnavailableError, type CheckResult, type EventsResult, type Meter } from "../metering/meter";
 import { invalidKeyProblem, rateLimitHeaders, refusalProblem, refusalWait, unknownMeterProblem, upgradeUrlFor, wireLimits } from "../metering/responses";
 import { hasCredentialInQuery } from "./key-in-query";
 import { PROBLEM_BASE, sendProblem, type Problem } from "./problem";
@@ -168,6 +168,9 @@ export function meteringRoutes(deps: Deps, meter: Meter<boolean>) {
     if (!res.headersSent) {
       if (err instanceof BodyError) {
         sendProblem(res, { type: `${PROBLEM_BASE}invalid-body`, title: "Invalid request body", status: err.status, detail: err.message, instance: call.instance }, call.headers);
+      } else if (err instanceof DatabaseUnavailableError) {
+        logger.warn({ err, requestId: call.instance, path: call.path }, "metering call not decided: the database does not answer");
+        sendProblem(res, { type: `${PROBLEM_BASE}database-unavailable`, title: "Temporarily unavailable", status: 503, detail: err.message, instance: call.instance }, { ...call.headers, "retry-after": "1" });
       } else {
         logger.error({ err, requestId: call.instance, path: call.path }, "metering route failed");
         sendProblem(res, { title: "Internal error", status: 500, detail: "Something went wrong on our side.", instance: call.instance }, call.headers);

@@ -6,7 +6,7 @@ import { ManualClock } from "../lib/clock";
 import { createLogger } from "../lib/logger";
 import { accountRow, insertRows, rowsOf } from "../testing/dialect-rows";
 import { DIALECTS, type OpenDialect } from "../testing/pg-dialects";
-import { Meter, type CheckResult } from "./meter";
+import { DatabaseUnavailableError, Meter, type CheckResult } from "./meter";
 import { PrimedReads } from "./primed-reads";
 
 const T0 = Date.parse("2026-11-25T14:00:00Z");
@@ -95,5 +95,56 @@ describe.each(DIALECTS)("the meter on $dialect", ({ open }) => {
     const again = await meter.recordEvents(events.slice(0, 2));
     expect(again).toMatchObject({ accepted: 0, duplicates: 2 });
     expect((await rowsOf(database.store, "usageMinute")).reduce((s, m) => s + m.allowed, 0)).toBe(5);
+  });
+});
+
+describe("the meter on PostgreSQL while the database does not answer", () => {
+  let database: OpenDialect;
+  beforeAll(async () => {
+    database = await DIALECTS.find((d) => d.dialect === "pg")!.open();
+  });
+  afterAll(() => database.close());
+
+  it("answers from what it holds, keeps the usage, writes it once when the database is back; a key it never saw gets a 503's error", async () => {
+    const store = database.store;
+    if (store.dialect !== "pg") throw new Error("expected PostgreSQL");
+    const clock = new ManualClock(T0);
+    await insertRows(store, "accounts", [accountRow("acc_1", { planId: "pro", billingAnchorMs: T0 - 86_400_000 })]);
+    await insertRows(store, "apiKeys", [
+      { id: "key_1", accountId: "acc_1", hash: hashKey(KEY), prefix: KEY.slice(0, 12), name: "one", createdAtMs: T0 },
+      { id: "key_2", accountId: "acc_1", hash: hashKey(OTHER), prefix: OTHER.slice(0, 12), name: "two", createdAtMs: T0 },
+    ]);
+    const real = pgMeteringQueries(store.db, clock);
+    let down = false;
+    // Every statement fails while "down", as with PostgreSQL restarting or cut off.
+    const source = new Proxy(real, {
+      get(target, name: keyof typeof real) {
+        const f = target[name] as (...a: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => (down ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:5432")) : f(...args));
+      },
+    });
+    const meter = new Meter<boolean>({ catalog: demoCatalog, clock, logger: createLogger("silent"), flushMs: 60_000, ceilingPerMinute: 1_000, graceMs: 0, maxLatenessMs: 24 * 3_600_000, primed: new PrimedReads(source), instanceId: "cut" });
+    for (let i = 0; i < 5; i++) expect((await meter.check(KEY, 1, `before-${i}`)).ok).toBe(true);
+    expect(await meter.flushNow()).toBe(true);
+
+    down = true;
+    const during = [];
+    for (let i = 0; i < 20; i++) during.push(await meter.check(KEY, 1, `during-${i}`));
+    expect(during.every((r) => r.ok && r.decision === "allow")).toBe(true);
+    // A retried id is still known: it waits in the buffer.
+    expect(await meter.check(KEY, 1, "during-3")).toMatchObject({ ok: true, duplicate: true });
+    expect(await meter.flushNow()).toBe(false);
+    expect(meter.pendingCount()).toBeGreaterThan(0);
+    // The other key was never read by this instance: it cannot be checked now.
+    await expect(meter.check(OTHER, 1)).rejects.toThrow(DatabaseUnavailableError);
+
+    down = false;
+    clock.advance(10_000);
+    expect(await meter.flushNow()).toBe(true);
+    const minutes = await rowsOf(store, "usageMinute");
+    expect(minutes.reduce((s, m) => s + m.allowed, 0)).toBe(25);
+    expect((await rowsOf(store, "meteredIds")).length).toBe(25);
+    expect((await meter.check(OTHER, 1)).ok).toBe(true);
+    await meter.stop(1_000);
   });
 });

@@ -22,6 +22,15 @@ export type { CeilingStatus, CheckResult } from "./check-result";
 export type { EventRejectReason, EventsResult, UsageEvent } from "./record-events";
 export type { MeterSpec, UnknownMeter } from "./meters";
 
+/**
+ * On PostgreSQL, a call this instance cannot decide because the database does not answer and it has
+ * nothing to stand in (a key or an account it never read). Answered 503 with Retry-After: the
+ * caller retries; it is not a refusal.
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = "DatabaseUnavailableError";
+}
+
 /** Where an account stands on one meter. */
 export interface MeterStanding {
   meter: MeterSpec;
@@ -91,6 +100,8 @@ export class Meter<Sync extends boolean = true> {
   private calls = 0;
   private timer: NodeJS.Timeout | null = null;
   private dataVersion: number;
+  /** When a failed read ahead was last logged (clock ms). */
+  private lastReadWarningMs = -Infinity;
 
   constructor(private readonly o: MeterOptions<Sync>) {
     if (!o.sqlite === !o.primed) throw new Error("A meter counts on SQLite or on an asynchronous store: give one of them");
@@ -211,25 +222,58 @@ export class Meter<Sync extends boolean = true> {
   private async readAhead(key: string, id: string | undefined, meterId: string | undefined): Promise<void> {
     const meter = meterId === undefined ? this.meters.default : this.meters.get(meterId);
     if (!meter) return;
-    if (!this.keys.has(key)) await this.primed!.key(hashKey(key));
+    if (!this.keys.has(key)) {
+      await this.primed!.key(hashKey(key)).catch((err: unknown) => {
+        throw new DatabaseUnavailableError("A key this instance has not seen yet cannot be checked while the database does not answer.", { cause: err });
+      });
+    }
     const entry = this.keys.get(key);
     if (!entry || entry.revoked) return;
     await this.readAccount(entry.accountId, [meter]);
-    if (id !== undefined && !this.buffer.pendingId(entry.accountId, meter, id)) await this.primed!.seenDecision(entry.accountId, meter.column, id);
+    if (id !== undefined && !this.buffer.pendingId(entry.accountId, meter, id)) {
+      // Unreadable (the database down): the id is taken as new here; with Redis, its own record of ids still decides.
+      await this.primed!.seenDecision(entry.accountId, meter.column, id).catch((err: unknown) => {
+        this.primed!.assumeUnseen(entry.accountId, meter.column, id);
+        this.readFailed(err, "an id's first decision");
+      });
+    }
+  }
+
+  /** Logs a read ahead that failed and was stood in for, once a minute at most (the database may be down for a while). */
+  private readFailed(err: unknown, what: string): void {
+    const now = this.o.clock.now();
+    if (now - this.lastReadWarningMs < 60_000) return;
+    this.lastReadWarningMs = now;
+    this.o.logger.warn({ err, what }, "could not read ahead from the database; answering from what this instance holds");
   }
 
   /** The account's terms (when not kept), each meter's counts (when the store does not hold them), and the advice. */
   private async readAccount(accountId: string, meters: readonly MeterSpec[]): Promise<void> {
     const p = this.primed!;
     const now = this.o.clock.now();
-    if (!this.terms.fresh(accountId) && !(await p.account(accountId, this.terms.noticesSince(now)))) return;
+    if (!this.terms.fresh(accountId)) {
+      try {
+        if (!(await p.account(accountId, this.terms.noticesSince(now)))) return;
+      } catch (err) {
+        // Terms read before stand while the database cannot answer; an account never read cannot be decided.
+        if (!p.hasAccount(accountId)) throw new DatabaseUnavailableError("An account this instance has not seen yet cannot be checked while the database does not answer.", { cause: err });
+        this.readFailed(err, "an account's terms");
+      }
+    }
     const terms = this.terms.get(accountId);
     await Promise.all(
       meters
         .filter((m) => !this.counters.knows(accountId, m) || this.counters.stale(terms, m))
-        .map((m) => p.persisted(accountId, m.column, terms.billingAnchorMs, now, terms.planStartedAtMs, terms.quotaWindow)),
+        .map((m) =>
+          p.persisted(accountId, m.column, terms.billingAnchorMs, now, terms.planStartedAtMs, terms.quotaWindow).catch((err: unknown) => {
+            // Counted from nothing here until the database answers (with Redis, the shared counts still hold).
+            p.assumeNoUsage(accountId, m.column);
+            this.readFailed(err, "the rollups' counts");
+          }),
+        ),
     );
-    await this.o.prepareRecommendation?.(accountId);
+    // The upgrade link is advice: without it the call is still answered.
+    await this.o.prepareRecommendation?.(accountId)?.catch((err: unknown) => this.readFailed(err, "the advice"));
   }
 
   /**
@@ -359,7 +403,15 @@ export class Meter<Sync extends boolean = true> {
     const accounts = new Map<string, MeterSpec[]>();
     for (const g of groups.values()) accounts.set(g.accountId, [...(accounts.get(g.accountId) ?? []), g.meter]);
     await Promise.all([...accounts].map(([accountId, meters]) => this.readAccount(accountId, meters)));
-    await Promise.all([...groups.values()].map((g) => p.storedIds(g.accountId, g.meter.column, g.ids)));
+    await Promise.all(
+      [...groups.values()].map((g) =>
+        p.storedIds(g.accountId, g.meter.column, g.ids).catch((err: unknown) => {
+          // Unreadable: the ids are taken as new here; with Redis, its own record of ids still decides.
+          p.assumeStored(g.accountId, g.meter.column, []);
+          this.readFailed(err, "a batch's stored ids");
+        }),
+      ),
+    );
   }
 
   private recordNow(events: UsageEvent[]): Answer<EventsResult, Sync> {

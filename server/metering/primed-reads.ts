@@ -61,6 +61,21 @@ export class PrimedReads {
     this.counts.set(scope(accountId, meter), await this.source.persisted(accountId, meter, billingAnchorMs, nowMs, planStartedAtMs, quotaWindow));
   }
 
+  /** The database could not say: the id is taken as not seen before. */
+  assumeUnseen(accountId: string, meter: MeterColumn, id: string): void {
+    this.seen.set(`${scope(accountId, meter)}\u0000${id}`, null);
+  }
+
+  /** The database could not say: these ids are taken as the only ones stored. */
+  assumeStored(accountId: string, meter: MeterColumn, ids: string[]): void {
+    this.stored.set(scope(accountId, meter), new Set(ids));
+  }
+
+  /** The database could not say: the account's windows start from nothing in this instance. */
+  assumeNoUsage(accountId: string, meter: MeterColumn): void {
+    this.counts.set(scope(accountId, meter), { dayUsed: 0, monthUsed: 0, minuteUsed: 0 });
+  }
+
   // ---- the synchronous face -------------------------------------------------------------------
 
   private missing(what: string): never {
