@@ -2,15 +2,18 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rollups, served } from "./lib/db";
+import { served } from "./lib/db";
 import { HaProxy } from "./lib/haproxy";
+import { PgSchema } from "./lib/pg-schema";
 import { RedisServer } from "./lib/redis-server";
+import { TcpProxy } from "./lib/tcp-proxy";
+import { TEST_DATABASE_URL } from "../server/testing/pg-database";
 import { bearer, createAccountWithKey, ensureStopped, rest, SERVER_TOKEN, startScriptCommand, startServer, type ServerProcess } from "./lib/server";
 
 /**
  * Several instances behind a real load balancer (decision 0005): three `web` processes and one
- * `worker`, sharing the database and a Redis of the suite's own, behind HAProxy with the
- * configuration docs/deploy.md shows. Every call goes through the balancer, which spreads them
+ * `worker` on PostgreSQL (a schema of the suite's own, reached through a proxy the suite can cut)
+ * and a Redis of the suite's own, behind HAProxy with the configuration docs/deploy.md shows. Every call goes through the balancer, which spreads them
  * round robin; the counts must be exact across the instances, and each fault must cost at most what
  * the decision says.
  */
@@ -20,6 +23,8 @@ const webs: ServerProcess[] = [];
 let worker: ServerProcess | undefined;
 let redis: RedisServer;
 let lb: HaProxy;
+let db: PgSchema;
+let pgProxy: TcpProxy;
 
 interface Answer {
   status: number;
@@ -52,10 +57,20 @@ async function pool<T>(jobs: Array<() => Promise<T>>, concurrency: number): Prom
   return out;
 }
 
-const env = () => ({ REDIS_URL: redis.url, KEY_CEILING_PER_MINUTE: String(CEILING), HEADROOM_SERVER_TOKEN: SERVER_TOKEN, JOB_LEASE_MS: "3000" });
+const env = () => ({
+  DATABASE_URL: db.urlVia(pgProxy.port),
+  DATABASE_POOL_SIZE: "4",
+  REDIS_URL: redis.url,
+  KEY_CEILING_PER_MINUTE: String(CEILING),
+  HEADROOM_SERVER_TOKEN: SERVER_TOKEN,
+  JOB_LEASE_MS: "3000",
+});
 
 beforeAll(async () => {
   redis = await RedisServer.start();
+  db = await PgSchema.create();
+  const target = new URL(TEST_DATABASE_URL);
+  pgProxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
   // The first instance creates and migrates the database; the others open it.
   webs.push(await startServer({ dir, command: [...startScriptCommand(), "--role", "web"], env: env() }));
   webs.push(...(await Promise.all([1, 2].map(() => startServer({ dir, command: [...startScriptCommand(), "--role", "web"], env: env() })))));
@@ -76,19 +91,21 @@ afterAll(async () => {
   }
   for (const p of [...webs, worker]) await ensureStopped(p);
   await redis?.down();
+  await pgProxy?.stop();
+  await db?.drop();
 });
 
 /** Waits until the rollups of the account hold `n` served calls (every instance flushes every 250 ms). */
-async function flushedTo(dbPath: string, accountId: string, n: number, deadlineMs = 10_000): Promise<number> {
+async function flushedTo(accountId: string, n: number, deadlineMs = 10_000): Promise<number> {
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const got = served(rollups(dbPath, accountId).minute);
+    const got = served((await db.rollups(accountId)).minute);
     if (got >= n || Date.now() > until) return got;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-describe("three web instances and a worker behind HAProxy, counting in Redis", () => {
+describe("three web instances and a worker on PostgreSQL behind HAProxy, counting in Redis", () => {
   it("3,000 calls with distinct ids, each retried once through the balancer, count exactly 3,000", async ({ task }) => {
     const acc = await createAccountWithKey(webs[0]!, "enterprise", "several");
     // Six keys, 500 calls each: under the per-key ceiling, so every call is served.
@@ -113,10 +130,10 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
     expect(first.filter((a) => a.status !== 200)).toEqual([]);
     expect(first.filter((a) => a.duplicate || !a.allowed)).toEqual([]);
     expect(retried.filter((a) => a.status !== 200 || !a.duplicate || a.decision !== "allow")).toEqual([]);
-    const inDb = await flushedTo(webs[0]!.dbPath, acc.accountId, 3_000);
+    const inDb = await flushedTo(acc.accountId, 3_000);
     expect(inDb).toBe(3_000);
-    expect(rollups(webs[0]!.dbPath, acc.accountId).ids).toBe(3_000);
-    task.meta.figure = `6,000 requests (3,000 ids, each twice) through HAProxy over 3 instances in ${Math.round(ms)} ms; usage ${inDb}, ids stored ${rollups(webs[0]!.dbPath, acc.accountId).ids}`;
+    expect((await db.rollups(acc.accountId)).ids).toBe(3_000);
+    task.meta.figure = `6,000 requests (3,000 ids, each twice) through HAProxy over 3 instances in ${Math.round(ms)} ms; usage ${inDb}, ids stored ${(await db.rollups(acc.accountId)).ids}`;
   });
 
   it("the per-key ceiling of 1,000 a minute: 1,500 concurrent calls through the balancer allow exactly 1,000", async ({ task }) => {
@@ -130,7 +147,7 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
     const ceiling = answers.filter((a) => a.decision === "ceiling").length;
     expect(allowed).toBe(CEILING);
     expect(ceiling).toBe(500);
-    const inDb = await flushedTo(webs[0]!.dbPath, acc.accountId, CEILING);
+    const inDb = await flushedTo(acc.accountId, CEILING);
     expect(inDb).toBe(CEILING);
     task.meta.figure = `1,500 concurrent calls over 3 instances: ${allowed} allowed, ${ceiling} refused by the ceiling`;
   });
@@ -142,7 +159,7 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
       24,
     );
     expect(before.filter((a) => !a.allowed)).toEqual([]);
-    expect(await flushedTo(webs[0]!.dbPath, acc.accountId, 300)).toBe(300);
+    expect(await flushedTo(acc.accountId, 300)).toBe(300);
 
     await redis.down();
     await redis.up();
@@ -161,7 +178,7 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
     // An id counted before the restart, long flushed: still a duplicate, nothing counted again.
     const again = await check({ key: acc.key, id: "restart-7" });
     expect(again).toMatchObject({ status: 200, duplicate: true });
-    expect(await flushedTo(webs[0]!.dbPath, acc.accountId, 300 + probes)).toBe(300 + probes);
+    expect(await flushedTo(acc.accountId, 300 + probes)).toBe(300 + probes);
     task.meta.figure = `after an empty restart the month reads ${after.used.month} (300 flushed + ${probes} calls since); the minute restarted from ${after.used.minute}`;
   });
 
@@ -194,8 +211,46 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
     }
     // 50 before, 100 while paused, and each probe: nothing lost, nothing added twice.
     expect(month).toBe(150 + probes);
-    const total = served(rollups(webs[0]!.dbPath, acc.accountId).minute);
+    const total = served((await db.rollups(acc.accountId)).minute);
     task.meta.figure = `100 calls answered while Redis was paused (${warned} instances said so); Redis's month afterwards ${month}, rollups ${total}`;
+  });
+
+  it("PostgreSQL unreachable: every call is still answered, the usage kept, and written once when it is back", async ({ task }) => {
+    const acc = await createAccountWithKey(webs[0]!, "enterprise", "pg-cut");
+    // Every instance meets the key and the account first (round robin: three calls reach all three).
+    const warm = await pool(
+      Array.from({ length: 30 }, (_, i) => () => check({ key: acc.key, id: `pg-warm-${i}` })),
+      6,
+    );
+    expect(warm.filter((a) => !a.allowed)).toEqual([]);
+    expect(await flushedTo(acc.accountId, 30)).toBe(30);
+
+    pgProxy.cut();
+    const t0 = performance.now();
+    const during = await pool(
+      Array.from({ length: 300 }, (_, i) => () => check({ key: acc.key, id: `pg-cut-${i}` })),
+      12,
+    );
+    // Retried while the database is away: Redis knows each id.
+    const retried = await pool(
+      Array.from({ length: 50 }, (_, i) => () => check({ key: acc.key, id: `pg-cut-${i}` })),
+      12,
+    );
+    const cutMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 3_000));
+    const held = webs.filter((w) => /meter flush failed/i.test(w.logs())).length;
+    pgProxy.restore();
+
+    expect(during.filter((a) => a.status !== 200 || !a.allowed || a.duplicate)).toEqual([]);
+    expect(retried.filter((a) => a.status !== 200 || !a.duplicate)).toEqual([]);
+    expect(held).toBeGreaterThan(0);
+    // Back: each instance writes what it held, once.
+    expect(await flushedTo(acc.accountId, 330, 20_000)).toBe(330);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = await db.rollups(acc.accountId);
+    expect(served(after.minute)).toBe(330);
+    expect(after.ids).toBe(330);
+    task.meta.figure = `350 calls answered in ${Math.round(cutMs)} ms with PostgreSQL cut off (${held} instances held their flushes); afterwards the rollups hold ${served(after.minute)} calls and ${after.ids} ids`;
   });
 
   it("kill -9 of one instance under load: a client retrying every id gets each counted exactly once", async ({ task }) => {
@@ -233,7 +288,7 @@ describe("three web instances and a worker behind HAProxy, counting in Redis", (
     // Each id counted once in the shared counts: exactly one of its answers was not a duplicate.
     expect(answers.filter((a) => !a.allowed)).toEqual([]);
     const counted = answers.filter((a) => !a.duplicate).length;
-    const lost = 3_000 - (await flushedTo(webs[0]!.dbPath, acc.accountId, 3_000, 3_000));
+    const lost = 3_000 - (await flushedTo(acc.accountId, 3_000, 3_000));
     expect(counted + answers.filter((a) => a.duplicate).length).toBe(3_000);
     expect(lost).toBeGreaterThanOrEqual(0);
     // What the killed instance had not flushed yet: at most its share of one flush interval's calls, with room for a slow machine.
