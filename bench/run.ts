@@ -16,7 +16,7 @@
  * Settings (environment): BENCH_SECONDS (5) measured seconds per target, BENCH_WARMUP_SECONDS (1),
  * BENCH_ROUNDS (5), BENCH_CONNECTIONS (50), BENCH_EVENT_CONNECTIONS (8), BENCH_PLAN
  * (business | enterprise), BENCH_DECIDE_CALLS (200000), BENCH_REDIS_URL (redis://127.0.0.1:6379),
- * BENCH_ONLY=check,redis,guarded,decide,events,bundle,pg-flush (a
+ * BENCH_ONLY=check,redis,guarded,decide,events,bundle,pg-flush,pg-events (a
  * comma-separated subset of the sections; the others print "–"; `pg-usage`, the usage page's reads
  * on PostgreSQL at 10 million minute rows, runs only when named: BENCH_PG_USAGE_ROWS (10000000),
  * BENCH_PG_USAGE_RUNS (300), BENCH_DATABASE_URL (TEST_DATABASE_URL's default)), BENCH_CPU_PROF=<dir> to write a
@@ -36,6 +36,8 @@ import { sideBySide, type Contender, type LoadOptions, type LoadResult } from ".
 import { measurePgUsage } from "./lib/pg-usage";
 import { openRawStore } from "./lib/raw-sqlite";
 import { Redis } from "ioredis";
+import pg from "pg";
+import { TEST_DATABASE_URL } from "../server/testing/check-services";
 import { deleteRedisPrefix } from "../server/testing/redis";
 
 const num = (name: string, fallback: number, min = 1) => {
@@ -425,6 +427,74 @@ interface PgFlushResult {
 }
 const pgFlush = await section("pg-flush", () => runScript<PgFlushResult>("pg-flush.ts"));
 
+// ---- 6c: POST /v1/events over HTTP into PostgreSQL vs into SQLite (the same server, taking turns) --
+
+interface PgEventsRun {
+  accepted: number;
+  seconds: number;
+  eventsPerSecond: number;
+  stored: Stored;
+  acceptedTotal: number;
+  exact: boolean;
+}
+interface PgEventsResult {
+  pg: PgEventsRun;
+  sqlite: PgEventsRun;
+  /** PostgreSQL's events/s ÷ SQLite's. */
+  ratio: number;
+}
+
+const pgEvents = await section("pg-events", async (): Promise<PgEventsResult> => {
+  const url = process.env.BENCH_DATABASE_URL ?? TEST_DATABASE_URL;
+  const schema = `headroom_bench_events_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const inSchema = new URL(url);
+  inSchema.searchParams.set("options", `-c search_path=${schema}`);
+  const targets = [await startHeadroom("headroom-events-pg", "silent", { BENCH_DATABASE_URL: inSchema.toString() }), await startHeadroom("headroom-events-sqlite", "silent")];
+  try {
+    type Stats = { pending: number };
+    const runs = targets.map((target) => ({
+      target,
+      o: { port: target.info.port, token: target.info.token, key: target.info.key, connections: EVENT_CONNECTIONS, batch: EVENT_BATCH },
+      all: [] as EventsLoadResult[],
+      rounds: [] as EventsLoadResult[],
+    }));
+    for (const run of runs) run.all.push(await eventsLoad({ ...run.o, seconds: Math.max(WARMUP, 0.5) }));
+    for (let round = 0; round < ROUNDS; round++) {
+      const said: string[] = [];
+      for (let i = 0; i < runs.length; i++) {
+        const run = runs[(i + round) % runs.length]!;
+        const r = await eventsLoad({ ...run.o, seconds: SECONDS / ROUNDS });
+        // Until what was accepted is written: the flush into the database is part of ingesting.
+        const drainStarted = performance.now();
+        while ((await run.target.send<Stats>("stats")).pending > 0 && performance.now() - drainStarted < 10_000) await new Promise((done) => setTimeout(done, 10));
+        const drain = (performance.now() - drainStarted) / 1000;
+        const done = { ...r, seconds: r.seconds + drain, eventsPerSecond: r.accepted / (r.seconds + drain) };
+        run.rounds.push(done);
+        run.all.push(r);
+        said.push(`${run === runs[0] ? "PostgreSQL" : "SQLite"} ${fmtInt(done.eventsPerSecond)} events/s`);
+      }
+      log(`  round ${round + 1}/${ROUNDS} /v1/events: ${said.join("; ")}`);
+    }
+    const out: PgEventsRun[] = [];
+    for (const run of runs) {
+      const stored = await run.target.stop<Stored>();
+      const accepted = run.rounds.reduce((sum, r) => sum + r.accepted, 0);
+      const seconds = run.rounds.reduce((sum, r) => sum + r.seconds, 0);
+      const acceptedTotal = run.all.reduce((sum, r) => sum + r.accepted, 0);
+      const clean = run.all.every((r) => r.failed + r.rejected + r.duplicates === 0);
+      out.push({ accepted, seconds, eventsPerSecond: accepted / seconds, stored, acceptedTotal, exact: clean && stored.usageMinute === acceptedTotal && stored.usageDay === acceptedTotal && stored.ids === acceptedTotal });
+    }
+    return { pg: out[0]!, sqlite: out[1]!, ratio: out[0]!.eventsPerSecond / out[1]!.eventsPerSecond };
+  } finally {
+    await stopAll(targets);
+    await admin.query(`drop schema if exists ${schema} cascade`);
+    await admin.end();
+  }
+});
+
 // ---- 7: the portal's first page -----------------------------------------------------------------
 
 const bundles = await section("bundle", async () => measureBundle());
@@ -528,6 +598,17 @@ if (pgFlush) {
   add({ measurement: `    the same, ${pgFlush.instances} instances flushing at once`, value: `${fmtInt(pgFlush.pgConcurrentEventsPerSecond)} events/s`, target: "≥ 50,000 events/s", pass: passFail(pgFlush.pgConcurrentEventsPerSecond >= 50_000) });
   add({ measurement: "    rollups, ids and limit events = events written, on both", value: `exact: ${pgFlush.exact ? "yes" : "no"}`, target: "exact", pass: passFail(pgFlush.exact) });
 } else add({ measurement: "6b. meter flush into PostgreSQL (writeBatch)", target: "≥ 50,000 events/s" });
+if (pgEvents) {
+  add({
+    measurement: "6c. POST /v1/events into PostgreSQL (HTTP, until flushed)",
+    value: `${fmtInt(pgEvents.pg.eventsPerSecond)} events/s`,
+    baseline: `${fmtInt(pgEvents.sqlite.eventsPerSecond)} events/s (SQLite)`,
+    ratio: fmtRatio(pgEvents.ratio),
+    target: "≥ 50,000 events/s",
+    pass: passFail(pgEvents.pg.eventsPerSecond >= 50_000),
+  });
+  add({ measurement: "    rollups and ids = events accepted, on both", value: `exact: ${pgEvents.pg.exact && pgEvents.sqlite.exact ? "yes" : "no"}`, target: "exact", pass: passFail(pgEvents.pg.exact && pgEvents.sqlite.exact) });
+} else add({ measurement: "6c. POST /v1/events into PostgreSQL", target: "≥ 50,000 events/s" });
 if (bundles?.production) {
   // What dist/client holds is a development build: the target applies to a production build.
   const dev = bundles.dist;

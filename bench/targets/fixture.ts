@@ -1,5 +1,5 @@
 /**
- * A real Headroom runtime on a temp SQLite file, with one account whose calls are always allowed
+ * A real Headroom runtime on a temp SQLite file (or on PostgreSQL when `env` sets DATABASE_URL), with one account whose calls are always allowed
  * and one API key. Used by the Headroom server target, the meter() target and the in-process
  * decision benchmark, so all three measure the same Meter the server builds (metrics included).
  */
@@ -53,7 +53,9 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
   const plan = process.env.BENCH_PLAN === "enterprise" ? "enterprise" : "business";
   const account = await createAccount(deps.db, deps.catalog, deps.clock, { name: "Bench Co", email: "bench@example.com", planId: plan });
   if (plan === "business") {
-    sqliteHandle(runtime.database).prepare("update accounts set cap_overrides_json = ? where id = ?").run(JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 }), account.id);
+    const caps = JSON.stringify({ minute: 1_000_000_000, day: 1_000_000_000 });
+    if (runtime.database.dialect === "pg") await runtime.database.pool.query("update accounts set cap_overrides_json = $1 where id = $2", [caps, account.id]);
+    else sqliteHandle(runtime.database).prepare("update accounts set cap_overrides_json = ? where id = ?").run(caps, account.id);
     deps.meter.invalidateAccount(account.id);
   }
   const key = (await createKey(deps.db, deps.clock, { accountId: account.id, name: "bench" })).key;
@@ -70,8 +72,17 @@ export async function createFixture(env: Record<string, string> = {}): Promise<F
 }
 
 /** What the rollups hold: every call counted in usage_minute, and the idempotency ids kept. */
-export function storedCounts(fx: Fixture): { usageMinute: number; usageDay: number; ids: number } {
-  const s = sqliteHandle(fx.runtime.database);
+export async function storedCounts(fx: Fixture): Promise<{ usageMinute: number; usageDay: number; ids: number }> {
+  const database = fx.runtime.database;
+  if (database.dialect === "pg") {
+    const one = async (q: string) => Number((await database.pool.query<{ n: string }>(q)).rows[0]!.n);
+    return {
+      usageMinute: await one("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) as n from usage_minute"),
+      usageDay: await one("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) as n from usage_day"),
+      ids: await one("select count(*) as n from metered_ids"),
+    };
+  }
+  const s = sqliteHandle(database);
   return {
     usageMinute: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_minute").pluck().get() as number,
     usageDay: s.prepare("select coalesce(sum(allowed + would_throttle + throttled + ceiling), 0) from usage_day").pluck().get() as number,

@@ -66,7 +66,7 @@ const server = app.listen(0, "127.0.0.1", () => {
       stop: async () => {
         if (!fx) return {};
         await fx.runtime.deps.meter.stop(4_000);
-        const counts = storedCounts(fx);
+        const counts = await storedCounts(fx);
         await fx.runtime.database.close();
         fx.cleanup();
         return counts;

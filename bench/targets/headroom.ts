@@ -2,7 +2,8 @@
  * Target: a real Headroom server (createRuntime + startServer), as `npm start` runs it, at
  * LOG_LEVEL=$BENCH_LOG_LEVEL (info, the default of `npm start`, unless told otherwise) and
  * METER_ACCESS_LOG=$BENCH_METER_ACCESS_LOG (when set), with the Redis counter store when
- * $BENCH_REDIS_URL is set (REDIS_URL, REDIS_KEY_PREFIX=$BENCH_REDIS_PREFIX).
+ * $BENCH_REDIS_URL is set (REDIS_URL, REDIS_KEY_PREFIX=$BENCH_REDIS_PREFIX), on PostgreSQL when
+ * $BENCH_DATABASE_URL is set (DATABASE_URL).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { startServer } from "../../server/main";
@@ -14,6 +15,7 @@ const fx = await createFixture({
   LOG_LEVEL: logLevel,
   ...(process.env.BENCH_METER_ACCESS_LOG ? { METER_ACCESS_LOG: process.env.BENCH_METER_ACCESS_LOG } : {}),
   ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL, REDIS_KEY_PREFIX: process.env.BENCH_REDIS_PREFIX ?? "headroom-bench:" } : {}),
+  ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
 });
 const started = await startServer(fx.runtime);
 const { meter, metrics, logger } = fx.runtime.deps;
@@ -56,7 +58,7 @@ serve(
       const t0 = performance.now();
       await meter.stop(4_000);
       const finalFlushMs = performance.now() - t0;
-      const counts = storedCounts(fx);
+      const counts = await storedCounts(fx);
       await started.stop();
       const logged = await logLines();
       fx.cleanup();
