@@ -1,11 +1,12 @@
 import { and, eq, gte, inArray, isNotNull, min, sql } from "drizzle-orm";
 import type pg from "pg";
-import { billingPeriodAt, DAY_MS, monthWindowStart, startOfMinute, startOfUtcDay } from "../../../../shared/limits";
+import { startOfUtcDay } from "../../../../shared/limits";
 import type { EnforcementMode, WindowName } from "../../../../shared/plans";
 import { systemClock, type Clock } from "../../../lib/clock";
 import type { AsyncMeteringQueries, DecisionName, PersistedCounts, TermsRow, UsageBatch } from "../../queries/metering";
 import type { MeterColumn } from "../../queries/usage";
 import type { PgDb } from "../client";
+import { persistedUsage } from "./usage";
 import { accounts, apiKeys, meteredIds, notices, planSettings } from "../schema";
 
 /**
@@ -291,31 +292,8 @@ export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeter
       }
     },
 
-    /**
-     * The rollups' counts of the account's windows on the meter: today, the quota window (whole days
-     * from the day rollup, the partial days at its ends from the minute rollup, as the SQLite read),
-     * and this minute. One round trip.
-     */
-    persisted: async (accountId, meter, billingAnchorMs, nowMs, planStartedAtMs, quotaWindow): Promise<PersistedCounts> => {
-      const period = billingPeriodAt(billingAnchorMs, nowMs, quotaWindow);
-      const from = startOfMinute(monthWindowStart(period, planStartedAtMs));
-      const to = period.endMs;
-      const firstFullDay = startOfUtcDay(from) === from ? from : startOfUtcDay(from) + DAY_MS;
-      const lastFullDayEnd = startOfUtcDay(to);
-      const [m, also] = meter;
-      const minutes = (a: number, b: number) =>
-        sql`(select coalesce(sum(allowed + would_throttle), 0) from usage_minute where account_id = ${accountId} and meter in (${m}, ${also}) and minute_ms >= ${a} and minute_ms < ${b})`;
-      const days = (a: number, b: number) => sql`(select coalesce(sum(allowed + would_throttle), 0) from usage_day where account_id = ${accountId} and meter in (${m}, ${also}) and day_ms >= ${a} and day_ms < ${b})`;
-      const month = to <= from ? sql`0` : firstFullDay >= lastFullDayEnd ? minutes(from, to) : sql`${minutes(from, firstFullDay)} + ${days(firstFullDay, lastFullDayEnd)} + ${minutes(lastFullDayEnd, to)}`;
-      const today = startOfUtcDay(nowMs);
-      const minute = startOfMinute(nowMs);
-      const result = await db.execute<{ day: string; month: string; minute: string }>(
-        sql`select ${days(today, today + DAY_MS)} as day, ${month} as month, ${minutes(minute, minute + 60_000)} as minute`,
-      );
-      const row = result.rows[0]!;
-      // Sums of bigints come back as numeric, which node-postgres hands over as strings.
-      return { dayUsed: Number(row.day), monthUsed: Number(row.month), minuteUsed: Number(row.minute) };
-    },
+    /** The rollups' counts of the account's windows on the meter (usage's read, one round trip). */
+    persisted: (accountId, meter, billingAnchorMs, nowMs, planStartedAtMs, quotaWindow): Promise<PersistedCounts> => persistedUsage(db)(accountId, meter, billingAnchorMs, nowMs, planStartedAtMs, quotaWindow),
 
     /** Forgets the ids seen before `beforeMs`, and the batch ids of flushes written before then; answers how many ids. */
     pruneIds: async (beforeMs: number) => {
