@@ -85,3 +85,15 @@ export async function dropStaleTestSchemas(olderThanMs: number, nowMs: number = 
     return stale;
   });
 }
+
+/**
+ * An empty schema of its own in the test database, for a whole server (migrated by its start): the
+ * URL naming it, and its drop.
+ */
+export async function createTestSchema(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `${TEST_SCHEMA_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(5).toString("hex")}`;
+  await admin((c) => c.query(`create schema ${name}`));
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set("options", `-c search_path=${name}`);
+  return { name, url: url.toString(), drop: () => admin((c) => c.query(`drop schema if exists ${name} cascade`)).then(() => undefined) };
+}

@@ -8,6 +8,7 @@ import { loadConfig } from "../config";
 import type { Clock } from "../lib/clock";
 import { createLogger } from "../lib/logger";
 import { createRuntime, startServer, type Started } from "../main";
+import { createTestSchema } from "./pg-database";
 import type { StripeRuntimeOptions } from "../billing/stripe/stripe-billing";
 
 export const TEST_SERVER_TOKEN = "test-server-token-0123456789abcdef";
@@ -23,16 +24,20 @@ export interface TestServer {
 }
 
 /**
- * A real server on an ephemeral loopback port with its own SQLite file in a temp directory.
+ * A real server on an ephemeral loopback port with its own SQLite file in a temp directory, or
+ * (`dialect: "pg"`) its own schema in the tests' PostgreSQL database.
  * `clientDir` serves that directory as the built portal instead of dist/client.
  * The demo catalog unless `catalog` is given. Logging is silent
  * unless `logTo` is given: then its lines (LOG_LEVEL=info) are written to that stream as they happen.
  */
 export async function startTestServer(
-  opts: { clock?: Clock; catalog?: Catalog; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream } = {},
+  opts: { clock?: Clock; catalog?: Catalog; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream; dialect?: "sqlite" | "pg" } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
+  // On PostgreSQL: a schema of the server's own in the test database, dropped when it stops.
+  const schema = opts.dialect === "pg" ? await createTestSchema() : null;
   const config = loadConfig({
+    ...(schema ? { DATABASE_URL: schema.url } : {}),
     DATABASE_PATH: join(dir, "headroom.db"),
     PORT: "0",
     HOST: "127.0.0.1",
@@ -47,10 +52,14 @@ export async function startTestServer(
     url: `http://127.0.0.1:${started.http.port}`,
     started,
     deps: runtime.deps,
-    sqlite: sqliteHandle(runtime.database),
+    // Read when a test arranges or inspects rows directly: on PostgreSQL there is no such handle.
+    get sqlite() {
+      return sqliteHandle(runtime.database);
+    },
     dir,
     stop: async () => {
       await started.stop();
+      await schema?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
