@@ -226,6 +226,8 @@ describe("three web instances and a worker on PostgreSQL behind HAProxy, countin
     expect(await flushedTo(acc.accountId, 30)).toBe(30);
 
     pgProxy.cut();
+    // Longer than the balancer takes to drop an instance whose check fails (2 × 500 ms): it must keep them.
+    await new Promise((r) => setTimeout(r, 1_500));
     const t0 = performance.now();
     const during = await pool(
       Array.from({ length: 300 }, (_, i) => () => check({ key: acc.key, id: `pg-cut-${i}` })),
@@ -239,7 +241,12 @@ describe("three web instances and a worker on PostgreSQL behind HAProxy, countin
     const cutMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 3_000));
     const held = webs.filter((w) => /meter flush failed/i.test(w.logs())).length;
+    // The balancer keeps every instance: healthy, degraded, holding the usage it counted.
+    const health = await rest<{ status: string; database?: string; pendingUsage?: number }>(webs[0]!, "GET", "/healthz");
     pgProxy.restore();
+    expect(health.status).toBe(200);
+    expect(health.json).toMatchObject({ status: "degraded", database: "unreachable" });
+    expect(health.json.pendingUsage).toBeGreaterThan(0);
 
     expect(during.filter((a) => a.status !== 200 || !a.allowed || a.duplicate)).toEqual([]);
     expect(retried.filter((a) => a.status !== 200 || !a.duplicate)).toEqual([]);

@@ -44,6 +44,19 @@ export function createWorkerApp(deps: Pick<Deps, "db">, jobs: SingletonJobs): Ex
   return app;
 }
 
+/** Whether the database answers within a second (a health check must answer quickly either way). */
+async function databaseState(db: Deps["db"]): Promise<"ok" | "unreachable"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"unreachable">((done) => (timer = setTimeout(() => done("unreachable"), 1_000)));
+  try {
+    return await Promise.race([databaseAnswers(db).then(() => "ok" as const), late]);
+  } catch {
+    return "unreachable";
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The Express app: everything except the two hot metering routes, which the lean handler serves. */
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -72,9 +85,12 @@ export function createApp(deps: Deps): Express {
   // Before any JSON body parser: Stripe's signature is over the raw bytes.
   app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));
 
+  // A web instance is healthy while it can answer calls. It still can when the database does not
+  // answer (decision 0005: what it holds stands in, usage waits in its buffer), so the balancer must
+  // keep it: the body says "degraded", the status stays 200.
   app.get("/healthz", async (_req, res) => {
-    await databaseAnswers(deps.db);
-    res.json({ status: "ok" });
+    const database = await databaseState(deps.db);
+    res.json(database === "ok" ? { status: "ok" } : { status: "degraded", database, pendingUsage: deps.meter.pendingCount() });
   });
 
   app.use(metricsRoute(deps));
