@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import type { ApprovalRequestRow, BillingPlanChange, NewQuote, PendingApprovalRow } from "../../queries/billing";
+import { billingPlanChangeOf } from "../../queries/billing-rows";
 import type { AccountRow, PlanChangeRow, QuoteRow } from "../../queries/plan-changes";
 import { retryingConflicts } from "../../queries/unit";
 import type { MeterColumn } from "../../queries/usage";
@@ -156,25 +157,5 @@ export async function planChangesWithConsents(db: PgDb, accountId: string): Prom
     .leftJoin(approvalRequests, eq(approvalRequests.planChangeId, planChanges.id))
     .where(eq(planChanges.accountId, accountId))
     .orderBy(desc(planChanges.createdAtMs), desc(planChanges.id));
-  return rows.map((r) => ({
-    id: r.plan_changes.id,
-    kind: r.plan_changes.kind,
-    status: r.plan_changes.status,
-    fromPlanId: r.plan_changes.fromPlanId,
-    toPlanId: r.plan_changes.toPlanId,
-    toPlanVersion: r.quotes.toPlanVersion,
-    effectiveAtMs: r.plan_changes.effectiveAtMs,
-    createdAtMs: r.plan_changes.createdAtMs,
-    approval: r.approval_requests ? { status: r.approval_requests.status, reason: r.approval_requests.reason } : null,
-    consent: {
-      id: r.consents.id,
-      text: r.consents.textShown,
-      signedInAs: r.consents.signedInAs,
-      atMs: r.consents.createdAtMs,
-      ip: r.consents.ip,
-      amountDueNowMinor: r.consents.amountDueNowMinor,
-      recurringMinor: r.consents.recurringMinor,
-      currency: r.consents.currency,
-    },
-  }));
+  return rows.map(billingPlanChangeOf);
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { accounts, approvalRequests, consents, planChanges, quotes, settings, usageDay, type AccountRow } from "../../schema";
 import type { Db } from "../../client";
 import type { ApprovalRequestRow, BillingPlanChange, NewQuote, PendingApprovalRow } from "../../queries/billing";
+import { billingPlanChangeOf } from "../../queries/billing-rows";
 import type { PlanChangeRow, QuoteRow } from "../../queries/plan-changes";
 import type { MeterColumn } from "../../queries/usage";
 
@@ -160,25 +161,5 @@ export async function planChangesWithConsents(db: Db, accountId: string): Promis
     .where(eq(planChanges.accountId, accountId))
     .orderBy(desc(planChanges.createdAtMs))
     .all()
-    .map((r) => ({
-      id: r.plan_changes.id,
-      kind: r.plan_changes.kind,
-      status: r.plan_changes.status,
-      fromPlanId: r.plan_changes.fromPlanId,
-      toPlanId: r.plan_changes.toPlanId,
-      toPlanVersion: r.quotes.toPlanVersion,
-      effectiveAtMs: r.plan_changes.effectiveAtMs,
-      createdAtMs: r.plan_changes.createdAtMs,
-      approval: r.approval_requests ? { status: r.approval_requests.status, reason: r.approval_requests.reason } : null,
-      consent: {
-        id: r.consents.id,
-        text: r.consents.textShown,
-        signedInAs: r.consents.signedInAs,
-        atMs: r.consents.createdAtMs,
-        ip: r.consents.ip,
-        amountDueNowMinor: r.consents.amountDueNowMinor,
-        recurringMinor: r.consents.recurringMinor,
-        currency: r.consents.currency,
-      },
-    }));
+    .map(billingPlanChangeOf);
 }
