@@ -13,12 +13,23 @@ import type { StripeRuntimeOptions } from "../billing/stripe/stripe-billing";
 
 export const TEST_SERVER_TOKEN = "test-server-token-0123456789abcdef";
 
+export type TestDialect = "sqlite" | "pg";
+/** The storage backends an integration suite runs on (`describe.each(DIALECTS)`): SQLite, and PostgreSQL in a schema of its own. */
+export const DIALECTS: readonly TestDialect[] = ["sqlite", "pg"];
+
 export interface TestServer {
   url: string;
   started: Started;
   deps: Started["runtime"]["deps"];
   /** The SQLite handle, for tests that look at or arrange rows directly (the server's code reaches storage through its queries). */
   sqlite: Database.Database;
+  dialect: TestDialect;
+  /**
+   * One statement with `?` placeholders on either backend, for tests that look at or arrange rows directly: the rows
+   * of a query, [] for a statement without results. Quote `"window"` (a reserved word in PostgreSQL). A row changed
+   * under the meter on PostgreSQL is not announced: call `deps.meter.invalidateAccount` as the server's own code would.
+   */
+  sql<T = Record<string, unknown>>(text: string, ...params: unknown[]): Promise<T[]>;
   dir: string;
   stop(): Promise<void>;
 }
@@ -31,7 +42,7 @@ export interface TestServer {
  * unless `logTo` is given: then its lines (LOG_LEVEL=info) are written to that stream as they happen.
  */
 export async function startTestServer(
-  opts: { clock?: Clock; catalog?: Catalog; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream; dialect?: "sqlite" | "pg" } = {},
+  opts: { clock?: Clock; catalog?: Catalog; env?: Record<string, string>; stripe?: StripeRuntimeOptions; clientDir?: string; logTo?: NodeJS.WritableStream; dialect?: TestDialect } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "headroom-test-"));
   // On PostgreSQL: a schema of the server's own in the test database, dropped when it stops.
@@ -55,6 +66,18 @@ export async function startTestServer(
     // Read when a test arranges or inspects rows directly: on PostgreSQL there is no such handle.
     get sqlite() {
       return sqliteHandle(runtime.database);
+    },
+    dialect: runtime.database.dialect,
+    sql: async <T,>(text: string, ...params: unknown[]): Promise<T[]> => {
+      const database = runtime.database;
+      if (database.dialect === "pg") {
+        let n = 0;
+        return (await database.pool.query(text.replace(/\?/g, () => `$${++n}`), params)).rows as T[];
+      }
+      const statement = database.sqlite.prepare(text);
+      if (statement.reader) return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
     },
     dir,
     stop: async () => {
