@@ -1,4 +1,6 @@
 import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { type Page } from "@playwright/test";
 import { startSmtpSink } from "../server/testing/smtp-sink";
 import { startCatalogServer, type CatalogServer } from "./catalog-server";
@@ -20,20 +22,36 @@ const BRAND = {
 const PRIMARY_RGB = "rgb(15, 118, 110)";
 const ADMIN_TOKEN = "e2e-branding-admin-token-0123456789";
 
+const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="28" viewBox="0 0 160 28"><circle cx="14" cy="14" r="12" fill="#0f766e"/><text x="32" y="20" font-family="sans-serif" font-size="16" font-weight="600" fill="#0f172a">Orbit Weather</text></svg>`;
+
 let server: CatalogServer;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+/** The provider's own host for its logo: another origin than the portal's. */
+let logoHost: Server;
+let logoUrl: string;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   smtp = await startSmtpSink();
-  server = await startCatalogServer("branding", "headroom.catalog.json", { ...BRAND, SMTP_URL: smtp.url, HEADROOM_ADMIN_TOKEN: ADMIN_TOKEN });
+  logoHost = createServer((_req, res) => res.writeHead(200, { "content-type": "image/svg+xml" }).end(LOGO_SVG));
+  await new Promise<void>((r) => logoHost.listen(0, "127.0.0.1", () => r()));
+  logoUrl = `http://127.0.0.1:${(logoHost.address() as AddressInfo).port}/logo.svg`;
+  server = await startCatalogServer("branding", "headroom.catalog.json", { ...BRAND, BRAND_LOGO_URL: logoUrl, SMTP_URL: smtp.url, HEADROOM_ADMIN_TOKEN: ADMIN_TOKEN });
   mkdirSync(SHOTS, { recursive: true });
 });
 
 test.afterAll(async () => {
   await server?.stop();
   await smtp?.close();
+  await new Promise((r) => logoHost?.close(r));
 });
+
+/** The provider's logo, loaded from its own host (the portal's img-src allows it). */
+async function expectLogo(page: Page, within: ReturnType<Page["getByRole"]>) {
+  const logo = within.getByRole("img", { name: "Orbit Weather API" });
+  await expect(logo).toHaveAttribute("src", logoUrl);
+  await expect.poll(() => logo.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+}
 
 async function shots(page: Page, name: string) {
   for (const width of [1280, 375]) {
@@ -48,6 +66,7 @@ test.describe("the provider's brand", () => {
     await page.goto(`${server.base}/sign-in`);
     await expect(page).toHaveTitle("Sign in · Orbit Weather API");
     await expect(page.getByRole("heading", { name: "Sign in to Orbit Weather API", level: 1 })).toBeVisible();
+    await expectLogo(page, page.getByRole("main"));
     await page.getByLabel("E-mail address").fill("someone@example.com");
     await expect(page.getByRole("button", { name: "E-mail me a sign-in link" })).toHaveCSS("background-color", PRIMARY_RGB);
     await page.getByLabel("E-mail address").fill("");
@@ -68,7 +87,7 @@ test.describe("the provider's brand", () => {
     await expect(page).toHaveURL(/\/usage/);
     await expect(page.getByRole("heading", { name: "Usage", level: 1 })).toBeVisible();
     await expect(page).toHaveTitle("Usage · Acme Analytics · Orbit Weather API");
-    await expect(page.getByRole("complementary").getByText("Orbit Weather API", { exact: true })).toBeVisible();
+    await expectLogo(page, page.getByRole("complementary"));
     // The primary colour reaches Tailwind's brand tokens, and the shades derived from it.
     expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--color-brand-600").trim())).toBe("#0f766e");
     const active = page.getByRole("navigation", { name: "Portal" }).getByRole("link", { name: "Usage" });
@@ -98,6 +117,7 @@ test.describe("the provider's brand", () => {
     expect(mail).toContain("Questions? Contact help@orbit-weather.example");
     expect(mail).toContain("Terms & privacy: https://orbit-weather.example/legal");
     expect(mail).toContain(`style="color:#0f766e"`);
+    expect(mail).toContain(`<img src="${logoUrl}" alt="Orbit Weather API"`);
     // The link in it signs the customer in to the same branded portal.
     const link = /(http:\/\/127\.0\.0\.1:\d+\/auth\/link\?token=[\w-]+)/.exec(mail)![1]!;
     await page.goto(link);
@@ -117,6 +137,6 @@ test.describe("the provider's brand", () => {
     await expect(page).toHaveTitle("Accounts · Console · Orbit Weather API");
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Audit log" }).click();
     await expect(page).toHaveTitle("Audit log · Console · Orbit Weather API");
-    await expect(page.getByRole("banner").getByText("Orbit Weather API", { exact: true })).toBeVisible();
+    await expectLogo(page, page.getByRole("banner"));
   });
 });
