@@ -128,6 +128,9 @@ test.describe("the provider's brand", () => {
     await page.goto(`${server.base}/console/accounts`);
     await expect(page).toHaveURL(/\/console\/sign-in\?next=%2Fconsole%2Faccounts$/);
     await expect(page).toHaveTitle("Sign in · Console · Orbit Weather API");
+    await expect(page.getByRole("heading", { name: "Sign in to the console", level: 1 })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await shots(page, "console-sign-in");
     await page.getByLabel("Admin token").fill("not-the-token-at-all");
     await page.getByRole("button", { name: "Sign in to the console" }).click();
     await expect(page.getByRole("alert")).toHaveText("That admin token is not valid.");
