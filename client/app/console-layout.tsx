@@ -52,7 +52,7 @@ export function ConsoleLayout() {
   const session = useSession();
   const location = useLocation();
   if (session.isPending) return <div className="mx-auto max-w-7xl p-8"><LoadingBlock /></div>;
-  if (!session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (!session.data) return <Navigate to={`${paths.consoleSignIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role !== "operator") return <Navigate to={paths.usage} replace />;
   return <ConsoleFrame />;
 }

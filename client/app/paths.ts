@@ -9,4 +9,6 @@ export const paths = {
   notices: "/notices",
   settings: "/settings",
   console: "/console",
+  /** The operator's token sign-in: its own page, apart from the customers'. */
+  consoleSignIn: "/console/sign-in",
 } as const;

@@ -4,6 +4,7 @@ import { NoticeBanner } from "../features/notices/components/notice-banner";
 import { useSession } from "../features/session/use-session";
 import { Badge } from "../ui/badge";
 import { LoadingBlock } from "../ui/states";
+import { BrandFooter } from "./brand-footer";
 import { Logo } from "./logo";
 import { paths } from "./paths";
 import { useSignOut } from "./use-sign-out";
@@ -75,6 +76,7 @@ export function PortalLayout() {
       <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending} className="w-full rounded-lg px-3 py-2 text-left font-medium text-slate-700 hover:bg-slate-100">
         Sign out
       </button>
+      <BrandFooter className="px-3" />
     </div>
   );
 

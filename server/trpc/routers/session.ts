@@ -20,12 +20,14 @@ export const sessionRouter = router({
       account: { id: account.id, name: account.name, email: account.email, planId: account.plan.id, planName: account.plan.name },
     };
   }),
+  /** The provider's brand (name, logo, colour, support address, legal link): the portal shows it before anyone signs in. */
+  brand: publicProcedure.query(({ ctx }) => ctx.deps.notify.brand),
   /** Which ways of signing in this server offers. */
   options: publicProcedure.query(({ ctx }) => ({ emailLink: true, adminToken: Boolean(ctx.deps.config.HEADROOM_ADMIN_TOKEN) })),
 
   /** E-mails a one-time sign-in link; the answer is the same whether the address has an account or not. */
   requestEmailLink: publicProcedure.input(z.object({ email: z.email("Enter an e-mail address.").max(254) })).mutation(async ({ ctx, input }) => {
-    await requestEmailSignIn(ctx.deps.db, ctx.deps.clock, { email: input.email, baseUrl: ctx.deps.baseUrl(), smtp: Boolean(ctx.deps.config.SMTP_URL) });
+    await requestEmailSignIn(ctx.deps.db, ctx.deps.clock, { email: input.email, baseUrl: ctx.deps.baseUrl(), smtp: Boolean(ctx.deps.config.SMTP_URL), brand: ctx.deps.notify.brand });
     return { sent: true as const };
   }),
 
