@@ -5,6 +5,7 @@ import { consolePaths } from "../features/console/console-paths";
 import { useSupportQueue } from "../features/console/support/use-support-queue";
 import { useCounterStatus } from "../features/console/use-counter-status";
 import { useSession } from "../features/session/use-session";
+import { formatTime } from "../lib/format";
 import { LoadingBlock } from "../ui/states";
 import { Logo } from "./logo";
 import { paths } from "./paths";
@@ -36,7 +37,7 @@ function useWaiting() {
 function CounterStoreWarning() {
   const status = useCounterStatus();
   if (!status.data?.degraded) return null;
-  const since = status.data.since === null ? "" : ` since ${new Date(status.data.since).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}`;
+  const since = status.data.since === null ? "" : ` since ${formatTime(status.data.since)}`;
   return (
     <div role="alert" className="mb-6 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="counter-store-warning">
       <p className="font-medium">Redis is unreachable{since}.</p>

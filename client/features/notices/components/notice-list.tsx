@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { formatDateTime, formatUtc } from "../../../lib/format";
+import { formatDateTime, isoInstant } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import { SeverityIcon } from "../../../ui/banner";
 import { kindLabel, SEVERITY, type ChoiceKind } from "../notice-text";
@@ -11,13 +11,9 @@ function choicesOf(n: NoticeItem): Choice[] {
   return n.message.choices.map((c) => ({ ...c, url: url[c.kind] }));
 }
 
-/** A moment in the customer's own locale and time zone, with UTC on hover. */
+/** A moment in UTC, as the notice's own words and e-mail state it. */
 function When({ ms }: { ms: number }) {
-  return (
-    <time dateTime={new Date(ms).toISOString()} title={formatUtc(ms)} className="underline decoration-slate-300 decoration-dotted underline-offset-2">
-      {formatDateTime(ms)}
-    </time>
-  );
+  return <time dateTime={isoInstant(ms)}>{formatDateTime(ms)}</time>;
 }
 
 /** Notices newest first: severity, the words and figures of the time, whether it reached the customer, and the choices. */
