@@ -42,6 +42,7 @@ const routes: RouteObject[] = [
       { path: paths.billing, handle: title("Billing"), lazy: async () => ({ Component: (await import("../features/billing/billing-page")).BillingPage }) },
       { path: paths.notices, handle: title("Notices"), lazy: async () => ({ Component: (await import("../features/notices/notices-page")).NoticesPage }) },
       { path: paths.settings, handle: title("Settings"), lazy: async () => ({ Component: (await import("../features/settings/settings-page")).SettingsPage }) },
+      { path: paths.support, handle: title("Support"), lazy: async () => ({ Component: (await import("../features/support/support-page")).SupportPage }) },
     ],
   },
   {

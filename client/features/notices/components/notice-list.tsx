@@ -44,7 +44,7 @@ function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
           </span>
         </div>
         <h2 id={titleId} className="mt-2 text-base font-semibold leading-snug text-slate-900">{n.message.title}</h2>
-        {n.message.happened && <p className="mt-1 text-sm leading-relaxed text-slate-700">{n.message.happened}</p>}
+        {n.message.happened && <p className="mt-1 whitespace-pre-wrap text-sm leading-relaxed text-slate-700">{n.message.happened}</p>}
         {n.message.next && <p className="mt-1 text-sm leading-relaxed text-slate-700">{n.message.next}</p>}
         <ChoiceList choices={choicesOf(n)} />
         <p className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 border-t border-slate-100 pt-3 text-xs text-slate-600" data-testid="notice-delivery">
