@@ -4,7 +4,8 @@ import { useApprovals } from "../features/console/approvals/use-approvals";
 import { consolePaths } from "../features/console/console-paths";
 import { useSupportQueue } from "../features/console/support/use-support-queue";
 import { useCounterStatus } from "../features/console/use-counter-status";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { formatTime } from "../lib/format";
 import { LoadingBlock } from "../ui/states";
 import { Logo } from "./logo";
@@ -53,6 +54,7 @@ export function ConsoleLayout() {
   const session = useSession();
   const location = useLocation();
   if (session.isPending) return <div className="mx-auto max-w-7xl p-8"><LoadingBlock /></div>;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (!session.data) return <Navigate to={`${paths.consoleSignIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role !== "operator") return <Navigate to={paths.usage} replace />;
   return <ConsoleFrame />;

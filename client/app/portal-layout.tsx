@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { Navigate, NavLink, Outlet, useLocation } from "react-router";
 import { NoticeBanner } from "../features/notices/components/notice-banner";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { Badge } from "../ui/badge";
 import { LoadingBlock } from "../ui/states";
 import { BrandFooter } from "./brand-footer";
@@ -37,6 +38,7 @@ export function PortalLayout() {
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
   if (session.isPending) return <div className="mx-auto max-w-5xl p-8"><LoadingBlock /></div>;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (!session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role === "operator") return <Navigate to={paths.console} replace />;
   const { account, returnUrl } = session.data;

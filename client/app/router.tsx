@@ -4,7 +4,8 @@ import { PortalLayout } from "./portal-layout";
 import { ConsoleLayout } from "./console-layout";
 import { consoleRoutes } from "../features/console/console-routes";
 import { RouteError } from "./route-error";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { LoadingBlock } from "../ui/states";
 import { type TitleHandle, useRouteTitle } from "./document-title";
 
@@ -12,6 +13,7 @@ import { type TitleHandle, useRouteTitle } from "./document-title";
 function Home() {
   const session = useSession();
   if (session.isPending) return <div className="p-8"><LoadingBlock rows={1} /></div>;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (session.data?.role === "operator") return <Navigate to={paths.console} replace />;
   if (session.data?.role === "customer") return <Navigate to={paths.usage} replace />;
   return <Navigate to={paths.signIn} replace />;
