@@ -1,8 +1,9 @@
-import { useId } from "react";
+import { useId, useRef } from "react";
 import { formatDateTime, isoInstant } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import { SeverityIcon } from "../../../ui/banner";
 import { kindLabel, SEVERITY, type ChoiceKind } from "../notice-text";
+import { useMarkNoticeRead } from "../use-mark-notice-read";
 import type { NoticeItem } from "../use-notices";
 import { ChoiceList, type Choice } from "./notice-choices";
 
@@ -30,8 +31,10 @@ export function NoticeList({ notices }: { notices: NoticeItem[] }) {
 function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
   const titleId = useId();
   const severity = SEVERITY[n.message.severity];
+  const ref = useRef<HTMLLIElement>(null);
+  useMarkNoticeRead(ref, n.id, n.deliveredAtMs !== null);
   return (
-    <li>
+    <li ref={ref}>
       <article aria-labelledby={titleId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5" data-testid="notice" data-kind={n.kind}>
         <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5 text-xs text-slate-600">
           <Badge tone={severity.tone}>
@@ -64,7 +67,7 @@ function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
                 <path d="M12 7v5l3 2" />
               </svg>
               <span>
-                <span className="font-medium text-slate-700">Not delivered yet</span>: not e-mailed or shown as a banner so far.
+                <span className="font-medium text-slate-700">Reaching you here now</span>: not e-mailed or shown as a banner before you opened it.
               </span>
             </span>
           )}
