@@ -8,6 +8,7 @@ export const paths = {
   billing: "/billing",
   notices: "/notices",
   settings: "/settings",
+  support: "/support",
   console: "/console",
   /** The operator's token sign-in: its own page, apart from the customers'. */
   consoleSignIn: "/console/sign-in",

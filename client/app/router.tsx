@@ -4,7 +4,8 @@ import { PortalLayout } from "./portal-layout";
 import { ConsoleLayout } from "./console-layout";
 import { consoleRoutes } from "../features/console/console-routes";
 import { RouteError } from "./route-error";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { LoadingBlock } from "../ui/states";
 import { type TitleHandle, useRouteTitle } from "./document-title";
 
@@ -12,6 +13,7 @@ import { type TitleHandle, useRouteTitle } from "./document-title";
 function Home() {
   const session = useSession();
   if (session.isPending) return <div className="p-8"><LoadingBlock rows={1} /></div>;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (session.data?.role === "operator") return <Navigate to={paths.console} replace />;
   if (session.data?.role === "customer") return <Navigate to={paths.usage} replace />;
   return <Navigate to={paths.signIn} replace />;
@@ -42,6 +44,7 @@ const routes: RouteObject[] = [
       { path: paths.billing, handle: title("Billing"), lazy: async () => ({ Component: (await import("../features/billing/billing-page")).BillingPage }) },
       { path: paths.notices, handle: title("Notices"), lazy: async () => ({ Component: (await import("../features/notices/notices-page")).NoticesPage }) },
       { path: paths.settings, handle: title("Settings"), lazy: async () => ({ Component: (await import("../features/settings/settings-page")).SettingsPage }) },
+      { path: paths.support, handle: title("Support"), lazy: async () => ({ Component: (await import("../features/support/support-page")).SupportPage }) },
     ],
   },
   {

@@ -26,7 +26,7 @@ export const sessionRouter = router({
   options: publicProcedure.query(({ ctx }) => ({ emailLink: true, adminToken: Boolean(ctx.deps.config.HEADROOM_ADMIN_TOKEN) })),
 
   /** E-mails a one-time sign-in link; the answer is the same whether the address has an account or not. */
-  requestEmailLink: publicProcedure.input(z.object({ email: z.email("Enter an e-mail address.").max(254) })).mutation(async ({ ctx, input }) => {
+  requestEmailLink: publicProcedure.input(z.object({ email: z.email("Enter an e-mail address like name@company.com.").max(254, "An e-mail address has at most 254 characters.") })).mutation(async ({ ctx, input }) => {
     await requestEmailSignIn(ctx.deps.db, ctx.deps.clock, { email: input.email, baseUrl: ctx.deps.baseUrl(), smtp: Boolean(ctx.deps.config.SMTP_URL), brand: ctx.deps.notify.brand });
     return { sent: true as const };
   }),

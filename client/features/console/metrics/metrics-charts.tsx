@@ -2,7 +2,7 @@ import { useId, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { formatCompact, formatCount } from "../../../lib/format";
+import { formatCompact, formatCount, formatDayShort } from "../../../lib/format";
 import type { MetricsData } from "../console-data";
 import { formatDateUtc, formatMoneyCompact } from "../lib/format";
 
@@ -12,7 +12,6 @@ interface Series {
   color: string;
 }
 
-const dayShort = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 
 /**
  * A chart as a figure: a title, a legend, the SVG (hidden from assistive tech) and a table with the
@@ -117,7 +116,7 @@ export function CallsChart({ days }: { days: MetricsData["callsPerDay"] }) {
       ) : (
         <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: 240 }}>
           <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="dayMs" ticks={ticks} tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+          <XAxis dataKey="dayMs" ticks={ticks} tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
           <YAxis tickFormatter={formatCompact} axisLine={false} width={44} allowDecimals={false} {...axis} />
           <Tooltip
             cursor={{ fill: "#f1f5f9" }}
@@ -193,7 +192,7 @@ export function NpsChart({ satisfaction }: { satisfaction: MetricsData["satisfac
       <div className="relative">
         <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="30%" style={{ width: "100%", height: 200 }}>
           <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="weekStartMs" tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+          <XAxis dataKey="weekStartMs" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
           <YAxis domain={[-100, 100]} ticks={[-100, -50, 0, 50, 100]} axisLine={false} width={40} {...axis} />
           <ReferenceLine y={0} stroke="#64748b" />
           <Tooltip

@@ -51,7 +51,7 @@ export function SupportPage() {
               </div>
               {shown.length === 0 ? (
                 <EmptyState title={view === "open" ? "No open requests" : "Nothing answered yet"}>
-                  {view === "open" ? "Customers ask from the Billing page of their portal; their questions appear here." : "Answered requests, with the reply sent, are listed here."}
+                  {view === "open" ? "Customers ask from the Support page of their portal; their questions appear here." : "Answered requests, with the reply sent, are listed here."}
                 </EmptyState>
               ) : (
                 <ul className="space-y-4">
