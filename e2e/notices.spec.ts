@@ -65,7 +65,7 @@ test.describe("notices", () => {
     await expect(banner).toContainText(/(You made|with up to) (268|4,016) calls .*; the Starter plan allows (60 per minute|1,000 per day)\./);
 
     await expect(banner.getByRole("link", { name: "Reduce your traffic" })).toHaveAttribute("href", "/usage");
-    await expect(banner.getByRole("link", { name: "Contact us" })).toHaveAttribute("href", "/billing?contact=1");
+    await expect(banner.getByRole("link", { name: "Contact us" })).toHaveAttribute("href", "/support");
     const upgrade = expected!.choices.find((c) => c.kind === "upgrade")!;
     expect(upgrade.label).toBe("Switch to Business");
     expect(new URL(upgrade.url!).search).toBe("?to=business");
@@ -157,7 +157,7 @@ test.describe("notices", () => {
     const choices = first.getByRole("list", { name: "Your choices" });
     await expect(choices.getByRole("link", { name: "Switch to Business" })).toHaveAttribute("href", "/plans/change?to=business");
     await expect(choices.getByRole("link", { name: "Reduce your traffic" })).toHaveAttribute("href", "/usage");
-    await expect(choices.getByRole("link", { name: "Contact us" })).toHaveAttribute("href", "/billing?contact=1");
+    await expect(choices.getByRole("link", { name: "Contact us" })).toHaveAttribute("href", "/support");
 
     await expectNoSeriousA11yViolations(page);
   });

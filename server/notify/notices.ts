@@ -67,7 +67,7 @@ export function noticeLinks(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, 
   return {
     upgrade: "recommended" in facts && facts.recommended ? `${base}/plans/change?to=${encodeURIComponent(facts.recommended.planId)}` : null,
     usage: `${base}/usage`,
-    contact: `${base}/billing?contact=1`,
+    contact: `${base}/support`,
     preferences: `${base}/unsubscribe?token=${unsubscribeToken(ctx.linkSecret, accountId, kind)}`,
   };
 }

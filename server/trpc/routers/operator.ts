@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DAY_MS } from "../../../shared/limits";
+import { DAY_MS, startOfUtcDay } from "../../../shared/limits";
 import { getAccount, listAccounts } from "../../accounts/accounts";
 import { billingOverview } from "../../billing/billing-overview";
 import { decideApproval, decideApprovalInput, pendingApprovals } from "../../billing/manage-changes";
@@ -43,8 +43,9 @@ const range = z
   });
 const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
   const toMs = r.toMs ?? deps.clock.now();
-  // A lone bound is clamped too: the window never spans more than MAX_RANGE_MS.
-  const fromMs = Math.max(r.fromMs ?? toMs - days * DAY_MS, toMs - MAX_RANGE_MS);
+  // "N days" are N UTC days, today's included (as the console asks for them); a lone bound is clamped too: the
+  // window never spans more than MAX_RANGE_MS.
+  const fromMs = Math.max(r.fromMs ?? startOfUtcDay(toMs) - (days - 1) * DAY_MS, toMs - MAX_RANGE_MS);
   return { fromMs, toMs };
 };
 const enforcementCtx = (deps: Deps) => ({ db: deps.db, catalog: deps.catalog, clock: deps.clock, meter: deps.meter, feed: deps.feed, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
