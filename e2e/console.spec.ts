@@ -185,9 +185,8 @@ test.describe("operator console", () => {
     const flips = page.locator('[data-testid="audit-entry"][data-action="enforcement.changed"]');
     await expect(flips).toHaveCount(2);
     // Newest first: the undo, from enforce to shadow.
-    await expect(flips.first().getByText("shadow", { exact: true })).toBeVisible();
-    await expect(flips.first().getByText("enforce", { exact: true })).toBeVisible();
-    await expect(flips.first()).toContainText("Pro");
+    await expect(flips.first().getByTestId("audit-sentence")).toHaveText("Changed enforcement of Pro from enforce to shadow");
+    await expect(flips.nth(1).getByTestId("audit-sentence")).toHaveText("Changed enforcement of Pro from shadow to enforce");
     await expect(page.locator('[data-testid="audit-entry"]:not([data-action="enforcement.changed"])')).toHaveCount(0);
 
     // The billing switch asks first and names what it holds back; cancelled here.
