@@ -55,5 +55,9 @@ describe("headroom CLI", () => {
     expect(cli("portal-link", "--account", "acc_missing").code).toBe(1);
     const operator = JSON.parse(cli("operator-link", "--json").out) as { url: string };
     expect(operator.url).toContain("/auth/link?token=");
+    expect(cli("operator-link", "--name", "Dana Reyes", "--json").code).toBe(0);
+    const badName = cli("operator-link", "--name", "Dana\u0007Reyes");
+    expect(badName.code).toBe(1);
+    expect(badName.err).toContain("plain text on one line");
   });
 });

@@ -40,7 +40,8 @@ Commands:
   keys create --account <id> [--name <n>]       create an API key; the full key is printed once
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
-  operator-link                                 one-time sign-in URL for the operator console (10 minutes)
+  operator-link [--name <n>]                    one-time sign-in URL for the operator console (10 minutes); the
+                                                name is written as who did what in the audit log
   experiment report [--id <experimentId>]       the pricing experiment's scorecard (the active one by default): each criterion
                                                 with its value, confidence interval and verdict, the guardrails, the overall verdict
   stripe sync                                   create or update the plans' products, meters and prices in Stripe: each
@@ -321,7 +322,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const accountId = command === "portal-link" ? requireOption(values, "account") : null;
       const link = await withRuntimeAsync(config, async (rt) => {
         if (accountId) await getAccount(rt.deps.db, rt.deps.catalog, accountId);
-        return createSignInLink(rt.deps.db, rt.deps.clock, { role: accountId ? "customer" : "operator", accountId });
+        return createSignInLink(rt.deps.db, rt.deps.clock, accountId ? { role: "customer", accountId } : { role: "operator", operatorName: values.name ?? null });
       });
       const url = `${publicBaseUrl(config, config.PORT)}/auth/link?token=${link.token}`;
       print(out, `${url}\n(one-time link, valid until ${new Date(link.expiresAtMs).toISOString()})`, { url, expiresAt: new Date(link.expiresAtMs).toISOString() });

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { requestEmailSignIn } from "../../auth/email-sign-in";
-import { createSignInLink, endSession, redeemSignInLink } from "../../auth/sign-in";
+import { createSignInLink, endSession, operatorNameSchema, redeemSignInLink } from "../../auth/sign-in";
 import { findAccount } from "../../accounts/accounts";
 import { publicProcedure, router } from "../trpc";
 
@@ -11,7 +11,7 @@ export const sessionRouter = router({
   me: publicProcedure.query(async ({ ctx }) => {
     const s = ctx.session;
     if (!s) return null;
-    if (s.role === "operator") return { role: "operator" as const, returnUrl: s.returnUrl, account: null };
+    if (s.role === "operator") return { role: "operator" as const, returnUrl: s.returnUrl, operatorName: s.operatorName, account: null };
     const account = s.accountId ? await findAccount(ctx.deps.db, ctx.deps.catalog, s.accountId) : undefined;
     if (!account) return null;
     return {
@@ -31,15 +31,15 @@ export const sessionRouter = router({
     return { sent: true as const };
   }),
 
-  /** Operators sign in to the console with HEADROOM_ADMIN_TOKEN (when it is configured). */
-  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512) })).mutation(async ({ ctx, input }) => {
+  /** Operators sign in to the console with HEADROOM_ADMIN_TOKEN (when it is configured), with their name for the audit log. */
+  operatorSignIn: publicProcedure.input(z.object({ token: z.string().min(1).max(512), name: z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), operatorNameSchema.optional()) })).mutation(async ({ ctx, input }) => {
     const expected = ctx.deps.config.HEADROOM_ADMIN_TOKEN;
     const digest = (v: string) => createHash("sha256").update(v).digest();
     if (!expected || !timingSafeEqual(digest(input.token), digest(expected))) {
       throw new TRPCError({ code: "UNAUTHORIZED", message: "That admin token is not valid." });
     }
     const ttlMs = ctx.deps.config.SESSION_TTL_MINUTES * 60_000;
-    const link = await createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator" });
+    const link = await createSignInLink(ctx.deps.db, ctx.deps.clock, { role: "operator", operatorName: input.name ?? null });
     const { sessionId } = await redeemSignInLink(ctx.deps.db, ctx.deps.clock, link.token, ttlMs, "admin-token");
     ctx.startSession(sessionId, ttlMs);
     ctx.deps.logger.info({ role: "operator", via: "admin-token" }, "signed in");

@@ -181,7 +181,7 @@ function AuditTable({ catalog, rows, sort, onSort }: { catalog: Catalog; rows: A
               {r.recommended ? (
                 <>
                   <span className="font-medium text-slate-900">{r.recommended.name}</span>
-                  <p className="whitespace-nowrap text-xs text-slate-600" data-testid="recommended-cost">
+                  <p className="text-xs text-slate-600 sm:whitespace-nowrap" data-testid="recommended-cost">
                     about {formatMoney(r.recommended.monthlyCostMinor, r.recommended.currency)}/month ({costDifference(r.recommended.costDiffMinor, r.recommended.currency)})
                   </p>
                 </>
