@@ -134,10 +134,13 @@ test.describe("the provider's brand", () => {
     await page.getByLabel("Admin token").fill("not-the-token-at-all");
     await page.getByRole("button", { name: "Sign in to the console" }).click();
     await expect(page.getByRole("alert")).toHaveText("That admin token is not valid.");
+    await page.getByLabel("Your name").fill("Dana Reyes");
     await page.getByLabel("Admin token").fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Sign in to the console" }).click();
     await expect(page).toHaveURL(/\/console\/accounts$/);
     await expect(page).toHaveTitle("Accounts · Console · Orbit Weather API");
+    // The name given at sign-in is who the console says is signed in (and who the audit log names).
+    await expect(page.getByRole("banner")).toContainText("Signed in as Dana Reyes");
     await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Audit log" }).click();
     await expect(page).toHaveTitle("Audit log · Console · Orbit Weather API");
     await expectLogo(page, page.getByRole("banner"));

@@ -57,10 +57,10 @@ export function ConsoleLayout() {
   if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (!session.data) return <Navigate to={`${paths.consoleSignIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role !== "operator") return <Navigate to={paths.usage} replace />;
-  return <ConsoleFrame />;
+  return <ConsoleFrame operatorName={session.data.operatorName ?? null} />;
 }
 
-function ConsoleFrame() {
+function ConsoleFrame({ operatorName }: { operatorName: string | null }) {
   const signOut = useSignOut();
   const waiting = useWaiting();
   const nav: NavItem[] = [
@@ -84,7 +84,7 @@ function ConsoleFrame() {
         <div className="mx-auto flex max-w-7xl items-center justify-between gap-3 px-4 pt-3 sm:px-6">
           <Logo subtitle="Console" />
           <div className="flex items-center gap-3 text-sm">
-            <span className="hidden text-slate-600 sm:inline">Signed in as operator</span>
+            <span className="hidden text-slate-600 sm:inline">Signed in as {operatorName ?? "operator"}</span>
             <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending} className="rounded-lg px-3 py-2 font-medium text-slate-700 hover:bg-slate-100">
               Sign out
             </button>

@@ -23,6 +23,7 @@ export function OperatorSignInPage() {
   const session = useSession();
   const options = useQuery(trpc.session.options.queryOptions());
   const [token, setToken] = useState("");
+  const [name, setName] = useState("");
   const target = consoleTarget(params.get("next"));
   const signIn = useMutation(trpc.session.operatorSignIn.mutationOptions({ onSuccess: () => window.location.assign(target) }));
   if (session.data?.role === "operator") return <Navigate to={target} replace />;
@@ -44,10 +45,13 @@ export function OperatorSignInPage() {
                 className="mt-6"
                 onSubmit={(e) => {
                   e.preventDefault();
-                  signIn.mutate({ token });
+                  signIn.mutate({ token, ...(name.trim() ? { name: name.trim() } : {}) });
                 }}
               >
-                <label htmlFor="admin-token" className="block text-sm font-medium text-slate-800">Admin token</label>
+                <label htmlFor="operator-name" className="block text-sm font-medium text-slate-800">Your name</label>
+                <input id="operator-name" type="text" autoComplete="name" maxLength={80} value={name} onChange={(e) => setName(e.target.value)} className={input} aria-describedby="operator-name-hint" />
+                <p id="operator-name-hint" className="mt-1 text-xs text-slate-600">Shown in the audit log beside what you do. Optional.</p>
+                <label htmlFor="admin-token" className="mt-4 block text-sm font-medium text-slate-800">Admin token</label>
                 <input id="admin-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} className={input} />
                 {signIn.isError && <p role="alert" className="mt-2 text-sm text-rose-700">{signIn.error.message}</p>}
                 <button type="submit" disabled={!token || signIn.isPending} className="mt-3 w-full rounded-lg bg-slate-900 px-4 py-2 text-sm font-semibold text-white hover:bg-slate-700 disabled:bg-slate-300 disabled:text-slate-600">
