@@ -337,7 +337,7 @@ export async function runCli(argv: string[]): Promise<number> {
     case "seed-demo": {
       const result = await withRuntimeAsync(config, async (rt) => {
         const seeded = await seedDemo(rt.deps.db, rt.deps.catalog, rt.deps.clock, {
-          links: { baseUrl: () => linkBaseUrl(config), linkSecret: rt.deps.notify.linkSecret },
+          links: { baseUrl: () => linkBaseUrl(config), linkSecret: rt.deps.notify.linkSecret, brand: rt.deps.notify.brand },
           graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000,
         });
         if (seeded) await backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);

@@ -12,6 +12,7 @@ import { newKey } from "../keys/keys";
 import { seedDemoExperiment } from "./seed-experiment";
 import { describeRate } from "../../shared/messages";
 import { markDelivered, raiseNotice, type NotifyContext } from "../notify/notices";
+import { DEFAULT_BRAND } from "../../shared/brand";
 import { PlanAdvisor } from "../plans/plan-advisor";
 
 /** A run of calls at a steady rate (a batch job), in calls per minute from a UTC minute of the day. */
@@ -304,8 +305,8 @@ export function demoPlansMissing(catalog: Catalog): string[] {
 }
 
 export interface SeedOptions {
-  /** Where the seeded notices' links point, and the secret their unsubscribe links are signed with (the server's). */
-  links?: Pick<NotifyContext, "baseUrl" | "linkSecret">;
+  /** Where the seeded notices' links point, the secret their unsubscribe links are signed with (the server's), and the provider's brand their e-mails carry. */
+  links?: Pick<NotifyContext, "baseUrl" | "linkSecret"> & Partial<Pick<NotifyContext, "brand">>;
   /** ENFORCEMENT_GRACE_HOURS in ms: the enforced account's refusals start this long after its notice (72 h by default). */
   graceMs?: number;
 }
@@ -353,7 +354,7 @@ export async function seedDemo(db: Store, catalog: Catalog, clock: Clock, opts: 
  * keys, so it raises none of them again) and read by the customer at once: the grace period runs
  * from then. Their e-mails stay in the outbox (they are history, not news) and no webhook is sent.
  */
-async function raiseDemoNotices(db: Store, catalog: Catalog, notices: DemoNotice[], links: Pick<NotifyContext, "baseUrl" | "linkSecret">, graceMs: number): Promise<void> {
+async function raiseDemoNotices(db: Store, catalog: Catalog, notices: DemoNotice[], links: Pick<NotifyContext, "baseUrl" | "linkSecret"> & Partial<Pick<NotifyContext, "brand">>, graceMs: number): Promise<void> {
   const meter = catalog.defaultMeter;
   const several = catalog.meters.length > 1;
   for (const n of notices.sort((a, b) => a.atMs - b.atMs)) {
@@ -362,7 +363,7 @@ async function raiseDemoNotices(db: Store, catalog: Catalog, notices: DemoNotice
     // What the Plans page recommended then: the same advisor, asked at that moment.
     const advice = await new PlanAdvisor(db, clock, catalog).compare(account.id);
     const notice = await raiseNotice(
-      { db, clock, ...links, webhookUrl: null, smtp: false },
+      { db, clock, brand: DEFAULT_BRAND, ...links, webhookUrl: null, smtp: false },
       {
         accountId: n.accountId,
         kind: n.kind,
