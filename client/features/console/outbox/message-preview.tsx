@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState } from "react";
-import { Badge } from "../../../ui/badge";
 import { Segmented } from "../components/segmented";
 import { When } from "../components/when";
 import type { OutboxMessage } from "../console-data";
-import { outboxStatusLabel, STATUS_TONE } from "./outbox-status";
+import { OutboxStatus } from "./outbox-status-badge";
 
 /**
  * One message as it was sent: its envelope, the rendered HTML in a sandboxed frame (no scripts, no
@@ -37,7 +36,7 @@ export function MessagePreview({ message, onClose }: { message: OutboxMessage; o
           <dd className="break-all text-slate-900">{message.recipient}</dd>
           <dt className="text-slate-600">Status</dt>
           <dd className="flex flex-wrap items-center gap-2">
-            <Badge tone={STATUS_TONE[message.status] ?? "neutral"}>{outboxStatusLabel(message.status)}</Badge>
+            <OutboxStatus status={message.status} />
             <span className="text-slate-700">{message.channel} · {message.attempts} {message.attempts === 1 ? "attempt" : "attempts"}</span>
           </dd>
           <dt className="text-slate-600">Created</dt>

@@ -9,12 +9,19 @@ export const STATUS_TONE: Record<string, Tone> = { sent: "good", stored: "neutra
  */
 const STATUS_LABEL: Record<string, string> = {
   sent: "Sent",
-  stored: "Kept in the outbox: SMTP not configured",
+  stored: "Kept in the outbox",
   pending: "Waiting to be sent",
   sending: "Sending",
   failed: "Failed",
 };
 
+/** Why a message is in its state, beside the badge (which stays short enough to fit a phone's card). */
+const STATUS_REASON: Record<string, string> = { stored: "SMTP not configured" };
+
 export function outboxStatusLabel(status: string): string {
   return STATUS_LABEL[status] ?? status;
+}
+
+export function outboxStatusReason(status: string): string | null {
+  return STATUS_REASON[status] ?? null;
 }
