@@ -462,6 +462,7 @@ const pgEvents = await section("pg-events", async (): Promise<PgEventsResult> =>
       rounds: [] as EventsLoadResult[],
     }));
     for (const run of runs) run.all.push(await eventsLoad({ ...run.o, seconds: Math.max(WARMUP, 0.5) }));
+    for (const run of runs) await run.target.send("prof-start");
     for (let round = 0; round < ROUNDS; round++) {
       const said: string[] = [];
       for (let i = 0; i < runs.length; i++) {
@@ -474,10 +475,11 @@ const pgEvents = await section("pg-events", async (): Promise<PgEventsResult> =>
         const done = { ...r, seconds: r.seconds + drain, eventsPerSecond: r.accepted / (r.seconds + drain) };
         run.rounds.push(done);
         run.all.push(r);
-        said.push(`${run === runs[0] ? "PostgreSQL" : "SQLite"} ${fmtInt(done.eventsPerSecond)} events/s`);
+        said.push(`${run === runs[0] ? "PostgreSQL" : "SQLite"} ${fmtInt(done.eventsPerSecond)} events/s (answered ${fmtInt(r.eventsPerSecond)}/s, flushed ${drain.toFixed(2)} s later)`);
       }
       log(`  round ${round + 1}/${ROUNDS} /v1/events: ${said.join("; ")}`);
     }
+    for (const run of runs) await run.target.send("prof-stop");
     const out: PgEventsRun[] = [];
     for (const run of runs) {
       const stored = await run.target.stop<Stored>();
