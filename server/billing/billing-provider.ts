@@ -34,7 +34,7 @@ export type ChargeResult = { kind: "paid"; invoiceId: string } | { kind: "queued
  * Every call carries an idempotency key so a retry changes nothing twice.
  */
 export interface BillingProvider {
-  readonly name: "local" | "stripe";
+  readonly name: "local" | "stripe" | "dodo";
   /** Issues (and collects) an invoice: a part of the unit of work that records the change. */
   invoice(draft: InvoiceDraft, nowMs: number): Unit<ChargeResult>;
   /**
