@@ -58,7 +58,8 @@ export interface RemotePricing {
   subscriptionId: string;
   /** The exact items the preview was made with (JSON); the apply sends them unchanged. */
   itemsJson: string;
-  prorationBehavior: "always_invoice" | "create_prorations" | "none";
+  /** Stripe's proration_behavior, or Dodo's proration_billing_mode. */
+  prorationBehavior: "always_invoice" | "create_prorations" | "none" | "prorated_immediately" | "difference_immediately" | "full_immediately";
 }
 
 /** An invoice the remote provider issued, as mirrored into the local invoices table. */
