@@ -1,6 +1,6 @@
 import { formatMoney } from "../../../shared/money";
 import { accountInTx, inTransaction } from "../../db/queries/plan-changes";
-import { accountBySubscriptionInTx, eventSeen, storeEventInTx } from "../../db/queries/stripe";
+import { accountBySubscriptionInTx, eventSeen, storeEventInTx, switchesAwaitingPaymentInTx } from "../../db/queries/stripe";
 import type { Unit } from "../../db/queries/unit";
 import { raiseAccountNotice } from "../../notify/account-notices";
 import type { BillingContext } from "../billing-context";
@@ -79,7 +79,8 @@ export class DodoWebhookHandler {
       const after = yield* reconcileDodoSubscriptionIn(ctx, sub, terms);
       const account = (yield* accountBySubscriptionInTx(sub.subscription_id)) ?? (typeof sub.metadata?.headroom_account_id === "string" ? yield* accountInTx(sub.metadata.headroom_account_id) : undefined);
       if (!account) return after;
-      if (failed?.status === "failed") {
+      // A plan change's own payment: the customer was told with the change (the same link); others (a renewal) are told here.
+      if (failed?.status === "failed" && (yield* switchesAwaitingPaymentInTx(account.id)).length === 0) {
         const amount = formatMoney(failed.total_amount, failed.currency.toUpperCase());
         after.push(() =>
           raiseAccountNotice(ctx.notify, {
