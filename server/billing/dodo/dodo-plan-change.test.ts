@@ -43,7 +43,7 @@ describe("an upgrade through Dodo Payments, with consent", () => {
       expect.objectContaining({ kind: "proration_credit", amountMinor: -1450 }),
       expect.objectContaining({ kind: "proration_charge", amountMinor: 850, description: "Tax" }),
     ]);
-    expect(q.consentText).toContain("$93.50 now");
+    expect(q.consentText).toMatch(/^I authorise a charge of \$93\.50 now and \$199\.00 every month from .* until I cancel, for the Business plan\. The \$93\.50 charged now is the Business plan's price for the rest of my current billing period, less a credit for the unused time on my Starter plan\.$/);
     expect(changeCalls(a.subscriptionId)).toHaveLength(0);
 
     const [one, two] = await Promise.all([confirmPlanChange(billing(), a.accountId, confirmationFor(q), who), confirmPlanChange(billing(), a.accountId, confirmationFor(q), who)]);
@@ -65,6 +65,7 @@ describe("an upgrade through Dodo Payments, with consent", () => {
     const a = await dodoAccount(t, clock, "starter", period);
     const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
     expect(q).toMatchObject({ amountDueNowMinor: 19900, creditMinor: 0, stripeProrationBehavior: "full_immediately" });
+    expect(q.consentText).toContain("The $199.00 charged now is the Business plan's full price; the unused time on my Starter plan is not credited.");
     await confirmPlanChange(billing(), a.accountId, confirmationFor(q), who);
     expect(changeCalls(a.subscriptionId)[0]?.body?.proration_billing_mode).toBe("full_immediately");
   });
