@@ -173,7 +173,7 @@ export class DodoDouble {
       quantity: 1,
       currency: product.currency,
       recurring_pre_tax_amount: product.price,
-      customer: { customer_id: customerId, email: customer.email, name: customer.name },
+      customer: { customer_id: customerId, email: customer.email, name: customer.name, metadata: customer.metadata },
       metadata,
       previous_billing_date: iso(period.startMs),
       next_billing_date: iso(period.endMs),
@@ -193,6 +193,14 @@ export class DodoDouble {
     };
     this.subscriptions.set(sub.subscription_id, sub);
     return sub;
+  }
+
+  /** The customer pays at a checkout: Dodo creates the subscription (active) for the checkout's customer and product. */
+  completeCheckout(sessionId: string, period: { startMs: number; endMs: number }): Obj {
+    const session = this.checkouts.get(sessionId);
+    if (!session) throw new Error(`no checkout ${sessionId}`);
+    const item = session.body.product_cart[0];
+    return this.createSubscription(session.body.customer.customer_id, item.product_id, period);
   }
 
   /** Dodo puts a subscription on hold (a renewal failed), or back. */
@@ -318,6 +326,18 @@ export class DodoDouble {
     if (method === "GET" && p === "/products" && Number(url.searchParams.get("page_number") ?? "1") > 1) return { items: [] };
     if (method === "GET" && p === "/products") return { items: [...this.products.values()].map((x) => ({ ...x, is_recurring: true, price: x.price, business_id: "bus_double", created_at: iso(0), updated_at: iso(0), tax_category: "saas" })) };
     if (method === "POST" && p === "/checkouts") return this.checkout(body);
+    if (method === "GET" && p === "/customers") {
+      const email = url.searchParams.get("email");
+      const page = Number(url.searchParams.get("page_number") ?? "1");
+      return { items: page > 1 ? [] : [...this.customers.values()].filter((c) => !email || c.email === email) };
+    }
+    if (method === "POST" && p === "/customers") {
+      unknownFields(body, new Set(["email", "name", "metadata", "phone_number"]), "customers");
+      if (typeof body.email !== "string" || typeof body.name !== "string") throw new Refusal(422, "customers: email and name are required");
+      const c = this.createCustomer(body.email);
+      Object.assign(c, { name: body.name, metadata: body.metadata ?? {} });
+      return c;
+    }
     if (method === "POST" && (m = p.match(/^\/customers\/([^/]+)\/customer-portal\/session$/))) {
       if (!this.customers.has(m[1]!)) throw new Refusal(404, "Customer not found");
       return { link: `${this.baseUrl}/portal/${m[1]}?return_url=${encodeURIComponent(url.searchParams.get("return_url") ?? "")}` };

@@ -5,6 +5,7 @@ import { confirmPlanChange } from "../plan-change";
 import { cancelScheduledChangeWithProvider } from "../manage-changes";
 import { previewPlanChangeWithProvider } from "../quote";
 import { resumeApplyingChanges } from "../stripe/stripe-worker";
+import { createAccount } from "../../accounts/accounts";
 import { ManualClock } from "../../lib/clock";
 import { ProviderUnavailableError } from "../billing-provider";
 import { countOf, dodoAccount, planOfAccount, postDodoWebhook, startDodoTest, type DodoTest } from "../../testing/dodo-harness";
@@ -98,6 +99,25 @@ describe("an upgrade through Dodo Payments, with consent", () => {
     await expect(confirmPlanChange(billing(), a.accountId, confirmationFor(q), who)).rejects.toThrow(/^Dodo Payments cannot price this change now: Subscription is on_hold; only an active subscription can change plan\. Nothing was charged/);
     expect(changeCalls(a.subscriptionId)).toHaveLength(0);
     expect([planOfAccount(t, a.accountId), t.double.changes.length]).toEqual(["starter", 0]);
+  });
+});
+
+describe("a customer without a subscription", () => {
+  it("is sent to Dodo's checkout for a customer tied to the account, and the plan changes when Dodo reports the subscription active", async () => {
+    const account = await createAccount(t.deps.db, t.deps.catalog, clock, { name: "Solo", email: "solo@example.com", planId: "free" }, { billingAnchorMs: period.startMs, billingInterval: "month" });
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: account.id, toPlanId: "starter" });
+    const r = await confirmPlanChange(billing(), account.id, confirmationFor(q), who);
+    expect(r).toMatchObject({ status: "payment_required", checkoutUrl: expect.stringMatching(new RegExp(`^${t.double.baseUrl}/checkout/`)) });
+    const [customer] = [...t.double.customers.values()];
+    expect(customer).toMatchObject({ email: "solo@example.com", metadata: { headroom_account_id: account.id } });
+    const [session] = [...t.double.checkouts.values()];
+    expect(session!.body).toMatchObject({ product_cart: [{ product_id: t.products.starter, quantity: 1 }], customer: { customer_id: customer!.customer_id }, metadata: { headroom_account_id: account.id } });
+    expect(planOfAccount(t, account.id)).toBe("free");
+
+    const sub = t.double.completeCheckout(session!.session_id, { startMs: clock.now(), endMs: clock.now() + 30 * DAY });
+    await postDodoWebhook(t, t.double.webhook("subscription.active", t.double.subscriptionPayload(sub.subscription_id)));
+    expect([planOfAccount(t, account.id), statusOf(account.id)]).toEqual(["starter", "applied"]);
+    expect(t.sqlite.prepare("select stripe_subscription_id from accounts where id = ?").pluck().get(account.id)).toBe(sub.subscription_id);
   });
 });
 

@@ -231,10 +231,11 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
   private async startCheckout(account: AccountRow, change: PlanChangeRow, quote: QuoteRow): Promise<RemoteApplyOutcome> {
     const product = await this.products.productFor(quote.toPlanId as PlanId, quote.toInterval, quote.toPlanVersion);
     const portal = this.options.baseUrl();
+    const customerId = account.stripeCustomerId ?? (await this.customerFor(account));
     const session = await this.dodo.checkoutSessions.create(
       {
         product_cart: [{ product_id: product, quantity: 1 }],
-        customer: account.stripeCustomerId ? { customer_id: account.stripeCustomerId } : { email: account.email, name: account.email },
+        customer: { customer_id: customerId },
         metadata: { headroom_account_id: account.id, headroom_plan_change_id: change.id, headroom_quote_id: quote.id },
         return_url: `${portal}/billing?checkout=complete`,
       },
@@ -243,6 +244,21 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     );
     if (!session.checkout_url) throw new DomainError("PRECONDITION_FAILED", "Dodo Payments did not return a payment page. Nothing was charged; please try again.");
     return { kind: "payment_required", ref: `checkout:${session.session_id}`, checkoutUrl: session.checkout_url };
+  }
+
+  /**
+   * The Dodo customer a checkout is made for: one carrying the account id in its metadata (found again
+   * by e-mail on a retry), so the subscription the checkout creates is tied to the account by its
+   * customer whatever else Dodo copies onto it.
+   */
+  private async customerFor(account: AccountRow): Promise<string> {
+    const found = await this.read(async () => {
+      for await (const c of this.dodo.customers.list({ email: account.email })) if (c.metadata?.headroom_account_id === account.id) return c.customer_id;
+      return null;
+    });
+    if (found) return found;
+    const created = await this.read(() => this.dodo.customers.create({ email: account.email, name: account.name || account.email, metadata: { headroom_account_id: account.id } }));
+    return created.customer_id;
   }
 
   /**

@@ -48,7 +48,11 @@ function* accountOfSubscription(sub: Subscription): Unit<AccountRow | null> {
     const row = yield* accountInTx(meta);
     if (row) return row;
   }
-  return (yield* accountByCustomerInTx(sub.customer.customer_id)) ?? null;
+  const byCustomer = yield* accountByCustomerInTx(sub.customer.customer_id);
+  if (byCustomer) return byCustomer;
+  // A customer made for a checkout carries the account id.
+  const owner = sub.customer.metadata?.headroom_account_id;
+  return typeof owner === "string" && owner ? ((yield* accountInTx(owner)) ?? null) : null;
 }
 
 /**
