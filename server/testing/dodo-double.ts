@@ -91,6 +91,8 @@ export class DodoDouble {
   readonly subscriptions = new Map<string, Obj>();
   readonly payments = new Map<string, Obj>();
   readonly checkouts = new Map<string, Obj>();
+  /** Usage meters: each sums `metadata.value` of the events with its event name. */
+  readonly meters = new Map<string, { id: string; name: string; event_name: string }>();
   /** Usage events kept, by event_id (a resent id is counted once). */
   readonly events = new Map<string, Obj>();
   /** Plan changes Dodo carried out (immediately, or at the next billing date), in order. */
@@ -153,6 +155,12 @@ export class DodoDouble {
     const product: DodoProduct = { product_id: this.id("pdt"), currency: "USD", interval: "Month", ...p };
     this.products.set(product.product_id, product);
     return product;
+  }
+
+  createMeter(eventName: string): { id: string; name: string; event_name: string } {
+    const meter = { id: this.id("mtr"), name: eventName, event_name: eventName };
+    this.meters.set(meter.id, meter);
+    return meter;
   }
 
   createCustomer(email: string): Obj {
@@ -343,6 +351,22 @@ export class DodoDouble {
       return { link: `${this.baseUrl}/portal/${m[1]}?return_url=${encodeURIComponent(url.searchParams.get("return_url") ?? "")}` };
     }
     if (method === "POST" && p === "/events/ingest") return this.ingest(body);
+    if (method === "GET" && (m = p.match(/^\/meters\/([^/]+)$/))) {
+      const meter = this.meters.get(m[1]!);
+      if (!meter) throw new Refusal(404, "Meter not found");
+      return { ...meter, aggregation: { type: "sum", key: "value" }, business_id: "bus_double", created_at: iso(0), updated_at: iso(0), measurement_unit: "calls" };
+    }
+    if (method === "GET" && (m = p.match(/^\/subscriptions\/([^/]+)\/usage-history$/))) {
+      const sub = this.mustSubscription(m[1]!);
+      if (Number(url.searchParams.get("page_number") ?? "1") > 1) return { items: [] };
+      const start = Date.parse(sub.previous_billing_date);
+      const end = Date.parse(sub.next_billing_date);
+      const meters = [...this.meters.values()].map((meter) => {
+        const units = this.usageOf(sub.customer.customer_id, meter.event_name, start, end);
+        return { id: meter.id, name: meter.name, consumed_units: String(units), chargeable_units: String(units), free_threshold: 0, price_per_unit: "0", total_price: 0, currency: sub.currency };
+      });
+      return { items: [{ start_date: sub.previous_billing_date, end_date: sub.next_billing_date, meters }] };
+    }
     throw new Refusal(404, `No route ${method} ${p}`);
   }
 
@@ -459,10 +483,13 @@ export class DodoDouble {
     return { ingested_count: n };
   }
 
-  /** Units ingested for a customer and event name (each event_id once). */
-  usageOf(customerId: string, eventName: string): number {
+  /** Units ingested for a customer and event name (each event_id once), optionally stamped in [fromMs, toMs). */
+  usageOf(customerId: string, eventName: string, fromMs = -Infinity, toMs = Infinity): number {
     let n = 0;
-    for (const e of this.events.values()) if (e.customer_id === customerId && e.event_name === eventName) n += Number(e.metadata?.value ?? 1);
+    for (const e of this.events.values()) {
+      const at = e.timestamp ? Date.parse(e.timestamp) : 0;
+      if (e.customer_id === customerId && e.event_name === eventName && at >= fromMs && at < toMs) n += Number(e.metadata?.value ?? 1);
+    }
     return n;
   }
 }

@@ -9,6 +9,7 @@ import { createDodoClient } from "./dodo-client";
 import { DodoBillingProvider } from "./dodo-provider";
 import { reconcileDodoSubscriptionIn, termsOfProduct } from "./dodo-sync";
 import { DodoUsageReporter, type DodoUsageOptions } from "./dodo-usage";
+import { reconcileDodoUsage, type DodoUsageLine } from "./dodo-usage-reconcile";
 
 /** Knobs tests turn (short timeouts, fast retries); production uses the defaults. */
 export interface DodoRuntimeOptions {
@@ -27,6 +28,8 @@ export interface DodoBilling {
   /** DODO_PAYMENTS_WEBHOOK_KEY; without it POST /webhooks/dodo answers 404. */
   webhookKey: string | null;
   status(): Promise<DodoStatus>;
+  /** For operators: Dodo's usage totals of an account's current period against what Headroom queued for it. */
+  usageReconciliation(accountId: string): Promise<{ periodStartMs: number; periodEndMs: number; meters: DodoUsageLine[] }>;
 }
 
 export interface DodoStatus {
@@ -52,6 +55,7 @@ export function createDodoBilling(ctx: BillingContext, provider: DodoBillingProv
     worker: new DodoWorker(ctx, provider, usage, opts.workerIntervalMs),
     webhookKey,
     status: async () => ({ enabled: true, webhooksConfigured: webhookKey !== null, usageBacklog: await usage.backlog(), changesInFlight: await changesInFlight(ctx.db) }),
+    usageReconciliation: (accountId) => reconcileDodoUsage(ctx, provider, accountId),
   };
 }
 

@@ -65,4 +65,16 @@ describe("usage to Dodo as usage events", () => {
     expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 0, retrying: 0, failed: 5 });
     expect(await t.deps.dodo!.usage.backlog()).toMatchObject({ pending: 0, failed: 5, lastError: expect.stringMatching(/^Dodo refused these usage events: events\[\]: unknown customer/) });
   });
+
+  it("reconciles Dodo's totals for the period with what the outbox queued: equal once sent, the pending part named", async () => {
+    const a = await dodoAccount(t, clock, "enterprise", { startMs: clock.now() - DAY, endMs: clock.now() + 29 * DAY });
+    const meter = t.double.createMeter(METER_ALL_CALLS);
+    await queued(a.accountId, 10, 7);
+    expect((await t.deps.dodo!.usageReconciliation(a.accountId)).meters).toEqual([{ meterId: meter.id, eventName: METER_ALL_CALLS, dodoUnits: 0, headroomUnits: 70, pendingUnits: 70, differenceUnits: -70 }]);
+    await t.deps.dodo!.usage.send();
+    expect((await t.deps.dodo!.usageReconciliation(a.accountId)).meters).toEqual([{ meterId: meter.id, eventName: METER_ALL_CALLS, dodoUnits: 70, headroomUnits: 70, pendingUnits: 0, differenceUnits: 0 }]);
+    // An event counted at Dodo that Headroom never sent shows as a difference.
+    t.double.events.set("stray", { event_id: "stray", customer_id: a.customerId, event_name: METER_ALL_CALLS, timestamp: new Date(clock.now()).toISOString(), metadata: { value: 5 } });
+    expect((await t.deps.dodo!.usageReconciliation(a.accountId)).meters[0]).toMatchObject({ dodoUnits: 75, headroomUnits: 70, differenceUnits: 5 });
+  });
 });
