@@ -60,6 +60,8 @@ const CHANGE_PLAN_FIELDS = new Set([
   "metadata",
   "on_payment_failure",
 ]);
+/** Fields of PATCH /subscriptions/{id}. */
+const UPDATE_FIELDS = new Set(["billing", "cancel_at_next_billing_date", "cancel_reason", "cancellation_comment", "cancellation_feedback", "credit_entitlement_cart", "customer_business_name", "customer_name", "disable_on_demand", "metadata", "next_billing_date", "pause", "status", "subscription_period_count", "subscription_period_interval", "tax_id"]);
 const EVENT_FIELDS = new Set(["customer_id", "event_id", "event_name", "metadata", "timestamp"]);
 const CHECKOUT_FIELDS = new Set(["product_cart", "customer", "metadata", "return_url", "cancel_url", "subscription_data", "billing_currency", "confirm", "short_link"]);
 const MODES = new Set(["prorated_immediately", "full_immediately", "difference_immediately", "do_not_bill"]);
@@ -231,6 +233,11 @@ export class DodoDouble {
   /** The period ends: a scheduled change takes effect and the subscription renews. */
   renew(subscriptionId: string): Obj {
     const sub = this.mustSubscription(subscriptionId);
+    if (sub.cancel_at_next_billing_date) {
+      sub.status = "cancelled";
+      sub.cancelled_at = sub.next_billing_date;
+      return sub;
+    }
     const start = Date.parse(sub.next_billing_date);
     const end = start + (Date.parse(sub.next_billing_date) - Date.parse(sub.previous_billing_date));
     if (sub.scheduled_change) {
@@ -317,6 +324,7 @@ export class DodoDouble {
     const p = url.pathname;
     let m: RegExpMatchArray | null;
     if (method === "GET" && (m = p.match(/^\/subscriptions\/([^/]+)$/))) return this.mustSubscription(m[1]!);
+    if (method === "PATCH" && (m = p.match(/^\/subscriptions\/([^/]+)$/))) return this.updateSubscription(m[1]!, body);
     if (method === "POST" && (m = p.match(/^\/subscriptions\/([^/]+)\/change-plan\/preview$/))) return this.previewChange(m[1]!, body);
     if (method === "POST" && (m = p.match(/^\/subscriptions\/([^/]+)\/change-plan$/))) return this.changePlan(m[1]!, body);
     if (method === "DELETE" && (m = p.match(/^\/subscriptions\/([^/]+)\/change-plan\/scheduled$/))) {
@@ -443,6 +451,23 @@ export class DodoDouble {
     if (!declined || body.on_payment_failure === "apply_change") this.applyNow(sub, body.product_id, body.quantity, body.proration_billing_mode);
     else this.pendingChanges.set(subscriptionId, { paymentId: payment.payment_id, productId: body.product_id, quantity: body.quantity, mode: body.proration_billing_mode });
     return { payment_id: payment.payment_id };
+  }
+
+  private updateSubscription(subscriptionId: string, body: Obj): Obj {
+    unknownFields(body, UPDATE_FIELDS, "subscriptions");
+    const sub = this.mustSubscription(subscriptionId);
+    if (body.cancel_at_next_billing_date != null) {
+      if (sub.status !== "active" && sub.status !== "on_hold") throw new Refusal(422, `Subscription is ${sub.status}`);
+      sub.cancel_at_next_billing_date = Boolean(body.cancel_at_next_billing_date);
+    }
+    if (body.pause != null) {
+      if (body.pause && sub.status !== "active") throw new Refusal(422, `Only an active subscription can be paused (it is ${sub.status})`);
+      if (!body.pause && sub.status !== "paused") throw new Refusal(422, `Only a paused subscription can be resumed (it is ${sub.status})`);
+      sub.status = body.pause ? "paused" : "active";
+      sub.paused_at = body.pause ? iso(this.nowMs()) : null;
+    }
+    if (body.metadata != null) sub.metadata = body.metadata;
+    return sub;
   }
 
   private checkout(body: Obj): Obj {

@@ -180,4 +180,50 @@ describe("a downgrade at the next billing date", () => {
     await postDodoWebhook(t, t.double.webhook("subscription.renewed", t.double.subscriptionPayload(a.subscriptionId)));
     expect([planOfAccount(t, a.accountId), statusOf(a.accountId)]).toEqual(["starter", "applied"]);
   });
+
+  it("to Free: the subscription is cancelled at the next billing date, and the cancellation can be withdrawn", async () => {
+    const a = await dodoAccount(t, clock, "starter", period);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
+    const r = await confirmPlanChange(billing(), a.accountId, confirmationFor(q), who);
+    expect(r.status).toBe("scheduled");
+    const patches = t.double.calls("PATCH", new RegExp(`^/subscriptions/${a.subscriptionId}$`));
+    expect(patches.map((p) => p.body)).toEqual([{ cancel_at_next_billing_date: true }]);
+    expect(changeCalls(a.subscriptionId)).toHaveLength(0);
+    await cancelScheduledChangeWithProvider(billing(), a.accountId, r.planChangeId);
+    expect(t.double.subscriptions.get(a.subscriptionId)?.cancel_at_next_billing_date).toBe(false);
+    expect([statusOf(a.accountId), planOfAccount(t, a.accountId)]).toEqual(["cancelled", "starter"]);
+  });
+});
+
+describe("a move to Free at the billing date", () => {
+  it("ends the subscription at Dodo's renewal: the cancellation webhook applies the scheduled change once", async () => {
+    const a = await dodoAccount(t, clock, "starter", period);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "free" });
+    await confirmPlanChange(billing(), a.accountId, confirmationFor(q), who);
+    t.double.renew(a.subscriptionId);
+    const hook = t.double.webhook("subscription.cancelled", t.double.subscriptionPayload(a.subscriptionId));
+    await postDodoWebhook(t, hook);
+    await postDodoWebhook(t, hook);
+    expect([planOfAccount(t, a.accountId), statusOf(a.accountId)]).toEqual(["free", "applied"]);
+    expect(t.sqlite.prepare("select stripe_subscription_id from accounts where id = ?").pluck().get(a.accountId)).toBeNull();
+  });
+});
+
+describe("billing paused by an operator", () => {
+  it("pauses each linked Dodo subscription once (re-read first), resumes it, and reports one Dodo refuses", async () => {
+    const a = await dodoAccount(t, clock, "starter", period);
+    const b = await dodoAccount(t, clock, "pro", period);
+    t.double.setStatus(b.subscriptionId, "cancelled");
+    const provider = t.deps.dodo!.provider;
+    const subs = [{ accountId: a.accountId, subscriptionId: a.subscriptionId }, { accountId: b.accountId, subscriptionId: b.subscriptionId }];
+    expect(await provider.setCollectionPaused(subs, true, "pause:1")).toEqual({ done: 2, failed: [] });
+    expect(await provider.setCollectionPaused(subs, true, "pause:1")).toEqual({ done: 2, failed: [] });
+    expect(t.double.calls("PATCH", /^\/subscriptions\//).map((c) => c.body)).toEqual([{ pause: true }]);
+    expect(t.double.subscriptions.get(a.subscriptionId)?.status).toBe("paused");
+    expect(await provider.setCollectionPaused(subs, false, "pause:2")).toEqual({ done: 2, failed: [] });
+    expect(t.double.subscriptions.get(a.subscriptionId)?.status).toBe("active");
+    t.double.failNext("GET", new RegExp(`^/subscriptions/${a.subscriptionId}$`), { status: 404, message: "Subscription not found" });
+    const report = await provider.setCollectionPaused(subs, true, "pause:3");
+    expect(report.failed).toEqual([{ accountId: a.accountId, subscriptionId: a.subscriptionId, message: "Subscription not found" }]);
+  });
 });
