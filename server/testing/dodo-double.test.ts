@@ -10,7 +10,7 @@ let now: number;
 beforeEach(async () => {
   now = Math.floor(Date.now() / 1000) * 1000;
   double = new DodoDouble(() => now);
-  dodo = new DodoPayments({ bearerToken: "dodo_test", baseURL: await double.start(), maxRetries: 0, timeout: 300 });
+  dodo = new DodoPayments({ bearerToken: "dodo_test", baseURL: await double.start(), maxRetries: 0, timeout: 2_000 });
 });
 afterEach(() => double.stop());
 

@@ -63,7 +63,7 @@ export async function startDodoTest(clock: ManualClock, opts: { webhookKey?: str
     logger: createLogger("silent"),
     busyTimeoutMs: 250,
     // Short timeouts, no SDK retries; the worker only runs when a test asks it to.
-    dodo: { timeoutMs: 400, maxRetries: 0, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 }, ...opts.runtime },
+    dodo: { timeoutMs: 2_000, maxRetries: 0, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 }, ...opts.runtime },
   });
   const started = await startServer(runtime);
   double.requests.length = 0;
