@@ -333,6 +333,16 @@ export class DodoDouble {
       sub.scheduled_change = null;
       return undefined;
     }
+    if (method === "GET" && p === "/payments") {
+      if (Number(url.searchParams.get("page_number") ?? "1") > 1) return { items: [] };
+      const q = url.searchParams;
+      const since = q.get("created_at_gte") ? Date.parse(q.get("created_at_gte")!) : -Infinity;
+      return {
+        items: [...this.payments.values()]
+          .filter((x) => (!q.get("subscription_id") || x.subscription_id === q.get("subscription_id")) && (!q.get("status") || x.status === q.get("status")) && Date.parse(x.created_at) >= since)
+          .map((x) => ({ ...x, subscription_ids: [x.subscription_id] })),
+      };
+    }
     if (method === "GET" && (m = p.match(/^\/payments\/([^/]+)$/))) {
       const pay = this.payments.get(m[1]!);
       if (!pay) throw new Refusal(404, "Payment not found");

@@ -131,6 +131,9 @@ describe("a crash or a lost answer between Dodo and Headroom", () => {
     expect(await resumeApplyingChanges(billing())).toEqual({ resumed: 1, expired: 0 });
     expect(changeCalls(a.subscriptionId)).toHaveLength(1);
     expect([t.double.changes.length, statusOf(a.accountId), planOfAccount(t, a.accountId)]).toEqual([1, "applied", "business"]);
+    // The payment Dodo took is found and mirrored: one receipt.
+    const [payment] = [...t.double.payments.values()];
+    expect(t.sqlite.prepare("select stripe_invoice_id, total_minor from invoices where account_id = ?").all(a.accountId)).toEqual([{ stripe_invoice_id: payment!.payment_id, total_minor: 8500 }]);
   });
 
   it("the request never reached Dodo: the worker re-reads, finds nothing, and sends it once", async () => {
@@ -151,7 +154,7 @@ describe("a crash or a lost answer between Dodo and Headroom", () => {
     t.sqlite.exec("drop trigger crash_once");
     const r = await confirmPlanChange(billing(), a.accountId, confirmationFor(q), who);
     expect(r).toMatchObject({ status: "applied", replayed: true });
-    expect([changeCalls(a.subscriptionId).length, t.double.changes.length, countOf(t, "plan_changes", a.accountId), planOfAccount(t, a.accountId)]).toEqual([1, 1, 1, "business"]);
+    expect([changeCalls(a.subscriptionId).length, t.double.changes.length, countOf(t, "plan_changes", a.accountId), countOf(t, "invoices", a.accountId), planOfAccount(t, a.accountId)]).toEqual([1, 1, 1, 1, "business"]);
   });
 });
 

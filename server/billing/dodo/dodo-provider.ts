@@ -182,7 +182,7 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     const wanted = this.previewed(quote, sub);
     if (!wanted) return { kind: "failed", message: `The preview of ${what} no longer matches your subscription. Nothing was charged and your plan is unchanged; please preview the change again.` };
     // Sent before and its answer lost (a crash, a timeout): what Dodo holds decides, nothing is sent twice.
-    if (change.providerSentAtMs !== null && sub.product_id === wanted.product_id) return this.applied(sub, quote);
+    if (change.providerSentAtMs !== null && sub.product_id === wanted.product_id) return this.applied(sub, quote, await this.paymentSince(sub.subscription_id, change.providerSentAtMs));
     let paymentId: string | null = null;
     try {
       // No idempotency key exists for this call: the SDK must not resend it by itself.
@@ -207,6 +207,21 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
       invoice: null,
       message: `The payment of ${formatMoney(quote.amountDueNowMinor, quote.currency)} for ${what} did not go through${reason}, so your plan is unchanged. ${link ? `Update your payment method at ${link}; ` : "Update your payment method in Dodo's customer portal; "}the switch happens once the payment goes through, for the amount you agreed to.`,
     };
+  }
+
+  /**
+   * The payment Dodo took for a change whose answer was lost: the subscription's latest successful
+   * payment made since the change was sent (its receipt is mirrored like the answered one's).
+   */
+  private async paymentSince(subscriptionId: string, sentAtMs: number): Promise<string | null> {
+    return this.read(async () => {
+      let latest: { id: string; atMs: number } | null = null;
+      for await (const p of this.dodo.payments.list({ subscription_id: subscriptionId, status: "succeeded", created_at_gte: new Date(sentAtMs - 60_000).toISOString() })) {
+        const atMs = Date.parse(p.created_at);
+        if (!latest || atMs > latest.atMs) latest = { id: p.payment_id, atMs };
+      }
+      return latest?.id ?? null;
+    });
   }
 
   /** The change is on the subscription: the payment that settled it becomes the local invoice. */
