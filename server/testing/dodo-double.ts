@@ -93,6 +93,7 @@ export class DodoDouble {
   readonly subscriptions = new Map<string, Obj>();
   readonly payments = new Map<string, Obj>();
   readonly checkouts = new Map<string, Obj>();
+  readonly refunds = new Map<string, Obj>();
   /** Usage meters: each sums `metadata.value` of the events with its event name. */
   readonly meters = new Map<string, { id: string; name: string; event_name: string }>();
   /** Usage events kept, by event_id (a resent id is counted once). */
@@ -369,6 +370,26 @@ export class DodoDouble {
       return { link: `${this.baseUrl}/portal/${m[1]}?return_url=${encodeURIComponent(url.searchParams.get("return_url") ?? "")}` };
     }
     if (method === "POST" && p === "/events/ingest") return this.ingest(body);
+    if (method === "GET" && p === "/refunds") {
+      if (Number(url.searchParams.get("page_number") ?? "1") > 1) return { items: [] };
+      const customer = url.searchParams.get("customer_id");
+      return { items: [...this.refunds.values()].filter((r) => !customer || r.customer?.customer_id === customer).map(({ metadata: _m, customer: _c, ...item }) => item) };
+    }
+    if (method === "GET" && (m = p.match(/^\/refunds\/([^/]+)$/))) {
+      const r = this.refunds.get(m[1]!);
+      if (!r) throw new Refusal(404, "Refund not found");
+      return r;
+    }
+    if (method === "POST" && p === "/refunds") {
+      unknownFields(body, new Set(["payment_id", "items", "metadata", "reason"]), "refunds");
+      const pay = this.payments.get(body.payment_id);
+      if (!pay) throw new Refusal(404, "Payment not found");
+      if (pay.status !== "succeeded") throw new Refusal(422, "Only a succeeded payment can be refunded");
+      if ([...this.refunds.values()].some((r) => r.payment_id === pay.payment_id)) throw new Refusal(422, "This payment is already refunded");
+      const refund = { refund_id: this.id("ref"), payment_id: pay.payment_id, amount: pay.total_amount, currency: pay.currency, status: "succeeded", is_partial: false, metadata: body.metadata ?? {}, reason: body.reason ?? null, created_at: iso(this.nowMs()), business_id: "bus_double", brand_id: "brd_double", customer: pay.customer };
+      this.refunds.set(refund.refund_id, refund);
+      return refund;
+    }
     if (method === "GET" && (m = p.match(/^\/meters\/([^/]+)$/))) {
       const meter = this.meters.get(m[1]!);
       if (!meter) throw new Refusal(404, "Meter not found");

@@ -212,6 +212,27 @@ describe("a move to Free at the billing date", () => {
   });
 });
 
+describe("a refund", () => {
+  it("refunds a Dodo payment in full once; a partial amount is refused with where to make it", async () => {
+    const a = await dodoAccount(t, clock, "starter", period);
+    const q = await previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" });
+    await confirmPlanChange(billing(), a.accountId, confirmationFor(q), who);
+    const invoice = t.sqlite.prepare("select id, number, total_minor as totalMinor, currency, stripe_invoice_id as stripeInvoiceId from invoices where account_id = ?").get(a.accountId) as { number: string; totalMinor: number; currency: string; stripeInvoiceId: string };
+    const provider = t.deps.dodo!.provider;
+    await expect(provider.refund(invoice as never, 100, "refund:1", "goodwill")).rejects.toThrow(/a partial refund is made in Dodo's dashboard/);
+    const { refundId } = await provider.refund(invoice as never, invoice.totalMinor, "refund:2", "wrong plan");
+    expect(t.double.refunds.get(refundId)).toMatchObject({ payment_id: invoice.stripeInvoiceId, amount: 8500, metadata: { headroom_key: "refund:2", headroom_invoice: invoice.number } });
+    // Sent again with the same key (an answer lost): the refund made is found, nothing is sent.
+    const posts = () => t.double.calls("POST", /^\/refunds$/).length;
+    expect(posts()).toBe(1);
+    expect(await provider.refund(invoice as never, invoice.totalMinor, "refund:2", "wrong plan")).toEqual({ refundId });
+    expect(posts()).toBe(1);
+    // Another request for the same payment: Dodo refuses a second full refund, nothing is paid twice.
+    await expect(provider.refund(invoice as never, invoice.totalMinor, "refund:3", "again")).rejects.toThrow(/Dodo Payments refused the refund: This payment is already refunded/);
+    expect(t.double.refunds.size).toBe(1);
+  });
+});
+
 describe("billing paused by an operator", () => {
   it("pauses each linked Dodo subscription once (re-read first), resumes it, and reports one Dodo refuses", async () => {
     const a = await dodoAccount(t, clock, "starter", period);

@@ -349,7 +349,17 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     if (!invoice.stripeInvoiceId) throw new DomainError("PRECONDITION_FAILED", `${invoice.number} was not paid through Dodo Payments, so there is no payment to refund.`);
     if (amountMinor !== invoice.totalMinor) throw new DomainError("PRECONDITION_FAILED", `Dodo Payments refunds ${invoice.number} in full here (${formatMoney(invoice.totalMinor, invoice.currency)}); a partial refund is made in Dodo's dashboard.`);
     const paymentId = invoice.stripeInvoiceId;
-    // A full refund can be made once: a retry after a lost answer is refused by Dodo, never paid twice.
+    // Our key rides in the refund's metadata: a refund made before (its answer lost) is found, not made twice.
+    const made = await this.read(async () => {
+      const payment = await this.dodo.payments.retrieve(paymentId);
+      for await (const r of this.dodo.refunds.list({ customer_id: payment.customer.customer_id })) {
+        if (r.payment_id !== paymentId || r.status === "failed") continue;
+        const full = await this.dodo.refunds.retrieve(r.refund_id);
+        if (full.metadata?.headroom_key === key) return full.refund_id;
+      }
+      return null;
+    });
+    if (made) return { refundId: made };
     try {
       const refund = await this.dodo.refunds.create({ payment_id: paymentId, reason: reason.slice(0, 450), metadata: { headroom_key: key, headroom_invoice: invoice.number } }, { maxRetries: 0 });
       return { refundId: refund.refund_id };
