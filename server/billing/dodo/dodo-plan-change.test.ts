@@ -102,6 +102,17 @@ describe("an upgrade through Dodo Payments, with consent", () => {
   });
 });
 
+describe("a subscription on hold", () => {
+  it("cannot change plan (and no second subscription is started): the customer is told to update the payment method", async () => {
+    const a = await dodoAccount(t, clock, "starter", period);
+    t.double.setStatus(a.subscriptionId, "on_hold");
+    await expect(previewPlanChangeWithProvider(billing(), { accountId: a.accountId, toPlanId: "business" })).rejects.toThrow(
+      new RegExp(`^Your subscription is on hold after a payment that did not go through, so its plan cannot change now\\. Nothing was charged and your plan is unchanged\\. Update your payment method at ${t.double.baseUrl}/portal/${a.customerId}`),
+    );
+    expect([t.double.checkouts.size, t.double.calls("POST", /change-plan/).length]).toEqual([0, 0]);
+  });
+});
+
 describe("a customer without a subscription", () => {
   it("is sent to Dodo's checkout for a customer tied to the account, and the plan changes when Dodo reports the subscription active", async () => {
     const account = await createAccount(t.deps.db, t.deps.catalog, clock, { name: "Solo", email: "solo@example.com", planId: "free" }, { billingAnchorMs: period.startMs, billingInterval: "month" });

@@ -44,6 +44,8 @@ interface DodoChange {
 }
 
 const ms = (iso: string) => Date.parse(iso);
+/** A subscription in one of these no longer bills: the account has none to change. */
+const ENDED = new Set(["cancelled", "expired", "failed"]);
 
 /**
  * Billing through Dodo Payments (a merchant of record). A change now is priced by
@@ -96,11 +98,21 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     return this.read(() => this.dodo.subscriptions.retrieve(id));
   }
 
-  /** The account's subscription while Dodo can change its plan (active). */
+  /**
+   * The account's subscription while Dodo can change its plan (active); null when there is none to
+   * change (never one, or it ended: a checkout starts a new one). One on hold or paused still bills:
+   * its plan cannot change until it is active again, and a second subscription must not be started.
+   */
   async liveSubscription(account: Pick<AccountRow, "stripeSubscriptionId">): Promise<Subscription | null> {
     if (!account.stripeSubscriptionId) return null;
     const sub = await this.subscription(account.stripeSubscriptionId);
-    return sub.status === "active" ? sub : null;
+    if (sub.status === "active") return sub;
+    if (ENDED.has(sub.status)) return null;
+    const link = await this.portalLink(sub.customer.customer_id).catch(() => null);
+    throw new DomainError(
+      "PRECONDITION_FAILED",
+      `Your subscription is ${sub.status === "on_hold" ? "on hold after a payment that did not go through" : sub.status}, so its plan cannot change now. Nothing was charged and your plan is unchanged.${sub.status === "on_hold" ? ` ${link ? `Update your payment method at ${link}` : "Update your payment method in Dodo's customer portal"}, then try again.` : ""}`,
+    );
   }
 
   private planAt(planId: PlanId, version?: number) {
