@@ -29,7 +29,34 @@ async function queued(accountId: string, n: number, value = 3) {
 const ingests = () => t.double.calls("POST", /^\/events\/ingest$/);
 const statuses = () => Object.fromEntries(t.sqlite.prepare("select status, count(*) as n from stripe_usage_reports group by status").all().map((r) => [(r as { status: string }).status, (r as { n: number }).n]));
 
+function usage(accountId: string, minuteMs: number, allowed: number, key = "key_1") {
+  t.sqlite
+    .prepare("insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, 0, 0, 0) on conflict (minute_ms, key_id, meter) do update set allowed = allowed + excluded.allowed")
+    .run(minuteMs, `${key}_${accountId}`, accountId, allowed);
+}
+
 describe("usage to Dodo as usage events", () => {
+  it("from the rollups: each (account, minute) once, a later correction with the difference, all counted once at Dodo", async () => {
+    const a = await dodoAccount(t, clock, "enterprise", { startMs: clock.now() - DAY, endMs: clock.now() + 29 * DAY });
+    const reporter = t.deps.dodo!.usage;
+    const m1 = clock.now() - 30 * MINUTE;
+    usage(a.accountId, m1, 120);
+    usage(a.accountId, m1, 30, "key_2");
+    usage(a.accountId, m1 + MINUTE, 7);
+    usage(a.accountId, clock.now() - MINUTE, 99); // not settled yet
+    expect(await reporter.enqueue()).toBe(2);
+    expect(await reporter.send()).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    expect(ingests()[0]!.body!.events).toEqual([
+      { event_id: `hr:calls:${a.accountId}:${m1}`, customer_id: a.customerId, event_name: METER_ALL_CALLS, timestamp: new Date(m1).toISOString(), metadata: { value: 150 } },
+      { event_id: `hr:calls:${a.accountId}:${m1 + MINUTE}`, customer_id: a.customerId, event_name: METER_ALL_CALLS, timestamp: new Date(m1 + MINUTE).toISOString(), metadata: { value: 7 } },
+    ]);
+    usage(a.accountId, m1, 5, "key_3");
+    expect(await reporter.enqueue()).toBe(1);
+    await reporter.send();
+    expect(ingests()[1]!.body!.events).toEqual([expect.objectContaining({ event_id: `hr:calls:${a.accountId}:${m1}:1`, metadata: { value: 5 } })]);
+    expect(t.double.usageOf(a.customerId, METER_ALL_CALLS)).toBe(162);
+  });
+
   it("sends batches of at most 1,000 with event_id, and a retry after a lost answer is counted once per event id", async () => {
     const a = await dodoAccount(t, clock, "enterprise", { startMs: clock.now() - DAY, endMs: clock.now() + 29 * DAY });
     await queued(a.accountId, 1_500);
