@@ -88,20 +88,6 @@ test.describe("billing page", () => {
     await expect(page.locator('[data-testid="invoice-row"][data-kind="proration"]')).toHaveCount(0);
   });
 
-  test("?contact=1 shows the billing contact panel; a question lands in the operators' queue and is listed", async ({ page }) => {
-    await signInAsCustomer(page, "acc_demo_acme");
-    await page.goto("/billing?contact=1");
-    const panel = page.getByTestId("contact-panel");
-    await expect(panel.getByRole("heading", { name: "Contact us about billing" })).toBeVisible();
-    await expect(panel.getByRole("button", { name: "Send to billing" })).toBeDisabled();
-    await panel.getByLabel("Your question").fill("Which plan fits our nightly batch job of 4,000 calls?");
-    await panel.getByRole("button", { name: "Send to billing" }).click();
-    await expect(panel.getByRole("status")).toContainText("Sent");
-    await expect(panel.getByText("Which plan fits our nightly batch job of 4,000 calls?")).toBeVisible();
-    await expect(panel.getByText("Waiting for an answer.")).toBeVisible();
-    await expectNoSeriousA11yViolations(page);
-  });
-
   test("the billing page fits a phone screen", async ({ page }) => {
     await page.setViewportSize({ width: 375, height: 800 });
     await signInAsCustomer(page, "acc_demo_ionic");

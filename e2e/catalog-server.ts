@@ -49,10 +49,11 @@ const freePort = () =>
 
 /**
  * Starts a server on `catalog`: a file's path, or the file's content (written into the server's
- * directory). `name` goes into the directory's and the token's names, to tell runs apart.
+ * directory). `name` goes into the directory's and the token's names, to tell runs apart; `extraEnv`
+ * adds settings (BRAND_*, SMTP_URL, …).
  * Call it from `test.beforeAll` (with a timeout of a minute or two) and `stop()` it in `afterAll`.
  */
-export async function startCatalogServer(name: string, catalog: string | CatalogFileInput): Promise<CatalogServer> {
+export async function startCatalogServer(name: string, catalog: string | CatalogFileInput, extraEnv: Record<string, string> = {}): Promise<CatalogServer> {
   const dir = mkdtempSync(join(tmpdir(), `headroom-e2e-${name}-`));
   const catalogPath = typeof catalog === "string" ? catalog : join(dir, `${name}.catalog.json`);
   if (typeof catalog !== "string") writeFileSync(catalogPath, JSON.stringify(catalog, null, 2));
@@ -60,7 +61,7 @@ export async function startCatalogServer(name: string, catalog: string | Catalog
   const token = `e2e-${name}-token-${process.pid}-${Date.now()}`;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: base, DATABASE_PATH: databasePath, CATALOG_PATH: catalogPath, HEADROOM_SERVER_TOKEN: token };
+  const env = { ...process.env, ...extraEnv, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: base, DATABASE_PATH: databasePath, CATALOG_PATH: catalogPath, HEADROOM_SERVER_TOKEN: token };
   // node --import tsx, not the tsx CLI: tsx kills its child 60 ms after relaying SIGTERM, before a graceful stop.
   const server: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", "start"], {
     env: { ...env, HEADROOM_DEMO: "true", LOG_LEVEL: "warn" },

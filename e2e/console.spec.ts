@@ -185,9 +185,8 @@ test.describe("operator console", () => {
     const flips = page.locator('[data-testid="audit-entry"][data-action="enforcement.changed"]');
     await expect(flips).toHaveCount(2);
     // Newest first: the undo, from enforce to shadow.
-    await expect(flips.first().getByText("shadow", { exact: true })).toBeVisible();
-    await expect(flips.first().getByText("enforce", { exact: true })).toBeVisible();
-    await expect(flips.first()).toContainText("Pro");
+    await expect(flips.first().getByTestId("audit-sentence")).toHaveText("Changed enforcement of Pro from enforce to shadow");
+    await expect(flips.nth(1).getByTestId("audit-sentence")).toHaveText("Changed enforcement of Pro from shadow to enforce");
     await expect(page.locator('[data-testid="audit-entry"]:not([data-action="enforcement.changed"])')).toHaveCount(0);
 
     // The billing switch asks first and names what it holds back; cancelled here.
@@ -340,7 +339,9 @@ test.describe("operator console", () => {
     await expect(funnel.getByTestId("upgrade-rate")).toHaveText(m.funnel.upgradeRate === null ? "–" : `${Math.round(m.funnel.upgradeRate * 100)}%`);
     for (const tile of ["tile-revenue", "tile-calls", "tile-upgrade-rate", "tile-billing-errors", "tile-nps"]) await expect(page.getByTestId(tile)).toBeVisible();
     await expect(page.getByTestId("tile-upgrade-rate")).toContainText(`of ${count(m.funnel.notified)} notified accounts`);
-    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.recharts-surface")).toHaveCount(1);
+    // All calls, and the calls over a cap on their own scale.
+    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.recharts-surface")).toHaveCount(2);
+    await expect(page.getByTestId("chart-calls-over-cap").locator("svg.recharts-surface")).toHaveCount(1);
     await expect(page.getByRole("figure", { name: "MRR and revenue by plan" })).toBeVisible();
     await expect(page.getByTestId("notices-by-kind")).toContainText(/Cap reached|Sustained overuse/);
     await page.screenshot({ path: `${SHOTS}/console-metrics.png`, fullPage: true });

@@ -6,10 +6,10 @@ const baseURL = () => `http://127.0.0.1:${process.env.E2E_PORT}`;
 
 /**
  * Signs an operator in the way an operator does: a one-time link from the CLI
- * (`headroom operator-link`) against the e2e server's database, then opening it.
+ * (`headroom operator-link [--name <name>]`) against the e2e server's database, then opening it.
  */
-export async function signInAsOperator(page: Page): Promise<void> {
-  const out = execFileSync("node_modules/.bin/tsx", ["server/cli.ts", "operator-link", "--json"], {
+export async function signInAsOperator(page: Page, name?: string): Promise<void> {
+  const out = execFileSync("node_modules/.bin/tsx", ["server/cli.ts", "operator-link", "--json", ...(name ? ["--name", name] : [])], {
     env: {
       ...process.env,
       DATABASE_PATH,

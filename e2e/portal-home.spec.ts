@@ -23,7 +23,7 @@ test.describe("customer portal home", () => {
       await expect(day).toContainText("Over cap");
     }
     await expect(page.getByText("Back to app.acme-provider.example")).toBeVisible();
-    await expect(page.getByRole("navigation", { name: "Portal" }).getByRole("link")).toHaveText(["Usage", "Plans", "API keys", "Billing", "Notices", "Settings"]);
+    await expect(page.getByRole("navigation", { name: "Portal" }).getByRole("link")).toHaveText(["Usage", "Plans", "API keys", "Billing", "Notices", "Support", "Settings"]);
     await page.screenshot({ path: `${SHOTS}/portal-usage.png`, fullPage: true });
   });
 

@@ -11,6 +11,7 @@ import { authRoutes } from "./http/auth-routes";
 import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from "./http/cookies";
 import { requireSameOriginJson } from "./http/same-origin";
 import { securityHeaders } from "./http/security-headers";
+import { brandedIndex } from "./http/spa-index";
 import { notFoundProblem } from "./http/problem";
 import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
@@ -81,7 +82,7 @@ export function createApp(deps: Deps): Express {
     next();
   });
 
-  app.use(securityHeaders({ https: deps.config.PUBLIC_URL?.startsWith("https:") ?? false }));
+  app.use(securityHeaders({ https: deps.config.PUBLIC_URL?.startsWith("https:") ?? false, imageOrigins: deps.notify.brand.logoUrl ? [new URL(deps.notify.brand.logoUrl).origin] : [] }));
 
   // Before any JSON body parser: Stripe's signature is over the raw bytes.
   app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));
@@ -126,6 +127,7 @@ export function createApp(deps: Deps): Express {
 
   // The SPA: hashed assets cached for a year, index.html never, client-side routes fall back to it.
   const indexHtml = join(deps.clientDir, "index.html");
+  const brandedIndexHtml = brandedIndex(indexHtml, deps.notify.brand);
   // Each hashed asset is served as the brotli or gzip file `vite build` wrote beside it when the
   // browser accepts one (Vary: Accept-Encoding), else as built.
   app.use("/assets", expressStaticGzip(join(deps.clientDir, "assets"), { enableBrotli: true, orderPreference: ["br", "gzip"], index: false, serveStatic: { immutable: true, maxAge: "365d", fallthrough: false } }));
@@ -136,7 +138,7 @@ export function createApp(deps: Deps): Express {
       return;
     }
     res.setHeader("cache-control", "no-cache");
-    res.sendFile(indexHtml);
+    res.type("html").send(brandedIndexHtml());
   });
   return app;
 }

@@ -1,11 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ZodError } from "zod";
 import { createAccount, getAccount, listAccounts } from "./accounts/accounts";
 import { createSignInLink } from "./auth/sign-in";
 import { buildClient, clientIsStale } from "./build-client";
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from "./config";
-import { DEMO_HISTORY_DAYS, demoPlansMissing, seedDemo } from "./demo/seed-demo";
+import { DEMO_HISTORY_DAYS, demoPlansMissing, seedDemo, type SeedResult } from "./demo/seed-demo";
+import { getUsageOverview } from "./metering/usage-summary";
+import type { LimitStatus } from "../shared/limits";
 import { backfillBillingCycles } from "./billing/billing-cycle";
 import { issueKey, withdrawKey } from "./keys/keys";
 import { DomainError } from "./lib/domain-error";
@@ -31,7 +34,7 @@ Commands:
   migrate                                       apply database migrations (SQLite at DATABASE_PATH, or PostgreSQL at
                                                 DATABASE_URL when it is set)
   seed-demo                                     seed demo accounts and 35 days of usage into an empty database
-  accounts list                                 list accounts
+  accounts list                                 list accounts: plan, enforcement mode and usage against each cap now
   accounts create --name <n> --email <e> --plan <planId>
                                                 create an account on one of the catalog's plans (see: catalog show)
   catalog show                                  the catalog in use (CATALOG_PATH, else the demo's): plans, prices, caps, versions
@@ -40,7 +43,8 @@ Commands:
   keys create --account <id> [--name <n>]       create an API key; the full key is printed once
   keys revoke <keyId>                           revoke an API key (effective on the next call)
   portal-link --account <id>                    one-time sign-in URL for that customer's portal (10 minutes)
-  operator-link                                 one-time sign-in URL for the operator console (10 minutes)
+  operator-link [--name <n>]                    one-time sign-in URL for the operator console (10 minutes); the
+                                                name is written as who did what in the audit log
   experiment report [--id <experimentId>]       the pricing experiment's scorecard (the active one by default): each criterion
                                                 with its value, confidence interval and verdict, the guardrails, the overall verdict
   stripe sync                                   create or update the plans' products, meters and prices in Stripe: each
@@ -74,6 +78,57 @@ async function withRuntimeAsync<T>(config: Config, fn: (rt: Runtime) => Promise<
     await rt.relay?.close();
     await rt.database.close();
   }
+}
+
+/** Where `start` records the port it listens on: beside the database, like the server token and the demo's keys. */
+function serverPortFile(config: Config): string {
+  return resolve(dirname(demoKeyFile(config)), "server-port");
+}
+
+/**
+ * The base of the links a command prints, by the server's own rule (publicBaseUrl: PUBLIC_URL, else
+ * HOST and the port): the port is the one the server on this DATABASE_PATH said it listens on at its
+ * last start (PORT, or the one the system gave for PORT=0), else PORT.
+ */
+function linkBaseUrl(config: Config): string {
+  const file = serverPortFile(config);
+  const recorded = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : Number.NaN;
+  return publicBaseUrl(config, Number.isInteger(recorded) && recorded > 0 ? recorded : config.PORT);
+}
+
+/** What `start` keeps of a seed for later starts: the demo customer's key and the refused account's. */
+type DemoKeys = SeedResult["demoKey"] & { enforced?: SeedResult["enforcedKey"] };
+
+function writeDemoKeys(config: Config, seeded: SeedResult): void {
+  const keys: DemoKeys = { ...seeded.demoKey, enforced: seeded.enforcedKey };
+  writeFileSync(demoKeyFile(config), JSON.stringify(keys) + "\n", { mode: 0o600 });
+}
+
+/** "4,016/1,000 over", "13/60", "120,480" (no cap) — one window of `accounts list`. */
+function usageCell(l: Pick<LimitStatus, "used" | "limit" | "state"> | undefined): string {
+  if (!l) return "–";
+  const n = (v: number) => v.toLocaleString("en-US");
+  if (l.limit === null) return n(l.used);
+  return `${n(l.used)}/${n(l.limit)}${l.state === "over" ? " over" : l.state === "approaching" ? " near" : ""}`;
+}
+
+async function listAccountsWithUsage(rt: Runtime) {
+  const { db, catalog, meter, clock } = rt.deps;
+  const rows = [];
+  for (const a of await listAccounts(db, catalog)) {
+    const usage = await getUsageOverview(db, meter, a, clock.now());
+    rows.push({
+      id: a.id,
+      name: a.name,
+      email: a.email,
+      plan: a.plan.id,
+      planName: a.plan.name,
+      enforcement: a.enforcement,
+      // The default meter's windows, from the same counters the next call is decided on.
+      limits: usage.limits.map((l) => ({ window: l.window, limit: l.limit, used: l.used, state: l.state, resetAt: new Date(l.resetAtMs).toISOString() })),
+    });
+  }
+  return rows;
 }
 
 function requireStripeKey(config: Config): string {
@@ -143,15 +198,19 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
   // Another catalog than the demo's starts without the demo accounts, which are on the demo's plans.
   const demoFits = demoPlansMissing(deps.catalog).length === 0;
   if (config.HEADROOM_DEMO && !demoFits) logger.warn({ catalog: config.CATALOG_PATH }, "the demo accounts are not seeded: they are on plans this catalog does not have");
-  const seeded = config.HEADROOM_DEMO && demoFits ? await seedDemo(deps.db, deps.catalog, deps.clock) : null;
+  const graceMs = config.ENFORCEMENT_GRACE_HOURS * 3_600_000;
+  const seeded = config.HEADROOM_DEMO && demoFits ? await seedDemo(deps.db, deps.catalog, deps.clock, { links: deps.notify, graceMs }) : null;
   if (seeded) {
-    writeFileSync(demoKeyFile(config), JSON.stringify(seeded.demoKey) + "\n", { mode: 0o600 });
+    writeDemoKeys(config, seeded);
     // Invoices for the demo's past billing periods, as the billing calendar would have issued them.
     await backfillBillingCycles(deps.billing, DEMO_HISTORY_DAYS);
   }
-  const demoKey = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as { accountId: string; key: string }) : null;
+  const demoKeys = existsSync(demoKeyFile(config)) ? (JSON.parse(readFileSync(demoKeyFile(config), "utf8")) as DemoKeys) : null;
+  const demoKey = demoKeys && { accountId: demoKeys.accountId, key: demoKeys.key };
   const started = await startServer(runtime, { role });
   const base = deps.baseUrl();
+  // The CLI's links (portal-link, operator-link) use this port too, whatever PORT the command sees.
+  if (role !== "worker") writeFileSync(serverPortFile(config), `${started.http.port}\n`);
   const token = resolveServerToken(config);
   if (role === "worker") {
     const info = { url: base, role, holder: started.jobs!.holder, jobs: started.jobs!.held(), health: `${base}/healthz` };
@@ -175,6 +234,7 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
     role,
     serverToken: token.path ? { storedIn: token.path, value: token.token } : { fromEnvironment: "HEADROOM_SERVER_TOKEN" },
     demoApiKey: demoKey,
+    enforcedApiKey: demoKeys?.enforced ?? null,
   };
   const bearer = token.path ? token.token : "$HEADROOM_SERVER_TOKEN";
   if (out.json) print(out, "", info);
@@ -194,6 +254,12 @@ async function start(config: Config, out: Out, role: Role): Promise<void> {
             `      -d '{"key":"${demoKey.key}","cost":1}' ${base}/v1/check`,
           ].join("\n")
         : `  Try the API:\n    curl -s -H "Authorization: Bearer ${bearer}" ${base}/v1/plans`,
+      demoKeys?.enforced
+        ? [
+            `  A refusal (429) — Fjord Mobile is on Free, enforced, past its monthly cap and its grace period:`,
+            `    curl -i -H "Authorization: Bearer ${demoKeys.enforced.key}" ${base}/demo-api/weather?city=Oslo`,
+          ].join("\n")
+        : "",
       `  New links any time: npm run headroom -- portal-link --account <id> | operator-link`,
       role === "web" ? "  Role web: this process runs no background jobs (billing calendar, e-mail, Stripe); run one with --role worker." : "",
       "",
@@ -270,7 +336,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     case "seed-demo": {
       const result = await withRuntimeAsync(config, async (rt) => {
-        const seeded = await seedDemo(rt.deps.db, rt.deps.catalog, rt.deps.clock);
+        const seeded = await seedDemo(rt.deps.db, rt.deps.catalog, rt.deps.clock, {
+          links: { baseUrl: () => linkBaseUrl(config), linkSecret: rt.deps.notify.linkSecret, brand: rt.deps.notify.brand },
+          graceMs: config.ENFORCEMENT_GRACE_HOURS * 3_600_000,
+        });
         if (seeded) await backfillBillingCycles(rt.deps.billing, DEMO_HISTORY_DAYS);
         return seeded;
       });
@@ -278,7 +347,7 @@ export async function runCli(argv: string[]): Promise<number> {
         print(out, "The database already has accounts; the demo is seeded only into an empty database.", { seeded: false });
         return 1;
       }
-      writeFileSync(demoKeyFile(config), JSON.stringify(result.demoKey) + "\n", { mode: 0o600 });
+      writeDemoKeys(config, result);
       print(out, `Seeded ${result.accounts.length} demo accounts with 35 days of usage (${result.minuteRows} minute rows).`, {
         seeded: true,
         accounts: result.accounts.map((a) => ({ id: a.id, name: a.name, plan: a.plan.id })),
@@ -287,10 +356,14 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "accounts":
       if (sub === "list") {
-        const list = await withRuntimeAsync(config, (rt) => listAccounts(rt.deps.db, rt.deps.catalog));
-        const rows = list.map((a) => ({ id: a.id, name: a.name, email: a.email, plan: a.plan.id, enforcement: a.enforcement }));
+        const rows = await withRuntimeAsync(config, listAccountsWithUsage);
+        const table = [
+          ["ACCOUNT", "NAME", "PLAN", "MODE", "MINUTE", "DAY", "MONTH"],
+          ...rows.map((r) => [r.id, r.name, r.planName, r.enforcement, ...(["minute", "day", "month"] as const).map((w) => usageCell(r.limits.find((l) => l.window === w)))]),
+        ];
+        const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
         const human = rows.length
-          ? rows.map((r) => `${r.id.padEnd(24)} ${r.plan.padEnd(11)} ${r.name}  <${r.email}>`).join("\n")
+          ? [...table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()), "", "Usage now against each cap (MONTH: the billing month); \"over\": past the cap, \"near\": past the first warning."].join("\n")
           : "No accounts yet. Create one with: npm run headroom -- accounts create --name <n> --email <e> --plan <planId>";
         print(out, human, rows);
         return 0;
@@ -321,9 +394,9 @@ export async function runCli(argv: string[]): Promise<number> {
       const accountId = command === "portal-link" ? requireOption(values, "account") : null;
       const link = await withRuntimeAsync(config, async (rt) => {
         if (accountId) await getAccount(rt.deps.db, rt.deps.catalog, accountId);
-        return createSignInLink(rt.deps.db, rt.deps.clock, { role: accountId ? "customer" : "operator", accountId });
+        return createSignInLink(rt.deps.db, rt.deps.clock, accountId ? { role: "customer", accountId } : { role: "operator", operatorName: values.name ?? null });
       });
-      const url = `${publicBaseUrl(config, config.PORT)}/auth/link?token=${link.token}`;
+      const url = `${linkBaseUrl(config)}/auth/link?token=${link.token}`;
       print(out, `${url}\n(one-time link, valid until ${new Date(link.expiresAtMs).toISOString()})`, { url, expiresAt: new Date(link.expiresAtMs).toISOString() });
       return 0;
     }

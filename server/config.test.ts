@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, publicBaseUrl } from "./config";
+import { brandOf, ConfigError, loadConfig, mailFrom, publicBaseUrl } from "./config";
 
 describe("loadConfig", () => {
   it("has documented defaults", () => {
@@ -24,6 +24,15 @@ describe("loadConfig", () => {
     ["METER_SLOW_REQUEST_MS", "fast", /METER_SLOW_REQUEST_MS="fast": expected a whole number/],
     ["DATABASE_URL", "mysql://app@db.example.com/headroom", /^Invalid configuration: DATABASE_URL="mysql:\/\/app@db\.example\.com\/headroom": expected a postgres or postgresql URL$/],
     ["DATABASE_URL", "./data/headroom.db", /DATABASE_URL=".\/data\/headroom.db": expected an absolute URL/],
+    ["BRAND_PRIMARY_COLOR", "indigo", /^Invalid configuration: BRAND_PRIMARY_COLOR="indigo": expected a hex colour such as #4f46e5$/],
+    ["BRAND_PRIMARY_COLOR", "#12345", /BRAND_PRIMARY_COLOR="#12345": expected a hex colour/],
+    ["BRAND_PRIMARY_COLOR", "#facc15", /BRAND_PRIMARY_COLOR="#facc15": expected a colour dark enough for white text \(contrast 4.5:1 with white; this one has 1.5:1\)/],
+    ["BRAND_LOGO_URL", "logo.png", /BRAND_LOGO_URL="logo.png": expected an absolute URL/],
+    ["BRAND_LOGO_URL", "ftp://cdn.example/logo.png", /BRAND_LOGO_URL=.*expected a http or https URL/],
+    ["BRAND_SUPPORT_EMAIL", "help desk", /BRAND_SUPPORT_EMAIL="help desk": expected an e-mail address/],
+    ["BRAND_LEGAL_URL", "javascript:alert(1)", /BRAND_LEGAL_URL=.*expected/],
+    ["BRAND_LEGAL_LABEL", "Terms", /BRAND_LEGAL_LABEL="Terms": needs BRAND_LEGAL_URL/],
+    ["BRAND_NAME", "x".repeat(61), /BRAND_NAME=.*expected at most 60 characters/],
   ])("rejects %s=%s with one line naming the variable", (name, value, pattern) => {
     let error: unknown;
     try {
@@ -67,5 +76,37 @@ describe("loadConfig", () => {
     expect(loadConfig({ HEADROOM_DEMO: "off" }).HEADROOM_DEMO).toBe(false);
     expect(loadConfig({ METER_ACCESS_LOG: "1" }).METER_ACCESS_LOG).toBe(true);
     expect(loadConfig({ PORT: "" }).PORT).toBe(3000);
+  });
+
+  it("keeps Headroom's own brand and sender when no BRAND_ variable is set", () => {
+    const c = loadConfig({});
+    expect(brandOf(c)).toEqual({ name: "Headroom", logoUrl: null, primaryColor: "#4f46e5", supportEmail: null, legal: null });
+    expect(mailFrom(c)).toEqual({ name: "Headroom", address: "no-reply@headroom.local" });
+  });
+
+  it("reads the provider's brand: name, logo, colour (normalised), support address and legal link", () => {
+    const c = loadConfig({
+      BRAND_NAME: "  Acme API ",
+      BRAND_LOGO_URL: "https://cdn.acme.example/logo.svg",
+      BRAND_PRIMARY_COLOR: "#0F766E",
+      BRAND_SUPPORT_EMAIL: "help@acme.example",
+      BRAND_LEGAL_LABEL: "Terms and privacy",
+      BRAND_LEGAL_URL: "https://acme.example/legal",
+    });
+    expect(brandOf(c)).toEqual({
+      name: "Acme API",
+      logoUrl: "https://cdn.acme.example/logo.svg",
+      primaryColor: "#0f766e",
+      supportEmail: "help@acme.example",
+      legal: { label: "Terms and privacy", url: "https://acme.example/legal" },
+    });
+    expect(brandOf(loadConfig({ BRAND_PRIMARY_COLOR: "#036" })).primaryColor).toBe("#003366");
+    expect(brandOf(loadConfig({ BRAND_LEGAL_URL: "https://acme.example/legal" })).legal).toEqual({ label: "Legal", url: "https://acme.example/legal" });
+  });
+
+  it("sends e-mail under the provider's name unless MAIL_FROM names a sender itself", () => {
+    expect(mailFrom(loadConfig({ BRAND_NAME: "Acme API" }))).toEqual({ name: "Acme API", address: "no-reply@headroom.local" });
+    expect(mailFrom(loadConfig({ BRAND_NAME: "Acme API", MAIL_FROM: "billing@acme.example" }))).toEqual({ name: "Acme API", address: "billing@acme.example" });
+    expect(mailFrom(loadConfig({ BRAND_NAME: "Acme API", MAIL_FROM: "Acme Billing <billing@acme.example>" }))).toBe("Acme Billing <billing@acme.example>");
   });
 });

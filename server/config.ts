@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Brand, contrastWithWhite, DEFAULT_BRAND, MIN_PRIMARY_CONTRAST, normalizeHexColor } from "../shared/brand";
 
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], { message: "expected true/false (or 1/0, yes/no, on/off)" })
@@ -36,7 +37,32 @@ export const configSchema = z.object({
   HEADROOM_ADMIN_TOKEN: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   HEADROOM_DEMO: bool.default(true),
   SMTP_URL: url(["smtp:", "smtps:"]).optional(),
-  MAIL_FROM: z.string().min(3).default("Headroom <no-reply@headroom.local>"),
+  /** Sender of e-mails: `Name <address>`, or a bare address that then carries BRAND_NAME (see mailFrom). */
+  MAIL_FROM: z.string().min(3).optional(),
+  /** The provider's product name, shown to customers instead of "Headroom". */
+  BRAND_NAME: z.string().trim().min(1).max(60, { message: "expected at most 60 characters" }).default(DEFAULT_BRAND.name),
+  BRAND_LOGO_URL: url(["http:", "https:"]).optional(),
+  /** Buttons, links and the e-mails' accents; white text goes on it, so it must be dark enough. */
+  BRAND_PRIMARY_COLOR: z
+    .string()
+    .transform((v, ctx) => {
+      const hex = normalizeHexColor(v);
+      if (!hex) {
+        ctx.addIssue({ code: "custom", message: "expected a hex colour such as #4f46e5" });
+        return z.NEVER;
+      }
+      const ratio = contrastWithWhite(hex);
+      if (ratio < MIN_PRIMARY_CONTRAST) {
+        ctx.addIssue({ code: "custom", message: `expected a colour dark enough for white text (contrast ${MIN_PRIMARY_CONTRAST}:1 with white; this one has ${(Math.floor(ratio * 10) / 10).toFixed(1)}:1)` });
+        return z.NEVER;
+      }
+      return hex;
+    })
+    .default(DEFAULT_BRAND.primaryColor),
+  BRAND_SUPPORT_EMAIL: z.email({ message: "expected an e-mail address" }).optional(),
+  /** The footer's legal link: its words (default "Legal") and where it goes. */
+  BRAND_LEGAL_LABEL: z.string().trim().min(1).max(60, { message: "expected at most 60 characters" }).optional(),
+  BRAND_LEGAL_URL: url(["http:", "https:"]).optional(),
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { message: "expected a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, { message: "expected a webhook signing secret (whsec_…)" }).optional(),
   STRIPE_API_BASE: url(["http:", "https:"]).optional(),
@@ -83,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = configSchema
     .refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: "required when NOTIFY_WEBHOOK_URL is set", path: ["NOTIFY_WEBHOOK_SECRET"] })
+    .refine((c) => !c.BRAND_LEGAL_LABEL || c.BRAND_LEGAL_URL, { message: "needs BRAND_LEGAL_URL (where the link goes)", path: ["BRAND_LEGAL_LABEL"] })
     .refine((c) => !(c.STRIPE_SECRET_KEY && c.DODO_PAYMENTS_API_KEY), { message: "set either STRIPE_SECRET_KEY or DODO_PAYMENTS_API_KEY, not both (one billing provider bills)", path: ["DODO_PAYMENTS_API_KEY"] })
     .safeParse(cleaned);
   if (!result.success) {
@@ -102,6 +129,29 @@ export function withoutPassword(value: string): string {
   if (!u.password) return value;
   u.password = "***";
   return u.toString();
+}
+
+/** The provider's brand from the configuration (Headroom's own where nothing is set). */
+export function brandOf(config: Config): Brand {
+  return {
+    name: config.BRAND_NAME,
+    logoUrl: config.BRAND_LOGO_URL ?? null,
+    primaryColor: config.BRAND_PRIMARY_COLOR,
+    supportEmail: config.BRAND_SUPPORT_EMAIL ?? null,
+    legal: config.BRAND_LEGAL_URL ? { label: config.BRAND_LEGAL_LABEL ?? "Legal", url: config.BRAND_LEGAL_URL } : null,
+  };
+}
+
+const DEFAULT_MAIL_ADDRESS = "no-reply@headroom.local";
+
+/**
+ * The sender of e-mails: MAIL_FROM as written when it names someone (`Acme <billing@acme.example>`),
+ * else its bare address (or Headroom's) under the provider's name, so customers see who writes.
+ */
+export function mailFrom(config: Config): string | { name: string; address: string } {
+  const given = config.MAIL_FROM?.trim();
+  if (given && /<[^>]+>\s*$/.test(given)) return given;
+  return { name: config.BRAND_NAME, address: given || DEFAULT_MAIL_ADDRESS };
 }
 
 /** The base URL links point at: PUBLIC_URL, or the address the server listens on. */

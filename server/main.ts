@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp, createWorkerApp } from "./app";
 import { listAccounts } from "./accounts/accounts";
-import { loadConfig, publicBaseUrl, type Config } from "./config";
+import { brandOf, loadConfig, mailFrom, publicBaseUrl, type Config } from "./config";
 import { openStore, type OpenedStore } from "./db/open-store";
 import { PgNotifyRelayTransport } from "./db/pg/change-relay-transport";
 import { pgMeteringQueries } from "./db/pg/queries/metering";
@@ -100,6 +100,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
     linkSecret: serverToken,
     webhookUrl: config.NOTIFY_WEBHOOK_URL ?? null,
     smtp: Boolean(config.SMTP_URL),
+    brand: brandOf(config),
   };
   const metrics = new Metrics(opts.defaultMetrics ?? true);
   // On PostgreSQL the meter reads ahead what each call will look up (PrimedReads); on SQLite it reads the file as it goes.
@@ -189,7 +190,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
     db: database.db,
     clock,
     logger,
-    mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : null,
+    mailer: config.SMTP_URL ? smtpMailer(config.SMTP_URL, mailFrom(config)) : null,
     webhookSecret: config.NOTIFY_WEBHOOK_SECRET ?? null,
     onDelivered: (accountId) => feed.publish({ kind: "terms.changed", accountId }),
   });

@@ -4,7 +4,9 @@ import { useApprovals } from "../features/console/approvals/use-approvals";
 import { consolePaths } from "../features/console/console-paths";
 import { useSupportQueue } from "../features/console/support/use-support-queue";
 import { useCounterStatus } from "../features/console/use-counter-status";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
+import { formatTime } from "../lib/format";
 import { LoadingBlock } from "../ui/states";
 import { Logo } from "./logo";
 import { paths } from "./paths";
@@ -36,7 +38,7 @@ function useWaiting() {
 function CounterStoreWarning() {
   const status = useCounterStatus();
   if (!status.data?.degraded) return null;
-  const since = status.data.since === null ? "" : ` since ${new Date(status.data.since).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" })}`;
+  const since = status.data.since === null ? "" : ` since ${formatTime(status.data.since)}`;
   return (
     <div role="alert" className="mb-6 rounded-xl border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900" data-testid="counter-store-warning">
       <p className="font-medium">Redis is unreachable{since}.</p>
@@ -52,12 +54,13 @@ export function ConsoleLayout() {
   const session = useSession();
   const location = useLocation();
   if (session.isPending) return <div className="mx-auto max-w-7xl p-8"><LoadingBlock /></div>;
-  if (!session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
+  if (!session.data) return <Navigate to={`${paths.consoleSignIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role !== "operator") return <Navigate to={paths.usage} replace />;
-  return <ConsoleFrame />;
+  return <ConsoleFrame operatorName={session.data.operatorName ?? null} />;
 }
 
-function ConsoleFrame() {
+function ConsoleFrame({ operatorName }: { operatorName: string | null }) {
   const signOut = useSignOut();
   const waiting = useWaiting();
   const nav: NavItem[] = [
@@ -81,7 +84,7 @@ function ConsoleFrame() {
         <div className="mx-auto flex max-w-7xl items-center justify-between gap-3 px-4 pt-3 sm:px-6">
           <Logo subtitle="Console" />
           <div className="flex items-center gap-3 text-sm">
-            <span className="hidden text-slate-600 sm:inline">Signed in as operator</span>
+            <span className="hidden text-slate-600 sm:inline">Signed in as {operatorName ?? "operator"}</span>
             <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending} className="rounded-lg px-3 py-2 font-medium text-slate-700 hover:bg-slate-100">
               Sign out
             </button>

@@ -8,5 +8,8 @@ export const paths = {
   billing: "/billing",
   notices: "/notices",
   settings: "/settings",
+  support: "/support",
   console: "/console",
+  /** The operator's token sign-in: its own page, apart from the customers'. */
+  consoleSignIn: "/console/sign-in",
 } as const;

@@ -1,9 +1,11 @@
 import { useEffect, useState } from "react";
 import { Navigate, NavLink, Outlet, useLocation } from "react-router";
 import { NoticeBanner } from "../features/notices/components/notice-banner";
-import { useSession } from "../features/session/use-session";
+import { SessionUnavailable } from "../features/session/session-unavailable";
+import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { Badge } from "../ui/badge";
 import { LoadingBlock } from "../ui/states";
+import { BrandFooter } from "./brand-footer";
 import { Logo } from "./logo";
 import { paths } from "./paths";
 import { useSignOut } from "./use-sign-out";
@@ -14,6 +16,7 @@ const NAV = [
   { to: paths.keys, label: "API keys", icon: "M15 7a4 4 0 1 1-3.9 4.9L4 19v-3h3v-3h3l1.1-1.1A4 4 0 0 1 15 7Z" },
   { to: paths.billing, label: "Billing", icon: "M3 7h18v10H3zM3 11h18" },
   { to: paths.notices, label: "Notices", icon: "M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10 21h4" },
+  { to: paths.support, label: "Support", icon: "M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12ZM9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5M12 16.5h.01" },
   { to: paths.settings, label: "Settings", icon: "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6Z M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1Z" },
 ];
 
@@ -35,6 +38,7 @@ export function PortalLayout() {
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
   if (session.isPending) return <div className="mx-auto max-w-5xl p-8"><LoadingBlock /></div>;
+  if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
   if (!session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (session.data.role === "operator") return <Navigate to={paths.console} replace />;
   const { account, returnUrl } = session.data;
@@ -75,6 +79,7 @@ export function PortalLayout() {
       <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending} className="w-full rounded-lg px-3 py-2 text-left font-medium text-slate-700 hover:bg-slate-100">
         Sign out
       </button>
+      <BrandFooter className="px-3" />
     </div>
   );
 

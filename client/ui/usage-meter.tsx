@@ -1,6 +1,6 @@
 import { percentForBar, type LimitStatus } from "../../shared/limits";
 import { WINDOW_LABELS } from "../../shared/plans";
-import { formatCount, formatDateTime, formatRelative, formatUtc } from "../lib/format";
+import { formatCount, formatDateTime, formatRelative, isoInstant } from "../lib/format";
 import { Badge } from "./badge";
 
 const BAR = { fine: "bg-emerald-500", approaching: "bg-amber-500", over: "bg-rose-600", unlimited: "bg-slate-300" } as const;
@@ -48,14 +48,14 @@ export function UsageMeter({ status, nowMs, periodStartMs, meter }: { status: Li
       )}
       {since !== null && (
         <p className="mt-2 text-xs text-slate-600" data-testid="month-since">
-          Counted since <time dateTime={new Date(since).toISOString()}>{formatDateTime(since)}</time>, when your current plan started.
+          Counted since <time dateTime={isoInstant(since)}>{formatDateTime(since)}</time>, when your current plan started.
         </p>
       )}
       <p className="mt-2 text-xs text-slate-600">
         {status.ratio !== null && <span className="font-medium text-slate-700">{Math.round(status.ratio * 100)}% used · </span>}
         Resets{" "}
-        <time dateTime={new Date(status.resetAtMs).toISOString()} title={formatUtc(status.resetAtMs)} className="underline decoration-dotted underline-offset-2">
-          {status.window === "minute" ? formatRelative(status.resetAtMs, nowMs) : formatDateTime(status.resetAtMs)}
+        <time dateTime={isoInstant(status.resetAtMs)} title={formatDateTime(status.resetAtMs, { upcoming: true })} className="underline decoration-dotted underline-offset-2">
+          {status.window === "minute" ? formatRelative(status.resetAtMs, nowMs) : formatDateTime(status.resetAtMs, { upcoming: true })}
         </time>
       </p>
     </div>

@@ -3,6 +3,8 @@ import type { Deps } from "../deps";
 import { bannerOnWire, currentBannerFor, markBannerSeen, readBannerToken } from "../notify/banner";
 import { ALWAYS_EMAILED, setEmailPreference } from "../notify/notices";
 import { readUnsubscribeToken } from "../notify/unsubscribe";
+import type { Brand } from "../../shared/brand";
+import { esc } from "../notify/render-email";
 import { BANNER_EMBED_SCRIPT } from "./embed-script";
 import { PROBLEM_BASE, sendProblem } from "./problem";
 import { allowCrossOriginUse, inlineStylePagePolicy } from "./security-headers";
@@ -13,23 +15,30 @@ const KIND_LABEL: Record<string, string> = {
   sustained: "notices when your traffic outgrows your plan",
 };
 
-const PAGE_STYLE = `body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f8fafc;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a}
-main{max-width:28rem;margin:1rem;background:#fff;border:1px solid #e2e8f0;border-radius:16px;padding:2rem}h1{font-size:1.25rem;margin:0 0 .5rem}p{color:#475569}
-button{background:#4f46e5;color:#fff;border:0;border-radius:8px;padding:.6rem 1rem;font-weight:600;font-size:.95rem;cursor:pointer}button:focus-visible{outline:2px solid #4f46e5;outline-offset:2px}a{color:#4338ca}`;
+function pageStyle(primary: string): string {
+  return `body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f8fafc;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#0f172a}
+main{max-width:28rem;margin:1rem;background:#fff;border:1px solid #e2e8f0;border-radius:16px;padding:2rem}h1{font-size:1.25rem;margin:0 0 .5rem}p{color:#475569}.brand{margin:0 0 1rem;font-weight:600;color:${primary}}
+button{background:${primary};color:#fff;border:0;border-radius:8px;padding:.6rem 1rem;font-weight:600;font-size:.95rem;cursor:pointer}button:focus-visible{outline:2px solid ${primary};outline-offset:2px}a{color:${primary}}`;
+}
 
-// The pages' one inline stylesheet is allowed by its hash; nothing else inline is.
-const PAGE_POLICY = inlineStylePagePolicy(PAGE_STYLE);
-
-function sendPage(res: Response, status: number, title: string, body: string): void {
-  res.status(status).setHeader("content-security-policy", PAGE_POLICY);
-  res.send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · Headroom</title>
-<style>${PAGE_STYLE}</style></head>
-<body><main>${body}</main></body></html>`);
+/** The unsubscribe pages in the provider's name and colour; their one inline stylesheet is allowed by its hash, nothing else inline is. */
+function pageSender(brand: Brand) {
+  const style = pageStyle(brand.primaryColor);
+  const policy = inlineStylePagePolicy(style);
+  const contact = brand.supportEmail ? `<p>Questions? Contact <a href="mailto:${esc(brand.supportEmail)}">${esc(brand.supportEmail)}</a></p>` : "";
+  return (res: Response, status: number, title: string, body: string): void => {
+    res.status(status).setHeader("content-security-policy", policy);
+    res.send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title} · ${esc(brand.name)}</title>
+<style>${style}</style></head>
+<body><main><p class="brand">${esc(brand.name)}</p>${body}${contact}</main></body></html>`);
+  };
 }
 
 /** Public routes authorised by a token in the URL: the embeddable banner and one-click unsubscribe. */
 export function embedRoutes(deps: Deps): Router {
   const r = Router();
+  const { brand } = deps.notify;
+  const sendPage = pageSender(brand);
 
   r.use("/embed", allowCrossOriginUse);
 
@@ -48,7 +57,10 @@ export function embedRoutes(deps: Deps): Router {
   /** The banner to show; reading it changes nothing. */
   r.get("/embed/banner", async (req, res) => {
     const accountId = bannerAccount(req, res);
-    if (accountId) res.json({ banner: bannerOnWire(await currentBannerFor(deps, accountId)) });
+    if (!accountId) return;
+    const banner = bannerOnWire(await currentBannerFor(deps, accountId));
+    // The customer reads it inside the provider's app: it speaks in the provider's name.
+    res.json({ banner: banner && { ...banner, provider: brand.name } });
   });
 
   /** Sent by the embed once it has rendered the banner: the notice reached the customer now. */

@@ -24,8 +24,8 @@ export const BANNER_EMBED_SCRIPT = `(() => {
         const links = banner.choices.filter((c) => c.url).map((c) => '<a part="link" href="' + esc(c.url) + '" target="_top">' + esc(c.label) + "</a>").join(" · ");
         root.innerHTML = '<style>:host{display:block;font:14px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif}' +
           '.b{background:' + bg + ';color:' + fg + ';border:1px solid ' + border + ';border-radius:10px;padding:12px 16px}' +
-          'strong{display:block;margin-bottom:2px}a{color:inherit;font-weight:600}</style>' +
-          '<div class="b" role="status" part="banner"><strong>' + esc(banner.title) + "</strong>" + esc(banner.happened) + " " + esc(banner.next) +
+          'small{display:block;font-size:12px;opacity:.8}strong{display:block;margin-bottom:2px}a{color:inherit;font-weight:600}</style>' +
+          '<div class="b" role="status" part="banner">' + (banner.provider ? '<small part="provider">' + esc(banner.provider) + "</small>" : "") + "<strong>" + esc(banner.title) + "</strong>" + esc(banner.happened) + " " + esc(banner.next) +
           (links ? "<div>" + links + "</div>" : "") + "</div>";
         // Shown now: tell the server once per notice, so the grace period starts when the customer could read it.
         if (this.seenNotice !== banner.noticeId) {

@@ -18,7 +18,7 @@ import helmet from "helmet";
  * - HSTS and `upgrade-insecure-requests` only when PUBLIC_URL is https: over plain http (local use,
  *   tests) they would either be ignored or break the page.
  */
-export function securityHeaders(opts: { https: boolean }): RequestHandler {
+export function securityHeaders(opts: { https: boolean; imageOrigins?: string[] }): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
@@ -29,7 +29,8 @@ export function securityHeaders(opts: { https: boolean }): RequestHandler {
         "font-src": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "img-src": ["'self'", "data:"],
+        // The provider's logo (BRAND_LOGO_URL) may live on its own host.
+        "img-src": ["'self'", "data:", ...(opts.imageOrigins ?? [])],
         "object-src": ["'none'"],
         "script-src": ["'self'"],
         "script-src-attr": ["'none'"],

@@ -16,7 +16,7 @@ export interface Mailer {
 }
 
 /** SMTP through nodemailer (SMTP_URL); the server must accept the message for the send to succeed. */
-export function smtpMailer(smtpUrl: string, from: string): Mailer {
+export function smtpMailer(smtpUrl: string, from: string | { name: string; address: string }): Mailer {
   const transport = nodemailer.createTransport(smtpUrl, { from });
   return {
     async send(email) {

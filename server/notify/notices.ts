@@ -1,4 +1,5 @@
 import { composeNotice, type AccountNoticeFacts, type CapNoticeKind, type NoticeFacts, type NoticeKind, type NoticeMessage } from "../../shared/messages";
+import type { Brand } from "../../shared/brand";
 import type { SwitchAdvice } from "../../shared/recommend";
 import {
   findNotice,
@@ -34,6 +35,8 @@ export interface NotifyContext {
   webhookUrl: string | null;
   /** True when e-mail leaves through SMTP; otherwise e-mails are stored in the outbox only. */
   smtp: boolean;
+  /** The provider's brand the e-mails carry. */
+  brand: Brand;
 }
 
 export interface NoticeView {
@@ -64,7 +67,7 @@ export function noticeLinks(ctx: Pick<NotifyContext, "baseUrl" | "linkSecret">, 
   return {
     upgrade: "recommended" in facts && facts.recommended ? `${base}/plans/change?to=${encodeURIComponent(facts.recommended.planId)}` : null,
     usage: `${base}/usage`,
-    contact: `${base}/billing?contact=1`,
+    contact: `${base}/support`,
     preferences: `${base}/unsubscribe?token=${unsubscribeToken(ctx.linkSecret, accountId, kind)}`,
   };
 }
@@ -113,7 +116,7 @@ export async function raiseNotice(
   const messagesFor = (account: { name: string; email: string }): OutboxDraft[] => {
     const messages: OutboxDraft[] = [];
     if (wantsEmail) {
-      const email = renderNoticeEmail(view.message, view.links, account.name);
+      const email = renderNoticeEmail(view.message, view.links, account.name, ctx.brand);
       messages.push({
         id: newId("msg"),
         channel: "email",

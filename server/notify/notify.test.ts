@@ -285,3 +285,69 @@ describe("no silent throttle", () => {
     expect(Math.min(...refusedAt)).toBeLessThan(deliveredAt! + 72 * HOUR + 10 * 60_000 + 1);
   });
 });
+
+describe("the provider's brand", () => {
+  const BRAND = {
+    BRAND_NAME: "Acme API",
+    BRAND_PRIMARY_COLOR: "#0f766e",
+    BRAND_SUPPORT_EMAIL: "help@acme.example",
+    BRAND_LEGAL_LABEL: "Terms and privacy",
+    BRAND_LEGAL_URL: "https://acme.example/legal",
+  };
+
+  it("notices go out under the provider's name, in its colour, with its support address and legal link", async () => {
+    const smtp = await startSmtpSink();
+    cleanups.push(smtp.close);
+    const clock = new ManualClock(T0);
+    const s = await boot(clock, { SMTP_URL: smtp.url, MAIL_FROM: "billing@acme.example", ...BRAND });
+    const { key, accountId } = await customer(s, clock);
+    overYesterday(s, accountId);
+    await check(s, key, 61);
+    await settle(s);
+    expect(smtp.received).toHaveLength(1);
+    const mail = smtp.received[0]!;
+    expect(mail.from).toBe("billing@acme.example");
+    expect(mail.decoded).toMatch(/^From: Acme API <billing@acme\.example>/m);
+    // Both parts carry the provider's name, support address and legal link; the HTML its colour.
+    expect(mail.decoded.match(/Questions\? Contact (<a [^>]+>)?help@acme\.example/g)?.length).toBe(2);
+    expect(mail.decoded).toContain("Terms and privacy: https://acme.example/legal");
+    expect(mail.decoded).toContain('<a href="https://acme.example/legal" style="color:#64748b">Terms and privacy</a>');
+    expect(mail.decoded).toContain("your API plan with Acme API");
+    expect(mail.decoded).toMatch(/<a href="[^"]+\/plans\/change\?to=pro" style="color:#0f766e">/);
+    expect(mail.decoded).not.toContain("Headroom");
+  });
+
+  it("sign-in e-mails, the embeddable banner and the unsubscribe page speak in the provider's name", async () => {
+    const smtp = await startSmtpSink();
+    cleanups.push(smtp.close);
+    const clock = new ManualClock(T0);
+    const s = await boot(clock, { SMTP_URL: smtp.url, ...BRAND });
+    const { key, accountId } = await customer(s, clock);
+    await check(s, key, 61);
+    await settle(s);
+    smtp.received.length = 0;
+
+    const client = await PortalClient.signIn(s, accountId);
+    await client.mutate("session.requestEmailLink", { email: "ops@acme.example" });
+    await s.deps.delivery.tick();
+    expect(smtp.received).toHaveLength(1);
+    const mail = smtp.received[0]!;
+    expect(mail.decoded).toMatch(/^From: Acme API <no-reply@headroom\.local>/m);
+    expect(mail.decoded).toContain("sign in to your Acme API portal");
+    expect(mail.decoded).toContain("Questions? Contact help@acme.example");
+
+    const brand = await client.query<{ name: string; primaryColor: string }>("session.brand");
+    expect(brand.data).toMatchObject({ name: "Acme API", primaryColor: "#0f766e" });
+
+    const tokenRes = await fetch(`${s.url}/v1/accounts/${accountId}/banner-tokens`, { method: "POST", headers: auth });
+    const { token } = (await tokenRes.json()) as { token: string };
+    const embed = (await (await fetch(`${s.url}/embed/banner?token=${encodeURIComponent(token)}`)).json()) as { banner: { provider: string; title: string } };
+    expect(embed.banner).toMatchObject({ provider: "Acme API", title: "You reached your Starter per-minute cap" });
+    expect(await (await fetch(`${s.url}/embed/banner.js`)).text()).toContain("esc(banner.provider)");
+
+    const page = await (await fetch(`${s.url}/unsubscribe?token=not-a-token`)).text();
+    expect(page).toContain("<title>Link not valid · Acme API</title>");
+    expect(page).toContain("Questions? Contact");
+    expect(page).not.toContain("Headroom");
+  });
+});

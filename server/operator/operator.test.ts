@@ -62,7 +62,7 @@ describe("operator procedures", () => {
     const rows = (data as { rows: Array<{ accountId: string; peakMinute: number; peakDay: number; wouldThrottle: number; daysOver: number; recommended: { planId: string; costDiffMinor: number } | null; notices: unknown[] }> }).rows;
     expect(rows.map((r) => r.accountId).sort()).toEqual(["acc_demo_acme", "acc_demo_brightline", "acc_demo_copperleaf"]);
     const acme = rows.find((r) => r.accountId === "acc_demo_acme")!;
-    expect(acme).toMatchObject({ peakMinute: 268, peakDay: 4016, daysOver: 8 });
+    expect(acme).toMatchObject({ peakMinute: 268, peakDay: 4016, daysOver: 7 }); // the default range: 7 UTC days, today included, each over the cap
     expect(acme.wouldThrottle).toBeGreaterThan(20_000);
     // The Plans page's recommendation: Business at $199.00 a month, against Starter's $29.00 at the same traffic.
     expect(acme.recommended).toEqual({ planId: "business", name: "Business", monthlyCostMinor: 19_900, currentCostMinor: 2_900, costDiffMinor: 17_000, currency: "USD" });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SUPPORT_MESSAGE_MAX_CHARS, SUPPORT_MESSAGE_MIN_CHARS, SUPPORT_REPLY_MAX_CHARS, SUPPORT_REPLY_MIN_CHARS, supportMessageProblem, supportReplyProblem, supportTextLength } from "../../shared/support-text";
 import { accountPlan } from "../db/queries/operator";
 import type { Store } from "../db/queries/store";
 import { insertSupportRequest, replyOnce, supportRequestsOf, supportRequestsWithAccounts } from "../db/queries/support";
@@ -12,9 +13,17 @@ import { recordAudit } from "./audit-log";
 /** Operators answer billing questions within four hours; older open requests stand out. */
 export const RESPONSE_TARGET_MS = 4 * 3_600_000;
 
+/** The length of the text a too_small / too_big issue was raised on (zod passes the trimmed value). */
+const lengthOf = (input: unknown) => (typeof input === "string" ? supportTextLength(input) : 0);
+
+// Every issue in words a customer can act on (never zod's "Too big: expected string to have <=4000 characters").
 export const supportRequestInput = z.object({
-  topic: z.enum(["plan", "bill", "limits", "other"]),
-  message: z.string().trim().min(10, "Tell us a little more (at least 10 characters).").max(4000),
+  topic: z.enum(["plan", "bill", "limits", "other"], { error: "Choose a topic for your question." }),
+  message: z
+    .string({ error: "Write your question first (at least 10 characters)." })
+    .trim()
+    .min(SUPPORT_MESSAGE_MIN_CHARS, { error: (iss) => supportMessageProblem(lengthOf(iss.input)) ?? undefined })
+    .max(SUPPORT_MESSAGE_MAX_CHARS, { error: (iss) => supportMessageProblem(lengthOf(iss.input)) ?? undefined }),
 });
 
 export async function createSupportRequest(db: Store, clock: Clock, accountId: string, raw: z.input<typeof supportRequestInput>) {
@@ -47,7 +56,14 @@ export async function supportQueue(db: Store, nowMs: number) {
     .sort((x, y) => Number(x.repliedAtMs !== null) - Number(y.repliedAtMs !== null) || x.createdAtMs - y.createdAtMs);
 }
 
-export const supportReplyInput = z.object({ requestId: z.string().min(1).max(100), reply: z.string().trim().min(2).max(4000) });
+export const supportReplyInput = z.object({
+  requestId: z.string({ error: "Choose the request to answer." }).min(1, "Choose the request to answer.").max(100, "No such request."),
+  reply: z
+    .string({ error: "Write a reply first." })
+    .trim()
+    .min(SUPPORT_REPLY_MIN_CHARS, { error: (iss) => supportReplyProblem(lengthOf(iss.input)) ?? undefined })
+    .max(SUPPORT_REPLY_MAX_CHARS, { error: (iss) => supportReplyProblem(lengthOf(iss.input)) ?? undefined }),
+});
 
 /** The reply goes to the customer by e-mail and shows in the portal. */
 export async function replySupportRequest(ctx: { db: Store; clock: Clock; notify: NotifyContext }, raw: z.input<typeof supportReplyInput>, actor: string) {

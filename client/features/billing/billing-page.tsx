@@ -1,11 +1,11 @@
 import { useState } from "react";
-import { useSearchParams } from "react-router";
+import { Navigate, useSearchParams } from "react-router";
+import { paths } from "../../app/paths";
 import { useCatalog } from "../../lib/use-catalog";
 import { PageHeader } from "../../ui/page-header";
 import { ErrorState, LoadingBlock } from "../../ui/states";
 import { CancelChangeDialog } from "./components/cancel-change-dialog";
 import { ConsentRecords } from "./components/consent-records";
-import { ContactPanel } from "./components/contact-panel";
 import { CurrentPlan } from "./components/current-plan";
 import { InvoiceList } from "./components/invoice-list";
 import { NextInvoice } from "./components/next-invoice";
@@ -21,8 +21,10 @@ export function BillingPage() {
   const [overageOpen, setOverageOpen] = useState(false);
   // Announced to screen readers and shown briefly; the sections themselves update silently.
   const [announcement, setAnnouncement] = useState("");
+  // Links in notices and e-mails sent before the Support page existed still land on the form.
   const contact = params.get("contact") === "1";
 
+  if (contact) return <Navigate to={paths.support} replace />;
   const header = <PageHeader title="Billing" description="Your plan, what you will be charged next, past invoices and the record of every consent you gave." />;
   if (overview.isPending || catalog.isPending) return <>{header}<LoadingBlock rows={3} /></>;
   if (overview.isError) return <>{header}<ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
@@ -36,7 +38,6 @@ export function BillingPage() {
         {announcement}
       </p>
       <div className="space-y-6">
-        {contact && <ContactPanel />}
         <PendingChanges catalog={catalog.data} changes={data.changes} onCancel={setCancelling} />
         <div className="grid gap-6 lg:grid-cols-2">
           <CurrentPlan data={data} onOverage={() => setOverageOpen(true)} />

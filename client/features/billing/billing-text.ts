@@ -1,19 +1,18 @@
 import { formatMoney } from "../../../shared/money";
-import { formatDateUtc } from "../../../shared/messages";
 import type { Catalog } from "../../../shared/catalog";
 import { WINDOWS, WINDOW_LABELS, type Caps, type Plan } from "../../../shared/plans";
-import { formatCount } from "../../lib/format";
+import { formatCount, formatDate } from "../../lib/format";
 
 /**
  * Billing dates are UTC days, as on invoices and in the consent words, so the page and the words
  * the customer agreed to never show two different dates.
  */
-export const billingDate = formatDateUtc;
+export const billingDate = formatDate;
 
 /** "25 Oct – 24 Nov 2026": a period [start, end) as its first and last day. */
 export function billingSpan(startMs: number, endMs: number): string {
-  const a = formatDateUtc(startMs);
-  const b = formatDateUtc(endMs - 1);
+  const a = formatDate(startMs);
+  const b = formatDate(endMs - 1);
   const yearA = a.slice(-4);
   return yearA === b.slice(-4) ? `${a.slice(0, -5)} – ${b}` : `${a} – ${b}`;
 }

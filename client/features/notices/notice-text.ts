@@ -5,7 +5,7 @@ import { paths } from "../../app/paths";
 export type ChoiceKind = "upgrade" | "reduce" | "contact";
 
 /** Where each choice leads when the notice carries no link for it. */
-const FALLBACK: Record<ChoiceKind, string> = { upgrade: paths.plans, reduce: paths.usage, contact: `${paths.billing}?contact=1` };
+const FALLBACK: Record<ChoiceKind, string> = { upgrade: paths.plans, reduce: paths.usage, contact: paths.support };
 
 /**
  * Links in notices are absolute (they are e-mailed, and PUBLIC_URL may differ from the address the

@@ -1,6 +1,8 @@
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Navigate, useSearchParams } from "react-router";
+import { useBrand } from "../../app/brand";
+import { BrandFooter } from "../../app/brand-footer";
 import { Logo } from "../../app/logo";
 import { paths } from "../../app/paths";
 import { useTRPC } from "../../lib/trpc";
@@ -42,36 +44,10 @@ function EmailLinkForm() {
   );
 }
 
-function AdminTokenForm() {
-  const trpc = useTRPC();
-  const [token, setToken] = useState("");
-  const signIn = useMutation(trpc.session.operatorSignIn.mutationOptions({ onSuccess: () => window.location.assign(paths.console) }));
-  return (
-    <details className="mt-6 text-sm">
-      <summary className="cursor-pointer font-medium text-slate-700">Operator? Sign in with the admin token</summary>
-      <form
-        className="mt-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          signIn.mutate({ token });
-        }}
-      >
-        <label htmlFor="admin-token" className="block font-medium text-slate-800">Admin token</label>
-        <input id="admin-token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} className={input} />
-        {signIn.isError && <p role="alert" className="mt-2 text-rose-700">{signIn.error.message}</p>}
-        <button type="submit" disabled={!token || signIn.isPending} className="mt-3 rounded-lg bg-slate-900 px-4 py-2 font-semibold text-white hover:bg-slate-700 disabled:bg-slate-300">
-          Sign in to the console
-        </button>
-      </form>
-    </details>
-  );
-}
-
 export function SignInPage() {
-  const trpc = useTRPC();
   const [params] = useSearchParams();
   const session = useSession();
-  const options = useQuery(trpc.session.options.queryOptions());
+  const brand = useBrand();
   const error = ERRORS[params.get("error") ?? ""];
   if (!error && session.data?.role === "customer") return <Navigate to={paths.usage} replace />;
   if (!error && session.data?.role === "operator") return <Navigate to={paths.console} replace />;
@@ -93,14 +69,14 @@ export function SignInPage() {
             </div>
           ) : (
             <div className="mb-6">
-              <h1 className="text-xl font-semibold text-slate-900">Sign in to your API portal</h1>
+              <h1 className="text-xl font-semibold text-slate-900">Sign in to {brand.name}</h1>
               <p className="mt-2 text-sm text-slate-600">See your usage against your plan's caps, compare plans and manage your API keys. We e-mail you a one-time link — no password.</p>
             </div>
           )}
           <EmailLinkForm />
-          {options.data?.adminToken && <AdminTokenForm />}
         </div>
-        <p className="mt-6 text-center text-xs text-slate-500">Coming from your provider's app? Its "API usage" link signs you in directly.</p>
+        <p className="mt-6 text-center text-xs text-slate-600">Coming from your provider's app? Its "API usage" link signs you in directly.</p>
+        <BrandFooter className="mt-3 justify-center" />
       </div>
     </main>
   );

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 import { formatIntervalPrice } from "../../../shared/billing-interval";
 import type { EnforcementMode } from "../../../shared/plans";
 import { paths } from "../../app/paths";
-import { formatCount, formatDate, formatUtc } from "../../lib/format";
+import { formatCount, formatDate, formatTime } from "../../lib/format";
 import { useCatalog } from "../../lib/use-catalog";
 import { Badge } from "../../ui/badge";
 import { Card } from "../../ui/card";
@@ -43,7 +43,7 @@ export function UsagePage() {
   const overByMeter = meters?.flatMap((m) => m.limits.filter((l) => l.state === "over").map((l) => `for ${m.unit} ${overPhrase(l)}`)) ?? [];
   const todayDescription =
     data.planStartedTodayAtMs !== null
-      ? `Calls since 00:00 UTC · your ${data.plan.name} plan started at ${formatUtc(data.planStartedTodayAtMs)}: calls before that were counted against your previous plan's caps`
+      ? `Calls since 00:00 UTC · your ${data.plan.name} plan started at ${formatTime(data.planStartedTodayAtMs)}: calls before that were counted against your previous plan's caps`
       : "Calls since 00:00 UTC";
 
   return (

@@ -37,6 +37,25 @@ describe("openPostgres", () => {
     }
   });
 
+  it("runs without JIT, keeps the URL's own options, and lets the URL and the caller decide over the defaults", async () => {
+    const inUrl = new URL(TEST_DATABASE_URL);
+    inUrl.searchParams.set("options", `-c search_path=${schema} -c work_mem=8MB`);
+    const show = "select current_setting('jit') as jit, current_setting('search_path') as search_path, current_setting('work_mem') as work_mem, current_setting('lock_timeout') as lock_timeout";
+    const fromUrl = openPostgres(inUrl.toString(), { settings: { lock_timeout: "3s" } });
+    try {
+      expect((await fromUrl.pool.query(show)).rows[0]).toEqual({ jit: "off", search_path: schema, work_mem: "8MB", lock_timeout: "3s" });
+    } finally {
+      await fromUrl.close();
+    }
+    inUrl.searchParams.set("options", "-c jit=on");
+    const asked = openPostgres(inUrl.toString(), { schema });
+    try {
+      expect((await asked.pool.query(show)).rows[0]).toMatchObject({ jit: "on", search_path: schema });
+    } finally {
+      await asked.close();
+    }
+  });
+
   it("refuses a schema name it would have to quote", () => {
     expect(() => openPostgres(TEST_DATABASE_URL, { schema: "x; drop table accounts" })).toThrow(/Invalid PostgreSQL schema name/);
     expect(() => openPostgres(TEST_DATABASE_URL, { settings: { work_mem: "64MB -c x=y" } })).toThrow(/Invalid PostgreSQL setting/);

@@ -38,6 +38,28 @@ const SETTING = /^[a-z_][a-z0-9_.]*$/;
 const SETTING_VALUE = /^[A-Za-z0-9_.,:-]+$/;
 
 /**
+ * Settings every connection starts with unless the URL or the caller says otherwise. JIT compilation is off:
+ * the flush's statements over thousands of rows are estimated above `jit_above_cost`, and compiling them
+ * took longer than running them (tens to hundreds of milliseconds per statement, on every flush); the
+ * queries here are short index lookups and multi-row upserts that gain nothing from it.
+ */
+const DEFAULT_SETTINGS = ["-c jit=off"];
+
+/** The URL without its `options` parameter, and that parameter's value. */
+function splitOptions(url: string): { connectionString: string; urlOptions: string | null } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { connectionString: url, urlOptions: null };
+  }
+  const urlOptions = parsed.searchParams.get("options");
+  if (urlOptions === null) return { connectionString: url, urlOptions: null };
+  parsed.searchParams.delete("options");
+  return { connectionString: parsed.toString(), urlOptions };
+}
+
+/**
  * A pool of connections to DATABASE_URL with drizzle on top. Every connection gets the statement
  * timeout, the application name and the search_path as startup parameters, so a statement never runs
  * on a connection that lacks them (a SET after connecting would race the first query).
@@ -48,15 +70,17 @@ export function openPostgres(url: string, opts: PgOptions = {}): PgDatabase {
     if (!SETTING.test(name) || !SETTING_VALUE.test(value)) throw new Error(`Invalid PostgreSQL setting: ${name}=${value}`);
     return `-c ${name}=${value}`;
   });
+  // node-postgres lets an `options` parameter in the URL replace the one given here: take it out of the URL and
+  // send both, ours first, so that what the URL says, then what the caller asked, wins.
+  const { connectionString, urlOptions } = splitOptions(url);
   const pool = new pg.Pool({
-    connectionString: url,
+    connectionString,
     max: opts.maxConnections ?? 10,
     statement_timeout: opts.statementTimeoutMs ?? 30_000,
     connectionTimeoutMillis: opts.connectionTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     application_name: opts.applicationName ?? "headroom",
-    // Only when asked: an `options` parameter in the URL applies otherwise.
-    ...(startup.length ? { options: startup.join(" ") } : {}),
+    options: [...DEFAULT_SETTINGS, ...(urlOptions ? [urlOptions] : []), ...startup].join(" "),
   });
   // An idle connection the server drops (restart, failover) emits here; unhandled, it would end the process.
   pool.on("error", () => {});

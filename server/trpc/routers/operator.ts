@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DAY_MS } from "../../../shared/limits";
+import { DAY_MS, startOfUtcDay } from "../../../shared/limits";
 import { getAccount, listAccounts } from "../../accounts/accounts";
 import { billingOverview } from "../../billing/billing-overview";
 import { decideApproval, decideApprovalInput, pendingApprovals } from "../../billing/manage-changes";
@@ -31,9 +31,9 @@ import { replySupportRequest, supportQueue, supportReplyInput } from "../../oper
 import { catalogOverview } from "../../plans/catalog-check";
 import { offerCurrentTerms, offerTermsInput } from "../../plans/offer-terms";
 import { operatorProcedure, router } from "../trpc";
+import { operatorActor } from "../../auth/sign-in";
 import type { Deps } from "../../deps";
 
-const OPERATOR = "operator";
 /** At most about 13 months at once: enough for any report, small enough to answer at once. */
 const MAX_RANGE_MS = 400 * DAY_MS;
 const range = z
@@ -43,8 +43,9 @@ const range = z
   });
 const resolveRange = (deps: Deps, r: z.infer<typeof range>, days: number) => {
   const toMs = r.toMs ?? deps.clock.now();
-  // A lone bound is clamped too: the window never spans more than MAX_RANGE_MS.
-  const fromMs = Math.max(r.fromMs ?? toMs - days * DAY_MS, toMs - MAX_RANGE_MS);
+  // "N days" are N UTC days, today's included (as the console asks for them); a lone bound is clamped too: the
+  // window never spans more than MAX_RANGE_MS.
+  const fromMs = Math.max(r.fromMs ?? startOfUtcDay(toMs) - (days - 1) * DAY_MS, toMs - MAX_RANGE_MS);
   return { fromMs, toMs };
 };
 const enforcementCtx = (deps: Deps) => ({ db: deps.db, catalog: deps.catalog, clock: deps.clock, meter: deps.meter, feed: deps.feed, detector: deps.detector, graceMs: deps.config.ENFORCEMENT_GRACE_HOURS * 3_600_000 });
@@ -91,19 +92,19 @@ export const operatorRouter = router({
   enforcementReadiness: operatorProcedure.input(enforcementTarget).query(({ ctx, input }) => enforcementReadiness(enforcementCtx(ctx.deps), input)),
 
   /** Flips a plan or a cohort; enforce sends every account that would be refused its notice first. */
-  setEnforcement: operatorProcedure.input(setEnforcementInput).mutation(({ ctx, input }) => setEnforcement(enforcementCtx(ctx.deps), input, OPERATOR)),
+  setEnforcement: operatorProcedure.input(setEnforcementInput).mutation(({ ctx, input }) => setEnforcement(enforcementCtx(ctx.deps), input, operatorActor(ctx.session))),
 
   grandfather: operatorProcedure.input(grandfatherInput).mutation(({ ctx, input }) =>
-    grandfather(ctx.deps.billing, input, OPERATOR),
+    grandfather(ctx.deps.billing, input, operatorActor(ctx.session)),
   ),
 
   /** Where this instance counts calls: with Redis, whether it is reachable (else calls are counted here until it is). */
   counterStatus: operatorProcedure.query(({ ctx }) => ctx.deps.meter.counterStatus()),
   billingStatus: operatorProcedure.query(async ({ ctx }) => ({ paused: await billingPaused(ctx.deps.billing), queuedInvoices: await queuedInvoices(ctx.deps.billing), provider: ctx.deps.billing.provider.name })),
-  setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, OPERATOR)),
+  setBillingPaused: operatorProcedure.input(z.object({ paused: z.boolean() })).mutation(({ ctx, input }) => setBillingPaused(ctx.deps.billing, input.paused, operatorActor(ctx.session))),
 
   invoices: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => consoleLists.invoices(ctx.deps.db, input)),
-  refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, OPERATOR)),
+  refund: operatorProcedure.input(refundInput).mutation(({ ctx, input }) => refundInvoice(ctx.deps.billing, input, operatorActor(ctx.session))),
 
   approvals: operatorProcedure.query(async ({ ctx }) =>
     Promise.all((await pendingApprovals(ctx.deps.billing)).map(async (r) => {
@@ -126,23 +127,23 @@ export const operatorRouter = router({
     })),
   ),
   decideApproval: operatorProcedure.input(decideApprovalInput).mutation(async ({ ctx, input }) => {
-    return decideApproval(ctx.deps.billing, input, OPERATOR);
+    return decideApproval(ctx.deps.billing, input, operatorActor(ctx.session));
   }),
 
   /** The catalog in use: each plan with its versions and how many accounts are on each, and what the last file loaded changed. */
   catalog: operatorProcedure.query(({ ctx }) => catalogOverview(ctx.deps.db, ctx.deps.catalog)),
 
   /** Tells the accounts on an older version of a plan about its current terms (they change nothing without consent). */
-  offerCurrentTerms: operatorProcedure.input(offerTermsInput).mutation(({ ctx, input }) => offerCurrentTerms(ctx.deps.billing, input, OPERATOR)),
+  offerCurrentTerms: operatorProcedure.input(offerTermsInput).mutation(({ ctx, input }) => offerCurrentTerms(ctx.deps.billing, input, operatorActor(ctx.session))),
 
   anomalies: operatorProcedure.input(z.object({ includeAcknowledged: z.boolean().default(false) })).query(({ ctx, input }) => consoleLists.anomalies(ctx.deps.db, input)),
   acknowledgeAnomaly: operatorProcedure.input(z.object({ anomalyId: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
-    await acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, OPERATOR);
+    await acknowledgeAnomaly(ctx.deps.billing, input.anomalyId, operatorActor(ctx.session));
     return { acknowledged: true as const };
   }),
 
   support: operatorProcedure.query(({ ctx }) => supportQueue(ctx.deps.db, ctx.deps.clock.now())),
-  replySupport: operatorProcedure.input(supportReplyInput).mutation(({ ctx, input }) => replySupportRequest({ db: ctx.deps.db, clock: ctx.deps.clock, notify: ctx.deps.notify }, input, OPERATOR)),
+  replySupport: operatorProcedure.input(supportReplyInput).mutation(({ ctx, input }) => replySupportRequest({ db: ctx.deps.db, clock: ctx.deps.clock, notify: ctx.deps.notify }, input, operatorActor(ctx.session))),
 
   metrics: operatorProcedure.input(range).query(({ ctx, input }) => lifecycleMetrics(ctx.deps.db, ctx.deps.catalog, { ...resolveRange(ctx.deps, input, 30), nowMs: ctx.deps.clock.now() })),
 
@@ -150,20 +151,20 @@ export const operatorRouter = router({
   experiments: operatorProcedure.query(({ ctx }) => experimentList(ctx.deps.billing)),
   /** An experiment (the active one without an id) with its scorecard and trail; null when there is none. */
   experiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100).optional() })).query(({ ctx, input }) => experimentReport(ctx.deps.billing, input.id)),
-  createExperiment: operatorProcedure.input(experimentInput).mutation(({ ctx, input }) => createExperiment(ctx.deps.billing, input, OPERATOR)),
+  createExperiment: operatorProcedure.input(experimentInput).mutation(({ ctx, input }) => createExperiment(ctx.deps.billing, input, operatorActor(ctx.session))),
   /** Until it starts; then its definition is fixed and only notes are appended. */
-  editExperiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100), definition: experimentInput })).mutation(({ ctx, input }) => editExperiment(ctx.deps.billing, input.id, input.definition, OPERATOR)),
+  editExperiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100), definition: experimentInput })).mutation(({ ctx, input }) => editExperiment(ctx.deps.billing, input.id, input.definition, operatorActor(ctx.session))),
   addExperimentNote: operatorProcedure.input(noteInput).mutation(async ({ ctx, input }) => {
-    await addExperimentNote(ctx.deps.billing, input, OPERATOR);
+    await addExperimentNote(ctx.deps.billing, input, operatorActor(ctx.session));
     return { added: true as const };
   }),
   endExperiment: operatorProcedure.input(z.object({ id: z.string().min(1).max(100) })).mutation(async ({ ctx, input }) => {
-    await endExperimentNow(ctx.deps.billing, input.id, OPERATOR);
+    await endExperimentNow(ctx.deps.billing, input.id, operatorActor(ctx.session));
     return { ended: true as const };
   }),
   /** What a rollback action would do and to which accounts; runs nothing. */
   previewRollback: operatorProcedure.input(z.object({ experimentId: z.string().min(1).max(100), action: z.enum(ROLLBACK_ACTIONS) })).query(({ ctx, input }) => previewRollback(ctx.deps.billing, input.experimentId, input.action)),
-  runRollback: operatorProcedure.input(rollbackInput).mutation(({ ctx, input }) => runRollback(ctx.deps.billing, input, OPERATOR)),
+  runRollback: operatorProcedure.input(rollbackInput).mutation(({ ctx, input }) => runRollback(ctx.deps.billing, input, operatorActor(ctx.session))),
 
   /** E-mails as sent (or, without SMTP, as they would have been), rendered. */
   outbox: operatorProcedure

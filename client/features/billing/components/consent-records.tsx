@@ -1,6 +1,6 @@
 import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { formatDateTimeUtc } from "../../../../shared/messages";
+import { formatDateTime, isoInstant } from "../../../lib/format";
 import { changeTitle } from "../../../lib/plan-text";
 import { Badge } from "../../../ui/badge";
 import type { PlanChangeData } from "../use-billing-overview";
@@ -32,7 +32,7 @@ export function ConsentRecords({ catalog, changes }: { catalog: Catalog; changes
                 </blockquote>
                 <p className="mt-2 text-xs text-slate-600">
                   Agreed by <span className="font-medium text-slate-800">{c.consent.signedInAs}</span> on{" "}
-                  <time dateTime={new Date(c.consent.atMs).toISOString()}>{formatDateTimeUtc(c.consent.atMs)}</time>
+                  <time dateTime={isoInstant(c.consent.atMs)}>{formatDateTime(c.consent.atMs)}</time>
                   {c.consent.ip && <> from {c.consent.ip}</>} · amounts agreed: {money(c.consent.amountDueNowMinor)} at the change, then {money(c.consent.recurringMinor)} a month
                 </p>
               </li>

@@ -1,4 +1,4 @@
-import { formatDateTime } from "../../../lib/format";
+import { formatTime, isoInstant } from "../../../lib/format";
 import { useNow } from "../../../lib/use-now";
 
 function left(ms: number): string {
@@ -7,11 +7,11 @@ function left(ms: number): string {
   return `${Math.ceil(s / 60)} min left`;
 }
 
-/** "This price is valid until 14:32 (12 min left)", or that it has expired. */
+/** "This price is valid until 14:32 UTC (12 min left)", or that it has expired. */
 export function QuoteExpiry({ expiresAtMs, subject = "price" }: { expiresAtMs: number; subject?: "price" | "terms" }) {
   const now = useNow(1_000);
   const expired = now >= expiresAtMs;
-  const time = formatDateTime(expiresAtMs, { dateStyle: undefined, timeStyle: "short" });
+  const time = formatTime(expiresAtMs);
   return (
     <p className={`flex items-center gap-2 text-sm ${expired ? "font-medium text-rose-800" : "text-slate-600"}`} data-testid="quote-expiry">
       <svg viewBox="0 0 24 24" className="h-4 w-4 shrink-0" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" aria-hidden>
@@ -22,7 +22,7 @@ export function QuoteExpiry({ expiresAtMs, subject = "price" }: { expiresAtMs: n
         <span>{subject === "price" ? `This price expired at ${time}. Prices are held for 15 minutes; preview again to see the current price.` : `These terms expired at ${time}. They are held for 15 minutes; preview them again.`}</span>
       ) : (
         <span>
-          {subject === "price" ? "This price is" : "These terms are"} valid until <time dateTime={new Date(expiresAtMs).toISOString()}>{time}</time> <span className="text-slate-500">({left(expiresAtMs - now)})</span>.
+          {subject === "price" ? "This price is" : "These terms are"} valid until <time dateTime={isoInstant(expiresAtMs)}>{time}</time> <span className="text-slate-500">({left(expiresAtMs - now)})</span>.
         </span>
       )}
     </p>

@@ -139,7 +139,7 @@ function AccountView({ data, catalog }: { data: AccountDetail; catalog: Catalog 
         description="Operator and customer actions on this account, newest first."
         actions={<Link to={`${consolePaths.auditLog}?account=${encodeURIComponent(account.id)}`} className="text-sm font-medium text-brand-700 underline-offset-2 hover:underline">Open in the audit log</Link>}
       >
-        <AuditEntries entries={data.audit} catalog={catalog} showAccount={false} label="Audit trail" />
+        <AuditEntries entries={data.audit} catalog={catalog} accountNames={new Map([[account.id, account.name]])} showAccount={false} label="Audit trail" />
       </Section>
 
       <GrandfatherDialog open={grandfathering} onOpenChange={setGrandfathering} account={account} onDone={setAnnouncement} />

@@ -1,15 +1,58 @@
-import type { ReactNode, ThHTMLAttributes, TdHTMLAttributes } from "react";
+import { useLayoutEffect, useRef, type CSSProperties, type ReactNode, type ThHTMLAttributes, type TdHTMLAttributes } from "react";
+import "./table.css";
+
+/** Writes each body cell's column name (from the header row) into data-label, for the phone layout. */
+export function labelCells(table: HTMLTableElement): void {
+  const names: string[] = [];
+  for (const th of Array.from(table.tHead?.rows[0]?.cells ?? [])) {
+    const name = (th.textContent ?? "").trim();
+    for (let i = 0; i < th.colSpan; i++) names.push(name);
+  }
+  for (const body of Array.from(table.tBodies)) {
+    for (const row of Array.from(body.rows)) {
+      let column = 0;
+      for (const cell of Array.from(row.cells)) {
+        const name = names[column] ?? "";
+        if (cell.dataset.label !== name) cell.dataset.label = name;
+        column += cell.colSpan;
+      }
+    }
+  }
+}
 
 /**
- * Dense, readable tables: the wrapper scrolls sideways on a narrow screen (and is focusable, so
- * keyboard users can scroll it too); numbers are right-aligned in tabular figures.
+ * A table that is a table from 640px up (at least `minWidth` wide, scrolled sideways inside its
+ * frame if it must) and a list of cards below: every cell on its own line, named by its column,
+ * so nothing hides off screen on a phone (table.css). Rows added later are labelled too.
+ */
+export function ResponsiveTable({ minWidth = 0, className = "", children }: { minWidth?: number; className?: string; children: ReactNode }) {
+  const ref = useRef<HTMLTableElement>(null);
+  useLayoutEffect(() => {
+    const table = ref.current;
+    if (!table) return;
+    labelCells(table);
+    const observer = new MutationObserver(() => labelCells(table));
+    observer.observe(table, { childList: true, subtree: true, characterData: true });
+    return () => observer.disconnect();
+  }, []);
+  return (
+    <table ref={ref} className={`responsive-table w-full text-left ${className}`} style={{ "--table-min-width": `${minWidth}px` } as CSSProperties}>
+      {children}
+    </table>
+  );
+}
+
+/**
+ * Dense, readable tables: on a wide screen the wrapper scrolls sideways if it must (and is
+ * focusable, so keyboard users can scroll it too); numbers are right-aligned in tabular figures.
+ * Below 640px the rows become cards (ResponsiveTable).
  */
 export function TableFrame({ label, children, minWidth = 720, testId }: { label: string; children: ReactNode; minWidth?: number; testId?: string }) {
   return (
     <div className="relative overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm" role="region" aria-label={label} tabIndex={0} data-testid={testId}>
-      <table className="w-full text-left text-sm" style={{ minWidth }}>
+      <ResponsiveTable minWidth={minWidth} className="text-sm">
         {children}
-      </table>
+      </ResponsiveTable>
     </div>
   );
 }

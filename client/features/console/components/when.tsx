@@ -1,4 +1,4 @@
-import { formatAgo } from "../../../lib/format";
+import { formatAgo, isoInstant } from "../../../lib/format";
 import { formatDateTimeUtc, formatDateUtc } from "../lib/format";
 
 /**
@@ -8,7 +8,7 @@ import { formatDateTimeUtc, formatDateUtc } from "../lib/format";
 export function When({ ms, relative, dateOnly, nowMs }: { ms: number; relative?: boolean; dateOnly?: boolean; nowMs?: number }) {
   const absolute = dateOnly ? formatDateUtc(ms) : formatDateTimeUtc(ms);
   return (
-    <time dateTime={new Date(ms).toISOString()} title={formatDateTimeUtc(ms)} className="whitespace-nowrap">
+    <time dateTime={isoInstant(ms)} title={formatDateTimeUtc(ms)} className="whitespace-nowrap">
       {relative ? formatAgo(ms, nowMs ?? Date.now()) : absolute}
     </time>
   );

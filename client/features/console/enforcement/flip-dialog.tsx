@@ -1,10 +1,9 @@
 import type { EnforcementMode } from "../../../../shared/plans";
-import { formatCount } from "../../../lib/format";
+import { formatCount, formatDateTime } from "../../../lib/format";
 import { ConfirmDialog, Consequences } from "../../../ui/confirm-dialog";
 import { MODE_MEANING } from "../components/mode-badge";
 import { When } from "../components/when";
 import type { Readiness } from "../console-data";
-import { formatComingDateTimeUtc } from "../../../../shared/messages";
 import { enforceSummary, relaxSummary, targetName } from "./flip-text";
 import { useSetEnforcement } from "./use-set-enforcement";
 
@@ -48,7 +47,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
             r.mode === "enforce"
               ? r.notified === 0
                 ? " No account needed a notice now."
-                : ` ${r.notified === 1 ? "1 account was" : `${formatCount(r.notified)} accounts were`} notified; ${r.notified === 1 ? "it is" : "they are"} refused no earlier than ${formatComingDateTimeUtc(Date.now() + (readiness?.graceHours ?? 72) * 3_600_000)}.`
+                : ` ${r.notified === 1 ? "1 account was" : `${formatCount(r.notified)} accounts were`} notified; ${r.notified === 1 ? "it is" : "they are"} refused no earlier than ${formatDateTime(Date.now() + (readiness?.graceHours ?? 72) * 3_600_000, { upcoming: true })}.`
               : "";
           onDone(r.followsPlan ? `${who} now follow${r.accounts === 1 ? "s" : ""} the plan: ${r.mode} mode.${notified}` : `${who} now in ${r.mode} mode.${notified}`);
           flip.reset();
@@ -97,7 +96,7 @@ export function FlipDialog({ request, readiness, currentMode, keepOwnMode, onClo
                       <td className="px-2.5 py-1.5 font-medium text-slate-900">{a.name}</td>
                       <td className="px-2.5 py-1.5 text-right tabular-nums">{a.daysOverLastWeek}</td>
                       <td className="px-2.5 py-1.5">
-                        {a.graceEndsAtMs !== null ? <When ms={a.graceEndsAtMs} /> : <>{formatComingDateTimeUtc(graceEnd)} <span className="text-slate-600">(notified now)</span></>}
+                        {a.graceEndsAtMs !== null ? <When ms={a.graceEndsAtMs} /> : <>{formatDateTime(graceEnd, { upcoming: true })} <span className="text-slate-600">(notified now)</span></>}
                       </td>
                     </tr>
                   ))}

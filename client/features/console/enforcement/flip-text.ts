@@ -1,7 +1,6 @@
 import type { EnforcementMode } from "../../../../shared/plans";
-import { formatCount } from "../../../lib/format";
+import { formatCount, formatDateTime } from "../../../lib/format";
 import type { Readiness } from "../console-data";
-import { formatComingDateTimeUtc } from "../../../../shared/messages";
 
 /** "about 4,800": a daily average rounded the way a person would say it. */
 export function about(n: number): string {
@@ -29,7 +28,7 @@ export function enforceSummary(r: Readiness, name: string, nowMs: number): strin
   }
   const toNotify = refused - r.notified;
   const told = r.notified === 0 ? "none has been notified yet" : r.notified === refused ? `${r.notified === 1 ? "it has" : "all have"} been notified` : `${formatCount(r.notified)} ${r.notified === 1 ? "has" : "have"} been notified`;
-  const next = toNotify > 0 ? `, ${formatCount(toNotify)} will be notified now and refused no earlier than ${formatComingDateTimeUtc(nowMs + r.graceHours * 3_600_000)}` : "";
+  const next = toNotify > 0 ? `, ${formatCount(toNotify)} will be notified now and refused no earlier than ${formatDateTime(nowMs + r.graceHours * 3_600_000, { upcoming: true })}` : "";
   return `Enforce ${name}: ${accounts(refused)} would be refused, about ${about(r.refusedCallsPerDay)} calls a day; ${told}${next}.`;
 }
 

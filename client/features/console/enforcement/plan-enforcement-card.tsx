@@ -7,6 +7,7 @@ import { Button } from "../../../ui/button";
 import { ErrorState } from "../../../ui/states";
 import { ModeBadge } from "../components/mode-badge";
 import { Segmented } from "../components/segmented";
+import { ResponsiveTable } from "../components/table";
 import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { AccountSummary, Readiness } from "../console-data";
@@ -136,7 +137,7 @@ function ReadinessFigures({ r, caption }: { r: Readiness; caption: string }) {
       </dl>
       {r.wouldRefuse.length > 0 && (
         <div className="relative mt-3 overflow-x-auto" role="region" aria-label="Accounts that would be refused" tabIndex={0}>
-          <table className="w-full min-w-[560px] text-left text-sm">
+          <ResponsiveTable minWidth={560} className="text-sm">
             <thead className="text-xs uppercase tracking-wide text-slate-600">
               <tr className="border-b border-slate-100">
                 <th scope="col" className="py-1.5 pr-3 font-semibold">Would be refused</th>
@@ -159,7 +160,7 @@ function ReadinessFigures({ r, caption }: { r: Readiness; caption: string }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </ResponsiveTable>
         </div>
       )}
     </div>

@@ -1,10 +1,10 @@
 import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { METRIC_IDS, METRICS, type MetricId } from "../../../../shared/experiment/metrics";
 import { formatMetricValue, formatTarget } from "../../../../shared/experiment/report";
+import { formatDayShort } from "../../../lib/format";
 import { formatDateUtc } from "../lib/format";
 import type { ExperimentData } from "./experiment-text";
 
-const dayShort = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 const axis = { tickLine: false, tick: { fill: "#475569", fontSize: 11 } } as const;
 
 /**
@@ -46,7 +46,7 @@ function MetricChart({ metric, data }: { metric: MetricId; data: ExperimentData 
       <div className="px-1 pb-2 pt-3" aria-hidden>
         <ComposedChart responsive data={points} accessibilityLayer={false} margin={{ top: 6, right: 12, bottom: 0, left: 0 }} style={{ width: "100%", height: 180 }}>
           <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="day" tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} minTickGap={16} {...axis} />
+          <XAxis dataKey="day" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} minTickGap={16} {...axis} />
           <YAxis width={56} axisLine={false} tickFormatter={(v: number) => (info.unit === "ratio" ? `${v}%` : info.unit === "money_per_month" ? `$${Intl.NumberFormat("en-US", { notation: "compact" }).format(v)}` : Intl.NumberFormat("en-US", { notation: "compact" }).format(v))} {...axis} />
           <Tooltip
             isAnimationActive={false}

@@ -1,5 +1,6 @@
 import { useId, useState, type ReactNode } from "react";
 import { METRIC_IDS, METRICS, type MetricId } from "../../../../shared/experiment/metrics";
+import { isoDay } from "../../../lib/format";
 import { Button } from "../../../ui/button";
 import { Dialog } from "../../../ui/dialog";
 import type { OperatorInputs } from "../console-data";
@@ -24,7 +25,6 @@ interface PhaseRow {
   end: string;
 }
 
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayMs = (text: string) => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN);
 
 const UNIT_SUFFIX: Record<string, string> = { ratio: "%", money_per_month: "/month", nps: "points", calls: "calls/day" };

@@ -1,4 +1,5 @@
 import { REPORT_HEADER, scorecardRows } from "../../../../shared/experiment/report";
+import { isoDay } from "../../../lib/format";
 import type { OperatorOutputs } from "../console-data";
 import { toCsv } from "../lib/csv";
 
@@ -19,7 +20,7 @@ export const STATE_LABEL: Record<ExperimentData["experiment"]["state"], string> 
 /** A file name from the experiment's name and the day: "usage-based-plans-2026-12-02". */
 export function exportName(name: string, atMs: number): string {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "experiment";
-  return `${slug}-${new Date(atMs).toISOString().slice(0, 10)}`;
+  return `${slug}-${isoDay(atMs)}`;
 }
 
 /** The scorecard as CSV: one row per criterion, then the guardrails (the same rows as the CLI). */

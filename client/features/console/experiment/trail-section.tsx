@@ -3,6 +3,7 @@ import { Button } from "../../../ui/button";
 import { Section } from "../components/section";
 import { When } from "../components/when";
 import type { ExperimentData } from "./experiment-text";
+import { actorInWords } from "../lib/actor-words";
 import { useAddExperimentNote } from "./use-save-experiment";
 
 const KIND: Record<string, string> = {
@@ -38,7 +39,7 @@ export function TrailSection({ data }: { data: ExperimentData }) {
             </span>
             <span className="font-medium text-slate-900">{KIND[e.kind] ?? e.kind}</span>
             <span className="text-slate-700">{summary(e)}</span>
-            <span className="text-xs text-slate-500">by {e.actor}</span>
+            <span className="text-xs text-slate-500" title={e.actor}>by {actorInWords(e.actor).who}</span>
           </li>
         ))}
       </ol>

@@ -1,7 +1,8 @@
-import { formatDateTimeUtc, formatDateUtc } from "../../../../shared/messages";
 import { minorUnitDigits } from "../../../../shared/money";
+import { formatDate, formatDateTime } from "../../../lib/format";
 
-export { formatDateTimeUtc, formatDateUtc };
+// The console names its moments as the portal does, through the client's one formatter (UTC, 24-hour).
+export { formatDateTime as formatDateTimeUtc, formatDate as formatDateUtc };
 
 /** Notice kinds in words an operator scans quickly. */
 const NOTICE_KIND: Record<string, string> = {

@@ -2,9 +2,9 @@ import { useId, type ReactNode } from "react";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { formatCompact, formatCount } from "../../../lib/format";
+import { formatCompact, formatCount, formatDayShort } from "../../../lib/format";
 import type { MetricsData } from "../console-data";
-import { formatDateUtc, formatMoneyCompact } from "../lib/format";
+import { formatDateUtc } from "../lib/format";
 
 interface Series {
   key: string;
@@ -12,7 +12,6 @@ interface Series {
   color: string;
 }
 
-const dayShort = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 
 /**
  * A chart as a figure: a title, a legend, the SVG (hidden from assistive tech) and a table with the
@@ -91,6 +90,8 @@ function TooltipBox({ heading, lines }: { heading: string; lines: Array<{ label:
 }
 
 const axis = { tickLine: false, tick: { fill: "#475569", fontSize: 12 } } as const;
+/** Day ticks that never overlap: recharts drops the ones that would collide at this width, keeping the first and last. */
+const dayTicks = { interval: "preserveStartEnd", minTickGap: 14 } as const;
 
 const CALL_SERIES: Series[] = [
   { key: "within", label: "Served within cap", color: "#6366f1" },
@@ -98,12 +99,40 @@ const CALL_SERIES: Series[] = [
   { key: "throttled", label: "Throttled (refused)", color: "#e11d48" },
 ];
 
-/** API calls per UTC day: served within the cap, served over it (shadow), refused. */
-export function CallsChart({ days }: { days: MetricsData["callsPerDay"] }) {
-  const points = days.map((d) => ({ dayMs: d.dayMs, within: d.served - d.wouldThrottle, wouldThrottle: d.wouldThrottle, throttled: d.throttled }));
+type CallPoint = { dayMs: number; within: number; wouldThrottle: number; throttled: number };
+
+/** Stacked bars of calls per UTC day, for the series given; each chart has its own scale. */
+function CallBars({ points, series, height }: { points: CallPoint[]; series: Series[]; height: number }) {
   const byDay = new Map(points.map((p) => [p.dayMs, p]));
-  const step = Math.max(1, Math.ceil(points.length / 8));
-  const ticks = points.filter((_, i) => (points.length - 1 - i) % step === 0).map((p) => p.dayMs);
+  return (
+    <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height }}>
+      <CartesianGrid vertical={false} stroke="#e2e8f0" />
+      <XAxis dataKey="dayMs" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} {...dayTicks} {...axis} />
+      <YAxis tickFormatter={formatCompact} axisLine={false} width={44} allowDecimals={false} {...axis} />
+      <Tooltip
+        cursor={{ fill: "#f1f5f9" }}
+        isAnimationActive={false}
+        content={({ active, label }) => {
+          const p = active ? byDay.get(Number(label)) : undefined;
+          return p ? <TooltipBox heading={formatDateUtc(p.dayMs)} lines={CALL_SERIES.map((s) => ({ label: s.label, value: formatCount(p[s.key as "within"]), color: s.color }))} /> : null;
+        }}
+      />
+      {series.map((s) => (
+        <Bar key={s.key} dataKey={s.key} stackId="calls" fill={s.color} isAnimationActive={false} />
+      ))}
+    </BarChart>
+  );
+}
+
+/**
+ * API calls per UTC day: served within the cap, served over it (shadow), refused. Calls over a cap
+ * are a sliver of all calls (one Enterprise account can make most of them), so they get a panel
+ * of their own, on their own scale, where they can be read.
+ */
+export function CallsChart({ days }: { days: MetricsData["callsPerDay"] }) {
+  const points: CallPoint[] = days.map((d) => ({ dayMs: d.dayMs, within: d.served - d.wouldThrottle, wouldThrottle: d.wouldThrottle, throttled: d.throttled }));
+  const overCap = CALL_SERIES.filter((s) => s.key !== "within");
+  const anyOverCap = points.some((p) => p.wouldThrottle > 0 || p.throttled > 0);
   return (
     <ChartFigure
       title="API calls per day"
@@ -115,22 +144,17 @@ export function CallsChart({ days }: { days: MetricsData["callsPerDay"] }) {
       {points.length === 0 ? (
         <p className="flex h-56 items-center justify-center text-sm text-slate-600">No calls in this range.</p>
       ) : (
-        <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height: 240 }}>
-          <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="dayMs" ticks={ticks} tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
-          <YAxis tickFormatter={formatCompact} axisLine={false} width={44} allowDecimals={false} {...axis} />
-          <Tooltip
-            cursor={{ fill: "#f1f5f9" }}
-            isAnimationActive={false}
-            content={({ active, label }) => {
-              const p = active ? byDay.get(Number(label)) : undefined;
-              return p ? <TooltipBox heading={formatDateUtc(p.dayMs)} lines={CALL_SERIES.map((s) => ({ label: s.label, value: formatCount(p[s.key as "within"]), color: s.color }))} /> : null;
-            }}
-          />
-          {CALL_SERIES.map((s) => (
-            <Bar key={s.key} dataKey={s.key} stackId="calls" fill={s.color} isAnimationActive={false} />
-          ))}
-        </BarChart>
+        <>
+          <CallBars points={points} series={CALL_SERIES} height={240} />
+          <div className="mt-4 border-t border-slate-100 pt-3" data-testid="chart-calls-over-cap">
+            <p className="px-2 text-sm font-medium text-slate-800">Calls over a cap, on their own scale</p>
+            {anyOverCap ? (
+              <CallBars points={points} series={overCap} height={160} />
+            ) : (
+              <p className="flex h-20 items-center justify-center text-sm text-slate-600">No call went over a cap in this range.</p>
+            )}
+          </div>
+        </>
       )}
     </ChartFigure>
   );
@@ -142,38 +166,49 @@ const MONEY_SERIES: Series[] = [
 ];
 
 /**
- * Monthly recurring revenue now and revenue invoiced in the range, per plan: the catalog's plans in
- * its order, then any plan revenue was invoiced on that the catalog no longer holds (by its id).
+ * Monthly recurring revenue now and revenue invoiced in the range, one panel per plan (the
+ * catalog's plans in its order, then any plan revenue was invoiced on that the catalog no longer
+ * holds, by its id). Each panel has its own scale: an Enterprise account's bill would otherwise
+ * flatten every other plan's bars to nothing.
  */
 export function RevenueChart({ metrics, catalog }: { metrics: MetricsData; catalog: Catalog }) {
   const { currency } = metrics;
   const gone = Object.keys({ ...metrics.mrrMinorByPlan, ...metrics.revenueMinorByPlan }).filter((id) => !catalog.has(id));
-  const points = [...catalog.plans.map((p) => p.id), ...gone].map((id) => ({ plan: catalog.nameOf(id), mrr: metrics.mrrMinorByPlan[id] ?? 0, revenue: metrics.revenueMinorByPlan[id] ?? 0 }));
-  const byPlan = new Map(points.map((p) => [p.plan, p]));
+  const points = [...catalog.plans.map((p) => p.id), ...gone].map((id) => ({ id, plan: catalog.nameOf(id), mrr: metrics.mrrMinorByPlan[id] ?? 0, revenue: metrics.revenueMinorByPlan[id] ?? 0 }));
   return (
     <ChartFigure
       title="MRR and revenue by plan"
-      subtitle={`MRR ${formatMoney(metrics.mrrMinor, currency)} · invoiced ${formatMoney(metrics.revenueMinor, currency)}`}
+      subtitle={`MRR ${formatMoney(metrics.mrrMinor, currency)} · invoiced ${formatMoney(metrics.revenueMinor, currency)} · each plan on its own scale`}
       series={MONEY_SERIES}
       testId="chart-revenue"
       table={{ head: ["Plan", ...MONEY_SERIES.map((s) => s.label)], rows: points.map((p) => ({ key: p.plan, cells: [p.plan, formatMoney(p.mrr, currency), formatMoney(p.revenue, currency)] })) }}
     >
-      <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="25%" style={{ width: "100%", height: 240 }}>
-        <CartesianGrid vertical={false} stroke="#e2e8f0" />
-        <XAxis dataKey="plan" axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
-        <YAxis tickFormatter={(v: number) => formatMoneyCompact(v, currency)} axisLine={false} width={56} {...axis} />
-        <Tooltip
-          cursor={{ fill: "#f1f5f9" }}
-          isAnimationActive={false}
-          content={({ active, label }) => {
-            const p = active ? byPlan.get(String(label)) : undefined;
-            return p ? <TooltipBox heading={p.plan} lines={MONEY_SERIES.map((s) => ({ label: s.label, value: formatMoney(p[s.key as "mrr"], currency), color: s.color }))} /> : null;
-          }}
-        />
-        {MONEY_SERIES.map((s) => (
-          <Bar key={s.key} dataKey={s.key} fill={s.color} isAnimationActive={false} />
-        ))}
-      </BarChart>
+      <ul className="grid grid-cols-[repeat(auto-fill,minmax(9.5rem,1fr))] gap-3 px-2">
+        {points.map((p) => {
+          const top = Math.max(p.mrr, p.revenue);
+          return (
+            <li key={p.id} className="rounded-lg bg-slate-50 px-3 py-2.5 ring-1 ring-inset ring-slate-200" data-testid="revenue-panel" data-plan={p.id}>
+              <p className="text-sm font-semibold text-slate-900">{p.plan}</p>
+              <dl className="mt-1.5 space-y-1.5">
+                {MONEY_SERIES.map((s) => {
+                  const value = p[s.key as "mrr"];
+                  return (
+                    <div key={s.key}>
+                      <dt className="flex items-baseline justify-between gap-2 text-xs text-slate-600">
+                        {s.label}
+                        <span className="font-medium tabular-nums text-slate-900">{formatMoney(value, currency)}</span>
+                      </dt>
+                      <dd className="mt-0.5 h-2.5 rounded-sm bg-white ring-1 ring-inset ring-slate-200">
+                        {value > 0 && <div className="h-full min-w-1 rounded-sm" data-testid="revenue-bar" style={{ width: `${(value / top) * 100}%`, backgroundColor: s.color }} />}
+                      </dd>
+                    </div>
+                  );
+                })}
+              </dl>
+            </li>
+          );
+        })}
+      </ul>
     </ChartFigure>
   );
 }
@@ -193,7 +228,7 @@ export function NpsChart({ satisfaction }: { satisfaction: MetricsData["satisfac
       <div className="relative">
         <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="30%" style={{ width: "100%", height: 200 }}>
           <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="weekStartMs" tickFormatter={(ms: number) => dayShort.format(ms)} axisLine={{ stroke: "#cbd5e1" }} interval={0} {...axis} />
+          <XAxis dataKey="weekStartMs" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} {...dayTicks} {...axis} />
           <YAxis domain={[-100, 100]} ticks={[-100, -50, 0, 50, 100]} axisLine={false} width={40} {...axis} />
           <ReferenceLine y={0} stroke="#64748b" />
           <Tooltip

@@ -3,7 +3,7 @@ import { Badge } from "../../../ui/badge";
 import { Segmented } from "../components/segmented";
 import { When } from "../components/when";
 import type { OutboxMessage } from "../console-data";
-import { STATUS_TONE } from "./outbox-status";
+import { outboxStatusLabel, STATUS_TONE } from "./outbox-status";
 
 /**
  * One message as it was sent: its envelope, the rendered HTML in a sandboxed frame (no scripts, no
@@ -37,13 +37,13 @@ export function MessagePreview({ message, onClose }: { message: OutboxMessage; o
           <dd className="break-all text-slate-900">{message.recipient}</dd>
           <dt className="text-slate-600">Status</dt>
           <dd className="flex flex-wrap items-center gap-2">
-            <Badge tone={STATUS_TONE[message.status] ?? "neutral"}>{message.status}</Badge>
+            <Badge tone={STATUS_TONE[message.status] ?? "neutral"}>{outboxStatusLabel(message.status)}</Badge>
             <span className="text-slate-700">{message.channel} · {message.attempts} {message.attempts === 1 ? "attempt" : "attempts"}</span>
           </dd>
           <dt className="text-slate-600">Created</dt>
           <dd className="text-slate-900"><When ms={message.createdAtMs} /></dd>
           <dt className="text-slate-600">Sent</dt>
-          <dd className="text-slate-900">{message.sentAtMs === null ? <span className="text-slate-600">not sent</span> : <When ms={message.sentAtMs} />}</dd>
+          <dd className="text-slate-900">{message.sentAtMs === null ? <span className="text-slate-600">{message.status === "stored" ? "not sent: kept here, no SMTP server is configured" : "not yet"}</span> : <When ms={message.sentAtMs} />}</dd>
           {message.lastError && (
             <>
               <dt className="text-slate-600">Last error</dt>

@@ -10,7 +10,7 @@ import { TableFrame, Td, Th, THead } from "../components/table";
 import { When } from "../components/when";
 import { withParams } from "../lib/search-params";
 import { MessagePreview } from "./message-preview";
-import { STATUS_TONE } from "./outbox-status";
+import { outboxStatusLabel, STATUS_TONE } from "./outbox-status";
 import { useOutbox } from "./use-outbox";
 import type { OutboxMessage } from "../console-data";
 
@@ -74,7 +74,7 @@ export function OutboxPage() {
                             </Link>
                             {m.channel !== "email" && <span className="ml-2"><Badge tone="neutral">{m.channel}</Badge></span>}
                           </Td>
-                          <Td><Badge tone={STATUS_TONE[m.status] ?? "neutral"}>{m.status}</Badge></Td>
+                          <Td><Badge tone={STATUS_TONE[m.status] ?? "neutral"}>{outboxStatusLabel(m.status)}</Badge></Td>
                           <Td numeric>{m.attempts}</Td>
                           <Td className="max-w-56 break-words text-xs text-rose-800">{m.lastError ?? <span className="text-slate-600">–</span>}</Td>
                           <Td className="whitespace-nowrap">{m.sentAtMs === null ? <span className="text-slate-600">–</span> : <When ms={m.sentAtMs} />}</Td>
@@ -116,7 +116,7 @@ function CompactList({ messages, currentId, linkTo }: { messages: OutboxMessage[
             <Link to={linkTo(m.id)} aria-current={isCurrent ? "true" : undefined} className="block px-4 py-2.5">
               <span className="flex items-start justify-between gap-3">
                 <span className="font-medium text-slate-900">{m.subject}</span>
-                <Badge tone={STATUS_TONE[m.status] ?? "neutral"}>{m.status}</Badge>
+                <Badge tone={STATUS_TONE[m.status] ?? "neutral"}>{outboxStatusLabel(m.status)}</Badge>
               </span>
               <span className="mt-0.5 block truncate text-xs text-slate-600">
                 {m.channel !== "email" ? `${m.channel} · ` : ""}

@@ -2,7 +2,7 @@ import { useId, useMemo } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
-import { formatCount } from "../../../lib/format";
+import { formatCount, formatShortDateTime, isoDay, isoInstant } from "../../../lib/format";
 import { useCatalog } from "../../../lib/use-catalog";
 import { Button } from "../../../ui/button";
 import { PageHeader } from "../../../ui/page-header";
@@ -22,10 +22,6 @@ import { capOf, costDifference, csvRow, CSV_HEADER, defaultDir, isSortColumn, so
 import { useShadowAudit } from "./use-shadow-audit";
 
 const RANGES = [1, 7, 30] as const;
-
-const short = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
-/** "25 Nov, 14:02": a notice's time in a dense cell (UTC, with the full date in its title). */
-const shortUtc = (ms: number) => short.format(ms);
 
 const TITLE = "Shadow audit";
 const DESCRIPTION = "Accounts over a plan cap, what enforcement would have refused, and what each has been told. Figures are per UTC day.";
@@ -71,7 +67,7 @@ function ShadowAudit({ catalog }: { catalog: Catalog }) {
   const rows = useMemo(() => (audit.data ? sortRows(catalog, audit.data.rows, { column, dir }) : []), [catalog, audit.data, column, dir]);
 
   function exportCsv() {
-    const stamp = new Date().toISOString().slice(0, 10);
+    const stamp = isoDay(Date.now());
     downloadCsv(`shadow-audit-${planId ?? "all-plans"}-${range.days}d-${stamp}.csv`, toCsv(CSV_HEADER, rows.map((r) => csvRow(catalog, r))));
   }
 
@@ -185,7 +181,7 @@ function AuditTable({ catalog, rows, sort, onSort }: { catalog: Catalog; rows: A
               {r.recommended ? (
                 <>
                   <span className="font-medium text-slate-900">{r.recommended.name}</span>
-                  <p className="whitespace-nowrap text-xs text-slate-600" data-testid="recommended-cost">
+                  <p className="text-xs text-slate-600 sm:whitespace-nowrap" data-testid="recommended-cost">
                     about {formatMoney(r.recommended.monthlyCostMinor, r.recommended.currency)}/month ({costDifference(r.recommended.costDiffMinor, r.recommended.currency)})
                   </p>
                 </>
@@ -235,7 +231,7 @@ function NoticeCell({ notices }: { notices: AuditRowData["notices"] }) {
         <li key={i}>
           <span className="font-medium text-slate-900">{noticeKindLabel(n.kind)}</span>
           <span className="block whitespace-nowrap text-slate-700">
-            <time dateTime={new Date(n.createdAtMs).toISOString()} title={formatDateTimeUtc(n.createdAtMs)}>{shortUtc(n.createdAtMs)}</time>
+            <time dateTime={isoInstant(n.createdAtMs)} title={formatDateTimeUtc(n.createdAtMs)}>{formatShortDateTime(n.createdAtMs)}</time>
             {" · "}
             {n.deliveredAtMs === null ? <span className="text-amber-900">not delivered</span> : <span className="text-emerald-800" title={`Delivered ${formatDateTimeUtc(n.deliveredAtMs)}`}>delivered</span>}
           </span>

@@ -13,6 +13,7 @@ import { consolePaths } from "../console-paths";
 import type { SupportRequestData } from "../console-data";
 import { formatDuration } from "../lib/format";
 import { useReplySupport } from "./use-reply-support";
+import { actorInWords } from "../lib/actor-words";
 import { useSupportQueue } from "./use-support-queue";
 
 const TOPIC: Record<string, string> = { plan: "Plan", bill: "Bill", limits: "Limits", other: "Other" };
@@ -51,7 +52,7 @@ export function SupportPage() {
               </div>
               {shown.length === 0 ? (
                 <EmptyState title={view === "open" ? "No open requests" : "Nothing answered yet"}>
-                  {view === "open" ? "Customers ask from the Billing page of their portal; their questions appear here." : "Answered requests, with the reply sent, are listed here."}
+                  {view === "open" ? "Customers ask from the Support page of their portal; their questions appear here." : "Answered requests, with the reply sent, are listed here."}
                 </EmptyState>
               ) : (
                 <ul className="space-y-4">
@@ -99,7 +100,7 @@ function SupportItem({ r, nowMs, onReplied }: { r: SupportRequestData; nowMs: nu
         {r.repliedAtMs !== null ? (
           <div className="mt-4 rounded-lg bg-slate-50 px-4 py-3 ring-1 ring-inset ring-slate-200">
             <p className="text-xs font-semibold uppercase tracking-wide text-slate-600">
-              Reply by {r.repliedBy ?? "operator"}, <When ms={r.repliedAtMs} />
+              Reply by {actorInWords(r.repliedBy ?? "operator").who}, <When ms={r.repliedAtMs} />
             </p>
             <p className="mt-1 whitespace-pre-wrap text-sm text-slate-900">{r.reply}</p>
           </div>

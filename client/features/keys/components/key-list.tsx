@@ -1,4 +1,4 @@
-import { formatAgo, formatDate, formatDateTime } from "../../../lib/format";
+import { formatAgo, formatDate, formatDateTime, isoInstant } from "../../../lib/format";
 import { Button } from "../../../ui/button";
 import type { KeyToRevoke } from "./revoke-key-dialog";
 
@@ -24,7 +24,7 @@ export function KeyList({ keys, nowMs, onRevoke }: { keys: KeyRow[]; nowMs: numb
             <div>
               <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Created</dt>
               <dd className="mt-0.5 whitespace-nowrap text-slate-800">
-                <time dateTime={new Date(k.createdAtMs).toISOString()} title={formatDateTime(k.createdAtMs)}>{formatDate(k.createdAtMs)}</time>
+                <time dateTime={isoInstant(k.createdAtMs)} title={formatDateTime(k.createdAtMs)}>{formatDate(k.createdAtMs)}</time>
               </dd>
             </div>
             <div>
@@ -33,7 +33,7 @@ export function KeyList({ keys, nowMs, onRevoke }: { keys: KeyRow[]; nowMs: numb
                 {k.lastUsedAtMs === null ? (
                   <span className="text-slate-500">Never</span>
                 ) : (
-                  <time dateTime={new Date(k.lastUsedAtMs).toISOString()} title={formatDateTime(k.lastUsedAtMs)}>{formatAgo(k.lastUsedAtMs, nowMs)}</time>
+                  <time dateTime={isoInstant(k.lastUsedAtMs)} title={formatDateTime(k.lastUsedAtMs)}>{formatAgo(k.lastUsedAtMs, nowMs)}</time>
                 )}
               </dd>
             </div>

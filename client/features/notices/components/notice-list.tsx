@@ -1,8 +1,9 @@
-import { useId } from "react";
-import { formatDateTime, formatUtc } from "../../../lib/format";
+import { useId, useRef } from "react";
+import { formatDateTime, isoInstant } from "../../../lib/format";
 import { Badge } from "../../../ui/badge";
 import { SeverityIcon } from "../../../ui/banner";
 import { kindLabel, SEVERITY, type ChoiceKind } from "../notice-text";
+import { useMarkNoticeRead } from "../use-mark-notice-read";
 import type { NoticeItem } from "../use-notices";
 import { ChoiceList, type Choice } from "./notice-choices";
 
@@ -11,13 +12,9 @@ function choicesOf(n: NoticeItem): Choice[] {
   return n.message.choices.map((c) => ({ ...c, url: url[c.kind] }));
 }
 
-/** A moment in the customer's own locale and time zone, with UTC on hover. */
+/** A moment in UTC, as the notice's own words and e-mail state it. */
 function When({ ms }: { ms: number }) {
-  return (
-    <time dateTime={new Date(ms).toISOString()} title={formatUtc(ms)} className="underline decoration-slate-300 decoration-dotted underline-offset-2">
-      {formatDateTime(ms)}
-    </time>
-  );
+  return <time dateTime={isoInstant(ms)}>{formatDateTime(ms)}</time>;
 }
 
 /** Notices newest first: severity, the words and figures of the time, whether it reached the customer, and the choices. */
@@ -34,8 +31,10 @@ export function NoticeList({ notices }: { notices: NoticeItem[] }) {
 function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
   const titleId = useId();
   const severity = SEVERITY[n.message.severity];
+  const ref = useRef<HTMLLIElement>(null);
+  useMarkNoticeRead(ref, n.id, n.deliveredAtMs !== null);
   return (
-    <li>
+    <li ref={ref}>
       <article aria-labelledby={titleId} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:p-5" data-testid="notice" data-kind={n.kind}>
         <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5 text-xs text-slate-600">
           <Badge tone={severity.tone}>
@@ -48,7 +47,7 @@ function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
           </span>
         </div>
         <h2 id={titleId} className="mt-2 text-base font-semibold leading-snug text-slate-900">{n.message.title}</h2>
-        {n.message.happened && <p className="mt-1 text-sm leading-relaxed text-slate-700">{n.message.happened}</p>}
+        {n.message.happened && <p className="mt-1 whitespace-pre-wrap text-sm leading-relaxed text-slate-700">{n.message.happened}</p>}
         {n.message.next && <p className="mt-1 text-sm leading-relaxed text-slate-700">{n.message.next}</p>}
         <ChoiceList choices={choicesOf(n)} />
         <p className="mt-3 flex flex-wrap items-center gap-x-3 gap-y-1 border-t border-slate-100 pt-3 text-xs text-slate-600" data-testid="notice-delivery">
@@ -68,7 +67,7 @@ function NoticeEntry({ notice: n }: { notice: NoticeItem }) {
                 <path d="M12 7v5l3 2" />
               </svg>
               <span>
-                <span className="font-medium text-slate-700">Not delivered yet</span>: not e-mailed or shown as a banner so far.
+                <span className="font-medium text-slate-700">Reaching you here now</span>: not e-mailed or shown as a banner before you opened it.
               </span>
             </span>
           )}

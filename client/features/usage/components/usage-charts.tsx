@@ -1,15 +1,11 @@
 import type { Catalog } from "../../../../shared/catalog";
 import { DAY_MS, MINUTE_MS } from "../../../../shared/limits";
-import { formatCount } from "../../../lib/format";
+import { formatClock, formatCount, formatDayLong, formatDayShort, formatTime, formatWeekdayTime } from "../../../lib/format";
 import type { UsageHistoryData } from "../use-usage-history";
 import { totalOf, type UsageCounts } from "./series";
 import { UsageBarChart, type ChartPoint } from "./usage-bar-chart";
 
-// Minutes in the viewer's time zone (that is when they made the calls); days are UTC days, as the caps are.
-const hhmm = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-const minuteLong = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
-const dayShort = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
-const dayLong = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "short", day: "numeric", timeZone: "UTC" });
+// Minutes and days in UTC, as the caps count them and the meters' reset times say (client/lib/format.ts).
 
 const served = (p: UsageCounts) => p.allowed + p.wouldThrottle;
 
@@ -70,21 +66,20 @@ export function UsageCharts({ history, catalog, meter }: { history: UsageHistory
   // Every 15 minutes back from now, and every 7 days back from today, so the latest bucket is always labelled.
   const minuteTicks = [45, 30, 15, 0].map((n) => lastMinute - n * MINUTE_MS);
   const dayTicks = [28, 21, 14, 7, 0].map((n) => today - n * DAY_MS);
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
   return (
     <div className="grid gap-6">
       <UsageBarChart
         testId={testId("chart-minutes")}
         title={meter ? `${Calls}, last 60 minutes` : "Last 60 minutes"}
-        subtitle={`${Calls} per minute · your time (${tz})`}
+        subtitle={`${Calls} per minute · times in UTC`}
         points={minutes}
         cap={caps.minute}
         unit="min"
-        formatTick={(ms) => hhmm.format(ms)}
-        formatBucket={(ms) => minuteLong.format(ms)}
+        formatTick={formatClock}
+        formatBucket={formatWeekdayTime}
         ticks={minuteTicks}
-        summary={describe(minutes, caps.minute, (ms) => hhmm.format(ms), "minute", "in the last 60 minutes", calls)}
+        summary={describe(minutes, caps.minute, formatTime, "minute", "in the last 60 minutes", calls)}
         emptyText={`No ${calls} in the last 60 minutes`}
       />
       <UsageBarChart
@@ -94,10 +89,10 @@ export function UsageCharts({ history, catalog, meter }: { history: UsageHistory
         points={days}
         cap={caps.day}
         unit="day"
-        formatTick={(ms) => dayShort.format(ms)}
-        formatBucket={(ms) => dayLong.format(ms)}
+        formatTick={formatDayShort}
+        formatBucket={formatDayLong}
         ticks={dayTicks}
-        summary={describe(days, caps.day, (ms) => dayLong.format(ms), "day", "in the last 30 days", calls)}
+        summary={describe(days, caps.day, formatDayLong, "day", "in the last 30 days", calls)}
         emptyText={`No ${calls} in the last 30 days`}
       />
     </div>

@@ -20,6 +20,7 @@ class MinuteChunk {
   accountId: string[] = [];
   allowed: number[] = [];
   wouldThrottle: number[] = [];
+  throttled: number[] = [];
 
   get size(): number {
     return this.minuteMs.length;
@@ -28,12 +29,13 @@ class MinuteChunk {
   async flush(tx: PgTx): Promise<void> {
     if (this.size === 0) return;
     await tx.execute(sql`insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling)
-      select m, k, a, al, wt, 0, 0 from unnest(${sql.param(this.minuteMs)}::bigint[], ${sql.param(this.keyId)}::text[], ${sql.param(this.accountId)}::text[], ${sql.param(this.allowed)}::bigint[], ${sql.param(this.wouldThrottle)}::bigint[]) as t(m, k, a, al, wt)`);
+      select m, k, a, al, wt, th, 0 from unnest(${sql.param(this.minuteMs)}::bigint[], ${sql.param(this.keyId)}::text[], ${sql.param(this.accountId)}::text[], ${sql.param(this.allowed)}::bigint[], ${sql.param(this.wouldThrottle)}::bigint[], ${sql.param(this.throttled)}::bigint[]) as t(m, k, a, al, wt, th)`);
     this.minuteMs = [];
     this.keyId = [];
     this.accountId = [];
     this.allowed = [];
     this.wouldThrottle = [];
+    this.throttled = [];
   }
 }
 
@@ -65,6 +67,7 @@ export async function insertDemo(db: PgDb, seeds: Iterable<DemoSeed>): Promise<{
           minutes.accountId.push(seed.account.id);
           minutes.allowed.push(m.allowed);
           minutes.wouldThrottle.push(m.wouldThrottle);
+          minutes.throttled.push(m.throttled ?? 0);
           lastMinuteOf.set(m.keyId, Math.max(lastMinuteOf.get(m.keyId) ?? m.minuteMs, m.minuteMs));
           if (minutes.size >= CHUNK) await minutes.flush(tx);
         }
@@ -74,7 +77,7 @@ export async function insertDemo(db: PgDb, seeds: Iterable<DemoSeed>): Promise<{
       await minutes.flush(tx);
       if (days.length) {
         await tx.execute(sql`insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute)
-          select d, ${seed.account.id}, al, wt, 0, 0, p from unnest(${sql.param(days.map((d) => d.dayMs))}::bigint[], ${sql.param(days.map((d) => d.allowed))}::bigint[], ${sql.param(days.map((d) => d.wouldThrottle))}::bigint[], ${sql.param(days.map((d) => d.peakMinute))}::bigint[]) as t(d, al, wt, p)`);
+          select d, ${seed.account.id}, al, wt, th, 0, p from unnest(${sql.param(days.map((d) => d.dayMs))}::bigint[], ${sql.param(days.map((d) => d.allowed))}::bigint[], ${sql.param(days.map((d) => d.wouldThrottle))}::bigint[], ${sql.param(days.map((d) => d.throttled ?? 0))}::bigint[], ${sql.param(days.map((d) => d.peakMinute))}::bigint[]) as t(d, al, wt, th, p)`);
       }
       for (const key of seed.keys) await tx.update(apiKeys).set({ lastUsedAtMs: lastMinuteOf.get(key.id) ?? null }).where(eq(apiKeys.id, key.id));
     }

@@ -260,13 +260,18 @@ export function pgMeteringQueries(db: PgDb, clock: Clock = systemClock): PgMeter
       return (row?.decision as DecisionName | undefined) ?? null;
     },
 
-    /** One query for a whole batch; the ids go as one array parameter, however many there are. */
+    /**
+     * One query for a whole batch; the ids go as one array parameter, however many there are. Written as one
+     * primary-key probe per id (a lateral subquery with LIMIT 1 runs as a nested loop over the ids) so that the
+     * plan does not depend on the table's statistics: as `id = any(…)` the planner takes a table whose statistics
+     * lag its growth (any table filling faster than autovacuum analyses it), or one of a few hundred thousand
+     * rows, as cheaper to scan whole, and each batch then reads every stored id (about 100 ms at 400,000 rows
+     * instead of 3 ms).
+     */
     storedIds: async (accountId: string, meter: MeterColumn, ids: string[]) => {
-      const rows = await db
-        .select({ id: meteredIds.id })
-        .from(meteredIds)
-        .where(and(eq(meteredIds.accountId, accountId), inArray(meteredIds.meter, [meter[0], meter[1]]), sql`${meteredIds.id} = any(${sql.param(ids)}::text[])`));
-      return new Set(rows.map((r) => r.id));
+      const result = await db.execute<{ id: string }>(sql`select v.id from unnest(${sql.param(ids)}::text[]) as v(id)
+        cross join lateral (select 1 from ${meteredIds} m where m.account_id = ${accountId} and m.meter in (${meter[0]}, ${meter[1]}) and m.id = v.id limit 1) stored`);
+      return new Set(result.rows.map((r) => r.id));
     },
 
     async writeBatch(batch: UsageBatch, batchId: string): Promise<string[]> {

@@ -9,8 +9,10 @@ export interface DemoDay {
   dayMs: number;
   allowed: number;
   wouldThrottle: number;
+  /** Refused for a plan cap (enforce mode, after the grace period); none when absent. */
+  throttled?: number;
   peakMinute: number;
-  minutes: Array<{ minuteMs: number; keyId: string; allowed: number; wouldThrottle: number }>;
+  minutes: Array<{ minuteMs: number; keyId: string; allowed: number; wouldThrottle: number; throttled?: number }>;
 }
 
 /** A demo account, its keys and its history (read as it is written: a month of minutes is large). */
@@ -31,10 +33,10 @@ export async function insertDemo(db: Db, seeds: Iterable<DemoSeed>): Promise<{ a
     if (existing > 0) return null;
     const sqlite = db.$client;
     const insertMinute = sqlite.prepare(
-      "insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, 0, 0)",
+      "insert into usage_minute (minute_ms, key_id, account_id, allowed, would_throttle, throttled, ceiling) values (?, ?, ?, ?, ?, ?, 0)",
     );
     const insertDay = sqlite.prepare(
-      "insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, ?, 0, 0, ?)",
+      "insert into usage_day (day_ms, account_id, allowed, would_throttle, throttled, ceiling, peak_minute) values (?, ?, ?, ?, ?, 0, ?)",
     );
     const keyLastUsed = sqlite.prepare("update api_keys set last_used_at_ms = (select max(minute_ms) from usage_minute where key_id = ?) where id = ?");
     const created: AccountRow[] = [];
@@ -43,9 +45,9 @@ export async function insertDemo(db: Db, seeds: Iterable<DemoSeed>): Promise<{ a
       created.push(tx.insert(accounts).values(seed.account).returning().get());
       for (const key of seed.keys) tx.insert(apiKeys).values(key).run();
       for (const day of seed.days) {
-        for (const m of day.minutes) insertMinute.run(m.minuteMs, m.keyId, seed.account.id, m.allowed, m.wouldThrottle);
+        for (const m of day.minutes) insertMinute.run(m.minuteMs, m.keyId, seed.account.id, m.allowed, m.wouldThrottle, m.throttled ?? 0);
         minuteRows += day.minutes.length;
-        insertDay.run(day.dayMs, seed.account.id, day.allowed, day.wouldThrottle, day.peakMinute);
+        insertDay.run(day.dayMs, seed.account.id, day.allowed, day.wouldThrottle, day.throttled ?? 0, day.peakMinute);
       }
       for (const key of seed.keys) keyLastUsed.run(key.id, key.id);
     }

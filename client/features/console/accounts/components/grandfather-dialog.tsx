@@ -1,12 +1,12 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { DAY_MS, startOfUtcDay } from "../../../../../shared/limits";
+import { isoDay } from "../../../../lib/format";
 import { Button } from "../../../../ui/button";
 import { Dialog, DialogClose } from "../../../../ui/dialog";
 import { Consequences } from "../../../../ui/confirm-dialog";
 import { formatDateUtc } from "../../lib/format";
 import { useGrandfather } from "../use-grandfather";
 
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** "2026-12-25" → 00:00 UTC of that day; null for anything else. */
 function dayToMs(value: string): number | null {
