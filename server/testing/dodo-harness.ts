@@ -62,8 +62,8 @@ export async function startDodoTest(clock: ManualClock, opts: { webhookKey?: str
     clock,
     logger: createLogger("silent"),
     busyTimeoutMs: 250,
-    // Short timeouts, no SDK retries; the worker only runs when a test asks it to.
-    dodo: { timeoutMs: 2_000, maxRetries: 0, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 }, ...opts.runtime },
+    // The SDK's own retries as in production (a plan change must turn them off itself); the worker only runs when a test asks it to.
+    dodo: { timeoutMs: 2_000, workerIntervalMs: 3_600_000, usage: { backoffMs: 60_000 }, ...opts.runtime },
   });
   const started = await startServer(runtime);
   double.requests.length = 0;

@@ -57,24 +57,28 @@ describe("usage to Dodo as usage events", () => {
     expect(t.double.usageOf(a.customerId, METER_ALL_CALLS)).toBe(162);
   });
 
-  it("sends batches of at most 1,000 with event_id, and a retry after a lost answer is counted once per event id", async () => {
+  it("sends batches of at most 1,000 with event_id; a batch resent after a lost answer (by the SDK, or by the next run) is counted once per event id", async () => {
     const a = await dodoAccount(t, clock, "enterprise", { startMs: clock.now() - DAY, endMs: clock.now() + 29 * DAY });
-    await queued(a.accountId, 1_500);
-    // Dodo takes the first batch, but its answer is lost.
+    await queued(a.accountId, 2_500);
+    // Dodo takes the first batch but its answer is lost: the SDK sends it again (safe: Dodo dedupes by event_id).
     t.double.failNext("POST", /^\/events\/ingest$/, { hang: true, effectApplied: true });
-    expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 0, retrying: 1_000, failed: 0 });
-    expect(t.double.events.size).toBe(1_000);
-    clock.advance(61_000);
-    expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 1_500, retrying: 0, failed: 0 });
-    expect(ingests().map((r) => r.body!.events.length)).toEqual([1_000, 1_000, 500]);
-    const [first] = ingests();
-    expect(first!.body!.events[0]).toEqual({ event_id: expect.stringMatching(/^hr:calls:/), customer_id: a.customerId, event_name: METER_ALL_CALLS, timestamp: expect.any(String), metadata: { value: 3 } });
-    // Each minute once at Dodo, however often it was sent.
-    expect(t.double.events.size).toBe(1_500);
-    expect(t.double.usageOf(a.customerId, METER_ALL_CALLS)).toBe(4_500);
-    expect(statuses()).toEqual({ sent: 1_500 });
-    // Nothing left: a third run sends nothing.
+    expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 2_500, retrying: 0, failed: 0 });
+    expect(ingests().map((r) => r.body!.events.length)).toEqual([1_000, 1_000, 1_000, 500]);
+    expect(ingests()[0]!.body!.events[0]).toEqual({ event_id: expect.stringMatching(/^hr:calls:/), customer_id: a.customerId, event_name: METER_ALL_CALLS, timestamp: expect.any(String), metadata: { value: 3 } });
+    expect(t.double.events.size).toBe(2_500);
+
+    // Dodo fails past the SDK's retries: the batch waits for the next run, then goes once more.
+    clock.advance(10 * MINUTE);
+    await queued(a.accountId, 5);
+    for (let i = 0; i < 3; i++) t.double.failNext("POST", /^\/events\/ingest$/, { status: 503 });
+    expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 0, retrying: 5, failed: 0 });
     expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    clock.advance(61_000);
+    expect(await t.deps.dodo!.usage.send()).toEqual({ sent: 5, retrying: 0, failed: 0 });
+    // Each minute once at Dodo, however often it was sent.
+    expect(t.double.events.size).toBe(2_505);
+    expect(t.double.usageOf(a.customerId, METER_ALL_CALLS)).toBe(7_515);
+    expect(statuses()).toEqual({ sent: 2_505 });
   });
 
   it("stamps a minute older than Dodo's window inside it, so late usage is still accepted", async () => {
