@@ -297,7 +297,7 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     const sub = await this.liveSubscription(account);
     if (!sub) return { kind: "scheduled", ref: null };
     if (this.planAt(quote.toPlanId as PlanId, quote.toPlanVersion).priceMinor === 0) {
-      if (sub.scheduled_change) await this.read(() => this.dodo.subscriptions.cancelChangePlan(sub.subscription_id));
+      if (sub.scheduled_change) await this.dropSchedule(sub.subscription_id);
       if (!sub.cancel_at_next_billing_date) await this.read(() => this.dodo.subscriptions.update(sub.subscription_id, { cancel_at_next_billing_date: true }));
       return { kind: "scheduled", ref: `cancel_at_next_billing_date:${sub.subscription_id}` };
     }
@@ -323,11 +323,23 @@ export class DodoBillingProvider implements BillingProvider, RemoteBilling {
     if (!id) return;
     try {
       const sub = await this.subscription(id);
-      if (kind === "scheduled" && sub.scheduled_change) await this.read(() => this.dodo.subscriptions.cancelChangePlan(id));
+      if (kind === "scheduled" && sub.scheduled_change) await this.dropSchedule(id);
       if (kind === "cancel_at_next_billing_date" && sub.cancel_at_next_billing_date) await this.read(() => this.dodo.subscriptions.update(id, { cancel_at_next_billing_date: false }));
     } catch (err) {
       if (isDodoRefusal(err)) throw new DomainError("PRECONDITION_FAILED", `Dodo Payments could not cancel the scheduled change (${dodoMessage(err)}). It is still scheduled; please contact us.`);
       throw err;
+    }
+  }
+
+  /**
+   * Deletes the subscription's scheduled change. A 404 after a retry whose first answer was lost is
+   * the delete done: the subscription is read again to be sure.
+   */
+  private async dropSchedule(subscriptionId: string): Promise<void> {
+    try {
+      await this.read(() => this.dodo.subscriptions.cancelChangePlan(subscriptionId));
+    } catch (err) {
+      if (!(isDodoRefusal(err) && err.status === 404) || (await this.subscription(subscriptionId)).scheduled_change) throw err;
     }
   }
 
