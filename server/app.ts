@@ -18,6 +18,7 @@ import { demoApi } from "./demo/demo-api";
 import { embedRoutes } from "./http/embed-routes";
 import { metricsRoute } from "./http/metrics-route";
 import { stripeWebhookRoute } from "./billing/stripe/stripe-webhooks";
+import { dodoWebhookRoute } from "./http/dodo-webhook-route";
 import type { SingletonJobs } from "./jobs/singleton-jobs";
 import { appRouter } from "./trpc/router";
 import type { Context } from "./trpc/trpc";
@@ -85,6 +86,7 @@ export function createApp(deps: Deps): Express {
 
   // Before any JSON body parser: Stripe's signature is over the raw bytes.
   app.use(stripeWebhookRoute({ ctx: deps.billing, provider: deps.stripe?.provider ?? null, secret: deps.stripe?.webhookSecret ?? null }));
+  app.use(dodoWebhookRoute({ ctx: deps.billing, provider: deps.dodo?.provider ?? null, webhookKey: deps.dodo?.webhookKey ?? null }));
 
   // A web instance is healthy while it can answer calls. It still can when the database does not
   // answer (decision 0005: what it holds stands in, usage waits in its buffer), so the balancer must

@@ -52,6 +52,25 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://app:s3cret@db.internal/headroom" })).toThrow(/^Invalid configuration: DATABASE_URL="mysql:\/\/app:\*\*\*@db\.internal\/headroom": expected a postgres or postgresql URL$/);
   });
 
+  it("selects Dodo Payments with its key, environment and proration mode, and refuses Stripe and Dodo together in one line", () => {
+    const dodo = loadConfig({ DODO_PAYMENTS_API_KEY: "dodo_test_key_123", DODO_PAYMENTS_WEBHOOK_KEY: "whsec_c2VjcmV0", DODO_PAYMENTS_BASE_URL: "http://127.0.0.1:4010" });
+    expect(dodo.DODO_PAYMENTS_ENVIRONMENT).toBe("test_mode");
+    expect(dodo.DODO_PAYMENTS_PRORATION).toBe("prorated_immediately");
+    expect(loadConfig({ DODO_PAYMENTS_API_KEY: "dodo_live_key_123", DODO_PAYMENTS_ENVIRONMENT: "live_mode", DODO_PAYMENTS_PRORATION: "full_immediately" })).toMatchObject({ DODO_PAYMENTS_ENVIRONMENT: "live_mode", DODO_PAYMENTS_PRORATION: "full_immediately" });
+    expect(() => loadConfig({ DODO_PAYMENTS_API_KEY: "dodo_test_key_123", DODO_PAYMENTS_ENVIRONMENT: "sandbox" })).toThrow(/^Invalid configuration: DODO_PAYMENTS_ENVIRONMENT="sandbox": expected test_mode or live_mode$/);
+    expect(() => loadConfig({ DODO_PAYMENTS_PRORATION: "do_not_bill" })).toThrow(/DODO_PAYMENTS_PRORATION="do_not_bill"/);
+    let error: unknown;
+    try {
+      loadConfig({ STRIPE_SECRET_KEY: "sk_test_123", DODO_PAYMENTS_API_KEY: "dodo_secret_value" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toBe('Invalid configuration: DODO_PAYMENTS_API_KEY="***": set either STRIPE_SECRET_KEY or DODO_PAYMENTS_API_KEY, not both (one billing provider bills)');
+    expect(message).not.toContain("dodo_secret_value");
+  });
+
   it("reads booleans in the usual spellings and treats empty as unset", () => {
     expect(loadConfig({ HEADROOM_DEMO: "0" }).HEADROOM_DEMO).toBe(false);
     expect(loadConfig({ HEADROOM_DEMO: "off" }).HEADROOM_DEMO).toBe(false);

@@ -66,6 +66,18 @@ export const configSchema = z.object({
   STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { message: "expected a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_/, { message: "expected a webhook signing secret (whsec_…)" }).optional(),
   STRIPE_API_BASE: url(["http:", "https:"]).optional(),
+  /** Billing through Dodo Payments instead of Stripe (a bearer API key from the Dodo dashboard). */
+  DODO_PAYMENTS_API_KEY: z.string().min(8, { message: "expected a Dodo Payments API key" }).optional(),
+  /** The Standard Webhooks signing key of the Dodo webhook endpoint (whsec_…); without it POST /webhooks/dodo answers 404. */
+  DODO_PAYMENTS_WEBHOOK_KEY: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, { message: "expected a webhook signing key (whsec_…)" }).optional(),
+  DODO_PAYMENTS_ENVIRONMENT: z.enum(["test_mode", "live_mode"], { message: "expected test_mode or live_mode" }).default("test_mode"),
+  /** Another API address than the environment's (tests point it at the Dodo double). */
+  DODO_PAYMENTS_BASE_URL: url(["http:", "https:"]).optional(),
+  /**
+   * How Dodo charges a change made now: the prorated difference (default), the difference of the two
+   * plans' full prices, or the new plan's full price. https://docs.dodopayments.com/developer-resources/subscription-upgrade-downgrade
+   */
+  DODO_PAYMENTS_PRORATION: z.enum(["prorated_immediately", "difference_immediately", "full_immediately"], { message: "expected prorated_immediately, difference_immediately or full_immediately" }).default("prorated_immediately"),
   NOTIFY_WEBHOOK_URL: url(["http:", "https:"]).optional(),
   NOTIFY_WEBHOOK_SECRET: z.string().min(16, { message: "expected at least 16 characters" }).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -98,11 +110,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const result = configSchema
     .refine((c) => !c.NOTIFY_WEBHOOK_URL || c.NOTIFY_WEBHOOK_SECRET, { message: "required when NOTIFY_WEBHOOK_URL is set", path: ["NOTIFY_WEBHOOK_SECRET"] })
     .refine((c) => !c.BRAND_LEGAL_LABEL || c.BRAND_LEGAL_URL, { message: "needs BRAND_LEGAL_URL (where the link goes)", path: ["BRAND_LEGAL_LABEL"] })
+    .refine((c) => !(c.STRIPE_SECRET_KEY && c.DODO_PAYMENTS_API_KEY), { message: "set either STRIPE_SECRET_KEY or DODO_PAYMENTS_API_KEY, not both (one billing provider bills)", path: ["DODO_PAYMENTS_API_KEY"] })
     .safeParse(cleaned);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? "environment");
-    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(withoutPassword(cleaned[name] ?? ""))}: ${issue.message}`);
+    // A key, secret or token is never repeated in an error (it would end up in a log).
+    const shown = /(_KEY|_SECRET|_TOKEN)$/.test(name) ? "***" : withoutPassword(cleaned[name] ?? "");
+    throw new ConfigError(`Invalid configuration: ${name}=${JSON.stringify(shown)}: ${issue.message}`);
   }
   return result.data;
 }

@@ -12,6 +12,7 @@ import type { NotifyContext } from "./notify/notices";
 import type { PlanAdvisor } from "./plans/plan-advisor";
 import type { BillingContext } from "./billing/billing-context";
 import type { StripeBilling } from "./billing/stripe/stripe-billing";
+import type { DodoBilling } from "./billing/dodo/dodo-billing";
 
 /** Everything the transports need, built once in main and passed down. */
 export interface Deps {
@@ -39,6 +40,8 @@ export interface Deps {
   billing: BillingContext;
   /** The Stripe provider, its meter-event reporter and background worker (null without STRIPE_SECRET_KEY). */
   stripe: StripeBilling | null;
+  /** The Dodo Payments provider, its usage reporter and background worker (null without DODO_PAYMENTS_API_KEY). */
+  dodo: DodoBilling | null;
   /** Directory of the built SPA. */
   clientDir: string;
 }

@@ -34,6 +34,7 @@ import type { BillingContext } from "./billing/billing-context";
 import { runBillingCycle } from "./billing/billing-cycle";
 import { LocalBillingProvider } from "./billing/local-provider";
 import { createStripeBilling, createStripeProvider, type StripeRuntimeOptions } from "./billing/stripe/stripe-billing";
+import { createDodoBilling, createDodoProvider, type DodoRuntimeOptions } from "./billing/dodo/dodo-billing";
 import { SingletonJobs } from "./jobs/singleton-jobs";
 
 /** The NOTIFY channel of the change relay on PostgreSQL (channels are per database: installations sharing one also share it, which costs them only re-reads). */
@@ -77,7 +78,7 @@ export interface Runtime {
  * Opens and migrates the database, records the catalog's plan versions and builds the dependencies;
  * nothing listens yet.
  */
-export async function createRuntime(opts: { config?: Config; catalog?: Catalog; recordCatalog?: boolean; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; clientDir?: string } = {}): Promise<Runtime> {
+export async function createRuntime(opts: { config?: Config; catalog?: Catalog; recordCatalog?: boolean; clock?: Clock; logger?: Logger; busyTimeoutMs?: number; defaultMetrics?: boolean; stripe?: StripeRuntimeOptions; dodo?: DodoRuntimeOptions; clientDir?: string } = {}): Promise<Runtime> {
   const config = opts.config ?? loadConfig();
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   // The provider's plans: a bad file stops here, before the database is opened, with one line naming the plan and field.
@@ -195,18 +196,21 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
   });
   // With STRIPE_SECRET_KEY the provider's Stripe account bills; its local ledger mirrors Stripe's invoices.
   const stripeProvider = createStripeProvider(config, catalog, () => baseUrl, opts.stripe);
+  // With DODO_PAYMENTS_API_KEY Dodo Payments bills instead (the configuration refuses both).
+  const dodoProvider = createDodoProvider(config, catalog, () => baseUrl, opts.dodo);
   const billing: BillingContext = {
     db: database.db,
     catalog,
     clock,
     logger,
-    provider: stripeProvider ?? new LocalBillingProvider(),
+    provider: stripeProvider ?? dodoProvider ?? new LocalBillingProvider(),
     notify,
     advisor,
     billingCapMinor: config.BILLING_CAP_CENTS,
     onPlanChanged: (accountId) => feed.publish({ kind: "plan.changed", accountId }),
   };
   const stripe = stripeProvider ? createStripeBilling(billing, stripeProvider, config, opts.stripe) : null;
+  const dodo = dodoProvider ? createDodoBilling(billing, dodoProvider, config, opts.dodo) : null;
   const deps: Deps = {
     config,
     catalog,
@@ -222,6 +226,7 @@ export async function createRuntime(opts: { config?: Config; catalog?: Catalog; 
     advisor,
     billing,
     stripe,
+    dodo,
     serverToken,
     baseUrl: () => baseUrl,
     clientDir: opts.clientDir ?? CLIENT_DIR,
@@ -265,6 +270,9 @@ function singletonJobs(deps: Deps): SingletonJobs {
   // Stripe: plan changes left "applying" are finished (same keys), usage goes to the meters.
   const stripe = deps.stripe;
   if (stripe) jobs.every("stripe-worker", stripe.worker.intervalMs, () => stripe.worker.runOnce(), { atStart: true, stopWaitMs: 1_500 });
+  // Dodo: changes left "applying" are reconciled (re-read before anything is sent again), usage goes out as events.
+  const dodo = deps.dodo;
+  if (dodo) jobs.every("dodo-worker", dodo.worker.intervalMs, () => dodo.worker.runOnce(), { atStart: true, stopWaitMs: 1_500 });
   return jobs;
 }
 

@@ -34,7 +34,7 @@ export type ChargeResult = { kind: "paid"; invoiceId: string } | { kind: "queued
  * Every call carries an idempotency key so a retry changes nothing twice.
  */
 export interface BillingProvider {
-  readonly name: "local" | "stripe";
+  readonly name: "local" | "stripe" | "dodo";
   /** Issues (and collects) an invoice: a part of the unit of work that records the change. */
   invoice(draft: InvoiceDraft, nowMs: number): Unit<ChargeResult>;
   /**
@@ -58,7 +58,8 @@ export interface RemotePricing {
   subscriptionId: string;
   /** The exact items the preview was made with (JSON); the apply sends them unchanged. */
   itemsJson: string;
-  prorationBehavior: "always_invoice" | "create_prorations" | "none";
+  /** Stripe's proration_behavior, or Dodo's proration_billing_mode. */
+  prorationBehavior: "always_invoice" | "create_prorations" | "none" | "prorated_immediately" | "difference_immediately" | "full_immediately";
 }
 
 /** An invoice the remote provider issued, as mirrored into the local invoices table. */

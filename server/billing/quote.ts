@@ -3,6 +3,7 @@ import { billingPeriodAt } from "../../shared/limits";
 import { formatDateUtc } from "../../shared/messages";
 import { formatMoney } from "../../shared/money";
 import { prorate } from "../../shared/proration";
+import { isProrationMode, prorationModeWords } from "../../shared/proration-modes";
 import type { Catalog } from "../../shared/catalog";
 import type { BillingInterval, Plan } from "../../shared/plans";
 import { type PlanVerdict } from "../../shared/recommend";
@@ -148,7 +149,7 @@ export async function previewPlanChangeWithProvider(ctx: Pick<BillingContext, "d
 
 function storeQuote(db: Store, catalog: Catalog, d: PlanChangeDraft): Promise<QuoteRow> {
   const v = d.values;
-  const consentText = consentWords(catalog, {
+  const chargeWords = consentWords(catalog, {
     from: d.from,
     to: d.to,
     fromInterval: v.fromInterval ?? "month",
@@ -164,6 +165,9 @@ function storeQuote(db: Store, catalog: Catalog, d: PlanChangeDraft): Promise<Qu
     grandfatheredUntilMs: d.grandfathered ? d.row.grandfatheredUntilMs : null,
     meteredMinor: d.meteredMinor,
   });
+  // Priced by Dodo: the words also say how its proration mode reached the amount charged now.
+  const mode = v.stripeProrationBehavior;
+  const consentText = isProrationMode(mode) && v.timing === "now" && v.amountDueNowMinor > 0 ? `${chargeWords} ${prorationModeWords(mode, d.from, d.to, formatMoney(v.amountDueNowMinor, v.currency))}` : chargeWords;
   const overageConsentText = d.offerOverage ? overageWords(catalog, d.to, v.currency, v.expectedOverageMinor ?? 0, "with the change", v.toInterval ?? "month") : null;
   return insertQuote(db, { ...v, id: newId("quo"), consentText, overageConsentText, linesJson: JSON.stringify(d.lines) });
 }
