@@ -3,6 +3,7 @@ import type { Config } from "../../config";
 import { inTransaction } from "../../db/queries/plan-changes";
 import { changesInFlight, overdueScheduledSwitches } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
+import { ProviderWorker } from "../provider-worker";
 import { resumeApplyingChanges } from "../stripe/stripe-worker";
 import type { UsageBacklog } from "../stripe/stripe-usage";
 import { createDodoClient } from "./dodo-client";
@@ -77,46 +78,18 @@ export async function reconcileOverdueDodoSchedules(ctx: BillingContext, provide
  * The Dodo provider's background work, every interval: plan changes left "applying" (each re-reads
  * the subscription before anything is sent again), overdue schedules, usage events.
  */
-export class DodoWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
-  constructor(
-    private readonly ctx: BillingContext,
-    private readonly provider: DodoBillingProvider,
-    private readonly usage: DodoUsageReporter,
-    readonly intervalMs = 30_000,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    void this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  runOnce(): Promise<void> {
-    this.running ??= (async () => {
-      const step = async (name: string, fn: () => unknown) => {
-        try {
-          await fn();
-        } catch (err) {
-          this.ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `dodo worker: ${name} failed`);
-        }
-      };
-      await step("resume applying changes", () => resumeApplyingChanges(this.ctx));
-      await step("reconcile overdue schedules", () => reconcileOverdueDodoSchedules(this.ctx, this.provider));
-      await step("queue usage", () => this.usage.enqueue());
-      await step("send usage", () => this.usage.send());
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  async stop(waitMs = 1_500): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (this.running !== null) await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+export class DodoWorker extends ProviderWorker {
+  constructor(ctx: BillingContext, provider: DodoBillingProvider, usage: DodoUsageReporter, intervalMs?: number) {
+    super(
+      ctx.logger,
+      "dodo",
+      [
+        ["resume applying changes", () => resumeApplyingChanges(ctx)],
+        ["reconcile overdue schedules", () => reconcileOverdueDodoSchedules(ctx, provider)],
+        ["queue usage", () => usage.enqueue()],
+        ["send usage", () => usage.send()],
+      ],
+      intervalMs,
+    );
   }
 }

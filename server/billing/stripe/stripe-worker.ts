@@ -2,6 +2,7 @@ import { inTransaction } from "../../db/queries/plan-changes";
 import { applyingChanges, askConsentAgain, overdueScheduledSwitches } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
 import { settlePlanChange } from "../plan-change";
+import { ProviderWorker } from "../provider-worker";
 import type { StripeBillingProvider } from "./stripe-provider";
 import { reconcileSubscriptionIn } from "./stripe-sync";
 import type { StripeUsageReporter } from "./stripe-usage";
@@ -48,50 +49,18 @@ export async function reconcileOverdueSchedules(ctx: BillingContext, provider: S
 }
 
 /** The Stripe provider's background work, every interval: unfinished changes, overdue schedules, meter events. */
-export class StripeWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
-  constructor(
-    private readonly ctx: BillingContext,
-    private readonly provider: StripeBillingProvider,
-    private readonly usage: StripeUsageReporter,
-    /** How often a pass runs (ms). */
-    readonly intervalMs = 30_000,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    void this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  /** One pass; a pass still running is joined, never doubled. */
-  runOnce(): Promise<void> {
-    this.running ??= (async () => {
-      const step = async (name: string, fn: () => unknown) => {
-        try {
-          await fn();
-        } catch (err) {
-          this.ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, `stripe worker: ${name} failed`);
-        }
-      };
-      await step("resume applying changes", () => resumeApplyingChanges(this.ctx));
-      await step("reconcile overdue schedules", () => reconcileOverdueSchedules(this.ctx, this.provider));
-      await step("queue usage", () => this.usage.enqueue());
-      await step("send usage", () => this.usage.send());
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
-  }
-
-  /** Stops the timer and waits briefly for a pass in flight (a Stripe call can take a while; what it leaves is resumed at the next start). */
-  async stop(waitMs = 1_500): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    if (this.running !== null) await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, waitMs).unref())]);
+export class StripeWorker extends ProviderWorker {
+  constructor(ctx: BillingContext, provider: StripeBillingProvider, usage: StripeUsageReporter, intervalMs?: number) {
+    super(
+      ctx.logger,
+      "stripe",
+      [
+        ["resume applying changes", () => resumeApplyingChanges(ctx)],
+        ["reconcile overdue schedules", () => reconcileOverdueSchedules(ctx, provider)],
+        ["queue usage", () => usage.enqueue()],
+        ["send usage", () => usage.send()],
+      ],
+      intervalMs,
+    );
   }
 }
-
