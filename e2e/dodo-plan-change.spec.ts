@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -117,4 +117,40 @@ test("Copperleaf upgrades to Business through Dodo Payments: Dodo's preview, con
   expect(changes).toHaveLength(1);
   expect(changes[0]!.body).toEqual({ product_id: business.product_id, quantity: 1, proration_billing_mode: "prorated_immediately", effective_at: "immediately", on_payment_failure: "prevent_change" });
   expect(double.subscriptions.get(sub.subscription_id)!.product_id).toBe(business.product_id);
+});
+
+test("the Billing page opens Dodo's customer portal; the console's account page reads Dodo's usage of the account", async ({ page, browser }) => {
+  test.slow();
+  const now = Date.now();
+  const customer = double.createCustomer("dev@brightline.example");
+  const starter = [...double.products.values()].find((p) => p.name === "Starter")!;
+  const sub = double.createSubscription(customer.customer_id, starter.product_id, { startMs: now - 5 * DAY, endMs: now + 25 * DAY }, { headroom_account_id: "acc_demo_brightline" });
+  const db = new Database(join(dir, "headroom.db"));
+  db.prepare("update accounts set stripe_customer_id = ?, stripe_subscription_id = ? where id = 'acc_demo_brightline'").run(customer.customer_id, sub.subscription_id);
+  db.close();
+
+  // The customer: "Payment methods" opens a session in Dodo's customer portal that returns to the Billing page.
+  const session = await page.request.post(`${base}/v1/portal-sessions`, { headers: { authorization: `Bearer ${token}` }, data: { accountId: "acc_demo_brightline" } });
+  expect(session.status()).toBe(201);
+  await page.goto(((await session.json()) as { url: string }).url);
+  await page.route(`${double.baseUrl}/portal/**`, (route) => route.fulfill({ contentType: "text/html", body: "<title>Dodo customer portal</title><h1>Dodo customer portal</h1>" }));
+  await page.goto(`${base}/billing`);
+  const portal = page.getByRole("region", { name: "Payment methods" });
+  await expect(portal).toBeVisible();
+  await portal.getByRole("button", { name: "Update payment method and see receipts" }).click();
+  await expect(page).toHaveURL(new RegExp(`/portal/${customer.customer_id}\\?return_url=${encodeURIComponent(`${base}/billing`).replace(/[.?*+^$()[\]{}|\\]/g, "\\$&")}$`));
+  expect(double.calls("POST", new RegExp(`^/customers/${customer.customer_id}/customer-portal/session$`))).toHaveLength(1);
+
+  // The operator: the account page reads Dodo's usage history and sets it against what Headroom sent.
+  const link = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "operator-link", "--json"], { env: { ...process.env, DATABASE_PATH: join(dir, "headroom.db"), PUBLIC_URL: base, HEADROOM_SERVER_TOKEN: token }, encoding: "utf8" });
+  expect(link.status, link.stderr).toBe(0);
+  const operator = await browser.newPage();
+  await operator.goto((JSON.parse(link.stdout) as { url: string }).url);
+  await operator.goto(`${base}/console/accounts/acc_demo_brightline`);
+  const usage = operator.getByTestId("dodo-usage");
+  await expect(usage.getByRole("heading", { name: "Usage at Dodo Payments" })).toBeVisible();
+  // Brightline's Starter product bills no usage at Dodo: the page says so rather than showing an empty table.
+  await expect(usage).toContainText("bills no usage: nothing metered to compare");
+  expect(double.calls("GET", new RegExp(`^/subscriptions/${sub.subscription_id}/usage-history$`)).length).toBeGreaterThan(0);
+  await operator.close();
 });

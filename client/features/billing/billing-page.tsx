@@ -10,6 +10,7 @@ import { CurrentPlan } from "./components/current-plan";
 import { InvoiceList } from "./components/invoice-list";
 import { NextInvoice } from "./components/next-invoice";
 import { OverageDialog } from "./components/overage-dialog";
+import { PaymentPortal } from "./components/payment-portal";
 import { PendingChanges } from "./components/pending-changes";
 import { useBillingOverview, type PlanChangeData } from "./use-billing-overview";
 
@@ -43,6 +44,7 @@ export function BillingPage() {
           <CurrentPlan data={data} onOverage={() => setOverageOpen(true)} />
           <NextInvoice next={data.nextInvoice} metered={data.plan.usage.some((m) => m.billing === "metered")} />
         </div>
+        {data.paymentPortal && <PaymentPortal />}
         <InvoiceList invoices={data.invoices} />
         <ConsentRecords catalog={catalog.data} changes={data.changes} />
       </div>

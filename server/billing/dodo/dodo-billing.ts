@@ -1,5 +1,6 @@
 import type { Catalog } from "../../../shared/catalog";
 import type { Config } from "../../config";
+import { accountRowById } from "../../db/queries/accounts";
 import { inTransaction } from "../../db/queries/plan-changes";
 import { changesInFlight, overdueScheduledSwitches } from "../../db/queries/stripe";
 import type { BillingContext } from "../billing-context";
@@ -31,6 +32,8 @@ export interface DodoBilling {
   status(): Promise<DodoStatus>;
   /** For operators: Dodo's usage totals of an account's current period against what Headroom queued for it. */
   usageReconciliation(accountId: string): Promise<{ periodStartMs: number; periodEndMs: number; meters: DodoUsageLine[] }>;
+  /** For the customer: a session in Dodo's customer portal (payment methods, invoices); null before Dodo knows the customer. */
+  paymentPortal(accountId: string): Promise<{ url: string } | null>;
 }
 
 export interface DodoStatus {
@@ -57,6 +60,12 @@ export function createDodoBilling(ctx: BillingContext, provider: DodoBillingProv
     webhookKey,
     status: async () => ({ enabled: true, webhooksConfigured: webhookKey !== null, usageBacklog: await usage.backlog(), changesInFlight: await changesInFlight(ctx.db) }),
     usageReconciliation: (accountId) => reconcileDodoUsage(ctx, provider, accountId),
+    paymentPortal: async (accountId) => {
+      const account = await accountRowById(ctx.db, accountId);
+      if (!account?.stripeCustomerId) return null;
+      // https://docs.dodopayments.com/api-reference/customers/create-customer-portal-session
+      return { url: await provider.portalLink(account.stripeCustomerId) };
+    },
   };
 }
 

@@ -69,7 +69,13 @@ function planChangeQuoteView(deps: Pick<Deps, "catalog" | "billing" | "clock">, 
 }
 
 export const billingRouter = router({
-  overview: customerProcedure.query(({ ctx }) => billingOverview(ctx.deps.db, ctx.deps.catalog, ctx.accountId, ctx.deps.clock.now())),
+  overview: customerProcedure.query(async ({ ctx }) => ({
+    ...(await billingOverview(ctx.deps.db, ctx.deps.catalog, ctx.accountId, ctx.deps.clock.now())),
+    /** The provider keeps payment methods and invoices in a portal of its own (Dodo): the page links to it. */
+    paymentPortal: ctx.deps.dodo !== null,
+  })),
+  /** Where the customer manages payment methods and sees the provider's invoices: Dodo's customer portal; null where there is none (local billing, or before Dodo knows the customer). */
+  paymentPortal: customerProcedure.mutation(async ({ ctx }) => (ctx.deps.dodo ? await ctx.deps.dodo.paymentPortal(ctx.accountId) : null)),
 
   /** Prices a change for the signed-in account; nothing changes until it is confirmed with consent. */
   previewPlanChange: customerProcedure.input(z.object({ toPlanId: z.string().min(1).max(40), interval: z.enum(INTERVALS).optional() })).mutation(async ({ ctx, input }) => {

@@ -174,5 +174,7 @@ export const operatorRouter = router({
   audit: operatorProcedure
     .input(z.object({ accountId: z.string().max(100).optional(), action: z.string().max(60).optional(), fromMs: z.number().int().optional(), toMs: z.number().int().optional(), limit: z.number().int().min(1).max(1000).default(200) }))
     .query(({ ctx, input }) => listAudit(ctx.deps.db, input)),
+  /** Dodo's usage totals of the account's current period against what Headroom sent it; null when Dodo does not bill. */
+  dodoUsage: operatorProcedure.input(z.object({ accountId: z.string().min(1).max(100) })).query(async ({ ctx, input }) => (ctx.deps.dodo ? await ctx.deps.dodo.usageReconciliation(input.accountId) : null)),
   stripeStatus: operatorProcedure.query(async ({ ctx }) => (await ctx.deps.stripe?.status()) ?? { enabled: false as const }),
 });

@@ -18,6 +18,7 @@ import type { AccountDetail, InvoiceData } from "../console-data";
 import { formatDateUtc } from "../lib/format";
 import { newRequestId } from "../lib/request-id";
 import { ChangesList, InvoicesTable, NextInvoice, NoticesTable, QuotesTable } from "./components/account-billing";
+import { DodoUsage } from "./components/dodo-usage";
 import { GrandfatherDialog } from "./components/grandfather-dialog";
 import { RefundDialog, type RefundTarget } from "./components/refund-dialog";
 import { useAccount } from "./use-account";
@@ -129,6 +130,8 @@ function AccountView({ data, catalog }: { data: AccountDetail; catalog: Catalog 
       <Section title="Quotes" description="Price previews the customer opened in the plan-change wizard.">
         <QuotesTable quotes={data.quotes} catalog={catalog} nowMs={nowMs} />
       </Section>
+
+      <DodoUsage accountId={account.id} />
 
       <Section title="Invoices" description={<NextInvoice next={billing.nextInvoice} />}>
         <InvoicesTable invoices={billing.invoices} onRefund={(invoice: InvoiceData, restMinor: number) => setRefund({ invoice, restMinor, requestId: newRequestId() })} />

@@ -77,7 +77,7 @@ export function BillingPauseCard() {
                   "Every invoice issued from now on (period renewals, plan changes) is queued instead of charged, visibly, until you resume.",
                   provider === "local"
                     ? "Plan changes customers consent to still apply; only their charge waits in the queue."
-                    : "Plan changes that charge now are refused until you resume; the customer is told to try again later. Stripe's own renewals are paused on every linked subscription (kept as drafts).",
+                    : `Plan changes that charge now are refused until you resume; the customer is told to try again later. ${provider === "stripe" ? "Stripe's own renewals are paused on every linked subscription (kept as drafts)." : "Dodo Payments' own renewals are paused on every linked subscription."}`,
                   `${invoices(queuedInvoices)} ${queuedInvoices === 1 ? "is" : "are"} queued now.`,
                   "Recorded in the audit log.",
                 ]
