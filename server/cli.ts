@@ -16,6 +16,9 @@ import { createLogger, type Logger } from "./lib/logger";
 import { createRuntime, demoKeyFile, resolveServerToken, ROLES, ROOT_DIR, startServer, type Role, type Runtime, type Started } from "./main";
 import { ProviderUnavailableError } from "./billing/billing-provider";
 import { syncStripeCatalogInUse } from "./billing/stripe/stripe-catalog";
+import { planVersionsInUse } from "./db/queries/catalog";
+import { createDodoClient } from "./billing/dodo/dodo-client";
+import { syncDodoMeters } from "./billing/dodo/dodo-meters";
 import { createStripeClient } from "./billing/stripe/stripe-client";
 import { stripeSdk } from "./billing/stripe/stripe-sdk";
 import { linkStripeCustomer } from "./billing/stripe/stripe-sync";
@@ -51,6 +54,8 @@ Commands:
                                                 plan's current version and the older ones accounts are on
                                                 (STRIPE_SECRET_KEY; idempotent: a second run creates nothing)
   stripe link --account <id> --customer <cus_…> bill an account through an existing Stripe customer (and its subscription)
+  dodo sync                                     create in Dodo Payments the usage meters the catalog bills (DODO_PAYMENTS_API_KEY;
+                                                idempotent: a second run creates nothing)
 
 Every command takes --json for machine-readable output.`;
 
@@ -177,6 +182,22 @@ async function stripeCommand(config: Config, out: Out, sub: string | undefined, 
     return 0;
   }
   throw new UsageError(`Unknown command: stripe ${sub ?? ""}`.trim());
+}
+
+async function dodoCommand(config: Config, out: Out, sub: string | undefined): Promise<number> {
+  if (sub !== "sync") throw new UsageError(`Unknown command: dodo ${sub ?? ""}`.trim());
+  if (!config.DODO_PAYMENTS_API_KEY) throw new UsageError("dodo sync needs DODO_PAYMENTS_API_KEY.");
+  const dodo = createDodoClient(config);
+  // The catalog as the database records it: the older plan versions accounts are on keep their meters.
+  const actions = await withRuntimeAsync(config, async (rt) => syncDodoMeters(dodo, rt.deps.catalog, await planVersionsInUse(rt.deps.db)));
+  const count = (a: string) => actions.filter((x) => x.action === a).length;
+  const human = [
+    ...actions.map((a) => `${a.action.padEnd(9)} meter   ${a.eventName.padEnd(28)} ${a.id}`),
+    "",
+    `Dodo meters: ${count("created")} created, ${count("unchanged")} unchanged. Attach them to the plans' products in Dodo's dashboard.`,
+  ].join("\n");
+  print(out, human, { created: count("created"), unchanged: count("unchanged"), actions });
+  return 0;
 }
 
 function roleOf(values: Record<string, unknown>): Role {
@@ -402,6 +423,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case "stripe":
       return stripeCommand(config, out, sub, values);
+    case "dodo":
+      return dodoCommand(config, out, sub);
     case "experiment": {
       if (sub !== "report") throw new UsageError(`Unknown command: experiment ${sub ?? ""}`.trim());
       const id = typeof values.id === "string" ? values.id : undefined;

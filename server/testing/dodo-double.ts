@@ -95,7 +95,7 @@ export class DodoDouble {
   readonly checkouts = new Map<string, Obj>();
   readonly refunds = new Map<string, Obj>();
   /** Usage meters: each sums `metadata.value` of the events with its event name. */
-  readonly meters = new Map<string, { id: string; name: string; event_name: string }>();
+  readonly meters = new Map<string, { id: string; name: string; event_name: string; measurement_unit?: string; aggregation?: Obj }>();
   /** Usage events kept, by event_id (a resent id is counted once). */
   readonly events = new Map<string, Obj>();
   /** Plan changes Dodo carried out (immediately, or at the next billing date), in order. */
@@ -389,6 +389,21 @@ export class DodoDouble {
       const refund = { refund_id: this.id("ref"), payment_id: pay.payment_id, amount: pay.total_amount, currency: pay.currency, status: "succeeded", is_partial: false, metadata: body.metadata ?? {}, reason: body.reason ?? null, created_at: iso(this.nowMs()), business_id: "bus_double", brand_id: "brd_double", customer: pay.customer };
       this.refunds.set(refund.refund_id, refund);
       return refund;
+    }
+    if (method === "GET" && p === "/meters") {
+      if (Number(url.searchParams.get("page_number") ?? "1") > 1) return { items: [] };
+      return { items: [...this.meters.values()].map((meter) => ({ aggregation: { type: "sum", key: "value" }, measurement_unit: "calls", ...meter, business_id: "bus_double", created_at: iso(0), updated_at: iso(0) })) };
+    }
+    if (method === "POST" && p === "/meters") {
+      unknownFields(body, new Set(["name", "event_name", "measurement_unit", "aggregation", "description", "filter"]), "meters");
+      for (const field of ["name", "event_name", "measurement_unit"]) if (typeof body[field] !== "string" || !body[field]) throw new Refusal(422, `meters: ${field} is required`);
+      const aggregation = body.aggregation as Obj | undefined;
+      if (!aggregation || !["count", "sum", "max", "last"].includes(String(aggregation.type))) throw new Refusal(422, "meters: aggregation.type must be count, sum, max or last");
+      if (aggregation.type !== "count" && !aggregation.key) throw new Refusal(422, "meters: aggregation.key is required unless the type is count");
+      if ([...this.meters.values()].some((x) => x.event_name === body.event_name)) throw new Refusal(409, `A meter for the event ${String(body.event_name)} exists already`);
+      const meter = { id: this.id("mtr"), name: String(body.name), event_name: String(body.event_name), measurement_unit: String(body.measurement_unit), aggregation };
+      this.meters.set(meter.id, meter);
+      return { ...meter, business_id: "bus_double", created_at: iso(this.nowMs()), updated_at: iso(this.nowMs()), description: body.description ?? null, filter: null };
     }
     if (method === "GET" && (m = p.match(/^\/meters\/([^/]+)$/))) {
       const meter = this.meters.get(m[1]!);

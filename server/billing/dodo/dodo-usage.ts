@@ -5,6 +5,9 @@ import type { StripeBillingProvider } from "../stripe/stripe-provider";
 import { dodoMessage, isDodoUnavailable } from "./dodo-client";
 import type { DodoBillingProvider } from "./dodo-provider";
 
+/** The event property each Dodo meter sums: an event's units, `metadata.value`. */
+export const USAGE_VALUE_KEY = "value";
+
 /** Dodo takes at most 1,000 events per ingest request. https://docs.dodopayments.com/api-reference/usage-events/ingest-events */
 export const DODO_MAX_EVENTS_PER_REQUEST = 1_000;
 /** Dodo takes an event's timestamp within the hour; an older minute (late events) is sent stamped inside that window. */
@@ -66,7 +69,7 @@ export class DodoUsageReporter extends StripeUsageReporter {
         customer_id: customer,
         event_name: row.eventName,
         timestamp: new Date(Math.max(row.minuteMs, at - DODO_EVENT_WINDOW_MS)).toISOString(),
-        metadata: { value: row.value },
+        metadata: { [USAGE_VALUE_KEY]: row.value },
       }));
       try {
         // Safe to retry (by the SDK too): Dodo counts an event_id once.

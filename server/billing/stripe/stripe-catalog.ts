@@ -140,6 +140,19 @@ function versionsToPrice(catalog: Catalog, inUse: readonly PlanVersionRef[]): Pl
   return [...out.values()];
 }
 
+/**
+ * The usage events a provider must count for the catalog (event name → a name for people and the unit): one per
+ * billed meter and kind of billing (metered, or overage past the quota) of a paid plan, the plan versions
+ * accounts are on included. Stripe's meters and Dodo's are made from this one list.
+ */
+export function billedMeterEvents(catalog: Catalog, inUse: readonly PlanVersionRef[] = []): Map<string, { displayName: string; unit: string }> {
+  const out = new Map<string, { displayName: string; unit: string }>();
+  for (const p of desiredPrices(catalog, versionsToPrice(catalog, inUse))) {
+    if (p.meterEvent && !out.has(p.meterEvent.name)) out.set(p.meterEvent.name, { displayName: p.meterEvent.displayName, unit: catalog.meters.find((m) => m.id === p.meterId)?.unit ?? "calls" });
+  }
+  return out;
+}
+
 function desiredPrices(catalog: Catalog, plans: readonly Plan[]): DesiredPrice[] {
   const out: DesiredPrice[] = [];
   for (const plan of plans) {
