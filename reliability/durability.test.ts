@@ -4,7 +4,7 @@ import { nowAbs, runLoad, sendAll } from "./lib/load";
 import { createAccountWithKey, ensureStopped, errorLogLines, FLUSH_MS, healthz, rest, startServer, type ServerProcess } from "./lib/server";
 
 /**
- * The README's durability contract: "A hard kill can lose at most the last flush interval of counts
+ * The durability contract (docs/metering.md, "Durability"): "A hard kill can lose at most the last flush interval of counts
  * — and loses their ids with them, so a retried call is counted exactly once; nothing is ever counted
  * twice." and "SIGTERM writes the buffer before exit".
  *

@@ -65,7 +65,7 @@ describe("regressions", () => {
    * child and waits 30 ms for the child to acknowledge it; without an answer it sends it again and
    * waits 30 ms more, then kills the child with SIGKILL and exits 143. A server whose event loop is
    * busy for more than ~60 ms when the signal comes (load on a shared machine, GC, a flush waiting
-   * 250 ms on a locked database) is hard-killed: the meter's buffer is lost, although the README
+   * 250 ms on a locked database) is hard-killed: the meter's buffer is lost, although the documentation
    * promises that SIGTERM loses nothing. The stall is made deterministic here with SIGSTOP/SIGCONT
    * (150 ms); test 3 met it naturally under load in one run of this suite (exit 143, 125 counts lost).
    * The signal goes to the program the start script runs (so the test passes once the script runs

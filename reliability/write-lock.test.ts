@@ -5,7 +5,7 @@ import { nowAbs, runLoad } from "./lib/load";
 import { createAccountWithKey, ensureStopped, errorLogLines, FLUSH_MS, startServer, type ServerProcess } from "./lib/server";
 
 /**
- * README: "A database locked by another process delays the flush (retried every interval, the
+ * docs/metering.md ("Durability"): "A database locked by another process delays the flush (retried every interval, the
  * buffer kept), never the answers." Another connection holds the write lock for 2 s while 20
  * connections call POST /v1/check; the lock holder is a worker thread, so the test's own event loop
  * keeps sending and timing requests. (20, not 50: a request's latency is also its wait behind the

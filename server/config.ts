@@ -18,7 +18,7 @@ const intIn = (min: number, max: number) =>
     .min(min, { message: `expected at least ${min}` })
     .max(max, { message: `expected at most ${max}` });
 
-/** Every setting Headroom reads from the environment; documented in the README. */
+/** Every setting Headroom reads from the environment; documented in docs/configuration.md. */
 export const configSchema = z.object({
   PORT: intIn(0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),

@@ -134,7 +134,7 @@ describe("seedDemo", () => {
     const rows = daysOf(s, DEMO_ENFORCED_ACCOUNT_ID);
     expect(rows.filter((r) => r.dayMs < reached.createdAtMs + 72 * 3_600_000 - DAY_MS).every((r) => r.throttled === 0)).toBe(true);
     expect(rows.filter((r) => r.dayMs >= reached.createdAtMs + 72 * 3_600_000).every((r) => r.throttled === r.calls)).toBe(true);
-    // The meter refuses its key now, for the month cap, as the README's 429 example shows.
+    // The meter refuses its key now, for the month cap, as the 429 example in docs/metering.md shows.
     const meter = testMeter(s.database.sqlite, s.clock);
     const answer = meter.check(s.result.enforcedKey.key, 1);
     expect(answer).toMatchObject({ decision: "throttle", allowed: false });
