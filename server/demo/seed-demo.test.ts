@@ -14,7 +14,9 @@ async function seededAt(iso: string): Promise<Seeded> {
   const database = openDatabase(":memory:");
   migrateDatabase(database.db);
   const clock = new ManualClock(Date.parse(iso));
-  const result = (await seedDemo(database.db, demoCatalog, clock))!;
+  // As `start` seeds: with the server's whole notify context, whose own clock says another time.
+  const notify = { baseUrl: () => "http://localhost:3000", linkSecret: "demo-test", clock: new ManualClock(Date.parse(iso) + 3_600_000) };
+  const result = (await seedDemo(database.db, demoCatalog, clock, { links: notify }))!;
   return { database, result, clock };
 }
 

@@ -363,7 +363,8 @@ async function raiseDemoNotices(db: Store, catalog: Catalog, notices: DemoNotice
     // What the Plans page recommended then: the same advisor, asked at that moment.
     const advice = await new PlanAdvisor(db, clock, catalog).compare(account.id);
     const notice = await raiseNotice(
-      { db, clock, brand: DEFAULT_BRAND, ...links, webhookUrl: null, smtp: false },
+      // The moment the notice was raised: after `links`, which may be the server's whole notify context (its own clock).
+      { db, brand: DEFAULT_BRAND, ...links, clock, webhookUrl: null, smtp: false },
       {
         accountId: n.accountId,
         kind: n.kind,
