@@ -65,6 +65,16 @@ describe.each(DIALECTS)("the meter on $dialect", ({ open }) => {
     expect(served).toBe(61);
   });
 
+  it("flushNow writes what is buffered when it is called, even while a write of an earlier batch is under way", async () => {
+    for (let i = 0; i < 10; i++) await decide(KEY, `early-${i}`);
+    const under = meter.flushNow(); // on PostgreSQL: a write of these 10 is now under way
+    for (let i = 0; i < 5; i++) await decide(KEY, `late-${i}`);
+    expect(await meter.flushNow()).toBe(true);
+    await under;
+    expect((await rowsOf(database.store, "usageMinute")).reduce((s, m) => s + m.allowed, 0)).toBe(15);
+    expect((await rowsOf(database.store, "meteredIds")).length).toBe(15);
+  });
+
   it("a meter started afresh counts from the rollups: the minute's 60 calls are remembered", async () => {
     for (let i = 0; i < 60; i++) await decide(KEY);
     expect(await meter.flushNow()).toBe(true);

@@ -447,9 +447,13 @@ export class Meter<Sync extends boolean = true> {
     return this.flusher.flush();
   }
 
-  /** Writes what is buffered now (on an asynchronous store, waits for the write); true when nothing is pending afterwards. */
-  flushNow(): Promise<boolean> {
-    return this.flusher.flushAsync();
+  /**
+   * Writes what is buffered now (on an asynchronous store, waits for the write); true when nothing is pending
+   * afterwards. A write already under way carries an earlier batch: after it, what was buffered since is
+   * written too (unless a failed write is waiting for its retry).
+   */
+  async flushNow(): Promise<boolean> {
+    return (await this.flusher.flushAsync()) || this.flusher.flushAsync();
   }
 
   /** Forgets idempotency ids older than `retainMs` (at least 48 h). */
