@@ -1,5 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { database, expect, expectNoSeriousA11yViolations, minor, SHOTS, signInAsCustomer, test } from "./fixtures";
+import { headingProblems } from "./headings";
 
 const amountOf = async (l: Locator) => minor((await l.textContent()) ?? "");
 const currentStep = (page: Page) => page.getByRole("navigation", { name: "Plan change steps" }).locator('[aria-current="step"]');
@@ -104,6 +105,7 @@ test.describe("plan-change wizard", () => {
     await expect(page.getByTestId("quote-expiry")).toContainText(/This price is valid until \d{1,2}:\d\d/);
     await page.screenshot({ path: `${SHOTS}/plan-change-2-preview.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "preview")).toEqual([]);
 
     // 3. Consent: the quote's words label the box; the button names the amount and waits for the tick.
     await page.getByRole("button", { name: "Continue" }).click();
@@ -117,6 +119,7 @@ test.describe("plan-change wizard", () => {
     await expect(pay).toBeDisabled();
     await page.screenshot({ path: `${SHOTS}/plan-change-3-consent.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "consent")).toEqual([]);
     await agree.check();
     await expect(pay).toBeEnabled();
     await page.screenshot({ path: `${SHOTS}/plan-change-3b-consent-agreed.png`, fullPage: true });
@@ -156,6 +159,7 @@ test.describe("plan-change wizard", () => {
     await expect(question.getByRole("status")).toHaveText("Thank you.");
     await page.screenshot({ path: `${SHOTS}/plan-change-4-receipt.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "receipt")).toEqual([]);
 
     // Billing: exactly one new invoice (the proration) and one consent, in the words agreed to.
     await page.getByRole("link", { name: "Go to Billing" }).click();
