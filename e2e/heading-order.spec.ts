@@ -58,6 +58,11 @@ test.describe("heading order", () => {
     await expectHeadingOrder(page, portalPages);
   });
 
+  test("an enforced account past its cap (notices, a throttled usage page) keeps the order too", async ({ page }) => {
+    await signInAsCustomer(page, "acc_demo_fjord");
+    await expectHeadingOrder(page, ["/usage", "/plans", "/billing", "/notices"]);
+  });
+
   test("every console page has one h1 and no skipped level", async ({ page }) => {
     test.slow();
     await signInAsOperator(page);
