@@ -1,5 +1,6 @@
 import type { Locator, Page } from "@playwright/test";
 import { database, expect, expectNoSeriousA11yViolations, minor, SHOTS, signInAsCustomer, test } from "./fixtures";
+import { headingProblems } from "./headings";
 
 const amountOf = async (l: Locator) => minor((await l.textContent()) ?? "");
 const currentStep = (page: Page) => page.getByRole("navigation", { name: "Plan change steps" }).locator('[aria-current="step"]');
@@ -104,6 +105,7 @@ test.describe("plan-change wizard", () => {
     await expect(page.getByTestId("quote-expiry")).toContainText(/This price is valid until \d{1,2}:\d\d/);
     await page.screenshot({ path: `${SHOTS}/plan-change-2-preview.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "preview")).toEqual([]);
 
     // 3. Consent: the quote's words label the box; the button names the amount and waits for the tick.
     await page.getByRole("button", { name: "Continue" }).click();
@@ -117,6 +119,7 @@ test.describe("plan-change wizard", () => {
     await expect(pay).toBeDisabled();
     await page.screenshot({ path: `${SHOTS}/plan-change-3-consent.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "consent")).toEqual([]);
     await agree.check();
     await expect(pay).toBeEnabled();
     await page.screenshot({ path: `${SHOTS}/plan-change-3b-consent-agreed.png`, fullPage: true });
@@ -136,11 +139,27 @@ test.describe("plan-change wizard", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]!.accepted).toEqual({ amountDueNow: dueNow, recurringAmount: 19_900, currency: "USD" });
     // The one optional question; the answer counts towards the console's NPS.
-    const question = page.getByTestId("satisfaction");
+    // The real NPS question, in the provider's name, with the scale's ends labelled.
+    const question = page.getByRole("group", { name: "How likely are you to recommend Headroom to a friend or colleague? (optional)" });
+    await expect(question).toHaveAttribute("data-testid", "satisfaction");
+    await expect(question.getByTestId("satisfaction-scale")).toHaveText("0 = Not at all likely10 = Extremely likely");
+    await expect(question.getByRole("button")).toHaveCount(11);
+    // The divider runs above the question, not through it: a fieldset draws its own top border through
+    // the middle of its legend, so the line belongs to the box around the fieldset.
+    const divider = question.locator("xpath=..");
+    expect(await question.evaluate((e) => getComputedStyle(e).borderTopWidth)).toBe("0px");
+    expect(await divider.evaluate((e) => getComputedStyle(e).borderTopWidth)).toBe("1px");
+    expect((await question.locator("legend").boundingBox())!.y).toBeGreaterThan((await divider.boundingBox())!.y + 1);
+    await page.setViewportSize({ width: 375, height: 800 });
+    const buttons = await question.getByRole("button").evaluateAll((els) => els.map((e) => e.getBoundingClientRect().top));
+    expect(new Set(buttons).size, "0–10 on one row at 375 px").toBe(1);
+    await page.screenshot({ path: `${SHOTS}/plan-change-4-receipt-375.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 720 });
     await question.getByRole("button", { name: "9", exact: true }).click();
     await expect(question.getByRole("status")).toHaveText("Thank you.");
     await page.screenshot({ path: `${SHOTS}/plan-change-4-receipt.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
+    expect(await headingProblems(page, "receipt")).toEqual([]);
 
     // Billing: exactly one new invoice (the proration) and one consent, in the words agreed to.
     await page.getByRole("link", { name: "Go to Billing" }).click();

@@ -82,7 +82,9 @@ export function UsagePage() {
       )}
 
       {!meters && (
-        <section aria-label="Caps" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+        <section aria-labelledby="caps-heading" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
+          {/* Named for the headings' outline (each meter is an h3); the meters speak for themselves on screen. */}
+          <h2 id="caps-heading" className="sr-only">Caps</h2>
           {data.limits.map((status) => (
             <UsageMeter key={status.window} status={status} nowMs={data.nowMs} periodStartMs={data.period.startMs} />
           ))}
