@@ -21,7 +21,8 @@
  * on PostgreSQL at 10 million minute rows, runs only when named: BENCH_PG_USAGE_ROWS (10000000),
  * BENCH_PG_USAGE_RUNS (300), BENCH_DATABASE_URL (TEST_DATABASE_URL's default); `lighthouse`, Lighthouse on the
  * portal's /usage (signed in, demo data) and /sign-in, mobile and desktop, also runs only when named:
- * CHROME_PATH (/usr/bin/chromium), BENCH_LIGHTHOUSE_RUNS (1; the median run by performance is kept)), BENCH_CPU_PROF=<dir> to write a
+ * CHROME_PATH (/usr/bin/chromium), BENCH_LIGHTHOUSE_RUNS (1; the median run by performance is kept), BENCH_LIGHTHOUSE_REPORTS=<dir> to keep
+ * every run's full report as JSON), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
  * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`). The pg-flush section (the meter's flush
  * into PostgreSQL at TEST_DATABASE_URL vs SQLite) takes BENCH_PG_EVENTS (500000), BENCH_PG_FLUSH_EVENTS
@@ -517,7 +518,7 @@ const pgUsage = ONLY?.has("pg-usage")
 
 // Only when named (BENCH_ONLY=lighthouse): it starts a server with the demo and a Chromium per run (about a minute).
 const lighthouseResult = ONLY?.has("lighthouse")
-  ? await section("lighthouse", () => measureLighthouse({ runs: Math.round(num("BENCH_LIGHTHOUSE_RUNS", 1)), log }))
+  ? await section("lighthouse", () => measureLighthouse({ runs: Math.round(num("BENCH_LIGHTHOUSE_RUNS", 1)), reportDir: process.env.BENCH_LIGHTHOUSE_REPORTS, log }))
   : undefined;
 
 // ---- the table ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * factor the median run (by performance score) is kept.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch } from "chrome-launcher";
@@ -114,7 +114,8 @@ async function signIn(link: string): Promise<string> {
 
 const score = (x: number | null | undefined) => Math.round((x ?? 0) * 100);
 
-export async function measureLighthouse(opts: { runs: number; log: (msg: string) => void }): Promise<LighthouseResult> {
+/** `reportDir`: where to write each run's full Lighthouse report (JSON, for the Lighthouse viewer), when given. */
+export async function measureLighthouse(opts: { runs: number; reportDir?: string; log: (msg: string) => void }): Promise<LighthouseResult> {
   const chromePath = process.env.CHROME_PATH ?? "/usr/bin/chromium";
   const server = await startDemoServer(opts.log);
   try {
@@ -146,6 +147,10 @@ export async function measureLighthouse(opts: { runs: number; log: (msg: string)
             // Signed in, /usage must be the usage page, not the sign-in page it redirects to without a session.
             if (new URL(lhr.finalDisplayedUrl).pathname !== page.path) throw new Error(`${page.path} ended at ${lhr.finalDisplayedUrl}`);
             version = lhr.lighthouseVersion;
+            if (opts.reportDir) {
+              mkdirSync(opts.reportDir, { recursive: true });
+              writeFileSync(join(opts.reportDir, `${page.path.slice(1)}-${formFactor}-${i + 1}.json`), JSON.stringify(lhr));
+            }
             const failing = Object.values(lhr.categories).flatMap((c) =>
               c.auditRefs
                 .map((ref) => lhr.audits[ref.id]!)
