@@ -112,6 +112,7 @@ async function signIn(link: string): Promise<string> {
   return cookie.split(";")[0]!;
 }
 
+const MAX_RETRIES = 2;
 const score = (x: number | null | undefined) => Math.round((x ?? 0) * 100);
 
 /** `reportDir`: where to write each run's full Lighthouse report (JSON, for the Lighthouse viewer), when given. */
@@ -125,6 +126,7 @@ export async function measureLighthouse(opts: { runs: number; reportDir?: string
     for (const page of PAGES) {
       for (const formFactor of ["mobile", "desktop"] as const) {
         const all: LighthouseRun[] = [];
+        let retries = 0;
         for (let i = 0; i < opts.runs; i++) {
           // A fresh browser for every run: no cache, no state carried from the run before.
           const chrome = await launch({ chromePath, chromeFlags: CHROME_FLAGS, logLevel: "silent" });
@@ -143,7 +145,16 @@ export async function measureLighthouse(opts: { runs: number; reportDir?: string
             );
             if (!result) throw new Error(`Lighthouse returned nothing for ${page.path} (${formFactor})`);
             const lhr = result.lhr;
-            if (lhr.runtimeError) throw new Error(`Lighthouse on ${page.path} (${formFactor}): ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+            if (lhr.runtimeError) {
+              // On a busy machine the trace is now and then lost (NO_NAVSTART, NO_FCP): that run is
+              // retried, twice at most for a page and form factor, and the retry is logged.
+              const what = `Lighthouse on ${page.path} (${formFactor}): ${lhr.runtimeError.code} ${lhr.runtimeError.message}`;
+              if (retries >= MAX_RETRIES) throw new Error(what);
+              retries++;
+              opts.log(`  ${what}; running it again`);
+              i--;
+              continue;
+            }
             // Signed in, /usage must be the usage page, not the sign-in page it redirects to without a session.
             if (new URL(lhr.finalDisplayedUrl).pathname !== page.path) throw new Error(`${page.path} ended at ${lhr.finalDisplayedUrl}`);
             version = lhr.lighthouseVersion;
