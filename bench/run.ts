@@ -19,7 +19,10 @@
  * BENCH_ONLY=check,redis,guarded,decide,events,bundle,pg-flush,pg-events (a
  * comma-separated subset of the sections; the others print "–"; `pg-usage`, the usage page's reads
  * on PostgreSQL at 10 million minute rows, runs only when named: BENCH_PG_USAGE_ROWS (10000000),
- * BENCH_PG_USAGE_RUNS (300), BENCH_DATABASE_URL (TEST_DATABASE_URL's default)), BENCH_CPU_PROF=<dir> to write a
+ * BENCH_PG_USAGE_RUNS (300), BENCH_DATABASE_URL (TEST_DATABASE_URL's default); `lighthouse`, Lighthouse on the
+ * portal's /usage (signed in, demo data) and /sign-in, mobile and desktop, also runs only when named:
+ * CHROME_PATH (/usr/bin/chromium), BENCH_LIGHTHOUSE_RUNS (1; the median run by performance is kept), BENCH_LIGHTHOUSE_REPORTS=<dir> to keep
+ * every run's full report as JSON), BENCH_CPU_PROF=<dir> to write a
  * .cpuprofile of every target's measured window (summarise one with
  * `npx tsx bench/profile-top.ts <dir>/<target>.cpuprofile`). The pg-flush section (the meter's flush
  * into PostgreSQL at TEST_DATABASE_URL vs SQLite) takes BENCH_PG_EVENTS (500000), BENCH_PG_FLUSH_EVENTS
@@ -33,6 +36,7 @@ import { measureBundle } from "./lib/bundle";
 import { BENCH_DIR, runScript, startTarget, type Target } from "./lib/child";
 import { eventsLoad, type EventsLoadResult } from "./lib/events-load";
 import { sideBySide, type Contender, type LoadOptions, type LoadResult } from "./lib/http-load";
+import { LIGHTHOUSE_TARGETS, measureLighthouse } from "./lib/lighthouse";
 import { measurePgUsage } from "./lib/pg-usage";
 import { openRawStore } from "./lib/raw-sqlite";
 import { Redis } from "ioredis";
@@ -510,6 +514,13 @@ const pgUsage = ONLY?.has("pg-usage")
     )
   : undefined;
 
+// ---- 9: Lighthouse on the portal (issue #16) ---------------------------------------------------
+
+// Only when named (BENCH_ONLY=lighthouse): it starts a server with the demo and a Chromium per run (about a minute).
+const lighthouseResult = ONLY?.has("lighthouse")
+  ? await section("lighthouse", () => measureLighthouse({ runs: Math.round(num("BENCH_LIGHTHOUSE_RUNS", 1)), reportDir: process.env.BENCH_LIGHTHOUSE_REPORTS, log }))
+  : undefined;
+
 // ---- the table ---------------------------------------------------------------------------------
 
 const rows: Row[] = [];
@@ -640,6 +651,20 @@ if (pgUsage) {
   }
 } else if (ONLY?.has("pg-usage")) add({ measurement: "8. usage page's reads on PostgreSQL, 10M rows ÷ near-empty", target: "≤ 1.5" });
 
+if (lighthouseResult) {
+  for (const [i, r] of lighthouseResult.runs.entries()) {
+    const perfTarget = LIGHTHOUSE_TARGETS.performance[r.formFactor];
+    const ok = r.performance >= perfTarget && r.accessibility >= LIGHTHOUSE_TARGETS.accessibility && r.bestPractices >= LIGHTHOUSE_TARGETS.bestPractices;
+    add({
+      measurement: `${i === 0 ? "9." : "  "} Lighthouse ${r.page} ${r.formFactor}: perf / a11y / best practices`,
+      value: `${r.performance} / ${r.accessibility} / ${r.bestPractices}`,
+      target: `≥ ${perfTarget} / ${LIGHTHOUSE_TARGETS.accessibility} / ${LIGHTHOUSE_TARGETS.bestPractices}`,
+      pass: passFail(ok),
+    });
+    add({ measurement: `     LCP / TBT / CLS`, value: `${(r.lcpMs / 1000).toFixed(2)} s / ${r.tbtMs.toFixed(0)} ms / ${r.cls.toFixed(3)}` });
+  }
+} else if (ONLY?.has("lighthouse")) add({ measurement: "9. Lighthouse /usage and /sign-in, mobile and desktop", target: "≥ 90 mobile, ≥ 95 desktop / 100 / 100" });
+
 const headers: Row = { measurement: "measurement", value: "value", baseline: "baseline", ratio: "ratio", cpu: "server CPU", cpuRatio: "CPU ratio", target: "target", pass: "pass" };
 const cols = Object.keys(headers) as Array<keyof Row>;
 const widths = cols.map((c) => Math.max(...[headers, ...rows].map((r) => r[c].length)));
@@ -730,6 +755,16 @@ if (pgUsage) {
   out.push(
     `  the writes, ${f.flushes} flushes of ${fmtInt(f.rowsPerFlush)} keys' current minute (upserts adding to each row), side by side: ${flushLine("as migrated", f.migrated)}; ${flushLine("proposed", f.proposed)} (${fmtRatio(f.proposed.medianMs / f.migrated.medianMs)} the time)`,
   );
+}
+if (lighthouseResult) {
+  out.push(
+    `Lighthouse ${lighthouseResult.lighthouseVersion} in ${lighthouseResult.chromePath} (headless), ${lighthouseResult.runsPerPage} run(s) per page and form factor (median by performance kept), ` +
+      `mobile = Lighthouse's default (simulated slow 4G, 4× CPU slowdown), desktop = its desktop preset; command: BENCH_ONLY=lighthouse npm run bench`,
+  );
+  for (const r of lighthouseResult.runs) {
+    const runs = r.performanceRuns.length ? ` (performance of each run: ${r.performanceRuns.join(", ")})` : "";
+    out.push(`  ${`${r.page} ${r.formFactor}`.padEnd(18)} not passing: ${r.failing.length ? r.failing.join("; ") : "none"}${runs}`);
+  }
 }
 // The run itself keeps about two processes busy, so only the load average before it says whether others competed.
 if (loadAverageAtStart[0]! > machine.cores * 0.5) {

@@ -1,11 +1,26 @@
 import type { ReactNode } from "react";
 
-export function LoadingBlock({ label = "Loading…", rows = 3 }: { label?: string; rows?: number }) {
+/**
+ * A loading placeholder. A skeleton should take the room of what replaces it (no layout shift when
+ * the content arrives): `rowClassName` sizes each row (default `h-20`), or `rows` lists each row's
+ * classes; `className` lays the rows out (default a column with `space-y-3`).
+ */
+export function LoadingBlock({
+  label = "Loading…",
+  rows = 3,
+  rowClassName = "h-20",
+  className = "space-y-3",
+}: {
+  label?: string;
+  rows?: number | string[];
+  rowClassName?: string;
+  className?: string;
+}) {
   return (
-    <div role="status" aria-live="polite" className="space-y-3">
+    <div role="status" aria-live="polite" className={className}>
       <span className="sr-only">{label}</span>
-      {Array.from({ length: rows }, (_, i) => (
-        <div key={i} className="h-20 animate-pulse rounded-xl bg-slate-200/70" />
+      {(typeof rows === "number" ? Array.from({ length: rows }, () => rowClassName) : rows).map((size, i) => (
+        <div key={i} className={`${size} animate-pulse rounded-xl bg-slate-200/70`} />
       ))}
     </div>
   );

@@ -8,10 +8,12 @@ import { useCatalog } from "../../lib/use-catalog";
 import { Badge } from "../../ui/badge";
 import { Card } from "../../ui/card";
 import { PageHeader } from "../../ui/page-header";
-import { ErrorState, LoadingBlock } from "../../ui/states";
+import { useBanner } from "../notices/use-banner";
+import { ErrorState } from "../../ui/states";
 import { UsageMeter } from "../../ui/usage-meter";
 import { FirstCall } from "./components/first-call";
 import { PeakSummary } from "./components/peak-summary";
+import { ChartsSkeleton, HistorySkeleton, UsagePageSkeleton } from "./components/usage-skeleton";
 import { useUsageHistory } from "./use-usage-history";
 import { useUsageOverview, type UsageOverviewData } from "./use-usage-overview";
 
@@ -33,7 +35,11 @@ const overPhrase = (l: { window: string }) => (l.window === "month" ? "for the b
  */
 export function UsagePage() {
   const overview = useUsageOverview();
-  if (overview.isPending) return <><PageHeader title="Usage" /><LoadingBlock /></>;
+  // The notice banner above the page (the portal's frame) arrives on its own request: until it has,
+  // only the heading is drawn, so the banner pushes down one line rather than the whole skeleton.
+  const banner = useBanner();
+  if (banner.isPending) return <UsagePageSkeleton headingOnly />;
+  if (overview.isPending) return <UsagePageSkeleton />;
   if (overview.isError) return <><PageHeader title="Usage" /><ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
   const data = overview.data;
   const mode = MODE_TEXT[data.account.enforcement];
@@ -134,7 +140,7 @@ function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
   return (
     <section aria-labelledby="history-heading" className="mt-8">
       <h2 id="history-heading" className="mb-3 text-lg font-semibold tracking-tight text-slate-900">History</h2>
-      {(history.isPending || (history.data?.hasCalls && catalog.isPending)) && <LoadingBlock rows={2} label="Loading your usage history…" />}
+      {(history.isPending || (history.data?.hasCalls && catalog.isPending)) && <HistorySkeleton />}
       {history.isError && <ErrorState title="We could not load your usage history" message={history.error.message} onRetry={() => history.refetch()} />}
       {history.data?.hasCalls && !catalog.data && catalog.isError && <ErrorState title="We could not load your usage history" message={catalog.error.message} onRetry={() => catalog.refetch()} />}
       {history.data && !history.data.hasCalls && <FirstCall demoApi={history.data.demoApi} />}
@@ -146,7 +152,7 @@ function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
               <section key={m.id} aria-labelledby={`history-${m.id}-heading`} className="space-y-3">
                 <h3 id={`history-${m.id}-heading`} className="text-base font-semibold text-slate-900">{m.unit}</h3>
                 {i === 0 && <PeakSummary history={history.data!} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />}
-                <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
+                <Suspense fallback={<ChartsSkeleton />}>
                   <UsageCharts history={{ ...history.data!, minutes: m.minutes, days: m.days, caps: m.caps }} catalog={catalog.data!} meter={m} />
                 </Suspense>
               </section>
@@ -154,7 +160,7 @@ function UsageHistorySection({ overview }: { overview: UsageOverviewData }) {
           ) : (
             <>
               <PeakSummary history={history.data} planName={overview.plan.name} caps={overview.plan.caps} enforcement={overview.account.enforcement} />
-              <Suspense fallback={<LoadingBlock rows={2} label="Loading charts…" />}>
+              <Suspense fallback={<ChartsSkeleton />}>
                 <UsageCharts history={history.data} catalog={catalog.data} />
               </Suspense>
             </>
