@@ -16,11 +16,24 @@ test.describe("customer portal pages", () => {
     await expect(minutes).toContainText("Your cap (60/min)");
     await expect(days).toContainText("Your cap (1,000/day)");
     // The bars are drawn (one SVG per chart), and the same numbers are there for screen readers.
-    await expect(days.locator("svg.recharts-surface")).toHaveCount(1);
-    await expect(days.locator(".recharts-bar-rectangle").first()).toBeAttached();
+    await expect(days.locator("svg.chart-surface")).toHaveCount(1);
+    await expect(days.locator(".chart-bar").first()).toBeAttached();
     await expect(days.getByRole("table")).toContainText("Would be throttled");
     await expect(days).toContainText(/30 of 30 days went over your cap of 1,000|\d+ of 30 days went over your cap of 1,000/);
     await expect(page.getByText("Make your first call")).toHaveCount(0);
+    // Every one of the 30 days had calls: at least one segment each.
+    const heights = await days.locator(".chart-bar").evaluateAll((els) => els.map((el) => Number(el.getAttribute("height"))));
+    expect(heights.length).toBeGreaterThanOrEqual(30);
+
+    // Pointing at a day names it and its numbers, with the cap it was counted against.
+    const surface = days.locator("svg.chart-surface");
+    await surface.scrollIntoViewIfNeeded();
+    const box = (await surface.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 20, box.y + box.height / 2);
+    await expect(days).toContainText(/Total\s*[\d,]+/);
+    await expect(days).toContainText(/Cap 1,000\/day · [\d.]+× the cap/);
+    await page.mouse.move(box.x + box.width / 2, box.y - 40);
+    await expect(days).not.toContainText(/Cap 1,000\/day ·/);
 
     await expectNoSeriousA11yViolations(page);
   });
@@ -29,7 +42,7 @@ test.describe("customer portal pages", () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await signInAsCustomer(page, "acc_demo_acme");
     const days = page.getByTestId("chart-days");
-    await expect(days.locator("svg.recharts-surface")).toBeVisible();
+    await expect(days.locator("svg.chart-surface")).toBeVisible();
     const box = await days.boundingBox();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(375);

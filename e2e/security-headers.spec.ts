@@ -48,8 +48,8 @@ test.describe("security headers in the browser", () => {
     await signInAsCustomer(page, "acc_demo_acme");
     await expect(page.getByRole("heading", { name: "Usage", level: 1 })).toBeVisible();
     const days = page.getByRole("figure", { name: "Last 30 days" });
-    await expect(days.locator("svg.recharts-surface")).toHaveCount(1);
-    await expect(days.locator(".recharts-bar-rectangle").first()).toBeAttached();
+    await expect(days.locator("svg.chart-surface")).toHaveCount(1);
+    await expect(days.locator(".chart-bar").first()).toBeAttached();
 
     for (const [path, heading] of [
       ["/plans", "Plans"],

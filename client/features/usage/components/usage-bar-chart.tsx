@@ -1,7 +1,7 @@
 import { useId } from "react";
-import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { formatCompact, formatCount } from "../../../lib/format";
-import { CAP_LINE_COLOR, SERIES, totalOf, type UsageCounts } from "./series";
+import { StackedBarChart } from "../../../ui/chart/stacked-bar-chart";
+import { CAP_LINE_COLOR, SERIES, type SeriesKey, totalOf, type UsageCounts } from "./series";
 
 export interface ChartPoint extends UsageCounts {
   /** Unix ms of the bucket's start. */
@@ -37,13 +37,14 @@ export interface UsageBarChartProps {
  * Stacked bars of calls per bucket, coloured by what happened to them, with the cap as a dashed line.
  * The SVG is hidden from assistive tech; a summary and a table carry the same numbers.
  */
+const startOf = (p: ChartPoint) => p.startMs;
+
 export function UsageBarChart(props: UsageBarChartProps) {
   const { points, cap, unit } = props;
   const titleId = useId();
   const summaryId = useId();
   const present = SERIES.filter((s) => ((s.key === "allowed" || s.key === "wouldThrottle") && points.some((p) => !p.note)) || points.some((p) => p[s.key] > 0));
   const isEmpty = points.every((p) => totalOf(p) === 0);
-  const byStart = new Map(points.map((p) => [p.startMs, p]));
   const rowsWithCalls = points.filter((p) => totalOf(p) > 0);
 
   return (
@@ -71,56 +72,17 @@ export function UsageBarChart(props: UsageBarChartProps) {
 
       <div className="relative px-2 pb-3 pt-4 sm:px-4">
         <div aria-hidden>
-          <BarChart
-            responsive
+          <StackedBarChart<ChartPoint, SeriesKey>
             data={points}
-            accessibilityLayer={false}
-            margin={{ top: 10, right: cap === null ? 24 : 40, bottom: 0, left: 0 }}
-            barCategoryGap="18%"
-            style={{ width: "100%", height: 224 }}
-          >
-            <CartesianGrid vertical={false} stroke="#e2e8f0" />
-            <XAxis
-              dataKey="startMs"
-              ticks={props.ticks}
-              tickFormatter={props.formatTick}
-              tickLine={false}
-              axisLine={{ stroke: "#cbd5e1" }}
-              tick={{ fill: "#475569", fontSize: 12 }}
-              interval={0}
-              minTickGap={4}
-            />
-            <YAxis
-              allowDecimals={false}
-              tickFormatter={formatCompact}
-              tickLine={false}
-              axisLine={false}
-              tick={{ fill: "#475569", fontSize: 12 }}
-              width={40}
-              domain={[0, "auto"]}
-            />
-            <Tooltip
-              cursor={{ fill: "#f1f5f9" }}
-              isAnimationActive={false}
-              content={({ active, label }) => {
-                const p = active ? byStart.get(Number(label)) : undefined;
-                return p ? <ChartTooltip point={p} heading={props.formatBucket(p.startMs)} cap={p.note ? null : cap} unit={unit} /> : null;
-              }}
-            />
-            {present.map((s) => (
-              <Bar key={s.key} dataKey={s.key} name={s.label} stackId="calls" fill={s.color} isAnimationActive={false} />
-            ))}
-            {cap !== null && (
-              <ReferenceLine
-                y={cap}
-                stroke={CAP_LINE_COLOR}
-                strokeDasharray="5 4"
-                strokeWidth={1.5}
-                ifOverflow="extendDomain"
-                label={{ value: "Cap", position: "right", fill: CAP_LINE_COLOR, fontSize: 11, fontWeight: 600 }}
-              />
-            )}
-          </BarChart>
+            series={present}
+            x={startOf}
+            height={224}
+            xTicks={props.ticks}
+            formatX={props.formatTick}
+            formatY={formatCompact}
+            rule={cap === null ? null : { y: cap, label: "Cap", color: CAP_LINE_COLOR }}
+            tooltip={(p) => <ChartTooltip point={p} heading={props.formatBucket(p.startMs)} cap={p.note ? null : cap} unit={unit} />}
+          />
         </div>
         {isEmpty && (
           <p className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-500" aria-hidden>
