@@ -38,6 +38,21 @@ test.describe("customer portal pages", () => {
     await expectNoSeriousA11yViolations(page);
   });
 
+  test("usage: the first numbers arrive with the page itself, then refresh on their own", async ({ page }) => {
+    const asked: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/trpc/")) asked.push(new URL(r.url()).pathname.replace("/trpc/", ""));
+    });
+    await signInAsCustomer(page, "acc_demo_acme");
+    await expect(page.getByRole("heading", { name: "Usage", level: 1 })).toBeVisible();
+    await expect(page.getByText("Calls per day (UTC)")).toBeVisible();
+    await expect(page.getByRole("figure", { name: "Last 30 days" }).locator(".chart-bar").first()).toBeAttached();
+    // Drawn from what index.html carried: neither the session nor the page's numbers were asked for.
+    expect(asked.filter((p) => /session\.me|usage\.|plans\.list|notices\.banner/.test(p))).toEqual([]);
+    // The live numbers still refresh (every 5 s) from there on.
+    await expect.poll(() => asked.some((p) => p.includes("usage.overview")), { timeout: 15_000 }).toBe(true);
+  });
+
   test("usage at phone width keeps the charts inside the screen", async ({ page }) => {
     await page.setViewportSize({ width: 375, height: 800 });
     await signInAsCustomer(page, "acc_demo_acme");

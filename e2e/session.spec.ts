@@ -1,11 +1,27 @@
+import type { Page } from "@playwright/test";
 import { expect, signInAsCustomer, test } from "./fixtures";
 
 const isSessionRead = (url: URL) => url.pathname.startsWith("/trpc/") && url.pathname.includes("session.me");
+
+/**
+ * The page as the server sends it when its database does not answer: index.html without the first
+ * reads it usually carries (server/http/initial-data.ts), so the portal asks for the session itself.
+ */
+async function pagesWithoutFirstReads(page: Page): Promise<void> {
+  await page.route("**/*", async (route) => {
+    if (route.request().resourceType() !== "document") return route.fallback();
+    const response = await route.fetch();
+    const body = (await response.text()).replace(/<script type="application\/json" id="headroom-initial-data">.*?<\/script>/s, "");
+    expect(body).not.toContain("headroom-initial-data");
+    await route.fulfill({ response, body });
+  });
+}
 
 test.describe("when the session cannot be read", () => {
   test("a 503 shows a retry state, not the sign-in page; Retry now recovers", async ({ page }) => {
     await signInAsCustomer(page, "acc_demo_fjord");
     await expect(page.getByRole("heading", { name: "Usage", level: 1 })).toBeVisible();
+    await pagesWithoutFirstReads(page);
     await page.route(isSessionRead, (route) => route.fulfill({ status: 503, contentType: "application/json", body: JSON.stringify({ error: { message: "Service unavailable", code: -32603, data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 503 } } }) }));
     await page.goto("/usage");
     const state = page.getByTestId("session-unavailable");
@@ -23,6 +39,7 @@ test.describe("when the session cannot be read", () => {
 
   test("it retries by itself once the server answers again", async ({ page }) => {
     await signInAsCustomer(page, "acc_demo_fjord");
+    await pagesWithoutFirstReads(page);
     await page.route(isSessionRead, (route) => route.fulfill({ status: 503, body: "" }));
     await page.goto("/keys");
     await expect(page.getByTestId("session-unavailable")).toBeVisible();

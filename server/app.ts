@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import expressStaticGzip from "express-static-gzip";
-import express, { type Express } from "express";
+import express, { type Express, type Request, type Response } from "express";
 import { createExpressMiddleware } from "@trpc/server/adapters/express";
 import { readSession } from "./auth/sign-in";
 import type { Deps } from "./deps";
@@ -12,6 +12,7 @@ import { clearedSessionCookie, readCookie, SESSION_COOKIE, sessionCookie } from 
 import { requireSameOriginJson } from "./http/same-origin";
 import { securityHeaders } from "./http/security-headers";
 import { brandedIndex } from "./http/spa-index";
+import { initialData, withInitialData } from "./http/initial-data";
 import { notFoundProblem } from "./http/problem";
 import { v1Routes } from "./http/v1";
 import { demoApi } from "./demo/demo-api";
@@ -103,25 +104,28 @@ export function createApp(deps: Deps): Express {
   app.use(authRoutes(deps));
   app.use(embedRoutes(deps));
 
+  /** Who is asking, for the portal's procedures: over /trpc, and for the first reads sent with index.html. */
+  const trpcContext = async (req: Request, res: Response): Promise<Context> => {
+    const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const session = sessionId ? await readSession(deps.db, deps.clock, sessionId, deps.config.SESSION_TTL_MINUTES * 60_000) : null;
+    return {
+      deps,
+      session,
+      sessionId,
+      requestId: String(res.getHeader("x-request-id")),
+      ip: req.ip ?? null,
+      userAgent: req.headers["user-agent"] ?? null,
+      clearSessionCookie: () => res.setHeader("set-cookie", clearedSessionCookie(deps.baseUrl().startsWith("https:"))),
+      startSession: (id, ttlMs) => res.setHeader("set-cookie", sessionCookie(id, { secure: deps.baseUrl().startsWith("https:"), maxAgeSeconds: Math.floor(ttlMs / 1000) })),
+    };
+  };
+
   app.use(
     "/trpc",
     requireSameOriginJson(deps.baseUrl),
     createExpressMiddleware({
       router: appRouter,
-      createContext: async ({ req, res }): Promise<Context> => {
-        const sessionId = readCookie(req.headers.cookie, SESSION_COOKIE);
-        const session = sessionId ? await readSession(deps.db, deps.clock, sessionId, deps.config.SESSION_TTL_MINUTES * 60_000) : null;
-        return {
-          deps,
-          session,
-          sessionId,
-          requestId: String(res.getHeader("x-request-id")),
-          ip: req.ip ?? null,
-          userAgent: req.headers["user-agent"] ?? null,
-          clearSessionCookie: () => res.setHeader("set-cookie", clearedSessionCookie(deps.baseUrl().startsWith("https:"))),
-          startSession: (id, ttlMs) => res.setHeader("set-cookie", sessionCookie(id, { secure: deps.baseUrl().startsWith("https:"), maxAgeSeconds: Math.floor(ttlMs / 1000) })),
-        };
-      },
+      createContext: ({ req, res }) => trpcContext(req, res),
     }),
   );
 
@@ -132,13 +136,23 @@ export function createApp(deps: Deps): Express {
   // browser accepts one (Vary: Accept-Encoding), else as built.
   app.use("/assets", expressStaticGzip(join(deps.clientDir, "assets"), { enableBrotli: true, orderPreference: ["br", "gzip"], index: false, serveStatic: { immutable: true, maxAge: "365d", fallthrough: false } }));
   app.use(express.static(deps.clientDir, { index: false, maxAge: "1h" }));
-  app.get("/{*splat}", (_req, res) => {
+  app.get("/{*splat}", async (req, res) => {
     if (!existsSync(indexHtml)) {
       res.status(503).type("text/plain").send("The portal has not been built yet. Run `npm run build` (npm start does it for you).");
       return;
     }
-    res.setHeader("cache-control", "no-cache");
-    res.type("html").send(brandedIndexHtml());
+    // The page's first reads travel with it (server/http/initial-data.ts). It then holds the
+    // account's own numbers: private (no shared cache keeps it) and asked again on every load.
+    // Without them (the database does not answer) it is sent as built, and the portal asks, and
+    // shows its retry state, itself.
+    let html = brandedIndexHtml();
+    try {
+      html = withInitialData(html, await initialData(req.path, await trpcContext(req, res)));
+    } catch (err) {
+      deps.logger.warn({ err, path: req.path }, "index.html sent without its first reads");
+    }
+    res.setHeader("cache-control", "private, no-cache");
+    res.type("html").send(html);
   });
   return app;
 }

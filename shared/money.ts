@@ -21,13 +21,19 @@ export function minorUnitDigits(currency: string): number {
 export function formatMoney(amountMinor: number, currency: string, locale = "en-US"): string {
   if (!Number.isInteger(amountMinor)) throw new RangeError(`amountMinor must be an integer, got ${amountMinor}`);
   const digits = minorUnitDigits(currency);
-  const major = amountMinor / 10 ** digits;
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency: currency.toUpperCase(),
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(major);
+  return moneyFormat(locale, currency.toUpperCase(), digits).format(amountMinor / 10 ** digits);
+}
+
+// An Intl.NumberFormat costs far more to build than to use: one per locale and currency.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+function moneyFormat(locale: string, code: string, digits: number): Intl.NumberFormat {
+  const key = `${locale}|${code}`;
+  let fmt = moneyFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.NumberFormat(locale, { style: "currency", currency: code, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    moneyFormats.set(key, fmt);
+  }
+  return fmt;
 }
 
 /** "$29.00/month" or "Free" for a zero price. */

@@ -4,7 +4,6 @@ import { NoticeBanner } from "../features/notices/components/notice-banner";
 import { SessionUnavailable } from "../features/session/session-unavailable";
 import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { Badge } from "../ui/badge";
-import { LoadingBlock } from "../ui/states";
 import { BrandFooter } from "./brand-footer";
 import { Logo } from "./logo";
 import { paths } from "./paths";
@@ -37,11 +36,14 @@ export function PortalLayout() {
   const [menuOpen, setMenuOpen] = useState(false);
   useEffect(() => setMenuOpen(false), [location.pathname]);
 
-  if (session.isPending) return <div className="mx-auto max-w-5xl p-8"><LoadingBlock /></div>;
+  // While the session is read the frame is drawn already, with the page (and its skeleton) inside:
+  // the page's reads left in the same batch as the session's (the routes' loaders), so nothing moves
+  // when they answer. Only the account's own corner waits for the session.
   if (sessionUnavailable(session)) return <SessionUnavailable session={session} />;
-  if (!session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
-  if (session.data.role === "operator") return <Navigate to={paths.console} replace />;
-  const { account, returnUrl } = session.data;
+  if (!session.isPending && !session.data) return <Navigate to={`${paths.signIn}?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+  if (session.data?.role === "operator") return <Navigate to={paths.console} replace />;
+  const account = session.data?.account ?? null;
+  const returnUrl = session.data?.returnUrl ?? null;
   const provider = providerName(returnUrl);
 
   const nav = (
@@ -64,7 +66,7 @@ export function PortalLayout() {
     </nav>
   );
 
-  const footer = (
+  const footer = account && (
     <div className="space-y-2 border-t border-slate-200 pt-4 text-sm">
       <div className="px-3">
         <p className="truncate font-medium text-slate-900" title={account.name}>{account.name}</p>

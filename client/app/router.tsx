@@ -8,6 +8,12 @@ import { SessionUnavailable } from "../features/session/session-unavailable";
 import { sessionUnavailable, useSession } from "../features/session/use-session";
 import { LoadingBlock } from "../ui/states";
 import { type TitleHandle, useRouteTitle } from "./document-title";
+import { prefetch, trpcOptions } from "../lib/trpc";
+import { sessionQuery } from "../features/session/use-session";
+import { bannerQuery } from "../features/notices/use-banner";
+import { usageOverviewQuery } from "../features/usage/use-usage-overview";
+import { usageHistoryQuery } from "../features/usage/use-usage-history";
+import { catalogQuery } from "../lib/use-catalog";
 
 /** "/" sends each visitor where they belong. */
 function Home() {
@@ -27,6 +33,26 @@ function Titled() {
 
 const title = (name: string): TitleHandle => ({ title: name });
 
+// Loaders start a page's reads while its code loads (they return at once; the pages' queries pick the
+// answers up from the cache): the session, the banner and the usage page's numbers leave in one batch.
+const sessionLoader = () => {
+  prefetch(sessionQuery(trpcOptions));
+  return null;
+};
+const portalLoader = () => {
+  prefetch(sessionQuery(trpcOptions));
+  prefetch(bannerQuery(trpcOptions));
+  return null;
+};
+const usageLoader = () => {
+  prefetch(usageOverviewQuery(trpcOptions));
+  prefetch(usageHistoryQuery(trpcOptions));
+  prefetch(catalogQuery(trpcOptions));
+  // The charts' own chunk, fetched beside the page's instead of after its data.
+  void import("../features/usage/components/usage-charts");
+  return null;
+};
+
 // Pages are code-split: the first page loads only its own code.
 const routes: RouteObject[] = [
   { path: "/", element: <Home />, errorElement: <RouteError /> },
@@ -34,10 +60,11 @@ const routes: RouteObject[] = [
   { path: paths.consoleSignIn, handle: { title: "Sign in", titleScope: "console" } satisfies TitleHandle, lazy: async () => ({ Component: (await import("../features/session/operator-sign-in-page")).OperatorSignInPage }), errorElement: <RouteError /> },
   {
     element: <PortalLayout />,
+    loader: portalLoader,
     handle: { titleScope: "account" } satisfies TitleHandle,
     errorElement: <RouteError />,
     children: [
-      { path: paths.usage, handle: title("Usage"), lazy: async () => ({ Component: (await import("../features/usage/usage-page")).UsagePage }) },
+      { path: paths.usage, handle: title("Usage"), loader: usageLoader, lazy: async () => ({ Component: (await import("../features/usage/usage-page")).UsagePage }) },
       { path: paths.plans, handle: title("Plans"), lazy: async () => ({ Component: (await import("../features/plans/plans-page")).PlansPage }) },
       { path: paths.planChange, handle: title("Change plan"), lazy: async () => ({ Component: (await import("../features/plans/plan-change-page")).PlanChangePage }) },
       { path: paths.keys, handle: title("API keys"), lazy: async () => ({ Component: (await import("../features/keys/keys-page")).KeysPage }) },
@@ -50,6 +77,7 @@ const routes: RouteObject[] = [
   {
     path: paths.console,
     element: <ConsoleLayout />,
+    loader: sessionLoader,
     handle: { titleScope: "console" } satisfies TitleHandle,
     errorElement: <RouteError />,
     children: consoleRoutes,

@@ -107,7 +107,8 @@ export function formatAgo(pastMs: number, nowMs: number): string {
   return formatDate(pastMs);
 }
 
+const compactFmt = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 /** "1.2k", "45k", "3.1M": short axis labels. */
 export function formatCompact(n: number): string {
-  return new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 }).format(n);
+  return compactFmt.format(n);
 }

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Catalog, type CatalogData } from "../../shared/catalog";
-import { useTRPC } from "./trpc";
+import { type Trpc, useTRPC } from "./trpc";
 
 // One Catalog per answer: every component reading the same answer gets the same instance, so
 // memoised values keyed on it hold across renders and across components.
@@ -24,6 +24,7 @@ export function catalogOf(data: CatalogData): Catalog {
  * catalog already loaded, so they show an error only when there is none.
  */
 export function useCatalog() {
-  const trpc = useTRPC();
-  return useQuery({ ...trpc.plans.list.queryOptions(), select: catalogOf, staleTime: 10 * 60_000 });
+  return useQuery({ ...catalogQuery(useTRPC()), select: catalogOf });
 }
+
+export const catalogQuery = (trpc: Trpc) => ({ ...trpc.plans.list.queryOptions(), staleTime: 10 * 60_000 });

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "../../lib/trpc";
+import { type Trpc, useTRPC } from "../../lib/trpc";
 
 /** While the session cannot be read, it is asked for again this often (and at once with "Retry now"). */
 export const SESSION_RETRY_MS = 5_000;
@@ -10,14 +10,18 @@ export const SESSION_RETRY_MS = 5_000;
  * retry state instead of sending a signed-in customer to the sign-in page, and the query keeps asking.
  */
 export function useSession() {
-  const trpc = useTRPC();
-  return useQuery({
+  return useQuery(sessionQuery(useTRPC()));
+}
+
+/** The session read's options, for the hook and for the route loaders that start it early. */
+export function sessionQuery(trpc: Trpc) {
+  return {
     ...trpc.session.me.queryOptions(),
     staleTime: 60_000,
     retry: 2,
-    retryDelay: (attempt) => 500 * 2 ** attempt,
-    refetchInterval: (query) => (query.state.status === "error" ? SESSION_RETRY_MS : false),
-  });
+    retryDelay: (attempt: number) => 500 * 2 ** attempt,
+    refetchInterval: (query: { state: { status: string } }) => (query.state.status === "error" ? SESSION_RETRY_MS : false),
+  };
 }
 
 export type SessionQuery = ReturnType<typeof useSession>;

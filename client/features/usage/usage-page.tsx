@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { lazy, Suspense, useDeferredValue } from "react";
 import { Link } from "react-router";
 import { formatIntervalPrice } from "../../../shared/billing-interval";
 import type { EnforcementMode } from "../../../shared/plans";
@@ -17,7 +17,7 @@ import { ChartsSkeleton, HistorySkeleton, UsagePageSkeleton } from "./components
 import { useUsageHistory } from "./use-usage-history";
 import { useUsageOverview, type UsageOverviewData } from "./use-usage-overview";
 
-// The charting library is the heaviest code of the portal: it loads after the meters are on screen.
+// The charts are their own chunk; the route's loader fetches it beside the page's (client/app/router.tsx).
 const UsageCharts = lazy(async () => ({ default: (await import("./components/usage-charts")).UsageCharts }));
 
 const MODE_TEXT: Record<EnforcementMode, { label: string; tone: "neutral" | "warn" | "bad"; text: string }> = {
@@ -35,13 +35,18 @@ const overPhrase = (l: { window: string }) => (l.window === "month" ? "for the b
  */
 export function UsagePage() {
   const overview = useUsageOverview();
+  // The page is drawn from a deferred copy of the answer: when it arrives (or refreshes), React draws
+  // the meters, the charts and their tables in slices it can interrupt rather than in one long task,
+  // so a phone's main thread is never blocked for the whole page (Lighthouse's TBT).
+  const data = useDeferredValue(overview.data);
   // The notice banner above the page (the portal's frame) arrives on its own request: until it has,
   // only the heading is drawn, so the banner pushes down one line rather than the whole skeleton.
   const banner = useBanner();
   if (banner.isPending) return <UsagePageSkeleton headingOnly />;
-  if (overview.isPending) return <UsagePageSkeleton />;
-  if (overview.isError) return <><PageHeader title="Usage" /><ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
-  const data = overview.data;
+  if (data === undefined) {
+    if (overview.isError) return <><PageHeader title="Usage" /><ErrorState message={overview.error.message} onRetry={() => overview.refetch()} /></>;
+    return <UsagePageSkeleton />;
+  }
   const mode = MODE_TEXT[data.account.enforcement];
   const over = data.limits.filter((l) => l.state === "over");
   const today = data.today;
