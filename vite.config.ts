@@ -13,6 +13,8 @@ export default defineConfig({
     outDir: "../dist/client",
     emptyOutDir: true,
     sourcemap: false,
+    // .vite/manifest.json: which chunks each page needs, for the server's modulepreload hints (server/http/route-preloads.ts).
+    manifest: true,
   },
   server: {
     port: 5173,
