@@ -9,8 +9,9 @@ const INITIAL_DATA_ELEMENT_ID = "headroom-initial-data";
  * They count as fresh from now (the server's clock is not the browser's); the block is read once and
  * removed, so nothing later mistakes it for current.
  */
-export function hydrateInitialData(queryClient: QueryClient, doc: Document = document): void {
-  const element = doc.getElementById(INITIAL_DATA_ELEMENT_ID);
+export function hydrateInitialData(queryClient: QueryClient, doc: Document | undefined = globalThis.document): void {
+  // No document (the client's modules imported by unit tests under Node): nothing to read.
+  const element = doc?.getElementById(INITIAL_DATA_ELEMENT_ID);
   if (!element) return;
   element.remove();
   let state: DehydratedState;
