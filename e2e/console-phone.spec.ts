@@ -162,15 +162,15 @@ test.describe("the console on a phone", () => {
     await open(page, "/console/metrics", "metrics");
 
     const calls = page.getByTestId("chart-calls");
-    await expect(calls.locator(".recharts-bar-rectangle").first()).toBeVisible();
+    await expect(calls.locator(".chart-bar").first()).toBeVisible();
     // The over-cap panel has bars of its own, tall enough to see (the demo's Starter accounts go over every day).
     const overCap = page.getByTestId("chart-calls-over-cap");
-    await expect(overCap.locator(".recharts-bar-rectangle").first()).toBeVisible();
-    const tallest = Math.max(...(await overCap.locator(".recharts-bar-rectangle path").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height))));
+    await expect(overCap.locator(".chart-bar").first()).toBeVisible();
+    const tallest = Math.max(...(await overCap.locator(".chart-bar").evaluateAll((els) => els.map((el) => el.getBoundingClientRect().height))));
     expect(tallest).toBeGreaterThan(40);
 
     for (const chart of [calls, overCap]) {
-      const ticks = await chart.locator(".recharts-xAxis-tick-labels").first().locator(".recharts-cartesian-axis-tick-value").evaluateAll((els) => els.map((el) => el.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right })).sort((a, b) => a.left - b.left));
+      const ticks = await chart.locator("svg.chart-surface").first().locator(".chart-x-tick").evaluateAll((els) => els.map((el) => el.getBoundingClientRect()).map((r) => ({ left: r.left, right: r.right })).sort((a, b) => a.left - b.left));
       expect(ticks.length).toBeGreaterThan(1);
       for (let i = 1; i < ticks.length; i++) expect(ticks[i]!.left, "day labels overlap").toBeGreaterThanOrEqual(ticks[i - 1]!.right);
       for (const t of ticks) expect(t.right).toBeLessThanOrEqual(WIDTH);

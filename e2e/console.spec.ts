@@ -78,7 +78,7 @@ test.describe("operator console", () => {
     await page.goto("/console/accounts/acc_demo_acme");
     await expect(page.getByRole("heading", { name: "Acme Analytics", level: 1 })).toBeVisible();
     const days = page.getByRole("figure", { name: "Last 30 days" });
-    await expect(days.locator("svg.recharts-surface")).toHaveCount(1);
+    await expect(days.locator("svg.chart-surface")).toHaveCount(1);
     await expect(days).toContainText("Your cap (1,000/day)");
     await expect(page.getByTestId("meter-day")).toContainText("/ 1,000");
     // Which notices exist depends on the hour (the demo's batch runs at 02:00 UTC); sustained overuse is there all day.
@@ -340,8 +340,8 @@ test.describe("operator console", () => {
     for (const tile of ["tile-revenue", "tile-calls", "tile-upgrade-rate", "tile-billing-errors", "tile-nps"]) await expect(page.getByTestId(tile)).toBeVisible();
     await expect(page.getByTestId("tile-upgrade-rate")).toContainText(`of ${count(m.funnel.notified)} notified accounts`);
     // All calls, and the calls over a cap on their own scale.
-    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.recharts-surface")).toHaveCount(2);
-    await expect(page.getByTestId("chart-calls-over-cap").locator("svg.recharts-surface")).toHaveCount(1);
+    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.chart-surface")).toHaveCount(2);
+    await expect(page.getByTestId("chart-calls-over-cap").locator("svg.chart-surface")).toHaveCount(1);
     await expect(page.getByRole("figure", { name: "MRR and revenue by plan" })).toBeVisible();
     await expect(page.getByTestId("notices-by-kind")).toContainText(/Cap reached|Sustained overuse/);
     await page.screenshot({ path: `${SHOTS}/console-metrics.png`, fullPage: true });

@@ -33,7 +33,8 @@ test.describe("pricing experiment", () => {
     await expect(page.getByTestId("guardrail-support_response")).toContainText("Holding");
     await expect(page.getByTestId("guardrail-bill_doubled")).toContainText("Broken");
     await expect(page.getByTestId("rollback-advised")).toBeVisible();
-    await expect(page.getByTestId("series-calls_per_day").locator("svg.recharts-surface")).toHaveCount(1);
+    await expect(page.getByTestId("series-calls_per_day").locator("svg.chart-surface")).toHaveCount(1);
+    await expect(page.getByTestId("series-calls_per_day").locator("path.chart-line")).toHaveCount(1);
     await page.screenshot({ path: `${SHOTS}/console-experiment.png`, fullPage: true });
     await expectNoSeriousA11yViolations(page);
 

@@ -81,7 +81,7 @@ test.describe("security headers in the browser", () => {
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     }
     await page.goto("/console/metrics");
-    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.recharts-surface")).toHaveCount(2); // all calls, and the calls over a cap on their own scale
+    await expect(page.getByRole("figure", { name: "API calls per day" }).locator("svg.chart-surface")).toHaveCount(2); // all calls, and the calls over a cap on their own scale
     expect(violations).toEqual([]);
   });
 

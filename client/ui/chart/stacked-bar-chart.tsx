@@ -1,10 +1,7 @@
-import { AxisBottom, AxisLeft } from "@visx/axis";
-import { GridRows } from "@visx/grid";
-import { Group } from "@visx/group";
-import { useParentSize } from "@visx/responsive";
 import { scaleBand, scaleLinear } from "@visx/scale";
 import { BarStack, Line } from "@visx/shape";
 import { type ReactNode, useMemo, useState } from "react";
+import { ChartFrame, ChartTip, fittingXTicks, useChartBox } from "./chart-frame";
 
 /** One stacked series: its field in the data, and its colour. */
 export interface BarSeries<K extends string> {
@@ -21,15 +18,22 @@ export interface ChartRule {
 
 export interface StackedBarChartProps<D extends Record<K, number>, K extends string> {
   data: readonly D[];
-  /** Bottom to top. A single series draws plain bars. */
+  /** Bottom to top. A single series draws plain bars; a negative value draws down from zero. */
   series: readonly BarSeries<K>[];
   /** The bucket a datum stands for (unique per datum: a start time, a day). */
   x: (d: D) => number;
   height: number;
-  /** Which buckets get a label under the axis (a subset of `x` of the data; all when absent). */
+  /**
+   * Which buckets get a label under the axis (a subset of `x` of the data). When absent, as many as
+   * fit at the chart's width without overlapping: every k-th bucket back from the latest, the first too when it fits.
+   */
   xTicks?: readonly number[];
   formatX: (x: number) => string;
   formatY: (y: number) => string;
+  /** The y axis from and to these values (e.g. −100 to 100 for a score) instead of from zero to the tallest bar. */
+  yDomain?: readonly [number, number];
+  /** The y values labelled and gridded; whole numbers from the scale's own ticks when absent. */
+  yTicks?: readonly number[];
   /** Drawn over the bars; the y axis grows to show it. */
   rule?: ChartRule | null;
   /** The box shown while the pointer is over a bucket (or a finger taps one); none when absent. */
@@ -40,8 +44,6 @@ export interface StackedBarChartProps<D extends Record<K, number>, K extends str
   margin?: Partial<{ top: number; right: number; bottom: number; left: number }>;
 }
 
-const AXIS_TEXT = { fill: "#475569", fontSize: 12 } as const;
-
 /**
  * Stacked bars drawn as plain SVG from d3 scales (visx): no animation, one render per data or width
  * change. The SVG says nothing to assistive tech on its own; callers wrap it in a figure with a
@@ -49,8 +51,8 @@ const AXIS_TEXT = { fill: "#475569", fontSize: 12 } as const;
  * (the svg), `chart-bar` (one segment of a bar), `chart-x-tick` (a label under the axis).
  */
 export function StackedBarChart<D extends Record<K, number>, K extends string>(props: StackedBarChartProps<D, K>) {
-  const { data, series, x, height, rule = null, tooltip, gap = 0.18 } = props;
-  const { parentRef, width } = useParentSize({ debounceTime: 30, initialSize: { width: 0, height } });
+  const { data, series, x, height, rule = null, tooltip, gap = 0.18, yDomain, formatX } = props;
+  const { parentRef, width, font } = useChartBox(height);
   const [hover, setHover] = useState<number | null>(null);
   const margin = { top: 10, right: rule ? 40 : 12, bottom: 26, left: 44, ...props.margin };
   const innerW = Math.max(0, width - margin.left - margin.right);
@@ -60,11 +62,22 @@ export function StackedBarChart<D extends Record<K, number>, K extends string>(p
   const colorOf = useMemo(() => new Map(series.map((s) => [s.key, s.color])), [series]);
   const xScale = useMemo(() => scaleBand<number>({ domain: data.map(x), range: [0, innerW], paddingInner: gap, paddingOuter: gap / 2 }), [data, x, innerW, gap]);
   const yScale = useMemo(() => {
-    const top = Math.max(1, rule?.y ?? 0, ...data.map((d) => keys.reduce((s, k) => s + d[k], 0)));
-    return scaleLinear<number>({ domain: [0, top], range: [innerH, 0], nice: 4 });
-  }, [data, keys, rule, innerH]);
+    if (yDomain) return scaleLinear<number>({ domain: [Math.min(yDomain[0], rule?.y ?? 0), Math.max(yDomain[1], rule?.y ?? 0)], range: [innerH, 0] });
+    const top = Math.max(1, rule?.y ?? 0, ...data.map((d) => keys.reduce((s, k) => s + Math.max(0, d[k]), 0)));
+    const bottom = Math.min(0, ...data.map((d) => keys.reduce((s, k) => s + Math.min(0, d[k]), 0)));
+    return scaleLinear<number>({ domain: [bottom, top], range: [innerH, 0], nice: 4 });
+  }, [data, keys, rule, innerH, yDomain]);
   // Whole numbers only: counts and cents are never fractional.
-  const yTicks = yScale.ticks(4).filter((t) => Number.isInteger(t));
+  const yTicks = props.yTicks ?? yScale.ticks(4).filter((t) => Number.isInteger(t));
+  const marginLeft = margin.left;
+  const marginRight = margin.right;
+  const xTicks = useMemo(() => {
+    if (props.xTicks) return props.xTicks;
+    if (innerW === 0) return [];
+    const centre = (v: number) => (xScale(v) ?? 0) + xScale.bandwidth() / 2;
+    return fittingXTicks(data.map(x), centre, formatX, [-marginLeft, innerW + marginRight], font());
+    // Not a dependency: `font` reads the page's style, the same from one render to the next.
+  }, [props.xTicks, data, x, xScale, formatX, innerW, marginLeft, marginRight]);
 
   const step = xScale.step();
   const first = data.length > 0 ? (xScale(x(data[0]!)) ?? 0) : 0;
@@ -78,14 +91,13 @@ export function StackedBarChart<D extends Record<K, number>, K extends string>(p
         <svg
           width={width}
           height={height}
-          className="chart-surface block touch-pan-y"
+          className="chart-surface absolute left-0 top-0 block touch-pan-y"
           onPointerMove={tooltip && data.length > 0 ? (e) => setHover(indexAt(e.clientX - e.currentTarget.getBoundingClientRect().left)) : undefined}
           onPointerLeave={tooltip ? () => setHover(null) : undefined}
         >
-          <Group left={margin.left} top={margin.top}>
-            <GridRows scale={yScale} width={innerW} tickValues={yTicks} stroke="#e2e8f0" />
+          <ChartFrame margin={margin} innerW={innerW} innerH={innerH} xScale={xScale} yScale={yScale} xTicks={xTicks} yTicks={yTicks} formatX={formatX} formatY={props.formatY}>
             {hovered && <rect x={hoverX - (step * gap) / 2} y={0} width={step} height={innerH} fill="#f1f5f9" />}
-            <BarStack<D, K> data={data as D[]} keys={keys as K[]} x={x} xScale={xScale} yScale={yScale} color={(k) => colorOf.get(k) ?? "#94a3b8"}>
+            <BarStack<D, K> data={data as D[]} keys={keys as K[]} x={x} xScale={xScale} yScale={yScale} offset="diverging" color={(k) => colorOf.get(k) ?? "#94a3b8"}>
               {(stacks) =>
                 stacks.flatMap((stack) =>
                   stack.bars
@@ -102,27 +114,13 @@ export function StackedBarChart<D extends Record<K, number>, K extends string>(p
                 </text>
               </>
             )}
-            <AxisLeft scale={yScale} tickValues={yTicks} tickFormat={(v) => props.formatY(Number(v))} hideAxisLine hideTicks tickLabelProps={{ ...AXIS_TEXT, textAnchor: "end", dx: -4, dy: "0.32em" }} />
-            <AxisBottom
-              top={innerH}
-              scale={xScale}
-              tickValues={props.xTicks ? [...props.xTicks] : undefined}
-              tickFormat={(v) => props.formatX(Number(v))}
-              stroke="#cbd5e1"
-              hideTicks
-              tickClassName="chart-x-tick"
-              tickLabelProps={{ ...AXIS_TEXT, textAnchor: "middle", dy: 4 }}
-            />
-          </Group>
+          </ChartFrame>
         </svg>
       )}
       {tooltip && hovered && (
-        <div
-          className="pointer-events-none absolute top-2 z-10"
-          style={hoverX + margin.left < width / 2 ? { left: margin.left + hoverX + xScale.bandwidth() + 8 } : { right: width - margin.left - hoverX + 8 }}
-        >
+        <ChartTip x0={margin.left + hoverX} x1={margin.left + hoverX + xScale.bandwidth()} width={width}>
           {tooltip(hovered)}
-        </div>
+        </ChartTip>
       )}
     </div>
   );

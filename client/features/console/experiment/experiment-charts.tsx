@@ -1,11 +1,9 @@
-import { Area, CartesianGrid, ComposedChart, Line, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import { METRIC_IDS, METRICS, type MetricId } from "../../../../shared/experiment/metrics";
 import { formatMetricValue, formatTarget } from "../../../../shared/experiment/report";
 import { formatDayShort } from "../../../lib/format";
+import { LineBandChart } from "../../../ui/chart/line-band-chart";
 import { formatDateUtc } from "../lib/format";
 import type { ExperimentData } from "./experiment-text";
-
-const axis = { tickLine: false, tick: { fill: "#475569", fontSize: 11 } } as const;
 
 /**
  * One small chart per metric the criteria use: the value at the end of each day, its confidence
@@ -30,7 +28,8 @@ function MetricChart({ metric, data }: { metric: MetricId; data: ExperimentData 
   const scale = info.unit === "ratio" ? 100 : info.unit === "money_per_month" ? 0.01 : 1;
   const points = card.series.map((d) => {
     const v = d.metrics[metric];
-    return { day: d.dayMs, value: v.value === null ? null : v.value * scale, band: v.low === null || v.high === null ? null : [v.low * scale, v.high * scale] };
+    const band: [number, number] | null = v.low === null || v.high === null ? null : [v.low * scale, v.high * scale];
+    return { day: d.dayMs, value: v.value === null ? null : v.value * scale, band };
   });
   const targets = card.criteria.filter((c) => c.metric === metric);
   const fmt = (v: number | null) => (v === null ? "–" : formatMetricValue(metric, v / scale, card.currency));
@@ -44,29 +43,23 @@ function MetricChart({ metric, data }: { metric: MetricId; data: ExperimentData 
         </p>
       </figcaption>
       <div className="px-1 pb-2 pt-3" aria-hidden>
-        <ComposedChart responsive data={points} accessibilityLayer={false} margin={{ top: 6, right: 12, bottom: 0, left: 0 }} style={{ width: "100%", height: 180 }}>
-          <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="day" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} minTickGap={16} {...axis} />
-          <YAxis width={56} axisLine={false} tickFormatter={(v: number) => (info.unit === "ratio" ? `${v}%` : info.unit === "money_per_month" ? `$${Intl.NumberFormat("en-US", { notation: "compact" }).format(v)}` : Intl.NumberFormat("en-US", { notation: "compact" }).format(v))} {...axis} />
-          <Tooltip
-            isAnimationActive={false}
-            content={({ active, label }) => {
-              const p = active ? points.find((x) => x.day === Number(label)) : undefined;
-              return p ? (
-                <div className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg">
-                  <p className="font-semibold text-slate-900">{formatDateUtc(p.day)}</p>
-                  <p>Value: {fmt(p.value)}</p>
-                  <p>Interval: {p.band ? `${fmt(p.band[0]!)} – ${fmt(p.band[1]!)}` : "–"}</p>
-                </div>
-              ) : null;
-            }}
-          />
-          <Area dataKey="band" stroke="none" fill="#c7d2fe" fillOpacity={0.6} isAnimationActive={false} connectNulls />
-          <Line dataKey="value" stroke="#4f46e5" strokeWidth={2} dot={{ r: 2 }} isAnimationActive={false} connectNulls />
-          {targets.map((t, i) => (
-            <ReferenceLine key={i} y={t.threshold * scale} stroke={t.kind === "success" ? "#059669" : "#e11d48"} strokeDasharray="5 4" ifOverflow="extendDomain" />
-          ))}
-        </ComposedChart>
+        <LineBandChart
+          data={points}
+          x={(p) => p.day}
+          y={(p) => p.value}
+          band={(p) => p.band}
+          rules={targets.map((t) => ({ y: t.threshold * scale, color: t.kind === "success" ? "#059669" : "#e11d48" }))}
+          height={180}
+          formatX={formatDayShort}
+          formatY={(v) => (info.unit === "ratio" ? `${v}%` : info.unit === "money_per_month" ? `$${Intl.NumberFormat("en-US", { notation: "compact" }).format(v)}` : Intl.NumberFormat("en-US", { notation: "compact" }).format(v))}
+          tooltip={(p) => (
+            <div className="rounded-lg border border-slate-200 bg-white px-3 py-2 text-xs shadow-lg">
+              <p className="font-semibold text-slate-900">{formatDateUtc(p.day)}</p>
+              <p>Value: {fmt(p.value)}</p>
+              <p>Interval: {p.band ? `${fmt(p.band[0]!)} – ${fmt(p.band[1]!)}` : "–"}</p>
+            </div>
+          )}
+        />
       </div>
       <div className="sr-only">
         <table>

@@ -18,7 +18,7 @@ import { TrailSection } from "./trail-section";
 import { useExperiment, useExperiments } from "./use-experiment";
 import { useEndExperiment } from "./use-save-experiment";
 
-// recharts loads after the scorecard is on screen.
+// The charts load after the scorecard is on screen.
 const SeriesCharts = lazy(async () => ({ default: (await import("./experiment-charts")).SeriesCharts }));
 
 const VERDICT_TONE: Record<string, Tone> = { met: "good", not_met: "bad", undecided: "neutral" };

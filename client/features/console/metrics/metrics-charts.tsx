@@ -1,17 +1,16 @@
 import { useId, type ReactNode } from "react";
-import { Bar, BarChart, CartesianGrid, ReferenceLine, Tooltip, XAxis, YAxis } from "recharts";
 import type { Catalog } from "../../../../shared/catalog";
 import { formatMoney } from "../../../../shared/money";
 import { formatCompact, formatCount, formatDayShort } from "../../../lib/format";
+import { StackedBarChart } from "../../../ui/chart/stacked-bar-chart";
 import type { MetricsData } from "../console-data";
 import { formatDateUtc } from "../lib/format";
 
-interface Series {
-  key: string;
+interface Series<K extends string = string> {
+  key: K;
   label: string;
   color: string;
 }
-
 
 /**
  * A chart as a figure: a title, a legend, the SVG (hidden from assistive tech) and a table with the
@@ -89,38 +88,34 @@ function TooltipBox({ heading, lines }: { heading: string; lines: Array<{ label:
   );
 }
 
-const axis = { tickLine: false, tick: { fill: "#475569", fontSize: 12 } } as const;
-/** Day ticks that never overlap: recharts drops the ones that would collide at this width, keeping the first and last. */
-const dayTicks = { interval: "preserveStartEnd", minTickGap: 14 } as const;
+type CallKey = "within" | "wouldThrottle" | "throttled";
 
-const CALL_SERIES: Series[] = [
+const CALL_SERIES: Series<CallKey>[] = [
   { key: "within", label: "Served within cap", color: "#6366f1" },
   { key: "wouldThrottle", label: "Would throttle (served)", color: "#f59e0b" },
   { key: "throttled", label: "Throttled (refused)", color: "#e11d48" },
 ];
 
-type CallPoint = { dayMs: number; within: number; wouldThrottle: number; throttled: number };
+type CallPoint = Record<CallKey, number> & { dayMs: number };
 
-/** Stacked bars of calls per UTC day, for the series given; each chart has its own scale. */
-function CallBars({ points, series, height }: { points: CallPoint[]; series: Series[]; height: number }) {
-  const byDay = new Map(points.map((p) => [p.dayMs, p]));
+const dayOf = (p: CallPoint) => p.dayMs;
+
+/**
+ * Stacked bars of calls per UTC day, for the series given; each chart has its own scale. Day labels
+ * never overlap: the chart keeps as many as fit at its width.
+ */
+function CallBars({ points, series, height }: { points: CallPoint[]; series: Series<CallKey>[]; height: number }) {
   return (
-    <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="15%" style={{ width: "100%", height }}>
-      <CartesianGrid vertical={false} stroke="#e2e8f0" />
-      <XAxis dataKey="dayMs" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} {...dayTicks} {...axis} />
-      <YAxis tickFormatter={formatCompact} axisLine={false} width={44} allowDecimals={false} {...axis} />
-      <Tooltip
-        cursor={{ fill: "#f1f5f9" }}
-        isAnimationActive={false}
-        content={({ active, label }) => {
-          const p = active ? byDay.get(Number(label)) : undefined;
-          return p ? <TooltipBox heading={formatDateUtc(p.dayMs)} lines={CALL_SERIES.map((s) => ({ label: s.label, value: formatCount(p[s.key as "within"]), color: s.color }))} /> : null;
-        }}
-      />
-      {series.map((s) => (
-        <Bar key={s.key} dataKey={s.key} stackId="calls" fill={s.color} isAnimationActive={false} />
-      ))}
-    </BarChart>
+    <StackedBarChart<CallPoint, CallKey>
+      data={points}
+      series={series}
+      x={dayOf}
+      height={height}
+      formatX={formatDayShort}
+      formatY={formatCompact}
+      gap={0.15}
+      tooltip={(p) => <TooltipBox heading={formatDateUtc(p.dayMs)} lines={CALL_SERIES.map((s) => ({ label: s.label, value: formatCount(p[s.key]), color: s.color }))} />}
+    />
   );
 }
 
@@ -213,34 +208,37 @@ export function RevenueChart({ metrics, catalog }: { metrics: MetricsData; catal
   );
 }
 
+/** A week's bar: `nps` is drawn (0 without answers), `score` is what the week scored, if anything. */
+type NpsPoint = { weekStartMs: number; nps: number; score: number | null; answers: number };
+
+const NPS_SERIES: Series<"nps">[] = [{ key: "nps", label: "NPS (−100 to 100)", color: "#0f766e" }];
+const weekOf = (p: NpsPoint) => p.weekStartMs;
+
 /** Net Promoter Score per week (−100 to 100); weeks without answers have no bar. */
 export function NpsChart({ satisfaction }: { satisfaction: MetricsData["satisfaction"] }) {
-  const points = satisfaction.weeks.map((w) => ({ weekStartMs: w.weekStartMs, nps: w.nps, answers: w.answers }));
-  const byWeek = new Map(points.map((p) => [p.weekStartMs, p]));
+  // A week without answers has no score and draws no bar.
+  const points: NpsPoint[] = satisfaction.weeks.map((w) => ({ weekStartMs: w.weekStartMs, nps: w.nps ?? 0, score: w.nps, answers: w.answers }));
   return (
     <ChartFigure
       title="Satisfaction (NPS) per week"
       subtitle={satisfaction.overall === null ? "No answers in this range" : `Overall ${satisfaction.overall} from ${formatCount(satisfaction.answers)} ${satisfaction.answers === 1 ? "answer" : "answers"} · weeks start on UTC days`}
-      series={[{ key: "nps", label: "NPS (−100 to 100)", color: "#0f766e" }]}
+      series={NPS_SERIES}
       testId="chart-nps"
-      table={{ head: ["Week from", "NPS", "Answers"], rows: points.map((p) => ({ key: p.weekStartMs, cells: [formatDateUtc(p.weekStartMs), p.nps === null ? "no answers" : String(p.nps), formatCount(p.answers)] })) }}
+      table={{ head: ["Week from", "NPS", "Answers"], rows: points.map((p) => ({ key: p.weekStartMs, cells: [formatDateUtc(p.weekStartMs), p.score === null ? "no answers" : String(p.score), formatCount(p.answers)] })) }}
     >
       <div className="relative">
-        <BarChart responsive data={points} accessibilityLayer={false} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="30%" style={{ width: "100%", height: 200 }}>
-          <CartesianGrid vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="weekStartMs" tickFormatter={formatDayShort} axisLine={{ stroke: "#cbd5e1" }} {...dayTicks} {...axis} />
-          <YAxis domain={[-100, 100]} ticks={[-100, -50, 0, 50, 100]} axisLine={false} width={40} {...axis} />
-          <ReferenceLine y={0} stroke="#64748b" />
-          <Tooltip
-            cursor={{ fill: "#f1f5f9" }}
-            isAnimationActive={false}
-            content={({ active, label }) => {
-              const p = active ? byWeek.get(Number(label)) : undefined;
-              return p ? <TooltipBox heading={`Week from ${formatDateUtc(p.weekStartMs)}`} lines={[{ label: "NPS", value: p.nps === null ? "no answers" : String(p.nps) }, { label: "Answers", value: formatCount(p.answers) }]} /> : null;
-            }}
-          />
-          <Bar dataKey="nps" fill="#0f766e" isAnimationActive={false} />
-        </BarChart>
+        <StackedBarChart<NpsPoint, "nps">
+          data={points}
+          series={NPS_SERIES}
+          x={weekOf}
+          height={200}
+          formatX={formatDayShort}
+          formatY={String}
+          yDomain={[-100, 100]}
+          yTicks={[-100, -50, 0, 50, 100]}
+          gap={0.3}
+          tooltip={(p) => <TooltipBox heading={`Week from ${formatDateUtc(p.weekStartMs)}`} lines={[{ label: "NPS", value: p.score === null ? "no answers" : String(p.score) }, { label: "Answers", value: formatCount(p.answers) }]} />}
+        />
         {satisfaction.answers === 0 && (
           <p className="pointer-events-none absolute inset-0 flex items-center justify-center text-sm text-slate-600">
             <span className="rounded-md bg-white/90 px-2 py-1">No answers yet: customers are asked after a plan change</span>

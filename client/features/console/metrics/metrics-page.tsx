@@ -15,7 +15,7 @@ import { formatDateUtc, formatDuration, formatPercent, noticeKindLabel } from ".
 import { rangeLabel, useDaysRange } from "../lib/range";
 import { useMetrics } from "./use-metrics";
 
-// recharts is the heaviest part of the console; it loads after the figures are on screen.
+// The charts load after the figures are on screen.
 const Charts = {
   Calls: lazy(async () => ({ default: (await import("./metrics-charts")).CallsChart })),
   Revenue: lazy(async () => ({ default: (await import("./metrics-charts")).RevenueChart })),
