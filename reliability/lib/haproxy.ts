@@ -7,17 +7,23 @@ import { freePort, waitForPort } from "./ports";
  * The load balancer's configuration, as docs/deploy.md shows it: round robin over the `web`
  * instances, each checked on /healthz every half second (two failures take it out, two successes
  * bring it back), keep-alive to the clients, and a request that could not be sent to one instance
- * (connection refused) sent to another.
+ * (connection refused) sent to another. A check may take 3 s: without `timeout check` HAProxy gives it
+ * `inter` (500 ms), less than /healthz may wait for the database (HEALTH_DATABASE_WAIT_MS) or than a
+ * busy machine takes to answer, and a slow database or a busy moment would take every instance out.
+ * With `logAbnormal` (the suite's), failed requests and server state changes are logged to stderr.
  */
-export function haproxyConfig(opts: { bindPort: number; servers: Array<{ name: string; port: number }> }): string {
+export function haproxyConfig(opts: { bindPort: number; servers: Array<{ name: string; port: number }>; logAbnormal?: boolean }): string {
   return [
     "global",
     "  maxconn 4096",
+    ...(opts.logAbnormal ? ["  log stderr format raw local0"] : []),
     "defaults",
     "  mode http",
+    ...(opts.logAbnormal ? ["  log global", "  option httplog", "  option dontlog-normal"] : []),
     "  timeout connect 2s",
     "  timeout client 30s",
     "  timeout server 30s",
+    "  timeout check 3s",
     "  retries 2",
     "  option redispatch",
     "frontend headroom",
@@ -50,7 +56,7 @@ export class HaProxy {
   static async start(dir: string, servers: Array<{ name: string; port: number }>): Promise<HaProxy> {
     const port = await freePort();
     const file = join(dir, "haproxy.cfg");
-    writeFileSync(file, haproxyConfig({ bindPort: port, servers }));
+    writeFileSync(file, haproxyConfig({ bindPort: port, servers, logAbnormal: true }));
     const proc = spawn(BINARY, ["-db", "-f", file], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     proc.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
