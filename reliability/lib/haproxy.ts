@@ -10,6 +10,9 @@ import { freePort, waitForPort } from "./ports";
  * (connection refused) sent to another. A check may take 3 s: without `timeout check` HAProxy gives it
  * `inter` (500 ms), less than /healthz may wait for the database (HEALTH_DATABASE_WAIT_MS) or than a
  * busy machine takes to answer, and a slow database or a busy moment would take every instance out.
+ * An instance's `Keep-Alive: timeout=65` is about its own connection to the balancer: passed on, a
+ * client that honours it (Node's fetch does) would keep an idle connection to the balancer past the
+ * 30 s after which HAProxy closes it, and send a request on it as it closes; the header is dropped.
  * With `logAbnormal` (the suite's), failed requests and server state changes are logged to stderr.
  */
 export function haproxyConfig(opts: { bindPort: number; servers: Array<{ name: string; port: number }>; logAbnormal?: boolean }): string {
@@ -34,6 +37,7 @@ export function haproxyConfig(opts: { bindPort: number; servers: Array<{ name: s
     "  option httpchk GET /healthz",
     "  http-check expect status 200",
     "  default-server inter 500ms fall 2 rise 2",
+    "  http-response del-header keep-alive",
     ...opts.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`),
     "",
   ].join("\n");
