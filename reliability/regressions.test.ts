@@ -1,6 +1,13 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { HEALTH_DATABASE_WAIT_MS } from "../server/app";
+import { KEEP_ALIVE_TIMEOUT_MS } from "../server/server";
 import { rollups } from "./lib/db";
+import { HaProxy } from "./lib/haproxy";
 import { runLoad } from "./lib/load";
 import { createAccountWithKey, ensureStopped, SERVER_TOKEN, startScriptCommand, startServer, type Exit, type ServerProcess } from "./lib/server";
 import { callTrpc, operatorSession } from "./lib/trpc";
@@ -106,5 +113,48 @@ describe("regressions", () => {
     // ...but not through the tsx wrapper that `npm start` uses.
     expect(viaTsx.exit.code, "tsx exit code (143 = it SIGKILLed the server)").toBe(0);
     expect(viaTsx.recorded).toBe(viaTsx.answered);
+  });
+
+  /**
+   * A web instance's /healthz waits up to HEALTH_DATABASE_WAIT_MS (1 s) for the database, and answers
+   * 200 "degraded" when it does not answer: the balancer must keep the instance (decision 0005). The
+   * configuration docs/deploy.md showed had no `timeout check`, so HAProxy allowed a check `inter`
+   * (500 ms): a database slow to answer, or a busy machine (several-instances.test.ts under load,
+   * "No server is available" for the calls), took every instance out at once. A stand-in instance
+   * whose /healthz takes exactly that long makes it deterministic.
+   */
+  it("the balancer keeps an instance whose /healthz waits as long as it may for the database, and keeps its keep-alive hint to itself", async ({ task }) => {
+    const dir = mkdtempSync(join(tmpdir(), "headroom-rel-check-"));
+    const slowHealth = http.createServer((req, res) => {
+      const answer = () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "degraded", database: "unreachable", pendingUsage: 1 }));
+      if (req.url === "/healthz") setTimeout(answer, HEALTH_DATABASE_WAIT_MS + 100);
+      else answer();
+    });
+    slowHealth.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    await new Promise<void>((done) => slowHealth.listen(0, "127.0.0.1", done));
+    const lb = await HaProxy.start(dir, [{ name: "web1", port: (slowHealth.address() as AddressInfo).port }]);
+    try {
+      // Long enough for two failed checks of 500 ms each, twice over.
+      const statuses: number[] = [];
+      const keepAlive = new Set<string>();
+      const until = Date.now() + 5_000;
+      while (Date.now() < until) {
+        const res = await fetch(`${lb.url}/v1/check`, { method: "POST", body: "{}" });
+        await res.text();
+        statuses.push(res.status);
+        keepAlive.add(res.headers.get("keep-alive") ?? "none");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const refused = statuses.filter((s) => s !== 200).length;
+      task.meta.figure = `/healthz answering after ${HEALTH_DATABASE_WAIT_MS + 100} ms: ${statuses.length} calls through HAProxy in 5 s, ${refused} not answered 200`;
+      expect(statuses.filter((s) => s !== 200), `calls through the balancer; what it said:\n${lb.logs()}`).toEqual([]);
+      // The instance's keep-alive hint (65 s) is not passed on: HAProxy closes an idle client connection after 30 s,
+      // and a client that honoured the hint would send a request on it as it closes ("other side closed").
+      expect([...keepAlive]).toEqual(["none"]);
+    } finally {
+      await lb.stop();
+      await new Promise((done) => slowHealth.close(done));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -33,13 +33,45 @@ interface Answer {
   duplicate: boolean;
   /** Calls counted in each window after this call. */
   used: Record<string, number>;
+  /** The start of the body of an answer other than 200, to say what went wrong. */
+  body?: string;
 }
 
+/**
+ * One POST /v1/check through the balancer. A connection closed without an answer is an answer of
+ * status 0 whose body says why (every test asserts the status), not an exception that says nothing
+ * of the other answers.
+ */
 async function check(body: { key: string; id?: string; cost?: number }): Promise<Answer> {
-  const res = await fetch(`${lb.url}/v1/check`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify(body) });
-  const json = (await res.json()) as { allowed?: boolean; decision?: string; duplicate?: boolean; limits?: Array<{ window: string; used: number }> };
+  let res: Response;
+  try {
+    res = await fetch(`${lb.url}/v1/check`, { method: "POST", headers: { ...bearer, "content-type": "application/json" }, body: JSON.stringify(body) });
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause;
+    return { status: 0, allowed: false, decision: "no answer", duplicate: false, used: {}, body: `${String(err)}${cause ? ` (${String(cause)})` : ""}` };
+  }
+  // Not always JSON: the balancer answers 503 with an HTML page when it holds no instance up.
+  const text = await res.text();
+  let json: { allowed?: boolean; decision?: string; duplicate?: boolean; limits?: Array<{ window: string; used: number }> } = {};
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    /* kept as text below */
+  }
   const used = Object.fromEntries((json.limits ?? []).map((l) => [l.window, l.used]));
-  return { status: res.status, allowed: json.allowed === true, decision: json.decision ?? `http ${res.status}`, duplicate: json.duplicate === true, used };
+  const answer: Answer = { status: res.status, allowed: json.allowed === true, decision: json.decision ?? `http ${res.status}`, duplicate: json.duplicate === true, used };
+  if (res.status !== 200) answer.body = text.slice(0, 300);
+  return answer;
+}
+
+/** Answers tallied by status, decision and duplicate (e.g. `{"200 allow": 298, "503 http 503": 2}`), for a failure message. */
+function tally(answers: readonly Answer[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of answers) {
+    const k = `${a.status} ${a.decision}${a.duplicate ? " duplicate" : ""}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** Runs `jobs` with at most `concurrency` in flight; answers in the order of `jobs`. */
@@ -105,6 +137,42 @@ async function flushedTo(accountId: string, n: number, deadlineMs = 10_000): Pro
   }
 }
 
+/** The balancer's last log lines (failed requests, instances taken out or back), for a failure message. */
+const lbSaid = (from = 0) => `HAProxy said:\n${lb.logs().slice(from).trim().split("\n").slice(-20).join("\n")}`;
+
+/** Each instance's log messages since `from` (an offset into its logs), counted by message: what it said meanwhile. */
+function messagesSince(from: number[]): Array<Record<string, number>> {
+  return webs.map((w, i) => {
+    const out: Record<string, number> = {};
+    for (const line of w.logs().slice(from[i] ?? 0).split("\n")) {
+      if (!line.trim()) continue;
+      let msg = line.slice(0, 120);
+      try {
+        msg = (JSON.parse(line) as { msg?: string }).msg ?? msg;
+      } catch {
+        /* not a pino line: its start */
+      }
+      out[msg] = (out[msg] ?? 0) + 1;
+    }
+    return out;
+  });
+}
+
+/** Every instance's /healthz, straight (not through the balancer), with how long it took. */
+async function healthOfAll(): Promise<Array<{ status: number; ms: number; body: string }>> {
+  return Promise.all(
+    webs.map(async (w) => {
+      const t = performance.now();
+      try {
+        const res = await fetch(`${w.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+        return { status: res.status, ms: Math.round(performance.now() - t), body: await res.text() };
+      } catch (err) {
+        return { status: 0, ms: Math.round(performance.now() - t), body: String(err) };
+      }
+    }),
+  );
+}
+
 describe("three web instances and a worker on PostgreSQL behind HAProxy, counting in Redis", () => {
   it("3,000 calls with distinct ids, each retried once through the balancer, count exactly 3,000", async ({ task }) => {
     const acc = await createAccountWithKey(webs[0]!, "enterprise", "several");
@@ -127,9 +195,9 @@ describe("three web instances and a worker on PostgreSQL behind HAProxy, countin
     const retried = pairs.map((p) => p[1]);
     const ms = performance.now() - t0;
 
-    expect(first.filter((a) => a.status !== 200)).toEqual([]);
+    expect(first.filter((a) => a.status !== 200), lbSaid()).toEqual([]);
     expect(first.filter((a) => a.duplicate || !a.allowed)).toEqual([]);
-    expect(retried.filter((a) => a.status !== 200 || !a.duplicate || a.decision !== "allow")).toEqual([]);
+    expect(retried.filter((a) => a.status !== 200 || !a.duplicate || a.decision !== "allow"), lbSaid()).toEqual([]);
     const inDb = await flushedTo(acc.accountId, 3_000);
     expect(inDb).toBe(3_000);
     expect((await db.rollups(acc.accountId)).ids).toBe(3_000);
@@ -142,7 +210,7 @@ describe("three web instances and a worker on PostgreSQL behind HAProxy, countin
       Array.from({ length: 1_500 }, () => () => check({ key: acc.key })),
       64,
     );
-    expect(answers.filter((a) => a.status !== 200 && a.status !== 429)).toEqual([]);
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429), lbSaid()).toEqual([]);
     const allowed = answers.filter((a) => a.allowed).length;
     const ceiling = answers.filter((a) => a.decision === "ceiling").length;
     expect(allowed).toBe(CEILING);
@@ -222,41 +290,58 @@ describe("three web instances and a worker on PostgreSQL behind HAProxy, countin
       Array.from({ length: 30 }, (_, i) => () => check({ key: acc.key, id: `pg-warm-${i}` })),
       6,
     );
-    expect(warm.filter((a) => !a.allowed)).toEqual([]);
+    expect(warm.filter((a) => !a.allowed), lbSaid()).toEqual([]);
     expect(await flushedTo(acc.accountId, 30)).toBe(30);
 
-    pgProxy.cut();
-    // Longer than the balancer takes to drop an instance whose check fails (2 × 500 ms): it must keep them.
-    await new Promise((r) => setTimeout(r, 1_500));
+    const logsFrom = webs.map((w) => w.logs().length);
+    const lbLogsFrom = lb.logs().length;
+    const seen: Record<string, unknown> = {};
+    /** What the test saw so far, for every failure message below: a CI log then says why. */
+    const saw = () => `${JSON.stringify({ ...seen, messages: messagesSince(logsFrom) }, null, 1)}\n${lbSaid(lbLogsFrom)}`;
     const t0 = performance.now();
+    pgProxy.cut();
+    // Longer than the balancer takes to drop an instance whose check answers an error (two checks 500 ms
+    // apart): it must keep them. A check that does not answer in time (3 s) is a failure too; each
+    // instance's /healthz during the cut is in the failure messages, with what HAProxy said.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const tCalls = performance.now();
     const during = await pool(
       Array.from({ length: 300 }, (_, i) => () => check({ key: acc.key, id: `pg-cut-${i}` })),
       12,
     );
+    seen.during = { ms: Math.round(performance.now() - t0), answers: tally(during), firstOther: during.find((a) => a.status !== 200) };
     // Retried while the database is away: Redis knows each id.
     const retried = await pool(
       Array.from({ length: 50 }, (_, i) => () => check({ key: acc.key, id: `pg-cut-${i}` })),
       12,
     );
-    const cutMs = performance.now() - t0;
+    seen.retried = { ms: Math.round(performance.now() - t0), answers: tally(retried), firstOther: retried.find((a) => a.status !== 200) };
+    const cutMs = performance.now() - tCalls;
     await new Promise((r) => setTimeout(r, 3_000));
-    const held = webs.filter((w) => /meter flush failed/i.test(w.logs())).length;
+    const held = webs.filter((w, i) => /meter flush failed/i.test(w.logs().slice(logsFrom[i]))).length;
     // The balancer keeps every instance: healthy, degraded, holding the usage it counted.
-    const health = await rest<{ status: string; database?: string; pendingUsage?: number }>(webs[0]!, "GET", "/healthz");
+    const health = await healthOfAll();
+    seen.healthDuringCut = health;
+    seen.cutForMs = Math.round(performance.now() - t0);
     pgProxy.restore();
-    expect(health.status).toBe(200);
-    expect(health.json).toMatchObject({ status: "degraded", database: "unreachable" });
-    expect(health.json.pendingUsage).toBeGreaterThan(0);
+    expect(health[0]!.status, saw()).toBe(200);
+    const first = JSON.parse(health[0]!.body) as { status: string; database?: string; pendingUsage?: number };
+    expect(first, saw()).toMatchObject({ status: "degraded", database: "unreachable" });
+    expect(first.pendingUsage, saw()).toBeGreaterThan(0);
 
-    expect(during.filter((a) => a.status !== 200 || !a.allowed || a.duplicate)).toEqual([]);
-    expect(retried.filter((a) => a.status !== 200 || !a.duplicate)).toEqual([]);
-    expect(held).toBeGreaterThan(0);
-    // Back: each instance writes what it held, once.
-    expect(await flushedTo(acc.accountId, 330, 20_000)).toBe(330);
+    expect(during.filter((a) => a.status !== 200 || !a.allowed || a.duplicate), saw()).toEqual([]);
+    expect(retried.filter((a) => a.status !== 200 || !a.duplicate), saw()).toEqual([]);
+    expect(held, saw()).toBeGreaterThan(0);
+    // Back: each instance writes what it held, once (its next retry may be 5 s away: the longest wait between them).
+    const written = await flushedTo(acc.accountId, 330, 30_000);
+    seen.writtenAfterRestore = { calls: written, ms: Math.round(performance.now() - t0) };
+    seen.healthAfterRestore = await healthOfAll();
+    expect(written, saw()).toBe(330);
     await new Promise((r) => setTimeout(r, 1_000));
     const after = await db.rollups(acc.accountId);
-    expect(served(after.minute)).toBe(330);
-    expect(after.ids).toBe(330);
+    seen.after = after;
+    expect(served(after.minute), saw()).toBe(330);
+    expect(after.ids, saw()).toBe(330);
     task.meta.figure = `350 calls answered in ${Math.round(cutMs)} ms with PostgreSQL cut off (${held} instances held their flushes); afterwards the rollups hold ${served(after.minute)} calls and ${after.ids} ids`;
   });
 

@@ -49,10 +49,17 @@ export function createWorkerApp(deps: Pick<Deps, "db">, jobs: SingletonJobs): Ex
   return app;
 }
 
-/** Whether the database answers within a second (a health check must answer quickly either way). */
+/**
+ * How long /healthz waits for the database before it says "unreachable" (ms): a health check must
+ * answer quickly either way. A balancer's check timeout must be longer (docs/deploy.md), or a database
+ * that does not answer takes every instance out of the balancer instead of leaving them degraded.
+ */
+export const HEALTH_DATABASE_WAIT_MS = 1_000;
+
+/** Whether the database answers within HEALTH_DATABASE_WAIT_MS. */
 async function databaseState(db: Deps["db"]): Promise<"ok" | "unreachable"> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<"unreachable">((done) => (timer = setTimeout(() => done("unreachable"), 1_000)));
+  const late = new Promise<"unreachable">((done) => (timer = setTimeout(() => done("unreachable"), HEALTH_DATABASE_WAIT_MS)));
   try {
     return await Promise.race([databaseAnswers(db).then(() => "ok" as const), late]);
   } catch {
