@@ -64,6 +64,44 @@ export function useChartBox(height: number) {
 }
 
 /**
+ * A chart's box and its svg (class `chart-surface`, drawn once the box's width is known), with what
+ * floats over it (`overlay`: the tooltip). `onPointerX` hears the pointer's x in the svg (px) while it
+ * moves over it, and null when it leaves.
+ */
+export function ChartSurface({
+  box,
+  width,
+  height,
+  onPointerX,
+  overlay,
+  children,
+}: {
+  box: ReturnType<typeof useChartBox>["parentRef"];
+  width: number;
+  height: number;
+  onPointerX?: (x: number | null) => void;
+  overlay?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div ref={box} className="relative" style={{ height }}>
+      {width > 0 && (
+        <svg
+          width={width}
+          height={height}
+          className="chart-surface absolute left-0 top-0 block touch-pan-y"
+          onPointerMove={onPointerX ? (e) => onPointerX(e.clientX - e.currentTarget.getBoundingClientRect().left) : undefined}
+          onPointerLeave={onPointerX ? () => onPointerX(null) : undefined}
+        >
+          {children}
+        </svg>
+      )}
+      {overlay}
+    </div>
+  );
+}
+
+/**
  * The common parts of a chart, drawn in one place so every chart looks the same: grid rows at the
  * y ticks, the marks (children) over them, a line at zero when the y axis goes below it, the y labels
  * on the left and the x axis with its labels (class `chart-x-tick`) at the bottom.

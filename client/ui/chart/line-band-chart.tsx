@@ -1,7 +1,7 @@
 import { scaleLinear } from "@visx/scale";
 import { Area, Line, LinePath } from "@visx/shape";
 import { type ReactNode, useMemo, useState } from "react";
-import { ChartFrame, ChartTip, fittingXTicks, useChartBox, xLabelWidth } from "./chart-frame";
+import { ChartFrame, ChartSurface, ChartTip, fittingXTicks, useChartBox, xLabelWidth } from "./chart-frame";
 import type { ChartRule } from "./stacked-bar-chart";
 
 export interface LineBandChartProps<D> {
@@ -83,36 +83,34 @@ export function LineBandChart<D>(props: LineBandChartProps<D>) {
   const hoverY = hovered ? y(hovered) : null;
 
   return (
-    <div ref={parentRef} className="relative" style={{ height }}>
-      {width > 0 && (
-        <svg
-          width={width}
-          height={height}
-          className="chart-surface absolute left-0 top-0 block touch-pan-y"
-          onPointerMove={tooltip && data.length > 0 ? (e) => setHover(nearest(e.clientX - e.currentTarget.getBoundingClientRect().left - margin.left)) : undefined}
-          onPointerLeave={tooltip ? () => setHover(null) : undefined}
-        >
-          <ChartFrame margin={margin} innerW={innerW} innerH={innerH} xScale={xScale} yScale={yScale} xTicks={xTicks} yTicks={yTicks} formatX={formatX} formatY={props.formatY}>
-            {hovered && <Line from={{ x: hoverX, y: 0 }} to={{ x: hoverX, y: innerH }} stroke="#cbd5e1" />}
-            {band && withBand.length > 0 && (
-              <Area<D> data={withBand} x={at} y0={(d) => yScale(band(d)![0])} y1={(d) => yScale(band(d)![1])} fill={bandColor} fillOpacity={0.6} className="chart-band" />
-            )}
-            {rules.map((r, i) => (
-              <Line key={i} from={{ x: 0, y: yScale(r.y) }} to={{ x: innerW, y: yScale(r.y) }} stroke={r.color} strokeDasharray="5 4" />
-            ))}
-            <LinePath<D> data={withValue} x={at} y={(d) => yScale(y(d)!)} stroke={lineColor} strokeWidth={2} className="chart-line" />
-            {withValue.map((d) => (
-              <circle key={x(d)} cx={at(d)} cy={yScale(y(d)!)} r={2} fill="#fff" stroke={lineColor} strokeWidth={2} />
-            ))}
-            {hovered && hoverY !== null && <circle cx={hoverX} cy={yScale(hoverY)} r={4} fill={lineColor} stroke="#fff" strokeWidth={2} />}
-          </ChartFrame>
-        </svg>
-      )}
-      {tooltip && hovered && (
-        <ChartTip x0={margin.left + hoverX} x1={margin.left + hoverX} width={width}>
-          {tooltip(hovered)}
-        </ChartTip>
-      )}
-    </div>
+    <ChartSurface
+      box={parentRef}
+      width={width}
+      height={height}
+      onPointerX={tooltip && data.length > 0 ? (px) => setHover(px === null ? null : nearest(px - margin.left)) : undefined}
+      overlay={
+        tooltip &&
+        hovered && (
+          <ChartTip x0={margin.left + hoverX} x1={margin.left + hoverX} width={width}>
+            {tooltip(hovered)}
+          </ChartTip>
+        )
+      }
+    >
+      <ChartFrame margin={margin} innerW={innerW} innerH={innerH} xScale={xScale} yScale={yScale} xTicks={xTicks} yTicks={yTicks} formatX={formatX} formatY={props.formatY}>
+        {hovered && <Line from={{ x: hoverX, y: 0 }} to={{ x: hoverX, y: innerH }} stroke="#cbd5e1" />}
+        {band && withBand.length > 0 && (
+          <Area<D> data={withBand} x={at} y0={(d) => yScale(band(d)![0])} y1={(d) => yScale(band(d)![1])} fill={bandColor} fillOpacity={0.6} className="chart-band" />
+        )}
+        {rules.map((r, i) => (
+          <Line key={i} from={{ x: 0, y: yScale(r.y) }} to={{ x: innerW, y: yScale(r.y) }} stroke={r.color} strokeDasharray="5 4" />
+        ))}
+        <LinePath<D> data={withValue} x={at} y={(d) => yScale(y(d)!)} stroke={lineColor} strokeWidth={2} className="chart-line" />
+        {withValue.map((d) => (
+          <circle key={x(d)} cx={at(d)} cy={yScale(y(d)!)} r={2} fill="#fff" stroke={lineColor} strokeWidth={2} />
+        ))}
+        {hovered && hoverY !== null && <circle cx={hoverX} cy={yScale(hoverY)} r={4} fill={lineColor} stroke="#fff" strokeWidth={2} />}
+      </ChartFrame>
+    </ChartSurface>
   );
 }

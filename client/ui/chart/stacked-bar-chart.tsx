@@ -1,7 +1,7 @@
 import { scaleBand, scaleLinear } from "@visx/scale";
 import { BarStack, Line } from "@visx/shape";
 import { type ReactNode, useMemo, useState } from "react";
-import { ChartFrame, ChartTip, fittingXTicks, useChartBox } from "./chart-frame";
+import { ChartFrame, ChartSurface, ChartTip, fittingXTicks, useChartBox } from "./chart-frame";
 
 /** One stacked series: its field in the data, and its colour. */
 export interface BarSeries<K extends string> {
@@ -86,42 +86,40 @@ export function StackedBarChart<D extends Record<K, number>, K extends string>(p
   const hoverX = hovered ? (xScale(x(hovered)) ?? 0) : 0;
 
   return (
-    <div ref={parentRef} className="relative" style={{ height }}>
-      {width > 0 && (
-        <svg
-          width={width}
-          height={height}
-          className="chart-surface absolute left-0 top-0 block touch-pan-y"
-          onPointerMove={tooltip && data.length > 0 ? (e) => setHover(indexAt(e.clientX - e.currentTarget.getBoundingClientRect().left)) : undefined}
-          onPointerLeave={tooltip ? () => setHover(null) : undefined}
-        >
-          <ChartFrame margin={margin} innerW={innerW} innerH={innerH} xScale={xScale} yScale={yScale} xTicks={xTicks} yTicks={yTicks} formatX={formatX} formatY={props.formatY}>
-            {hovered && <rect x={hoverX - (step * gap) / 2} y={0} width={step} height={innerH} fill="#f1f5f9" />}
-            <BarStack<D, K> data={data as D[]} keys={keys as K[]} x={x} xScale={xScale} yScale={yScale} offset="diverging" color={(k) => colorOf.get(k) ?? "#94a3b8"}>
-              {(stacks) =>
-                stacks.flatMap((stack) =>
-                  stack.bars
-                    .filter((bar) => bar.height > 0)
-                    .map((bar) => <rect key={`${stack.key}-${bar.index}`} className="chart-bar" data-series={stack.key} x={bar.x} y={bar.y} width={bar.width} height={bar.height} fill={bar.color} />),
-                )
-              }
-            </BarStack>
-            {rule && (
-              <>
-                <Line from={{ x: 0, y: yScale(rule.y) }} to={{ x: innerW, y: yScale(rule.y) }} stroke={rule.color} strokeWidth={1.5} strokeDasharray="5 4" />
-                <text x={innerW + 4} y={yScale(rule.y)} dy="0.32em" fill={rule.color} fontSize={11} fontWeight={600}>
-                  {rule.label}
-                </text>
-              </>
-            )}
-          </ChartFrame>
-        </svg>
-      )}
-      {tooltip && hovered && (
-        <ChartTip x0={margin.left + hoverX} x1={margin.left + hoverX + xScale.bandwidth()} width={width}>
-          {tooltip(hovered)}
-        </ChartTip>
-      )}
-    </div>
+    <ChartSurface
+      box={parentRef}
+      width={width}
+      height={height}
+      onPointerX={tooltip && data.length > 0 ? (px) => setHover(px === null ? null : indexAt(px)) : undefined}
+      overlay={
+        tooltip &&
+        hovered && (
+          <ChartTip x0={margin.left + hoverX} x1={margin.left + hoverX + xScale.bandwidth()} width={width}>
+            {tooltip(hovered)}
+          </ChartTip>
+        )
+      }
+    >
+      <ChartFrame margin={margin} innerW={innerW} innerH={innerH} xScale={xScale} yScale={yScale} xTicks={xTicks} yTicks={yTicks} formatX={formatX} formatY={props.formatY}>
+        {hovered && <rect x={hoverX - (step * gap) / 2} y={0} width={step} height={innerH} fill="#f1f5f9" />}
+        <BarStack<D, K> data={data as D[]} keys={keys as K[]} x={x} xScale={xScale} yScale={yScale} offset="diverging" color={(k) => colorOf.get(k) ?? "#94a3b8"}>
+          {(stacks) =>
+            stacks.flatMap((stack) =>
+              stack.bars
+                .filter((bar) => bar.height > 0)
+                .map((bar) => <rect key={`${stack.key}-${bar.index}`} className="chart-bar" data-series={stack.key} x={bar.x} y={bar.y} width={bar.width} height={bar.height} fill={bar.color} />),
+            )
+          }
+        </BarStack>
+        {rule && (
+          <>
+            <Line from={{ x: 0, y: yScale(rule.y) }} to={{ x: innerW, y: yScale(rule.y) }} stroke={rule.color} strokeWidth={1.5} strokeDasharray="5 4" />
+            <text x={innerW + 4} y={yScale(rule.y)} dy="0.32em" fill={rule.color} fontSize={11} fontWeight={600}>
+              {rule.label}
+            </text>
+          </>
+        )}
+      </ChartFrame>
+    </ChartSurface>
   );
 }
