@@ -12,6 +12,7 @@ import { prefetch, trpcOptions } from "../lib/trpc";
 import { sessionQuery } from "../features/session/use-session";
 import { bannerQuery } from "../features/notices/use-banner";
 import { usageOverviewQuery } from "../features/usage/use-usage-overview";
+import { UsagePage } from "../features/usage/usage-page";
 import { usageHistoryQuery } from "../features/usage/use-usage-history";
 import { catalogQuery } from "../lib/use-catalog";
 
@@ -64,7 +65,9 @@ const routes: RouteObject[] = [
     handle: { titleScope: "account" } satisfies TitleHandle,
     errorElement: <RouteError />,
     children: [
-      { path: paths.usage, handle: title("Usage"), loader: usageLoader, lazy: async () => ({ Component: (await import("../features/usage/usage-page")).UsagePage }) },
+      // The usage page is where customers land: it is part of the app's own script, so a phone asks for
+      // nothing more before drawing it (its charts, below the first screen, still load apart).
+      { path: paths.usage, handle: title("Usage"), loader: usageLoader, Component: UsagePage },
       { path: paths.plans, handle: title("Plans"), lazy: async () => ({ Component: (await import("../features/plans/plans-page")).PlansPage }) },
       { path: paths.planChange, handle: title("Change plan"), lazy: async () => ({ Component: (await import("../features/plans/plan-change-page")).PlanChangePage }) },
       { path: paths.keys, handle: title("API keys"), lazy: async () => ({ Component: (await import("../features/keys/keys-page")).KeysPage }) },

@@ -11,23 +11,24 @@ const manifest = {
   "_jsx-runtime-B.js": { file: "assets/jsx-runtime-B.js" },
   "_card-C.js": { file: "assets/card-C.js", imports: ["_jsx-runtime-B.js"] },
   "_money-D.js": { file: "assets/money-D.js" },
-  "features/usage/usage-page.tsx": { file: "assets/usage-page-E.js", isDynamicEntry: true, imports: ["_jsx-runtime-B.js", "_card-C.js", "_money-D.js"] },
-  "features/usage/components/usage-charts.tsx": { file: "assets/usage-charts-F.js", isDynamicEntry: true, imports: ["_jsx-runtime-B.js", "_card-C.js"] },
+  "features/plans/plans-page.tsx": { file: "assets/plans-page-E.js", isDynamicEntry: true, imports: ["_jsx-runtime-B.js", "_card-C.js", "_money-D.js"] },
   "features/keys/keys-page.tsx": { file: "assets/keys-page-G.js", isDynamicEntry: true, imports: ["_card-C.js"] },
 };
 
 const hrefs = (tags: string) => [...tags.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((m) => m[1]);
 
 describe("modulepreload hints for a page's chunks", () => {
-  it("the usage page: its chunk and what it imports, without what the entry already loads, nor the charts below the first screen", () => {
-    expect(hrefs(preloadTags(manifest, "/usage"))).toEqual(["/assets/usage-page-E.js", "/assets/card-C.js", "/assets/money-D.js"]);
+  it("a page: its chunk and what it imports, once each, without what the entry already loads", () => {
+    expect(hrefs(preloadTags(manifest, "/plans"))).toEqual(["/assets/plans-page-E.js", "/assets/card-C.js", "/assets/money-D.js"]);
     expect(hrefs(preloadTags(manifest, "/keys"))).toEqual(["/assets/keys-page-G.js", "/assets/card-C.js"]);
   });
 
   it("a path of no listed page, or a module missing from the manifest, gets no hints", () => {
     expect(preloadTags(manifest, "/nowhere")).toBe("");
-    expect(preloadTags(manifest, "/usage-report")).toBe("");
+    expect(preloadTags(manifest, "/keys-report")).toBe("");
     expect(preloadTags(manifest, "/billing")).toBe("");
+    // The usage page is in the app's own script: nothing to hint.
+    expect(preloadTags(manifest, "/usage")).toBe("");
   });
 
   it("every listed module is a page the router loads lazily (a moved page fails here)", () => {
@@ -40,7 +41,7 @@ describe("modulepreload hints for a page's chunks", () => {
     }
   });
 
-  it("index.html for /usage carries them, read from the built manifest", async () => {
+  it("index.html for a page carries them, read from the built manifest", async () => {
     const clientDir = mkdtempSync(join(tmpdir(), "headroom-client-"));
     mkdirSync(join(clientDir, ".vite"));
     writeFileSync(join(clientDir, ".vite", "manifest.json"), JSON.stringify(manifest));
@@ -48,12 +49,12 @@ describe("modulepreload hints for a page's chunks", () => {
     writeFileSync(join(clientDir, "index.html"), `<!doctype html><html><head><title>Headroom</title></head><body>${"<p>portal</p>".repeat(300)}</body></html>`);
     const srv = await startTestServer({ clientDir });
     try {
-      const usage = await (await fetch(`${srv.url}/usage`)).text();
-      expect(hrefs(usage)).toEqual(["/assets/usage-page-E.js", "/assets/card-C.js", "/assets/money-D.js"]);
-      expect(usage.indexOf("modulepreload")).toBeLessThan(usage.indexOf("</head>"));
+      const plans = await (await fetch(`${srv.url}/plans`)).text();
+      expect(hrefs(plans)).toEqual(["/assets/plans-page-E.js", "/assets/card-C.js", "/assets/money-D.js"]);
+      expect(plans.indexOf("modulepreload")).toBeLessThan(plans.indexOf("</head>"));
       expect(hrefs(await (await fetch(`${srv.url}/console`)).text())).toEqual([]);
       // Compressed on the way out when the browser takes it (fetch undoes it; the header says it was).
-      const compressed = await fetch(`${srv.url}/usage`, { headers: { "accept-encoding": "br, gzip" } });
+      const compressed = await fetch(`${srv.url}/plans`, { headers: { "accept-encoding": "br, gzip" } });
       expect(compressed.headers.get("content-encoding")).toBe("br");
       expect(compressed.headers.get("vary")).toMatch(/Accept-Encoding/i);
     } finally {

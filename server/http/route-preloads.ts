@@ -2,14 +2,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /**
- * The code-split modules each portal page loads first (client/app/router.tsx's `lazy` imports), by the source path Vite's manifest names them with. A page's chunks are
+ * The code-split modules each portal page loads first (client/app/router.tsx's `lazy` imports; the
+ * usage page is in the app's own script, and its charts, below the first screen, load apart), by the source path Vite's manifest names them with. A page's chunks are
  * then asked for beside the app's own script instead of after it has run: one round trip fewer
  * before a phone draws the page. A path not listed gets no hints and loads as before.
  */
 export const ROUTE_MODULES: ReadonlyArray<{ path: string; modules: readonly string[] }> = [
-  // The charts sit below the first screen: their chunk is left to the route's loader, so it does not
-  // share a phone's bandwidth with what the first paint needs.
-  { path: "/usage", modules: ["features/usage/usage-page.tsx"] },
   { path: "/plans/change", modules: ["features/plans/plan-change-page.tsx"] },
   { path: "/plans", modules: ["features/plans/plans-page.tsx"] },
   { path: "/keys", modules: ["features/keys/keys-page.tsx"] },
