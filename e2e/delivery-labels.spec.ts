@@ -20,6 +20,16 @@ test("without SMTP, the console's outbox says the e-mails are kept there, not th
   await expect(preview).toContainText("not sent: kept here, no SMTP server is configured");
 });
 
+test("a notice that has not reached the customer yet is waiting, not failed, on the shadow audit", async ({ page }) => {
+  await signInAsOperator(page);
+  await page.goto("/console");
+  const table = page.getByRole("table").first();
+  await expect(table).toContainText("Acme Analytics");
+  // The demo's over-cap accounts have notices neither e-mailed (no SMTP) nor seen in the portal yet.
+  await expect(table.getByText("not reached yet").first()).toBeVisible();
+  await expect(table).not.toContainText(/not delivered/i);
+});
+
 test("a notice the customer reads on the Notices page has reached them, and says so", async ({ page, browser, baseURL }) => {
   // A support reply: a notice that is never a banner, and without SMTP it is not e-mailed either.
   await signInAsCustomer(page, "acc_demo_evergreen");

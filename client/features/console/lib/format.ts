@@ -65,3 +65,6 @@ export function formatMoneyCompact(amountMinor: number, currency: string): strin
   const digits = minorUnitDigits(currency);
   return new Intl.NumberFormat("en-US", { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 }).format(amountMinor / 10 ** digits);
 }
+
+/** A notice nobody has e-mailed or seen yet is waiting, not failed (without SMTP its e-mail is kept in the outbox). */
+export const NOT_REACHED_HINT = "Not e-mailed or seen in the portal yet; without SMTP the e-mail is kept in the outbox";

@@ -15,7 +15,7 @@ import { When } from "../components/when";
 import { consolePaths } from "../console-paths";
 import type { AuditRowData } from "../console-data";
 import { downloadCsv, toCsv } from "../lib/csv";
-import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, noticeKindLabel } from "../lib/format";
+import { changeStatusLabel, formatDateTimeUtc, formatDateUtc, NOT_REACHED_HINT, noticeKindLabel } from "../lib/format";
 import { rangeLabel, useDaysRange } from "../lib/range";
 import { withParams } from "../lib/search-params";
 import { capOf, costDifference, csvRow, CSV_HEADER, defaultDir, isSortColumn, sortRows, type SortColumn } from "./audit-columns";
@@ -233,7 +233,11 @@ function NoticeCell({ notices }: { notices: AuditRowData["notices"] }) {
           <span className="block whitespace-nowrap text-slate-700">
             <time dateTime={isoInstant(n.createdAtMs)} title={formatDateTimeUtc(n.createdAtMs)}>{formatShortDateTime(n.createdAtMs)}</time>
             {" · "}
-            {n.deliveredAtMs === null ? <span className="text-amber-900">not delivered</span> : <span className="text-emerald-800" title={`Delivered ${formatDateTimeUtc(n.deliveredAtMs)}`}>delivered</span>}
+            {n.deliveredAtMs === null ? (
+              <span className="text-amber-900" title={NOT_REACHED_HINT}>not reached yet</span>
+            ) : (
+              <span className="text-emerald-800" title={`Reached the customer ${formatDateTimeUtc(n.deliveredAtMs)} (e-mailed, or seen in the portal)`}>reached</span>
+            )}
           </span>
         </li>
       ))}

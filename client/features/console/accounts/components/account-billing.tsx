@@ -7,7 +7,7 @@ import { Button } from "../../../../ui/button";
 import { EmptyNote, TableFrame, Td, Th, THead } from "../../components/table";
 import { When } from "../../components/when";
 import type { AccountDetail, InvoiceData } from "../../console-data";
-import { changeStatusLabel, formatDateUtc, noticeKindLabel } from "../../lib/format";
+import { changeStatusLabel, formatDateUtc, NOT_REACHED_HINT, noticeKindLabel } from "../../lib/format";
 
 const CHANGE_TONE: Record<string, Tone> = { applied: "good", scheduled: "brand", pending_approval: "warn", denied: "bad", failed: "bad", needs_consent: "warn", cancelled: "neutral" };
 const INVOICE_TONE: Record<string, Tone> = { paid: "good", open: "warn", queued: "warn", void: "neutral" };
@@ -153,7 +153,7 @@ export function NoticesTable({ notices }: { notices: AccountDetail["notices"] })
           <Th>Kind</Th>
           <Th>Title</Th>
           <Th>Created</Th>
-          <Th>Delivered</Th>
+          <Th>Reached the customer</Th>
         </tr>
       </THead>
       <tbody className="divide-y divide-slate-100">
@@ -162,7 +162,7 @@ export function NoticesTable({ notices }: { notices: AccountDetail["notices"] })
             <Td className="whitespace-nowrap font-medium text-slate-900">{noticeKindLabel(n.kind)}</Td>
             <Td>{n.title}</Td>
             <Td><When ms={n.createdAtMs} /></Td>
-            <Td>{n.deliveredAtMs === null ? <span className="text-amber-900">Not delivered</span> : <When ms={n.deliveredAtMs} />}</Td>
+            <Td>{n.deliveredAtMs === null ? <span className="text-amber-900" title={NOT_REACHED_HINT}>Not yet</span> : <When ms={n.deliveredAtMs} />}</Td>
           </tr>
         ))}
       </tbody>
