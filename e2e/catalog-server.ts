@@ -37,7 +37,8 @@ export interface CatalogServer {
   stop(): Promise<void>;
 }
 
-const freePort = () =>
+/** A port nothing listens on now, on 127.0.0.1. */
+export const freePort = () =>
   new Promise<number>((done, fail) => {
     const s = createServer();
     s.once("error", fail);

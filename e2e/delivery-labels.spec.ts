@@ -26,7 +26,7 @@ test("a notice that has not reached the customer yet is waiting, not failed, on 
   const table = page.getByRole("table").first();
   await expect(table).toContainText("Acme Analytics");
   // The demo's over-cap accounts have notices neither e-mailed (no SMTP) nor seen in the portal yet.
-  await expect(table.getByText("not reached yet").first()).toBeVisible();
+  await expect(table.getByText("not seen yet").first()).toBeVisible();
   await expect(table).not.toContainText(/not delivered/i);
 });
 

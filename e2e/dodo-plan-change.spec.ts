@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { PRICE_KEY_METADATA } from "../server/billing/dodo/dodo-products";
 import { DodoDouble } from "../server/testing/dodo-double";
+import { freePort } from "./catalog-server";
 import { expect, minor, test } from "./fixtures";
 
 /**
@@ -20,16 +20,6 @@ let exited: Promise<void>;
 let dir: string;
 let base: string;
 const token = `e2e-dodo-token-${process.pid}-${Date.now()}`;
-
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);

@@ -109,7 +109,7 @@ export function csvRow(catalog: Catalog, r: AuditRowData): CsvCell[] {
     r.recommended ? formatMoney(r.recommended.monthlyCostMinor, r.recommended.currency) : null,
     // Words rather than a signed amount: a leading "+" or "−" would read as a formula in a spreadsheet.
     r.recommended ? (r.recommended.costDiffMinor === 0 ? "same cost" : `${formatMoney(Math.abs(r.recommended.costDiffMinor), r.recommended.currency)} a month ${r.recommended.costDiffMinor > 0 ? "more" : "less"}`) : null,
-    r.notices.map((n) => `${noticeKindLabel(n.kind)} ${formatDateTimeUtc(n.createdAtMs)} (${n.deliveredAtMs === null ? "not reached yet" : `reached ${formatDateTimeUtc(n.deliveredAtMs)}`})`).join("; ") || null,
+    r.notices.map((n) => `${noticeKindLabel(n.kind)} ${formatDateTimeUtc(n.createdAtMs)} (${n.deliveredAtMs === null ? "not seen yet" : `reached ${formatDateTimeUtc(n.deliveredAtMs)}`})`).join("; ") || null,
     r.lastPlanChange ? `${catalog.nameOf(r.lastPlanChange.toPlanId)} ${r.lastPlanChange.status} ${formatDateTimeUtc(r.lastPlanChange.atMs)}` : null,
   ];
 }

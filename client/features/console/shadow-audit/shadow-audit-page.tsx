@@ -234,7 +234,7 @@ function NoticeCell({ notices }: { notices: AuditRowData["notices"] }) {
             <time dateTime={isoInstant(n.createdAtMs)} title={formatDateTimeUtc(n.createdAtMs)}>{formatShortDateTime(n.createdAtMs)}</time>
             {" · "}
             {n.deliveredAtMs === null ? (
-              <span className="text-amber-900" title={NOT_REACHED_HINT}>not reached yet</span>
+              <span className="text-amber-900" title={NOT_REACHED_HINT}>not seen yet</span>
             ) : (
               <span className="text-emerald-800" title={`Reached the customer ${formatDateTimeUtc(n.deliveredAtMs)} (e-mailed, or seen in the portal)`}>reached</span>
             )}
