@@ -116,7 +116,7 @@ test.describe("the console on a phone", () => {
 
     await open(page, "/console/accounts/acc_demo_acme", "account");
     await expectTableFits(page, page.getByTestId("account-invoices"), ["Kind", "Status", "Issued", "Total"]);
-    await expectTableFits(page, page.getByTestId("account-notices"), ["Title", "Delivered"]);
+    await expectTableFits(page, page.getByTestId("account-notices"), ["Title", "Reached the customer"]);
     await expectBadgesWhole(page);
 
     await open(page, "/console/enforcement", "enforcement");
